@@ -1,0 +1,64 @@
+/** Options of `startEmulator` and of the `arcgis-emulator` command line. */
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  kind?: 'online' | 'enterprise';
+  /** 'demo' (default), 'empty', or a path to a JSON seed file. */
+  seed?: string;
+  /** Grows the demo organization for benchmarks (1 = the normal demo org). */
+  scale?: number;
+  latencyMs?: number;
+  latencyJitterMs?: number;
+  /** Probability (0..1) that a request fails with a random 500/502/503 or a reset connection. */
+  faultRate?: number;
+  /** Requests per minute before throttling (0 = no throttling). */
+  throttleRpm?: number;
+  /** Access-token lifetime in minutes (ArcGIS: 30 in the OAuth2 code flow). */
+  tokenMinutes?: number;
+  /** Keeps the organization's state in this folder across restarts. */
+  stateDir?: string;
+  /** IWA mode (enterprise only): every request must carry a valid `Negotiate` header checked against the keytab. */
+  iwa?: boolean;
+  keytab?: string;
+  servicePrincipal?: string;
+  /** Seed for everything random (ids, demo content). */
+  randomSeed?: string;
+  /** Silences the emulator's own diagnostic output (stderr). */
+  quiet?: boolean;
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal'>> &
+  Pick<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal'>;
+
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  const kind = options.kind ?? 'online';
+  if (kind !== 'online' && kind !== 'enterprise') throw new Error(`--kind must be online or enterprise, not ${String(kind)}`);
+  const resolved: ResolvedOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 7070,
+    kind,
+    seed: options.seed ?? 'demo',
+    scale: options.scale ?? 1,
+    latencyMs: options.latencyMs ?? 0,
+    latencyJitterMs: options.latencyJitterMs ?? 0,
+    faultRate: options.faultRate ?? 0,
+    throttleRpm: options.throttleRpm ?? 0,
+    tokenMinutes: options.tokenMinutes ?? 30,
+    stateDir: options.stateDir,
+    iwa: options.iwa ?? false,
+    keytab: options.keytab,
+    servicePrincipal: options.servicePrincipal,
+    randomSeed: options.randomSeed ?? 'orgkeeper-demo',
+    quiet: options.quiet ?? false
+  };
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new Error('--port must be 0..65535');
+  if (!(resolved.scale >= 1)) throw new Error('--scale must be a number >= 1');
+  if (!(resolved.faultRate >= 0 && resolved.faultRate <= 1)) throw new Error('--fault-rate must be between 0 and 1');
+  if (!(resolved.latencyMs >= 0)) throw new Error('--latency-ms must be >= 0');
+  if (!(resolved.throttleRpm >= 0)) throw new Error('--throttle-rpm must be >= 0');
+  if (!(resolved.tokenMinutes > 0)) throw new Error('--token-minutes must be > 0');
+  if (resolved.iwa && resolved.kind !== 'enterprise') throw new Error('--iwa needs --kind enterprise (IWA is an ArcGIS Enterprise feature)');
+  if (resolved.iwa && !resolved.keytab) throw new Error('--iwa needs --keytab FILE (the HTTP service keytab)');
+  return resolved;
+}

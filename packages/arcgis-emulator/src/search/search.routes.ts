@@ -1,0 +1,4 @@
+import { type EmulatorContext } from '../context.js';
+import { type Router } from '../router.js';
+
+export function registerSearchRoutes(_router: Router, _emu: EmulatorContext): void {}

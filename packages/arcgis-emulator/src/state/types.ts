@@ -1,0 +1,262 @@
+/**
+ * The emulated organization's state. Public JSON shapes follow ArcGIS; fields that ArcGIS never returns are kept
+ * in separate properties (`password`, `blobs`, ...) so a record can never leak them by being serialized whole.
+ */
+
+export type Role = 'org_admin' | 'org_publisher' | 'org_user';
+export type Access = 'private' | 'shared' | 'org' | 'public';
+
+/** Bytes that may be produced on demand (scaled orgs generate large content lazily). */
+export interface Blob {
+  contentType: string;
+  size: number;
+  /** The bytes; generated and cached on first use when lazy. */
+  read(): Buffer;
+}
+
+export interface UserRecord {
+  username: string;
+  id: string;
+  fullName: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  description: string | null;
+  tags: string[];
+  culture: string | null;
+  region: string | null;
+  units: string | null;
+  thumbnail: string | null;
+  access: 'private' | 'org' | 'public';
+  orgId: string;
+  role: Role;
+  /** Custom role id (e.g. Viewer `iAAAAAAAAAAAAAAA`, Data Editor `iBBBBBBBBBBBBBBB`); null for the built-in roles. */
+  roleId: string | null;
+  privileges: string[];
+  userLicenseTypeId: string;
+  level: '1' | '2';
+  disabled: boolean;
+  provider: 'arcgis' | 'enterprise' | 'saml';
+  idpUsername: string | null;
+  created: number;
+  modified: number;
+  /** ms since epoch, -1 when the user never signed in (as ArcGIS reports it). */
+  lastLogin: number;
+  storageQuota: number;
+  mfaEnabled: boolean;
+  /** Not part of any answer. */
+  password: string;
+  /** Kerberos principal mapped to this user in IWA mode (e.g. `svc@OK.TEST`). Not part of any answer. */
+  kerberosPrincipal?: string;
+}
+
+export interface FolderRecord {
+  id: string;
+  title: string;
+  username: string;
+  created: number;
+}
+
+export interface GroupRecord {
+  id: string;
+  title: string;
+  owner: string;
+  description: string | null;
+  snippet: string | null;
+  tags: string[];
+  phone: string | null;
+  sortField: string;
+  sortOrder: 'asc' | 'desc';
+  isViewOnly: boolean;
+  isInvitationOnly: boolean;
+  thumbnail: string | null;
+  created: number;
+  modified: number;
+  access: 'private' | 'org' | 'public';
+  capabilities: string[];
+  isFav: boolean;
+  isReadOnly: boolean;
+  protected: boolean;
+  autoJoin: boolean;
+  notificationsEnabled: boolean;
+  provider: string | null;
+  providerGroupName: string | null;
+  leavingDisallowed: boolean;
+  hiddenMembers: boolean;
+  membershipAccess: 'org' | 'collaboration' | 'none';
+  isOpenData: boolean;
+  orgId: string;
+  /** username -> membership type. The owner is an 'owner' member. */
+  members: Map<string, 'owner' | 'admin' | 'member'>;
+}
+
+/** The item JSON that `content/items/<id>` answers (ArcGIS field names). */
+export interface ItemJson {
+  id: string;
+  owner: string;
+  orgId: string;
+  created: number;
+  modified: number;
+  guid: null;
+  name: string | null;
+  title: string;
+  type: string;
+  typeKeywords: string[];
+  description: string | null;
+  tags: string[];
+  snippet: string | null;
+  thumbnail: string | null;
+  documentation: null;
+  extent: number[][];
+  categories: string[];
+  spatialReference: string | null;
+  accessInformation: string | null;
+  licenseInfo: string | null;
+  culture: string | null;
+  properties: Record<string, unknown> | null;
+  advancedSettings: null;
+  url: string | null;
+  proxyFilter: null;
+  access: Access;
+  size: number;
+  subInfo: number;
+  appCategories: string[];
+  industries: string[];
+  languages: string[];
+  largeThumbnail: null;
+  banner: null;
+  screenshots: string[];
+  listed: boolean;
+  ownerFolder: string | null;
+  protected: boolean;
+  commentsEnabled: boolean;
+  numComments: number;
+  numRatings: number;
+  avgRating: number;
+  numViews: number;
+  itemControl?: string;
+  scoreCompleteness: number;
+  groupDesignations: null;
+  contentStatus?: string | null;
+  [extra: string]: unknown;
+}
+
+export type ItemData =
+  | { kind: 'json'; text: string }
+  | { kind: 'file'; blob: Blob; filename: string };
+
+export interface ResourceRecord {
+  /** Path relative to the item's resources, e.g. `images/photo.png`. */
+  path: string;
+  created: number;
+  size: number;
+  access: 'inherit' | 'private';
+  blob: Blob;
+}
+
+export interface RelationshipRecord {
+  type: string;
+  originItemId: string;
+  destinationItemId: string;
+  created: number;
+}
+
+export interface ItemRecord {
+  json: ItemJson;
+  data: ItemData | null;
+  /** keyed by path */
+  resources: Map<string, ResourceRecord>;
+  thumbnailBlob: Blob | null;
+  metadataXml: Blob | null;
+  /** ids of the groups the item is shared with */
+  groups: Set<string>;
+}
+
+/** An attribute-and-geometry feature as the REST API carries it. */
+export interface Feature {
+  attributes: Record<string, unknown>;
+  geometry?: Record<string, unknown> | null;
+}
+
+export interface AttachmentRecord {
+  id: number;
+  parentObjectId: number;
+  globalId: string;
+  parentGlobalId: string | null;
+  name: string;
+  contentType: string;
+  size: number;
+  keywords: string;
+  exifInfo: null;
+  blob: Blob;
+}
+
+export interface TokenRecord {
+  token: string;
+  username: string;
+  /** ms since epoch */
+  expires: number;
+  created: number;
+  kind: 'generateToken' | 'oauth' | 'server' | 'app';
+  clientId?: string;
+  /** the refresh token this access token was issued from, so revoking/exchanging it invalidates the access token */
+  refreshToken?: string;
+  referer?: string;
+}
+
+export interface RefreshTokenRecord {
+  token: string;
+  username: string;
+  clientId: string;
+  created: number;
+  expires: number;
+  revoked: boolean;
+}
+
+export interface AppRegistration {
+  itemId: string;
+  clientId: string;
+  clientSecret: string;
+  appType: 'browser' | 'native' | 'server' | 'multiple';
+  redirectUris: string[];
+  registered: number;
+  modified: number;
+  apnsProdCert: null;
+  apnsSandboxCert: null;
+  gcmApiKey: null;
+  httpReferrers: string[];
+  privileges: string[];
+}
+
+export interface AuthorizationCodeRecord {
+  code: string;
+  clientId: string;
+  redirectUri: string;
+  username: string;
+  expires: number;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  /** refresh token lifetime asked for at authorize time (minutes) */
+  expiration: number;
+  used: boolean;
+}
+
+export interface OrgRecord {
+  id: string;
+  urlKey: string;
+  name: string;
+  description: string;
+  created: number;
+  modified: number;
+  customBaseUrl: string;
+  culture: string;
+  region: string;
+  units: 'english' | 'metric';
+  defaultBasemapTitle: string;
+  maxTokenExpirationMinutes: number;
+  allowedRedirectUris: string[];
+  authorizedCrossOriginDomains: string[];
+  subscriptionInfo: Record<string, unknown> | null;
+  /** free-form extra portals/self fields */
+  extra: Record<string, unknown>;
+}
