@@ -1,0 +1,124 @@
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { auditRoutes } from './audit/audit.routes.js';
+import { installAccessControl } from './auth/access-control.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { setupRoutes } from './auth/setup.routes.js';
+import { publicOrigin, usesHttps, type Config } from './config/config.js';
+import type { Db } from './db/database.js';
+import { AppError } from './errors/app-error.js';
+import { installErrorHandler } from './http/error-handler.js';
+import type { RegisteredRoute } from './http/fastify-types.js';
+import { installSecurityHeaders, isApiPath } from './http/security-headers.js';
+import { installValidation } from './http/validation.js';
+import { installWebApp } from './http/web-app.js';
+import type { Clock } from './lib/clock.js';
+import { redactUrl, type Logger } from './logging/logger.js';
+import { oauthRoutes } from './oauth/oauth.routes.js';
+import type { SecretBox } from './secrets/secret-box.js';
+import { createServices, type Services } from './services.js';
+import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
+import type { SessionServiceOptions } from './auth/session.service.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  db: Db;
+  secretBox: SecretBox;
+  logger: Logger;
+  clock?: Clock;
+  /** Prebuilt services (tests); by default they are created from db, logger, secretBox and clock. */
+  services?: Services;
+  sessions?: SessionServiceOptions;
+  throttle?: LoginThrottleOptions;
+}
+
+/** Request bodies are small JSON documents; uploads (if ever) get their own limit per route. */
+const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The Fastify app with every route, not yet listening. Route modules are registered in one list
+ * below: a new concept (identities, backups, ...) adds its `*.routes.ts` there, taking its services
+ * as plugin options.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const services =
+    options.services ??
+    createServices({
+      db: options.db,
+      logger: options.logger,
+      secretBox: options.secretBox,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.sessions ? { sessions: options.sessions } : {}),
+      ...(options.throttle ? { throttle: options.throttle } : {})
+    });
+  const secureCookies = usesHttps(config);
+
+  const app = Fastify({
+    // Typed as Fastify's logger so the app keeps Fastify's default instance type.
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One line per request is written below, with secrets in the query string redacted.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: trustProxyOption(config.trustProxy),
+    routerOptions: { ignoreTrailingSlash: true }
+  });
+  installValidation(app);
+
+  const routes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url, role: route.config?.role });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const api = isApiPath(request.url);
+    const entry = {
+      method: request.method,
+      url: redactUrl(request.url),
+      statusCode: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      user: request.auth?.user.username
+    };
+    // API calls at info; the web app's many static files only at debug.
+    if (api) request.log.info(entry, 'request');
+    else request.log.debug(entry, 'request');
+  });
+
+  // The API speaks JSON only: no text/plain parser (a cross-site form can send text/plain), and an
+  // empty JSON body (fetch with a JSON header but no body) means "no body" rather than an error.
+  app.removeContentTypeParser('text/plain');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+
+  installErrorHandler(app);
+  installSecurityHeaders(app, { https: secureCookies });
+  await app.register(fastifyCookie);
+  installAccessControl(app, { sessions: services.sessions, publicOrigin: publicOrigin(config) });
+
+  app.setNotFoundHandler((request) => {
+    throw new AppError('not_found', `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+  });
+
+  // Route modules, one per concept.
+  await app.register(setupRoutes, { auth: services.auth, users: services.users, secureCookies });
+  await app.register(authRoutes, { auth: services.auth, secureCookies });
+  await app.register(auditRoutes, { audit: services.audit });
+  await app.register(oauthRoutes);
+
+  await installWebApp(app, { webDir: config.webDir });
+  return app;
+}
+
+/** Fastify takes a hop count as a function of the hop index. */
+function trustProxyOption(value: Config['trustProxy']) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
+}

@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Esri's rest-js calls `globalThis.fetch` and hides the HTTP response from its callers, so neither a `Retry-After`
+ * header nor per-request headers (HTTP Negotiate for IWA) can pass through its API. OrgKeeper wraps fetch once and
+ * gives each ArcGIS call a context: calls outside a context are not touched.
+ */
+export interface FetchContext {
+  /** Extra headers per request (IWA: a fresh `Authorization: Negotiate` token for the request's host). */
+  headersFor?: (url: string) => Promise<Record<string, string>>;
+  /** Cancels the call (the operation was cancelled). */
+  signal?: AbortSignal;
+  /** Time limit for one HTTP request, ms. */
+  timeoutMs?: number;
+  /** Filled in by the wrapper: what the last response said. */
+  observed: { status?: number; retryAfterSeconds?: number; bytes?: number };
+}
+
+const storage = new AsyncLocalStorage<FetchContext>();
+let installed = false;
+
+export function installArcGISFetch(): void {
+  if (installed) return;
+  installed = true;
+  const original = globalThis.fetch.bind(globalThis);
+  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+    const context = storage.getStore();
+    if (!context) return original(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const headers = new Headers(init?.headers);
+    if (context.headersFor) {
+      for (const [k, v] of Object.entries(await context.headersFor(url))) headers.set(k, v);
+    }
+    const signals: AbortSignal[] = [];
+    if (init?.signal) signals.push(init.signal);
+    if (context.signal) signals.push(context.signal);
+    if (context.timeoutMs) signals.push(AbortSignal.timeout(context.timeoutMs));
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const response = await original(input, { ...init, headers, signal });
+    context.observed.status = response.status;
+    const retryAfter = response.headers.get('retry-after');
+    if (retryAfter !== null) {
+      const seconds = Number(retryAfter);
+      const parsed = Number.isFinite(seconds) ? seconds : (Date.parse(retryAfter) - Date.now()) / 1000;
+      if (Number.isFinite(parsed)) context.observed.retryAfterSeconds = Math.max(0, parsed);
+    } else {
+      context.observed.retryAfterSeconds = undefined;
+    }
+    return response;
+  };
+}
+
+/** Runs `fn` (which makes rest-js calls) with a fetch context. */
+export function withFetchContext<T>(context: FetchContext, fn: () => Promise<T>): Promise<T> {
+  installArcGISFetch();
+  return storage.run(context, fn);
+}

@@ -1,0 +1,162 @@
+import { type IRequestOptions, request } from '@esri/arcgis-rest-request';
+import { ArcGISFailure, toArcGISFailure } from './arcgis-errors.js';
+import { type FetchContext, withFetchContext } from './arcgis-fetch.js';
+import { AdaptiveLimiter } from './limiter.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs, shouldRetry, sleep } from './retry.js';
+import { type TokenSource } from './token-source.js';
+
+export interface SessionStats {
+  requests: number;
+  retries: number;
+  throttled: number;
+  tokenRefreshes: number;
+}
+
+export interface ArcGISSessionOptions {
+  portalUrl: string;
+  restUrl: string;
+  /** null: anonymous (only public content). */
+  auth: TokenSource | null;
+  /** Extra per-request headers (IWA Negotiate). */
+  headersFor?: (url: string) => Promise<Record<string, string>>;
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  /** Time limit for one HTTP request (default 2 minutes). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called before each retry (for logs and progress). */
+  onRetry?: (info: { failure: ArcGISFailure; attempt: number; delayMs: number; label: string }) => void;
+}
+
+/**
+ * One identity's connection to ArcGIS. Every call goes through `call()`: bounded concurrency (halved when
+ * throttled), retries with backoff and jitter for throttling, 5xx, resets and timeouts (honouring Retry-After),
+ * a token refresh and one retry on 498/499, and errors normalized to ArcGISFailure.
+ * Esri's rest-js functions are called with `session.requestOptions` spread into their options.
+ */
+export class ArcGISSession {
+  readonly portalUrl: string;
+  readonly restUrl: string;
+  readonly auth: TokenSource | null;
+  readonly stats: SessionStats = { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0 };
+  private readonly limiter: AdaptiveLimiter;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ArcGISSessionOptions, limiter?: AdaptiveLimiter) {
+    this.portalUrl = options.portalUrl;
+    this.restUrl = options.restUrl;
+    this.auth = options.auth;
+    this.limiter = limiter ?? new AdaptiveLimiter(options.concurrency ?? 8);
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+  }
+
+  /** A session sharing this one's limiter and credentials but with its own cancellation signal. */
+  withSignal(signal: AbortSignal): ArcGISSession {
+    const child = new ArcGISSession({ ...this.options, signal }, this.limiter);
+    Object.assign(child.stats, this.stats);
+    return child;
+  }
+
+  get concurrency(): number {
+    return this.limiter.current;
+  }
+
+  /** Options to spread into any rest-js call: `{ ...session.requestOptions, ... }`. */
+  get requestOptions(): { authentication?: TokenSource; portal: string } {
+    return this.auth ? { authentication: this.auth, portal: this.restUrl } : { portal: this.restUrl };
+  }
+
+  /**
+   * Runs one ArcGIS call (a rest-js function or `request`) with limits, retries and token refresh.
+   * `fn` must be safe to run again (reads, or writes ArcGIS treats idempotently).
+   */
+  async call<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    let attempt = 0;
+    let refreshed = false;
+    for (;;) {
+      attempt++;
+      this.options.signal?.throwIfAborted();
+      const context: FetchContext = {
+        headersFor: this.options.headersFor,
+        signal: this.options.signal,
+        timeoutMs: this.timeoutMs,
+        observed: {}
+      };
+      try {
+        this.stats.requests++;
+        const result = await this.limiter.run(() => withFetchContext(context, fn));
+        this.limiter.onSuccess();
+        return result;
+      } catch (error) {
+        if (this.options.signal?.aborted) throw this.options.signal.reason ?? error;
+        let failure = toArcGISFailure(error);
+        if (failure.retryAfterSeconds === undefined && context.observed.retryAfterSeconds !== undefined) {
+          failure = new ArcGISFailure({
+            kind: failure.kind,
+            message: failure.message,
+            code: failure.code,
+            messageCode: failure.messageCode,
+            details: failure.details,
+            url: failure.url,
+            retryAfterSeconds: context.observed.retryAfterSeconds,
+            response: failure.response,
+            cause: error
+          });
+        }
+        if (failure.kind === 'auth' && this.auth && !refreshed) {
+          refreshed = true;
+          this.stats.tokenRefreshes++;
+          await this.auth.refresh();
+          attempt--;
+          continue;
+        }
+        if (failure.kind === 'throttled') {
+          this.stats.throttled++;
+          this.limiter.onThrottled();
+        }
+        if (!shouldRetry(this.retry, attempt, failure)) throw failure;
+        const delayMs = retryDelayMs(this.retry, attempt, failure);
+        this.stats.retries++;
+        this.options.onRetry?.({ failure, attempt, delayMs, label });
+        await sleep(delayMs, this.options.signal);
+      }
+    }
+  }
+
+  /** A typed call of any ArcGIS REST endpoint through rest-js's `request()`. */
+  request<T>(url: string, params: Record<string, unknown> = {}, options: Omit<IRequestOptions, 'params'> = {}): Promise<T> {
+    return this.call(url, () =>
+      request(url, { httpMethod: 'GET', ...this.requestOptions, ...options, params: { f: 'json', ...params } }) as Promise<T>
+    );
+  }
+
+  /** Downloads bytes (item data files, resources, thumbnails, attachments); `null` when ArcGIS has none (empty body). */
+  async download(url: string, params: Record<string, string> = {}): Promise<{ bytes: Buffer; contentType: string } | null> {
+    return this.call(url, async () => {
+      const token = this.auth ? await this.auth.getToken(url) : '';
+      const target = new URL(url);
+      for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+      if (token) target.searchParams.set('token', token);
+      const response = await fetch(target);
+      const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (!response.ok) {
+        throw toArcGISFailure({ code: `HTTP ${response.status}`, message: response.statusText, response, url });
+      }
+      // ArcGIS answers errors on file endpoints with a JSON error body and HTTP 200.
+      if (contentType.includes('json') && bytes.length < 4096) {
+        try {
+          const parsed = JSON.parse(bytes.toString('utf8')) as { error?: unknown };
+          if (parsed && typeof parsed === 'object' && 'error' in parsed) throw toArcGISFailure({ response: parsed, url });
+        } catch (error) {
+          if (error instanceof ArcGISFailure) throw error;
+        }
+      }
+      if (bytes.length === 0) return null;
+      return { bytes, contentType };
+    });
+  }
+}

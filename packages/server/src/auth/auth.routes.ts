@@ -1,0 +1,55 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import { credentialsBodySchema, signedInSchema } from '../http/schemas.js';
+import type { AuthService, ClientContext, SignedIn } from './auth.service.js';
+import { SESSION_COOKIE } from './session.service.js';
+
+export interface AuthRoutesDeps {
+  auth: AuthService;
+  /** Cookies get `Secure` when OrgKeeper is reached over https. */
+  secureCookies: boolean;
+}
+
+export function clientContext(request: FastifyRequest): ClientContext {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null };
+}
+
+export function setSessionCookie(reply: FastifyReply, signedIn: SignedIn, secure: boolean): void {
+  reply.setCookie(SESSION_COOKIE, signedIn.session.token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure,
+    maxAge: signedIn.session.cookieMaxAgeSeconds
+  });
+}
+
+export function signedInBody(signedIn: SignedIn) {
+  return { user: { username: signedIn.user.username, role: signedIn.user.role }, csrfToken: signedIn.session.csrfToken };
+}
+
+/** POST /api/auth/login, POST /api/auth/logout, GET /api/auth/session. */
+export const authRoutes: FastifyPluginAsync<AuthRoutesDeps> = async (app, deps) => {
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/auth/login',
+    { schema: { body: credentialsBodySchema, response: { 200: signedInSchema } } },
+    async (request, reply) => {
+      const signedIn = await deps.auth.login(request.body, clientContext(request), request.auth);
+      setSessionCookie(reply, signedIn, deps.secureCookies);
+      return signedInBody(signedIn);
+    }
+  );
+
+  app.post('/api/auth/logout', { schema: { response: { 204: { type: 'null' } } } }, async (request, reply) => {
+    if (request.auth) await deps.auth.logout(request.auth, clientContext(request));
+    reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: deps.secureCookies });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/auth/session', { schema: { response: { 200: signedInSchema } } }, async (request) => {
+    const auth = request.auth;
+    if (!auth) throw new AppError('unauthorized', 'Not signed in.');
+    return { user: { username: auth.user.username, role: auth.user.role }, csrfToken: auth.session.csrfToken };
+  });
+};

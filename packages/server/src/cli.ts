@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './commands/cli-io.js';
+import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
+import { ConfigError } from './config/config.js';
+import { packageRoot } from './config/paths.js';
+import { AppError } from './errors/app-error.js';
+
+export const USAGE = `Usage: orgkeeper <command> [options]
+
+Back up, restore and clean ArcGIS Online and ArcGIS Enterprise organizations.
+
+Commands:
+  serve          Start the OrgKeeper server (web app and REST API)
+  admin create   Create an OrgKeeper account
+
+Options:
+  -h, --help     Show this help (also: orgkeeper <command> --help)
+  -v, --version  Show the version
+`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the command line and returns the exit code: 0 done, 1 failed, 2 wrong usage or configuration. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+        io.stderr.write(USAGE);
+        return EXIT_USAGE;
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout.write(USAGE);
+        return EXIT_OK;
+      case '-v':
+      case '--version':
+        io.stdout.write(`${version()}\n`);
+        return EXIT_OK;
+      case 'serve':
+        return await serveCommand(rest, io);
+      case 'admin':
+        return await adminCommand(rest, io);
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    const help = error.command ? `orgkeeper ${error.command} --help` : 'orgkeeper --help';
+    io.stderr.write(`orgkeeper: ${error.message}\nRun \`${help}\` for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr.write(`orgkeeper: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof AppError) {
+    io.stderr.write(`orgkeeper: ${error.message}\n`);
+    for (const [field, message] of Object.entries(error.fields ?? {})) io.stderr.write(`  ${field}: ${message}\n`);
+    return error.code === 'validation_failed' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    io.stderr.write(`orgkeeper: ${(error as Error).message}. Another program uses that port; choose another with --port.\n`);
+    return EXIT_FAILURE;
+  }
+  if (code === 'EACCES' && (error as { syscall?: string }).syscall === 'listen') {
+    io.stderr.write(`orgkeeper: ${(error as Error).message}. Ports below 1024 need privileges; use --port 8500 or another.\n`);
+    return EXIT_FAILURE;
+  }
+  io.stderr.write(`orgkeeper: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT_FAILURE;
+}
+
+function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+export { ADMIN_USAGE, SERVE_USAGE };

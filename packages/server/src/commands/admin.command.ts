@@ -1,0 +1,135 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { databaseFile, loadConfig } from '../config/config.js';
+import { ensureDataDir } from '../data-dir.js';
+import { migrateToLatest, openDatabase } from '../db/database.js';
+import type { Role } from '../db/schema.js';
+import { createLogger } from '../logging/logger.js';
+import { createServices } from '../services.js';
+import { ROLES } from '../users/user.service.js';
+import { EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+
+export const ADMIN_USAGE = `Usage: orgkeeper admin create --username NAME --password-stdin [options]
+
+Create an OrgKeeper account (for the first administrator on a headless server, or more accounts later).
+The password is read from standard input, never from the command line, e.g.
+  printf '%s' "$PASSWORD" | orgkeeper admin create --username alice --password-stdin
+
+Options:
+  --username NAME      3 to 64 characters: letters, digits, and . _ - @
+  --password-stdin     Read the password (at least 12 characters) from standard input
+  --role ROLE          admin, operator or viewer (default admin)
+  --data-dir DIR       Folder holding the database (default ./data)   [ORGKEEPER_DATA_DIR]
+  -h, --help           Show this help
+`;
+
+export async function adminCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.stdout.write(ADMIN_USAGE);
+    return sub === undefined ? 2 : EXIT_OK;
+  }
+  if (sub !== 'create') throw new UsageError(`Unknown admin command "${sub}". The admin command has: create.`, 'admin');
+  return adminCreate(rest, io);
+}
+
+async function adminCreate(args: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        username: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        role: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'admin');
+  }
+  if (values.help) {
+    io.stdout.write(ADMIN_USAGE);
+    return EXIT_OK;
+  }
+  if (!values.username) throw new UsageError('--username is required.', 'admin');
+  if (!values['password-stdin']) {
+    throw new UsageError('--password-stdin is required: pipe the password in (it is never accepted as an argument).', 'admin');
+  }
+  const role = (values.role ?? 'admin') as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`--role "${values.role}" is not a role; use one of: ${ROLES.join(', ')}.`, 'admin');
+
+  const config = loadConfig({ flags: { dataDir: values['data-dir'] }, env: io.env, cwd: io.cwd });
+  const password = await readPassword(io);
+
+  await ensureDataDir(config.dataDir);
+  const logger = createLogger({ level: 'silent' });
+  const db = openDatabase(databaseFile(config));
+  try {
+    await migrateToLatest(db);
+    const services = createServices({ db, logger });
+    const user = await services.users.create(
+      { username: values.username, password, role },
+      { kind: 'system', name: `cli:${osUser()}` }
+    );
+    io.stdout.write(`Created ${role === 'admin' ? 'administrator' : role} account "${user.username}" in ${config.dataDir}.\n`);
+    return EXIT_OK;
+  } finally {
+    await db.destroy();
+  }
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The password from standard input: everything up to EOF (piped) or Enter (typed, not echoed), without the line end. */
+async function readPassword(io: CliIo): Promise<string> {
+  const text = io.stdin.isTTY ? await promptHidden(io) : await readAll(io.stdin);
+  const password = text.replace(/\r?\n$/, '');
+  if (/[\r\n]/.test(password)) {
+    throw new UsageError('Standard input must hold only the password, on one line.', 'admin');
+  }
+  if (password === '') throw new UsageError('No password on standard input.', 'admin');
+  return password;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function promptHidden(io: CliIo): Promise<string> {
+  const stdin = io.stdin;
+  io.stderr.write('Password: ');
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const done = (error?: Error) => {
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      io.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(typed);
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const char of chunk.toString()) {
+        if (char === '\r' || char === '\n' || char === '\u0004') return done();
+        if (char === '\u0003') return done(new UsageError('Cancelled.', 'admin'));
+        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
+        else typed += char;
+      }
+    };
+    stdin.setRawMode?.(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/config.js';
+import { startServer } from '../server.js';
+import { UserRepository } from '../users/user.repository.js';
+import { EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+
+export const SERVE_USAGE = `Usage: orgkeeper serve [options]
+
+Start the OrgKeeper server (web app and REST API).
+
+Options:
+  --host HOST          Address to listen on (default 127.0.0.1; 0.0.0.0 for all)   [ORGKEEPER_HOST]
+  --port PORT          Port to listen on (default 8500)                             [ORGKEEPER_PORT]
+  --data-dir DIR       Folder for the database and master key (default ./data)      [ORGKEEPER_DATA_DIR]
+  --public-url URL     Address users open OrgKeeper at; OAuth redirect URIs are     [ORGKEEPER_PUBLIC_URL]
+                       built from it (default http://localhost:8500)
+  --web-dir DIR        Built web app to serve (default packages/web/dist)           [ORGKEEPER_WEB_DIR]
+  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info) [ORGKEEPER_LOG_LEVEL]
+  --trust-proxy VALUE  Believe X-Forwarded-* from a reverse proxy: true, a hop count, [ORGKEEPER_TRUST_PROXY]
+                       or its addresses (default false)
+  -h, --help           Show this help
+
+Environment only:
+  ORGKEEPER_SECRET_KEY  Master key (32 bytes as base64 or hex) instead of <data-dir>/master.key
+`;
+
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'public-url': { type: 'string' },
+        'web-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        'trust-proxy': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'serve');
+  }
+  if (values.help) {
+    io.stdout.write(SERVE_USAGE);
+    return EXIT_OK;
+  }
+
+  const config = loadConfig({
+    flags: {
+      host: values.host,
+      port: values.port,
+      dataDir: values['data-dir'],
+      publicUrl: values['public-url'],
+      webDir: values['web-dir'],
+      logLevel: values['log-level'],
+      trustProxy: values['trust-proxy']
+    },
+    env: io.env,
+    cwd: io.cwd
+  });
+
+  const server = await startServer(config);
+  const needsSetup = (await new UserRepository(server.db).count()) === 0;
+  io.stderr.write(
+    `OrgKeeper is running at ${config.publicUrl} (listening on ${server.url}). Press Ctrl+C to stop.\n` +
+      (needsSetup
+        ? 'No account exists yet: open that address to create the administrator, or run `orgkeeper admin create --username NAME --password-stdin`.\n'
+        : '')
+  );
+
+  const signal = await (io.stopSignal ?? waitForSignal)();
+  io.stderr.write(`Received ${signal}; stopping OrgKeeper...\n`);
+  await server.close();
+  return EXIT_OK;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
+export function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      const force = (again: NodeJS.Signals) => {
+        process.stderr.write(`Received ${again} again; exiting without waiting.\n`);
+        process.exit(130);
+      };
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The one typed error of the application. Services and routes throw it with a string code;
+ * only the HTTP error handler (`error-handler.ts`) turns codes into status codes.
+ */
+export type AppErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'invalid_credentials'
+  | 'forbidden'
+  | 'csrf_failed'
+  | 'not_found'
+  | 'not_implemented'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'throttled'
+  | 'internal_error'
+  | 'unavailable';
+
+export interface AppErrorOptions {
+  /** Per-field messages, keyed by the field name the client sent (e.g. `password`). */
+  fields?: Record<string, string>;
+  /** For `throttled`: how long the client should wait before trying again. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly fields: Record<string, string> | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: AppErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  /** A validation failure with one message per field, and a summary message. */
+  static validation(fields: Record<string, string>, message?: string): AppError {
+    const names = Object.keys(fields);
+    const summary =
+      message ?? (names.length === 1 ? fields[names[0] as string] ?? 'Invalid input.' : 'Some fields are invalid; see the messages for each field.');
+    return new AppError('validation_failed', summary, { fields });
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** HTTP status for each code. Kept here so routes never pick status codes themselves. */
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  not_implemented: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  throttled: 429,
+  internal_error: 500,
+  unavailable: 503
+};
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: {
+    code: AppErrorCode;
+    message: string;
+    fields?: Record<string, string>;
+    retryAfterSeconds?: number;
+  };
+}
+
+export function errorBody(error: AppError): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.fields && Object.keys(error.fields).length > 0) body.error.fields = error.fields;
+  if (error.retryAfterSeconds !== undefined) body.error.retryAfterSeconds = error.retryAfterSeconds;
+  return body;
+}

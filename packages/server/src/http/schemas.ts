@@ -1,0 +1,29 @@
+/** JSON schema fragments shared by route modules. */
+
+export const userSummarySchema = {
+  type: 'object',
+  required: ['username', 'role'],
+  properties: {
+    username: { type: 'string' },
+    role: { type: 'string', enum: ['admin', 'operator', 'viewer'] }
+  }
+} as const;
+
+export const signedInSchema = {
+  type: 'object',
+  required: ['user', 'csrfToken'],
+  properties: {
+    user: userSummarySchema,
+    csrfToken: { type: 'string' }
+  }
+} as const;
+
+export const credentialsBodySchema = {
+  type: 'object',
+  required: ['username', 'password'],
+  additionalProperties: false,
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 256 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 }
+  }
+} as const;

@@ -1,0 +1,70 @@
+import type { Db } from '../db/database.js';
+import type { AppUserRow, NewAppUserRow } from '../db/schema.js';
+
+export class UserRepository {
+  constructor(private readonly db: Db) {}
+
+  findById(id: string): Promise<AppUserRow | undefined> {
+    return this.db.selectFrom('app_users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findByUsernameKey(usernameKey: string): Promise<AppUserRow | undefined> {
+    return this.db.selectFrom('app_users').selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('app_users')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async list(): Promise<AppUserRow[]> {
+    return this.db.selectFrom('app_users').selectAll().orderBy('username_key').execute();
+  }
+
+  /** Inserts the user; returns false when the username is taken. */
+  async insert(row: NewAppUserRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto('app_users')
+      .values(row)
+      .onConflict((oc) => oc.column('username_key').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /**
+   * Inserts the user only while no account exists, in one statement, so two first-run requests
+   * racing each other cannot both create an administrator. Returns false when an account exists.
+   */
+  async insertIfNoUsers(row: NewAppUserRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto('app_users')
+      .columns(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'last_login_at'])
+      .expression(
+        this.db
+          .selectNoFrom((eb) => [
+            eb.val(row.id).as('id'),
+            eb.val(row.username).as('username'),
+            eb.val(row.username_key).as('username_key'),
+            eb.val(row.password_hash).as('password_hash'),
+            eb.val(row.role).as('role'),
+            eb.val(row.created_at).as('created_at'),
+            eb.val(row.updated_at).as('updated_at'),
+            eb.val(row.last_login_at ?? null).as('last_login_at')
+          ])
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('app_users').select('id'))))
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async recordLogin(id: string, at: string): Promise<void> {
+    await this.db.updateTable('app_users').set({ last_login_at: at }).where('id', '=', id).execute();
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string, at: string): Promise<void> {
+    await this.db.updateTable('app_users').set({ password_hash: passwordHash, updated_at: at }).where('id', '=', id).execute();
+  }
+}
