@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // tests under each package's test/ folder. Servers started by tests bind to 127.0.0.1 on free ports.
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'packages/web/e2e/**/*.e2e.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -13,8 +13,10 @@ Options:
                          ArcGIS Online (portal at /) or ArcGIS Enterprise (portal at /portal, server at /server)
   --seed demo|empty|FILE.json
                          the organization to start with (default demo)
-  --scale N              grows the demo organization for benchmarks (default 1)
+  --scale N              grows the organization for benchmarks (default 1; 10: ~5,000 items, 50 layers,
+                         500,000 features; 20: ~10,000 items, 2,000 users; see src/seed/SEED-FORMAT.md)
   --latency-ms N         latency added to every request
+  --latency-jitter-ms N  random extra latency, uniform in [0, N)
   --fault-rate F         share of requests (0..1) that fail with 500/502/503 or a reset connection
   --throttle-rpm N       requests per minute before answering 429
   --token-minutes N      access-token lifetime in minutes (default 30)
@@ -39,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       scale: { type: 'string' },
       'latency-ms': { type: 'string' },
+      'latency-jitter-ms': { type: 'string' },
       'fault-rate': { type: 'string' },
       'throttle-rpm': { type: 'string' },
       'token-minutes': { type: 'string' },
@@ -70,6 +73,7 @@ export async function main(argv: string[]): Promise<void> {
     seed: values.seed,
     scale: num('scale', values.scale),
     latencyMs: num('latency-ms', values['latency-ms']),
+    latencyJitterMs: num('latency-jitter-ms', values['latency-jitter-ms']),
     faultRate: num('fault-rate', values['fault-rate']),
     throttleRpm: num('throttle-rpm', values['throttle-rpm']),
     tokenMinutes: num('token-minutes', values['token-minutes']),

@@ -53,7 +53,9 @@ export interface Ctx {
 }
 
 export function requireUser(ctx: Ctx): UserRecord {
-  if (!ctx.user) throw errors.tokenRequired();
+  // An application token (client_credentials) is a valid token that acts for no user: ArcGIS refuses user
+  // operations with 403 rather than asking for a token.
+  if (!ctx.user) throw ctx.token ? errors.forbidden() : errors.tokenRequired();
   return ctx.user;
 }
 

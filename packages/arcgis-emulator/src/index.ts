@@ -4,5 +4,19 @@ export { type FaultSettings, FaultController } from './faults/fault-controller.j
 export { RequestLog, type RequestLogEntry } from './faults/request-log.js';
 export { ArcGISError } from './errors.js';
 export { ADMIN_USERNAME, ADMIN_PASSWORD } from './seed/base.js';
+export {
+  DEMO_EXPECTATIONS,
+  DEMO_KEYS,
+  DEMO_SERVICE_NAMES,
+  DEMO_USERS,
+  demoExpectations,
+  demoPassword,
+  type DemoExpectations,
+  type DemoKey
+} from './seed/demo-expectations.js';
+export { scalePlan, type ScalePlan } from './seed/scale.js';
+export { type RequestLogSnapshot } from './faults/request-log.js';
 export type { EmulatorContext, EmulatorUrls } from './context.js';
 export type * from './state/types.js';
+export { createHostedService, deleteHostedServiceForItem, serviceUrl } from './features/hosted-service.factory.js';
+export type { HostedServiceSpec, LayerSpec, FieldSpec, LazyFeatures, LazyAttachments, AttachmentSpec } from './features/types.js';

@@ -76,7 +76,9 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
 
   let seeded: SeedResult;
   try {
-    seeded = (await persistence?.load(options, origin, clock.now())) ?? (await buildInitialState(options, origin, clock.now()));
+    // One clock reading for both, so a state dir can regenerate exactly what this seed builds (lazy layers).
+    const seedNow = clock.now();
+    seeded = (await persistence?.load(options, origin, seedNow)) ?? (await buildInitialState(options, origin, seedNow));
   } catch (error) {
     server.close();
     throw error;

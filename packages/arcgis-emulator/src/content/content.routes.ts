@@ -1,4 +1,16 @@
 import { type EmulatorContext } from '../context.js';
 import { type Router } from '../router.js';
+import { registerFolderRoutes } from './folders.routes.js';
+import { registerItemWriteRoutes } from './item-writes.routes.js';
+import { registerItemReadRoutes } from './items.routes.js';
+import { registerResourceRoutes } from './resources.routes.js';
+import { registerSharingRoutes } from './sharing.routes.js';
 
-export function registerContentRoutes(_router: Router, _emu: EmulatorContext): void {}
+/** Portal content: items, their data, resources, info files, sharing, relationships and users' folders. */
+export function registerContentRoutes(router: Router, emu: EmulatorContext): void {
+  registerItemReadRoutes(router, emu);
+  registerItemWriteRoutes(router, emu);
+  registerResourceRoutes(router, emu);
+  registerSharingRoutes(router, emu);
+  registerFolderRoutes(router, emu);
+}

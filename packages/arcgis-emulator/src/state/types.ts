@@ -239,6 +239,8 @@ export interface AuthorizationCodeRecord {
   /** refresh token lifetime asked for at authorize time (minutes) */
   expiration: number;
   used: boolean;
+  /** the refresh token the code was exchanged for, revoked if the code is replayed */
+  refreshToken?: string;
 }
 
 export interface OrgRecord {

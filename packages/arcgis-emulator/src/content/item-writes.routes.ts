@@ -1,0 +1,262 @@
+import { type Ctx, type EmulatorContext, requireAdmin, requireUser } from '../context.js';
+import { ArcGISError, errors } from '../errors.js';
+import { boolParam, listParam } from '../http/request.js';
+import { type Router } from '../router.js';
+import { canEditItem, canReadItem, isOwner } from '../state/permissions.js';
+import { type ItemRecord } from '../state/types.js';
+import {
+  editableItem,
+  findItem,
+  folderByIdOrTitle,
+  hasPrivilege,
+  ownerFolder,
+  pathUser,
+  unable
+} from './content.helpers.js';
+import { applyItemParams, deleteItemRecord, newItemRecord, touch } from './item-store.js';
+
+const MAX_BULK_ITEMS = 100;
+
+/** Item writes under `content/users/<owner>[/<folderId>]/`. */
+export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): void {
+  const users = `${emu.urls.paths.rest}/content/users/:username`;
+  /** Registers a POST operation on an item both at `items/<id>/<op>` and at `<folderId>/items/<id>/<op>`. */
+  const itemOp = (op: string, handler: (ctx: Ctx) => Promise<object> | object) => {
+    router.post(`${users}/items/:id/${op}`, handler, { name: `content/users/items/${op}` });
+    router.post(`${users}/:folderId/items/:id/${op}`, handler, { name: `content/users/items/${op}` });
+  };
+
+  router.post(`${users}/addItem`, (ctx) => addItem(ctx), { name: 'content/users/addItem' });
+  router.post(`${users}/:folderId/addItem`, (ctx) => addItem(ctx), { name: 'content/users/addItem' });
+
+  itemOp('update', async (ctx) => {
+    pathUser(ctx);
+    const { item } = editableItem(ctx, ctx.params.id);
+    await applyItemParams(ctx.emu, item, { params: ctx.req.params, files: ctx.req.files, verb: 'update item' });
+    return { success: true, id: item.json.id };
+  });
+
+  itemOp('delete', (ctx) => {
+    pathUser(ctx);
+    const { item } = editableItem(ctx, ctx.params.id);
+    if (item.json.protected) throw deleteProtected(item);
+    // `force` only concerns orphaned items of an unfederated server (ArcGIS Enterprise 10.6.1+); it never
+    // overrides delete protection. `permanentDelete` (Online) is accepted: the emulator has no recycle bin.
+    deleteItemRecord(ctx.emu, item);
+    return { success: true, itemId: item.json.id };
+  });
+
+  router.post(
+    `${users}/deleteItems`,
+    (ctx) => {
+      pathUser(ctx);
+      const user = requireUser(ctx);
+      const ids = listParam(ctx.req.params, 'items');
+      if (ids.length === 0) throw errors.missingParam('items');
+      if (ids.length > MAX_BULK_ITEMS) {
+        throw unable('delete items', `At most ${MAX_BULK_ITEMS} items can be deleted per request; ${ids.length} were given.`);
+      }
+      const results = ids.map((id) => {
+        const item = ctx.emu.state.items.get(id) ?? ctx.emu.state.items.get(id.toLowerCase());
+        if (!item || (!canEditItem(user, item) && !canReadItem(ctx.emu.state, user, item))) {
+          return { itemId: id, success: false, error: errors.itemNotFound(id).toBody().error };
+        }
+        if (!canEditItem(user, item)) return { itemId: id, success: false, error: errors.forbidden().toBody().error };
+        if (item.json.protected) return { itemId: id, success: false, error: deleteProtected(item).toBody().error };
+        deleteItemRecord(ctx.emu, item);
+        return { itemId: item.json.id, success: true };
+      });
+      return { results };
+    },
+    { name: 'content/users/deleteItems' }
+  );
+
+  itemOp('move', (ctx) => {
+    pathUser(ctx);
+    const { item } = editableItem(ctx, ctx.params.id);
+    const target = (ctx.req.params.folder ?? '').trim();
+    if (target === '') throw errors.missingParam('folder');
+    let folderId: string | null = null;
+    if (target !== '/') {
+      const folder = folderByIdOrTitle(ctx, item.json.owner, target);
+      if (!folder) throw errors.folderNotFound();
+      folderId = folder.id;
+    }
+    item.json.ownerFolder = folderId;
+    ctx.emu.markDirty();
+    return { success: true, itemId: item.json.id, owner: item.json.owner, folder: folderId };
+  });
+
+  // "Move Items": several items of the user into one folder (`/` = root), with per-item results
+  router.post(
+    `${users}/moveItems`,
+    (ctx) => {
+      const owner = pathUser(ctx);
+      const user = requireUser(ctx);
+      const ids = listParam(ctx.req.params, 'items');
+      if (ids.length === 0) throw errors.missingParam('items');
+      if (ids.length > MAX_BULK_ITEMS) throw unable('move items', `At most ${MAX_BULK_ITEMS} items can be moved per request; ${ids.length} were given.`);
+      const target = (ctx.req.params.folder ?? '').trim();
+      if (target === '') throw errors.missingParam('folder');
+      const folder = target === '/' ? null : folderByIdOrTitle(ctx, owner.username, target);
+      if (folder === undefined) throw errors.folderNotFound();
+      const results = ids.map((id) => {
+        const item = ctx.emu.state.items.get(id) ?? ctx.emu.state.items.get(id.toLowerCase());
+        if (!item || !canReadItem(ctx.emu.state, user, item)) return { itemId: id, success: false, error: errors.itemNotFound(id).toBody().error };
+        if (!canEditItem(user, item) || !isOwner(owner, item.json.owner)) return { itemId: id, success: false, error: errors.forbidden().toBody().error };
+        item.json.ownerFolder = folder?.id ?? null;
+        return { itemId: item.json.id, success: true };
+      });
+      ctx.emu.markDirty();
+      return { results };
+    },
+    { name: 'content/users/moveItems' }
+  );
+
+  itemOp('reassign', (ctx) => {
+    pathUser(ctx);
+    const admin = requireAdmin(ctx);
+    const item = findItem(ctx, ctx.params.id);
+    if (item.json.orgId !== admin.orgId) throw errors.forbidden();
+    const targetName = ctx.req.params.targetUsername ?? '';
+    if (targetName === '') throw errors.missingParam('targetUsername');
+    const target = ctx.emu.state.getUser(targetName);
+    if (!target || target.orgId !== admin.orgId) throw errors.userNotFound(targetName);
+    if (target.disabled) throw unable('reassign item', `User '${target.username}' is disabled.`);
+    if (!hasPrivilege(target, 'portal:user:createItem')) {
+      throw unable('reassign item', `User '${target.username}' does not have the privileges to own content.`);
+    }
+    // "If the target folder doesn't exist, it will be created"; `/` or nothing is the root folder.
+    const folderName = (ctx.req.params.targetFolderName ?? '').trim();
+    let folderId: string | null = null;
+    if (folderName !== '' && folderName !== '/') {
+      const folder =
+        folderByIdOrTitle(ctx, target.username, folderName) ??
+        ctx.emu.state.addFolder({ id: ctx.emu.state.newId(), title: folderName, username: target.username, created: ctx.emu.clock.now() });
+      folderId = folder.id;
+    }
+    item.json.owner = target.username;
+    item.json.ownerFolder = folderId;
+    ctx.emu.markDirty();
+    return { success: true, itemId: item.json.id };
+  });
+
+  // rest-js removeItemThumbnail()
+  itemOp('deleteThumbnail', (ctx) => {
+    pathUser(ctx);
+    const { item } = editableItem(ctx, ctx.params.id);
+    item.thumbnailBlob = null;
+    item.json.thumbnail = null;
+    touch(ctx.emu, item);
+    return { success: true };
+  });
+
+  // rest-js getItemStatus(): every upload here completes synchronously, so an existing item's status is 'completed'
+  const status = (ctx: Ctx) => {
+    pathUser(ctx);
+    const { item } = editableItem(ctx, ctx.params.id);
+    return { status: 'completed', statusMessage: 'completed', itemId: item.json.id };
+  };
+  router.any(`${users}/items/:id/status`, status, { name: 'content/users/items/status' });
+  router.any(`${users}/:folderId/items/:id/status`, status, { name: 'content/users/items/status' });
+
+  itemOp('protect', (ctx) => setProtected(ctx, true));
+  itemOp('unprotect', (ctx) => setProtected(ctx, false));
+
+  router.post(`${users}/addRelationship`, (ctx) => relationship(ctx, 'add'), { name: 'content/users/addRelationship' });
+  router.post(`${users}/deleteRelationship`, (ctx) => relationship(ctx, 'delete'), { name: 'content/users/deleteRelationship' });
+}
+
+function deleteProtected(item: ItemRecord): ArcGISError {
+  return new ArcGISError(400, 'Unable to delete item. Delete protection is turned on.', {
+    details: [`Item '${item.json.id}' is protected; unprotect it before deleting it.`]
+  });
+}
+
+function setProtected(ctx: Ctx, value: boolean): object {
+  pathUser(ctx);
+  const { item } = editableItem(ctx, ctx.params.id);
+  item.json.protected = value;
+  ctx.emu.markDirty();
+  return { success: true };
+}
+
+async function addItem(ctx: Ctx): Promise<object> {
+  const owner = pathUser(ctx);
+  const user = requireUser(ctx);
+  // Only the user adds items to their own content, even an administrator cannot add to someone else's.
+  if (!isOwner(user, owner.username)) throw errors.forbidden();
+  if (!hasPrivilege(user, 'portal:user:createItem')) throw errors.forbidden();
+  const folder = ctx.params.folderId ? ownerFolder(ctx, owner, ctx.params.folderId) : null;
+  const params = ctx.req.params;
+  const file = ctx.req.files.file;
+  if (params.multipart?.toLowerCase() === 'true' || params.async?.toLowerCase() === 'true') {
+    throw unable('add item', 'Multipart and asynchronous uploads (addPart/commit) are not supported by this emulator; upload the file in one request.');
+  }
+  const type = (params.type ?? '').trim();
+  if (type === '') throw unable('add item', "'type' must be specified.");
+  const title = (params.title ?? '').trim() || file?.filename || '';
+  if (title === '') throw unable('add item', "'title' must be specified.");
+
+  const state = ctx.emu.state;
+  let id = state.newId();
+  const wantedId = (params.itemIdToCreate ?? '').trim();
+  // itemIdToCreate is an ArcGIS Enterprise (10.8.1+) parameter; ArcGIS Online does not know it and ignores it.
+  if (wantedId !== '' && ctx.emu.options.kind === 'enterprise') {
+    if (!/^[0-9a-f]{32}$/.test(wantedId)) {
+      throw unable('add item', `'itemIdToCreate' must be 32 lower-case hexadecimal characters, not '${wantedId}'.`);
+    }
+    if (state.items.has(wantedId)) throw unable('add item', `An item with the id '${wantedId}' already exists.`);
+    id = wantedId;
+  }
+
+  if (boolParam(params, 'overwrite')) {
+    // overwrite: replace the owner's item of the same type and file name (or title) in the same folder
+    const name = params.filename ?? file?.filename;
+    const existing = [...state.items.values()].find(
+      (i) =>
+        isOwner(owner, i.json.owner) &&
+        i.json.type === type &&
+        i.json.ownerFolder === (folder?.id ?? null) &&
+        (name ? i.json.name === name : i.json.title === title)
+    );
+    if (existing) {
+      await applyItemParams(ctx.emu, existing, { params: { ...params, title }, files: ctx.req.files, verb: 'add item' });
+      return { success: true, id: existing.json.id, folder: folder?.id ?? null };
+    }
+  }
+
+  const item = newItemRecord(ctx.emu, owner, id, folder?.id ?? null, type, title);
+  await applyItemParams(ctx.emu, item, { params: { ...params, title }, files: ctx.req.files, verb: 'add item' });
+  item.json.created = item.json.modified;
+  state.addItem(item);
+  ctx.emu.markDirty();
+  return { success: true, id, folder: folder?.id ?? null };
+}
+
+function relationship(ctx: Ctx, action: 'add' | 'delete'): object {
+  pathUser(ctx);
+  const user = requireUser(ctx);
+  const p = ctx.req.params;
+  for (const name of ['originItemId', 'destinationItemId', 'relationshipType']) {
+    if (!p[name]) throw errors.missingParam(name);
+  }
+  const origin = findItem(ctx, p.originItemId);
+  const destination = findItem(ctx, p.destinationItemId);
+  // the caller must be able to change the origin item and see the destination
+  if (!canEditItem(user, origin)) throw errors.forbidden();
+  if (!canReadItem(ctx.emu.state, user, destination)) throw errors.itemNotFound(destination.json.id);
+  const rels = ctx.emu.state.relationships;
+  const type = p.relationshipType!;
+  const index = rels.findIndex(
+    (r) => r.originItemId === origin.json.id && r.destinationItemId === destination.json.id && r.type.toLowerCase() === type.toLowerCase()
+  );
+  if (action === 'add') {
+    if (index < 0) rels.push({ type, originItemId: origin.json.id, destinationItemId: destination.json.id, created: ctx.emu.clock.now() });
+  } else {
+    if (index < 0) throw unable('delete relationship', `No '${type}' relationship from '${origin.json.id}' to '${destination.json.id}' exists.`);
+    rels.splice(index, 1);
+  }
+  ctx.emu.markDirty();
+  return { success: true };
+}

@@ -1,0 +1,230 @@
+import { itemJsonFor } from '../content/item-json.js';
+import { type EmulatorContext } from '../context.js';
+import { ArcGISError } from '../errors.js';
+import { intParam, listParam } from '../http/request.js';
+import { canReadItem } from '../state/permissions.js';
+import { type ItemRecord, type UserRecord } from '../state/types.js';
+import { compileItemFilter, compileItemQuery, type ItemPredicate } from './item-matcher.js';
+import { parseQuery, QuerySyntaxError } from './query.parser.js';
+
+/** ArcGIS pages at most 100 results per request ("Maximum of 100 results returned"); larger `num` is capped. */
+export const MAX_NUM = 100;
+/**
+ * "Only the first 10,000 results can be paginated; results greater than 10,000 cannot be returned through pagination.
+ * The actual number of total returned results may be greater than 10,000." (Esri, Considerations and limitations.)
+ * Esri does not document the answer to a page beyond the window; the emulator answers it with no results and
+ * `nextStart: -1` (and `total` still counting every match), the way the Elasticsearch window behind it truncates.
+ */
+export const SEARCH_WINDOW = 10_000;
+const MAX_COUNT_FIELDS = 3;
+const COUNT_FIELDS = new Set(['type', 'typekeywords', 'tags', 'access', 'owner', 'contentstatus', 'categories', 'culture', 'orgid']);
+
+export interface SearchResponse {
+  query: string;
+  total: number;
+  start: number;
+  num: number;
+  nextStart: number;
+  results: Record<string, unknown>[];
+  aggregations?: { counts: { fieldName: string; fieldValues: { value: string; count: number }[] }[] };
+}
+
+/** Sort keys ArcGIS accepts (`sortField`), mapped to item values. */
+const SORT_KEYS: Record<string, (item: ItemRecord) => string | number> = {
+  title: (i) => i.json.title.toLowerCase(),
+  created: (i) => i.json.created,
+  uploaded: (i) => i.json.created,
+  modified: (i) => i.json.modified,
+  type: (i) => i.json.type.toLowerCase(),
+  owner: (i) => i.json.owner.toLowerCase(),
+  numviews: (i) => i.json.numViews,
+  avgrating: (i) => i.json.avgRating,
+  numratings: (i) => i.json.numRatings,
+  numcomments: (i) => i.json.numComments,
+  size: (i) => i.json.size,
+  name: (i) => (i.json.name ?? '').toLowerCase(),
+  id: (i) => i.json.id
+};
+
+export interface ItemSearchScope {
+  /** Extra restriction, e.g. "shared with this group" for group content search. */
+  where?: ItemPredicate;
+}
+
+/** Runs an item search with ArcGIS's request parameters (`q`, `filter`, `categories`, sorting, paging, counts). */
+export function runItemSearch(
+  emu: EmulatorContext,
+  user: UserRecord | null,
+  params: Record<string, string>,
+  scope: ItemSearchScope = {}
+): SearchResponse {
+  const q = params.q ?? '';
+  const match = compileOrThrow(q, compileItemQuery);
+  const filter = params.filter ? compileOrThrow(params.filter, compileItemFilter) : undefined;
+  const categories = parseCategories(params.categories);
+  const groupMemberOnly = (params.searchUserAccess ?? '').toLowerCase() === 'groupmember';
+  const memberGroupIds = groupMemberOnly && user ? new Set(emu.state.groupsOf(user.username).map((g) => g.id)) : undefined;
+
+  const countFields = listParam(params, 'countFields').map((f) => f.toLowerCase());
+  if (countFields.length > MAX_COUNT_FIELDS) {
+    throw new ArcGISError(400, 'Unable to perform query. Too many count fields.', {
+      details: [`'countFields' accepts at most ${MAX_COUNT_FIELDS} fields; ${countFields.length} were given.`]
+    });
+  }
+  for (const f of countFields) {
+    if (!COUNT_FIELDS.has(f)) {
+      throw new ArcGISError(400, 'Unable to perform query. Invalid count field.', {
+        details: [`'${f}' cannot be counted. Supported count fields: ${[...COUNT_FIELDS].join(', ')}.`]
+      });
+    }
+  }
+
+  const matches: ItemRecord[] = [];
+  const admin = !!user && user.role === 'org_admin' && !user.disabled;
+  for (const item of emu.state.items.values()) {
+    if (scope.where && !scope.where(item)) continue;
+    if (!match(item)) continue;
+    if (filter && !filter(item)) continue;
+    if (categories && !matchesCategories(item, categories)) continue;
+    if (memberGroupIds && ![...item.groups].some((g) => memberGroupIds.has(g))) continue;
+    // visibility last: for an administrator it is a cheap org check, for others it walks the item's groups
+    if (!(admin && item.json.orgId === user.orgId) && !canReadItem(emu.state, user, item)) continue;
+    matches.push(item);
+  }
+
+  sortItems(matches, params.sortField, params.sortOrder);
+
+  const total = matches.length;
+  let start = intParam(params, 'start', 1);
+  if (start < 1) start = 1;
+  let num = intParam(params, 'num', 10);
+  if (num < 0) num = 10;
+  if (num > MAX_NUM) num = MAX_NUM;
+
+  const windowEnd = Math.min(total, SEARCH_WINDOW);
+  const page = start > windowEnd ? [] : matches.slice(start - 1, Math.min(start - 1 + num, windowEnd));
+  const next = start + num;
+  const nextStart = num > 0 && next <= windowEnd ? next : -1;
+
+  const response: SearchResponse = {
+    query: q,
+    total,
+    start,
+    num,
+    nextStart,
+    results: page.map((item) => itemJsonFor(item, user))
+  };
+  if (countFields.length > 0) {
+    let countSize = intParam(params, 'countSize', 10);
+    if (countSize < 1) countSize = 10;
+    if (countSize > 200) countSize = 200;
+    response.aggregations = { counts: countFields.map((f) => ({ fieldName: f, fieldValues: countValues(matches, f, countSize) })) };
+  }
+  return response;
+}
+
+function compileOrThrow(text: string, compile: (node: ReturnType<typeof parseQuery>) => ItemPredicate): ItemPredicate {
+  try {
+    return compile(parseQuery(text));
+  } catch (error) {
+    if (error instanceof QuerySyntaxError) {
+      throw new ArcGISError(400, 'Unable to perform query. Please check your parameters.', {
+        details: [`Invalid query syntax at character ${error.position + 1}: ${error.message}.`]
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * `categories`: "A JSON array or comma-separated list of up to eight org content categories ... OR relationship
+ * between the categories specified"; a JSON array of arrays ANDs the inner OR lists. A category matches the item's
+ * category itself or any of its sub-categories.
+ */
+function parseCategories(value: string | undefined): string[][] | undefined {
+  if (!value || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new ArcGISError(400, 'Unable to perform query. Please check your parameters.', { details: ["'categories' is not valid JSON."] });
+    }
+    if (Array.isArray(parsed)) {
+      if (parsed.every((p) => Array.isArray(p))) return (parsed as unknown[][]).map((list) => list.map((c) => String(c).toLowerCase()));
+      return [parsed.map((c) => String(c).toLowerCase())];
+    }
+  }
+  return [trimmed.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '')];
+}
+
+function matchesCategories(item: ItemRecord, groups: string[][]): boolean {
+  const own = item.json.categories.map((c) => c.toLowerCase());
+  return groups.every((anyOf) => anyOf.some((wanted) => own.some((c) => c === wanted || c.startsWith(`${wanted}/`))));
+}
+
+/** Sorts in place by `sortField` (comma-separated) and `sortOrder` (one order, or one per field); stable. */
+export function sortItems(items: ItemRecord[], sortField: string | undefined, sortOrder: string | undefined): void {
+  const fields = (sortField ?? '')
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f !== '' && SORT_KEYS[f]);
+  if (fields.length === 0) return; // relevance: the emulator keeps creation order, which is stable across pages
+  const orders = (sortOrder ?? 'asc').split(',').map((o) => (o.trim().toLowerCase() === 'desc' ? -1 : 1));
+  const keyed = items.map((item, index) => ({ item, index, keys: fields.map((f) => SORT_KEYS[f]!(item)) }));
+  keyed.sort((a, b) => {
+    for (let k = 0; k < fields.length; k++) {
+      const x = a.keys[k]!;
+      const y = b.keys[k]!;
+      if (x !== y) return (x < y ? -1 : 1) * (orders[k] ?? orders[0] ?? 1);
+    }
+    return a.index - b.index;
+  });
+  for (let i = 0; i < keyed.length; i++) items[i] = keyed[i]!.item;
+}
+
+function countValues(items: ItemRecord[], field: string, size: number): { value: string; count: number }[] {
+  const counts = new Map<string, number>();
+  const add = (v: string | null | undefined) => {
+    if (v === null || v === undefined || v === '') return;
+    const key = v.toLowerCase();
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  for (const item of items) {
+    const j = item.json;
+    switch (field) {
+      case 'type':
+        add(j.type);
+        break;
+      case 'typekeywords':
+        new Set(j.typeKeywords.map((k) => k.toLowerCase())).forEach(add);
+        break;
+      case 'tags':
+        new Set(j.tags.map((k) => k.toLowerCase())).forEach(add);
+        break;
+      case 'categories':
+        j.categories.forEach(add);
+        break;
+      case 'access':
+        add(j.access);
+        break;
+      case 'owner':
+        add(j.owner);
+        break;
+      case 'contentstatus':
+        add(typeof j.contentStatus === 'string' ? j.contentStatus : null);
+        break;
+      case 'culture':
+        add(j.culture);
+        break;
+      case 'orgid':
+        add(j.orgId);
+        break;
+    }
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, size)
+    .map(([value, count]) => ({ value, count }));
+}

@@ -1,0 +1,299 @@
+import { seedId } from './items.js';
+
+/**
+ * What the demo organization (`--seed demo`, scale 1) holds on purpose, so tests can assert that a scan finds exactly
+ * these cases and nothing else. Ids are derived from the random seed (`--random-seed`, default `orgkeeper-demo`), so
+ * they are the same on every start; call `demoExpectations(seed)` for another seed.
+ *
+ * Thresholds the demo is built around (everything not planted is well inside them):
+ * - stale: planted stale items were last modified more than 3 years ago and have `numViews` 0; every other item was
+ *   modified within the last 120 days and has been viewed.
+ * - inactive users: planted ones last signed in more than 365 days ago or never (`lastLogin` -1); every other user
+ *   signed in within the last 45 days.
+ * - large items: planted ones are at least 10 MB; every other item is under 1 MB.
+ * - missing metadata: every item not listed under `missingMetadata` has a description, summary (`snippet`), tags,
+ *   thumbnail, license (`licenseInfo`) and credits (`accessInformation`).
+ * - public: exactly the items listed under `publicItems` have access `public`; `publicGroups` likewise.
+ * - broken references: web maps and apps reference items by id and URL; all resolve except `brokenReferences`.
+ *   Web maps' basemap layers point at Esri's public basemap services (services.arcgisonline.com, cdn.arcgis.com),
+ *   which are outside the organization and not reachable from CI: a scan must not request them in tests.
+ */
+export interface DemoExpectations {
+  randomSeed: string;
+  users: {
+    admin: string;
+    /** Every seeded username, base admin included. */
+    all: string[];
+    byRole: { administrator: string[]; publisher: string[]; user: string[]; viewer: string[] };
+    disabled: string[];
+    /** Disabled users who still own items. */
+    disabledOwningContent: string[];
+    /** lastLogin -1. */
+    neverLoggedIn: string[];
+    /** lastLogin older than 365 days (and not -1). */
+    noLoginOver365Days: string[];
+  };
+  groups: {
+    all: string[];
+    /** Groups with no members besides their owner and no items. */
+    empty: string[];
+    /** Groups that no item is shared with. */
+    noContent: string[];
+    /** Groups whose only member is the owner. */
+    singleMember: string[];
+    public: string[];
+    /** Groups whose owner is disabled. */
+    ownerDisabled: string[];
+  };
+  folders: { emptyFolders: string[] };
+  items: {
+    /** Every item the demo adds (the registered app item of the base seed is not listed: it is complete and fresh). */
+    all: string[];
+    staleItems: string[];
+    publicItems: string[];
+    /** Public hosted feature layers whose capabilities include Create, Update or Delete. */
+    publiclyEditableLayers: string[];
+    /** Sets of items with the same title, type and owner. */
+    duplicatesByTitle: string[][];
+    /** Sets of items whose data bytes are identical (titles differ). */
+    duplicatesByData: string[][];
+    missingMetadata: {
+      description: string[];
+      snippet: string[];
+      tags: string[];
+      thumbnail: string[];
+      licenseInfo: string[];
+      accessInformation: string[];
+    };
+    /** size >= 10 MB */
+    largeItems: string[];
+    /** Title and description hold script and event-handler markup (untrusted text, must be shown escaped). */
+    markupInText: string[];
+    /** Items owned by disabled users. */
+    ownedByDisabledUsers: string[];
+    /** Items that have resources; for each, its resource paths. */
+    withResources: Record<string, string[]>;
+  };
+  brokenReferences: {
+    /** Web map whose operational layer points at a deleted layer item (id and service URL both gone). */
+    webMapToDeletedLayer: { itemId: string; missingItemId: string; missingServiceName: string };
+    /** Web map whose operational layer has only a URL, to a service that does not exist. */
+    webMapToDeadUrl: { itemId: string; deadServiceName: string };
+    /** Web Mapping Application whose `values.webmap` names a web map that does not exist. */
+    appToMissingMap: { itemId: string; missingItemId: string };
+    /** The ids of all items holding a broken reference. */
+    itemIds: string[];
+    /** One entry per broken reference: the item, where in its data, and what it points at. */
+    findings: { itemId: string; path: string; title?: string; missingItemId?: string; url?: string }[];
+    /**
+     * Basemap layers of the demo's web maps point at Esri's public basemaps on these hosts. They are outside the
+     * organization and unreachable from CI: a scan must not count them as broken in tests (nor request them).
+     */
+    externalHosts: string[];
+  };
+  /** Hosted services: name -> item id, and notable layers. */
+  services: {
+    byName: Record<string, string>;
+    /** Services with ChangeTracking in their capabilities. */
+    changeTracking: string[];
+    /** "service/layerId" of layers with attachments. */
+    withAttachments: string[];
+  };
+  /** Item ids by role, for tests that need a specific kind of item. */
+  ids: Record<DemoKey, string>;
+}
+
+/** Keys of the demo's named items, groups and folders; `ids[key]` is the deterministic id. */
+export const DEMO_KEYS = [
+  // hosted feature services
+  'svc-water',
+  'svc-bike-lanes',
+  'svc-parks',
+  'svc-permits',
+  'svc-reports',
+  'svc-flood-2019',
+  // web maps
+  'map-parks',
+  'map-water',
+  'map-reports',
+  'map-flood-2019',
+  'map-broken-deleted',
+  'map-broken-url',
+  'map-quick-sketch',
+  // apps
+  'app-parks-finder',
+  'app-broken',
+  'dash-water',
+  'dash-parks',
+  'story-parks',
+  'exb-field',
+  // files
+  'csv-trees',
+  'csv-trees-copy',
+  'csv-budget-2018',
+  'csv-traffic',
+  'csv-feedback-xss',
+  'pdf-checklist-a',
+  'pdf-checklist-b',
+  'pdf-annual-report',
+  'pdf-flood-plan-2019',
+  'pdf-snow-routes',
+  'pdf-lidar',
+  'fgdb-ortho',
+  'img-city-hall',
+  'img-sidewalk',
+  'shp-zoning',
+  'geojson-districts',
+  // ids that must NOT exist (planted broken references)
+  'deleted-storm-drains',
+  'deleted-permits-map',
+  // groups
+  'grp-gis-team',
+  'grp-public-maps',
+  'grp-field-ops',
+  'grp-flood-2019',
+  'grp-planning-archive',
+  'grp-steering',
+  'grp-review-queue',
+  'grp-paul-test',
+  // folders
+  'fld-admin-reports',
+  'fld-parks',
+  'fld-transportation',
+  'fld-utilities',
+  'fld-field-apps',
+  'fld-analysis',
+  'fld-archive',
+  'fld-flood-2019'
+] as const;
+
+export type DemoKey = (typeof DEMO_KEYS)[number];
+
+export const DEMO_USERS = {
+  admin: 'gis_admin',
+  maria: 'maria.publisher',
+  tom: 'tom.editor',
+  lee: 'lee.analyst',
+  sam: 'sam.fieldworker',
+  kim: 'kim.viewer',
+  ann: 'ann.retired',
+  paul: 'paul.planner',
+  olga: 'olga.archivist',
+  intern: 'intern.2019',
+  bob: 'contractor.bob'
+} as const;
+
+/** The password of a demo user (the administrator's is ADMIN_PASSWORD); viewers and disabled users cannot sign in to edit. */
+export function demoPassword(username: string): string {
+  return `${username}-Pass1!`;
+}
+
+export const DEMO_SERVICE_NAMES = {
+  water: 'Demo_Water_Network',
+  bikeLanes: 'Demo_Bike_Lanes',
+  parks: 'Demo_City_Parks',
+  permits: 'Demo_Building_Permits',
+  reports: 'Demo_Community_Reports',
+  flood2019: 'Demo_Flood_Zones_2019',
+  /** Never created: the deleted layer the broken web map points at. */
+  deletedStormDrains: 'Demo_Storm_Drains',
+  /** Never created: the dead URL of the other broken web map. */
+  deadHistoricParcels: 'Demo_Historic_Parcels'
+} as const;
+
+export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectations {
+  const ids = Object.fromEntries(DEMO_KEYS.map((k) => [k, seedId(randomSeed, k)])) as Record<DemoKey, string>;
+  const u = DEMO_USERS;
+  const itemKeys: DemoKey[] = DEMO_KEYS.filter((k) => /^(svc|map|app|dash|story|exb|csv|pdf|fgdb|img|shp|geojson)-/.test(k));
+  return {
+    randomSeed,
+    users: {
+      admin: u.admin,
+      all: Object.values(u),
+      byRole: {
+        administrator: [u.admin],
+        publisher: [u.maria, u.tom, u.ann],
+        user: [u.lee, u.sam, u.paul, u.olga, u.intern],
+        viewer: [u.kim, u.bob]
+      },
+      disabled: [u.ann],
+      disabledOwningContent: [u.ann],
+      neverLoggedIn: [u.intern, u.bob],
+      noLoginOver365Days: [u.ann, u.paul, u.olga]
+    },
+    groups: {
+      all: [
+        ids['grp-gis-team'],
+        ids['grp-public-maps'],
+        ids['grp-field-ops'],
+        ids['grp-flood-2019'],
+        ids['grp-planning-archive'],
+        ids['grp-steering'],
+        ids['grp-review-queue'],
+        ids['grp-paul-test']
+      ],
+      empty: [ids['grp-paul-test']],
+      noContent: [ids['grp-planning-archive'], ids['grp-steering'], ids['grp-paul-test']],
+      singleMember: [ids['grp-review-queue'], ids['grp-paul-test']],
+      public: [ids['grp-public-maps']],
+      ownerDisabled: [ids['grp-flood-2019']]
+    },
+    folders: { emptyFolders: [ids['fld-archive']] },
+    items: {
+      all: itemKeys.map((k) => ids[k]),
+      staleItems: [ids['svc-flood-2019'], ids['map-flood-2019'], ids['pdf-flood-plan-2019'], ids['csv-budget-2018']],
+      publicItems: [ids['svc-reports'], ids['map-reports'], ids['app-parks-finder'], ids['pdf-annual-report']],
+      publiclyEditableLayers: [ids['svc-reports']],
+      duplicatesByTitle: [[ids['pdf-checklist-a'], ids['pdf-checklist-b']]],
+      duplicatesByData: [[ids['csv-trees'], ids['csv-trees-copy']]],
+      missingMetadata: {
+        description: [ids['map-quick-sketch']],
+        snippet: [ids['geojson-districts']],
+        tags: [ids['shp-zoning']],
+        thumbnail: [ids['img-sidewalk']],
+        licenseInfo: [ids['csv-traffic']],
+        accessInformation: [ids['pdf-snow-routes']]
+      },
+      largeItems: [ids['fgdb-ortho'], ids['pdf-lidar']],
+      markupInText: [ids['csv-feedback-xss']],
+      ownedByDisabledUsers: [ids['svc-flood-2019'], ids['map-flood-2019'], ids['pdf-flood-plan-2019']],
+      withResources: {
+        [ids['story-parks']]: ['draft.json', 'images/hero.png'],
+        [ids['exb-field']]: ['config/config.json', 'images/logo.png'],
+        [ids['map-water']]: ['notes/legend-notes.json']
+      }
+    },
+    brokenReferences: {
+      webMapToDeletedLayer: {
+        itemId: ids['map-broken-deleted'],
+        missingItemId: ids['deleted-storm-drains'],
+        missingServiceName: DEMO_SERVICE_NAMES.deletedStormDrains
+      },
+      webMapToDeadUrl: { itemId: ids['map-broken-url'], deadServiceName: DEMO_SERVICE_NAMES.deadHistoricParcels },
+      appToMissingMap: { itemId: ids['app-broken'], missingItemId: ids['deleted-permits-map'] },
+      itemIds: [ids['map-broken-deleted'], ids['map-broken-url'], ids['app-broken']],
+      findings: [
+        { itemId: ids['map-broken-deleted'], path: 'operationalLayers[0]', title: 'Storm Drains', missingItemId: ids['deleted-storm-drains'], url: `<servicesRoot>/${DEMO_SERVICE_NAMES.deletedStormDrains}/FeatureServer/0` },
+        { itemId: ids['map-broken-url'], path: 'operationalLayers[0]', title: 'Historic Parcels', url: `<servicesRoot>/${DEMO_SERVICE_NAMES.deadHistoricParcels}/FeatureServer/0` },
+        { itemId: ids['app-broken'], path: 'values.webmap', missingItemId: ids['deleted-permits-map'] }
+      ],
+      externalHosts: ['services.arcgisonline.com', 'cdn.arcgis.com']
+    },
+    services: {
+      byName: {
+        [DEMO_SERVICE_NAMES.water]: ids['svc-water'],
+        [DEMO_SERVICE_NAMES.bikeLanes]: ids['svc-bike-lanes'],
+        [DEMO_SERVICE_NAMES.parks]: ids['svc-parks'],
+        [DEMO_SERVICE_NAMES.permits]: ids['svc-permits'],
+        [DEMO_SERVICE_NAMES.reports]: ids['svc-reports'],
+        [DEMO_SERVICE_NAMES.flood2019]: ids['svc-flood-2019']
+      },
+      changeTracking: [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.parks],
+      withAttachments: [`${DEMO_SERVICE_NAMES.water}/0`, `${DEMO_SERVICE_NAMES.reports}/0`]
+    },
+    ids
+  };
+}
+
+/** The expectations for the default random seed (`orgkeeper-demo`). */
+export const DEMO_EXPECTATIONS: DemoExpectations = demoExpectations();

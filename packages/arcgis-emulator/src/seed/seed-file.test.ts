@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveOptions } from '../options.js';
+import { DEMO_EXPECTATIONS } from './demo-expectations.js';
+import { buildInitialState } from './seed.js';
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+const ORIGIN = 'http://127.0.0.1:7070';
+const dir = mkdtempSync(join(tmpdir(), 'emu-seed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+async function build(doc: unknown) {
+  const file = join(dir, `seed-${n++}.json`);
+  writeFileSync(file, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return buildInitialState(resolveOptions({ seed: file, port: 0 }), ORIGIN, NOW);
+}
+
+const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+
+describe('JSON seed files (--seed FILE.json)', () => {
+  it('builds users, folders, groups, services (listed and generated features) and items with data, resources and thumbnails', async () => {
+    const { state } = await build({
+      format: 'arcgis-emulator-seed/1',
+      users: [
+        { username: 'ana', fullName: 'Ana Field', role: 'org_publisher', lastLoginDaysAgo: 3 },
+        { username: 'vic', role: 'viewer', lastLoginDaysAgo: null, createdDaysAgo: 900 }
+      ],
+      folders: [{ owner: 'ana', title: 'Work' }],
+      groups: [{ title: 'Crew', owner: 'ana', access: 'org', members: ['vic'] }],
+      services: [
+        {
+          name: 'Poles', title: 'Utility Poles', owner: 'ana', folder: 'Work', access: 'org', groups: ['Crew'],
+          capabilities: 'Query,Create,Update,Delete,Editing,ChangeTracking',
+          layers: [
+            { name: 'Poles', geometryType: 'esriGeometryPoint', fields: [{ name: 'TAG', type: 'esriFieldTypeString' }], features: [{ attributes: { TAG: 'P1' }, geometry: { x: 1, y: 2 } }],
+              attachments: { '1': [{ name: 'pole.txt', contentType: 'text/plain', text: 'leaning' }] } },
+            { name: 'Many', geometryType: 'esriGeometryPolygon', generate: { count: 250000 } }
+          ]
+        }
+      ],
+      items: [
+        {
+          owner: 'ana', folder: 'Work', title: 'Pole map', type: 'Web Map', tags: ['poles'], access: 'shared', groups: ['Crew'],
+          data: { json: { operationalLayers: [{ url: '{{servicesRoot}}/Poles/FeatureServer/0', layerType: 'ArcGISFeatureLayer' }], version: '2.33' } },
+          resources: [{ path: 'notes/a.json', json: { a: 1 } }],
+          thumbnail: { base64: PNG_1x1 },
+          modifiedDaysAgo: 400,
+          numViews: 0
+        },
+        { owner: 'ana', title: 'Readme', type: 'PDF', data: { base64: Buffer.from('%PDF-1.4 tiny').toString('base64'), filename: 'readme.pdf', contentType: 'application/pdf' }, thumbnail: 'generate' }
+      ]
+    });
+    const ana = state.getUser('ana')!;
+    expect(ana.role).toBe('org_publisher');
+    expect(state.getUser('vic')).toMatchObject({ roleId: 'iAAAAAAAAAAAAAAA', userLicenseTypeId: 'viewerUT', lastLogin: -1 });
+    const service = state.getService('Poles')!;
+    expect(service.layers.get(0)!.store.count()).toBe(1);
+    expect(service.layers.get(0)!.attachments.list(1).map((a) => [a.name, a.blob.read().toString()])).toEqual([['pole.txt', 'leaning']]);
+    expect(service.layers.get(1)!.store.kind).toBe('lazy');
+    expect(service.layers.get(1)!.store.count()).toBe(250000);
+    expect(service.layers.get(1)!.store.get(123456)!.geometry).toHaveProperty('rings');
+    const map = [...state.items.values()].find((i) => i.json.title === 'Pole map')!;
+    const orgId = state.org.id;
+    expect(JSON.parse((map.data as { text: string }).text).operationalLayers[0].url).toBe(`${ORIGIN}/${orgId}/arcgis/rest/services/Poles/FeatureServer/0`);
+    expect(map.json.ownerFolder).toBe(state.foldersOf('ana')[0]!.id);
+    expect(map.json.access).toBe('shared');
+    expect([...map.groups]).toEqual([[...state.groups.values()][0]!.id]);
+    expect(map.json.modified).toBe(NOW - 400 * 24 * 3600 * 1000);
+    expect(map.resources.get('notes/a.json')!.blob.read().toString()).toBe('{"a":1}');
+    expect(map.thumbnailBlob!.read().subarray(1, 4).toString()).toBe('PNG');
+    const pdfItem = [...state.items.values()].find((i) => i.json.title === 'Readme')!;
+    expect(pdfItem.json.name).toBe('readme.pdf');
+    // the same file gives the same ids
+    const again = await build({ users: [{ username: 'ana' }], items: [{ owner: 'ana', title: 'X', type: 'CSV' }] });
+    const again2 = await build({ users: [{ username: 'ana' }], items: [{ owner: 'ana', title: 'X', type: 'CSV' }] });
+    expect([...again.state.items.keys()]).toEqual([...again2.state.items.keys()]);
+  });
+
+  it('extends the demo organization', async () => {
+    const { state } = await build({ extends: 'demo', items: [{ owner: 'maria.publisher', title: 'Extra', type: 'CSV' }] });
+    for (const id of DEMO_EXPECTATIONS.items.all) expect(state.items.has(id)).toBe(true);
+    expect([...state.items.values()].some((i) => i.json.title === 'Extra')).toBe(true);
+  });
+
+  it('reports what is wrong and where', async () => {
+    await expect(build('{ "users": [')).rejects.toThrow(/not valid JSON/);
+    await expect(build({ users: [{ username: 'x1x', role: 'boss' }] })).rejects.toThrow(/users\[0\]\.role must be one of org_admin, org_publisher, org_user, viewer, not "boss"/);
+    await expect(build({ items: [{ owner: 'nobody', title: 'T', type: 'CSV' }] })).rejects.toThrow(/items\[0\]\.owner: user 'nobody' does not exist/);
+    await expect(build({ users: [{ username: 'abc' }], items: [{ owner: 'abc', title: 'T', type: 'CSV', colour: 'red' }] })).rejects.toThrow(/items\[0\]\.colour is not a known field/);
+    await expect(build({ users: [{ username: 'abc' }], items: [{ owner: 'abc', title: 'T', type: 'CSV', resources: [{ path: '../x', text: 'a' }] }] })).rejects.toThrow(/must be a relative path without '\.\.'/);
+    await expect(build({ users: [{ username: 'abc' }], services: [{ name: 'bad name', owner: 'abc' }] })).rejects.toThrow(/services\[0\]: Service name 'bad name' is invalid/);
+    await expect(build({ users: [{ username: 'abc' }], services: [{ name: 'S', owner: 'abc', layers: [{ name: 'L', geometrytype: 'x' }] }] })).rejects.toThrow(/services\[0\]\.layers\[0\]\.geometrytype is not a known field/);
+    await expect(build({ format: 'v9' })).rejects.toThrow(/format must be "arcgis-emulator-seed\/1"/);
+    await expect(buildInitialState(resolveOptions({ seed: join(dir, 'missing.json'), port: 0 }), ORIGIN, NOW)).rejects.toThrow(/cannot read the file \(ENOENT\); give demo, empty or the path/);
+  });
+});
