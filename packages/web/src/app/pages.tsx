@@ -1,0 +1,37 @@
+// The app's pages. To add one: write the page component, then add an entry here. The router and the navigation are
+// built from this list, so a page appears in the navigation exactly when it is registered (only working pages are).
+import type { ComponentType } from 'react';
+import type { IconName } from '../calcite-types';
+
+export interface AppPage {
+  /** Stable identifier, e.g. "identities". */
+  id: string;
+  /** URL path below the app root, without slashes, e.g. "identities". Sub-paths ("identities/42") reach the page too. */
+  path: string;
+  /** Name in the navigation and in the browser tab. */
+  title: string;
+  /** Calcite icon name shown next to the title in the navigation, e.g. "organization". */
+  icon: IconName;
+  /** The page. It renders inside the app shell's main area and may use nested <Routes> for its sub-paths. */
+  component: ComponentType;
+  /** Leave out of the navigation (for pages reached from other pages). Default: shown. */
+  hiddenFromNavigation?: boolean;
+}
+
+/**
+ * Registered pages, in navigation order. The first one shown in the navigation is the home page after sign-in;
+ * while there is none, signed-in users see the welcome panel (pages/welcome.page.tsx).
+ *
+ * Example:
+ *   { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage }
+ */
+export const appPages: readonly AppPage[] = [];
+
+export function navigationPages(pages: readonly AppPage[] = appPages): AppPage[] {
+  return pages.filter((page) => !page.hiddenFromNavigation);
+}
+
+/** Where "/" leads after sign-in: the first page in the navigation, or null for the welcome panel. */
+export function homePage(pages: readonly AppPage[] = appPages): AppPage | null {
+  return navigationPages(pages)[0] ?? null;
+}
