@@ -98,6 +98,11 @@ export async function main(argv: string[]): Promise<void> {
   const stop = () => {
     if (closing) return;
     closing = true;
+    // Saving a large --state-dir can take a moment; a shutdown that hangs must still end the process.
+    setTimeout(() => {
+      process.stderr.write('arcgis-emulator: shutdown took longer than 30 s; exiting without waiting further\n');
+      process.exit(1);
+    }, 30_000).unref();
     handle.close().then(
       () => process.exit(0),
       () => process.exit(1)

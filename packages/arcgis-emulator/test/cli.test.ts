@@ -27,6 +27,8 @@ function run(args: string[]): Promise<{ child: ChildProcess; info: { portalUrl: 
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+    // Say where it hangs rather than letting the test time out silently.
+    setTimeout(() => reject(new Error(`no JSON line within 30 s; stdout: ${out} stderr: ${err}`)), 30_000).unref();
   });
 }
 
@@ -44,12 +46,12 @@ describe('arcgis-emulator command line', () => {
     const { child, info } = await run(['--seed', 'demo', '--scale', '2', '--state-dir', dir, '--fault-rate', '0.1', '--latency-ms', '5', '--latency-jitter-ms', '3', '--throttle-rpm', '5000']);
     expect(Object.keys(info).sort()).toEqual(['admin', 'appId', 'orgId', 'portalUrl', 'restUrl']);
     const origin = new URL(info.portalUrl).origin;
-    const faults = (await (await fetch(`${origin}/__emulator/faults`)).json()) as Record<string, number>;
+    const faults = (await (await fetch(`${origin}/__emulator/faults`, { signal: AbortSignal.timeout(15_000) })).json()) as Record<string, number>;
     expect(faults).toMatchObject({ latencyMs: 5, latencyJitterMs: 3, throttleRpm: 5000 });
     expect(faults.errorRate).toBeCloseTo(0.07);
     expect(faults.resetRate).toBeCloseTo(0.03);
-    await fetch(`${origin}/__emulator/faults`, { method: 'POST', body: new URLSearchParams({ reset: 'true' }) });
-    const item = (await (await fetch(`${info.restUrl}/content/items/${DEMO_EXPECTATIONS.ids['map-reports']}?f=json`)).json()) as { title: string; access: string };
+    await fetch(`${origin}/__emulator/faults`, { method: 'POST', body: new URLSearchParams({ reset: 'true' }), signal: AbortSignal.timeout(15_000) });
+    const item = (await (await fetch(`${info.restUrl}/content/items/${DEMO_EXPECTATIONS.ids['map-reports']}?f=json`, { signal: AbortSignal.timeout(15_000) })).json()) as { title: string; access: string };
     expect(item).toMatchObject({ title: 'Community Reports Map', access: 'public' });
     expect(await stop(child)).toBe(0);
     expect(existsSync(join(dir, 'state.json'))).toBe(true);

@@ -69,10 +69,6 @@ export function folderJson(folder: FolderRecord): { username: string; id: string
   return { username: folder.username, id: folder.id, title: folder.title, created: folder.created };
 }
 
-export function hasPrivilege(user: UserRecord, privilege: string): boolean {
-  return user.privileges.includes(privilege) || (isAdmin(user) && privilege.startsWith('portal:user:'));
-}
-
 /** ArcGIS's wording for a refused write on an item ("Unable to <verb> item.") with the reason as detail. */
 export function unable(verb: string, detail: string, code = 400, messageCode?: string): ArcGISError {
   return new ArcGISError(code, `Unable to ${verb}.`, { details: [detail], ...(messageCode ? { messageCode } : {}) });

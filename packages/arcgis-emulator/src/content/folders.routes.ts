@@ -1,10 +1,10 @@
 import { type Ctx, type EmulatorContext, requireUser } from '../context.js';
 import { errors } from '../errors.js';
-import { intParam } from '../http/request.js';
+import { startAndNum } from '../http/request.js';
 import { type Router } from '../router.js';
-import { isOwner } from '../state/permissions.js';
+import { hasPrivilege, isOwner } from '../state/permissions.js';
 import { type FolderRecord } from '../state/types.js';
-import { folderJson, hasPrivilege, ownerFolder, pathUser, requireSelfOrAdmin, unable } from './content.helpers.js';
+import { folderJson, ownerFolder, pathUser, requireSelfOrAdmin, unable } from './content.helpers.js';
 import { itemJsonFor } from './item-json.js';
 import { deleteItemRecord } from './item-store.js';
 
@@ -69,11 +69,7 @@ function userContent(ctx: Ctx, folderId: string | null) {
     (i) => i.json.owner.toLowerCase() === lower && (i.json.ownerFolder ?? null) === (folder?.id ?? null)
   );
   const total = items.length;
-  let start = intParam(ctx.req.params, 'start', 1);
-  if (start < 1) start = 1;
-  let num = intParam(ctx.req.params, 'num', 10);
-  if (num < 0) num = 10;
-  if (num > 100) num = 100;
+  const { start, num } = startAndNum(ctx.req.params, 100);
   const page = items.slice(start - 1, start - 1 + num);
   const next = start + num;
   return {

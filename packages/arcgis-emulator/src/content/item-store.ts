@@ -1,6 +1,6 @@
 import { type EmulatorContext } from '../context.js';
 import { type UploadedFile } from '../http/request.js';
-import { type ItemData, type ItemJson, type ItemRecord, type UserRecord } from '../state/types.js';
+import { type ItemData, type ItemJson, type ItemRecord } from '../state/types.js';
 import { bufferBlob } from '../util/blob.js';
 import { contentTypeFor, unable } from './content.helpers.js';
 import { removeHostedServiceOf } from './hosted-service-link.js';
@@ -183,64 +183,6 @@ export function computeSize(item: ItemRecord): number {
 export function touch(emu: EmulatorContext, item: ItemRecord): void {
   item.json.modified = Math.max(emu.clock.now(), item.json.created);
   emu.markDirty();
-}
-
-/** A new, empty item record owned by `owner` (addItem fills it). */
-export function newItemRecord(emu: EmulatorContext, owner: UserRecord, id: string, folderId: string | null, type: string, title: string): ItemRecord {
-  const now = emu.clock.now();
-  return {
-    json: {
-      id,
-      owner: owner.username,
-      orgId: owner.orgId,
-      created: now,
-      modified: now,
-      guid: null,
-      name: null,
-      title,
-      type,
-      typeKeywords: [],
-      description: null,
-      tags: [],
-      snippet: null,
-      thumbnail: null,
-      documentation: null,
-      extent: [],
-      categories: [],
-      spatialReference: null,
-      accessInformation: null,
-      licenseInfo: null,
-      culture: null,
-      properties: null,
-      advancedSettings: null,
-      url: null,
-      proxyFilter: null,
-      access: 'private',
-      size: 0,
-      subInfo: 0,
-      appCategories: [],
-      industries: [],
-      languages: [],
-      largeThumbnail: null,
-      banner: null,
-      screenshots: [],
-      listed: false,
-      ownerFolder: folderId,
-      protected: false,
-      commentsEnabled: false,
-      numComments: 0,
-      numRatings: 0,
-      avgRating: 0,
-      numViews: 0,
-      scoreCompleteness: 0,
-      groupDesignations: null
-    },
-    data: null,
-    resources: new Map(),
-    thumbnailBlob: null,
-    metadataXml: null,
-    groups: new Set()
-  };
 }
 
 /**

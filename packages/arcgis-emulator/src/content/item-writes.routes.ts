@@ -2,18 +2,18 @@ import { type Ctx, type EmulatorContext, requireAdmin, requireUser } from '../co
 import { ArcGISError, errors } from '../errors.js';
 import { boolParam, listParam } from '../http/request.js';
 import { type Router } from '../router.js';
-import { canEditItem, canReadItem, isOwner } from '../state/permissions.js';
+import { canEditItem, canReadItem, hasPrivilege, isOwner } from '../state/permissions.js';
+import { newItemRecord } from '../state/records.js';
 import { type ItemRecord } from '../state/types.js';
 import {
   editableItem,
   findItem,
   folderByIdOrTitle,
-  hasPrivilege,
   ownerFolder,
   pathUser,
   unable
 } from './content.helpers.js';
-import { applyItemParams, deleteItemRecord, newItemRecord, touch } from './item-store.js';
+import { applyItemParams, deleteItemRecord, touch } from './item-store.js';
 
 const MAX_BULK_ITEMS = 100;
 
@@ -226,7 +226,7 @@ async function addItem(ctx: Ctx): Promise<object> {
     }
   }
 
-  const item = newItemRecord(ctx.emu, owner, id, folder?.id ?? null, type, title);
+  const item = newItemRecord({ id, owner: owner.username, orgId: owner.orgId, created: ctx.emu.clock.now(), type, title, ownerFolder: folder?.id ?? null });
   await applyItemParams(ctx.emu, item, { params: { ...params, title }, files: ctx.req.files, verb: 'add item' });
   item.json.created = item.json.modified;
   state.addItem(item);

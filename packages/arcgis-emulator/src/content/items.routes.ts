@@ -1,6 +1,6 @@
 import { type Ctx, type EmulatorContext } from '../context.js';
 import { ArcGISError, errors } from '../errors.js';
-import { intParam, listParam } from '../http/request.js';
+import { listParam, startAndNum } from '../http/request.js';
 import { reply } from '../http/reply.js';
 import { type Router } from '../router.js';
 import { canEditItem, canReadGroup, canReadItem } from '../state/permissions.js';
@@ -105,12 +105,8 @@ export function resourceList(ctx: Ctx, item: ItemRecord) {
     resources = resources.sort((a, b) => (key(a) < key(b) ? -order : key(a) > key(b) ? order : 0));
   }
   const total = resources.length;
-  let start = intParam(ctx.req.params, 'start', 1);
-  if (start < 1) start = 1;
-  let num = intParam(ctx.req.params, 'num', 10);
-  if (num < 0) num = 10;
   // rest-js asks for num=1000 (getItemResources); ArcGIS pages resources up to 1000 at a time
-  if (num > 1000) num = 1000;
+  const { start, num } = startAndNum(ctx.req.params, 1000);
   const page = resources.slice(start - 1, start - 1 + num);
   const next = start + num;
   return {

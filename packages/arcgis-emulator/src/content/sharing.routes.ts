@@ -2,9 +2,9 @@ import { type Ctx, type EmulatorContext, requireUser } from '../context.js';
 import { errors } from '../errors.js';
 import { listParam } from '../http/request.js';
 import { type Router } from '../router.js';
-import { canEditItem, canReadItem, deriveAccess, isAdmin, isMemberOf } from '../state/permissions.js';
+import { canEditItem, canReadItem, deriveAccess, hasPrivilege, isAdmin, isMemberOf } from '../state/permissions.js';
 import { type GroupRecord, type ItemRecord, type UserRecord } from '../state/types.js';
-import { findItem, hasPrivilege, pathUser } from './content.helpers.js';
+import { findItem, pathUser } from './content.helpers.js';
 
 /**
  * Item sharing: `share`/`unshare` per item (owner path `content/users/<u>/items/<id>/...` and the non-owner path

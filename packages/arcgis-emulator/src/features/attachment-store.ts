@@ -18,9 +18,13 @@ export interface StoredAttachment {
   gen: number;
 }
 
+/** What persistence keeps of a store: the id counter and every materialized (changed) list. */
+export interface AttachmentSnapshot {
+  nextId: number;
+  byParent: [number, StoredAttachment[]][];
+}
+
 export class AttachmentStore {
-  // src/seed/persistence.ts saves and restores `byParent` and `nextId` directly (attachment ids are part of URLs):
-  // keep these names and meanings, or update it too.
   /** Materialized (or changed) attachment lists by parent objectId. */
   private readonly byParent = new Map<number, StoredAttachment[]>();
   private nextId: number;
@@ -98,6 +102,19 @@ export class AttachmentStore {
     if (index < 0) return false;
     list.splice(index, 1);
     return true;
+  }
+
+  snapshot(): AttachmentSnapshot {
+    return { nextId: this.nextId, byParent: [...this.byParent].map(([oid, list]) => [oid, [...list]]) };
+  }
+
+  /**
+   * Puts back a snapshot into a store built as the snapshotted one was, so attachment ids (part of URLs) and the
+   * next id continue where they stopped.
+   */
+  restore(snapshot: AttachmentSnapshot): void {
+    this.nextId = snapshot.nextId;
+    for (const [oid, list] of snapshot.byParent) this.byParent.set(oid, [...list]);
   }
 
   /** Drops all attachments of a deleted feature. */

@@ -10,21 +10,24 @@ function feature(oid: number, value: string, gen = 0): StoredFeature {
   return { oid, attributes: { OBJECTID: oid, GlobalID: numberedGuid(PREFIX, oid), v: value }, geometry: { x: oid, y: oid }, createdGen: gen, gen };
 }
 
-/** Both implementations start with features 1..BASE whose value is `base<oid>`. */
-const implementations: [string, () => FeatureStore][] = [
+const lazyStore = () =>
+  new LazyFeatureStore(BASE, (oid) => feature(oid, `base${oid}`), { of: (oid) => numberedGuid(PREFIX, oid), oidOf: (g) => numberedGuidOid(PREFIX, g) }, 'GlobalID');
+
+/**
+ * Both implementations start with features 1..BASE whose value is `base<oid>`. The third element builds the store a
+ * snapshot is restored into, as persistence does: an empty memory store, a freshly generated lazy one.
+ */
+const implementations: [string, () => FeatureStore, () => FeatureStore][] = [
   [
     'MemoryFeatureStore',
     () => {
       const s = new MemoryFeatureStore('GlobalID');
       for (let oid = 1; oid <= BASE; oid++) s.put(feature(oid, `base${oid}`));
       return s;
-    }
+    },
+    () => new MemoryFeatureStore('GlobalID')
   ],
-  [
-    'LazyFeatureStore',
-    () =>
-      new LazyFeatureStore(BASE, (oid) => feature(oid, `base${oid}`), { of: (oid) => numberedGuid(PREFIX, oid), oidOf: (g) => numberedGuidOid(PREFIX, g) }, 'GlobalID')
-  ]
+  ['LazyFeatureStore', lazyStore, lazyStore]
 ];
 
 type Op = { kind: 'add'; value: string } | { kind: 'update'; oid: number; value: string } | { kind: 'delete'; oid: number };
@@ -34,7 +37,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), oid: fc.integer({ min: 1, max: BASE + 20 }) })
 );
 
-describe.each(implementations)('%s', (_name, make) => {
+describe.each(implementations)('%s', (_name, make, blank) => {
   it('reads, scans in objectId order, skips and finds by globalId', () => {
     const s = make();
     expect(s.count()).toBe(BASE);
@@ -106,6 +109,32 @@ describe.each(implementations)('%s', (_name, make) => {
           const jump = s.skipAfter(0, skip);
           if (jump !== undefined) expect([...s.scan(jump)][0]?.oid).toBe([...s.scan(0)][skip]?.oid);
         }
+      }),
+      { numRuns: 200 }
+    );
+  });
+
+  it('restores a snapshot with the same features, tombstones, generations and next objectId (property)', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const s = make();
+        let gen = 1;
+        for (const o of ops) {
+          gen++;
+          if (o.kind === 'add') s.put(feature(s.allocateOid(), o.value, gen));
+          else if (o.kind === 'update') {
+            const current = s.get(o.oid);
+            if (current) s.put({ ...current, attributes: { ...current.attributes, v: o.value }, gen });
+          } else s.delete(o.oid, gen);
+        }
+        const restored = blank();
+        restored.restore(structuredClone(s.snapshot()));
+        expect([...restored.scan(0)]).toEqual([...s.scan(0)]);
+        expect(restored.count()).toBe(s.count());
+        expect([...restored.changedSince(0)]).toEqual([...s.changedSince(0)]);
+        expect(restored.tombstonesSince(-1)).toEqual(s.tombstonesSince(-1));
+        for (const oid of [1, BASE, BASE + 1]) expect(restored.findByGlobalId(numberedGuid(PREFIX, oid))?.oid).toBe(s.findByGlobalId(numberedGuid(PREFIX, oid))?.oid);
+        expect(restored.allocateOid()).toBe(s.allocateOid());
       }),
       { numRuns: 200 }
     );

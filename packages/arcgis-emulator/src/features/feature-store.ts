@@ -27,6 +27,15 @@ export interface Tombstone {
   gen: number;
 }
 
+/**
+ * What persistence keeps of a store: every feature of a memory store, the changed (edited or added) features of a
+ * lazy one, and the tombstones of both.
+ */
+export interface FeatureStoreSnapshot {
+  features: StoredFeature[];
+  tombstones: Tombstone[];
+}
+
 export interface FeatureStore {
   readonly kind: 'memory' | 'lazy';
   count(): number;
@@ -48,6 +57,17 @@ export interface FeatureStore {
   /** Features whose `gen` is greater than `gen` (added or updated since). */
   changedSince(gen: number): Iterable<StoredFeature>;
   tombstonesSince(gen: number): Tombstone[];
+  snapshot(): FeatureStoreSnapshot;
+  /**
+   * Loads a snapshot into a store built as the snapshotted one was, before any edit: features, deletes and their
+   * generations come back, so objectIds are never reused and change tracking continues.
+   */
+  restore(snapshot: FeatureStoreSnapshot): void;
+}
+
+/** Tombstones in the order the deletes happened. */
+function inDeleteOrder(tombstones: Tombstone[]): Tombstone[] {
+  return [...tombstones].sort((a, b) => a.gen - b.gen || a.oid - b.oid);
 }
 
 /** Index of the first element of sorted `values` that is greater than `x`. */
@@ -158,6 +178,21 @@ export class MemoryFeatureStore implements FeatureStore {
   tombstonesSince(gen: number): Tombstone[] {
     return this.tombstones.filter((t) => t.gen > gen);
   }
+
+  snapshot(): FeatureStoreSnapshot {
+    return { features: [...this.scan(0)], tombstones: this.tombstonesSince(-1) };
+  }
+
+  restore(snapshot: FeatureStoreSnapshot): void {
+    for (const f of snapshot.features) this.put(f);
+    for (const t of inDeleteOrder(snapshot.tombstones)) this.restoreTombstone(t);
+  }
+
+  /** A delete that happened before the snapshot: its objectId stays used. */
+  restoreTombstone(tombstone: Tombstone): void {
+    this.tombstones.push({ ...tombstone });
+    if (tombstone.oid >= this.nextOid) this.nextOid = tombstone.oid + 1;
+  }
 }
 
 /**
@@ -251,7 +286,24 @@ export class LazyFeatureStore implements FeatureStore {
   }
 
   tombstonesSince(gen: number): Tombstone[] {
-    return [...this.tombstones.filter((t) => t.gen > gen), ...this.added.tombstonesSince(gen)].sort((a, b) => a.gen - b.gen || a.oid - b.oid);
+    return inDeleteOrder([...this.tombstones.filter((t) => t.gen > gen), ...this.added.tombstonesSince(gen)]);
+  }
+
+  snapshot(): FeatureStoreSnapshot {
+    return { features: [...this.changedSince(0)], tombstones: this.tombstonesSince(-1) };
+  }
+
+  restore(snapshot: FeatureStoreSnapshot): void {
+    for (const f of snapshot.features) this.put(f);
+    for (const t of inDeleteOrder(snapshot.tombstones)) {
+      if (t.oid > this.baseCount) {
+        this.added.restoreTombstone(t);
+      } else {
+        this.deleted.add(t.oid);
+        this.edited.delete(t.oid);
+        this.tombstones.push({ ...t });
+      }
+    }
   }
 }
 

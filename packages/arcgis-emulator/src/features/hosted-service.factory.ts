@@ -5,6 +5,7 @@
 import { type EmulatorContext } from '../context.js';
 import { ArcGISError } from '../errors.js';
 import { type ItemRecord } from '../state/types.js';
+import { newItemRecord } from '../state/records.js';
 import { bboxOf, extentOf, projectGeometry, spatialReferenceJson, srKind } from './geometry.js';
 import { buildLayer } from './layer-builder.js';
 import { type Extent, type HostedLayer, type HostedService, type HostedServiceSpec, type LayerSpec, type SpatialReference } from './types.js';
@@ -117,14 +118,13 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
 
   const access = spec.access ?? 'private';
   const url = serviceUrl(emu, spec.name);
-  const item: ItemRecord = {
-    json: {
+  const item = newItemRecord(
+    {
       id: itemId,
       owner: owner.username,
       orgId: owner.orgId,
       created,
       modified,
-      guid: null,
       name: spec.name,
       title: spec.title ?? spec.name,
       type: 'Feature Service',
@@ -141,50 +141,23 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
       description: spec.description ?? null,
       tags: spec.tags ?? [],
       snippet: spec.snippet ?? null,
-      thumbnail: null,
-      documentation: null,
       extent: wgsExtent
         ? [
             [wgsExtent.xmin as number, wgsExtent.ymin as number],
             [wgsExtent.xmax as number, wgsExtent.ymax as number]
           ]
         : [],
-      categories: [],
       spatialReference: String(sr.latestWkid ?? sr.wkid ?? ''),
-      accessInformation: null,
-      licenseInfo: null,
       culture: 'en-us',
-      properties: null,
-      advancedSettings: null,
       url,
-      proxyFilter: null,
       access,
       size: estimateSize(service),
-      subInfo: 0,
-      appCategories: [],
-      industries: [],
-      languages: [],
-      largeThumbnail: null,
-      banner: null,
-      screenshots: [],
-      listed: false,
       ownerFolder: folderId,
-      protected: false,
-      commentsEnabled: false,
-      numComments: 0,
-      numRatings: 0,
-      avgRating: 0,
-      numViews: 0,
       scoreCompleteness: 33,
-      groupDesignations: null,
       ...(spec.itemExtra ?? {})
     },
-    data: null,
-    resources: new Map(),
-    thumbnailBlob: null,
-    metadataXml: null,
-    groups: new Set(spec.groups ?? [])
-  };
+    { groups: new Set(spec.groups ?? []) }
+  );
   state.addItem(item);
   state.addService(service);
   emu.markDirty();

@@ -165,72 +165,60 @@ function adminLayerJson(ctx: Ctx): object {
   return { adminLayerInfo: adminLayerInfo(service, layer), ...layerJson(ctx.emu, service, layer) };
 }
 
+/** Layer-definition properties a LayerSpec takes as they are sent. */
+const PASSED_THROUGH = [
+  'description',
+  'copyrightText',
+  'geometryType',
+  'objectIdField',
+  'displayField',
+  'drawingInfo',
+  'relationships',
+  'indexes',
+  'typeIdField',
+  'types',
+  'templates',
+  'hasAttachments',
+  'hasZ',
+  'hasM',
+  'minScale',
+  'maxScale',
+  'defaultVisibility',
+  'maxRecordCount',
+  'extent'
+] as const;
+
+/** Properties read below, or computed by the emulator (never taken from the client); the rest goes to `extra`. */
+const NOT_EXTRA = new Set<string>([
+  ...PASSED_THROUGH,
+  'id',
+  'name',
+  'type',
+  'globalIdField',
+  'fields',
+  'editFieldsInfo',
+  'currentVersion',
+  'editingInfo',
+  'serverGens',
+  'capabilities',
+  'adminLayerInfo'
+]);
+
 /** Turns a layer definition sent by a client (addToDefinition, createParameters) into a LayerSpec. */
 export function layerSpecFromJson(def: Record<string, unknown>): LayerSpec {
   if (!def || typeof def !== 'object') throw featureErrors.invalidParams(['Each layer must be a JSON object.']);
-  const {
-    id,
-    name,
-    type,
-    description,
-    copyrightText,
-    geometryType,
-    objectIdField,
-    globalIdField,
-    displayField,
-    fields,
-    drawingInfo,
-    relationships,
-    indexes,
-    typeIdField,
-    types,
-    templates,
-    hasAttachments,
-    hasZ,
-    hasM,
-    minScale,
-    maxScale,
-    defaultVisibility,
-    maxRecordCount,
-    extent,
-    editFieldsInfo,
-    // computed by the emulator
-    currentVersion: _cv,
-    editingInfo: _ei,
-    serverGens: _sg,
-    capabilities: _caps,
-    adminLayerInfo: _ali,
-    ...extra
-  } = def as Record<string, never>;
-  void [_cv, _ei, _sg, _caps, _ali, type];
-  if (typeof name !== 'string' || (name as string).trim() === '') throw featureErrors.invalidParams(['Each layer needs a name.']);
-  return {
+  const { id, name, globalIdField, fields, editFieldsInfo } = def;
+  if (typeof name !== 'string' || name.trim() === '') throw featureErrors.invalidParams(['Each layer needs a name.']);
+  const spec: Record<string, unknown> = {
     id: typeof id === 'number' ? id : id !== undefined && /^\d+$/.test(String(id)) ? Number(id) : undefined,
     name,
-    description,
-    copyrightText,
-    geometryType,
-    objectIdField,
     globalIdField: globalIdField === '' ? undefined : globalIdField,
-    displayField,
     fields: Array.isArray(fields) ? (fields as FieldSpec[]) : undefined,
-    drawingInfo,
-    relationships,
-    indexes,
-    typeIdField,
-    types,
-    templates,
-    hasAttachments,
-    hasZ,
-    hasM,
-    minScale,
-    maxScale,
-    defaultVisibility,
-    maxRecordCount,
-    extent,
-    editorTracking: editFieldsInfo ? true : undefined,
-    extra
+    editorTracking: editFieldsInfo ? true : undefined
   };
+  for (const key of PASSED_THROUGH) spec[key] = def[key];
+  spec.extra = Object.fromEntries(Object.entries(def).filter(([key]) => !NOT_EXTRA.has(key)));
+  return spec as unknown as LayerSpec;
 }
 
 function definitionParam(ctx: Ctx, name: string): Record<string, unknown> {

@@ -110,6 +110,13 @@ export function intParam(params: Record<string, string>, name: string, fallback:
   return Number.isFinite(n) ? Math.trunc(n) : fallback;
 }
 
+/** ArcGIS's `start` (1-based, default 1) and `num` (default 10, a negative one too, at most `maxNum`) paging parameters. */
+export function startAndNum(params: Record<string, string>, maxNum: number): { start: number; num: number } {
+  const start = Math.max(1, intParam(params, 'start', 1));
+  const num = intParam(params, 'num', 10);
+  return { start, num: num < 0 ? 10 : Math.min(num, maxNum) };
+}
+
 /** Parses a JSON parameter; `undefined` when absent; throws SyntaxError when malformed. */
 export function jsonParam<T = unknown>(params: Record<string, string>, name: string): T | undefined {
   const value = params[name];

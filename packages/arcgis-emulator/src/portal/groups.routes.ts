@@ -2,9 +2,10 @@ import { type Ctx, type EmulatorContext, requireUser } from '../context.js';
 import { ArcGISError, errors } from '../errors.js';
 import { boolParam, listParam } from '../http/request.js';
 import { type Router } from '../router.js';
-import { canReadGroup, isAdmin } from '../state/permissions.js';
+import { canReadGroup, hasPrivilege, isAdmin } from '../state/permissions.js';
+import { newGroupRecord } from '../state/records.js';
 import { type GroupRecord, type UserRecord } from '../state/types.js';
-import { type FieldSpecs, matches, paginate, parseQuery, readPage, sortRecords } from './query.js';
+import { compileRecordQuery, type FieldSpecs, paginate, parseQuery, readPage, sortRecords } from './query.js';
 import { canManageGroup, canSeeMembers, groupJson, memberType } from './views.js';
 
 /** ArcGIS adds or removes at most 25 users per call (addUsers/removeUsers documentation). */
@@ -110,10 +111,6 @@ function assertUniqueTitle(ctx: Ctx, owner: string, title: string, exceptId?: st
   }
 }
 
-function hasPrivilege(user: UserRecord, privilege: string): boolean {
-  return user.privileges.includes(privilege) || (isAdmin(user) && privilege.startsWith('portal:user:'));
-}
-
 export function registerGroupRoutes(router: Router, emu: EmulatorContext): void {
   const rest = emu.urls.paths.rest;
 
@@ -127,38 +124,7 @@ export function registerGroupRoutes(router: Router, emu: EmulatorContext): void 
       assertUniqueTitle(ctx, user.username, p.title);
       const access = p.access ?? 'private';
       if (access === 'public' && !hasPrivilege(user, 'portal:user:shareGroupToPublic') && !isAdmin(user)) throw errors.forbidden();
-      const now = emu.clock.now();
-      const group: GroupRecord = {
-        id: emu.state.newId(),
-        title: p.title,
-        owner: user.username,
-        description: null,
-        snippet: null,
-        tags: [],
-        phone: null,
-        sortField: 'title',
-        sortOrder: 'asc',
-        isViewOnly: false,
-        isInvitationOnly: false,
-        thumbnail: null,
-        created: now,
-        modified: now,
-        access: 'private',
-        capabilities: [],
-        isFav: false,
-        isReadOnly: false,
-        protected: false,
-        autoJoin: false,
-        notificationsEnabled: false,
-        provider: null,
-        providerGroupName: null,
-        leavingDisallowed: false,
-        hiddenMembers: false,
-        membershipAccess: 'org',
-        isOpenData: false,
-        orgId: user.orgId,
-        members: new Map([[user.username, 'owner']])
-      };
+      const group = newGroupRecord({ id: emu.state.newId(), title: p.title, owner: user.username, orgId: user.orgId, created: emu.clock.now() });
       applyGroupParams(group, { ...p, access });
       emu.state.addGroup(group);
       emu.markDirty();
@@ -170,8 +136,8 @@ export function registerGroupRoutes(router: Router, emu: EmulatorContext): void 
   router.any(
     `${rest}/community/groups`,
     (ctx) => {
-      const query = parseQuery(ctx.req.params.q);
-      const visible = [...emu.state.groups.values()].filter((g) => canSeeGroup(ctx.user, g) && matches(query, g, GROUP_SPECS, FREE_TEXT));
+      const match = compileRecordQuery(parseQuery(ctx.req.params.q), GROUP_SPECS, FREE_TEXT);
+      const visible = [...emu.state.groups.values()].filter((g) => canSeeGroup(ctx.user, g) && match(g));
       const page = paginate(sortRecords(visible, ctx.req.params, GROUP_SPECS, 'title'), readPage(ctx.req.params));
       return { query: ctx.req.params.q ?? '', ...page, results: page.results.map((g) => groupJson(emu, ctx.user, g)) };
     },

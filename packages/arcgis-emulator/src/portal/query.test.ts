@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArcGISError } from '../errors.js';
-import { type FieldSpecs, matches, paginate, parseQuery, readPage, sortRecords } from './query.js';
+import { compileRecordQuery, type FieldSpecs, paginate, parseQuery, readPage, sortRecords } from './query.js';
 
 interface Row {
   username: string;
@@ -22,7 +22,7 @@ const rows: Row[] = [
   { username: 'asmith', title: 'Parcels', tags: ['cadastre'], created: 200 },
   { username: 'jdoe2', title: 'Street Trees', tags: ['trees', 'city'], created: 300 }
 ];
-const find = (q: string) => rows.filter((r) => matches(parseQuery(q), r, SPECS, FREE)).map((r) => r.username);
+const find = (q: string) => rows.filter(compileRecordQuery(parseQuery(q), SPECS, FREE)).map((r) => r.username);
 
 describe('the user/group search q syntax', () => {
   it('matches field queries, wildcards, phrases and free text case-insensitively', () => {
@@ -43,6 +43,8 @@ describe('the user/group search q syntax', () => {
     expect(find('(username:asmith OR username:jdoe) AND created:[150 TO 400]')).toEqual(['asmith']);
     expect(find('created:{100 TO 300}')).toEqual(['asmith']);
     expect(find('created:[* TO 200]')).toEqual(['jdoe', 'asmith']);
+    expect(find('username:(asmith OR jdoe2)')).toEqual(['asmith', 'jdoe2']);
+    expect(find('-tags:city')).toEqual(['asmith']);
   });
 
   it('matches everything for an empty query or *, and nothing for unknown fields', () => {
@@ -61,8 +63,7 @@ describe('the user/group search q syntax', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), (q) => {
         try {
-          const node = parseQuery(q);
-          rows.forEach((r) => matches(node, r, SPECS, FREE));
+          rows.forEach(compileRecordQuery(parseQuery(q), SPECS, FREE));
         } catch (error) {
           expect(error).toBeInstanceOf(ArcGISError);
         }

@@ -5,7 +5,7 @@ import { type Router } from '../router.js';
 import { PRIVILEGES } from '../seed/base.js';
 import { isAdmin } from '../state/permissions.js';
 import { type Role, type UserRecord } from '../state/types.js';
-import { type FieldSpecs, matches, paginate, parseQuery, readPage, sortRecords } from './query.js';
+import { compileRecordQuery, type FieldSpecs, paginate, parseQuery, readPage, sortRecords } from './query.js';
 import { canSeeUser, seesPrivateFields, storageUsage, userJson } from './views.js';
 
 /** Custom roles ArcGIS creates in every org (ids as ArcGIS reports them). */
@@ -80,10 +80,10 @@ export function registerUserRoutes(router: Router, emu: EmulatorContext): void {
     `${rest}/community/users`,
     (ctx) => {
       const specs = userSpecs(ctx.user, emu);
-      const query = parseQuery(ctx.req.params.q);
+      const match = compileRecordQuery(parseQuery(ctx.req.params.q), specs, FREE_TEXT);
       const visible = [...emu.state.users.values()].filter((u) => canSeeUser(ctx.user, u) && !(u.disabled && !seesPrivateFields(ctx.user, u)));
       const found = sortRecords(
-        visible.filter((u) => matches(query, u, specs, FREE_TEXT)),
+        visible.filter(match),
         ctx.req.params,
         specs,
         'username'
@@ -187,8 +187,8 @@ export function registerUserRoutes(router: Router, emu: EmulatorContext): void {
       checkPortalId(ctx);
       const admin = requireAdmin(ctx);
       const specs = userSpecs(admin, emu);
-      const query = parseQuery(ctx.req.params.q);
-      const users = [...emu.state.users.values()].filter((u) => u.orgId === admin.orgId && matches(query, u, specs, FREE_TEXT));
+      const match = compileRecordQuery(parseQuery(ctx.req.params.q), specs, FREE_TEXT);
+      const users = [...emu.state.users.values()].filter((u) => u.orgId === admin.orgId && match(u));
       const page = paginate(sortRecords(users, ctx.req.params, specs, 'username'), readPage(ctx.req.params));
       return { query: ctx.req.params.q ?? '', ...page, results: page.results.map((u) => userJson(emu, admin, u)) };
     },

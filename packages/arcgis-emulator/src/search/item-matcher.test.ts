@@ -1,65 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { newItemRecord } from '../state/records.js';
 import { type ItemJson, type ItemRecord } from '../state/types.js';
 import { compileItemFilter, compileItemQuery } from './item-matcher.js';
 import { parseQuery } from './query.parser.js';
 import { stem } from './text-analysis.js';
 
 function item(id: string, over: Partial<ItemJson> = {}, groups: string[] = []): ItemRecord {
-  return {
-    json: {
-      id,
-      owner: 'jsmith',
-      orgId: 'ORG1',
-      created: 1000,
-      modified: 2000,
-      guid: null,
-      name: null,
-      title: 'Untitled',
-      type: 'Web Map',
-      typeKeywords: [],
-      description: null,
-      tags: [],
-      snippet: null,
-      thumbnail: null,
-      documentation: null,
-      extent: [],
-      categories: [],
-      spatialReference: null,
-      accessInformation: null,
-      licenseInfo: null,
-      culture: null,
-      properties: null,
-      advancedSettings: null,
-      url: null,
-      proxyFilter: null,
-      access: 'private',
-      size: 0,
-      subInfo: 0,
-      appCategories: [],
-      industries: [],
-      languages: [],
-      largeThumbnail: null,
-      banner: null,
-      screenshots: [],
-      listed: false,
-      ownerFolder: null,
-      protected: false,
-      commentsEnabled: false,
-      numComments: 0,
-      numRatings: 0,
-      avgRating: 0,
-      numViews: 0,
-      scoreCompleteness: 0,
-      groupDesignations: null,
-      ...over
-    },
-    data: null,
-    resources: new Map(),
-    thumbnailBlob: null,
-    metadataXml: null,
-    groups: new Set(groups)
-  };
+  return newItemRecord(
+    { id, owner: 'jsmith', orgId: 'ORG1', created: 1000, modified: 2000, title: 'Untitled', type: 'Web Map', ...over },
+    { groups: new Set(groups) }
+  );
 }
 
 const corpus: ItemRecord[] = [

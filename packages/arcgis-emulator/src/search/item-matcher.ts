@@ -1,4 +1,5 @@
 import { type ItemRecord } from '../state/types.js';
+import { always, compileQuery, type FieldMatchers, never, type Predicate, type RangeBounds } from './query.compiler.js';
 import { type QueryNode } from './query.parser.js';
 import { analyze, containsSequence, wildcardToRegExp, words } from './text-analysis.js';
 
@@ -52,42 +53,43 @@ export const ITEM_FIELDS: Record<string, FieldSpec> = {
 /** Fields searched when a term names none (Esri's search reference, items). */
 const DEFAULT_FIELDS = ['title', 'tags', 'snippet', 'description', 'type', 'typekeywords'] as const;
 
-export type ItemPredicate = (item: ItemRecord) => boolean;
+export type ItemPredicate = Predicate<ItemRecord>;
 
-const always: ItemPredicate = () => true;
-const never: ItemPredicate = () => false;
-
-/** Compiles a query AST into a predicate (compiled once per request, evaluated per item). */
-export function compileItemQuery(node: QueryNode): ItemPredicate {
-  switch (node.kind) {
-    case 'all':
-      return always;
-    case 'and': {
-      const parts = node.children.map(compileItemQuery);
-      return (item) => parts.every((p) => p(item));
-    }
-    case 'or': {
-      const parts = node.children.map(compileItemQuery);
+/** `q`: analyzed text fields match word by word; a term without a field searches the default fields. */
+const ITEM_QUERY: FieldMatchers<ItemRecord> = {
+  term(field, text, phrase) {
+    if (field === null) {
+      const parts = DEFAULT_FIELDS.map((f) => compileTerm(ITEM_FIELDS[f]!, text, phrase));
       return (item) => parts.some((p) => p(item));
     }
-    case 'not': {
-      const inner = compileItemQuery(node.child);
-      return (item) => !inner(item);
-    }
-    case 'term': {
-      if (node.field === null) {
-        const parts = DEFAULT_FIELDS.map((f) => compileTerm(ITEM_FIELDS[f]!, node.text, node.phrase));
-        return (item) => parts.some((p) => p(item));
-      }
-      const spec = ITEM_FIELDS[node.field];
-      return spec ? compileTerm(spec, node.text, node.phrase) : never;
-    }
-    case 'range': {
-      if (node.field === null) return never;
-      const spec = ITEM_FIELDS[node.field];
-      return spec ? compileRange(spec, node) : never;
-    }
+    const spec = ITEM_FIELDS[field];
+    return spec ? compileTerm(spec, text, phrase) : never;
+  },
+  range(field, range) {
+    const spec = field === null ? undefined : ITEM_FIELDS[field];
+    return spec ? compileRange(spec, range) : never;
   }
+};
+
+/**
+ * The `filter` parameter: "exact matching of field values", same syntax as `q` but every field value must equal the
+ * term as a whole (case-insensitive), e.g. `filter=type:"Web Map"` finds web maps and not web mapping applications.
+ */
+const ITEM_FILTER: FieldMatchers<ItemRecord> = {
+  term(field, text, phrase) {
+    const spec = field === null ? undefined : ITEM_FIELDS[field];
+    if (field === null || !spec) return ITEM_QUERY.term(field, text, phrase);
+    return compileTerm(spec.kind === 'analyzed' ? { kind: 'exact', get: spec.get } : spec, text, phrase);
+  },
+  range: ITEM_QUERY.range
+};
+
+export function compileItemQuery(node: QueryNode): ItemPredicate {
+  return compileQuery(node, ITEM_QUERY);
+}
+
+export function compileItemFilter(node: QueryNode): ItemPredicate {
+  return compileQuery(node, ITEM_FILTER);
 }
 
 const hasWildcard = (text: string) => /[*?]/.test(text);
@@ -142,10 +144,7 @@ function compileTerm(spec: FieldSpec, text: string, phrase: boolean): ItemPredic
   }
 }
 
-function compileRange(
-  spec: FieldSpec,
-  range: { lower: string | null; upper: string | null; includeLower: boolean; includeUpper: boolean }
-): ItemPredicate {
+function compileRange(spec: FieldSpec, range: RangeBounds): ItemPredicate {
   if (spec.kind === 'group') return never;
   if (spec.kind === 'number') {
     const lo = range.lower === null ? -Infinity : parseNumber(range.lower);
@@ -167,36 +166,4 @@ function compileRange(
       const belowHi = hi === null || (range.includeUpper ? v <= hi : v < hi);
       return aboveLo && belowHi;
     });
-}
-
-/**
- * The `filter` parameter: "exact matching of field values", same syntax as `q` but every field value must equal the
- * term as a whole (case-insensitive), e.g. `filter=type:"Web Map"` finds web maps and not web mapping applications.
- */
-export function compileItemFilter(node: QueryNode): ItemPredicate {
-  switch (node.kind) {
-    case 'all':
-      return always;
-    case 'and': {
-      const parts = node.children.map(compileItemFilter);
-      return (item) => parts.every((p) => p(item));
-    }
-    case 'or': {
-      const parts = node.children.map(compileItemFilter);
-      return (item) => parts.some((p) => p(item));
-    }
-    case 'not': {
-      const inner = compileItemFilter(node.child);
-      return (item) => !inner(item);
-    }
-    case 'range':
-      return compileItemQuery(node);
-    case 'term': {
-      if (node.field === null) return compileItemQuery(node);
-      const spec = ITEM_FIELDS[node.field];
-      if (!spec) return never;
-      if (spec.kind !== 'analyzed') return compileTerm(spec, node.text, node.phrase);
-      return compileTerm({ kind: 'exact', get: spec.get }, node.text, node.phrase);
-    }
-  }
 }

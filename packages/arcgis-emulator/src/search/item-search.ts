@@ -1,7 +1,7 @@
 import { itemJsonFor } from '../content/item-json.js';
 import { type EmulatorContext } from '../context.js';
 import { ArcGISError } from '../errors.js';
-import { intParam, listParam } from '../http/request.js';
+import { intParam, listParam, startAndNum } from '../http/request.js';
 import { canReadItem } from '../state/permissions.js';
 import { type ItemRecord, type UserRecord } from '../state/types.js';
 import { compileItemFilter, compileItemQuery, type ItemPredicate } from './item-matcher.js';
@@ -95,11 +95,7 @@ export function runItemSearch(
   sortItems(matches, params.sortField, params.sortOrder);
 
   const total = matches.length;
-  let start = intParam(params, 'start', 1);
-  if (start < 1) start = 1;
-  let num = intParam(params, 'num', 10);
-  if (num < 0) num = 10;
-  if (num > MAX_NUM) num = MAX_NUM;
+  const { start, num } = startAndNum(params, MAX_NUM);
 
   const windowEnd = Math.min(total, SEARCH_WINDOW);
   const page = start > windowEnd ? [] : matches.slice(start - 1, Math.min(start - 1 + num, windowEnd));

@@ -1,5 +1,6 @@
 /**
- * The `q` syntax of ArcGIS search (Esri's "Search reference"): terms and "quoted phrases", `field:value`,
+ * The `q` syntax of ArcGIS search (Esri's "Search reference"), one language for item, user and group search (each
+ * gives fields their own meaning, see query.compiler.ts): terms and "quoted phrases", `field:value`,
  * `field:"a phrase"`, `field:(a OR b)`, ranges `field:[a TO b]` (inclusive) and `field:{a TO b}` (exclusive) with `*`
  * for an open end, `AND`/`OR`/`NOT` (upper case only; `&&`, `||`, `!` too), `+` (required) and `-` (prohibited)
  * prefixes, parentheses, `*`/`?` wildcards and `^n` boosts (accepted, ignored: they only change ranking).

@@ -1,3 +1,4 @@
+import { newGroupRecord, newItemJson, newUserRecord, PRIVILEGES } from '../state/records.js';
 import { type EmulatorState } from '../state/state.js';
 import {
   type Access,
@@ -5,7 +6,6 @@ import {
   type FolderRecord,
   type GroupRecord,
   type ItemData,
-  type ItemJson,
   type ItemRecord,
   type ResourceRecord,
   type Role,
@@ -13,7 +13,6 @@ import {
 } from '../state/types.js';
 import { bufferBlob } from '../util/blob.js';
 import { Random } from '../util/random.js';
-import { PRIVILEGES } from './base.js';
 
 /** Helpers that build complete state records with ArcGIS's defaults (used by the demo, scale and file seeds). */
 
@@ -43,38 +42,26 @@ export interface UserInput {
 export const VIEWER_ROLE_ID = 'iAAAAAAAAAAAAAAA';
 
 export function makeUser(state: EmulatorState, id: string, input: UserInput): UserRecord {
-  const [firstName = input.fullName, ...rest] = input.fullName.split(' ');
-  const privileges = input.viewer ? [...PRIVILEGES.viewer] : [...PRIVILEGES[input.role]];
-  return state.addUser({
-    username: input.username,
-    id,
-    fullName: input.fullName,
-    firstName,
-    lastName: rest.join(' '),
-    email: input.email ?? `${input.username.replace(/[^a-z0-9._-]/gi, '')}@demo-city.example`,
-    description: input.description ?? null,
-    tags: input.tags ?? [],
-    culture: 'en',
-    region: 'US',
-    units: 'english',
-    thumbnail: null,
-    access: 'org',
-    orgId: state.org.id,
-    role: input.viewer ? 'org_user' : input.role,
-    roleId: input.viewer ? VIEWER_ROLE_ID : null,
-    privileges,
-    userLicenseTypeId: input.viewer ? 'viewerUT' : (input.userLicenseTypeId ?? 'creatorUT'),
-    level: input.viewer ? '1' : '2',
-    disabled: input.disabled ?? false,
-    provider: 'arcgis',
-    idpUsername: null,
-    created: input.created,
-    modified: input.created,
-    lastLogin: input.lastLogin,
-    storageQuota: 2199023255552,
-    mfaEnabled: false,
-    password: input.password ?? `${input.username}-Pass1!`
-  });
+  return state.addUser(
+    newUserRecord({
+      username: input.username,
+      id,
+      fullName: input.fullName,
+      email: input.email ?? `${input.username.replace(/[^a-z0-9._-]/gi, '')}@demo-city.example`,
+      description: input.description ?? null,
+      tags: input.tags ?? [],
+      orgId: state.org.id,
+      role: input.viewer ? 'org_user' : input.role,
+      roleId: input.viewer ? VIEWER_ROLE_ID : null,
+      privileges: input.viewer ? [...PRIVILEGES.viewer] : [...PRIVILEGES[input.role]],
+      userLicenseTypeId: input.viewer ? 'viewerUT' : (input.userLicenseTypeId ?? 'creatorUT'),
+      level: input.viewer ? '1' : '2',
+      disabled: input.disabled ?? false,
+      created: input.created,
+      lastLogin: input.lastLogin,
+      password: input.password ?? `${input.username}-Pass1!`
+    })
+  );
 }
 
 export function makeFolder(state: EmulatorState, id: string, username: string, title: string, created: number): FolderRecord {
@@ -97,37 +84,24 @@ export interface GroupInput {
 export function makeGroup(state: EmulatorState, id: string, input: GroupInput): GroupRecord {
   const members = new Map<string, 'owner' | 'admin' | 'member'>([[input.owner, 'owner']]);
   for (const m of input.members ?? []) if (m.username !== input.owner) members.set(m.username, m.type);
-  return state.addGroup({
-    id,
-    title: input.title,
-    owner: input.owner,
-    description: input.description ?? null,
-    snippet: input.snippet ?? null,
-    tags: input.tags ?? [],
-    phone: null,
-    sortField: 'modified',
-    sortOrder: 'desc',
-    isViewOnly: input.isViewOnly ?? false,
-    isInvitationOnly: input.isInvitationOnly ?? true,
-    thumbnail: null,
-    created: input.created,
-    modified: input.created,
-    access: input.access,
-    capabilities: [],
-    isFav: false,
-    isReadOnly: false,
-    protected: false,
-    autoJoin: false,
-    notificationsEnabled: false,
-    provider: null,
-    providerGroupName: null,
-    leavingDisallowed: false,
-    hiddenMembers: false,
-    membershipAccess: 'org',
-    isOpenData: false,
-    orgId: state.org.id,
-    members
-  });
+  return state.addGroup(
+    newGroupRecord({
+      id,
+      title: input.title,
+      owner: input.owner,
+      description: input.description ?? null,
+      snippet: input.snippet ?? null,
+      tags: input.tags ?? [],
+      sortField: 'modified',
+      sortOrder: 'desc',
+      isViewOnly: input.isViewOnly ?? false,
+      isInvitationOnly: input.isInvitationOnly ?? true,
+      created: input.created,
+      access: input.access,
+      orgId: state.org.id,
+      members
+    })
+  );
 }
 
 export interface ItemInput {
@@ -188,13 +162,12 @@ export function makeItem(state: EmulatorState, input: ItemInput): ItemRecord {
     dataSize(input.data) + [...resources.values()].reduce((n, r) => n + r.size, 0) + (thumbnail?.size ?? 0) + (metadata?.size ?? 0);
   const groups = new Set(input.groups ?? []);
   const access: Access = input.access ?? (groups.size > 0 ? 'shared' : 'private');
-  const json: ItemJson = {
+  const json = newItemJson({
     id: input.id,
     owner: input.owner,
     orgId: state.org.id,
     created: input.created,
     modified: input.modified,
-    guid: null,
     name: input.name ?? (input.data?.kind === 'file' ? input.data.filename : null),
     title: input.title,
     type: input.type,
@@ -203,39 +176,22 @@ export function makeItem(state: EmulatorState, input: ItemInput): ItemRecord {
     tags: input.tags ?? [],
     snippet: input.snippet ?? null,
     thumbnail: thumbnail ? 'thumbnail/thumbnail.png' : null,
-    documentation: null,
     extent: input.extent ?? [],
-    categories: [],
     spatialReference: input.spatialReference ?? null,
     accessInformation: input.credits ?? null,
     licenseInfo: input.licenseInfo ?? null,
     culture: 'en-us',
     properties: input.properties ?? null,
-    advancedSettings: null,
     url: input.url ?? null,
-    proxyFilter: null,
     access,
     size,
-    subInfo: 0,
-    appCategories: [],
-    industries: [],
-    languages: [],
-    largeThumbnail: null,
-    banner: null,
-    screenshots: [],
-    listed: false,
     ownerFolder: input.folderId ?? null,
     protected: input.protected ?? false,
-    commentsEnabled: false,
-    numComments: 0,
-    numRatings: 0,
-    avgRating: 0,
     numViews: input.numViews ?? 0,
     scoreCompleteness: completeness(input, !!thumbnail),
-    groupDesignations: null,
     contentStatus: null,
     ...input.extra
-  };
+  });
   return state.addItem({
     json,
     data: input.data ?? null,

@@ -167,10 +167,7 @@ export class StatePersistence {
         const { store, attachments, ...layerPlain } = layer;
         const saved: SavedLayer = {
           plain: layerPlain as Record<string, unknown>,
-          store:
-            store.kind === 'memory'
-              ? { kind: 'memory', features: [...store.scan(0)], tombstones: store.tombstonesSince(-1) }
-              : { kind: 'lazy', changed: [...store.changedSince(0)], tombstones: store.tombstonesSince(-1) },
+          store: savedStore(store),
           attachments: this.saveAttachments(attachments)
         };
         return saved;
@@ -179,10 +176,10 @@ export class StatePersistence {
   }
 
   private saveAttachments(store: AttachmentStore): SavedAttachments {
-    const internals = attachmentInternals(store);
+    const { nextId, byParent } = store.snapshot();
     return {
-      nextId: internals.nextId,
-      byParent: [...internals.byParent].map(([oid, list]) => [oid, list.map(({ blob, ...rest }) => ({ ...rest, blob: this.storeBlob(blob) }))])
+      nextId,
+      byParent: byParent.map(([oid, list]) => [oid, list.map(({ blob, ...rest }) => ({ ...rest, blob: this.storeBlob(blob) }))])
     };
   }
 
@@ -279,22 +276,18 @@ export class StatePersistence {
         }
         store = base.store;
         attachments = base.attachments;
-        for (const f of savedLayer.store.changed) store.put(f);
-        replayTombstones(store, savedLayer.store.tombstones, plain.objectIdField, plain.globalIdField);
+        store.restore({ features: savedLayer.store.changed, tombstones: savedLayer.store.tombstones });
       } else {
-        const memory = new MemoryFeatureStore(plain.globalIdField);
-        for (const f of savedLayer.store.features) memory.put(f);
-        replayTombstones(memory, savedLayer.store.tombstones, plain.objectIdField, plain.globalIdField);
-        store = memory;
+        store = new MemoryFeatureStore(plain.globalIdField);
+        store.restore(savedLayer.store);
         // The same globalIds for new attachments as the layer builder gives (`<service>:<layer>:attachment`).
         const prefix = `${service.name.toLowerCase()}:${plain.id}:attachment`;
         attachments = new AttachmentStore((id) => numberedGuid(prefix, id));
       }
-      const internals = attachmentInternals(attachments);
-      internals.nextId = savedLayer.attachments.nextId;
-      for (const [oid, list] of savedLayer.attachments.byParent) {
-        internals.byParent.set(oid, list.map((a) => ({ ...a, blob: blob(a.blob) })));
-      }
+      attachments.restore({
+        nextId: savedLayer.attachments.nextId,
+        byParent: savedLayer.attachments.byParent.map(([oid, list]) => [oid, list.map((a) => ({ ...a, blob: blob(a.blob) }))])
+      });
       service.layers.set(plain.id, { ...plain, store, attachments } as HostedLayer);
     }
     return service;
@@ -316,28 +309,10 @@ export class StatePersistence {
   }
 }
 
-/** Puts deleted features back as tombstones (with their generation), so change tracking survives a restart. */
-function replayTombstones(store: FeatureStore, tombstones: Tombstone[], objectIdField: string, globalIdField: string | null): void {
-  for (const t of [...tombstones].sort((a, b) => a.gen - b.gen || a.oid - b.oid)) {
-    if (!store.get(t.oid)) {
-      const attributes: Record<string, unknown> = { [objectIdField]: t.oid };
-      if (globalIdField && t.globalId) attributes[globalIdField] = t.globalId;
-      store.put({ oid: t.oid, attributes, geometry: null, createdGen: t.createdGen, gen: t.createdGen });
-    }
-    store.delete(t.oid, t.gen);
-  }
-}
-
-/**
- * The attachment store keeps its lists and id counter private; persistence is the one place that must read and
- * restore them exactly (attachment ids are part of URLs). Checked at runtime so a change there fails loudly.
- */
-function attachmentInternals(store: AttachmentStore): { byParent: Map<number, StoredAttachment[]>; nextId: number } {
-  const internals = store as unknown as { byParent: unknown; nextId: unknown };
-  if (!(internals.byParent instanceof Map) || typeof internals.nextId !== 'number') {
-    throw new Error('persistence: AttachmentStore no longer has byParent/nextId; update src/seed/persistence.ts');
-  }
-  return internals as { byParent: Map<number, StoredAttachment[]>; nextId: number };
+/** The saved form of a layer's features (file format `arcgis-emulator-state/1`). */
+function savedStore(store: FeatureStore): SavedLayer['store'] {
+  const { features, tombstones } = store.snapshot();
+  return store.kind === 'memory' ? { kind: 'memory', features, tombstones } : { kind: 'lazy', changed: features, tombstones };
 }
 
 function writeAtomic(path: string, bytes: Buffer): void {

@@ -6,6 +6,11 @@ export function isAdmin(user: UserRecord | null | undefined): boolean {
   return !!user && user.role === 'org_admin' && !user.disabled;
 }
 
+/** Whether the user holds a privilege; administrators hold every `portal:user:` one. */
+export function hasPrivilege(user: UserRecord, privilege: string): boolean {
+  return user.privileges.includes(privilege) || (isAdmin(user) && privilege.startsWith('portal:user:'));
+}
+
 export function isMemberOf(group: GroupRecord, username: string): boolean {
   const lower = username.toLowerCase();
   for (const m of group.members.keys()) if (m.toLowerCase() === lower) return true;

@@ -1,7 +1,7 @@
 import { createItem, searchGroupContent, searchItems, SearchQueryBuilder, setItemAccess, shareItemWithGroup } from '@esri/arcgis-rest-portal';
 import { type ArcGISIdentityManager } from '@esri/arcgis-rest-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newItemRecord } from '../../src/content/item-store.js';
+import { newItemRecord } from '../../src/state/records.js';
 import { type EmulatorHandle } from '../../src/index.js';
 import { type UserRecord } from '../../src/state/types.js';
 import { addTestGroup, addTestUser, signInAs } from '../support/content-fixtures.js';
@@ -107,8 +107,8 @@ describe("item search with Esri's client", () => {
     const owner = addTestUser(emu, 'bulk_owner', 'org_publisher');
     const state = emu.context.state;
     for (let i = 0; i < 10_050; i++) {
-      const item = newItemRecord(emu.context, owner, state.newId(), null, 'Web Map', `Bulk ${String(i).padStart(5, '0')}`);
-      item.json.created = 1_000_000 + i;
+      const item = newItemRecord({ id: state.newId(), owner: owner.username, orgId: owner.orgId, created: 1_000_000 + i, type: 'Web Map', title: `Bulk ${String(i).padStart(5, '0')}` });
+      item.json.modified = emu.context.clock.now();
       state.addItem(item);
     }
     const big = await searchItems({ q: 'owner:bulk_owner', num: 500, authentication: admin });

@@ -1,5 +1,5 @@
 import { type EmulatorHandle } from '../../src/index.js';
-import { PRIVILEGES } from '../../src/seed/base.js';
+import { newItemRecord, newUserRecord } from '../../src/state/records.js';
 import { type GroupRecord, type ItemRecord, type Role, type UserRecord } from '../../src/state/types.js';
 
 /** Test users are inserted straight into the emulator's state (the seed module owns the demo org). */
@@ -10,36 +10,22 @@ export function addUser(
 ): UserRecord & { password: string } {
   const role = options.role ?? 'org_user';
   const now = emu.context.clock.now();
-  const user: UserRecord = {
+  const user = newUserRecord({
     username,
     id: `${username.replace(/[^a-z0-9]/gi, '')}0000000000000000`.slice(0, 32),
     fullName: `${username} Tester`,
-    firstName: username,
-    lastName: 'Tester',
     email: options.email ?? `${username}@example.test`,
-    description: null,
-    tags: [],
-    culture: 'en',
-    region: 'US',
     units: 'metric',
-    thumbnail: null,
     access: options.access ?? 'org',
     orgId: options.orgId ?? emu.orgId,
     role,
     roleId: options.roleId ?? null,
-    privileges: [...PRIVILEGES[role]],
     userLicenseTypeId: options.userLicenseTypeId ?? 'creatorUT',
-    level: '2',
     disabled: options.disabled ?? false,
-    provider: 'arcgis',
-    idpUsername: null,
     created: now - 86_400_000,
-    modified: now - 86_400_000,
     lastLogin: options.lastLogin ?? -1,
-    storageQuota: 2199023255552,
-    mfaEnabled: false,
     password: `${username}-Secret-1!`
-  };
+  });
   emu.context.state.addUser(user);
   return user as UserRecord & { password: string };
 }
@@ -48,59 +34,7 @@ export function addUser(
 export function addItem(emu: EmulatorHandle, owner: string, size: number, title = 'Test item'): ItemRecord {
   const now = emu.context.clock.now();
   const id = emu.context.state.newId();
-  const item: ItemRecord = {
-    json: {
-      id,
-      owner,
-      orgId: emu.orgId,
-      created: now,
-      modified: now,
-      guid: null,
-      name: null,
-      title,
-      type: 'CSV',
-      typeKeywords: ['CSV'],
-      description: null,
-      tags: [],
-      snippet: null,
-      thumbnail: null,
-      documentation: null,
-      extent: [],
-      categories: [],
-      spatialReference: null,
-      accessInformation: null,
-      licenseInfo: null,
-      culture: 'en-us',
-      properties: null,
-      advancedSettings: null,
-      url: null,
-      proxyFilter: null,
-      access: 'private',
-      size,
-      subInfo: 0,
-      appCategories: [],
-      industries: [],
-      languages: [],
-      largeThumbnail: null,
-      banner: null,
-      screenshots: [],
-      listed: false,
-      ownerFolder: null,
-      protected: false,
-      commentsEnabled: false,
-      numComments: 0,
-      numRatings: 0,
-      avgRating: 0,
-      numViews: 0,
-      scoreCompleteness: 0,
-      groupDesignations: null
-    },
-    data: null,
-    resources: new Map(),
-    thumbnailBlob: null,
-    metadataXml: null,
-    groups: new Set()
-  };
+  const item = newItemRecord({ id, owner, orgId: emu.orgId, created: now, title, type: 'CSV', typeKeywords: ['CSV'], culture: 'en-us', size });
   emu.context.state.addItem(item);
   return item;
 }
