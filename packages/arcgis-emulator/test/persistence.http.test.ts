@@ -153,6 +153,24 @@ describe('--state-dir persistence', () => {
     expect(await (await fetch(`${b.restUrl}/content/items/${csv.json.id}/data?token=${token}`)).text()).toBe(csvBefore);
   });
 
+  it('saves again after a debounced save, and closes promptly (no lingering save)', async () => {
+    const dir = tempDir();
+    const emu = await start(dir);
+    const admin = await signInAsAdmin(emu);
+    const addFolder = (title: string) =>
+      rawRequest(`${emu.restUrl}/content/users/${emu.admin.username}/createFolder`, { token: admin.token, title }, { method: 'POST' });
+    await addFolder('first');
+    await new Promise((r) => setTimeout(r, 1_500)); // the debounced save runs
+    await addFolder('second');
+    await new Promise((r) => setTimeout(r, 1_500)); // and again: it must not wait on the first one forever
+    await addFolder('third');
+    await Promise.race([emu.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('close() hung')), 10_000))]);
+    started.splice(started.indexOf(emu), 1);
+    const again = await start(dir);
+    const titles = again.context.state.foldersOf(again.admin.username).map((f) => f.title);
+    expect(titles).toEqual(expect.arrayContaining(['first', 'second', 'third']));
+  });
+
   it('refuses an unreadable state folder with a clear error', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'state.json'), '{ not json');

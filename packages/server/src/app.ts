@@ -14,7 +14,7 @@ import { installValidation } from './http/validation.js';
 import { installWebApp } from './http/web-app.js';
 import type { Clock } from './lib/clock.js';
 import { redactUrl, type Logger } from './logging/logger.js';
-import { oauthRoutes } from './oauth/oauth.routes.js';
+import { identityRoutes, oauthCallbackRoutes } from './identities/identity.routes.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { createServices, type Services } from './services.js';
 import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -50,8 +50,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       secretBox: options.secretBox,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
-      ...(options.throttle ? { throttle: options.throttle } : {})
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+      publicUrl: config.publicUrl
     });
+  services.identityConnections.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -112,7 +114,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(setupRoutes, { auth: services.auth, users: services.users, secureCookies });
   await app.register(authRoutes, { auth: services.auth, secureCookies });
   await app.register(auditRoutes, { audit: services.audit });
-  await app.register(oauthRoutes);
+  await app.register(identityRoutes, { identities: services.identities });
+  await app.register(oauthCallbackRoutes, { identities: services.identities });
+
+  // Keeps idle identities' refresh tokens alive; stops with the server.
+  app.addHook('onReady', async () => services.tokenKeeper.start());
+  app.addHook('onClose', async () => services.tokenKeeper.stop());
 
   await installWebApp(app, { webDir: config.webDir });
   return app;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './commands/cli-io.js';
+import { identitiesCommand, IDENTITIES_USAGE } from './commands/identities.command.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
 import { ConfigError } from './config/config.js';
 import { packageRoot } from './config/paths.js';
@@ -14,6 +15,7 @@ Back up, restore and clean ArcGIS Online and ArcGIS Enterprise organizations.
 Commands:
   serve          Start the OrgKeeper server (web app and REST API)
   admin create   Create an OrgKeeper account
+  identities     List, add, remove and test identities (ArcGIS organizations)
 
 Options:
   -h, --help     Show this help (also: orgkeeper <command> --help)
@@ -46,6 +48,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await serveCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
+      case 'identities':
+        return await identitiesCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -86,4 +90,4 @@ function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-export { ADMIN_USAGE, SERVE_USAGE };
+export { ADMIN_USAGE, IDENTITIES_USAGE, SERVE_USAGE };

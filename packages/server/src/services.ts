@@ -9,6 +9,13 @@ import type { Db } from './db/database.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './logging/logger.js';
 import type { SecretBox } from './secrets/secret-box.js';
+import { CredentialVault } from './identities/credential-vault.js';
+import { IdentityChecks } from './identities/identity-checks.js';
+import { IdentityConnections } from './identities/identity-connections.js';
+import { IdentitySessions } from './identities/identity-sessions.js';
+import { IdentityRepository } from './identities/identity.repository.js';
+import { IdentityService } from './identities/identity.service.js';
+import { TokenKeeper } from './identities/token-keeper.js';
 import { UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
 
@@ -20,6 +27,8 @@ export interface ServiceOptions {
   clock?: Clock;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** OrgKeeper's public URL (OAuth redirect URIs); buildApp sets it from the configuration. */
+  publicUrl?: string;
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -31,12 +40,18 @@ export interface Services {
     sessions: SessionRepository;
     loginAttempts: LoginAttemptRepository;
     audit: AuditRepository;
+    identities: IdentityRepository;
   };
   audit: AuditService;
   users: UserService;
   sessions: SessionService;
   throttle: LoginThrottleService;
   auth: AuthService;
+  identities: IdentityService;
+  identityConnections: IdentityConnections;
+  /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
+  identitySessions: IdentitySessions;
+  tokenKeeper: TokenKeeper;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -45,12 +60,49 @@ export function createServices(options: ServiceOptions): Services {
     users: new UserRepository(options.db),
     sessions: new SessionRepository(options.db),
     loginAttempts: new LoginAttemptRepository(options.db),
-    audit: new AuditRepository(options.db)
+    audit: new AuditRepository(options.db),
+    identities: new IdentityRepository(options.db)
   };
   const audit = new AuditService({ repository: repositories.audit, clock, logger: options.logger });
   const users = new UserService({ users: repositories.users, audit, clock });
   const sessions = new SessionService({ sessions: repositories.sessions, clock }, options.sessions);
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
-  return { clock, secretBox: options.secretBox, repositories, audit, users, sessions, throttle, auth };
+  const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
+  const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
+  const identityConnections = new IdentityConnections({
+    repository: repositories.identities,
+    vault,
+    sessions: identitySessions,
+    audit,
+    secretBox: options.secretBox,
+    clock,
+    logger: options.logger,
+    publicUrl: options.publicUrl ?? 'http://localhost:8500'
+  });
+  const identities = new IdentityService({
+    repository: repositories.identities,
+    vault,
+    sessions: identitySessions,
+    connections: identityConnections,
+    checks: new IdentityChecks({ sessions: identitySessions, vault, clock }),
+    audit,
+    clock,
+    logger: options.logger
+  });
+  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
+  return {
+    clock,
+    secretBox: options.secretBox,
+    repositories,
+    audit,
+    users,
+    sessions,
+    throttle,
+    auth,
+    identities,
+    identityConnections,
+    identitySessions,
+    tokenKeeper
+  };
 }

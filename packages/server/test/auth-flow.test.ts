@@ -161,10 +161,10 @@ describe('first run, login, session and logout over HTTP', () => {
     expect(response.body.error.code).toBe('not_found');
   });
 
-  it('answers the OAuth callback placeholder with 404 not_implemented, without a session', async () => {
+  it('answers the OAuth callback without a session, sending an unknown state back to the Identities page', async () => {
     server = await startTestServer();
-    const response = await server.client().get<ErrorBody>('/api/oauth/callback?code=abc&state=def');
-    expect(response.status).toBe(404);
-    expect(response.body.error.code).toBe('not_implemented');
+    const response = await server.client().get('/api/oauth/callback?code=abc&state=def');
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(/^\/identities\?result=error&code=state_expired&message=/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorHandle, startEmulator } from '../../arcgis-emulator/src/index.js';
+import { type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
 import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { enumerateOrgItems, SEARCH_PAGING_CAP } from '../src/backup/org-enumerator.js';

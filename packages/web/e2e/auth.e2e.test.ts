@@ -32,16 +32,16 @@ describe('first run', () => {
 
     await field(page, 'Username').fill(ADMIN.username);
     await page.getByRole('button', { name: 'Create administrator' }).click();
-    await waitForPath(page, '/');
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
-    await page.getByText('Next step: add an identity').waitFor();
+    await waitForPath(page, '/identities');
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
+    await page.getByRole('button', { name: 'Add ArcGIS Online identity' }).waitFor();
     await page.getByRole('button', { name: new RegExp(`Signed in as ${ADMIN.username}`) }).waitFor();
     await app.snapshot('welcome');
 
     // Setup is done for good: its page now leads into the app.
     await app.open('/setup');
-    await waitForPath(page, '/');
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
+    await waitForPath(page, '/identities');
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
 
     // Calcite's icons and translations came from OrgKeeper itself: no request left the server's origin.
     const origin = new URL(app.server.url).origin;
@@ -75,13 +75,13 @@ describe('with an administrator account', () => {
 
     await field(page, 'Password').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await waitForPath(page, '/');
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
+    await waitForPath(page, '/identities');
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
 
     // The session cookie keeps the user signed in across a reload.
     await page.reload();
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/');
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/identities');
     expect(app.browserErrors).toEqual([]);
   });
 
@@ -98,7 +98,7 @@ describe('with an administrator account', () => {
     const { page } = app;
     await app.open('/sign-in');
     await signInWithForm(page, ADMIN);
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
 
     await page.getByRole('button', { name: new RegExp(`Signed in as ${ADMIN.username}`) }).click();
     await app.snapshot('user-menu');
@@ -119,7 +119,7 @@ describe('with an administrator account', () => {
     const { page } = app;
     await app.open('/sign-in');
     await signInWithForm(page, ADMIN);
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
 
     // End the session behind the page's back (as an expiry or a sign-out in another tab would).
     await page.evaluate(async () => {
@@ -175,8 +175,8 @@ describe('keyboard and screen reader access', () => {
     await page.keyboard.press('Shift+Tab');
     await expect.poll(async () => (await focusedControl(page)).label).toBe('Password');
     await page.keyboard.press('Enter');
-    await waitForPath(page, '/');
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
+    await waitForPath(page, '/identities');
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
 
     // The first Tab in the app reveals the skip link.
     await page.keyboard.press('Tab');
@@ -243,7 +243,7 @@ describe('first-run form access', () => {
     await expect.poll(async () => (await focusedControl(page)).label).toBe('Confirm password');
     await page.keyboard.type(ADMIN.password);
     await page.keyboard.press('Enter');
-    await waitForPath(page, '/');
-    await page.getByRole('heading', { name: 'Welcome to OrgKeeper' }).waitFor();
+    await waitForPath(page, '/identities');
+    await page.getByRole('heading', { name: 'Manage Identities' }).waitFor();
   });
 });

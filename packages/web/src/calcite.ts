@@ -5,13 +5,18 @@ import '@esri/calcite-components/main.css';
 
 // Each import defines one custom element. Listing them explicitly keeps the bundle to what the app uses;
 // add a line here when a page starts using another component.
+import '@esri/calcite-components/components/calcite-action';
 import '@esri/calcite-components/components/calcite-alert';
 import '@esri/calcite-components/components/calcite-button';
+import '@esri/calcite-components/components/calcite-checkbox';
+import '@esri/calcite-components/components/calcite-dialog';
 import '@esri/calcite-components/components/calcite-dropdown';
 import '@esri/calcite-components/components/calcite-dropdown-group';
 import '@esri/calcite-components/components/calcite-dropdown-item';
+import '@esri/calcite-components/components/calcite-fab';
 import '@esri/calcite-components/components/calcite-icon';
 import '@esri/calcite-components/components/calcite-input';
+import '@esri/calcite-components/components/calcite-input-message';
 import '@esri/calcite-components/components/calcite-input-text';
 import '@esri/calcite-components/components/calcite-link';
 import '@esri/calcite-components/components/calcite-loader';
@@ -22,6 +27,8 @@ import '@esri/calcite-components/components/calcite-navigation-logo';
 import '@esri/calcite-components/components/calcite-navigation-user';
 import '@esri/calcite-components/components/calcite-notice';
 import '@esri/calcite-components/components/calcite-panel';
+import '@esri/calcite-components/components/calcite-segmented-control';
+import '@esri/calcite-components/components/calcite-segmented-control-item';
 import '@esri/calcite-components/components/calcite-shell';
 
 // The JSX types for <calcite-*> elements (React 19 renders custom elements natively, so Calcite 5 needs no wrappers).

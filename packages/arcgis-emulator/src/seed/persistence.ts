@@ -100,7 +100,9 @@ export class StatePersistence {
     while (this.saving) await this.saving;
     if (!this.dirty || !this.emu) return;
     this.dirty = false;
-    this.saving = (async () => {
+    // save() is synchronous today: clearing `saving` inside the async body would run before the assignment below and
+    // leave a settled promise behind forever, so only the code that set it clears it.
+    const saving = (async () => {
       try {
         const started = performance.now();
         this.save(this.emu!);
@@ -110,11 +112,14 @@ export class StatePersistence {
         this.dirty = true;
         this.lastError = error as Error;
         throw error;
-      } finally {
-        this.saving = undefined;
       }
     })();
-    await this.saving;
+    this.saving = saving;
+    try {
+      await saving;
+    } finally {
+      if (this.saving === saving) this.saving = undefined;
+    }
   }
 
   // ------------------------------------------------------------------ save

@@ -14,6 +14,11 @@ export interface FetchContext {
   timeoutMs?: number;
   /** Filled in by the wrapper: what the last response said. */
   observed: { status?: number; retryAfterSeconds?: number; bytes?: number };
+  /**
+   * A token could not be obtained during the call. rest-js then quietly retries without a token, which would turn
+   * "signed out" into "sees only public content"; the session throws this after the call instead.
+   */
+  tokenError?: unknown;
 }
 
 const storage = new AsyncLocalStorage<FetchContext>();
@@ -48,6 +53,11 @@ export function installArcGISFetch(): void {
     }
     return response;
   };
+}
+
+/** The context of the ArcGIS call running now, if any. */
+export function currentFetchContext(): FetchContext | undefined {
+  return storage.getStore();
 }
 
 /** Runs `fn` (which makes rest-js calls) with a fetch context. */

@@ -1,9 +1,10 @@
 import { type IRequestOptions, request } from '@esri/arcgis-rest-request';
 import { ArcGISFailure, toArcGISFailure } from './arcgis-errors.js';
-import { type FetchContext, withFetchContext } from './arcgis-fetch.js';
+import { currentFetchContext, type FetchContext, withFetchContext } from './arcgis-fetch.js';
+import { IwaUnavailableError } from './iwa-client.js';
 import { AdaptiveLimiter } from './limiter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs, shouldRetry, sleep } from './retry.js';
-import { type TokenSource } from './token-source.js';
+import { CredentialsExpiredError, type TokenSource } from './token-source.js';
 
 export interface SessionStats {
   requests: number;
@@ -44,10 +45,14 @@ export class ArcGISSession {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
 
+  /** What rest-js gets as `authentication`: the token source, with token failures recorded for `call()`. */
+  private readonly authForRestJs: TokenSource | null;
+
   constructor(private readonly options: ArcGISSessionOptions, limiter?: AdaptiveLimiter) {
     this.portalUrl = options.portalUrl;
     this.restUrl = options.restUrl;
     this.auth = options.auth;
+    this.authForRestJs = options.auth ? recordingTokenFailures(options.auth) : null;
     this.limiter = limiter ?? new AdaptiveLimiter(options.concurrency ?? 8);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.timeoutMs = options.timeoutMs ?? 120_000;
@@ -66,7 +71,7 @@ export class ArcGISSession {
 
   /** Options to spread into any rest-js call: `{ ...session.requestOptions, ... }`. */
   get requestOptions(): { authentication?: TokenSource; portal: string } {
-    return this.auth ? { authentication: this.auth, portal: this.restUrl } : { portal: this.restUrl };
+    return this.authForRestJs ? { authentication: this.authForRestJs, portal: this.restUrl } : { portal: this.restUrl };
   }
 
   /**
@@ -88,10 +93,14 @@ export class ArcGISSession {
       try {
         this.stats.requests++;
         const result = await this.limiter.run(() => withFetchContext(context, fn));
+        // rest-js answered anonymously after the token failed: that answer is not what the caller asked for.
+        if (context.tokenError !== undefined) throw context.tokenError;
         this.limiter.onSuccess();
         return result;
       } catch (error) {
         if (this.options.signal?.aborted) throw this.options.signal.reason ?? error;
+        // No retry helps here: someone must sign in again or provide a Kerberos ticket.
+        if (error instanceof CredentialsExpiredError || error instanceof IwaUnavailableError) throw error;
         let failure = toArcGISFailure(error);
         if (failure.retryAfterSeconds === undefined && context.observed.retryAfterSeconds !== undefined) {
           failure = new ArcGISFailure({
@@ -159,4 +168,29 @@ export class ArcGISSession {
       return { bytes, contentType };
     });
   }
+}
+
+/**
+ * Wraps a token source for rest-js. rest-js swallows a failed getToken() and retries the request without a token
+ * (meant for unfederated public servers); the failure is recorded in the call's context so the session can throw
+ * it. A server that is simply not federated with the portal stays anonymous, as rest-js intends.
+ */
+function recordingTokenFailures(auth: TokenSource): TokenSource {
+  return {
+    portal: auth.portal,
+    // rest-js writes here after an anonymous fallback succeeded.
+    federatedServers: {},
+    getToken: async (url: string, requestOptions?: unknown) => {
+      try {
+        return await (auth.getToken as (u: string, o?: unknown) => Promise<string>)(url, requestOptions);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const context = currentFetchContext();
+        if (context && code !== 'NOT_FEDERATED') context.tokenError ??= error;
+        throw error;
+      }
+    },
+    refresh: () => auth.refresh(),
+    status: () => auth.status()
+  } as TokenSource;
 }

@@ -1,4 +1,22 @@
 import { ArcGISIdentityManager, type IAuthenticationManager } from '@esri/arcgis-rest-request';
+import { toArcGISFailure } from './arcgis-errors.js';
+
+/** The stored credentials can no longer give a token: someone must sign in again (or fix the stored password). */
+export class CredentialsExpiredError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsExpiredError';
+  }
+}
+
+/** A refusal by the portal (bad or expired token, wrong password) becomes CredentialsExpiredError; network trouble stays as it is. */
+function refusedOr(error: unknown, message: string): unknown {
+  const failure = toArcGISFailure(error);
+  if (failure.kind === 'auth' || failure.kind === 'invalid' || failure.kind === 'forbidden') {
+    return new CredentialsExpiredError(`${message} (${failure.message})`, { cause: error });
+  }
+  return failure;
+}
 
 /** Credentials OrgKeeper keeps for an identity (encrypted at rest by the identity repository). */
 export interface StoredCredentials {
@@ -11,6 +29,10 @@ export interface StoredCredentials {
   token?: string;
   /** ms since epoch */
   tokenExpires?: number;
+  /** When the access token was obtained (ms); with tokenExpires it gives the token's lifetime. */
+  tokenIssued?: number;
+  /** When the refresh token was obtained (ms); renewal starts once half its lifetime has passed (at most 3 days before expiry). */
+  refreshTokenIssued?: number;
   /** Built-in accounts only: lets OrgKeeper sign in again when no refresh token is left. */
   password?: string;
 }
@@ -104,13 +126,38 @@ export class OAuthTokenSource implements TokenSource {
     await this.single(() => this.renew(true));
   }
 
-  private async ensureFresh(): Promise<void> {
-    const c = this.credentials;
-    const now = this.now();
-    const accessOk = !!c.token && !!c.tokenExpires && c.tokenExpires - now > this.accessMarginMs;
-    const refreshOk = !c.refreshToken || !c.refreshTokenExpires || c.refreshTokenExpires - now > this.refreshRenewMarginMs;
-    if (accessOk && refreshOk) return;
+  /**
+   * Renews what is due: the access token shortly before it expires, the refresh token well before it expires.
+   * The background keeper calls this for idle identities so their refresh tokens never lapse. Returns whether
+   * anything was renewed.
+   */
+  async renewIfDue(options: { refreshTokenOnly?: boolean } = {}): Promise<boolean> {
+    if (options.refreshTokenOnly ? !this.refreshDue() : !this.accessDue() && !this.refreshDue()) return false;
     await this.single(() => this.renew(false));
+    return true;
+  }
+
+  /** A copy of the current credentials (what onCredentials last persisted). */
+  current(): StoredCredentials {
+    return { ...this.credentials };
+  }
+
+  private async ensureFresh(): Promise<void> {
+    await this.renewIfDue();
+  }
+
+  /** The access token expires within the margin: 5 minutes, or half its lifetime for short-lived tokens. */
+  private accessDue(): boolean {
+    const c = this.credentials;
+    if (!c.token || !c.tokenExpires) return true;
+    return c.tokenExpires - this.now() <= margin(this.accessMarginMs, c.tokenIssued, c.tokenExpires);
+  }
+
+  /** The refresh token expires within the renewal margin (3 days, or half its lifetime when shorter). */
+  private refreshDue(): boolean {
+    const c = this.credentials;
+    if (!c.refreshToken || !c.refreshTokenExpires || !c.clientId || !c.redirectUri) return false;
+    return c.refreshTokenExpires - this.now() <= margin(this.refreshRenewMarginMs, c.refreshTokenIssued, c.refreshTokenExpires);
   }
 
   private single(fn: () => Promise<void>): Promise<void> {
@@ -126,31 +173,39 @@ export class OAuthTokenSource implements TokenSource {
     const refreshUsable = !!c.clientId && !!c.refreshToken && (!c.refreshTokenExpires || c.refreshTokenExpires > now);
     try {
       if (refreshUsable) {
-        const renewRefresh = !!c.refreshTokenExpires && c.refreshTokenExpires - now <= this.refreshRenewMarginMs;
-        if (renewRefresh && c.redirectUri) {
+        if (this.refreshDue()) {
           await this.manager.exchangeRefreshToken();
         } else {
-          const accessOk = !force && !!c.token && !!c.tokenExpires && c.tokenExpires - now > this.accessMarginMs;
-          if (accessOk) return;
+          if (!force && !this.accessDue()) return;
           await this.manager.refreshCredentials();
         }
       } else if (c.password) {
         this.manager = ArcGISIdentityManagerWithPassword(this.portal, c.username, c.password);
         await this.manager.refreshCredentials();
       } else {
-        throw new Error(
+        throw new CredentialsExpiredError(
           c.refreshToken
             ? 'The stored refresh token has expired. Connect the identity again (sign in) to continue.'
             : 'No stored credentials. Connect the identity (sign in) first.'
         );
       }
     } catch (error) {
+      if (error instanceof CredentialsExpiredError) throw error;
       // A refused refresh token (revoked, expired early) still leaves the password fallback.
       if (refreshUsable && c.password) {
         this.manager = ArcGISIdentityManagerWithPassword(this.portal, c.username, c.password);
-        await this.manager.refreshCredentials();
+        try {
+          await this.manager.refreshCredentials();
+        } catch (fallbackError) {
+          throw refusedOr(fallbackError, 'The portal refused both the stored refresh token and the stored password.');
+        }
       } else {
-        throw error;
+        throw refusedOr(
+          error,
+          c.password && !refreshUsable
+            ? 'The portal refused the stored password (changed, or the account is locked or disabled). Update the credentials or connect again.'
+            : 'The portal refused the stored refresh token (it was revoked or has expired). Connect the identity again (sign in) to continue.'
+        );
       }
     }
     await this.capture();
@@ -158,22 +213,36 @@ export class OAuthTokenSource implements TokenSource {
 
   private async capture(): Promise<void> {
     const m = this.manager;
+    const before = this.credentials;
+    const now = this.now();
     this.credentials = {
-      ...this.credentials,
+      ...before,
       token: m.token,
       tokenExpires: m.tokenExpires?.getTime(),
-      refreshToken: m.refreshToken ?? this.credentials.refreshToken,
-      refreshTokenExpires: m.refreshTokenExpires?.getTime() ?? this.credentials.refreshTokenExpires
+      tokenIssued: m.token !== before.token ? now : before.tokenIssued,
+      refreshToken: m.refreshToken ?? before.refreshToken,
+      refreshTokenExpires: m.refreshTokenExpires?.getTime() ?? before.refreshTokenExpires,
+      refreshTokenIssued: m.refreshToken && m.refreshToken !== before.refreshToken ? now : before.refreshTokenIssued
     };
     if (!m.refreshToken && this.credentials.password) {
       // signed in with the password: the old refresh token is no longer what this manager uses
       this.credentials.refreshToken = undefined;
       this.credentials.refreshTokenExpires = undefined;
+      this.credentials.refreshTokenIssued = undefined;
     }
+    // A fresh manager from the new credentials: drops tokens cached for federated servers, which were
+    // derived from the old portal token.
+    this.manager = this.createManager();
     await this.options.onCredentials?.({ ...this.credentials });
   }
 }
 
 function ArcGISIdentityManagerWithPassword(portal: string, username: string, password: string): ArcGISIdentityManager {
   return new ArcGISIdentityManager({ portal, username, password });
+}
+
+/** How long before expiry to renew: the configured margin, or half the lifetime when that is shorter. */
+function margin(configured: number, issued: number | undefined, expires: number): number {
+  if (issued === undefined || expires <= issued) return configured;
+  return Math.min(configured, (expires - issued) / 2);
 }

@@ -16,7 +16,16 @@ export type AppErrorCode =
   | 'unsupported_media_type'
   | 'throttled'
   | 'internal_error'
-  | 'unavailable';
+  | 'unavailable'
+  // Identities (connecting to ArcGIS): what the portal said, so the UI can explain what to fix.
+  | 'redirect_uri_not_registered'
+  | 'invalid_app_id'
+  | 'iwa_unavailable'
+  | 'not_admin'
+  | 'wrong_org'
+  | 'portal_unreachable'
+  | 'needs_sign_in'
+  | 'arcgis_error';
 
 export interface AppErrorOptions {
   /** Per-field messages, keyed by the field name the client sent (e.g. `password`). */
@@ -67,7 +76,15 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   unsupported_media_type: 415,
   throttled: 429,
   internal_error: 500,
-  unavailable: 503
+  unavailable: 503,
+  redirect_uri_not_registered: 400,
+  invalid_app_id: 400,
+  iwa_unavailable: 503,
+  not_admin: 403,
+  wrong_org: 403,
+  portal_unreachable: 502,
+  needs_sign_in: 409,
+  arcgis_error: 502
 };
 
 /** The body of every error answer. */

@@ -2,6 +2,7 @@
 // built from this list, so a page appears in the navigation exactly when it is registered (only working pages are).
 import type { ComponentType } from 'react';
 import type { IconName } from '../calcite-types';
+import { IdentitiesPage } from '../pages/identities/identities.page';
 
 export interface AppPage {
   /** Stable identifier, e.g. "identities". */
@@ -25,7 +26,9 @@ export interface AppPage {
  * Example:
  *   { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage }
  */
-export const appPages: readonly AppPage[] = [];
+export const appPages: readonly AppPage[] = [
+  { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage }
+];
 
 export function navigationPages(pages: readonly AppPage[] = appPages): AppPage[] {
   return pages.filter((page) => !page.hiddenFromNavigation);

@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-identities.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; a new table (identities,
  * operations, the snapshot index, ...) is a new file here, never an edit of one that has shipped.
  */
 export const migrations: Record<string, Migration> = {
-  '0001-initial': m0001
+  '0001-initial': m0001,
+  '0002-identities': m0002
 };

@@ -1,0 +1,278 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Actor } from '../audit/audit.service.js';
+import { databaseFile, loadConfig } from '../config/config.js';
+import { ensureDataDir } from '../data-dir.js';
+import { migrateToLatest, openDatabase } from '../db/database.js';
+import type { IdentityView, TestReport } from '../identities/identity.types.js';
+import { createLogger } from '../logging/logger.js';
+import { loadMasterKey } from '../secrets/master-key.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { createServices, type Services } from '../services.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+
+export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|remove|test> [options]
+
+Manage the ArcGIS organizations OrgKeeper may act on, without the web app (same checks as the web app).
+
+  orgkeeper identities list [--json]
+  orgkeeper identities add --type online|enterprise --name NAME --url URL [--auth oauth2|iwa] [--app-id ID]
+                           --file-location DIR [--username USER --password-stdin] [--no-store-credentials] [--json]
+  orgkeeper identities remove NAME|ID [--json]
+  orgkeeper identities test NAME|ID [--json]
+
+add:
+  --type TYPE             online (ArcGIS Online) or enterprise (ArcGIS Enterprise)
+  --name NAME             Organization Name: what backups and scans are filed under (unique)
+  --url URL               e.g. https://myorg.maps.arcgis.com or https://gis.example.com/portal
+  --auth METHOD           oauth2 (default) or iwa (Enterprise: the account running OrgKeeper signs in)
+  --app-id ID             OAuth2: client ID of an application registered in the organization
+  --file-location DIR     folder on this server for the identity's backups (absolute path)
+  --username USER         a built-in ArcGIS administrator account, signed in now with its password;
+  --password-stdin        the password is read from standard input and stored encrypted, so scheduled
+                          work runs without a browser
+  --no-store-credentials  keep sign-ins in memory only (scheduled work then needs a new sign-in after restarts)
+
+Common options:
+  --json                  machine-readable output on standard output
+  --data-dir DIR          folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --public-url URL        OrgKeeper's address, for the redirect URI to register       [ORGKEEPER_PUBLIC_URL]
+  -h, --help              show this help
+
+Exit codes: 0 done (test: every check passed), 1 failed (test: a check failed), 2 wrong usage or input.
+`;
+
+const SUBCOMMANDS = ['list', 'add', 'remove', 'test'] as const;
+
+export async function identitiesCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.stdout.write(IDENTITIES_USAGE);
+    return sub === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
+    throw new UsageError(`Unknown identities command "${sub}". It has: ${SUBCOMMANDS.join(', ')}.`, 'identities');
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: sub === 'remove' || sub === 'test',
+      options: {
+        type: { type: 'string' },
+        name: { type: 'string' },
+        url: { type: 'string' },
+        auth: { type: 'string' },
+        'app-id': { type: 'string' },
+        'file-location': { type: 'string' },
+        username: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        'no-store-credentials': { type: 'boolean' },
+        json: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+        'public-url': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'identities');
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(IDENTITIES_USAGE);
+    return EXIT_OK;
+  }
+  if (sub !== 'add') {
+    for (const flag of ['type', 'name', 'url', 'auth', 'app-id', 'file-location', 'username', 'password-stdin', 'no-store-credentials'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to "identities add".`, 'identities');
+    }
+  }
+  if ((sub === 'remove' || sub === 'test') && positionals.length !== 1) {
+    throw new UsageError(`Give the name or id of one identity: orgkeeper identities ${sub} NAME|ID.`, 'identities');
+  }
+  if (sub === 'add') {
+    for (const required of ['type', 'name', 'url', 'file-location'] as const) {
+      if (!values[required]) throw new UsageError(`--${required} is required.`, 'identities');
+    }
+    if (values.username && !values['password-stdin']) {
+      throw new UsageError('--username needs --password-stdin: pipe the password in (it is never accepted as an argument).', 'identities');
+    }
+    if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username.', 'identities');
+  }
+
+  const config = loadConfig({ flags: { dataDir: values['data-dir'], publicUrl: values['public-url'] }, env: io.env, cwd: io.cwd });
+  const password = sub === 'add' && values['password-stdin'] ? await readPassword(io) : undefined;
+  await ensureDataDir(config.dataDir);
+  const masterKey = await loadMasterKey(config);
+  const db = openDatabase(databaseFile(config));
+  try {
+    await migrateToLatest(db);
+    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
+    const actor: Actor = { kind: 'system', name: `cli:${osUser()}` };
+    const json = values.json === true;
+    switch (sub) {
+      case 'list':
+        return await list(services, io, json);
+      case 'add':
+        return await add(services, io, json, actor, {
+          type: values.type,
+          name: values.name,
+          url: values.url,
+          authMethod: values.auth,
+          appId: values['app-id'],
+          fileLocation: values['file-location'],
+          storeCredentials: values['no-store-credentials'] !== true,
+          ...(values.username ? { username: values.username, password } : {})
+        });
+      case 'remove':
+        return await remove(services, io, json, actor, positionals[0] as string);
+      default:
+        return await test(services, io, json, positionals[0] as string);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function list(services: Services, io: CliIo, json: boolean): Promise<number> {
+  const identities = await services.identities.list();
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ identities, redirectUri: services.identities.redirectUri }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  if (identities.length === 0) {
+    io.stdout.write('No identities yet. Add one with `orgkeeper identities add` or in the web app.\n');
+    return EXIT_OK;
+  }
+  const rows = identities.map((i) => [
+    i.name,
+    i.type === 'online' ? 'Online' : 'Enterprise',
+    i.authMethod === 'iwa' ? 'IWA' : 'OAuth2',
+    i.url,
+    statusText(i),
+    i.fileLocation
+  ]);
+  const header = ['NAME', 'TYPE', 'AUTH', 'URL', 'STATUS', 'FILE LOCATION'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  for (const line of [header, ...rows]) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
+  io.stdout.write(`\nRedirect URI to register on OAuth2 App IDs: ${services.identities.redirectUri}\n`);
+  return EXIT_OK;
+}
+
+async function add(services: Services, io: CliIo, json: boolean, actor: Actor, input: Parameters<Services['identities']['create']>[0]): Promise<number> {
+  let identity = await services.identities.create(input, actor);
+  let connectProblem: string | undefined;
+  if (identity.authMethod === 'iwa') {
+    // No browser needed: connect now, as the account running this command.
+    try {
+      const result = await services.identities.connect(identity.id, actor);
+      if (result.kind === 'connected') identity = result.identity;
+    } catch (error) {
+      connectProblem = error instanceof Error ? error.message : String(error);
+      identity = await services.identities.get(identity.id);
+    }
+  }
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ identity, redirectUri: services.identities.redirectUri, ...(connectProblem ? { connectProblem } : {}) }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  io.stdout.write(`Added "${identity.name}" (${identity.type === 'online' ? 'ArcGIS Online' : 'ArcGIS Enterprise'}, ${identity.url}), id ${identity.id}.\n`);
+  if (identity.status.state === 'connected') {
+    io.stdout.write(
+      `Connected as "${identity.status.username}" (administrator)` +
+        (identity.status.hasStoredPassword ? '; the credentials are stored encrypted, so scheduled work can run unattended.\n' : '.\n')
+    );
+  } else if (identity.authMethod === 'oauth2') {
+    io.stdout.write(
+      `Next: register this redirect URI on App ID ${identity.appId}: ${services.identities.redirectUri}\n` +
+        'then connect the identity in the web app (Identities > Connect), or add it again with --username and --password-stdin.\n'
+    );
+  } else if (connectProblem) {
+    io.stderr.write(`The identity was added but could not connect with IWA: ${connectProblem}\n`);
+  }
+  return EXIT_OK;
+}
+
+async function remove(services: Services, io: CliIo, json: boolean, actor: Actor, idOrName: string): Promise<number> {
+  const row = await services.identities.findByIdOrName(idOrName);
+  await services.identities.delete(row.id, actor);
+  if (json) io.stdout.write(`${JSON.stringify({ removed: { id: row.id, name: row.name }, backupsKeptIn: row.file_location })}\n`);
+  else io.stdout.write(`Removed "${row.name}" and revoked its tokens. Its backups in ${row.file_location} are kept.\n`);
+  return EXIT_OK;
+}
+
+async function test(services: Services, io: CliIo, json: boolean, idOrName: string): Promise<number> {
+  const row = await services.identities.findByIdOrName(idOrName);
+  const report: TestReport = await services.identities.test(row.id);
+  if (json) io.stdout.write(`${JSON.stringify({ identity: { id: row.id, name: row.name }, ...report }, null, 2)}\n`);
+  else {
+    io.stdout.write(`Testing "${row.name}" (${row.portal_url})\n`);
+    const marks = { ok: 'ok     ', warning: 'warning', failed: 'FAILED ', skipped: 'skipped' } as const;
+    for (const check of report.checks) io.stdout.write(`  ${marks[check.status]}  ${check.label}: ${check.message}\n`);
+    io.stdout.write(report.ok ? 'All checks passed.\n' : 'Some checks failed; see above for what to fix.\n');
+  }
+  return report.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+function statusText(identity: IdentityView): string {
+  const s = identity.status;
+  switch (s.state) {
+    case 'connected':
+      return `connected as ${s.username ?? '?'}`;
+    case 'needs_sign_in':
+      return 'needs sign-in';
+    case 'error':
+      return 'error';
+    default:
+      return 'not connected';
+  }
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The password from standard input (piped, up to EOF; or typed, up to Enter, not echoed). */
+async function readPassword(io: CliIo): Promise<string> {
+  let text: string;
+  if (io.stdin.isTTY) {
+    io.stderr.write('ArcGIS password: ');
+    text = await new Promise<string>((resolve, reject) => {
+      let typed = '';
+      const stdin = io.stdin;
+      const done = (error?: Error) => {
+        stdin.setRawMode?.(false);
+        stdin.pause();
+        stdin.off('data', onData);
+        io.stderr.write('\n');
+        if (error) reject(error);
+        else resolve(typed);
+      };
+      const onData = (chunk: Buffer | string) => {
+        for (const char of chunk.toString()) {
+          if (char === '\r' || char === '\n' || char === '\u0004') return done();
+          if (char === '\u0003') return done(new UsageError('Cancelled.', 'identities'));
+          if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
+          else typed += char;
+        }
+      };
+      stdin.setRawMode?.(true);
+      stdin.resume();
+      stdin.on('data', onData);
+    });
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    text = Buffer.concat(chunks).toString('utf8');
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (/[\r\n]/.test(password)) throw new UsageError('Standard input must hold only the password, on one line.', 'identities');
+  if (password === '') throw new UsageError('No password on standard input.', 'identities');
+  return password;
+}
+

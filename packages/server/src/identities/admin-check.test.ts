@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { adminProblem } from './identity-connections.js';
+import type { SignedInInfo } from './portal-client.js';
+
+const row = { org_id: 'ORG1', portal_name: 'City GIS', portal_url: 'https://city.maps.arcgis.com', name: 'City' };
+const info = (user: Partial<SignedInInfo['user']>, portal: Partial<SignedInInfo['portal']> = {}): SignedInInfo => ({
+  portal: { isPortal: false, orgId: 'ORG1', portalName: 'City GIS', ...portal },
+  user: { username: 'jane', fullName: null, role: 'org_admin', orgId: 'ORG1', ...user }
+});
+
+describe('adminProblem', () => {
+  it('accepts an administrator of the same organization', () => {
+    expect(adminProblem(row, info({}))).toBeNull();
+  });
+
+  it('refuses a member of another organization, naming both', () => {
+    const problem = adminProblem(row, info({ orgId: 'OTHER' }, { orgId: 'OTHER', portalName: 'County GIS' }));
+    expect(problem?.code).toBe('wrong_org');
+    expect(problem?.message).toBe('"jane" belongs to another organization (County GIS), not to City GIS. Sign in with an administrator account of City GIS (https://city.maps.arcgis.com).');
+  });
+
+  it('refuses publishers and users, saying what to do', () => {
+    const problem = adminProblem(row, info({ role: 'org_publisher' }));
+    expect(problem?.code).toBe('not_admin');
+    expect(problem?.message).toMatch(/"jane" is a publisher in City GIS, not an administrator\..*give "jane" the Administrator role/);
+    expect(adminProblem(row, info({ role: 'org_user' }))?.message).toMatch(/is a user in City GIS/);
+  });
+
+  it('learns the organization from the sign-in when the URL did not say (www.arcgis.com)', () => {
+    expect(adminProblem({ ...row, org_id: null }, info({ orgId: 'ORG9' }, { orgId: 'ORG9' }))).toBeNull();
+    expect(adminProblem({ ...row, org_id: null }, info({ orgId: null }, { orgId: null }))?.code).toBe('wrong_org');
+  });
+});
