@@ -7,7 +7,7 @@ import type { Role } from '../db/schema.js';
 import { createLogger } from '../logging/logger.js';
 import { createServices } from '../services.js';
 import { ROLES } from '../users/user.service.js';
-import { EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_OK, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
 
 export const ADMIN_USAGE = `Usage: orgkeeper admin create --username NAME --password-stdin [options]
 
@@ -63,7 +63,7 @@ async function adminCreate(args: string[], io: CliIo): Promise<number> {
   if (!ROLES.includes(role)) throw new UsageError(`--role "${values.role}" is not a role; use one of: ${ROLES.join(', ')}.`, 'admin');
 
   const config = loadConfig({ flags: { dataDir: values['data-dir'] }, env: io.env, cwd: io.cwd });
-  const password = await readPassword(io);
+  const password = await readPasswordFromStdin(io, { prompt: 'Password: ', command: 'admin' });
 
   await ensureDataDir(config.dataDir);
   const logger = createLogger({ level: 'silent' });
@@ -90,46 +90,3 @@ function osUser(): string {
   }
 }
 
-/** The password from standard input: everything up to EOF (piped) or Enter (typed, not echoed), without the line end. */
-async function readPassword(io: CliIo): Promise<string> {
-  const text = io.stdin.isTTY ? await promptHidden(io) : await readAll(io.stdin);
-  const password = text.replace(/\r?\n$/, '');
-  if (/[\r\n]/.test(password)) {
-    throw new UsageError('Standard input must hold only the password, on one line.', 'admin');
-  }
-  if (password === '') throw new UsageError('No password on standard input.', 'admin');
-  return password;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function promptHidden(io: CliIo): Promise<string> {
-  const stdin = io.stdin;
-  io.stderr.write('Password: ');
-  return new Promise((resolve, reject) => {
-    let typed = '';
-    const done = (error?: Error) => {
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      io.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(typed);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString()) {
-        if (char === '\r' || char === '\n' || char === '\u0004') return done();
-        if (char === '\u0003') return done(new UsageError('Cancelled.', 'admin'));
-        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
-        else typed += char;
-      }
-    };
-    stdin.setRawMode?.(true);
-    stdin.resume();
-    stdin.on('data', onData);
-  });
-}

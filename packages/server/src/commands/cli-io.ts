@@ -25,3 +25,48 @@ export class UsageError extends Error {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * A password from standard input (`--password-stdin`): everything up to EOF when piped, or up to Enter when typed
+ * on a terminal (not echoed), without the line end. `command` names the command in usage errors.
+ */
+export async function readPasswordFromStdin(io: CliIo, options: { prompt: string; command: string }): Promise<string> {
+  const text = io.stdin.isTTY ? await promptHidden(io, options) : await readAll(io.stdin);
+  const password = text.replace(/\r?\n$/, '');
+  if (/[\r\n]/.test(password)) throw new UsageError('Standard input must hold only the password, on one line.', options.command);
+  if (password === '') throw new UsageError('No password on standard input.', options.command);
+  return password;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function promptHidden(io: CliIo, options: { prompt: string; command: string }): Promise<string> {
+  const stdin = io.stdin;
+  io.stderr.write(options.prompt);
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const done = (error?: Error) => {
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      io.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(typed);
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const char of chunk.toString()) {
+        if (char === '\r' || char === '\n' || char === '\u0004') return done();
+        if (char === '\u0003') return done(new UsageError('Cancelled.', options.command));
+        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
+        else typed += char;
+      }
+    };
+    stdin.setRawMode?.(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}

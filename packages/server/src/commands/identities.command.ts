@@ -9,7 +9,7 @@ import { createLogger } from '../logging/logger.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { createServices, type Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
 
 export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|remove|test> [options]
 
@@ -102,7 +102,7 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
   }
 
   const config = loadConfig({ flags: { dataDir: values['data-dir'], publicUrl: values['public-url'] }, env: io.env, cwd: io.cwd });
-  const password = sub === 'add' && values['password-stdin'] ? await readPassword(io) : undefined;
+  const password = sub === 'add' && values['password-stdin'] ? await readPasswordFromStdin(io, { prompt: 'ArcGIS password: ', command: 'identities' }) : undefined;
   await ensureDataDir(config.dataDir);
   const masterKey = await loadMasterKey(config);
   const db = openDatabase(databaseFile(config));
@@ -237,42 +237,4 @@ function osUser(): string {
   }
 }
 
-/** The password from standard input (piped, up to EOF; or typed, up to Enter, not echoed). */
-async function readPassword(io: CliIo): Promise<string> {
-  let text: string;
-  if (io.stdin.isTTY) {
-    io.stderr.write('ArcGIS password: ');
-    text = await new Promise<string>((resolve, reject) => {
-      let typed = '';
-      const stdin = io.stdin;
-      const done = (error?: Error) => {
-        stdin.setRawMode?.(false);
-        stdin.pause();
-        stdin.off('data', onData);
-        io.stderr.write('\n');
-        if (error) reject(error);
-        else resolve(typed);
-      };
-      const onData = (chunk: Buffer | string) => {
-        for (const char of chunk.toString()) {
-          if (char === '\r' || char === '\n' || char === '\u0004') return done();
-          if (char === '\u0003') return done(new UsageError('Cancelled.', 'identities'));
-          if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
-          else typed += char;
-        }
-      };
-      stdin.setRawMode?.(true);
-      stdin.resume();
-      stdin.on('data', onData);
-    });
-  } else {
-    const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    text = Buffer.concat(chunks).toString('utf8');
-  }
-  const password = text.replace(/\r?\n$/, '');
-  if (/[\r\n]/.test(password)) throw new UsageError('Standard input must hold only the password, on one line.', 'identities');
-  if (password === '') throw new UsageError('No password on standard input.', 'identities');
-  return password;
-}
 
