@@ -1,0 +1,250 @@
+/**
+ * `check`: is every snapshot whole? Structure (every referenced blob exists, every list readable) and, with
+ * `readData`, content (re-hash all or a random share of the referenced blobs). Results are data, never an exception
+ * halfway: a damaged store is exactly what check must be able to describe.
+ */
+import { type BlobOwner, describeOwner, walkSnapshot } from './manifest-walk.js';
+import type { SnapshotManifest } from './manifest.js';
+import type { Store, UnreadableSnapshot } from './store.js';
+import { type JournalSummary, listJournals } from './journal.js';
+import { describeError } from './store-error.js';
+
+export interface CheckOptions {
+  /** Re-hash blobs: `true` or 100 for all, a number in (0, 100] for that random percentage. */
+  readData?: boolean | number;
+  /** Progress callback (phases: snapshots, blobs, read-data, affected). */
+  onProgress?: (progress: { phase: 'snapshots' | 'blobs' | 'read-data' | 'affected'; done: number; total: number }) => void;
+  /** Random source for the read-data sample (tests pass a seeded one). */
+  random?: () => number;
+  /** Blobs re-hashed at once (default 4). */
+  concurrency?: number;
+}
+
+export interface AffectedSnapshot {
+  snapshotId: string;
+  snapshotName: string;
+  items: { id: string; title: string; parts: string[] }[];
+  groups: { id: string; title: string; parts: string[] }[];
+  users: { username: string; parts: string[] }[];
+  /** List pages: when one is damaged, every entry on it is unknown. */
+  lists: string[];
+}
+
+export interface BlobProblem {
+  hash: string;
+  problem: 'missing' | 'corrupt';
+  detail?: string;
+  affects: AffectedSnapshot[];
+}
+
+export interface UnreadableListProblem {
+  snapshotId: string;
+  hash: string;
+  what: string;
+  error: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  startedAt: string;
+  finishedAt: string;
+  snapshots: { total: number; unreadable: UnreadableSnapshot[] };
+  blobs: {
+    /** Distinct blobs referenced by the readable snapshots. */
+    referenced: number;
+    /** Blobs in the store. */
+    stored: number;
+    /** Stored blobs no snapshot references (prune removes them; not an error). */
+    unreferenced: number;
+    /** Blobs re-hashed (read-data). */
+    read: number;
+    readPercent: number;
+  };
+  /** Missing and corrupt blobs, each with the snapshots and items it affects. */
+  problems: BlobProblem[];
+  /** Lists (item pages, attachment lists) that could not be read, so their entries could not be checked. */
+  unreadableLists: UnreadableListProblem[];
+  /** Runs that were interrupted and can be resumed (information, not an error). */
+  journals: JournalSummary[];
+  /** Failures of check itself (a folder that cannot be listed, ...). */
+  errors: string[];
+}
+
+export async function check(store: Store, options: CheckOptions = {}): Promise<CheckResult> {
+  const startedAt = new Date().toISOString();
+  const readPercent = options.readData === true ? 100 : typeof options.readData === 'number' ? Math.min(100, Math.max(0, options.readData)) : 0;
+  const result: CheckResult = {
+    ok: false,
+    startedAt,
+    finishedAt: startedAt,
+    snapshots: { total: 0, unreadable: [] },
+    blobs: { referenced: 0, stored: 0, unreferenced: 0, read: 0, readPercent },
+    problems: [],
+    unreadableLists: [],
+    journals: [],
+    errors: []
+  };
+
+  let snapshots: SnapshotManifest[] = [];
+  try {
+    const listing = await store.listSnapshots();
+    snapshots = listing.snapshots;
+    result.snapshots = { total: listing.snapshots.length + listing.unreadable.length, unreadable: listing.unreadable };
+  } catch (error) {
+    result.errors.push(`Cannot list snapshots: ${describeError(error)}`);
+  }
+
+  const stored = new Set<string>();
+  try {
+    for await (const blob of store.blobs.list()) stored.add(blob.hash);
+  } catch (error) {
+    result.errors.push(`Cannot list blobs: ${describeError(error)}`);
+  }
+  result.blobs.stored = stored.size;
+  options.onProgress?.({ phase: 'blobs', done: stored.size, total: stored.size });
+
+  // Pass 1: which blobs are referenced, which lists cannot be read. Only distinct hashes are kept in memory.
+  const referenced = new Set<string>();
+  const corrupt = new Map<string, string>();
+  for (const [index, snapshot] of snapshots.entries()) {
+    try {
+      for await (const event of walkSnapshot(store.blobs, snapshot)) {
+        referenced.add(event.hash);
+        if (event.type === 'unreadable') {
+          result.unreadableLists.push({ snapshotId: snapshot.id, hash: event.hash, what: describeOwner(event.owner), error: event.error });
+          if (event.code === 'blob_corrupt' || event.code === 'store_corrupt') corrupt.set(event.hash, event.error);
+        }
+      }
+    } catch (error) {
+      result.errors.push(`Cannot walk snapshot ${snapshot.id}: ${describeError(error)}`);
+    }
+    options.onProgress?.({ phase: 'snapshots', done: index + 1, total: snapshots.length });
+  }
+  result.blobs.referenced = referenced.size;
+  result.blobs.unreferenced = [...stored].filter((hash) => !referenced.has(hash)).length;
+  const missing = new Set([...referenced].filter((hash) => !stored.has(hash)));
+
+  if (readPercent > 0) {
+    const candidates = [...referenced].filter((hash) => stored.has(hash) && !corrupt.has(hash));
+    const sample = readPercent >= 100 ? candidates : pickRandom(candidates, Math.ceil((candidates.length * readPercent) / 100), options.random ?? Math.random);
+    let done = 0;
+    await forEachConcurrently(sample, options.concurrency ?? 4, async (hash) => {
+      try {
+        const verdict = await store.blobs.verify(hash);
+        if (verdict.status === 'corrupt') corrupt.set(hash, verdict.detail);
+        else if (verdict.status === 'missing') missing.add(hash); // deleted since listing
+      } catch (error) {
+        corrupt.set(hash, `cannot be read: ${describeError(error)}`);
+      }
+      done += 1;
+      options.onProgress?.({ phase: 'read-data', done, total: sample.length });
+    });
+    result.blobs.read = sample.length;
+  }
+
+  // Check takes no lock (it must not wait for a backup). A prune running meanwhile may have deleted a forgotten
+  // snapshot's blobs after we listed it: problems of snapshots that no longer exist are not problems.
+  if (missing.size > 0 || corrupt.size > 0 || result.unreadableLists.length > 0) {
+    try {
+      const still = new Set((await store.listSnapshots()).snapshots.map((s) => s.id));
+      snapshots = snapshots.filter((s) => still.has(s.id));
+      result.unreadableLists = result.unreadableLists.filter((u) => still.has(u.snapshotId));
+    } catch (error) {
+      result.errors.push(`Cannot list snapshots: ${describeError(error)}`);
+    }
+  }
+
+  // Pass 2, only when something is wrong: who is affected by each bad blob.
+  const bad = new Map<string, BlobProblem>();
+  for (const hash of missing) bad.set(hash, { hash, problem: 'missing', affects: [] });
+  for (const [hash, detail] of corrupt) if (!bad.has(hash)) bad.set(hash, { hash, problem: 'corrupt', detail, affects: [] });
+  if (bad.size > 0) {
+    for (const [index, snapshot] of snapshots.entries()) {
+      const affected = new Map<string, AffectedSnapshot>();
+      try {
+        for await (const event of walkSnapshot(store.blobs, snapshot)) {
+          const problem = event.type === 'blob' ? bad.get(event.hash) : undefined;
+          if (!problem) continue;
+          let entry = affected.get(event.hash);
+          if (!entry) {
+            entry = { snapshotId: snapshot.id, snapshotName: snapshot.name, items: [], groups: [], users: [], lists: [] };
+            affected.set(event.hash, entry);
+            problem.affects.push(entry);
+          }
+          addOwner(entry, event.owner);
+        }
+      } catch (error) {
+        result.errors.push(`Cannot walk snapshot ${snapshot.id}: ${describeError(error)}`);
+      }
+      options.onProgress?.({ phase: 'affected', done: index + 1, total: snapshots.length });
+    }
+  }
+  // A bad blob no remaining snapshot references was only referenced by snapshots deleted meanwhile.
+  result.problems = [...bad.values()].filter((p) => p.affects.length > 0).sort((a, b) => (a.hash < b.hash ? -1 : 1));
+
+  try {
+    result.journals = await listJournals(store);
+  } catch (error) {
+    result.errors.push(`Cannot list journals: ${describeError(error)}`);
+  }
+  result.ok = result.problems.length === 0 && result.unreadableLists.length === 0 && result.snapshots.unreadable.length === 0 && result.errors.length === 0;
+  result.finishedAt = new Date().toISOString();
+  return result;
+}
+
+function addOwner(entry: AffectedSnapshot, owner: BlobOwner): void {
+  switch (owner.kind) {
+    case 'list':
+      entry.lists.push(describeOwner(owner));
+      return;
+    case 'item': {
+      const item = entry.items.find((i) => i.id === owner.id) ?? entry.items[entry.items.push({ id: owner.id, title: owner.title, parts: [] }) - 1]!;
+      item.parts.push(owner.part);
+      return;
+    }
+    case 'group': {
+      const group = entry.groups.find((g) => g.id === owner.id) ?? entry.groups[entry.groups.push({ id: owner.id, title: owner.title, parts: [] }) - 1]!;
+      group.parts.push(owner.part);
+      return;
+    }
+    case 'user': {
+      const user = entry.users.find((u) => u.username === owner.username) ?? entry.users[entry.users.push({ username: owner.username, parts: [] }) - 1]!;
+      user.parts.push(owner.part);
+    }
+  }
+}
+
+/** A uniform random sample of `count` elements (partial Fisher-Yates). */
+function pickRandom<T>(values: T[], count: number, random: () => number): T[] {
+  const copy = [...values];
+  const n = Math.min(count, copy.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (copy.length - i));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
+}
+
+async function forEachConcurrently<T>(values: T[], concurrency: number, task: (value: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < values.length) await task(values[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, values.length)) }, worker));
+}
+
+/** A short human summary of a check result, for logs and the CLI. */
+export function summarizeCheck(result: CheckResult): string {
+  if (result.ok) {
+    return `No problems: ${result.snapshots.total} snapshots, ${result.blobs.referenced} blobs referenced${result.blobs.read ? `, ${result.blobs.read} re-hashed` : ''}.`;
+  }
+  const lines: string[] = [];
+  for (const u of result.snapshots.unreadable) lines.push(`Snapshot ${u.id} cannot be read: ${u.error}`);
+  for (const p of result.problems) {
+    const items = p.affects.flatMap((a) => a.items.map((i) => `${i.id} "${i.title}"`));
+    lines.push(`Blob ${p.hash} is ${p.problem}${p.detail ? ` (${p.detail})` : ''}; affects snapshots ${p.affects.map((a) => a.snapshotId).join(', ') || 'none'}${items.length ? `; items ${[...new Set(items)].slice(0, 10).join(', ')}` : ''}`);
+  }
+  for (const l of result.unreadableLists) lines.push(`Snapshot ${l.snapshotId}: ${l.what} cannot be read (${l.error})`);
+  lines.push(...result.errors);
+  return lines.join('\n');
+}

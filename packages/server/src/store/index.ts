@@ -1,0 +1,74 @@
+/**
+ * The backup store: public API. Everything the backup engine, CLI and API need is exported here; import from this
+ * file, not from the modules behind it. On-disk format: README.md in this folder.
+ */
+export { type StoreErrorCode, StoreError, isStoreError } from './store-error.js';
+export { BLOB_HASH, isBlobHash, assertBlobHash, sha256Hex } from './hash.js';
+export { safeRelativePath, safeFileName, isSafeRelativePath } from './safe-path.js';
+export { SNAPSHOT_ID, newSnapshotId, isSnapshotId, assertSnapshotId, snapshotIdTime } from './snapshot-id.js';
+
+export type { BlobStore, BlobInfo, PutOptions, PutResult, VerifyResult } from './blob-store/blob-store.js';
+export { DEFAULT_COMPRESSION_LEVEL } from './blob-store/blob-store.js';
+export { DiskBlobStore } from './blob-store/disk/disk-blob-store.js';
+export { MemoryBlobStore } from './blob-store/memory/memory-blob-store.js';
+export { FaultyBlobStore, type FaultSpec, type BlobStoreMethod } from './blob-store/faulty/faulty-blob-store.js';
+
+export {
+  Store,
+  type StoreConfig,
+  type StoreOrg,
+  type StoreOptions,
+  type StorePaths,
+  type SnapshotListing,
+  type UnreadableSnapshot,
+  STORE_FORMAT,
+  STORE_VERSION,
+  initStore,
+  openStore
+} from './store.js';
+export {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type SnapshotManifest,
+  type SnapshotCounts,
+  type BlobRef,
+  type EntryStatus,
+  type PartProblem,
+  type ItemEntry,
+  type DataPart,
+  type FilePart,
+  type ResourceEntry,
+  type SharingEntry,
+  type RelatedItemEntry,
+  type HostedServiceEntry,
+  type LayerEntry,
+  type FeatureChunk,
+  type AttachmentEntry,
+  type GroupEntry,
+  type UserEntry,
+  type EntryStats,
+  type ListKind,
+  type ListEntryOf,
+  validateManifest,
+  itemEntryProblems
+} from './manifest.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  type BlobOwner,
+  type WalkEvent,
+  type WrittenList,
+  writeList,
+  readList,
+  readListPage,
+  writeAttachmentList,
+  readAttachmentList,
+  walkSnapshot,
+  referencedBlobs,
+  describeOwner
+} from './manifest-walk.js';
+export { acquireLock, readLock, StoreLock, type LockInfo, type LockKind, type LockState, type AcquireLockOptions, DEFAULT_STALE_AFTER_MS } from './lock.js';
+export { JournalWriter, readJournal, listJournals, journalBlobs, discardJournal, type JournalHeader, type JournalUnit, type JournalContents, type JournalSummary, type JournalOptions } from './journal.js';
+export { check, summarizeCheck, type CheckOptions, type CheckResult, type BlobProblem, type AffectedSnapshot, type UnreadableListProblem } from './check.js';
+export { forget, applyPolicy, validatePolicy, type ForgetPolicy, type ForgetOptions, type ForgetResult, type PolicyDecision, type SnapshotTime } from './forget.js';
+export { prune, type PruneOptions, type PruneResult } from './prune.js';
+export { diffSnapshots, changedItemParts, type SnapshotDiff, type ItemChange, type ItemSummary, type EntryDiff } from './diff.js';

@@ -1,0 +1,101 @@
+import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type StoreLock, acquireLock, readLock } from './lock.js';
+import { isStoreError } from './store-error.js';
+import { tempStore } from './testing/fixtures.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+async function fresh() {
+  const t = await tempStore();
+  cleanups.push(t.cleanup);
+  return t;
+}
+const lockFile = (dir: string) => join(dir, 'locks', 'lock.json');
+
+describe('store lock (one process)', () => {
+  it('writes who holds it, refuses a second holder with a clear message, and releases', async () => {
+    const { store, dir } = await fresh();
+    const lock = await acquireLock(store, { kind: 'write', operation: 'backup' });
+    const info = JSON.parse(await readFile(lockFile(dir), 'utf8'));
+    expect(info).toMatchObject({ pid: process.pid, kind: 'write', operation: 'backup', token: lock.info.token });
+    await expect(acquireLock(store, { kind: 'exclusive', operation: 'prune' })).rejects.toThrow(/in use by backup \(pid \d+ on .*last heartbeat was 0 s ago. Wait for it to finish/);
+    expect((await readLock(store))?.stale).toBe(false);
+    await lock.release();
+    await lock.release(); // idempotent
+    expect(await readLock(store)).toBeUndefined();
+    const again = await acquireLock(store, { kind: 'exclusive', operation: 'prune' });
+    await again.release();
+  });
+
+  it('refreshes its heartbeat', async () => {
+    const { store, dir } = await fresh();
+    const lock = await acquireLock(store, { kind: 'write', operation: 'backup', staleAfterMs: 2000, heartbeatMs: 50 });
+    try {
+      const first = JSON.parse(await readFile(lockFile(dir), 'utf8')).heartbeatAt;
+      await sleep(200);
+      const later = JSON.parse(await readFile(lockFile(dir), 'utf8')).heartbeatAt;
+      expect(Date.parse(later)).toBeGreaterThan(Date.parse(first));
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('waits for a holder that finishes within waitMs', async () => {
+    const { store } = await fresh();
+    const first = await acquireLock(store, { kind: 'write', operation: 'backup' });
+    setTimeout(() => void first.release(), 300);
+    const second = await acquireLock(store, { kind: 'write', operation: 'backup', waitMs: 5000 });
+    await second.release();
+  });
+
+  it('takes over a lock whose heartbeat is too old; the old holder learns it lost the lock and cannot remove the new one', async () => {
+    const { store } = await fresh();
+    const lost: unknown[] = [];
+    const old: StoreLock = await acquireLock(store, { kind: 'write', operation: 'backup', staleAfterMs: 150, heartbeatMs: 60_000, onLost: (e) => lost.push(e) });
+    await sleep(300); // no heartbeat for longer than staleAfterMs: a frozen holder
+    const fresh2 = await acquireLock(store, { kind: 'exclusive', operation: 'prune', staleAfterMs: 150 });
+    expect(fresh2.tookOver?.reason).toMatch(/last heartbeat was \d+ s ago/);
+    await old.heartbeat();
+    expect(old.lost).toBe(true);
+    expect(old.signal.reason).toSatisfy((e: unknown) => isStoreError(e, 'lock_lost'));
+    expect(lost).toHaveLength(1);
+    expect(() => old.assertHeld()).toThrow(/lost: it is now held by prune/);
+    await old.release();
+    expect((await readLock(store))?.info?.token).toBe(fresh2.info.token);
+    await fresh2.release();
+  });
+
+  it('treats an unreadable lock file as in use while young and as stale when old', async () => {
+    const { store, dir } = await fresh();
+    await writeFile(lockFile(dir), '');
+    await expect(acquireLock(store, { kind: 'write', operation: 'backup', staleAfterMs: 60_000 })).rejects.toThrow(/still writing its lock file/);
+    const past = new Date(Date.now() - 120_000);
+    await utimes(lockFile(dir), past, past);
+    const lock = await acquireLock(store, { kind: 'write', operation: 'backup', staleAfterMs: 60_000 });
+    expect(lock.tookOver?.reason).toMatch(/unreadable/);
+    await lock.release();
+  });
+
+  it('treats a lock from this host with a dead pid as stale at once', async () => {
+    const { store, dir } = await fresh();
+    const { hostname } = await import('node:os');
+    const now = new Date().toISOString();
+    await writeFile(lockFile(dir), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: hostname(), kind: 'write', operation: 'backup', startedAt: now, heartbeatAt: now, token: 'dead' }));
+    const lock = await acquireLock(store, { kind: 'write', operation: 'backup' });
+    expect(lock.tookOver?.reason).toMatch(/process \d+ on this host is gone/);
+    await lock.release();
+  });
+
+  it('cleans tmp when a writer takes the lock', async () => {
+    const { store, dir } = await fresh();
+    await writeFile(join(dir, 'tmp', 'blob-9-abc.tmp'), 'partial');
+    const lock = await acquireLock(store, { kind: 'write', operation: 'backup' });
+    expect(lock.cleanedTemporaryFiles).toBe(1);
+    await lock.release();
+  });
+});
