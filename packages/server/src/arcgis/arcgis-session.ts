@@ -79,10 +79,10 @@ export class ArcGISSession {
    * `fn` must be safe to run again (reads, or writes ArcGIS treats idempotently).
    */
   async call<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    let attempt = 0;
+    // Throttling and errors have separate budgets: a long throttled stretch must not use up the error retries.
+    const attempts = { throttled: 0, other: 0 };
     let refreshed = false;
     for (;;) {
-      attempt++;
       this.options.signal?.throwIfAborted();
       const context: FetchContext = {
         headersFor: this.options.headersFor,
@@ -119,13 +119,13 @@ export class ArcGISSession {
           refreshed = true;
           this.stats.tokenRefreshes++;
           await this.auth.refresh();
-          attempt--;
           continue;
         }
         if (failure.kind === 'throttled') {
           this.stats.throttled++;
           this.limiter.onThrottled();
         }
+        const attempt = failure.kind === 'throttled' ? ++attempts.throttled : ++attempts.other;
         if (!shouldRetry(this.retry, attempt, failure)) throw failure;
         const delayMs = retryDelayMs(this.retry, attempt, failure);
         this.stats.retries++;

@@ -118,7 +118,16 @@ export class OAuthTokenSource implements TokenSource {
 
   async getToken(url: string): Promise<string> {
     await this.ensureFresh();
-    return this.manager.getToken(url);
+    const manager = this.manager;
+    try {
+      return await manager.getToken(url);
+    } catch (error) {
+      // rest-js 4.10.2 keeps a failed federated-server token request in its pending cache for good, so one 5xx while
+      // getting a server token would fail every later call. A fresh manager (same credentials) forgets it; the
+      // session's retry then asks again.
+      if (this.manager === manager) this.manager = this.createManager();
+      throw error;
+    }
   }
 
   /** Forces new tokens (after ArcGIS answered 498 to a token that looked valid). */
