@@ -1,0 +1,533 @@
+/**
+ * Backs up one hosted feature service: the service JSON, every layer's and table's full definition, all features
+ * (with geometry) in fixed object-id-range chunks, and every attachment with its metadata.
+ *
+ * Incremental: with the previous snapshot's entry, a layer whose `editingInfo.lastEditDate` and server generation did
+ * not change is carried over without a feature request, so an unchanged service costs two requests (service JSON and
+ * `/layers`). A changed layer of a service with ChangeTracking asks `extractChanges` which object ids changed and
+ * re-reads only their chunks; otherwise it is re-read whole (unchanged chunks still deduplicate).
+ *
+ * Streaming: chunks are read a few at a time and written as soon as they are complete; memory holds the chunks in
+ * flight, the layer's chunk list and its attachment list, never the layer's features.
+ */
+import { getAllLayersAndTables, getService, queryFeatures, type IQueryFeaturesResponse } from '@esri/arcgis-rest-feature-service';
+import type { IItem } from '@esri/arcgis-rest-portal';
+import { ArcGISFailure } from '../arcgis/arcgis-errors.js';
+import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import {
+  type AttachmentEntry,
+  type BlobRef,
+  type FeatureChunk,
+  type HostedServiceEntry,
+  type LayerEntry,
+  type PartProblem,
+  readAttachmentList,
+  type Store,
+  writeAttachmentList
+} from '../store/index.js';
+import {
+  canonicalBytes,
+  CHUNK_OID_SPAN,
+  chunkRangeOf,
+  type EsriFeature,
+  FEATURE_CHUNK_FORMAT,
+  FEATURE_CHUNK_LEVEL,
+  type FeatureChunkContent,
+  featureChunkBytes,
+  featureOid,
+  isAlignedRange,
+  type OidRange
+} from './feature-chunks.js';
+import { attachmentEntry, attachmentFileName, attachmentIdentity, listAttachmentsInRange, type ListedAttachment } from './layer-attachments.js';
+
+export interface HostedServiceProgress {
+  featuresDone: number;
+  attachmentsDone: number;
+  /** Bytes received from ArcGIS (attachments exactly; JSON answers as their decoded size). */
+  bytesRead: number;
+  /** Bytes this call added to the store (compressed, new blobs only). */
+  newBytes: number;
+}
+
+export interface HostedServiceBackupContext {
+  session: ArcGISSession;
+  store: Store;
+  signal?: AbortSignal;
+  /** Called as features and attachments are stored (cumulative for this service). */
+  onProgress?: (progress: HostedServiceProgress) => void;
+  /** Chunks (object-id ranges) read at once per layer; the session still bounds requests in flight. Default: the session's concurrency. */
+  chunkConcurrency?: number;
+}
+
+const LAYER_CONCURRENCY = 3;
+/** Chunks whose attachments are listed with one queryAttachments request (metadata is small: ~200 bytes each). */
+const ATTACHMENT_LIST_CHUNKS = 10;
+
+/** Object-id range size per chunk (exported for tests and tools that read chunks). */
+export { CHUNK_OID_SPAN };
+
+/** A layer or table as `/layers` or `<service>/<id>` describes it (the parts used here; the blob keeps all). */
+interface LayerInfo {
+  id: number;
+  name?: string;
+  type?: string;
+  objectIdField?: string;
+  fields?: { name: string; type: string }[];
+  hasAttachments?: boolean;
+  maxRecordCount?: number;
+  geometryType?: string;
+  editingInfo?: { lastEditDate?: number };
+  serverGens?: { minServerGen?: number; serverGen?: number };
+  advancedQueryCapabilities?: { supportsQueryAttachments?: boolean };
+  supportsQueryAttachments?: boolean;
+  [extra: string]: unknown;
+}
+
+interface ServiceInfo {
+  capabilities?: string;
+  layers?: { id: number }[];
+  tables?: { id: number }[];
+  editingInfo?: { lastEditDate?: number };
+  extractChangesCapabilities?: { supportsReturnIdsOnly?: boolean; supportsServerGens?: boolean };
+  [extra: string]: unknown;
+}
+
+interface ExtractChangesResponse {
+  edits?: {
+    id: number;
+    objectIds?: { adds?: number[]; updates?: number[]; deletes?: number[] };
+    features?: { adds?: EsriFeature[]; updates?: EsriFeature[]; deleteIds?: number[] };
+  }[];
+}
+
+/** The service URL of a hosted feature service item (`.../FeatureServer`), or a clear error. */
+export function featureServiceUrl(item: Pick<IItem, 'id' | 'url'>): string {
+  const url = (item.url ?? '').trim().replace(/\/+$/, '');
+  const match = /^(https?:\/\/.+\/FeatureServer)(\/\d+)?$/i.exec(url);
+  if (!match) throw new Error(`Item ${item.id} is not a feature service: its URL ${JSON.stringify(item.url ?? null)} does not end in /FeatureServer.`);
+  return match[1]!;
+}
+
+/**
+ * Back up a hosted feature service item. Throws only when the service itself cannot be read (the caller records the
+ * item as failed or skipped); a layer that cannot be read is returned with status `failed` or `skipped` and its
+ * reason, and the other layers continue.
+ */
+export async function backupHostedService(ctx: HostedServiceBackupContext, item: IItem, previous?: HostedServiceEntry): Promise<HostedServiceEntry> {
+  return new ServiceBackup(ctx, item, previous).run();
+}
+
+class ServiceBackup {
+  private readonly session: ArcGISSession;
+  private readonly progress: HostedServiceProgress = { featuresDone: 0, attachmentsDone: 0, bytesRead: 0, newBytes: 0 };
+  private readonly url: string;
+
+  constructor(
+    private readonly ctx: HostedServiceBackupContext,
+    item: IItem,
+    private previous: HostedServiceEntry | undefined
+  ) {
+    this.session = ctx.signal ? ctx.session.withSignal(ctx.signal) : ctx.session;
+    this.url = featureServiceUrl(item);
+    // A previous entry of another service (the item now points elsewhere) must not be reused.
+    if (previous && previous.url.replace(/\/+$/, '').toLowerCase() !== this.url.toLowerCase()) this.previous = undefined;
+  }
+
+  async run(): Promise<HostedServiceEntry> {
+    const service = await this.session.call(`${this.url} (service)`, () => getService({ ...this.session.requestOptions, url: this.url })) as unknown as ServiceInfo;
+    const definition = await this.putJson(service);
+    const infos = await this.layerInfos(service);
+    const changes = await this.changedObjectIds(service, infos);
+
+    // A few layers at once: services with many small layers are bound by latency, not by memory.
+    const byId = new Map<number, LayerEntry>();
+    await runPool(infos, LAYER_CONCURRENCY, this.ctx.signal, async (info) => {
+      byId.set(info.id, await this.layer(info, changes.get(info.id)));
+    });
+    const layers = infos.map((info) => byId.get(info.id)!);
+    const entry: HostedServiceEntry = { url: this.url, definition, layers };
+    const serverGens = infos.map((l) => l.serverGens?.serverGen).filter((g): g is number => typeof g === 'number');
+    if (serverGens.length > 0) entry.serverGen = Math.max(...serverGens);
+    const editDates = [service.editingInfo?.lastEditDate, ...infos.map((l) => l.editingInfo?.lastEditDate)].filter((d): d is number => typeof d === 'number');
+    if (editDates.length > 0) entry.lastEditDate = Math.max(...editDates);
+    return entry;
+  }
+
+  /** Every layer's and table's full definition: one `/layers` request, or one per layer where `/layers` is missing. */
+  private async layerInfos(service: ServiceInfo): Promise<LayerInfo[]> {
+    let infos: LayerInfo[];
+    try {
+      const all = await this.session.call(`${this.url}/layers`, () => getAllLayersAndTables({ ...this.session.requestOptions, url: this.url })) as unknown as { layers?: LayerInfo[]; tables?: LayerInfo[] };
+      infos = [...(all.layers ?? []), ...(all.tables ?? [])];
+    } catch (error) {
+      if (!(error instanceof ArcGISFailure) || (error.kind !== 'not_found' && error.kind !== 'invalid')) throw error;
+      const ids = [...(service.layers ?? []), ...(service.tables ?? [])].map((l) => l.id);
+      infos = [];
+      for (const id of ids) infos.push(await this.session.request<LayerInfo>(`${this.url}/${id}`));
+    }
+    return infos.sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Object ids changed since the previous snapshot, per layer, for changed layers of a ChangeTracking service (one
+   * extractChanges request for all of them). Layers absent from the map are re-read whole.
+   */
+  private async changedObjectIds(service: ServiceInfo, infos: LayerInfo[]): Promise<Map<number, Set<number>>> {
+    const result = new Map<number, Set<number>>();
+    if (!this.previous || !/\bChangeTracking\b/i.test(service.capabilities ?? '')) return result;
+    const since: { id: number; serverGen: number }[] = [];
+    for (const info of infos) {
+      const before = this.previous.layers.find((l) => l.id === info.id);
+      if (!before || before.status !== 'ok' || before.serverGen === undefined || this.unchanged(info, before)) continue;
+      if (!before.chunks.every((c) => isAlignedRange(c))) continue;
+      // Changes older than minServerGen are gone: only a full read is right then.
+      if (info.serverGens?.minServerGen !== undefined && before.serverGen < info.serverGens.minServerGen) continue;
+      since.push({ id: info.id, serverGen: before.serverGen });
+    }
+    if (since.length === 0) return result;
+    const idsOnly = service.extractChangesCapabilities?.supportsReturnIdsOnly === true;
+    let response: ExtractChangesResponse;
+    try {
+      response = await this.session.request<ExtractChangesResponse>(`${this.url}/extractChanges`, {
+        layers: JSON.stringify(since.map((s) => s.id)),
+        layerServerGens: JSON.stringify(since),
+        returnInserts: true,
+        returnUpdates: true,
+        returnDeletes: true,
+        returnIdsOnly: idsOnly,
+        // Embedded: the changes in this answer, not a file to fetch later.
+        transportType: 'esriTransportTypeEmbedded',
+        dataFormat: 'json'
+      }, { httpMethod: 'POST' });
+    } catch (error) {
+      if (error instanceof ArcGISFailure && !error.retryable && error.kind !== 'auth') return result; // fall back to full reads
+      throw error;
+    }
+    for (const edit of response.edits ?? []) {
+      const info = infos.find((l) => l.id === edit.id);
+      if (!info) continue;
+      const oidField = objectIdFieldOf(info);
+      if (!oidField) continue;
+      const ids = new Set<number>([...(edit.objectIds?.adds ?? []), ...(edit.objectIds?.updates ?? []), ...(edit.objectIds?.deletes ?? []), ...(edit.features?.deleteIds ?? [])]);
+      for (const f of [...(edit.features?.adds ?? []), ...(edit.features?.updates ?? [])]) ids.add(featureOid(f, oidField));
+      result.set(edit.id, ids);
+    }
+    return result;
+  }
+
+  private unchanged(info: LayerInfo, before: LayerEntry): boolean {
+    const lastEdit = info.editingInfo?.lastEditDate;
+    const serverGen = info.serverGens?.serverGen;
+    if (lastEdit === undefined && serverGen === undefined) return false; // nothing says it is unchanged
+    if (lastEdit !== undefined && before.lastEditDate !== lastEdit) return false;
+    if (serverGen !== undefined && before.serverGen !== serverGen) return false;
+    return true;
+  }
+
+  private async layer(info: LayerInfo, changedIds: Set<number> | undefined): Promise<LayerEntry> {
+    const kind: LayerEntry['kind'] = info.type === 'Table' ? 'table' : 'layer';
+    const definition = await this.putJson(info);
+    const base: LayerEntry = { id: info.id, name: info.name ?? `Layer ${info.id}`, kind, definition, featureCount: 0, chunks: [], status: 'ok' };
+    if (info.editingInfo?.lastEditDate !== undefined) base.lastEditDate = info.editingInfo.lastEditDate;
+    if (info.serverGens?.serverGen !== undefined) base.serverGen = info.serverGens.serverGen;
+    const oidField = objectIdFieldOf(info);
+    if (oidField) base.objectIdField = oidField;
+
+    const before = this.previous?.layers.find((l) => l.id === info.id);
+    if (before && before.status === 'ok' && this.unchanged(info, before)) {
+      const carried: LayerEntry = { ...before, name: base.name, kind, definition };
+      this.progress.featuresDone += before.featureCount;
+      this.progress.attachmentsDone += before.attachmentCount ?? 0;
+      this.report();
+      return carried;
+    }
+    if (!oidField) {
+      return { ...base, status: 'failed', problems: [{ part: `layer:${info.id}`, status: 'failed', reason: `Layer ${info.id} (${base.name}) has no object id field, so its features cannot be paged.` }] };
+    }
+    try {
+      return await new LayerReader(this, info, oidField, base, before, changedIds).read();
+    } catch (error) {
+      this.ctx.signal?.throwIfAborted();
+      return { ...base, chunks: [], featureCount: 0, ...problemFor(info, base.name, error) };
+    }
+  }
+
+  get sessionForLayers(): ArcGISSession {
+    return this.session;
+  }
+
+  get store(): Store {
+    return this.ctx.store;
+  }
+
+  get chunkConcurrency(): number {
+    return Math.max(1, this.ctx.chunkConcurrency ?? this.session.concurrency);
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.ctx.signal;
+  }
+
+  get serviceUrl(): string {
+    return this.url;
+  }
+
+  async putJson(value: unknown): Promise<BlobRef> {
+    return this.putBytes(canonicalBytes(value));
+  }
+
+  async putBytes(bytes: Buffer, level?: number): Promise<BlobRef> {
+    const result = await this.ctx.store.blobs.put(bytes, level === undefined ? undefined : { level });
+    this.progress.newBytes += result.storedSize;
+    return { hash: result.hash, size: result.size };
+  }
+
+  count(features: number, attachments: number, bytesRead: number): void {
+    this.progress.featuresDone += features;
+    this.progress.attachmentsDone += attachments;
+    this.progress.bytesRead += bytesRead;
+    this.report();
+  }
+
+  private report(): void {
+    this.ctx.onProgress?.({ ...this.progress });
+  }
+}
+
+/** Reads one layer's features and attachments, chunk by chunk. */
+class LayerReader {
+  private readonly session: ArcGISSession;
+  private readonly layerUrl: string;
+  private readonly pageSize: number;
+  private readonly problems: PartProblem[] = [];
+  private previousAttachments: Map<string, AttachmentEntry> | undefined;
+
+  constructor(
+    private readonly owner: ServiceBackup,
+    private readonly info: LayerInfo,
+    private readonly oidField: string,
+    private readonly base: LayerEntry,
+    private readonly before: LayerEntry | undefined,
+    private readonly changedIds: Set<number> | undefined
+  ) {
+    this.session = owner.sessionForLayers;
+    this.layerUrl = `${owner.serviceUrl}/${info.id}`;
+    const max = typeof info.maxRecordCount === 'number' && info.maxRecordCount > 0 ? info.maxRecordCount : 1000;
+    this.pageSize = Math.min(max, 2000);
+  }
+
+  async read(): Promise<LayerEntry> {
+    // Ranges to (re)read, and chunks carried over from the previous snapshot untouched.
+    const carried = new Map<number, FeatureChunk>();
+    let ranges: OidRange[];
+    if (this.before && this.changedIds) {
+      for (const chunk of this.before.chunks) carried.set(chunk.fromOid, chunk);
+      const touched = new Map<number, OidRange>();
+      for (const oid of this.changedIds) {
+        const range = chunkRangeOf(oid);
+        touched.set(range.fromOid, range);
+        carried.delete(range.fromOid);
+      }
+      ranges = [...touched.values()];
+    } else {
+      ranges = await this.occupiedRanges();
+    }
+    ranges.sort((a, b) => a.fromOid - b.fromOid);
+
+    const read = new Map<number, { chunk: FeatureChunk | undefined; oids: number[] }>();
+    await runPool(ranges, this.owner.chunkConcurrency, this.owner.signal, async (range) => {
+      read.set(range.fromOid, await this.readRange(range));
+    });
+    const chunks: FeatureChunk[] = [...carried.values()];
+    for (const { chunk } of read.values()) if (chunk) chunks.push(chunk);
+    chunks.sort((a, b) => a.fromOid - b.fromOid);
+
+    const entry: LayerEntry = { ...this.base, chunks, featureCount: chunks.reduce((n, c) => n + c.count, 0) };
+    if (this.info.hasAttachments) {
+      const attachments = await this.attachments(chunks, read);
+      const list = await writeAttachmentList(this.owner.store.blobs, attachments);
+      entry.attachments = { hash: list.hash, size: list.size };
+      entry.attachmentCount = attachments.length;
+    }
+    if (this.problems.length > 0) entry.problems = this.problems;
+    return entry;
+  }
+
+  /** The fixed ranges that hold at least one feature, from the layer's object ids (returnIdsOnly is not paged). */
+  private async occupiedRanges(): Promise<OidRange[]> {
+    const ranges = new Map<number, OidRange>();
+    let after: number | undefined;
+    for (;;) {
+      const where = after === undefined ? '1=1' : `${this.oidField} > ${after}`;
+      const response = await this.session.call(`${this.layerUrl} (object ids)`, () =>
+        queryFeatures({ ...this.session.requestOptions, url: this.layerUrl, where, returnIdsOnly: true, httpMethod: 'POST' })
+      ) as unknown as { objectIds?: number[] | null; exceededTransferLimit?: boolean };
+      const ids = response.objectIds ?? [];
+      let max = after ?? -Infinity;
+      for (const oid of ids) {
+        const range = chunkRangeOf(oid);
+        if (!ranges.has(range.fromOid)) ranges.set(range.fromOid, range);
+        if (oid > max) max = oid;
+      }
+      this.owner.count(0, 0, ids.length * 8);
+      // Some servers cap the id list too: continue after the largest id seen.
+      if (!response.exceededTransferLimit || ids.length === 0) break;
+      after = max;
+    }
+    return [...ranges.values()];
+  }
+
+  /** All features in one range, paged by object id, written as one chunk blob (none when the range is empty). */
+  private async readRange(range: OidRange): Promise<{ chunk: FeatureChunk | undefined; oids: number[] }> {
+    const features: EsriFeature[] = [];
+    let geometryType: string | undefined;
+    let spatialReference: unknown;
+    let last = range.fromOid - 1;
+    for (;;) {
+      const where = `${this.oidField} > ${last} AND ${this.oidField} <= ${range.toOid}`;
+      const page = await this.session.call(`${this.layerUrl} (features ${range.fromOid}-${range.toOid})`, () =>
+        queryFeatures({
+          ...this.session.requestOptions,
+          url: this.layerUrl,
+          where,
+          outFields: '*',
+          returnGeometry: true,
+          orderByFields: this.oidField,
+          resultRecordCount: this.pageSize,
+          httpMethod: 'POST'
+        })
+      ) as IQueryFeaturesResponse;
+      geometryType ??= page.geometryType;
+      spatialReference ??= page.spatialReference;
+      let max = last;
+      for (const feature of page.features as unknown as EsriFeature[]) {
+        const oid = featureOid(feature, this.oidField);
+        if (oid > max) max = oid;
+        features.push(feature);
+      }
+      // The server ordered by object id, so the next page starts after the largest id; no progress means done.
+      if (!page.exceededTransferLimit || max === last) break;
+      last = max;
+    }
+    const oids = features.map((f) => featureOid(f, this.oidField));
+    if (features.length === 0) return { chunk: undefined, oids };
+    const content: Omit<FeatureChunkContent, 'format'> = { objectIdFieldName: this.oidField, fromOid: range.fromOid, toOid: range.toOid, features };
+    if (geometryType) content.geometryType = geometryType;
+    if (spatialReference) content.spatialReference = spatialReference;
+    const blobBytes = featureChunkBytes(content);
+    const ref = await this.owner.putBytes(blobBytes, FEATURE_CHUNK_LEVEL);
+    // Bytes read are counted as the decoded JSON size: rest-js does not expose the wire size.
+    this.owner.count(features.length, 0, blobBytes.length);
+    return { chunk: { ...ref, fromOid: range.fromOid, toOid: range.toOid, count: features.length }, oids };
+  }
+
+  /** Every attachment of the layer's features: listed per chunk range, downloaded unless the previous run has it. */
+  private async attachments(chunks: FeatureChunk[], read: Map<number, { oids: number[] }>): Promise<AttachmentEntry[]> {
+    if (this.before?.attachments && this.previousAttachments === undefined) {
+      this.previousAttachments = new Map();
+      for (const a of await readAttachmentList(this.owner.store.blobs, this.before.attachments)) {
+        this.previousAttachments.set(attachmentIdentity(a.objectId, { id: a.attachmentId, name: a.name, size: a.size, contentType: a.contentType, globalId: a.globalId, keywords: a.keywords }), a);
+      }
+    }
+    const supportsQueryAttachments = this.info.advancedQueryCapabilities?.supportsQueryAttachments === true || this.info.supportsQueryAttachments === true;
+    const entries: AttachmentEntry[] = [];
+    // queryAttachments lists several chunks' ranges at once; the per-feature fallback goes chunk by chunk.
+    const batches: FeatureChunk[][] = [];
+    const perBatch = supportsQueryAttachments ? ATTACHMENT_LIST_CHUNKS : 1;
+    for (let i = 0; i < chunks.length; i += perBatch) batches.push(chunks.slice(i, i + perBatch));
+    await runPool(batches, this.owner.chunkConcurrency, this.owner.signal, async (batch) => {
+      const range: OidRange = { fromOid: batch[0]!.fromOid, toOid: batch.at(-1)!.toOid };
+      let listed: ListedAttachment[];
+      try {
+        listed = await listAttachmentsInRange(this.session, this.layerUrl, this.oidField, range, {
+          supportsQueryAttachments,
+          objectIds: async () => read.get(batch[0]!.fromOid)?.oids ?? (await this.storedOids(batch[0]!))
+        });
+      } catch (error) {
+        if (error instanceof ArcGISFailure && error.kind === 'forbidden') {
+          this.problems.push({ part: `layer:${this.info.id}:attachments`, status: 'skipped', reason: `The attachments of features ${range.fromOid}-${range.toOid} cannot be read by this identity: ${error.message}`, code: 'forbidden' });
+          return;
+        }
+        throw error;
+      }
+      await runPool(listed, 4, this.owner.signal, async (attachment) => {
+        const entry = await this.attachment(attachment);
+        if (entry) entries.push(entry);
+      });
+    });
+    return entries.sort((a, b) => a.objectId - b.objectId || a.attachmentId - b.attachmentId);
+  }
+
+  private async attachment(listed: ListedAttachment): Promise<AttachmentEntry | undefined> {
+    const { objectId, info } = listed;
+    const known = this.previousAttachments?.get(
+      attachmentIdentity(objectId, { id: info.id, name: attachmentFileName(info.name, info.id), size: info.size, contentType: info.contentType, globalId: info.globalId, keywords: info.keywords })
+    );
+    if (known && info.size !== undefined && (await this.owner.store.blobs.has(known.hash))) {
+      this.owner.count(0, 1, 0);
+      return attachmentEntry(listed, known);
+    }
+    const part = `layer:${this.info.id}:attachment:${objectId}/${info.id}`;
+    try {
+      const download = await this.session.download(`${this.layerUrl}/${objectId}/attachments/${info.id}`);
+      const bytes = download?.bytes ?? Buffer.alloc(0);
+      const ref = await this.owner.putBytes(bytes);
+      this.owner.count(0, 1, bytes.length);
+      return attachmentEntry(listed, ref);
+    } catch (error) {
+      if (error instanceof ArcGISFailure && (error.kind === 'forbidden' || error.kind === 'not_found')) {
+        // Not readable by this identity, or deleted between listing and download.
+        this.problems.push({ part, status: 'skipped', reason: `Attachment ${info.id} (${String(info.name)}) of feature ${objectId} could not be read: ${error.message}`, code: error.kind });
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Object ids of a carried-over chunk (for servers without queryAttachments), read back from the store. */
+  private async storedOids(chunk: FeatureChunk): Promise<number[]> {
+    const content = await this.owner.store.getJson<FeatureChunkContent>(chunk.hash);
+    if (content.format !== FEATURE_CHUNK_FORMAT) throw new Error(`Blob ${chunk.hash} is not a feature chunk.`);
+    return content.features.map((f) => featureOid(f, content.objectIdFieldName));
+  }
+}
+
+function objectIdFieldOf(info: LayerInfo): string | undefined {
+  return info.objectIdField ?? info.fields?.find((f) => f.type === 'esriFieldTypeOID')?.name;
+}
+
+function problemFor(info: LayerInfo, name: string, error: unknown): Pick<LayerEntry, 'status' | 'problems'> {
+  const part = `layer:${info.id}`;
+  if (error instanceof ArcGISFailure && error.kind === 'forbidden') {
+    return { status: 'skipped', problems: [{ part, status: 'skipped', reason: `Layer ${info.id} (${name}) cannot be read by this identity: ${error.message}`, code: 'forbidden' }] };
+  }
+  // A service without the Query capability answers "not supported" to everyone but its owner and administrators.
+  if (error instanceof ArcGISFailure && error.kind === 'invalid' && /not supported/i.test(error.message)) {
+    const reason = `Layer ${info.id} (${name}) cannot be read by this identity: the service does not allow queries (its capabilities lack Query); back it up with the owner's or an administrator's identity.`;
+    return { status: 'skipped', problems: [{ part, status: 'skipped', reason, code: 'query_not_supported' }] };
+  }
+  const code = error instanceof ArcGISFailure && error.code !== undefined ? String(error.code) : undefined;
+  const reason = `Layer ${info.id} (${name}) could not be backed up: ${error instanceof Error ? error.message : String(error)}`;
+  return { status: 'failed', problems: [code === undefined ? { part, status: 'failed', reason } : { part, status: 'failed', reason, code }] };
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; the first failure stops new work and is rethrown. */
+async function runPool<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      signal?.throwIfAborted();
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        if (!failed) failure = error;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw failure;
+}
