@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
+import { backupCommand, BACKUP_USAGE, checkCommand, CHECK_USAGE, snapshotsCommand, SNAPSHOTS_USAGE } from './commands/backup.command.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './commands/cli-io.js';
 import { identitiesCommand, IDENTITIES_USAGE } from './commands/identities.command.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
@@ -16,6 +17,9 @@ Commands:
   serve          Start the OrgKeeper server (web app and REST API)
   admin create   Create an OrgKeeper account
   identities     List, add, remove and test identities (ArcGIS organizations)
+  backup         Back up an identity's organization into its File Location
+  snapshots      List an identity's backups
+  check          Verify an identity's backups
 
 Options:
   -h, --help     Show this help (also: orgkeeper <command> --help)
@@ -50,6 +54,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await adminCommand(rest, io);
       case 'identities':
         return await identitiesCommand(rest, io);
+      case 'backup':
+        return await backupCommand(rest, io);
+      case 'snapshots':
+        return await snapshotsCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -90,4 +100,4 @@ function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-export { ADMIN_USAGE, IDENTITIES_USAGE, SERVE_USAGE };
+export { ADMIN_USAGE, BACKUP_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE };

@@ -150,6 +150,9 @@ class ServiceBackup {
     if (serverGens.length > 0) entry.serverGen = Math.max(...serverGens);
     const editDates = [service.editingInfo?.lastEditDate, ...infos.map((l) => l.editingInfo?.lastEditDate)].filter((d): d is number => typeof d === 'number');
     if (editDates.length > 0) entry.lastEditDate = Math.max(...editDates);
+    // A last report, so callers that sum the cumulative figures also count what was stored after the last chunk
+    // (definitions of carried-over layers, the service JSON).
+    this.report();
     return entry;
   }
 

@@ -1,0 +1,87 @@
+/**
+ * Inputs, progress and results of a backup run (`runBackup` in backup.engine.ts). Results are plain data so the CLI,
+ * the REST API and the run log can show them as they are.
+ */
+import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import type { EntryStatus, PartProblem, Store } from '../store/index.js';
+
+/** What a run needs to know about the identity it backs up. */
+export interface BackupIdentity {
+  id: string;
+  name: string;
+  /** The identity's File Location: the store folder. */
+  fileLocation: string;
+  /** The organization's portal id (store.json is bound to it). */
+  orgId: string;
+  portalUrl: string;
+  portalName?: string | null;
+}
+
+export type BackupPhase = 'starting' | 'enumerating' | 'items' | 'groups' | 'users' | 'writing' | 'done';
+
+export interface BackupProgress {
+  phase: BackupPhase;
+  itemsTotal: number;
+  /** Items finished (ok, skipped, failed or carried over). */
+  itemsDone: number;
+  /** Bytes downloaded from ArcGIS so far. */
+  bytesRead: number;
+  /** Bytes added to the store so far (compressed, new blobs only). */
+  newBytes: number;
+}
+
+export interface BackupOptions {
+  identity: BackupIdentity;
+  session: ArcGISSession;
+  /** Snapshot name shown to users (default: "<identity name> <date>"). */
+  name?: string;
+  /** Search query ANDed with the organization (e.g. `owner:jdoe`), or explicit item ids; neither: every item. */
+  query?: string;
+  itemIds?: string[];
+  /** Items backed up at once (default 8; the session also bounds requests in flight). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: BackupProgress) => void;
+  /** Also back up groups and users (default true). A run limited by --query or --items still records them. */
+  includePrincipals?: boolean;
+}
+
+export interface BackupItemResult {
+  id: string;
+  title: string;
+  type: string;
+  status: EntryStatus;
+  /** True when the item was unchanged and its stored parts were reused. */
+  carriedOver: boolean;
+  /** True when a killed earlier run had already stored it (resume). */
+  resumed: boolean;
+  problems: PartProblem[];
+  bytesRead: number;
+  newBytes: number;
+  durationMs: number;
+}
+
+export interface BackupResult {
+  snapshotId: string;
+  name: string;
+  status: 'complete' | 'partial';
+  /** The snapshot unchanged items were carried over from. */
+  parent?: string;
+  /** The run continued an interrupted earlier run (same snapshot id). */
+  resumed: boolean;
+  counts: { ok: number; skipped: number; failed: number; carriedOver: number; groups: number; users: number };
+  bytesRead: number;
+  newBytes: number;
+  durationMs: number;
+  items: BackupItemResult[];
+  /** Problems with groups and users (they do not fail the run). */
+  problems: { kind: 'group' | 'user' | 'enumeration'; id: string; reason: string }[];
+}
+
+/** What each part fetcher gets. Counters are shared by the whole run. */
+export interface BackupContext {
+  session: ArcGISSession;
+  store: Store;
+  signal: AbortSignal;
+  counters: { bytesRead: number; newBytes: number };
+}

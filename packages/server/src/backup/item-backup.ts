@@ -1,0 +1,207 @@
+/**
+ * One item's backup: item JSON, `/data`, resources, thumbnail, metadata, sharing and related items, each stored as a
+ * blob and referenced from the item's entry. A part that fails is recorded on the entry (`problems`), never silently
+ * missing; a part the identity may not read is `skipped`, any other failure makes the item `failed`.
+ */
+import { type IItem, getItem, getItemGroups, getItemResources, getRelatedItems, type ItemRelationshipType } from '@esri/arcgis-rest-portal';
+import { type ItemEntry, type PartProblem, type RelatedItemEntry, type ResourceEntry, type SharingEntry, isSafeRelativePath } from '../store/index.js';
+import type { BackupContext } from './backup.types.js';
+import { fetchPartToStore, partProblem, putBytes, putJson } from './part-fetch.js';
+
+/**
+ * Relationship types that tie items together in ways a restore must recreate (maps to services and apps, services to
+ * their data and layers, surveys, areas, solutions). Asked in one request per direction.
+ */
+export const RELATIONSHIP_TYPES = [
+  'Map2Service',
+  'Map2FeatureCollection',
+  'Map2AppConfig',
+  'Map2Area',
+  'Service2Data',
+  'Service2Layer',
+  'Service2Service',
+  'Service2Style',
+  'Survey2Service',
+  'Survey2Data',
+  'Area2Package',
+  'Area2CustomPackage',
+  'Item2Attachment',
+  'Item2Report',
+  'Solution2Item',
+  'Theme2Story',
+  'TrackView2Map',
+  'WorkforceMap2FeatureService',
+  'MobileApp2Code',
+  'WMA2Code',
+  'APIKey2Item'
+] as const satisfies readonly ItemRelationshipType[];
+/** Related items kept per direction (a service used by thousands of maps must not grow one entry without bound). */
+export const RELATED_LIMIT = 1000;
+/** Resource listing page size (ArcGIS pages resources up to 1000 at a time). */
+const RESOURCE_PAGE = 1000;
+
+export const isHostedFeatureService = (item: Pick<IItem, 'type' | 'typeKeywords'>): boolean =>
+  item.type === 'Feature Service' && (item.typeKeywords ?? []).includes('Hosted Service');
+
+export function itemUrl(ctx: BackupContext, id: string): string {
+  return `${ctx.session.restUrl}/content/items/${encodeURIComponent(id)}`;
+}
+
+/** Fields of the entry that come from the item JSON. */
+export function entryHeader(item: IItem): Pick<ItemEntry, 'id' | 'title' | 'type' | 'owner' | 'folderId' | 'modified'> {
+  return {
+    id: item.id,
+    title: typeof item.title === 'string' ? item.title : '',
+    type: typeof item.type === 'string' ? item.type : '',
+    owner: typeof item.owner === 'string' ? item.owner : '',
+    folderId: typeof item.ownerFolder === 'string' && item.ownerFolder !== '' ? item.ownerFolder : null,
+    modified: Number(item.modified ?? 0)
+  };
+}
+
+/**
+ * Status of an entry from its problems: any failed part fails the item; otherwise a skipped part (one the identity
+ * may not read) makes it `skipped`, so it is counted and re-read next time rather than carried over.
+ */
+export function statusOf(problems: readonly PartProblem[]): ItemEntry['status'] {
+  if (problems.some((p) => p.status === 'failed')) return 'failed';
+  return problems.length > 0 ? 'skipped' : 'ok';
+}
+
+/**
+ * Sharing is re-read on every run, also for items carried over: sharing an item with a group or the organization does
+ * not change its `modified` in ArcGIS. The access level comes from the item (search result or item JSON); groups from
+ * `/groups` (one request).
+ */
+export async function readSharing(ctx: BackupContext, item: IItem): Promise<SharingEntry> {
+  const groups = await ctx.session.call('item groups', () => getItemGroups(item.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }));
+  const ids = new Set<string>();
+  for (const list of [groups.admin, groups.member, groups.other]) for (const group of list ?? []) if (typeof group.id === 'string') ids.add(group.id);
+  const access = (['private', 'shared', 'org', 'public'] as const).find((a) => a === item.access) ?? 'private';
+  return { access, groups: [...ids].sort() };
+}
+
+/** Back up every part of one item (not its hosted service: the engine does that). */
+export async function backupItemParts(ctx: BackupContext, listed: IItem): Promise<ItemEntry> {
+  const problems: PartProblem[] = [];
+  const attempt = async (part: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      problems.push(partProblem(part, error, ctx.signal));
+    }
+  };
+
+  // The item JSON as getItem answers it (the full item; a search result may omit fields on some portals).
+  let item: IItem;
+  try {
+    item = await ctx.session.call('item', () => getItem(listed.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }));
+  } catch (error) {
+    const problem = partProblem('item', error, ctx.signal);
+    // Deleted or unshared since it was listed: nothing to back up, and nothing wrong with the run.
+    return { ...entryHeader(listed), status: problem.status === 'skipped' ? 'skipped' : 'failed', problems: [problem] };
+  }
+  const entry: ItemEntry = { ...entryHeader(item), status: 'ok', item: await putJson(ctx, item) };
+  const base = itemUrl(ctx, item.id);
+
+  await attempt('data', async () => {
+    const data = await fetchPartToStore(ctx, `${base}/data`, 'item data');
+    if (!data) return;
+    // An uploaded file comes with its name (Content-Disposition), also when it is JSON (GeoJSON, a .json file);
+    // the JSON of web maps, apps and layers comes without one.
+    if (data.filename === undefined && data.contentType.includes('json')) entry.data = { kind: 'json', hash: data.hash, size: data.size, contentType: data.contentType };
+    else {
+      const filename = safeName(data.filename) ?? safeName(typeof item.name === 'string' ? item.name : undefined) ?? 'data';
+      entry.data = { kind: 'file', hash: data.hash, size: data.size, filename, contentType: data.contentType };
+    }
+  });
+
+  await attempt('resources', async () => {
+    const resources: ResourceEntry[] = [];
+    for (let start = 1; start > 0; ) {
+      const page = await ctx.session.call('item resources', () =>
+        getItemResources(item.id, { ...ctx.session.requestOptions, httpMethod: 'GET', params: { start, num: RESOURCE_PAGE } })
+      );
+      for (const listedResource of page.resources ?? []) {
+        const path = (listedResource as { resource?: unknown }).resource;
+        if (typeof path !== 'string' || !isSafeRelativePath(path)) {
+          problems.push({ part: `resource:${String(path)}`, status: 'skipped', reason: 'The resource path is not a safe relative path, so it could not be restored safely.', code: 'unsafe_path' });
+          continue;
+        }
+        await attempt(`resource:${path}`, async () => {
+          const url = `${base}/resources/${path.split('/').map(encodeURIComponent).join('/')}`;
+          const file = await fetchPartToStore(ctx, url, 'item resource');
+          // An empty resource is a real (zero-byte) file: store it as the empty blob.
+          const ref = file ?? { ...(await putBytes(ctx, Buffer.alloc(0))), contentType: 'application/octet-stream' };
+          resources.push({ path, hash: ref.hash, size: ref.size, contentType: ref.contentType });
+        });
+      }
+      const next = Number((page as { nextStart?: unknown }).nextStart ?? -1);
+      start = next > start ? next : -1;
+    }
+    resources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    entry.resources = resources;
+  });
+
+  if (typeof item.thumbnail === 'string' && item.thumbnail !== '') {
+    const thumbnail = item.thumbnail;
+    await attempt('thumbnail', async () => {
+      const file = await fetchPartToStore(ctx, `${base}/info/${thumbnail.split('/').map(encodeURIComponent).join('/')}`, 'item thumbnail');
+      if (!file) return;
+      entry.thumbnail = { hash: file.hash, size: file.size, filename: safeName(thumbnail.split('/').pop()) ?? 'thumbnail', contentType: file.contentType };
+    });
+  }
+
+  // metadata.xml exists only when someone edited the item's metadata: its absence is normal, not a problem.
+  await attempt('metadata', async () => {
+    try {
+      const file = await fetchPartToStore(ctx, `${base}/info/metadata/metadata.xml`, 'item metadata');
+      if (file) entry.metadata = { hash: file.hash, size: file.size };
+    } catch (error) {
+      if (partProblem('metadata', error, ctx.signal).code === 'CONT_0036' || isNotFound(error)) return;
+      throw error;
+    }
+  });
+
+  await attempt('sharing', async () => {
+    entry.sharing = await readSharing(ctx, item);
+  });
+
+  await attempt('related', async () => {
+    entry.related = await readRelated(ctx, item.id);
+  });
+
+  if (problems.length > 0) entry.problems = problems;
+  entry.status = statusOf(problems);
+  return entry;
+}
+
+async function readRelated(ctx: BackupContext, id: string): Promise<RelatedItemEntry[]> {
+  const ask = (direction: 'forward' | 'reverse', relationshipType: ItemRelationshipType | ItemRelationshipType[]) =>
+    ctx.session.call('related items', () => getRelatedItems({ ...ctx.session.requestOptions, httpMethod: 'GET', id, direction, relationshipType }));
+  const related: RelatedItemEntry[] = [];
+  for (const direction of ['forward', 'reverse'] as const) {
+    // One request for every type at once; most items have no relationships, so that answer is usually all it takes.
+    // ArcGIS does not say which type links each related item, so only a non-empty answer is asked again per type.
+    const any = await ask(direction, [...RELATIONSHIP_TYPES]);
+    if ((any.relatedItems ?? []).length === 0) continue;
+    const perType = await Promise.all(RELATIONSHIP_TYPES.map(async (type) => ({ type, answer: await ask(direction, type) })));
+    for (const { type, answer } of perType) {
+      for (const other of (answer.relatedItems ?? []).slice(0, RELATED_LIMIT)) {
+        if (typeof other.id === 'string') related.push({ relationshipType: type, direction, itemId: other.id });
+      }
+    }
+  }
+  return related;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { kind?: unknown })?.kind === 'not_found';
+}
+
+/** A file name safe to restore under, or undefined. */
+function safeName(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const last = name.split(/[\\/]/).pop() ?? '';
+  return isSafeRelativePath(last) ? last : undefined;
+}

@@ -1,0 +1,305 @@
+/**
+ * `orgkeeper backup`, `orgkeeper snapshots` and `orgkeeper check`: back up an identity's organization into its File
+ * Location, list the snapshots there, and verify them, without the web app.
+ */
+import { parseArgs } from 'node:util';
+import { databaseFile, loadConfig } from '../config/config.js';
+import { ensureDataDir } from '../data-dir.js';
+import { migrateToLatest, openDatabase } from '../db/database.js';
+import type { IdentityRow } from '../identities/identity.types.js';
+import { createLogger } from '../logging/logger.js';
+import { loadMasterKey } from '../secrets/master-key.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { createServices, type Services } from '../services.js';
+import { AppError } from '../errors/app-error.js';
+import { check, openStore, summarizeCheck } from '../store/index.js';
+import { DEFAULT_BACKUP_CONCURRENCY, runBackup } from '../backup/backup.engine.js';
+import type { BackupIdentity, BackupProgress, BackupResult } from '../backup/backup.types.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+
+export const BACKUP_USAGE = `Usage: orgkeeper backup --identity NAME [options]
+
+Back up an organization's items (data, resources, thumbnails, metadata, sharing, related items, hosted feature layers),
+groups and users into the identity's File Location, as one snapshot. Unchanged items are carried over from the last
+snapshot without downloading them again; an interrupted backup is continued by the next one.
+
+  --identity NAME       the identity (name or id) whose organization is backed up
+  --name NAME           the snapshot's name (default: identity name and time)
+  --query Q             only items matching this ArcGIS search query, e.g. 'owner:jdoe' or 'type:"Web Map"'
+  --items ID,ID         only these items (ids)
+  --concurrency N       items backed up at once, 1-64 (default ${DEFAULT_BACKUP_CONCURRENCY})
+  --json                print one JSON object with the result instead of text
+  --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  -h, --help            show this help
+
+Exit codes: 0 every item backed up (or skipped with a reason), 1 some items failed or the backup stopped, 2 wrong usage.
+`;
+
+export const SNAPSHOTS_USAGE = `Usage: orgkeeper snapshots --identity NAME [--json]
+
+List the snapshots in an identity's File Location: id, name, start time, items, bytes added, status.
+
+  --identity NAME       the identity (name or id)
+  --json                machine-readable output
+  --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+`;
+
+export const CHECK_USAGE = `Usage: orgkeeper check --identity NAME [--read-data[=PERCENT]] [--json]
+
+Verify the snapshots in an identity's File Location: every blob they reference is stored and every list readable.
+With --read-data, also re-read and re-hash all stored content (or a random PERCENT of it).
+
+  --identity NAME       the identity (name or id)
+  --read-data[=PCT]     re-hash all referenced blobs, or PCT percent of them chosen at random
+  --json                machine-readable output
+  --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+
+Exit codes: 0 no problems, 1 problems found (the affected snapshots and items are listed), 2 wrong usage.
+`;
+
+interface Common {
+  identity?: string;
+  json?: boolean;
+  'data-dir'?: string;
+  help?: boolean;
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: string[], command: string, options: T) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { ...options, identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, command);
+  }
+}
+
+/** Opens the data directory and services, finds the identity, runs `work`, and closes the database. */
+async function withIdentity<T>(io: CliIo, values: Common, command: string, work: (services: Services, row: IdentityRow) => Promise<T>): Promise<T> {
+  if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', command);
+  const config = loadConfig({ flags: { dataDir: values['data-dir'] }, env: io.env, cwd: io.cwd });
+  await ensureDataDir(config.dataDir);
+  const masterKey = await loadMasterKey(config);
+  const db = openDatabase(databaseFile(config));
+  try {
+    await migrateToLatest(db);
+    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
+    let row: IdentityRow;
+    try {
+      row = await services.identities.findByIdOrName(values.identity);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') throw new UsageError(error.message, command);
+      throw error;
+    }
+    return await work(services, row);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function backupIdentity(row: IdentityRow): BackupIdentity {
+  if (!row.org_id) {
+    throw new AppError('needs_sign_in', `"${row.name}" has never connected, so its organization is not known yet. Connect it first (orgkeeper identities add --username ... or the web app).`);
+  }
+  return { id: row.id, name: row.name, fileLocation: row.file_location, orgId: row.org_id, portalUrl: row.portal_url, portalName: row.portal_name };
+}
+
+export async function backupCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, 'backup', {
+    name: { type: 'string' },
+    query: { type: 'string' },
+    items: { type: 'string' },
+    concurrency: { type: 'string' }
+  });
+  if (values.help) {
+    io.stdout.write(BACKUP_USAGE);
+    return EXIT_OK;
+  }
+  let concurrency = DEFAULT_BACKUP_CONCURRENCY;
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}".`, 'backup');
+  }
+  const itemIds = values.items === undefined ? undefined : values.items.split(',').map((s) => s.trim()).filter(Boolean);
+  if (itemIds !== undefined) {
+    if (itemIds.length === 0) throw new UsageError('--items needs at least one item id (comma-separated).', 'backup');
+    const bad = itemIds.find((id) => !/^[0-9a-zA-Z]{1,64}$/.test(id));
+    if (bad) throw new UsageError(`"${bad}" is not an ArcGIS item id (letters and digits, e.g. 9f86d081884c7d659a2feaa0c55ad015).`, 'backup');
+    if (values.query !== undefined) throw new UsageError('Give either --query or --items, not both.', 'backup');
+  }
+  if (values.query !== undefined && values.query.trim() === '') throw new UsageError('--query is empty.', 'backup');
+  if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty.', 'backup');
+
+  return withIdentity(io, values, 'backup', async (services, row) => {
+    const identity = backupIdentity(row);
+    const controller = new AbortController();
+    const stop = watchStop(io, controller);
+    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
+    let lastLine = 0;
+    const onProgress = (p: BackupProgress) => {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - lastLine < 200 && p.phase === 'items') return;
+      lastLine = now;
+      io.stderr.write(`\r\x1b[K${progressText(p)}`);
+    };
+    try {
+      const session = await services.identitySessions.sessionFor(row.id, { signal: controller.signal });
+      const result = await runBackup({
+        identity,
+        session,
+        concurrency,
+        signal: controller.signal,
+        onProgress,
+        ...(values.name !== undefined ? { name: values.name.trim() } : {}),
+        ...(values.query !== undefined ? { query: values.query } : {}),
+        ...(itemIds !== undefined ? { itemIds } : {})
+      });
+      if (tty) io.stderr.write('\r\x1b[K');
+      if (values.json) io.stdout.write(`${JSON.stringify(jsonSummary(result), null, 2)}\n`);
+      else io.stdout.write(textSummary(result));
+      return result.counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+    } catch (error) {
+      if (tty) io.stderr.write('\r\x1b[K');
+      if (controller.signal.aborted) {
+        io.stderr.write('orgkeeper: backup stopped. Run the same command again to continue where it stopped.\n');
+        return EXIT_FAILURE;
+      }
+      throw error;
+    } finally {
+      stop();
+    }
+  });
+}
+
+export async function snapshotsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, 'snapshots', {});
+  if (values.help) {
+    io.stdout.write(SNAPSHOTS_USAGE);
+    return EXIT_OK;
+  }
+  return withIdentity(io, values, 'snapshots', async (_services, row) => {
+    const identity = backupIdentity(row);
+    const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId }).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'not_a_store') return undefined;
+      throw error;
+    });
+    const listing = store ? await store.listSnapshots() : { snapshots: [], unreadable: [] };
+    const rows = listing.snapshots.map((s) => ({
+      id: s.id,
+      name: s.name,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+      status: s.status,
+      items: s.counts.items.ok + s.counts.items.skipped + s.counts.items.failed,
+      counts: s.counts,
+      bytesRead: s.bytes.read,
+      newBytes: s.bytes.newStored
+    }));
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ identity: { id: row.id, name: row.name }, fileLocation: row.file_location, snapshots: rows, unreadable: listing.unreadable }, null, 2)}\n`);
+      return EXIT_OK;
+    }
+    if (rows.length === 0) io.stdout.write(`No snapshots yet in ${row.file_location}. Make one with \`orgkeeper backup --identity "${row.name}"\`.\n`);
+    else {
+      const table = [['ID', 'NAME', 'STARTED (UTC)', 'ITEMS', 'FAILED', 'ADDED', 'STATUS'], ...rows.map((r) => [r.id, r.name, r.startedAt.slice(0, 19).replace('T', ' '), String(r.items), String(r.counts.items.failed), formatBytes(r.newBytes), r.status])];
+      const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
+      for (const line of table) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
+    }
+    for (const u of listing.unreadable) io.stderr.write(`Snapshot ${u.id} cannot be read: ${u.error}\n`);
+    return listing.unreadable.length > 0 ? EXIT_FAILURE : EXIT_OK;
+  });
+}
+
+export async function checkCommand(args: string[], io: CliIo): Promise<number> {
+  // --read-data takes an optional value (=PERCENT), which parseArgs cannot express: a bare flag means 100 percent.
+  const normalized = args.map((a) => (a === '--read-data' ? '--read-data=100' : a));
+  const { values } = parse(normalized, 'check', { 'read-data': { type: 'string' } });
+  if (values.help) {
+    io.stdout.write(CHECK_USAGE);
+    return EXIT_OK;
+  }
+  let readData: number | undefined;
+  if (values['read-data'] !== undefined) {
+    readData = Number(values['read-data'].replace(/%$/, ''));
+    if (!Number.isFinite(readData) || readData <= 0 || readData > 100) throw new UsageError(`--read-data=PERCENT needs a percentage above 0 and at most 100, not "${values['read-data']}".`, 'check');
+  }
+  return withIdentity(io, values, 'check', async (_services, row) => {
+    const identity = backupIdentity(row);
+    const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
+    const result = await check(store, readData === undefined ? {} : { readData });
+    if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      io.stdout.write(`${summarizeCheck(result)}\n`);
+      if (result.journals.length > 0) io.stdout.write(`${result.journals.length} interrupted backup(s) can be continued: run \`orgkeeper backup --identity "${row.name}"\`.\n`);
+    }
+    return result.ok ? EXIT_OK : EXIT_FAILURE;
+  });
+}
+
+/** Cancels the backup on SIGINT/SIGTERM (or the io's stop signal); returns a function that stops watching. */
+function watchStop(io: CliIo, controller: AbortController): () => void {
+  if (io.stopSignal) {
+    void io.stopSignal().then(() => controller.abort(new Error('Stopped on request.')));
+    return () => undefined;
+  }
+  const onSignal = () => controller.abort(new Error('Stopped on request.'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+function progressText(p: BackupProgress): string {
+  const what = p.phase === 'items' ? `items ${p.itemsDone}/${p.itemsTotal}` : p.phase;
+  return `Backing up: ${what}, ${formatBytes(p.bytesRead)} read, ${formatBytes(p.newBytes)} new`;
+}
+
+function jsonSummary(result: BackupResult) {
+  return {
+    snapshotId: result.snapshotId,
+    name: result.name,
+    status: result.status,
+    counts: result.counts,
+    bytesRead: result.bytesRead,
+    newBytes: result.newBytes,
+    durationMs: result.durationMs,
+    ...(result.parent ? { parent: result.parent } : {}),
+    resumed: result.resumed,
+    problems: [
+      ...result.items.filter((i) => i.problems.length > 0).map((i) => ({ itemId: i.id, title: i.title, status: i.status, problems: i.problems })),
+      ...result.problems.map((p) => ({ [p.kind]: p.id, reason: p.reason }))
+    ]
+  };
+}
+
+function textSummary(result: BackupResult): string {
+  const c = result.counts;
+  const lines = [
+    `Snapshot ${result.snapshotId} "${result.name}" (${result.status})${result.resumed ? ', continued from an interrupted run' : ''}`,
+    `  items: ${c.ok} ok (${c.carriedOver} unchanged), ${c.skipped} skipped, ${c.failed} failed; ${c.groups} groups, ${c.users} users`,
+    `  ${formatBytes(result.bytesRead)} read from ArcGIS, ${formatBytes(result.newBytes)} added to the store, in ${(result.durationMs / 1000).toFixed(1)} s`
+  ];
+  for (const item of result.items.filter((i) => i.status !== 'ok')) {
+    lines.push(`  ${item.status.toUpperCase()} ${item.id} "${item.title}": ${item.problems.map((p) => `${p.part}: ${p.reason}`).join('; ')}`);
+  }
+  for (const p of result.problems) lines.push(`  ${p.kind} ${p.id}: ${p.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

@@ -1,0 +1,159 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { openStore } from '../src/store/index.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in this process, as `orgkeeper ...` would, against the given data directory. */
+async function cli(args: string[], options: { dataDir: string; stdin?: string }): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        append(chunk.toString());
+        done();
+      }
+    });
+  const code = await main(args, {
+    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    env: { ORGKEEPER_DATA_DIR: options.dataDir, ORGKEEPER_PUBLIC_URL: 'https://orgkeeper.example.org' },
+    cwd: options.dataDir,
+    // Never resolves: the command must not install process signal handlers in the test process.
+    stopSignal: () => new Promise<string>(() => undefined)
+  });
+  return { code, stdout, stderr };
+}
+
+interface BackupJson {
+  snapshotId: string;
+  status: string;
+  counts: { ok: number; skipped: number; failed: number; carriedOver: number; groups: number; users: number };
+  bytesRead: number;
+  newBytes: number;
+  durationMs: number;
+  problems: { itemId?: string; problems?: { part: string; status: string }[] }[];
+}
+
+describe('orgkeeper backup, snapshots and check (CLI)', () => {
+  let emu: EmulatorHandle;
+  let data: { path: string; remove(): Promise<void> };
+  let backups: { path: string; remove(): Promise<void> };
+  let storeDir: string;
+  let first: BackupJson;
+  const run = (args: string[]) => cli(args, { dataDir: data.path });
+  const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({ kind: 'online' });
+    data = await tempFolder('orgkeeper-data-');
+    backups = await tempFolder();
+    storeDir = join(backups.path, 'springfield');
+    const added = await cli(
+      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', storeDir, '--username', emu.admin.username, '--password-stdin'],
+      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
+    );
+    expect(added.code, added.stderr).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await emu?.close();
+    await data?.remove();
+    await backups?.remove();
+  });
+
+  it('backs up the whole organization and prints one JSON object (exit 0)', async () => {
+    const result = await run(['backup', '--identity', 'springfield', '--name', 'Nightly', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    first = JSON.parse(result.stdout) as BackupJson;
+    expect(first).toMatchObject({ status: 'complete', counts: { ok: orgItems().length, skipped: 0, failed: 0, carriedOver: 0 } });
+    expect(first.snapshotId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/);
+    expect(first.bytesRead).toBeGreaterThan(0);
+    expect(first.newBytes).toBeGreaterThan(0);
+    expect(first.durationMs).toBeGreaterThan(0);
+    const store = await openStore(storeDir, { expectOrgId: emu.orgId });
+    expect((await store.listSnapshots()).snapshots.map((s) => s.name)).toEqual(['Nightly']);
+  }, 60_000);
+
+  it('prints a text summary, and lists the snapshots', async () => {
+    const again = await run(['backup', '--identity', 'Springfield', '--concurrency', '4']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`items: ${orgItems().length} ok \\(${orgItems().length} unchanged\\), 0 skipped, 0 failed`));
+    expect(again.stdout).toMatch(/read from ArcGIS, .* added to the store/);
+
+    const listed = await run(['snapshots', '--identity', 'Springfield']);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STARTED \(UTC\)\s+ITEMS\s+FAILED\s+ADDED\s+STATUS$/);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(new RegExp(`^${first.snapshotId}\\s+Nightly\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+${orgItems().length}\\s+0\\s+\\S+ \\w?B\\s+complete$`));
+    const json = JSON.parse((await run(['snapshots', '--identity', 'Springfield', '--json'])).stdout) as { snapshots: { id: string; items: number; status: string }[] };
+    expect(json.snapshots.map((s) => s.id)[0]).toBe(first.snapshotId);
+    expect(json.snapshots.every((s) => s.items === orgItems().length && s.status === 'complete')).toBe(true);
+  }, 60_000);
+
+  it('checks the store with --read-data (exit 0) and reports a damaged blob with the items it affects (exit 1)', async () => {
+    const full = await run(['check', '--identity', 'Springfield', '--read-data']);
+    expect(full.stdout).toMatch(/^No problems: 2 snapshots, \d+ blobs referenced, \d+ re-hashed\./);
+    expect(full.code).toBe(0);
+    const sample = JSON.parse((await run(['check', '--identity', 'Springfield', '--read-data=50', '--json'])).stdout) as { ok: boolean; blobs: { readPercent: number } };
+    expect(sample).toMatchObject({ ok: true, blobs: { readPercent: 50 } });
+
+    // Damage the blob of one item's data: check names the snapshots and the item.
+    const store = await openStore(storeDir);
+    const manifest = await store.readSnapshot(first.snapshotId);
+    let victim: { id: string; hash: string } | undefined;
+    for await (const entry of store.readList(manifest, 'items')) if (!victim && entry.data) victim = { id: entry.id, hash: entry.data.hash };
+    await writeFile(join(storeDir, 'blobs', victim!.hash.slice(0, 2), victim!.hash), gzipSync(Buffer.from('not what was stored')));
+    const damaged = await run(['check', '--identity', 'Springfield', '--read-data']);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stdout).toContain(`Blob ${victim!.hash} is corrupt`);
+    expect(damaged.stdout).toContain(first.snapshotId);
+    expect(damaged.stdout).toContain(victim!.id);
+  }, 60_000);
+
+  it('exits 1 when an item fails, naming it and the reason', async () => {
+    const broken = orgItems().find((i) => i.data?.kind === 'json' && !i.json.typeKeywords.includes('Hosted Service'))!;
+    broken.json.modified = Date.now();
+    emu.faults.update({ errorRate: 1, errorStyle: 'http', pathFilter: [`/content/items/${broken.json.id}/data`] });
+    try {
+      const result = await run(['backup', '--identity', 'Springfield', '--items', broken.json.id, '--json']);
+      expect(result.code).toBe(1);
+      const body = JSON.parse(result.stdout) as BackupJson;
+      expect(body).toMatchObject({ status: 'partial', counts: { ok: 0, failed: 1 } });
+      expect(body.problems).toEqual([expect.objectContaining({ itemId: broken.json.id, problems: [expect.objectContaining({ part: 'data', status: 'failed' })] })]);
+    } finally {
+      emu.faults.update({ errorRate: 0, pathFilter: [] });
+    }
+  }, 60_000);
+
+  it('explains wrong input (exit 2)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['backup'], /--identity is required/],
+      [['backup', '--identity', 'Nowhere'], /There is no identity named or with the id "Nowhere"/],
+      [['backup', '--identity', 'Springfield', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
+      [['backup', '--identity', 'Springfield', '--items', 'abc', '--query', 'owner:x'], /either --query or --items/],
+      [['backup', '--identity', 'Springfield', '--items', '../etc'], /is not an ArcGIS item id/],
+      [['backup', '--identity', 'Springfield', '--bogus'], /Unknown option '--bogus'/],
+      [['check', '--identity', 'Springfield', '--read-data=0'], /--read-data=PERCENT needs a percentage/],
+      [['snapshots'], /--identity is required/]
+    ];
+    for (const [args, message] of cases) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    expect((await run(['backup', '--help'])).stdout).toMatch(/^Usage: orgkeeper backup --identity NAME/);
+  }, 60_000);
+});
