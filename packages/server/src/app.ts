@@ -15,6 +15,8 @@ import { installWebApp } from './http/web-app.js';
 import type { Clock } from './lib/clock.js';
 import { redactUrl, type Logger } from './logging/logger.js';
 import { identityRoutes, oauthCallbackRoutes } from './identities/identity.routes.js';
+import { backupRoutes } from './backup/backup.routes.js';
+import { operationRoutes } from './operations/operations.routes.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { createServices, type Services } from './services.js';
 import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -116,10 +118,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { audit: services.audit });
   await app.register(identityRoutes, { identities: services.identities });
   await app.register(oauthCallbackRoutes, { identities: services.identities });
+  await app.register(backupRoutes, { backups: services.backups, operations: services.operations });
+  await app.register(operationRoutes, { operations: services.operations });
 
   // Keeps idle identities' refresh tokens alive; stops with the server.
   app.addHook('onReady', async () => services.tokenKeeper.start());
   app.addHook('onClose', async () => services.tokenKeeper.stop());
+  // Operations left running by an earlier process can no longer finish; running ones stop (interrupted) with the server.
+  app.addHook('onReady', async () => services.operations.recoverInterrupted());
+  app.addHook('onClose', async () => services.operations.shutdown());
 
   await installWebApp(app, { webDir: config.webDir });
   return app;

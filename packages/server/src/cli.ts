@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
+import { exportCommand, logCommand, snapshotCommand } from './commands/snapshot.command.js';
+import { forgetCommand, pruneCommand } from './commands/retention.command.js';
 import { backupCommand, BACKUP_USAGE, checkCommand, CHECK_USAGE, snapshotsCommand, SNAPSHOTS_USAGE } from './commands/backup.command.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './commands/cli-io.js';
 import { identitiesCommand, IDENTITIES_USAGE } from './commands/identities.command.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
+import { storeCommand, STORE_USAGE } from './commands/store.command.js';
 import { ConfigError } from './config/config.js';
 import { packageRoot } from './config/paths.js';
 import { AppError } from './errors/app-error.js';
@@ -20,6 +23,12 @@ Commands:
   backup         Back up an identity's organization into its File Location
   snapshots      List an identity's backups
   check          Verify an identity's backups
+  forget         Remove snapshots a retention policy does not keep (--keep-last/daily/weekly/monthly)
+  prune          Delete backup content no snapshot references
+  snapshot       Show a snapshot, or what changed between two (snapshot show ID, snapshot diff A B)
+  export         Export a backed-up item as a ZIP (layers as GeoJSON, attachments)
+  log            A snapshot's per-item log (--csv)
+  store reindex  Rebuild the database's index of an identity's backups from its File Location
 
 Options:
   -h, --help     Show this help (also: orgkeeper <command> --help)
@@ -60,6 +69,18 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await snapshotsCommand(rest, io);
       case 'check':
         return await checkCommand(rest, io);
+      case 'snapshot':
+        return await snapshotCommand(rest, io);
+      case 'forget':
+        return await forgetCommand(rest, io);
+      case 'prune':
+        return await pruneCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io);
+      case 'log':
+        return await logCommand(rest, io);
+      case 'store':
+        return await storeCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -100,4 +121,4 @@ function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-export { ADMIN_USAGE, BACKUP_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE };
+export { ADMIN_USAGE, BACKUP_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE };

@@ -18,6 +18,10 @@ import { IdentityService } from './identities/identity.service.js';
 import { TokenKeeper } from './identities/token-keeper.js';
 import { UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
+import { BackupService } from './backup/backup.service.js';
+import { SnapshotIndexRepository } from './backup/snapshot-index.repository.js';
+import { OperationRepository } from './operations/operation.repository.js';
+import { OperationsService } from './operations/operations.service.js';
 
 export interface ServiceOptions {
   db: Db;
@@ -41,6 +45,8 @@ export interface Services {
     loginAttempts: LoginAttemptRepository;
     audit: AuditRepository;
     identities: IdentityRepository;
+    operations: OperationRepository;
+    snapshotIndex: SnapshotIndexRepository;
   };
   audit: AuditService;
   users: UserService;
@@ -52,6 +58,10 @@ export interface Services {
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
   identitySessions: IdentitySessions;
   tokenKeeper: TokenKeeper;
+  /** Browsing backups (snapshots, items, diffs, exports) and the snapshot index. */
+  backups: BackupService;
+  /** Long work (backups now) as operation rows with progress, cancel and a per-item log. */
+  operations: OperationsService;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -61,7 +71,9 @@ export function createServices(options: ServiceOptions): Services {
     sessions: new SessionRepository(options.db),
     loginAttempts: new LoginAttemptRepository(options.db),
     audit: new AuditRepository(options.db),
-    identities: new IdentityRepository(options.db)
+    identities: new IdentityRepository(options.db),
+    operations: new OperationRepository(options.db),
+    snapshotIndex: new SnapshotIndexRepository(options.db)
   };
   const audit = new AuditService({ repository: repositories.audit, clock, logger: options.logger });
   const users = new UserService({ users: repositories.users, audit, clock });
@@ -91,6 +103,16 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger
   });
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
+  const backups = new BackupService({ identities: repositories.identities, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
+  const operations = new OperationsService({
+    repository: repositories.operations,
+    identities: repositories.identities,
+    sessions: identitySessions,
+    backups,
+    audit,
+    clock,
+    logger: options.logger
+  });
   return {
     clock,
     secretBox: options.secretBox,
@@ -103,6 +125,8 @@ export function createServices(options: ServiceOptions): Services {
     identities,
     identityConnections,
     identitySessions,
-    tokenKeeper
+    tokenKeeper,
+    backups,
+    operations
   };
 }

@@ -1,40 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
 import { openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { runCli } from './support/cli-runner.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in this process, as `orgkeeper ...` would, against the given data directory. */
-async function cli(args: string[], options: { dataDir: string; stdin?: string }): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        append(chunk.toString());
-        done();
-      }
-    });
-  const code = await main(args, {
-    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { ORGKEEPER_DATA_DIR: options.dataDir, ORGKEEPER_PUBLIC_URL: 'https://orgkeeper.example.org' },
-    cwd: options.dataDir,
-    // Never resolves: the command must not install process signal handlers in the test process.
-    stopSignal: () => new Promise<string>(() => undefined)
-  });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 interface BackupJson {
   snapshotId: string;

@@ -25,7 +25,20 @@ describe('database', () => {
       const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
       expect(mode.rows[0]?.journal_mode).toBe('wal');
       const tables = await db.introspection.getTables();
-      expect(tables.map((t) => t.name).sort()).toEqual(['app_users', 'audit_events', 'identities', 'login_attempts', 'oauth_states', 'schema_migrations', 'schema_migrations_lock', 'sessions']);
+      expect(tables.map((t) => t.name).sort()).toEqual([
+        'app_users',
+        'audit_events',
+        'identities',
+        'login_attempts',
+        'oauth_states',
+        'operation_items',
+        'operations',
+        'schema_migrations',
+        'schema_migrations_lock',
+        'sessions',
+        'snapshot_index',
+        'snapshot_items'
+      ]);
     } finally {
       await db.destroy();
     }

@@ -77,30 +77,39 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   }
 }
 
-/** Opens the data directory and services, finds the identity, runs `work`, and closes the database. */
-async function withIdentity<T>(io: CliIo, values: Common, command: string, work: (services: Services, row: IdentityRow) => Promise<T>): Promise<T> {
-  if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', command);
-  const config = loadConfig({ flags: { dataDir: values['data-dir'] }, env: io.env, cwd: io.cwd });
+/** Opens the data directory and services, runs `work`, and closes the database. */
+export async function withServices<T>(io: CliIo, dataDir: string | undefined, work: (services: Services) => Promise<T>): Promise<T> {
+  const config = loadConfig({ flags: { dataDir }, env: io.env, cwd: io.cwd });
   await ensureDataDir(config.dataDir);
   const masterKey = await loadMasterKey(config);
   const db = openDatabase(databaseFile(config));
   try {
     await migrateToLatest(db);
     const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
-    let row: IdentityRow;
-    try {
-      row = await services.identities.findByIdOrName(values.identity);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'not_found') throw new UsageError(error.message, command);
-      throw error;
-    }
-    return await work(services, row);
+    return await work(services);
   } finally {
     await db.destroy();
   }
 }
 
-function backupIdentity(row: IdentityRow): BackupIdentity {
+/** The identity named by `--identity` (name or id); a usage error when there is none. */
+export async function findIdentity(services: Services, nameOrId: string, command: string): Promise<IdentityRow> {
+  try {
+    return await services.identities.findByIdOrName(nameOrId);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'not_found') throw new UsageError(error.message, command);
+    throw error;
+  }
+}
+
+/** Opens the data directory and services, finds the identity, runs `work`, and closes the database. */
+async function withIdentity<T>(io: CliIo, values: Common, command: string, work: (services: Services, row: IdentityRow) => Promise<T>): Promise<T> {
+  if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', command);
+  const identity = values.identity;
+  return withServices(io, values['data-dir'], async (services) => work(services, await findIdentity(services, identity, command)));
+}
+
+export function backupIdentity(row: IdentityRow): BackupIdentity {
   if (!row.org_id) {
     throw new AppError('needs_sign_in', `"${row.name}" has never connected, so its organization is not known yet. Connect it first (orgkeeper identities add --username ... or the web app).`);
   }
@@ -292,7 +301,7 @@ function textSummary(result: BackupResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = bytes / 1024;

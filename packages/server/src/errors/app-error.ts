@@ -25,7 +25,10 @@ export type AppErrorCode =
   | 'wrong_org'
   | 'portal_unreachable'
   | 'needs_sign_in'
-  | 'arcgis_error';
+  | 'arcgis_error'
+  // Backups and operations.
+  | 'already_running'
+  | 'store_error';
 
 export interface AppErrorOptions {
   /** Per-field messages, keyed by the field name the client sent (e.g. `password`). */
@@ -84,7 +87,9 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   wrong_org: 403,
   portal_unreachable: 502,
   needs_sign_in: 409,
-  arcgis_error: 502
+  arcgis_error: 502,
+  already_running: 409,
+  store_error: 500
 };
 
 /** The body of every error answer. */

@@ -51,6 +51,11 @@ export class IdentityService {
     return rows.map((row) => this.view(row));
   }
 
+  /** The stored rows (File Locations included), for commands that look into every identity's store. */
+  listRows(): Promise<IdentityRow[]> {
+    return this.deps.repository.list();
+  }
+
   async get(id: string): Promise<IdentityView> {
     return this.view(await this.row(id));
   }

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-identities.js';
+import * as m0003 from './0003-operations.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; a new table (identities,
@@ -8,5 +9,6 @@ import * as m0002 from './0002-identities.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
-  '0002-identities': m0002
+  '0002-identities': m0002,
+  '0003-operations': m0003
 };

@@ -1,0 +1,127 @@
+import { PassThrough, type Writable } from 'node:stream';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../operations/operations.routes.js';
+import type { OperationsService } from '../operations/operations.service.js';
+import type { BackupParams } from '../operations/operation.types.js';
+import type { BackupService } from './backup.service.js';
+
+export interface BackupRoutesDeps {
+  backups: BackupService;
+  operations: OperationsService;
+}
+
+const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const snapshotId = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const identityParams = { type: 'object', required: ['id'], properties: { id } } as const;
+const snapshotParams = { type: 'object', required: ['id', 'snapshotId'], properties: { id, snapshotId } } as const;
+const itemParams = { type: 'object', required: ['id', 'snapshotId', 'itemId'], properties: { id, snapshotId, itemId: id } } as const;
+
+type SnapshotParams = { id: string; snapshotId: string };
+type ItemParams = SnapshotParams & { itemId: string };
+
+/** Streams an export to the client; a failure once bytes are sent can only cut the download short (and is logged). */
+function sendDownload(request: FastifyRequest, reply: FastifyReply, type: string, filename: string, write: (out: Writable) => Promise<unknown>) {
+  const body = new PassThrough();
+  write(body).then(
+    () => body.end(),
+    (error: unknown) => {
+      request.log.error({ err: error }, 'export failed while streaming');
+      body.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  );
+  return reply.type(type).header('content-disposition', `attachment; filename="${filename}"`).send(body);
+}
+
+/**
+ * Backups of an identity: start one (`POST /api/identities/:id/backups`, operators), and browse what is stored
+ * (snapshots, their items, an item's detail, diffs and downloads; any account).
+ */
+export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { backups, operations }) => {
+  app.post<{ Params: { id: string }; Body: BackupParams | undefined }>(
+    '/api/identities/:id/backups',
+    {
+      config: { role: 'operator' },
+      schema: {
+        params: identityParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', maxLength: 500 },
+            query: { type: 'string', maxLength: 4000 },
+            items: { type: 'array', maxItems: 10000, items: { type: 'string', maxLength: 64 } }
+          }
+        }
+      }
+    },
+    async (request, reply) => {
+      const operation = await operations.startBackup(request.params.id, request.body ?? {}, actorOf(request));
+      return reply.code(202).send({ operationId: operation.id, operation });
+    }
+  );
+
+  app.get<{ Params: { id: string } }>('/api/identities/:id/snapshots', { schema: { params: identityParams } }, async (request) =>
+    backups.listSnapshots(request.params.id)
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { from: string; to: string } }>(
+    '/api/identities/:id/snapshots/diff',
+    {
+      schema: {
+        params: identityParams,
+        querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: snapshotId, to: snapshotId } }
+      }
+    },
+    async (request) => backups.diff(request.params.id, request.query.from, request.query.to)
+  );
+
+  app.get<{ Params: SnapshotParams }>('/api/identities/:id/snapshots/:snapshotId', { schema: { params: snapshotParams } }, async (request) =>
+    backups.getSnapshot(request.params.id, request.params.snapshotId)
+  );
+
+  app.get<{ Params: SnapshotParams; Querystring: { q?: string; type?: string; owner?: string; status?: string; start: number; num: number } }>(
+    '/api/identities/:id/snapshots/:snapshotId/items',
+    {
+      schema: {
+        params: snapshotParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            q: { type: 'string', maxLength: 500 },
+            type: { type: 'string', maxLength: 200 },
+            owner: { type: 'string', maxLength: 200 },
+            status: { type: 'string', enum: ['ok', 'skipped', 'failed'] },
+            start: { type: 'integer', minimum: 1, default: 1 },
+            num: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }
+          }
+        }
+      }
+    },
+    async (request) => backups.listItems(request.params.id, request.params.snapshotId, request.query)
+  );
+
+  app.get<{ Params: ItemParams }>('/api/identities/:id/snapshots/:snapshotId/items/:itemId', { schema: { params: itemParams } }, async (request) =>
+    backups.itemDetail(request.params.id, request.params.snapshotId, request.params.itemId)
+  );
+
+  app.get<{ Params: ItemParams }>(
+    '/api/identities/:id/snapshots/:snapshotId/items/:itemId/export.zip',
+    { schema: { params: itemParams } },
+    async (request, reply) => {
+      const { id: identityId, snapshotId: snapshot, itemId } = request.params;
+      const download = await backups.itemZip(identityId, snapshot, itemId);
+      return sendDownload(request, reply, 'application/zip', download.filename, download.write);
+    }
+  );
+
+  app.get<{ Params: ItemParams & { layerId: string } }>(
+    '/api/identities/:id/snapshots/:snapshotId/items/:itemId/layers/:layerId.geojson',
+    { schema: { params: { type: 'object', required: ['id', 'snapshotId', 'itemId', 'layerId'], properties: { id, snapshotId, itemId: id, layerId: { type: 'string', pattern: '^[0-9]{1,9}$' } } } } },
+    async (request, reply) => {
+      const { id: identityId, snapshotId: snapshot, itemId, layerId } = request.params;
+      const download = await backups.layerGeoJSON(identityId, snapshot, itemId, Number(layerId));
+      return sendDownload(request, reply, 'application/geo+json', download.filename, download.write);
+    }
+  );
+};
