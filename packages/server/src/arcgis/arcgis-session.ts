@@ -40,7 +40,8 @@ export class ArcGISSession {
   readonly portalUrl: string;
   readonly restUrl: string;
   readonly auth: TokenSource | null;
-  readonly stats: SessionStats = { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0 };
+  /** Counts of this session and of every session derived from it (`withSignal`): a run's figures show on its parent. */
+  readonly stats: SessionStats;
   private readonly limiter: AdaptiveLimiter;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
@@ -48,7 +49,8 @@ export class ArcGISSession {
   /** What rest-js gets as `authentication`: the token source, with token failures recorded for `call()`. */
   private readonly authForRestJs: TokenSource | null;
 
-  constructor(private readonly options: ArcGISSessionOptions, limiter?: AdaptiveLimiter) {
+  constructor(private readonly options: ArcGISSessionOptions, limiter?: AdaptiveLimiter, stats?: SessionStats) {
+    this.stats = stats ?? { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0 };
     this.portalUrl = options.portalUrl;
     this.restUrl = options.restUrl;
     this.auth = options.auth;
@@ -60,9 +62,7 @@ export class ArcGISSession {
 
   /** A session sharing this one's limiter and credentials but with its own cancellation signal. */
   withSignal(signal: AbortSignal): ArcGISSession {
-    const child = new ArcGISSession({ ...this.options, signal }, this.limiter);
-    Object.assign(child.stats, this.stats);
-    return child;
+    return new ArcGISSession({ ...this.options, signal }, this.limiter, this.stats);
   }
 
   get concurrency(): number {

@@ -83,15 +83,6 @@ export async function readSharing(ctx: BackupContext, item: IItem): Promise<Shar
 
 /** Back up every part of one item (not its hosted service: the engine does that). */
 export async function backupItemParts(ctx: BackupContext, listed: IItem): Promise<ItemEntry> {
-  const problems: PartProblem[] = [];
-  const attempt = async (part: string, work: () => Promise<void>) => {
-    try {
-      await work();
-    } catch (error) {
-      problems.push(partProblem(part, error, ctx.signal));
-    }
-  };
-
   // The item JSON as getItem answers it (the full item; a search result may omit fields on some portals).
   let item: IItem;
   try {
@@ -104,95 +95,109 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem): Promis
   const entry: ItemEntry = { ...entryHeader(item), status: 'ok', item: await putJson(ctx, item) };
   const base = itemUrl(ctx, item.id);
 
-  await attempt('data', async () => {
-    const data = await fetchPartToStore(ctx, `${base}/data`, 'item data');
-    if (!data) return;
-    // An uploaded file comes with its name (Content-Disposition), also when it is JSON (GeoJSON, a .json file);
-    // the JSON of web maps, apps and layers comes without one.
-    if (data.filename === undefined && data.contentType.includes('json')) entry.data = { kind: 'json', hash: data.hash, size: data.size, contentType: data.contentType };
-    else {
-      const filename = safeName(data.filename) ?? safeName(typeof item.name === 'string' ? item.name : undefined) ?? 'data';
-      entry.data = { kind: 'file', hash: data.hash, size: data.size, filename, contentType: data.contentType };
-    }
-  });
-
-  await attempt('resources', async () => {
-    const resources: ResourceEntry[] = [];
-    for (let start = 1; start > 0; ) {
-      const page = await ctx.session.call('item resources', () =>
-        getItemResources(item.id, { ...ctx.session.requestOptions, httpMethod: 'GET', params: { start, num: RESOURCE_PAGE } })
-      );
-      for (const listedResource of page.resources ?? []) {
-        const path = (listedResource as { resource?: unknown }).resource;
-        if (typeof path !== 'string' || !isSafeRelativePath(path)) {
-          problems.push({ part: `resource:${String(path)}`, status: 'skipped', reason: 'The resource path is not a safe relative path, so it could not be restored safely.', code: 'unsafe_path' });
-          continue;
-        }
-        await attempt(`resource:${path}`, async () => {
-          const url = `${base}/resources/${path.split('/').map(encodeURIComponent).join('/')}`;
-          const file = await fetchPartToStore(ctx, url, 'item resource');
-          // An empty resource is a real (zero-byte) file: store it as the empty blob.
-          const ref = file ?? { ...(await putBytes(ctx, Buffer.alloc(0))), contentType: 'application/octet-stream' };
-          resources.push({ path, hash: ref.hash, size: ref.size, contentType: ref.contentType });
-        });
+  // The parts are read at once (the session still bounds requests in flight): an item then takes about three round
+  // trips instead of eight, and the session's request slots stay busy while other items hash and store what they
+  // read. Each part keeps its own problems and result, put into the entry in a fixed order afterwards, so an entry's
+  // JSON does not depend on which answer came first (unchanged entries must serialize identically to deduplicate).
+  const part = <T>(name: string, work: (problems: PartProblem[]) => Promise<T>) => {
+    const problems: PartProblem[] = [];
+    return work(problems).then(
+      (value) => ({ value, problems }),
+      (error: unknown) => ({ value: undefined, problems: [...problems, partProblem(name, error, ctx.signal)] })
+    );
+  };
+  const thumbnailPath = typeof item.thumbnail === 'string' && item.thumbnail !== '' ? item.thumbnail : undefined;
+  const [data, resources, thumbnail, metadata, sharing, related] = await Promise.all([
+    part('data', async (): Promise<ItemEntry['data']> => {
+      const file = await fetchPartToStore(ctx, `${base}/data`, 'item data');
+      if (!file) return undefined;
+      // An uploaded file comes with its name (Content-Disposition), also when it is JSON (GeoJSON, a .json file);
+      // the JSON of web maps, apps and layers comes without one.
+      if (file.filename === undefined && file.contentType.includes('json')) return { kind: 'json', hash: file.hash, size: file.size, contentType: file.contentType };
+      const filename = safeName(file.filename) ?? safeName(typeof item.name === 'string' ? item.name : undefined) ?? 'data';
+      return { kind: 'file', hash: file.hash, size: file.size, filename, contentType: file.contentType };
+    }),
+    part('resources', (problems) => readResources(ctx, item.id, base, problems)),
+    part('thumbnail', async (): Promise<ItemEntry['thumbnail']> => {
+      if (thumbnailPath === undefined) return undefined;
+      const file = await fetchPartToStore(ctx, `${base}/info/${thumbnailPath.split('/').map(encodeURIComponent).join('/')}`, 'item thumbnail');
+      if (!file) return undefined;
+      return { hash: file.hash, size: file.size, filename: safeName(thumbnailPath.split('/').pop()) ?? 'thumbnail', contentType: file.contentType };
+    }),
+    // metadata.xml exists only when someone edited the item's metadata: its absence is normal, not a problem.
+    part('metadata', async (): Promise<ItemEntry['metadata']> => {
+      try {
+        const file = await fetchPartToStore(ctx, `${base}/info/metadata/metadata.xml`, 'item metadata');
+        return file ? { hash: file.hash, size: file.size } : undefined;
+      } catch (error) {
+        if (partProblem('metadata', error, ctx.signal).code === 'CONT_0036' || isNotFound(error)) return undefined;
+        throw error;
       }
-      const next = Number((page as { nextStart?: unknown }).nextStart ?? -1);
-      start = next > start ? next : -1;
-    }
-    resources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    entry.resources = resources;
-  });
-
-  if (typeof item.thumbnail === 'string' && item.thumbnail !== '') {
-    const thumbnail = item.thumbnail;
-    await attempt('thumbnail', async () => {
-      const file = await fetchPartToStore(ctx, `${base}/info/${thumbnail.split('/').map(encodeURIComponent).join('/')}`, 'item thumbnail');
-      if (!file) return;
-      entry.thumbnail = { hash: file.hash, size: file.size, filename: safeName(thumbnail.split('/').pop()) ?? 'thumbnail', contentType: file.contentType };
-    });
-  }
-
-  // metadata.xml exists only when someone edited the item's metadata: its absence is normal, not a problem.
-  await attempt('metadata', async () => {
-    try {
-      const file = await fetchPartToStore(ctx, `${base}/info/metadata/metadata.xml`, 'item metadata');
-      if (file) entry.metadata = { hash: file.hash, size: file.size };
-    } catch (error) {
-      if (partProblem('metadata', error, ctx.signal).code === 'CONT_0036' || isNotFound(error)) return;
-      throw error;
-    }
-  });
-
-  await attempt('sharing', async () => {
-    entry.sharing = await readSharing(ctx, item);
-  });
-
-  await attempt('related', async () => {
-    entry.related = await readRelated(ctx, item.id);
-  });
-
+    }),
+    part('sharing', () => readSharing(ctx, item)),
+    part('related', () => readRelated(ctx, item.id))
+  ]);
+  if (data.value) entry.data = data.value;
+  if (resources.value) entry.resources = resources.value;
+  if (thumbnail.value) entry.thumbnail = thumbnail.value;
+  if (metadata.value) entry.metadata = metadata.value;
+  if (sharing.value) entry.sharing = sharing.value;
+  if (related.value) entry.related = related.value;
+  const problems = [data, resources, thumbnail, metadata, sharing, related].flatMap((p) => p.problems);
   if (problems.length > 0) entry.problems = problems;
   entry.status = statusOf(problems);
   return entry;
 }
 
+/** Every resource of the item, one listing page at a time; a resource that fails is a problem, the others are kept. */
+async function readResources(ctx: BackupContext, id: string, base: string, problems: PartProblem[]): Promise<ResourceEntry[]> {
+  const resources: ResourceEntry[] = [];
+  for (let start = 1; start > 0; ) {
+    const page = await ctx.session.call('item resources', () => getItemResources(id, { ...ctx.session.requestOptions, httpMethod: 'GET', params: { start, num: RESOURCE_PAGE } }));
+    for (const listedResource of page.resources ?? []) {
+      const path = (listedResource as { resource?: unknown }).resource;
+      if (typeof path !== 'string' || !isSafeRelativePath(path)) {
+        problems.push({ part: `resource:${String(path)}`, status: 'skipped', reason: 'The resource path is not a safe relative path, so it could not be restored safely.', code: 'unsafe_path' });
+        continue;
+      }
+      try {
+        const url = `${base}/resources/${path.split('/').map(encodeURIComponent).join('/')}`;
+        const file = await fetchPartToStore(ctx, url, 'item resource');
+        // An empty resource is a real (zero-byte) file: store it as the empty blob.
+        const ref = file ?? { ...(await putBytes(ctx, Buffer.alloc(0))), contentType: 'application/octet-stream' };
+        resources.push({ path, hash: ref.hash, size: ref.size, contentType: ref.contentType });
+      } catch (error) {
+        problems.push(partProblem(`resource:${path}`, error, ctx.signal));
+      }
+    }
+    const next = Number((page as { nextStart?: unknown }).nextStart ?? -1);
+    start = next > start ? next : -1;
+  }
+  resources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return resources;
+}
+
 async function readRelated(ctx: BackupContext, id: string): Promise<RelatedItemEntry[]> {
   const ask = (direction: 'forward' | 'reverse', relationshipType: ItemRelationshipType | ItemRelationshipType[]) =>
     ctx.session.call('related items', () => getRelatedItems({ ...ctx.session.requestOptions, httpMethod: 'GET', id, direction, relationshipType }));
-  const related: RelatedItemEntry[] = [];
-  for (const direction of ['forward', 'reverse'] as const) {
-    // One request for every type at once; most items have no relationships, so that answer is usually all it takes.
-    // ArcGIS does not say which type links each related item, so only a non-empty answer is asked again per type.
-    const any = await ask(direction, [...RELATIONSHIP_TYPES]);
-    if ((any.relatedItems ?? []).length === 0) continue;
-    const perType = await Promise.all(RELATIONSHIP_TYPES.map(async (type) => ({ type, answer: await ask(direction, type) })));
-    for (const { type, answer } of perType) {
-      for (const other of (answer.relatedItems ?? []).slice(0, RELATED_LIMIT)) {
-        if (typeof other.id === 'string') related.push({ relationshipType: type, direction, itemId: other.id });
+  // Both directions at once; the result lists forward then reverse, whichever answered first.
+  const byDirection = await Promise.all(
+    (['forward', 'reverse'] as const).map(async (direction) => {
+      const related: RelatedItemEntry[] = [];
+      // One request for every type at once; most items have no relationships, so that answer is usually all it takes.
+      // ArcGIS does not say which type links each related item, so only a non-empty answer is asked again per type.
+      const any = await ask(direction, [...RELATIONSHIP_TYPES]);
+      if ((any.relatedItems ?? []).length === 0) return related;
+      const perType = await Promise.all(RELATIONSHIP_TYPES.map(async (type) => ({ type, answer: await ask(direction, type) })));
+      for (const { type, answer } of perType) {
+        for (const other of (answer.relatedItems ?? []).slice(0, RELATED_LIMIT)) {
+          if (typeof other.id === 'string') related.push({ relationshipType: type, direction, itemId: other.id });
+        }
       }
-    }
-  }
-  return related;
+      return related;
+    })
+  );
+  return byDirection.flat();
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,0 +1,36 @@
+/**
+ * A backup run in its own process, for tests that kill it (backup-crash.test.ts) or need a separate process's
+ * resources. Runs `runBackup` as the CLI does (the real engine, store and session) with the settings given as one JSON
+ * argument, reports progress as JSON lines on stdout (`{"progress": ...}`) and ends with `{"result": ...}`.
+ *
+ *   node --import tsx test/support/backup-child.ts '{"restUrl": ..., "portalUrl": ..., "orgId": ..., ...}'
+ */
+import { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
+import { OAuthTokenSource } from '../../src/arcgis/token-source.js';
+import { runBackup } from '../../src/backup/backup.engine.js';
+
+export interface BackupChildSettings {
+  restUrl: string;
+  portalUrl: string;
+  orgId: string;
+  admin: { username: string; password: string };
+  fileLocation: string;
+  name?: string;
+  concurrency?: number;
+}
+
+const settings = JSON.parse(process.argv[2] ?? '{}') as BackupChildSettings;
+const write = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+const auth = new OAuthTokenSource({ restUrl: settings.restUrl, credentials: settings.admin });
+const session = new ArcGISSession({ portalUrl: settings.portalUrl, restUrl: settings.restUrl, auth, concurrency: settings.concurrency ?? 8 });
+const result = await runBackup({
+  identity: { id: 'crash-identity', name: 'Crash', fileLocation: settings.fileLocation, orgId: settings.orgId, portalUrl: settings.portalUrl },
+  session,
+  ...(settings.name ? { name: settings.name } : {}),
+  ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
+  onProgress: (progress) => write({ progress })
+});
+write({ result: { snapshotId: result.snapshotId, status: result.status, resumed: result.resumed, counts: result.counts, failed: result.items.filter((i) => i.status !== 'ok').map((i) => ({ id: i.id, problems: i.problems })) } });
+// Keep-alive sockets must not hold the process open after the result.
+process.stdout.write('', () => process.exit(0));
