@@ -1,38 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { runCli } from './support/cli-runner.js';
 import { startTestServer } from './support/server-harness.js';
 import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in this process, as `orgkeeper ...` would, against the given data directory. */
-async function cli(args: string[], options: { dataDir: string; stdin?: string }): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        append(chunk.toString());
-        done();
-      }
-    });
-  const code = await main(args, {
-    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { ORGKEEPER_DATA_DIR: options.dataDir, ORGKEEPER_PUBLIC_URL: 'https://orgkeeper.example.org' },
-    cwd: options.dataDir
-  });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 describe('orgkeeper identities (CLI)', () => {
   let emu: EmulatorHandle;

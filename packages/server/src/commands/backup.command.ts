@@ -3,19 +3,14 @@
  * Location, list the snapshots there, and verify them, without the web app.
  */
 import { parseArgs } from 'node:util';
-import { databaseFile, loadConfig } from '../config/config.js';
-import { ensureDataDir } from '../data-dir.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
 import type { IdentityRow } from '../identities/identity.types.js';
-import { createLogger } from '../logging/logger.js';
-import { loadMasterKey } from '../secrets/master-key.js';
-import { SecretBox } from '../secrets/secret-box.js';
-import { createServices, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
 import { check, openStore, summarizeCheck } from '../store/index.js';
 import { DEFAULT_BACKUP_CONCURRENCY, runBackup } from '../backup/backup.engine.js';
 import type { BackupIdentity, BackupProgress, BackupResult } from '../backup/backup.types.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, withServices } from './command-services.js';
 
 export const BACKUP_USAGE = `Usage: orgkeeper backup --identity NAME [options]
 
@@ -77,36 +72,11 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   }
 }
 
-/** Opens the data directory and services, runs `work`, and closes the database. */
-export async function withServices<T>(io: CliIo, dataDir: string | undefined, work: (services: Services) => Promise<T>): Promise<T> {
-  const config = loadConfig({ flags: { dataDir }, env: io.env, cwd: io.cwd });
-  await ensureDataDir(config.dataDir);
-  const masterKey = await loadMasterKey(config);
-  const db = openDatabase(databaseFile(config));
-  try {
-    await migrateToLatest(db);
-    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
-    return await work(services);
-  } finally {
-    await db.destroy();
-  }
-}
-
-/** The identity named by `--identity` (name or id); a usage error when there is none. */
-export async function findIdentity(services: Services, nameOrId: string, command: string): Promise<IdentityRow> {
-  try {
-    return await services.identities.findByIdOrName(nameOrId);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'not_found') throw new UsageError(error.message, command);
-    throw error;
-  }
-}
-
 /** Opens the data directory and services, finds the identity, runs `work`, and closes the database. */
 async function withIdentity<T>(io: CliIo, values: Common, command: string, work: (services: Services, row: IdentityRow) => Promise<T>): Promise<T> {
   if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', command);
   const identity = values.identity;
-  return withServices(io, values['data-dir'], async (services) => work(services, await findIdentity(services, identity, command)));
+  return withServices(io, { dataDir: values['data-dir'] }, async (services) => work(services, await findIdentity(services, identity, command)));
 }
 
 export function backupIdentity(row: IdentityRow): BackupIdentity {

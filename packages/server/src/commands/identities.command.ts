@@ -1,15 +1,10 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Actor } from '../audit/audit.service.js';
-import { databaseFile, loadConfig } from '../config/config.js';
-import { ensureDataDir } from '../data-dir.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
 import type { IdentityView, TestReport } from '../identities/identity.types.js';
-import { createLogger } from '../logging/logger.js';
-import { loadMasterKey } from '../secrets/master-key.js';
-import { SecretBox } from '../secrets/secret-box.js';
-import { createServices, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
+import { withServices } from './command-services.js';
 
 export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|remove|test> [options]
 
@@ -101,14 +96,8 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
     if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username.', 'identities');
   }
 
-  const config = loadConfig({ flags: { dataDir: values['data-dir'], publicUrl: values['public-url'] }, env: io.env, cwd: io.cwd });
   const password = sub === 'add' && values['password-stdin'] ? await readPasswordFromStdin(io, { prompt: 'ArcGIS password: ', command: 'identities' }) : undefined;
-  await ensureDataDir(config.dataDir);
-  const masterKey = await loadMasterKey(config);
-  const db = openDatabase(databaseFile(config));
-  try {
-    await migrateToLatest(db);
-    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
+  return withServices(io, { dataDir: values['data-dir'], publicUrl: values['public-url'] }, async (services) => {
     const actor: Actor = { kind: 'system', name: `cli:${osUser()}` };
     const json = values.json === true;
     switch (sub) {
@@ -130,9 +119,7 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
       default:
         return await test(services, io, json, positionals[0] as string);
     }
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function list(services: Services, io: CliIo, json: boolean): Promise<number> {

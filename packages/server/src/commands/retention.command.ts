@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { forget, openStore, prune, type ForgetPolicy } from '../store/index.js';
-import { backupIdentity, findIdentity, formatBytes, withServices } from './backup.command.js';
+import { backupIdentity, formatBytes } from './backup.command.js';
+import { findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 
 export const FORGET_USAGE = `Usage: orgkeeper forget --identity NAME [--keep-last N] [--keep-daily N] [--keep-weekly N]
@@ -57,7 +58,7 @@ export async function forgetCommand(args: string[], io: CliIo): Promise<number> 
   }
   if (Object.keys(policy).length === 0) throw new UsageError('Give at least one --keep-... option; forget never removes every snapshot by default.', 'forget');
   const identityName = values.identity;
-  return withServices(io, values['data-dir'], async (services) => {
+  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const row = await findIdentity(services, identityName, 'forget');
     const identity = backupIdentity(row);
     const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
@@ -85,7 +86,7 @@ export async function pruneCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.identity) throw new UsageError('--identity is required.', 'prune');
   const identityName = values.identity;
-  return withServices(io, values['data-dir'], async (services) => {
+  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const row = await findIdentity(services, identityName, 'prune');
     const identity = backupIdentity(row);
     const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });

@@ -11,7 +11,8 @@ import { exportItemZip, snapshotLogCsv, entryParts } from '../backup/export/inde
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
 import { diffSnapshots, isSnapshotId, isStoreError, openStore, type SnapshotManifest, type Store } from '../store/index.js';
-import { findIdentity, formatBytes, withServices } from './backup.command.js';
+import { formatBytes } from './backup.command.js';
+import { findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 
 export const SNAPSHOT_USAGE = `Usage: orgkeeper snapshot show ID [--identity NAME] [--json]
@@ -88,7 +89,7 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
   }
   if (sub === 'show') {
     if (ids.length !== 1) throw new UsageError('snapshot show takes one snapshot id.', 'snapshot');
-    return withServices(io, values['data-dir'], async (services) => {
+    return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
       const { row, store, manifest } = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
       const items = [];
       for await (const e of store.readList(manifest, 'items')) items.push({ id: e.id, title: e.title, type: e.type, owner: e.owner, status: e.status, layers: e.service?.layers.length ?? 0 });
@@ -109,7 +110,7 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
   }
   if (sub === 'diff') {
     if (ids.length !== 2) throw new UsageError('snapshot diff takes two snapshot ids: FROM TO.', 'snapshot');
-    return withServices(io, values['data-dir'], async (services) => {
+    return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
       const from = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
       const to = await locateSnapshot(services, ids[1]!, values.identity ?? from.row.id, 'snapshot');
       const diff = await diffSnapshots(from.store, from.manifest, to.manifest);
@@ -139,7 +140,7 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   if (!values.snapshot || !values.item || !values.out) throw new UsageError('export needs --snapshot ID, --item ITEM_ID and --out FILE.zip.', 'export');
   const { snapshot, item } = values;
   const out = resolve(io.cwd, values.out);
-  return withServices(io, values['data-dir'], async (services) => {
+  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const { store } = await locateSnapshot(services, snapshot, values.identity, 'export');
     const result = await exportItemZip(store, snapshot, item, out);
     if (values.json) io.stdout.write(`${JSON.stringify({ out, ...result }, null, 2)}\n`);
@@ -156,7 +157,7 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.snapshot) throw new UsageError('log needs --snapshot ID.', 'log');
   const snapshot = values.snapshot;
-  return withServices(io, values['data-dir'], async (services) => {
+  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const { store, manifest } = await locateSnapshot(services, snapshot, values.identity, 'log');
     if (values.csv) {
       if (values.out) {

@@ -3,15 +3,8 @@
  * store is the truth; after losing or restoring the database, this makes every backup in the folder listable again.
  */
 import { parseArgs } from 'node:util';
-import { databaseFile, loadConfig } from '../config/config.js';
-import { ensureDataDir } from '../data-dir.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
-import { AppError } from '../errors/app-error.js';
-import { createLogger } from '../logging/logger.js';
-import { loadMasterKey } from '../secrets/master-key.js';
-import { SecretBox } from '../secrets/secret-box.js';
-import { createServices } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, withServices } from './command-services.js';
 
 export const STORE_USAGE = `Usage: orgkeeper store reindex --identity NAME [--json]
 
@@ -50,24 +43,10 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', 'store');
 
-  const config = loadConfig({ flags: { dataDir: values['data-dir'] }, env: io.env, cwd: io.cwd });
-  await ensureDataDir(config.dataDir);
-  const masterKey = await loadMasterKey(config);
-  const db = openDatabase(databaseFile(config));
-  try {
-    await migrateToLatest(db);
-    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
-    let identityId: string;
-    let name: string;
-    try {
-      const row = await services.identities.findByIdOrName(values.identity);
-      identityId = row.id;
-      name = row.name;
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'not_found') throw new UsageError(error.message, 'store');
-      throw error;
-    }
-    const result = await services.backups.reindex(identityId, { kind: 'system', name: 'cli' });
+  const identity = values.identity;
+  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+    const { id, name } = await findIdentity(services, identity, 'store');
+    const result = await services.backups.reindex(id, { kind: 'system', name: 'cli' });
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ identity: name, ...result }, null, 2)}\n`);
     } else {
@@ -76,7 +55,5 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
       if (result.unreadable.length > 0) io.stdout.write('Unreadable snapshots are not indexed; run `orgkeeper check --identity ...` for details.\n');
     }
     return result.unreadable.length > 0 ? EXIT_FAILURE : EXIT_OK;
-  } finally {
-    await db.destroy();
-  }
+  });
 }
