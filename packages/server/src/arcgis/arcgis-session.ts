@@ -118,8 +118,18 @@ export class ArcGISSession {
         if (failure.kind === 'auth' && this.auth && !refreshed) {
           refreshed = true;
           this.stats.tokenRefreshes++;
-          await this.auth.refresh();
-          continue;
+          try {
+            await this.auth.refresh();
+            continue;
+          } catch (refreshError) {
+            if (refreshError instanceof CredentialsExpiredError || refreshError instanceof IwaUnavailableError) throw refreshError;
+            // The token endpoint itself failed (a 5xx, a reset, throttling): back off like any request and refresh
+            // again on the next 498 rather than failing the caller's call.
+            const refreshFailure = toArcGISFailure(refreshError);
+            if (!refreshFailure.retryable) throw refreshFailure;
+            refreshed = false;
+            failure = refreshFailure;
+          }
         }
         if (failure.kind === 'throttled') {
           this.stats.throttled++;

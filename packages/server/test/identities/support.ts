@@ -21,7 +21,7 @@ export const EMULATOR_SRC = fileURLToPath(new URL('../../../arcgis-emulator/src/
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   // A computed specifier: TypeScript types it from the package, vitest loads the source.
   const emulator = (await import(/* @vite-ignore */ EMULATOR_SRC)) as typeof Emulator;
-  return emulator.startEmulator({ host: '127.0.0.1', port: 0, quiet: true, ...options });
+  return emulator.startEmulator({ host: '127.0.0.1', port: 0, quiet: process.env.EMU_VERBOSE !== '1', ...options });
 }
 
 /** Sets the app's redirect URIs as an administrator would in the portal (`oauth2/apps/<client_id>/update`). */

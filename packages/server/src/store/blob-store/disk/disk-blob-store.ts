@@ -93,9 +93,10 @@ export class DiskBlobStore implements BlobStore {
         callback(null, chunk);
       }
     });
+    const out = createWriteStream(temp, { flags: 'wx' });
     try {
       // Streams all the way: memory stays at the zlib window and stream buffers whatever the blob size.
-      await pipeline(source, tap, createGzip({ level }), createWriteStream(temp, { flags: 'wx' }));
+      await pipeline(source, tap, createGzip({ level }), out);
       const storedSize = (await stat(temp)).size;
       const hash = hasher.digest('hex');
       if (await this.has(hash)) {
@@ -104,6 +105,9 @@ export class DiskBlobStore implements BlobStore {
       }
       return await this.publish(temp, hash, size, storedSize);
     } catch (error) {
+      // The write stream opens its file asynchronously: when the source fails early, the file can appear after the
+      // pipeline has rejected. Wait until the stream has closed, then remove what it left.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(temp, { force: true }).catch(() => undefined);
       throw error;
     }
