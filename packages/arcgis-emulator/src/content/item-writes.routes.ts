@@ -2,7 +2,7 @@ import { type Ctx, type EmulatorContext, requireAdmin, requireUser } from '../co
 import { ArcGISError, errors } from '../errors.js';
 import { boolParam, listParam } from '../http/request.js';
 import { type Router } from '../router.js';
-import { canEditItem, canReadItem, hasPrivilege, isOwner } from '../state/permissions.js';
+import { canEditItem, canReadItem, hasPrivilege, isAdmin as isAdminUser, isOwner } from '../state/permissions.js';
 import { newItemRecord } from '../state/records.js';
 import { type ItemRecord } from '../state/types.js';
 import {
@@ -160,6 +160,11 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
   router.any(`${users}/items/:id/status`, status, { name: 'content/users/items/status' });
   router.any(`${users}/:folderId/items/:id/status`, status, { name: 'content/users/items/status' });
 
+  // `content/items/<id>/setContentStatus` (POST only; developers.arcgis.com/rest/users-groups-and-items/set-content-status.htm):
+  // `status` org_authoritative | public_authoritative | deprecated; an empty status with `clearEmptyFields=true` removes
+  // it. Authoritative items are protected from deletion too. The item JSON then carries `contentStatus`.
+  router.post(`${emu.urls.paths.rest}/content/items/:id/setContentStatus`, (ctx) => setContentStatus(ctx), { name: 'content/items/setContentStatus' });
+
   itemOp('protect', (ctx) => setProtected(ctx, true));
   itemOp('unprotect', (ctx) => setProtected(ctx, false));
 
@@ -171,6 +176,30 @@ function deleteProtected(item: ItemRecord): ArcGISError {
   return new ArcGISError(400, 'Unable to delete item. Delete protection is turned on.', {
     details: [`Item '${item.json.id}' is protected; unprotect it before deleting it.`]
   });
+}
+
+const CONTENT_STATUSES = ['org_authoritative', 'public_authoritative', 'deprecated'];
+
+function setContentStatus(ctx: Ctx): object {
+  const user = requireUser(ctx);
+  const item = findItem(ctx, ctx.params.id);
+  if (!canReadItem(ctx.emu.state, user, item)) throw errors.itemNotFound(item.json.id);
+  // The caller needs portal:admin:updateItems (administrators hold it), for items of their own organization.
+  const mayUpdate = (isAdminUser(user) || user.privileges.includes('portal:admin:updateItems')) && user.orgId === item.json.orgId;
+  if (!mayUpdate) throw errors.forbidden();
+  const status = (ctx.req.params.status ?? '').trim();
+  if (status === '') {
+    if (!boolParam(ctx.req.params, 'clearEmptyFields')) throw errors.missingParam('status');
+    delete item.json.contentStatus;
+  } else {
+    if (!CONTENT_STATUSES.includes(status)) {
+      throw errors.invalidParam('Unable to set content status.', [`'status' must be one of ${CONTENT_STATUSES.join(', ')}; '${status}' is not.`]);
+    }
+    item.json.contentStatus = status;
+    if (status !== 'deprecated') item.json.protected = true;
+  }
+  ctx.emu.markDirty();
+  return { success: true };
 }
 
 function setProtected(ctx: Ctx, value: boolean): object {

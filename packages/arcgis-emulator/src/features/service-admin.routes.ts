@@ -209,10 +209,14 @@ export function layerSpecFromJson(def: Record<string, unknown>): LayerSpec {
   if (!def || typeof def !== 'object') throw featureErrors.invalidParams(['Each layer must be a JSON object.']);
   const { id, name, globalIdField, fields, editFieldsInfo } = def;
   if (typeof name !== 'string' || name.trim() === '') throw featureErrors.invalidParams(['Each layer needs a name.']);
+  // A layer JSON of a layer without GlobalIDs says `"globalIdField": ""`; sent back with fields that hold no GlobalID
+  // field (a copy or restore of such a layer), it asks for a layer without one (Esri's addToDefinition documentation
+  // adds GlobalIDs to a layer later as an ordinary field). Otherwise the emulator adds a GlobalID as before.
+  const hasGlobalIdField = Array.isArray(fields) && (fields as { type?: unknown }[]).some((f) => f?.type === 'esriFieldTypeGlobalID');
   const spec: Record<string, unknown> = {
     id: typeof id === 'number' ? id : id !== undefined && /^\d+$/.test(String(id)) ? Number(id) : undefined,
     name,
-    globalIdField: globalIdField === '' ? undefined : globalIdField,
+    globalIdField: globalIdField === '' ? (Array.isArray(fields) && !hasGlobalIdField ? null : undefined) : globalIdField,
     fields: Array.isArray(fields) ? (fields as FieldSpec[]) : undefined,
     editorTracking: editFieldsInfo ? true : undefined
   };

@@ -2,6 +2,7 @@ import { type Ctx, type EmulatorContext } from '../context.js';
 import { ArcGISError } from '../errors.js';
 import { type Router } from '../router.js';
 import { isAdmin } from '../state/permissions.js';
+import { trackStateWrites } from '../state/track-writes.js';
 import { registerGroupRoutes } from './groups.routes.js';
 import { registerUserRoutes } from './users.routes.js';
 import { userJson } from './views.js';
@@ -13,6 +14,8 @@ import { userJson } from './views.js';
 const VERSIONS = { online: '2025.2', enterprise: '2024.1' };
 
 export function registerPortalRoutes(router: Router, emu: EmulatorContext): void {
+  // user and group listings read indexes derived from the state; every change must move the state's version
+  trackStateWrites(emu);
   const rest = emu.urls.paths.rest;
   // The REST root only tells the portal's version (Esri's "Root" resource).
   router.any(rest, () => ({ currentVersion: emu.options.kind === 'online' ? VERSIONS.online : VERSIONS.enterprise }), { name: 'sharing/rest' });

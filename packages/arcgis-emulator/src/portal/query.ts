@@ -133,14 +133,20 @@ export function sortRecords<T>(records: T[], params: Record<string, string>, spe
     if (spec.kind === 'number') return Number(v ?? 0);
     return (Array.isArray(v) ? v.join(',') : String(v ?? '')).toLowerCase();
   };
-  return [...records].sort((a, b) => {
-    for (const f of fields) {
-      const spec = specs[f]!;
-      const ka = key(spec, a);
-      const kb = key(spec, b);
+  // Each record's keys are computed once (not per comparison); ties keep the input order, as the stable sort did.
+  const columns = fields.map((f) => {
+    const spec = specs[f]!;
+    return records.map((r) => key(spec, r));
+  });
+  const positions = records.map((_, i) => i);
+  positions.sort((a, b) => {
+    for (const column of columns) {
+      const ka = column[a]!;
+      const kb = column[b]!;
       if (ka < kb) return desc ? 1 : -1;
       if (ka > kb) return desc ? -1 : 1;
     }
-    return 0;
+    return a - b;
   });
+  return positions.map((i) => records[i]!);
 }

@@ -1,5 +1,6 @@
 import { type EmulatorContext } from '../context.js';
 import { isAdmin, isMemberOf } from '../state/permissions.js';
+import { trackStateWrites } from '../state/track-writes.js';
 import { type GroupRecord, type UserRecord } from '../state/types.js';
 
 /**
@@ -28,9 +29,8 @@ export function seesPrivateFields(viewer: UserRecord | null, user: UserRecord): 
 
 /** Total size of the user's items (ArcGIS's `storageUsage`, bytes). */
 export function storageUsage(emu: EmulatorContext, username: string): number {
-  let total = 0;
-  for (const item of emu.state.itemsOf(username)) total += item.json.size > 0 ? item.json.size : 0;
-  return total;
+  trackStateWrites(emu);
+  return emu.state.contentOf(username).storage;
 }
 
 export function memberType(group: GroupRecord, username: string): 'owner' | 'admin' | 'member' | 'none' {
@@ -73,31 +73,32 @@ export function userJson(emu: EmulatorContext, viewer: UserRecord | null, user: 
   profile.orgId = user.orgId;
   if (!seesPrivateFields(viewer, user)) return profile;
 
-  const online = emu.options.kind === 'online';
-  const full: Record<string, unknown> = {
-    ...profile,
-    ...(online ? { availableCredits: 500, assignedCredits: -1 } : {}),
-    preferredView: null,
-    email: user.email,
-    userType: 'both',
-    idpUsername: user.idpUsername,
-    favGroupId: null,
-    lastLogin: user.lastLogin,
-    mfaEnabled: user.mfaEnabled,
-    mfaEnforcementExempt: false,
-    storageUsage: storageUsage(emu, user.username),
-    storageQuota: user.storageQuota,
-    orgId: user.orgId,
-    role: user.role,
-    privileges: [...user.privileges],
-    // Only custom roles (Viewer, Data Editor, org-defined) carry a roleId; Esri's own client recognizes a built-in
-    // administrator by `role === 'org_admin' && !roleId` (arcgis-rest-portal sharing helpers).
-    ...(user.roleId ? { roleId: user.roleId } : {}),
-    level: user.level,
-    userLicenseTypeId: user.userLicenseTypeId,
-    disabled: user.disabled,
-    cultureFormat: user.culture ? user.culture.split('-')[0] : null
-  };
+  // The private fields are added to the profile one by one (a user listing builds a hundred of these per page): the
+  // keys and their order are those of the profile followed by the private fields, as ArcGIS answers them.
+  const full = profile;
+  if (emu.options.kind === 'online') {
+    full.availableCredits = 500;
+    full.assignedCredits = -1;
+  }
+  full.preferredView = null;
+  full.email = user.email;
+  full.userType = 'both';
+  full.idpUsername = user.idpUsername;
+  full.favGroupId = null;
+  full.lastLogin = user.lastLogin;
+  full.mfaEnabled = user.mfaEnabled;
+  full.mfaEnforcementExempt = false;
+  full.storageUsage = storageUsage(emu, user.username);
+  full.storageQuota = user.storageQuota;
+  full.role = user.role;
+  full.privileges = [...user.privileges];
+  // Only custom roles (Viewer, Data Editor, org-defined) carry a roleId; Esri's own client recognizes a built-in
+  // administrator by `role === 'org_admin' && !roleId` (arcgis-rest-portal sharing helpers).
+  if (user.roleId) full.roleId = user.roleId;
+  full.level = user.level;
+  full.userLicenseTypeId = user.userLicenseTypeId;
+  full.disabled = user.disabled;
+  full.cultureFormat = user.culture ? user.culture.split('-')[0] : null;
   if (options.withGroups) {
     full.groups = emu.state
       .groupsOf(user.username)

@@ -4,12 +4,15 @@ import { canReadGroup } from '../state/permissions.js';
 import { type GroupRecord } from '../state/types.js';
 import { type Router } from '../router.js';
 import { runItemSearch } from './item-search.js';
+import { trackStateWrites } from '../state/track-writes.js';
 
 /**
  * `<rest>/search` (items) and group content search. Anonymous callers see public items only; signed-in users what
  * their access level and group memberships allow (state/permissions.ts).
  */
 export function registerSearchRoutes(router: Router, emu: EmulatorContext): void {
+  // search results are cached per state version; every change must move it
+  trackStateWrites(emu);
   const rest = emu.urls.paths.rest;
 
   router.any(`${rest}/search`, (ctx) => runItemSearch(ctx.emu, ctx.user, ctx.req.params), { name: 'search' });
@@ -18,7 +21,7 @@ export function registerSearchRoutes(router: Router, emu: EmulatorContext): void
     `${rest}/content/groups/:groupId/search`,
     (ctx) => {
       const group = readableGroup(ctx);
-      return runItemSearch(ctx.emu, ctx.user, ctx.req.params, { where: (item) => item.groups.has(group.id) });
+      return runItemSearch(ctx.emu, ctx.user, ctx.req.params, { groupId: group.id });
     },
     { name: 'content/groups/search' }
   );
@@ -33,7 +36,7 @@ export function registerSearchRoutes(router: Router, emu: EmulatorContext): void
         ctx.emu,
         ctx.user,
         { start: ctx.req.params.start ?? '1', num: ctx.req.params.num ?? '10', sortField: 'created', sortOrder: 'desc' },
-        { where: (item) => item.groups.has(group.id) }
+        { groupId: group.id }
       );
       return { ...paging, items: results };
     },
