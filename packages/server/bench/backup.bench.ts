@@ -184,7 +184,9 @@ async function main(): Promise<void> {
         seconds: round(rerun.seconds),
         percentOfFull: round((rerun.seconds / full.seconds) * 100, 1),
         requests: rerunRequests.total,
-        // The target: the item search pages plus at most two requests per hosted service.
+        // The target: the search pages (the items', and each group's content, which gives every item's sharing) plus
+        // at most two requests per hosted service. The rest is in requestsByEndpoint: group members, user pages, the
+        // folders of users that changed or whose rotation turn it is (see FOLDER_ROTATION in backup.engine.ts).
         requestTarget: (rerunRequests.byEndpoint.search ?? 0) + 2 * hostedServices,
         requestsByEndpoint: rerunRequests.byEndpoint,
         carriedOver: rerun.result.counts.carriedOver,

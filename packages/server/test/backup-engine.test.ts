@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { ArcGISIdentityManager, request } from '@esri/arcgis-rest-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { runBackup } from '../src/backup/backup.engine.js';
+import { FOLDER_ROTATION, rotationSlot, runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity, BackupResult } from '../src/backup/backup.types.js';
 import { type ItemEntry, type SnapshotManifest, type Store, check, openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
@@ -20,6 +21,22 @@ async function entriesOf(store: Store, manifest: SnapshotManifest): Promise<Map<
 }
 
 const endpointCount = (emu: EmulatorHandle, endpoint: string) => emu.requestLog.snapshot(0).byEndpoint[endpoint] ?? 0;
+
+/** Requests per endpoint made while `work` ran. */
+async function requestsDuring<T>(emu: EmulatorHandle, work: () => Promise<T>): Promise<{ result: T; asked: Record<string, number> }> {
+  const before = emu.requestLog.snapshot(0).byEndpoint;
+  const result = await work();
+  const after = emu.requestLog.snapshot(0).byEndpoint;
+  const asked: Record<string, number> = {};
+  for (const [endpoint, count] of Object.entries(after)) if (count - (before[endpoint] ?? 0) > 0) asked[endpoint] = count - (before[endpoint] ?? 0);
+  return { result, asked };
+}
+
+/** A call through the emulator's real REST API, as the organization's administrator. */
+async function adminCall(emu: EmulatorHandle, path: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const authentication = await ArcGISIdentityManager.signIn({ username: emu.admin.username, password: emu.admin.password, portal: emu.restUrl });
+  return request(`${emu.restUrl}/${path}`, { httpMethod: 'POST', authentication, params }) as Promise<Record<string, unknown>>;
+}
 
 describe('runBackup against the emulated demo organization', () => {
   let emu: EmulatorHandle;
@@ -149,7 +166,10 @@ describe('runBackup against the emulated demo organization', () => {
     // A sharing change does not change `modified` in ArcGIS.
     const reshared = plain[5]!;
     const group = [...emu.context.state.groups.values()].find((g) => g.orgId === emu.orgId && !reshared.groups.has(g.id))!;
-    reshared.groups.add(group.id);
+    const modifiedBefore = reshared.json.modified;
+    await adminCall(emu, `content/items/${reshared.json.id}/share`, { groups: group.id });
+    expect(reshared.groups.has(group.id)).toBe(true);
+    expect(reshared.json.modified).toBe(modifiedBefore);
 
     const dataBefore = endpointCount(emu, 'content/items/data');
     const itemBefore = endpointCount(emu, 'content/items');
@@ -172,17 +192,24 @@ describe('runBackup against the emulated demo organization', () => {
 
   it('adds almost nothing when nothing changed, and the store checks clean', async () => {
     const third = await runBackup({ identity, session: sessionFor(emu), name: 'Third' });
-    const before = emu.requestLog.snapshot(0).byEndpoint;
-    const fourth = await runBackup({ identity, session: sessionFor(emu), name: 'Fourth' });
-    const after = emu.requestLog.snapshot(0).byEndpoint;
-    const asked = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
-    // Nothing downloaded again: no item JSON, data, resources, thumbnails, metadata or feature queries; only
-    // sharing (one request per item), the services' own JSON, the search pages, groups and users.
-    for (const endpoint of Object.keys(asked)) {
-      expect(endpoint).not.toMatch(/^content\/items(\/(data|resources|resources\/file|info|relatedItems))?$|^features:(query|queryAttachments|attachment)$/);
-    }
-    expect(asked['content/items/groups']).toBe(orgItems().length);
-    expect(asked['features:service']).toBeGreaterThan(0);
+    const { result: fourth, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu), name: 'Fourth' }));
+    // Nothing downloaded again: no item JSON, data, resources, thumbnails, metadata, per-item sharing or feature
+    // queries. What is asked: the search pages (the items, and each group's content, which gives the items' sharing),
+    // two requests per hosted service, each group's members, the user pages, and the folders of the users whose
+    // turn in the folder rotation this run is.
+    const hosted = orgItems().filter((i) => i.json.type === 'Feature Service' && i.json.typeKeywords.includes('Hosted Service')).length;
+    const orgGroups = [...emu.context.state.groups.values()].filter((g) => g.orgId === emu.orgId);
+    const orgUsers = [...emu.context.state.users.values()].filter((u) => u.orgId === emu.orgId);
+    const turn = 3 % FOLDER_ROTATION; // three snapshots before this run
+    const allowed = new Set(['search', 'features:service', 'features:layers', 'community/groups', 'community/groups/<id>/users', 'community/self', 'portals/self/users', 'content/users', 'generateToken', 'info', 'server/rest/info', 'portals/self']);
+    expect(Object.keys(asked).filter((endpoint) => !allowed.has(endpoint))).toEqual([]);
+    expect(asked['features:service']).toBe(hosted);
+    expect(asked['features:layers']).toBe(hosted);
+    expect(asked['community/groups/<id>/users']).toBe(orgGroups.length);
+    // One item search page (the demo org is small) plus one content page per group.
+    expect(asked.search).toBe(Math.ceil(orgItems().length / 100) + orgGroups.length);
+    // The identity's own profile changes every run (signing in sets its lastLogin), so its folders are read too.
+    expect(asked['content/users'] ?? 0).toBe(orgUsers.filter((u) => rotationSlot(u.username) === turn || u.username === emu.admin.username).length);
     expect(third.counts.carriedOver).toBe(orgItems().length);
     expect(fourth.counts.carriedOver).toBe(orgItems().length);
     // Unchanged lists deduplicate; what remains is the little that really differs (e.g. a user's last sign-in).
@@ -193,6 +220,67 @@ describe('runBackup against the emulated demo organization', () => {
     expect(result.ok).toBe(true);
     expect(result.snapshots.total).toBe(4);
     expect((await store.readSnapshot(third.snapshotId)).tags).toBeUndefined();
+  }, 60_000);
+
+  it('catches sharing and folder changes on an otherwise unchanged rerun, without per-item requests', async () => {
+    const plain = orgItems().filter((i) => !i.json.typeKeywords.includes('Hosted Service'));
+    const orgGroups = [...emu.context.state.groups.values()].filter((g) => g.orgId === emu.orgId);
+    // Shared with one more group (the access level stays), unshared from its group, and made public.
+    const sharedMore = plain.find((i) => i.json.access === 'org' && orgGroups.some((g) => !i.groups.has(g.id)))!;
+    const moreGroup = orgGroups.find((g) => !sharedMore.groups.has(g.id))!;
+    const unshared = plain.find((i) => i !== sharedMore && i.groups.size > 0)!;
+    const lessGroup = [...unshared.groups][0]!;
+    const madePublic = plain.find((i) => i !== sharedMore && i !== unshared && i.json.access === 'org')!;
+    await adminCall(emu, `content/items/${sharedMore.json.id}/share`, { groups: moreGroup.id });
+    await adminCall(emu, `content/items/${unshared.json.id}/unshare`, { groups: lessGroup });
+    await adminCall(emu, `content/items/${madePublic.json.id}/share`, { everyone: true, org: true });
+    // Another user's item moved into a folder they just created (as the emulator's createFolder and move do): this
+    // changes neither the item's `modified` nor the user's profile, only where the item is.
+    // (An owner whose folders are not due by rotation in this run, the fifth: the move alone must bring them.)
+    const moved = plain.find((i) => i.json.owner !== emu.admin.username && rotationSlot(i.json.owner) !== 4 % FOLDER_ROTATION && ![sharedMore, unshared, madePublic].includes(i))!;
+    const created = { folder: emu.context.state.addFolder({ id: emu.context.state.newId(), title: 'Moved here', username: moved.json.owner, created: Date.now() }) };
+    moved.json.ownerFolder = created.folder.id;
+    const modified = new Map(plain.map((i) => [i.json.id, i.json.modified]));
+
+    const { result, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu), name: 'Sharing changed' }));
+    expect(plain.every((i) => i.json.modified === modified.get(i.json.id))).toBe(true);
+    expect(result.counts.carriedOver).toBe(orgItems().length);
+    expect(asked['content/items/groups']).toBeUndefined();
+    expect(asked['content/items']).toBeUndefined();
+
+    const store = await openStore(identity.fileLocation);
+    const manifest = await store.readSnapshot(result.snapshotId);
+    const entries = await entriesOf(store, manifest);
+    for (const record of [sharedMore, unshared, madePublic, moved]) {
+      expect(entries.get(record.json.id)!.sharing, record.json.title).toEqual({ access: record.json.access, groups: [...record.groups].sort() });
+    }
+    expect(entries.get(sharedMore.json.id)!.sharing!.groups).toContain(moreGroup.id);
+    expect(entries.get(unshared.json.id)!.sharing!.groups).not.toContain(lessGroup);
+    expect(entries.get(madePublic.json.id)!.sharing!.access).toBe('public');
+    expect(entries.get(moved.json.id)!.folderId).toBe(created.folder.id);
+    const groups = new Map<string, { items?: string[] }>();
+    for await (const group of store.readList(manifest, 'groups')) groups.set(group.id, group);
+    expect(groups.get(moreGroup.id)!.items).toContain(sharedMore.json.id);
+    expect(groups.get(lessGroup)!.items).not.toContain(unshared.json.id);
+    let owner: { folders?: { id: string; title: string }[] } | undefined;
+    for await (const user of store.readList(manifest, 'users')) if (user.username === moved.json.owner) owner = user;
+    expect(owner!.folders).toContainEqual({ id: created.folder.id, title: 'Moved here' });
+  }, 60_000);
+
+  it('asks each item for its groups when the group lists are incomplete', async () => {
+    // Without the identity's own groups (community/self) the items' groups are not known for sure.
+    const chosen = orgItems().filter((i) => i.groups.size > 0).slice(0, 3);
+    emu.faults.update({ errorRate: 1, errorStyle: 'http', pathFilter: ['/community/self'] });
+    try {
+      const { result, asked } = await requestsDuring(emu, () => runBackup({ identity: { ...identity, fileLocation: `${folder.path}/fallback` }, session: sessionFor(emu), itemIds: chosen.map((i) => i.json.id) }));
+      expect(result.status).toBe('complete');
+      expect(asked['content/items/groups']).toBe(chosen.length);
+      const store = await openStore(`${folder.path}/fallback`);
+      const entries = await entriesOf(store, await store.readSnapshot(result.snapshotId));
+      for (const record of chosen) expect(entries.get(record.json.id)!.sharing).toEqual({ access: record.json.access, groups: [...record.groups].sort() });
+    } finally {
+      emu.faults.update({ errorRate: 0, pathFilter: [] });
+    }
   }, 60_000);
 
   it('records failing and unreadable parts on the item, and the other items continue', async () => {

@@ -70,4 +70,24 @@ describe('enumerateOrgItems against the emulator', () => {
     const maps = [...demo.context.state.items.values()].filter((i) => i.json.type === 'Web Map').map((i) => i.json.id);
     expect(new Set(seen)).toEqual(new Set(maps));
   });
+
+  it('lists the items shared with a group (scope group:<id>), past the search cap too', async () => {
+    // More than 10,000 items shared with one group: the group's content list gives every item's sharing.
+    const group = [...big.context.state.groups.values()].find((g) => g.orgId === big.orgId)!;
+    const items = [...big.context.state.items.values()].filter((i) => i.json.orgId === big.orgId);
+    const added = items.filter((i) => !i.groups.has(group.id));
+    for (const item of added) item.groups.add(group.id);
+    try {
+      const seen = new Set<string>();
+      const report = await enumerateOrgItems(sessionFor(big), { scope: `group:${group.id}` }, (page) => {
+        for (const item of page) seen.add(item.id);
+      });
+      expect(items.length).toBeGreaterThan(SEARCH_PAGING_CAP);
+      expect(seen).toEqual(new Set(items.map((i) => i.json.id)));
+      expect(report.unreachableRanges).toEqual([]);
+    } finally {
+      for (const item of added) item.groups.delete(group.id);
+    }
+    await expect(enumerateOrgItems(sessionFor(demo), {}, () => undefined)).rejects.toThrow(/orgId or a scope/);
+  }, 120_000);
 });

@@ -7,19 +7,28 @@
  * - Every finished item is written to the run's journal with its entry. A killed run leaves its journal; the next run
  *   of the same store continues it (same snapshot id) and reuses each journaled item whose `modified` is unchanged.
  * - Incremental: an item whose `modified` equals its entry in the newest earlier snapshot (status ok) is carried over
- *   without downloading its parts again. Sharing is re-read for carried items (sharing changes do not change
- *   `modified` in ArcGIS), and hosted feature services are always handed to `backupHostedService` with their previous
- *   entry (feature edits do not change the item's `modified` either; that function decides per layer).
+ *   without downloading its parts again. Sharing is taken afresh for every item (sharing changes do not change
+ *   `modified` in ArcGIS): its access level from the search result, its groups from the groups' content lists, read
+ *   once per run (one paged search per group instead of one request per item). Hosted feature services are always
+ *   handed to `backupHostedService` with their previous entry (feature edits do not change the item's `modified`
+ *   either; that function decides per layer, two requests for an unchanged service).
+ * - Groups and users are read while the items are: group content first (it gives the items' sharing), users' folders
+ *   only for users whose profile or content changed (plus a slow rotation, see FOLDER_ROTATION).
+ * - Pipelined: several items per request slot are in flight, hosted services (the longest) first, so the session's
+ *   request slots stay busy until the end of the run.
  * - The manifest is written last: `complete`, or `partial` when some items failed.
  */
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { type IItem, getItem } from '@esri/arcgis-rest-portal';
 import {
   type HostedServiceEntry,
   type ItemEntry,
   type PartProblem,
+  type SharingEntry,
   type SnapshotManifest,
   type Store,
+  type UserEntry,
   JournalWriter,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -32,12 +41,24 @@ import {
 } from '../store/index.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
 import { backupHostedService } from './hosted-service.backup.js';
-import { backupItemParts, entryHeader, isHostedFeatureService, readSharing, statusOf } from './item-backup.js';
+import { accessOf, backupItemParts, entryHeader, isHostedFeatureService, readSharing, statusOf } from './item-backup.js';
 import { enumerateOrgItems } from './org-enumerator.js';
 import { isFatal, partProblem } from './part-fetch.js';
-import { backupPrincipals } from './principals-backup.js';
+import { backupUsers, type GroupsResult, startGroups } from './principals-backup.js';
 
 export const DEFAULT_BACKUP_CONCURRENCY = 8;
+/**
+ * Items in flight per unit of `concurrency`. An item's requests come in a few dependent rounds (item JSON, then its
+ * parts, then its resources), and storing what it read takes CPU: with several items per request slot, the session
+ * always has requests queued and its slots never idle between one item's rounds.
+ */
+const ITEMS_PER_SLOT = 4;
+/**
+ * Unchanged users' folders are re-read on a rotation: each run, the users whose name hashes to the run's turn (1 in
+ * FOLDER_ROTATION). Creating or renaming an empty folder changes nothing else ArcGIS reports, so this bounds how many
+ * runs such a change can go unnoticed, at about 1/FOLDER_ROTATION of the users' folder requests per run.
+ */
+export const FOLDER_ROTATION = 30;
 const JOURNAL_OPERATION = 'backup';
 const JOURNAL_SYNC_MS = 1000;
 /** Tag of snapshots that hold only a selection of the organization's items (--query, --items). */
@@ -59,13 +80,18 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const concurrency = Math.max(1, Math.min(64, Math.floor(options.concurrency ?? DEFAULT_BACKUP_CONCURRENCY)));
   const store = await openIdentityStore(identity);
   const lock = await acquireLock(store, { kind: 'write', operation: 'backup' });
-  const signal = options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal;
+  // Ends the groups and users still being read when the items fail: nothing of the run outlives it.
+  const ended = new AbortController();
+  const signal = AbortSignal.any([ended.signal, lock.signal, ...(options.signal ? [options.signal] : [])]);
   // Every request in flight and every retry waiting on its backoff listens to the run's signal: many at once is
   // normal here (items and their parts in parallel), not the leak Node's default warning at 10 listeners guards against.
   setMaxListeners(1000, signal);
   const runSession = session.withSignal(signal);
   const ctx: BackupContext = { session: runSession, store, signal, counters: { bytesRead: 0, newBytes: 0 } };
   let journal: JournalWriter | undefined;
+  // Groups and users are read alongside the items; on failure they are stopped and waited for before the lock goes.
+  const background: Promise<unknown>[] = [];
+  let itemsDone: () => void = () => undefined;
   try {
     // Continue an interrupted run of this store, if there is one (its journaled items are not downloaded again).
     const interrupted = (await listJournals(store)).filter((j) => j.header?.operation === JOURNAL_OPERATION).pop();
@@ -98,6 +124,19 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     }
 
     report('enumerating');
+    const includePrincipals = options.includePrincipals ?? true;
+    // Groups start at once: their content lists give the items' sharing, and reading them alongside the item search
+    // keeps the request slots busy.
+    const groupsRun = includePrincipals ? startGroups(ctx, identity.orgId) : undefined;
+    // Awaited below; a fatal error while the items run must not also surface as an unhandled rejection.
+    if (groupsRun) background.push(groupsRun.done.catch(() => undefined));
+    const sharingOf = async (item: IItem): Promise<SharingEntry> => {
+      const index = groupsRun ? await groupsRun.sharing : undefined;
+      // Without complete group lists (no principals, or a group that could not be listed): ask per item.
+      if (!index?.complete) return readSharing(ctx, item);
+      return { access: accessOf(item), groups: index.groupsOf(item.id) };
+    };
+
     const problems: BackupResult['problems'] = [];
     const entries: ItemEntry[] = [];
     const results: BackupItemResult[] = [];
@@ -110,6 +149,32 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     progress.itemsDone = entries.length;
     report('items');
 
+    // Users run alongside the items too; an unchanged user's folders wait for the items to say whether its content
+    // changed (an item added, changed, removed or moved between folders).
+    const itemsFinished = new Promise<void>((resolve) => (itemsDone = resolve));
+    const changedOwners = new Set<string>();
+    const previousUsers = new Map<string, UserEntry>();
+    if (includePrincipals && parent) for await (const user of store.readList(parent, 'users')) previousUsers.set(user.username, user);
+    const turn = earlier.length % FOLDER_ROTATION;
+    const usersRun = includePrincipals
+      ? backupUsers(ctx, {
+          memberOf: groupsRun!.done.then((g) => g.memberOf),
+          previous: previousUsers,
+          refreshFolders: async (username) => {
+            if (rotationSlot(username) === turn) return true;
+            await itemsFinished;
+            return changedOwners.has(username.toLowerCase());
+          }
+        })
+      : undefined;
+    if (usersRun) background.push(usersRun.catch(() => undefined));
+    const selective = (options.itemIds?.length ?? 0) > 0 || (options.query ?? '') !== '';
+    if (!selective) {
+      // Items gone since the last snapshot: their owners' folders may have gone with them.
+      const listedIds = new Set(items.map((i) => i.id));
+      for (const { entry } of previous.values()) if (!listedIds.has(entry.id)) changedOwners.add(entry.owner.toLowerCase());
+    }
+
     const backupOne = async (item: IItem) => {
       const itemStarted = Date.now();
       const own = childCounters(ctx.counters);
@@ -120,17 +185,30 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       let entry: ItemEntry;
       let carriedOver = false;
       let resumed = false;
+      const found = previous.get(item.id);
+      const before = found?.entry;
+      const owner = (typeof item.owner === 'string' ? item.owner : '').toLowerCase();
+      // The owner's folders may have changed: new, changed, moved or re-owned items (moves do not change `modified`).
+      if (!before || before.modified !== modified || before.folderId !== entryHeader(item).folderId || before.owner.toLowerCase() !== owner) {
+        changedOwners.add(owner);
+        if (before) changedOwners.add(before.owner.toLowerCase());
+      }
       if (journaled && journaled.modified === modified && journaled.status === 'ok') {
         entry = journaled;
+        if (journaled.sharing) {
+          try {
+            entry = { ...journaled, sharing: await sharingOf(item) };
+          } catch (error) {
+            partProblem('sharing', error, signal); // rethrows fatal errors; otherwise the interrupted run's sharing stands
+          }
+        }
         resumed = true;
       } else {
-        const found = previous.get(item.id);
-        const before = found?.entry;
         if (found && before && before.status === 'ok' && before.modified === modified && modified > 0) {
-          entry = await carryOver(itemCtx, item, before, found.snapshotId);
+          entry = await carryOver(itemCtx, item, before, found.snapshotId, sharingOf);
           carriedOver = true;
         } else {
-          entry = await backupItemParts(itemCtx, item);
+          entry = await backupItemParts(itemCtx, item, sharingOf);
           // Only when the item itself could be read (a vanished item has no service to read either).
           if (isHostedFeatureService(item) && entry.item) {
             await addHostedService(itemCtx, item, entry, before?.service);
@@ -146,16 +224,26 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       progress.itemsDone += 1;
       report();
     };
-    await runPool(items, concurrency, signal, backupOne);
+    // Hosted services first: they take longest, and started last they would leave the run waiting on one service.
+    const ordered = [...items.filter((i) => isHostedFeatureService(i)), ...items.filter((i) => !isHostedFeatureService(i))];
+    try {
+      await runPool(ordered, concurrency * ITEMS_PER_SLOT, signal, backupOne);
+    } finally {
+      itemsDone();
+    }
 
-    let principals: Awaited<ReturnType<typeof backupPrincipals>> = { groups: [], users: [], problems: [] };
-    if (options.includePrincipals ?? true) {
-      principals = await backupPrincipals(ctx, identity.orgId, (phase) => report(phase));
-      problems.push(...principals.problems);
+    const principals: { groups: GroupsResult['groups']; users: UserEntry[] } = { groups: [], users: [] };
+    if (groupsRun && usersRun) {
+      report('groups');
+      const groups = await groupsRun.done;
+      report('users');
+      const users = await usersRun;
+      principals.groups = groups.groups;
+      principals.users = users.users;
+      problems.push(...groups.problems, ...users.problems);
     }
 
     report('writing');
-    const selective = (options.itemIds?.length ?? 0) > 0 || (options.query ?? '') !== '';
     signal.throwIfAborted();
     const counts = { ok: 0, skipped: 0, failed: 0 };
     let layers = 0;
@@ -211,6 +299,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   } finally {
     // Interrupted or failed: the journal stays so the next run continues where this one stopped.
     await journal?.close().catch(() => undefined);
+    ended.abort(new Error('The backup run has ended.'));
+    itemsDone();
+    await Promise.all(background);
     await lock.release().catch(() => undefined);
   }
 }
@@ -237,13 +328,13 @@ async function selectItems(ctx: BackupContext, options: BackupOptions, orgId: st
   return items;
 }
 
-/** Reuse an unchanged item's stored parts; re-read only its sharing (and its hosted service, which decides itself). */
-async function carryOver(ctx: BackupContext, item: IItem, before: ItemEntry, parentId: string): Promise<ItemEntry> {
+/** Reuse an unchanged item's stored parts; take its sharing afresh (and its hosted service, which decides itself). */
+async function carryOver(ctx: BackupContext, item: IItem, before: ItemEntry, parentId: string, sharingOf: (item: IItem) => Promise<SharingEntry>): Promise<ItemEntry> {
   const { stats: _stats, problems: _problems, ...kept } = before;
   const entry: ItemEntry = { ...kept, ...entryHeader(item), carriedFrom: before.carriedFrom ?? parentId, status: 'ok' };
   const problems: PartProblem[] = [];
   try {
-    entry.sharing = await readSharing(ctx, item);
+    entry.sharing = await sharingOf(item);
   } catch (error) {
     problems.push(partProblem('sharing', error, ctx.signal));
   }
@@ -363,6 +454,11 @@ async function runPool<T>(inputs: readonly T[], limit: number, signal: AbortSign
   };
   await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
   if (failure !== undefined) throw isFatal(failure, signal) && signal.aborted ? (signal.reason ?? failure) : failure;
+}
+
+/** A user's turn in the folder rotation: a stable hash of the name, 0 to FOLDER_ROTATION - 1. */
+export function rotationSlot(username: string): number {
+  return createHash('sha256').update(username.toLowerCase()).digest().readUInt32BE(0) % FOLDER_ROTATION;
 }
 
 function defaultName(identityName: string): string {

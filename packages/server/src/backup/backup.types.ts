@@ -38,7 +38,10 @@ export interface BackupOptions {
   /** Search query ANDed with the organization (e.g. `owner:jdoe`), or explicit item ids; neither: every item. */
   query?: string;
   itemIds?: string[];
-  /** Items backed up at once (default 8; the session also bounds requests in flight). */
+  /**
+   * Parallelism of the run (default 8): 4 items per unit are in flight, so the session's request slots never idle
+   * between one item's rounds of requests. The session's own limit bounds the requests in flight.
+   */
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: BackupProgress) => void;

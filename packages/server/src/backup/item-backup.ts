@@ -68,21 +68,27 @@ export function statusOf(problems: readonly PartProblem[]): ItemEntry['status'] 
   return problems.length > 0 ? 'skipped' : 'ok';
 }
 
+/** The item's access level (search result or item JSON). */
+export function accessOf(item: IItem): SharingEntry['access'] {
+  return (['private', 'shared', 'org', 'public'] as const).find((a) => a === item.access) ?? 'private';
+}
+
 /**
- * Sharing is re-read on every run, also for items carried over: sharing an item with a group or the organization does
- * not change its `modified` in ArcGIS. The access level comes from the item (search result or item JSON); groups from
- * `/groups` (one request).
+ * One item's sharing with one request: the access level from the item, the groups from `/groups`. The engine uses
+ * this only when the groups' content lists (which answer for every item at once) are not available.
  */
 export async function readSharing(ctx: BackupContext, item: IItem): Promise<SharingEntry> {
   const groups = await ctx.session.call('item groups', () => getItemGroups(item.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }));
   const ids = new Set<string>();
   for (const list of [groups.admin, groups.member, groups.other]) for (const group of list ?? []) if (typeof group.id === 'string') ids.add(group.id);
-  const access = (['private', 'shared', 'org', 'public'] as const).find((a) => a === item.access) ?? 'private';
-  return { access, groups: [...ids].sort() };
+  return { access: accessOf(item), groups: [...ids].sort() };
 }
 
-/** Back up every part of one item (not its hosted service: the engine does that). */
-export async function backupItemParts(ctx: BackupContext, listed: IItem): Promise<ItemEntry> {
+/**
+ * Back up every part of one item (not its hosted service: the engine does that). Sharing comes from `sharingOf`
+ * (sharing changes do not change `modified`, so it is taken afresh on every run, also for items carried over).
+ */
+export async function backupItemParts(ctx: BackupContext, listed: IItem, sharingOf: (item: IItem) => Promise<SharingEntry> = (item) => readSharing(ctx, item)): Promise<ItemEntry> {
   // The item JSON as getItem answers it (the full item; a search result may omit fields on some portals).
   let item: IItem;
   try {
@@ -134,7 +140,7 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem): Promis
         throw error;
       }
     }),
-    part('sharing', () => readSharing(ctx, item)),
+    part('sharing', () => sharingOf(item)),
     part('related', () => readRelated(ctx, item.id))
   ]);
   if (data.value) entry.data = data.value;

@@ -6,8 +6,11 @@ export const SEARCH_PAGING_CAP = 10_000;
 const PAGE_SIZE = 100;
 
 export interface EnumerateOptions {
-  orgId: string;
-  /** An extra search query to AND with the organization (e.g. `owner:jdoe` or `type:"Web Map"`). */
+  /** The organization whose items to list (`orgid:<id>`). */
+  orgId?: string;
+  /** Instead of an organization, any other scope query, e.g. `group:<id>` (the items shared with a group, of any org). */
+  scope?: string;
+  /** An extra search query to AND with the scope (e.g. `owner:jdoe` or `type:"Web Map"`). */
   query?: string;
   signal?: AbortSignal;
 }
@@ -24,7 +27,7 @@ interface Range {
 }
 
 /**
- * Every item of the organization the session may read, each exactly once, working around the search cap: a query
+ * Every item of the organization (or another scope, such as a group) the session may read, each exactly once, working around the search cap: a query
  * whose total exceeds 10,000 is split by `created` ranges (bisected until each range fits), and each range's pages are
  * fetched in parallel (the session bounds concurrency).
  */
@@ -35,7 +38,9 @@ export async function enumerateOrgItems(
 ): Promise<EnumerationReport> {
   const report: EnumerationReport = { unreachableRanges: [], requests: 0 };
   const seen = new Set<string>();
-  const base = `orgid:${options.orgId}${options.query ? ` AND (${options.query})` : ''}`;
+  const scope = options.scope ?? (options.orgId ? `orgid:${options.orgId}` : undefined);
+  if (!scope) throw new Error('enumerateOrgItems needs an orgId or a scope query.');
+  const base = `${scope}${options.query ? ` AND (${options.query})` : ''}`;
 
   const search = async (q: string, start: number, sortOrder: 'asc' | 'desc' = 'asc'): Promise<ISearchResult<IItem>> => {
     options.signal?.throwIfAborted();

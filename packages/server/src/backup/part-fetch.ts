@@ -27,7 +27,9 @@ export interface FetchedPart extends BlobRef {
  */
 export async function fetchPartToStore(ctx: BackupContext, url: string, label: string): Promise<FetchedPart | null> {
   const { session, store } = ctx;
-  return session.call(label, async () => {
+  // A small body is only read inside the call and stored after it: hashing, compressing and writing it then does not
+  // hold one of the session's request slots, which go on to the next request meanwhile.
+  const fetched = await session.call(label, async (): Promise<FetchedPart | { bytes: Buffer; contentType: string; filename?: string } | null> => {
     const target = new URL(url);
     const token = session.auth ? await session.auth.getToken(url) : '';
     if (token) target.searchParams.set('token', token);
@@ -59,9 +61,7 @@ export async function fetchPartToStore(ctx: BackupContext, url: string, label: s
         }
         if (parsed && typeof parsed === 'object' && 'error' in parsed) throw toArcGISFailure({ response: parsed, url });
       }
-      const put = await store.blobs.put(bytes);
-      ctx.counters.newBytes += put.storedSize;
-      return { hash: put.hash, size: put.size, contentType, ...(filename ? { filename } : {}) };
+      return { bytes, contentType, ...(filename ? { filename } : {}) };
     }
     const counting = async function* (body: AsyncIterable<Uint8Array>) {
       for await (const chunk of body) {
@@ -74,6 +74,11 @@ export async function fetchPartToStore(ctx: BackupContext, url: string, label: s
     if (put.size === 0) return null;
     return { hash: put.hash, size: put.size, contentType, ...(filename ? { filename } : {}) };
   });
+  if (fetched === null || !('bytes' in fetched)) return fetched;
+  const { bytes, ...described } = fetched;
+  const put = await store.blobs.put(bytes);
+  ctx.counters.newBytes += put.storedSize;
+  return { hash: put.hash, size: put.size, ...described };
 }
 
 /** Store a JSON answer as a blob (compact JSON: the same answer always gives the same blob). */

@@ -1,14 +1,19 @@
 /**
  * Groups (definition, members, shared items) and users (profile, role, user type, groups, folders) of the organization.
  * A group or user that cannot be read is listed with its problem; it never fails the run's items.
+ *
+ * The groups' content lists are read once per run and also give every item's sharing (`ItemSharing`): ArcGIS does not
+ * change an item's `modified` when it is shared or unshared, so sharing must be read every run, and one paged search
+ * per group costs far fewer requests than one `/groups` request per item.
  */
-import { getGroupUsers, type IGroup, type IItem, type ISearchResult, searchGroupContent, searchGroups } from '@esri/arcgis-rest-portal';
+import { getGroupUsers, type IGroup, type ISearchResult, searchGroups } from '@esri/arcgis-rest-portal';
 import type { GroupEntry, PartProblem, UserEntry } from '../store/index.js';
 import type { BackupContext } from './backup.types.js';
+import { enumerateOrgItems } from './org-enumerator.js';
 import { partProblem, putJson } from './part-fetch.js';
 
 const PAGE = 100;
-/** Search pages only the first 10,000 results; groups and a group's items beyond that are reported, not lost silently. */
+/** Search pages only the first 10,000 results; groups beyond that are reported, not lost silently. */
 const SEARCH_CAP = 10_000;
 
 interface Paged<T> {
@@ -17,17 +22,13 @@ interface Paged<T> {
   results: T[];
 }
 
-/** Pages `fetchPage` from start 1 until nextStart is -1 (or the 10,000 search cap). */
+/** Pages `fetchPage` until nextStart is -1 (or the 10,000 search cap); pages after the first are asked at once. */
 async function pageAll<T>(fetchPage: (start: number) => Promise<Paged<T>>): Promise<{ results: T[]; total: number }> {
-  const results: T[] = [];
-  let total = 0;
-  for (let start = 1; start > 0 && start <= SEARCH_CAP; ) {
-    const page = await fetchPage(start);
-    total = page.total;
-    results.push(...page.results);
-    start = page.nextStart > start ? page.nextStart : -1;
-  }
-  return { results, total };
+  const first = await fetchPage(1);
+  const starts: number[] = [];
+  if (first.nextStart > 1) for (let start = first.nextStart; start <= Math.min(first.total, SEARCH_CAP); start += first.results.length || PAGE) starts.push(start);
+  const pages = await Promise.all(starts.map((start) => fetchPage(start)));
+  return { results: [first, ...pages].flatMap((p) => p.results), total: first.total };
 }
 
 export interface GroupMembers {
@@ -36,46 +37,174 @@ export interface GroupMembers {
   users?: string[];
 }
 
-export interface PrincipalsResult {
-  groups: GroupEntry[];
-  users: UserEntry[];
-  problems: { kind: 'group' | 'user'; id: string; reason: string }[];
+export type PrincipalProblem = { kind: 'group' | 'user'; id: string; reason: string };
+
+/** Which groups each item is shared with, from the groups' content lists. */
+export interface ItemSharing {
+  /** False when some group's content could not be listed completely: then sharing must be read per item. */
+  complete: boolean;
+  /** Ids of the groups (visible to the identity) the item is shared with, sorted. */
+  groupsOf(itemId: string): string[];
 }
 
-/** Every group of the organization, then every user (their `groups` come from the members read for the groups). */
-export async function backupPrincipals(ctx: BackupContext, orgId: string, onPhase: (phase: 'groups' | 'users') => void): Promise<PrincipalsResult> {
-  const result: PrincipalsResult = { groups: [], users: [], problems: [] };
-  onPhase('groups');
-  let listed: { results: IGroup[]; total: number };
-  try {
-    listed = await pageAll<IGroup>((start) =>
-      ctx.session.call('groups', () =>
-        searchGroups({ q: `orgid:${orgId}`, start, num: PAGE, sortField: 'title', sortOrder: 'asc', ...ctx.session.requestOptions, httpMethod: 'GET' }) as Promise<ISearchResult<IGroup>>
-      )
-    );
-  } catch (error) {
-    // The items are still worth a snapshot; the run reports that its groups are missing, and why.
-    result.problems.push({ kind: 'group', id: '*', reason: `The groups could not be listed: ${partProblem('groups', error, ctx.signal).reason}` });
-    listed = { results: [], total: 0 };
-  }
-  if (listed.total > SEARCH_CAP) {
-    result.problems.push({ kind: 'group', id: '*', reason: `The organization has ${listed.total} groups; ArcGIS search lists only the first ${SEARCH_CAP}.` });
-  }
-  const memberOf = new Map<string, Set<string>>();
-  await Promise.all(
-    listed.results.map(async (group) => {
-      const entry = await backupGroup(ctx, group);
-      result.groups.push(entry.entry);
-      for (const username of entry.members) {
-        const set = memberOf.get(username.toLowerCase()) ?? new Set<string>();
-        set.add(group.id);
-        memberOf.set(username.toLowerCase(), set);
-      }
-      for (const problem of entry.entry.problems ?? []) result.problems.push({ kind: 'group', id: group.id, reason: `${problem.part}: ${problem.reason}` });
-    })
-  );
+export interface GroupsResult {
+  groups: GroupEntry[];
+  /** Group ids per lower-cased username (the users' `groups`). */
+  memberOf: Map<string, Set<string>>;
+  problems: PrincipalProblem[];
+}
 
-  onPhase('users');
+export interface GroupsRun {
+  /** Settles as soon as every group's content is listed (members may still be being read). Never rejects. */
+  sharing: Promise<ItemSharing>;
+  /** Every group with its members and items. Rejects only on a fatal error (cancellation, store). */
+  done: Promise<GroupsResult>;
+}
+
+/**
+ * Starts reading the organization's groups: the group search, then per group its content (a `group:<id>` search,
+ * split past the search cap like the organization's items) and its members. Groups of other organizations the identity
+ * belongs to (partnered collaboration) are not the organization's, but items can be shared with them: their content is
+ * read for sharing only.
+ */
+export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
+  const problems: PrincipalProblem[] = [];
+  const shared = new Map<string, Set<string>>();
+  let complete = true;
+  const addShared = (groupId: string, itemIds: Iterable<string>) => {
+    for (const id of itemIds) {
+      const set = shared.get(id) ?? new Set<string>();
+      set.add(groupId);
+      shared.set(id, set);
+    }
+  };
+  const sharing: ItemSharing = {
+    get complete() {
+      return complete;
+    },
+    groupsOf: (itemId) => [...(shared.get(itemId) ?? [])].sort()
+  };
+
+  const listed = (async () => {
+    try {
+      const all = await pageAll<IGroup>((start) =>
+        ctx.session.call('groups', () =>
+          searchGroups({ q: `orgid:${orgId}`, start, num: PAGE, sortField: 'title', sortOrder: 'asc', ...ctx.session.requestOptions, httpMethod: 'GET' }) as Promise<ISearchResult<IGroup>>
+        )
+      );
+      if (all.total > SEARCH_CAP) {
+        complete = false;
+        problems.push({ kind: 'group', id: '*', reason: `The organization has ${all.total} groups; ArcGIS search lists only the first ${SEARCH_CAP}.` });
+      }
+      return all.results;
+    } catch (error) {
+      // The items are still worth a snapshot; the run reports that its groups are missing, and why.
+      complete = false;
+      problems.push({ kind: 'group', id: '*', reason: `The groups could not be listed: ${partProblem('groups', error, ctx.signal).reason}` });
+      return [];
+    }
+  })();
+
+  /** The ids of the items shared with a group; undefined (and a problem) when they could not all be listed. */
+  const contentOf = async (groupId: string, problemsOut: PartProblem[]): Promise<string[] | undefined> => {
+    const ids: string[] = [];
+    try {
+      const report = await enumerateOrgItems(ctx.session, { scope: `group:${groupId}`, ...(ctx.signal ? { signal: ctx.signal } : {}) }, (items) => {
+        for (const item of items) ids.push(item.id);
+      });
+      if (report.unreachableRanges.length > 0) {
+        problemsOut.push({ part: 'items', status: 'skipped', reason: `Some items shared with the group could not be listed: ${report.unreachableRanges.reduce((n, r) => n + r.total, 0)} were created in the same millisecond, more than ArcGIS search can page.` });
+        return undefined;
+      }
+    } catch (error) {
+      problemsOut.push(partProblem('items', error, ctx.signal));
+      return undefined;
+    }
+    return [...new Set(ids)].sort();
+  };
+
+  const entries = new Map<string, { entry: GroupEntry; problems: PartProblem[] }>();
+  const contents = listed.then(async (groups) => {
+    const external = (async () => {
+      // The identity's own groups include those of other organizations. Without them the items' groups are not known
+      // for sure, so a failure here makes the engine ask each item instead.
+      try {
+        const self = await ctx.session.request<{ groups?: { id?: unknown }[] }>(`${ctx.session.restUrl}/community/self`);
+        const own = new Set(groups.map((g) => g.id));
+        const others = (self.groups ?? []).map((g) => g.id).filter((id): id is string => typeof id === 'string' && !own.has(id));
+        await Promise.all(
+          others.map(async (id) => {
+            const ids = await contentOf(id, []);
+            if (ids) addShared(id, ids);
+            else complete = false;
+          })
+        );
+      } catch (error) {
+        partProblem('groups', error, ctx.signal); // rethrows fatal errors
+        complete = false;
+      }
+    })();
+    await Promise.all(
+      groups.map(async (group) => {
+        const problemsOf: PartProblem[] = [];
+        const entry: GroupEntry = { id: group.id, title: String(group.title ?? ''), owner: String(group.owner ?? ''), status: 'ok', definition: await putJson(ctx, group) };
+        const ids = await contentOf(group.id, problemsOf);
+        if (ids) {
+          entry.items = ids;
+          addShared(group.id, ids);
+        } else complete = false;
+        entries.set(group.id, { entry, problems: problemsOf });
+      })
+    );
+    await external;
+    return groups;
+  });
+
+  const done = contents.then(async (groups) => {
+    const memberOf = new Map<string, Set<string>>();
+    await Promise.all(
+      groups.map(async (group) => {
+        const { entry, problems: problemsOf } = entries.get(group.id)!;
+        try {
+          const answer = (await ctx.session.call('group users', () => getGroupUsers(group.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }))) as GroupMembers;
+          entry.members = await putJson(ctx, answer);
+          for (const username of new Set([...(answer.owner ? [answer.owner] : []), ...(answer.admins ?? []), ...(answer.users ?? [])])) {
+            const set = memberOf.get(username.toLowerCase()) ?? new Set<string>();
+            set.add(group.id);
+            memberOf.set(username.toLowerCase(), set);
+          }
+        } catch (error) {
+          problemsOf.push(partProblem('members', error, ctx.signal));
+        }
+        if (problemsOf.length > 0) entry.problems = problemsOf;
+        entry.status = problemsOf.some((p) => p.status === 'failed') ? 'failed' : 'ok';
+        for (const problem of problemsOf) problems.push({ kind: 'group', id: group.id, reason: `${problem.part}: ${problem.reason}` });
+      })
+    );
+    return { groups: groups.map((g) => entries.get(g.id)!.entry), memberOf, problems };
+  });
+  return { sharing: contents.then(() => sharing, () => ({ complete: false, groupsOf: () => [] })), done };
+}
+
+export interface UsersOptions {
+  /** The users' group memberships (from the groups' members). */
+  memberOf: Promise<Map<string, Set<string>>>;
+  /** The newest earlier snapshot's users, to carry their folders over. */
+  previous: Map<string, UserEntry>;
+  /**
+   * Whether an unchanged user's folders must be read again anyway. ArcGIS lists folders only per user
+   * (`content/users/<u>`), and creating or renaming a folder changes neither the user's profile nor any item, so the
+   * engine answers from the run's items (the user's content changed) plus a slow rotation over all users.
+   */
+  refreshFolders: (username: string, previous: UserEntry) => boolean | Promise<boolean>;
+}
+
+/**
+ * Every user of the organization (`portals/self/users`, which needs an administrator). A user whose profile is
+ * byte-identical to the previous snapshot's keeps its folders unless `refreshFolders` says otherwise.
+ */
+export async function backupUsers(ctx: BackupContext, options: UsersOptions): Promise<{ users: UserEntry[]; problems: PrincipalProblem[] }> {
+  const problems: PrincipalProblem[] = [];
   let users: { results: Record<string, unknown>[]; total: number };
   try {
     users = await pageAll<Record<string, unknown>>(async (start) => {
@@ -89,68 +218,50 @@ export async function backupPrincipals(ctx: BackupContext, orgId: string, onPhas
     });
   } catch (error) {
     // portals/self/users needs an administrator: say so rather than fail the items' backup.
-    result.problems.push({ kind: 'user', id: '*', reason: `The users could not be listed (this needs an administrator): ${partProblem('users', error, ctx.signal).reason}` });
+    problems.push({ kind: 'user', id: '*', reason: `The users could not be listed (this needs an administrator): ${partProblem('users', error, ctx.signal).reason}` });
     users = { results: [], total: 0 };
   }
-  await Promise.all(
+  const entries = await Promise.all(
     users.results.map(async (user) => {
-      const entry = await backupUser(ctx, user, [...(memberOf.get(String(user.username).toLowerCase()) ?? [])].sort());
-      result.users.push(entry);
-      for (const problem of entry.problems ?? []) result.problems.push({ kind: 'user', id: entry.username, reason: `${problem.part}: ${problem.reason}` });
+      const entry = await backupUser(ctx, user, options);
+      for (const problem of entry.problems ?? []) problems.push({ kind: 'user', id: entry.username, reason: `${problem.part}: ${problem.reason}` });
+      return entry;
     })
   );
-  return result;
+  return { users: entries, problems };
 }
 
-async function backupGroup(ctx: BackupContext, group: IGroup): Promise<{ entry: GroupEntry; members: string[] }> {
-  const problems: PartProblem[] = [];
-  const entry: GroupEntry = { id: group.id, title: String(group.title ?? ''), owner: String(group.owner ?? ''), status: 'ok', definition: await putJson(ctx, group) };
-  let members: string[] = [];
-  try {
-    const answer = (await ctx.session.call('group users', () => getGroupUsers(group.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }))) as GroupMembers;
-    entry.members = await putJson(ctx, answer);
-    members = [...new Set([...(answer.owner ? [answer.owner] : []), ...(answer.admins ?? []), ...(answer.users ?? [])])];
-  } catch (error) {
-    problems.push(partProblem('members', error, ctx.signal));
-  }
-  try {
-    const items = await pageAll<IItem>((start) =>
-      ctx.session.call('group content', () =>
-        searchGroupContent({ groupId: group.id, q: '*', start, num: PAGE, sortField: 'created', sortOrder: 'asc', ...ctx.session.requestOptions, httpMethod: 'GET' }) as Promise<ISearchResult<IItem>>
-      )
-    );
-    entry.items = [...new Set(items.results.map((i) => i.id))].sort();
-    if (items.total > SEARCH_CAP) problems.push({ part: 'items', status: 'skipped', reason: `The group holds ${items.total} items; ArcGIS search lists only the first ${SEARCH_CAP}.` });
-  } catch (error) {
-    problems.push(partProblem('items', error, ctx.signal));
-  }
-  if (problems.length > 0) entry.problems = problems;
-  entry.status = problems.some((p) => p.status === 'failed') ? 'failed' : 'ok';
-  return { entry, members };
-}
-
-async function backupUser(ctx: BackupContext, user: Record<string, unknown>, groups: string[]): Promise<UserEntry> {
+async function backupUser(ctx: BackupContext, user: Record<string, unknown>, options: UsersOptions): Promise<UserEntry> {
   const username = String(user.username);
+  const profile = await putJson(ctx, user);
+  const before = options.previous.get(username);
+  const reuse = before !== undefined && before.status === 'ok' && !before.problems && before.folders !== undefined && before.profile?.hash === profile.hash && !(await options.refreshFolders(username, before));
   const entry: UserEntry = {
     username,
     ...(typeof user.fullName === 'string' ? { fullName: user.fullName } : {}),
     ...(typeof user.role === 'string' ? { role: user.role } : {}),
     ...(typeof user.userLicenseTypeId === 'string' ? { userLicenseTypeId: user.userLicenseTypeId } : {}),
     status: 'ok',
-    profile: await putJson(ctx, user),
-    groups
+    profile,
+    groups: []
   };
-  try {
-    // One page of the root folder is enough: the answer lists every folder whatever the page.
-    const content = await ctx.session.request<{ folders?: { id?: unknown; title?: unknown }[] }>(`${ctx.session.restUrl}/content/users/${encodeURIComponent(username)}`, { start: 1, num: 1 });
-    entry.folders = (content.folders ?? [])
-      .filter((f): f is { id: string; title: string } => typeof f.id === 'string' && typeof f.title === 'string')
-      .map((f) => ({ id: f.id, title: f.title }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
-  } catch (error) {
-    const problem = partProblem('folders', error, ctx.signal);
-    entry.problems = [problem];
-    entry.status = problem.status === 'failed' ? 'failed' : 'ok';
+  if (reuse) entry.folders = before.folders!;
+  else {
+    try {
+      // One page of the root folder is enough: the answer lists every folder whatever the page.
+      const content = await ctx.session.request<{ folders?: { id?: unknown; title?: unknown }[] }>(`${ctx.session.restUrl}/content/users/${encodeURIComponent(username)}`, { start: 1, num: 1 });
+      entry.folders = (content.folders ?? [])
+        .filter((f): f is { id: string; title: string } => typeof f.id === 'string' && typeof f.title === 'string')
+        .map((f) => ({ id: f.id, title: f.title }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+    } catch (error) {
+      const problem = partProblem('folders', error, ctx.signal);
+      entry.problems = [problem];
+      entry.status = problem.status === 'failed' ? 'failed' : 'ok';
+    }
   }
-  return entry;
+  entry.groups = [...((await options.memberOf).get(username.toLowerCase()) ?? [])].sort();
+  // Same key order as a freshly read entry, so an unchanged user serializes identically (list pages deduplicate).
+  const { problems, folders, ...rest } = entry;
+  return { ...rest, ...(problems ? { problems } : {}), ...(folders ? { folders } : {}) } as UserEntry;
 }
