@@ -2,9 +2,11 @@
  * `forget`: remove snapshots a retention policy does not keep (restic's semantics). Walking snapshots newest first,
  * each rule keeps the newest snapshot of each of its last N periods (day, ISO week, month, year), `keepLast` the N
  * newest; a snapshot is kept when any rule keeps it. Only manifests are removed: prune frees the blobs afterwards.
+ * A snapshot pinned by a reader (a restore, an export; pin.ts) is never removed, whatever the policy says.
  */
 import { type StoreLock, acquireLock } from './lock.js';
 import type { SnapshotManifest } from './manifest.js';
+import { type PinInfo, clearStalePins, deleteUnpinnedSnapshot, pinnedSnapshots } from './pin.js';
 import type { Store, UnreadableSnapshot } from './store.js';
 import { StoreError, describeError } from './store-error.js';
 
@@ -37,6 +39,7 @@ export interface PolicyDecision<S extends SnapshotTime = SnapshotTime> {
 
 export interface ForgetResult {
   dryRun: boolean;
+  /** Newest first. A snapshot a reader has pinned is kept with the reason `in use by <operation>`. */
   keep: { id: string; name: string; startedAt: string; reasons: string[] }[];
   remove: { id: string; name: string; startedAt: string }[];
   /** Snapshots actually deleted (empty in a dry run). */
@@ -44,6 +47,10 @@ export interface ForgetResult {
   errors: { id: string; error: string }[];
   /** Ignored by the policy: they cannot be read, so neither kept on purpose nor removed. */
   unreadable: UnreadableSnapshot[];
+  /** Snapshots pinned by a running reader (restore, export): never removed. */
+  inUse: { id: string; operation: string; pid: number; hostname: string; since: string }[];
+  /** Pins of readers that are gone, removed (a real run only). */
+  stalePinsCleared: number;
 }
 
 const RULES = [
@@ -121,29 +128,60 @@ export function applyPolicy<S extends SnapshotTime>(snapshots: readonly S[], pol
 
 export async function forget(store: Store, policy: ForgetPolicy, options: ForgetOptions = {}): Promise<ForgetResult> {
   validatePolicy(policy);
+  const dryRun = options.dryRun ?? false;
+  // A dry run changes nothing, not even stale pins; it only ignores them.
+  const stalePinsCleared = dryRun ? 0 : (await clearStalePins(store)).length;
+  const pinned = await pinnedSnapshots(store);
   const listing = await store.listSnapshots();
   const withTime = listing.snapshots.map((manifest) => ({ id: manifest.id, time: new Date(manifest.startedAt), manifest }));
   const { keep, remove } = applyPolicy(withTime, policy, options.timeZone ?? 'local');
   const summary = (m: SnapshotManifest) => ({ id: m.id, name: m.name, startedAt: m.startedAt });
   const result: ForgetResult = {
-    dryRun: options.dryRun ?? false,
+    dryRun,
     keep: keep.map((d) => ({ ...summary(d.snapshot.manifest), reasons: d.reasons })),
-    remove: remove.map((s) => summary(s.manifest)),
+    remove: [],
     removed: [],
     errors: [],
-    unreadable: listing.unreadable
+    unreadable: listing.unreadable,
+    inUse: [],
+    stalePinsCleared
   };
-  if (result.dryRun || remove.length === 0) return result;
+  const keepInUse = (manifest: SnapshotManifest, holders: readonly PinInfo[]) => {
+    const kept = result.keep.find((k) => k.id === manifest.id);
+    const reasons = [...new Set(holders.map((h) => `in use by ${h.operation}`))];
+    if (kept) kept.reasons.push(...reasons.filter((r) => !kept.reasons.includes(r)));
+    else result.keep.push({ ...summary(manifest), reasons });
+    for (const h of holders) result.inUse.push({ id: manifest.id, operation: h.operation, pid: h.pid, hostname: h.hostname, since: h.startedAt });
+  };
+  for (const d of keep) {
+    const holders = pinned.get(d.snapshot.id);
+    if (holders) keepInUse(d.snapshot.manifest, holders);
+  }
+  const candidates: SnapshotManifest[] = [];
+  for (const s of remove) {
+    const holders = pinned.get(s.id);
+    if (holders) keepInUse(s.manifest, holders);
+    else candidates.push(s.manifest);
+  }
+  const sortKeep = () => result.keep.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.id < b.id ? 1 : -1));
+  sortKeep();
+  result.remove = candidates.map(summary);
+  if (dryRun || candidates.length === 0) return result;
   const lock = options.lock ?? (await acquireLock(store, { kind: 'write', operation: 'forget' }));
   try {
-    for (const snapshot of remove) {
+    for (const manifest of candidates) {
       lock.assertHeld();
       try {
-        await store.deleteSnapshot(snapshot.id);
-        result.removed.push(snapshot.id);
+        // Re-checks the pins atomically with the deletion: a reader may have pinned it since they were read above.
+        const holders = await deleteUnpinnedSnapshot(store, manifest.id);
+        if (holders.length > 0) {
+          result.remove = result.remove.filter((r) => r.id !== manifest.id);
+          keepInUse(manifest, holders);
+          sortKeep();
+        } else result.removed.push(manifest.id);
       } catch (error) {
         if (error instanceof StoreError && error.code === 'lock_lost') throw error;
-        result.errors.push({ id: snapshot.id, error: describeError(error) });
+        result.errors.push({ id: manifest.id, error: describeError(error) });
       }
     }
   } finally {

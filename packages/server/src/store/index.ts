@@ -66,6 +66,7 @@ export {
   referencedBlobs,
   describeOwner
 } from './manifest-walk.js';
+export { pinSnapshots, listPins, pinnedSnapshots, clearStalePins, describePin, SnapshotPin, type PinInfo, type PinState, type PinOptions, PIN_FORMAT, PIN_VERSION } from './pin.js';
 export { acquireLock, readLock, StoreLock, type LockInfo, type LockKind, type LockState, type AcquireLockOptions, DEFAULT_STALE_AFTER_MS } from './lock.js';
 export { JournalWriter, readJournal, listJournals, journalBlobs, discardJournal, type JournalHeader, type JournalUnit, type JournalContents, type JournalSummary, type JournalOptions } from './journal.js';
 export { check, summarizeCheck, type CheckOptions, type CheckResult, type BlobProblem, type AffectedSnapshot, type UnreadableListProblem } from './check.js';

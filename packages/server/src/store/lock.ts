@@ -195,15 +195,32 @@ async function judge(path: string, state: LockState, staleAfterMs: number): Prom
       ? { ...state, stale: true, reason: `the lock file is unreadable and ${Math.round(age / 1000)} s old` }
       : { ...state, stale: false, reason: 'the lock file is being written' };
   }
-  if (info.hostname === hostname() && !heldTokens.has(info.token)) {
+  return { ...state, ...judgeHolder(info, staleAfterMs, (token) => heldTokens.has(token), now) };
+}
+
+/** Who holds a lock or a pin: enough to tell whether it is still alive. */
+export interface HolderInfo {
+  pid: number;
+  hostname: string;
+  heartbeatAt: string;
+  /** Unique per lock or pin, so this process can tell its own from a previous incarnation's with the same pid. */
+  token: string;
+}
+
+/**
+ * The liveness rule shared by the lock and snapshot pins: stale when the holder is on this host and its process is
+ * gone (or it is this process, but not one of `heldHere`'s tokens), or when its heartbeat is older than `staleAfterMs`.
+ */
+export function judgeHolder(info: HolderInfo, staleAfterMs: number, heldHere: (token: string) => boolean, now = Date.now()): { stale: boolean; reason: string } {
+  if (info.hostname === hostname() && !heldHere(info.token)) {
     // Our own pid with a token we do not hold: a previous incarnation (container restart reuses low pids).
-    if (info.pid === process.pid || !processAlive(info.pid)) return { ...state, stale: true, reason: `process ${info.pid} on this host is gone` };
+    if (info.pid === process.pid || !processAlive(info.pid)) return { stale: true, reason: `process ${info.pid} on this host is gone` };
   }
   const age = now - Date.parse(info.heartbeatAt);
   if (Number.isFinite(age) && age > staleAfterMs) {
-    return { ...state, stale: true, reason: `its last heartbeat was ${Math.round(age / 1000)} s ago` };
+    return { stale: true, reason: `its last heartbeat was ${Math.round(age / 1000)} s ago` };
   }
-  return { ...state, stale: false, reason: `its last heartbeat was ${Math.max(0, Math.round(age / 1000))} s ago` };
+  return { stale: false, reason: `its last heartbeat was ${Math.max(0, Math.round(age / 1000))} s ago` };
 }
 
 /** Who holds the store's lock, and whether that lock is stale. Undefined when the store is not locked. */
@@ -268,7 +285,7 @@ export async function acquireLock(store: Store, options: AcquireLockOptions): Pr
 }
 
 /** O_EXCL create + write + fsync. False when the file exists. */
-async function createExclusive(path: string, content: string): Promise<boolean> {
+export async function createExclusive(path: string, content: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'wx');

@@ -1,11 +1,13 @@
 /**
  * `prune`: delete the blobs no snapshot references, under the exclusive lock. Never deletes a blob named in a journal
  * (a run that is running or can be resumed still needs it), and refuses to run at all when a snapshot or one of its
- * lists cannot be read: it could not know what that snapshot references, and deleting is forever.
+ * lists cannot be read: it could not know what that snapshot references, and deleting is forever. Snapshots pinned by
+ * readers (pin.ts) still exist (forget keeps them), so their blobs are referenced and kept.
  */
 import { type JournalSummary, journalBlobs, listJournals } from './journal.js';
 import { type StoreLock, acquireLock } from './lock.js';
 import { referencedBlobs } from './manifest-walk.js';
+import { clearStalePins, describePin, pinnedSnapshots } from './pin.js';
 import type { Store } from './store.js';
 import { StoreError, describeError } from './store-error.js';
 
@@ -31,6 +33,10 @@ export interface PruneResult {
   /** Stored (compressed) bytes freed, or that would be freed in a dry run. */
   bytesFreed: number;
   tmpFilesRemoved: number;
+  /** Snapshots pinned by running readers (restore, export): their blobs are kept (as referenced). */
+  inUse: { id: string; operation: string }[];
+  /** Pins of readers that are gone, removed (a real run only). */
+  stalePinsCleared: number;
   errors: { hash: string; error: string }[];
 }
 
@@ -42,7 +48,17 @@ export async function prune(store: Store, options: PruneOptions = {}): Promise<P
   // A dry run deletes nothing, so it needs no lock and can run beside a backup.
   const lock = dryRun ? undefined : (options.lock ?? (await acquireLock(store, { kind: 'exclusive', operation: 'prune', ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}) })));
   try {
+    const stalePinsCleared = dryRun ? 0 : (await clearStalePins(store)).length;
+    // Pins before the listing: a pin taken later is on a snapshot that exists then, and nothing can delete it while
+    // this prune runs (forget needs the lock) or once it is pinned, so it is in the listing.
+    const pinned = await pinnedSnapshots(store);
     const listing = await store.listSnapshots();
+    const listed = new Set(listing.snapshots.map((s) => s.id));
+    const pinnedButGone = [...pinned.keys()].filter((id) => !listed.has(id));
+    if (pinnedButGone.length > 0) {
+      // Only possible when a manifest was deleted by hand: what the reader still needs is unknown.
+      throw new StoreError('prune_unsafe', `Prune did not delete anything: snapshot ${pinnedButGone.join(', ')} is in use by ${pinned.get(pinnedButGone[0]!)!.map(describePin).join(' and ')}, but its manifest is gone, so the blobs it needs are unknown. Run prune again when that has finished.`);
+    }
     if (listing.unreadable.length > 0) {
       throw new StoreError('prune_unsafe', `Prune did not delete anything: snapshot ${listing.unreadable.map((u) => u.id).join(', ')} cannot be read (${listing.unreadable[0]!.error}), so the blobs it references are unknown. Run check, then repair or delete that snapshot.`);
     }
@@ -75,6 +91,8 @@ export async function prune(store: Store, options: PruneOptions = {}): Promise<P
       deletedBlobs: 0,
       bytesFreed: 0,
       tmpFilesRemoved: 0,
+      inUse: [...pinned].flatMap(([id, holders]) => holders.map((h) => ({ id, operation: h.operation }))),
+      stalePinsCleared,
       errors: []
     };
     if (dryRun) {

@@ -24,6 +24,10 @@ export type StoreErrorCode =
   | 'blob_corrupt'
   | 'snapshot_not_found'
   | 'snapshot_exists'
+  /** A reader (restore, export) has pinned the snapshot: it cannot be deleted until the reader is done. */
+  | 'snapshot_in_use'
+  /** A reader's pin was removed as stale and a snapshot it pinned is gone: stop reading. */
+  | 'pin_lost'
   /** A snapshot references blobs that are not in the store: writing it would create a broken snapshot. */
   | 'missing_blobs'
   /** Another process holds the store's lock. */

@@ -30,7 +30,7 @@ describe('initStore and openStore', () => {
     const config = JSON.parse(await readFile(join(dir, 'store.json'), 'utf8'));
     expect(config).toMatchObject({ format: 'orgkeeper-store', version: 1, org: TEST_ORG, hash: 'sha256', compression: 'gzip' });
     expect(config.storeId).toBe(store.config.storeId);
-    expect((await readdir(dir)).sort()).toEqual(['blobs', 'journal', 'locks', 'snapshots', 'store.json', 'tmp']);
+    expect((await readdir(dir)).sort()).toEqual(['blobs', 'journal', 'locks', 'pins', 'snapshots', 'store.json', 'tmp']);
     expect(JSON.stringify(config)).not.toContain(dir);
   });
 

@@ -3,14 +3,15 @@
  * See README.md in this folder for the on-disk format.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BlobStore, PutOptions } from './blob-store/blob-store.js';
 import { DiskBlobStore } from './blob-store/disk/disk-blob-store.js';
-import { ensureDir, fsyncDir, isTempName, writeFileAtomic } from './fs-util.js';
+import { ensureDir, isTempName, writeFileAtomic } from './fs-util.js';
 import { type BlobRef, type ListEntryOf, type ListKind, type SnapshotManifest, validateManifest } from './manifest.js';
 import { type WrittenList, describeOwner, readList, walkSnapshot, writeList } from './manifest-walk.js';
+import { deleteUnpinnedSnapshot, describePin } from './pin.js';
 import { assertSnapshotId } from './snapshot-id.js';
 import { StoreError, describeError, errnoCode } from './store-error.js';
 
@@ -49,6 +50,8 @@ export interface StorePaths {
   tmp: string;
   journal: string;
   locks: string;
+  /** Snapshot pins of readers (pin.ts). */
+  pins: string;
 }
 
 export interface UnreadableSnapshot {
@@ -78,7 +81,8 @@ function storePaths(dir: string): StorePaths {
     snapshots: join(root, 'snapshots'),
     tmp: join(root, 'tmp'),
     journal: join(root, 'journal'),
-    locks: join(root, 'locks')
+    locks: join(root, 'locks'),
+    pins: join(root, 'pins')
   };
 }
 
@@ -154,16 +158,15 @@ export class Store {
     await writeFileAtomic(target, `${JSON.stringify(manifest, null, 2)}\n`);
   }
 
-  /** Remove a snapshot's manifest (its blobs stay until prune). */
+  /**
+   * Remove a snapshot's manifest (its blobs stay until prune). Refused with `snapshot_in_use` while a reader (a
+   * restore, an export) has it pinned; the check and the deletion are atomic with respect to pinning (pin.ts).
+   */
   async deleteSnapshot(id: string): Promise<void> {
-    assertSnapshotId(id);
-    try {
-      await unlink(join(this.paths.snapshots, `${id}.json`));
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') throw new StoreError('snapshot_not_found', `Snapshot ${id} is not in the store at ${this.dir}.`);
-      throw error;
+    const holders = await deleteUnpinnedSnapshot(this, id);
+    if (holders.length > 0) {
+      throw new StoreError('snapshot_in_use', `Snapshot ${id} is in use by ${holders.map(describePin).join(' and ')}, so it was not removed. Try again when that has finished.`);
     }
-    await fsyncDir(this.paths.snapshots);
   }
 
   /** Store a JSON value as a blob. */
@@ -319,7 +322,7 @@ export async function initStore(dir: string, org: StoreOrg, options: StoreOption
   if (unrelated.length > 0) {
     throw new StoreError('folder_not_empty', `${paths.root} is not empty and is not an OrgKeeper store (it holds ${unrelated.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${unrelated.length > 3 ? ', ...' : ''}). Choose an empty folder, or the folder of an existing store.`);
   }
-  for (const sub of [paths.blobs, paths.snapshots, paths.tmp, paths.journal, paths.locks]) await mkdir(sub, { recursive: true });
+  for (const sub of [paths.blobs, paths.snapshots, paths.tmp, paths.journal, paths.locks, paths.pins]) await mkdir(sub, { recursive: true });
   const config: StoreConfig = {
     format: STORE_FORMAT,
     version: STORE_VERSION,

@@ -1,0 +1,347 @@
+/**
+ * Snapshot pins: a reader (a restore, an export, a fix's undo) marks the snapshots it is reading so that `forget` keeps
+ * them and, since their manifests stay, `prune` keeps their blobs. Readers do not take the store lock: a restore must
+ * be able to run beside a backup, and several readers beside each other.
+ *
+ * `pins/<pinId>.json` `{format, version, pinId, snapshotIds, operation, pid, hostname, startedAt, heartbeatAt}`, written
+ * atomically and refreshed every `heartbeatMs`. A pin is stale by the lock's rule (`judgeHolder` in lock.ts): its
+ * process is gone (same host) or its heartbeat is older than `staleAfterMs`. Stale pins are ignored, and removed by
+ * forget and prune.
+ *
+ * The race between pinning and deleting is closed by a short mutex, `pins/mutex` (O_EXCL, held for milliseconds):
+ * pinning checks that every manifest exists and writes the pin under it, and deleting a manifest
+ * (`deleteUnpinnedSnapshot`) re-reads the pins and unlinks under it. So either the pin comes first and the snapshot is
+ * kept, or the deletion comes first and pinning fails with `snapshot_not_found`: a reader never holds a pin on a
+ * snapshot that is gone.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureDir, fsyncDir, isTempName, writeFileAtomic } from './fs-util.js';
+import { DEFAULT_STALE_AFTER_MS, createExclusive, judgeHolder } from './lock.js';
+import { assertSnapshotId } from './snapshot-id.js';
+import type { Store } from './store.js';
+import { StoreError, describeError, errnoCode } from './store-error.js';
+
+export const PIN_FORMAT = 'orgkeeper-pin';
+export const PIN_VERSION = 1;
+const MUTEX_FILE = 'mutex';
+/** The mutex is held for milliseconds; one older than this was left by a crashed process. */
+const MUTEX_STALE_MS = 30_000;
+/** How long to wait for the mutex before giving up (longer than MUTEX_STALE_MS, so a crashed holder never blocks). */
+const MUTEX_WAIT_MS = 45_000;
+
+export interface PinInfo {
+  format: typeof PIN_FORMAT;
+  version: typeof PIN_VERSION;
+  pinId: string;
+  snapshotIds: string[];
+  /** What the reader is doing, for messages: `restore`, `export`, ... */
+  operation: string;
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface PinState {
+  /** The file's name in `pins/`. */
+  file: string;
+  /** Undefined when the file cannot be read or parsed (a crash mid-write, or damage). */
+  info: PinInfo | undefined;
+  stale: boolean;
+  /** Why it is (not) stale, in words for a message. */
+  reason: string;
+}
+
+export interface PinOptions {
+  operation: string;
+  /** A pin whose heartbeat is older than this is stale (default 2 minutes, as the lock). */
+  staleAfterMs?: number;
+  /** How often the holder refreshes its heartbeat (default a quarter of staleAfterMs). */
+  heartbeatMs?: number;
+  /** Called once if the pin is lost (removed as stale and a pinned snapshot is gone meanwhile); `signal` aborts too. */
+  onLost?: (error: StoreError) => void;
+}
+
+/** Pin ids held by this process: a pin file with our pid but another id is a previous incarnation's. */
+const heldPins = new Set<string>();
+
+function pinsDir(store: Store): string {
+  return store.paths.pins;
+}
+
+export function describePin(info: PinInfo): string {
+  return `${info.operation} (pid ${info.pid} on ${info.hostname}, since ${info.startedAt})`;
+}
+
+export class SnapshotPin {
+  /** Aborted (reason: a `pin_lost` StoreError) when the pin is lost. */
+  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private released = false;
+  private inflight: Promise<void> | undefined;
+  private lastBeat = Date.now();
+
+  constructor(
+    private readonly store: Store,
+    readonly info: PinInfo,
+    private readonly options: { staleAfterMs: number; heartbeatMs: number; onLost?: ((error: StoreError) => void) | undefined },
+    /** True on a read-only store: nothing was written, and nothing can forget or prune that store either. */
+    readonly readOnly = false
+  ) {
+    this.signal = this.controller.signal;
+    if (readOnly) {
+      this.released = true;
+      return;
+    }
+    heldPins.add(info.pinId);
+    this.timer = setInterval(() => void this.heartbeat(), options.heartbeatMs);
+    this.timer.unref(); // a forgotten pin must not keep the process alive; it goes stale instead
+  }
+
+  get lost(): boolean {
+    return this.signal.aborted;
+  }
+
+  private get path(): string {
+    return join(pinsDir(this.store), `${this.info.pinId}.json`);
+  }
+
+  /** Refresh the heartbeat now (also done by the timer). */
+  heartbeat(): Promise<void> {
+    // One at a time, and release() waits for it: a heartbeat finishing after release would recreate the pin.
+    this.inflight ??= this.beat().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.released || this.lost) return;
+    try {
+      await withPinMutex(this.store, async () => {
+        if (this.released) return;
+        const exists = await readPinFile(this.path).then((info) => info?.pinId === this.info.pinId);
+        if (!exists) {
+          // Removed as stale (our heartbeat stalled): pin again if every snapshot is still there, else the reader
+          // must learn that what it reads may be gone.
+          const missing = await missingSnapshots(this.store, this.info.snapshotIds);
+          if (missing.length > 0) {
+            this.markLost(`snapshot ${missing.join(', ')} was removed while its pin had gone stale`);
+            return;
+          }
+        }
+        const beat = new Date();
+        const updated: PinInfo = { ...this.info, heartbeatAt: beat.toISOString() };
+        await writeFileAtomic(this.path, JSON.stringify(updated));
+        (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
+        this.lastBeat = beat.getTime();
+      });
+    } catch (error) {
+      // A transient I/O error is survivable until others may consider the pin stale.
+      if (Date.now() - this.lastBeat > this.options.staleAfterMs) this.markLost(`its heartbeat could not be written (${describeError(error)})`);
+    }
+  }
+
+  /** Remove the pin. Idempotent; never throws (a pin left behind goes stale and is cleared by forget or prune). */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    clearInterval(this.timer);
+    await this.inflight;
+    heldPins.delete(this.info.pinId);
+    await rm(this.path, { force: true }).catch(() => undefined);
+  }
+
+  private markLost(why: string): void {
+    clearInterval(this.timer);
+    heldPins.delete(this.info.pinId);
+    const error = new StoreError('pin_lost', `The pin of ${this.info.operation} on snapshot ${this.info.snapshotIds.join(', ')} was lost: ${why}. Run the ${this.info.operation} again.`);
+    this.controller.abort(error);
+    this.options.onLost?.(error);
+  }
+}
+
+/**
+ * Pin snapshots for as long as they are read; call `release()` when done (in a `finally`). Throws
+ * `snapshot_not_found` when one of them does not exist (any more), so a reader never relies on a deleted snapshot.
+ */
+export async function pinSnapshots(store: Store, snapshotIds: readonly string[], options: PinOptions): Promise<SnapshotPin> {
+  const ids = [...new Set(snapshotIds)];
+  if (ids.length === 0) throw new StoreError('invalid_id', 'Give at least one snapshot to pin.');
+  for (const id of ids) assertSnapshotId(id);
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const heartbeatMs = options.heartbeatMs ?? Math.max(10, Math.floor(staleAfterMs / 4));
+  const now = new Date().toISOString();
+  const info: PinInfo = { format: PIN_FORMAT, version: PIN_VERSION, pinId: randomUUID(), snapshotIds: ids, operation: options.operation, pid: process.pid, hostname: hostname(), startedAt: now, heartbeatAt: now };
+  const assertPresent = async () => {
+    const missing = await missingSnapshots(store, ids);
+    if (missing.length > 0) throw new StoreError('snapshot_not_found', `Snapshot ${missing.join(', ')} is not in the store at ${store.dir} (it may just have been forgotten).`);
+  };
+  try {
+    await withPinMutex(store, async () => {
+      await assertPresent();
+      await writeFileAtomic(join(pinsDir(store), `${info.pinId}.json`), JSON.stringify(info));
+    });
+  } catch (error) {
+    // A store mounted read-only (a copy restored from tape, a read-only share) cannot be forgotten or pruned from here
+    // either, so reading it needs no pin.
+    if (errnoCode(error) !== 'EROFS') throw error;
+    await assertPresent();
+    return new SnapshotPin(store, info, { staleAfterMs, heartbeatMs }, true);
+  }
+  return new SnapshotPin(store, info, { staleAfterMs, heartbeatMs, onLost: options.onLost });
+}
+
+/** Every pin file, judged live or stale. */
+export async function listPins(store: Store, options: { staleAfterMs?: number } = {}): Promise<PinState[]> {
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const dir = pinsDir(store);
+  const states: PinState[] = [];
+  for (const file of (await readdirOrEmpty(dir)).sort()) {
+    if (!file.endsWith('.json') || isTempName(file)) continue;
+    let info: PinInfo | undefined;
+    try {
+      info = await readPinFile(join(dir, file));
+    } catch {
+      info = undefined;
+    }
+    if (info === undefined) {
+      // Unreadable: judged by the file's age, so a damaged pin cannot protect a snapshot forever.
+      const age = await stat(join(dir, file)).then((s) => Date.now() - s.mtimeMs, () => 0);
+      states.push(age > staleAfterMs ? { file, info, stale: true, reason: `the pin file is unreadable and ${Math.round(age / 1000)} s old` } : { file, info, stale: false, reason: 'the pin file is unreadable' });
+      continue;
+    }
+    states.push({ file, info, ...judgeHolder({ ...info, token: info.pinId }, staleAfterMs, (token) => heldPins.has(token)) });
+  }
+  return states;
+}
+
+/** Live pins by snapshot id. */
+export async function pinnedSnapshots(store: Store, options: { staleAfterMs?: number } = {}): Promise<Map<string, PinInfo[]>> {
+  return livePins(await listPins(store, options));
+}
+
+function livePins(states: readonly PinState[]): Map<string, PinInfo[]> {
+  const byId = new Map<string, PinInfo[]>();
+  for (const state of states) {
+    if (state.stale || !state.info) continue;
+    for (const id of state.info.snapshotIds) byId.set(id, [...(byId.get(id) ?? []), state.info]);
+  }
+  return byId;
+}
+
+/**
+ * Remove stale pins (and temporary files of crashed pin writes), under the mutex and re-judged there, so a pin whose
+ * holder has just refreshed it is never removed. Returns the pins removed.
+ */
+export async function clearStalePins(store: Store, options: { staleAfterMs?: number } = {}): Promise<PinState[]> {
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const dir = pinsDir(store);
+  const names = await readdirOrEmpty(dir);
+  const cleared: PinState[] = [];
+  if (!(await listPins(store, options)).some((p) => p.stale) && !names.some(isTempName)) return cleared;
+  await withPinMutex(store, async () => {
+    for (const state of await listPins(store, options)) {
+      if (!state.stale) continue;
+      await rm(join(dir, state.file), { force: true });
+      cleared.push(state);
+    }
+    for (const name of await readdirOrEmpty(dir)) {
+      if (!isTempName(name)) continue;
+      // Only old ones: a live holder's heartbeat may be writing one right now (outside this process's mutex view).
+      const age = await stat(join(dir, name)).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > staleAfterMs) await rm(join(dir, name), { force: true });
+    }
+  });
+  return cleared;
+}
+
+/**
+ * Delete a snapshot's manifest unless a live pin holds it, atomically with respect to pinning. Returns the pins that
+ * hold it (nothing deleted), or an empty list when it was deleted. Throws `snapshot_not_found` when it is not there.
+ */
+export async function deleteUnpinnedSnapshot(store: Store, id: string, options: { staleAfterMs?: number } = {}): Promise<PinInfo[]> {
+  assertSnapshotId(id);
+  return withPinMutex(store, async () => {
+    const holders = (await pinnedSnapshots(store, options)).get(id) ?? [];
+    if (holders.length > 0) return holders;
+    try {
+      await unlink(join(store.paths.snapshots, `${id}.json`));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw new StoreError('snapshot_not_found', `Snapshot ${id} is not in the store at ${store.dir}.`);
+      throw error;
+    }
+    await fsyncDir(store.paths.snapshots);
+    return [];
+  });
+}
+
+async function missingSnapshots(store: Store, ids: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const id of ids) {
+    try {
+      await stat(join(store.paths.snapshots, `${id}.json`));
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+      missing.push(id);
+    }
+  }
+  return missing;
+}
+
+async function readPinFile(path: string): Promise<PinInfo | undefined> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const value = JSON.parse(raw) as Partial<PinInfo>;
+  const valid =
+    value.format === PIN_FORMAT &&
+    typeof value.pinId === 'string' &&
+    Array.isArray(value.snapshotIds) &&
+    value.snapshotIds.every((id) => typeof id === 'string') &&
+    typeof value.operation === 'string' &&
+    typeof value.pid === 'number' &&
+    typeof value.hostname === 'string' &&
+    typeof value.heartbeatAt === 'string';
+  return valid ? (value as PinInfo) : undefined;
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Run `fn` holding `pins/mutex`; a mutex left by a crashed process is removed once it is MUTEX_STALE_MS old. */
+async function withPinMutex<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const dir = pinsDir(store);
+  await ensureDir(dir);
+  const mutex = join(dir, MUTEX_FILE);
+  const deadline = Date.now() + MUTEX_WAIT_MS;
+  while (!(await createExclusive(mutex, JSON.stringify({ pid: process.pid, hostname: hostname(), at: new Date().toISOString() })))) {
+    const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > MUTEX_STALE_MS) {
+      await rm(mutex, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new StoreError('locked', `The snapshot pins of the store at ${store.dir} are busy (${mutex} exists). If no OrgKeeper process is using this store, delete that file.`);
+    }
+    await sleep(5 + Math.random() * 20);
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(mutex, { force: true });
+  }
+}
