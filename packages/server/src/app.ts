@@ -16,7 +16,13 @@ import type { Clock } from './lib/clock.js';
 import { redactUrl, type Logger } from './logging/logger.js';
 import { identityRoutes, oauthCallbackRoutes } from './identities/identity.routes.js';
 import { backupRoutes } from './backup/backup.routes.js';
+import { restoreRoutes } from './restore/restore.routes.js';
 import { operationRoutes } from './operations/operations.routes.js';
+import { scheduleRoutes } from './schedules/schedules.routes.js';
+import { notificationRoutes } from './notifications/notifications.routes.js';
+import { cleanRoutes } from './clean/clean.routes.js';
+import { fixRoutes } from './clean/fixes/fix.routes.js';
+import { contentMapRoutes } from './content-map/content-map.routes.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { createServices, type Services } from './services.js';
 import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -56,6 +62,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       publicUrl: config.publicUrl
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
+  services.notifications.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -119,14 +126,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(identityRoutes, { identities: services.identities });
   await app.register(oauthCallbackRoutes, { identities: services.identities });
   await app.register(backupRoutes, { backups: services.backups, operations: services.operations });
+  await app.register(restoreRoutes, { restores: services.restores, operations: services.operations });
   await app.register(operationRoutes, { operations: services.operations });
+  await app.register(scheduleRoutes, { schedules: services.schedules });
+  await app.register(notificationRoutes, { notifications: services.notifications });
+  await app.register(cleanRoutes, { clean: services.clean });
+  await app.register(fixRoutes, { fixes: services.fixes });
+  await app.register(contentMapRoutes, { contentMap: services.contentMap });
 
   // Keeps idle identities' refresh tokens alive; stops with the server.
   app.addHook('onReady', async () => services.tokenKeeper.start());
   app.addHook('onClose', async () => services.tokenKeeper.stop());
   // Operations left running by an earlier process can no longer finish; running ones stop (interrupted) with the server.
-  app.addHook('onReady', async () => services.operations.recoverInterrupted());
+  app.addHook('onReady', async () => services.operations.startWorker());
   app.addHook('onClose', async () => services.operations.shutdown());
+  // Schedules fire while the server runs; runs missed while it was stopped start once now.
+  app.addHook('onReady', async () => services.schedules.start());
+  app.addHook('onClose', async () => services.schedules.stop());
 
   await installWebApp(app, { webDir: config.webDir });
   return app;

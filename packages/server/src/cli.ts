@@ -8,6 +8,12 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './com
 import { identitiesCommand, IDENTITIES_USAGE } from './commands/identities.command.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
 import { storeCommand, STORE_USAGE } from './commands/store.command.js';
+import { operationsCommand } from './commands/operations.command.js';
+import { schedulesCommand } from './commands/schedules.command.js';
+import { notificationsCommand } from './commands/notifications.command.js';
+import { restoreCommand } from './commands/restore.command.js';
+import { scanCommand } from './commands/scan.command.js';
+import { fixCommand, undoCommand } from './commands/fix.command.js';
 import { ConfigError } from './config/config.js';
 import { packageRoot } from './config/paths.js';
 import { AppError } from './errors/app-error.js';
@@ -29,6 +35,13 @@ Commands:
   export         Export a backed-up item as a ZIP (layers as GeoJSON, attachments)
   log            A snapshot's per-item log (--csv)
   store reindex  Rebuild the database's index of an identity's backups from its File Location
+  operations     List, follow (watch), cancel and resume operations (backups, restores, checks, scans)
+  schedules      Backups and scans the server starts at set times (list, add, enable, disable, remove, run)
+  notifications  Email settings and messages when operations end (show, set, test)
+  restore        Restore items of a snapshot: in place, recreate deleted ones, copy, or clone into another identity
+  scan           Scan an organization for clutter and risk (stale items, inactive users, broken links, ...)
+  fix            Fix a scan's findings in bulk (delete, reassign, move, unshare, protect, tag, deprecate, ...); --dry-run
+  undo           Undo a fix (orgkeeper undo --fix ID)
 
 Options:
   -h, --help     Show this help (also: orgkeeper <command> --help)
@@ -81,6 +94,20 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await logCommand(rest, io);
       case 'store':
         return await storeCommand(rest, io);
+      case 'operations':
+        return await operationsCommand(rest, io);
+      case 'schedules':
+        return await schedulesCommand(rest, io);
+      case 'notifications':
+        return await notificationsCommand(rest, io);
+      case 'restore':
+        return await restoreCommand(rest, io);
+      case 'scan':
+        return await scanCommand(rest, io);
+      case 'fix':
+        return await fixCommand(rest, io);
+      case 'undo':
+        return await undoCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

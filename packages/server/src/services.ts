@@ -22,6 +22,22 @@ import { BackupService } from './backup/backup.service.js';
 import { SnapshotIndexRepository } from './backup/snapshot-index.repository.js';
 import { OperationRepository } from './operations/operation.repository.js';
 import { OperationsService } from './operations/operations.service.js';
+import { ScheduleRepository } from './schedules/schedule.repository.js';
+import { SchedulesService } from './schedules/schedules.service.js';
+import { NotificationsService } from './notifications/notifications.service.js';
+import { CleanRepository } from './clean/clean.repository.js';
+import { CleanService } from './clean/clean.service.js';
+import { scanJob } from './clean/scan.job.js';
+import { FixRepository } from './clean/fixes/fix.repository.js';
+import { FixService } from './clean/fixes/fix.service.js';
+import { fixJob, undoJob } from './clean/fixes/fix.job.js';
+import { storedFindings } from './clean/fixes/stored-findings.js';
+import { restoreServiceRestorer } from './clean/fixes/restore-undo.js';
+import { RestoreRepository } from './restore/restore.repository.js';
+import { RestoreService } from './restore/restore.service.js';
+import { restoreJobHandler } from './restore/restore.job.js';
+import type { JobHandler } from './operations/job.types.js';
+import { ContentMapService } from './content-map/content-map.service.js';
 
 export interface ServiceOptions {
   db: Db;
@@ -47,6 +63,7 @@ export interface Services {
     identities: IdentityRepository;
     operations: OperationRepository;
     snapshotIndex: SnapshotIndexRepository;
+    restores: RestoreRepository;
   };
   audit: AuditService;
   users: UserService;
@@ -62,6 +79,18 @@ export interface Services {
   backups: BackupService;
   /** Long work (backups now) as operation rows with progress, cancel and a per-item log. */
   operations: OperationsService;
+  /** Backups and scans started at set times (the server runs the scheduler). */
+  schedules: SchedulesService;
+  /** Email settings, test message, and messages when operations end. */
+  notifications: NotificationsService;
+  /** Clean scans (run as `scan` operations), their findings, comparisons and the allowlist. */
+  clean: CleanService;
+  /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
+  fixes: FixService;
+  /** The organization's live content (owners, folders, items with sizes) for the Backup page's map. */
+  contentMap: ContentMapService;
+  /** Restores: plans (dry runs), resumable runs and their logs. */
+  restores: RestoreService;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -73,7 +102,8 @@ export function createServices(options: ServiceOptions): Services {
     audit: new AuditRepository(options.db),
     identities: new IdentityRepository(options.db),
     operations: new OperationRepository(options.db),
-    snapshotIndex: new SnapshotIndexRepository(options.db)
+    snapshotIndex: new SnapshotIndexRepository(options.db),
+    restores: new RestoreRepository(options.db)
   };
   const audit = new AuditService({ repository: repositories.audit, clock, logger: options.logger });
   const users = new UserService({ users: repositories.users, audit, clock });
@@ -113,6 +143,59 @@ export function createServices(options: ServiceOptions): Services {
     clock,
     logger: options.logger
   });
+  const clean = new CleanService({
+    repository: new CleanRepository(options.db),
+    identities: repositories.identities,
+    sessions: identitySessions,
+    audit,
+    clock,
+    logger: options.logger,
+    operations
+  });
+  operations.register(scanJob({ clean, identities: repositories.identities, createdBy: async (id) => (await operations.get(id)).createdBy }));
+  const fixes = new FixService({
+    repository: new FixRepository(options.db),
+    identities: repositories.identities,
+    sessions: identitySessions,
+    operations,
+    backups,
+    audit,
+    clock,
+    logger: options.logger,
+    findings: storedFindings(new CleanRepository(options.db))
+  });
+  operations.register(fixJob(fixes));
+  operations.register(undoJob(fixes));
+  const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
+  const restores = new RestoreService({ identities: repositories.identities, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
+  operations.register(restoreJobHandler(restores) as unknown as JobHandler);
+  // Undo of a fix recreates deleted items with the restore engine.
+  fixes.setRestorer((identity) => restoreServiceRestorer(restores, identity.id));
+  const schedules = new SchedulesService({
+    repository: new ScheduleRepository(options.db),
+    identities: repositories.identities,
+    operations,
+    audit,
+    clock,
+    logger: options.logger
+  });
+  const notifications = new NotificationsService({
+    db: options.db,
+    secretBox: options.secretBox,
+    identities: repositories.identities,
+    audit,
+    clock,
+    logger: options.logger,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {})
+  });
+  operations.onFinished((operation) => notifications.operationFinished(operation));
+  // notify-owners sends through the saved SMTP settings.
+  fixes.setMailer({
+    ready: () => notifications.emailUnavailable(),
+    send: async (message) => {
+      await notifications.sendMessage({ to: [message.to], subject: message.subject, text: message.text });
+    }
+  });
   return {
     clock,
     secretBox: options.secretBox,
@@ -127,6 +210,12 @@ export function createServices(options: ServiceOptions): Services {
     identitySessions,
     tokenKeeper,
     backups,
-    operations
+    operations,
+    clean,
+    fixes,
+    contentMap,
+    restores,
+    schedules,
+    notifications
   };
 }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { runCli } from './support/cli-runner.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -134,6 +135,9 @@ describe('backup REST API', () => {
     expect(badId.body.error.fields?.items).toMatch(/is not an ArcGIS item id/);
     const emptyName = await operator.post<ErrorBody>(`${base()}/backups`, { name: '  ' });
     expect(emptyName.body.error.fields?.name).toMatch(/name is empty/);
+    const badConcurrency = await operator.post<ErrorBody>('/api/operations', { kind: 'backup', identityId, params: { concurrency: 0 } });
+    expect(badConcurrency.status).toBe(400);
+    expect(badConcurrency.body.error.fields?.concurrency).toMatch(/concurrency must be a whole number from 1 to 64/);
     const missing = await operator.post<ErrorBody>('/api/identities/nope/backups', {});
     expect(missing.status).toBe(404);
     expect((await admin.get<{ operations: Operation[] }>('/api/operations')).body.operations).toEqual([]);
@@ -182,13 +186,40 @@ describe('backup REST API', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="orgkeeper-backup-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.csv"$/);
     const lines = csv.text.split('\r\n');
     expect(lines.at(-1)).toBe('');
-    expect(lines[0]).toBe('item id,title,type,owner,modified,status,parts,carried over,bytes read,new bytes stored,duration ms,error');
+    expect(lines[0]).toBe('item id,title,type,owner,modified,status,parts,carried over,bytes read,new bytes stored,duration ms,error,action,new id');
     expect(lines).toHaveLength(orgItems().length + 2);
     const web = orgItems().find((i) => i.json.type === 'Web Map')!;
     const webLine = lines.find((l) => l.startsWith(`${web.json.id},`))!;
     // Quoted (comma and quotes inside), quotes doubled, and the formula defused by a leading apostrophe.
     expect(webLine).toContain(`,"'=HYPERLINK(""http://evil.example"",""click""), ""quoted""",Web Map,`);
     expect(webLine).toMatch(/,\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z,ok,/);
+    // A backup row has no error, action or new id: the last three cells are empty.
+    expect(webLine).toMatch(/,\d+,,,$/);
+  });
+
+  it('puts the action and new id of restore steps in the CSV log (the same columns for every kind)', async () => {
+    // A finished restore's log as the restore job writes it (the restore itself is tested in restore-api.test.ts).
+    const repository = server.server.services.repositories.operations;
+    const id = `restore-log-${Date.now()}`;
+    const at = new Date().toISOString();
+    await repository.insert({
+      id, kind: 'restore', identity_id: identityId, status: 'partial', params: '{}', progress: null, message: 'Restored 1 of 2.', result: null,
+      snapshot_id: first.snapshotId, created_by: 'admin', created_at: at, started_at: at, finished_at: at, runner_id: null, heartbeat_at: null,
+      cancel_requested_by: null, exclusive_key: null
+    });
+    const step = { operation_id: id, owner: 'jdoe', modified: null, parts: '', carried_over: 0, bytes_read: 0, new_bytes: 0, duration_ms: 12, details: null };
+    await repository.insertItems([
+      { ...step, item_id: 'aaaa1111', title: 'Parks', type: 'Web Map', status: 'ok', error: null, action: 'create', new_id: 'bbbb2222', seq: 1 },
+      { ...step, item_id: 'cccc3333', title: 'Roads', type: 'Feature Service', status: 'failed', error: 'Item does not exist', action: 'overwrite', new_id: null, seq: 2 }
+    ]);
+    const csv = await viewer.get(`/api/operations/${id}/items.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.text.split('\r\n')).toEqual([
+      'item id,title,type,owner,modified,status,parts,carried over,bytes read,new bytes stored,duration ms,error,action,new id',
+      'aaaa1111,Parks,Web Map,jdoe,,ok,,no,0,0,12,,create,bbbb2222',
+      'cccc3333,Roads,Feature Service,jdoe,,failed,,no,0,0,12,Item does not exist,overwrite,',
+      ''
+    ]);
   });
 
   it('lists snapshots and browses their items from the index', async () => {
@@ -334,6 +365,49 @@ describe('backup REST API', () => {
     expect(actions).toContain('backup.start:operator');
     expect(actions).toContain('operation.cancel:operator');
     expect(actions).toContain('backup.finish:backup');
+  }, 120_000);
+
+  it('keeps CLI and server backups of an identity apart; a CLI backup is in the Logs and is cancelled from the web app', async () => {
+    const cli = (args: string[]) => runCli(args, { dataDir: server.dataDir });
+    emu.faults.update({ latencyMs: 250 });
+    try {
+      // `orgkeeper backup` against the server's data directory, while the server runs.
+      for (const record of orgItems()) record.json.modified = Date.now();
+      let cliEnded = false;
+      const cliRun = cli(['backup', '--identity', identityId, '--json']).finally(() => (cliEnded = true));
+      let cliOp: Operation | undefined;
+      while (!cliOp) {
+        const listed = await viewer.get<{ operations: Operation[] }>(`/api/operations?identityId=${identityId}&kind=backup&status=running`);
+        cliOp = listed.body.operations.find((o) => o.createdBy === 'cli' && (o.progress?.itemsDone ?? 0) > 0);
+        if (!cliOp && cliEnded) throw new Error(`The CLI backup ended early: ${JSON.stringify(await cliRun)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const refused = await operator.post<ErrorBody>(`${base()}/backups`, {});
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'already_running', message: expect.stringContaining(cliOp.id) });
+      const cancelled = await operator.post<Operation>(`/api/operations/${cliOp.id}/cancel`);
+      expect(cancelled.status, cancelled.text).toBe(200);
+      const outcome = await cliRun;
+      expect(outcome.code).toBe(1);
+      expect(outcome.stdout).toBe('');
+      expect(outcome.stderr).toMatch(/^orgkeeper: backup stopped\. Cancelled by operator\. .*Run the same command again to continue where it stopped\.\n$/);
+      const after = await viewer.get<Operation>(`/api/operations/${cliOp.id}`);
+      expect(after.body).toMatchObject({ status: 'cancelled', createdBy: 'cli', message: expect.stringMatching(/^Cancelled by operator\./) });
+      expect((await viewer.get<Page<unknown>>(`/api/operations/${cliOp.id}/items`)).body.total).toBeGreaterThan(0);
+
+      // And the other way round: a CLI backup is refused while the server backs the identity up.
+      const started = await operator.post<{ operationId: string }>(`${base()}/backups`, {});
+      expect(started.status).toBe(202);
+      const id = started.body.operationId;
+      await waitFor(viewer, id, (op) => op.status === 'running' || TERMINAL.includes(op.status));
+      const second = await cli(['backup', '--identity', identityId]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`A backup of "Springfield" is already running (operation ${id}).`);
+      expect((await operator.post<Operation>(`/api/operations/${id}/cancel`)).body.status).toBe('cancelled');
+    } finally {
+      emu.faults.reset();
+    }
+    expect((await check(await openStore(storeDir, { expectOrgId: emu.orgId }))).ok).toBe(true);
   }, 120_000);
 
   it('marks operations left running by an earlier process as interrupted at start-up', async () => {

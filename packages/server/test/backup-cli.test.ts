@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
 import { openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
@@ -10,12 +12,23 @@ const cli = runCli;
 
 interface BackupJson {
   snapshotId: string;
+  operationId: string;
   status: string;
   counts: { ok: number; skipped: number; failed: number; carriedOver: number; groups: number; users: number };
   bytesRead: number;
   newBytes: number;
   durationMs: number;
   problems: { itemId?: string; problems?: { part: string; status: string }[] }[];
+}
+
+interface OperationJson {
+  id: string;
+  kind: string;
+  status: string;
+  createdBy: string;
+  params: Record<string, unknown>;
+  snapshotId: string | null;
+  result: Record<string, unknown> | null;
 }
 
 describe('orgkeeper backup, snapshots and check (CLI)', () => {
@@ -26,6 +39,7 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
   let first: BackupJson;
   const run = (args: string[]) => cli(args, { dataDir: data.path });
   const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
+  const operations = async () => (JSON.parse((await run(['operations', 'list', '--identity', 'Springfield', '--kind', 'backup', '--json'])).stdout) as { operations: OperationJson[] }).operations;
 
   beforeAll(async () => {
     emu = await startTestEmulator({ kind: 'online' });
@@ -56,6 +70,10 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
     expect(first.durationMs).toBeGreaterThan(0);
     const store = await openStore(storeDir, { expectOrgId: emu.orgId });
     expect((await store.listSnapshots()).snapshots.map((s) => s.name)).toEqual(['Nightly']);
+    // It ran as an operation (the web app's Logs show it), started by the CLI, with its per-item log.
+    const [op] = await operations();
+    expect(op).toMatchObject({ id: first.operationId, status: 'succeeded', createdBy: 'cli', params: { name: 'Nightly' }, snapshotId: first.snapshotId });
+    expect(op!.result).toMatchObject({ snapshotId: first.snapshotId, counts: first.counts, bytesRead: first.bytesRead, newBytes: first.newBytes });
   }, 60_000);
 
   it('prints a text summary, and lists the snapshots', async () => {
@@ -63,6 +81,10 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`items: ${orgItems().length} ok \\(${orgItems().length} unchanged\\), 0 skipped, 0 failed`));
     expect(again.stdout).toMatch(/read from ArcGIS, .* added to the store/);
+    // --concurrency reaches the backup: it is one of the operation's params.
+    const latest = (await operations())[0]!;
+    expect(latest).toMatchObject({ status: 'succeeded', params: { concurrency: 4 } });
+    expect(again.stdout).toContain(`Operation ${latest.id}`);
 
     const listed = await run(['snapshots', '--identity', 'Springfield']);
     expect(listed.code).toBe(0);
@@ -75,9 +97,46 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
     expect(json.snapshots.every((s) => s.items === orgItems().length && s.status === 'complete')).toBe(true);
   }, 60_000);
 
+  it('shows a progress bar on a terminal (the operation\'s live progress) and clears it before the summary', async () => {
+    let stdout = '';
+    let stderr = '';
+    const sink = (append: (s: string) => void) =>
+      Object.assign(
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            append(chunk.toString());
+            done();
+          }
+        }),
+        { isTTY: true }
+      );
+    for (const item of orgItems().slice(0, 10)) item.json.modified = Date.now();
+    emu.faults.update({ latencyMs: 30 });
+    let code: number;
+    try {
+      code = await main(['backup', '--identity', 'Springfield'], {
+        stdin: Readable.from([]),
+        stdout: sink((s) => (stdout += s)),
+        stderr: sink((s) => (stderr += s)),
+        env: { ORGKEEPER_DATA_DIR: data.path },
+        cwd: data.path,
+        stopSignal: () => new Promise<string>(() => undefined)
+      });
+    } finally {
+      emu.faults.update({ latencyMs: 0 });
+    }
+    expect(code, stderr).toBe(0);
+    // Each redraw returns to the line start and clears it (CR, ESC [K); the last one leaves the line empty.
+    const clear = '\r\u001b[K';
+    const frames = stderr.split(clear);
+    expect(frames.some((f) => /^Backing up: items \d+\/\d+, [\d.]+ \w?B read, [\d.]+ \w?B new$/.test(f))).toBe(true);
+    expect(stderr.endsWith(clear)).toBe(true);
+    expect(stdout).toMatch(/^Snapshot \S+ ".*" \(complete\)\n {2}items: /);
+  }, 60_000);
+
   it('checks the store with --read-data (exit 0) and reports a damaged blob with the items it affects (exit 1)', async () => {
     const full = await run(['check', '--identity', 'Springfield', '--read-data']);
-    expect(full.stdout).toMatch(/^No problems: 2 snapshots, \d+ blobs referenced, \d+ re-hashed\./);
+    expect(full.stdout).toMatch(/^No problems: 3 snapshots, \d+ blobs referenced, \d+ re-hashed\./);
     expect(full.code).toBe(0);
     const sample = JSON.parse((await run(['check', '--identity', 'Springfield', '--read-data=50', '--json'])).stdout) as { ok: boolean; blobs: { readPercent: number } };
     expect(sample).toMatchObject({ ok: true, blobs: { readPercent: 50 } });
@@ -105,6 +164,7 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
       const body = JSON.parse(result.stdout) as BackupJson;
       expect(body).toMatchObject({ status: 'partial', counts: { ok: 0, failed: 1 } });
       expect(body.problems).toEqual([expect.objectContaining({ itemId: broken.json.id, problems: [expect.objectContaining({ part: 'data', status: 'failed' })] })]);
+      expect((await operations())[0]).toMatchObject({ id: body.operationId, status: 'partial' });
     } finally {
       emu.faults.update({ errorRate: 0, pathFilter: [] });
     }
@@ -115,6 +175,8 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
       [['backup'], /--identity is required/],
       [['backup', '--identity', 'Nowhere'], /There is no identity named or with the id "Nowhere"/],
       [['backup', '--identity', 'Springfield', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
+      [['backup', '--identity', 'Springfield', '--concurrency', '65'], /--concurrency must be a whole number from 1 to 64/],
+      [['backup', '--identity', 'Springfield', '--name', 'bad\u0007name'], /may not contain control characters/],
       [['backup', '--identity', 'Springfield', '--items', 'abc', '--query', 'owner:x'], /either --query or --items/],
       [['backup', '--identity', 'Springfield', '--items', '../etc'], /is not an ArcGIS item id/],
       [['backup', '--identity', 'Springfield', '--bogus'], /Unknown option '--bogus'/],
@@ -127,5 +189,7 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
       expect(result.stderr, args.join(' ')).toMatch(message);
     }
     expect((await run(['backup', '--help'])).stdout).toMatch(/^Usage: orgkeeper backup --identity NAME/);
+    // Wrong input starts nothing.
+    expect((await operations()).filter((o) => o.status === 'queued' || o.status === 'running')).toEqual([]);
   }, 60_000);
 });

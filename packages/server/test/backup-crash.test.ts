@@ -12,8 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, listJournals, openStore } from '../src/store/index.js';
 import type { BackupChildSettings } from './support/backup-child.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { runCli } from './support/cli-runner.js';
 
 const CHILD = fileURLToPath(new URL('./support/backup-child.ts', import.meta.url));
+/** `orgkeeper` from source, in its own process. */
+const CLI_CHILD = fileURLToPath(new URL('./identities/orgkeeper-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface ChildRun {
@@ -214,5 +217,161 @@ describe('killing the backup process at any moment', () => {
     const final = await check(store, { readData: true });
     expect(final.ok, JSON.stringify(final.problems)).toBe(true);
     expect(final.snapshots.total).toBeGreaterThanOrEqual(completed);
+  }, 120_000);
+});
+
+/**
+ * `orgkeeper backup` runs as an operation in its own process: killed, its operation is left `running` with a dead
+ * runner, and the next backup is not refused for it; while it runs, a second backup of the identity is refused and a
+ * cancel from another process stops it cleanly.
+ */
+describe('orgkeeper backup as an operation, across processes', () => {
+  let emu: EmulatorHandle;
+  let data: { path: string; remove(): Promise<void> };
+  let backups: { path: string; remove(): Promise<void> };
+  const running = new Set<ChildProcess>();
+  const cli = (args: string[]) => runCli(args, { dataDir: data.path });
+  const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
+
+  interface Op {
+    id: string;
+    kind: string;
+    status: string;
+    createdBy: string;
+    message: string | null;
+    params: Record<string, unknown>;
+    progress: { phase?: string; itemsDone?: number } | null;
+    snapshotId: string | null;
+  }
+  const operations = async (): Promise<Op[]> => {
+    const listed = await cli(['operations', 'list', '--identity', 'Springfield', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    return (JSON.parse(listed.stdout) as { operations: Op[] }).operations;
+  };
+
+  /** Starts `orgkeeper backup` in a child process; resolves with its output when it ends. */
+  const spawnBackup = (args: string[]) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORGKEEPER_')));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_CHILD, 'backup', '--identity', 'Springfield', ...args], {
+      cwd: SERVER_ROOT,
+      env: { ...env, ORGKEEPER_DATA_DIR: data.path, ORGKEEPER_PUBLIC_URL: 'https://orgkeeper.example.org' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+      child.once('close', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal, stdout, stderr });
+      })
+    );
+    return { child, done };
+  };
+
+  /** Waits until the child's backup operation runs and has stored some items. */
+  const downloading = async (done: Promise<unknown>): Promise<Op> => {
+    let ended = false;
+    void done.then(() => (ended = true));
+    for (;;) {
+      const op = (await operations()).find((o) => o.kind === 'backup' && o.status === 'running' && (o.progress?.itemsDone ?? 0) > 0);
+      if (op) return op;
+      if (ended) throw new Error('The backup process ended before it was seen downloading.');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  /** Every item changed since the last backup, so the next one downloads them all again (and takes a while). */
+  const touchAll = () => {
+    for (const item of orgItems()) item.json.modified = Date.now();
+  };
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({ kind: 'online', latencyMs: 25 });
+    data = await tempFolder('orgkeeper-data-');
+    backups = await tempFolder();
+    const added = await runCli(
+      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, 'springfield'), '--username', emu.admin.username, '--password-stdin'],
+      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
+    );
+    expect(added.code, added.stderr).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await emu?.close();
+    await data?.remove();
+    await backups?.remove();
+  });
+
+  it('is not refused after a killed run: the dead run becomes interrupted and the next one continues it', async () => {
+    const killed = spawnBackup(['--concurrency', '2']);
+    const op = await downloading(killed.done);
+    expect(op).toMatchObject({ createdBy: 'cli', params: { concurrency: 2 } });
+    killed.child.kill('SIGKILL');
+    expect((await killed.done).signal).toBe('SIGKILL');
+    // Nobody was left to end it: the row still says running, with the dead process as its runner.
+    expect((await operations()).find((o) => o.id === op.id)).toMatchObject({ status: 'running' });
+
+    const next = await cli(['backup', '--identity', 'Springfield', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    const body = JSON.parse(next.stdout) as { snapshotId: string; operationId: string; resumed: boolean; status: string; counts: { ok: number; failed: number } };
+    expect(body).toMatchObject({ status: 'complete', resumed: true, counts: { ok: orgItems().length, failed: 0 } });
+    const after = await operations();
+    expect(after.find((o) => o.id === op.id)).toMatchObject({ status: 'interrupted', message: expect.stringMatching(/continues where it stopped/) });
+    expect(after.find((o) => o.id === body.operationId)).toMatchObject({ status: 'succeeded', createdBy: 'cli', snapshotId: body.snapshotId });
+  }, 90_000);
+
+  it('refuses a second backup of the identity while one runs, and stops cleanly on a cancel from another process', async () => {
+    touchAll();
+    // Slow answers keep the first backup running for long enough to be refused beside and cancelled.
+    emu.faults.update({ latencyMs: 250 });
+    try {
+      const first = spawnBackup(['--concurrency', '1']);
+      const op = await downloading(first.done);
+
+      const refused = await cli(['backup', '--identity', 'Springfield']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`A backup of "Springfield" is already running (operation ${op.id}).`);
+      expect(refused.stderr).toContain(`orgkeeper operations cancel ${op.id}`);
+      // The refused backup left nothing behind (no queued operation the server would pick up later).
+      expect((await operations()).filter((o) => o.status === 'queued')).toEqual([]);
+
+      const cancelled = await cli(['operations', 'cancel', op.id]);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      const outcome = await first.done;
+      expect(outcome.code, `${cancelled.stdout}\n${outcome.stdout}\n${outcome.stderr}`).toBe(1);
+      expect(outcome.stdout).toBe('');
+      expect(outcome.stderr).toMatch(/orgkeeper: backup stopped\. Cancelled by cli\..*Run the same command again to continue where it stopped\./);
+      expect((await operations()).find((o) => o.id === op.id)).toMatchObject({ status: 'cancelled' });
+    } finally {
+      emu.faults.update({ latencyMs: 25 });
+    }
+
+    // Run again: it continues the cancelled run and completes.
+    const again = await cli(['backup', '--identity', 'Springfield', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'complete', resumed: true, counts: { failed: 0 } });
+  }, 120_000);
+
+  it('stops cleanly on Ctrl-C: the operation is cancelled and the next run continues it', async () => {
+    touchAll();
+    emu.faults.update({ latencyMs: 250 });
+    try {
+      const first = spawnBackup(['--concurrency', '1', '--json']);
+      const op = await downloading(first.done);
+      first.child.kill('SIGINT');
+      const outcome = await first.done;
+      expect(outcome.code, outcome.stderr).toBe(1);
+      expect(outcome.stdout).toBe('');
+      expect(outcome.stderr).toMatch(/^orgkeeper: backup stopped\. Cancelled by cli\. .*Run the same command again to continue where it stopped\.\n$/);
+      expect((await operations()).find((o) => o.id === op.id)).toMatchObject({ status: 'cancelled' });
+    } finally {
+      emu.faults.update({ latencyMs: 25 });
+    }
+    const again = await cli(['backup', '--identity', 'Springfield', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'complete', resumed: true, counts: { failed: 0 } });
   }, 120_000);
 });

@@ -6,9 +6,13 @@ import { parseArgs } from 'node:util';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import { check, openStore, summarizeCheck } from '../store/index.js';
-import { DEFAULT_BACKUP_CONCURRENCY, runBackup } from '../backup/backup.engine.js';
+import type { Actor } from '../audit/audit.service.js';
+import { check, openStore, summarizeCheck, type PartProblem } from '../store/index.js';
+import { DEFAULT_BACKUP_CONCURRENCY } from '../backup/backup.engine.js';
 import type { BackupIdentity, BackupProgress, BackupResult } from '../backup/backup.types.js';
+import { MAX_CONCURRENCY, type BackupJobParams } from '../operations/backup.job.js';
+import type { OperationItemView, OperationView } from '../operations/operation.types.js';
+import type { OperationsService } from '../operations/operations.service.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 
@@ -18,11 +22,14 @@ Back up an organization's items (data, resources, thumbnails, metadata, sharing,
 groups and users into the identity's File Location, as one snapshot. Unchanged items are carried over from the last
 snapshot without downloading them again; an interrupted backup is continued by the next one.
 
+It runs here as a backup operation: the web app's Logs show it and can cancel it, and a backup of the identity
+already running (in the server or another command) is refused. Ctrl-C stops it cleanly.
+
   --identity NAME       the identity (name or id) whose organization is backed up
   --name NAME           the snapshot's name (default: identity name and time)
   --query Q             only items matching this ArcGIS search query, e.g. 'owner:jdoe' or 'type:"Web Map"'
   --items ID,ID         only these items (ids)
-  --concurrency N       items backed up at once, 1-64 (default ${DEFAULT_BACKUP_CONCURRENCY})
+  --concurrency N       requests to ArcGIS in flight at once, 1-64 (default ${DEFAULT_BACKUP_CONCURRENCY})
   --json                print one JSON object with the result instead of text
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
   -h, --help            show this help
@@ -97,10 +104,12 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
     io.stdout.write(BACKUP_USAGE);
     return EXIT_OK;
   }
-  let concurrency = DEFAULT_BACKUP_CONCURRENCY;
+  let concurrency: number | undefined;
   if (values.concurrency !== undefined) {
     concurrency = Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}".`, 'backup');
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not "${values.concurrency}".`, 'backup');
+    }
   }
   const itemIds = values.items === undefined ? undefined : values.items.split(',').map((s) => s.trim()).filter(Boolean);
   if (itemIds !== undefined) {
@@ -111,47 +120,185 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
   }
   if (values.query !== undefined && values.query.trim() === '') throw new UsageError('--query is empty.', 'backup');
   if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty.', 'backup');
+  const params: BackupJobParams = {
+    ...(values.name !== undefined ? { name: values.name.trim() } : {}),
+    ...(values.query !== undefined ? { query: values.query } : {}),
+    ...(itemIds !== undefined ? { items: itemIds } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {})
+  };
 
   return withIdentity(io, values, 'backup', async (services, row) => {
-    const identity = backupIdentity(row);
-    const controller = new AbortController();
-    const stop = watchStop(io, controller);
-    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
-    let lastLine = 0;
-    const onProgress = (p: BackupProgress) => {
-      if (!tty) return;
-      const now = Date.now();
-      if (now - lastLine < 200 && p.phase === 'items') return;
-      lastLine = now;
-      io.stderr.write(`\r\x1b[K${progressText(p)}`);
-    };
-    try {
-      const session = await services.identitySessions.sessionFor(row.id, { signal: controller.signal });
-      const result = await runBackup({
-        identity,
-        session,
-        concurrency,
-        signal: controller.signal,
-        onProgress,
-        ...(values.name !== undefined ? { name: values.name.trim() } : {}),
-        ...(values.query !== undefined ? { query: values.query } : {}),
-        ...(itemIds !== undefined ? { itemIds } : {})
-      });
-      if (tty) io.stderr.write('\r\x1b[K');
-      if (values.json) io.stdout.write(`${JSON.stringify(jsonSummary(result), null, 2)}\n`);
-      else io.stdout.write(textSummary(result));
-      return result.counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
-    } catch (error) {
-      if (tty) io.stderr.write('\r\x1b[K');
-      if (controller.signal.aborted) {
-        io.stderr.write('orgkeeper: backup stopped. Run the same command again to continue where it stopped.\n');
-        return EXIT_FAILURE;
-      }
+    backupIdentity(row);
+    // An operation like any other (the web app's Logs, cancel from anywhere, one backup of the identity at a time),
+    // run in this process. A backup of this identity already running in the server or another command is refused
+    // here; one whose process died (killed) is marked interrupted and does not block.
+    const refused = async (error: unknown): Promise<never> => {
+      if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(validationText(error), 'backup');
+      if (error instanceof AppError && error.code === 'already_running') throw await busyHint(services.operations, row.id, error);
       throw error;
+    };
+    const op = await services.operations.start('backup', row.id, params, CLI_ACTOR).catch(refused);
+    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
+    const following = new AbortController();
+    const progress = tty ? showProgress(services.operations, op.id, io, following.signal) : Promise.resolve();
+    const stop = watchStop(io, () => {
+      // Cancel the operation (here, or through its row if the server ended up running it); its run stops cleanly.
+      void services.operations.cancel(op.id, CLI_ACTOR).catch(() => undefined);
+    });
+    let final: OperationView;
+    try {
+      final = await runHereOrFollow(services.operations, op.id).catch(refused);
     } finally {
       stop();
+      following.abort();
+      await progress;
+      if (tty) io.stderr.write('\r\x1b[K');
     }
+    return report(services.operations, final, io, values.json === true);
   });
+}
+
+const CLI_ACTOR: Actor = { kind: 'system', name: 'cli' };
+
+/**
+ * Runs the queued operation here and waits for its end. If the server's pool claimed it first (it was queued for a
+ * moment), follows it there instead; if it cannot start at all, it is cancelled so no queued row is left behind.
+ */
+async function runHereOrFollow(operations: OperationsService, id: string): Promise<OperationView> {
+  try {
+    await operations.runHere(id);
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === 'conflict')) {
+      await operations.cancel(id, CLI_ACTOR).catch(() => undefined);
+      throw error;
+    }
+  }
+  let last = await operations.get(id);
+  for await (const event of operations.watch(id, { items: false })) if (event.type === 'status') last = event.operation;
+  return last;
+}
+
+/** The progress bar on a terminal: the operation's live progress, whichever process runs it. */
+async function showProgress(operations: OperationsService, id: string, io: CliIo, signal: AbortSignal): Promise<void> {
+  let lastLine = 0;
+  try {
+    for await (const event of operations.watch(id, { items: false, signal })) {
+      if (event.type !== 'progress') continue;
+      const p = event.progress as Partial<BackupProgress>;
+      const now = Date.now();
+      if (now - lastLine < 200 && p.phase === 'items') continue;
+      lastLine = now;
+      io.stderr.write(`\r\x1b[K${progressText(p)}`);
+    }
+  } catch {
+    // Only the bar stops; the backup and its result are unaffected.
+  }
+}
+
+/** Prints the finished operation (JSON or text) and returns the exit code. */
+async function report(operations: OperationsService, op: OperationView, io: CliIo, json: boolean): Promise<number> {
+  const result = op.result as BackupOperationResult | null;
+  if ((op.status === 'succeeded' || op.status === 'partial') && result?.snapshotId) {
+    const items = await itemsWithProblems(operations, op.id);
+    if (json) io.stdout.write(`${JSON.stringify(jsonSummary(op, result, items), null, 2)}\n`);
+    else io.stdout.write(textSummary(op, result, items));
+    return op.status === 'succeeded' ? EXIT_OK : EXIT_FAILURE;
+  }
+  if (op.status === 'cancelled' || op.status === 'interrupted') {
+    io.stderr.write(`orgkeeper: backup stopped. ${op.message ?? ''} Run the same command again to continue where it stopped.\n`.replace(/ +/g, ' '));
+    return EXIT_FAILURE;
+  }
+  io.stderr.write(`orgkeeper: ${op.message ?? `the backup ended ${op.status}.`} (operation ${op.id})\n`);
+  return EXIT_FAILURE;
+}
+
+/** What the backup job stores as its operation's result (backup.job.ts). */
+interface BackupOperationResult {
+  snapshotId: string;
+  name: string;
+  snapshotStatus: BackupResult['status'];
+  parent?: string;
+  resumed: boolean;
+  counts: BackupResult['counts'];
+  bytesRead: number;
+  newBytes: number;
+  durationMs: number;
+  problems: BackupResult['problems'];
+}
+
+interface ItemProblems {
+  itemId: string;
+  title: string;
+  status: OperationItemView['status'];
+  problems: PartProblem[];
+}
+
+/** The log rows of items with a problem (failed or skipped parts), read page by page. */
+async function itemsWithProblems(operations: OperationsService, id: string): Promise<ItemProblems[]> {
+  const found: ItemProblems[] = [];
+  for (let start = 1; start > 0; ) {
+    const page = await operations.items(id, { start, num: 1000 });
+    for (const item of page.items) {
+      const problems = (item.details?.problems as PartProblem[] | undefined) ?? [];
+      if (problems.length > 0 || item.status !== 'ok') {
+        found.push({ itemId: item.itemId, title: item.title, status: item.status, problems: problems.length > 0 ? problems : [{ part: 'item', status: item.status === 'ok' ? 'failed' : item.status, reason: item.error ?? 'no reason given' }] });
+      }
+    }
+    start = page.nextStart;
+  }
+  return found;
+}
+
+function progressText(p: Partial<BackupProgress>): string {
+  const what = p.phase === 'items' ? `items ${p.itemsDone ?? 0}/${p.itemsTotal ?? 0}` : (p.phase ?? 'starting');
+  return `Backing up: ${what}, ${formatBytes(p.bytesRead ?? 0)} read, ${formatBytes(p.newBytes ?? 0)} new`;
+}
+
+function jsonSummary(op: OperationView, result: BackupOperationResult, items: ItemProblems[]) {
+  return {
+    snapshotId: result.snapshotId,
+    operationId: op.id,
+    name: result.name,
+    status: result.snapshotStatus,
+    counts: result.counts,
+    bytesRead: result.bytesRead,
+    newBytes: result.newBytes,
+    durationMs: result.durationMs,
+    ...(result.parent ? { parent: result.parent } : {}),
+    resumed: result.resumed,
+    problems: [...items, ...result.problems.map((p) => ({ [p.kind]: p.id, reason: p.reason }))]
+  };
+}
+
+function textSummary(op: OperationView, result: BackupOperationResult, items: ItemProblems[]): string {
+  const c = result.counts;
+  const lines = [
+    `Snapshot ${result.snapshotId} "${result.name}" (${result.snapshotStatus})${result.resumed ? ', continued from an interrupted run' : ''}`,
+    `  items: ${c.ok} ok (${c.carriedOver} unchanged), ${c.skipped} skipped, ${c.failed} failed; ${c.groups} groups, ${c.users} users`,
+    `  ${formatBytes(result.bytesRead)} read from ArcGIS, ${formatBytes(result.newBytes)} added to the store, in ${(result.durationMs / 1000).toFixed(1)} s`
+  ];
+  for (const item of items.filter((i) => i.status !== 'ok')) {
+    lines.push(`  ${item.status.toUpperCase()} ${item.itemId} "${item.title}": ${item.problems.map((p) => `${p.part}: ${p.reason}`).join('; ')}`);
+  }
+  for (const p of result.problems) lines.push(`  ${p.kind} ${p.id}: ${p.reason}`);
+  lines.push(`  Operation ${op.id} (\`orgkeeper operations show ${op.id}\`).`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The refusal, with the commands that follow or stop the operation in the way. */
+async function busyHint(operations: OperationsService, identityId: string, error: AppError): Promise<AppError> {
+  const active = (await operations.list({ identityId, limit: 50 }).catch(() => [])).find((o) => o.status === 'running' || o.status === 'queued');
+  if (!active) return error;
+  return new AppError(
+    'already_running',
+    `${error.message} Follow it with \`orgkeeper operations watch ${active.id}\`, or stop it with \`orgkeeper operations cancel ${active.id}\`.`
+  );
+}
+
+/** "Field: message" lines of a validation error, as one usage message. */
+function validationText(error: AppError): string {
+  const fields = Object.values(error.fields ?? {});
+  return fields.length > 0 ? fields.join(' ') : error.message;
 }
 
 export async function snapshotsCommand(args: string[], io: CliIo): Promise<number> {
@@ -219,56 +366,18 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** Cancels the backup on SIGINT/SIGTERM (or the io's stop signal); returns a function that stops watching. */
-function watchStop(io: CliIo, controller: AbortController): () => void {
+/** Calls `onStop` once on SIGINT/SIGTERM (or the io's stop signal); returns a function that stops watching. */
+function watchStop(io: CliIo, onStop: () => void): () => void {
   if (io.stopSignal) {
-    void io.stopSignal().then(() => controller.abort(new Error('Stopped on request.')));
+    void io.stopSignal().then(onStop);
     return () => undefined;
   }
-  const onSignal = () => controller.abort(new Error('Stopped on request.'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
   };
-}
-
-function progressText(p: BackupProgress): string {
-  const what = p.phase === 'items' ? `items ${p.itemsDone}/${p.itemsTotal}` : p.phase;
-  return `Backing up: ${what}, ${formatBytes(p.bytesRead)} read, ${formatBytes(p.newBytes)} new`;
-}
-
-function jsonSummary(result: BackupResult) {
-  return {
-    snapshotId: result.snapshotId,
-    name: result.name,
-    status: result.status,
-    counts: result.counts,
-    bytesRead: result.bytesRead,
-    newBytes: result.newBytes,
-    durationMs: result.durationMs,
-    ...(result.parent ? { parent: result.parent } : {}),
-    resumed: result.resumed,
-    problems: [
-      ...result.items.filter((i) => i.problems.length > 0).map((i) => ({ itemId: i.id, title: i.title, status: i.status, problems: i.problems })),
-      ...result.problems.map((p) => ({ [p.kind]: p.id, reason: p.reason }))
-    ]
-  };
-}
-
-function textSummary(result: BackupResult): string {
-  const c = result.counts;
-  const lines = [
-    `Snapshot ${result.snapshotId} "${result.name}" (${result.status})${result.resumed ? ', continued from an interrupted run' : ''}`,
-    `  items: ${c.ok} ok (${c.carriedOver} unchanged), ${c.skipped} skipped, ${c.failed} failed; ${c.groups} groups, ${c.users} users`,
-    `  ${formatBytes(result.bytesRead)} read from ArcGIS, ${formatBytes(result.newBytes)} added to the store, in ${(result.durationMs / 1000).toFixed(1)} s`
-  ];
-  for (const item of result.items.filter((i) => i.status !== 'ok')) {
-    lines.push(`  ${item.status.toUpperCase()} ${item.id} "${item.title}": ${item.problems.map((p) => `${p.part}: ${p.reason}`).join('; ')}`);
-  }
-  for (const p of result.problems) lines.push(`  ${p.kind} ${p.id}: ${p.reason}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export function formatBytes(bytes: number): string {

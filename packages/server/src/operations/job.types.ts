@@ -24,6 +24,12 @@ export interface JobItemLog {
   newBytes?: number;
   error?: string | null;
   durationMs?: number;
+  /** Restore and fix steps: what was done (`create`, `overwrite`, `delete`, ...). */
+  action?: string | null;
+  /** The id of what the step created (e.g. the new item of a copy). */
+  newId?: string | null;
+  /** More about the step (shown in the log's detail; JSON). */
+  details?: Record<string, unknown> | null;
 }
 
 export interface JobContext {
@@ -64,9 +70,23 @@ export interface JobHandler<P extends Record<string, unknown> = Record<string, u
   whenBusy?: 'refuse' | 'queue';
   /** Whether an interrupted operation of this kind can be resumed (from the UI or the CLI). */
   resumable?: boolean;
+  /** Whether a `partial` outcome can be resumed too, to retry what failed (restore: failed steps and their dependents). */
+  resumePartial?: boolean;
   run(ctx: JobContext & { params: P }): Promise<JobOutcome>;
   /** Message text for a failure thrown out of run() (defaults to the error's message). */
   describeFailure?(error: unknown): string;
+}
+
+/**
+ * Thrown by a handler that stopped on its signal (cancel or shutdown) to add what happened so far to the operation's
+ * message, e.g. "40 items were stored before it stopped". Any other error thrown after the signal aborted stops the
+ * operation the same way, without the detail.
+ */
+export class JobStopped extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = 'JobStopped';
+  }
 }
 
 export type { Actor };

@@ -1,7 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import type { ItemLogStatus, OperationFilter, OperationItemRow, OperationRow, OperationStatus, OperationTables } from './operation.types.js';
+import type {
+  ItemLogStatus,
+  NewOperationItemRow,
+  NewOperationRow,
+  OperationFilter,
+  OperationItemRow,
+  OperationRow,
+  OperationStatus,
+  OperationTables
+} from './operation.types.js';
 
 /** SQLite limits bound parameters per statement; rows are inserted in batches below that. */
 const INSERT_BATCH = 200;
@@ -14,7 +23,7 @@ export class OperationRepository {
     this.db = db.withTables<OperationTables>();
   }
 
-  async insert(row: OperationRow): Promise<void> {
+  async insert(row: NewOperationRow): Promise<void> {
     await this.db.insertInto('operations').values(row).execute();
   }
 
@@ -53,23 +62,100 @@ export class OperationRepository {
     await this.db.updateTable('operations').set(changes).where('id', '=', id).execute();
   }
 
-  /** Marks every queued or running operation as interrupted (at start-up: no process runs them any more). */
-  async interruptActive(now: string, message: string): Promise<string[]> {
-    const rows = await this.db
-      .updateTable('operations')
-      .set({ status: 'interrupted', finished_at: now, message })
-      .where('status', 'in', ['queued', 'running'] satisfies OperationStatus[])
-      .returning('id')
-      .execute();
-    return rows.map((r) => r.id);
+  /** Running operations (any process), for recovery and exclusivity checks. */
+  listByStatus(statuses: OperationStatus[]): Promise<OperationRow[]> {
+    return this.db.selectFrom('operations').selectAll().where('status', 'in', statuses).orderBy('created_at').orderBy('id').execute();
   }
 
-  async insertItems(rows: OperationItemRow[]): Promise<void> {
+  /** The active (queued or running) operation holding this exclusivity key, other than `exceptId`. */
+  findActiveByKey(key: string, exceptId?: string): Promise<OperationRow | undefined> {
+    let query = this.db.selectFrom('operations').selectAll().where('exclusive_key', '=', key).where('status', 'in', ['queued', 'running']);
+    if (exceptId) query = query.where('id', '!=', exceptId);
+    return query.orderBy('created_at').executeTakeFirst();
+  }
+
+  /** The running operation holding this key, if any. */
+  findRunningByKey(key: string): Promise<OperationRow | undefined> {
+    return this.db.selectFrom('operations').selectAll().where('exclusive_key', '=', key).where('status', '=', 'running').executeTakeFirst();
+  }
+
+  /**
+   * Moves the operation from one status to another only if it still has the first: a claim that two processes (or two
+   * callers) cannot both win. Returns whether this caller won.
+   */
+  async transition(id: string, from: OperationStatus[], changes: Partial<Omit<OperationRow, 'id'>>): Promise<boolean> {
+    const result = await this.db.updateTable('operations').set(changes).where('id', '=', id).where('status', 'in', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Marks the given operations interrupted unless they finished meanwhile; returns the ids changed. */
+  async interrupt(ids: string[], now: string, message: (row: { id: string; kind: string }) => string): Promise<string[]> {
+    const changed: string[] = [];
+    for (const id of ids) {
+      const row = await this.findById(id);
+      if (!row) continue;
+      const ok = await this.transition(id, ['queued', 'running'], {
+        status: 'interrupted',
+        finished_at: now,
+        message: message(row),
+        runner_id: null,
+        cancel_requested_by: null
+      });
+      if (ok) changed.push(id);
+    }
+    return changed;
+  }
+
+  async maxSeq(operationId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('operation_items')
+      .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
+      .where('operation_id', '=', operationId)
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
+  /** Adds log rows; a row for an item already logged by the operation replaces it (the latest word on the item wins). */
+  async insertItems(rows: NewOperationItemRow[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-        await trx.insertInto('operation_items').values(rows.slice(i, i + INSERT_BATCH)).execute();
+        await trx
+          .insertInto('operation_items')
+          .values(rows.slice(i, i + INSERT_BATCH))
+          .onConflict((oc) =>
+            oc.columns(['operation_id', 'item_id']).doUpdateSet((eb) => ({
+              title: eb.ref('excluded.title'),
+              type: eb.ref('excluded.type'),
+              owner: eb.ref('excluded.owner'),
+              modified: eb.ref('excluded.modified'),
+              status: eb.ref('excluded.status'),
+              parts: eb.ref('excluded.parts'),
+              carried_over: eb.ref('excluded.carried_over'),
+              bytes_read: eb.ref('excluded.bytes_read'),
+              new_bytes: eb.ref('excluded.new_bytes'),
+              error: eb.ref('excluded.error'),
+              duration_ms: eb.ref('excluded.duration_ms'),
+              action: eb.ref('excluded.action'),
+              new_id: eb.ref('excluded.new_id'),
+              details: eb.ref('excluded.details'),
+              seq: eb.ref('excluded.seq')
+            }))
+          )
+          .execute();
       }
     });
+  }
+
+  /** Log rows written after `afterSeq`, in writing order (live followers). */
+  listItemsSince(operationId: string, afterSeq: number, limit = 1000): Promise<OperationItemRow[]> {
+    return this.db
+      .selectFrom('operation_items')
+      .selectAll()
+      .where('operation_id', '=', operationId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
   }
 
   async countItems(operationId: string, status?: ItemLogStatus): Promise<number> {

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
-export type OperationKind = 'backup' | 'check' | 'forget' | 'prune' | 'restore' | 'scan';
-export const OPERATION_KINDS: readonly OperationKind[] = ['backup', 'check', 'forget', 'prune', 'restore', 'scan'];
+export type OperationKind = 'backup' | 'check' | 'forget' | 'prune' | 'restore' | 'scan' | 'fix' | 'undo';
+export const OPERATION_KINDS: readonly OperationKind[] = ['backup', 'check', 'forget', 'prune', 'restore', 'scan', 'fix', 'undo'];
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
 /** Statuses of an operation that is still under way (its row changes). */
@@ -22,6 +22,14 @@ export interface OperationTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** `<hostname>:<pid>:<random>` of the process running it (null when queued or finished). */
+  runner_id: string | null;
+  heartbeat_at: string | null;
+  /** Who asked another process to cancel it (the runner polls this). */
+  cancel_requested_by: string | null;
+  exclusive_key: string | null;
+  /** How many times it was resumed. */
+  attempt: Generated<number>;
 }
 
 export interface OperationItemTable {
@@ -38,6 +46,14 @@ export interface OperationItemTable {
   new_bytes: number;
   error: string | null;
   duration_ms: number;
+  /** Restore and fix steps: `create`, `overwrite`, `delete`, ... */
+  action: string | null;
+  /** The id of what a restore step created (a new item's id). */
+  new_id: string | null;
+  /** JSON object: more about the step. */
+  details: string | null;
+  /** Order of writing within the operation. */
+  seq: Generated<number>;
 }
 
 // Type aliases (not interfaces) so they satisfy Kysely's Record constraint of withTables.
@@ -48,6 +64,8 @@ export type OperationTables = {
 
 export type OperationRow = Selectable<OperationTable>;
 export type OperationItemRow = Selectable<OperationItemTable>;
+export type NewOperationRow = Insertable<OperationTable>;
+export type NewOperationItemRow = Insertable<OperationItemTable>;
 
 /** What a backup operation was asked to do. */
 export interface BackupParams {
@@ -71,6 +89,12 @@ export interface OperationView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Set while a cancel asked by another process has not reached the runner yet. */
+  cancelRequestedBy: string | null;
+  /** How many times it was resumed. */
+  attempt: number;
+  /** Whether it can be resumed now (interrupted or failed, of a resumable kind). */
+  resumable: boolean;
 }
 
 /** One row of an operation's per-item log. */
@@ -87,6 +111,12 @@ export interface OperationItemView {
   newBytes: number;
   error: string | null;
   durationMs: number;
+  /** Restore and fix steps: what was done. */
+  action: string | null;
+  newId: string | null;
+  details: Record<string, unknown> | null;
+  /** Order of writing: rows with a higher seq were written later. */
+  seq: number;
 }
 
 export interface OperationFilter {

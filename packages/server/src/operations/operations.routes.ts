@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit.service.js';
 import { csvLine } from './csv.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type ItemLogStatus, type OperationKind, type OperationStatus } from './operation.types.js';
-import type { OperationsService } from './operations.service.js';
+import type { OperationEvent, OperationsService } from './operations.service.js';
 
 export interface OperationRoutesDeps {
   operations: OperationsService;
@@ -21,12 +22,52 @@ export function actorOf(request: FastifyRequest): Actor {
   return user ? { kind: 'user', userId: user.id, username: user.username } : { kind: 'anonymous' };
 }
 
-/** The per-item log's CSV columns (dates ISO 8601 UTC, sizes in bytes, durations in milliseconds). */
-const CSV_HEADER = ['item id', 'title', 'type', 'owner', 'modified', 'status', 'parts', 'carried over', 'bytes read', 'new bytes stored', 'duration ms', 'error'];
+/**
+ * The per-item log's CSV columns (dates ISO 8601 UTC, sizes in bytes, durations in milliseconds). The same columns for
+ * every kind, so scripts read any log alike: `action` (restore and fix steps: create, overwrite, delete...) and
+ * `new id` (what a step created) come last and are empty for backups.
+ */
+const CSV_HEADER = ['item id', 'title', 'type', 'owner', 'modified', 'status', 'parts', 'carried over', 'bytes read', 'new bytes stored', 'duration ms', 'error', 'action', 'new id'];
+
+/** Comment lines keep idle event streams open through proxies that close silent connections. */
+const SSE_KEEPALIVE_MS = 15_000;
 
 /**
- * Operations: `/api/operations` (list, read, cancel, per-item log as JSON and CSV). Reading needs any account;
- * cancelling an operator.
+ * Sends server-sent events from `events` until it ends or the client goes away: one `event:` per OperationEvent type
+ * (`status`, `progress`, `items`) with its JSON as data, then `event: end`.
+ */
+function sendEvents(request: FastifyRequest, reply: FastifyReply, events: (signal: AbortSignal) => AsyncGenerator<OperationEvent>) {
+  const body = new PassThrough();
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  request.raw.on('close', stop);
+  body.on('close', stop);
+  const keepalive = setInterval(() => body.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
+  keepalive.unref();
+  void (async () => {
+    try {
+      // Tells EventSource how long to wait before reconnecting.
+      body.write('retry: 2000\n\n');
+      for await (const event of events(controller.signal)) {
+        if (controller.signal.aborted) break;
+        body.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      }
+      if (!controller.signal.aborted) body.write('event: end\ndata: {}\n\n');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!controller.signal.aborted) body.write(`event: error\ndata: ${JSON.stringify({ message })}\n\n`);
+    } finally {
+      clearInterval(keepalive);
+      request.raw.off('close', stop);
+      body.end();
+    }
+  })();
+  return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no').send(body);
+}
+
+/**
+ * Operations: `/api/operations` (list, read, start, cancel, resume, per-item log as JSON and CSV, live events).
+ * Reading needs any account; starting, cancelling and resuming an operator.
  */
 export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (app, { operations }) => {
   app.get<{ Querystring: { identityId?: string; kind?: OperationKind; status?: OperationStatus; limit: number; before?: string } }>(
@@ -53,7 +94,58 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
     }
   );
 
+  // Registered before /api/operations/:id so `events` is not taken for an operation id.
+  app.get<{ Querystring: { identityId?: string } }>(
+    '/api/operations/events',
+    {
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { identityId: { type: 'string', minLength: 1, maxLength: 64 } } }
+      }
+    },
+    async (request, reply) => {
+      const { identityId } = request.query;
+      return sendEvents(request, reply, (signal) => operations.watchAll({ ...(identityId ? { identityId } : {}), signal }));
+    }
+  );
+
   app.get<{ Params: { id: string } }>('/api/operations/:id', { schema: { params: idParams } }, async (request) => operations.get(request.params.id));
+
+  app.get<{ Params: { id: string } }>('/api/operations/:id/events', { schema: { params: idParams } }, async (request, reply) => {
+    // A wrong id is a plain 404, not an event stream that ends at once.
+    await operations.get(request.params.id);
+    return sendEvents(request, reply, (signal) => operations.watch(request.params.id, { signal }));
+  });
+
+  app.post<{ Body: { kind: OperationKind; identityId?: string | null; params?: Record<string, unknown> } }>(
+    '/api/operations',
+    {
+      config: { role: 'operator' },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['kind'],
+          additionalProperties: false,
+          properties: {
+            // Restores, scans and fixes start through their own routes (their own roles, previews and checks).
+            kind: { type: 'string', enum: ['backup', 'check', 'prune'] },
+            identityId: { type: ['string', 'null'], minLength: 1, maxLength: 64 },
+            params: { type: 'object' }
+          }
+        }
+      }
+    },
+    async (request, reply) => {
+      const { kind, identityId, params } = request.body;
+      const operation = await operations.start(kind, identityId ?? null, params ?? {}, actorOf(request));
+      return reply.code(202).send({ operationId: operation.id, operation });
+    }
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/operations/:id/resume',
+    { config: { role: 'operator' }, schema: { params: idParams } },
+    async (request, reply) => reply.code(202).send(await operations.resume(request.params.id, actorOf(request)))
+  );
 
   app.post<{ Params: { id: string } }>(
     '/api/operations/:id/cancel',
@@ -105,7 +197,9 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
             item.bytesRead,
             item.newBytes,
             item.durationMs,
-            item.error
+            item.error,
+            item.action,
+            item.newId
           ])
         );
       }

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { type BlobRef, type ItemEntry, type LayerEntry, type SnapshotManifest, type Store, readAttachmentList, safeRelativePath } from '../../store/index.js';
+import { type BlobRef, type ItemEntry, type LayerEntry, type SnapshotManifest, type Store, pinSnapshots, readAttachmentList, safeRelativePath } from '../../store/index.js';
 import { findItemEntry, plainLine, safeNamePart } from './export-support.js';
 import { type GeoJSONExportResult, writeLayerGeoJSON } from './layer-geojson.js';
 
@@ -44,6 +44,16 @@ const INCOMPRESSIBLE = /^(image\/(jpeg|png|gif|webp)|video\/|audio\/|application
  * `blob_corrupt` (the archive is then abandoned, not completed with bad content), `unsafe_path`.
  */
 export async function exportItemZip(store: Store, snapshotId: string, itemId: string, out: Writable | string, options: ItemZipOptions = {}): Promise<ItemZipResult> {
+  // Pinned while the archive streams: forget keeps the snapshot and prune its blobs until the last byte is read.
+  const pin = await pinSnapshots(store, [snapshotId], { operation: 'export' });
+  try {
+    return await exportPinned(store, snapshotId, itemId, out, options);
+  } finally {
+    await pin.release();
+  }
+}
+
+async function exportPinned(store: Store, snapshotId: string, itemId: string, out: Writable | string, options: ItemZipOptions): Promise<ItemZipResult> {
   // Resolve the item first: a wrong id fails before any file is created.
   const { manifest, entry } = await findItemEntry(store, snapshotId, itemId);
   if (typeof out !== 'string') return writeZip(store, manifest, entry, out, options);

@@ -2,6 +2,10 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-identities.js';
 import * as m0003 from './0003-operations.js';
+import * as m0004 from './0004-restore.js';
+import * as m0005 from './0005-jobs.js';
+import * as m0006 from './0006-clean-scans.js';
+import * as m0007 from './0007-clean-fixes.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; a new table (identities,
@@ -10,5 +14,9 @@ import * as m0003 from './0003-operations.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-identities': m0002,
-  '0003-operations': m0003
+  '0003-operations': m0003,
+  '0004-restore': m0004,
+  '0005-jobs': m0005,
+  '0006-clean-scans': m0006,
+  '0007-clean-fixes': m0007
 };

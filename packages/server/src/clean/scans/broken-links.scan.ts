@@ -1,0 +1,146 @@
+import type { IItem } from '@esri/arcgis-rest-portal';
+import type { Finding } from '../clean.types.js';
+import { extractReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
+import { findingKey, forEachReporting, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
+
+/** Item types whose JSON data references other items or services. */
+export const REFERENCING_TYPES = new Set([
+  'Web Map',
+  'Web Scene',
+  'Web Mapping Application',
+  'Dashboard',
+  'StoryMap',
+  'Web Experience',
+  'Hub Site Application',
+  'Hub Page',
+  'Site Application',
+  'Site Page'
+]);
+
+type Resolution =
+  | { ok: true }
+  | { ok: false; code: 'missing-item' | 'missing-service' | 'missing-layer'; reason: string }
+  | { ok: 'external' };
+
+/**
+ * Maps and apps whose references no longer resolve. An item id resolves when the item is in the organization or
+ * the portal answers for it; a URL resolves when it is in one of the organization's servers (the roots its hosted
+ * services live under, or the portal itself) and the service, and the layer or table it names, exist. URLs outside
+ * the organization (Esri's basemaps, other agencies' services) are not requested: they are counted, never reported.
+ */
+export const scanBrokenLinks: ScanFunction = async (ctx) => {
+  const only = new Set((ctx.options.types as string[]).map((t) => t.toLowerCase()));
+  ctx.progress({ phase: 'items', done: 0, total: 0 });
+  const items = await ctx.reader.items();
+  const byId = new Map(items.map((item) => [item.id.toLowerCase(), item]));
+  const portalOrigin = new URL(ctx.portalUrl).origin.toLowerCase();
+  // The organization's servers: every root its hosted services live under (`.../rest/services`).
+  const roots = new Set<string>();
+  for (const item of items) {
+    const url = typeof item.url === 'string' ? item.url : '';
+    const at = url.toLowerCase().indexOf('/rest/services/');
+    if (at > 0 && (item.typeKeywords ?? []).includes('Hosted Service')) roots.add(url.slice(0, at + '/rest/services'.length).toLowerCase());
+  }
+  const inOrg = (url: string) => {
+    const lower = url.toLowerCase();
+    for (const root of roots) if (lower.startsWith(`${root}/`)) return true;
+    return false;
+  };
+
+  const resolveId = async (itemId: string): Promise<boolean> => byId.has(itemId) || (await ctx.reader.lookupItem(itemId)) !== null;
+  const resolveUrl = async (url: string): Promise<Resolution> => {
+    let origin: string;
+    try {
+      origin = new URL(url).origin.toLowerCase();
+    } catch {
+      return { ok: 'external' };
+    }
+    const contentId = itemIdInUrl(url);
+    if (contentId && origin === portalOrigin) {
+      return (await resolveId(contentId)) ? { ok: true } : { ok: false, code: 'missing-item', reason: `item ${contentId} does not exist` };
+    }
+    if (!inOrg(url)) return { ok: 'external' };
+    const parsed = parseServiceUrl(url);
+    if (!parsed) return { ok: true };
+    const info = await ctx.reader.serviceInfo(parsed.serviceUrl);
+    if (!info) return { ok: false, code: 'missing-service', reason: `the service ${parsed.serviceUrl} does not exist` };
+    if (parsed.layerId !== undefined) {
+      const known = [...(info.layers ?? []), ...(info.tables ?? [])].some((l) => l.id === parsed.layerId);
+      if (!known) return { ok: false, code: 'missing-layer', reason: `the service has no layer or table ${parsed.layerId}` };
+    }
+    return { ok: true };
+  };
+
+  const candidates = items.filter((item) => REFERENCING_TYPES.has(item.type) && (only.size === 0 || only.has(item.type.toLowerCase())));
+  const findings: Finding[] = [];
+  let references = 0;
+  let external = 0;
+  let unreadable = 0;
+  let unchecked = 0;
+  await forEachReporting(candidates, 'references', ctx, async (item: IItem) => {
+    let data: Awaited<ReturnType<typeof ctx.reader.itemData>>;
+    try {
+      data = await ctx.reader.itemData(item.id);
+    } catch (error) {
+      if (!isRecoverable(error, ctx)) throw error;
+      unreadable++;
+      ctx.reader.problems.push(`The data of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
+      return;
+    }
+    if (!data?.json) return;
+    for (const ref of extractReferences(data.json)) {
+      references++;
+      let problem: Awaited<ReturnType<typeof check>>;
+      try {
+        problem = await check(ref);
+      } catch (error) {
+        if (!isRecoverable(error, ctx)) throw error;
+        // Not knowing is not "broken": the reference is reported as unchecked in the summary, never as a finding.
+        unchecked++;
+        ctx.reader.problems.push(`${ref.path} of "${item.title}" (${item.id}) could not be checked: ${(error as Error).message}`);
+        continue;
+      }
+      if (problem === 'external') {
+        external++;
+        continue;
+      }
+      if (!problem) continue;
+      const target = itemTarget(ctx, item);
+      const what = ref.title ? `"${ref.title}" ` : '';
+      findings.push({
+        key: findingKey('broken-links', 'broken-reference', target, ref.path),
+        scanType: 'broken-links',
+        target,
+        code: problem.code,
+        message: `${item.type} references ${what}at ${ref.path}, but ${problem.reason}.`,
+        where: ref.path,
+        severity: 'critical',
+        details: {
+          path: ref.path,
+          ...(ref.title ? { title: ref.title } : {}),
+          ...(ref.itemId ? { itemId: ref.itemId, itemMissing: problem.itemMissing } : {}),
+          ...(ref.url ? { url: ref.url, urlBroken: problem.urlBroken } : {})
+        }
+      });
+    }
+  });
+
+  /** The reference's problem (the item id is checked first), 'external' when only an outside URL, or undefined. */
+  async function check(ref: DataReference): Promise<{ code: string; reason: string; itemMissing: boolean; urlBroken: boolean } | 'external' | undefined> {
+    const itemMissing = ref.itemId ? !(await resolveId(ref.itemId)) : false;
+    const url = ref.url ? await resolveUrl(ref.url) : undefined;
+    const urlBroken = !!url && url.ok === false;
+    if (itemMissing) {
+      const also = urlBroken && url && url.ok === false ? ` and ${url.reason}` : '';
+      return { code: 'missing-item', reason: `item ${ref.itemId} does not exist or is not accessible${also}`, itemMissing, urlBroken };
+    }
+    if (url && url.ok === false) return { code: url.code, reason: url.reason, itemMissing, urlBroken };
+    if (url && url.ok === 'external' && !ref.itemId) return 'external';
+    return undefined;
+  }
+
+  return {
+    findings,
+    summary: { itemsChecked: candidates.length, references, externalReferencesNotChecked: external, unreadable, referencesNotChecked: unchecked, broken: findings.length, orgServerRoots: [...roots] }
+  };
+};

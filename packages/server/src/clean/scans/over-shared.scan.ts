@@ -1,0 +1,74 @@
+import type { Finding } from '../clean.types.js';
+import { findingKey, forEachReporting, groupTarget, isHostedFeatureService, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
+
+const EDIT_CAPABILITIES = ['create', 'update', 'delete'];
+
+/**
+ * Items shared with everyone; public hosted feature layers whose service lets anonymous users add, update or delete
+ * features (ArcGIS applies a public layer's editing capabilities to anonymous users; one service request per public
+ * hosted layer); public groups.
+ */
+export const scanOverShared: ScanFunction = async (ctx) => {
+  const o = ctx.options;
+  ctx.progress({ phase: 'items', done: 0, total: 0 });
+  const [items, groups] = await Promise.all([o.publicItems || o.publicEditable ? ctx.reader.items() : [], o.publicGroups ? ctx.reader.groups() : []]);
+  const findings: Finding[] = [];
+  const publicItems = items.filter((item) => item.access === 'public');
+  if (o.publicItems) {
+    for (const item of publicItems) {
+      const target = itemTarget(ctx, item);
+      findings.push({
+        key: findingKey('over-shared', 'public', target),
+        scanType: 'over-shared',
+        target,
+        code: 'public',
+        message: `Is shared with everyone (public), including anonymous users.`,
+        severity: 'warning',
+        details: { access: item.access }
+      });
+    }
+  }
+  if (o.publicEditable) {
+    const layers = publicItems.filter((item) => isHostedFeatureService(item) && typeof item.url === 'string');
+    await forEachReporting(layers, 'public layers', ctx, async (item) => {
+      let info: Awaited<ReturnType<typeof ctx.reader.serviceInfo>>;
+      try {
+        info = await ctx.reader.serviceInfo(String(item.url));
+      } catch (error) {
+        if (!isRecoverable(error, ctx)) throw error;
+        ctx.reader.problems.push(`The service of "${item.title}" (${item.id}) could not be read to check its editing: ${(error as Error).message}`);
+        return;
+      }
+      const capabilities = String(info?.capabilities ?? '')
+        .split(',')
+        .map((c) => c.trim().toLowerCase());
+      const edits = EDIT_CAPABILITIES.filter((c) => capabilities.includes(c));
+      if (edits.length === 0) return;
+      const target = itemTarget(ctx, item);
+      findings.push({
+        key: findingKey('over-shared', 'public-editable', target),
+        scanType: 'over-shared',
+        target,
+        code: 'public-editable',
+        message: `Is public and its layers allow anyone to ${edits.map((e) => (e === 'create' ? 'add' : e)).join(', ')} features without signing in.`,
+        severity: 'critical',
+        details: { capabilities: info?.capabilities ?? null, url: item.url }
+      });
+    });
+  }
+  for (const group of groups) {
+    if (group.access !== 'public') continue;
+    const target = groupTarget(ctx, group);
+    findings.push({
+      key: findingKey('over-shared', 'public-group', target),
+      scanType: 'over-shared',
+      target,
+      code: 'public-group',
+      message: 'Is a public group: anyone can see it and the items shared with it that are public.',
+      severity: 'warning',
+      details: { access: group.access }
+    });
+  }
+  const count = (code: string) => findings.filter((f) => f.code === code).length;
+  return { findings, summary: { itemsChecked: items.length, groupsChecked: groups.length, public: count('public'), publicEditable: count('public-editable'), publicGroups: count('public-group') } };
+};

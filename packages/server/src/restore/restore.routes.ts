@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../operations/operations.routes.js';
+import type { OperationsService } from '../operations/operations.service.js';
+import type { RestoreService } from './restore.service.js';
+
+export interface RestoreRoutesDeps {
+  restores: RestoreService;
+  operations: OperationsService;
+}
+
+const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const identityParams = { type: 'object', required: ['id'], properties: { id } } as const;
+const operationParams = { type: 'object', required: ['operationId'], properties: { operationId: id } } as const;
+
+/** The restore request body (validated again, with messages per field, by RestoreService.validate). */
+const restoreBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['snapshotId'],
+  properties: {
+    snapshotId: { type: 'string', maxLength: 64 },
+    mode: { type: 'string', enum: ['in-place', 'recreate', 'copy', 'clone'] },
+    items: { type: 'array', maxItems: 100000, items: { type: 'string', maxLength: 64 } },
+    query: { type: 'string', maxLength: 4000 },
+    all: { type: 'boolean' },
+    targetIdentityId: { type: 'string', maxLength: 64 },
+    owner: { type: 'string', maxLength: 256 },
+    folder: { type: 'string', maxLength: 256 },
+    suffix: { type: 'string', maxLength: 256 },
+    ownerMap: { type: 'object', maxProperties: 10000, additionalProperties: { type: 'string', maxLength: 256 } }
+  }
+} as const;
+
+/**
+ * Restores of an identity's snapshots: the plan (a dry run: `POST /api/identities/:id/restores/plan`), starting one as
+ * an operation (`POST /api/identities/:id/restores`, returns its operation id; progress and cancel are the operation's),
+ * and its per-step log (`GET /api/restores/:operationId/steps`, `.../log.csv`). Writes need an operator.
+ */
+export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, { restores, operations }) => {
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    '/api/identities/:id/restores/plan',
+    { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
+    async (request) => {
+      const params = restores.validate(request.body, request.params.id);
+      return { plan: await restores.plan(request.params.id, params) };
+    }
+  );
+
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    '/api/identities/:id/restores',
+    { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
+    async (request, reply) => {
+      const operation = await operations.start('restore', request.params.id, request.body, actorOf(request));
+      return reply.code(202).send({ operationId: operation.id, operation });
+    }
+  );
+
+  app.get<{ Params: { operationId: string } }>('/api/restores/:operationId/steps', { schema: { params: operationParams } }, async (request) => {
+    const run = await restores.findRun(request.params.operationId);
+    const steps = await restores.log(request.params.operationId);
+    return { operationId: request.params.operationId, plan: run?.plan ?? null, steps };
+  });
+
+  app.get<{ Params: { operationId: string } }>('/api/restores/:operationId/log.csv', { schema: { params: operationParams } }, async (request, reply) => {
+    const csv = await restores.logCsv(request.params.operationId);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="restore-${request.params.operationId.replace(/[^0-9a-zA-Z-]/g, '')}.csv"`)
+      .send(csv);
+  });
+};

@@ -1,0 +1,105 @@
+/** Restore: what is asked (params), what will be done (plan), what was done (step results). */
+
+export type RestoreMode = 'in-place' | 'recreate' | 'copy' | 'clone';
+export const RESTORE_MODES: readonly RestoreMode[] = ['in-place', 'recreate', 'copy', 'clone'];
+
+export interface RestoreParams {
+  snapshotId: string;
+  mode: RestoreMode;
+  /** Exactly one of items, query, all. */
+  items?: string[];
+  /** Text matched against each item's title, type, owner and tags in the snapshot (see selection.ts). */
+  query?: string;
+  all?: boolean;
+  /** Clone: the identity to restore into (another organization). */
+  targetIdentityId?: string;
+  /** Owner of the restored items (copy and clone); default: the original owner, mapped for clone. */
+  owner?: string;
+  /** Folder name for restored items (copy and clone); created when missing. Default: the original folder. */
+  folder?: string;
+  /** Appended to the titles of copies (copy mode). Default ` (copy)`. */
+  suffix?: string;
+  /** Clone: source username -> target username; wins over the same-username match. */
+  ownerMap?: Record<string, string>;
+}
+
+export type StepAction = 'create' | 'overwrite' | 'skip';
+export type StepKind = 'group' | 'folder' | 'item';
+
+export interface PlannedRewrite {
+  kind: 'item' | 'url';
+  from: string;
+  /** The new id or URL when known at plan time; otherwise a description (`new id of "Parks"`). */
+  to: string;
+}
+
+export interface PlanStep {
+  /** Stable key: `group:<id>`, `folder:<owner>/<title>`, `item:<id>`. */
+  key: string;
+  kind: StepKind;
+  action: StepAction;
+  reason: string;
+  /** Source id (item or group id; folder: the source folder id when there is one). */
+  sourceId: string;
+  title: string;
+  type: string;
+  /** Owner the step writes as (target username), for items and folders. */
+  owner: string;
+  /** Target folder name for items (null: root). */
+  folder: string | null;
+  /** Target id when known (in place, an Enterprise recreate keeping the id, a group that exists). */
+  targetId?: string;
+  /** Keys of steps this one needs (dependencies in the restore). */
+  dependsOn: string[];
+  rewrites: PlannedRewrite[];
+  /** Hosted feature service: restored by the hosted-service module. */
+  hosted?: boolean;
+  /** Warnings that do not stop the step (a reference that will stay pointing elsewhere). */
+  warnings?: string[];
+}
+
+export interface RestorePlan {
+  snapshotId: string;
+  mode: RestoreMode;
+  source: { identityId: string; orgId: string; portalUrl: string };
+  target: { identityId: string; orgId: string; portalUrl: string; admin: string; isEnterprise: boolean };
+  steps: PlanStep[];
+  counts: { create: number; overwrite: number; skip: number };
+  createdAt: string;
+}
+
+export type StepStatus = 'ok' | 'failed' | 'skipped';
+
+/** One row of a restore's log (also kept in restore_steps). */
+export interface RestoreLogRow {
+  key: string;
+  kind: StepKind;
+  title: string;
+  type: string;
+  action: StepAction;
+  oldId: string;
+  newId: string | null;
+  newUrl: string | null;
+  status: StepStatus;
+  error: string | null;
+  durationMs: number;
+  finishedAt: string | null;
+}
+
+export interface RestoreProgress {
+  phase: 'planning' | 'restoring' | 'done';
+  stepsTotal: number;
+  stepsDone: number;
+  failed: number;
+  skipped: number;
+  current?: string;
+  features?: number;
+  attachments?: number;
+}
+
+export interface RestoreResult {
+  operationId: string;
+  counts: { ok: number; failed: number; skipped: number };
+  steps: RestoreLogRow[];
+  durationMs: number;
+}

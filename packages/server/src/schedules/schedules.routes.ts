@@ -1,0 +1,78 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../operations/operations.routes.js';
+import type { SchedulesService } from './schedules.service.js';
+
+export interface ScheduleRoutesDeps {
+  schedules: SchedulesService;
+}
+
+const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id } } as const;
+/** The service validates the content field by field (clear messages); the schema only bounds the shape. */
+const scheduleBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', maxLength: 500 },
+    enabled: { type: 'boolean' },
+    timing: { type: 'object' },
+    timeZone: { type: 'string', maxLength: 100 },
+    action: { type: 'object' }
+  }
+} as const;
+
+/**
+ * Schedules: `/api/identities/:id/schedules` (list, create) and `/api/schedules/:id` (read, change, delete, run now),
+ * `/api/schedules` (all), `/api/schedules/preview` (the next run times of a timing). Reading needs any account;
+ * changing an operator.
+ */
+export const scheduleRoutes: FastifyPluginAsync<ScheduleRoutesDeps> = async (app, { schedules }) => {
+  app.get<{ Querystring: { identityId?: string } }>(
+    '/api/schedules',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { identityId: id } } } },
+    async (request) => ({ schedules: await schedules.list(request.query.identityId) })
+  );
+
+  app.get<{ Params: { id: string } }>('/api/identities/:id/schedules', { schema: { params: idParams } }, async (request) => ({
+    schedules: await schedules.list(request.params.id)
+  }));
+
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    '/api/identities/:id/schedules',
+    { config: { role: 'operator' }, schema: { params: idParams, body: { ...scheduleBody, required: ['name', 'timing', 'timeZone', 'action'] } } },
+    async (request, reply) => reply.code(201).send(await schedules.create(request.params.id, request.body, actorOf(request)))
+  );
+
+  app.post<{ Body: { timing: unknown; timeZone: unknown; count?: number } }>(
+    '/api/schedules/preview',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['timing', 'timeZone'],
+          additionalProperties: false,
+          properties: { timing: { type: 'object' }, timeZone: { type: 'string', maxLength: 100 }, count: { type: 'integer', minimum: 1, maximum: 20 } }
+        }
+      }
+    },
+    async (request) => ({ runs: schedules.preview(request.body.timing, request.body.timeZone, request.body.count ?? 5) })
+  );
+
+  app.get<{ Params: { id: string } }>('/api/schedules/:id', { schema: { params: idParams } }, async (request) => schedules.get(request.params.id));
+
+  app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    '/api/schedules/:id',
+    { config: { role: 'operator' }, schema: { params: idParams, body: scheduleBody } },
+    async (request) => schedules.update(request.params.id, request.body, actorOf(request))
+  );
+
+  app.delete<{ Params: { id: string } }>('/api/schedules/:id', { config: { role: 'operator' }, schema: { params: idParams } }, async (request, reply) => {
+    await schedules.delete(request.params.id, actorOf(request));
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { id: string } }>('/api/schedules/:id/run', { config: { role: 'operator' }, schema: { params: idParams } }, async (request, reply) => {
+    const operation = await schedules.runNow(request.params.id, actorOf(request));
+    return reply.code(202).send({ operationId: operation.id, operation });
+  });
+};

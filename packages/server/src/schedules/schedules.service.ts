@@ -1,0 +1,437 @@
+/**
+ * Schedules: per identity, a backup or a scan started at set times (daily, weekly or monthly at a time of day, or a
+ * cron expression) in the schedule's time zone. croner computes the next run; the scheduler itself keeps the times in
+ * the database and reads the injected clock, so a restart never loses a run and tests move time without waiting.
+ *
+ * - A run that was due while OrgKeeper was stopped is started once when it comes back (never once per missed time).
+ * - Runs go through the job system (`operations.start`) as the `scheduler`; a run that cannot start (a backup already
+ *   running, credentials gone) is recorded on the schedule (`lastError`) and audited; the next time still comes.
+ * - An identity whose credentials are not stored in OrgKeeper cannot be scheduled: nobody would be there to sign in.
+ */
+import { Cron } from 'croner';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import { AppError } from '../errors/app-error.js';
+import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRow } from '../identities/identity.types.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import type { Logger } from '../logging/logger.js';
+import { actorName, type OperationsService } from '../operations/operations.service.js';
+import type { ScheduleRepository } from './schedule.repository.js';
+import type { ScheduleAction, ScheduleRow, ScheduleTiming, ScheduleView } from './schedule.types.js';
+
+export interface SchedulesServiceDeps {
+  repository: ScheduleRepository;
+  identities: IdentityRepository;
+  operations: OperationsService;
+  audit: AuditService;
+  clock: Clock;
+  logger: Logger;
+}
+
+const SCHEDULER: Actor = { kind: 'system', name: 'scheduler' };
+/** The scheduler wakes at least this often, so a changed clock or a schedule written by another process is noticed. */
+const MAX_SLEEP_MS = 60_000;
+const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+export class SchedulesService {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private ticking: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: SchedulesServiceDeps) {}
+
+  // ---- CRUD ----
+
+  async list(identityId?: string): Promise<ScheduleView[]> {
+    if (identityId) await this.identity(identityId);
+    return (await this.deps.repository.list(identityId)).map(toView);
+  }
+
+  async get(id: string): Promise<ScheduleView> {
+    return toView(await this.row(id));
+  }
+
+  async create(identityId: string, input: unknown, actor: Actor): Promise<ScheduleView> {
+    const identity = await this.identity(identityId);
+    const clean = await this.validate(identity, input, undefined);
+    const now = this.deps.clock();
+    const row: ScheduleRow = {
+      id: newId(),
+      identity_id: identity.id,
+      name: clean.name,
+      enabled: clean.enabled ? 1 : 0,
+      timing: JSON.stringify(clean.timing),
+      cron: clean.cron,
+      time_zone: clean.timeZone,
+      kind: clean.action.kind,
+      params: JSON.stringify(actionParams(clean.action)),
+      next_run_at: clean.enabled ? nextRun(clean.cron, clean.timeZone, now) : null,
+      last_run_at: null,
+      last_operation_id: null,
+      last_error: null,
+      created_by: actorName(actor),
+      created_at: now.toISOString(),
+      updated_at: now.toISOString()
+    };
+    await this.deps.repository.insert(row);
+    await this.deps.audit.record({ actor, action: 'schedule.create', target: row.id, result: 'success', details: { identity: identity.name, name: row.name, cron: row.cron, timeZone: row.time_zone, kind: row.kind } });
+    this.rearm();
+    return toView(row);
+  }
+
+  /** Replaces the given fields (name, enabled, timing, timeZone, action); the next run is computed again. */
+  async update(id: string, input: unknown, actor: Actor): Promise<ScheduleView> {
+    const row = await this.row(id);
+    const identity = await this.identity(row.identity_id);
+    const current = toView(row);
+    const patch = isObject(input) ? input : {};
+    const merged = {
+      name: patch.name ?? current.name,
+      enabled: patch.enabled ?? current.enabled,
+      timing: patch.timing ?? current.timing,
+      timeZone: patch.timeZone ?? current.timeZone,
+      action: patch.action ?? current.action
+    };
+    for (const key of Object.keys(patch)) {
+      if (!['name', 'enabled', 'timing', 'timeZone', 'action'].includes(key)) throw AppError.validation({ [key]: `Unknown field "${key}".` });
+    }
+    const clean = await this.validate(identity, merged, row.id);
+    const now = this.deps.clock();
+    const changes: Partial<ScheduleRow> = {
+      name: clean.name,
+      enabled: clean.enabled ? 1 : 0,
+      timing: JSON.stringify(clean.timing),
+      cron: clean.cron,
+      time_zone: clean.timeZone,
+      kind: clean.action.kind,
+      params: JSON.stringify(actionParams(clean.action)),
+      next_run_at: clean.enabled ? nextRun(clean.cron, clean.timeZone, now) : null,
+      last_error: clean.enabled && !current.enabled ? null : row.last_error,
+      updated_at: now.toISOString()
+    };
+    await this.deps.repository.update(row.id, changes);
+    await this.deps.audit.record({ actor, action: 'schedule.update', target: row.id, result: 'success', details: { identity: identity.name, name: clean.name, changed: Object.keys(patch) } });
+    this.rearm();
+    return this.get(row.id);
+  }
+
+  async delete(id: string, actor: Actor): Promise<void> {
+    const row = await this.row(id);
+    await this.deps.repository.delete(row.id);
+    await this.deps.audit.record({ actor, action: 'schedule.delete', target: row.id, result: 'success', details: { identityId: row.identity_id, name: row.name } });
+    this.rearm();
+  }
+
+  /** Starts the schedule's work now (its timing is unchanged). */
+  async runNow(id: string, actor: Actor) {
+    const row = await this.row(id);
+    const operation = await this.deps.operations.start(row.kind, row.identity_id, operationParams(row, this.deps.clock()), actor);
+    await this.deps.repository.update(row.id, { last_run_at: this.deps.clock().toISOString(), last_operation_id: operation.id, last_error: null });
+    return operation;
+  }
+
+  /** The next `count` run times of a timing (for the form's preview); validates like create. */
+  preview(timing: unknown, timeZone: unknown, count = 5): string[] {
+    const fields: Record<string, string> = {};
+    const zone = checkTimeZone(timeZone, fields);
+    const cron = timingCron(timing, fields);
+    if (Object.keys(fields).length > 0 || !cron || !zone) throw AppError.validation(fields);
+    const times: string[] = [];
+    let from = this.deps.clock();
+    for (let i = 0; i < count; i++) {
+      const next = nextRun(cron, zone, from);
+      if (!next) break;
+      times.push(next);
+      from = new Date(next);
+    }
+    return times;
+  }
+
+  // ---- the scheduler ----
+
+  /** Server start-up: starts the runs missed while stopped (once each), then keeps firing schedules on time. */
+  async start(): Promise<void> {
+    this.running = true;
+    await this.tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Fires every enabled schedule that is due at the clock's time; then arms the timer for the next one. */
+  tick(): Promise<void> {
+    // Ticks run one after the other, so a slow start never fires a schedule twice.
+    this.ticking = this.ticking.then(() => this.fireDue()).catch((error: unknown) => this.deps.logger.error({ err: error }, 'scheduler tick failed'));
+    return this.ticking.then(() => this.rearm());
+  }
+
+  private async fireDue(): Promise<void> {
+    const now = this.deps.clock();
+    for (const row of await this.deps.repository.listDue(now.toISOString())) {
+      const next = nextRun(row.cron, row.time_zone, now);
+      // Missed runs collapse into this one: the next run is computed from now, not from the missed time.
+      const claimed = await this.deps.repository.claimRun(row.id, row.next_run_at ?? '', { next_run_at: next, last_run_at: now.toISOString() });
+      if (!claimed) continue;
+      const late = now.getTime() - Date.parse(row.next_run_at ?? now.toISOString());
+      try {
+        const operation = await this.deps.operations.start(row.kind, row.identity_id, operationParams(row, now), SCHEDULER);
+        await this.deps.repository.update(row.id, { last_operation_id: operation.id, last_error: null });
+        await this.deps.audit.record({
+          actor: SCHEDULER,
+          action: 'schedule.run',
+          target: row.id,
+          result: 'success',
+          details: { name: row.name, identityId: row.identity_id, operationId: operation.id, ...(late > MAX_SLEEP_MS ? { missedAt: row.next_run_at } : {}) }
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'unavailable') {
+          // The server is stopping: leave the run due, so it starts (once) when the server is back.
+          await this.deps.repository.update(row.id, { next_run_at: row.next_run_at, last_run_at: row.last_run_at });
+          continue;
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.deps.repository.update(row.id, { last_error: `The run of ${now.toISOString()} did not start: ${reason}` });
+        await this.deps.audit.record({ actor: SCHEDULER, action: 'schedule.run', target: row.id, result: 'failure', details: { name: row.name, identityId: row.identity_id, error: reason } });
+        this.deps.logger.warn({ scheduleId: row.id, err: error }, 'a scheduled run could not start');
+      }
+    }
+  }
+
+  private rearm(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    void this.deps.repository
+      .nextDue()
+      .then((next) => {
+        if (!this.running) return;
+        const wait = next ? Math.max(0, Math.min(Date.parse(next) - this.deps.clock().getTime(), MAX_SLEEP_MS)) : MAX_SLEEP_MS;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.tick(), wait);
+        this.timer.unref();
+      })
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not arm the scheduler'));
+  }
+
+  // ---- validation ----
+
+  private async validate(identity: IdentityRow, input: unknown, _id: string | undefined) {
+    if (!isObject(input)) throw AppError.validation({ body: 'Send the schedule as a JSON object.' });
+    const fields: Record<string, string> = {};
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name === '') fields.name = 'Give the schedule a name, e.g. "Nightly backup".';
+    else if (name.length > 200) fields.name = 'The name is longer than 200 characters.';
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') fields.enabled = 'enabled is true or false.';
+    const timeZone = checkTimeZone(input.timeZone, fields);
+    const cron = timingCron(input.timing, fields);
+    if (cron && timeZone && !fields.timing && nextRun(cron, timeZone, this.deps.clock()) === null) fields.timing = 'This timing never fires.';
+    const action = checkAction(input.action, fields);
+    if (Object.keys(fields).length > 0) throw AppError.validation(fields);
+    const enabled = input.enabled !== false;
+    if (enabled) requireStoredCredentials(identity);
+    // The job's own checks (item ids, query, retention policy, scan options), as a run would meet them.
+    const handler = this.deps.operations.handler(action!.kind);
+    if (!handler) throw AppError.validation({ action: `This OrgKeeper cannot run ${action!.kind} operations.` });
+    const draft = { kind: action!.kind, identity_id: identity.id, name, params: JSON.stringify(actionParams(action!)) } as ScheduleRow;
+    try {
+      await handler.validate(operationParams(draft, this.deps.clock()), identity.id);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'validation_failed') {
+        throw AppError.validation(Object.fromEntries(Object.entries(error.fields ?? {}).map(([k, v]) => [`action.${k}`, v])), error.message);
+      }
+      throw error;
+    }
+    return { name, enabled, timing: input.timing as ScheduleTiming, cron: cron!, timeZone: timeZone!, action: action! };
+  }
+
+  private async identity(identityId: string): Promise<IdentityRow> {
+    const row = await this.deps.identities.findById(identityId);
+    if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
+    return row;
+  }
+
+  private async row(id: string): Promise<ScheduleRow> {
+    const row = await this.deps.repository.findById(id);
+    if (!row) throw new AppError('not_found', 'There is no such schedule; it may have been deleted.');
+    return row;
+  }
+}
+
+/** A scheduled run signs in unattended: the identity must keep its credentials (or use IWA with a connected server). */
+export function requireStoredCredentials(identity: IdentityRow): void {
+  if (identity.auth_method === 'iwa') {
+    if (identity.status_state !== 'connected') {
+      throw new AppError('needs_sign_in', `"${identity.name}" is not connected (IWA). Connect it first, then schedule it.`);
+    }
+    return;
+  }
+  if (identity.store_credentials !== 1) {
+    throw new AppError(
+      'needs_sign_in',
+      `"${identity.name}" does not keep its credentials in OrgKeeper, so a scheduled run could not sign in while nobody is there. Edit the identity, turn on "store credentials" and connect it again, then create the schedule.`
+    );
+  }
+  if (identity.credentials === null || identity.status_state === 'needs_sign_in') {
+    throw new AppError('needs_sign_in', `"${identity.name}" has no usable stored credentials (never connected, or its sign-in expired). Connect it again, then create the schedule.`);
+  }
+  if (!identity.org_id) throw new AppError('needs_sign_in', `"${identity.name}" has never connected, so its organization is not known yet. Connect it first.`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkTimeZone(value: unknown, fields: Record<string, string>): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') {
+    fields.timeZone = 'Give the time zone the times are in, e.g. "Europe/Zurich" or "UTC".';
+    return undefined;
+  }
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value.trim() }).resolvedOptions().timeZone;
+  } catch {
+    fields.timeZone = `"${value}" is not a time zone this server knows; use an IANA name such as "America/New_York" or "UTC".`;
+    return undefined;
+  }
+}
+
+/** The cron expression of a timing (minute hour day-of-month month day-of-week), or undefined with a field message. */
+export function timingCron(value: unknown, fields: Record<string, string>): string | undefined {
+  if (!isObject(value)) {
+    fields.timing = 'Give the timing: { "preset": "daily", "time": "02:00" }, weekly with "weekday" (0 Sunday - 6), monthly with "dayOfMonth" (1-31 or "last"), or { "preset": "cron", "cron": "0 2 * * *" }.';
+    return undefined;
+  }
+  if (value.preset === 'cron') {
+    const cron = typeof value.cron === 'string' ? value.cron.trim().replace(/\s+/g, ' ') : '';
+    if (cron.split(' ').length !== 5) {
+      fields.timing = 'The cron expression has five fields: minute hour day-of-month month day-of-week, e.g. "30 1 * * 1-5".';
+      return undefined;
+    }
+    try {
+      new Cron(cron, { paused: true });
+    } catch (error) {
+      fields.timing = `The cron expression "${cron}" is not valid: ${error instanceof Error ? error.message : String(error)}.`;
+      return undefined;
+    }
+    return cron;
+  }
+  const time = typeof value.time === 'string' ? TIME.exec(value.time) : null;
+  if (!time) {
+    fields.timing = 'Give the time of day as HH:MM (24 hours), e.g. "02:30".';
+    return undefined;
+  }
+  const [minute, hour] = [Number(time[2]), Number(time[1])];
+  switch (value.preset) {
+    case 'daily':
+      return `${minute} ${hour} * * *`;
+    case 'weekly': {
+      const weekday = value.weekday;
+      if (typeof weekday !== 'number' || !Number.isInteger(weekday) || weekday < 0 || weekday > 6) {
+        fields.timing = `Give the weekday of a weekly schedule as 0 (${WEEKDAYS[0]}) to 6 (${WEEKDAYS[6]}).`;
+        return undefined;
+      }
+      return `${minute} ${hour} * * ${weekday}`;
+    }
+    case 'monthly': {
+      const day = value.dayOfMonth;
+      if (day === 'last') return `${minute} ${hour} L * *`;
+      if (typeof day !== 'number' || !Number.isInteger(day) || day < 1 || day > 31) {
+        fields.timing = 'Give the day of a monthly schedule as 1 to 31, or "last".';
+        return undefined;
+      }
+      return `${minute} ${hour} ${day} * *`;
+    }
+    default:
+      fields.timing = 'The preset is "daily", "weekly", "monthly" or "cron".';
+      return undefined;
+  }
+}
+
+function checkAction(value: unknown, fields: Record<string, string>): ScheduleAction | undefined {
+  if (!isObject(value)) {
+    fields.action = 'Say what to run: { "kind": "backup", "target": "everything" } or { "kind": "scan", "type": "stale-items" }.';
+    return undefined;
+  }
+  if (value.kind === 'backup') {
+    const known = ['kind', 'target', 'items', 'query', 'backupName', 'retention'];
+    const extra = Object.keys(value).find((k) => !known.includes(k));
+    if (extra) fields.action = `Unknown backup option "${extra}" (known: ${known.join(', ')}).`;
+    const action: ScheduleAction = { kind: 'backup', target: 'everything' };
+    if (value.target === 'selection') {
+      if (!Array.isArray(value.items) || value.items.length === 0) fields.action = 'A backup of a selection needs the item ids ("items").';
+      else action.items = value.items.map(String);
+      action.target = 'selection';
+    } else if (value.target === 'query') {
+      if (typeof value.query !== 'string' || value.query.trim() === '') fields.action = 'A backup by search query needs the query, e.g. "owner:jdoe".';
+      else action.query = value.query.trim();
+      action.target = 'query';
+    } else if (value.target !== 'everything' && value.target !== undefined) {
+      fields.action = 'The backup target is "everything", "selection" (with items) or "query" (with a query).';
+    }
+    if (value.backupName !== undefined) {
+      if (typeof value.backupName !== 'string' || value.backupName.trim() === '') fields.action = 'backupName must be non-empty text.';
+      else action.backupName = value.backupName.trim();
+    }
+    if (value.retention !== undefined && value.retention !== null) action.retention = value.retention as NonNullable<typeof action.retention>;
+    return action;
+  }
+  if (value.kind === 'scan') {
+    if (typeof value.type !== 'string' || value.type.trim() === '') {
+      fields.action = 'A scan needs its type, e.g. "stale-items".';
+      return undefined;
+    }
+    if (value.options !== undefined && !isObject(value.options)) fields.action = 'Scan options are an object.';
+    return { kind: 'scan', type: value.type.trim(), ...(isObject(value.options) ? { options: value.options } : {}) };
+  }
+  fields.action = 'The action kind is "backup" or "scan".';
+  return undefined;
+}
+
+function actionParams(action: ScheduleAction): Record<string, unknown> {
+  const { kind: _kind, ...rest } = action;
+  return rest;
+}
+
+/** The params the job gets at each run: a backup's name carries the schedule's name and the run's date. */
+function operationParams(row: Pick<ScheduleRow, 'kind' | 'params' | 'name'>, now: Date): Record<string, unknown> {
+  const params = JSON.parse(row.params) as Record<string, unknown>;
+  if (row.kind === 'backup') {
+    const name = typeof params.backupName === 'string' ? params.backupName : row.name;
+    return {
+      name: `${name} ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      ...(params.target === 'selection' ? { items: params.items } : {}),
+      ...(params.target === 'query' ? { query: params.query } : {}),
+      ...(params.retention ? { retention: params.retention } : {})
+    };
+  }
+  return { type: params.type, ...(params.options ? { options: params.options } : {}) };
+}
+
+/** The first run strictly after `from`, as ISO 8601 UTC, or null when the expression never fires again. */
+export function nextRun(cron: string, timeZone: string, from: Date): string | null {
+  const next = new Cron(cron, { paused: true, timezone: timeZone }).nextRun(from);
+  return next ? next.toISOString() : null;
+}
+
+function toView(row: ScheduleRow): ScheduleView {
+  return {
+    id: row.id,
+    identityId: row.identity_id,
+    name: row.name,
+    enabled: row.enabled === 1,
+    timing: JSON.parse(row.timing) as ScheduleTiming,
+    cron: row.cron,
+    timeZone: row.time_zone,
+    action: { kind: row.kind, ...(JSON.parse(row.params) as Record<string, unknown>) } as ScheduleAction,
+    nextRunAt: row.next_run_at,
+    lastRunAt: row.last_run_at,
+    lastOperationId: row.last_operation_id,
+    lastError: row.last_error,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at
+  };
+}

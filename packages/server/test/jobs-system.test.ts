@@ -1,0 +1,352 @@
+/**
+ * The job system on a real SQLite file: queue and worker pool limit, exclusivity (refuse and queue), progress and the
+ * per-item log, cancel (queued, running here, running in another process through the shared database), shutdown and
+ * restart (interrupted, queued ones started again, resume with ctx.resumed), dead runners, and watch() from another
+ * process. Handlers here are test handlers on kinds no built-in job uses.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
+import type { JobContext, JobHandler } from '../src/operations/job.types.js';
+import { OperationsService, type OperationEvent } from '../src/operations/operations.service.js';
+import type { OperationKind, OperationView } from '../src/operations/operation.types.js';
+import { createLogger } from '../src/logging/logger.js';
+import { SecretBox } from '../src/secrets/secret-box.js';
+import { createServices, type Services } from '../src/services.js';
+import { tempFolder } from './identities/support.js';
+import { AppError } from '../src/errors/app-error.js';
+
+const USER = { kind: 'user', userId: 'u1', username: 'alice' } as const;
+
+/** A handler whose runs wait on gates the test opens, and that records what it saw. */
+class GatedJob {
+  readonly runs: { id: string; resumed: boolean; params: Record<string, unknown> }[] = [];
+  private gates = new Map<string, () => void>();
+  private started = new Map<string, () => void>();
+  private startedPromises = new Map<string, Promise<void>>();
+
+  constructor(readonly options: { kind: OperationKind; exclusive?: boolean; whenBusy?: 'refuse' | 'queue'; resumable?: boolean; resumePartial?: boolean }) {}
+
+  handler(): JobHandler {
+    return {
+      kind: this.options.kind,
+      resumable: this.options.resumable ?? false,
+      ...(this.options.resumePartial ? { resumePartial: true } : {}),
+      ...(this.options.whenBusy ? { whenBusy: this.options.whenBusy } : {}),
+      ...(this.options.exclusive ? { exclusiveKey: (p: Record<string, unknown>) => (typeof p.key === 'string' ? p.key : undefined) } : {}),
+      validate: (params) => {
+        const p = (params ?? {}) as Record<string, unknown>;
+        if (p.bad) throw AppError.validation({ bad: 'Not allowed.' });
+        return p;
+      },
+      run: async (ctx: JobContext) => {
+        this.runs.push({ id: ctx.operationId, resumed: ctx.resumed, params: ctx.params });
+        this.startedOf(ctx.operationId).resolve();
+        ctx.progress({ phase: 'items', done: 1, total: 3 });
+        await ctx.logItems([{ itemId: 'a1', title: 'First', status: 'ok', action: 'create', newId: 'n1', details: { note: 'x' } }]);
+        await new Promise<void>((resolve, reject) => {
+          this.gates.set(ctx.operationId, resolve);
+          if (ctx.signal.aborted) reject(new Error('aborted'));
+          ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        });
+        ctx.progress({ phase: 'items', done: 3, total: 3 });
+        await ctx.logItems([{ itemId: 'a2', title: 'Second', status: 'failed', error: 'no access' }]);
+        return { status: 'partial', message: 'One of two failed.', result: { n: 2 } };
+      }
+    };
+  }
+
+  private startedOf(id: string) {
+    if (!this.startedPromises.has(id)) this.startedPromises.set(id, new Promise<void>((resolve) => this.started.set(id, resolve)));
+    return { promise: this.startedPromises.get(id)!, resolve: () => this.started.get(id)?.() };
+  }
+
+  whenStarted(id: string): Promise<void> {
+    return this.startedOf(id).promise;
+  }
+
+  /** Lets the run go on once it waits at its gate. */
+  release(id: string): void {
+    const gate = this.gates.get(id);
+    this.gates.delete(id); // a resumed run of the same operation waits at a gate of its own
+    if (gate) gate();
+    else setTimeout(() => this.release(id), 5);
+  }
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('job system', () => {
+  let folder: { path: string; remove(): Promise<void> };
+  const dbs: Db[] = [];
+  const all: OperationsService[] = [];
+  let key: Buffer;
+
+  beforeEach(async () => {
+    folder = await tempFolder('orgkeeper-jobs-');
+    key = randomBytes(32);
+  });
+  afterEach(async () => {
+    for (const s of all.splice(0)) await s.shutdown();
+    for (const db of dbs.splice(0)) await db.destroy();
+    await folder.remove();
+  });
+
+  /** A "process": its own database connection, services and OperationsService on the shared file. */
+  async function newProcess(options: { maxRunning?: number; staleAfterMs?: number } = {}): Promise<{ services: Services; ops: OperationsService; db: Db }> {
+    const db = openDatabase(join(folder.path, 'orgkeeper.db'));
+    dbs.push(db);
+    await migrateToLatest(db);
+    const logger = createLogger({ level: 'silent' });
+    const services = createServices({ db, logger, secretBox: new SecretBox(key) });
+    const ops = new OperationsService({
+      repository: services.repositories.operations,
+      identities: services.repositories.identities,
+      sessions: services.identitySessions,
+      backups: services.backups,
+      audit: services.audit,
+      clock: services.clock,
+      logger,
+      heartbeatMs: 30,
+      ...options
+    });
+    all.push(ops);
+    return { services, ops, db };
+  }
+
+  it('runs queued operations with a global limit, records progress and the per-item log, and pushes events', async () => {
+    const { ops, services } = await newProcess({ maxRunning: 2 });
+    const job = new GatedJob({ kind: 'scan' });
+    ops.register(job.handler());
+    const events: OperationEvent[] = [];
+    ops.subscribe((e) => events.push(e));
+    await ops.startWorker();
+
+    const a = await ops.start('scan', null, { n: 1 }, USER);
+    const b = await ops.start('scan', null, { n: 2 }, USER);
+    const c = await ops.start('scan', null, { n: 3 }, USER);
+    expect(a.status).toBe('queued');
+    await job.whenStarted(a.id);
+    await job.whenStarted(b.id);
+    // The third waits for room.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await ops.get(c.id)).status).toBe('queued');
+    expect(job.runs.map((r) => r.id)).toEqual([a.id, b.id]);
+
+    job.release(a.id);
+    await job.whenStarted(c.id);
+    const doneA = await until(async () => ((await ops.get(a.id)).status === 'partial' ? ops.get(a.id) : undefined));
+    expect(doneA).toMatchObject({ status: 'partial', message: 'One of two failed.', result: { n: 2 }, progress: { done: 3, total: 3 }, createdBy: 'alice' });
+    expect(doneA.startedAt).not.toBeNull();
+    expect(doneA.finishedAt).not.toBeNull();
+    const log = await ops.items(a.id, { start: 1, num: 10 });
+    expect(log.items).toEqual([
+      expect.objectContaining({ itemId: 'a1', status: 'ok', action: 'create', newId: 'n1', details: { note: 'x' }, seq: 1 }),
+      expect.objectContaining({ itemId: 'a2', status: 'failed', error: 'no access', seq: 2 })
+    ]);
+    job.release(b.id);
+    job.release(c.id);
+    await until(async () => (await ops.list({ limit: 10 })).every((o) => o.status === 'partial'));
+
+    // Live events: status changes, progress and log rows of each operation.
+    const ofA = events.filter((e) => (e.type === 'status' ? e.operation.id : e.operationId) === a.id);
+    expect(ofA.filter((e) => e.type === 'status').map((e) => (e as { operation: OperationView }).operation.status)).toEqual(['queued', 'running', 'partial']);
+    expect(ofA.some((e) => e.type === 'progress')).toBe(true);
+    expect(ofA.filter((e) => e.type === 'items').flatMap((e) => (e as { items: { itemId: string }[] }).items.map((i) => i.itemId))).toEqual(['a1', 'a2']);
+
+    const audit = await services.audit.list({ limit: 50 });
+    const actions = audit.events.map((e) => `${e.action}:${e.actor.name}`);
+    expect(actions.filter((x) => x === 'scan.start:alice')).toHaveLength(3);
+    expect(actions.filter((x) => x === 'scan.finish:scan')).toHaveLength(3);
+  });
+
+  it('refuses or queues by the exclusivity key, and rejects invalid params and unknown kinds before storing anything', async () => {
+    const { ops } = await newProcess();
+    const refuse = new GatedJob({ kind: 'scan', exclusive: true, whenBusy: 'refuse' });
+    const queue = new GatedJob({ kind: 'fix', exclusive: true, whenBusy: 'queue' });
+    ops.register(refuse.handler());
+    ops.register(queue.handler());
+    await ops.startWorker();
+
+    const first = await ops.start('scan', null, { key: 'k1' }, USER);
+    const error = await ops.start('scan', null, { key: 'k1' }, USER).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('already_running');
+    expect((error as AppError).message).toContain(first.id);
+    // Another key runs alongside.
+    const other = await ops.start('scan', null, { key: 'k2' }, USER);
+    await refuse.whenStarted(other.id);
+
+    // A queueing kind with the same key waits for the first to end, then runs.
+    const waiting = await ops.start('fix', null, { key: 'k1' }, USER);
+    await refuse.whenStarted(first.id);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await ops.get(waiting.id)).status).toBe('queued');
+    refuse.release(first.id);
+    await queue.whenStarted(waiting.id);
+    queue.release(waiting.id);
+    refuse.release(other.id);
+    await until(async () => (await ops.get(waiting.id)).status === 'partial');
+
+    await expect(ops.start('scan', null, { bad: true }, USER)).rejects.toMatchObject({ code: 'validation_failed', fields: { bad: 'Not allowed.' } });
+    await expect(ops.start('undo', null, {}, USER)).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(ops.start('scan', 'no-such-identity', {}, USER)).rejects.toMatchObject({ code: 'not_found' });
+    expect(await ops.list({ limit: 50 })).toHaveLength(3);
+  });
+
+  it('cancels a queued operation at once, a running one promptly, and refuses to cancel a finished one', async () => {
+    const { ops } = await newProcess({ maxRunning: 1 });
+    const job = new GatedJob({ kind: 'scan' });
+    ops.register(job.handler());
+    await ops.startWorker();
+    const running = await ops.start('scan', null, {}, USER);
+    const queued = await ops.start('scan', null, {}, USER);
+    await job.whenStarted(running.id);
+
+    const q = await ops.cancel(queued.id, USER);
+    expect(q).toMatchObject({ status: 'cancelled', message: 'Cancelled by alice before it started.' });
+    const startedAt = Date.now();
+    const r = await ops.cancel(running.id, { kind: 'user', userId: 'u2', username: 'bob' });
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expect(r).toMatchObject({ status: 'cancelled', message: 'Cancelled by bob.' });
+    expect(r.finishedAt).not.toBeNull();
+    await expect(ops.cancel(running.id, USER)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(ops.cancel('nope', USER)).rejects.toMatchObject({ code: 'not_found' });
+    // The log keeps what was done before the cancel.
+    expect((await ops.items(running.id, { start: 1, num: 10 })).items.map((i) => i.itemId)).toEqual(['a1']);
+    expect(job.runs.map((x) => x.id)).toEqual([running.id]);
+  });
+
+  it('reaches a runner in another process with a cancel, and another process can watch the operation to its end', async () => {
+    const server = await newProcess();
+    const cli = await newProcess();
+    const serverJob = new GatedJob({ kind: 'scan' });
+    const cliJob = new GatedJob({ kind: 'scan' });
+    server.ops.register(serverJob.handler());
+    cli.ops.register(cliJob.handler());
+    await server.ops.startWorker();
+
+    // The CLI runs it in the foreground (not the server's pool).
+    const op = await cli.ops.start('scan', null, {}, { kind: 'system', name: 'cli' });
+    const done = cli.ops.runHere(op.id);
+    await cliJob.whenStarted(op.id);
+    expect(serverJob.runs).toEqual([]);
+
+    // The server follows it through the database.
+    const seen: OperationEvent[] = [];
+    const watching = (async () => {
+      for await (const e of server.ops.watch(op.id, { pollMs: 30 })) seen.push(e);
+    })();
+    await until(async () => seen.some((e) => e.type === 'items'));
+
+    const asked = await server.ops.cancel(op.id, { kind: 'user', userId: 'u2', username: 'bob' });
+    expect(asked.status).toBe('cancelled');
+    expect(asked.message).toBe('Cancelled by bob.');
+    expect((await done).status).toBe('cancelled');
+    await watching;
+    const statuses = seen.filter((e) => e.type === 'status').map((e) => (e as { operation: OperationView }).operation.status);
+    expect(statuses[0]).toBe('running');
+    expect(statuses.at(-1)).toBe('cancelled');
+    expect(seen.filter((e) => e.type === 'items').flatMap((e) => (e as { items: { itemId: string }[] }).items.map((i) => i.itemId))).toEqual(['a1']);
+  });
+
+  it('on shutdown marks running operations interrupted and keeps queued ones; after a restart queued ones run and interrupted ones resume', async () => {
+    const first = await newProcess({ maxRunning: 1 });
+    const job1 = new GatedJob({ kind: 'restore', resumable: true });
+    first.ops.register(job1.handler());
+    await first.ops.startWorker();
+    const a = await first.ops.start('restore', null, { what: 'a' }, USER);
+    const b = await first.ops.start('restore', null, { what: 'b' }, USER);
+    await job1.whenStarted(a.id);
+    await first.ops.shutdown();
+    const interrupted = await first.ops.get(a.id);
+    expect(interrupted).toMatchObject({ status: 'interrupted', resumable: true });
+    expect(interrupted.message).toMatch(/Resume it/);
+    expect((await first.ops.get(b.id)).status).toBe('queued');
+    await expect(first.ops.start('restore', null, {}, USER)).rejects.toMatchObject({ code: 'unavailable' });
+
+    const second = await newProcess({ maxRunning: 1 });
+    const job2 = new GatedJob({ kind: 'restore', resumable: true });
+    second.ops.register(job2.handler());
+    await second.ops.startWorker();
+    await job2.whenStarted(b.id);
+    expect(job2.runs[0]).toMatchObject({ id: b.id, resumed: false, params: { what: 'b' } });
+    job2.release(b.id);
+
+    const resumed = await second.ops.resume(a.id, USER);
+    expect(resumed).toMatchObject({ status: 'queued', attempt: 1 });
+    await job2.whenStarted(a.id);
+    expect(job2.runs.find((r) => r.id === a.id)).toMatchObject({ resumed: true, params: { what: 'a' } });
+    job2.release(a.id);
+    const done = await until(async () => {
+      const op = await second.ops.get(a.id);
+      return op.status === 'partial' ? op : undefined;
+    });
+    // The log rows of both runs: the same item logged again replaces its row.
+    expect((await second.ops.items(a.id, { start: 1, num: 10 })).items.map((i) => i.itemId)).toEqual(['a1', 'a2']);
+    expect(done.resumable).toBe(false);
+    await expect(second.ops.resume(a.id, USER)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('resumes a partial operation only when its kind retries what failed (resumePartial)', async () => {
+    const { ops } = await newProcess();
+    const retrying = new GatedJob({ kind: 'restore', resumable: true, resumePartial: true });
+    const plain = new GatedJob({ kind: 'scan', resumable: true });
+    ops.register(retrying.handler());
+    ops.register(plain.handler());
+    await ops.startWorker();
+    const a = await ops.start('restore', null, {}, USER);
+    const b = await ops.start('scan', null, {}, USER);
+    for (const [job, op] of [[retrying, a], [plain, b]] as const) {
+      await job.whenStarted(op.id);
+      job.release(op.id);
+    }
+    const doneA = await until(async () => ((await ops.get(a.id)).status === 'partial' ? ops.get(a.id) : undefined));
+    const doneB = await until(async () => ((await ops.get(b.id)).status === 'partial' ? ops.get(b.id) : undefined));
+    expect(doneA.resumable).toBe(true);
+    expect(doneB.resumable).toBe(false);
+    await expect(ops.resume(b.id, USER)).rejects.toMatchObject({ code: 'conflict' });
+    const resumed = await ops.resume(a.id, USER);
+    expect(resumed.status).toBe('queued');
+    await until(async () => retrying.runs.length === 2);
+    expect(retrying.runs[1]).toMatchObject({ id: a.id, resumed: true });
+    retrying.release(a.id);
+    await until(async () => ((await ops.get(a.id)).status === 'partial' ? true : undefined));
+  });
+
+  it('marks operations whose process died as interrupted, but not those of a live process', async () => {
+    const server = await newProcess();
+    const other = await newProcess();
+    const job = new GatedJob({ kind: 'scan' });
+    other.ops.register(job.handler());
+    server.ops.register(new GatedJob({ kind: 'scan' }).handler());
+    const live = await other.ops.start('scan', null, {}, USER);
+    const running = other.ops.runHere(live.id);
+    await job.whenStarted(live.id);
+
+    const now = new Date().toISOString();
+    const base = { kind: 'scan' as const, identity_id: null, params: '{}', progress: null, message: null, result: null, snapshot_id: null, created_by: 'x', created_at: now, started_at: now, finished_at: null, cancel_requested_by: null, exclusive_key: null };
+    // A process on this host that no longer exists (pid 2^22+1 is above Linux's default pid_max).
+    await server.services.repositories.operations.insert({ ...base, id: 'dead-pid', status: 'running', runner_id: `${(await import('node:os')).hostname()}:4194305:abcd`, heartbeat_at: now });
+    // A runner that stopped writing its heartbeat.
+    await server.services.repositories.operations.insert({ ...base, id: 'stale', status: 'running', runner_id: 'elsewhere:1:abcd', heartbeat_at: new Date(Date.now() - 120_000).toISOString() });
+    // A cancel was asked, but its process died before it saw it.
+    await server.services.repositories.operations.insert({ ...base, id: 'cancel-asked', status: 'running', runner_id: 'elsewhere:1:abcd', heartbeat_at: new Date(Date.now() - 120_000).toISOString(), cancel_requested_by: 'bob' });
+    await server.ops.recoverInterrupted();
+    expect(await server.ops.get('cancel-asked')).toMatchObject({ status: 'cancelled', message: 'Cancelled by bob (the process running it had stopped).' });
+    expect((await server.ops.get('dead-pid')).status).toBe('interrupted');
+    expect((await server.ops.get('stale')).status).toBe('interrupted');
+    expect((await server.ops.get(live.id)).status).toBe('running');
+    job.release(live.id);
+    expect((await running).status).toBe('partial');
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Shared by the restore tests: back up an emulated organization into a temporary store, run plans and restores with a
+ * real SQLite database, and compare live items with the snapshot (ignoring what ArcGIS manages).
+ */
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
+import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { runBackup } from '../src/backup/backup.engine.js';
+import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
+import type { HostedRestore } from '../src/restore/hosted-contract.js';
+import { runRestore } from '../src/restore/restore.engine.js';
+import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
+import { RestoreRepository } from '../src/restore/restore.repository.js';
+import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
+import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
+import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
+import type { EmulatorHandle } from './identities/support.js';
+
+export function sessionFor(emu: EmulatorHandle, signal?: AbortSignal): ArcGISSession {
+  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
+  // Short retries: tests that inject server errors must not wait for production backoff.
+  return new ArcGISSession({
+    portalUrl: emu.portalUrl,
+    restUrl: emu.restUrl,
+    auth,
+    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxThrottleAttempts: 3 },
+    ...(signal ? { signal } : {})
+  });
+}
+
+export const orgItems = (emu: EmulatorHandle) => [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId);
+
+/** Backs up the whole organization into `<dir>/store`; returns the store and the snapshot id. */
+export async function backUp(emu: EmulatorHandle, dir: string, name = 'Before'): Promise<{ store: Store; snapshotId: string; content: SnapshotContent }> {
+  const result = await runBackup({
+    identity: { id: 'source', name: 'Source', fileLocation: join(dir, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Source' },
+    session: sessionFor(emu),
+    name
+  });
+  expect(result.items.filter((i) => i.status === 'failed')).toEqual([]);
+  const store = await openStore(join(dir, 'store'), { expectOrgId: emu.orgId });
+  return { store, snapshotId: result.snapshotId, content: await readSnapshotContent(store, result.snapshotId) };
+}
+
+export async function restoreDb(dir: string): Promise<{ db: Db; repository: RestoreRepository }> {
+  const db = openDatabase(join(dir, 'orgkeeper.db'));
+  await migrateToLatest(db);
+  return { db, repository: new RestoreRepository(db) };
+}
+
+export interface RestoreRun {
+  plan: RestorePlan;
+  result: RestoreResult;
+}
+
+/** Plans (unless a plan is given, as a resumed run does) and runs a restore against `target`. */
+export async function planAndRun(options: {
+  store: Store;
+  content: SnapshotContent;
+  target: EmulatorHandle;
+  repository: RestoreRepository;
+  params: RestoreParams;
+  operationId: string;
+  plan?: RestorePlan;
+  hosted?: HostedRestore;
+  beforeStep?: (step: PlanStep) => Promise<void> | void;
+  signal?: AbortSignal;
+}): Promise<RestoreRun> {
+  const signal = options.signal ?? new AbortController().signal;
+  const session = sessionFor(options.target, signal);
+  const plan =
+    options.plan ??
+    (await buildPlan({
+      store: options.store,
+      content: options.content,
+      params: options.params,
+      source: { identityId: 'source' },
+      target: { identityId: 'target', session },
+      hostedAvailable: options.hosted !== undefined,
+      now: new Date()
+    }));
+  const result = await runRestore({
+    operationId: options.operationId,
+    plan,
+    store: options.store,
+    content: options.content,
+    session,
+    repository: options.repository,
+    hosted: options.hosted,
+    signal,
+    clock: () => new Date(),
+    ...(options.beforeStep ? { beforeStep: options.beforeStep } : {})
+  });
+  return { plan, result };
+}
+
+/** The rewrite maps a finished restore applied: source id -> new id (items and groups). */
+export function idMapOf(result: RestoreResult): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const s of result.steps) if (s.kind !== 'folder' && s.newId && s.oldId && s.newId !== s.oldId) ids.set(s.oldId, s.newId);
+  return ids;
+}
+
+const PROPERTY_FIELDS = ['title', 'type', 'typeKeywords', 'description', 'snippet', 'tags', 'accessInformation', 'licenseInfo', 'culture', 'url', 'extent', 'spatialReference', 'properties', 'name', 'protected', 'access'] as const;
+
+/**
+ * Asserts that the live item `liveId` equals the snapshot's entry in every part, with references rewritten by `maps`
+ * (and the title changed by `titleSuffix` for copies). Server-managed fields (id, created, modified, size, numViews)
+ * are ignored; the owner and folder are compared by name.
+ */
+export async function expectItemMatches(
+  emu: EmulatorHandle,
+  store: Store,
+  content: SnapshotContent,
+  entry: ItemEntry,
+  liveId: string,
+  maps: RewriteMaps,
+  options: { titleSuffix?: string; owner?: string; folder?: string | null } = {}
+): Promise<void> {
+  const at = `${entry.id} "${entry.title}" -> ${liveId}`;
+  const record = emu.context.state.items.get(liveId);
+  expect(record, `${at} exists`).toBeDefined();
+  const live = record!;
+  const rewrite = stringRewriter(maps);
+  const snap = await store.getJson<Record<string, unknown>>(entry.item!.hash);
+  const expected: Record<string, unknown> = {};
+  const actual: Record<string, unknown> = {};
+  for (const field of PROPERTY_FIELDS) {
+    let value = snap[field] ?? null;
+    if (typeof value === 'string') value = rewrite(value);
+    if (Array.isArray(value) && field === 'typeKeywords') value = value.map((v) => rewrite(String(v)));
+    if (field === 'properties' && value) value = JSON.parse(rewriteJsonText(JSON.stringify(value), maps).text);
+    if (field === 'title') value = `${String(value)}${options.titleSuffix ?? ''}`;
+    if (field === 'protected') value = Boolean(value);
+    if (field === 'extent' && Array.isArray(value) && value.length === 0) value = null;
+    expected[field] = value;
+    let got = (live.json as unknown as Record<string, unknown>)[field] ?? null;
+    if (field === 'protected') got = Boolean(got);
+    if (field === 'extent' && Array.isArray(got) && got.length === 0) got = null;
+    actual[field] = got;
+  }
+  expect(actual, `${at} properties`).toEqual(expected);
+  const owner = options.owner ?? entry.owner;
+  expect(live.json.owner.toLowerCase(), `${at} owner`).toBe(owner.toLowerCase());
+  const folderTitle = (username: string, id: string | null | undefined) => (id ? (emu.context.state.foldersOf(username).find((f) => f.id === id)?.title ?? `?${id}`) : null);
+  const snapFolder = entry.folderId ? (content.users.get(entry.owner.toLowerCase())?.folders?.find((f) => f.id === entry.folderId)?.title ?? null) : null;
+  expect(folderTitle(live.json.owner, live.json.ownerFolder), `${at} folder`).toBe(options.folder === undefined ? snapFolder : options.folder);
+
+  // Data.
+  if (!entry.data) expect(live.data, `${at} data`).toBeNull();
+  else if (entry.data.kind === 'json') {
+    expect(live.data?.kind, `${at} data kind`).toBe('json');
+    const want = JSON.parse(rewriteJsonText((await store.blobs.get(entry.data.hash)).toString('utf8'), maps).text) as unknown;
+    expect(JSON.parse((live.data as { text: string }).text), `${at} data`).toEqual(want);
+  } else {
+    expect(live.data?.kind, `${at} data kind`).toBe('file');
+    const file = live.data as { blob: { read(): Buffer }; filename: string };
+    expect(file.blob.read().equals(await store.blobs.get(entry.data.hash)), `${at} data bytes`).toBe(true);
+  }
+  // Resources, byte for byte (JSON ones with references rewritten).
+  const wantPaths = (entry.resources ?? []).map((r) => r.path).sort();
+  expect([...live.resources.keys()].sort(), `${at} resources`).toEqual(wantPaths);
+  for (const r of entry.resources ?? []) {
+    let want = await store.blobs.get(r.hash);
+    if (r.path.endsWith('.json')) want = Buffer.from(rewriteJsonText(want.toString('utf8'), maps).text);
+    expect(live.resources.get(r.path)!.blob.read().equals(want), `${at} resource ${r.path}`).toBe(true);
+  }
+  // Thumbnail and metadata.
+  if (entry.thumbnail) expect(live.thumbnailBlob?.read().equals(await store.blobs.get(entry.thumbnail.hash)), `${at} thumbnail`).toBe(true);
+  else expect(live.thumbnailBlob, `${at} thumbnail`).toBeNull();
+  if (entry.metadata) expect(live.metadataXml?.read().equals(await store.blobs.get(entry.metadata.hash)), `${at} metadata`).toBe(true);
+  // Sharing.
+  const groups = (entry.sharing?.groups ?? []).map((g) => maps.ids.get(g) ?? g).sort();
+  expect({ access: live.json.access, groups: [...live.groups].sort() }, `${at} sharing`).toEqual({ access: entry.sharing?.access ?? 'private', groups });
+}
+
+/** Every string in the organization's item data, item URLs and resources that mentions `text`. */
+export function mentionsOf(emu: EmulatorHandle, text: string): string[] {
+  const hits: string[] = [];
+  const needle = text.toLowerCase();
+  for (const item of orgItems(emu)) {
+    const where = `${item.json.id} "${item.json.title}"`;
+    if (item.data?.kind === 'json' && item.data.text.toLowerCase().includes(needle)) hits.push(`${where} data`);
+    if (typeof item.json.url === 'string' && item.json.url.toLowerCase().includes(needle)) hits.push(`${where} url`);
+    for (const [path, r] of item.resources) if (path.endsWith('.json') && r.blob.read().toString('utf8').toLowerCase().includes(needle)) hits.push(`${where} resource ${path}`);
+    if (item.json.properties && JSON.stringify(item.json.properties).toLowerCase().includes(needle)) hits.push(`${where} properties`);
+  }
+  return hits;
+}
