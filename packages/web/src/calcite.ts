@@ -26,9 +26,12 @@ import '@esri/calcite-components/components/calcite-navigation';
 import '@esri/calcite-components/components/calcite-navigation-logo';
 import '@esri/calcite-components/components/calcite-navigation-user';
 import '@esri/calcite-components/components/calcite-notice';
+import '@esri/calcite-components/components/calcite-option';
 import '@esri/calcite-components/components/calcite-panel';
+import '@esri/calcite-components/components/calcite-progress';
 import '@esri/calcite-components/components/calcite-segmented-control';
 import '@esri/calcite-components/components/calcite-segmented-control-item';
+import '@esri/calcite-components/components/calcite-select';
 import '@esri/calcite-components/components/calcite-shell';
 
 // The JSX types for <calcite-*> elements (React 19 renders custom elements natively, so Calcite 5 needs no wrappers).

@@ -3,6 +3,13 @@
 import type { ComponentType } from 'react';
 import type { IconName } from '../calcite-types';
 import { IdentitiesPage } from '../pages/identities/identities.page';
+import { BackupPage } from '../pages/backup/backup.page';
+import { BackupsPage } from '../pages/backups/backups.page';
+import { LogsPage } from '../pages/logs/logs.page';
+import { RestorePage } from '../pages/restore/restore.page';
+import { SchedulesPage } from '../pages/schedules/schedules.page';
+import { NotificationsPage } from '../pages/notifications/notifications.page';
+import { CleanPage } from '../pages/clean/clean.page';
 
 export interface AppPage {
   /** Stable identifier, e.g. "identities". */
@@ -27,7 +34,15 @@ export interface AppPage {
  *   { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage }
  */
 export const appPages: readonly AppPage[] = [
-  { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage }
+  { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage },
+  { id: 'backup', path: 'backup', title: 'Back up', icon: 'save', component: BackupPage },
+  { id: 'backups', path: 'backups', title: 'Backups', icon: 'data', component: BackupsPage },
+  { id: 'restore', path: 'restore', title: 'Restore', icon: 'reset', component: RestorePage },
+  { id: 'schedules', path: 'schedules', title: 'Schedules', icon: 'clock', component: SchedulesPage },
+  { id: 'logs', path: 'logs', title: 'Logs', icon: 'list', component: LogsPage },
+  // Settings, reached from Schedules and Logs (keeps the navigation short).
+  { id: 'notifications', path: 'notifications', title: 'Notifications', icon: 'envelope', component: NotificationsPage, hiddenFromNavigation: true },
+  { id: 'clean', path: 'clean', title: 'Clean', icon: 'wrench', component: CleanPage }
 ];
 
 export function navigationPages(pages: readonly AppPage[] = appPages): AppPage[] {

@@ -1,0 +1,139 @@
+// Restoring from the browser against a real OrgKeeper server and the emulated demo organization: an item is backed up,
+// deleted in ArcGIS, found in the snapshot, restored with the wizard (recreate, after a dry-run plan), and is back in
+// the organization.
+import { afterAll, beforeAll } from 'vitest';
+import { startArcGIS, tempFolder, type EmulatorHandle } from './support/arcgis';
+import { describe, expect, test, type E2EApp } from './support/fixtures';
+import { ADMIN, signInWithForm, unnamedControls, waitForPath } from './support/ui';
+
+let emu: EmulatorHandle;
+let folders: Awaited<ReturnType<typeof tempFolder>>;
+
+beforeAll(async () => {
+  emu = await startArcGIS({ kind: 'online' });
+  folders = await tempFolder();
+});
+
+afterAll(async () => {
+  await emu?.close();
+  await folders?.remove();
+});
+
+/** Signs in as the administrator and adds the demo organization as a connected identity (through the REST API). */
+async function signInWithIdentity(app: E2EApp): Promise<{ identityId: string; csrfToken: string }> {
+  const { page } = app;
+  await app.open('/sign-in');
+  await signInWithForm(page, ADMIN);
+  await waitForPath(page, '/identities');
+  const session = await page.request.get(`${app.server.url}/api/auth/session`);
+  const { csrfToken } = (await session.json()) as { csrfToken: string };
+  const created = await page.request.post(`${app.server.url}/api/identities`, {
+    headers: { 'x-csrf-token': csrfToken },
+    data: {
+      type: 'online',
+      name: 'Demo City GIS',
+      url: emu.portalUrl,
+      appId: emu.appId,
+      fileLocation: folders.sub('demo'),
+      username: emu.admin.username,
+      password: emu.admin.password
+    }
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  await page.reload();
+  await page.getByRole('article', { name: 'Demo City GIS', exact: true }).getByText(/^Connected/).first().waitFor();
+  return { identityId: ((await created.json()) as { id: string }).id, csrfToken };
+}
+
+/** What an administrator does in ArcGIS by mistake: deletes the item (`content/users/<owner>/items/<id>/delete`). */
+async function deleteInArcGIS(itemId: string, owner: string): Promise<void> {
+  const post = async (url: string, params: Record<string, string>) => {
+    const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ f: 'json', ...params }) });
+    const body = (await response.json()) as Record<string, unknown>;
+    if (body.error) throw new Error(`${url}: ${JSON.stringify(body.error)}`);
+    return body;
+  };
+  const { token } = (await post(`${emu.restUrl}/generateToken`, {
+    username: emu.admin.username,
+    password: emu.admin.password,
+    client: 'referer',
+    referer: emu.portalUrl,
+    expiration: '10'
+  })) as { token: string };
+  await post(`${emu.restUrl}/content/users/${owner}/items/${itemId}/delete`, { token, permanentDelete: 'true' });
+}
+
+describe('restoring a deleted item', () => {
+  test.override({ serverOptions: { accounts: [ADMIN] } });
+
+  test('back up, delete in ArcGIS, restore it with the wizard after a dry run, and find it back', async ({ app }) => {
+    const { page } = app;
+    const { identityId, csrfToken } = await signInWithIdentity(app);
+    const victim = [...emu.context.state.items.values()].find((item) => item.json.orgId === emu.orgId && item.json.type === 'Web Map' && !item.json.protected)!.json;
+    const { id, title, owner, type } = victim;
+
+    // A backup holding the item, started through the API.
+    const started = await page.request.post(`${app.server.url}/api/identities/${identityId}/backups`, {
+      headers: { 'x-csrf-token': csrfToken },
+      data: { name: 'Before the accident', items: [id] }
+    });
+    expect(started.status(), await started.text()).toBe(202);
+    const { operationId } = (await started.json()) as { operationId: string };
+    await expect
+      .poll(async () => ((await (await page.request.get(`${app.server.url}/api/operations/${operationId}`)).json()) as { status: string }).status, { timeout: 60_000 })
+      .toBe('succeeded');
+
+    await deleteInArcGIS(id, owner);
+    expect(emu.context.state.items.has(id)).toBe(false);
+
+    // Find it in the snapshot and go to the wizard from its detail.
+    await page.getByRole('menuitem', { name: 'Backups' }).click();
+    await page.getByRole('button', { name: 'Open snapshot Before the accident' }).click();
+    await page.locator(`.snapshot-tree [data-item-id="${id}"]`).click();
+    await page.locator('.item-detail').getByRole('heading', { name: title, exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Restore this item…' }).click();
+    await waitForPath(page, '/restore');
+    await page.getByRole('heading', { name: 'Restore', level: 1 }).waitFor();
+    await page.getByText('1 item chosen').waitFor();
+    expect(await page.locator(`tr[data-item-id="${id}"] input[type="checkbox"]`).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: /^Recreate deleted items/ }).isChecked()).toBe(true);
+    expect(await unnamedControls(page)).toEqual([]);
+
+    // Nothing runs before the plan is previewed.
+    expect(await page.getByRole('button', { name: 'Restore now' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Preview the plan' }).click();
+    const step = page.locator(`[data-testid="restore-plan"] tr[data-step="item:${id}"]`);
+    await step.waitFor();
+    expect(await step.getAttribute('data-action')).toBe('create');
+    await step.getByText(title, { exact: true }).waitFor();
+    expect(emu.context.state.items.has(id)).toBe(false);
+    await app.snapshot('restore-plan');
+
+    // Changing a choice makes the plan stale until it is previewed again.
+    await page.getByRole('radio', { name: /^In place/ }).check();
+    await page.getByText('The choices changed').waitFor();
+    expect(await page.getByRole('button', { name: 'Restore now' }).isDisabled()).toBe(true);
+    await page.getByRole('radio', { name: /^Recreate deleted items/ }).check();
+    await page.getByRole('button', { name: 'Preview the plan' }).click();
+    await page.getByText('The choices changed').waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Restore now' }).click();
+    const progress = page.getByRole('region', { name: 'Restore progress' });
+    await progress.locator('[data-status="succeeded"]').first().waitFor({ timeout: 60_000 });
+    await progress.getByText('Restore finished').waitFor();
+    const result = page.locator('.restore-result');
+    await result.locator('[data-status="ok"]').first().waitFor();
+    expect(await result.locator('[data-status="failed"]').count()).toBe(0);
+    await app.snapshot('restore-done');
+
+    // Back in ArcGIS: the same title, type and owner (ArcGIS Online gives a recreated item a new id).
+    const back = [...emu.context.state.items.values()].map((item) => item.json).filter((json) => json.title === title && json.type === type && json.owner === owner);
+    expect(back).toHaveLength(1);
+    await result.getByText(back[0]!.id, { exact: true }).waitFor();
+
+    // The restore is in the logs.
+    await page.getByRole('menuitem', { name: 'Logs' }).click();
+    await page.locator('.operations-table tbody tr').first().getByText('Restore').first().waitFor();
+    expect(app.browserErrors).toEqual([]);
+  });
+});

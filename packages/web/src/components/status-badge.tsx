@@ -1,0 +1,32 @@
+// An operation's or snapshot's status as a word with an icon and a colour (never colour alone).
+import './shared-controls.css';
+import type { IconName } from '../calcite-types';
+
+type Tone = 'success' | 'warning' | 'danger' | 'info' | 'neutral';
+
+const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
+  queued: { label: 'Queued', tone: 'neutral', icon: 'clock' },
+  running: { label: 'Running', tone: 'info', icon: 'spinner' },
+  succeeded: { label: 'Succeeded', tone: 'success', icon: 'check-circle' },
+  complete: { label: 'Complete', tone: 'success', icon: 'check-circle' },
+  ok: { label: 'OK', tone: 'success', icon: 'check-circle' },
+  partial: { label: 'Partial', tone: 'warning', icon: 'exclamation-mark-triangle' },
+  skipped: { label: 'Skipped', tone: 'warning', icon: 'minus-circle' },
+  failed: { label: 'Failed', tone: 'danger', icon: 'x-circle' },
+  cancelled: { label: 'Cancelled', tone: 'neutral', icon: 'x' },
+  interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' }
+};
+
+export function statusLabel(status: string): string {
+  return STATUS[status]?.label ?? status;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const view = STATUS[status] ?? { label: status, tone: 'neutral' as Tone, icon: 'information' as IconName };
+  return (
+    <span className={`status-badge status-${view.tone}`} data-status={status}>
+      <calcite-icon icon={view.icon} scale="s" aria-hidden="true" />
+      {view.label}
+    </span>
+  );
+}

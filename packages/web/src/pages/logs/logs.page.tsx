@@ -1,0 +1,445 @@
+// Logs: every operation (backups, restores, checks...) with its status, and one operation's per-item log with a status
+// filter, CSV export and, while it runs, its progress and Cancel.
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { Link, Route, Routes, useParams } from 'react-router';
+import { useApiClient } from '../../app/api-context';
+import { useCurrentUser } from '../../app/session';
+import { operationProgress, useOperation } from '../../api/operation-updates';
+import {
+  cancelOperation,
+  canResume,
+  isActive,
+  type ItemLogStatus,
+  listAllOperationItems,
+  listOperationItems,
+  listOperations,
+  type Operation,
+  type OperationFilter,
+  type OperationKind,
+  operationKeys,
+  OPERATION_STATUSES,
+  type OperationStatus,
+  resumeOperation
+} from '../../api/operations.api';
+import { ErrorNotice, Notice } from '../../components/notice';
+import { OperationProgressView } from '../../components/operation-progress';
+import { canOperate } from '../../components/roles';
+import { StatusBadge, statusLabel } from '../../components/status-badge';
+import { elapsed, formatBytes, formatCount, formatDateTime, formatDuration } from '../../components/units';
+import { PlainText } from '../../components/untrusted-text';
+import { type Identity, identitiesQueryKey, listIdentities } from '../identities/identities.api';
+import { csvFileName, downloadText, operationCsv } from './operation-csv';
+import './logs.css';
+
+const KINDS: { value: OperationKind; label: string }[] = [
+  { value: 'backup', label: 'Backup' },
+  { value: 'restore', label: 'Restore' },
+  { value: 'check', label: 'Check' },
+  { value: 'prune', label: 'Prune' },
+  { value: 'forget', label: 'Forget' },
+  { value: 'scan', label: 'Scan' }
+];
+const kindLabel = (kind: string) => KINDS.find((k) => k.value === kind)?.label ?? kind;
+
+export function LogsPage() {
+  return (
+    <Routes>
+      <Route index element={<OperationList />} />
+      <Route path=":operationId" element={<OperationDetail />} />
+    </Routes>
+  );
+}
+
+function useIdentityNames(): Map<string, Identity> {
+  const client = useApiClient();
+  const identities = useQuery({ queryKey: identitiesQueryKey, queryFn: ({ signal }) => listIdentities(client, signal) });
+  return new Map((identities.data?.identities ?? []).map((identity) => [identity.id, identity]));
+}
+
+function operationName(operation: Operation): string {
+  const name = operation.params.name;
+  return typeof name === 'string' && name !== '' ? name : kindLabel(operation.kind);
+}
+
+function OperationList() {
+  const client = useApiClient();
+  const user = useCurrentUser();
+  const identities = useIdentityNames();
+  const [status, setStatus] = useState<OperationStatus | ''>('');
+  const [kind, setKind] = useState<OperationKind | ''>('');
+  const [identityId, setIdentityId] = useState('');
+  const filter: OperationFilter = { ...(status ? { status } : {}), ...(kind ? { kind } : {}), ...(identityId ? { identityId } : {}), limit: 50 };
+  const list = useInfiniteQuery({
+    queryKey: operationKeys.list(filter),
+    queryFn: ({ pageParam, signal }) => listOperations(client, { ...filter, ...(pageParam ? { before: pageParam } : {}) }, signal),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    staleTime: 0,
+    // Running operations change: read the list again while any is under way.
+    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.operations.some((o) => isActive(o.status))) ? 3000 : false)
+  });
+  const operations = list.data?.pages.flatMap((page) => page.operations) ?? [];
+
+  return (
+    <div className="page logs-page">
+      <header className="page-header">
+        <h1>Logs</h1>
+        <p>
+          Every backup, restore and other long task, newest first. Open one to see what happened to each item and to export it as CSV. To hear about
+          failures by email, set up <Link to="/notifications">email notifications</Link>.
+        </p>
+      </header>
+      <div className="filter-row" role="search" aria-label="Filter the operations">
+        <calcite-select label="Status" labelText="Status" value={status} oncalciteSelectChange={(event) => setStatus(event.target.value as OperationStatus | '')}>
+          <calcite-option value="" label="Any status" selected={status === ''}>
+            Any status
+          </calcite-option>
+          {OPERATION_STATUSES.map((s) => (
+            <calcite-option key={s} value={s} label={statusLabel(s)} selected={status === s}>
+              {statusLabel(s)}
+            </calcite-option>
+          ))}
+        </calcite-select>
+        <calcite-select label="Kind" labelText="Kind" value={kind} oncalciteSelectChange={(event) => setKind(event.target.value as OperationKind | '')}>
+          <calcite-option value="" label="Any kind" selected={kind === ''}>
+            Any kind
+          </calcite-option>
+          {KINDS.map((k) => (
+            <calcite-option key={k.value} value={k.value} label={k.label} selected={kind === k.value}>
+              {k.label}
+            </calcite-option>
+          ))}
+        </calcite-select>
+        <calcite-select label="Identity" labelText="Identity" value={identityId} oncalciteSelectChange={(event) => setIdentityId(event.target.value)}>
+          <calcite-option value="" label="Any identity" selected={identityId === ''}>
+            Any identity
+          </calcite-option>
+          {[...identities.values()].map((identity) => (
+            <calcite-option key={identity.id} value={identity.id} label={identity.name} selected={identityId === identity.id}>
+              {identity.name}
+            </calcite-option>
+          ))}
+        </calcite-select>
+      </div>
+      {list.error !== null && <ErrorNotice error={list.error} title="The operations could not be loaded" />}
+      {list.isPending ? (
+        <calcite-loader label="Loading operations" inline />
+      ) : operations.length === 0 ? (
+        <Notice kind="info" title={status || kind || identityId ? 'No operation matches these filters' : 'Nothing has run yet'}>
+          Backups and restores appear here as soon as they start.
+        </Notice>
+      ) : (
+        <div className="table-scroll">
+          <table className="data-table operations-table">
+            <caption className="visually-hidden">Operations, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Started</th>
+                <th scope="col">Operation</th>
+                <th scope="col">Identity</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">Items</th>
+                <th scope="col" className="num">Duration</th>
+                <th scope="col">By</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {operations.map((operation) => (
+                <OperationRow
+                  key={operation.id}
+                  operation={operation}
+                  identity={operation.identityId ? identities.get(operation.identityId) : undefined}
+                  canCancel={canOperate(user)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasNextPage && (
+        <calcite-button appearance="outline" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+          Show older operations
+        </calcite-button>
+      )}
+    </div>
+  );
+}
+
+function itemCounts(operation: Operation): string {
+  if (!operation.progress) return '—';
+  const { done, total, unit } = operationProgress(operation);
+  const text = total !== done ? `${formatCount(done)} of ${formatCount(total)}` : formatCount(done);
+  return unit === 'steps' ? `${text} steps` : text;
+}
+
+function OperationRow({ operation, identity, canCancel }: { operation: Operation; identity: Identity | undefined; canCancel: boolean }) {
+  const client = useApiClient();
+  const queryClient = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: () => cancelOperation(client, operation.id),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: operationKeys.all })
+  });
+  const resume = useMutation({
+    mutationFn: () => resumeOperation(client, operation.id),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: operationKeys.all })
+  });
+  const name = operationName(operation);
+  return (
+    <tr data-operation={operation.id}>
+      <td>{formatDateTime(operation.startedAt ?? operation.createdAt)}</td>
+      <td>
+        <Link className="text-link" to={`/logs/${encodeURIComponent(operation.id)}`} aria-label={`Open the log of ${kindLabel(operation.kind).toLowerCase()} ${name}`}>
+          {name}
+        </Link>
+        {name !== kindLabel(operation.kind) && <div className="cell-note">{kindLabel(operation.kind)}</div>}
+      </td>
+      <td>{identity ? identity.name : (operation.identityId ?? '—')}</td>
+      <td>
+        <StatusBadge status={operation.status} />
+      </td>
+      <td className="num">{itemCounts(operation)}</td>
+      <td className="num">{elapsed(operation.startedAt ?? operation.createdAt, operation.finishedAt)}</td>
+      <td>{operation.createdBy}</td>
+      <td>
+        {canCancel && isActive(operation.status) && (
+          <calcite-button kind="danger" appearance="outline" scale="s" loading={cancel.isPending} onClick={() => cancel.mutate()} label={`Cancel ${name}`}>
+            Cancel
+          </calcite-button>
+        )}
+        {canCancel && canResume(operation) && (
+          <calcite-button appearance="outline" scale="s" iconStart="play" loading={resume.isPending} onClick={() => resume.mutate()} label={`Resume ${name}`}>
+            Resume
+          </calcite-button>
+        )}
+        {(cancel.error ?? resume.error) !== null && (
+          <span className="cell-error">{(cancel.error ?? resume.error) instanceof Error ? (cancel.error ?? resume.error)!.message : 'That did not work.'}</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+const ITEM_STATUSES: { value: ItemLogStatus | ''; label: string }[] = [
+  { value: '', label: 'All items' },
+  { value: 'ok', label: 'OK' },
+  { value: 'skipped', label: 'Skipped' },
+  { value: 'failed', label: 'Failed' }
+];
+const PAGE_SIZE = 100;
+
+function OperationDetail() {
+  const { operationId = '' } = useParams();
+  const client = useApiClient();
+  const user = useCurrentUser();
+  const identities = useIdentityNames();
+  const operation = useOperation(operationId);
+  const [status, setStatus] = useState<ItemLogStatus | ''>('');
+  const [start, setStart] = useState(1);
+  const active = operation.data ? isActive(operation.data.status) : false;
+  const items = useQuery({
+    queryKey: operationKeys.items(operationId, status, start),
+    queryFn: ({ signal }) => listOperationItems(client, operationId, { ...(status ? { status } : {}), start, num: PAGE_SIZE }, signal),
+    enabled: Boolean(operation.data),
+    staleTime: 0,
+    refetchInterval: active ? 3000 : false
+  });
+  const exportCsv = useMutation({
+    mutationFn: async () => {
+      const op = operation.data!;
+      const rows = await listAllOperationItems(client, op.id, status || undefined);
+      downloadText(csvFileName(op), operationCsv(op, rows));
+      return rows.length;
+    }
+  });
+  const queryClient = useQueryClient();
+  const resume = useMutation({
+    mutationFn: () => resumeOperation(client, operationId),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(operationKeys.one(operationId), updated);
+      void queryClient.invalidateQueries({ queryKey: operationKeys.all });
+    }
+  });
+  const headingId = useId();
+
+  if (operation.error) {
+    return (
+      <div className="page logs-page">
+        <BackToLogs />
+        <ErrorNotice error={operation.error} title="This operation cannot be shown" />
+      </div>
+    );
+  }
+  if (!operation.data) return <calcite-loader label="Loading the operation" />;
+  const op = operation.data;
+  const identity = op.identityId ? identities.get(op.identityId) : undefined;
+  const name = operationName(op);
+  const page = items.data;
+
+  return (
+    <div className="page logs-page">
+      <BackToLogs />
+      <header className="page-header">
+        <h1>
+          {kindLabel(op.kind)}: {name}
+        </h1>
+      </header>
+      <dl className="operation-summary">
+        <div>
+          <dt>Status</dt>
+          <dd>
+            <StatusBadge status={op.status} />
+          </dd>
+        </div>
+        <div>
+          <dt>Identity</dt>
+          <dd>{identity?.name ?? op.identityId ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd>{formatDateTime(op.startedAt ?? op.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Finished</dt>
+          <dd>{op.finishedAt ? formatDateTime(op.finishedAt) : 'Not yet'}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{elapsed(op.startedAt ?? op.createdAt, op.finishedAt)}</dd>
+        </div>
+        <div>
+          <dt>Started by</dt>
+          <dd>{op.createdBy}</dd>
+        </div>
+      </dl>
+      {active ? (
+        <OperationProgressView operation={op} title={kindLabel(op.kind)} canCancel={canOperate(user)} />
+      ) : (
+        op.message && (
+          <Notice
+            kind={op.status === 'succeeded' ? 'success' : op.status === 'failed' ? 'danger' : op.status === 'cancelled' ? 'info' : 'warning'}
+            title={statusLabel(op.status)}
+            actions={
+              canOperate(user) && canResume(op) ? (
+                <calcite-button appearance="outline" scale="s" iconStart="play" loading={resume.isPending} onClick={() => resume.mutate()}>
+                  Resume where it stopped
+                </calcite-button>
+              ) : undefined
+            }
+          >
+            {op.message}
+          </Notice>
+        )
+      )}
+      {resume.error !== null && <ErrorNotice error={resume.error} title="It could not be resumed" />}
+      {op.snapshotId && op.identityId && (
+        <p>
+          <Link className="text-link" to={`/backups?identity=${encodeURIComponent(op.identityId)}&snapshot=${encodeURIComponent(op.snapshotId)}`}>
+            Browse snapshot {op.snapshotId}
+          </Link>
+        </p>
+      )}
+
+      <section className="panel" aria-labelledby={headingId}>
+        <h2 id={headingId}>Items</h2>
+        <div className="filter-row">
+          <calcite-select
+            label="Show"
+            labelText="Show"
+            value={status}
+            oncalciteSelectChange={(event) => {
+              setStatus(event.target.value as ItemLogStatus | '');
+              setStart(1);
+            }}
+          >
+            {ITEM_STATUSES.map((s) => (
+              <calcite-option key={s.value} value={s.value} label={s.label} selected={status === s.value}>
+                {s.label}
+              </calcite-option>
+            ))}
+          </calcite-select>
+          <calcite-button appearance="outline" iconStart="download" loading={exportCsv.isPending} disabled={exportCsv.isPending} onClick={() => exportCsv.mutate()}>
+            Export CSV
+          </calcite-button>
+        </div>
+        {exportCsv.error !== null && <ErrorNotice error={exportCsv.error} title="The CSV could not be made" />}
+        {items.error !== null && <ErrorNotice error={items.error} title="The items could not be loaded" />}
+        {!page ? (
+          <calcite-loader label="Loading items" inline />
+        ) : page.total === 0 ? (
+          <p className="empty-note">{active ? 'No item has finished yet.' : status ? 'No item has this status.' : 'This operation logged no items.'}</p>
+        ) : (
+          <>
+            <div className="table-scroll">
+              <table className="data-table item-log-table">
+                <caption className="visually-hidden">Per-item log</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Title</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Owner</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Parts</th>
+                    <th scope="col" className="num">Read</th>
+                    <th scope="col" className="num">New</th>
+                    <th scope="col" className="num">Time</th>
+                    <th scope="col">Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((item) => (
+                    <tr key={item.itemId} data-item-id={item.itemId}>
+                      <td>
+                        <PlainText text={item.title} fallback="(no title)" />
+                        <div className="cell-note">{item.itemId}</div>
+                      </td>
+                      <td>
+                        <PlainText text={item.type} />
+                      </td>
+                      <td>
+                        <PlainText text={item.owner} />
+                      </td>
+                      <td>
+                        <StatusBadge status={item.status} />
+                        {item.carriedOver && <div className="cell-note">unchanged, carried over</div>}
+                      </td>
+                      <td>{item.parts.join(', ')}</td>
+                      <td className="num">{formatBytes(item.bytesRead)}</td>
+                      <td className="num">{formatBytes(item.newBytes)}</td>
+                      <td className="num">{formatDuration(item.durationMs)}</td>
+                      <td>{item.error ? <PlainText text={item.error} /> : ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div className="pager">
+              <span>
+                {formatCount(page.start)}–{formatCount(page.start + page.items.length - 1)} of {formatCount(page.total)}
+              </span>
+              <calcite-button appearance="outline" scale="s" disabled={page.start <= 1} onClick={() => setStart(Math.max(1, start - PAGE_SIZE))}>
+                Previous
+              </calcite-button>
+              <calcite-button appearance="outline" scale="s" disabled={page.nextStart < 0} onClick={() => setStart(page.nextStart)}>
+                Next
+              </calcite-button>
+            </div>
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function BackToLogs() {
+  return (
+    <p className="back-link">
+      <Link className="text-link" to="/logs">
+        ← All operations
+      </Link>
+    </p>
+  );
+}
