@@ -5,12 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
-const TERMINAL = ['succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
+import type { ApiClient, TestServer } from './support/server-harness.js';
+import { startOrgFixture, TERMINAL_STATUSES, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 
 interface Operation {
   id: string;
@@ -54,20 +52,9 @@ interface SnapshotItem {
   features: number;
 }
 
-async function waitFor(api: ApiClient, operationId: string, done: (op: Operation) => boolean, timeoutMs = 60_000): Promise<Operation> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await api.get<Operation>(`/api/operations/${operationId}`);
-    expect(response.status).toBe(200);
-    if (done(response.body)) return response.body;
-    if (Date.now() > until) throw new Error(`Operation ${operationId} did not get there in time: ${JSON.stringify(response.body)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('backup REST API', () => {
   let emu: EmulatorHandle;
-  let folder: { path: string; remove(): Promise<void> };
+  let org: OrgFixture;
   let server: TestServer;
   let admin: ApiClient;
   let operator: ApiClient;
@@ -81,40 +68,14 @@ describe('backup REST API', () => {
   const base = () => `/api/identities/${identityId}`;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    folder = await tempFolder();
-    server = await startTestServer({
-      accounts: [
-        { username: 'admin', password: PASSWORD, role: 'admin' },
-        { username: 'operator', password: PASSWORD, role: 'operator' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
-    admin = await server.login('admin');
-    operator = await server.login('operator');
-    viewer = await server.login('viewer');
-    storeDir = `${folder.path}/springfield`;
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: 'online',
-      name: 'Springfield',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: storeDir,
-      username: emu.admin.username,
-      password: emu.admin.password
-    });
-    expect(created.status, created.text).toBe(201);
-    identityId = created.body.id;
+    org = await startOrgFixture();
+    ({ emu, server, admin, operator, viewer, identityId, storeDir } = org);
     // Untrusted titles: a spreadsheet formula and CSV metacharacters must come out of the CSV log as inert text.
     const web = orgItems().find((i) => i.json.type === 'Web Map')!;
     web.json.title = '=HYPERLINK("http://evil.example","click"), "quoted"';
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await emu?.close();
-    await folder?.remove();
-  });
+  afterAll(() => org?.close());
 
   it('refuses to start a backup without the operator role, without CSRF, or with bad input', async () => {
     const asViewer = await viewer.post<ErrorBody>(`${base()}/backups`, {});
@@ -147,7 +108,7 @@ describe('backup REST API', () => {
     const started = await operator.post<{ operationId: string }>(`${base()}/backups`, { name: 'Nightly' });
     expect(started.status, started.text).toBe(202);
     expect(started.body.operationId).toMatch(/^[0-9a-f-]{36}$/);
-    first = await waitFor(viewer, started.body.operationId, (op) => TERMINAL.includes(op.status));
+    first = await waitForOperation<Operation>(viewer, started.body.operationId);
     expect(first).toMatchObject({ kind: 'backup', identityId, status: 'succeeded', createdBy: 'operator', params: { name: 'Nightly' } });
     expect(first.result?.counts).toMatchObject({ ok: orgItems().length, skipped: 0, failed: 0 });
     expect(first.progress).toMatchObject({ phase: 'done', itemsTotal: orgItems().length, itemsDone: orgItems().length });
@@ -303,7 +264,7 @@ describe('backup REST API', () => {
     record.json.modified = Date.now();
     const started = await operator.post<{ operationId: string }>(`${base()}/backups`, {});
     expect(started.status).toBe(202);
-    second = await waitFor(viewer, started.body.operationId, (op) => TERMINAL.includes(op.status));
+    second = await waitForOperation<Operation>(viewer, started.body.operationId);
     expect(second.status).toBe('succeeded');
     expect(second.result?.counts.carriedOver).toBe(orgItems().length - 1);
 
@@ -328,7 +289,7 @@ describe('backup REST API', () => {
       const started = await operator.post<{ operationId: string }>(`${base()}/backups`, { name: 'To be cancelled' });
       expect(started.status).toBe(202);
       const id = started.body.operationId;
-      await waitFor(viewer, id, (op) => (op.progress?.itemsDone ?? 0) > 0 || TERMINAL.includes(op.status));
+      await waitForOperation<Operation>(viewer, id, { until: (op) => (op.progress?.itemsDone ?? 0) > 0 || TERMINAL_STATUSES.includes(op.status) });
 
       const again = await operator.post<ErrorBody>(`${base()}/backups`, {});
       expect(again.status).toBe(409);
@@ -399,7 +360,7 @@ describe('backup REST API', () => {
       const started = await operator.post<{ operationId: string }>(`${base()}/backups`, {});
       expect(started.status).toBe(202);
       const id = started.body.operationId;
-      await waitFor(viewer, id, (op) => op.status === 'running' || TERMINAL.includes(op.status));
+      await waitForOperation<Operation>(viewer, id, { until: (op) => op.status === 'running' || TERMINAL_STATUSES.includes(op.status) });
       const second = await cli(['backup', '--identity', identityId]);
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`A backup of "Springfield" is already running (operation ${id}).`);

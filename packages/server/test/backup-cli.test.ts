@@ -5,8 +5,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 const cli = runCli;
 
@@ -33,8 +34,9 @@ interface OperationJson {
 
 describe('orgkeeper backup, snapshots and check (CLI)', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
+  let backups: TempFolder;
   let storeDir: string;
   let first: BackupJson;
   const run = (args: string[]) => cli(args, { dataDir: data.path });
@@ -42,21 +44,12 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
   const operations = async () => (JSON.parse((await run(['operations', 'list', '--identity', 'Springfield', '--kind', 'backup', '--json'])).stdout) as { operations: OperationJson[] }).operations;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
+    fixture = await startDataDirFixture();
+    ({ emu, data, backups } = fixture);
     storeDir = join(backups.path, 'springfield');
-    const added = await cli(
-      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', storeDir, '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    await addIdentityWithCli(emu, data.path, { name: 'Springfield', fileLocation: storeDir });
   }, 60_000);
-  afterAll(async () => {
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
-  });
+  afterAll(() => fixture?.close());
 
   it('backs up the whole organization and prints one JSON object (exit 0)', async () => {
     const result = await run(['backup', '--identity', 'springfield', '--name', 'Nightly', '--json']);

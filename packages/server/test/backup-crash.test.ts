@@ -13,6 +13,7 @@ import { check, listJournals, openStore } from '../src/store/index.js';
 import type { BackupChildSettings } from './support/backup-child.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./support/backup-child.ts', import.meta.url));
 /** `orgkeeper` from source, in its own process. */
@@ -227,8 +228,8 @@ describe('killing the backup process at any moment', () => {
  */
 describe('orgkeeper backup as an operation, across processes', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
   const running = new Set<ChildProcess>();
   const cli = (args: string[]) => runCli(args, { dataDir: data.path });
   const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
@@ -289,20 +290,13 @@ describe('orgkeeper backup as an operation, across processes', () => {
   };
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online', latencyMs: 25 });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const added = await runCli(
-      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, 'springfield'), '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    fixture = await startDataDirFixture({ kind: 'online', latencyMs: 25 });
+    ({ emu, data } = fixture);
+    await addIdentityWithCli(emu, data.path, { name: 'Springfield', fileLocation: join(fixture.backups.path, 'springfield') });
   }, 60_000);
   afterAll(async () => {
     for (const child of running) child.kill('SIGKILL');
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
+    await fixture?.close();
   });
 
   it('is not refused after a killed run: the dead run becomes interrupted and the next one continues it', async () => {

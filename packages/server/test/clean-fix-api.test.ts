@@ -6,18 +6,15 @@
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CleanRepository } from '../src/clean/clean.repository.js';
 import type { Finding } from '../src/clean/clean.types.js';
 import type { FixDetail } from '../src/clean/fixes/fix.service.js';
 import type { FieldChange, FixPreview } from '../src/clean/fixes/fix.types.js';
 import type { MailMessage } from '../src/clean/fixes/mailer.js';
-import { newId } from '../src/lib/ids.js';
 import { openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
-const TERMINAL = ['succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
+import type { EmulatorHandle } from './identities/support.js';
+import type { ApiClient, TestServer } from './support/server-harness.js';
+import { storeScan as storeScanIn } from './support/stored-scan.js';
+import { startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 
 interface Operation {
   id: string;
@@ -34,7 +31,7 @@ type OrgState = Record<string, Record<string, unknown>>;
 for (const kind of ['online', 'enterprise'] as const)
 describe(`fixes over the REST API (${kind})`, () => {
   let emu: EmulatorHandle;
-  let folder: { path: string; remove(): Promise<void> };
+  let org: OrgFixture;
   let server: TestServer;
   let admin: ApiClient;
   let operator: ApiClient;
@@ -45,38 +42,11 @@ describe(`fixes over the REST API (${kind})`, () => {
   const base = () => `/api/identities/${identityId}`;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind });
-    folder = await tempFolder();
-    server = await startTestServer({
-      accounts: [
-        { username: 'admin', password: PASSWORD, role: 'admin' },
-        { username: 'operator', password: PASSWORD, role: 'operator' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
-    admin = await server.login('admin');
-    operator = await server.login('operator');
-    viewer = await server.login('viewer');
-    storeDir = `${folder.path}/springfield`;
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: kind,
-      ...(kind === 'enterprise' ? { authMethod: 'oauth2' } : {}),
-      name: 'Springfield',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: storeDir,
-      username: emu.admin.username,
-      password: emu.admin.password
-    });
-    expect(created.status, created.text).toBe(201);
-    identityId = created.body.id;
+    org = await startOrgFixture({ kind });
+    ({ emu, server, admin, operator, viewer, identityId, storeDir } = org);
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await emu?.close();
-    await folder?.remove();
-  });
+  afterAll(() => org?.close());
 
   // ---------------------------------------------------------------------------------------------------------------
   // Helpers
@@ -141,51 +111,12 @@ describe(`fixes over the REST API (${kind})`, () => {
   }
 
   /** Stores a finished scan with findings on these targets (what the scans module stores), returns finding ids. */
-  async function storeScan(targets: Finding['target'][]): Promise<{ scanId: string; ids: string[] }> {
-    const repository = new CleanRepository(server.server.db);
-    const scanId = newId();
-    const now = new Date().toISOString();
-    await repository.insertScan({
-      id: scanId,
-      identity_id: identityId,
-      operation_id: null,
-      scan_type: 'over-shared',
-      options: '{}',
-      status: 'running',
-      message: null,
-      summary: null,
-      findings: 0,
-      allowlisted: 0,
-      requests: 0,
-      created_by: 'test',
-      started_at: now,
-      finished_at: null
-    });
-    const ids = targets.map(() => newId());
-    await repository.finishScan(
-      scanId,
-      targets.map((target, i) => ({
-        id: ids[i]!,
-        scan_id: scanId,
-        finding_key: `test:${target.kind}:${target.id}:${i}`,
-        scan_type: 'over-shared',
-        code: 'test',
-        severity: 'warning',
-        target_kind: target.kind,
-        target_id: target.id,
-        target_title: target.title,
-        target_title_key: target.title.toLowerCase(),
-        target_type: target.type ?? null,
-        target_owner: target.owner ?? null,
-        target_folder_id: target.folderId ?? null,
-        portal_url: target.portalUrl ?? null,
-        message: `Finding about ${target.title}`,
-        where_text: null,
-        details: '{}'
-      })),
-      { status: 'succeeded', findings: targets.length, finished_at: now }
+  function storeScan(targets: Finding['target'][]): Promise<{ scanId: string; ids: string[] }> {
+    return storeScanIn(
+      server.server.db,
+      identityId,
+      targets.map((target, i) => ({ key: `test:${target.kind}:${target.id}:${i}`, code: 'test', message: `Finding about ${target.title}`, target }))
     );
-    return { scanId, ids };
   }
 
   const itemTarget = (id: string): Finding['target'] => {
@@ -201,16 +132,7 @@ describe(`fixes over the REST API (${kind})`, () => {
     return { kind: 'group', id, title: group.title, type: 'group', owner: group.owner };
   };
 
-  async function waitFor(api: ApiClient, operationId: string): Promise<Operation> {
-    const until = Date.now() + 90_000;
-    for (;;) {
-      const response = await api.get<Operation>(`/api/operations/${operationId}`);
-      expect(response.status).toBe(200);
-      if (TERMINAL.includes(response.body.status)) return response.body;
-      if (Date.now() > until) throw new Error(`Operation ${operationId} did not finish: ${JSON.stringify(response.body)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (api: ApiClient, operationId: string) => waitForOperation<Operation>(api, operationId, { timeoutMs: 90_000 });
 
   async function preview(body: Record<string, unknown>): Promise<FixPreview> {
     const response = await operator.post<FixPreview>(`${base()}/fixes/preview`, body);

@@ -6,14 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CleanRepository } from '../src/clean/clean.repository.js';
 import type { FixPreview } from '../src/clean/fixes/fix.types.js';
-import { newId } from '../src/lib/ids.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
+import { storeScan } from './support/stored-scan.js';
+import { createIdentity, ROLE_ACCOUNTS } from './support/org-fixture.js';
 
 describe('orgkeeper fix and undo', () => {
   let emu: EmulatorHandle;
@@ -30,64 +28,22 @@ describe('orgkeeper fix and undo', () => {
     folder = await tempFolder();
     // The identity and a stored scan are set up through a server on the same data directory, which is then stopped:
     // the CLI works on the data directory alone.
-    const server = await startTestServer({ dataDir, admin: { username: 'admin', password: PASSWORD } });
+    const server = await startTestServer({ dataDir, accounts: ROLE_ACCOUNTS.slice(0, 1) });
     try {
       const api = await server.login();
-      const created = await api.post<{ id: string }>('/api/identities', {
-        type: 'online',
-        name: 'Springfield',
-        url: emu.portalUrl,
-        appId: emu.appId,
-        fileLocation: `${folder.path}/springfield`,
-        username: emu.admin.username,
-        password: emu.admin.password
-      });
-      expect(created.status, created.text).toBe(201);
+      const identityId = await createIdentity(api, emu, { fileLocation: `${folder.path}/springfield` });
       const items = [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId && i.json.access === 'public');
       publicIds = items.map((i) => i.json.id);
-      const repository = new CleanRepository(server.server.db);
-      scanId = newId();
-      const now = new Date().toISOString();
-      await repository.insertScan({
-        id: scanId,
-        identity_id: created.body.id,
-        operation_id: null,
-        scan_type: 'over-shared',
-        options: '{}',
-        status: 'running',
-        message: null,
-        summary: null,
-        findings: 0,
-        allowlisted: 0,
-        requests: 0,
-        created_by: 'test',
-        started_at: now,
-        finished_at: null
-      });
-      findingIds = items.map(() => newId());
-      await repository.finishScan(
-        scanId,
-        items.map((item, i) => ({
-          id: findingIds[i]!,
-          scan_id: scanId,
-          finding_key: `public:${item.json.id}`,
-          scan_type: 'over-shared',
+      ({ scanId, ids: findingIds } = await storeScan(
+        server.server.db,
+        identityId,
+        items.map((item) => ({
+          key: `public:${item.json.id}`,
           code: 'public',
-          severity: 'warning',
-          target_kind: 'item',
-          target_id: item.json.id,
-          target_title: String(item.json.title),
-          target_title_key: String(item.json.title).toLowerCase(),
-          target_type: String(item.json.type),
-          target_owner: String(item.json.owner),
-          target_folder_id: item.json.ownerFolder ?? null,
-          portal_url: null,
           message: 'Shared with everyone.',
-          where_text: null,
-          details: '{}'
-        })),
-        { status: 'succeeded', findings: items.length, finished_at: now }
-      );
+          target: { kind: 'item', id: item.json.id, title: String(item.json.title), type: String(item.json.type), owner: String(item.json.owner), folderId: item.json.ownerFolder ?? null }
+        }))
+      ));
     } finally {
       await server.close();
     }

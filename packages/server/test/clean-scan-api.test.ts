@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXPECTATIONS as X } from '@orgkeeper/arcgis-emulator';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
+import type { EmulatorHandle } from './identities/support.js';
+import type { ApiClient, TestServer } from './support/server-harness.js';
+import { startOrgFixture, type OrgFixture } from './support/org-fixture.js';
 
-const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 3600 * 1000;
 
 interface Operation {
@@ -51,7 +51,7 @@ interface ErrorBody {
 
 describe('clean scans REST API', () => {
   let emu: EmulatorHandle;
-  let folder: { path: string; remove(): Promise<void> };
+  let org: OrgFixture;
   let server: TestServer;
   let admin: ApiClient;
   let operator: ApiClient;
@@ -83,36 +83,11 @@ describe('clean scans REST API', () => {
   const findings = async (scanId: string, query = '') => (await viewer.get<FindingsPage>(`${base()}/scans/${scanId}/findings${query}`)).body;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    folder = await tempFolder();
-    server = await startTestServer({
-      accounts: [
-        { username: 'admin', password: PASSWORD, role: 'admin' },
-        { username: 'operator', password: PASSWORD, role: 'operator' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
-    admin = await server.login('admin');
-    operator = await server.login('operator');
-    viewer = await server.login('viewer');
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: 'online',
-      name: 'Demoville',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: `${folder.path}/demo`,
-      username: emu.admin.username,
-      password: emu.admin.password
-    });
-    expect(created.status, created.text).toBe(201);
-    identityId = created.body.id;
+    org = await startOrgFixture({ identityName: 'Demoville', storeName: 'demo' });
+    ({ emu, server, admin, operator, viewer, identityId } = org);
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await emu?.close();
-    await folder?.remove();
-  });
+  afterAll(() => org?.close());
 
   it('lists the scan types with their option schemas', async () => {
     const types = await viewer.get<{ scanTypes: { type: string; options: { name: string; kind: string; default?: unknown; required?: boolean }[] }[] }>('/api/clean/scan-types');

@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXPECTATIONS as X, DEMO_SERVICE_NAMES } from '@orgkeeper/arcgis-emulator';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 interface Finding {
   key: string;
@@ -31,8 +32,8 @@ const ids = (scan: ScanJson, code: string) => sorted(scan.findings.filter((f) =>
 
 describe('clean scans of the demo organization (CLI)', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
   const scan = async (type: string, ...options: string[]): Promise<ScanJson> => {
     const result = await runCli(['scan', '--identity', 'Demoville', '--type', type, ...options.flatMap((o) => ['--option', o]), '--json'], { dataDir: data.path });
     expect(result.stderr).toBe('');
@@ -43,20 +44,11 @@ describe('clean scans of the demo organization (CLI)', () => {
   };
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const added = await runCli(
-      ['identities', 'add', '--type', 'online', '--name', 'Demoville', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', `${backups.path}/demo`, '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    fixture = await startDataDirFixture({ kind: 'online' });
+    ({ emu, data } = fixture);
+    await addIdentityWithCli(emu, data.path, { kind: 'online', name: 'Demoville', fileLocation: `${fixture.backups.path}/demo` });
   }, 60_000);
-  afterAll(async () => {
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
-  });
+  afterAll(() => fixture?.close());
 
   it('stale-items: exactly the planted stale items', async () => {
     const result = await scan('stale-items');
@@ -254,8 +246,8 @@ describe('clean scans of the demo organization (CLI)', () => {
 
 describe('clean scans of an ArcGIS Enterprise organization (CLI)', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
   const scan = async (type: string): Promise<ScanJson> => {
     const result = await runCli(['scan', '--identity', 'Enterprise', '--type', type, '--json'], { dataDir: data.path });
     expect(result.stderr).toBe('');
@@ -264,20 +256,11 @@ describe('clean scans of an ArcGIS Enterprise organization (CLI)', () => {
   };
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'enterprise' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const added = await runCli(
-      ['identities', 'add', '--type', 'enterprise', '--name', 'Enterprise', '--url', emu.portalUrl, '--auth', 'oauth2', '--app-id', emu.appId, '--file-location', `${backups.path}/ent`, '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    fixture = await startDataDirFixture({ kind: 'enterprise' });
+    ({ emu, data } = fixture);
+    await addIdentityWithCli(emu, data.path, { kind: 'enterprise', name: 'Enterprise', fileLocation: `${fixture.backups.path}/ent` });
   }, 60_000);
-  afterAll(async () => {
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
-  });
+  afterAll(() => fixture?.close());
 
   it('resolves references against the federated hosting server and prices no credits', async () => {
     // Hosted services live on the federated server (`.../server/rest/services/Hosted`), not under the portal.

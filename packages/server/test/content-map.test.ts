@@ -4,10 +4,9 @@
  * that `refresh=true` bypasses, and clear refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
+import type { EmulatorHandle } from './identities/support.js';
+import type { ApiClient, TestServer } from './support/server-harness.js';
+import { createIdentity, startOrgFixture, type OrgFixture } from './support/org-fixture.js';
 
 interface ContentMap {
   identityId: string;
@@ -25,7 +24,7 @@ interface ErrorBody {
 
 describe('content map API', () => {
   let emu: EmulatorHandle;
-  let folder: { path: string; remove(): Promise<void> };
+  let org: OrgFixture;
   let server: TestServer;
   let admin: ApiClient;
   let viewer: ApiClient;
@@ -34,36 +33,13 @@ describe('content map API', () => {
   const mapPath = () => `/api/identities/${identityId}/content-map`;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    folder = await tempFolder();
-    server = await startTestServer({
-      accounts: [
-        { username: 'admin', password: PASSWORD, role: 'admin' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
-    admin = await server.login('admin');
-    viewer = await server.login('viewer');
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: 'online',
-      name: 'Springfield',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: `${folder.path}/springfield`,
-      username: emu.admin.username,
-      password: emu.admin.password
-    });
-    expect(created.status, created.text).toBe(201);
-    identityId = created.body.id;
+    org = await startOrgFixture();
+    ({ emu, server, admin, viewer, identityId } = org);
     // Untrusted text comes through as it is: the web app, not the API, decides how to show it.
     orgItems()[0]!.json.title = '<img src=x onerror="alert(1)"> & "quotes"';
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await emu?.close();
-    await folder?.remove();
-  });
+  afterAll(() => org?.close());
 
   it('refuses anonymous requests and unknown identities', async () => {
     const anonymous = await server.client().get<ErrorBody>(mapPath());
@@ -181,15 +157,8 @@ describe('content map API', () => {
   }, 60_000);
 
   it('says what to do when the identity is not connected', async () => {
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: 'online',
-      name: 'Not connected',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: `${folder.path}/not-connected`
-    });
-    expect(created.status, created.text).toBe(201);
-    const response = await admin.get<ErrorBody>(`/api/identities/${created.body.id}/content-map`);
+    const notConnected = await createIdentity(admin, emu, { name: 'Not connected', fileLocation: `${org.folder.path}/not-connected`, storeCredentials: false });
+    const response = await admin.get<ErrorBody>(`/api/identities/${notConnected}/content-map`);
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe('needs_sign_in');
     expect(response.body.error.message).toMatch(/connect it/i);

@@ -7,12 +7,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../src/operations/operation.types.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
-const TERMINAL = ['succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder, ROLE_ACCOUNTS, TERMINAL_STATUSES, waitForOperation } from './support/org-fixture.js';
 
 interface SseEvent {
   event: string;
@@ -51,8 +49,9 @@ async function readEvents(server: TestServer, api: ApiClient, path: string, stop
 
 describe('operations: live progress, API and CLI', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
+  let backups: TempFolder;
   let server: TestServer;
   let operator: ApiClient;
   let viewer: ApiClient;
@@ -61,41 +60,20 @@ describe('operations: live progress, API and CLI', () => {
   const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const added = await runCli(
-      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, 'springfield'), '--username', emu.admin.username, '--password-stdin', '--json'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
-    identityId = (JSON.parse(added.stdout) as { identity: { id: string } }).identity.id;
-    server = await startTestServer({
-      dataDir: data.path,
-      accounts: [
-        { username: 'operator', password: PASSWORD, role: 'operator' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
+    fixture = await startDataDirFixture();
+    ({ emu, data, backups } = fixture);
+    identityId = await addIdentityWithCli(emu, data.path, { name: 'Springfield', fileLocation: join(backups.path, 'springfield') });
+    // Operator and viewer only.
+    server = await startTestServer({ dataDir: data.path, accounts: ROLE_ACCOUNTS.slice(1) });
     operator = await server.login('operator');
     viewer = await server.login('viewer');
   }, 120_000);
   afterAll(async () => {
     await server?.close();
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
+    await fixture?.close();
   });
 
-  async function waitFor(id: string, done: (op: OperationView) => boolean): Promise<OperationView> {
-    const until = Date.now() + 60_000;
-    for (;;) {
-      const op = (await viewer.get<OperationView>(`/api/operations/${id}`)).body;
-      if (done(op)) return op;
-      if (Date.now() > until) throw new Error(`operation ${id} did not get there: ${JSON.stringify(op)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (id: string, until: (op: OperationView) => boolean) => waitForOperation<OperationView>(viewer, id, { until });
 
   it('streams a backup’s status, progress and log rows as server-sent events, to signed-in accounts only', async () => {
     expect((await server.client().get('/api/operations/events')).status).toBe(401);
@@ -147,7 +125,7 @@ describe('operations: live progress, API and CLI', () => {
 
     const prune = await operator.post<{ operationId: string }>('/api/operations', { kind: 'prune', identityId, params: { dryRun: true } });
     expect(prune.status, prune.text).toBe(202);
-    const pruned = await waitFor(prune.body.operationId, (op) => TERMINAL.includes(op.status));
+    const pruned = await waitFor(prune.body.operationId, (op) => TERMINAL_STATUSES.includes(op.status));
     expect(pruned).toMatchObject({ status: 'succeeded', params: { dryRun: true } });
     expect(pruned.message).toMatch(/unreferenced blobs/);
   }, 60_000);

@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreLogRow, RestorePlan } from '../src/restore/restore.types.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
-const TERMINAL = ['succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
+import { createIdentity, ROLE_ACCOUNTS, startOrgFixture, TEST_PASSWORD, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 
 interface Operation {
   id: string;
@@ -22,20 +20,9 @@ interface ErrorBody {
   error: { code: string; message: string; fields?: Record<string, string> };
 }
 
-async function waitFor(api: ApiClient, operationId: string, timeoutMs = 60_000): Promise<Operation> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await api.get<Operation>(`/api/operations/${operationId}`);
-    expect(response.status).toBe(200);
-    if (TERMINAL.includes(response.body.status)) return response.body;
-    if (Date.now() > until) throw new Error(`Operation ${operationId} did not finish in time: ${JSON.stringify(response.body)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('restore REST API', () => {
   let emu: EmulatorHandle;
-  let folder: { path: string; remove(): Promise<void> };
+  let org: OrgFixture;
   let server: TestServer;
   let operator: ApiClient;
   let viewer: ApiClient;
@@ -46,42 +33,17 @@ describe('restore REST API', () => {
   const base = () => `/api/identities/${identityId}/restores`;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    folder = await tempFolder();
-    server = await startTestServer({
-      accounts: [
-        { username: 'admin', password: PASSWORD, role: 'admin' },
-        { username: 'operator', password: PASSWORD, role: 'operator' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
-    const admin = await server.login('admin');
-    operator = await server.login('operator');
-    viewer = await server.login('viewer');
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: 'online',
-      name: 'Springfield',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: `${folder.path}/springfield`,
-      username: emu.admin.username,
-      password: emu.admin.password
-    });
-    expect(created.status, created.text).toBe(201);
-    identityId = created.body.id;
+    org = await startOrgFixture();
+    ({ emu, server, operator, viewer, identityId } = org);
     const started = await operator.post<{ operationId: string }>(`/api/identities/${identityId}/backups`, { name: 'Before' });
     expect(started.status, started.text).toBe(202);
-    const backup = await waitFor(operator, started.body.operationId);
+    const backup = await waitForOperation<Operation>(operator, started.body.operationId);
     expect(backup.status).toBe('succeeded');
     snapshotId = backup.snapshotId!;
     mapId = orgItems().find((i) => i.json.title === 'Parks and Trails')!.json.id;
     emu.context.state.items.delete(mapId);
   }, 90_000);
-  afterAll(async () => {
-    await server?.close();
-    await emu?.close();
-    await folder?.remove();
-  });
+  afterAll(() => org?.close());
 
   it('guards every route: sign-in, operator role, CSRF, valid input', async () => {
     const body = { snapshotId, mode: 'recreate', items: [mapId] };
@@ -111,7 +73,7 @@ describe('restore REST API', () => {
 
     const started = await operator.post<{ operationId: string }>(base(), { snapshotId, mode: 'recreate', items: [mapId] });
     expect(started.status, started.text).toBe(202);
-    const done = await waitFor(viewer, started.body.operationId);
+    const done = await waitForOperation<Operation>(viewer, started.body.operationId);
     expect(done, done.message ?? '').toMatchObject({ kind: 'restore', status: 'succeeded', snapshotId });
     expect(orgItems().length).toBe(before + 1);
 
@@ -150,17 +112,11 @@ describe('restore operation interrupted by a server stop', () => {
   });
 
   it('is resumed after the restart and finishes without duplicates', async () => {
-    const accounts = [{ username: 'admin', password: PASSWORD, role: 'admin' as const }];
-    server = await startTestServer({ accounts, dataDir: data.path });
+    server = await startTestServer({ accounts: ROLE_ACCOUNTS.slice(0, 1), dataDir: data.path });
     let admin = await server.login('admin');
-    const created = await admin.post<{ id: string }>('/api/identities', {
-      type: 'online', name: 'Springfield', url: emu.portalUrl, appId: emu.appId, fileLocation: `${folder.path}/springfield`,
-      username: emu.admin.username, password: emu.admin.password
-    });
-    expect(created.status, created.text).toBe(201);
-    const identityId = created.body.id;
+    const identityId = await createIdentity(admin, emu, { fileLocation: `${folder.path}/springfield` });
     const backup = await admin.post<{ operationId: string }>(`/api/identities/${identityId}/backups`, {});
-    const snapshotId = (await waitFor(admin, backup.body.operationId)).snapshotId!;
+    const snapshotId = (await waitForOperation<Operation>(admin, backup.body.operationId)).snapshotId!;
     const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
     const count = orgItems().length;
     const gone = orgItems().filter((i) => ['Web Map', 'Web Mapping Application', 'Dashboard', 'CSV'].includes(i.json.type)).slice(0, 8);
@@ -180,7 +136,7 @@ describe('restore operation interrupted by a server stop', () => {
     emu.faults.update({ latencyMs: 0 });
 
     server = await startTestServer({ accounts: [], dataDir: data.path });
-    admin = await server.login('admin', PASSWORD);
+    admin = await server.login('admin', TEST_PASSWORD);
     const stopped = await admin.get<Operation>(`/api/operations/${operationId}`);
     // Stopped in the middle: interrupted (or already queued again, if the job system resumes on start-up).
     expect(['interrupted', 'queued', 'running']).toContain(stopped.body.status);
@@ -188,7 +144,7 @@ describe('restore operation interrupted by a server stop', () => {
       const resumed = await admin.post(`/api/operations/${operationId}/resume`, {});
       expect(resumed.status, resumed.text).toBe(202);
     }
-    const done = await waitFor(admin, operationId);
+    const done = await waitForOperation<Operation>(admin, operationId);
     expect(done.status, done.message ?? '').toBe('succeeded');
     expect(orgItems().length).toBe(count);
     for (const i of gone) expect(orgItems().filter((x) => x.json.title === i.json.title && x.json.type === i.json.type).length, i.json.title).toBeGreaterThanOrEqual(1);

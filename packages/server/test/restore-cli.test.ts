@@ -6,13 +6,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestorePlan } from '../src/restore/restore.types.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 describe('orgkeeper restore (CLI)', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
   let snapshotId: string;
   const run = (args: string[]) => runCli(args, { dataDir: data.path });
   const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
@@ -21,14 +22,9 @@ describe('orgkeeper restore (CLI)', () => {
   let appId: string;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const added = await runCli(
-      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, 'springfield'), '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    fixture = await startDataDirFixture({ kind: 'online' });
+    ({ emu, data } = fixture);
+    await addIdentityWithCli(emu, data.path, { name: 'Springfield', fileLocation: join(fixture.backups.path, 'springfield') });
     const backup = await run(['backup', '--identity', 'springfield', '--json']);
     expect(backup.code, backup.stderr).toBe(0);
     snapshotId = (JSON.parse(backup.stdout) as { snapshotId: string }).snapshotId;
@@ -38,11 +34,7 @@ describe('orgkeeper restore (CLI)', () => {
     emu.context.state.items.delete(mapId);
     emu.context.state.items.delete(appId);
   }, 60_000);
-  afterAll(async () => {
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
-  });
+  afterAll(() => fixture?.close());
 
   it('refuses wrong usage with exit code 2 and a hint', async () => {
     const noSelection = await run(['restore', '--identity', 'springfield', '--snapshot', snapshotId, '--mode', 'recreate']);

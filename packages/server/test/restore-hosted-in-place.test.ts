@@ -1,95 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IItem } from '@esri/arcgis-rest-portal';
-import { createHostedService, DEMO_SERVICE_NAMES, type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { canonicalJson, type EsriFeature, type FeatureChunkContent } from '../src/backup/feature-chunks.js';
-import { backupHostedService } from '../src/backup/hosted-service.backup.js';
+import { createHostedService, DEMO_SERVICE_NAMES, type EmulatorHandle } from '@orgkeeper/arcgis-emulator';
+import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
+import type { EsriFeature } from '../src/backup/feature-chunks.js';
 import { comparableLayerDefinition, restoreLayerData } from '../src/restore/hosted/index.js';
-import { layerWriteInfo } from '../src/restore/hosted/definitions.js';
 import { restoreServiceData } from '../src/restore/hosted/service-data.js';
-import { initStore, type ItemEntry, readAttachmentList, type Store } from '../src/store/index.js';
-
-type HostedService = EmulatorHandle['context']['state']['services'] extends Map<string, infer S> ? S : never;
-
-function sessionFor(emu: EmulatorHandle): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: 8, retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 20, maxThrottleAttempts: 100 } });
-}
-
-function serviceNamed(emu: EmulatorHandle, name: string): HostedService {
-  const service = [...emu.context.state.services.values()].find((s) => s.name === name);
-  if (!service) throw new Error(`no service ${name}`);
-  return service;
-}
-
-async function backUp(emu: EmulatorHandle, session: ArcGISSession, store: Store, name: string): Promise<ItemEntry> {
-  const service = serviceNamed(emu, name);
-  const item = emu.context.state.items.get(service.itemId)!.json as unknown as IItem;
-  const entry = await backupHostedService({ session, store }, item);
-  for (const layer of entry.layers) expect(layer.status, JSON.stringify(layer.problems)).toBe('ok');
-  return { id: item.id, title: item.title, type: item.type, owner: item.owner, folderId: null, modified: item.modified, status: 'ok', service: entry };
-}
-
-const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** Features with their attachments as comparable records (see restore-hosted-recreate.test.ts). */
-async function snapshotRecords(store: Store, entry: ItemEntry, layerId: number): Promise<string[]> {
-  const layer = entry.service!.layers.find((l) => l.id === layerId)!;
-  const info = layerWriteInfo(await store.getJson(layer.definition.hash));
-  const attachments = new Map<number, string[]>();
-  if (layer.attachments) {
-    for (const a of await readAttachmentList(store.blobs, layer.attachments)) {
-      attachments.set(a.objectId, [...(attachments.get(a.objectId) ?? []), canonicalJson([a.name, a.contentType ?? '', a.keywords ?? '', sha(await store.blobs.get(a.hash))])]);
-    }
-  }
-  const records: string[] = [];
-  for (const chunk of layer.chunks) {
-    const content = await store.getJson<FeatureChunkContent>(chunk.hash);
-    for (const f of content.features) records.push(record(f, info, attachments.get(f.attributes[content.objectIdFieldName] as number) ?? []));
-  }
-  return records.sort();
-}
-
-async function liveRecords(session: ArcGISSession, layerUrl: string): Promise<string[]> {
-  const info = layerWriteInfo(await session.request(layerUrl));
-  const features: EsriFeature[] = [];
-  for (let offset = 0; ; ) {
-    const page = await session.request<{ features: EsriFeature[]; exceededTransferLimit?: boolean }>(`${layerUrl}/query`, {
-      where: '1=1', outFields: '*', returnGeometry: true, orderByFields: info.oidField, resultOffset: offset, resultRecordCount: 1000
-    });
-    features.push(...page.features);
-    offset += page.features.length;
-    if (!page.exceededTransferLimit || page.features.length === 0) break;
-  }
-  const attachments = new Map<number, string[]>();
-  if (info.hasAttachments) {
-    const groups = await session.request<{ attachmentGroups: { parentObjectId: number; attachmentInfos: { id: number; name: string; contentType: string; keywords: string }[] }[] }>(
-      `${layerUrl}/queryAttachments`, { definitionExpression: '1=1' }
-    );
-    for (const g of groups.attachmentGroups) {
-      for (const a of g.attachmentInfos) {
-        const bytes = (await session.download(`${layerUrl}/${g.parentObjectId}/attachments/${a.id}`))?.bytes ?? Buffer.alloc(0);
-        attachments.set(g.parentObjectId, [...(attachments.get(g.parentObjectId) ?? []), canonicalJson([a.name, a.contentType ?? '', a.keywords ?? '', sha(bytes)])]);
-      }
-    }
-  }
-  return features.map((f) => record(f, info, attachments.get(f.attributes[info.oidField] as number) ?? [])).sort();
-}
-
-function record(feature: EsriFeature, info: ReturnType<typeof layerWriteInfo>, attachments: string[]): string {
-  const attributes: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(feature.attributes)) {
-    const lower = k.toLowerCase();
-    if (info.managed.has(lower) && lower !== info.globalIdField?.toLowerCase()) continue;
-    attributes[k] = v;
-  }
-  return canonicalJson({ attributes, geometry: feature.geometry ?? null, attachments: [...attachments].sort() });
-}
+import type { ItemEntry, Store } from '../src/store/index.js';
+import { serviceNamed, backUp, snapshotRecords, liveRecords, startHostedFixture, type HostedFixture } from './support/hosted-restore.js';
 
 async function addAttachment(layerUrl: string, token: string, oid: number, name: string, bytes: Buffer): Promise<void> {
   const form = new FormData();
@@ -106,21 +22,16 @@ describe.each(['online', 'enterprise'] as const)('restoreLayerData in place (%s 
   let emu: EmulatorHandle;
   let session: ArcGISSession;
   let token: string;
-  let dir: string;
   let store: Store;
+  let fixture: HostedFixture;
 
   beforeAll(async () => {
-    emu = await startEmulator({ host: '127.0.0.1', port: 0, quiet: true, kind });
-    session = sessionFor(emu);
+    fixture = await startHostedFixture(kind, 'orgkeeper-restore-in-place-');
+    ({ emu, session, store } = fixture);
     token = await session.auth!.getToken(`${emu.restUrl}/portals/self`);
-    dir = await mkdtemp(join(tmpdir(), 'orgkeeper-restore-in-place-'));
-    store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Demo' });
   }, 60_000);
 
-  afterAll(async () => {
-    await emu?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it('undoes edits, deletes and additions of features and attachments, keeping the service, its item and GlobalIDs', async () => {
     const entry = await backUp(emu, session, store, DEMO_SERVICE_NAMES.reports);

@@ -1,107 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IItem } from '@esri/arcgis-rest-portal';
-import { createHostedService, DEMO_SERVICE_NAMES, type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { canonicalJson, type EsriFeature, type FeatureChunkContent } from '../src/backup/feature-chunks.js';
-import { backupHostedService } from '../src/backup/hosted-service.backup.js';
+import { createHostedService, DEMO_SERVICE_NAMES, type EmulatorHandle } from '@orgkeeper/arcgis-emulator';
+import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
+import type { EsriFeature } from '../src/backup/feature-chunks.js';
 import { comparableLayerDefinition, HostedRestoreError, recreateHostedService } from '../src/restore/hosted/index.js';
-import { layerWriteInfo } from '../src/restore/hosted/definitions.js';
-import { initStore, type ItemEntry, readAttachmentList, type Store } from '../src/store/index.js';
-
-type HostedService = EmulatorHandle['context']['state']['services'] extends Map<string, infer S> ? S : never;
-
-function sessionFor(emu: EmulatorHandle, concurrency = 8): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency, retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 20, maxThrottleAttempts: 100 } });
-}
-
-function serviceNamed(emu: EmulatorHandle, name: string): HostedService {
-  const service = [...emu.context.state.services.values()].find((s) => s.name === name);
-  if (!service) throw new Error(`no service ${name}`);
-  return service;
-}
-
-/** Backs up a service of the emulator and returns the snapshot's item entry for it. */
-async function backUp(emu: EmulatorHandle, session: ArcGISSession, store: Store, name: string): Promise<ItemEntry> {
-  const service = serviceNamed(emu, name);
-  const item = emu.context.state.items.get(service.itemId)!.json as unknown as IItem;
-  const entry = await backupHostedService({ session, store }, item);
-  for (const layer of entry.layers) expect(layer.status, JSON.stringify(layer.problems)).toBe('ok');
-  return { id: item.id, title: item.title, type: item.type, owner: item.owner, folderId: null, modified: item.modified, status: 'ok', service: entry };
-}
+import type { ItemEntry, Store } from '../src/store/index.js';
+import { sessionFor, serviceNamed, backUp, snapshotRecords, liveRecords, startHostedFixture, type HostedFixture } from './support/hosted-restore.js';
 
 async function deleteItem(session: ArcGISSession, entry: ItemEntry): Promise<void> {
   await session.request(`${session.restUrl}/content/users/${entry.owner}/items/${entry.id}/delete`, {}, { httpMethod: 'POST' });
-}
-
-const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * One comparable record per feature: its attributes (without what the server manages: object id, editor tracking),
- * its geometry and its attachments (name, type, keywords, SHA-256 of the bytes). Sorted, so two layers are equal when
- * their record lists are, whatever object ids they got.
- */
-async function snapshotRecords(store: Store, entry: ItemEntry, layerId: number): Promise<string[]> {
-  const layer = entry.service!.layers.find((l) => l.id === layerId)!;
-  const info = layerWriteInfo(await store.getJson(layer.definition.hash));
-  const attachments = new Map<number, string[]>();
-  if (layer.attachments) {
-    for (const a of await readAttachmentList(store.blobs, layer.attachments)) {
-      const list = attachments.get(a.objectId) ?? [];
-      list.push(canonicalJson([a.name, a.contentType ?? '', a.keywords ?? '', sha(await store.blobs.get(a.hash))]));
-      attachments.set(a.objectId, list);
-    }
-  }
-  const records: string[] = [];
-  for (const chunk of layer.chunks) {
-    const content = await store.getJson<FeatureChunkContent>(chunk.hash);
-    for (const f of content.features) records.push(record(f, info, attachments.get(f.attributes[content.objectIdFieldName] as number) ?? []));
-  }
-  return records.sort();
-}
-
-async function liveRecords(session: ArcGISSession, layerUrl: string): Promise<string[]> {
-  const info = layerWriteInfo(await session.request(layerUrl));
-  const features: EsriFeature[] = [];
-  for (let offset = 0; ; ) {
-    const page = await session.request<{ features: EsriFeature[]; exceededTransferLimit?: boolean }>(`${layerUrl}/query`, {
-      where: '1=1', outFields: '*', returnGeometry: true, orderByFields: info.oidField, resultOffset: offset, resultRecordCount: 1000
-    });
-    features.push(...page.features);
-    offset += page.features.length;
-    if (!page.exceededTransferLimit || page.features.length === 0) break;
-  }
-  const attachments = new Map<number, string[]>();
-  if (info.hasAttachments) {
-    const groups = await session.request<{ attachmentGroups: { parentObjectId: number; attachmentInfos: { id: number; name: string; contentType: string; keywords: string }[] }[] }>(
-      `${layerUrl}/queryAttachments`, { definitionExpression: '1=1' }
-    );
-    for (const g of groups.attachmentGroups) {
-      for (const a of g.attachmentInfos) {
-        const bytes = (await session.download(`${layerUrl}/${g.parentObjectId}/attachments/${a.id}`))?.bytes ?? Buffer.alloc(0);
-        const list = attachments.get(g.parentObjectId) ?? [];
-        list.push(canonicalJson([a.name, a.contentType ?? '', a.keywords ?? '', sha(bytes)]));
-        attachments.set(g.parentObjectId, list);
-      }
-    }
-  }
-  return features.map((f) => record(f, info, attachments.get(f.attributes[info.oidField] as number) ?? [])).sort();
-}
-
-function record(feature: EsriFeature, info: ReturnType<typeof layerWriteInfo>, attachments: string[]): string {
-  const attributes: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(feature.attributes)) {
-    const lower = k.toLowerCase();
-    // GlobalIDs are compared (they must be kept); object ids and editor tracking are the server's.
-    if (info.managed.has(lower) && lower !== info.globalIdField?.toLowerCase()) continue;
-    attributes[k] = v;
-  }
-  return canonicalJson({ attributes, geometry: feature.geometry ?? null, attachments: [...attachments].sort() });
 }
 
 /** A checkpoint sink that keeps the last state, and can make the N-th checkpoint fail like a crash would. */
@@ -121,20 +27,15 @@ function checkpoints(crashAt?: number): { save: (s: unknown) => Promise<void>; l
 describe.each(['online', 'enterprise'] as const)('recreateHostedService (%s emulator)', (kind) => {
   let emu: EmulatorHandle;
   let session: ArcGISSession;
-  let dir: string;
   let store: Store;
+  let fixture: HostedFixture;
 
   beforeAll(async () => {
-    emu = await startEmulator({ host: '127.0.0.1', port: 0, quiet: true, kind });
-    session = sessionFor(emu);
-    dir = await mkdtemp(join(tmpdir(), 'orgkeeper-restore-hosted-'));
-    store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Demo' });
+    fixture = await startHostedFixture(kind, 'orgkeeper-restore-hosted-');
+    ({ emu, session, store } = fixture);
   }, 60_000);
 
-  afterAll(async () => {
-    await emu?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it('recreates a deleted service with attachments and a related table: definitions, features, GlobalIDs and attachments equal the snapshot', async () => {
     const entry = await backUp(emu, session, store, DEMO_SERVICE_NAMES.water);

@@ -12,17 +12,16 @@ import { SchedulesService, nextRun } from '../src/schedules/schedules.service.js
 import type { ScheduleView } from '../src/schedules/schedule.types.js';
 import type { OperationView } from '../src/operations/operation.types.js';
 import { openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-
-const PASSWORD = 'correct horse battery staple';
-const TERMINAL = ['succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder, ROLE_ACCOUNTS, TERMINAL_STATUSES } from './support/org-fixture.js';
 
 describe('schedules', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
+  let backups: TempFolder;
   let server: TestServer;
   let operator: ApiClient;
   let viewer: ApiClient;
@@ -34,27 +33,11 @@ describe('schedules', () => {
   let scheduler: SchedulesService;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const add = async (name: string, extra: string[]) => {
-      const result = await runCli(
-        ['identities', 'add', '--type', 'online', '--name', name, '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, name), '--json', ...extra],
-        { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-      );
-      expect(result.code, result.stderr).toBe(0);
-      return (JSON.parse(result.stdout) as { identity: { id: string } }).identity.id;
-    };
-    springfield = await add('Springfield', ['--username', emu.admin.username, '--password-stdin']);
-    shelbyville = await add('Shelbyville', ['--no-store-credentials']);
-    server = await startTestServer({
-      dataDir: data.path,
-      accounts: [
-        { username: 'admin', password: PASSWORD, role: 'admin' },
-        { username: 'operator', password: PASSWORD, role: 'operator' },
-        { username: 'viewer', password: PASSWORD, role: 'viewer' }
-      ]
-    });
+    fixture = await startDataDirFixture();
+    ({ emu, data, backups } = fixture);
+    springfield = await addIdentityWithCli(emu, data.path, { name: 'Springfield', fileLocation: join(backups.path, 'Springfield') });
+    shelbyville = await addIdentityWithCli(emu, data.path, { name: 'Shelbyville', fileLocation: join(backups.path, 'Shelbyville'), storeCredentials: false });
+    server = await startTestServer({ dataDir: data.path, accounts: ROLE_ACCOUNTS });
     admin = await server.login('admin');
     operator = await server.login('operator');
     viewer = await server.login('viewer');
@@ -73,16 +56,14 @@ describe('schedules', () => {
   afterAll(async () => {
     scheduler?.stop();
     await server?.close();
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
+    await fixture?.close();
   });
 
   async function finished(operationId: string): Promise<OperationView> {
     const until = Date.now() + 60_000;
     for (;;) {
       const op = await server.server.services.operations.get(operationId);
-      if (TERMINAL.includes(op.status)) return op;
+      if (TERMINAL_STATUSES.includes(op.status)) return op;
       if (Date.now() > until) throw new Error(`operation ${operationId} did not finish: ${JSON.stringify(op)}`);
       await new Promise((r) => setTimeout(r, 50));
     }

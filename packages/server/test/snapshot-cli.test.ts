@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 /** Entry names of a ZIP file. */
 function zipEntries(file: string): Promise<string[]> {
@@ -24,22 +25,18 @@ function zipEntries(file: string): Promise<string[]> {
 
 describe('orgkeeper snapshot show|diff, export and log (CLI)', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
+  let backups: TempFolder;
   let first: string;
   let second: string;
   let changedId: string;
   const run = (args: string[]) => runCli(args, { dataDir: data.path });
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
-    const added = await runCli(
-      ['identities', 'add', '--type', 'online', '--name', 'Shelbyville', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, 'store'), '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    fixture = await startDataDirFixture({ kind: 'online' });
+    ({ emu, data, backups } = fixture);
+    await addIdentityWithCli(emu, data.path, { name: 'Shelbyville', fileLocation: join(backups.path, 'store') });
     const one = await run(['backup', '--identity', 'Shelbyville', '--name', 'Before', '--json']);
     expect(one.code, one.stderr).toBe(0);
     first = (JSON.parse(one.stdout) as { snapshotId: string }).snapshotId;
@@ -53,11 +50,7 @@ describe('orgkeeper snapshot show|diff, export and log (CLI)', () => {
     second = (JSON.parse(two.stdout) as { snapshotId: string }).snapshotId;
   }, 120_000);
 
-  afterAll(async () => {
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
-  });
+  afterAll(() => fixture?.close());
 
   it('shows a snapshot with its items, found without naming the identity', async () => {
     const shown = await run(['snapshot', 'show', first]);

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withServices } from '../src/commands/command-services.js';
 import { initStore, type Store } from '../src/store/index.js';
 import { buildSnapshot } from '../src/store/testing/fixtures.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 const child = fileURLToPath(new URL('../src/store/testing/pin-child.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -42,23 +43,19 @@ async function startReader(dir: string, ids: string[]): Promise<{ proc: ChildPro
 
 describe('snapshot pins (CLI, reader in another process)', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
+  let backups: TempFolder;
   let store: Store;
   let ids: string[];
   let reader: Awaited<ReturnType<typeof startReader>> | undefined;
   const run = (args: string[]) => runCli(args, { dataDir: data.path });
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
+    fixture = await startDataDirFixture({ kind: 'online' });
+    ({ emu, data, backups } = fixture);
     const location = join(backups.path, 'store');
-    const added = await runCli(
-      ['identities', 'add', '--type', 'online', '--name', 'Ogdenville', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', location, '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
+    await addIdentityWithCli(emu, data.path, { name: 'Ogdenville', fileLocation: location });
     // Three daily snapshots written straight into the identity's store (a real backup is not what is tested here).
     store = await initStore(location, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Ogdenville' });
     ids = [];
@@ -72,9 +69,7 @@ describe('snapshot pins (CLI, reader in another process)', () => {
   afterAll(async () => {
     reader?.proc.kill('SIGKILL');
     await reader?.exited;
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
+    await fixture?.close();
   });
 
   it('forget keeps the snapshot a restore is reading, prune keeps its content, and both let go once the reader is gone', async () => {

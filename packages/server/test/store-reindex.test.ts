@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotIndexRepository } from '../src/backup/snapshot-index.repository.js';
 import { openDatabase } from '../src/db/database.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 import { startTestServer } from './support/server-harness.js';
 
 const cli = runCli;
@@ -23,8 +24,9 @@ interface ReindexJson {
 
 describe('orgkeeper store reindex', () => {
   let emu: EmulatorHandle;
-  let data: { path: string; remove(): Promise<void> };
-  let backups: { path: string; remove(): Promise<void> };
+  let fixture: DataDirFixture;
+  let data: TempFolder;
+  let backups: TempFolder;
   let storeDir: string;
   const run = (args: string[]) => cli(args, { dataDir: data.path });
   const orgItems = () => [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
@@ -53,20 +55,11 @@ describe('orgkeeper store reindex', () => {
   }
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ kind: 'online' });
-    data = await tempFolder('orgkeeper-data-');
-    backups = await tempFolder();
+    fixture = await startDataDirFixture({ kind: 'online' });
+    ({ emu, data, backups } = fixture);
     storeDir = join(backups.path, 'springfield');
-    const added = await cli(
-      ['identities', 'add', '--type', 'online', '--name', 'Springfield', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', storeDir, '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(added.code, added.stderr).toBe(0);
-    const empty = await cli(
-      ['identities', 'add', '--type', 'online', '--name', 'Empty', '--url', emu.portalUrl, '--app-id', emu.appId, '--file-location', join(backups.path, 'empty'), '--username', emu.admin.username, '--password-stdin'],
-      { dataDir: data.path, stdin: `${emu.admin.password}\n` }
-    );
-    expect(empty.code, empty.stderr).toBe(0);
+    await addIdentityWithCli(emu, data.path, { name: 'Springfield', fileLocation: storeDir });
+    await addIdentityWithCli(emu, data.path, { name: 'Empty', fileLocation: join(backups.path, 'empty') });
     // Two snapshots written by the CLI, which does not touch the index.
     expect((await run(['backup', '--identity', 'Springfield', '--name', 'First', '--json'])).code).toBe(0);
     const record = orgItems().find((i) => i.data?.kind === 'json')!;
@@ -75,11 +68,7 @@ describe('orgkeeper store reindex', () => {
     expect((await run(['backup', '--identity', 'Springfield', '--name', 'Second', '--json'])).code).toBe(0);
   }, 90_000);
 
-  afterAll(async () => {
-    await emu?.close();
-    await data?.remove();
-    await backups?.remove();
-  });
+  afterAll(() => fixture?.close());
 
   it('rebuilds the index from the folder alone: the same listing after the rows are deleted', async () => {
     const first = await run(['store', 'reindex', '--identity', 'springfield', '--json']);

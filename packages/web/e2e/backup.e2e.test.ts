@@ -3,24 +3,15 @@
 // backup that is still running; and ArcGIS titles and descriptions full of markup shown as text, with nothing executed.
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
 import { formatBytes, formatCount } from '../src/components/units';
-import { startArcGIS, tempFolder, type EmulatorHandle } from './support/arcgis';
+import type { EmulatorHandle } from './support/arcgis';
+import { addDemoIdentity, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
 import { describe, expect, test, type E2EApp } from './support/fixtures';
-import { ADMIN, field, signInWithForm, unnamedControls, waitForPath } from './support/ui';
+import { ADMIN, field, unnamedControls, waitForPath } from './support/ui';
 
 let emu: EmulatorHandle;
-let folders: Awaited<ReturnType<typeof tempFolder>>;
-
-beforeAll(async () => {
-  emu = await startArcGIS({ kind: 'online' });
-  folders = await tempFolder();
-});
-
-afterAll(async () => {
-  await emu?.close();
-  await folders?.remove();
-});
+let folders: TempFolders;
+useDemoOrg((org) => ({ emu, folders } = org));
 
 interface OrgItem {
   id: string;
@@ -50,29 +41,8 @@ let counter = 0;
 
 /** Signs in as the administrator and adds the demo organization as a connected identity (through the REST API). */
 async function signInWithIdentity(app: E2EApp, name = 'Demo City GIS'): Promise<string> {
-  const { page } = app;
-  await app.open('/sign-in');
-  await signInWithForm(page, ADMIN);
-  await waitForPath(page, '/identities');
-  const session = await page.request.get(`${app.server.url}/api/auth/session`);
-  const { csrfToken } = (await session.json()) as { csrfToken: string };
-  const created = await page.request.post(`${app.server.url}/api/identities`, {
-    headers: { 'x-csrf-token': csrfToken },
-    data: {
-      type: 'online',
-      name,
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: folders.sub(`org-${++counter}`),
-      username: emu.admin.username,
-      password: emu.admin.password
-    }
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  // The page read the identities before this one was added (as if by another administrator): read them again.
-  await page.reload();
-  await page.getByRole('article', { name, exact: true }).getByText(/^Connected/).first().waitFor();
-  return ((await created.json()) as { id: string }).id;
+  await signIn(app);
+  return (await addDemoIdentity(app, emu, { name, fileLocation: folders.sub(`org-${++counter}`) })).identityId;
 }
 
 async function openBackupPage(app: E2EApp): Promise<void> {

@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
 import type * as EmulatorModule from '@orgkeeper/arcgis-emulator';
-import { startArcGIS, tempFolder, type EmulatorHandle } from './support/arcgis';
+import type { EmulatorHandle } from './support/arcgis';
+import { addDemoIdentity, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
 import { describe, expect, test, type E2EApp } from './support/fixtures';
-import { ADMIN, field, signInWithForm, unnamedControls, waitForPath } from './support/ui';
+import { ADMIN, field, unnamedControls, waitForPath } from './support/ui';
 
 // The emulator's source (as support/arcgis.ts loads it), for what the demo organization holds.
 const EMULATOR_SRC = fileURLToPath(new URL('../../arcgis-emulator/src/index.ts', import.meta.url));
@@ -18,43 +18,14 @@ const { DEMO_EXPECTATIONS: X } = (await import(/* @vite-ignore */ EMULATOR_SRC))
 const BROKEN = X.brokenReferences;
 
 let emu: EmulatorHandle;
-let folders: Awaited<ReturnType<typeof tempFolder>>;
+let folders: TempFolders;
 let counter = 0;
-
-beforeAll(async () => {
-  emu = await startArcGIS({ kind: 'online' });
-  folders = await tempFolder();
-});
-
-afterAll(async () => {
-  await emu?.close();
-  await folders?.remove();
-});
+useDemoOrg((org) => ({ emu, folders } = org));
 
 /** Signs in as the administrator and adds the demo organization as a connected identity with a File Location. */
 async function signInWithIdentity(app: E2EApp, name = 'Demo City GIS'): Promise<string> {
-  const { page } = app;
-  await app.open('/sign-in');
-  await signInWithForm(page, ADMIN);
-  await waitForPath(page, '/identities');
-  const session = await page.request.get(`${app.server.url}/api/auth/session`);
-  const { csrfToken } = (await session.json()) as { csrfToken: string };
-  const created = await page.request.post(`${app.server.url}/api/identities`, {
-    headers: { 'x-csrf-token': csrfToken },
-    data: {
-      type: 'online',
-      name,
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: folders.sub(`org-${++counter}`),
-      username: emu.admin.username,
-      password: emu.admin.password
-    }
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  await page.reload();
-  await page.getByRole('article', { name, exact: true }).getByText(/^Connected/).first().waitFor();
-  return ((await created.json()) as { id: string }).id;
+  await signIn(app);
+  return (await addDemoIdentity(app, emu, { name, fileLocation: folders.sub(`org-${++counter}`) })).identityId;
 }
 
 const item = (id: string) => emu.context.state.items.get(id)!.json;

@@ -1,48 +1,20 @@
 // Restoring from the browser against a real OrgKeeper server and the emulated demo organization: an item is backed up,
 // deleted in ArcGIS, found in the snapshot, restored with the wizard (recreate, after a dry-run plan), and is back in
 // the organization.
-import { afterAll, beforeAll } from 'vitest';
-import { startArcGIS, tempFolder, type EmulatorHandle } from './support/arcgis';
+import type { EmulatorHandle } from './support/arcgis';
+import { addDemoIdentity, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
 import { describe, expect, test, type E2EApp } from './support/fixtures';
-import { ADMIN, signInWithForm, unnamedControls, waitForPath } from './support/ui';
+import { ADMIN, unnamedControls, waitForPath } from './support/ui';
 
 let emu: EmulatorHandle;
-let folders: Awaited<ReturnType<typeof tempFolder>>;
+let folders: TempFolders;
+useDemoOrg((org) => ({ emu, folders } = org));
 
-beforeAll(async () => {
-  emu = await startArcGIS({ kind: 'online' });
-  folders = await tempFolder();
-});
-
-afterAll(async () => {
-  await emu?.close();
-  await folders?.remove();
-});
 
 /** Signs in as the administrator and adds the demo organization as a connected identity (through the REST API). */
 async function signInWithIdentity(app: E2EApp): Promise<{ identityId: string; csrfToken: string }> {
-  const { page } = app;
-  await app.open('/sign-in');
-  await signInWithForm(page, ADMIN);
-  await waitForPath(page, '/identities');
-  const session = await page.request.get(`${app.server.url}/api/auth/session`);
-  const { csrfToken } = (await session.json()) as { csrfToken: string };
-  const created = await page.request.post(`${app.server.url}/api/identities`, {
-    headers: { 'x-csrf-token': csrfToken },
-    data: {
-      type: 'online',
-      name: 'Demo City GIS',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: folders.sub('demo'),
-      username: emu.admin.username,
-      password: emu.admin.password
-    }
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  await page.reload();
-  await page.getByRole('article', { name: 'Demo City GIS', exact: true }).getByText(/^Connected/).first().waitFor();
-  return { identityId: ((await created.json()) as { id: string }).id, csrfToken };
+  await signIn(app);
+  return addDemoIdentity(app, emu, { fileLocation: folders.sub('demo') });
 }
 
 /** What an administrator does in ArcGIS by mistake: deletes the item (`content/users/<owner>/items/<id>/delete`). */

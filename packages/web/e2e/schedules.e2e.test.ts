@@ -3,52 +3,19 @@
 // settings are saved (the password never shown again) and a test email arrives.
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll } from 'vitest';
-import { startArcGIS, tempFolder, type EmulatorHandle } from './support/arcgis';
+import type { EmulatorHandle } from './support/arcgis';
+import { addDemoIdentity, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
 import { describe, expect, test, type E2EApp } from './support/fixtures';
-import { ADMIN, field, signInWithForm, unnamedControls, waitForPath } from './support/ui';
+import { ADMIN, field, unnamedControls, waitForPath } from './support/ui';
 
 let emu: EmulatorHandle;
-let folders: Awaited<ReturnType<typeof tempFolder>>;
+let folders: TempFolders;
+useDemoOrg((org) => ({ emu, folders } = org));
 
-beforeAll(async () => {
-  emu = await startArcGIS({ kind: 'online' });
-  folders = await tempFolder();
-});
-
-afterAll(async () => {
-  await emu?.close();
-  await folders?.remove();
-});
-
-async function signIn(app: E2EApp): Promise<void> {
-  await app.open('/sign-in');
-  await signInWithForm(app.page, ADMIN);
-  await waitForPath(app.page, '/identities');
-}
 
 /** Adds the demo organization as a connected identity that stores its credentials (through the REST API). */
 async function addIdentity(app: E2EApp): Promise<string> {
-  const { page } = app;
-  const session = await page.request.get(`${app.server.url}/api/auth/session`);
-  const { csrfToken } = (await session.json()) as { csrfToken: string };
-  const created = await page.request.post(`${app.server.url}/api/identities`, {
-    headers: { 'x-csrf-token': csrfToken },
-    data: {
-      type: 'online',
-      name: 'Demo City GIS',
-      url: emu.portalUrl,
-      appId: emu.appId,
-      fileLocation: folders.sub(`org-${Date.now()}`),
-      storeCredentials: true,
-      username: emu.admin.username,
-      password: emu.admin.password
-    }
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  await page.reload();
-  await page.getByRole('article', { name: 'Demo City GIS', exact: true }).getByText(/^Connected/).first().waitFor();
-  return ((await created.json()) as { id: string }).id;
+  return (await addDemoIdentity(app, emu, { fileLocation: folders.sub(`org-${Date.now()}`), storeCredentials: true })).identityId;
 }
 
 describe('schedules', () => {

@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { databaseFile, loadConfig } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
@@ -7,7 +6,7 @@ import type { Role } from '../db/schema.js';
 import { createLogger } from '../logging/logger.js';
 import { createServices } from '../services.js';
 import { ROLES } from '../users/user.service.js';
-import { EXIT_OK, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_OK, readPasswordFromStdin, UsageError, parseCommandArgs, type CliIo } from './cli-io.js';
 
 export const ADMIN_USAGE = `Usage: orgkeeper admin create --username NAME --password-stdin [options]
 
@@ -34,23 +33,18 @@ export async function adminCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 async function adminCreate(args: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        username: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        role: { type: 'string' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'admin');
-  }
+  const { values } = parseCommandArgs('admin', {
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      username: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      role: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
   if (values.help) {
     io.stdout.write(ADMIN_USAGE);
     return EXIT_OK;

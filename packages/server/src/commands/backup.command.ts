@@ -6,14 +6,13 @@ import { parseArgs } from 'node:util';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
 import { AppError } from '../errors/app-error.js';
-import type { Actor } from '../audit/audit.service.js';
 import { check, openStore, summarizeCheck, type PartProblem } from '../store/index.js';
 import { DEFAULT_BACKUP_CONCURRENCY } from '../backup/backup.engine.js';
 import type { BackupIdentity, BackupProgress, BackupResult } from '../backup/backup.types.js';
 import { MAX_CONCURRENCY, type BackupJobParams } from '../operations/backup.job.js';
 import type { OperationItemView, OperationView } from '../operations/operation.types.js';
 import type { OperationsService } from '../operations/operations.service.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 
 export const BACKUP_USAGE = `Usage: orgkeeper backup --identity NAME [options]
@@ -158,7 +157,6 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
   });
 }
 
-const CLI_ACTOR: Actor = { kind: 'system', name: 'cli' };
 
 /**
  * Runs the queued operation here and waits for its end. If the server's pool claimed it first (it was queued for a

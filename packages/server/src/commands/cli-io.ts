@@ -1,4 +1,7 @@
+import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Actor } from '../audit/audit.service.js';
 
 /** What a command reads and writes; tests pass their own. */
 export interface CliIo {
@@ -20,6 +23,32 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** Who the audit log names for changes made from the command line. */
+export const CLI_ACTOR: Actor = { kind: 'system', name: 'cli' };
+
+/**
+ * The operating-system user running a command, named in the audit log of the changes it makes (`cli:USER`).
+ * From USER/USERNAME, else the host name.
+ */
+export function cliUserActor(): Actor {
+  return { kind: 'system', name: `cli:${process.env.USER ?? process.env.USERNAME ?? hostname()}` };
+}
+
+/** `parseArgs` with unknown or malformed options turned into a usage error of `command` (exit code 2). */
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message, command);
+  }
+}
+
+/** Text from ArcGIS (titles, reasons) is untrusted: one line, no control characters reach the terminal. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
 }
 
 export const EXIT_OK = 0;

@@ -2,15 +2,12 @@
  * `orgkeeper fix` and `orgkeeper undo`: fix a scan's findings in bulk (or preview the fix with --dry-run), and undo a
  * fix, in the foreground, as `fix` / `undo` operations like those started from the web app.
  */
-import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import type { Actor } from '../audit/audit.service.js';
 import type { FixAction } from '../clean/clean.types.js';
 import type { FixDetail } from '../clean/fixes/fix.service.js';
 import { FIX_ACTIONS, type FixOptions, type FixPreview, type FixRequest } from '../clean/fixes/fix.types.js';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, cliUserActor, oneLine, parseCommandArgs, type CliIo } from './cli-io.js';
 import { withServices } from './command-services.js';
 
 export const FIX_USAGE = `Usage: orgkeeper fix --scan ID (--findings ID,ID | --all) --action ACTION [--option NAME=VALUE ...] [--dry-run]
@@ -59,30 +56,24 @@ const BOOLEAN_OPTIONS = new Set(['overrideProtection']);
 const LIST_OPTIONS = new Set(['groups', 'tags']);
 
 export async function fixCommand(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scan: { type: 'string' },
-        findings: { type: 'string' },
-        all: { type: 'boolean' },
-        action: { type: 'string' },
-        option: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean' },
-        'no-backup': { type: 'boolean' },
-        'preview-hash': { type: 'string' },
-        json: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'fix');
-  }
-  const values = parsed.values;
+  const { values } = parseCommandArgs('fix', {
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scan: { type: 'string' },
+      findings: { type: 'string' },
+      all: { type: 'boolean' },
+      action: { type: 'string' },
+      option: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
+      'no-backup': { type: 'boolean' },
+      'preview-hash': { type: 'string' },
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
   if (values.help) {
     io.stdout.write(FIX_USAGE);
     return EXIT_OK;
@@ -109,7 +100,7 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(values.json ? `${JSON.stringify(preview, null, 2)}\n` : previewText(preview));
       return EXIT_OK;
     }
-    const actor: Actor = { kind: 'system', name: `cli:${osUser()}` };
+    const actor = cliUserActor();
     const started = await usage(() => services.fixes.apply(identityId, request, actor));
     const finished = await services.operations.runHere(started.operationId);
     const detail = await services.fixes.get(identityId, started.fixId);
@@ -119,18 +110,12 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function undoCommand(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: { fix: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'undo');
-  }
-  const values = parsed.values;
+  const { values } = parseCommandArgs('undo', {
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { fix: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+  });
   if (values.help) {
     io.stdout.write(UNDO_USAGE);
     return EXIT_OK;
@@ -139,7 +124,7 @@ export async function undoCommand(args: string[], io: CliIo): Promise<number> {
   const fixId = values.fix;
   return withServices(io, { dataDir: values['data-dir'] }, async (services: Services) => {
     const identityId = await usage(() => services.fixes.identityOfFix(fixId), 'undo');
-    const actor: Actor = { kind: 'system', name: `cli:${osUser()}` };
+    const actor = cliUserActor();
     const started = await usage(() => services.fixes.undo(identityId, fixId, actor), 'undo');
     const finished = await services.operations.runHere(started.operationId);
     const detail = await services.fixes.get(identityId, fixId);
@@ -221,14 +206,4 @@ function splitList(text: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-/** Titles and reasons may hold text from ArcGIS: no control characters reach the terminal. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-}
-
-function osUser(): string {
-  return process.env.USER ?? process.env.USERNAME ?? hostname();
 }

@@ -3,9 +3,8 @@
  * shows). The SMTP password is read from standard input only, and stored encrypted.
  */
 import { parseArgs } from 'node:util';
-import type { Actor } from '../audit/audit.service.js';
 import type { EmailSettingsInput, EmailSettingsView, TlsMode } from '../notifications/notification.types.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, readPasswordFromStdin, type CliIo } from './cli-io.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, readPasswordFromStdin, CLI_ACTOR, type CliIo } from './cli-io.js';
 import { withServices } from './command-services.js';
 
 export const NOTIFICATIONS_USAGE = `Usage: orgkeeper notifications <show|set|test> [options]
@@ -23,7 +22,6 @@ Email messages when operations (backups, restores, scans, ...) end.
   --data-dir DIR      folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
 `;
 
-const CLI_ACTOR: Actor = { kind: 'system', name: 'cli' };
 const OPTIONS = {
   'smtp-host': { type: 'string' },
   'smtp-port': { type: 'string' },

@@ -5,12 +5,11 @@
  * process (in the foreground, with the same progress as `watch`) unless `--queue` leaves it to the running server.
  */
 import { parseArgs } from 'node:util';
-import type { Actor } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus, type OperationView } from '../operations/operation.types.js';
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 
 export const OPERATIONS_USAGE = `Usage: orgkeeper operations <list|show|watch|cancel|resume|start> [options]
@@ -32,7 +31,6 @@ Kinds: ${OPERATION_KINDS.join(', ')}. Statuses: ${OPERATION_STATUSES.join(', ')}
 Exit codes: 0 done (watch/resume/start: the operation succeeded), 1 failed, 2 wrong usage.
 `;
 
-const CLI_ACTOR: Actor = { kind: 'system', name: 'cli' };
 
 const OPTIONS = {
   identity: { type: 'string' },

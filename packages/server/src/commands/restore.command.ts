@@ -3,11 +3,10 @@
  * another identity's organization, without the web app. `--dry-run` prints the plan and changes nothing; `--resume OP`
  * continues a restore that stopped (its plan and choices are stored under its operation id).
  */
-import { parseArgs } from 'node:util';
 import { newId } from '../lib/ids.js';
 import type { PlanStep, RestoreLogRow, RestorePlan, RestoreProgress } from '../restore/restore.types.js';
 import { restoreLogCsv } from '../restore/restore.service.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, parseCommandArgs, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 
 export const RESTORE_USAGE = `Usage: orgkeeper restore --identity NAME --snapshot ID (--items ID,ID | --query Q | --all) --mode MODE [options]
@@ -43,35 +42,30 @@ Exit codes: 0 every step done or skipped with a reason, 1 some steps failed or t
 `;
 
 export async function restoreCommand(args: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        identity: { type: 'string' },
-        snapshot: { type: 'string' },
-        items: { type: 'string' },
-        query: { type: 'string' },
-        all: { type: 'boolean' },
-        mode: { type: 'string' },
-        'target-identity': { type: 'string' },
-        owner: { type: 'string' },
-        'owner-map': { type: 'string' },
-        folder: { type: 'string' },
-        suffix: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        resume: { type: 'string' },
-        csv: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'restore');
-  }
+  const { values } = parseCommandArgs('restore', {
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      identity: { type: 'string' },
+      snapshot: { type: 'string' },
+      items: { type: 'string' },
+      query: { type: 'string' },
+      all: { type: 'boolean' },
+      mode: { type: 'string' },
+      'target-identity': { type: 'string' },
+      owner: { type: 'string' },
+      'owner-map': { type: 'string' },
+      folder: { type: 'string' },
+      suffix: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      resume: { type: 'string' },
+      csv: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
   if (values.help) {
     io.stdout.write(RESTORE_USAGE);
     return EXIT_OK;

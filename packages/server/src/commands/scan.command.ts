@@ -2,16 +2,13 @@
  * `orgkeeper scan`: runs a clean scan of an identity's organization in the foreground (as a `scan` operation, so it
  * shows in the scan history and the operations list like one started from the web app) and prints its findings.
  */
-import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import type { Actor } from '../audit/audit.service.js';
 import type { FindingView, ScanView } from '../clean/clean.service.js';
 import { SCAN_TYPES } from '../clean/clean.types.js';
 import { SCAN_TYPE_INFO, isScanType } from '../clean/scan-options.js';
 import { AppError } from '../errors/app-error.js';
 import type { OperationView } from '../operations/operation.types.js';
 import type { Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, cliUserActor, oneLine, parseCommandArgs, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 
 export const SCAN_USAGE = `Usage: orgkeeper scan --identity NAME --type TYPE [--option NAME=VALUE ...] [--json|--csv]
@@ -31,26 +28,20 @@ Exit codes: 0 the scan finished (whether or not it found something), 1 the scan 
 `;
 
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        identity: { type: 'string' },
-        type: { type: 'string' },
-        option: { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        csv: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'scan');
-  }
-  const values = parsed.values;
+  const { values } = parseCommandArgs('scan', {
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      identity: { type: 'string' },
+      type: { type: 'string' },
+      option: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
   if (values.help) {
     io.stdout.write(SCAN_USAGE);
     if (isScanType(values.type)) io.stdout.write(optionHelp(values.type));
@@ -71,7 +62,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
 
   return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const identity = await findIdentity(services, identityName, 'scan');
-    const actor: Actor = { kind: 'system', name: `cli:${osUser()}` };
+    const actor = cliUserActor();
     let operation;
     try {
       operation = await services.clean.startScan(identity.id, { type, options }, actor);
@@ -147,16 +138,7 @@ function optionHelp(type: keyof typeof SCAN_TYPE_INFO): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Titles are untrusted text from ArcGIS: no control characters reach the terminal. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-}
 
 function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
-}
-
-function osUser(): string {
-  return process.env.USER ?? process.env.USERNAME ?? hostname();
 }

@@ -3,9 +3,8 @@
  * them; `run` starts one now (here, with progress, or queued for the server with --queue).
  */
 import { parseArgs } from 'node:util';
-import type { Actor } from '../audit/audit.service.js';
 import type { ScheduleInput, ScheduleTiming, ScheduleView } from '../schedules/schedule.types.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 import { runOrQueue } from './operations.command.js';
 
@@ -29,7 +28,6 @@ it is back. Only identities whose credentials are stored can be scheduled.
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
 `;
 
-const CLI_ACTOR: Actor = { kind: 'system', name: 'cli' };
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const KEEP = { 'keep-last': 'keepLast', 'keep-daily': 'keepDaily', 'keep-weekly': 'keepWeekly', 'keep-monthly': 'keepMonthly', 'keep-yearly': 'keepYearly' } as const;
 

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { startServer } from '../server.js';
 import { UserRepository } from '../users/user.repository.js';
-import { EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_OK, parseCommandArgs, type CliIo } from './cli-io.js';
 
 export const SERVE_USAGE = `Usage: orgkeeper serve [options]
 
@@ -25,26 +24,21 @@ Environment only:
 `;
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'public-url': { type: 'string' },
-        'web-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        'trust-proxy': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'serve');
-  }
+  const { values } = parseCommandArgs('serve', {
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'public-url': { type: 'string' },
+      'web-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+      'trust-proxy': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
   if (values.help) {
     io.stdout.write(SERVE_USAGE);
     return EXIT_OK;

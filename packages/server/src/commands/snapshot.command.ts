@@ -13,7 +13,7 @@ import type { Services } from '../services.js';
 import { diffSnapshots, isSnapshotId, isStoreError, openStore, type SnapshotManifest, type Store } from '../store/index.js';
 import { formatBytes } from './backup.command.js';
 import { findIdentity, withServices } from './command-services.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, oneLine, type CliIo } from './cli-io.js';
 
 export const SNAPSHOT_USAGE = `Usage: orgkeeper snapshot show ID [--identity NAME] [--json]
        orgkeeper snapshot diff FROM TO [--identity NAME] [--json]
@@ -178,10 +178,4 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
     }
     return failed > 0 ? EXIT_FAILURE : EXIT_OK;
   });
-}
-
-/** Titles from ArcGIS are untrusted: one line, no control characters, in terminal output. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
 }

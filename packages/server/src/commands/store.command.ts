@@ -3,7 +3,7 @@
  * store is the truth; after losing or restoring the database, this makes every backup in the folder listable again.
  */
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 
 export const STORE_USAGE = `Usage: orgkeeper store reindex --identity NAME [--json]
@@ -46,7 +46,7 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   const identity = values.identity;
   return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const { id, name } = await findIdentity(services, identity, 'store');
-    const result = await services.backups.reindex(id, { kind: 'system', name: 'cli' });
+    const result = await services.backups.reindex(id, CLI_ACTOR);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ identity: name, ...result }, null, 2)}\n`);
     } else {

@@ -60,14 +60,7 @@ export class SchedulesService {
     const row: ScheduleRow = {
       id: newId(),
       identity_id: identity.id,
-      name: clean.name,
-      enabled: clean.enabled ? 1 : 0,
-      timing: JSON.stringify(clean.timing),
-      cron: clean.cron,
-      time_zone: clean.timeZone,
-      kind: clean.action.kind,
-      params: JSON.stringify(actionParams(clean.action)),
-      next_run_at: clean.enabled ? nextRun(clean.cron, clean.timeZone, now) : null,
+      ...settingsColumns(clean, now),
       last_run_at: null,
       last_operation_id: null,
       last_error: null,
@@ -100,14 +93,7 @@ export class SchedulesService {
     const clean = await this.validate(identity, merged, row.id);
     const now = this.deps.clock();
     const changes: Partial<ScheduleRow> = {
-      name: clean.name,
-      enabled: clean.enabled ? 1 : 0,
-      timing: JSON.stringify(clean.timing),
-      cron: clean.cron,
-      time_zone: clean.timeZone,
-      kind: clean.action.kind,
-      params: JSON.stringify(actionParams(clean.action)),
-      next_run_at: clean.enabled ? nextRun(clean.cron, clean.timeZone, now) : null,
+      ...settingsColumns(clean, now),
       last_error: clean.enabled && !current.enabled ? null : row.last_error,
       updated_at: now.toISOString()
     };
@@ -388,6 +374,20 @@ function checkAction(value: unknown, fields: Record<string, string>): ScheduleAc
   }
   fields.action = 'The action kind is "backup" or "scan".';
   return undefined;
+}
+
+/** The columns a schedule's validated settings fill, on create and update alike; the next run is computed from `now`. */
+function settingsColumns(clean: Awaited<ReturnType<SchedulesService['validate']>>, now: Date) {
+  return {
+    name: clean.name,
+    enabled: clean.enabled ? 1 : 0,
+    timing: JSON.stringify(clean.timing),
+    cron: clean.cron,
+    time_zone: clean.timeZone,
+    kind: clean.action.kind,
+    params: JSON.stringify(actionParams(clean.action)),
+    next_run_at: clean.enabled ? nextRun(clean.cron, clean.timeZone, now) : null
+  } satisfies Partial<ScheduleRow>;
 }
 
 function actionParams(action: ScheduleAction): Record<string, unknown> {

@@ -68,5 +68,6 @@ export function previewSchedule(client: ApiClient, timing: ScheduleTiming, timeZ
 }
 
 export const scheduleKeys = {
-  list: (identityId: string) => ['schedules', identityId] as const
+  list: (identityId: string) => ['schedules', identityId] as const,
+  preview: (timing: ScheduleTiming, timeZone: string) => ['schedules', 'preview', timing, timeZone] as const
 };

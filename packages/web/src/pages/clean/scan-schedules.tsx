@@ -4,19 +4,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { isApiError } from '../../api/api-client';
+import { cleanKeys, type OptionValue, type ScanTypeInfo } from '../../api/clean.api';
 import {
-  cleanKeys,
-  createScanSchedule,
+  createSchedule,
   deleteSchedule,
-  listScanSchedules,
-  type OptionValue,
-  previewScheduleRuns,
+  listSchedules,
+  previewSchedule,
   runScheduleNow,
-  type ScanType,
-  type ScanTypeInfo,
+  type Schedule,
+  type ScheduleAction,
   scheduleKeys,
-  setScheduleEnabled
-} from '../../api/clean.api';
+  updateSchedule
+} from '../../api/schedules.api';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { formatDateTime } from '../../components/units';
@@ -25,6 +24,10 @@ import { untrustedLabel } from './labels';
 import { TextField } from './option-fields';
 import { describeOptions } from './option-values';
 import { browserTimeZone, describeTiming, type Repeat, type TimingForm, toTiming, WEEKDAYS } from './schedule-timing';
+
+/** The identity's schedules that run scans (backup schedules are the Back up page's). */
+type ScanSchedule = Schedule & { action: Extract<ScheduleAction, { kind: 'scan' }> };
+const isScanSchedule = (schedule: Schedule): schedule is ScanSchedule => schedule.action.kind === 'scan';
 
 export interface ScheduleFormProps {
   identityId: string;
@@ -45,21 +48,21 @@ export function ScheduleScanForm({ identityId, info, options, operator }: Schedu
   const built = toTiming(timing);
   const runs = useQuery({
     queryKey: scheduleKeys.preview(built.timing ?? { preset: 'cron', cron: '' }, timeZone),
-    queryFn: ({ signal }) => previewScheduleRuns(client, built.timing!, timeZone.trim(), signal),
+    queryFn: async ({ signal }) => (await previewSchedule(client, built.timing!, timeZone.trim(), signal)).runs,
     enabled: built.timing !== undefined && timeZone.trim() !== '',
     retry: false
   });
   const create = useMutation({
     mutationFn: (input: { options: Record<string, OptionValue> }) =>
-      createScanSchedule(client, identityId, {
+      createSchedule(client, identityId, {
         name: name.trim(),
         timing: built.timing!,
         timeZone: timeZone.trim(),
-        action: { kind: 'scan', type: info.type as ScanType, options: input.options }
+        action: { kind: 'scan', type: info.type, options: input.options }
       }),
     onSuccess: (schedule) => {
       setCreated(`"${schedule.name}" is scheduled; its first run is ${formatDateTime(schedule.nextRunAt)}.`);
-      void queryClient.invalidateQueries({ queryKey: scheduleKeys.scans(identityId) });
+      void queryClient.invalidateQueries({ queryKey: scheduleKeys.list(identityId) });
     },
     onError: (error) => {
       if (!isApiError(error)) return;
@@ -160,9 +163,13 @@ export function ScheduleScanForm({ identityId, info, options, operator }: Schedu
 export function ScanSchedules({ identityId, scanTypes, operator, onRun }: { identityId: string; scanTypes: ScanTypeInfo[]; operator: boolean; onRun: (operationId: string) => void }) {
   const client = useApiClient();
   const queryClient = useQueryClient();
-  const schedules = useQuery({ queryKey: scheduleKeys.scans(identityId), queryFn: ({ signal }) => listScanSchedules(client, identityId, signal) });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: scheduleKeys.scans(identityId) });
-  const toggle = useMutation({ mutationFn: (input: { id: string; enabled: boolean }) => setScheduleEnabled(client, input.id, input.enabled), onSuccess: refresh });
+  const schedules = useQuery({
+    queryKey: scheduleKeys.list(identityId),
+    queryFn: ({ signal }) => listSchedules(client, identityId, signal),
+    select: (data) => data.schedules.filter(isScanSchedule)
+  });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: scheduleKeys.list(identityId) });
+  const toggle = useMutation({ mutationFn: (input: { id: string; enabled: boolean }) => updateSchedule(client, input.id, { enabled: input.enabled }), onSuccess: refresh });
   const remove = useMutation({ mutationFn: (id: string) => deleteSchedule(client, id), onSuccess: refresh });
   const run = useMutation({
     mutationFn: (id: string) => runScheduleNow(client, id),

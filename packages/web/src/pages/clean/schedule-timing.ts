@@ -1,6 +1,6 @@
 // The schedule form's timing: a preset (daily, weekly, monthly) at a time of day, checked before it is sent, and any
 // timing described in words for the schedules table.
-import type { ScheduleTiming } from '../../api/clean.api';
+import type { ScheduleTiming } from '../../api/schedules.api';
 
 export type Repeat = 'daily' | 'weekly' | 'monthly';
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;

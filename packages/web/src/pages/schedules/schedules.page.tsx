@@ -254,7 +254,7 @@ function ScheduleForm({ identity, schedule, onDone }: { identity: Identity; sche
     }
   };
   const preview = useQuery({
-    queryKey: ['schedules', 'preview', timingValue, timeZone],
+    queryKey: scheduleKeys.preview(timingValue, timeZone),
     queryFn: ({ signal }) => previewSchedule(client, timingValue, timeZone, signal),
     retry: false,
     placeholderData: keepPreviousData
