@@ -12,6 +12,12 @@ export interface EnumerateOptions {
   scope?: string;
   /** An extra search query to AND with the scope (e.g. `owner:jdoe` or `type:"Web Map"`). */
   query?: string;
+  /**
+   * How many pages to ask for at once before the total is known (default 1). More saves a round trip when the
+   * scope holds more than one page, at the cost of requests answered empty when it holds fewer: worth it where time
+   * matters more than a few requests (a scan someone waits for), not for backups.
+   */
+  firstRound?: number;
   signal?: AbortSignal;
 }
 
@@ -21,15 +27,25 @@ export interface EnumerationReport {
   requests: number;
 }
 
-interface Range {
-  from: number;
-  to: number;
-}
+/** An epoch-ms bound of a `created` range, zero-padded to 19 digits as in Esri's search reference examples. */
+const bound = (ms: number) => String(Math.max(0, Math.trunc(ms))).padStart(19, '0');
+/** The upper bound of a chunk's `created` range: far past any item (year 2286), so items created meanwhile are included. */
+const END_OF_TIME = bound(9_999_999_999_999);
 
 /**
- * Every item of the organization (or another scope, such as a group) the session may read, each exactly once, working around the search cap: a query
- * whose total exceeds 10,000 is split by `created` ranges (bisected until each range fits), and each range's pages are
- * fetched in parallel (the session bounds concurrency).
+ * Every item of the organization (or another scope, such as a group) the session may read, each exactly once, working
+ * around the search cap with as few dependent round trips as possible:
+ * - the first page (sorted by `created`) gives the total; every other page is then requested at once, so a query
+ *   under the cap takes two rounds;
+ * - past the cap, the query is read in chunks of 10,000 in `created` order: the first chunk is the query itself (pages
+ *   up to result 10,000), each next chunk is `created` from the date the previous chunk's 10,000th result has,
+ *   onwards. A chunk's last page is asked for first and the next chunk's first page as soon as that answers, ahead of
+ *   the pages still waiting, so the chain from chunk to chunk never holds the listing up. Items of the boundary
+ *   millisecond come in both chunks and are passed on once.
+ * The enumerator keeps at most the session's concurrency of its own requests in flight (the rest wait in its queue,
+ * most urgent first), so other listings sharing the session (users, groups) are not queued behind all its pages.
+ * A millisecond holding more than 10,000 items cannot be paged past the cap: its first 10,000 are listed and the range
+ * is reported as unreachable.
  */
 export async function enumerateOrgItems(
   session: ArcGISSession,
@@ -42,13 +58,30 @@ export async function enumerateOrgItems(
   if (!scope) throw new Error('enumerateOrgItems needs an orgId or a scope query.');
   const base = `${scope}${options.query ? ` AND (${options.query})` : ''}`;
 
-  const search = async (q: string, start: number, sortOrder: 'asc' | 'desc' = 'asc'): Promise<ISearchResult<IItem>> => {
-    options.signal?.throwIfAborted();
-    report.requests++;
-    return session.call('search', () =>
-      searchItems({ q, start, num: PAGE_SIZE, sortField: 'created', sortOrder, ...session.requestOptions, httpMethod: 'GET' })
-    );
+  // Requests waiting for one of the enumerator's slots; urgent ones (the chunk chain) go to the front.
+  const queue: (() => void)[] = [];
+  let inFlight = 0;
+  const pump = () => {
+    while (queue.length > 0 && inFlight < Math.max(1, session.concurrency)) {
+      inFlight++;
+      queue.shift()!();
+    }
   };
+  const search = (q: string, start: number, urgent = false, num = PAGE_SIZE): Promise<ISearchResult<IItem>> =>
+    new Promise<void>((resolve) => {
+      if (urgent) queue.unshift(resolve);
+      else queue.push(resolve);
+      pump();
+    }).then(async () => {
+      try {
+        options.signal?.throwIfAborted();
+        report.requests++;
+        return await session.call('search', () => searchItems({ q, start, num, sortField: 'created', sortOrder: 'asc', ...session.requestOptions, httpMethod: 'GET' }));
+      } finally {
+        inFlight--;
+        pump();
+      }
+    });
 
   const emit = async (results: IItem[]) => {
     const fresh = results.filter((item) => {
@@ -59,43 +92,62 @@ export async function enumerateOrgItems(
     if (fresh.length > 0) await onItems(fresh);
   };
 
-  /** Pages a query whose total fits under the cap; the first page is already known. */
-  const pageAll = async (q: string, first: ISearchResult<IItem>) => {
+  /**
+   * Reads one chunk (a query in `created` order whose first page is known, starting at `from`): every page up to the
+   * cap, the last one first; past the cap, goes on with the next chunk as soon as that last page says where it starts.
+   */
+  const readChunk = async (q: string, first: ISearchResult<IItem>, from: number | undefined, asked = new Map<number, Promise<ISearchResult<IItem>>>()): Promise<void> => {
     await emit(first.results);
+    const capped = first.total > SEARCH_PAGING_CAP;
     const starts: number[] = [];
-    for (let start = 1 + PAGE_SIZE; start <= first.total; start += PAGE_SIZE) starts.push(start);
-    await Promise.all(
-      starts.map(async (start) => {
-        const page = await search(q, start);
-        await emit(page.results);
-      })
-    );
+    for (let start = 1 + PAGE_SIZE; start <= Math.min(first.total, SEARCH_PAGING_CAP); start += PAGE_SIZE) starts.push(start);
+    const lastStart = starts.pop();
+    // Pages asked for before the total was known are used, not asked again (past the total they are empty).
+    const page = (start: number, urgent = false) => {
+      const known = asked.get(start);
+      asked.delete(start);
+      return known ?? search(q, start, urgent);
+    };
+    const work: Promise<void>[] = [];
+    if (lastStart !== undefined) {
+      const last = page(lastStart, capped);
+      work.push(last.then((answer) => emit(answer.results)), ...starts.map(async (start) => emit((await page(start)).results)));
+      if (capped) work.push(last.then((answer) => next(answer, first, from)));
+    } else if (capped) {
+      work.push(next(first, first, from));
+    }
+    // Early pages past the total: usually empty, but an item created meanwhile is still an item.
+    work.push(...[...asked.values()].map(async (known) => emit((await known).results)));
+    asked.clear();
+    await Promise.all(work);
   };
 
-  const first = await search(base, 1);
-  if (first.total <= SEARCH_PAGING_CAP) {
-    await pageAll(base, first);
-    return report;
-  }
-
-  // Too many to page: learn the created span, then split it.
-  const newest = await search(base, 1, 'desc');
-  const span: Range = { from: Number(first.results[0]?.created ?? 0), to: Number(newest.results[0]?.created ?? Date.now()) };
-  const visit = async (range: Range): Promise<void> => {
-    const q = `${base} AND created:[${range.from} TO ${range.to}]`;
-    const page = await search(q, 1);
-    if (page.total <= SEARCH_PAGING_CAP) {
-      await pageAll(q, page);
-      return;
+  /** Starts the chunk after one that reached past the cap, from the `created` date of its 10,000th result. */
+  const next = async (last: ISearchResult<IItem>, first: ISearchResult<IItem>, from: number | undefined): Promise<void> => {
+    const reached = Number(last.results.at(-1)?.created ?? first.results.at(-1)?.created ?? NaN);
+    if (!Number.isFinite(reached)) {
+      throw new Error(`ArcGIS search counted ${first.total} items for "${base}" but returned no creation dates to page past the first ${SEARCH_PAGING_CAP}.`);
     }
-    if (range.from >= range.to) {
-      report.unreachableRanges.push({ ...range, total: page.total });
-      await pageAll(q, { ...page, total: SEARCH_PAGING_CAP });
-      return;
+    let start = reached;
+    if (from !== undefined && reached <= from) {
+      // 10,000 results in a row created in the same millisecond: search cannot page past them; report how many there are.
+      const same = await search(`${base} AND created:[${bound(from)} TO ${bound(from)}]`, 1, true, 1);
+      report.unreachableRanges.push({ from, to: from, total: same.total });
+      start = from + 1;
     }
-    const mid = Math.floor((range.from + range.to) / 2);
-    await Promise.all([visit({ from: range.from, to: mid }), visit({ from: mid + 1, to: range.to })]);
+    const q = `${base} AND created:[${bound(start)} TO ${END_OF_TIME}]`;
+    await readChunk(q, await search(q, 1, true), start);
   };
-  await visit(span);
+
+  const firstPage = search(base, 1);
+  const asked = new Map<number, Promise<ISearchResult<IItem>>>();
+  const firstRound = Math.min(Math.max(1, Math.trunc(options.firstRound ?? 1)), SEARCH_PAGING_CAP / PAGE_SIZE);
+  for (let i = 1; i < firstRound; i++) asked.set(1 + i * PAGE_SIZE, search(base, 1 + i * PAGE_SIZE));
+  // Settled below; a failure of one of them is thrown there, not reported as unhandled meanwhile.
+  for (const known of asked.values()) known.catch(() => undefined);
+  const first = await firstPage;
+  // The first chunk starts at its oldest item: 10,000 results all created then cannot be paged past either.
+  const oldest = Number(first.results[0]?.created ?? NaN);
+  await readChunk(base, first, Number.isFinite(oldest) ? oldest : undefined, asked);
   return report;
 }

@@ -66,6 +66,7 @@ export class OrgReader {
   private groupsPromise?: Promise<IGroup[]>;
   private readonly serviceInfos = new Map<string, Promise<ServiceInfo | null>>();
   private readonly itemLookups = new Map<string, Promise<IItem | null>>();
+  private readonly itemBatchListeners: ((items: IItem[]) => void)[] = [];
   /** Things the scan could not read (besides what it reports as findings): shown in the scan's summary. */
   readonly problems: string[] = [];
   /** Reads of each item's JSON or data: ArcGIS counts each as a view, which the stale-items scan must not take for use. */
@@ -84,12 +85,24 @@ export class OrgReader {
     return this.session.stats.requests;
   }
 
-  /** Every item of the organization (search results: the item JSON without data). */
+  /**
+   * Calls `listener` with each page of items as the listing reads it (register before calling `items()`), so a scan can
+   * start the reads an item needs while the rest of the organization is still being listed.
+   */
+  onItemBatch(listener: (items: IItem[]) => void): void {
+    this.itemBatchListeners.push(listener);
+  }
+
+  /**
+   * Every item of the organization (search results: the item JSON without data). The first pages are asked for
+   * together before the total is known (a round trip saved; a small organization answers a few of them empty).
+   */
   items(): Promise<IItem[]> {
     this.itemsPromise ??= (async () => {
       const items: IItem[] = [];
-      const report = await enumerateOrgItems(this.session, { orgId: this.orgId, signal: this.options.signal }, (batch) => {
+      const report = await enumerateOrgItems(this.session, { orgId: this.orgId, signal: this.options.signal, firstRound: this.session.concurrency }, (batch) => {
         items.push(...batch);
+        for (const listener of this.itemBatchListeners) listener(batch);
         this.options.onRead?.('items', items.length);
       });
       for (const range of report.unreachableRanges) {

@@ -10,8 +10,10 @@ import { findingKey, forEachReporting, groupTarget, isRecoverable, type ScanFunc
 export const scanGroups: ScanFunction = async (ctx) => {
   const o = ctx.options;
   ctx.progress({ phase: 'groups', done: 0, total: 0 });
-  const [groups, users] = await Promise.all([ctx.reader.groups(), o.ownerDisabled ? ctx.reader.users() : []]);
-  const disabled = new Set(users.filter((u) => u.disabled).map((u) => u.username.toLowerCase()));
+  // The users (for disabled owners) are listed while the groups' members and contents are read: nothing waits on them.
+  const usersRead = o.ownerDisabled ? ctx.reader.users() : Promise.resolve([]);
+  usersRead.catch(() => undefined); // awaited below; a failure is thrown there, not reported as unhandled
+  const groups = await ctx.reader.groups();
   const findings: Finding[] = [];
   const add = (group: IGroup, code: string, message: string, severity: Finding['severity'], details: Record<string, unknown>) => {
     const target = groupTarget(ctx, group);
@@ -19,9 +21,6 @@ export const scanGroups: ScanFunction = async (ctx) => {
   };
   const needCounts = o.empty || o.singleMember || o.noContent;
   await forEachReporting(groups, 'groups', ctx, async (group) => {
-    if (o.ownerDisabled && disabled.has(String(group.owner).toLowerCase())) {
-      add(group, 'owner-disabled', `Its owner ${group.owner} is disabled; nobody may be able to manage it.`, 'warning', { owner: group.owner });
-    }
     if (!needCounts) return;
     let members: Awaited<ReturnType<typeof ctx.reader.groupMembers>>;
     let itemCount: number;
@@ -43,6 +42,12 @@ export const scanGroups: ScanFunction = async (ctx) => {
       if (o.noContent) add(group, 'no-content', `No item is shared with it (${others.size + 1} members).`, 'info', details);
     }
   });
+  const disabled = new Set((await usersRead).filter((u) => u.disabled).map((u) => u.username.toLowerCase()));
+  for (const group of groups) {
+    if (o.ownerDisabled && disabled.has(String(group.owner).toLowerCase())) {
+      add(group, 'owner-disabled', `Its owner ${group.owner} is disabled; nobody may be able to manage it.`, 'warning', { owner: group.owner });
+    }
+  }
   findings.sort((a, b) => a.key.localeCompare(b.key));
   const count = (code: string) => findings.filter((f) => f.code === code).length;
   return {

@@ -1,3 +1,4 @@
+import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
 import { findingKey, forEachReporting, groupTarget, isHostedFeatureService, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
 
@@ -11,6 +12,14 @@ const EDIT_CAPABILITIES = ['create', 'update', 'delete'];
 export const scanOverShared: ScanFunction = async (ctx) => {
   const o = ctx.options;
   ctx.progress({ phase: 'items', done: 0, total: 0 });
+  const isPublicLayer = (item: IItem) => item.access === 'public' && isHostedFeatureService(item) && typeof item.url === 'string';
+  if (o.publicEditable) {
+    // Each public hosted layer's service is asked for as soon as the listing reaches it (the first also fetches the
+    // server's token), not after the whole listing; failures are reported below, where the answers are read.
+    ctx.reader.onItemBatch((batch) => {
+      for (const item of batch) if (isPublicLayer(item)) ctx.reader.serviceInfo(String(item.url)).catch(() => undefined);
+    });
+  }
   const [items, groups] = await Promise.all([o.publicItems || o.publicEditable ? ctx.reader.items() : [], o.publicGroups ? ctx.reader.groups() : []]);
   const findings: Finding[] = [];
   const publicItems = items.filter((item) => item.access === 'public');
@@ -29,7 +38,7 @@ export const scanOverShared: ScanFunction = async (ctx) => {
     }
   }
   if (o.publicEditable) {
-    const layers = publicItems.filter((item) => isHostedFeatureService(item) && typeof item.url === 'string');
+    const layers = publicItems.filter(isPublicLayer);
     await forEachReporting(layers, 'public layers', ctx, async (item) => {
       let info: Awaited<ReturnType<typeof ctx.reader.serviceInfo>>;
       try {
