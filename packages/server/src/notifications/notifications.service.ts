@@ -195,10 +195,7 @@ export class NotificationsService {
    * (clean fixes' notify-owners) check before promising to send.
    */
   async emailUnavailable(): Promise<string | null> {
-    const row = await this.repository.find();
-    if (!row) return 'No email (SMTP) server is configured: an administrator sets one up under Notifications.';
-    if (row.enabled !== 1) return 'Email is turned off in the notification settings: an administrator turns it on under Notifications.';
-    return null;
+    return unavailableReason(await this.repository.find());
   }
 
   /**
@@ -206,8 +203,8 @@ export class NotificationsService {
    * that says what to fix when email is not set up or the server refuses.
    */
   async sendMessage(message: { to: string[]; subject: string; text: string }): Promise<TestEmailResult> {
-    const reason = await this.emailUnavailable();
     const row = await this.repository.find();
+    const reason = unavailableReason(row);
     if (reason !== null || !row) throw new AppError('conflict', reason ?? 'Email is not set up.');
     const bad = message.to.find((r) => !EMAIL.test(r));
     if (bad) throw AppError.validation({ to: `"${bad}" is not an email address.` });
@@ -276,6 +273,13 @@ export class NotificationsService {
       transport.close();
     }
   }
+}
+
+/** Why email cannot be sent with these settings (for people), or null when it can. */
+function unavailableReason(row: NotificationSettingsRow | undefined): string | null {
+  if (!row) return 'No email (SMTP) server is configured: an administrator sets one up under Notifications.';
+  if (row.enabled !== 1) return 'Email is turned off in the notification settings: an administrator turns it on under Notifications.';
+  return null;
 }
 
 /** An SMTP failure as a message that says what to fix. */
