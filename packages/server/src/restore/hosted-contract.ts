@@ -1,11 +1,11 @@
 /**
  * The contract with the hosted feature service restore (restore/hosted/index.ts, another module): what the engine
- * calls for items that are hosted feature services. Declared here so the engine compiles and is tested on its own;
- * the module is loaded at run time (`loadHostedRestore`).
+ * calls for items that are hosted feature services, declared here so the engine can be given another implementation
+ * in tests; `loadHostedRestore` assigns the module's functions to it, so the compiler keeps them to these signatures.
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import type { ItemEntry, Store } from '../store/index.js';
-import type * as HostedModule from './hosted/index.js';
+import * as HostedModule from './hosted/index.js';
 
 export interface HostedProgress {
   features: number;
@@ -57,30 +57,7 @@ export interface HostedRestore {
   restoreLayerData(args: RestoreLayerDataArgs): Promise<RestoreLayerDataResult>;
 }
 
-/** Compile-time check that the hosted-service module still has the agreed signatures. */
-type Agreed<T extends true> = T;
-export type HostedContractHolds = Agreed<
-  typeof HostedModule.recreateHostedService extends HostedRestore['recreateHostedService']
-    ? typeof HostedModule.restoreLayerData extends HostedRestore['restoreLayerData']
-      ? true
-      : false
-    : false
->;
-
-/**
- * The hosted-service module, or undefined when this build does not have it (the plan then says hosted feature services
- * cannot be restored). The path is a variable so the engine compiles without the module.
- */
-export async function loadHostedRestore(): Promise<HostedRestore | undefined> {
-  const path = './hosted/index.js';
-  try {
-    const mod = (await import(path)) as Partial<HostedRestore>;
-    if (typeof mod.recreateHostedService === 'function' && typeof mod.restoreLayerData === 'function') {
-      return { recreateHostedService: mod.recreateHostedService, restoreLayerData: mod.restoreLayerData };
-    }
-    return undefined;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
+/** The hosted-service module as the engine uses it (tests inject fakes through RestoreService's `hosted` option). */
+export function loadHostedRestore(): Promise<HostedRestore> {
+  return Promise.resolve({ recreateHostedService: HostedModule.recreateHostedService, restoreLayerData: HostedModule.restoreLayerData });
 }
