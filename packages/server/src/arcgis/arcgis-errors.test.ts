@@ -1,4 +1,4 @@
-import { ArcGISAuthError, ArcGISRequestError } from '@esri/arcgis-rest-request';
+import { ArcGISAuthError, ArcGISRequestError, ArcGISTokenRequestError, ArcGISTokenRequestErrorCodes } from '@esri/arcgis-rest-request';
 import { describe, expect, it } from 'vitest';
 import { ArcGISFailure, toArcGISFailure } from './arcgis-errors.js';
 
@@ -31,6 +31,16 @@ describe('toArcGISFailure', () => {
   it('classifies HTTP status failures without JSON bodies', () => {
     expect(toArcGISFailure(new ArcGISRequestError('Service Unavailable', 'HTTP 503', {})).kind).toBe('transient');
     expect(toArcGISFailure(new ArcGISRequestError('Too Many Requests', 'HTTP 429', {})).kind).toBe('throttled');
+  });
+
+  it('treats a token request that met a server error as passing, and a refused one as auth', () => {
+    // What rest-js throws when generateToken answers 502 while a session renews its token.
+    const badGateway = new ArcGISTokenRequestError('TOKEN_REFRESH_FAILED: HTTP 502: Bad Gateway', ArcGISTokenRequestErrorCodes.TOKEN_REFRESH_FAILED, { status: 502 } as never, 'https://x/sharing/rest/generateToken');
+    const passing = toArcGISFailure(badGateway);
+    expect(passing.kind).toBe('transient');
+    expect(passing.retryable).toBe(true);
+    expect(toArcGISFailure(new ArcGISTokenRequestError('TOKEN_REFRESH_FAILED: HTTP 429: Too Many Requests', ArcGISTokenRequestErrorCodes.TOKEN_REFRESH_FAILED)).kind).toBe('throttled');
+    expect(toArcGISFailure(new ArcGISTokenRequestError('Unable to refresh token.', ArcGISTokenRequestErrorCodes.TOKEN_REFRESH_FAILED)).kind).toBe('auth');
   });
 
   it('treats resets and refused connections as network failures', () => {

@@ -87,10 +87,13 @@ export function toArcGISFailure(error: unknown, url?: string): ArcGISFailure {
     });
   }
 
-  // rest-js reports non-JSON HTTP failures as code "HTTP <status>".
+  // rest-js reports non-JSON HTTP failures as code "HTTP <status>"; a failed token request keeps its own code
+  // (TOKEN_REFRESH_FAILED) and carries the HTTP status in its response and message: a 502 while renewing a token is a
+  // passing server error, not a refused password.
   const httpMatch = typeof e.code === 'string' ? /^HTTP (\d{3})$/.exec(e.code) : null;
-  if (httpMatch) {
-    const status = Number(httpMatch[1]);
+  const tokenHttpStatus = e.name === 'ArcGISTokenRequestError' ? httpStatusOf(e) : undefined;
+  if (httpMatch || tokenHttpStatus !== undefined) {
+    const status = httpMatch ? Number(httpMatch[1]) : (tokenHttpStatus as number);
     return new ArcGISFailure({
       kind: status === 429 ? 'throttled' : TRANSIENT_STATUS.has(status) ? 'transient' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 401 ? 'auth' : 'unknown',
       message: `HTTP ${status} ${e.originalMessage ?? e.message ?? ''}`.trim(),
@@ -119,6 +122,14 @@ export function toArcGISFailure(error: unknown, url?: string): ArcGISFailure {
     return new ArcGISFailure({ kind: 'auth', message: e.message ?? 'Could not get a token', url: where, cause: error });
   }
   return new ArcGISFailure({ kind: 'unknown', message: e.message ?? String(error), url: where, cause: error });
+}
+
+/** The HTTP error status of a rest-js error's response (or "HTTP 502" in its message), if it has one. */
+function httpStatusOf(e: RestJsErrorLike & { originalMessage?: string; message?: string }): number | undefined {
+  const response = e.response as { status?: unknown } | undefined;
+  if (typeof response?.status === 'number' && response.status >= 400) return response.status;
+  const match = /\bHTTP (\d{3})\b/.exec(`${e.originalMessage ?? ''} ${e.message ?? ''}`);
+  return match && Number(match[1]) >= 400 ? Number(match[1]) : undefined;
 }
 
 function kindForCode(code: number, messageCode: unknown, message: string, details: string[]): ArcGISFailureKind {

@@ -6,6 +6,9 @@ import { AdaptiveLimiter } from './limiter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs, shouldRetry, sleep } from './retry.js';
 import { CredentialsExpiredError, type TokenSource } from './token-source.js';
 
+/** How many times one call may renew the token after ArcGIS answered 498/499. */
+const MAX_REFRESHES_PER_CALL = 3;
+
 export interface SessionStats {
   requests: number;
   retries: number;
@@ -81,7 +84,9 @@ export class ArcGISSession {
   async call<T>(label: string, fn: () => Promise<T>): Promise<T> {
     // Throttling and errors have separate budgets: a long throttled stretch must not use up the error retries.
     const attempts = { throttled: 0, other: 0 };
-    let refreshed = false;
+    // Token refreshes this call may still ask for: a token can expire again while the call waits out throttling or
+    // backoff, so one refresh is not always enough; a fresh token refused three times over is a real refusal.
+    let refreshesLeft = MAX_REFRESHES_PER_CALL;
     for (;;) {
       this.options.signal?.throwIfAborted();
       const context: FetchContext = {
@@ -115,8 +120,8 @@ export class ArcGISSession {
             cause: error
           });
         }
-        if (failure.kind === 'auth' && this.auth && !refreshed) {
-          refreshed = true;
+        if (failure.kind === 'auth' && this.auth && refreshesLeft > 0) {
+          refreshesLeft--;
           this.stats.tokenRefreshes++;
           try {
             await this.auth.refresh();
@@ -127,7 +132,7 @@ export class ArcGISSession {
             // again on the next 498 rather than failing the caller's call.
             const refreshFailure = toArcGISFailure(refreshError);
             if (!refreshFailure.retryable) throw refreshFailure;
-            refreshed = false;
+            refreshesLeft++;
             failure = refreshFailure;
           }
         }

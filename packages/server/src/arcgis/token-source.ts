@@ -1,6 +1,9 @@
 import { ArcGISIdentityManager, type IAuthenticationManager } from '@esri/arcgis-rest-request';
 import { toArcGISFailure } from './arcgis-errors.js';
 
+/** Tries at getting a federated server's token before a passing error goes back to the caller. */
+const SERVER_TOKEN_ATTEMPTS = 4;
+
 /** The stored credentials can no longer give a token: someone must sign in again (or fix the stored password). */
 export class CredentialsExpiredError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -117,16 +120,23 @@ export class OAuthTokenSource implements TokenSource {
   }
 
   async getToken(url: string): Promise<string> {
-    await this.ensureFresh();
-    const manager = this.manager;
-    try {
-      return await manager.getToken(url);
-    } catch (error) {
-      // rest-js 4.10.2 keeps a failed federated-server token request in its pending cache for good, so one 5xx while
-      // getting a server token would fail every later call. A fresh manager (same credentials) forgets it; the
-      // session's retry then asks again.
-      if (this.manager === manager) this.manager = this.createManager();
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      await this.ensureFresh();
+      const manager = this.manager;
+      try {
+        return await manager.getToken(url);
+      } catch (error) {
+        // rest-js 4.10.2 keeps a failed federated-server token request in its pending cache for good, so one 5xx while
+        // getting a server token would fail every later call. A fresh manager (same credentials) forgets it.
+        if (this.manager === manager) this.manager = this.createManager();
+        // A server token takes four requests (portals/self, the server's rest/info, the portal's rest/info,
+        // generateToken): a passing error in one of them is retried here, briefly, so that it does not cost the
+        // caller's request one of its own attempts. Throttling and refusals go back to the session, which slows
+        // down or signs in again.
+        const failure = toArcGISFailure(error);
+        if (failure.kind !== 'transient' || attempt >= SERVER_TOKEN_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+      }
     }
   }
 
