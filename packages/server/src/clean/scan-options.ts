@@ -2,6 +2,7 @@
  * The scan types and their options: one definition per type that the REST API publishes (`GET /api/clean/scan-types`),
  * the CLI parses `--option k=v` against, and every start of a scan (API, CLI, schedules) is validated by.
  */
+import safeRegex from 'safe-regex2';
 import { AppError } from '../errors/app-error.js';
 import { SCAN_TYPES, type ScanType } from './clean.types.js';
 
@@ -175,14 +176,28 @@ export function validateScanRequest(input: unknown): { type: ScanType; options: 
     else options[spec.name] = checked.value;
   }
   if (body.type === 'text-search' && options.regex === true && typeof options.text === 'string') {
-    try {
-      new RegExp(options.text);
-    } catch (error) {
-      fields['options.text'] = `The text is not a valid regular expression: ${(error as Error).message}.`;
-    }
+    const problem = regexProblem(options.text);
+    if (problem) fields['options.text'] = problem;
   }
   if (Object.keys(fields).length > 0) throw AppError.validation(fields);
   return { type: body.type, options };
+}
+
+/**
+ * Why a text-search pattern cannot be used, or undefined. The scan compiles it with the `u` flag, so it is checked
+ * with it too. Patterns that repeat a group which itself repeats (`(a+)+`, `(\w+\s?)*`) are refused: on a long
+ * description they can backtrack for minutes and hold up the server, and item text comes from anyone in the org.
+ */
+export function regexProblem(text: string): string | undefined {
+  try {
+    new RegExp(text, 'u');
+  } catch (error) {
+    return `The text is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}.`;
+  }
+  if (!safeRegex(text, { limit: 25 })) {
+    return 'The regular expression repeats a group that itself repeats (like (a+)+) or has more than 25 repetitions; such patterns can take minutes on long text. Rewrite it without nested repetition, e.g. (ab)+ or \\w+\\s.';
+  }
+  return undefined;
 }
 
 function checkOption(spec: OptionSpec, value: unknown): { value: ScanOptions[string] } | string {

@@ -1,6 +1,7 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
 import { findingKey, forEachReporting, isHostedFeatureService, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
+import { regexProblem } from '../scan-options.js';
 
 /** Item types whose data is JSON worth searching (maps, apps, dashboards, stories, forms, collections). */
 export const JSON_DATA_TYPES = new Set([
@@ -100,6 +101,9 @@ interface Matcher {
 }
 
 function buildMatcher(text: string, regex: boolean, caseSensitive: boolean): Matcher {
+  // Scans are validated when they are asked for; a schedule saved before a rule tightened is checked again here.
+  const problem = regex ? regexProblem(text) : undefined;
+  if (problem) throw new Error(problem);
   const pattern = new RegExp(regex ? text : text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), caseSensitive ? 'u' : 'iu');
   return {
     test: (value) => pattern.test(value),
