@@ -74,6 +74,8 @@ describe('cleaning the demo organization', () => {
       const shown = await titles();
       return shown.length === BROKEN.findings.length && JSON.stringify(shown) === JSON.stringify(descending(shown));
     }).toBe(true);
+    // While the sorted page loaded the table said it was busy; with the answer shown it no longer does.
+    await expect.poll(() => page.locator('.findings-table').locator('xpath=..').getAttribute('aria-busy')).toBe('false');
 
     // Filter: the search narrows the table to the dead-URL map.
     const target = BROKEN.webMapToDeadUrl.itemId;

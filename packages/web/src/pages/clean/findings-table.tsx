@@ -15,9 +15,11 @@ export interface FindingsTableProps {
     togglePage: (on: boolean) => void;
   };
   sort?: { field: FindingSort; order: 'asc' | 'desc'; onSort: (field: FindingSort) => void };
+  /** The rows shown are the previous page's while another sort, filter or page loads. */
+  busy?: boolean;
 }
 
-export function FindingsTable({ findings, caption, selection, sort }: FindingsTableProps) {
+export function FindingsTable({ findings, caption, selection, sort, busy = false }: FindingsTableProps) {
   const allOnPage = selection !== undefined && findings.length > 0 && findings.every((f) => selection.selected.has(f.id));
   const someOnPage = selection !== undefined && findings.some((f) => selection.selected.has(f.id));
   const header = (field: FindingSort, label: string) => {
@@ -33,7 +35,7 @@ export function FindingsTable({ findings, caption, selection, sort }: FindingsTa
     );
   };
   return (
-    <div className="table-scroll">
+    <div className={busy ? 'table-scroll is-loading' : 'table-scroll'} aria-busy={busy}>
       <table className="data-table findings-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>

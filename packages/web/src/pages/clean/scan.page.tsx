@@ -366,6 +366,7 @@ function Findings({ identityId, scan }: { identityId: string; scan: Scan }) {
             caption={`Findings of the scan, ${formatCount(start)} to ${formatCount(last)} of ${formatCount(total)}`}
             selection={{ selected: new Set(selected.keys()), toggle, togglePage }}
             sort={{ ...sort, onSort }}
+            busy={page.isPlaceholderData}
           />
           <div className="pager">
             <span>
