@@ -18,8 +18,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDir, writeFileAtomic } from './fs-util.js';
+import { HeartbeatFile } from './heartbeat-file.js';
 import type { Store } from './store.js';
-import { StoreError, describeError, errnoCode } from './store-error.js';
+import { StoreError, errnoCode } from './store-error.js';
 
 export type LockKind = 'write' | 'exclusive';
 
@@ -65,36 +66,23 @@ export interface LockState {
   raw: string;
 }
 
-export class StoreLock {
+export class StoreLock extends HeartbeatFile {
   readonly info: LockInfo;
-  /** Aborted (reason: a `lock_lost` StoreError) when the lock is lost. */
-  readonly signal: AbortSignal;
   /** The stale lock this one replaced, if any (for the operation's log). */
   readonly tookOver: LockState | undefined;
   /** Partial writes of crashed writers removed when the lock was taken. */
   cleanedTemporaryFiles = 0;
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private released = false;
-  private lastBeat = Date.now();
-  private inflight: Promise<void> | undefined;
 
   constructor(
     private readonly lockPath: string,
     info: LockInfo,
-    private readonly options: Required<Pick<AcquireLockOptions, 'staleAfterMs' | 'heartbeatMs'>> & Pick<AcquireLockOptions, 'onLost'>,
+    options: Required<Pick<AcquireLockOptions, 'staleAfterMs' | 'heartbeatMs'>> & Pick<AcquireLockOptions, 'onLost'>,
     tookOver: LockState | undefined
   ) {
+    super(options);
     this.info = info;
-    this.signal = this.controller.signal;
     this.tookOver = tookOver;
     heldTokens.add(info.token);
-    this.timer = setInterval(() => void this.heartbeat(), options.heartbeatMs);
-    this.timer.unref(); // a forgotten lock must not keep the process alive; its heartbeat simply stops
-  }
-
-  get lost(): boolean {
-    return this.signal.aborted;
   }
 
   /** Throws `lock_lost` if the lock was lost; call before irreversible steps (writing a snapshot, deleting blobs). */
@@ -103,49 +91,30 @@ export class StoreLock {
     if (this.released) throw new StoreError('lock_lost', 'The store lock was already released.');
   }
 
-  /** Refresh the heartbeat now (also done by the timer). Detects a lost lock. */
-  heartbeat(): Promise<void> {
-    // One at a time, and release() waits for it: a heartbeat finishing after release would recreate the lock file.
-    this.inflight ??= this.beat().finally(() => (this.inflight = undefined));
-    return this.inflight;
-  }
-
-  private async beat(): Promise<void> {
-    if (this.released || this.lost) return;
-    try {
-      const current = await readLockFile(this.lockPath);
-      if (current?.info?.token !== this.info.token) {
-        this.markLost(current?.info ? `it is now held by ${describeHolder(current.info)}` : 'its lock file was removed');
-        return;
-      }
-      const beat = new Date();
-      const updated: LockInfo = { ...this.info, heartbeatAt: beat.toISOString() };
-      await writeFileAtomic(this.lockPath, JSON.stringify(updated));
-      (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
-      this.lastBeat = beat.getTime();
-    } catch (error) {
-      // A transient I/O error (network folder hiccup) is survivable until others may consider the lock stale.
-      if (Date.now() - this.lastBeat > this.options.staleAfterMs) this.markLost(`its heartbeat could not be written (${describeError(error)})`);
+  protected async renew(): Promise<Date | undefined> {
+    const current = await readLockFile(this.lockPath);
+    if (current?.info?.token !== this.info.token) {
+      this.markLost(current?.info ? `it is now held by ${describeHolder(current.info)}` : 'its lock file was removed');
+      return undefined;
     }
+    const beat = new Date();
+    const updated: LockInfo = { ...this.info, heartbeatAt: beat.toISOString() };
+    await writeFileAtomic(this.lockPath, JSON.stringify(updated));
+    (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
+    return beat;
   }
 
-  /** Remove the lock if it is still ours. Idempotent. */
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    clearInterval(this.timer);
-    await this.inflight;
-    heldTokens.delete(this.info.token);
+  protected async removeFile(): Promise<void> {
     const current = await readLockFile(this.lockPath).catch(() => undefined);
     if (current?.info?.token === this.info.token) await rm(this.lockPath, { force: true });
   }
 
-  private markLost(why: string): void {
-    clearInterval(this.timer);
+  protected forgetHeld(): void {
     heldTokens.delete(this.info.token);
-    const error = new StoreError('lock_lost', `The store lock for ${this.info.operation} was lost: ${why}. Stop writing; run the ${this.info.operation} again.`);
-    this.controller.abort(error);
-    this.options.onLost?.(error);
+  }
+
+  protected lostError(why: string): StoreError {
+    return new StoreError('lock_lost', `The store lock for ${this.info.operation} was lost: ${why}. Stop writing; run the ${this.info.operation} again.`);
   }
 }
 

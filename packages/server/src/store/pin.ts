@@ -20,10 +20,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDir, fsyncDir, isTempName, writeFileAtomic } from './fs-util.js';
+import { type HeartbeatTiming, HeartbeatFile } from './heartbeat-file.js';
 import { DEFAULT_STALE_AFTER_MS, createExclusive, judgeHolder } from './lock.js';
 import { assertSnapshotId } from './snapshot-id.js';
 import type { Store } from './store.js';
-import { StoreError, describeError, errnoCode } from './store-error.js';
+import { StoreError, errnoCode } from './store-error.js';
 
 export const PIN_FORMAT = 'orgkeeper-pin';
 export const PIN_VERSION = 1;
@@ -77,90 +78,54 @@ export function describePin(info: PinInfo): string {
   return `${info.operation} (pid ${info.pid} on ${info.hostname}, since ${info.startedAt})`;
 }
 
-export class SnapshotPin {
-  /** Aborted (reason: a `pin_lost` StoreError) when the pin is lost. */
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private released = false;
-  private inflight: Promise<void> | undefined;
-  private lastBeat = Date.now();
-
+export class SnapshotPin extends HeartbeatFile {
   constructor(
     private readonly store: Store,
     readonly info: PinInfo,
-    private readonly options: { staleAfterMs: number; heartbeatMs: number; onLost?: ((error: StoreError) => void) | undefined },
+    options: HeartbeatTiming,
     /** True on a read-only store: nothing was written, and nothing can forget or prune that store either. */
     readonly readOnly = false
   ) {
-    this.signal = this.controller.signal;
-    if (readOnly) {
-      this.released = true;
-      return;
-    }
-    heldPins.add(info.pinId);
-    this.timer = setInterval(() => void this.heartbeat(), options.heartbeatMs);
-    this.timer.unref(); // a forgotten pin must not keep the process alive; it goes stale instead
-  }
-
-  get lost(): boolean {
-    return this.signal.aborted;
+    super(options, !readOnly);
+    if (!readOnly) heldPins.add(info.pinId);
   }
 
   private get path(): string {
     return join(pinsDir(this.store), `${this.info.pinId}.json`);
   }
 
-  /** Refresh the heartbeat now (also done by the timer). */
-  heartbeat(): Promise<void> {
-    // One at a time, and release() waits for it: a heartbeat finishing after release would recreate the pin.
-    this.inflight ??= this.beat().finally(() => (this.inflight = undefined));
-    return this.inflight;
-  }
-
-  private async beat(): Promise<void> {
-    if (this.released || this.lost) return;
-    try {
-      await withPinMutex(this.store, async () => {
-        if (this.released) return;
-        const exists = await readPinFile(this.path).then((info) => info?.pinId === this.info.pinId);
-        if (!exists) {
-          // Removed as stale (our heartbeat stalled): pin again if every snapshot is still there, else the reader
-          // must learn that what it reads may be gone.
-          const missing = await missingSnapshots(this.store, this.info.snapshotIds);
-          if (missing.length > 0) {
-            this.markLost(`snapshot ${missing.join(', ')} was removed while its pin had gone stale`);
-            return;
-          }
+  protected async renew(): Promise<Date | undefined> {
+    return withPinMutex(this.store, async () => {
+      if (this.released) return undefined;
+      const exists = await readPinFile(this.path).then((info) => info?.pinId === this.info.pinId);
+      if (!exists) {
+        // Removed as stale (our heartbeat stalled): pin again if every snapshot is still there, else the reader
+        // must learn that what it reads may be gone.
+        const missing = await missingSnapshots(this.store, this.info.snapshotIds);
+        if (missing.length > 0) {
+          this.markLost(`snapshot ${missing.join(', ')} was removed while its pin had gone stale`);
+          return undefined;
         }
-        const beat = new Date();
-        const updated: PinInfo = { ...this.info, heartbeatAt: beat.toISOString() };
-        await writeFileAtomic(this.path, JSON.stringify(updated));
-        (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
-        this.lastBeat = beat.getTime();
-      });
-    } catch (error) {
-      // A transient I/O error is survivable until others may consider the pin stale.
-      if (Date.now() - this.lastBeat > this.options.staleAfterMs) this.markLost(`its heartbeat could not be written (${describeError(error)})`);
-    }
+      }
+      const beat = new Date();
+      const updated: PinInfo = { ...this.info, heartbeatAt: beat.toISOString() };
+      await writeFileAtomic(this.path, JSON.stringify(updated));
+      (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
+      return beat;
+    });
   }
 
-  /** Remove the pin. Idempotent; never throws (a pin left behind goes stale and is cleared by forget or prune). */
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    clearInterval(this.timer);
-    await this.inflight;
-    heldPins.delete(this.info.pinId);
+  /** Never throws: a pin left behind goes stale and is cleared by forget or prune. */
+  protected async removeFile(): Promise<void> {
     await rm(this.path, { force: true }).catch(() => undefined);
   }
 
-  private markLost(why: string): void {
-    clearInterval(this.timer);
+  protected forgetHeld(): void {
     heldPins.delete(this.info.pinId);
-    const error = new StoreError('pin_lost', `The pin of ${this.info.operation} on snapshot ${this.info.snapshotIds.join(', ')} was lost: ${why}. Run the ${this.info.operation} again.`);
-    this.controller.abort(error);
-    this.options.onLost?.(error);
+  }
+
+  protected lostError(why: string): StoreError {
+    return new StoreError('pin_lost', `The pin of ${this.info.operation} on snapshot ${this.info.snapshotIds.join(', ')} was lost: ${why}. Run the ${this.info.operation} again.`);
   }
 }
 
