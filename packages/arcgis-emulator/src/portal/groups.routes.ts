@@ -1,10 +1,13 @@
 import { type Ctx, type EmulatorContext, requireUser } from '../context.js';
 import { ArcGISError, errors } from '../errors.js';
-import { boolParam, listParam } from '../http/request.js';
+import { contentTypeFor } from '../content/content.helpers.js';
+import { reply } from '../http/reply.js';
+import { boolParam, listParam, type UploadedFile } from '../http/request.js';
 import { type Router } from '../router.js';
 import { canReadGroup, hasPrivilege, isAdmin } from '../state/permissions.js';
 import { newGroupRecord } from '../state/records.js';
 import { type GroupRecord, type UserRecord } from '../state/types.js';
+import { bufferBlob } from '../util/blob.js';
 import { compileRecordQuery, type FieldSpecs, paginate, parseQuery, readPage, sortRecords } from './query.js';
 import { canManageGroup, canSeeMembers, groupJson, memberType } from './views.js';
 
@@ -29,6 +32,9 @@ const GROUP_SPECS: FieldSpecs<GroupRecord> = {
   membershipaccess: { kind: 'keyword', get: (g) => g.membershipAccess }
 };
 const FREE_TEXT = ['title', 'description', 'snippet', 'tags', 'owner'];
+
+/** Create Group / Update Group: "The maximum file size for an image is 1 MB." */
+const MAX_THUMBNAIL_BYTES = 1024 * 1024;
 
 const ACCESS = new Set(['private', 'org', 'public']);
 const SORT_FIELDS = new Set(['title', 'owner', 'avgrating', 'numviews', 'created', 'modified']);
@@ -103,6 +109,22 @@ function applyGroupParams(group: GroupRecord, p: Record<string, string>): void {
   }
 }
 
+/** The uploaded `thumbnail` part, checked before anything changes; its file name becomes the group's `thumbnail`. */
+function thumbnailUpload(file: UploadedFile | undefined): { name: string; data: Buffer; contentType: string } | undefined {
+  if (!file) return undefined;
+  if (file.data.length === 0) throw errors.invalidParam('The thumbnail file is empty.');
+  if (file.data.length > MAX_THUMBNAIL_BYTES) throw errors.invalidParam('The thumbnail is larger than the maximum of 1 MB.');
+  const name = (file.filename || 'thumbnail.png').replace(/[/\\]/g, '_');
+  const contentType = file.contentType === 'application/octet-stream' || !file.contentType ? contentTypeFor(name, 'image/png') : file.contentType;
+  if (!contentType.startsWith('image/')) throw errors.invalidParam('The thumbnail must be a PNG, GIF or JPEG image.');
+  return { name, data: file.data, contentType };
+}
+
+function setThumbnail(group: GroupRecord, upload: { name: string; data: Buffer; contentType: string } | null): void {
+  group.thumbnail = upload ? upload.name : null;
+  group.thumbnailBlob = upload ? bufferBlob(upload.data, upload.contentType) : null;
+}
+
 function assertUniqueTitle(ctx: Ctx, owner: string, title: string, exceptId?: string): void {
   for (const g of ctx.emu.state.groups.values()) {
     if (g.id !== exceptId && g.owner.toLowerCase() === owner.toLowerCase() && g.title.toLowerCase() === title.toLowerCase()) {
@@ -124,8 +146,10 @@ export function registerGroupRoutes(router: Router, emu: EmulatorContext): void 
       assertUniqueTitle(ctx, user.username, p.title);
       const access = p.access ?? 'private';
       if (access === 'public' && !hasPrivilege(user, 'portal:user:shareGroupToPublic') && !isAdmin(user)) throw errors.forbidden();
+      const thumbnail = thumbnailUpload(ctx.req.files.thumbnail);
       const group = newGroupRecord({ id: emu.state.newId(), title: p.title, owner: user.username, orgId: user.orgId, created: emu.clock.now() });
       applyGroupParams(group, { ...p, access });
+      if (thumbnail) setThumbnail(group, thumbnail);
       emu.state.addGroup(group);
       emu.markDirty();
       return { success: true, group: groupJson(emu, user, group) };
@@ -160,12 +184,43 @@ export function registerGroupRoutes(router: Router, emu: EmulatorContext): void 
       if (p.access === 'public' && group.access !== 'public' && !hasPrivilege(user, 'portal:user:shareGroupToPublic') && !isAdmin(user)) {
         throw errors.forbidden();
       }
+      const thumbnail = thumbnailUpload(ctx.req.files.thumbnail);
       applyGroupParams(group, p);
+      if (thumbnail) setThumbnail(group, thumbnail);
+      // An empty `thumbnail` with clearEmptyFields removes the thumbnail, like any other emptied field.
+      else if (p.thumbnail === '' && boolParam(p, 'clearEmptyFields')) setThumbnail(group, null);
       group.modified = emu.clock.now();
       emu.markDirty();
       return { success: true, groupId: group.id };
     },
     { name: 'community/groups/<id>/update' }
+  );
+
+  // Delete Group Thumbnail: the owner, a group manager or an org admin.
+  router.post(
+    `${rest}/community/groups/:groupId/deleteThumbnail`,
+    (ctx) => {
+      const group = findGroup(ctx);
+      requireManager(ctx, group);
+      setThumbnail(group, null);
+      group.modified = emu.clock.now();
+      emu.markDirty();
+      return { success: true };
+    },
+    { name: 'community/groups/<id>/deleteThumbnail' }
+  );
+
+  // Group Thumbnail: the image, readable by whoever may see the group (a private group's members, the org's admins).
+  router.get(
+    `${rest}/community/groups/:groupId/info/:fileName`,
+    (ctx) => {
+      const group = findGroup(ctx);
+      if (!group.thumbnail || !group.thumbnailBlob || ctx.params.fileName !== group.thumbnail) {
+        throw new ArcGISError(400, 'Group thumbnail does not exist or is inaccessible.', { details: [], httpStatus: 404 });
+      }
+      return reply.raw(group.thumbnailBlob.read(), group.thumbnailBlob.contentType);
+    },
+    { name: 'community/groups/<id>/info' }
   );
 
   router.post(

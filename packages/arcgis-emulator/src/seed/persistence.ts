@@ -144,7 +144,7 @@ export class StatePersistence {
       seedInfo: this.seedInfo!,
       org: s.org,
       users: [...s.users.values()],
-      groups: [...s.groups.values()].map((g) => ({ ...g, members: [...g.members] })),
+      groups: [...s.groups.values()].map((g) => ({ ...g, thumbnailBlob: blob(g.thumbnailBlob), members: [...g.members] })),
       folders: [...s.folders.values()],
       items,
       services: [...s.services.values()].map((svc) => this.saveService(svc)),
@@ -216,7 +216,10 @@ export class StatePersistence {
     const state = new EmulatorState(saved.org, `${saved.seedInfo.randomSeed}:restart${this.generation}`);
     const blob = (ref: BlobRef): Blob => this.loadBlob(ref, oldOrigin, origin);
     for (const u of saved.users) state.addUser(u);
-    for (const g of saved.groups) state.addGroup({ ...g, members: new Map(g.members) });
+    // States saved before group thumbnails were emulated have no `thumbnailBlob`.
+    for (const g of saved.groups) {
+      state.addGroup({ ...g, thumbnailBlob: g.thumbnailBlob ? blob(g.thumbnailBlob) : null, members: new Map(g.members) });
+    }
     for (const f of saved.folders) state.addFolder(f);
     // Lazy layers and lazily generated item data come back from the seed that generated them (built once).
     let regenerated: EmulatorState | undefined;
@@ -400,7 +403,7 @@ interface SavedState {
   seedInfo: SeedInfo;
   org: EmulatorState['org'];
   users: StateOf<'users'>[];
-  groups: (Omit<StateOf<'groups'>, 'members'> & { members: [string, 'owner' | 'admin' | 'member'][] })[];
+  groups: (Omit<StateOf<'groups'>, 'members' | 'thumbnailBlob'> & { thumbnailBlob?: BlobRef | null; members: [string, 'owner' | 'admin' | 'member'][] })[];
   folders: StateOf<'folders'>[];
   items: SavedItem[];
   services: SavedService[];

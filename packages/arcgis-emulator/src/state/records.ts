@@ -154,6 +154,7 @@ export function newGroupRecord(init: GroupInit): GroupRecord {
     isViewOnly: false,
     isInvitationOnly: false,
     thumbnail: null,
+    thumbnailBlob: null,
     created: init.created,
     modified: init.created,
     access: 'private',

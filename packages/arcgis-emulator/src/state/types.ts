@@ -69,7 +69,10 @@ export interface GroupRecord {
   sortOrder: 'asc' | 'desc';
   isViewOnly: boolean;
   isInvitationOnly: boolean;
+  /** The thumbnail's file name, served at `community/groups/<id>/info/<thumbnail>`; null without one. */
   thumbnail: string | null;
+  /** The thumbnail's bytes; set together with `thumbnail`. */
+  thumbnailBlob: Blob | null;
   created: number;
   modified: number;
   access: 'private' | 'org' | 'public';

@@ -10,7 +10,7 @@ import { getGroupUsers, type IGroup, type ISearchResult, searchGroups } from '@e
 import type { GroupEntry, PartProblem, UserEntry } from '../store/index.js';
 import type { BackupContext } from './backup.types.js';
 import { enumerateOrgItems } from './org-enumerator.js';
-import { partProblem, putJson } from './part-fetch.js';
+import { fetchPartToStore, partProblem, putJson } from './part-fetch.js';
 
 const PAGE = 100;
 /** Search pages only the first 10,000 results; groups beyond that are reported, not lost silently. */
@@ -165,6 +165,7 @@ export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
     await Promise.all(
       groups.map(async (group) => {
         const { entry, problems: problemsOf } = entries.get(group.id)!;
+        const thumbnail = backupGroupThumbnail(ctx, group, problemsOf);
         try {
           const answer = (await ctx.session.call('group users', () => getGroupUsers(group.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }))) as GroupMembers;
           entry.members = await putJson(ctx, answer);
@@ -176,6 +177,8 @@ export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
         } catch (error) {
           problemsOf.push(partProblem('members', error, ctx.signal));
         }
+        const thumbnailPart = await thumbnail;
+        if (thumbnailPart) entry.thumbnail = thumbnailPart;
         if (problemsOf.length > 0) entry.problems = problemsOf;
         entry.status = problemsOf.some((p) => p.status === 'failed') ? 'failed' : 'ok';
         for (const problem of problemsOf) problems.push({ kind: 'group', id: group.id, reason: `${problem.part}: ${problem.reason}` });
@@ -184,6 +187,30 @@ export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
     return { groups: groups.map((g) => entries.get(g.id)!.entry), memberOf, problems };
   });
   return { sharing: contents.then(() => sharing, () => ({ complete: false, groupsOf: () => [] })), done };
+}
+
+/**
+ * The group's thumbnail (`community/groups/<id>/info/<thumbnail>`), stored as a blob; undefined without one. A thumbnail
+ * that cannot be read is a problem of the group (reported with the run), not a silent gap. Group thumbnails are few
+ * and small, so they are read every run rather than carried over from the previous snapshot.
+ */
+async function backupGroupThumbnail(ctx: BackupContext, group: IGroup, problemsOut: PartProblem[]): Promise<GroupEntry['thumbnail']> {
+  const name = typeof group.thumbnail === 'string' ? group.thumbnail : '';
+  if (name === '') return undefined;
+  try {
+    const url = `${ctx.session.restUrl}/community/groups/${encodeURIComponent(group.id)}/info/${name.split('/').map(encodeURIComponent).join('/')}`;
+    const file = await fetchPartToStore(ctx, url, 'group thumbnail');
+    if (!file) {
+      problemsOut.push({ part: 'thumbnail', status: 'skipped', reason: `ArcGIS answered an empty file for the group's thumbnail "${name}".` });
+      return undefined;
+    }
+    // The name is restored as the upload's file name: keep its last segment only (it is validated as a safe path).
+    const filename = name.split(/[\\/]/).pop() || 'thumbnail.png';
+    return { hash: file.hash, size: file.size, filename, contentType: file.contentType };
+  } catch (error) {
+    problemsOut.push(partProblem('thumbnail', error, ctx.signal));
+    return undefined;
+  }
 }
 
 export interface UsersOptions {

@@ -187,7 +187,10 @@ export async function unshareItem(session: ArcGISSession, owner: string, id: str
   await session.request(`${itemPath(session, owner, id)}/unshare`, { groups: groups.join(',') }, { httpMethod: 'POST' });
 }
 
-export async function createGroup(session: ArcGISSession, params: Record<string, string>): Promise<LiveGroup> {
+/** createGroup parameters: strings, and the thumbnail as a File (sent as a multipart part named by its file name). */
+export type GroupParams = Record<string, string> & { thumbnail?: File };
+
+export async function createGroup(session: ArcGISSession, params: GroupParams): Promise<LiveGroup> {
   const answer = await session.request<{ group?: LiveGroup }>(`${session.restUrl}/community/createGroup`, params, { httpMethod: 'POST' });
   if (!answer.group?.id) throw new Error(`ArcGIS did not return the new group "${params.title ?? ''}".`);
   return answer.group;
@@ -209,6 +212,17 @@ export async function addGroupUsers(session: ArcGISSession, groupId: string, use
 
 export async function removeGroupUsers(session: ArcGISSession, groupId: string, users: string[]): Promise<void> {
   await session.request(`${session.restUrl}/community/groups/${enc(groupId)}/removeUsers`, { users: users.join(',') }, { httpMethod: 'POST' });
+}
+
+/** Update Group with only a new thumbnail (multipart; the File's name becomes the group's `thumbnail`). */
+export async function setGroupThumbnail(session: ArcGISSession, groupId: string, thumbnail: File): Promise<void> {
+  await session.request(`${session.restUrl}/community/groups/${enc(groupId)}/update`, { thumbnail }, { httpMethod: 'POST' });
+}
+
+/** The bytes of a group's thumbnail; undefined when the group has none under that name (or cannot be read). */
+export async function groupThumbnail(session: ArcGISSession, groupId: string, name: string): Promise<Buffer | undefined> {
+  const file = await orUndefined(session.download(`${session.restUrl}/community/groups/${enc(groupId)}/info/${enc(name)}`));
+  return file?.bytes;
 }
 
 export async function reassignGroup(session: ArcGISSession, groupId: string, targetUsername: string): Promise<void> {

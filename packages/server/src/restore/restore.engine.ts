@@ -253,8 +253,14 @@ interface GroupMembers {
 async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
   const { session, store, content, plan } = ctx.input;
   const entry: GroupEntry = content.groups.get(step.sourceId)!;
+  // An existing group restored in place keeps everything but what the snapshot adds back: its thumbnail.
+  if (step.action === 'overwrite' && step.targetId) {
+    await ensureGroupThumbnail(ctx, step.targetId, entry);
+    return;
+  }
   const def = await store.getJson<Record<string, unknown>>(entry.definition!.hash);
   let groupId = ctx.row.new_id && ctx.row.new_id !== step.sourceId ? ctx.row.new_id : undefined;
+  let thumbnailSent = false;
   if (!groupId) {
     // A crash after createGroup: the group of this title owned by the admin or the planned owner is ours.
     const found = ctx.row.state ? await api.findGroupByTitle(session, plan.target.orgId, step.title) : undefined;
@@ -268,11 +274,16 @@ async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
       }
       for (const key of ['isInvitationOnly', 'isViewOnly', 'autoJoin', 'hiddenMembers']) if (typeof def[key] === 'boolean') params[key] = String(def[key]);
       if (Array.isArray(def.tags)) params.tags = (def.tags as unknown[]).map(String).join(',');
-      const group = await api.createGroup(session, params);
+      const createParams: api.GroupParams = params;
+      if (entry.thumbnail) createParams.thumbnail = await fileOf(store, entry.thumbnail.hash, entry.thumbnail.filename, entry.thumbnail.contentType);
+      const group = await api.createGroup(session, createParams);
       groupId = group.id;
+      thumbnailSent = true;
     }
     await ctx.save({ new_id: groupId });
   }
+  // A group found after a crash (or created by an earlier attempt) may lack the thumbnail.
+  if (!thumbnailSent) await ensureGroupThumbnail(ctx, groupId, entry);
   // Members that are users of the target (the owner is set by reassigning).
   if (entry.members) {
     const members = await store.getJson<GroupMembers>(entry.members.hash);
@@ -293,6 +304,24 @@ async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
     const all = [members.owner, ...(members.admins ?? []), ...(members.users ?? [])].filter((u): u is string => typeof u === 'string').map((u) => u.toLowerCase());
     if (!all.includes(plan.target.admin.toLowerCase())) await api.removeGroupUsers(session, groupId, [plan.target.admin]);
   }
+}
+
+/**
+ * Sends the snapshot's thumbnail to a live group unless it already has the same file under the same name, so running
+ * the restore again changes nothing. A live thumbnail the snapshot does not have is left alone.
+ */
+async function ensureGroupThumbnail(ctx: StepContext, groupId: string, entry: GroupEntry): Promise<void> {
+  const { session, store } = ctx.input;
+  const thumbnail = entry.thumbnail;
+  if (!thumbnail) return;
+  const live = await api.getGroup(session, groupId);
+  if (!live) throw new Error(`The group ${groupId} ("${entry.title}") no longer exists in the target; run the restore again to create it.`);
+  const bytes = await store.blobs.get(thumbnail.hash);
+  if (live.thumbnail === thumbnail.filename) {
+    const current = await api.groupThumbnail(session, groupId, thumbnail.filename);
+    if (current?.equals(bytes)) return;
+  }
+  await api.setGroupThumbnail(session, groupId, new File([new Uint8Array(bytes)], thumbnail.filename, { type: thumbnail.contentType ?? 'application/octet-stream' }));
 }
 
 /** Folder lookups and creations in flight, per run and folder: two steps needing the same new folder create it once. */

@@ -217,7 +217,11 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
       step.rewrites.push({ kind: 'item', from: gid, to: existing ? existing.id : `new id of group "${group.title}"` });
     } else {
       const existing = await getGroup(session, gid);
-      if (existing) Object.assign(step, { action: 'skip', reason: 'the group exists', targetId: gid });
+      if (existing && group.thumbnail && existing.thumbnail !== group.thumbnail.filename) {
+        // Only the thumbnail is put back in an existing group (its members and settings are today's); the engine
+        // compares the bytes, so a rerun changes nothing.
+        Object.assign(step, { action: 'overwrite', reason: 'the group exists; its thumbnail is restored from the snapshot', targetId: gid });
+      } else if (existing) Object.assign(step, { action: 'skip', reason: 'the group exists', targetId: gid });
       else {
         step.reason = 'the group was deleted; it is created again with its members';
         step.rewrites.push({ kind: 'item', from: gid, to: `new id of group "${group.title}"` });

@@ -113,6 +113,7 @@ export async function diffSnapshots(store: Store, from: string | SnapshotManifes
       const parts: string[] = [];
       if (x.definition?.hash !== y.definition?.hash) parts.push('definition');
       if (x.members?.hash !== y.members?.hash) parts.push('members');
+      if (x.thumbnail?.hash !== y.thumbnail?.hash || x.thumbnail?.filename !== y.thumbnail?.filename) parts.push('thumbnail');
       if (!same([...(x.items ?? [])].sort(), [...(y.items ?? [])].sort())) parts.push('items');
       if (x.status !== y.status) parts.push('status');
       return parts.length > 0 ? { id: y.id, title: y.title, parts } : undefined;

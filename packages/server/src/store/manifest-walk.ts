@@ -150,6 +150,7 @@ export async function* walkSnapshot(blobs: BlobStore, manifest: SnapshotManifest
           const part = (p: string): BlobOwner => ({ kind: 'group', id: group.id, title: group.title, part: p });
           if (group.definition) yield { type: 'blob', hash: group.definition.hash, owner: part('definition') };
           if (group.members) yield { type: 'blob', hash: group.members.hash, owner: part('members') };
+          if (group.thumbnail) yield { type: 'blob', hash: group.thumbnail.hash, owner: part('thumbnail') };
         } else {
           const user = entry as ListEntryOf['users'];
           if (user.profile) yield { type: 'blob', hash: user.profile.hash, owner: { kind: 'user', username: user.username, part: 'profile' } };

@@ -153,6 +153,8 @@ export interface GroupEntry {
   definition?: BlobRef;
   /** JSON blob: the group's members (`/community/groups/<id>/users`). */
   members?: BlobRef;
+  /** The group's thumbnail image (`/community/groups/<id>/info/<filename>`); `filename` is the group JSON's `thumbnail`. */
+  thumbnail?: FilePart;
   /** Ids of the items shared with the group. */
   items?: string[];
 }
@@ -332,6 +334,10 @@ export function groupEntryProblems(entry: unknown, at = 'group'): string[] {
   checkProblems(entry.problems, at, problems);
   checkOptionalBlobRef(entry.definition, `${at}.definition`, problems);
   checkOptionalBlobRef(entry.members, `${at}.members`, problems);
+  if (entry.thumbnail !== undefined) {
+    checkBlobRef(entry.thumbnail, `${at}.thumbnail`, problems);
+    checkPath((entry.thumbnail as Record<string, unknown>).filename, `${at}.thumbnail.filename`, problems);
+  }
   return problems;
 }
 
