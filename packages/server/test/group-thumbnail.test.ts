@@ -86,6 +86,16 @@ describe('group thumbnails: backup, check, prune, diff and restore', () => {
     source.context.state.groups.get(ghostId)!.thumbnail = null;
   });
 
+  it('keeps an unchanged group\'s thumbnail from the previous snapshot without downloading it again', async () => {
+    const downloads = () => source.requestLog.snapshot(0).byEndpoint['community/groups/<id>/info'] ?? 0;
+    const before = downloads();
+    const again = await backUp('Nothing changed');
+    const groups = new Map<string, GroupEntry>();
+    for await (const group of store.readList(await store.readSnapshot(again.snapshotId), 'groups')) groups.set(group.id, group);
+    expect(groups.get(crewsId)!.thumbnail).toEqual(crewsEntry().thumbnail);
+    expect(downloads() - before).toBe(0);
+  });
+
   it('check walks the thumbnail blob and prune keeps it', async () => {
     const checked = await check(store, { readData: true });
     expect(checked.ok).toBe(true);

@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { type IItem, getItem } from '@esri/arcgis-rest-portal';
 import {
+  type GroupEntry,
   type HostedServiceEntry,
   type ItemEntry,
   type PartProblem,
@@ -127,7 +128,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const includePrincipals = options.includePrincipals ?? true;
     // Groups start at once: their content lists give the items' sharing, and reading them alongside the item search
     // keeps the request slots busy.
-    const groupsRun = includePrincipals ? startGroups(ctx, identity.orgId) : undefined;
+    const groupsRun = includePrincipals ? startGroups(ctx, identity.orgId, previousGroups(store, parent)) : undefined;
     // Awaited below; a fatal error while the items run must not also surface as an unhandled rejection.
     if (groupsRun) background.push(groupsRun.done.catch(() => undefined));
     const sharingOf = async (item: IItem): Promise<SharingEntry> => {
@@ -342,6 +343,18 @@ async function carryOver(ctx: BackupContext, item: IItem, before: ItemEntry, par
   entry.status = statusOf(problems);
   if (isHostedFeatureService(item)) await addHostedService(ctx, item, entry, before.service);
   return entry;
+}
+
+/** The previous snapshot's groups by id (to keep their unchanged thumbnails); empty without one. */
+async function previousGroups(store: Store, parent: SnapshotManifest | undefined): Promise<Map<string, GroupEntry>> {
+  const groups = new Map<string, GroupEntry>();
+  try {
+    if (parent) for await (const group of store.readList(parent, 'groups')) groups.set(group.id, group);
+  } catch {
+    // Only an optimisation: without the previous groups every thumbnail is downloaded again.
+    groups.clear();
+  }
+  return groups;
 }
 
 async function addHostedService(ctx: BackupContext, item: IItem, entry: ItemEntry, previous: HostedServiceEntry | undefined): Promise<void> {

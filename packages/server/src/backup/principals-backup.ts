@@ -67,7 +67,7 @@ export interface GroupsRun {
  * belongs to (partnered collaboration) are not the organization's, but items can be shared with them: their content is
  * read for sharing only.
  */
-export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
+export function startGroups(ctx: BackupContext, orgId: string, previous: Promise<Map<string, GroupEntry>> = Promise.resolve(new Map())): GroupsRun {
   const problems: PrincipalProblem[] = [];
   const shared = new Map<string, Set<string>>();
   let complete = true;
@@ -165,7 +165,7 @@ export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
     await Promise.all(
       groups.map(async (group) => {
         const { entry, problems: problemsOf } = entries.get(group.id)!;
-        const thumbnail = backupGroupThumbnail(ctx, group, problemsOf);
+        const thumbnail = previous.then((before) => backupGroupThumbnail(ctx, group, entry, before.get(group.id), problemsOf));
         try {
           const answer = (await ctx.session.call('group users', () => getGroupUsers(group.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }))) as GroupMembers;
           entry.members = await putJson(ctx, answer);
@@ -191,12 +191,15 @@ export function startGroups(ctx: BackupContext, orgId: string): GroupsRun {
 
 /**
  * The group's thumbnail (`community/groups/<id>/info/<thumbnail>`), stored as a blob; undefined without one. A thumbnail
- * that cannot be read is a problem of the group (reported with the run), not a silent gap. Group thumbnails are few
- * and small, so they are read every run rather than carried over from the previous snapshot.
+ * that cannot be read is a problem of the group (reported with the run), not a silent gap. When the group's JSON
+ * (its `modified` included, which ArcGIS moves when the thumbnail changes) is byte-identical to the previous snapshot's
+ * and names the same file, the previous blob is kept and nothing is downloaded.
  */
-async function backupGroupThumbnail(ctx: BackupContext, group: IGroup, problemsOut: PartProblem[]): Promise<GroupEntry['thumbnail']> {
+async function backupGroupThumbnail(ctx: BackupContext, group: IGroup, entry: GroupEntry, before: GroupEntry | undefined, problemsOut: PartProblem[]): Promise<GroupEntry['thumbnail']> {
   const name = typeof group.thumbnail === 'string' ? group.thumbnail : '';
   if (name === '') return undefined;
+  const filename = name.split(/[\\/]/).pop() || 'thumbnail.png';
+  if (before?.thumbnail && before.thumbnail.filename === filename && before.definition && before.definition.hash === entry.definition?.hash) return before.thumbnail;
   try {
     const url = `${ctx.session.restUrl}/community/groups/${encodeURIComponent(group.id)}/info/${name.split('/').map(encodeURIComponent).join('/')}`;
     const file = await fetchPartToStore(ctx, url, 'group thumbnail');
@@ -204,8 +207,7 @@ async function backupGroupThumbnail(ctx: BackupContext, group: IGroup, problemsO
       problemsOut.push({ part: 'thumbnail', status: 'skipped', reason: `ArcGIS answered an empty file for the group's thumbnail "${name}".` });
       return undefined;
     }
-    // The name is restored as the upload's file name: keep its last segment only (it is validated as a safe path).
-    const filename = name.split(/[\\/]/).pop() || 'thumbnail.png';
+    // The name is restored as the upload's file name: its last segment only (it is validated as a safe path).
     return { hash: file.hash, size: file.size, filename, contentType: file.contentType };
   } catch (error) {
     problemsOut.push(partProblem('thumbnail', error, ctx.signal));
