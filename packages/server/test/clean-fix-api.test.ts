@@ -376,12 +376,19 @@ describe(`fixes over the REST API (${kind})`, () => {
       const started = await operator.post<{ fixId: string; operationId: string }>(`${base()}/fixes`, { scanId, findings: ids, action: 'protect' });
       expect(started.status, started.text).toBe(202);
       const until = Date.now() + 30_000;
+      let running: FixDetail;
       for (;;) {
         const detail = await viewer.get<FixDetail>(`${base()}/fixes/${started.body.fixId}`);
-        if (detail.body.fix.counts.ok === 3) break;
+        if (detail.body.fix.counts.ok === 3) {
+          running = detail.body;
+          break;
+        }
         if (Date.now() > until) throw new Error(`The fix did not get to 3 done: ${detail.text}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      // While it runs, the findings it has not reached are waiting, not "not attempted".
+      expect(running.fix.status).toBe('running');
+      expect(running.results.filter((r) => r.status === 'pending').map((r) => r.error)).toEqual([null, null, null]);
       const cancelled = await operator.post(`/api/operations/${started.body.operationId}/cancel`);
       expect(cancelled.status, cancelled.text).toBe(200);
       const operation = await waitFor(operator, started.body.operationId);

@@ -13,7 +13,6 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import {
   type ItemEntry,
-  type SnapshotDiff,
   type SnapshotManifest,
   type Store,
   StoreError,
@@ -25,36 +24,20 @@ import {
 import { exportItemZip } from './export/item-zip.js';
 import { findItemEntry } from './export/export-support.js';
 import { layerToGeoJSON, type GeoJSONExportResult } from './export/layer-geojson.js';
+import type {
+  ItemDetailView,
+  ItemEntryView,
+  SnapshotDetailView,
+  SnapshotDiffView,
+  SnapshotItemPage,
+  SnapshotItemView,
+  SnapshotListView,
+  SnapshotView
+} from './backup-views.types.js';
 import type { SnapshotIndexRepository, SnapshotIndexRow, SnapshotItemRow } from './snapshot-index.repository.js';
 
-export interface SnapshotView {
-  id: string;
-  name: string;
-  startedAt: string;
-  finishedAt: string;
-  status: string;
-  parent: string | null;
-  tags: string[];
-  /** Items in the snapshot (ok + skipped + failed). */
-  items: number;
-  counts: { ok: number; skipped: number; failed: number; groups: number; users: number; layers: number; features: number; attachments: number };
-  bytesRead: number;
-  newBytes: number;
-}
-
-export interface SnapshotItemView {
-  id: string;
-  title: string;
-  type: string;
-  owner: string;
-  folderId: string | null;
-  /** ISO 8601 UTC (the item's `modified` in ArcGIS). */
-  modified: string;
-  status: string;
-  layers: number;
-  features: number;
-  carriedFrom: string | null;
-}
+// The API's JSON shapes live in backup-views.types.ts (the web app imports them); re-exported for existing importers.
+export type { SnapshotItemView, SnapshotView } from './backup-views.types.js';
 
 export interface ReindexResult {
   identityId: string;
@@ -101,7 +84,7 @@ export class BackupService {
   }
 
   /** The identity's snapshots, oldest first, from the index after bringing it in line with the store. */
-  async listSnapshots(identityId: string): Promise<{ snapshots: SnapshotView[]; unreadable: UnreadableSnapshot[] }> {
+  async listSnapshots(identityId: string): Promise<SnapshotListView> {
     const row = await this.identity(identityId);
     const store = await this.openStore(row);
     const unreadable = store ? await this.sync(row, store) : [];
@@ -183,7 +166,7 @@ export class BackupService {
   }
 
   /** A snapshot's manifest summary, with its item counts per type and owner from the index. */
-  async getSnapshot(identityId: string, snapshotId: string) {
+  async getSnapshot(identityId: string, snapshotId: string): Promise<SnapshotDetailView> {
     const { row, store, manifest } = await this.snapshot(identityId, snapshotId);
     let indexed = await this.deps.index.findSnapshot(row.id, manifest.id);
     if (!indexed) {
@@ -194,7 +177,7 @@ export class BackupService {
     return { snapshot: { ...snapshotView(indexed), org: manifest.org }, types: facets.types, owners: facets.owners };
   }
 
-  async listItems(identityId: string, snapshotId: string, filter: { q?: string; type?: string; owner?: string; status?: string; start: number; num: number }) {
+  async listItems(identityId: string, snapshotId: string, filter: { q?: string; type?: string; owner?: string; status?: string; start: number; num: number }): Promise<SnapshotItemPage> {
     const { row, store, manifest } = await this.snapshot(identityId, snapshotId);
     if (!(await this.deps.index.findSnapshot(row.id, manifest.id))) await this.indexSnapshot(row.id, store, manifest);
     const { total, rows } = await this.deps.index.searchItems(row.id, manifest.id, {
@@ -211,18 +194,18 @@ export class BackupService {
   }
 
   /** An item as stored in a snapshot: its entry (parts, layers with feature counts, problems) and its item JSON. */
-  async itemDetail(identityId: string, snapshotId: string, itemId: string) {
+  async itemDetail(identityId: string, snapshotId: string, itemId: string): Promise<ItemDetailView> {
     if (!ITEM_ID.test(itemId)) throw new AppError('not_found', `"${itemId}" is not an ArcGIS item id.`);
     const { row, store } = await this.snapshot(identityId, snapshotId);
     const { entry } = await findItemEntry(store, snapshotId, itemId).catch((error: unknown) => {
       throw error instanceof AppError ? error : storeFailure(row, error);
     });
-    let itemJson: unknown = null;
-    if (entry.item) itemJson = await store.getJson(entry.item.hash).catch(() => null);
+    let itemJson: ItemDetailView['itemJson'] = null;
+    if (entry.item) itemJson = await store.getJson<Record<string, unknown>>(entry.item.hash).catch(() => null);
     return { item: entryView(entry), itemJson };
   }
 
-  async diff(identityId: string, from: string, to: string): Promise<SnapshotDiff> {
+  async diff(identityId: string, from: string, to: string): Promise<SnapshotDiffView> {
     const a = await this.snapshot(identityId, from);
     const b = await this.snapshot(identityId, to);
     return diffSnapshots(a.store, a.manifest, b.manifest).catch((error: unknown) => {
@@ -354,7 +337,7 @@ export function entryParts(entry: ItemEntry): string[] {
 }
 
 /** An item entry for the item detail page: parts with their sizes, layers with feature counts, no internal hashes. */
-function entryView(entry: ItemEntry) {
+function entryView(entry: ItemEntry): ItemEntryView {
   const blob = (ref: { size?: number } | undefined) => (ref ? { size: ref.size ?? null } : null);
   return {
     id: entry.id,

@@ -16,44 +16,13 @@ import { csvLine } from '../operations/csv.js';
 import { actorName, type OperationsService } from '../operations/operations.service.js';
 import type { OperationView } from '../operations/operation.types.js';
 import type { CleanAllowlistRow, CleanFindingRow, CleanRepository, CleanScanRow, FindingQuery } from './clean.repository.js';
-import type { Finding, FindingTarget, ScanType } from './clean.types.js';
+import type { AllowlistEntryView, Finding, FindingPage, FindingTarget, FindingView, ScanComparison, ScanType, ScanView } from './clean.types.js';
 import { OrgReader } from './org-reader.js';
 import { SCAN_TYPE_INFO, isScanType, validateScanRequest, type ScanOptions, type ScanTypeInfo } from './scan-options.js';
 import { SCANS, type ScanProgress } from './scans/index.js';
 
-export interface ScanView {
-  id: string;
-  identityId: string;
-  operationId: string | null;
-  type: ScanType;
-  options: ScanOptions;
-  status: CleanScanRow['status'];
-  message: string | null;
-  summary: Record<string, unknown> | null;
-  findings: number;
-  allowlisted: number;
-  requests: number;
-  createdBy: string;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-export interface FindingView extends Finding {
-  id: string;
-  scanId: string;
-}
-
-export interface AllowlistEntryView {
-  id: string;
-  identityId: string;
-  scanType: ScanType;
-  findingKey: string | null;
-  target: { kind: FindingTarget['kind']; id: string; title: string | null } | null;
-  code: string | null;
-  reason: string;
-  addedBy: string;
-  addedAt: string;
-}
+// The API's JSON shapes live in clean.types.ts (the web app imports them); re-exported for existing importers.
+export type { AllowlistEntryView, FindingView, ScanComparison, ScanView } from './clean.types.js';
 
 export interface AllowlistInput {
   scanType?: unknown;
@@ -64,15 +33,6 @@ export interface AllowlistInput {
   target?: { kind?: unknown; id?: unknown; title?: unknown };
   code?: unknown;
   reason?: unknown;
-}
-
-export interface ScanComparison {
-  from: ScanView;
-  to: ScanView;
-  counts: { new: number; resolved: number; open: number };
-  new: FindingView[];
-  resolved: FindingView[];
-  open: FindingView[];
 }
 
 export interface RunScanOptions {
@@ -222,7 +182,7 @@ export class CleanService {
     return row ? scanView(row) : undefined;
   }
 
-  async findings(identityId: string, scanId: string, query: FindingQuery): Promise<{ total: number; start: number; num: number; nextStart: number; findings: FindingView[] }> {
+  async findings(identityId: string, scanId: string, query: FindingQuery): Promise<FindingPage> {
     await this.scanRow(identityId, scanId);
     const page = await this.deps.repository.queryFindings(scanId, query);
     const next = query.start + page.rows.length;

@@ -73,3 +73,86 @@ export type FixAction =
   | 'disable-users'
   | 'transfer-and-delete-user'
   | 'notify-owners';
+
+// ---- The JSON of the Clean REST API (clean.routes.ts). The web app imports these types: keep this file free of imports
+// that need Node.
+
+export type OptionKind = 'integer' | 'number' | 'boolean' | 'string' | 'string-list';
+export type OptionValue = number | boolean | string | string[];
+
+/** One option of a scan type, as `GET /api/clean/scan-types` publishes it (the web's options form is generated from these). */
+export interface OptionSpec {
+  name: string;
+  kind: OptionKind;
+  label: string;
+  description: string;
+  default?: OptionValue;
+  required?: boolean;
+  min?: number;
+  max?: number;
+  maxLength?: number;
+}
+
+export interface ScanTypeInfo {
+  type: ScanType;
+  title: string;
+  description: string;
+  options: OptionSpec[];
+}
+
+export type ScanStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A stored scan. */
+export interface ScanView {
+  id: string;
+  identityId: string;
+  operationId: string | null;
+  type: ScanType;
+  options: Record<string, OptionValue>;
+  status: ScanStatus;
+  message: string | null;
+  summary: Record<string, unknown> | null;
+  findings: number;
+  allowlisted: number;
+  requests: number;
+  createdBy: string;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** A stored finding (its id and scan are always set). */
+export interface FindingView extends Finding {
+  id: string;
+  scanId: string;
+}
+
+/** `GET /api/identities/:id/scans/:scanId/findings`: paged like ArcGIS search (1-based start, nextStart -1 on the last page). */
+export interface FindingPage {
+  total: number;
+  start: number;
+  num: number;
+  nextStart: number;
+  findings: FindingView[];
+}
+
+export interface AllowlistEntryView {
+  id: string;
+  identityId: string;
+  scanType: ScanType;
+  findingKey: string | null;
+  target: { kind: FindingTarget['kind']; id: string; title: string | null } | null;
+  code: string | null;
+  reason: string;
+  addedBy: string;
+  addedAt: string;
+}
+
+/** `GET /api/identities/:id/scans/compare?from=&to=`: findings new in `to`, resolved since `from`, and still open. */
+export interface ScanComparison {
+  from: ScanView;
+  to: ScanView;
+  counts: { new: number; resolved: number; open: number };
+  new: FindingView[];
+  resolved: FindingView[];
+  open: FindingView[];
+}

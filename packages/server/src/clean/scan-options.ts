@@ -4,28 +4,10 @@
  */
 import safeRegex from 'safe-regex2';
 import { AppError } from '../errors/app-error.js';
-import { SCAN_TYPES, type ScanType } from './clean.types.js';
+import { SCAN_TYPES, type OptionSpec, type OptionValue, type ScanType, type ScanTypeInfo } from './clean.types.js';
 
-export type OptionKind = 'integer' | 'number' | 'boolean' | 'string' | 'string-list';
-
-export interface OptionSpec {
-  name: string;
-  kind: OptionKind;
-  label: string;
-  description: string;
-  default?: number | boolean | string | string[];
-  required?: boolean;
-  min?: number;
-  max?: number;
-  maxLength?: number;
-}
-
-export interface ScanTypeInfo {
-  type: ScanType;
-  title: string;
-  description: string;
-  options: OptionSpec[];
-}
+// The published shapes live in clean.types.ts (the web app imports them); re-exported for existing importers.
+export type { OptionKind, OptionSpec, ScanTypeInfo } from './clean.types.js';
 
 const days = (label: string, description: string, fallback: number): OptionSpec => ({
   name: 'days',
@@ -145,7 +127,7 @@ export function isScanType(value: unknown): value is ScanType {
   return typeof value === 'string' && (SCAN_TYPES as readonly string[]).includes(value);
 }
 
-export type ScanOptions = Record<string, number | boolean | string | string[]>;
+export type ScanOptions = Record<string, OptionValue>;
 
 /** Checks and normalises a scan's type and options (defaults filled in); throws AppError('validation_failed') naming the field. */
 export function validateScanRequest(input: unknown): { type: ScanType; options: ScanOptions } {

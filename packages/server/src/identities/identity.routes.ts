@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit.service.js';
-import type { IdentityInput } from './identity.types.js';
+import type { IdentityInput, IdentityListView } from './identity.types.js';
 import type { IdentityService } from './identity.service.js';
 
 export interface IdentityRoutesDeps {
@@ -35,7 +35,7 @@ function actorOf(request: FastifyRequest): Actor {
  * changing or connecting identities needs an administrator; testing an operator.
  */
 export const identityRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async (app, { identities }) => {
-  app.get('/api/identities', async () => ({ identities: await identities.list(), redirectUri: identities.redirectUri }));
+  app.get('/api/identities', async (): Promise<IdentityListView> => ({ identities: await identities.list(), redirectUri: identities.redirectUri }));
 
   app.post<{ Body: IdentityInput }>(
     '/api/identities',

@@ -12,7 +12,7 @@ import type { IdentityChecks } from './identity-checks.js';
 import type { IdentityConnections } from './identity-connections.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { IdentityRepository } from './identity.repository.js';
-import type { AuthMethod, IdentityInput, IdentityRow, IdentityType, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
+import type { AuthMethod, IdentityConnectView, IdentityInput, IdentityRow, IdentityType, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
 import { probePortal, type PortalSelf } from './portal-client.js';
 
 export const NAME_MAX = 100;
@@ -240,7 +240,7 @@ export class IdentityService {
   }
 
   /** OAuth2: where to send the browser; IWA: connects now. */
-  async connect(id: string, actor: Actor): Promise<{ kind: 'redirect'; authorizeUrl: string } | { kind: 'connected'; identity: IdentityView }> {
+  async connect(id: string, actor: Actor): Promise<IdentityConnectView> {
     const result = await this.deps.connections.connect(await this.row(id), actor);
     if (result.kind === 'redirect') return result;
     return { kind: 'connected', identity: await this.get(id) };

@@ -52,6 +52,29 @@ export type IdentityType = 'online' | 'enterprise';
 export type AuthMethod = 'oauth2' | 'iwa';
 export type IdentityState = 'not_connected' | 'connected' | 'needs_sign_in' | 'error';
 
+/** Where an identity stands with its portal (part of the Identity JSON). */
+export interface IdentityStatusView {
+  state: IdentityState;
+  /** A sentence for people (why it needs sign-in, what failed), or null. */
+  message: string | null;
+  /** The signed-in ArcGIS user. */
+  username: string | null;
+  connectedAt: string | null;
+  tokenExpires: string | null;
+  refreshTokenExpires: string | null;
+  hasStoredPassword: boolean;
+}
+
+/** `GET /api/identities`. */
+export interface IdentityListView {
+  identities: IdentityView[];
+  /** The callback URL to register on every App ID: `<public-url>/api/oauth/callback`. */
+  redirectUri: string;
+}
+
+/** `POST /api/identities/:id/connect`: OAuth2 sends the browser to the portal's sign-in; IWA connects at once. */
+export type IdentityConnectView = { kind: 'redirect'; authorizeUrl: string } | { kind: 'connected'; identity: IdentityView };
+
 /** The Identity JSON of the REST API (see the identities API contract). Never holds a secret. */
 export interface IdentityView {
   id: string;
@@ -64,15 +87,7 @@ export interface IdentityView {
   storeCredentials: boolean;
   orgId: string | null;
   portalName: string | null;
-  status: {
-    state: IdentityState;
-    message: string | null;
-    username: string | null;
-    connectedAt: string | null;
-    tokenExpires: string | null;
-    refreshTokenExpires: string | null;
-    hasStoredPassword: boolean;
-  };
+  status: IdentityStatusView;
   createdAt: string;
   updatedAt: string;
 }

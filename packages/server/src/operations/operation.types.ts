@@ -119,6 +119,27 @@ export interface OperationItemView {
   seq: number;
 }
 
+/** `GET /api/operations/:id/items`: paged like ArcGIS search (1-based start, nextStart -1 on the last page). */
+export interface OperationItemPage {
+  total: number;
+  start: number;
+  num: number;
+  nextStart: number;
+  items: OperationItemView[];
+}
+
+/** `GET /api/operations`: newest first; `nextBefore` is the `before` of the next page (null: no more). */
+export interface OperationListView {
+  operations: OperationView[];
+  nextBefore: string | null;
+}
+
+/** What the routes that start an operation answer (202). */
+export interface OperationStartedView {
+  operationId: string;
+  operation: OperationView;
+}
+
 export interface OperationFilter {
   identityId?: string;
   kind?: OperationKind;

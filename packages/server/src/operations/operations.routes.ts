@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit.service.js';
 import { csvLine } from './csv.js';
-import { OPERATION_KINDS, OPERATION_STATUSES, type ItemLogStatus, type OperationKind, type OperationStatus } from './operation.types.js';
+import { OPERATION_KINDS, OPERATION_STATUSES, type ItemLogStatus, type OperationKind, type OperationListView, type OperationStatus } from './operation.types.js';
 import type { OperationEvent, OperationsService } from './operations.service.js';
 
 export interface OperationRoutesDeps {
@@ -87,7 +87,7 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
         }
       }
     },
-    async (request) => {
+    async (request): Promise<OperationListView> => {
       const { limit, ...filter } = request.query;
       const list = await operations.list({ ...filter, limit });
       return { operations: list, nextBefore: list.length === limit ? (list.at(-1)?.id ?? null) : null };

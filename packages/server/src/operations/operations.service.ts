@@ -41,6 +41,7 @@ import type {
   ItemLogStatus,
   NewOperationItemRow,
   OperationFilter,
+  OperationItemPage,
   OperationItemRow,
   OperationItemView,
   OperationKind,
@@ -538,7 +539,7 @@ export class OperationsService {
     return (await this.deps.repository.list(filter)).map((row) => this.toView(row));
   }
 
-  async items(operationId: string, options: { status?: ItemLogStatus; start: number; num: number }) {
+  async items(operationId: string, options: { status?: ItemLogStatus; start: number; num: number }): Promise<OperationItemPage> {
     await this.get(operationId);
     const total = await this.deps.repository.countItems(operationId, options.status);
     const rows = await this.deps.repository.listItems(operationId, {

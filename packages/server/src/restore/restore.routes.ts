@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../operations/operations.routes.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { RestoreService } from './restore.service.js';
+import type { RestorePlan, RestoreStepsView } from './restore.types.js';
 
 export interface RestoreRoutesDeps {
   restores: RestoreService;
@@ -40,7 +41,7 @@ export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/identities/:id/restores/plan',
     { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
-    async (request) => {
+    async (request): Promise<{ plan: RestorePlan }> => {
       const params = restores.validate(request.body, request.params.id);
       return { plan: await restores.plan(request.params.id, params) };
     }
@@ -55,7 +56,7 @@ export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, 
     }
   );
 
-  app.get<{ Params: { operationId: string } }>('/api/restores/:operationId/steps', { schema: { params: operationParams } }, async (request) => {
+  app.get<{ Params: { operationId: string } }>('/api/restores/:operationId/steps', { schema: { params: operationParams } }, async (request): Promise<RestoreStepsView> => {
     const run = await restores.findRun(request.params.operationId);
     const steps = await restores.log(request.params.operationId);
     return { operationId: request.params.operationId, plan: run?.plan ?? null, steps };

@@ -86,6 +86,13 @@ export interface RestoreLogRow {
   finishedAt: string | null;
 }
 
+/** `GET /api/restores/:operationId/steps`: the run's plan (null before it was made) and its step log so far. */
+export interface RestoreStepsView {
+  operationId: string;
+  plan: RestorePlan | null;
+  steps: RestoreLogRow[];
+}
+
 export interface RestoreProgress {
   phase: 'planning' | 'restoring' | 'done';
   stepsTotal: number;

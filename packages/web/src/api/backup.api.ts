@@ -1,158 +1,27 @@
 // Typed calls for backups: the organization's content map, starting a backup, and browsing what is stored (snapshots,
 // their items, an item's detail, diffs and downloads). Text from ArcGIS in these answers is untrusted.
+import type * as Wire from '@orgkeeper/server-types/backup/backup-views.types';
+import type { ContentMap } from '@orgkeeper/server-types/content-map/content-map.types';
+import type { BackupParams, OperationStartedView } from '@orgkeeper/server-types/operations/operation.types';
 import type { ApiClient } from './api-client';
-import type { Operation } from './operations.api';
 
-export interface ContentMapItem {
-  id: string;
-  title: string;
-  type: string;
-  /** Storage in ArcGIS, bytes. */
-  size: number;
-  owner: string;
-  folderId: string | null;
-  modified: string | null;
-  access: string | null;
-}
+export type { ContentMap, ContentMapFolder, ContentMapItem, ContentMapOwner, ContentMapProblem } from '@orgkeeper/server-types/content-map/content-map.types';
 
-export interface ContentMapFolder {
-  id: string;
-  title: string;
-  owner: string;
-  items: number;
-  size: number;
-}
+/** `items`: item ids; leave out (with `query`) to back up everything (items, groups and users). */
+export type BackupRequest = BackupParams;
 
-export interface ContentMapOwner {
-  username: string;
-  items: number;
-  size: number;
-  folders: string[];
-}
-
-export interface ContentMap {
-  identityId: string;
-  orgId: string;
-  generatedAt: string;
-  owners: ContentMapOwner[];
-  folders: ContentMapFolder[];
-  items: ContentMapItem[];
-  totals: { items: number; size: number; owners: number; folders: number };
-  problems: { kind: string; target: string; message: string }[];
-}
-
-export interface BackupRequest {
-  name?: string;
-  /** Item ids; leave out to back up everything (items, groups and users). */
-  items?: string[];
-  query?: string;
-}
-
-export interface SnapshotSummary {
-  id: string;
-  name: string;
-  startedAt: string;
-  finishedAt: string;
-  status: string;
-  parent: string | null;
-  tags: string[];
-  items: number;
-  counts: { ok: number; skipped: number; failed: number; groups: number; users: number; layers: number; features: number; attachments: number };
-  bytesRead: number;
-  newBytes: number;
-}
-
-export interface SnapshotList {
-  snapshots: SnapshotSummary[];
-  /** Snapshot files that exist but cannot be read (damaged or from a newer OrgKeeper). */
-  unreadable: { id: string; file: string; code?: string; error: string }[];
-}
-
-export interface SnapshotDetail {
-  snapshot: SnapshotSummary & { org: { id: string; portalUrl: string } };
-  types: { value: string; count: number }[];
-  owners: { value: string; count: number }[];
-}
-
-export interface SnapshotItem {
-  id: string;
-  title: string;
-  type: string;
-  owner: string;
-  folderId: string | null;
-  modified: string;
-  status: string;
-  layers: number;
-  features: number;
-  carriedFrom: string | null;
-}
-
-export interface ItemPage {
-  total: number;
-  start: number;
-  num: number;
-  nextStart: number;
-  items: SnapshotItem[];
-}
-
+// The JSON shapes are the server's own declarations (type-only imports, erased at build).
+export type SnapshotSummary = Wire.SnapshotView;
+export type SnapshotList = Wire.SnapshotListView;
+export type SnapshotDetail = Wire.SnapshotDetailView;
+export type SnapshotItem = Wire.SnapshotItemView;
+export type ItemPage = Wire.SnapshotItemPage;
 /** A part of an item that could not be backed up, and why. */
-export interface PartProblem {
-  part: string;
-  status: 'skipped' | 'failed';
-  reason: string;
-  code?: string;
-}
-
-export interface ItemDetail {
-  item: {
-    id: string;
-    title: string;
-    type: string;
-    owner: string;
-    folderId: string | null;
-    modified: string;
-    status: string;
-    problems: PartProblem[];
-    carriedFrom: string | null;
-    stats: { bytesRead?: number; newBytes?: number; durationMs?: number } | null;
-    parts: {
-      item: { size: number | null } | null;
-      data: { kind: string; filename: string | null; contentType: string | null; size: number | null } | null;
-      thumbnail: { filename: string; contentType: string | null; size: number | null } | null;
-      metadata: { size: number | null } | null;
-      resources: { path: string; contentType: string | null; size: number | null }[];
-      sharing: { access: string; groups: string[] } | null;
-      related: { relationshipType: string; direction: string; itemId: string }[];
-    };
-    service: {
-      url: string;
-      layers: { id: number; name: string; kind: string; featureCount: number; attachmentCount: number; chunks: number; status: string; problems: PartProblem[] }[];
-    } | null;
-  };
-  itemJson: Record<string, unknown> | null;
-}
-
-export interface ItemSummary {
-  id: string;
-  title: string;
-  type: string;
-  owner: string;
-}
-
-export interface EntryDiff<S, C> {
-  added: S[];
-  removed: S[];
-  changed: C[];
-  unchanged: number;
-}
-
-export interface SnapshotDiff {
-  from: string;
-  to: string;
-  items: EntryDiff<ItemSummary, ItemSummary & { parts: string[] }>;
-  groups: EntryDiff<{ id: string; title: string }, { id: string; title: string; parts: string[] }>;
-  users: EntryDiff<{ username: string }, { username: string; parts: string[] }>;
-}
+export type PartProblem = Wire.PartProblemView;
+export type ItemDetail = Wire.ItemDetailView;
+export type ItemSummary = Wire.ItemSummaryView;
+export type EntryDiff<S, C> = Wire.EntryDiffView<S, C>;
+export type SnapshotDiff = Wire.SnapshotDiffView;
 
 const identityPath = (identityId: string, rest = '') => `/api/identities/${encodeURIComponent(identityId)}${rest}`;
 const snapshotPath = (identityId: string, snapshotId: string, rest = '') =>
@@ -162,7 +31,7 @@ export function getContentMap(client: ApiClient, identityId: string, options: { 
   return client.get<ContentMap>(identityPath(identityId, `/content-map${options.refresh ? '?refresh=true' : ''}`), { signal: options.signal });
 }
 
-export function startBackup(client: ApiClient, identityId: string, request: BackupRequest): Promise<{ operationId: string; operation: Operation }> {
+export function startBackup(client: ApiClient, identityId: string, request: BackupRequest): Promise<OperationStartedView> {
   return client.post(identityPath(identityId, '/backups'), request);
 }
 

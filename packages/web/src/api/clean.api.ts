@@ -1,87 +1,53 @@
 // Typed calls for Clean: scan types and their option schemas, scans (start, history, findings, CSV, compare), the
 // identity's allowlist, and fixes (preview, apply, results, undo). Mirrors packages/server/src/clean/clean.routes.ts
 // and packages/server/src/clean/fixes/fix.routes.ts.
+import type {
+  AllowlistEntryView as AllowlistEntry,
+  FindingPage,
+  FindingTarget,
+  FindingView as Finding,
+  OptionValue,
+  ScanComparison,
+  ScanType,
+  ScanTypeInfo,
+  ScanView as Scan
+} from '@orgkeeper/server-types/clean/clean.types';
+import type { FixDetail, FixPreview, FixRequest, FixStarted, FixView as Fix } from '@orgkeeper/server-types/clean/fixes/fix.types';
+import type { OperationStartedView } from '@orgkeeper/server-types/operations/operation.types';
 import { ApiError, type ApiClient } from './api-client';
 
-export type ScanType =
-  | 'stale-items'
-  | 'inactive-users'
-  | 'broken-links'
-  | 'text-search'
-  | 'missing-metadata'
-  | 'over-shared'
-  | 'duplicates'
-  | 'groups'
-  | 'storage';
+// The JSON shapes are the server's own declarations (type-only imports, erased at build).
+export type {
+  AllowlistEntryView as AllowlistEntry,
+  FindingPage,
+  FindingTarget,
+  FindingView as Finding,
+  FixAction,
+  OptionKind,
+  OptionSpec,
+  OptionValue,
+  ScanComparison,
+  ScanStatus,
+  ScanType,
+  ScanTypeInfo,
+  ScanView as Scan
+} from '@orgkeeper/server-types/clean/clean.types';
+export type {
+  FieldChange,
+  FixDetail,
+  FixOptions,
+  FixPreview,
+  FixRequest,
+  FixResult,
+  FixResultView,
+  FixStarted,
+  FixStatus,
+  FixView as Fix,
+  PlannedFix
+} from '@orgkeeper/server-types/clean/fixes/fix.types';
 
-export type OptionKind = 'integer' | 'number' | 'boolean' | 'string' | 'string-list';
-export type OptionValue = number | boolean | string | string[];
-
-/** One option of a scan type, as the server publishes it; the options form is generated from these. */
-export interface OptionSpec {
-  name: string;
-  kind: OptionKind;
-  label: string;
-  description: string;
-  default?: OptionValue;
-  required?: boolean;
-  min?: number;
-  max?: number;
-  maxLength?: number;
-}
-
-export interface ScanTypeInfo {
-  type: ScanType;
-  title: string;
-  description: string;
-  options: OptionSpec[];
-}
-
-export type ScanStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface Scan {
-  id: string;
-  identityId: string;
-  operationId: string | null;
-  type: ScanType;
-  options: Record<string, OptionValue>;
-  status: ScanStatus;
-  message: string | null;
-  summary: Record<string, unknown> | null;
-  findings: number;
-  allowlisted: number;
-  requests: number;
-  createdBy: string;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-export type TargetKind = 'item' | 'user' | 'group';
-export type Severity = 'info' | 'warning' | 'critical';
-
-export interface FindingTarget {
-  kind: TargetKind;
-  id: string;
-  /** Untrusted text from ArcGIS. */
-  title: string;
-  type?: string;
-  owner?: string;
-  folderId?: string | null;
-  portalUrl?: string;
-}
-
-export interface Finding {
-  id: string;
-  scanId: string;
-  key: string;
-  scanType: ScanType;
-  target: FindingTarget;
-  code: string;
-  message: string;
-  where?: string;
-  severity: Severity;
-  details?: Record<string, unknown>;
-}
+export type TargetKind = FindingTarget['kind'];
+export type Severity = Finding['severity'];
 
 export type FindingSort = 'title' | 'owner' | 'code' | 'severity' | 'type' | 'target';
 
@@ -98,130 +64,6 @@ export interface FindingFilter {
   num?: number;
 }
 
-export interface FindingPage {
-  total: number;
-  start: number;
-  num: number;
-  nextStart: number;
-  findings: Finding[];
-}
-
-export interface ScanComparison {
-  from: Scan;
-  to: Scan;
-  counts: { new: number; resolved: number; open: number };
-  new: Finding[];
-  resolved: Finding[];
-  open: Finding[];
-}
-
-export interface AllowlistEntry {
-  id: string;
-  identityId: string;
-  scanType: ScanType;
-  findingKey: string | null;
-  target: { kind: TargetKind; id: string; title: string | null } | null;
-  code: string | null;
-  reason: string;
-  addedBy: string;
-  addedAt: string;
-}
-
-export type FixAction =
-  | 'delete-items'
-  | 'reassign'
-  | 'move'
-  | 'unshare'
-  | 'protect'
-  | 'add-tags'
-  | 'mark-deprecated'
-  | 'disable-users'
-  | 'transfer-and-delete-user'
-  | 'notify-owners';
-
-export interface FixOptions {
-  overrideProtection?: boolean;
-  targetUsername?: string;
-  targetFolder?: string;
-  folder?: string;
-  from?: 'everyone' | 'org' | 'groups';
-  groups?: string[];
-  tags?: string[];
-  message?: string;
-}
-
-export interface FixRequest {
-  scanId: string;
-  findings: string[] | 'all';
-  action: FixAction;
-  options: FixOptions;
-  confirmNoBackup?: boolean;
-  previewHash?: string;
-}
-
-export interface FieldChange {
-  field: string;
-  before: unknown;
-  after: unknown;
-  /** For people, e.g. `Sharing: Everyone (public) -> Organization` (may quote ArcGIS text: show as plain text). */
-  summary: string;
-}
-
-export interface PlannedFix {
-  findingId: string;
-  target: FindingTarget;
-  message: string;
-  status: 'change' | 'skip';
-  reason: string | null;
-  changes: FieldChange[];
-}
-
-export interface FixPreview {
-  hash: string;
-  identityId: string;
-  scanId: string;
-  action: FixAction;
-  options: FixOptions;
-  backup: { possible: boolean; reason: string | null; itemIds: string[]; principals: boolean; needed: boolean };
-  counts: { change: number; skip: number };
-  findings: PlannedFix[];
-}
-
-export type FixStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
-
-export interface Fix {
-  id: string;
-  identityId: string;
-  scanId: string;
-  action: FixAction;
-  options: FixOptions;
-  status: FixStatus;
-  message: string | null;
-  snapshotId: string | null;
-  backupNote: string | null;
-  counts: { ok: number; failed: number; skipped: number };
-  createdBy: string;
-  createdAt: string;
-  finishedAt: string | null;
-  undo: { operationId: string; status: 'running' | 'succeeded' | 'partial' | 'failed'; by: string; at: string; message: string | null } | null;
-}
-
-export interface FixResult {
-  findingId: string;
-  target: FindingTarget;
-  message: string;
-  status: 'ok' | 'failed' | 'skipped' | 'pending';
-  error: string | null;
-  changes: FieldChange[];
-  applied: FieldChange[];
-  undo: { status: 'ok' | 'failed' | 'skipped'; error: string | null; note?: string | null } | null;
-}
-
-export interface FixDetail {
-  fix: Fix;
-  results: FixResult[];
-}
-
 const enc = encodeURIComponent;
 const identityPath = (identityId: string) => `/api/identities/${enc(identityId)}`;
 
@@ -236,7 +78,7 @@ export async function listScanTypes(client: ApiClient, signal?: AbortSignal): Pr
   return (await client.get<{ scanTypes: ScanTypeInfo[] }>('/api/clean/scan-types', { signal })).scanTypes;
 }
 
-export function startScan(client: ApiClient, identityId: string, type: ScanType, options: Record<string, OptionValue>): Promise<{ operationId: string }> {
+export function startScan(client: ApiClient, identityId: string, type: ScanType, options: Record<string, OptionValue>): Promise<OperationStartedView> {
   return client.post(`${identityPath(identityId)}/scans`, { type, options });
 }
 
@@ -287,7 +129,7 @@ export function previewFix(client: ApiClient, identityId: string, request: FixRe
   return client.post(`${identityPath(identityId)}/fixes/preview`, request);
 }
 
-export function applyFix(client: ApiClient, identityId: string, request: FixRequest): Promise<{ fixId: string; operationId: string }> {
+export function applyFix(client: ApiClient, identityId: string, request: FixRequest): Promise<FixStarted> {
   return client.post(`${identityPath(identityId)}/fixes`, request);
 }
 
@@ -299,7 +141,7 @@ export function getFix(client: ApiClient, identityId: string, fixId: string, sig
   return client.get(`${identityPath(identityId)}/fixes/${enc(fixId)}`, { signal });
 }
 
-export function undoFix(client: ApiClient, identityId: string, fixId: string): Promise<{ fixId: string; operationId: string }> {
+export function undoFix(client: ApiClient, identityId: string, fixId: string): Promise<FixStarted> {
   return client.post(`${identityPath(identityId)}/fixes/${enc(fixId)}/undo`);
 }
 

@@ -1,46 +1,19 @@
 // Typed calls for the email notification settings (administrators only) and the test message.
+import type {
+  EmailSettingsInput,
+  EmailSettingsView as EmailSettings,
+  TestEmailResult
+} from '@orgkeeper/server-types/notifications/notification.types';
 import type { ApiClient } from './api-client';
 
-export type TlsMode = 'none' | 'starttls' | 'tls';
-
-export interface EmailSettings {
-  configured: boolean;
-  enabled: boolean;
-  host: string;
-  port: number;
-  tlsMode: TlsMode;
-  user: string | null;
-  /** Whether a password is stored; it is never sent back. */
-  passwordSet: boolean;
-  from: string;
-  recipients: string[];
-  notifyOnFailure: boolean;
-  notifyOnPartial: boolean;
-  notifyOnSuccess: boolean;
-  updatedBy: string | null;
-  updatedAt: string | null;
-}
-
-/** A field left out keeps its value; `password` left out keeps the stored one, null removes it. */
-export interface EmailSettingsInput {
-  enabled?: boolean;
-  host?: string;
-  port?: number;
-  tlsMode?: TlsMode;
-  user?: string | null;
-  password?: string | null;
-  from?: string;
-  recipients?: string[];
-  notifyOnFailure?: boolean;
-  notifyOnPartial?: boolean;
-  notifyOnSuccess?: boolean;
-}
-
-export interface TestEmailResult {
-  messageId: string;
-  accepted: string[];
-  rejected: string[];
-}
+// The JSON shapes are the server's own declarations (type-only imports, erased at build). In EmailSettingsInput a field
+// left out keeps its value; `password` left out keeps the stored one, null removes it.
+export type {
+  EmailSettingsInput,
+  EmailSettingsView as EmailSettings,
+  TestEmailResult,
+  TlsMode
+} from '@orgkeeper/server-types/notifications/notification.types';
 
 const PATH = '/api/settings/notifications/email';
 

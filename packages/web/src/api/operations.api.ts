@@ -1,51 +1,26 @@
 // Typed calls for operations (backups, restores and other long work): list, read, cancel, and the per-item log.
+import type {
+  ItemLogStatus,
+  OperationItemPage as OperationItemPageView,
+  OperationItemView,
+  OperationKind,
+  OperationListView,
+  OperationStatus,
+  OperationView
+} from '@orgkeeper/server-types/operations/operation.types';
 import type { ApiClient } from './api-client';
 
-export type OperationKind = 'backup' | 'check' | 'forget' | 'prune' | 'restore' | 'scan';
-export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+export type { ItemLogStatus, OperationKind, OperationStatus } from '@orgkeeper/server-types/operations/operation.types';
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
 export const ACTIVE_STATUSES: readonly OperationStatus[] = ['queued', 'running'];
-export type ItemLogStatus = 'ok' | 'skipped' | 'failed';
 
-export interface Operation {
-  id: string;
-  kind: OperationKind;
-  identityId: string | null;
-  status: OperationStatus;
-  params: Record<string, unknown>;
-  /** Counters the work reports; for a backup `{phase, itemsTotal, itemsDone, bytesRead, newBytes}`. */
-  progress: Record<string, unknown> | null;
-  message: string | null;
-  result: Record<string, unknown> | null;
-  snapshotId: string | null;
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+// The JSON shapes are the server's own declarations (type-only imports, erased at build).
+/** An operation; `progress` holds the counters the work reports, for a backup `{phase, itemsTotal, itemsDone, bytesRead, newBytes}`. */
+export type Operation = OperationView;
+/** One row of an operation's per-item log. */
+export type OperationItem = OperationItemView;
 
-export interface OperationItem {
-  itemId: string;
-  title: string;
-  type: string;
-  owner: string;
-  modified: string | null;
-  status: ItemLogStatus;
-  parts: string[];
-  carriedOver: boolean;
-  bytesRead: number;
-  newBytes: number;
-  error: string | null;
-  durationMs: number;
-}
-
-export interface OperationItemPage {
-  total: number;
-  start: number;
-  num: number;
-  nextStart: number;
-  items: OperationItem[];
-}
+export type OperationItemPage = OperationItemPageView;
 
 export interface OperationFilter {
   identityId?: string;
@@ -59,7 +34,7 @@ export function isActive(status: OperationStatus): boolean {
   return ACTIVE_STATUSES.includes(status);
 }
 
-export function listOperations(client: ApiClient, filter: OperationFilter = {}, signal?: AbortSignal): Promise<{ operations: Operation[]; nextBefore: string | null }> {
+export function listOperations(client: ApiClient, filter: OperationFilter = {}, signal?: AbortSignal): Promise<OperationListView> {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') query.set(key, String(value));
   const search = query.toString();
@@ -79,9 +54,9 @@ export function resumeOperation(client: ApiClient, operationId: string): Promise
   return client.post<Operation>(`/api/operations/${encodeURIComponent(operationId)}/resume`);
 }
 
-/** Kinds of work that continue where they stopped when resumed. */
+/** Whether the operation can be resumed now (it continues where it stopped); the server decides by kind and status. */
 export function canResume(operation: Operation): boolean {
-  return (operation.kind === 'backup' || operation.kind === 'restore') && (operation.status === 'interrupted' || operation.status === 'failed');
+  return operation.resumable;
 }
 
 export function listOperationItems(

@@ -6,6 +6,7 @@ type Tone = 'success' | 'warning' | 'danger' | 'info' | 'neutral';
 
 const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   queued: { label: 'Queued', tone: 'neutral', icon: 'clock' },
+  pending: { label: 'Waiting', tone: 'neutral', icon: 'clock' },
   running: { label: 'Running', tone: 'info', icon: 'spinner' },
   succeeded: { label: 'Succeeded', tone: 'success', icon: 'check-circle' },
   complete: { label: 'Complete', tone: 'success', icon: 'check-circle' },

@@ -32,14 +32,20 @@ import {
   FIX_ACTIONS,
   NON_CHANGING_ACTIONS,
   type BackupPlan,
+  type FixDetail,
   type FixOptions,
   type FixPreview,
   type FixRequest,
   type FixResult,
+  type FixResultView,
+  type FixStarted,
   type FixView,
   type PlannedFix,
   type UnshareFrom
 } from './fix.types.js';
+
+// The API's JSON shape lives in fix.types.ts (the web app imports it); re-exported for existing importers.
+export type { FixDetail } from './fix.types.js';
 import type { Mailer } from './mailer.js';
 
 /** A search that matches no item: the backup then holds only the organization's groups and users. */
@@ -62,11 +68,6 @@ export interface FixServiceDeps {
   mailer?: Mailer;
   /** Recreates deleted items from a snapshot for Undo (the restore engine), per identity. */
   restorerFor?: (identity: IdentityRow) => UndoRestorer | undefined;
-}
-
-export interface FixDetail {
-  fix: FixView;
-  results: FixResult[];
 }
 
 export class FixService {
@@ -110,7 +111,7 @@ export class FixService {
   }
 
   /** Starts the fix as an operation; its id is the fix's id. */
-  async apply(identityId: string, input: unknown, actor: Actor): Promise<{ fixId: string; operationId: string }> {
+  async apply(identityId: string, input: unknown, actor: Actor): Promise<FixStarted> {
     const operation = await this.deps.operations.start('fix', identityId, input, actor);
     const request = operation.params as unknown as FixRequest;
     await this.deps.repository.insertIfMissing(this.newFixRow(operation.id, identityId, request, operation.createdBy));
@@ -296,8 +297,10 @@ export class FixService {
 
   async get(identityId: string, fixId: string): Promise<FixDetail> {
     const row = await this.fixRow(identityId, fixId);
-    const results = (await this.deps.repository.results(fixId)).map(toResult);
-    return { fix: await this.toView(row), results };
+    const fix = await this.toView(row);
+    const running = fix.status === 'queued' || fix.status === 'running';
+    const results = (await this.deps.repository.results(fixId)).map((result): FixResultView => (running && result.status === 'pending' ? { ...toResult(result), status: 'pending', error: null } : toResult(result)));
+    return { fix, results };
   }
 
   async list(identityId: string, filter: { scanId?: string; limit?: number } = {}): Promise<FixView[]> {
@@ -307,7 +310,7 @@ export class FixService {
   }
 
   /** Starts the undo of a fix as an operation of kind `undo`. */
-  async undo(identityId: string, fixId: string, actor: Actor): Promise<{ fixId: string; operationId: string }> {
+  async undo(identityId: string, fixId: string, actor: Actor): Promise<FixStarted> {
     await this.fixRow(identityId, fixId);
     const operation = await this.deps.operations.start('undo', identityId, { fixId }, actor);
     await this.deps.repository.update(fixId, { undo_operation_id: operation.id, undo_status: 'running', undo_by: operation.createdBy, undo_at: this.now(), undo_message: null });
@@ -634,7 +637,8 @@ function toResult(row: CleanFixResultRow): FixResult {
     findingId: row.finding_id,
     target,
     message: message ?? '',
-    // A row still pending when its fix ended was never attempted (the fix stopped).
+    // A row still pending when its fix ended was never attempted (the fix stopped); `get` shows it as pending while
+    // the fix still runs.
     status: row.status === 'pending' ? 'skipped' : row.status,
     error: row.status === 'pending' ? 'Not attempted: the fix stopped before this finding.' : row.error,
     changes: JSON.parse(row.changes) as FixResult['changes'],

@@ -143,6 +143,9 @@ export interface FixResult {
   undo: { status: UndoStatus; error: string | null; note?: string | null } | null;
 }
 
+/** A finding's result as the API shows it: `pending` while the fix runs and has not reached it yet. */
+export type FixResultView = Omit<FixResult, 'status'> & { status: FixResultStatus | 'pending' };
+
 /** `cancelled` / `interrupted`: stopped halfway; the results say what was done (and Undo reverts it). */
 export type FixStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
 export type FixUndoState = 'running' | 'succeeded' | 'partial' | 'failed';
@@ -164,6 +167,18 @@ export interface FixView {
   createdAt: string;
   finishedAt: string | null;
   undo: { operationId: string; status: FixUndoState; by: string; at: string; message: string | null } | null;
+}
+
+/** `GET /api/identities/:id/fixes/:fixId`: the fix and what was done to each finding. */
+export interface FixDetail {
+  fix: FixView;
+  results: FixResultView[];
+}
+
+/** What starting a fix or its undo answers (202): follow the operation. */
+export interface FixStarted {
+  fixId: string;
+  operationId: string;
 }
 
 /** What a fix is asked to do (API body, CLI flags, operation params). */

@@ -166,7 +166,7 @@ function FixView({ identityId, fixId }: { identityId: string; fixId: string }) {
                     <span className="cell-note finding-id">{result.target.id}</span>
                   </td>
                   <td>
-                    <StatusBadge status={result.status === 'pending' ? 'queued' : result.status} />
+                    <StatusBadge status={result.status} />
                     {result.error && <PlainText as="span" className="cell-error" text={result.error} />}
                   </td>
                   <td>

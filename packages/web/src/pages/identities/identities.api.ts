@@ -1,45 +1,28 @@
 // Typed calls for Manage Identities (the identities REST API: /api/identities, connect, test).
+import type {
+  AuthMethod,
+  IdentityConnectView as ConnectResult,
+  IdentityListView as IdentityList,
+  IdentityType,
+  IdentityView as Identity,
+  TestReport
+} from '@orgkeeper/server-types/identities/identity.types';
 import type { ApiClient } from '../../api/api-client';
 
-export type IdentityType = 'online' | 'enterprise';
-export type AuthMethod = 'oauth2' | 'iwa';
-export type IdentityState = 'not_connected' | 'connected' | 'needs_sign_in' | 'error';
-
-export interface IdentityStatus {
-  state: IdentityState;
-  /** A sentence for people (why it needs sign-in, what failed), or null. */
-  message: string | null;
-  /** The signed-in ArcGIS user. */
-  username: string | null;
-  connectedAt: string | null;
-  tokenExpires: string | null;
-  refreshTokenExpires: string | null;
-  hasStoredPassword: boolean;
-}
-
-export interface Identity {
-  id: string;
-  type: IdentityType;
-  name: string;
-  /** Normalized portal URL, e.g. https://myorg.maps.arcgis.com or https://gis.example.com/portal. */
-  url: string;
-  authMethod: AuthMethod;
-  appId: string | null;
-  fileLocation: string;
-  storeCredentials: boolean;
-  orgId: string | null;
-  /** The organization's name as the portal reports it (untrusted text from ArcGIS). */
-  portalName: string | null;
-  status: IdentityStatus;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface IdentityList {
-  identities: Identity[];
-  /** The callback URL to register on every App ID: `<public-url>/api/oauth/callback`. */
-  redirectUri: string;
-}
+// The JSON shapes are the server's own declarations (type-only imports, erased at build).
+export type {
+  AuthMethod,
+  CheckId,
+  CheckResult,
+  CheckStatus,
+  IdentityConnectView as ConnectResult,
+  IdentityListView as IdentityList,
+  IdentityState,
+  IdentityStatusView as IdentityStatus,
+  IdentityType,
+  IdentityView as Identity,
+  TestReport
+} from '@orgkeeper/server-types/identities/identity.types';
 
 /** What the form sends; on edit only the fields that can change. */
 export interface IdentityInput {
@@ -51,22 +34,6 @@ export interface IdentityInput {
   fileLocation: string;
   /** OAuth2 only: keep the refresh token (encrypted) so scheduled work runs unattended. */
   storeCredentials?: boolean;
-}
-
-export type ConnectResult = { kind: 'redirect'; authorizeUrl: string } | { kind: 'connected'; identity: Identity };
-
-export type CheckStatus = 'ok' | 'warning' | 'failed' | 'skipped';
-
-export interface CheckResult {
-  id: string;
-  label: string;
-  status: CheckStatus;
-  message: string;
-}
-
-export interface TestReport {
-  ok: boolean;
-  checks: CheckResult[];
 }
 
 const path = (id: string, action = '') => `/api/identities/${encodeURIComponent(id)}${action}`;

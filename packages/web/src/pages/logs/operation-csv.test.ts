@@ -15,7 +15,10 @@ const operation: Operation = {
   createdBy: 'gis-admin',
   createdAt: '2026-11-24T23:00:00.000Z',
   startedAt: '2026-11-24T23:00:01.500Z',
-  finishedAt: '2026-11-24T23:05:09.000Z'
+  finishedAt: '2026-11-24T23:05:09.000Z',
+  cancelRequestedBy: null,
+  attempt: 0,
+  resumable: false
 };
 
 const row = (over: Partial<OperationItem>): OperationItem => ({
@@ -31,6 +34,10 @@ const row = (over: Partial<OperationItem>): OperationItem => ({
   newBytes: 600,
   error: null,
   durationMs: 1500,
+  action: null,
+  newId: null,
+  details: null,
+  seq: 1,
   ...over
 });
 
