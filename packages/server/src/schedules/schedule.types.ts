@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ForgetPolicy } from '../store/index.js';
+import type { ForgetPolicy } from '../store/retention.types.js';
 
 export interface ScheduleTable {
   id: string;

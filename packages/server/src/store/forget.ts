@@ -8,15 +8,10 @@ import { type StoreLock, acquireLock } from './lock.js';
 import type { SnapshotManifest } from './manifest.js';
 import { type PinInfo, clearStalePins, deleteUnpinnedSnapshot, pinnedSnapshots } from './pin.js';
 import type { Store, UnreadableSnapshot } from './store.js';
+import type { ForgetPolicy } from './retention.types.js';
 import { StoreError, describeError } from './store-error.js';
 
-export interface ForgetPolicy {
-  keepLast?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  keepYearly?: number;
-}
+export type { ForgetPolicy } from './retention.types.js';
 
 export interface ForgetOptions {
   dryRun?: boolean;

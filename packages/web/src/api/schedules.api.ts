@@ -1,47 +1,12 @@
 // Typed calls for schedules: list, create, change, delete, run now, and the next run times of a timing.
 import type { ApiClient } from './api-client';
+import type { ScheduleInput, ScheduleTiming, ScheduleView } from '@orgkeeper/server-types/schedules/schedule.types';
 import type { Operation } from './operations.api';
 
-export type ScheduleTiming =
-  | { preset: 'daily'; time: string }
-  /** weekday: 0 Sunday ... 6 Saturday. */
-  | { preset: 'weekly'; time: string; weekday: number }
-  | { preset: 'monthly'; time: string; dayOfMonth: number | 'last' }
-  | { preset: 'cron'; cron: string };
-
-export interface RetentionPolicy {
-  keepLast?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  keepYearly?: number;
-}
-
-export type ScheduleAction =
-  | { kind: 'backup'; target: 'everything' | 'selection' | 'query'; items?: string[]; query?: string; backupName?: string; retention?: RetentionPolicy }
-  | { kind: 'scan'; type: string; options?: Record<string, unknown> };
-
-export interface ScheduleInput {
-  name: string;
-  enabled?: boolean;
-  timing: ScheduleTiming;
-  timeZone: string;
-  action: ScheduleAction;
-}
-
-export interface Schedule extends Required<Omit<ScheduleInput, 'enabled'>> {
-  id: string;
-  identityId: string;
-  enabled: boolean;
-  cron: string;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  lastOperationId: string | null;
-  lastError: string | null;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { ScheduleAction, ScheduleInput, ScheduleTiming } from '@orgkeeper/server-types/schedules/schedule.types';
+export type { ForgetPolicy as RetentionPolicy } from '@orgkeeper/server-types/store/retention.types';
+/** A schedule as the API answers it. */
+export type Schedule = ScheduleView;
 
 export function listSchedules(client: ApiClient, identityId: string, signal?: AbortSignal): Promise<{ schedules: Schedule[] }> {
   return client.get(`/api/identities/${encodeURIComponent(identityId)}/schedules`, { signal });
