@@ -214,9 +214,8 @@ describe('job system', () => {
 
     const q = await ops.cancel(queued.id, USER);
     expect(q).toMatchObject({ status: 'cancelled', message: 'Cancelled by alice before it started.' });
-    const startedAt = Date.now();
+    // The job's gate is never opened: cancel returns because the job stopped on its signal, not because it finished.
     const r = await ops.cancel(running.id, { kind: 'user', userId: 'u2', username: 'bob' });
-    expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(r).toMatchObject({ status: 'cancelled', message: 'Cancelled by bob.' });
     expect(r.finishedAt).not.toBeNull();
     await expect(ops.cancel(running.id, USER)).rejects.toMatchObject({ code: 'conflict' });
