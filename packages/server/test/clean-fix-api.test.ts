@@ -7,6 +7,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../src/clean/clean.types.js';
+import type { CleanFixTables } from '../src/clean/fixes/fix.repository.js';
 import type { FixDetail } from '../src/clean/fixes/fix.service.js';
 import type { FieldChange, FixPreview } from '../src/clean/fixes/fix.types.js';
 import type { MailMessage } from '../src/clean/fixes/mailer.js';
@@ -70,8 +71,15 @@ describe(`fixes over the REST API (${kind})`, () => {
       };
     }
     for (const user of state().users.values()) if (user.orgId === emu.orgId) out[`user:${user.username}`] = { disabled: user.disabled };
-    for (const group of state().groups.values()) if (group.orgId === emu.orgId) out[`group:${group.id}`] = { owner: group.owner, access: group.access };
+    for (const group of state().groups.values()) {
+      if (group.orgId === emu.orgId) out[`group:${group.id}`] = { owner: group.owner, access: group.access, members: membersOf(group.members) };
+    }
     return out;
+  }
+
+  /** A group's members besides its owner as sorted `username:type` (type `admin`: a manager). */
+  function membersOf(members: Map<string, string>): string[] {
+    return [...members].filter(([, type]) => type !== 'owner').map(([username, type]) => `${username}:${type}`).sort();
   }
 
   /** Every difference between two states as `target.field: before -> after` lines (a missing target: `gone`). */
@@ -100,8 +108,18 @@ describe(`fixes over the REST API (${kind})`, () => {
           const { items } = c.before as { items: string[] };
           for (const id of items) line(`item:${id}`, 'owner', before[`item:${id}`]!.owner, (c.after as { owner: string }).owner);
         } else if (c.field === 'ownedGroups') {
-          const { groups } = c.before as { groups: string[] };
-          for (const id of groups) line(`group:${id}`, 'owner', before[`group:${id}`]!.owner, (c.after as { owner: string }).owner);
+          const { groups, owner: from } = c.before as { groups: string[]; owner: string };
+          const to = (c.after as { owner: string }).owner;
+          const deleted = p.changes.some((x) => x.field === 'user');
+          for (const id of groups) {
+            const key = `group:${id}`;
+            line(key, 'owner', before[key]!.owner, to);
+            // ArcGIS makes the receiver the owner (out of the member list) and keeps the previous owner as a manager,
+            // unless its account is deleted too (deleting a user removes it from every group).
+            const members = before[key]!.members as string[];
+            const after = [...members.filter((m) => !m.toLowerCase().startsWith(`${to.toLowerCase()}:`)), ...(deleted ? [] : [`${from}:admin`])].sort();
+            if (JSON.stringify(after) !== JSON.stringify(members)) line(key, 'members', members, after);
+          }
         } else if (c.field !== 'email') line(key, c.field, c.before, c.after);
       }
     }
@@ -328,14 +346,21 @@ describe(`fixes over the REST API (${kind})`, () => {
 
   it('keeps a user whose content could not all be transferred, says why, and Undo gives back what was moved', async () => {
     const others = [...state().users.values()].filter((u) => u.orgId === emu.orgId && !u.disabled && u.username !== emu.admin.username);
-    const ownsGroups = (name: string) => [...state().groups.values()].some((g) => g.owner === name);
-    const owner = others.find((u) => state().itemsOf(u.username).length > 0 && ownsGroups(u.username))!;
-    expect(owner, 'the demo org has a user owning items and groups').toBeDefined();
+    const groupsOf = (name: string) => [...state().groups.values()].filter((g) => g.owner === name).sort((a, b) => a.id.localeCompare(b.id));
+    const owner = others.find((u) => state().itemsOf(u.username).length > 0 && groupsOf(u.username).length >= 2)!;
+    expect(owner, 'the demo org has a user owning items and two groups').toBeDefined();
     // A user whose role cannot own content: ArcGIS refuses to reassign items to them (groups it does reassign).
     const receiver = others.find((u) => u.username !== owner.username && !u.privileges.includes('portal:user:createItem') && u.role !== 'org_admin')!;
     expect(receiver, 'the demo org has a viewer').toBeDefined();
+    // The receiver is not in one of the owner's groups and a plain member of another: after a reassign back ArcGIS
+    // leaves it a manager of both, so Undo must remove it from the first and make it a plain member of the second.
+    const [notIn, memberOf] = groupsOf(owner.username);
+    for (const key of [...notIn!.members.keys()]) if (key.toLowerCase() === receiver.username.toLowerCase()) notIn!.members.delete(key);
+    memberOf!.members.set(receiver.username, 'member');
     const { scanId, ids } = await storeScan([userTarget(owner.username)]);
     const before = orgState();
+    expect(before[`group:${notIn!.id}`]!.members).not.toContainEqual(expect.stringMatching(new RegExp(`^${receiver.username}:`, 'i')));
+    expect(before[`group:${memberOf!.id}`]!.members).toContain(`${receiver.username}:member`);
     const { operation, detail } = await apply({ scanId, findings: ids, action: 'transfer-and-delete-user', options: { targetUsername: receiver.username } });
     expect(operation.status).toBe('failed');
     expect(detail.results[0]!.status).toBe('failed');
@@ -343,8 +368,44 @@ describe(`fixes over the REST API (${kind})`, () => {
     expect(state().getUser(owner.username)).toBeDefined();
     // The groups did move (and are listed as moved); the items did not; the user was not deleted.
     expect(detail.results[0]!.applied.map((c) => c.field)).toEqual(['ownedGroups']);
+    const moved = detail.results[0]!.applied[0]!;
+    expect((moved.before as { receiverMembership: Record<string, string> }).receiverMembership).toMatchObject({ [notIn!.id]: 'none', [memberOf!.id]: 'member' });
+    // ArcGIS's reassign made the receiver the owner and kept the user as a manager.
+    expect(state().groups.get(notIn!.id)!.owner).toBe(receiver.username);
+    expect(state().groups.get(notIn!.id)!.members.get(owner.username)).toBe('admin');
     const undone = await undo(detail.fix.id);
     expect(undone.operation.status, undone.operation.message ?? '').toBe('succeeded');
+    expect(undone.detail.results[0]!.undo).toMatchObject({ status: 'ok', error: null });
+    expect(undone.detail.results[0]!.undo!.note ?? null).toBeNull();
+    // Owners and every membership are as before the fix: the receiver is out of the first group, a plain member of the second.
+    expect(diff(before, orgState())).toEqual([]);
+  }, 60_000);
+
+  it('Undo of a halfway transfer recorded without the receiver’s memberships gives the groups back and says the receiver stays a manager', async () => {
+    const others = [...state().users.values()].filter((u) => u.orgId === emu.orgId && !u.disabled && u.username !== emu.admin.username);
+    const groupsOf = (name: string) => [...state().groups.values()].filter((g) => g.owner === name);
+    const owner = others.find((u) => state().itemsOf(u.username).length > 0 && groupsOf(u.username).length > 0)!;
+    const receiver = others.find((u) => u.username !== owner.username && !u.privileges.includes('portal:user:createItem') && u.role !== 'org_admin')!;
+    const groups = groupsOf(owner.username);
+    for (const group of groups) for (const key of [...group.members.keys()]) if (key.toLowerCase() === receiver.username.toLowerCase()) group.members.delete(key);
+    const { scanId, ids } = await storeScan([userTarget(owner.username)]);
+    const before = orgState();
+    const { detail } = await apply({ scanId, findings: ids, action: 'transfer-and-delete-user', options: { targetUsername: receiver.username } });
+    expect(detail.results[0]!.applied.map((c) => c.field)).toEqual(['ownedGroups']);
+    // A fix row from before memberships were recorded: the same change without `receiverMembership`.
+    const db = server.server.db.withTables<CleanFixTables>();
+    const row = await db.selectFrom('clean_fix_results').selectAll().where('fix_id', '=', detail.fix.id).executeTakeFirstOrThrow();
+    const applied = JSON.parse(row.applied) as FieldChange[];
+    delete (applied[0]!.before as { receiverMembership?: unknown }).receiverMembership;
+    await db.updateTable('clean_fix_results').set({ applied: JSON.stringify(applied) }).where('fix_id', '=', detail.fix.id).execute();
+    const undone = await undo(detail.fix.id);
+    expect(undone.operation.status, undone.operation.message ?? '').toBe('succeeded');
+    expect(undone.detail.results[0]!.undo!.note).toContain(`did not record whether ${receiver.username} was in them before`);
+    // The groups are back with their owner; the receiver is left a manager of each, as the note says.
+    expect(diff(before, orgState())).toEqual(
+      groups.map((g) => `group:${g.id}.members: ${JSON.stringify(before[`group:${g.id}`]!.members)} -> ${JSON.stringify([...(before[`group:${g.id}`]!.members as string[]), `${receiver.username}:admin`].sort())}`).sort()
+    );
+    for (const group of groups) for (const key of [...group.members.keys()]) if (key.toLowerCase() === receiver.username.toLowerCase()) group.members.delete(key);
     expect(diff(before, orgState())).toEqual([]);
   }, 60_000);
 

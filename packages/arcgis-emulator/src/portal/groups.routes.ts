@@ -319,6 +319,59 @@ export function registerGroupRoutes(router: Router, emu: EmulatorContext): void 
     { name: 'community/groups/<id>/removeUsers' }
   );
 
+  /**
+   * Update User Memberships: the group's owner, its managers and the org's administrators turn members into managers
+   * (`admin`) or managers into members. Only current members change; the owner's type cannot be changed. Each user is
+   * reported as `{username, success}` in `results`.
+   */
+  const updateMemberships = (ctx: Ctx, changes: { username: string; type: 'admin' | 'member' }[]) => {
+    const group = findGroup(ctx);
+    requireManager(ctx, group);
+    const results: { username: string; success: boolean }[] = [];
+    for (const { username, type } of changes) {
+      const current = memberType(group, username);
+      if (current === 'none' || current === 'owner') {
+        results.push({ username, success: false });
+        continue;
+      }
+      // Keep the username as the group stores it (names are case-insensitive).
+      const key = [...group.members.keys()].find((k) => k.toLowerCase() === username.toLowerCase())!;
+      group.members.set(key, type);
+      results.push({ username: key, success: true });
+    }
+    group.modified = emu.clock.now();
+    emu.markDirty();
+    return { results };
+  };
+
+  router.post(
+    `${rest}/community/groups/:groupId/updateUserMemberships`,
+    (ctx) => {
+      const users = listParam(ctx.req.params, 'users');
+      if (users.length === 0) throw errors.missingParam('users');
+      const type = ctx.req.params.newMemberType;
+      if (!type) throw errors.missingParam('newMemberType');
+      if (type !== 'admin' && type !== 'member') throw errors.invalidParam(`Invalid newMemberType '${type}'. Use 'member' or 'admin'.`);
+      return updateMemberships(ctx, users.map((username) => ({ username, type })));
+    },
+    { name: 'community/groups/<id>/updateUserMemberships' }
+  );
+
+  // The form Esri's rest-js (4.x `updateUserMemberships`) posts: `users` become members, `admins` become managers.
+  router.post(
+    `${rest}/community/groups/:groupId/updateUsers`,
+    (ctx) => {
+      const users = listParam(ctx.req.params, 'users');
+      const admins = listParam(ctx.req.params, 'admins');
+      if (users.length + admins.length === 0) throw errors.missingParam('users');
+      return updateMemberships(ctx, [
+        ...users.map((username) => ({ username, type: 'member' as const })),
+        ...admins.map((username) => ({ username, type: 'admin' as const }))
+      ]);
+    },
+    { name: 'community/groups/<id>/updateUsers' }
+  );
+
   router.post(
     `${rest}/community/groups/:groupId/reassign`,
     (ctx) => {

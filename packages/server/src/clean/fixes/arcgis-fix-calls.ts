@@ -5,6 +5,7 @@
  */
 import { getItem, getItemGroups, type IItem, moveItem as restMoveItem, protectItem as restProtectItem, removeItem, unprotectItem } from '@esri/arcgis-rest-portal';
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
+import type { GroupMembership } from './fix.types.js';
 
 const enc = encodeURIComponent;
 const post = { httpMethod: 'POST' as const };
@@ -155,6 +156,45 @@ export async function reassignGroup(session: ArcGISSession, groupId: string, tar
 
 export async function readGroup(session: ArcGISSession, groupId: string): Promise<{ id: string; title: string; owner: string; access: string }> {
   return session.request(`${session.restUrl}/community/groups/${enc(groupId)}`);
+}
+
+/** `community/groups/<id>/users`: the owner, the managers (`admins`, with the owner) and the plain members. */
+export interface GroupMembers {
+  owner: string;
+  admins: string[];
+  users: string[];
+}
+
+export async function readGroupMembers(session: ArcGISSession, groupId: string): Promise<GroupMembers> {
+  const answer = await session.request<Partial<GroupMembers>>(`${session.restUrl}/community/groups/${enc(groupId)}/users`);
+  return { owner: String(answer.owner ?? ''), admins: answer.admins ?? [], users: answer.users ?? [] };
+}
+
+/** A user's membership of a group from its member list (names are case-insensitive in ArcGIS). */
+export function membershipOf(members: GroupMembers, username: string): GroupMembership {
+  const lower = username.toLowerCase();
+  if (members.owner.toLowerCase() === lower || members.admins.some((u) => u.toLowerCase() === lower)) return 'admin';
+  return members.users.some((u) => u.toLowerCase() === lower) ? 'member' : 'none';
+}
+
+/** `community/groups/<id>/removeUsers`; returns the users ArcGIS did not remove (non-members, the owner). */
+export async function removeGroupUsers(session: ArcGISSession, groupId: string, users: string[]): Promise<string[]> {
+  const answer = await session.request<{ notRemoved?: string[] }>(`${session.restUrl}/community/groups/${enc(groupId)}/removeUsers`, { users: users.join(',') }, post);
+  return answer.notRemoved ?? [];
+}
+
+/**
+ * `community/groups/<id>/updateUserMemberships`: makes members managers (`admin`) or managers members; returns the
+ * users ArcGIS did not update (non-members, the owner).
+ */
+export async function updateGroupMemberships(session: ArcGISSession, groupId: string, users: string[], newMemberType: 'member' | 'admin'): Promise<string[]> {
+  const answer = await session.request<{ results?: { username: string; success: boolean }[] }>(
+    `${session.restUrl}/community/groups/${enc(groupId)}/updateUserMemberships`,
+    { users: users.join(','), newMemberType },
+    post
+  );
+  const updated = new Set((answer.results ?? []).filter((r) => r.success).map((r) => r.username.toLowerCase()));
+  return users.filter((u) => !updated.has(u.toLowerCase()));
 }
 
 export async function setGroupAccess(session: ArcGISSession, groupId: string, access: 'private' | 'org' | 'public'): Promise<void> {

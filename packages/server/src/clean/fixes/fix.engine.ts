@@ -15,7 +15,7 @@ import { AppError } from '../../errors/app-error.js';
 import type { Finding, FixAction } from '../clean.types.js';
 import * as calls from './arcgis-fix-calls.js';
 import type { Mailer } from './mailer.js';
-import type { FieldChange, FixOptions, FixResult, PlannedFix, UndoStatus } from './fix.types.js';
+import type { FieldChange, FixOptions, FixResult, GroupMembership, OwnedGroupsValue, PlannedFix, UndoStatus } from './fix.types.js';
 
 export interface FixContext {
   session: ArcGISSession;
@@ -430,6 +430,7 @@ async function transferAndDelete(ctx: FixContext, options: FixOptions, planned: 
   const receiver = options.targetUsername!.trim();
   const movedItems: string[] = [];
   const movedGroups: string[] = [];
+  const receiverMembership: Record<string, GroupMembership> = {};
   const failures: string[] = [];
   for (const item of planned.context.items ?? []) {
     ctx.signal?.throwIfAborted();
@@ -443,8 +444,12 @@ async function transferAndDelete(ctx: FixContext, options: FixOptions, planned: 
   for (const group of planned.context.ownedGroups ?? []) {
     ctx.signal?.throwIfAborted();
     try {
+      // ArcGIS keeps a group's previous owner as a manager: Undo needs the receiver's membership before the move to put
+      // it back exactly, so a group whose members cannot be read is not moved.
+      const before = calls.membershipOf(await calls.readGroupMembers(ctx.session, group.id), receiver);
       await calls.reassignGroup(ctx.session, group.id, receiver);
       movedGroups.push(group.id);
+      receiverMembership[group.id] = before;
     } catch (error) {
       failures.push(`group ${group.id}: ${reasonOf(error)}`);
     }
@@ -453,7 +458,9 @@ async function transferAndDelete(ctx: FixContext, options: FixOptions, planned: 
     applied.push({ field: 'ownedItems', before: { owner: username, items: movedItems }, after: { owner: receiver, items: movedItems }, summary: `${movedItems.length} items: owner ${username} -> ${receiver}` });
   }
   if (movedGroups.length > 0) {
-    applied.push({ field: 'ownedGroups', before: { owner: username, groups: movedGroups }, after: { owner: receiver, groups: movedGroups }, summary: `${movedGroups.length} groups: owner ${username} -> ${receiver}` });
+    const before: OwnedGroupsValue = { owner: username, groups: movedGroups, receiverMembership };
+    const after: OwnedGroupsValue = { owner: receiver, groups: movedGroups };
+    applied.push({ field: 'ownedGroups', before, after, summary: `${movedGroups.length} groups: owner ${username} -> ${receiver}` });
   }
   if (failures.length > 0) {
     throw new Error(`${failures.length} of the user's items and groups could not be transferred, so the user was not deleted (${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; ...' : ''}).`);
@@ -560,9 +567,9 @@ export async function undoResults(
 
   await pool(todo, CONCURRENCY, ctx.signal, async (result) => {
     try {
-      await undoOne(ctx, action, result, options.snapshotId, recreated);
+      const undoNote = await undoOne(ctx, action, result, options.snapshotId, recreated);
       const newId = recreated.get(result.target.id)?.newId;
-      const note = newId && newId !== result.target.id ? `Recreated from snapshot ${options.snapshotId} as item ${newId} (ArcGIS Online gives recreated items a new id).` : undefined;
+      const note = newId && newId !== result.target.id ? `Recreated from snapshot ${options.snapshotId} as item ${newId} (ArcGIS Online gives recreated items a new id).` : undoNote;
       await report({ findingId: result.findingId, status: 'ok', error: null, ...(note ? { note } : {}) });
     } catch (error) {
       if (ctx.signal?.aborted) throw error;
@@ -572,7 +579,8 @@ export async function undoResults(
   return outcomes;
 }
 
-async function undoOne(ctx: FixContext, action: FixAction, result: FixResult, snapshotId: string | null, recreated: Map<string, RecreateOutcome>): Promise<void> {
+/** Reverts one result; returns a note for people when the undo succeeded but is worth a remark. */
+async function undoOne(ctx: FixContext, action: FixAction, result: FixResult, snapshotId: string | null, recreated: Map<string, RecreateOutcome>): Promise<string | undefined> {
   const s = ctx.session;
   const target = result.target;
   const get = (field: FieldChange['field']) => result.applied.find((c) => c.field === field);
@@ -665,18 +673,45 @@ async function undoOne(ctx: FixContext, action: FixAction, result: FixResult, sn
           failures.push(`item ${id}: ${reasonOf(error)}`);
         }
       }
-      for (const id of (groups?.before as { groups: string[] } | undefined)?.groups ?? []) {
+      const groupsBefore = groups?.before as OwnedGroupsValue | undefined;
+      const receiver = String((groups?.after as OwnedGroupsValue | undefined)?.owner ?? '');
+      // Fix rows written before memberships were recorded: the receiver stays a manager of the groups given back.
+      const unknown = groupsBefore && groupsBefore.groups.length > 0 && !groupsBefore.receiverMembership;
+      for (const id of groupsBefore?.groups ?? []) {
         try {
           await calls.reassignGroup(s, id, target.id);
         } catch (error) {
           failures.push(`group ${id}: ${reasonOf(error)}`);
+          continue;
         }
+        const problem = await restoreReceiverMembership(s, id, receiver, groupsBefore?.receiverMembership?.[id]);
+        if (problem) failures.push(`group ${id}: ${problem}`);
       }
       if (failures.length > 0) throw new Error(`Some content could not be given back: ${failures.join('; ')}`);
-      return;
+      return unknown
+        ? `The groups were given back to ${target.id}, but this fix did not record whether ${receiver} was in them before, so ${receiver} stays a manager of them (ArcGIS keeps the previous owner as a manager); remove ${receiver} from those groups if that is not wanted.`
+        : undefined;
     }
     default:
       throw new Error(`${action} cannot be undone.`);
+  }
+}
+
+/**
+ * After a group is reassigned back, ArcGIS leaves the receiver in it as a manager: put the receiver back as it was
+ * before the transfer. Returns what went wrong, or null.
+ */
+async function restoreReceiverMembership(s: ArcGISSession, groupId: string, receiver: string, before: GroupMembership | undefined): Promise<string | null> {
+  if (!before || before === 'admin' || !receiver) return null;
+  try {
+    if (before === 'none') {
+      const refused = await calls.removeGroupUsers(s, groupId, [receiver]);
+      return refused.length > 0 ? `given back, but ArcGIS did not remove ${receiver} from it (${receiver} was not in it before the transfer).` : null;
+    }
+    const refused = await calls.updateGroupMemberships(s, groupId, [receiver], 'member');
+    return refused.length > 0 ? `given back, but ArcGIS did not make ${receiver} a plain member again (as before the transfer).` : null;
+  } catch (error) {
+    return `given back, but ${receiver} could not be put back as ${before === 'none' ? 'not a member' : 'a plain member'}: ${reasonOf(error)}`;
   }
 }
 

@@ -61,6 +61,20 @@ export type FixField =
   | 'ownedGroups'
   | 'email';
 
+/** A user's place in a group: not in it, a plain member, or a manager (`admin`; ArcGIS lists the owner with them). */
+export type GroupMembership = 'none' | 'member' | 'admin';
+
+/**
+ * The values of an applied transfer-and-delete-user `ownedGroups` change. `receiverMembership` (in `before`; absent in
+ * rows written before it existed): the receiver's membership of each moved group before the move, so Undo can put the
+ * receiver back exactly (ArcGIS keeps a group's previous owner as a manager after a reassign).
+ */
+export interface OwnedGroupsValue {
+  owner: string;
+  groups: string[];
+  receiverMembership?: Record<string, GroupMembership>;
+}
+
 export interface FieldChange {
   field: FixField;
   /** The live value when the fix was planned (JSON: strings, booleans, arrays of ids). */
