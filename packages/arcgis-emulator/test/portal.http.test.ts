@@ -288,6 +288,9 @@ describe.each(['online', 'enterprise'] as const)('portal, users and groups over 
       expect(await post(`community/groups/${id}/reassign`, { token: adminToken, targetUsername: 'bob' })).toEqual({ success: true, groupId: id });
       expect(await get(`community/groups/${id}/users`, { token: bobToken })).toEqual({ owner: 'bob', admins: ['bob', 'alice'], users: [] });
       expect(await get(`community/groups/${id}`, { token: bobToken })).toMatchObject({ owner: 'bob', userMembership: { memberType: 'owner' } });
+      // Reassigning to the owner changes nothing (the owner does not turn into a manager of an ownerless group).
+      expect(await post(`community/groups/${id}/reassign`, { token: adminToken, targetUsername: 'BOB' })).toEqual({ success: true, groupId: id });
+      expect(await get(`community/groups/${id}/users`, { token: bobToken })).toEqual({ owner: 'bob', admins: ['bob', 'alice'], users: [] });
     });
 
     it('protects groups from deletion until unprotected; unshares items of a deleted group', async () => {

@@ -389,6 +389,8 @@ export function registerGroupRoutes(router: Router, emu: EmulatorContext): void 
         throw errors.invalidParam(`User '${target.username}' must be a manager of the group to become its owner.`);
       }
       const previous = group.owner;
+      // Already the owner: nothing to hand over.
+      if (previous.toLowerCase() === target.username.toLowerCase()) return { success: true, groupId: group.id };
       for (const key of [...group.members.keys()]) {
         if (key.toLowerCase() === target.username.toLowerCase() || key.toLowerCase() === previous.toLowerCase()) group.members.delete(key);
       }
