@@ -17,6 +17,7 @@ import {
 } from '../../api/clean.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
+import { FilterSelect } from '../../components/filter-select';
 import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
@@ -212,16 +213,7 @@ function ScanHistory({ identity, scanTypes }: { identity: Identity; scanTypes: S
     <section className="panel clean-history" aria-labelledby="clean-history-heading">
       <h2 id="clean-history-heading">Scan history</h2>
       <div className="filter-row">
-        <calcite-select label="Show scans of type" labelText="Show scans of type" value={type} oncalciteSelectChange={(event) => setType(event.target.value as ScanType | '')}>
-          <calcite-option value="" label="Every type" selected={type === ''}>
-            Every type
-          </calcite-option>
-          {scanTypes.map((t) => (
-            <calcite-option key={t.type} value={t.type} label={t.title} selected={type === t.type}>
-              {t.title}
-            </calcite-option>
-          ))}
-        </calcite-select>
+        <FilterSelect label="Show scans of type" anyLabel="Every type" value={type} choices={scanTypes.map((t) => ({ value: t.type, label: t.title }))} onChange={setType} />
         <calcite-button appearance="outline" iconStart="compare" disabled={!comparable} onClick={compare} title={compareHint}>
           Compare chosen scans
         </calcite-button>

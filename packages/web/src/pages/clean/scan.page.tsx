@@ -21,6 +21,7 @@ import {
 } from '../../api/clean.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
+import { type FilterChoice, FilterSelect } from '../../components/filter-select';
 import { useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
@@ -35,6 +36,17 @@ import { FixPanel } from './fix-panel';
 import { FindingsTable } from './findings-table';
 import { TextField } from './option-fields';
 import { describeOptions } from './option-values';
+
+const SEVERITY_CHOICES: FilterChoice<Severity>[] = [
+  { value: 'critical', label: 'Critical' },
+  { value: 'warning', label: 'Warning' },
+  { value: 'info', label: 'Info' }
+];
+const KIND_CHOICES: FilterChoice<TargetKind>[] = [
+  { value: 'item', label: 'Items' },
+  { value: 'user', label: 'Users' },
+  { value: 'group', label: 'Groups' }
+];
 
 const PAGE_SIZE = 100;
 
@@ -254,30 +266,8 @@ function Findings({ identityId, scan }: { identityId: string; scan: Scan }) {
       <h2 id="findings-heading">Findings</h2>
       <div className="filter-row" role="search" aria-label="Filter the findings">
         <TextField name="q" label="Search" help="Text in the title, id or problem." value={q} onChange={refilter(setQ)} />
-        <calcite-select label="Severity" labelText="Severity" value={severity} oncalciteSelectChange={(event) => refilter(setSeverity)(event.target.value as Severity | '')}>
-          {[
-            ['', 'Any severity'],
-            ['critical', 'Critical'],
-            ['warning', 'Warning'],
-            ['info', 'Info']
-          ].map(([value, label]) => (
-            <calcite-option key={value} value={value} label={label} selected={severity === value}>
-              {label}
-            </calcite-option>
-          ))}
-        </calcite-select>
-        <calcite-select label="Kind" labelText="Kind" value={kind} oncalciteSelectChange={(event) => refilter(setKind)(event.target.value as TargetKind | '')}>
-          {[
-            ['', 'Items, users and groups'],
-            ['item', 'Items'],
-            ['user', 'Users'],
-            ['group', 'Groups']
-          ].map(([value, label]) => (
-            <calcite-option key={value} value={value} label={label} selected={kind === value}>
-              {label}
-            </calcite-option>
-          ))}
-        </calcite-select>
+        <FilterSelect label="Severity" anyLabel="Any severity" value={severity} choices={SEVERITY_CHOICES} onChange={refilter(setSeverity)} />
+        <FilterSelect label="Kind" anyLabel="Items, users and groups" value={kind} choices={KIND_CHOICES} onChange={refilter(setKind)} />
         <TextField name="owner" label="Owner" help="A username, exactly." value={owner} onChange={refilter(setOwner)} />
         <calcite-button appearance="outline" iconStart="download" loading={exportCsv.isPending} disabled={exportCsv.isPending} onClick={() => exportCsv.mutate()}>
           Export CSV

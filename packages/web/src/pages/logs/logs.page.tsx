@@ -22,6 +22,7 @@ import {
   type OperationStatus,
   resumeOperation
 } from '../../api/operations.api';
+import { FilterSelect } from '../../components/filter-select';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgressView } from '../../components/operation-progress';
 import { canOperate } from '../../components/roles';
@@ -91,36 +92,15 @@ function OperationList() {
         </p>
       </header>
       <div className="filter-row" role="search" aria-label="Filter the operations">
-        <calcite-select label="Status" labelText="Status" value={status} oncalciteSelectChange={(event) => setStatus(event.target.value as OperationStatus | '')}>
-          <calcite-option value="" label="Any status" selected={status === ''}>
-            Any status
-          </calcite-option>
-          {OPERATION_STATUSES.map((s) => (
-            <calcite-option key={s} value={s} label={statusLabel(s)} selected={status === s}>
-              {statusLabel(s)}
-            </calcite-option>
-          ))}
-        </calcite-select>
-        <calcite-select label="Kind" labelText="Kind" value={kind} oncalciteSelectChange={(event) => setKind(event.target.value as OperationKind | '')}>
-          <calcite-option value="" label="Any kind" selected={kind === ''}>
-            Any kind
-          </calcite-option>
-          {KINDS.map((k) => (
-            <calcite-option key={k.value} value={k.value} label={k.label} selected={kind === k.value}>
-              {k.label}
-            </calcite-option>
-          ))}
-        </calcite-select>
-        <calcite-select label="Identity" labelText="Identity" value={identityId} oncalciteSelectChange={(event) => setIdentityId(event.target.value)}>
-          <calcite-option value="" label="Any identity" selected={identityId === ''}>
-            Any identity
-          </calcite-option>
-          {[...identities.values()].map((identity) => (
-            <calcite-option key={identity.id} value={identity.id} label={identity.name} selected={identityId === identity.id}>
-              {identity.name}
-            </calcite-option>
-          ))}
-        </calcite-select>
+        <FilterSelect label="Status" anyLabel="Any status" value={status} choices={OPERATION_STATUSES.map((s) => ({ value: s, label: statusLabel(s) }))} onChange={setStatus} />
+        <FilterSelect label="Kind" anyLabel="Any kind" value={kind} choices={KINDS} onChange={setKind} />
+        <FilterSelect
+          label="Identity"
+          anyLabel="Any identity"
+          value={identityId}
+          choices={[...identities.values()].map((identity) => ({ value: identity.id, label: identity.name }))}
+          onChange={setIdentityId}
+        />
       </div>
       {list.error !== null && <ErrorNotice error={list.error} title="The operations could not be loaded" />}
       {list.isPending ? (
