@@ -1,8 +1,9 @@
 import { ArcGISIdentityManager, type IAuthenticationManager } from '@esri/arcgis-rest-request';
 import { toArcGISFailure } from './arcgis-errors.js';
+import { type RetryPolicy, retryDelayMs, sleep } from './retry.js';
 
-/** Tries at getting a federated server's token before a passing error goes back to the caller. */
-const SERVER_TOKEN_ATTEMPTS = 4;
+/** Getting a federated server's token: 4 tries, 100-800 ms apart, before a passing error goes back to the caller. */
+const SERVER_TOKEN_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 800, maxThrottleAttempts: 0 };
 
 /** The stored credentials can no longer give a token: someone must sign in again (or fix the stored password). */
 export class CredentialsExpiredError extends Error {
@@ -134,8 +135,8 @@ export class OAuthTokenSource implements TokenSource {
         // caller's request one of its own attempts. Throttling and refusals go back to the session, which slows
         // down or signs in again.
         const failure = toArcGISFailure(error);
-        if (failure.kind !== 'transient' || attempt >= SERVER_TOKEN_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+        if (failure.kind !== 'transient' || attempt >= SERVER_TOKEN_RETRY.maxAttempts) throw error;
+        await sleep(retryDelayMs(SERVER_TOKEN_RETRY, attempt, failure));
       }
     }
   }

@@ -321,7 +321,7 @@ async function ensureGroupThumbnail(ctx: StepContext, groupId: string, entry: Gr
     const current = await api.groupThumbnail(session, groupId, thumbnail.filename);
     if (current?.equals(bytes)) return;
   }
-  await api.setGroupThumbnail(session, groupId, new File([new Uint8Array(bytes)], thumbnail.filename, { type: thumbnail.contentType ?? 'application/octet-stream' }));
+  await api.setGroupThumbnail(session, groupId, fileFrom(bytes, thumbnail.filename, thumbnail.contentType));
 }
 
 /** Folder lookups and creations in flight, per run and folder: two steps needing the same new folder create it once. */
@@ -398,7 +398,10 @@ function propertyParams(item: ItemJson, step: PlanStep, maps: RewriteMaps): Reco
 }
 
 async function fileOf(store: Store, hash: string, name: string, type: string | undefined): Promise<File> {
-  const bytes = await store.blobs.get(hash);
+  return fileFrom(await store.blobs.get(hash), name, type);
+}
+
+function fileFrom(bytes: Buffer, name: string, type: string | undefined): File {
   return new File([new Uint8Array(bytes)], name, { type: type ?? 'application/octet-stream' });
 }
 
