@@ -11,7 +11,7 @@
 import { type FileHandle, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ensureDir, fsyncDir, writeFileAtomic } from './fs-util.js';
+import { ensureDir, fsyncDir, readTextIfExists, writeFileAtomic } from './fs-util.js';
 import { isBlobHash } from './hash.js';
 import { RUN_ID, assertSnapshotId } from './snapshot-id.js';
 import type { Store } from './store.js';
@@ -90,10 +90,7 @@ export class JournalWriter {
   static async open(store: Store, runId: string, header: { operation: string; data?: unknown }, options: JournalOptions = {}): Promise<JournalWriter> {
     const path = journalPath(store, runId);
     await ensureDir(store.paths.journal);
-    const existing = await readFile(path, 'utf8').catch((error: unknown) => {
-      if (errnoCode(error) === 'ENOENT') return undefined;
-      throw error;
-    });
+    const existing = await readTextIfExists(path);
     if (existing === undefined || existing.length === 0) {
       // Header written atomically: a journal file always starts with its header, even after a crash right here.
       const line: JournalHeader = { type: 'run', runId, operation: header.operation, startedAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), ...(header.data === undefined ? {} : { data: header.data }) };
@@ -160,14 +157,8 @@ export class JournalWriter {
 
 /** Read a journal (for resume). Tolerates a torn last line. Throws `invalid_id` for a malformed run id. */
 export async function readJournal<T = unknown>(store: Store, runId: string): Promise<JournalContents<T> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(journalPath(store, runId), 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  return parseJournal<T>(text);
+  const text = await readTextIfExists(journalPath(store, runId));
+  return text === undefined ? undefined : parseJournal<T>(text);
 }
 
 export function parseJournal<T = unknown>(text: string): JournalContents<T> {

@@ -17,7 +17,7 @@ import { link, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureDir, writeFileAtomic } from './fs-util.js';
+import { ensureDir, readTextIfExists, writeFileAtomic } from './fs-util.js';
 import { HeartbeatFile } from './heartbeat-file.js';
 import type { Store } from './store.js';
 import { StoreError, errnoCode } from './store-error.js';
@@ -123,13 +123,8 @@ function describeHolder(info: LockInfo): string {
 }
 
 async function readLockFile(path: string): Promise<LockState | undefined> {
-  let raw: string;
-  try {
-    raw = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const raw = await readTextIfExists(path);
+  if (raw === undefined) return undefined;
   let info: LockInfo | undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<LockInfo>;

@@ -15,11 +15,11 @@
  * snapshot that is gone.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureDir, fsyncDir, isTempName, writeFileAtomic } from './fs-util.js';
+import { ensureDir, fsyncDir, isTempName, readTextIfExists, writeFileAtomic } from './fs-util.js';
 import { type HeartbeatTiming, HeartbeatFile } from './heartbeat-file.js';
 import { DEFAULT_STALE_AFTER_MS, createExclusive, judgeHolder } from './lock.js';
 import { assertSnapshotId } from './snapshot-id.js';
@@ -258,13 +258,8 @@ async function missingSnapshots(store: Store, ids: readonly string[]): Promise<s
 }
 
 async function readPinFile(path: string): Promise<PinInfo | undefined> {
-  let raw: string;
-  try {
-    raw = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const raw = await readTextIfExists(path);
+  if (raw === undefined) return undefined;
   const value = JSON.parse(raw) as Partial<PinInfo>;
   const valid =
     value.format === PIN_FORMAT &&
