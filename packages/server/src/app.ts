@@ -9,6 +9,7 @@ import type { Db } from './db/database.js';
 import { AppError } from './errors/app-error.js';
 import { installErrorHandler, sendFrameworkError } from './http/error-handler.js';
 import type { RegisteredRoute } from './http/fastify-types.js';
+import { hostRule, installHostCheck, isLoopbackBind } from './http/host-check.js';
 import { installSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
 import { installValidation } from './http/validation.js';
 import { WEB_APP_ROUTE, installWebApp } from './http/web-app.js';
@@ -93,6 +94,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
   });
   installValidation(app);
+  // First of all hooks: a request for a host OrgKeeper does not answer to reaches nothing else.
+  installHostCheck(app, hostRule(config));
+  if (!isLoopbackBind(config.host) && isLoopbackBind(new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''))) {
+    options.logger.warn(
+      { host: config.host, publicUrl: config.publicUrl },
+      'OrgKeeper listens beyond this machine but its public URL is a loopback address, so requests from other machines are refused; set --public-url to the address users open'
+    );
+  }
 
   const routes: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', routes);
