@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { LoginAttemptTable } from '../db/schema.js';
+import type { Database, LoginAttemptTable } from '../db/schema.js';
 
 export interface AttemptLimits {
   /** Failures after this time count (ISO, the start of the window). */
@@ -26,6 +27,13 @@ export class LoginAttemptRepository {
    * SERIALIZABLE or after `pg_advisory_xact_lock` on the username and address, in one transaction.
    */
   async reserveFailure(row: Omit<LoginAttemptTable, 'succeeded'>, limits: AttemptLimits): Promise<boolean> {
+    // Failures in the window, as a subquery to narrow down and compare with a limit.
+    const failures = (eb: ExpressionBuilder<Database, never>) =>
+      eb
+        .selectFrom('login_attempts as f')
+        .select((f) => f.fn.countAll<number>().as('n'))
+        .where('f.succeeded', '=', 0)
+        .where('f.attempted_at', '>', limits.windowStart);
     const result = await this.db
       .insertInto('login_attempts')
       .columns(['id', 'username_key', 'ip', 'attempted_at', 'succeeded'])
@@ -38,40 +46,18 @@ export class LoginAttemptRepository {
             eb.val(row.attempted_at).as('attempted_at'),
             eb.val(0).as('succeeded')
           ])
-          .where((eb) =>
-            eb(
-              eb
-                .selectFrom('login_attempts as f')
-                .select((f) => f.fn.countAll<number>().as('n'))
-                .where('f.succeeded', '=', 0)
-                .where('f.username_key', '=', row.username_key)
-                .where('f.attempted_at', '>', limits.windowStart)
-                .where('f.attempted_at', '>', (f) =>
-                  f.fn.coalesce(
-                    f
-                      .selectFrom('login_attempts as s')
-                      .select((s) => s.fn.max('s.attempted_at').as('last'))
-                      .where('s.username_key', '=', row.username_key)
-                      .where('s.succeeded', '=', 1),
-                    f.val('')
-                  )
-                ),
-              '<',
-              limits.maxFailuresPerUsername
-            )
-          )
-          .where((eb) =>
-            eb(
-              eb
-                .selectFrom('login_attempts as f')
-                .select((f) => f.fn.countAll<number>().as('n'))
-                .where('f.succeeded', '=', 0)
-                .where('f.ip', '=', row.ip)
-                .where('f.attempted_at', '>', limits.windowStart),
-              '<',
-              limits.maxFailuresPerIp
-            )
-          )
+          .where((eb) => {
+            const lastSuccess = eb
+              .selectFrom('login_attempts as s')
+              .select((s) => s.fn.max('s.attempted_at').as('last'))
+              .where('s.username_key', '=', row.username_key)
+              .where('s.succeeded', '=', 1);
+            const byUsername = failures(eb)
+              .where('f.username_key', '=', row.username_key)
+              .where('f.attempted_at', '>', eb.fn.coalesce(lastSuccess, eb.val('')));
+            return eb(byUsername, '<', limits.maxFailuresPerUsername);
+          })
+          .where((eb) => eb(failures(eb).where('f.ip', '=', row.ip), '<', limits.maxFailuresPerIp))
       )
       .executeTakeFirst();
     return BigInt(result.numInsertedOrUpdatedRows ?? 0) === 1n;
