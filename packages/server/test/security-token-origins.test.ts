@@ -5,16 +5,13 @@
  * restore of those items and a broken-links scan then run against the emulator over real HTTP. A plain listener on
  * another port (another origin) records every request it gets: it must get none, with or without a token.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createItem, removeItem } from '@esri/arcgis-rest-portal';
 import { ArcGISIdentityManager } from '@esri/arcgis-rest-request';
 import { DEMO_USERS, demoPassword } from '@orgkeeper/arcgis-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { ForeignOriginError } from '../src/arcgis/origin-guard.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { type RecordingListener, startRecordingListener } from '../src/arcgis/testing/recording-listener.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import type { BackupResult } from '../src/backup/backup.types.js';
 import { OrgReader } from '../src/clean/org-reader.js';
@@ -23,56 +20,29 @@ import { scanBrokenLinks } from '../src/clean/scans/broken-links.scan.js';
 import type { ScanOutput } from '../src/clean/scans/scan-context.js';
 import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import { readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
-import type { RestoreRun } from './restore-support.js';
-import { planAndRun, restoreDb } from './restore-support.js';
+import { planAndRun, restoreDb, sessionFor, type RestoreRun } from './restore-support.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
 /**
- * A host an attacker controls: records every request and answers like a federated ArcGIS Server that claims the
- * organization's portal as its owner (so a client that asks it anything would go on to fetch a token for it).
+ * A host an attacker controls: records every request and answers like a federated ArcGIS Server that claims
+ * `owningSystemUrl()` as its owner (so a client that asks it anything would go on to fetch a token for it).
  */
-async function attackerHost(owningSystemUrl: () => string): Promise<{ server: Server; origin: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          currentVersion: 11.3,
-          owningSystemUrl: owningSystemUrl(),
-          authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${owningSystemUrl()}/sharing/rest/generateToken` },
-          layers: [{ id: 0, name: 'Stolen' }],
-          tables: []
-        })
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, origin, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-function adminSession(emu: EmulatorHandle): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxThrottleAttempts: 2 } });
+function attackerHost(owningSystemUrl: () => string): Promise<RecordingListener> {
+  return startRecordingListener(() => ({
+    currentVersion: 11.3,
+    owningSystemUrl: owningSystemUrl(),
+    authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${owningSystemUrl()}/sharing/rest/generateToken` },
+    layers: [{ id: 0, name: 'Stolen' }],
+    tables: []
+  }));
 }
 
 const HOSTED_KEYWORDS = ['ArcGIS Server', 'Data', 'Feature Access', 'Feature Service', 'Service', 'Hosted Service'];
 
 describe('a member cannot make OrgKeeper send the token (or anything) outside the organization', () => {
   let emu: EmulatorHandle;
-  let attacker: Awaited<ReturnType<typeof attackerHost>>;
+  let attacker: RecordingListener;
   let folder: { path: string; remove(): Promise<void> };
   let publisher: ArcGISIdentityManager;
   /** The hostile items by trick: id and the URL the publisher gave it. */
@@ -130,7 +100,7 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
 
     backup = await runBackup({
       identity: { id: 'identity-1', name: 'Demoville', fileLocation: join(folder.path, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Demoville' },
-      session: adminSession(emu),
+      session: sessionFor(emu),
       name: 'With hostile items'
     });
     store = await openStore(join(folder.path, 'store'), { expectOrgId: emu.orgId });
@@ -168,7 +138,7 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
   });
 
   it('the broken-links scan does not take the attacker host for one of the org servers, and requests nothing there', async () => {
-    const session = adminSession(emu);
+    const session = sessionFor(emu);
     const reader = new OrgReader(session, { orgId: emu.orgId });
     const { options } = validateScanRequest({ type: 'broken-links' });
     const output: ScanOutput = await scanBrokenLinks({ reader, options, portalUrl: emu.portalUrl, platform: 'online', now: Date.now(), viewHistory: new Map(), progress: () => undefined });
@@ -212,7 +182,7 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
   }, 60_000);
 
   it('the session refuses, without sending anything, every way of asking the attacker host directly', async () => {
-    const session = adminSession(emu);
+    const session = sessionFor(emu);
     for (const { url } of hostile.values()) {
       if (url.startsWith(emu.portalUrl)) continue;
       expect(await session.auth!.getToken(url), url).toBe('');
@@ -226,10 +196,10 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
 describe('a hostile owningSystemUrl gets no token (ArcGIS Enterprise)', () => {
   let emu: EmulatorHandle;
   /** Not listed by the portal, but says the portal owns it. */
-  let unlisted: Awaited<ReturnType<typeof attackerHost>>;
+  let unlisted: RecordingListener;
   /** Listed as a federated server by the portal, but names an unlisted host as its owner (a regular expression that matches any portal). */
-  let listed: Awaited<ReturnType<typeof attackerHost>>;
-  let third: Awaited<ReturnType<typeof attackerHost>>;
+  let listed: RecordingListener;
+  let third: RecordingListener;
 
   beforeAll(async () => {
     emu = await startTestEmulator({ kind: 'enterprise', seed: 'empty' });
@@ -254,7 +224,7 @@ describe('a hostile owningSystemUrl gets no token (ArcGIS Enterprise)', () => {
       .map((r) => r.path);
 
   it('a server the portal does not list gets nothing, even when its rest/info names the portal as owner', async () => {
-    const session = adminSession(emu);
+    const session = sessionFor(emu);
     const url = `${unlisted.origin}/arcgis/rest/services/Claimed/FeatureServer`;
     expect(await session.auth!.getToken(url)).toBe('');
     await expect(session.request(url)).rejects.toBeInstanceOf(ForeignOriginError);
@@ -262,7 +232,7 @@ describe('a hostile owningSystemUrl gets no token (ArcGIS Enterprise)', () => {
   });
 
   it("a listed server cannot send rest-js's token chain to another host: that host gets no request, let alone a token", async () => {
-    const session = adminSession(emu);
+    const session = sessionFor(emu);
     await session.request(`${emu.restUrl}/portals/self`); // signed in (its own generateToken) before counting
     const url = `${listed.origin}/arcgis/rest/services/Roads/FeatureServer`;
     const generateTokensBefore = generateTokenRequests().length;

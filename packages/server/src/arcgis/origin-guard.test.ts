@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from '@esri/arcgis-rest-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGISSession } from './arcgis-session.js';
 import { orgOriginsFrom } from './org-origins.js';
 import { boundToOrigins, ForeignOriginError } from './origin-guard.js';
 import { FOREIGN_SPELLINGS, ORG_SPELLINGS, onlineTestOrigins } from './testing/origin-spellings.js';
+import { type RecordingListener, startRecordingListener } from './testing/recording-listener.js';
 import type { TokenSource } from './token-source.js';
 
 const SECRET = 'SECRET-ADMIN-TOKEN';
@@ -49,41 +48,19 @@ describe('boundToOrigins (the token source rest-js and downloads get)', () => {
   });
 });
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-async function listener(): Promise<{ server: Server; url: string; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
-
 describe('the fetch guard inside an ArcGIS call', () => {
-  let org: Awaited<ReturnType<typeof listener>>;
-  let foreign: Awaited<ReturnType<typeof listener>>;
+  let org: RecordingListener;
+  let foreign: RecordingListener;
   let session: ArcGISSession;
 
   beforeAll(async () => {
-    org = await listener();
-    foreign = await listener();
-    const origins = orgOriginsFrom({ portalUrl: org.url, orgId: 'X', isPortal: false, urls: {} });
+    org = await startRecordingListener();
+    foreign = await startRecordingListener();
+    const origins = orgOriginsFrom({ portalUrl: org.origin, orgId: 'X', isPortal: false, urls: {} });
     session = new ArcGISSession({
-      portalUrl: org.url,
-      restUrl: `${org.url}/sharing/rest`,
-      auth: leakyTokenSource(`${org.url}/sharing/rest`),
+      portalUrl: org.origin,
+      restUrl: `${org.origin}/sharing/rest`,
+      auth: leakyTokenSource(`${org.origin}/sharing/rest`),
       origins,
       // What an IWA identity adds to every request.
       headersFor: async () => ({ Authorization: 'Negotiate SECRET-KERBEROS' }),
@@ -91,24 +68,24 @@ describe('the fetch guard inside an ArcGIS call', () => {
     });
   });
   afterAll(async () => {
-    await new Promise((r) => org?.server.close(r));
-    await new Promise((r) => foreign?.server.close(r));
+    await org?.close();
+    await foreign?.close();
   });
 
-  const port = () => new URL(foreign.url).port;
+  const port = () => new URL(foreign.origin).port;
   const attempts = () => [
-    ['download', () => session.download(`${foreign.url}/data`)],
-    ['rest-js GET', () => session.request(`${foreign.url}/rest/services/X/FeatureServer`)],
-    ['rest-js POST with a token in the body', () => session.call('x', () => request(`${foreign.url}/generateToken`, { httpMethod: 'POST', params: { token: SECRET, serverUrl: foreign.url } }))],
-    ['rest-js GET with a token in the query', () => session.call('x', () => request(`${foreign.url}/info`, { httpMethod: 'GET', params: { token: SECRET } }))],
-    ['X-Esri-Authorization', () => session.call('x', () => request(`${foreign.url}/info`, { httpMethod: 'GET', headers: { 'X-Esri-Authorization': `Bearer ${SECRET}` } }))],
-    ['the portal URL in the path', () => session.request(`${foreign.url}/${org.url}/sharing/rest/portals/self`)],
+    ['download', () => session.download(`${foreign.origin}/data`)],
+    ['rest-js GET', () => session.request(`${foreign.origin}/rest/services/X/FeatureServer`)],
+    ['rest-js POST with a token in the body', () => session.call('x', () => request(`${foreign.origin}/generateToken`, { httpMethod: 'POST', params: { token: SECRET, serverUrl: foreign.origin } }))],
+    ['rest-js GET with a token in the query', () => session.call('x', () => request(`${foreign.origin}/info`, { httpMethod: 'GET', params: { token: SECRET } }))],
+    ['X-Esri-Authorization', () => session.call('x', () => request(`${foreign.origin}/info`, { httpMethod: 'GET', headers: { 'X-Esri-Authorization': `Bearer ${SECRET}` } }))],
+    ['the portal URL in the path', () => session.request(`${foreign.origin}/${org.origin}/sharing/rest/portals/self`)],
     ['decimal IP', () => session.download(`http://2130706433:${port()}/x`)],
     ['hex IP', () => session.download(`http://0x7f.0.0.1:${port()}/x`)],
-    ['user info', () => session.download(`${org.url}@127.0.0.1:${port()}/x`)],
-    ['backslash', () => session.download(`http://127.0.0.1:${port()}\\@${org.url.replace('http://', '')}/x`)],
+    ['user info', () => session.download(`${org.origin}@127.0.0.1:${port()}/x`)],
+    ['backslash', () => session.download(`http://127.0.0.1:${port()}\\@${org.origin.replace('http://', '')}/x`)],
     ['upper case', () => session.download(`HTTP://127.0.0.1:${port()}/X`)],
-    ['plain fetch inside a call', () => session.call('x', () => fetch(`${foreign.url}/x`, { headers: { Authorization: `Bearer ${SECRET}` } }))]
+    ['plain fetch inside a call', () => session.call('x', () => fetch(`${foreign.origin}/x`, { headers: { Authorization: `Bearer ${SECRET}` } }))]
   ] as const;
 
   it('refuses every request to another origin before sending anything, whatever it carries', async () => {
@@ -120,19 +97,19 @@ describe('the fetch guard inside an ArcGIS call', () => {
 
   it('is not retried: one refusal, no request', async () => {
     const before = session.stats.retries;
-    await expect(session.download(`${foreign.url}/x`)).rejects.toThrow(/did not send a request to http:\/\/127\.0\.0\.1:\d+/);
+    await expect(session.download(`${foreign.origin}/x`)).rejects.toThrow(/did not send a request to http:\/\/127\.0\.0\.1:\d+/);
     expect(session.stats.retries).toBe(before);
   });
 
   it("the organization's own origin still gets its token and headers", async () => {
-    await session.download(`${org.url}/sharing/rest/content/items/1/data`);
+    await session.download(`${org.origin}/sharing/rest/content/items/1/data`);
     const last = org.requests.at(-1)!;
-    expect(new URL(last.url, org.url).searchParams.get('token')).toBe(SECRET);
+    expect(new URL(last.url, org.origin).searchParams.get('token')).toBe(SECRET);
     expect(last.headers.authorization).toBe('Negotiate SECRET-KERBEROS');
   });
 
   it('leaves fetches outside ArcGIS calls alone', async () => {
-    const response = await fetch(`${foreign.url}/outside`);
+    const response = await fetch(`${foreign.origin}/outside`);
     expect(response.ok).toBe(true);
     expect(foreign.requests.map((r) => r.url)).toEqual(['/outside']);
     foreign.requests.length = 0;
