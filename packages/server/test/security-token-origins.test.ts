@@ -6,7 +6,7 @@
  * another port (another origin) records every request it gets: it must get none, with or without a token.
  */
 import { join } from 'node:path';
-import { createItem, removeItem } from '@esri/arcgis-rest-portal';
+import { createItem, removeItem, setItemAccess } from '@esri/arcgis-rest-portal';
 import { ArcGISIdentityManager } from '@esri/arcgis-rest-request';
 import { DEMO_USERS, demoPassword } from '@orgkeeper/arcgis-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import type { BackupResult } from '../src/backup/backup.types.js';
 import { OrgReader } from '../src/clean/org-reader.js';
 import { validateScanRequest } from '../src/clean/scan-options.js';
 import { scanBrokenLinks } from '../src/clean/scans/broken-links.scan.js';
+import { scanOverShared } from '../src/clean/scans/over-shared.scan.js';
+import { scanTextSearch } from '../src/clean/scans/text-search.scan.js';
 import type { ScanOutput } from '../src/clean/scans/scan-context.js';
 import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import { readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
@@ -151,6 +153,20 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
     expect(output.summary.externalReferencesNotChecked as number).toBeGreaterThanOrEqual(hostile.size);
     expect(output.findings.filter((f) => f.target.id === mapId)).toEqual([]);
   });
+
+  it('the other scans that read services (over-shared, text-search in fields) request nothing there either', async () => {
+    for (const { id } of hostile.values()) await setItemAccess({ id, owner: DEMO_USERS.maria, access: 'public', authentication: publisher });
+    const scan = async (fn: typeof scanOverShared, type: string, opts: Record<string, unknown>) => {
+      const reader = new OrgReader(sessionFor(emu), { orgId: emu.orgId });
+      const { options } = validateScanRequest({ type, options: opts });
+      return fn({ reader, options, portalUrl: emu.portalUrl, platform: 'online', now: Date.now(), viewHistory: new Map(), progress: () => undefined });
+    };
+    const overShared = await scan(scanOverShared, 'over-shared', { publicItems: true, publicEditable: true, publicGroups: false });
+    const hostileIds = new Set([...hostile.values()].map((h) => h.id));
+    expect(overShared.findings.filter((f) => hostileIds.has(f.target.id)).map((f) => f.code)).toEqual([...hostileIds].map(() => 'public'));
+    await scan(scanTextSearch, 'text-search', { text: 'Stolen', inFields: true });
+    expect(attacker.requests).toEqual([]);
+  }, 60_000);
 
   it('a restore (recreate) brings the hostile items back as items only, requesting none of their URLs', async () => {
     const ids = [...hostile.values()].map((h) => h.id);
