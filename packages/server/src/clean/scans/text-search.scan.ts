@@ -116,8 +116,16 @@ export const scanTextSearch: ScanFunction = async (ctx) => {
     let dataRead = 0;
     let layersRead = 0;
     const withData = o.inData ? items.filter((item) => JSON_DATA_TYPES.has(item.type)) : [];
-    const hosted = o.inFields ? items.filter((item) => isHostedFeatureService(item) && typeof item.url === 'string') : [];
-    await forEachReporting([...withData.map((item) => ({ item, kind: 'data' as const })), ...hosted.map((item) => ({ item, kind: 'fields' as const }))], 'data', ctx, async ({ item, kind }) => {
+    // Only the organization's own hosted layers are read (decided by URL, arcgis/item-classifier.ts); an item that
+    // merely claims to be one is an external reference and is never requested.
+    const hosted: { item: IItem; url: string }[] = [];
+    if (o.inFields) {
+      for (const item of items) {
+        const url = isHostedFeatureService(item) ? await ctx.reader.hostedServiceUrl(item) : undefined;
+        if (url !== undefined) hosted.push({ item, url });
+      }
+    }
+    await forEachReporting([...withData.map((item) => ({ item, kind: 'data' as const, url: '' })), ...hosted.map(({ item, url }) => ({ item, kind: 'fields' as const, url }))], 'data', ctx, async ({ item, kind, url }) => {
       const places: Place[] = [];
       try {
         if (kind === 'data') {
@@ -125,7 +133,7 @@ export const scanTextSearch: ScanFunction = async (ctx) => {
           dataRead++;
           if (data?.json !== undefined) walkJson(data.json, '', (path, value) => places.push({ item, where: `data ${path || '(root)'}`, value }));
         } else {
-          const layers = await ctx.reader.serviceLayers(String(item.url));
+          const layers = await ctx.reader.serviceLayers(url);
           layersRead++;
           for (const layer of [...(layers.layers ?? []), ...(layers.tables ?? [])]) {
             for (const field of layer.fields ?? []) {
