@@ -22,6 +22,8 @@ export abstract class HeartbeatFile {
   private timer: NodeJS.Timeout | undefined;
   private releasedFlag = false;
   private inflight: Promise<void> | undefined;
+  /** A beat asked for while another was running: it runs once that one ends (shared by every caller meanwhile). */
+  private queued: Promise<void> | undefined;
   private lastBeat = Date.now();
 
   /** `beating: false` makes a hold with nothing on disk (already released), e.g. a pin on a read-only store. */
@@ -34,7 +36,10 @@ export abstract class HeartbeatFile {
       this.releasedFlag = true;
       return;
     }
-    this.timer = setInterval(() => void this.heartbeat(), timing.heartbeatMs);
+    // The timer skips a tick while a beat is running; only explicit callers need a beat that starts after their call.
+    this.timer = setInterval(() => {
+      if (!this.inflight) void this.heartbeat();
+    }, timing.heartbeatMs);
     this.timer.unref(); // a forgotten hold must not keep the process alive; it goes stale instead
   }
 
@@ -46,10 +51,21 @@ export abstract class HeartbeatFile {
     return this.releasedFlag;
   }
 
-  /** Refresh the heartbeat now (also done by the timer). Detects a lost hold. */
+  /**
+   * Refresh the heartbeat now (also done by the timer): the returned promise settles after a beat that started after
+   * this call, so it sees whatever the caller did before (e.g. the file removed as stale). Detects a lost hold.
+   */
   heartbeat(): Promise<void> {
     // One at a time, and release() waits for it: a heartbeat finishing after release would write the file again.
-    this.inflight ??= this.beat().finally(() => (this.inflight = undefined));
+    if (this.inflight) {
+      // The running beat may have read or written the file before the caller's change: one more after it.
+      this.queued ??= this.inflight.then(() => {
+        this.queued = undefined;
+        return this.heartbeat();
+      });
+      return this.queued;
+    }
+    this.inflight = this.beat().finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
@@ -70,6 +86,7 @@ export abstract class HeartbeatFile {
     this.releasedFlag = true;
     clearInterval(this.timer);
     await this.inflight;
+    await this.queued;
     this.forgetHeld();
     await this.removeFile();
   }
