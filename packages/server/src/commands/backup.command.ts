@@ -106,24 +106,28 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
     // here; one whose process died (killed) is marked interrupted and does not block.
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
     let lastLine = 0;
-    const final = await startInForeground(services, 'backup', row.id, request, io, {
-      command: 'backup',
-      whenBusy: 'refuse',
-      // The progress bar on a terminal: the operation's live progress, whichever process runs it.
-      ...(tty
-        ? {
-            onEvent: (event) => {
-              if (event.type !== 'progress') return;
-              const p = event.progress as Partial<BackupProgress>;
-              const now = Date.now();
-              if (now - lastLine < 200 && p.phase === 'items') return;
-              lastLine = now;
-              io.stderr.write(`\r\x1b[K${progressText(p)}`);
+    let final: OperationView;
+    try {
+      final = await startInForeground(services, 'backup', row.id, request, io, {
+        command: 'backup',
+        whenBusy: 'refuse',
+        // The progress bar on a terminal: the operation's live progress, whichever process runs it.
+        ...(tty
+          ? {
+              onEvent: (event) => {
+                if (event.type !== 'progress') return;
+                const p = event.progress as Partial<BackupProgress>;
+                const now = Date.now();
+                if (now - lastLine < 200 && p.phase === 'items') return;
+                lastLine = now;
+                io.stderr.write(`\r\x1b[K${progressText(p)}`);
+              }
             }
-          }
-        : {})
-    });
-    if (tty) io.stderr.write('\r\x1b[K');
+          : {})
+      });
+    } finally {
+      if (tty) io.stderr.write('\r\x1b[K');
+    }
     return report(services.operations, final, io, values.json === true);
   });
 }
