@@ -28,6 +28,11 @@ import { NotificationsService } from './notifications/notifications.service.js';
 import { CleanRepository } from './clean/clean.repository.js';
 import { CleanService } from './clean/clean.service.js';
 import { scanJob } from './clean/scan.job.js';
+import { backupJob } from './backup/backup.job.js';
+import { checkJob } from './store-maintenance/check.job.js';
+import { forgetJob } from './store-maintenance/forget.job.js';
+import { pruneJob } from './store-maintenance/prune.job.js';
+import { JOB_KINDS } from './job-kinds.types.js';
 import { FixRepository } from './clean/fixes/fix.repository.js';
 import { FixService } from './clean/fixes/fix.service.js';
 import { fixJob, undoJob } from './clean/fixes/fix.job.js';
@@ -35,8 +40,7 @@ import { storedFindings } from './clean/fixes/stored-findings.js';
 import { restoreServiceRestorer } from './clean/fixes/restore-undo.js';
 import { RestoreRepository } from './restore/restore.repository.js';
 import { RestoreService } from './restore/restore.service.js';
-import { restoreJobHandler } from './restore/restore.job.js';
-import type { JobHandler } from './operations/job.types.js';
+import { restoreJob } from './restore/restore.job.js';
 import { ContentMapService } from './content-map/content-map.service.js';
 
 export interface ServiceOptions {
@@ -77,7 +81,7 @@ export interface Services {
   tokenKeeper: TokenKeeper;
   /** Browsing backups (snapshots, items, diffs, exports) and the snapshot index. */
   backups: BackupService;
-  /** Long work (backups now) as operation rows with progress, cancel and a per-item log. */
+  /** The job runner: long work (backups, restores, checks, scans, fixes...) as operations with progress, cancel and a per-item log. */
   operations: OperationsService;
   /** Backups and scans started at set times (the server runs the scheduler). */
   schedules: SchedulesService;
@@ -134,15 +138,7 @@ export function createServices(options: ServiceOptions): Services {
   });
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
-  const operations = new OperationsService({
-    repository: repositories.operations,
-    identities: repositories.identities,
-    sessions: identitySessions,
-    backups,
-    audit,
-    clock,
-    logger: options.logger
-  });
+  const operations = new OperationsService({ repository: repositories.operations, identities: repositories.identities, audit, clock, logger: options.logger });
   const clean = new CleanService({
     repository: new CleanRepository(options.db),
     identities: repositories.identities,
@@ -152,23 +148,28 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     operations
   });
-  operations.register(scanJob({ clean, identities: repositories.identities, createdBy: async (id) => (await operations.get(id)).createdBy }));
   const fixes = new FixService({
     repository: new FixRepository(options.db),
     identities: repositories.identities,
     sessions: identitySessions,
     operations,
-    backups,
     audit,
     clock,
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
-  operations.register(fixJob(fixes));
-  operations.register(undoJob(fixes));
   const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const restores = new RestoreService({ identities: repositories.identities, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
-  operations.register(restoreJobHandler(restores) as unknown as JobHandler);
+  // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
+  operations.register(backupJob({ identities: repositories.identities, sessions: identitySessions, backups, logger: options.logger }));
+  operations.register(checkJob({ identities: repositories.identities }));
+  operations.register(forgetJob({ identities: repositories.identities, backups }));
+  operations.register(pruneJob({ identities: repositories.identities }));
+  operations.register(restoreJob(restores));
+  operations.register(scanJob({ clean, identities: repositories.identities }));
+  operations.register(fixJob(fixes));
+  operations.register(undoJob(fixes));
+  operations.verifyHandlers(JOB_KINDS);
   // Undo of a fix recreates deleted items with the restore engine.
   fixes.setRestorer((identity) => restoreServiceRestorer(restores, identity.id));
   const schedules = new SchedulesService({

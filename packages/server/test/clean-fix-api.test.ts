@@ -555,6 +555,23 @@ describe(`fixes over the REST API (${kind})`, () => {
     expect(audit.body.events.find((e) => e.action === 'fix.start')!.actor.name).toBe('operator');
   }, 60_000);
 
+  it('takes the backup before a fix as a backup operation of its own, in the Logs and started by whoever applied the fix', async () => {
+    const item = plainItems().find((i) => !i.json.protected && state().items.has(i.json.id))!;
+    const { scanId, ids } = await storeScan([itemTarget(item.json.id)]);
+    const { operation, detail } = await apply({ scanId, findings: ids, action: 'protect' });
+    expect(operation.status, operation.message ?? '').toBe('succeeded');
+    const listed = await viewer.get<{ operations: (Operation & { kind: string; createdBy: string; snapshotId: string | null; params: Record<string, unknown> })[] }>(
+      `/api/operations?identityId=${identityId}&kind=backup&limit=10`
+    );
+    const backup = listed.body.operations.find((o) => o.snapshotId === detail.fix.snapshotId);
+    expect(backup).toMatchObject({ status: 'succeeded', createdBy: 'operator', params: { name: `Before fix protect (${detail.fix.id.slice(0, 8)})`, items: [item.json.id] } });
+    const log = await viewer.get<{ items: { itemId: string; status: string }[] }>(`/api/operations/${backup!.id}/items`);
+    expect(log.body.items.map((i) => [i.itemId, i.status])).toEqual([[item.json.id, 'ok']]);
+    const fixOperation = await viewer.get<{ result: { backupOperationId?: string; snapshotId?: string } }>(`/api/operations/${detail.fix.id}`);
+    expect(fixOperation.body.result).toMatchObject({ backupOperationId: backup!.id, snapshotId: detail.fix.snapshotId });
+    expect((await undo(detail.fix.id)).operation.status).toBe('succeeded');
+  }, 60_000);
+
   it('says when no backup can be taken and fixes only with an explicit confirmation', async () => {
     const item = plainItems().find((i) => !i.json.protected)!;
     const { scanId, ids } = await storeScan([itemTarget(item.json.id)]);

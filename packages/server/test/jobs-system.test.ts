@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
-import type { JobContext, JobHandler } from '../src/operations/job.types.js';
+import { RESUMABLE, RUN_AGAIN, type JobContext, type JobHandler, type JobParamsByKind } from '../src/operations/job.types.js';
 import { OperationsService, type OperationEvent } from '../src/operations/operations.service.js';
 import type { OperationKind, OperationView } from '../src/operations/operation.types.js';
 import { createLogger } from '../src/logging/logger.js';
 import { SecretBox } from '../src/secrets/secret-box.js';
 import { createServices, type Services } from '../src/services.js';
+import { runToEnd } from '../src/commands/foreground-run.js';
 import { tempFolder } from './identities/support.js';
 import { AppError } from '../src/errors/app-error.js';
 
@@ -21,7 +22,7 @@ const USER = { kind: 'user', userId: 'u1', username: 'alice' } as const;
 
 /** A handler whose runs wait on gates the test opens, and that records what it saw. */
 class GatedJob {
-  readonly runs: { id: string; resumed: boolean; params: Record<string, unknown> }[] = [];
+  readonly runs: { id: string; resumed: boolean; params: unknown }[] = [];
   private gates = new Map<string, () => void>();
   private started = new Map<string, () => void>();
   private startedPromises = new Map<string, Promise<void>>();
@@ -31,14 +32,14 @@ class GatedJob {
   handler(): JobHandler {
     return {
       kind: this.options.kind,
-      resumable: this.options.resumable ?? false,
-      ...(this.options.resumePartial ? { resumePartial: true } : {}),
+      interrupted: this.options.resumable ? { ...RESUMABLE, ...(this.options.resumePartial ? { resumePartial: true } : {}) } : RUN_AGAIN,
       ...(this.options.whenBusy ? { whenBusy: this.options.whenBusy } : {}),
-      ...(this.options.exclusive ? { exclusiveKey: (p: Record<string, unknown>) => (typeof p.key === 'string' ? p.key : undefined) } : {}),
+      ...(this.options.exclusive ? { exclusiveKey: (p: unknown) => keyOf(p) } : {}),
+      // Test params of any shape, for kinds whose real params these are not.
       validate: (params) => {
         const p = (params ?? {}) as Record<string, unknown>;
         if (p.bad) throw AppError.validation({ bad: 'Not allowed.' });
-        return p;
+        return p as unknown as JobParamsByKind[OperationKind];
       },
       run: async (ctx: JobContext) => {
         this.runs.push({ id: ctx.operationId, resumed: ctx.resumed, params: ctx.params });
@@ -73,6 +74,12 @@ class GatedJob {
     if (gate) gate();
     else setTimeout(() => this.release(id), 5);
   }
+}
+
+/** The test params' exclusivity key (`{key: 'k1'}`). */
+function keyOf(params: unknown): string | undefined {
+  const key = (params as { key?: unknown }).key;
+  return typeof key === 'string' ? key : undefined;
 }
 
 async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
@@ -111,8 +118,6 @@ describe('job system', () => {
     const ops = new OperationsService({
       repository: services.repositories.operations,
       identities: services.repositories.identities,
-      sessions: services.identitySessions,
-      backups: services.backups,
       audit: services.audit,
       clock: services.clock,
       logger,
@@ -347,5 +352,95 @@ describe('job system', () => {
     expect((await server.ops.get(live.id)).status).toBe('running');
     job.release(live.id);
     expect((await running).status).toBe('partial');
+  });
+
+  /** A parent job (kind `fix` here) whose run starts a child (kind `scan`) with the given test params and reports how it ended. */
+  function parentJob(childParams: Record<string, unknown>): JobHandler<'fix'> {
+    return {
+      kind: 'fix',
+      interrupted: RUN_AGAIN,
+      exclusiveKey: (p) => keyOf(p),
+      validate: (params) => params as unknown as JobParamsByKind['fix'],
+      run: async (ctx) => {
+        const child = await ctx.runChild('scan', childParams as unknown as JobParamsByKind['scan']);
+        if (ctx.signal.aborted) throw new Error('stopped');
+        return { status: 'succeeded', message: `The child ended ${child.status}.`, result: { childId: child.id } };
+      }
+    };
+  }
+
+  it('runs a child operation for its parent: a row and audit of its own, the parent’s creator and exclusivity key', async () => {
+    const { ops, services } = await newProcess();
+    const child = new GatedJob({ kind: 'scan', exclusive: true, whenBusy: 'refuse' });
+    ops.register(child.handler());
+    ops.register(parentJob({ key: 'k1', step: 'backup first' }));
+    await ops.startWorker();
+
+    // The parent holds k1; its child, with the same key, runs all the same (a start of its own would be refused).
+    const parent = await ops.start('fix', null, { key: 'k1' }, USER);
+    const childRun = await until(async () => child.runs[0]);
+    expect(childRun.params).toEqual({ key: 'k1', step: 'backup first' });
+    await expect(ops.start('scan', null, { key: 'k1' }, USER)).rejects.toMatchObject({ code: 'already_running' });
+    expect(await ops.get(childRun.id)).toMatchObject({ kind: 'scan', status: 'running', createdBy: 'alice' });
+    child.release(childRun.id);
+
+    const done = await until(async () => ((await ops.get(parent.id)).status === 'succeeded' ? ops.get(parent.id) : undefined));
+    expect(done).toMatchObject({ message: 'The child ended partial.', result: { childId: childRun.id } });
+    expect(await ops.get(childRun.id)).toMatchObject({ status: 'partial', createdBy: 'alice' });
+    expect((await ops.items(childRun.id, { start: 1, num: 10 })).items.map((i) => i.itemId)).toEqual(['a1', 'a2']);
+    const started = (await services.audit.list({ limit: 50 })).events.find((e) => e.action === 'scan.start' && e.target === childRun.id);
+    expect(started).toMatchObject({ actor: { name: 'fix' }, details: { operationId: childRun.id, parentOperationId: parent.id } });
+  });
+
+  it('stops a child operation with its parent, and refuses a child whose own exclusivity key is taken', async () => {
+    const { ops } = await newProcess();
+    const child = new GatedJob({ kind: 'scan', exclusive: true, whenBusy: 'refuse' });
+    ops.register(child.handler());
+    ops.register(parentJob({ key: 'k2' }));
+    await ops.startWorker();
+
+    const parent = await ops.start('fix', null, { key: 'k1' }, USER);
+    const childRun = await until(async () => child.runs[0]);
+    const cancelled = await ops.cancel(parent.id, { kind: 'user', userId: 'u2', username: 'bob' });
+    expect(cancelled).toMatchObject({ status: 'cancelled', message: 'Cancelled by bob.' });
+    expect(await ops.get(childRun.id)).toMatchObject({ status: 'cancelled', message: 'Cancelled by bob.' });
+
+    // k2 is held by an operation of its own now: the child cannot start, so the parent fails saying why.
+    const holder = await ops.start('scan', null, { key: 'k2' }, USER);
+    await child.whenStarted(holder.id);
+    const second = await ops.start('fix', null, { key: 'k1' }, USER);
+    const failed = await until(async () => ((await ops.get(second.id)).status === 'failed' ? ops.get(second.id) : undefined));
+    expect(failed.message).toContain(`already running (operation ${holder.id})`);
+    expect(child.runs.map((r) => r.id)).toEqual([childRun.id, holder.id]);
+    child.release(holder.id);
+  });
+
+  it('runs a queueing operation in the foreground once the operation holding its key ends, or gives up and cancels it', async () => {
+    const server = await newProcess();
+    const cli = await newProcess();
+    const holder = new GatedJob({ kind: 'scan', exclusive: true });
+    const queued = new GatedJob({ kind: 'fix', exclusive: true, whenBusy: 'queue' });
+    server.ops.register(holder.handler());
+    cli.ops.register(queued.handler());
+    const held = await server.ops.start('scan', null, { key: 'k1' }, USER);
+    const holding = server.ops.runHere(held.id);
+    await holder.whenStarted(held.id);
+
+    // The CLI gives up (a backup would): its operation is cancelled, nothing is left queued.
+    const refused = await cli.ops.start('fix', null, { key: 'k1' }, USER);
+    await expect(runToEnd(cli.ops, refused.id, 'refuse')).rejects.toMatchObject({ code: 'already_running' });
+    expect((await cli.ops.get(refused.id)).status).toBe('cancelled');
+
+    // The CLI waits (check, forget, prune): it runs once the key is free.
+    const op = await cli.ops.start('fix', null, { key: 'k1' }, USER);
+    const ending = runToEnd(cli.ops, op.id, 'wait');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await cli.ops.get(op.id)).status).toBe('queued');
+    expect(queued.runs).toEqual([]);
+    holder.release(held.id);
+    expect((await holding).status).toBe('partial');
+    await queued.whenStarted(op.id);
+    queued.release(op.id);
+    expect((await ending).status).toBe('partial');
   });
 });

@@ -4,10 +4,19 @@
  * password, a refused connection and a missing STARTTLS, and messages when operations end as the settings ask.
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobHandler } from '../src/operations/job.types.js';
+import { AuditRepository } from '../src/audit/audit.repository.js';
+import { AuditService } from '../src/audit/audit.service.js';
+import { migrateToLatest, openDatabase } from '../src/db/database.js';
+import { systemClock } from '../src/lib/clock.js';
+import { createLogger } from '../src/logging/logger.js';
+import { RUN_AGAIN, type JobHandler } from '../src/operations/job.types.js';
+import { OperationRepository } from '../src/operations/operation.repository.js';
+import { OperationsService } from '../src/operations/operations.service.js';
+import type { ForgetJobParams } from '../src/store-maintenance/store-maintenance.types.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 
@@ -165,23 +174,36 @@ describe('email notifications', () => {
 
   it('emails when operations end as the settings ask (failure and success here, not partial)', async () => {
     await admin.put('/api/settings/notifications/email', { port: open.port, tlsMode: 'none', notifyOnFailure: true, notifyOnPartial: false, notifyOnSuccess: true });
-    const operations = server.server.services.operations;
-    // A test job on a kind no built-in handler uses; it ends as its params say.
-    const handler: JobHandler = {
+    // A test job on the forget kind that ends as its params say, in a job runner of its own (its own database, so the
+    // server's workers, which run the real forget job, never take these), whose ends go to the server's notifications.
+    const db = openDatabase(join(server.dataDir, 'notification-jobs.db'));
+    await migrateToLatest(db);
+    const logger = createLogger({ level: 'silent' });
+    const audit = new AuditService({ repository: new AuditRepository(db), clock: systemClock, logger });
+    const operations = new OperationsService({ repository: new OperationRepository(db), identities: server.server.services.repositories.identities, audit, clock: systemClock, logger });
+    operations.onFinished((operation) => server.server.services.notifications.operationFinished(operation));
+    const handler: JobHandler<'forget'> = {
       kind: 'forget',
-      validate: (p) => p as Record<string, unknown>,
+      interrupted: RUN_AGAIN,
+      validate: (p) => p as ForgetJobParams,
       run: async (ctx) => {
-        const outcome = ctx.params.outcome as 'succeeded' | 'partial' | 'failed';
+        const outcome = (ctx.params as unknown as { outcome: 'succeeded' | 'partial' | 'failed' }).outcome;
         if (outcome === 'failed') throw new Error('the store is <b>unreachable</b>');
         return { status: outcome, message: `It ${outcome}.` };
       }
     };
     operations.register(handler);
+    await operations.startWorker();
     const before = open.mails.length;
-    for (const outcome of ['failed', 'partial', 'succeeded']) {
-      const op = await operations.start('forget', null, { outcome }, { kind: 'user', userId: 'x', username: 'operator' });
-      const end = Date.now() + 10_000;
-      while (!['succeeded', 'partial', 'failed'].includes((await operations.get(op.id)).status) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    try {
+      for (const outcome of ['failed', 'partial', 'succeeded']) {
+        const op = await operations.start('forget', null, { outcome }, { kind: 'user', userId: 'x', username: 'operator' });
+        const end = Date.now() + 10_000;
+        while (!['succeeded', 'partial', 'failed'].includes((await operations.get(op.id)).status) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await operations.shutdown();
+      await db.destroy();
     }
     const mails = await until(() => (open.mails.length >= before + 2 ? open.mails.slice(before) : undefined));
     await new Promise((r) => setTimeout(r, 200));

@@ -135,4 +135,22 @@ describe('orgkeeper snapshot show|diff, export and log (CLI)', () => {
     const again = JSON.parse((await run(['prune', '--identity', 'Shelbyville', '--json'])).stdout) as { unreferencedBlobs: number };
     expect(again.unreferencedBlobs).toBe(0);
   });
+
+  it('runs check, forget and prune as operations, recorded in the operation log like the server\'s', async () => {
+    const listed = await run(['operations', 'list', '--identity', 'Shelbyville', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const operations = (JSON.parse(listed.stdout) as { operations: { kind: string; status: string; createdBy: string; params: Record<string, unknown> }[] }).operations;
+    const ofKind = (kind: string) => operations.filter((o) => o.kind === kind).map((o) => [o.status, o.createdBy, o.params]);
+    // Newest first; the refused `forget` without a policy started nothing.
+    expect(ofKind('forget')).toEqual([
+      ['succeeded', 'cli', { policy: { keepLast: 1 } }],
+      ['succeeded', 'cli', { policy: { keepLast: 1 }, dryRun: true }]
+    ]);
+    expect(ofKind('prune')).toEqual([
+      ['succeeded', 'cli', {}],
+      ['succeeded', 'cli', {}],
+      ['succeeded', 'cli', { dryRun: true }]
+    ]);
+    expect(ofKind('check')).toEqual([['succeeded', 'cli', { readData: 100 }]]);
+  });
 });

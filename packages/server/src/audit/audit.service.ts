@@ -11,6 +11,11 @@ export type Actor =
   | { kind: 'system'; name: string }
   | { kind: 'anonymous'; name?: string };
 
+/** The name an actor goes by in the audit log and in `created_by` columns: a username, `cli`, `scheduler`... */
+export function actorName(actor: Actor): string {
+  return actor.kind === 'user' ? actor.username : actor.kind === 'system' ? actor.name : (actor.name ?? 'anonymous');
+}
+
 export type AuditResult = 'success' | 'failure' | 'denied';
 
 export interface AuditRecord {
@@ -55,7 +60,7 @@ export class AuditService {
       occurred_at: this.deps.clock().toISOString(),
       actor_kind: actor.kind,
       actor_user_id: actor.kind === 'user' ? actor.userId : null,
-      actor_name: actor.kind === 'user' ? actor.username : actor.kind === 'system' ? actor.name : (actor.name ?? 'anonymous'),
+      actor_name: actorName(actor),
       ip: record.ip ?? null,
       action: record.action,
       target: record.target ?? null,

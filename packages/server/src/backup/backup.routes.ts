@@ -1,8 +1,8 @@
 import { PassThrough, type Writable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf } from '../operations/operations.routes.js';
+import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
-import type { BackupParams } from '../operations/operation.types.js';
+import { BACKUP_REQUEST_SCHEMA, type BackupRequest } from './backup-request.types.js';
 import type { BackupService } from './backup.service.js';
 
 export interface BackupRoutesDeps {
@@ -37,25 +37,11 @@ function sendDownload(request: FastifyRequest, reply: FastifyReply, type: string
  * (snapshots, their items, an item's detail, diffs and downloads; any account).
  */
 export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { backups, operations }) => {
-  app.post<{ Params: { id: string }; Body: BackupParams | undefined }>(
+  app.post<{ Params: { id: string }; Body: BackupRequest | undefined }>(
     '/api/identities/:id/backups',
-    {
-      config: { role: 'operator' },
-      schema: {
-        params: identityParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', maxLength: 500 },
-            query: { type: 'string', maxLength: 4000 },
-            items: { type: 'array', maxItems: 10000, items: { type: 'string', maxLength: 64 } }
-          }
-        }
-      }
-    },
+    { config: { role: 'operator' }, schema: { params: identityParams, body: BACKUP_REQUEST_SCHEMA } },
     async (request, reply) => {
-      const operation = await operations.startBackup(request.params.id, request.body ?? {}, actorOf(request));
+      const operation = await operations.start('backup', request.params.id, request.body ?? {}, actorOf(request));
       return reply.code(202).send({ operationId: operation.id, operation });
     }
   );

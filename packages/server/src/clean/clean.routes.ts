@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import { actorOf } from '../operations/operations.routes.js';
+import { actorOf } from '../http/actor.js';
 import type { FindingQuery, FindingSortField } from './clean.repository.js';
 import type { AllowlistInput, CleanService } from './clean.service.js';
 import { SCAN_TYPES } from './clean.types.js';

@@ -4,7 +4,7 @@
  * identity's allowlist (allowlisted findings are not stored as findings of later scans, only counted), and export
  * findings as CSV with readable dates.
  */
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentitySessions } from '../identities/identity-sessions.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
@@ -13,7 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
 import { csvLine } from '../operations/csv.js';
-import { actorName, type OperationsService } from '../operations/operations.service.js';
+import type { OperationsService } from '../operations/operations.service.js';
 import type { OperationView } from '../operations/operation.types.js';
 import type { CleanAllowlistRow, CleanFindingRow, CleanRepository, CleanScanRow, FindingQuery } from './clean.repository.js';
 import type { AllowlistEntryView, Finding, FindingPage, FindingTarget, FindingView, ScanComparison, ScanType, ScanView } from './clean.types.js';

@@ -79,6 +79,14 @@ export type FixAction =
 
 export type OptionKind = 'integer' | 'number' | 'boolean' | 'string' | 'string-list';
 export type OptionValue = number | boolean | string | string[];
+/** A scan's options by name, checked against its type's OptionSpecs (scan-options.ts). */
+export type ScanOptions = Record<string, OptionValue>;
+
+/** What a `scan` operation runs: the scan type and its options, defaults filled in (validateScanRequest). */
+export interface ScanJobParams {
+  type: ScanType;
+  options: ScanOptions;
+}
 
 /** One option of a scan type, as `GET /api/clean/scan-types` publishes it (the web's options form is generated from these). */
 export interface OptionSpec {

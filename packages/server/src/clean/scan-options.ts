@@ -4,10 +4,10 @@
  */
 import { AppError } from '../errors/app-error.js';
 import { MAX_PATTERN_CHARS, PATTERN_SYNTAX_HELP, textPatternProblem } from './text-pattern.js';
-import { SCAN_TYPES, type OptionSpec, type OptionValue, type ScanType, type ScanTypeInfo } from './clean.types.js';
+import { SCAN_TYPES, type OptionSpec, type ScanJobParams, type ScanOptions, type ScanType, type ScanTypeInfo } from './clean.types.js';
 
 // The published shapes live in clean.types.ts (the web app imports them); re-exported for existing importers.
-export type { OptionKind, OptionSpec, ScanTypeInfo } from './clean.types.js';
+export type { OptionKind, OptionSpec, ScanOptions, ScanTypeInfo } from './clean.types.js';
 
 const days = (label: string, description: string, fallback: number): OptionSpec => ({
   name: 'days',
@@ -134,10 +134,8 @@ export function isScanType(value: unknown): value is ScanType {
   return typeof value === 'string' && (SCAN_TYPES as readonly string[]).includes(value);
 }
 
-export type ScanOptions = Record<string, OptionValue>;
-
 /** Checks and normalises a scan's type and options (defaults filled in); throws AppError('validation_failed') naming the field. */
-export function validateScanRequest(input: unknown): { type: ScanType; options: ScanOptions } {
+export function validateScanRequest(input: unknown): ScanJobParams {
   const body = (input ?? {}) as { type?: unknown; options?: unknown };
   if (!isScanType(body.type)) {
     throw AppError.validation({ type: `The scan type must be one of ${SCAN_TYPES.join(', ')}${body.type === undefined ? '' : `, not "${String(body.type)}"`}.` });

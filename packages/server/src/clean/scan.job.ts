@@ -8,33 +8,25 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
-import type { JobHandler, JobOutcome } from '../operations/job.types.js';
+import { RUN_AGAIN, type JobHandler, type JobOutcome } from '../operations/job.types.js';
 import type { CleanService } from './clean.service.js';
-import type { ScanType } from './clean.types.js';
-import { SCAN_TYPE_INFO, validateScanRequest, type ScanOptions } from './scan-options.js';
-
-export interface ScanJobParams extends Record<string, unknown> {
-  type: ScanType;
-  options: ScanOptions;
-}
+import { SCAN_TYPE_INFO, validateScanRequest } from './scan-options.js';
 
 export interface ScanJobDeps {
   clean: CleanService;
   identities: IdentityRepository;
-  /** Who started the operation (its row's created_by), recorded on the scan. */
-  createdBy?: (operationId: string) => Promise<string | undefined>;
 }
 
-export function scanJob(deps: ScanJobDeps): JobHandler<ScanJobParams> {
+export function scanJob(deps: ScanJobDeps): JobHandler<'scan'> {
   return {
     kind: 'scan',
     whenBusy: 'queue',
-    resumable: false,
+    interrupted: RUN_AGAIN,
     exclusiveKey: (params, identityId) => (identityId ? `scan:${identityId}:${params.type}` : undefined),
 
-    async validate(params, identityId) {
+    async validate(input, identityId) {
       if (!identityId) throw new AppError('bad_request', 'A scan needs an identity.');
-      const clean = validateScanRequest(params);
+      const clean = validateScanRequest(input);
       const row = await deps.identities.findById(identityId);
       if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
       if (!row.org_id) throw new AppError('needs_sign_in', `"${row.name}" has never connected, so its organization is not known yet. Connect it first, then scan it.`);
@@ -42,11 +34,10 @@ export function scanJob(deps: ScanJobDeps): JobHandler<ScanJobParams> {
     },
 
     async run(ctx): Promise<JobOutcome> {
-      const createdBy = (await deps.createdBy?.(ctx.operationId)) ?? 'system';
       const scan = await deps.clean.runScan(ctx.identityId!, ctx.params, {
         operationId: ctx.operationId,
         signal: ctx.signal,
-        createdBy,
+        createdBy: ctx.startedBy,
         onProgress: (p) => ctx.progress(p)
       });
       const title = SCAN_TYPE_INFO[scan.type].title;

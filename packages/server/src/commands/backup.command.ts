@@ -3,17 +3,20 @@
  * Location, list the snapshots there, and verify them, without the web app.
  */
 import { parseArgs } from 'node:util';
-import type { IdentityRow } from '../identities/identity.types.js';
-import type { Services } from '../services.js';
-import { AppError } from '../errors/app-error.js';
-import { check, openStore, summarizeCheck, type PartProblem } from '../store/index.js';
+import { backupIdentity } from '../backup/backup-identity.js';
+import { isItemId } from '../backup/backup-request.js';
+import { MAX_BACKUP_CONCURRENCY, type BackupRequest } from '../backup/backup-request.types.js';
 import { DEFAULT_BACKUP_CONCURRENCY } from '../backup/backup.engine.js';
-import type { BackupIdentity, BackupProgress, BackupResult } from '../backup/backup.types.js';
-import { MAX_CONCURRENCY, type BackupJobParams } from '../operations/backup.job.js';
+import type { BackupJobResult } from '../backup/backup.job.js';
+import type { BackupProgress } from '../backup/backup.types.js';
+import type { IdentityRow } from '../identities/identity.types.js';
 import type { OperationItemView, OperationView } from '../operations/operation.types.js';
 import type { OperationsService } from '../operations/operations.service.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
+import type { Services } from '../services.js';
+import { openStore, summarizeCheck, type CheckResult, type PartProblem } from '../store/index.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
+import { resultOf, startInForeground } from './foreground-run.js';
 
 export const BACKUP_USAGE = `Usage: orgkeeper backup --identity NAME [options]
 
@@ -85,13 +88,6 @@ async function withIdentity<T>(io: CliIo, values: Common, command: string, work:
   return withServices(io, { dataDir: values['data-dir'] }, async (services) => work(services, await findIdentity(services, identity, command)));
 }
 
-export function backupIdentity(row: IdentityRow): BackupIdentity {
-  if (!row.org_id) {
-    throw new AppError('needs_sign_in', `"${row.name}" has never connected, so its organization is not known yet. Connect it first (orgkeeper identities add --username ... or the web app).`);
-  }
-  return { id: row.id, name: row.name, fileLocation: row.file_location, orgId: row.org_id, portalUrl: row.portal_url, portalName: row.portal_name };
-}
-
 export async function backupCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, 'backup', {
     name: { type: 'string' },
@@ -103,99 +99,68 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
     io.stdout.write(BACKUP_USAGE);
     return EXIT_OK;
   }
-  let concurrency: number | undefined;
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-      throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not "${values.concurrency}".`, 'backup');
-    }
-  }
-  const itemIds = values.items === undefined ? undefined : values.items.split(',').map((s) => s.trim()).filter(Boolean);
-  if (itemIds !== undefined) {
-    if (itemIds.length === 0) throw new UsageError('--items needs at least one item id (comma-separated).', 'backup');
-    const bad = itemIds.find((id) => !/^[0-9a-zA-Z]{1,64}$/.test(id));
-    if (bad) throw new UsageError(`"${bad}" is not an ArcGIS item id (letters and digits, e.g. 9f86d081884c7d659a2feaa0c55ad015).`, 'backup');
-    if (values.query !== undefined) throw new UsageError('Give either --query or --items, not both.', 'backup');
-  }
-  if (values.query !== undefined && values.query.trim() === '') throw new UsageError('--query is empty.', 'backup');
-  if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty.', 'backup');
-  const params: BackupJobParams = {
-    ...(values.name !== undefined ? { name: values.name.trim() } : {}),
-    ...(values.query !== undefined ? { query: values.query } : {}),
-    ...(itemIds !== undefined ? { items: itemIds } : {}),
-    ...(concurrency !== undefined ? { concurrency } : {})
-  };
-
+  const request = backupRequestOf(values);
   return withIdentity(io, values, 'backup', async (services, row) => {
-    backupIdentity(row);
     // An operation like any other (the web app's Logs, cancel from anywhere, one backup of the identity at a time),
     // run in this process. A backup of this identity already running in the server or another command is refused
     // here; one whose process died (killed) is marked interrupted and does not block.
-    const refused = async (error: unknown): Promise<never> => {
-      if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(validationText(error), 'backup');
-      if (error instanceof AppError && error.code === 'already_running') throw await busyHint(services.operations, row.id, error);
-      throw error;
-    };
-    const op = await services.operations.start('backup', row.id, params, CLI_ACTOR).catch(refused);
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
-    const following = new AbortController();
-    const progress = tty ? showProgress(services.operations, op.id, io, following.signal) : Promise.resolve();
-    const stop = watchStop(io, () => {
-      // Cancel the operation (here, or through its row if the server ended up running it); its run stops cleanly.
-      void services.operations.cancel(op.id, CLI_ACTOR).catch(() => undefined);
-    });
+    let lastLine = 0;
     let final: OperationView;
     try {
-      final = await runHereOrFollow(services.operations, op.id).catch(refused);
+      final = await startInForeground(services, 'backup', row.id, request, io, {
+        command: 'backup',
+        whenBusy: 'refuse',
+        // The progress bar on a terminal: the operation's live progress, whichever process runs it.
+        ...(tty
+          ? {
+              onEvent: (event) => {
+                if (event.type !== 'progress') return;
+                const p = event.progress as Partial<BackupProgress>;
+                const now = Date.now();
+                if (now - lastLine < 200 && p.phase === 'items') return;
+                lastLine = now;
+                io.stderr.write(`\r\x1b[K${progressText(p)}`);
+              }
+            }
+          : {})
+      });
     } finally {
-      stop();
-      following.abort();
-      await progress;
       if (tty) io.stderr.write('\r\x1b[K');
     }
     return report(services.operations, final, io, values.json === true);
   });
 }
 
-
-/**
- * Runs the queued operation here and waits for its end. If the server's pool claimed it first (it was queued for a
- * moment), follows it there instead; if it cannot start at all, it is cancelled so no queued row is left behind.
- */
-async function runHereOrFollow(operations: OperationsService, id: string): Promise<OperationView> {
-  try {
-    await operations.runHere(id);
-  } catch (error) {
-    if (!(error instanceof AppError && error.code === 'conflict')) {
-      await operations.cancel(id, CLI_ACTOR).catch(() => undefined);
-      throw error;
+/** The backup request the flags ask for; flag-worded usage errors for what the flags get wrong (the job checks the rest). */
+function backupRequestOf(values: { name?: string; query?: string; items?: string; concurrency?: string }): BackupRequest {
+  let concurrency: number | undefined;
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_BACKUP_CONCURRENCY) {
+      throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_BACKUP_CONCURRENCY}, not "${values.concurrency}".`, 'backup');
     }
   }
-  let last = await operations.get(id);
-  for await (const event of operations.watch(id, { items: false })) if (event.type === 'status') last = event.operation;
-  return last;
-}
-
-/** The progress bar on a terminal: the operation's live progress, whichever process runs it. */
-async function showProgress(operations: OperationsService, id: string, io: CliIo, signal: AbortSignal): Promise<void> {
-  let lastLine = 0;
-  try {
-    for await (const event of operations.watch(id, { items: false, signal })) {
-      if (event.type !== 'progress') continue;
-      const p = event.progress as Partial<BackupProgress>;
-      const now = Date.now();
-      if (now - lastLine < 200 && p.phase === 'items') continue;
-      lastLine = now;
-      io.stderr.write(`\r\x1b[K${progressText(p)}`);
-    }
-  } catch {
-    // Only the bar stops; the backup and its result are unaffected.
+  const itemIds = values.items === undefined ? undefined : values.items.split(',').map((s) => s.trim()).filter(Boolean);
+  if (itemIds !== undefined) {
+    if (itemIds.length === 0) throw new UsageError('--items needs at least one item id (comma-separated).', 'backup');
+    const bad = itemIds.find((id) => !isItemId(id));
+    if (bad) throw new UsageError(`"${bad}" is not an ArcGIS item id (letters and digits, e.g. 9f86d081884c7d659a2feaa0c55ad015).`, 'backup');
+    if (values.query !== undefined) throw new UsageError('Give either --query or --items, not both.', 'backup');
   }
+  if (values.query !== undefined && values.query.trim() === '') throw new UsageError('--query is empty.', 'backup');
+  if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty.', 'backup');
+  return {
+    ...(values.name !== undefined ? { name: values.name.trim() } : {}),
+    ...(values.query !== undefined ? { query: values.query } : {}),
+    ...(itemIds !== undefined ? { items: itemIds } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {})
+  };
 }
 
 /** Prints the finished operation (JSON or text) and returns the exit code. */
 async function report(operations: OperationsService, op: OperationView, io: CliIo, json: boolean): Promise<number> {
-  const result = op.result as BackupOperationResult | null;
+  const result = resultOf<BackupJobResult>(op);
   if ((op.status === 'succeeded' || op.status === 'partial') && result?.snapshotId) {
     const items = await itemsWithProblems(operations, op.id);
     if (json) io.stdout.write(`${JSON.stringify(jsonSummary(op, result, items), null, 2)}\n`);
@@ -208,20 +173,6 @@ async function report(operations: OperationsService, op: OperationView, io: CliI
   }
   io.stderr.write(`orgkeeper: ${op.message ?? `the backup ended ${op.status}.`} (operation ${op.id})\n`);
   return EXIT_FAILURE;
-}
-
-/** What the backup job stores as its operation's result (backup.job.ts). */
-interface BackupOperationResult {
-  snapshotId: string;
-  name: string;
-  snapshotStatus: BackupResult['status'];
-  parent?: string;
-  resumed: boolean;
-  counts: BackupResult['counts'];
-  bytesRead: number;
-  newBytes: number;
-  durationMs: number;
-  problems: BackupResult['problems'];
 }
 
 interface ItemProblems {
@@ -252,7 +203,7 @@ function progressText(p: Partial<BackupProgress>): string {
   return `Backing up: ${what}, ${formatBytes(p.bytesRead ?? 0)} read, ${formatBytes(p.newBytes ?? 0)} new`;
 }
 
-function jsonSummary(op: OperationView, result: BackupOperationResult, items: ItemProblems[]) {
+function jsonSummary(op: OperationView, result: BackupJobResult, items: ItemProblems[]) {
   return {
     snapshotId: result.snapshotId,
     operationId: op.id,
@@ -268,7 +219,7 @@ function jsonSummary(op: OperationView, result: BackupOperationResult, items: It
   };
 }
 
-function textSummary(op: OperationView, result: BackupOperationResult, items: ItemProblems[]): string {
+function textSummary(op: OperationView, result: BackupJobResult, items: ItemProblems[]): string {
   const c = result.counts;
   const lines = [
     `Snapshot ${result.snapshotId} "${result.name}" (${result.snapshotStatus})${result.resumed ? ', continued from an interrupted run' : ''}`,
@@ -281,22 +232,6 @@ function textSummary(op: OperationView, result: BackupOperationResult, items: It
   for (const p of result.problems) lines.push(`  ${p.kind} ${p.id}: ${p.reason}`);
   lines.push(`  Operation ${op.id} (\`orgkeeper operations show ${op.id}\`).`);
   return `${lines.join('\n')}\n`;
-}
-
-/** The refusal, with the commands that follow or stop the operation in the way. */
-async function busyHint(operations: OperationsService, identityId: string, error: AppError): Promise<AppError> {
-  const active = (await operations.list({ identityId, limit: 50 }).catch(() => [])).find((o) => o.status === 'running' || o.status === 'queued');
-  if (!active) return error;
-  return new AppError(
-    'already_running',
-    `${error.message} Follow it with \`orgkeeper operations watch ${active.id}\`, or stop it with \`orgkeeper operations cancel ${active.id}\`.`
-  );
-}
-
-/** "Field: message" lines of a validation error, as one usage message. */
-function validationText(error: AppError): string {
-  const fields = Object.values(error.fields ?? {});
-  return fields.length > 0 ? fields.join(' ') : error.message;
 }
 
 export async function snapshotsCommand(args: string[], io: CliIo): Promise<number> {
@@ -351,10 +286,10 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     readData = Number(values['read-data'].replace(/%$/, ''));
     if (!Number.isFinite(readData) || readData <= 0 || readData > 100) throw new UsageError(`--read-data=PERCENT needs a percentage above 0 and at most 100, not "${values['read-data']}".`, 'check');
   }
-  return withIdentity(io, values, 'check', async (_services, row) => {
-    const identity = backupIdentity(row);
-    const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
-    const result = await check(store, readData === undefined ? {} : { readData });
+  return withIdentity(io, values, 'check', async (services, row) => {
+    const op = await startInForeground(services, 'check', row.id, readData === undefined ? {} : { readData }, io, { command: 'check', whenBusy: 'wait' });
+    const result = resultOf<CheckResult>(op);
+    if (!result) return failed(op, 'check', io);
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       io.stdout.write(`${summarizeCheck(result)}\n`);
@@ -364,18 +299,10 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** Calls `onStop` once on SIGINT/SIGTERM (or the io's stop signal); returns a function that stops watching. */
-function watchStop(io: CliIo, onStop: () => void): () => void {
-  if (io.stopSignal) {
-    void io.stopSignal().then(onStop);
-    return () => undefined;
-  }
-  process.once('SIGINT', onStop);
-  process.once('SIGTERM', onStop);
-  return () => {
-    process.off('SIGINT', onStop);
-    process.off('SIGTERM', onStop);
-  };
+/** An operation that ended without a result (it failed to run, or was stopped): its message, exit code 1. */
+export function failed(op: OperationView, what: string, io: CliIo): number {
+  io.stderr.write(`orgkeeper: ${op.message ?? `the ${what} ended ${op.status}.`} (operation ${op.id})\n`);
+  return EXIT_FAILURE;
 }
 
 export function formatBytes(bytes: number): string {

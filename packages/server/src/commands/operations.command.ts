@@ -11,6 +11,7 @@ import { TERMINAL_STATUSES, type OperationsService } from '../operations/operati
 import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
+import { onStopSignal } from './foreground-run.js';
 
 export const OPERATIONS_USAGE = `Usage: orgkeeper operations <list|show|watch|cancel|resume|start> [options]
 
@@ -162,7 +163,7 @@ export async function runOrQueue(services: Services, op: OperationView, io: CliI
     else io.stdout.write(`Operation ${op.id} is queued; the running OrgKeeper server starts it. Follow it with \`orgkeeper operations watch ${op.id}\`.\n`);
     return EXIT_OK;
   }
-  const stop = onStop(io, () => void services.operations.shutdown());
+  const stop = onStopSignal(io, () => void services.operations.shutdown());
   try {
     const following = follow(services.operations, op.id, io, json);
     await services.operations.runHere(op.id).catch((error: unknown) => {
@@ -253,19 +254,6 @@ function parseParams(list: string[]): Record<string, unknown> {
     params[key] = value;
   }
   return params;
-}
-
-function onStop(io: CliIo, stop: () => void): () => void {
-  if (io.stopSignal) {
-    void io.stopSignal().then(stop);
-    return () => undefined;
-  }
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  };
 }
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

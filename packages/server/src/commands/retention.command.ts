@@ -1,12 +1,13 @@
 /**
  * `orgkeeper forget` and `orgkeeper prune`: apply a retention policy to an identity's snapshots, then delete the
- * content no snapshot references any more.
+ * content no snapshot references any more. Both run here as operations (`forget`, `prune`), like the server's.
  */
 import { parseArgs } from 'node:util';
-import { forget, openStore, prune, type ForgetPolicy } from '../store/index.js';
-import { backupIdentity, formatBytes } from './backup.command.js';
+import { KEEP_FLAG_OPTIONS, policyFromFlags, type ForgetResult, type PruneResult } from '../store/index.js';
+import { failed, formatBytes } from './backup.command.js';
 import { findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
+import { resultOf, startInForeground } from './foreground-run.js';
 
 export const FORGET_USAGE = `Usage: orgkeeper forget --identity NAME [--keep-last N] [--keep-daily N] [--keep-weekly N]
                        [--keep-monthly N] [--keep-yearly N] [--utc] [--dry-run] [--json]
@@ -32,37 +33,23 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: s
   }
 }
 
-const KEEP = { 'keep-last': 'keepLast', 'keep-daily': 'keepDaily', 'keep-weekly': 'keepWeekly', 'keep-monthly': 'keepMonthly', 'keep-yearly': 'keepYearly' } as const;
-
 export async function forgetCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, 'forget', {
-    'keep-last': { type: 'string' },
-    'keep-daily': { type: 'string' },
-    'keep-weekly': { type: 'string' },
-    'keep-monthly': { type: 'string' },
-    'keep-yearly': { type: 'string' },
-    utc: { type: 'boolean' }
-  });
+  const { values } = parse(args, 'forget', { ...KEEP_FLAG_OPTIONS, utc: { type: 'boolean' } });
   if (values.help) {
     io.stdout.write(FORGET_USAGE);
     return EXIT_OK;
   }
   if (!values.identity) throw new UsageError('--identity is required.', 'forget');
-  const policy: ForgetPolicy = {};
-  for (const [flag, key] of Object.entries(KEEP) as [keyof typeof KEEP, keyof ForgetPolicy][]) {
-    const raw = values[flag];
-    if (raw === undefined) continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} needs a whole number of snapshots, not "${raw}".`, 'forget');
-    policy[key] = n;
-  }
-  if (Object.keys(policy).length === 0) throw new UsageError('Give at least one --keep-... option; forget never removes every snapshot by default.', 'forget');
+  const flags = policyFromFlags(values);
+  if ('problem' in flags) throw new UsageError(flags.problem, 'forget');
+  if (Object.keys(flags.policy).length === 0) throw new UsageError('Give at least one --keep-... option; forget never removes every snapshot by default.', 'forget');
+  const params = { policy: flags.policy, ...(values['dry-run'] ? { dryRun: true } : {}), ...(values.utc ? { timeZone: 'UTC' as const } : {}) };
   const identityName = values.identity;
   return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const row = await findIdentity(services, identityName, 'forget');
-    const identity = backupIdentity(row);
-    const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
-    const result = await forget(store, policy, { dryRun: values['dry-run'] ?? false, timeZone: values.utc ? 'UTC' : 'local' });
+    const op = await startInForeground(services, 'forget', row.id, params, io, { command: 'forget', whenBusy: 'wait' });
+    const result = resultOf<ForgetResult>(op);
+    if (!result) return failed(op, 'forget', io);
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       for (const k of result.keep) io.stdout.write(`keep    ${k.id}  ${k.startedAt}  ${k.name}  (${k.reasons.join(', ')})\n`);
@@ -88,9 +75,9 @@ export async function pruneCommand(args: string[], io: CliIo): Promise<number> {
   const identityName = values.identity;
   return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
     const row = await findIdentity(services, identityName, 'prune');
-    const identity = backupIdentity(row);
-    const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
-    const result = await prune(store, { dryRun: values['dry-run'] ?? false });
+    const op = await startInForeground(services, 'prune', row.id, values['dry-run'] ? { dryRun: true } : {}, io, { command: 'prune', whenBusy: 'wait' });
+    const result = resultOf<PruneResult>(op);
+    if (!result) return failed(op, 'prune', io);
     if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       const verb = result.dryRun ? 'would delete' : 'deleted';

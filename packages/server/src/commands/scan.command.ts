@@ -6,10 +6,9 @@ import type { FindingView, ScanView } from '../clean/clean.service.js';
 import { SCAN_TYPES } from '../clean/clean.types.js';
 import { SCAN_TYPE_INFO, isScanType } from '../clean/scan-options.js';
 import { AppError } from '../errors/app-error.js';
-import type { OperationView } from '../operations/operation.types.js';
-import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, cliUserActor, oneLine, parseCommandArgs, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
+import { runToEnd } from './foreground-run.js';
 
 export const SCAN_USAGE = `Usage: orgkeeper scan --identity NAME --type TYPE [--option NAME=VALUE ...] [--json|--csv]
 
@@ -73,7 +72,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
       }
       throw error;
     }
-    const finished = await runToEnd(services, operation.id);
+    const finished = await runToEnd(services.operations, operation.id, 'wait');
     const scan = await services.clean.scanOfOperation(operation.id);
     if (finished.status !== 'succeeded' || !scan || scan.status !== 'succeeded') {
       io.stderr.write(`orgkeeper: ${finished.message ?? scan?.message ?? `The scan ended ${finished.status}.`}\n`);
@@ -85,26 +84,6 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     else io.stdout.write(textReport(identity.name, scan, findings));
     return EXIT_OK;
   });
-}
-
-const TERMINAL = new Set(['succeeded', 'partial', 'failed', 'cancelled', 'interrupted']);
-
-/**
- * Runs the queued scan here. When a running OrgKeeper server claims it first, or another scan of the same identity and
- * type runs (it then waits in the queue), this follows it until it ends.
- */
-async function runToEnd(services: Services, operationId: string): Promise<OperationView> {
-  for (;;) {
-    try {
-      const view = await services.operations.runHere(operationId);
-      if (TERMINAL.has(view.status)) return view;
-    } catch (error) {
-      if (!(error instanceof AppError && (error.code === 'already_running' || error.code === 'conflict'))) throw error;
-    }
-    const view = await services.operations.get(operationId);
-    if (TERMINAL.has(view.status)) return view;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 function jsonReport(scan: ScanView, findings: FindingView[]) {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ScheduleInput, ScheduleTiming, ScheduleView } from '../schedules/schedule.types.js';
+import { KEEP_FLAG_OPTIONS, policyFromFlags } from '../store/index.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
 import { findIdentity, withServices } from './command-services.js';
 import { runOrQueue } from './operations.command.js';
@@ -29,7 +30,6 @@ it is back. Only identities whose credentials are stored can be scheduled.
 `;
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const KEEP = { 'keep-last': 'keepLast', 'keep-daily': 'keepDaily', 'keep-weekly': 'keepWeekly', 'keep-monthly': 'keepMonthly', 'keep-yearly': 'keepYearly' } as const;
 
 const OPTIONS = {
   identity: { type: 'string' },
@@ -43,11 +43,7 @@ const OPTIONS = {
   items: { type: 'string' },
   query: { type: 'string' },
   'backup-name': { type: 'string' },
-  'keep-last': { type: 'string' },
-  'keep-daily': { type: 'string' },
-  'keep-weekly': { type: 'string' },
-  'keep-monthly': { type: 'string' },
-  'keep-yearly': { type: 'string' },
+  ...KEEP_FLAG_OPTIONS,
   scan: { type: 'string' },
   option: { type: 'string', multiple: true },
   disabled: { type: 'boolean' },
@@ -181,14 +177,9 @@ function actionOf(values: Values): ScheduleInput['action'] {
     return { kind: 'scan', type: values.scan, ...(Object.keys(options).length > 0 ? { options } : {}) };
   }
   if (values.items !== undefined && values.query !== undefined) throw new UsageError('Give either --items or --query, not both.', 'schedules');
-  const retention: Record<string, number> = {};
-  for (const [flag, key] of Object.entries(KEEP) as [keyof typeof KEEP, string][]) {
-    const raw = values[flag];
-    if (raw === undefined) continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} needs a whole number of snapshots, not "${raw}".`, 'schedules');
-    retention[key] = n;
-  }
+  const flags = policyFromFlags(values);
+  if ('problem' in flags) throw new UsageError(flags.problem, 'schedules');
+  const retention = flags.policy;
   return {
     kind: 'backup',
     target: values.items !== undefined ? 'selection' : values.query !== undefined ? 'query' : 'everything',

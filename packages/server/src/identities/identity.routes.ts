@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Actor } from '../audit/audit.service.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../http/actor.js';
 import type { IdentityInput, IdentityListView } from './identity.types.js';
 import type { IdentityService } from './identity.service.js';
 
@@ -24,11 +24,6 @@ const idParams = {
   required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }
 } as const;
-
-function actorOf(request: FastifyRequest): Actor {
-  const user = request.auth?.user;
-  return user ? { kind: 'user', userId: user.id, username: user.username } : { kind: 'anonymous' };
-}
 
 /**
  * Manage Identities: `/api/identities` (list, add, read, change, delete, connect, test). Reading needs any account;

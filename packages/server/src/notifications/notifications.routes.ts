@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import { actorOf } from '../operations/operations.routes.js';
+import { actorOf } from '../http/actor.js';
 import { TLS_MODES } from './notification.types.js';
 import type { NotificationsService } from './notifications.service.js';
 

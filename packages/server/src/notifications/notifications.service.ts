@@ -5,14 +5,13 @@
  */
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
-import { actorName } from '../operations/operations.service.js';
 import type { OperationView } from '../operations/operation.types.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import {

@@ -1,12 +1,15 @@
 /**
- * The contract between the job system (OperationsService: queue, worker pool, cancel, restart recovery, live progress)
- * and the work it runs. Each kind of work (backup, restore, check, prune, scan, fix, ...) is a `JobHandler` registered
- * once at start-up; routes, the CLI and schedules start work with `operations.start(kind, identityId, params, actor)`.
- * Handlers never touch operation rows themselves: they report through the `JobContext`.
+ * The contract between the job runner (OperationsService: queue, workers, cancel, recovery, live progress) and the work
+ * it runs. Each kind of work is a `JobHandler<K>` written where its feature lives and registered once in services.ts;
+ * its params are `JobParamsByKind[K]` (job-kinds.types.ts). Routes, the CLI and schedules start work with
+ * `operations.start(kind, identityId, input, actor)`. Handlers never touch operation rows: they report through the
+ * `JobContext`.
  */
+import type { JobKind, JobParamsByKind } from '../job-kinds.types.js';
 import type { Logger } from '../logging/logger.js';
-import type { ItemLogStatus, OperationKind, OperationStatus } from './operation.types.js';
-import type { Actor } from '../audit/audit.service.js';
+import type { ItemLogStatus, OperationStatus, OperationView } from './operation.types.js';
+
+export type { JobKind, JobParamsByKind } from '../job-kinds.types.js';
 
 /** One row of an operation's per-item log (backup items, restore steps, fix results...). */
 export interface JobItemLog {
@@ -32,11 +35,14 @@ export interface JobItemLog {
   details?: Record<string, unknown> | null;
 }
 
-export interface JobContext {
+export interface JobContext<K extends JobKind = JobKind> {
   operationId: string;
+  kind: K;
   identityId: string | null;
   /** The validated params the operation was started with (as stored on its row). */
-  params: Record<string, unknown>;
+  params: JobParamsByKind[K];
+  /** Who started it, as the operation's row names them (`createdBy`: a username, `cli`, `scheduler`...). */
+  startedBy: string;
   /** True when this run resumes an interrupted or failed operation of the same id (handlers continue, not restart). */
   resumed: boolean;
   /** Aborted on cancel (reason `cancelled`) and on shutdown (reason `shutdown`): stop promptly, leave state consistent. */
@@ -47,6 +53,13 @@ export interface JobContext {
   logItems(rows: JobItemLog[]): Promise<void>;
   /** Links the operation to a snapshot (a backup's new snapshot, a restore's source). */
   setSnapshot(snapshotId: string): Promise<void>;
+  /**
+   * Runs another job as a child operation of this one, here and now: an operation of its own (its row, log and audit, so the
+   * Logs show it like any other), started by the same person. It shares this operation's exclusivity key when its
+   * kind uses the same one, and stops when this one stops. Resolves with how it ended (it never throws for a job that
+   * failed; it throws when the job cannot start, e.g. invalid params).
+   */
+  runChild<C extends JobKind>(kind: C, params: JobParamsByKind[C]): Promise<OperationView>;
   logger: Logger;
 }
 
@@ -58,21 +71,40 @@ export interface JobOutcome {
   result?: Record<string, unknown>;
 }
 
-export interface JobHandler<P extends Record<string, unknown> = Record<string, unknown>> {
-  kind: OperationKind;
-  /** Checks and normalises params before anything is queued; throws AppError('validation') with field messages. */
-  validate(params: unknown, identityId: string | null): Promise<P> | P;
-  /**
-   * Operations with the same key never run at the same time (e.g. `backup:<identityId>`): a second one is refused
-   * with `already_running` (or queued, as the handler's `whenBusy` says). Undefined: no exclusivity.
-   */
-  exclusiveKey?(params: P, identityId: string | null): string | undefined;
-  whenBusy?: 'refuse' | 'queue';
-  /** Whether an interrupted operation of this kind can be resumed (from the UI or the CLI). */
-  resumable?: boolean;
+/** What "interrupted" (the process running it stopped: a shutdown, a crash) means for a kind of job. */
+export interface Interruption {
+  /** The operation's message once interrupted (a handler's JobStopped detail is added after it). */
+  message: string;
+  /** Whether an interrupted (or failed) operation can be resumed, from the UI or the CLI; its run then sees `ctx.resumed`. */
+  resumable: boolean;
   /** Whether a `partial` outcome can be resumed too, to retry what failed (restore: failed steps and their dependents). */
   resumePartial?: boolean;
-  run(ctx: JobContext & { params: P }): Promise<JobOutcome>;
+}
+
+/** For jobs that continue where they stopped when resumed. */
+export const RESUMABLE: Interruption = {
+  message: 'OrgKeeper stopped while this operation was running. Resume it to continue where it stopped (or Run it again).',
+  resumable: true
+};
+
+/** For jobs that are simply run again (they read, or record what they did as they go). */
+export const RUN_AGAIN: Interruption = { message: 'OrgKeeper stopped while this operation was running. Run it again.', resumable: false };
+
+export interface JobHandler<K extends JobKind = JobKind> {
+  kind: K;
+  /**
+   * Checks and normalises the input (a request body, CLI options, a schedule's settings) before anything is queued;
+   * throws AppError('validation') with field messages.
+   */
+  validate(input: unknown, identityId: string | null): Promise<JobParamsByKind[K]> | JobParamsByKind[K];
+  /**
+   * Operations with the same key never run at the same time (e.g. `store:<identityId>`): a second one is refused
+   * with `already_running` (or queued, as `whenBusy` says). Undefined: no exclusivity.
+   */
+  exclusiveKey?(params: JobParamsByKind[K], identityId: string | null): string | undefined;
+  whenBusy?: 'refuse' | 'queue';
+  interrupted: Interruption;
+  run(ctx: JobContext<K>): Promise<JobOutcome>;
   /** Message text for a failure thrown out of run() (defaults to the error's message). */
   describeFailure?(error: unknown): string;
 }
@@ -89,4 +121,7 @@ export class JobStopped extends Error {
   }
 }
 
-export type { Actor };
+/** The statuses from which an operation of a kind can be resumed. */
+export function resumableFrom(interruption: Interruption): OperationStatus[] {
+  return interruption.resumePartial ? ['interrupted', 'failed', 'partial'] : ['interrupted', 'failed'];
+}

@@ -89,7 +89,7 @@ export class OperationRepository {
   }
 
   /** Marks the given operations interrupted unless they finished meanwhile; returns the ids changed. */
-  async interrupt(ids: string[], now: string, message: (row: { id: string; kind: string }) => string): Promise<string[]> {
+  async interrupt(ids: string[], now: string, message: (row: OperationRow) => string): Promise<string[]> {
     const changed: string[] = [];
     for (const id of ids) {
       const row = await this.findById(id);

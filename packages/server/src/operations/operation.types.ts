@@ -1,11 +1,15 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
+import { JOB_KINDS, type JobKind, type JobParamsByKind } from '../job-kinds.types.js';
 
-export type OperationKind = 'backup' | 'check' | 'forget' | 'prune' | 'restore' | 'scan' | 'fix' | 'undo';
-export const OPERATION_KINDS: readonly OperationKind[] = ['backup', 'check', 'forget', 'prune', 'restore', 'scan', 'fix', 'undo'];
+/** The kinds of operation: the job catalogue's (job-kinds.types.ts). */
+export type OperationKind = JobKind;
+export const OPERATION_KINDS: readonly OperationKind[] = JOB_KINDS;
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
 /** Statuses of an operation that is still under way (its row changes). */
 export const ACTIVE_STATUSES: readonly OperationStatus[] = ['queued', 'running'];
+/** Statuses of an operation that has ended. */
+export const TERMINAL_STATUSES: readonly OperationStatus[] = ['succeeded', 'partial', 'failed', 'cancelled', 'interrupted'];
 export type ItemLogStatus = 'ok' | 'skipped' | 'failed';
 
 export interface OperationTable {
@@ -67,13 +71,6 @@ export type OperationItemRow = Selectable<OperationItemTable>;
 export type NewOperationRow = Insertable<OperationTable>;
 export type NewOperationItemRow = Insertable<OperationItemTable>;
 
-/** What a backup operation was asked to do. */
-export interface BackupParams {
-  name?: string;
-  query?: string;
-  items?: string[];
-}
-
 /** An operation as the API shows it. */
 export interface OperationView {
   id: string;
@@ -133,6 +130,9 @@ export interface OperationListView {
   operations: OperationView[];
   nextBefore: string | null;
 }
+
+/** An operation just started by `start(kind, ...)`: its params are the kind's, as validated. */
+export type StartedOperation<K extends OperationKind> = OperationView & { kind: K; params: JobParamsByKind[K] };
 
 /** What the routes that start an operation answer (202). */
 export interface OperationStartedView {

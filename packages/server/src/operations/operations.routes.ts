@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../audit/audit.service.js';
-import { csvLine } from './csv.js';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../http/actor.js';
+import { operationItemsCsv } from './csv.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type ItemLogStatus, type OperationKind, type OperationListView, type OperationStatus } from './operation.types.js';
 import type { OperationEvent, OperationsService } from './operations.service.js';
 
@@ -16,18 +16,6 @@ const idParams = {
 } as const;
 
 const ITEM_STATUSES = ['ok', 'skipped', 'failed'] as const;
-
-export function actorOf(request: FastifyRequest): Actor {
-  const user = request.auth?.user;
-  return user ? { kind: 'user', userId: user.id, username: user.username } : { kind: 'anonymous' };
-}
-
-/**
- * The per-item log's CSV columns (dates ISO 8601 UTC, sizes in bytes, durations in milliseconds). The same columns for
- * every kind, so scripts read any log alike: `action` (restore and fix steps: create, overwrite, delete...) and
- * `new id` (what a step created) come last and are empty for backups.
- */
-const CSV_HEADER = ['item id', 'title', 'type', 'owner', 'modified', 'status', 'parts', 'carried over', 'bytes read', 'new bytes stored', 'duration ms', 'error', 'action', 'new id'];
 
 /** Comment lines keep idle event streams open through proxies that close silent connections. */
 const SSE_KEEPALIVE_MS = 15_000;
@@ -153,6 +141,11 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
     async (request) => operations.cancel(request.params.id, actorOf(request))
   );
 
+  itemRoutes(app, operations);
+};
+
+/** An operation's per-item log: paged JSON, and all of it as CSV. */
+function itemRoutes(app: FastifyInstance, operations: OperationsService): void {
   app.get<{ Params: { id: string }; Querystring: { status?: ItemLogStatus; start: number; num: number } }>(
     '/api/operations/:id/items',
     {
@@ -182,32 +175,11 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
     },
     async (request, reply) => {
       const { operation, items } = await operations.allItems(request.params.id, request.query.status);
-      const lines = [csvLine(CSV_HEADER)];
-      for (const item of items) {
-        lines.push(
-          csvLine([
-            item.itemId,
-            item.title,
-            item.type,
-            item.owner,
-            item.modified,
-            item.status,
-            item.parts.join(' '),
-            item.carriedOver ? 'yes' : 'no',
-            item.bytesRead,
-            item.newBytes,
-            item.durationMs,
-            item.error,
-            item.action,
-            item.newId
-          ])
-        );
-      }
       const day = (operation.startedAt ?? operation.createdAt).slice(0, 10);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="orgkeeper-${operation.kind}-${day}-${operation.id.slice(0, 8)}.csv"`)
-        .send(lines.join(''));
+        .send(operationItemsCsv(items));
     }
   );
-};
+}

@@ -3,20 +3,18 @@
  * work and its bookkeeping are RestoreService's; a resumed operation continues its stored plan, skipping the steps
  * already recorded as done.
  */
-import type { JobContext, JobHandler, JobOutcome } from '../operations/job.types.js';
+import { RESUMABLE, type JobHandler, type JobOutcome } from '../operations/job.types.js';
 import type { RestoreService } from './restore.service.js';
-import type { RestoreParams } from './restore.types.js';
 
-export function restoreJobHandler(restores: RestoreService): JobHandler<RestoreParams & Record<string, unknown>> {
+export function restoreJob(restores: RestoreService): JobHandler<'restore'> {
   return {
     kind: 'restore',
-    resumable: true,
-    resumePartial: true,
+    interrupted: { ...RESUMABLE, resumePartial: true },
     whenBusy: 'queue',
-    validate: (params, identityId) => restores.validate(params, identityId) as RestoreParams & Record<string, unknown>,
+    validate: (input, identityId) => restores.validate(input, identityId),
     // Two restores into the same organization at once would race on the same items and groups.
     exclusiveKey: (params, identityId) => `restore:${params.mode === 'clone' ? params.targetIdentityId : identityId}`,
-    async run(ctx: JobContext & { params: RestoreParams & Record<string, unknown> }): Promise<JobOutcome> {
+    async run(ctx): Promise<JobOutcome> {
       await ctx.setSnapshot(ctx.params.snapshotId);
       const { plan, result } = await restores.run({
         operationId: ctx.operationId,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../operations/operations.routes.js';
+import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { RestoreService } from './restore.service.js';
 import type { RestorePlan, RestoreStepsView } from './restore.types.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../operations/operations.routes.js';
+import { actorOf } from '../http/actor.js';
 import type { SchedulesService } from './schedules.service.js';
 
 export interface ScheduleRoutesDeps {

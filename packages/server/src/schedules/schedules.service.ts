@@ -9,14 +9,14 @@
  * - An identity whose credentials are not stored in OrgKeeper cannot be scheduled: nobody would be there to sign in.
  */
 import { Cron } from 'croner';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
-import { actorName, type OperationsService } from '../operations/operations.service.js';
+import type { OperationsService } from '../operations/operations.service.js';
 import type { ScheduleRepository } from './schedule.repository.js';
 import type { ScheduleAction, ScheduleRow, ScheduleTiming, ScheduleView } from './schedule.types.js';
 
@@ -220,11 +220,9 @@ export class SchedulesService {
     const enabled = input.enabled !== false;
     if (enabled) requireStoredCredentials(identity);
     // The job's own checks (item ids, query, retention policy, scan options), as a run would meet them.
-    const handler = this.deps.operations.handler(action!.kind);
-    if (!handler) throw AppError.validation({ action: `This OrgKeeper cannot run ${action!.kind} operations.` });
-    const draft = { kind: action!.kind, identity_id: identity.id, name, params: JSON.stringify(actionParams(action!)) } as ScheduleRow;
+    const draft = { kind: action!.kind, name, params: JSON.stringify(actionParams(action!)) };
     try {
-      await handler.validate(operationParams(draft, this.deps.clock()), identity.id);
+      await this.deps.operations.validate(action!.kind, identity.id, operationParams(draft, this.deps.clock()));
     } catch (error) {
       if (error instanceof AppError && error.code === 'validation_failed') {
         throw AppError.validation(Object.fromEntries(Object.entries(error.fields ?? {}).map(([k, v]) => [`action.${k}`, v])), error.message);

@@ -8,7 +8,8 @@ import { type StoreLock, acquireLock } from './lock.js';
 import type { SnapshotManifest } from './manifest.js';
 import { type PinInfo, clearStalePins, deleteUnpinnedSnapshot, pinnedSnapshots } from './pin.js';
 import type { Store, UnreadableSnapshot } from './store.js';
-import type { ForgetPolicy } from './retention.types.js';
+import { validatePolicy } from './retention.js';
+import { RETENTION_RULES, type ForgetPolicy, type RetentionPeriod } from './retention.types.js';
 import { StoreError, describeError } from './store-error.js';
 
 export type { ForgetPolicy } from './retention.types.js';
@@ -48,26 +49,6 @@ export interface ForgetResult {
   stalePinsCleared: number;
 }
 
-const RULES = [
-  ['keepLast', 'last'],
-  ['keepDaily', 'daily'],
-  ['keepWeekly', 'weekly'],
-  ['keepMonthly', 'monthly'],
-  ['keepYearly', 'yearly']
-] as const;
-
-export function validatePolicy(policy: ForgetPolicy): void {
-  for (const [key] of RULES) {
-    const value = policy[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-      throw new StoreError('invalid_policy', `${key} must be a whole number of 0 or more, not ${String(value)}.`);
-    }
-  }
-  if (RULES.every(([key]) => !policy[key])) {
-    throw new StoreError('invalid_policy', 'The retention policy keeps nothing: give at least one of keep-last, keep-daily, keep-weekly, keep-monthly or keep-yearly. (Delete snapshots one by one to remove them all.)');
-  }
-}
-
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** ISO 8601 week of a calendar date given as year, month (0-based), day. */
@@ -80,7 +61,7 @@ function isoWeek(year: number, month: number, day: number): string {
   return `${weekYear}-W${pad(week)}`;
 }
 
-function periodKey(rule: (typeof RULES)[number][1], time: Date, utc: boolean): string {
+function periodKey(rule: Exclude<RetentionPeriod, 'last'>, time: Date, utc: boolean): string {
   const y = utc ? time.getUTCFullYear() : time.getFullYear();
   const m = utc ? time.getUTCMonth() : time.getMonth();
   const d = utc ? time.getUTCDate() : time.getDate();
@@ -101,13 +82,13 @@ export function applyPolicy<S extends SnapshotTime>(snapshots: readonly S[], pol
   validatePolicy(policy);
   const utc = timeZone === 'UTC';
   const newestFirst = [...snapshots].sort((a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const remaining = RULES.map(([key]) => policy[key] ?? 0);
-  const last: (string | undefined)[] = RULES.map(() => undefined);
+  const remaining = RETENTION_RULES.map(({ key }) => policy[key] ?? 0);
+  const last: (string | undefined)[] = RETENTION_RULES.map(() => undefined);
   const keep: PolicyDecision<S>[] = [];
   const remove: S[] = [];
   newestFirst.forEach((snapshot, index) => {
     const reasons: string[] = [];
-    RULES.forEach(([, rule], r) => {
+    RETENTION_RULES.forEach(({ period: rule }, r) => {
       if (remaining[r]! <= 0) return;
       const key = rule === 'last' ? String(index) : periodKey(rule, snapshot.time, utc);
       if (key === last[r]) return; // a newer snapshot of this period was already kept by this rule

@@ -71,6 +71,8 @@ export { pinSnapshots, listPins, pinnedSnapshots, clearStalePins, describePin, S
 export { acquireLock, readLock, StoreLock, type LockInfo, type LockKind, type LockState, type AcquireLockOptions, DEFAULT_STALE_AFTER_MS } from './lock.js';
 export { JournalWriter, readJournal, listJournals, journalBlobs, discardJournal, type JournalHeader, type JournalUnit, type JournalContents, type JournalSummary, type JournalOptions } from './journal.js';
 export { check, summarizeCheck, type CheckOptions, type CheckResult, type BlobProblem, type AffectedSnapshot, type UnreadableListProblem } from './check.js';
-export { forget, applyPolicy, validatePolicy, type ForgetPolicy, type ForgetOptions, type ForgetResult, type PolicyDecision, type SnapshotTime } from './forget.js';
+export { RETENTION_RULES, type RetentionRule, type RetentionKey } from './retention.types.js';
+export { validatePolicy, parsePolicy, policyFromFlags, KEEP_FLAG_OPTIONS, MAX_KEEP } from './retention.js';
+export { forget, applyPolicy, type ForgetPolicy, type ForgetOptions, type ForgetResult, type PolicyDecision, type SnapshotTime } from './forget.js';
 export { prune, type PruneOptions, type PruneResult } from './prune.js';
 export { diffSnapshots, changedItemParts, type SnapshotDiff, type ItemChange, type ItemSummary, type EntryDiff } from './diff.js';

@@ -2,13 +2,14 @@
 // their items, an item's detail, diffs and downloads). Text from ArcGIS in these answers is untrusted.
 import type * as Wire from '@orgkeeper/server-types/backup/backup-views.types';
 import type { ContentMap } from '@orgkeeper/server-types/content-map/content-map.types';
-import type { BackupParams, OperationStartedView } from '@orgkeeper/server-types/operations/operation.types';
+import type { BackupRequest } from '@orgkeeper/server-types/backup/backup-request.types';
+import type { OperationStartedView } from '@orgkeeper/server-types/operations/operation.types';
 import type { ApiClient } from './api-client';
 
 export type { ContentMap, ContentMapFolder, ContentMapItem, ContentMapOwner, ContentMapProblem } from '@orgkeeper/server-types/content-map/content-map.types';
 
 /** `items`: item ids; leave out (with `query`) to back up everything (items, groups and users). */
-export type BackupRequest = BackupParams;
+export type { BackupRequest };
 
 // The JSON shapes are the server's own declarations (type-only imports, erased at build).
 export type SnapshotSummary = Wire.SnapshotView;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../../operations/operations.routes.js';
+import { actorOf } from '../../http/actor.js';
 import type { FixService } from './fix.service.js';
 import { FIX_ACTIONS } from './fix.types.js';
 

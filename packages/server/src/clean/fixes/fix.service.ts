@@ -5,16 +5,15 @@
  * - Apply plans again when it runs and changes exactly what that plan lists; the plan is stored with the fix before
  *   anything changes, so a crash halfway still leaves a record of what was meant and what was done.
  * - Before a changing fix, a snapshot of exactly the targets (their items; users and groups are in every snapshot's
- *   principals) is taken into the identity's File Location and recorded with the fix. Without a usable File Location
+ *   principals) is taken into the identity's File Location by the backup job, as a child operation of the fix (the
+ *   Logs show it like any backup), and recorded with the fix. Without a usable File Location
  *   the fix needs `confirmNoBackup`; a failing backup stops the fix before it changes anything.
  * - Everything is audited: `fix.apply` / `fix.undo` when asked (by whom, what), and `fix.finish` / `fix.undone`
  *   with the counts when done.
  */
 import { createHash } from 'node:crypto';
 import type { Actor, AuditService } from '../../audit/audit.service.js';
-import { runBackup } from '../../backup/backup.engine.js';
-import type { BackupService } from '../../backup/backup.service.js';
-import type { BackupIdentity } from '../../backup/backup.types.js';
+import { backupBeforeChange } from '../../backup/backup.job.js';
 import { AppError } from '../../errors/app-error.js';
 import { checkFileLocation } from '../../identities/file-location.js';
 import type { IdentitySessions } from '../../identities/identity-sessions.js';
@@ -31,7 +30,6 @@ import type { CleanFixResultRow, CleanFixRow, FixRepository } from './fix.reposi
 import {
   FIX_ACTIONS,
   NON_CHANGING_ACTIONS,
-  type BackupPlan,
   type FixDetail,
   type FixOptions,
   type FixPreview,
@@ -41,6 +39,7 @@ import {
   type FixStarted,
   type FixView,
   type PlannedFix,
+  type UndoRequest,
   type UnshareFrom
 } from './fix.types.js';
 
@@ -59,7 +58,6 @@ export interface FixServiceDeps {
   identities: IdentityRepository;
   sessions: IdentitySessions;
   operations: OperationsService;
-  backups: BackupService;
   audit: AuditService;
   clock: Clock;
   logger: Logger;
@@ -113,8 +111,7 @@ export class FixService {
   /** Starts the fix as an operation; its id is the fix's id. */
   async apply(identityId: string, input: unknown, actor: Actor): Promise<FixStarted> {
     const operation = await this.deps.operations.start('fix', identityId, input, actor);
-    const request = operation.params as unknown as FixRequest;
-    await this.deps.repository.insertIfMissing(this.newFixRow(operation.id, identityId, request, operation.createdBy));
+    await this.deps.repository.insertIfMissing(this.newFixRow(operation.id, identityId, operation.params, operation.createdBy));
     return { fixId: operation.id, operationId: operation.id };
   }
 
@@ -139,11 +136,11 @@ export class FixService {
     return request;
   }
 
-  async runFix(ctx: JobContext & { params: FixRequest }): Promise<JobOutcome> {
+  async runFix(ctx: JobContext<'fix'>): Promise<JobOutcome> {
     const request = ctx.params;
     const row = await this.identity(ctx.identityId ?? '');
     const fixId = ctx.operationId;
-    const createdBy = (await this.deps.operations.get(fixId)).createdBy;
+    const createdBy = ctx.startedBy;
     await this.deps.repository.insertIfMissing(this.newFixRow(fixId, row.id, request, createdBy));
     await this.deps.repository.update(fixId, { status: 'running', message: null });
     try {
@@ -191,7 +188,7 @@ export class FixService {
     }
   }
 
-  private async fixNow(ctx: JobContext & { params: FixRequest }, row: IdentityRow, request: FixRequest, fixId: string): Promise<JobOutcome> {
+  private async fixNow(ctx: JobContext<'fix'>, row: IdentityRow, request: FixRequest, fixId: string): Promise<JobOutcome> {
     const session = await this.deps.sessions.sessionFor(row.id, { signal: ctx.signal });
     const fixCtx = this.context(row, session, ctx.signal);
     ctx.progress({ phase: 'planning', total: 0, done: 0 });
@@ -211,12 +208,17 @@ export class FixService {
 
     // The snapshot of exactly what will change, before anything changes.
     let snapshotId: string | null = null;
+    let backupOperationId: string | null = null;
     let backupNote: string | null = preview.backup.reason;
     if (preview.backup.needed && changing > 0) {
       if (preview.backup.possible) {
         ctx.progress({ phase: 'backup', total: changing, done: 0 });
         try {
-          snapshotId = await this.backupBefore(row, session, preview.backup, fixId, request.action, ctx);
+          const { itemIds } = preview.backup;
+          ({ snapshotId, operationId: backupOperationId } = await backupBeforeChange(ctx, {
+            name: `Before fix ${request.action} (${fixId.slice(0, 8)})`,
+            ...(itemIds.length > 0 ? { items: itemIds } : { query: NO_ITEMS_QUERY })
+          }));
           backupNote = null;
           await ctx.setSnapshot(snapshotId);
         } catch (error) {
@@ -264,35 +266,12 @@ export class FixService {
       `${counts.ok} fixed, ${counts.failed} failed, ${counts.skipped} skipped.` +
       (counts.failed > 0 ? ' The failed ones are listed with the reason; the others were fixed.' : '') +
       (preview.backup.needed ? backupText : '');
-    return { status, message, result: { fixId, counts, snapshotId } };
+    return { status, message, result: { fixId, counts, snapshotId, ...(backupOperationId ? { backupOperationId } : {}) } };
   }
 
   /** Marks the planned changes of a fix that stopped before changing anything as skipped, with the reason. */
   private async notAttempted(fixId: string, plan: PlannedFix[], reason: string): Promise<void> {
     for (const p of plan) if (p.status === 'change') await this.deps.repository.updateResult(fixId, p.findingId, { status: 'skipped', error: reason });
-  }
-
-  private async backupBefore(row: IdentityRow, session: Awaited<ReturnType<IdentitySessions['sessionFor']>>, plan: BackupPlan, fixId: string, action: FixAction, ctx: JobContext): Promise<string> {
-    const identity = backupIdentity(row);
-    const result = await runBackup({
-      identity,
-      session,
-      signal: ctx.signal,
-      name: `Before fix ${action} (${fixId.slice(0, 8)})`,
-      ...(plan.itemIds.length > 0 ? { itemIds: plan.itemIds } : { query: NO_ITEMS_QUERY })
-    });
-    const unreadable = result.items.filter((i) => i.status === 'failed');
-    if (unreadable.length > 0) {
-      throw new Error(`${unreadable.length} of the items to change could not be backed up (${unreadable.slice(0, 3).map((i) => `${i.id}: ${i.problems.map((p) => p.reason).join(', ')}`).join('; ')}).`);
-    }
-    try {
-      const store = await this.deps.backups.openStore(row);
-      if (store) await this.deps.backups.indexSnapshot(row.id, store, await store.readSnapshot(result.snapshotId));
-    } catch (error) {
-      // The snapshot is safe in the store; only the index lags (the next listing or `store reindex` catches up).
-      ctx.logger.warn({ err: error }, 'could not index the snapshot taken before a fix');
-    }
-    return result.snapshotId;
   }
 
   async get(identityId: string, fixId: string): Promise<FixDetail> {
@@ -317,7 +296,7 @@ export class FixService {
     return { fixId, operationId: operation.id };
   }
 
-  async validateUndo(input: unknown, identityId: string | null): Promise<{ fixId: string }> {
+  async validateUndo(input: unknown, identityId: string | null): Promise<UndoRequest> {
     const fixId = typeof input === 'object' && input !== null ? (input as { fixId?: unknown }).fixId : undefined;
     if (typeof fixId !== 'string' || fixId === '') throw AppError.validation({ fixId: 'Name the fix to undo (its id).' });
     const row = await this.fixRow(identityId ?? '', fixId);
@@ -327,10 +306,10 @@ export class FixService {
     return { fixId };
   }
 
-  async runUndo(ctx: JobContext & { params: { fixId: string } }): Promise<JobOutcome> {
+  async runUndo(ctx: JobContext<'undo'>): Promise<JobOutcome> {
     const fix = await this.fixRow(ctx.identityId ?? '', ctx.params.fixId);
     const identity = await this.identity(fix.identity_id);
-    const by = (await this.deps.operations.get(ctx.operationId)).createdBy;
+    const by = ctx.startedBy;
     await this.deps.repository.update(fix.id, { undo_operation_id: ctx.operationId, undo_status: 'running', undo_by: by, undo_at: this.now() });
     const session = await this.deps.sessions.sessionFor(identity.id, { signal: ctx.signal });
     const fixCtx = this.context(identity, session, ctx.signal);
@@ -605,11 +584,6 @@ async function backupLocation(row: IdentityRow): Promise<{ ok: true } | { ok: fa
   if (!row.file_location || row.file_location.trim() === '') return { ok: false, message: `"${row.name}" has no File Location to back up into.` };
   const check = await checkFileLocation(row.file_location);
   return check.ok ? { ok: true } : { ok: false, message: `The File Location of "${row.name}" cannot be used: ${check.message}` };
-}
-
-function backupIdentity(row: IdentityRow): BackupIdentity {
-  if (!row.org_id) throw new AppError('needs_sign_in', `"${row.name}" has never connected, so its organization is not known yet. Connect it first.`);
-  return { id: row.id, name: row.name, fileLocation: row.file_location, orgId: row.org_id, portalUrl: row.portal_url, portalName: row.portal_name };
 }
 
 function pendingRow(fixId: string, position: number, plan: PlannedFix): CleanFixResultRow {

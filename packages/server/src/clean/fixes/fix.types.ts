@@ -207,3 +207,8 @@ export interface FixRequest {
   /** The preview's `hash`: the fix stops, changing nothing, when its plan is no longer the one previewed. */
   previewHash?: string;
 }
+
+/** What an `undo` operation undoes. */
+export interface UndoRequest {
+  fixId: string;
+}

@@ -1,62 +1,64 @@
 /**
  * The `backup` job: runs the backup engine for an identity as an operation (progress, per-item log, cancel, resume),
  * then, when the params carry a retention policy (scheduled backups), forgets the snapshots it does not keep and
- * prunes their content.
+ * prunes their content. Other jobs that must back up first (fixes) run this same job as a child operation through
+ * `backupBeforeChange()`.
  *
  * - One store-changing operation per identity at a time (key `store:<identityId>`); a second backup is refused.
  * - Resumable: the engine continues an interrupted run from its journal, so a resumed (or simply repeated) backup
  *   does not download again what the stopped one stored.
  */
-import { runBackup } from '../backup/backup.engine.js';
-import { entryParts, storeFailure, type BackupService } from '../backup/backup.service.js';
-import type { BackupIdentity, BackupResult } from '../backup/backup.types.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentitySessions } from '../identities/identity-sessions.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Logger } from '../logging/logger.js';
-import { type ForgetPolicy, type ItemEntry, type PartProblem, StoreError, forget, listJournals, prune, readJournal, validatePolicy } from '../store/index.js';
-import { JobStopped, type JobContext, type JobHandler, type JobItemLog, type JobOutcome } from './job.types.js';
-import type { ItemLogStatus } from './operation.types.js';
-
-export interface BackupJobParams extends Record<string, unknown> {
-  name?: string;
-  query?: string;
-  items?: string[];
-  /** Items backed up at once (1-64); default: the server's setting, else the engine's. */
-  concurrency?: number;
-  /** Applied after the backup (forget, then prune): what scheduled backups keep. */
-  retention?: ForgetPolicy;
-}
+import { JobStopped, type JobContext, type JobHandler, type JobItemLog, type JobOutcome } from '../operations/job.types.js';
+import type { ItemLogStatus, OperationView } from '../operations/operation.types.js';
+import { type ForgetPolicy, type ItemEntry, type PartProblem, StoreError, forget, listJournals, prune, readJournal } from '../store/index.js';
+import { backupIdentity, storeKey } from './backup-identity.js';
+import { validateBackupJobParams } from './backup-request.js';
+import type { BackupRequest } from './backup-request.types.js';
+import { runBackup } from './backup.engine.js';
+import { entryParts, storeFailure, type BackupService } from './backup.service.js';
+import type { BackupResult } from './backup.types.js';
 
 export interface BackupJobDeps {
   identities: IdentityRepository;
   sessions: IdentitySessions;
   backups: BackupService;
   logger: Logger;
+  /** Items backed up at once when the params do not say (default: the engine's). */
   concurrency?: number;
 }
 
-/** The most requests one backup has in flight, and items it works on at once (the CLI's --concurrency has the same bound). */
-export const MAX_CONCURRENCY = 64;
-
-const KEEP_KEYS = ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
-
-/** The exclusivity key of work that writes an identity's store (backup, prune, restore's pre-backup...). */
-export const storeKey = (identityId: string | null) => (identityId ? `store:${identityId}` : undefined);
+/** What a backup operation's result holds (the CLI prints it; a fix reads the snapshot id). */
+export interface BackupJobResult {
+  snapshotId: string;
+  name: string;
+  snapshotStatus: BackupResult['status'];
+  parent?: string;
+  resumed: boolean;
+  counts: BackupResult['counts'];
+  bytesRead: number;
+  newBytes: number;
+  durationMs: number;
+  problems: BackupResult['problems'];
+  retention?: Record<string, unknown>;
+}
 
 class BackupFailed extends Error {}
 
-export function backupJob(deps: BackupJobDeps): JobHandler<BackupJobParams> {
+export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
   return {
     kind: 'backup',
     whenBusy: 'refuse',
-    resumable: true,
+    interrupted: { resumable: true, message: 'OrgKeeper stopped while this operation was running. Run it again: a backup continues where it stopped.' },
     exclusiveKey: (_params, identityId) => storeKey(identityId),
 
-    async validate(params, identityId) {
+    async validate(input, identityId) {
       if (!identityId) throw new AppError('bad_request', 'A backup needs an identity.');
-      const clean = validateBackupParams(params);
+      const clean = validateBackupJobParams(input);
       const row = await deps.identities.findById(identityId);
       if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
       backupIdentity(row);
@@ -67,7 +69,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<BackupJobParams> {
 
     describeFailure: (error) => (error instanceof Error ? error.message : String(error)),
 
-    async run(ctx: JobContext & { params: BackupJobParams }): Promise<JobOutcome> {
+    async run(ctx): Promise<JobOutcome> {
       const row = await deps.identities.findById(ctx.identityId ?? '');
       if (!row) throw new BackupFailed('The identity was deleted; there is nothing to back up.');
       const identity = backupIdentity(row);
@@ -100,21 +102,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<BackupJobParams> {
         throw new BackupFailed(`${failureMessage(row, error)}${keptText}`, { cause: error });
       }
 
-      // The log's owner, modification date and parts come from the snapshot just written (the run result lacks them).
-      const entries = new Map<string, ItemEntry>();
-      let indexWarning: string | undefined;
-      try {
-        const store = await deps.backups.openStore(row);
-        if (store) {
-          const manifest = await store.readSnapshot(result.snapshotId);
-          for await (const item of store.readList(manifest, 'items')) entries.set(item.id, item);
-          await deps.backups.indexSnapshot(row.id, store, manifest);
-        }
-      } catch (error) {
-        // The snapshot is safe in the store; only the index lags, and the next listing or `store reindex` catches up.
-        indexWarning = 'The backup is stored, but it could not be added to the index; list the snapshots again or run `orgkeeper store reindex`.';
-        ctx.logger.warn({ err: error }, 'could not index the new snapshot');
-      }
+      const { entries, indexWarning } = await indexNewSnapshot(deps, ctx, row, result.snapshotId);
       await ctx.setSnapshot(result.snapshotId);
       await ctx.logItems(
         result.items.map((item) => {
@@ -135,37 +123,80 @@ export function backupJob(deps: BackupJobDeps): JobHandler<BackupJobParams> {
           );
         })
       );
-
       const retention = params.retention ? await applyRetention(deps, row, params.retention, ctx) : undefined;
-      const c = result.counts;
-      const message =
-        `${c.ok} items ok, ${c.skipped} skipped, ${c.failed} failed (${c.carriedOver} unchanged, carried over); ${c.groups} groups, ${c.users} users.` +
-        (result.problems.length > 0 ? ` ${result.problems.length} groups, users or items could not be read; see the log.` : '') +
-        (indexWarning ? ` ${indexWarning}` : '') +
-        (retention ? ` ${retention.message}` : '');
-      return {
-        status: c.failed > 0 || retention?.failed ? 'partial' : 'succeeded',
-        message,
-        result: {
-          snapshotId: result.snapshotId,
-          name: result.name,
-          snapshotStatus: result.status,
-          ...(result.parent ? { parent: result.parent } : {}),
-          resumed: result.resumed,
-          counts: result.counts,
-          bytesRead: result.bytesRead,
-          newBytes: result.newBytes,
-          durationMs: result.durationMs,
-          problems: result.problems,
-          ...(retention ? { retention: retention.result } : {})
-        }
-      };
+      return backupOutcome(result, indexWarning, retention);
     }
   };
 }
 
+/**
+ * Indexes the snapshot just written and reads its item entries: the log's owner, modification date and parts come
+ * from them (the run's result lacks them). A failure leaves the snapshot safe in the store; only the index lags.
+ */
+async function indexNewSnapshot(deps: BackupJobDeps, ctx: JobContext<'backup'>, row: IdentityRow, snapshotId: string) {
+  const entries = new Map<string, ItemEntry>();
+  try {
+    const store = await deps.backups.openStore(row);
+    if (store) {
+      const manifest = await store.readSnapshot(snapshotId);
+      for await (const item of store.readList(manifest, 'items')) entries.set(item.id, item);
+      await deps.backups.indexSnapshot(row.id, store, manifest);
+    }
+    return { entries, indexWarning: undefined };
+  } catch (error) {
+    // The next listing or `store reindex` catches up.
+    ctx.logger.warn({ err: error }, 'could not index the new snapshot');
+    return { entries, indexWarning: 'The backup is stored, but it could not be added to the index; list the snapshots again or run `orgkeeper store reindex`.' };
+  }
+}
+
+/** The operation's end: counts in words, and the result the CLI prints. */
+function backupOutcome(result: BackupResult, indexWarning: string | undefined, retention: Awaited<ReturnType<typeof applyRetention>>): JobOutcome {
+  const c = result.counts;
+  const message =
+    `${c.ok} items ok, ${c.skipped} skipped, ${c.failed} failed (${c.carriedOver} unchanged, carried over); ${c.groups} groups, ${c.users} users.` +
+    (result.problems.length > 0 ? ` ${result.problems.length} groups, users or items could not be read; see the log.` : '') +
+    (indexWarning ? ` ${indexWarning}` : '') +
+    (retention ? ` ${retention.message}` : '');
+  const summary: BackupJobResult = {
+    snapshotId: result.snapshotId,
+    name: result.name,
+    snapshotStatus: result.status,
+    ...(result.parent ? { parent: result.parent } : {}),
+    resumed: result.resumed,
+    counts: result.counts,
+    bytesRead: result.bytesRead,
+    newBytes: result.newBytes,
+    durationMs: result.durationMs,
+    problems: result.problems,
+    ...(retention ? { retention: retention.result } : {})
+  };
+  return { status: c.failed > 0 || retention?.failed ? 'partial' : 'succeeded', message, result: { ...summary } };
+}
+
+/**
+ * A backup taken by another job before it changes the organization (a fix): this backup job, run as a child operation
+ * of that job, so the snapshot has its own backup operation and log like every other. Returns the snapshot; throws
+ * when the backup did not store everything asked for (the caller then changes nothing).
+ */
+export async function backupBeforeChange(ctx: JobContext, request: BackupRequest): Promise<{ snapshotId: string; operationId: string }> {
+  const backup = await ctx.runChild('backup', request);
+  const result = backup.result as Partial<BackupJobResult> | null;
+  if (backup.status === 'succeeded' && typeof result?.snapshotId === 'string') return { snapshotId: result.snapshotId, operationId: backup.id };
+  if (backup.status === 'partial') {
+    throw new Error(`${result?.counts?.failed ?? 'Some'} of the items to change could not be backed up; the log of backup operation ${backup.id} says why.`);
+  }
+  throw new Error(`${backup.message ?? `The backup ended ${backup.status}.`} (backup operation ${backup.id})`);
+}
+
+/** The snapshot a finished backup operation wrote, if it wrote one. */
+export function backupResultOf(operation: OperationView): BackupJobResult | undefined {
+  const result = operation.result as Partial<BackupJobResult> | null;
+  return typeof result?.snapshotId === 'string' ? (result as BackupJobResult) : undefined;
+}
+
 /** Forget what the policy does not keep, then prune; a failure here leaves the new backup intact (partial). */
-async function applyRetention(deps: BackupJobDeps, row: IdentityRow, policy: ForgetPolicy, ctx: JobContext) {
+async function applyRetention(deps: BackupJobDeps, row: IdentityRow, policy: ForgetPolicy, ctx: JobContext<'backup'>) {
   try {
     const store = await deps.backups.openStore(row);
     if (!store) return undefined;
@@ -197,7 +228,7 @@ async function applyRetention(deps: BackupJobDeps, row: IdentityRow, policy: For
  * After a run stopped early: its journal holds the items already stored (kept for the next run); they become the
  * operation's log, so the user sees how far it got. Returns how many.
  */
-async function logJournaledItems(deps: BackupJobDeps, ctx: JobContext, row: IdentityRow): Promise<number> {
+async function logJournaledItems(deps: BackupJobDeps, ctx: JobContext<'backup'>, row: IdentityRow): Promise<number> {
   try {
     const store = await deps.backups.openStore(row);
     if (!store) return 0;
@@ -233,67 +264,6 @@ async function logJournaledItems(deps: BackupJobDeps, ctx: JobContext, row: Iden
   }
 }
 
-export function validateBackupParams(input: unknown): BackupJobParams {
-  const params = (input ?? {}) as Record<string, unknown>;
-  const fields: Record<string, string> = {};
-  const clean: BackupJobParams = {};
-  const known = new Set(['name', 'query', 'items', 'concurrency', 'retention']);
-  for (const key of Object.keys(params)) if (!known.has(key)) fields[key] = `Unknown backup option "${key}" (known: ${[...known].join(', ')}).`;
-  if (params.name !== undefined) {
-    const name = typeof params.name === 'string' ? params.name.trim() : '';
-    if (typeof params.name !== 'string') fields.name = 'The backup name must be text.';
-    else if (name === '') fields.name = 'The backup name is empty; leave it out to use the default (identity name and time).';
-    else if ([...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) fields.name = 'The backup name may not contain control characters.';
-    else if (name.length > 500) fields.name = 'The backup name is longer than 500 characters.';
-    else clean.name = name;
-  }
-  if (params.query !== undefined) {
-    const query = typeof params.query === 'string' ? params.query.trim() : '';
-    if (query === '') fields.query = 'The search query is empty; leave it out to back up every item.';
-    else clean.query = query;
-  }
-  if (params.items !== undefined) {
-    const list = Array.isArray(params.items) ? params.items : [];
-    const ids = [...new Set(list.map((id) => String(id).trim()))];
-    const bad = ids.find((id) => !/^[0-9a-zA-Z]{1,64}$/.test(id));
-    if (ids.length === 0) fields.items = 'Give at least one item id, or leave items out to back up every item.';
-    else if (bad !== undefined) fields.items = `"${bad}" is not an ArcGIS item id (letters and digits, e.g. 9f86d081884c7d659a2feaa0c55ad015).`;
-    else clean.items = ids;
-    if (params.query !== undefined) fields.items = 'Give either a search query or item ids, not both.';
-  }
-  if (params.concurrency !== undefined && params.concurrency !== null) {
-    const n = params.concurrency;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) fields.concurrency = `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (requests in flight at once).`;
-    else clean.concurrency = n;
-  }
-  if (params.retention !== undefined && params.retention !== null) {
-    const r = params.retention as Record<string, unknown>;
-    const policy: ForgetPolicy = {};
-    if (typeof r !== 'object' || Array.isArray(r)) fields.retention = 'The retention policy must be an object such as { "keepDaily": 7, "keepWeekly": 4 }.';
-    else {
-      for (const key of Object.keys(r)) {
-        if (!(KEEP_KEYS as readonly string[]).includes(key)) fields.retention = `Unknown retention rule "${key}" (known: ${KEEP_KEYS.join(', ')}).`;
-      }
-      for (const key of KEEP_KEYS) {
-        const value = r[key];
-        if (value === undefined || value === null) continue;
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) fields.retention = `${key} must be a whole number from 0 to 10000.`;
-        else policy[key] = value;
-      }
-      if (!fields.retention) {
-        try {
-          validatePolicy(policy);
-          clean.retention = policy;
-        } catch (error) {
-          fields.retention = error instanceof Error ? error.message : String(error);
-        }
-      }
-    }
-  }
-  if (Object.keys(fields).length > 0) throw AppError.validation(fields);
-  return clean;
-}
-
 interface ItemFigures {
   id: string;
   title: string;
@@ -324,13 +294,6 @@ function logRow(item: ItemFigures, stored: ItemEntry | undefined): JobItemLog {
     // The parts that could not be read, each with its status and reason (the CLI's summary, the log's detail).
     ...(item.problems.length > 0 ? { details: { problems: item.problems } } : {})
   };
-}
-
-export function backupIdentity(row: IdentityRow): BackupIdentity {
-  if (!row.org_id) {
-    throw new AppError('needs_sign_in', `"${row.name}" has never connected, so its organization is not known yet. Connect it first, then start the backup.`);
-  }
-  return { id: row.id, name: row.name, fileLocation: row.file_location, orgId: row.org_id, portalUrl: row.portal_url, portalName: row.portal_name };
 }
 
 function failureMessage(row: IdentityRow, error: unknown): string {
