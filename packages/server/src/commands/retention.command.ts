@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { forget, openStore, prune, type ForgetPolicy } from '../store/index.js';
 import { backupIdentity, formatBytes } from './backup.command.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 
 export const FORGET_USAGE = `Usage: orgkeeper forget --identity NAME [--keep-last N] [--keep-daily N] [--keep-weekly N]
@@ -22,7 +22,7 @@ Deletes stored content that no snapshot references, under an exclusive lock (nev
 content an interrupted backup that can still be continued has stored.
 `;
 
-const COMMON = { identity: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+const COMMON = { identity: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], command: string, options: T) {
   try {
@@ -58,7 +58,7 @@ export async function forgetCommand(args: string[], io: CliIo): Promise<number> 
   }
   if (Object.keys(policy).length === 0) throw new UsageError('Give at least one --keep-... option; forget never removes every snapshot by default.', 'forget');
   const identityName = values.identity;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const row = await findIdentity(services, identityName, 'forget');
     const identity = backupIdentity(row);
     const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
@@ -86,7 +86,7 @@ export async function pruneCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.identity) throw new UsageError('--identity is required.', 'prune');
   const identityName = values.identity;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const row = await findIdentity(services, identityName, 'prune');
     const identity = backupIdentity(row);
     const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId });
