@@ -21,6 +21,8 @@ export interface DialectHelpers {
    * transaction-scoped advisory lock per key, taken in a fixed order, on top of READ COMMITTED.
    */
   lockedTransaction<DB, T>(db: Kysely<DB>, keys: readonly string[], work: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+  /** Runs `work` reading one consistent state of the database, whatever other connections commit meanwhile. */
+  consistentRead<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
   /** Whether `error` is the violation of the unique constraint on `table`.`column` (as migrations declare it). */
   isUniqueViolation(error: unknown, table: string, column: string): boolean;
   /**

@@ -20,6 +20,10 @@ export const postgresHelpers: DialectHelpers = {
     });
   },
 
+  consistentRead<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
+  },
+
   isUniqueViolation(error: unknown, table: string, column: string): boolean {
     const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
     // PostgreSQL names a column's UNIQUE constraint <table>_<column>_key.

@@ -21,6 +21,11 @@ export const sqliteHelpers: DialectHelpers = {
     });
   },
 
+  // In WAL mode a read transaction sees the database as of its first read until it ends.
+  consistentRead<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    return db.transaction().execute(work);
+  },
+
   isUniqueViolation(error: unknown, table: string, column: string): boolean {
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
     return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes(`${table}.${column}`);
