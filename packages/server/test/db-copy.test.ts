@@ -28,8 +28,9 @@ interface Operation {
   result: Record<string, unknown> | null;
 }
 
-async function countRows(target: DatabaseTarget): Promise<Record<string, number>> {
-  const db: Db = openDatabase(target);
+/** Rows per table of a database (open, or opened and closed here). */
+async function countRows(database: DatabaseTarget | Db): Promise<Record<string, number>> {
+  const db: Db = 'kind' in database ? openDatabase(database) : database;
   try {
     const counts: Record<string, number> = {};
     for (const { name } of COPY_TABLES) {
@@ -39,7 +40,7 @@ async function countRows(target: DatabaseTarget): Promise<Record<string, number>
     }
     return counts;
   } finally {
-    await db.destroy();
+    if (db !== database) await db.destroy();
   }
 }
 
@@ -311,11 +312,7 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
       await sql`create function test_refuse() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(target);
       await sql`create trigger refuse before insert on operation_items for each row execute function test_refuse()`.execute(target);
       await expect(copyDatabase(source, target)).rejects.toThrow('disk full');
-      for (const { name } of COPY_TABLES) {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const row = await (target as any).selectFrom(name).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-        expect(Number(row.n), name).toBe(0);
-      }
+      expect(Object.values(await countRows(target)).every((n) => n === 0)).toBe(true);
     });
 
     it('refuses databases at different migrations and tables it does not know', async () => {
