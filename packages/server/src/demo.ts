@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { waitForSignal } from './commands/serve.command.js';
 import { loadConfig } from './config/config.js';
+import { describeDatabase } from './db/database.js';
 import { nameKey } from './identities/identity.service.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
         `    non-administrator (refused by OrgKeeper)  maria.publisher / maria.publisher-Pass1!\n\n` +
         `On the Identities page, press Connect on "${identity}" and sign in on the emulator's sign-in page as ` +
         `${emulator.admin.username}. Its App ID already lists ${callback}.\n` +
-        `Data: ${dataDir}. Press Ctrl+C to stop.\n`
+        `Data: ${dataDir}${databaseUrl ? `; records in the ${describeDatabase({ kind: 'postgres', url: databaseUrl })}` : ''}. Press Ctrl+C to stop.\n`
     );
     const signal = await waitForSignal();
     process.stdout.write(`Received ${signal}; stopping OrgKeeper and the emulator...\n`);
