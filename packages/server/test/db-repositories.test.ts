@@ -5,7 +5,7 @@
  * read-then-write work that SQLite's single writer serialized and PostgreSQL must lock for.
  */
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../src/audit/audit.repository.js';
 import { LoginAttemptRepository } from '../src/auth/login-attempt.repository.js';
 import { SessionRepository } from '../src/auth/session.repository.js';
@@ -28,6 +28,7 @@ import type { RestorePlan } from '../src/restore/restore.types.js';
 import { ScheduleRepository } from '../src/schedules/schedule.repository.js';
 import type { ScheduleRow } from '../src/schedules/schedule.types.js';
 import { UserRepository } from '../src/users/user.repository.js';
+import { postgresAvailable } from './support/postgres-cluster.js';
 import { describeEachDatabase } from './support/test-databases.js';
 
 const T0 = '2030-01-01T00:00:00.000Z';
@@ -700,5 +701,18 @@ describeEachDatabase('repositories', (databases) => {
         expect(inserted.rows[0]?.id).toBe(42);
       }
     });
+  });
+});
+
+describe('the PostgreSQL test cluster', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('is skipped without PostgreSQL on a developer machine, and fails the run under CI=true', () => {
+    vi.stubEnv('CI', '');
+    expect(postgresAvailable('/nonexistent/postgresql')).toBe(false);
+    vi.stubEnv('CI', 'true');
+    expect(() => postgresAvailable('/nonexistent/postgresql')).toThrow(/not in \/nonexistent\/postgresql\/<version>\/bin; install PostgreSQL .*CI=true: a missing tool is a failure/);
   });
 });

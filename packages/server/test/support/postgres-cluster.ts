@@ -40,13 +40,13 @@ export interface PostgresCluster {
 }
 
 /** The newest PostgreSQL server binaries installed the Debian way, or undefined when there are none. */
-export function postgresBinDir(): string | undefined {
-  if (!existsSync(POSTGRES_ROOT)) return undefined;
-  const versions = readdirSync(POSTGRES_ROOT)
+export function postgresBinDir(root = POSTGRES_ROOT): string | undefined {
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
     .filter((name) => /^\d+$/.test(name))
     .sort((a, b) => Number(b) - Number(a));
   for (const version of versions) {
-    const bin = join(POSTGRES_ROOT, version, 'bin');
+    const bin = join(root, version, 'bin');
     if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres'))) return bin;
   }
   return undefined;
@@ -56,10 +56,10 @@ export function postgresBinDir(): string | undefined {
  * Whether the PostgreSQL half of a suite can run here. Missing binaries on a developer machine: false (the caller
  * skips with POSTGRES_INSTALL_HINT). Missing under CI=true: an error, so CI never passes by skipping.
  */
-export function postgresAvailable(): boolean {
-  if (postgresBinDir()) return true;
+export function postgresAvailable(root = POSTGRES_ROOT): boolean {
+  if (postgresBinDir(root)) return true;
   if (process.env.CI === 'true') {
-    throw new Error(`PostgreSQL's server binaries are not in ${POSTGRES_ROOT}/<version>/bin; ${POSTGRES_INSTALL_HINT} (CI=true: a missing tool is a failure).`);
+    throw new Error(`PostgreSQL's server binaries are not in ${root}/<version>/bin; ${POSTGRES_INSTALL_HINT} (CI=true: a missing tool is a failure).`);
   }
   return false;
 }
