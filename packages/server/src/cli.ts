@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
+import { dbCommand, DB_USAGE } from './commands/db.command.js';
 import { exportCommand, logCommand, snapshotCommand } from './commands/snapshot.command.js';
 import { forgetCommand, pruneCommand } from './commands/retention.command.js';
 import { backupCommand, BACKUP_USAGE, checkCommand, CHECK_USAGE, snapshotsCommand, SNAPSHOTS_USAGE } from './commands/backup.command.js';
@@ -25,6 +26,8 @@ Back up, restore and clean ArcGIS Online and ArcGIS Enterprise organizations.
 Commands:
   serve          Start the OrgKeeper server (web app and REST API)
   admin create   Create an OrgKeeper account
+  db migrate     Bring the database up to date
+  db copy        Copy the database into PostgreSQL (--to postgres://...), e.g. to move from SQLite
   identities     List, add, remove and test identities (ArcGIS organizations)
   backup         Back up an identity's organization into its File Location
   snapshots      List an identity's backups
@@ -74,6 +77,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await serveCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
+      case 'db':
+        return await dbCommand(rest, io);
       case 'identities':
         return await identitiesCommand(rest, io);
       case 'backup':
@@ -148,4 +153,4 @@ function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-export { ADMIN_USAGE, BACKUP_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE };
+export { ADMIN_USAGE, BACKUP_USAGE, DB_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE };

@@ -5,6 +5,8 @@
  * and OrgKeeper (port 8500 or the next free one, data in ./data/demo), creates the administrator account, registers
  * OrgKeeper's redirect URI on the emulator's application as an ArcGIS administrator would, adds a demo identity and
  * prints how to sign in. Ctrl+C stops both. This is the only server code that imports the emulator.
+ * With `--database-url postgres://...` (or ORGKEEPER_DATABASE_URL) OrgKeeper keeps its records in that PostgreSQL
+ * database instead of ./data/demo/orgkeeper.db; the key and the backups stay in the demo folder.
  */
 import { ArcGISIdentityManager, request } from '@esri/arcgis-rest-request';
 import { startEmulator, type EmulatorHandle } from '@orgkeeper/arcgis-emulator';
@@ -13,8 +15,10 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { waitForSignal } from './commands/serve.command.js';
 import { loadConfig } from './config/config.js';
+import { describeDatabase } from './db/database.js';
 import { nameKey } from './identities/identity.service.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -25,6 +29,8 @@ const DEMO_IDENTITY = 'Demo organization (emulated ArcGIS Online)';
 
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.ORGKEEPER_DEMO_DIR ?? join(process.cwd(), 'data', 'demo'));
+  const { values } = parseArgs({ options: { 'database-url': { type: 'string' } }, strict: true });
+  const databaseUrl = values['database-url'] ?? process.env.ORGKEEPER_DATABASE_URL;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
   const emulator = await startOnFreePort(EMULATOR_PORT, (port) =>
@@ -35,7 +41,7 @@ async function main(): Promise<void> {
     server = await startOnFreePort(ORGKEEPER_PORT, (port) =>
       startServer(
         loadConfig({
-          flags: { host: '127.0.0.1', port: String(port), dataDir, publicUrl: `http://localhost:${port}`, logLevel: 'warn' },
+          flags: { host: '127.0.0.1', port: String(port), dataDir, databaseUrl, publicUrl: `http://localhost:${port}`, logLevel: 'warn' },
           env: {},
           cwd: process.cwd()
         })
@@ -55,7 +61,7 @@ async function main(): Promise<void> {
         `    non-administrator (refused by OrgKeeper)  maria.publisher / maria.publisher-Pass1!\n\n` +
         `On the Identities page, press Connect on "${identity}" and sign in on the emulator's sign-in page as ` +
         `${emulator.admin.username}. Its App ID already lists ${callback}.\n` +
-        `Data: ${dataDir}. Press Ctrl+C to stop.\n`
+        `Data: ${dataDir}${databaseUrl ? `; records in the ${describeDatabase({ kind: 'postgres', url: databaseUrl })}` : ''}. Press Ctrl+C to stop.\n`
     );
     const signal = await waitForSignal();
     process.stdout.write(`Received ${signal}; stopping OrgKeeper and the emulator...\n`);

@@ -10,6 +10,7 @@ export {
   DEFAULT_PORT,
   DEFAULT_PUBLIC_URL,
   databaseFile,
+  databaseTarget,
   loadConfig,
   masterKeyFile,
   normalizePublicUrl,
@@ -22,7 +23,15 @@ export {
   type LogLevel
 } from './config/config.js';
 export { ensureDataDir, DataDirError } from './data-dir.js';
-export { DatabaseError, migrateToLatest, openDatabase, type Db } from './db/database.js';
+export {
+  connectDatabase,
+  DatabaseError,
+  describeDatabase,
+  migrateToLatest,
+  openDatabase,
+  type DatabaseTarget,
+  type Db
+} from './db/database.js';
 export type { Database, Role } from './db/schema.js';
 export { AppError, HTTP_STATUS, isAppError, type AppErrorCode, type ErrorBody } from './errors/app-error.js';
 export type { RegisteredRoute } from './http/fastify-types.js';

@@ -3,9 +3,9 @@ import type { DestinationStream } from 'pino';
 import { buildApp } from './app.js';
 import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
 import type { SessionServiceOptions } from './auth/session.service.js';
-import { databaseFile, type Config } from './config/config.js';
+import { databaseTarget, type Config } from './config/config.js';
 import { ensureDataDir } from './data-dir.js';
-import { migrateToLatest, openDatabase, type Db } from './db/database.js';
+import { connectDatabase, describeDatabase, migrateToLatest, type Db } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { loadMasterKey } from './secrets/master-key.js';
@@ -32,14 +32,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Prepares the data directory, key and database, then listens. Everything opened is closed again if a step fails. */
+/**
+ * Prepares the data directory, key and database, then listens. Everything opened is closed again if a step fails.
+ * The data directory holds the master key (unless ORGKEEPER_SECRET_KEY gives it) and, without a database URL, the
+ * SQLite database.
+ */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   await ensureDataDir(config.dataDir);
   const masterKey = await loadMasterKey(config);
   if (masterKey.created) logger.info({ file: masterKey.file }, 'generated a new master key; back it up with the data directory');
 
-  const db = openDatabase(databaseFile(config));
+  const target = databaseTarget(config);
+  const db = await connectDatabase(target, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; it will be replaced') });
+  logger.info({ database: describeDatabase(target) }, 'database opened');
   let app: FastifyInstance | undefined;
   let services: Services;
   try {

@@ -1,5 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/dialect.js';
 import type { Database, LoginAttemptTable } from '../db/schema.js';
 
 export interface AttemptLimits {
@@ -23,8 +24,9 @@ export class LoginAttemptRepository {
    * from its last success (or the window start, whichever is later); an address's from the window
    * start. True when the attempt was recorded (the caller may then check the password).
    *
-   * SQLite runs one statement at a time, which makes this atomic. On PostgreSQL it must run under
-   * SERIALIZABLE or after `pg_advisory_xact_lock` on the username and address, in one transaction.
+   * SQLite runs one statement at a time, which makes it atomic there. PostgreSQL's READ COMMITTED would let two
+   * transactions count the same failures, so the statement runs in a transaction holding a lock on the username and
+   * one on the address (lockedTransaction): reservations for the same account or address take turns.
    */
   async reserveFailure(row: Omit<LoginAttemptTable, 'succeeded'>, limits: AttemptLimits): Promise<boolean> {
     // Failures in the window, as a subquery to narrow down and compare with a limit.
@@ -34,32 +36,35 @@ export class LoginAttemptRepository {
         .select((f) => f.fn.countAll<number>().as('n'))
         .where('f.succeeded', '=', 0)
         .where('f.attempted_at', '>', limits.windowStart);
-    const result = await this.db
-      .insertInto('login_attempts')
-      .columns(['id', 'username_key', 'ip', 'attempted_at', 'succeeded'])
-      .expression(
-        this.db
-          .selectNoFrom((eb) => [
-            eb.val(row.id).as('id'),
-            eb.val(row.username_key).as('username_key'),
-            eb.val(row.ip).as('ip'),
-            eb.val(row.attempted_at).as('attempted_at'),
-            eb.val(0).as('succeeded')
-          ])
-          .where((eb) => {
-            const lastSuccess = eb
-              .selectFrom('login_attempts as s')
-              .select((s) => s.fn.max('s.attempted_at').as('last'))
-              .where('s.username_key', '=', row.username_key)
-              .where('s.succeeded', '=', 1);
-            const byUsername = failures(eb)
-              .where('f.username_key', '=', row.username_key)
-              .where('f.attempted_at', '>', eb.fn.coalesce(lastSuccess, eb.val('')));
-            return eb(byUsername, '<', limits.maxFailuresPerUsername);
-          })
-          .where((eb) => eb(failures(eb).where('f.ip', '=', row.ip), '<', limits.maxFailuresPerIp))
-      )
-      .executeTakeFirst();
+    const keys = [`login-attempts:username:${row.username_key}`, `login-attempts:ip:${row.ip}`];
+    const result = await dialectOf(this.db).lockedTransaction(this.db, keys, (trx) =>
+      trx
+        .insertInto('login_attempts')
+        .columns(['id', 'username_key', 'ip', 'attempted_at', 'succeeded'])
+        .expression(
+          trx
+            .selectNoFrom((eb) => [
+              eb.val(row.id).as('id'),
+              eb.val(row.username_key).as('username_key'),
+              eb.val(row.ip).as('ip'),
+              eb.val(row.attempted_at).as('attempted_at'),
+              eb.val(0).as('succeeded')
+            ])
+            .where((eb) => {
+              const lastSuccess = eb
+                .selectFrom('login_attempts as s')
+                .select((s) => s.fn.max('s.attempted_at').as('last'))
+                .where('s.username_key', '=', row.username_key)
+                .where('s.succeeded', '=', 1);
+              const byUsername = failures(eb)
+                .where('f.username_key', '=', row.username_key)
+                .where('f.attempted_at', '>', eb.fn.coalesce(lastSuccess, eb.val('')));
+              return eb(byUsername, '<', limits.maxFailuresPerUsername);
+            })
+            .where((eb) => eb(failures(eb).where('f.ip', '=', row.ip), '<', limits.maxFailuresPerIp))
+        )
+        .executeTakeFirst()
+    );
     return BigInt(result.numInsertedOrUpdatedRows ?? 0) === 1n;
   }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/dialect.js';
 import type { Database } from '../db/schema.js';
 
 export interface SnapshotIndexTable {
@@ -65,6 +66,8 @@ const INSERT_BATCH = 200;
 /** Escapes LIKE wildcards so a user's `%` or `_` matches itself. */
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+const indexLock = (identityId: string) => `snapshot-index:${identityId}`;
+
 /** The only code that reads and writes the snapshot index (snapshot_index, snapshot_items). */
 export class SnapshotIndexRepository {
   private readonly db: Kysely<Database & SnapshotIndexTables>;
@@ -81,9 +84,12 @@ export class SnapshotIndexRepository {
     return this.db.selectFrom('snapshot_index').selectAll().where('identity_id', '=', identityId).where('snapshot_id', '=', snapshotId).executeTakeFirst();
   }
 
-  /** Replaces one snapshot's rows (the snapshot and all its items) in one transaction. */
+  /**
+   * Replaces one snapshot's rows (the snapshot and all its items) in one transaction. Writers of one identity's index
+   * take turns: two replacing the same snapshot at once would both delete nothing and then collide on insert.
+   */
   async replaceSnapshot(snapshot: SnapshotIndexRow, items: SnapshotItemRow[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await dialectOf(this.db).lockedTransaction(this.db, [indexLock(snapshot.identity_id)], async (trx) => {
       await trx.deleteFrom('snapshot_items').where('identity_id', '=', snapshot.identity_id).where('snapshot_id', '=', snapshot.snapshot_id).execute();
       await trx.deleteFrom('snapshot_index').where('identity_id', '=', snapshot.identity_id).where('snapshot_id', '=', snapshot.snapshot_id).execute();
       await trx.insertInto('snapshot_index').values(snapshot).execute();
@@ -96,7 +102,7 @@ export class SnapshotIndexRepository {
   /** Removes the given snapshots (or, without ids, every snapshot) of an identity from the index. */
   async deleteSnapshots(identityId: string, snapshotIds?: string[]): Promise<void> {
     if (snapshotIds && snapshotIds.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await dialectOf(this.db).lockedTransaction(this.db, [indexLock(identityId)], async (trx) => {
       let items = trx.deleteFrom('snapshot_items').where('identity_id', '=', identityId);
       let snapshots = trx.deleteFrom('snapshot_index').where('identity_id', '=', identityId);
       if (snapshotIds) {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/dialect.js';
 import type { Database } from '../db/schema.js';
 import type { Finding, ScanType } from './clean.types.js';
 
@@ -101,6 +102,8 @@ const SORT_COLUMNS: Record<FindingSortField, keyof CleanFindingTable> = {
   type: 'target_type',
   target: 'target_id'
 };
+
+const viewCountsLock = (identityId: string) => `clean-view-counts:${identityId}`;
 
 /** The only code that reads and writes the clean_* tables. */
 export class CleanRepository {
@@ -220,7 +223,8 @@ export class CleanRepository {
   /** Adds reads of items by a scan (ArcGIS counted each as a view); items not seen yet get a row with num_views -1. */
   async addOwnReads(identityId: string, reads: Map<string, number>, now: string): Promise<void> {
     if (reads.size === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    // Read, then insert or add: writers of one identity's view counts take turns (scans of other types may run).
+    await dialectOf(this.db).lockedTransaction(this.db, [viewCountsLock(identityId)], async (trx) => {
       const known = new Set(
         (await trx.selectFrom('clean_view_counts').select('item_id').where('identity_id', '=', identityId).execute()).map((r) => r.item_id)
       );
@@ -242,7 +246,7 @@ export class CleanRepository {
   /** Replaces the identity's view counts with the latest scan's (items gone from the org are forgotten). */
   async replaceViewCounts(identityId: string, counts: Map<string, { numViews: number; since: string; ownReads: number }>): Promise<void> {
     const rows = [...counts].map(([itemId, c]) => ({ identity_id: identityId, item_id: itemId, num_views: c.numViews, since: c.since, own_reads: c.ownReads }));
-    await this.db.transaction().execute(async (trx) => {
+    await dialectOf(this.db).lockedTransaction(this.db, [viewCountsLock(identityId)], async (trx) => {
       await trx.deleteFrom('clean_view_counts').where('identity_id', '=', identityId).execute();
       for (let i = 0; i < rows.length; i += INSERT_BATCH) await trx.insertInto('clean_view_counts').values(rows.slice(i, i + INSERT_BATCH)).execute();
     });

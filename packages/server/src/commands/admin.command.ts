@@ -1,12 +1,13 @@
 import { userInfo } from 'node:os';
-import { databaseFile, loadConfig } from '../config/config.js';
+import { databaseTarget, loadConfig } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
+import { connectDatabase, describeDatabase, migrateToLatest } from '../db/database.js';
 import type { Role } from '../db/schema.js';
 import { createLogger } from '../logging/logger.js';
 import { createServices } from '../services.js';
 import { ROLES } from '../users/user.service.js';
 import { EXIT_OK, readPasswordFromStdin, UsageError, parseCommandArgs, type CliIo } from './cli-io.js';
+import { databaseFlags } from './command-services.js';
 
 export const ADMIN_USAGE = `Usage: orgkeeper admin create --username NAME --password-stdin [options]
 
@@ -19,6 +20,7 @@ Options:
   --password-stdin     Read the password (at least 12 characters) from standard input
   --role ROLE          admin, operator or viewer (default admin)
   --data-dir DIR       Folder holding the database (default ./data)   [ORGKEEPER_DATA_DIR]
+  --database-url URL   PostgreSQL database (postgres://...) instead of SQLite [ORGKEEPER_DATABASE_URL]
   -h, --help           Show this help
 `;
 
@@ -42,6 +44,7 @@ async function adminCreate(args: string[], io: CliIo): Promise<number> {
       'password-stdin': { type: 'boolean' },
       role: { type: 'string' },
       'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -56,12 +59,12 @@ async function adminCreate(args: string[], io: CliIo): Promise<number> {
   const role = (values.role ?? 'admin') as Role;
   if (!ROLES.includes(role)) throw new UsageError(`--role "${values.role}" is not a role; use one of: ${ROLES.join(', ')}.`, 'admin');
 
-  const config = loadConfig({ flags: { dataDir: values['data-dir'] }, env: io.env, cwd: io.cwd });
+  const config = loadConfig({ flags: databaseFlags(values), env: io.env, cwd: io.cwd });
   const password = await readPasswordFromStdin(io, { prompt: 'Password: ', command: 'admin' });
 
   await ensureDataDir(config.dataDir);
   const logger = createLogger({ level: 'silent' });
-  const db = openDatabase(databaseFile(config));
+  const db = await connectDatabase(databaseTarget(config));
   try {
     await migrateToLatest(db);
     const services = createServices({ db, logger });
@@ -69,7 +72,7 @@ async function adminCreate(args: string[], io: CliIo): Promise<number> {
       { username: values.username, password, role },
       { kind: 'system', name: `cli:${osUser()}` }
     );
-    io.stdout.write(`Created ${role === 'admin' ? 'administrator' : role} account "${user.username}" in ${config.dataDir}.\n`);
+    io.stdout.write(`Created ${role === 'admin' ? 'administrator' : role} account "${user.username}" in the ${describeDatabase(databaseTarget(config))}.\n`);
     return EXIT_OK;
   } finally {
     await db.destroy();

@@ -15,7 +15,7 @@ import type { OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
 import { openStore, summarizeCheck, type CheckResult, type PartProblem } from '../store/index.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { resultOf, startInForeground } from './foreground-run.js';
 
 export const BACKUP_USAGE = `Usage: orgkeeper backup --identity NAME [options]
@@ -34,6 +34,7 @@ already running (in the server or another command) is refused. Ctrl-C stops it c
   --concurrency N       requests to ArcGIS in flight at once, 1-64 (default ${DEFAULT_BACKUP_CONCURRENCY})
   --json                print one JSON object with the result instead of text
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
   -h, --help            show this help
 
 Exit codes: 0 every item backed up (or skipped with a reason), 1 some items failed or the backup stopped, 2 wrong usage.
@@ -46,6 +47,7 @@ List the snapshots in an identity's File Location: id, name, start time, items, 
   --identity NAME       the identity (name or id)
   --json                machine-readable output
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 `;
 
 export const CHECK_USAGE = `Usage: orgkeeper check --identity NAME [--read-data[=PERCENT]] [--json]
@@ -57,6 +59,7 @@ With --read-data, also re-read and re-hash all stored content (or a random PERCE
   --read-data[=PCT]     re-hash all referenced blobs, or PCT percent of them chosen at random
   --json                machine-readable output
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 
 Exit codes: 0 no problems, 1 problems found (the affected snapshots and items are listed), 2 wrong usage.
 `;
@@ -65,6 +68,7 @@ interface Common {
   identity?: string;
   json?: boolean;
   'data-dir'?: string;
+  'database-url'?: string;
   help?: boolean;
 }
 
@@ -74,7 +78,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
       args,
       strict: true,
       allowPositionals: false,
-      options: { ...options, identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+      options: { ...options, identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
     });
   } catch (error) {
     throw new UsageError((error as Error).message, command);
@@ -85,7 +89,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
 async function withIdentity<T>(io: CliIo, values: Common, command: string, work: (services: Services, row: IdentityRow) => Promise<T>): Promise<T> {
   if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', command);
   const identity = values.identity;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => work(services, await findIdentity(services, identity, command)));
+  return withServices(io, databaseFlags(values), async (services) => work(services, await findIdentity(services, identity, command)));
 }
 
 export async function backupCommand(args: string[], io: CliIo): Promise<number> {

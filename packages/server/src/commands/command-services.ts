@@ -1,6 +1,6 @@
-import { databaseFile, loadConfig } from '../config/config.js';
+import { databaseTarget, loadConfig, type ConfigFlags } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
+import { connectDatabase, migrateToLatest } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import { createLogger } from '../logging/logger.js';
@@ -13,11 +13,15 @@ import { UsageError, type CliIo } from './cli-io.js';
  * Opens the data directory (database migrated, master key loaded) and the services, runs `work`, and closes the
  * database: what every command that works without the server needs.
  */
-export async function withServices<T>(io: CliIo, flags: { dataDir?: string; publicUrl?: string }, work: (services: Services) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  io: CliIo,
+  flags: Pick<ConfigFlags, 'dataDir' | 'databaseUrl' | 'publicUrl'>,
+  work: (services: Services) => Promise<T>
+): Promise<T> {
   const config = loadConfig({ flags, env: io.env, cwd: io.cwd });
   await ensureDataDir(config.dataDir);
   const masterKey = await loadMasterKey(config);
-  const db = openDatabase(databaseFile(config));
+  const db = await connectDatabase(databaseTarget(config));
   try {
     await migrateToLatest(db);
     const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
@@ -25,6 +29,11 @@ export async function withServices<T>(io: CliIo, flags: { dataDir?: string; publ
   } finally {
     await db.destroy();
   }
+}
+
+/** The configuration flags of the options every command that opens the database has (--data-dir, --database-url). */
+export function databaseFlags(values: { 'data-dir'?: string | undefined; 'database-url'?: string | undefined }): Pick<ConfigFlags, 'dataDir' | 'databaseUrl'> {
+  return { dataDir: values['data-dir'], databaseUrl: values['database-url'] };
 }
 
 /** The identity named by `--identity` (name or id); a usage error when there is none. */

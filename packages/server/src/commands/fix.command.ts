@@ -8,7 +8,7 @@ import { FIX_ACTIONS, type FixOptions, type FixPreview, type FixRequest } from '
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, cliUserActor, oneLine, parseCommandArgs, type CliIo } from './cli-io.js';
-import { withServices } from './command-services.js';
+import { databaseFlags, withServices } from './command-services.js';
 
 export const FIX_USAGE = `Usage: orgkeeper fix --scan ID (--findings ID,ID | --all) --action ACTION [--option NAME=VALUE ...] [--dry-run]
 
@@ -33,6 +33,7 @@ puts it back.
   --preview-hash HASH   fix only if the plan is still the one a --dry-run showed (its hash); otherwise change nothing
   --json                print JSON instead of text
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
   -h, --help            show this help
 
 Exit codes: 0 every finding fixed or skipped with a reason (or the preview was shown), 1 some findings failed or the fix
@@ -48,6 +49,7 @@ restore engine is available.
   --fix ID              the fix (its id is printed when it is applied)
   --json                print JSON instead of text
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 
 Exit codes: 0 everything put back, 1 some findings could not be put back (each is listed with the reason), 2 wrong usage.
 `;
@@ -71,6 +73,7 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
       'preview-hash': { type: 'string' },
       json: { type: 'boolean' },
       'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -93,7 +96,7 @@ export async function fixCommand(args: string[], io: CliIo): Promise<number> {
     ...(values['preview-hash'] ? { previewHash: values['preview-hash'] } : {})
   };
 
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const identityId = await usage(() => services.fixes.identityOfScan(request.scanId));
     if (values['dry-run']) {
       const preview = await usage(() => services.fixes.preview(identityId, request));
@@ -114,7 +117,7 @@ export async function undoCommand(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { fix: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+    options: { fix: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
   });
   if (values.help) {
     io.stdout.write(UNDO_USAGE);
@@ -122,7 +125,7 @@ export async function undoCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.fix) throw new UsageError('--fix is required (the id printed when the fix was applied).', 'undo');
   const fixId = values.fix;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services: Services) => {
+  return withServices(io, databaseFlags(values), async (services: Services) => {
     const identityId = await usage(() => services.fixes.identityOfFix(fixId), 'undo');
     const actor = cliUserActor();
     const started = await usage(() => services.fixes.undo(identityId, fixId, actor), 'undo');

@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit.service.js';
 import type { IdentityView, TestReport } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
-import { withServices } from './command-services.js';
+import { databaseFlags, withServices } from './command-services.js';
 
 export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|remove|test> [options]
 
@@ -31,6 +31,7 @@ add:
 Common options:
   --json                  machine-readable output on standard output
   --data-dir DIR          folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL      PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
   --public-url URL        OrgKeeper's address, for the redirect URI to register       [ORGKEEPER_PUBLIC_URL]
   -h, --help              show this help
 
@@ -66,6 +67,7 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
         'no-store-credentials': { type: 'boolean' },
         json: { type: 'boolean' },
         'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
         'public-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -97,7 +99,7 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
   }
 
   const password = sub === 'add' && values['password-stdin'] ? await readPasswordFromStdin(io, { prompt: 'ArcGIS password: ', command: 'identities' }) : undefined;
-  return withServices(io, { dataDir: values['data-dir'], publicUrl: values['public-url'] }, async (services) => {
+  return withServices(io, { ...databaseFlags(values), publicUrl: values['public-url'] }, async (services) => {
     const actor: Actor = { kind: 'system', name: `cli:${osUser()}` };
     const json = values.json === true;
     switch (sub) {

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { EmailSettingsInput, EmailSettingsView, TlsMode } from '../notifications/notification.types.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, readPasswordFromStdin, CLI_ACTOR, type CliIo } from './cli-io.js';
-import { withServices } from './command-services.js';
+import { databaseFlags, withServices } from './command-services.js';
 
 export const NOTIFICATIONS_USAGE = `Usage: orgkeeper notifications <show|set|test> [options]
 
@@ -20,6 +20,7 @@ Email messages when operations (backups, restores, scans, ...) end.
   --on LIST           which outcomes send a message: failure (also interrupted), partial, success
   --password-stdin    read the SMTP password from standard input (stored encrypted; never shown again)
   --data-dir DIR      folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL  PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 `;
 
 const OPTIONS = {
@@ -36,6 +37,7 @@ const OPTIONS = {
   disable: { type: 'boolean' },
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -60,14 +62,13 @@ export async function notificationsCommand(args: string[], io: CliIo): Promise<n
     io.stdout.write(NOTIFICATIONS_USAGE);
     return EXIT_OK;
   }
-  const dataDir = values['data-dir'];
   const json = values.json === true;
   const print = (s: EmailSettingsView) => io.stdout.write(json ? `${JSON.stringify(s, null, 2)}\n` : describe(s));
   const to = values.to?.split(',').map((s) => s.trim()).filter(Boolean);
 
   switch (sub) {
     case 'show':
-      return withServices(io, { ...(dataDir ? { dataDir } : {}) }, async (services) => {
+      return withServices(io, databaseFlags(values), async (services) => {
         print(await services.notifications.getEmail());
         return EXIT_OK;
       });
@@ -100,13 +101,13 @@ export async function notificationsCommand(args: string[], io: CliIo): Promise<n
       if (values.enable) input.enabled = true;
       if (values.disable) input.enabled = false;
       if (values['password-stdin']) input.password = await readPasswordFromStdin(io, { prompt: 'SMTP password: ', command: 'notifications' });
-      return withServices(io, { ...(dataDir ? { dataDir } : {}) }, async (services) => {
+      return withServices(io, databaseFlags(values), async (services) => {
         print(await services.notifications.setEmail(input, CLI_ACTOR));
         return EXIT_OK;
       });
     }
     case 'test':
-      return withServices(io, { ...(dataDir ? { dataDir } : {}) }, async (services) => {
+      return withServices(io, databaseFlags(values), async (services) => {
         const result = await services.notifications.sendTest(CLI_ACTOR, to);
         io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `Sent a test message to ${result.accepted.join(', ')}.\n`);
         return EXIT_OK;

@@ -10,7 +10,7 @@ import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type Operation
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { onStopSignal } from './foreground-run.js';
 
 export const OPERATIONS_USAGE = `Usage: orgkeeper operations <list|show|watch|cancel|resume|start> [options]
@@ -27,6 +27,7 @@ Backups, restores, checks, prunes and scans run as operations, whether the serve
 
   --json                one JSON object (list, show) or one JSON event per line (watch, resume, start)
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 
 Kinds: ${OPERATION_KINDS.join(', ')}. Statuses: ${OPERATION_STATUSES.join(', ')}.
 Exit codes: 0 done (watch/resume/start: the operation succeeded), 1 failed, 2 wrong usage.
@@ -42,6 +43,7 @@ const OPTIONS = {
   param: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -69,13 +71,12 @@ export async function operationsCommand(args: string[], io: CliIo): Promise<numb
     return EXIT_OK;
   }
   const json = values.json === true;
-  const dataDir = values['data-dir'];
   const needId = () => {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new UsageError(`operations ${sub} needs one operation id (see \`orgkeeper operations list\`).`, 'operations');
     return id;
   };
-  const run = <T>(work: (services: Services) => Promise<T>) => withServices(io, { ...(dataDir ? { dataDir } : {}) }, work);
+  const run = <T>(work: (services: Services) => Promise<T>) => withServices(io, databaseFlags(values), work);
 
   switch (sub) {
     case 'list': {

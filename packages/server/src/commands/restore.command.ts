@@ -7,7 +7,7 @@ import { newId } from '../lib/ids.js';
 import type { PlanStep, RestoreLogRow, RestorePlan, RestoreProgress } from '../restore/restore.types.js';
 import { restoreLogCsv } from '../restore/restore.service.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, parseCommandArgs, type CliIo } from './cli-io.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 
 export const RESTORE_USAGE = `Usage: orgkeeper restore --identity NAME --snapshot ID (--items ID,ID | --query Q | --all) --mode MODE [options]
 
@@ -36,6 +36,7 @@ restored item gets a new id or URL. A restore that stops can be run again with -
   --csv                   print the log as CSV
   --json                  print one JSON object (the plan, or the plan and the log)
   --data-dir DIR          folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL      PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
   -h, --help              show this help
 
 Exit codes: 0 every step done or skipped with a reason, 1 some steps failed or the restore stopped, 2 wrong usage.
@@ -63,6 +64,7 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
       csv: { type: 'boolean' },
       json: { type: 'boolean' },
       'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -87,7 +89,7 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
     }
   }
 
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const identity = await findIdentity(services, values.identity!, 'restore');
     const target = values['target-identity'] ? await findIdentity(services, values['target-identity'], 'restore') : undefined;
     const restores = services.restores;

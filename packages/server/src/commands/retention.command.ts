@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { KEEP_FLAG_OPTIONS, policyFromFlags, type ForgetResult, type PruneResult } from '../store/index.js';
 import { failed, formatBytes } from './backup.command.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 import { resultOf, startInForeground } from './foreground-run.js';
 
@@ -23,7 +23,7 @@ Deletes stored content that no snapshot references, under an exclusive lock (nev
 content an interrupted backup that can still be continued has stored.
 `;
 
-const COMMON = { identity: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+const COMMON = { identity: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], command: string, options: T) {
   try {
@@ -45,7 +45,7 @@ export async function forgetCommand(args: string[], io: CliIo): Promise<number> 
   if (Object.keys(flags.policy).length === 0) throw new UsageError('Give at least one --keep-... option; forget never removes every snapshot by default.', 'forget');
   const params = { policy: flags.policy, ...(values['dry-run'] ? { dryRun: true } : {}), ...(values.utc ? { timeZone: 'UTC' as const } : {}) };
   const identityName = values.identity;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const row = await findIdentity(services, identityName, 'forget');
     const op = await startInForeground(services, 'forget', row.id, params, io, { command: 'forget', whenBusy: 'wait' });
     const result = resultOf<ForgetResult>(op);
@@ -73,7 +73,7 @@ export async function pruneCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.identity) throw new UsageError('--identity is required.', 'prune');
   const identityName = values.identity;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const row = await findIdentity(services, identityName, 'prune');
     const op = await startInForeground(services, 'prune', row.id, values['dry-run'] ? { dryRun: true } : {}, io, { command: 'prune', whenBusy: 'wait' });
     const result = resultOf<PruneResult>(op);

@@ -7,7 +7,7 @@ import { SCAN_TYPES } from '../clean/clean.types.js';
 import { SCAN_TYPE_INFO, isScanType } from '../clean/scan-options.js';
 import { AppError } from '../errors/app-error.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, cliUserActor, oneLine, parseCommandArgs, type CliIo } from './cli-io.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { runToEnd } from './foreground-run.js';
 
 export const SCAN_USAGE = `Usage: orgkeeper scan --identity NAME --type TYPE [--option NAME=VALUE ...] [--json|--csv]
@@ -21,6 +21,7 @@ later scans, allowlist findings, fix them from the web app).
   --json                print the scan and its findings as JSON (with the ids of the items, users and groups they concern)
   --csv                 print the findings as CSV (readable dates)
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
   -h, --help            show this help (with --type TYPE: that scan's options)
 
 Exit codes: 0 the scan finished (whether or not it found something), 1 the scan failed, 2 wrong usage.
@@ -38,6 +39,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean' },
       csv: { type: 'boolean' },
       'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -59,7 +61,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const type = values.type;
   const identityName = values.identity;
 
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const identity = await findIdentity(services, identityName, 'scan');
     const actor = cliUserActor();
     let operation;

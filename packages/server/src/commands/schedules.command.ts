@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { ScheduleInput, ScheduleTiming, ScheduleView } from '../schedules/schedule.types.js';
 import { KEEP_FLAG_OPTIONS, policyFromFlags } from '../store/index.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { runOrQueue } from './operations.command.js';
 
 export const SCHEDULES_USAGE = `Usage: orgkeeper schedules <list|add|enable|disable|remove|run> [options]
@@ -27,6 +27,7 @@ it is back. Only identities whose credentials are stored can be scheduled.
 
   --json                machine-readable output
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 `;
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -50,6 +51,7 @@ const OPTIONS = {
   queue: { type: 'boolean' },
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -75,8 +77,7 @@ export async function schedulesCommand(args: string[], io: CliIo): Promise<numbe
     return EXIT_OK;
   }
   const json = values.json === true;
-  const dataDir = values['data-dir'];
-  const run = <T>(work: Parameters<typeof withServices<T>>[2]) => withServices(io, { ...(dataDir ? { dataDir } : {}) }, work);
+  const run = <T>(work: Parameters<typeof withServices<T>>[2]) => withServices(io, databaseFlags(values), work);
   const needId = () => {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new UsageError(`schedules ${sub} needs one schedule id (see \`orgkeeper schedules list\`).`, 'schedules');

@@ -11,6 +11,7 @@ Options:
   --host HOST          Address to listen on (default 127.0.0.1; 0.0.0.0 for all)   [ORGKEEPER_HOST]
   --port PORT          Port to listen on (default 8500)                             [ORGKEEPER_PORT]
   --data-dir DIR       Folder for the database and master key (default ./data)      [ORGKEEPER_DATA_DIR]
+  --database-url URL   PostgreSQL database (postgres://...) instead of SQLite       [ORGKEEPER_DATABASE_URL]
   --public-url URL     Address users open OrgKeeper at; OAuth redirect URIs are     [ORGKEEPER_PUBLIC_URL]
                        built from it, and requests naming another host are refused
                        (default http://localhost:8500)
@@ -33,6 +34,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
       'public-url': { type: 'string' },
       'web-dir': { type: 'string' },
       'log-level': { type: 'string' },
@@ -50,6 +52,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       host: values.host,
       port: values.port,
       dataDir: values['data-dir'],
+      databaseUrl: values['database-url'],
       publicUrl: values['public-url'],
       webDir: values['web-dir'],
       logLevel: values['log-level'],

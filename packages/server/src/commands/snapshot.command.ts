@@ -12,7 +12,7 @@ import type { IdentityRow } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
 import { diffSnapshots, isSnapshotId, isStoreError, openStore, type SnapshotManifest, type Store } from '../store/index.js';
 import { formatBytes } from './backup.command.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, oneLine, type CliIo } from './cli-io.js';
 
 export const SNAPSHOT_USAGE = `Usage: orgkeeper snapshot show ID [--identity NAME] [--json]
@@ -24,6 +24,7 @@ diff: items, groups and users added, removed and changed between two snapshots, 
   --identity NAME       look for the snapshot only in this identity's File Location
   --json                machine-readable output
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
 `;
 
 export const EXPORT_USAGE = `Usage: orgkeeper export --snapshot ID --item ITEM_ID --out FILE.zip [--identity NAME] [--json]
@@ -45,7 +46,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
       args,
       strict: true,
       allowPositionals: positionals,
-      options: { ...options, identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+      options: { ...options, identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
     });
   } catch (error) {
     throw new UsageError((error as Error).message, command);
@@ -89,7 +90,7 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
   }
   if (sub === 'show') {
     if (ids.length !== 1) throw new UsageError('snapshot show takes one snapshot id.', 'snapshot');
-    return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+    return withServices(io, databaseFlags(values), async (services) => {
       const { row, store, manifest } = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
       const items = [];
       for await (const e of store.readList(manifest, 'items')) items.push({ id: e.id, title: e.title, type: e.type, owner: e.owner, status: e.status, layers: e.service?.layers.length ?? 0 });
@@ -110,7 +111,7 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
   }
   if (sub === 'diff') {
     if (ids.length !== 2) throw new UsageError('snapshot diff takes two snapshot ids: FROM TO.', 'snapshot');
-    return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+    return withServices(io, databaseFlags(values), async (services) => {
       const from = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
       const to = await locateSnapshot(services, ids[1]!, values.identity ?? from.row.id, 'snapshot');
       const diff = await diffSnapshots(from.store, from.manifest, to.manifest);
@@ -140,7 +141,7 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   if (!values.snapshot || !values.item || !values.out) throw new UsageError('export needs --snapshot ID, --item ITEM_ID and --out FILE.zip.', 'export');
   const { snapshot, item } = values;
   const out = resolve(io.cwd, values.out);
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const { store } = await locateSnapshot(services, snapshot, values.identity, 'export');
     const result = await exportItemZip(store, snapshot, item, out);
     if (values.json) io.stdout.write(`${JSON.stringify({ out, ...result }, null, 2)}\n`);
@@ -157,7 +158,7 @@ export async function logCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!values.snapshot) throw new UsageError('log needs --snapshot ID.', 'log');
   const snapshot = values.snapshot;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const { store, manifest } = await locateSnapshot(services, snapshot, values.identity, 'log');
     if (values.csv) {
       if (values.out) {

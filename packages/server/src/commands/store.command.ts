@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
-import { findIdentity, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
 
 export const STORE_USAGE = `Usage: orgkeeper store reindex --identity NAME [--json]
 
@@ -14,6 +14,7 @@ Use it after restoring or losing OrgKeeper's database, or after moving a store f
   --identity NAME       the identity (name or id) whose File Location is read
   --json                print one JSON object with the result instead of text
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
+  --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
   -h, --help            show this help
 
 Exit codes: 0 indexed, 1 the store could not be read or holds unreadable snapshots (listed), 2 wrong usage.
@@ -26,13 +27,13 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
     return sub === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (sub !== 'reindex') throw new UsageError(`Unknown store command "${sub}"; the store command has: reindex.`, 'store');
-  let values: { identity?: string; json?: boolean; 'data-dir'?: string; help?: boolean };
+  let values: { identity?: string; json?: boolean; 'data-dir'?: string; 'database-url'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: rest,
       strict: true,
       allowPositionals: false,
-      options: { identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+      options: { identity: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
     }));
   } catch (error) {
     throw new UsageError((error as Error).message, 'store');
@@ -44,7 +45,7 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   if (!values.identity) throw new UsageError('--identity is required (the name or id of an identity; see `orgkeeper identities list`).', 'store');
 
   const identity = values.identity;
-  return withServices(io, { dataDir: values['data-dir'] }, async (services) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const { id, name } = await findIdentity(services, identity, 'store');
     const result = await services.backups.reindex(id, CLI_ACTOR);
     if (values.json) {

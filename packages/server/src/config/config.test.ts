@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, normalizePublicUrl, parseSecretKey, parseTrustProxy, usesHttps } from './config.js';
+import { ConfigError, databaseTarget, loadConfig, normalizePublicUrl, parseSecretKey, parseTrustProxy, usesHttps } from './config.js';
 import { defaultWebDir } from './paths.js';
 
 const cwd = '/srv/orgkeeper';
@@ -16,9 +16,11 @@ describe('loadConfig', () => {
       secretKey: null,
       logLevel: 'info',
       webDir: defaultWebDir,
-      trustProxy: false
+      trustProxy: false,
+      databaseUrl: null
     });
     expect(usesHttps(config)).toBe(false);
+    expect(databaseTarget(config)).toEqual({ kind: 'sqlite', file: resolve(cwd, 'data', 'orgkeeper.db') });
   });
 
   it('reads ORGKEEPER_* variables and lets flags win over them', () => {
@@ -99,6 +101,36 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as Error).message).toContain('ORGKEEPER_SECRET_KEY must be 32 bytes');
       expect((error as Error).message).not.toContain(bad);
+    }
+  });
+});
+
+describe('database URL', () => {
+  const url = 'postgres://orgkeeper:s%40cret@db.example.org:5432/orgkeeper';
+
+  it('selects PostgreSQL from --database-url or ORGKEEPER_DATABASE_URL, the flag winning', () => {
+    const fromEnv = loadConfig({ env: { ORGKEEPER_DATABASE_URL: url }, cwd });
+    expect(databaseTarget(fromEnv)).toEqual({ kind: 'postgres', url });
+    const other = 'postgresql://ok@127.0.0.1/other?sslmode=require';
+    expect(loadConfig({ env: { ORGKEEPER_DATABASE_URL: url }, cwd, flags: { databaseUrl: other } }).databaseUrl).toBe(other);
+    // A unix socket folder instead of a host name.
+    expect(loadConfig({ env: {}, cwd, flags: { databaseUrl: 'postgres:///orgkeeper?host=/var/run/postgresql' } }).databaseUrl).toContain('host=');
+  });
+
+  it.each([
+    ['mysql://u:topsecret@db/x', 'must start with postgres://'],
+    ['db.example.org/orgkeeper', 'is not a URL'],
+    ['postgres://u:topsecret@db.example.org:5432/', 'names no database'],
+    ['postgres:///orgkeeper', 'names no server'],
+    ['   ', 'is empty']
+  ])('rejects %s with a clear message that never shows the password', (value, message) => {
+    try {
+      loadConfig({ env: {}, cwd, flags: { databaseUrl: value } });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(`--database-url ${message}`);
+      expect((error as Error).message).not.toContain('topsecret');
     }
   });
 });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { DatabaseTarget } from '../db/database.js';
 import { defaultWebDir } from './paths.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,6 +20,7 @@ export interface ConfigFlags {
   webDir?: string | undefined;
   logLevel?: string | undefined;
   trustProxy?: string | undefined;
+  databaseUrl?: string | undefined;
 }
 
 export interface Config {
@@ -38,6 +40,11 @@ export interface Config {
    * throttling and the audit log): false, true, a hop count, or the proxies' addresses/CIDRs.
    */
   trustProxy: boolean | number | string[];
+  /**
+   * The PostgreSQL database (a postgres:// URL, which may hold a password: never print it as is), or null for the
+   * SQLite file in the data directory.
+   */
+  databaseUrl: string | null;
 }
 
 /** Bad configuration: the message lists every problem and what to do about it. */
@@ -135,8 +142,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     } else trustProxy = parsed;
   }
 
+  let databaseUrl: string | null = null;
+  const databaseUrlIn = pick(flags.databaseUrl, 'DATABASE_URL');
+  if (databaseUrlIn) {
+    const problem = checkDatabaseUrl(databaseUrlIn.value);
+    // Never echo the value: it may hold the database password.
+    if (problem) problems.push(`${databaseUrlIn.source} ${problem}`);
+    else databaseUrl = databaseUrlIn.value.trim();
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy };
+  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl };
 }
 
 /** Accepts http(s) URLs without query or fragment; drops a trailing slash. */
@@ -156,6 +172,26 @@ export function normalizePublicUrl(input: string): string | { problem: string } 
   if (url.username || url.password) return { problem: 'must not contain a user name or password.' };
   if (url.search || url.hash) return { problem: 'must not contain a query (?...) or fragment (#...).' };
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+const DATABASE_URL_EXAMPLE = 'postgres://orgkeeper:PASSWORD@db.example.org:5432/orgkeeper';
+
+/** Why a --database-url is not usable, or null when it is a PostgreSQL URL naming a server and a database. */
+export function checkDatabaseUrl(input: string): string | null {
+  const value = input.trim();
+  if (value === '') return `is empty; leave it out for the SQLite database in the data directory, or give e.g. ${DATABASE_URL_EXAMPLE}.`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `is not a URL; give a PostgreSQL URL such as ${DATABASE_URL_EXAMPLE} (percent-encode special characters in the password).`;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    return `must start with postgres:// (PostgreSQL is the only database server OrgKeeper uses; without the option it keeps a SQLite file in the data directory), e.g. ${DATABASE_URL_EXAMPLE}.`;
+  }
+  if (!url.hostname && !url.searchParams.get('host')) return `names no server; give its host name, e.g. ${DATABASE_URL_EXAMPLE}.`;
+  if (url.pathname.replace(/^\//, '') === '') return `names no database; add its name after the server, e.g. ${DATABASE_URL_EXAMPLE}.`;
+  return null;
 }
 
 export function parseTrustProxy(input: string): boolean | number | string[] | null {
@@ -184,6 +220,9 @@ export function parseSecretKey(input: string): Buffer | null {
 }
 
 export const databaseFile = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'orgkeeper.db');
+/** The configured database: PostgreSQL when a URL is given, else the SQLite file in the data directory. */
+export const databaseTarget = (config: Pick<Config, 'dataDir' | 'databaseUrl'>): DatabaseTarget =>
+  config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: databaseFile(config) };
 export const masterKeyFile = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'master.key');
 /** Cookies get `Secure` when users reach OrgKeeper over https. */
 export const usesHttps = (config: Pick<Config, 'publicUrl'>): boolean => config.publicUrl.startsWith('https:');

@@ -1,57 +1,61 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, openSync } from 'node:fs';
-import { Kysely, Migrator, SqliteDialect, type MigrationResult } from 'kysely';
-import { PRIVATE_FILE_MODE, makePrivateIfOwnedSync } from '../lib/private-files.js';
+import { Migrator, sql, type Kysely, type MigrationResult } from 'kysely';
+import { DatabaseError } from './database-error.js';
+import { connectPostgres, type PostgresOptions } from './dialects/postgres/connection.js';
+import { connectSqlite } from './dialects/sqlite/connection.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
+export { DatabaseError } from './database-error.js';
 export type Db = Kysely<Database>;
 
-/** The database could not be opened or migrated; the message says which file and why. */
-export class DatabaseError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseError';
+/** Which database OrgKeeper keeps its records in: the SQLite file in the data directory, or a PostgreSQL database. */
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export type OpenOptions = PostgresOptions;
+
+/**
+ * Opens the database: a SQLite file (given as its path or a target; created if needed), or a pool of connections to
+ * PostgreSQL (which connects on the first query; `connectDatabase` checks it).
+ */
+export function openDatabase(target: string | DatabaseTarget, options: OpenOptions = {}): Db {
+  const resolved: DatabaseTarget = typeof target === 'string' ? { kind: 'sqlite', file: target } : target;
+  return resolved.kind === 'sqlite' ? connectSqlite<Database>(resolved.file) : connectPostgres<Database>(resolved.url, options);
+}
+
+/** Opens the database and checks that it answers; a DatabaseError naming it (never its password) when it does not. */
+export async function connectDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
+  const db = openDatabase(target, options);
+  try {
+    await sql`select 1`.execute(db);
+    return db;
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    const hint =
+      target.kind === 'postgres'
+        ? ' Check --database-url (ORGKEEPER_DATABASE_URL): host, port, user name, password and database name; the database must exist (createdb) and accept connections from this machine.'
+        : '';
+    throw new DatabaseError(`Cannot connect to the ${describeDatabase(target)}: ${(error as Error).message}.${hint}`, { cause: error });
   }
 }
 
-/**
- * Opens (creating if needed) the SQLite database file in WAL mode. The file is private (0600) whatever the umask and
- * whoever created the data directory: it holds sessions, the audit log and encrypted credentials. SQLite gives the
- * -wal and -shm files the database file's mode; files left by an older version are made private too.
- */
-export function openDatabase(file: string): Db {
-  let sqlite: BetterSqlite3.Database;
-  const onDisk = file !== '' && file !== ':memory:';
+/** The database in words for messages and logs, e.g. `PostgreSQL database "orgkeeper" on db.example.org:5432 as orgkeeper`. */
+export function describeDatabase(target: DatabaseTarget): string {
+  if (target.kind === 'sqlite') return `SQLite database ${target.file}`;
+  let url: URL;
   try {
-    if (onDisk) {
-      // Created here with 0600 before SQLite would create it with 0644 (0666 less a usual umask).
-      closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
-      makePrivateIfOwnedSync(file);
-    }
-    sqlite = new BetterSqlite3(file);
-  } catch (error) {
-    throw new DatabaseError(`Cannot open the database ${file}: ${(error as Error).message}`, { cause: error });
+    url = new URL(target.url);
+  } catch {
+    return 'PostgreSQL database (unreadable URL)';
   }
-  // WAL lets readers run while a writer commits; NORMAL sync is durable across application crashes in WAL mode.
-  sqlite.pragma('journal_mode = WAL');
-  if (onDisk) for (const companion of [`${file}-wal`, `${file}-shm`]) makePrivateIfOwnedSync(companion);
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // Other processes (e.g. `orgkeeper admin create` while the server runs) wait for the lock instead of failing.
-  sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(default)';
+  const host = url.hostname || url.searchParams.get('host') || 'localhost';
+  const user = url.username ? ` as ${decodeURIComponent(url.username)}` : '';
+  return `PostgreSQL database "${name}" on ${host}:${url.port || '5432'}${user}`;
 }
 
 /** Brings the schema up to date. Throws, naming the failed migration, if one fails (that migration is rolled back). */
 export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: () => Promise.resolve(migrations) },
-    migrationTableName: 'schema_migrations',
-    migrationLockTableName: 'schema_migrations_lock'
-  });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  const { error, results = [] } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results.find((r) => r.status === 'Error');
     const detail = error instanceof Error ? error.message : String(error);
@@ -62,4 +66,20 @@ export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
     );
   }
   return results;
+}
+
+/** The migrations this OrgKeeper knows, each with whether the database has it. */
+export async function migrationStatus(db: Db): Promise<{ name: string; executedAt: Date | undefined }[]> {
+  const list = await migrator(db).getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}
+
+function migrator(db: Db): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    // The same tables on both databases, so a copied database knows what it has.
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock'
+  });
 }

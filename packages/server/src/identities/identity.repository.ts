@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/dialect.js';
 import type { Database } from '../db/schema.js';
 import type { IdentityRow, IdentityTables, IdentityUpdate, NewIdentityRow, OAuthStateRow } from './identity.types.js';
 
@@ -29,7 +30,7 @@ export class IdentityRepository {
       await this.db.insertInto('identities').values(row).execute();
       return null;
     } catch (error) {
-      return uniqueViolation(error);
+      return this.uniqueViolation(error);
     }
   }
 
@@ -39,7 +40,7 @@ export class IdentityRepository {
       await this.db.updateTable('identities').set(changes).where('id', '=', id).execute();
       return null;
     } catch (error) {
-      return uniqueViolation(error);
+      return this.uniqueViolation(error);
     }
   }
 
@@ -60,11 +61,11 @@ export class IdentityRepository {
   async deleteExpiredOAuthStates(now: string): Promise<void> {
     await this.db.deleteFrom('oauth_states').where('expires_at', '<=', now).execute();
   }
-}
 
-function uniqueViolation(error: unknown): 'name' | 'file_location' {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/UNIQUE constraint failed: identities\.name_key|identities_name_key/i.test(message)) return 'name';
-  if (/UNIQUE constraint failed: identities\.file_location_key|identities_file_location_key/i.test(message)) return 'file_location';
-  throw error;
+  private uniqueViolation(error: unknown): 'name' | 'file_location' {
+    const dialect = dialectOf(this.db);
+    if (dialect.isUniqueViolation(error, 'identities', 'name_key')) return 'name';
+    if (dialect.isUniqueViolation(error, 'identities', 'file_location_key')) return 'file_location';
+    throw error;
+  }
 }

@@ -3,12 +3,11 @@
  * operation ends as the settings ask (failed or interrupted, partial, succeeded). Messages are plain text: titles and
  * messages may carry text from ArcGIS, and plain text cannot run anything in a mail client.
  */
-import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
 import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import type { Db } from '../db/database.js';
-import type { Database } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
+import { EMAIL_SETTINGS_ID, NotificationRepository } from './notification.repository.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -19,12 +18,10 @@ import {
   type EmailSettingsInput,
   type EmailSettingsView,
   type NotificationSettingsRow,
-  type NotificationTables,
   type TestEmailResult,
   type TlsMode
 } from './notification.types.js';
 
-const ROW_ID = 'email';
 const EMAIL_PASSWORD_AD = 'notification:email:smtp_password';
 const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 const HOST = /^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/;
@@ -40,25 +37,6 @@ export interface NotificationsServiceDeps {
   publicUrl?: string;
   /** SMTP timeouts in milliseconds (connect, greeting, socket); tests shorten them. */
   timeoutMs?: number;
-}
-
-/** The only code that reads and writes notification_settings. */
-class NotificationRepository {
-  private readonly db: Kysely<Database & NotificationTables>;
-  constructor(db: Db) {
-    this.db = db.withTables<NotificationTables>();
-  }
-  find(): Promise<NotificationSettingsRow | undefined> {
-    return this.db.selectFrom('notification_settings').selectAll().where('id', '=', ROW_ID).executeTakeFirst();
-  }
-  async save(row: NotificationSettingsRow): Promise<void> {
-    const { id: _id, ...changes } = row;
-    await this.db
-      .insertInto('notification_settings')
-      .values(row)
-      .onConflict((oc) => oc.column('id').doUpdateSet(changes))
-      .execute();
-  }
 }
 
 export class NotificationsService {
@@ -138,7 +116,7 @@ export class NotificationsService {
     if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
     const row: NotificationSettingsRow = {
-      id: ROW_ID,
+      id: EMAIL_SETTINGS_ID,
       enabled: (patch.enabled ?? (current.configured ? current.enabled : true)) ? 1 : 0,
       smtp_host: host,
       smtp_port: port,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/dialect.js';
 import type { AppUserRow, NewAppUserRow } from '../db/schema.js';
 
 export class UserRepository {
@@ -36,27 +37,30 @@ export class UserRepository {
 
   /**
    * Inserts the user only while no account exists, in one statement, so two first-run requests
-   * racing each other cannot both create an administrator. Returns false when an account exists.
+   * racing each other cannot both create an administrator. Returns false when an account exists. (One statement is
+   * atomic on SQLite; on PostgreSQL two could both see no account, so first-run inserts take turns on a lock.)
    */
   async insertIfNoUsers(row: NewAppUserRow): Promise<boolean> {
-    const result = await this.db
-      .insertInto('app_users')
-      .columns(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'last_login_at'])
-      .expression(
-        this.db
-          .selectNoFrom((eb) => [
-            eb.val(row.id).as('id'),
-            eb.val(row.username).as('username'),
-            eb.val(row.username_key).as('username_key'),
-            eb.val(row.password_hash).as('password_hash'),
-            eb.val(row.role).as('role'),
-            eb.val(row.created_at).as('created_at'),
-            eb.val(row.updated_at).as('updated_at'),
-            eb.val(row.last_login_at ?? null).as('last_login_at')
-          ])
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('app_users').select('id'))))
-      )
-      .executeTakeFirst();
+    const result = await dialectOf(this.db).lockedTransaction(this.db, ['app_users:first-run'], (trx) =>
+      trx
+        .insertInto('app_users')
+        .columns(['id', 'username', 'username_key', 'password_hash', 'role', 'created_at', 'updated_at', 'last_login_at'])
+        .expression(
+          trx
+            .selectNoFrom((eb) => [
+              eb.val(row.id).as('id'),
+              eb.val(row.username).as('username'),
+              eb.val(row.username_key).as('username_key'),
+              eb.val(row.password_hash).as('password_hash'),
+              eb.val(row.role).as('role'),
+              eb.val(row.created_at).as('created_at'),
+              eb.val(row.updated_at).as('updated_at'),
+              eb.val(row.last_login_at ?? null).as('last_login_at')
+            ])
+            .where((eb) => eb.not(eb.exists(eb.selectFrom('app_users').select('id'))))
+        )
+        .executeTakeFirst()
+    );
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 

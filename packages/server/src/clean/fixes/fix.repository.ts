@@ -1,6 +1,7 @@
 /** The only code that reads and writes the clean_fixes and clean_fix_results tables (migration 0007). */
 import type { Kysely, Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { dialectOf } from '../../db/dialects/dialect.js';
 import type { Database } from '../../db/schema.js';
 
 export interface CleanFixTable {
@@ -78,9 +79,9 @@ export class FixRepository {
     await this.db.updateTable('clean_fixes').set(changes).where('id', '=', id).execute();
   }
 
-  /** Replaces the fix's result rows (a resumed fix plans again before it changes anything). */
+  /** Replaces the fix's result rows (a resumed fix plans again before it changes anything); replacers take turns. */
   async replaceResults(fixId: string, rows: CleanFixResultRow[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await dialectOf(this.db).lockedTransaction(this.db, [`clean-fix-results:${fixId}`], async (trx) => {
       await trx.deleteFrom('clean_fix_results').where('fix_id', '=', fixId).execute();
       for (let i = 0; i < rows.length; i += INSERT_BATCH) await trx.insertInto('clean_fix_results').values(rows.slice(i, i + INSERT_BATCH)).execute();
     });
