@@ -104,7 +104,8 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
 
     // What the API shows on SQLite, to compare with what it shows on PostgreSQL.
     const operations = await viewer.get<{ operations: Operation[] }>('/api/operations?limit=100');
-    expect(operations.body.operations.map((o) => o.kind).sort()).toEqual(['backup', 'fix', 'scan']);
+    // The fix's backup of its targets is an operation of its own (a child of the fix).
+    expect(operations.body.operations.map((o) => o.kind).sort()).toEqual(['backup', 'backup', 'fix', 'scan']);
     const snapshots = await viewer.get<{ snapshots: { id: string }[] }>(`${base}/snapshots`);
     // The backup's, and the one the fix took of its targets first.
     expect(snapshots.body.snapshots).toHaveLength(2);
