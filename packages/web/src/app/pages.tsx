@@ -3,8 +3,8 @@
 import type { ComponentType } from 'react';
 import type { IconName } from '../calcite-types';
 import { IdentitiesPage } from '../pages/identities/identities.page';
-import { BackupPage } from '../pages/backup/backup.page';
-import { BackupsPage } from '../pages/backups/backups.page';
+import { NewBackupPage } from '../pages/new-backup/new-backup.page';
+import { SnapshotsPage } from '../pages/snapshots/snapshots.page';
 import { LogsPage } from '../pages/logs/logs.page';
 import { RestorePage } from '../pages/restore/restore.page';
 import { SchedulesPage } from '../pages/schedules/schedules.page';
@@ -35,8 +35,8 @@ export interface AppPage {
  */
 export const appPages: readonly AppPage[] = [
   { id: 'identities', path: 'identities', title: 'Identities', icon: 'organization', component: IdentitiesPage },
-  { id: 'backup', path: 'backup', title: 'Back up', icon: 'save', component: BackupPage },
-  { id: 'backups', path: 'backups', title: 'Backups', icon: 'data', component: BackupsPage },
+  { id: 'backup', path: 'backup', title: 'Back up', icon: 'save', component: NewBackupPage },
+  { id: 'backups', path: 'backups', title: 'Backups', icon: 'data', component: SnapshotsPage },
   { id: 'restore', path: 'restore', title: 'Restore', icon: 'reset', component: RestorePage },
   { id: 'schedules', path: 'schedules', title: 'Schedules', icon: 'clock', component: SchedulesPage },
   { id: 'logs', path: 'logs', title: 'Logs', icon: 'list', component: LogsPage },

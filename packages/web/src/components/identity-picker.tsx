@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useApiClient } from '../app/api-context';
-import { type Identity, identitiesQueryKey, listIdentities } from '../pages/identities/identities.api';
+import { type Identity, identitiesQueryKey, listIdentities } from '../api/identities.api';
 import { ErrorNotice, Notice } from './notice';
 
 const REMEMBERED = 'orgkeeper.identity';

@@ -24,7 +24,7 @@ import { canOperate } from '../../components/roles';
 import { StatusBadge } from '../../components/status-badge';
 import { formatCount, formatDateTime } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import { cleanLinks } from './clean-links';
 import { untrustedLabel } from './labels';
 import { OptionControl } from './option-fields';

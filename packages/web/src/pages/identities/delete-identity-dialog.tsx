@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice } from '../../components/notice';
-import { deleteIdentity, type Identity, identitiesQueryKey } from './identities.api';
+import { deleteIdentity, type Identity, identitiesQueryKey } from '../../api/identities.api';
 
 export interface DeleteIdentityDialogProps {
   identity: Identity | null;

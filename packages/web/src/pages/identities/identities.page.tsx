@@ -8,7 +8,7 @@ import { useCurrentUser } from '../../app/session';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { PlainText } from '../../components/untrusted-text';
 import { DeleteIdentityDialog } from './delete-identity-dialog';
-import { type Identity, identitiesQueryKey, type IdentityType, listIdentities } from './identities.api';
+import { type Identity, identitiesQueryKey, type IdentityType, listIdentities } from '../../api/identities.api';
 import { IdentityCard } from './identity-card';
 import { type FormTarget, IdentityFormDialog } from './identity-form-dialog';
 import { type ConnectReturn, connectReturnNotice, parseConnectReturn, SECTION_TITLES } from './identity-format';

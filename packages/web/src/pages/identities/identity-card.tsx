@@ -11,7 +11,7 @@ import {
   identitiesQueryKey,
   testIdentity,
   type TestReport
-} from './identities.api';
+} from '../../api/identities.api';
 import {
   CHECK_ICONS,
   CHECK_STATUS_LABELS,

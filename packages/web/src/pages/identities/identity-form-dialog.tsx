@@ -14,7 +14,7 @@ import {
   identitiesQueryKey,
   type IdentityType,
   updateIdentity
-} from './identities.api';
+} from '../../api/identities.api';
 import { SECTION_TITLES } from './identity-format';
 import { RedirectUriBox } from './redirect-uri';
 

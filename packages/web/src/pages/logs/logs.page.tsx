@@ -29,7 +29,7 @@ import { canOperate } from '../../components/roles';
 import { StatusBadge, statusLabel } from '../../components/status-badge';
 import { elapsed, formatBytes, formatCount, formatDateTime, formatDuration } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import { type Identity, identitiesQueryKey, listIdentities } from '../identities/identities.api';
+import { type Identity, identitiesQueryKey, listIdentities } from '../../api/identities.api';
 import { csvFileName, downloadText, operationCsv } from './operation-csv';
 import './logs.css';
 

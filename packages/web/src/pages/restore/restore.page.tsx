@@ -20,7 +20,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { TriCheckbox } from '../../components/tri-checkbox';
 import { formatCount, formatDateTime, formatDuration, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import './restore.css';
 
 const MODES: { value: RestoreMode; label: string; help: string }[] = [

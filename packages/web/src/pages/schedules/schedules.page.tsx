@@ -26,7 +26,7 @@ import { IdentityPicker, useSelectedIdentity } from '../../components/identity-p
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import { describeAction, describeRetention, describeTiming, parseItemIds, WEEKDAYS } from './schedule-format';
 import './schedules.css';
 

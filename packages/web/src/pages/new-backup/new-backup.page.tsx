@@ -1,6 +1,6 @@
-// Back up: a map of the organization (owners, folders, items sized by storage) to choose what to back up, bulk
-// selection by type and owner, a live tally with the estimated size, the backup's name, and "Back up now" with its
-// progress until it is done.
+// The Back up page (/backup), where a new backup starts: a map of the organization (owners, folders, items sized by
+// storage) to choose what to back up, bulk selection by type and owner, a live tally with the estimated size, the
+// backup's name, and "Back up now" with its progress until it is done.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
 import { backupKeys, type ContentMap, getContentMap, startBackup } from '../../api/backup.api';
@@ -16,12 +16,12 @@ import { canOperate } from '../../components/roles';
 import { TriCheckbox } from '../../components/tri-checkbox';
 import { formatBytes, formatCount, formatDateTime, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import { ContentTreemap } from './content-treemap';
 import { backupRequest, indexMap, type MapIndex, setAll, tally, toggle, triState } from './selection';
-import './backup.css';
+import './new-backup.css';
 
-export function BackupPage() {
+export function NewBackupPage() {
   const selection = useSelectedIdentity();
   const user = useCurrentUser();
   return (

@@ -7,7 +7,7 @@ import { ErrorNotice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDateTime, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import { ItemDetailView } from './item-detail';
 import { snapshotTree } from './snapshot-tree';
 

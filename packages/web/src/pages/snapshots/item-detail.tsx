@@ -9,7 +9,7 @@ import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDateTime } from '../../components/units';
 import { PlainText, RichText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 
 export interface ItemDetailViewProps {
   identity: Identity;
