@@ -8,7 +8,10 @@ import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { FormField } from '../../components/form-field';
 import { ErrorNotice, Notice } from '../../components/notice';
+import { isAdmin } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 import '../schedules/schedules.css';
 
 const TLS_OPTIONS: { value: TlsMode; label: string; port: number }[] = [
@@ -18,16 +21,14 @@ const TLS_OPTIONS: { value: TlsMode; label: string; port: number }[] = [
 ];
 
 export function NotificationsPage() {
-  const user = useCurrentUser();
-  const role = user.role.toLowerCase();
-  const isAdmin = role === 'admin' || role === 'administrator';
+  const admin = isAdmin(useCurrentUser());
   return (
     <div className="page notifications-page">
       <header className="page-header">
         <h1>Notifications</h1>
         <p>Email when a backup, restore or other operation fails, finishes with problems, or succeeds.</p>
       </header>
-      {isAdmin ? (
+      {admin ? (
         <EmailSettingsForm />
       ) : (
         <Notice kind="info" title="Administrators only">
