@@ -1,4 +1,5 @@
 import { type Ref, useId } from 'react';
+import '@esri/calcite-components/components/calcite-input';
 
 export interface FormFieldProps {
   /** Form field name; also the key of the server's per-field error messages. */

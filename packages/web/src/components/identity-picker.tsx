@@ -7,6 +7,8 @@ import { Link, useSearchParams } from 'react-router';
 import { useApiClient } from '../app/api-context';
 import { type Identity, identitiesQueryKey, listIdentities } from '../api/identities.api';
 import { ErrorNotice, Notice } from './notice';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 
 const REMEMBERED = 'orgkeeper.identity';
 

@@ -10,6 +10,7 @@ import { ErrorNotice, Notice } from './notice';
 import { StatusBadge } from './status-badge';
 import { elapsed, formatBytes, formatCount } from './units';
 import { PlainText } from './untrusted-text';
+import '@esri/calcite-components/components/calcite-progress';
 
 const PHASES: Record<string, string> = {
   starting: 'Starting',

@@ -31,6 +31,8 @@ import { OptionControl } from './option-fields';
 import { describeOptions, type FormValues, initialValues, serverFieldErrors, toOptions } from './option-values';
 import { ScanRun } from './scan-run';
 import { ScanSchedules, ScheduleScanForm } from './scan-schedules';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 
 export function CleanHome() {
   const selection = useSelectedIdentity();

@@ -10,6 +10,8 @@ import { ErrorNotice } from '../../components/notice';
 import { formatCount, formatDateTime } from '../../components/units';
 import { cleanLinks } from './clean-links';
 import { FindingsTable } from './findings-table';
+import '@esri/calcite-components/components/calcite-segmented-control';
+import '@esri/calcite-components/components/calcite-segmented-control-item';
 
 type Group = 'new' | 'resolved' | 'open';
 const GROUPS: { value: Group; label: string; help: string }[] = [

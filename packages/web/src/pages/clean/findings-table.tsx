@@ -3,6 +3,7 @@
 import type { Finding, FindingSort } from '../../api/clean.api';
 import { PlainText } from '../../components/untrusted-text';
 import { detailsLine, untrustedLabel } from './labels';
+import '@esri/calcite-components/components/calcite-icon';
 
 const SEVERITY: Record<string, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
 

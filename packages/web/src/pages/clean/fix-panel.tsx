@@ -11,6 +11,8 @@ import { formatCount, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
 import { actionsFor, describeValue, type FixFormValues, type FixOptionName, fixActionInfo, toFixOptions } from './fix-actions';
 import { CheckField, TextField } from './option-fields';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 
 export interface FixPanelProps {
   identityId: string;

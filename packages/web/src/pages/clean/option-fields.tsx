@@ -4,6 +4,7 @@ import { useId } from 'react';
 import type { OptionSpec } from '../../api/clean.api';
 import type { FormValue } from './option-values';
 import { rangeText } from './option-values';
+import '@esri/calcite-components/components/calcite-input';
 
 export interface OptionControlProps {
   spec: OptionSpec;

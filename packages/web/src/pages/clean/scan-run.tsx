@@ -14,6 +14,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { elapsed, formatCount } from '../../components/units';
 import { cleanLinks } from './clean-links';
 import { phaseLabel, scanProgress } from './scan-progress';
+import '@esri/calcite-components/components/calcite-progress';
 
 export function ScanRun({ identityId, operationId, onDismiss }: { identityId: string; operationId: string; onDismiss: () => void }) {
   const client = useApiClient();

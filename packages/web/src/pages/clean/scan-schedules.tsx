@@ -24,6 +24,8 @@ import { untrustedLabel } from './labels';
 import { TextField } from './option-fields';
 import { describeOptions } from './option-values';
 import { browserTimeZone, describeTiming, type Repeat, type TimingForm, toTiming, WEEKDAYS } from './schedule-timing';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 
 /** The identity's schedules that run scans (backup schedules are the Back up page's). */
 type ScanSchedule = Schedule & { action: Extract<ScheduleAction, { kind: 'scan' }> };

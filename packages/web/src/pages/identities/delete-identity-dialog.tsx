@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice } from '../../components/notice';
 import { deleteIdentity, type Identity, identitiesQueryKey } from '../../api/identities.api';
+import '@esri/calcite-components/components/calcite-dialog';
 
 export interface DeleteIdentityDialogProps {
   identity: Identity | null;

@@ -23,6 +23,8 @@ import {
   statusView
 } from './identity-format';
 import { RedirectUriBox } from './redirect-uri';
+import '@esri/calcite-components/components/calcite-action';
+import '@esri/calcite-components/components/calcite-icon';
 
 export interface IdentityCardProps {
   identity: Identity;

@@ -17,6 +17,11 @@ import {
 } from '../../api/identities.api';
 import { SECTION_TITLES } from './identity-format';
 import { RedirectUriBox } from './redirect-uri';
+import '@esri/calcite-components/components/calcite-checkbox';
+import '@esri/calcite-components/components/calcite-dialog';
+import '@esri/calcite-components/components/calcite-input-message';
+import '@esri/calcite-components/components/calcite-segmented-control';
+import '@esri/calcite-components/components/calcite-segmented-control-item';
 
 type TextField = 'name' | 'url' | 'appId' | 'fileLocation';
 type Field = TextField | 'authMethod' | 'storeCredentials';

@@ -31,6 +31,8 @@ import { elapsed, formatBytes, formatCount, formatDateTime, formatDuration } fro
 import { PlainText } from '../../components/untrusted-text';
 import { type Identity, identitiesQueryKey, listIdentities } from '../../api/identities.api';
 import { csvFileName, downloadText, operationCsv } from './operation-csv';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 import './logs.css';
 
 const KINDS: { value: OperationKind; label: string }[] = [

@@ -8,6 +8,7 @@ import { formatBytes, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
 import { type MapIndex, triState, type TriState } from './selection';
 import { CATEGORY_LABELS, typeCategory, type TypeCategory } from './type-category';
+import '@esri/calcite-components/components/calcite-icon';
 
 /** Blocks smaller than this (in px, either side) are not drawn; they are still selected through their folder or owner. */
 const MIN_SIDE = 6;

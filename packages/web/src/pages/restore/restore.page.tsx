@@ -21,6 +21,8 @@ import { TriCheckbox } from '../../components/tri-checkbox';
 import { formatCount, formatDateTime, formatDuration, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 import './restore.css';
 
 const MODES: { value: RestoreMode; label: string; help: string }[] = [

@@ -28,6 +28,8 @@ import { canOperate } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
 import type { Identity } from '../../api/identities.api';
 import { describeAction, describeRetention, describeTiming, parseItemIds, WEEKDAYS } from './schedule-format';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 import './schedules.css';
 
 export function SchedulesPage() {

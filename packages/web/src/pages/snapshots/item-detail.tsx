@@ -10,6 +10,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDateTime } from '../../components/units';
 import { PlainText, RichText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
+import '@esri/calcite-components/components/calcite-icon';
 
 export interface ItemDetailViewProps {
   identity: Identity;

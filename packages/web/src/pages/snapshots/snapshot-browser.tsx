@@ -10,6 +10,7 @@ import { PlainText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
 import { ItemDetailView } from './item-detail';
 import { snapshotTree } from './snapshot-tree';
+import '@esri/calcite-components/components/calcite-icon';
 
 export interface SnapshotBrowserProps {
   identity: Identity;
