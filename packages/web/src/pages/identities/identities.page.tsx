@@ -10,7 +10,7 @@ import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate, isAdmin } from '../../components/roles';
 import { PlainText } from '../../components/untrusted-text';
 import { LazyDeleteIdentityDialog, LazyIdentityFormDialog } from './identity-dialogs';
-import type { FormTarget } from './identity-form-dialog';
+import type { FormTarget } from './identity-form';
 import { type ConnectReturn, connectReturnNotice, parseConnectReturn } from './identity-format';
 import { IdentitySection } from './identity-section';
 import { RedirectUriBox } from './redirect-uri';
@@ -42,26 +42,8 @@ export function IdentitiesPage() {
       </header>
 
       <ConnectOutcome connectReturn={connectReturn} list={identities.data} onDismiss={() => setConnectReturn(null)} />
-      {notice && (
-        <div className="page-notices">
-          <Notice kind={notice.kind} title={notice.title} announce actions={<DismissButton onClick={() => setNotice(null)} />}>
-            {notice.message}
-          </Notice>
-        </div>
-      )}
-      {identities.error !== null && (
-        <div className="page-notices">
-          <ErrorNotice
-            error={identities.error}
-            title="The identities could not be loaded"
-            actions={
-              <calcite-button appearance="outline" scale="s" iconStart="refresh" onClick={() => void identities.refetch()}>
-                Try again
-              </calcite-button>
-            }
-          />
-        </div>
-      )}
+      {notice && <PageNoticeView notice={notice} onDismiss={() => setNotice(null)} />}
+      {identities.error !== null && <LoadError error={identities.error} onRetry={() => void identities.refetch()} />}
 
       {(['online', 'enterprise'] as const).map((type) => (
         <IdentitySection
@@ -145,6 +127,32 @@ function ConnectOutcome({ connectReturn, list, onDismiss }: { connectReturn: Con
       {outcome.showRedirectUri && list.redirectUri && (
         <RedirectUriBox redirectUri={list.redirectUri} type={outcome.identityType ?? 'online'} stepsOpen />
       )}
+    </div>
+  );
+}
+
+function PageNoticeView({ notice, onDismiss }: { notice: PageNotice; onDismiss: () => void }) {
+  return (
+    <div className="page-notices">
+      <Notice kind={notice.kind} title={notice.title} announce actions={<DismissButton onClick={onDismiss} />}>
+        {notice.message}
+      </Notice>
+    </div>
+  );
+}
+
+function LoadError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return (
+    <div className="page-notices">
+      <ErrorNotice
+        error={error}
+        title="The identities could not be loaded"
+        actions={
+          <calcite-button appearance="outline" scale="s" iconStart="refresh" onClick={onRetry}>
+            Try again
+          </calcite-button>
+        }
+      />
     </div>
   );
 }
