@@ -19,6 +19,13 @@ const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' }
 };
 
+/** The kind of notice that tells how a finished operation ended. */
+export function outcomeKind(status: string): 'success' | 'info' | 'danger' | 'warning' {
+  if (status === 'succeeded') return 'success';
+  if (status === 'cancelled') return 'info';
+  return status === 'failed' ? 'danger' : 'warning';
+}
+
 export function statusLabel(status: string): string {
   return STATUS[status]?.label ?? status;
 }
