@@ -9,7 +9,8 @@ import { useApiClient } from '../../app/api-context';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { formatDateTime } from '../../components/units';
 import { TextField } from './option-fields';
-import { browserTimeZone, type Repeat, type TimingForm, toTiming, WEEKDAYS } from './schedule-timing';
+import { browserTimeZone, WEEKDAYS } from '../../lib/schedule-words';
+import { type Repeat, type TimingForm, toTiming } from './schedule-timing';
 import '@esri/calcite-components/components/calcite-option';
 import '@esri/calcite-components/components/calcite-select';
 
