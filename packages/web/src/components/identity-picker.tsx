@@ -1,6 +1,5 @@
 // Choosing which identity (organization) a page works on. The choice lives in the URL (?identity=<id>) so a page can be
 // linked to and reloaded, and the last choice is remembered for the next page that asks.
-import './shared-controls.css';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';

@@ -1,6 +1,5 @@
 // A running or finished operation: its progress while it runs (with Cancel), and its outcome when it is done, with
 // links to its log and, for a backup, to the snapshot it wrote.
-import './shared-controls.css';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useApiClient } from '../app/api-context';

@@ -1,5 +1,4 @@
 // An operation's or snapshot's status as a word with an icon and a colour (never colour alone).
-import './shared-controls.css';
 import type { IconName } from '../calcite-types';
 import '@esri/calcite-components/components/calcite-icon';
 
