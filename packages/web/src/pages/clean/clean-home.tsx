@@ -1,11 +1,8 @@
 // The Clean section's start: choose a scan type, set its options, run it now and follow it (scan-launcher.tsx); scan
 // history, to open a scan or compare two of one type (scan-history.tsx); scheduled scans (scan-schedules.tsx); the
 // identity's allowlist (allowlist-section.tsx).
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { cleanKeys, listScanTypes } from '../../api/clean.api';
 import type { Identity } from '../../api/identities.api';
-import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice } from '../../components/notice';
@@ -14,6 +11,7 @@ import { Allowlist } from './allowlist-section';
 import { ScanHistory } from './scan-history';
 import { ScanLauncher } from './scan-launcher';
 import { ScanSchedules } from './scan-schedules';
+import { useScanTypes } from './scan-types';
 
 export function CleanHome() {
   const selection = useSelectedIdentity();
@@ -33,9 +31,8 @@ export function CleanHome() {
 }
 
 function CleanForIdentity({ identity }: { identity: Identity }) {
-  const client = useApiClient();
   const operator = canOperate(useCurrentUser());
-  const types = useQuery({ queryKey: cleanKeys.scanTypes, queryFn: ({ signal }) => listScanTypes(client, signal), staleTime: Infinity });
+  const types = useScanTypes();
   // The scan started last from this page (or by Run now on a schedule), so its progress is still shown after a reload.
   const [operationId, setOperationId] = useState<string | null>(() => sessionStorage.getItem(`${RUNNING_KEY}.${identity.id}`));
   useEffect(() => {

@@ -1,6 +1,6 @@
 // A table of findings: what (with a link to it in the portal), its kind and type, owner, the problem and where it is,
 // severity; optionally with a check box per row and sortable column headers. All ArcGIS text is shown as plain text.
-import type { Finding, FindingSort } from '../../api/clean.api';
+import type { Finding, FindingSort, FindingTarget } from '../../api/clean.api';
 import { PlainText } from '../../components/untrusted-text';
 import { detailsLine, untrustedLabel } from './labels';
 import '@esri/calcite-components/components/calcite-icon';
@@ -89,14 +89,7 @@ function FindingRow({ finding, selection }: { finding: Finding; selection: Findi
         </td>
       )}
       <td>
-        {finding.target.portalUrl ? (
-          <a className="text-link" href={finding.target.portalUrl} target="_blank" rel="noopener noreferrer">
-            <PlainText text={finding.target.title} fallback={finding.target.id} />
-          </a>
-        ) : (
-          <PlainText text={finding.target.title} fallback={finding.target.id} />
-        )}
-        <span className="cell-note finding-id">{finding.target.id}</span>
+        <TargetName target={finding.target} />
       </td>
       <td>
         <PlainText text={finding.target.type ?? finding.target.kind} />
@@ -116,5 +109,21 @@ function FindingRow({ finding, selection }: { finding: Finding; selection: Findi
         <span className={`severity severity-${finding.severity}`}>{SEVERITY[finding.severity] ?? finding.severity}</span>
       </td>
     </tr>
+  );
+}
+
+/** What a finding is about: its title (a link to it in the portal when it has one) and its id. */
+export function TargetName({ target }: { target: FindingTarget }) {
+  return (
+    <>
+      {target.portalUrl ? (
+        <a className="text-link" href={target.portalUrl} target="_blank" rel="noopener noreferrer">
+          <PlainText text={target.title} fallback={target.id} />
+        </a>
+      ) : (
+        <PlainText text={target.title} fallback={target.id} />
+      )}
+      <span className="cell-note finding-id">{target.id}</span>
+    </>
   );
 }

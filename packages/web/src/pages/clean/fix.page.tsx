@@ -8,6 +8,7 @@ import { useOperation } from '../../api/operation-updates';
 import { isActive } from '../../api/operations.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
+import { BackLink } from '../../components/back-link';
 import { useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
@@ -16,6 +17,7 @@ import { formatCount, formatDateTime } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
 import { cleanLinks } from './clean-links';
 import { fixActionInfo, fixActionLabel } from './fix-actions';
+import { TargetName } from './findings-table';
 import { phaseLabel, scanProgress } from './scan-progress';
 
 export function FixPage() {
@@ -41,11 +43,7 @@ function FixView({ identityId, fixId }: { identityId: string; fixId: string }) {
   if (!detail.data || !fix) return <calcite-loader label="Loading the fix" inline />;
   return (
     <div className="page clean-page">
-      <p className="back-link">
-        <Link className="text-link" to={cleanLinks.scan(identityId, fix.scanId)}>
-          ← The scan&apos;s findings
-        </Link>
-      </p>
+      <BackLink to={cleanLinks.scan(identityId, fix.scanId)}>The scan&apos;s findings</BackLink>
       <header className="page-header">
         <h1>Fix: {fixActionLabel(fix.action)}</h1>
         <p>
@@ -183,14 +181,7 @@ function FixResults({ results }: { results: FixDetail['results'] }) {
             {results.map((result) => (
               <tr key={result.findingId} data-finding-id={result.findingId} data-target-id={result.target.id} data-result={result.status}>
                 <td>
-                  {result.target.portalUrl ? (
-                    <a className="text-link" href={result.target.portalUrl} target="_blank" rel="noopener noreferrer">
-                      <PlainText text={result.target.title} fallback={result.target.id} />
-                    </a>
-                  ) : (
-                    <PlainText text={result.target.title} fallback={result.target.id} />
-                  )}
-                  <span className="cell-note finding-id">{result.target.id}</span>
+                  <TargetName target={result.target} />
                 </td>
                 <td>
                   <StatusBadge status={result.status} />

@@ -2,9 +2,10 @@
 // findings selected across pages can be fixed in bulk (preview first) or allowlisted with a reason; the findings export
 // as CSV; the fixes made on this scan are listed with their status (fix-history.tsx).
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
-import { cleanKeys, getScan, listScanTypes, type Scan } from '../../api/clean.api';
+import { useParams } from 'react-router';
+import { cleanKeys, getScan, type Scan } from '../../api/clean.api';
 import { useApiClient } from '../../app/api-context';
+import { BackLink } from '../../components/back-link';
 import { useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
@@ -15,6 +16,7 @@ import { Findings } from './findings';
 import { FixHistory } from './fix-history';
 import { humanize } from './labels';
 import { describeOptions } from './option-values';
+import { useScanTypes } from './scan-types';
 
 export function ScanPage() {
   const { scanId = '' } = useParams();
@@ -32,16 +34,12 @@ function ScanView({ identityId, identityName, scanId }: { identityId: string; id
     queryFn: ({ signal }) => getScan(client, identityId, scanId, signal),
     refetchInterval: (q) => (q.state.data?.status === 'running' ? 2000 : false)
   });
-  const types = useQuery({ queryKey: cleanKeys.scanTypes, queryFn: ({ signal }) => listScanTypes(client, signal), staleTime: Infinity });
+  const types = useScanTypes();
   const info = types.data?.find((t) => t.type === scan.data?.type);
   const title = info ? `${info.title} scan` : 'Scan';
   return (
     <div className="page clean-page">
-      <p className="back-link">
-        <Link className="text-link" to={cleanLinks.home(identityId)}>
-          ← Clean
-        </Link>
-      </p>
+      <BackLink to={cleanLinks.home(identityId)}>Clean</BackLink>
       <header className="page-header">
         <h1>{title}</h1>
         {scan.data && (

@@ -1,10 +1,9 @@
 // Manage Identities: the ArcGIS organizations OrgKeeper may act on, in two sections (ArcGIS Online, ArcGIS
 // Enterprise), each with its + button, and the outcome of a sign-in when the portal sends the browser back.
-import { useQuery } from '@tanstack/react-query';
 import { type Dispatch, type SetStateAction, useEffect, useEffectEvent, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { type Identity, type IdentityList, identitiesQueryKey, listIdentities } from '../../api/identities.api';
-import { useApiClient } from '../../app/api-context';
+import type { Identity, IdentityList } from '../../api/identities.api';
+import { useIdentities } from '../../api/identities.query';
 import { useCurrentUser } from '../../app/session';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate, isAdmin } from '../../components/roles';
@@ -19,11 +18,10 @@ import './identities.css';
 type PageNotice = { kind: 'success' | 'info'; title: string; message: string };
 
 export function IdentitiesPage() {
-  const apiClient = useApiClient();
   const user = useCurrentUser();
   const canManage = isAdmin(user);
   const canTest = canOperate(user);
-  const identities = useQuery({ queryKey: identitiesQueryKey, queryFn: ({ signal }) => listIdentities(apiClient, signal) });
+  const identities = useIdentities();
   const [formTarget, setFormTarget] = useState<FormTarget | null>(null);
   const [deleting, setDeleting] = useState<Identity | null>(null);
   const [notice, setNotice] = useState<PageNotice | null>(null);

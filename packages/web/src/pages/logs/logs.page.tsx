@@ -1,9 +1,10 @@
 // Logs: every operation (backups, restores, checks...) with its status, and one operation with, while it runs, its
 // progress and Cancel, and its per-item log with a status filter and CSV export (operation-items.tsx).
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, Route, Routes, useParams } from 'react-router';
-import { type Identity, identitiesQueryKey, listIdentities } from '../../api/identities.api';
+import type { Identity } from '../../api/identities.api';
+import { useIdentities } from '../../api/identities.query';
 import { operationProgress, useOperation } from '../../api/operation-updates';
 import {
   cancelOperation,
@@ -20,6 +21,7 @@ import {
 } from '../../api/operations.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
+import { BackLink } from '../../components/back-link';
 import { FilterSelect } from '../../components/filter-select';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgressView } from '../../components/operation-progress';
@@ -49,8 +51,7 @@ export function LogsPage() {
 }
 
 function useIdentityNames(): Map<string, Identity> {
-  const client = useApiClient();
-  const identities = useQuery({ queryKey: identitiesQueryKey, queryFn: ({ signal }) => listIdentities(client, signal) });
+  const identities = useIdentities();
   return new Map((identities.data?.identities ?? []).map((identity) => [identity.id, identity]));
 }
 
@@ -312,11 +313,5 @@ function OperationState({ operation: op }: { operation: Operation }) {
 }
 
 function BackToLogs() {
-  return (
-    <p className="back-link">
-      <Link className="text-link" to="/logs">
-        ← All operations
-      </Link>
-    </p>
-  );
+  return <BackLink to="/logs">All operations</BackLink>;
 }
