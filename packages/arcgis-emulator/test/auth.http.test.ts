@@ -146,6 +146,16 @@ describe.each(['online', 'enterprise'] as const)('auth over raw HTTP (%s)', (kin
         { method: 'POST' }
       );
       expect(other.body).toEqual({ error: { code: 400, message: 'Unable to generate token.', details: ['Unable to generate token for this server'] } });
+      // A server the portal lists as federated (portals/self/servers) gets tokens too.
+      emu.context.state.org.federatedServers = [
+        { id: 'FedServer00000001', name: 'elsewhere.example.com', url: 'https://elsewhere.example.com/arcgis', adminUrl: 'https://elsewhere.example.com/arcgis', isHosted: false, serverType: 'ArcGIS', serverRole: 'FEDERATED_SERVER', serverFunction: '' }
+      ];
+      try {
+        const listed = await rawRequest(`${emu.restUrl}/generateToken`, { token: adminToken, serverUrl: 'https://elsewhere.example.com/arcgis/rest/services' }, { method: 'POST' });
+        expect(listed.body).toMatchObject({ token: expect.any(String) });
+      } finally {
+        emu.context.state.org.federatedServers = [];
+      }
     });
   });
 

@@ -7,11 +7,12 @@ import { setupRoutes } from './auth/setup.routes.js';
 import { publicOrigin, usesHttps, type Config } from './config/config.js';
 import type { Db } from './db/database.js';
 import { AppError } from './errors/app-error.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { installErrorHandler, sendFrameworkError } from './http/error-handler.js';
 import type { RegisteredRoute } from './http/fastify-types.js';
-import { installSecurityHeaders, isApiPath } from './http/security-headers.js';
+import { hostRule, installHostCheck, isLoopbackBind } from './http/host-check.js';
+import { installSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
 import { installValidation } from './http/validation.js';
-import { installWebApp } from './http/web-app.js';
+import { WEB_APP_ROUTE, installWebApp } from './http/web-app.js';
 import type { Clock } from './lib/clock.js';
 import { redactUrl, type Logger } from './logging/logger.js';
 import { identityRoutes, oauthCallbackRoutes } from './identities/identity.routes.js';
@@ -72,19 +73,47 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: trustProxyOption(config.trustProxy),
-    routerOptions: { ignoreTrailingSlash: true }
+    // The router's own refusals (a broken %-escape, an over-long parameter) run no hooks: same shape and headers by hand.
+    frameworkErrors: (error, _request, reply) => {
+      setSecurityHeaders(reply, { https: secureCookies });
+      sendFrameworkError(error, reply);
+    },
+    // Access is decided from the route that matched (auth/access-control.ts), so these options only
+    // decide which spellings of a path reach a route; whatever reaches a route gets its checks.
+    routerOptions: {
+      // `/api/audit/` and `//api//audit` are the audit route (clients and proxies add slashes), not a
+      // second path that would fall through to the web app's catch-all.
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      // One spelling per route: `/API/audit` matches nothing and gets the catch-all's API refusal.
+      // Case-insensitive matching would give no client anything and lower-case path parameters.
+      caseSensitive: true,
+      // Path parameters are UUIDs and 32-character ArcGIS item ids: a longer one matches no parameter route (404).
+      maxParamLength: 100
+      // useSemicolonDelimiter stays Fastify 5's false: `/api/audit;x` is no route, not the audit route.
+    }
   });
   installValidation(app);
+  // First of all hooks: a request for a host OrgKeeper does not answer to reaches nothing else.
+  installHostCheck(app, hostRule(config));
+  if (!isLoopbackBind(config.host) && isLoopbackBind(new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''))) {
+    options.logger.warn(
+      { host: config.host, publicUrl: config.publicUrl },
+      'OrgKeeper listens beyond this machine but its public URL is a loopback address, so requests from other machines are refused; set --public-url to the address users open'
+    );
+  }
 
   const routes: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routes.push({ method, url: route.url, role: route.config?.role });
+    for (const method of methods) routes.push({ method, url: route.url, role: route.config?.role, public: route.config?.public === true });
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    const api = isApiPath(request.url);
+    // The web app's many static files only at debug; everything else (the API, however its path
+    // was spelled, and every refusal) at info. Decided from the matched route, not the raw URL.
+    const quiet = !request.is404 && request.routeOptions.url === WEB_APP_ROUTE && reply.statusCode < 400;
     const entry = {
       method: request.method,
       url: redactUrl(request.url),
@@ -92,9 +121,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ms: Math.round(reply.elapsedTime),
       user: request.auth?.user.username
     };
-    // API calls at info; the web app's many static files only at debug.
-    if (api) request.log.info(entry, 'request');
-    else request.log.debug(entry, 'request');
+    if (quiet) request.log.debug(entry, 'request');
+    else request.log.info(entry, 'request');
   });
 
   // The API speaks JSON only: no text/plain parser (a cross-site form can send text/plain), and an

@@ -27,7 +27,7 @@ export type { Database, Role } from './db/schema.js';
 export { AppError, HTTP_STATUS, isAppError, type AppErrorCode, type ErrorBody } from './errors/app-error.js';
 export type { RegisteredRoute } from './http/fastify-types.js';
 export { CONTENT_SECURITY_POLICY } from './http/security-headers.js';
-export { PUBLIC_API_ROUTES, CSRF_HEADER, roleAllows } from './auth/access-control.js';
+export { CSRF_HEADER, requiredRole, roleAllows } from './auth/access-control.js';
 export { SESSION_COOKIE, type AuthContext } from './auth/session.service.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
 export { AuditService, type Actor, type AuditEvent, type AuditRecord } from './audit/audit.service.js';

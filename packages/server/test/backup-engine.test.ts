@@ -195,14 +195,15 @@ describe('runBackup against the emulated demo organization', () => {
     const { result: fourth, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu), name: 'Fourth' }));
     // Nothing downloaded again: no item JSON, data, resources, thumbnails, metadata, per-item sharing or feature
     // queries. What is asked: the search pages (the items, and each group's content, which gives the items' sharing),
-    // two requests per hosted service, each group's members, the user pages, and the folders of the users whose
-    // turn in the folder rotation this run is.
+    // two requests per hosted service, each group's members, the user pages, the folders of the users whose turn in
+    // the folder rotation this run is, and the organization's servers (portals/self/urls, once a run).
     const hosted = orgItems().filter((i) => i.json.type === 'Feature Service' && i.json.typeKeywords.includes('Hosted Service')).length;
     const orgGroups = [...emu.context.state.groups.values()].filter((g) => g.orgId === emu.orgId);
     const orgUsers = [...emu.context.state.users.values()].filter((u) => u.orgId === emu.orgId);
     const turn = 3 % FOLDER_ROTATION; // three snapshots before this run
-    const allowed = new Set(['search', 'features:service', 'features:layers', 'community/groups', 'community/groups/<id>/users', 'community/self', 'portals/self/users', 'content/users', 'generateToken', 'info', 'server/rest/info', 'portals/self']);
+    const allowed = new Set(['search', 'features:service', 'features:layers', 'community/groups', 'community/groups/<id>/users', 'community/self', 'portals/self/users', 'content/users', 'generateToken', 'info', 'server/rest/info', 'portals/self', 'portals/self/urls']);
     expect(Object.keys(asked).filter((endpoint) => !allowed.has(endpoint))).toEqual([]);
+    expect(asked['portals/self/urls']).toBe(1);
     expect(asked['features:service']).toBe(hosted);
     expect(asked['features:layers']).toBe(hosted);
     expect(asked['community/groups/<id>/users']).toBe(orgGroups.length);

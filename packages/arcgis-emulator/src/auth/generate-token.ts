@@ -112,10 +112,12 @@ function answer(token: TokenRecord): object {
   return { token: token.token, expires: token.expires, ssl: false };
 }
 
-/** Whether `url` is (or lies under) the hosting server federated with this portal. */
+/** Whether `url` is (or lies under) a server federated with this portal: its hosting server, or one the state lists. */
 export function isFederatedServer(emu: EmulatorContext, url: string): boolean {
   const normalize = (u: string) => u.replace(/\/+$/, '').toLowerCase();
   const target = normalize(url);
-  const server = normalize(emu.urls.serverUrl);
-  return target === server || target.startsWith(`${server}/`);
+  return [emu.urls.serverUrl, ...(emu.state.org.federatedServers ?? []).map((s) => s.url)].some((server) => {
+    const root = normalize(server);
+    return target === root || target.startsWith(`${root}/`);
+  });
 }

@@ -4,6 +4,7 @@ import { type Router } from '../router.js';
 import { isAdmin } from '../state/permissions.js';
 import { trackStateWrites } from '../state/track-writes.js';
 import { registerGroupRoutes } from './groups.routes.js';
+import { registerServerRoutes } from './servers.routes.js';
 import { registerUserRoutes } from './users.routes.js';
 import { userJson } from './views.js';
 
@@ -33,6 +34,7 @@ export function registerPortalRoutes(router: Router, emu: EmulatorContext): void
   );
   registerUserRoutes(router, emu);
   registerGroupRoutes(router, emu);
+  registerServerRoutes(router, emu);
 }
 
 export function portalJson(ctx: Ctx): Record<string, unknown> {

@@ -85,6 +85,17 @@ describe('JSON seed files (--seed FILE.json)', () => {
     expect([...state.items.values()].some((i) => i.json.title === 'Extra')).toBe(true);
   });
 
+  it('lists federated servers of an Enterprise portal (portals/self/servers) and refuses them on Online', async () => {
+    const file = join(dir, `seed-${n++}.json`);
+    writeFileSync(file, JSON.stringify({ federatedServers: [{ url: 'https://gis.example.test/server' }, { url: 'https://img.example.test/image', isHosted: false, serverRole: 'FEDERATED_SERVER_WITH_RESTRICTED_PUBLISHING', serverFunction: 'ImageHosting' }] }));
+    const { state } = await buildInitialState(resolveOptions({ seed: file, port: 0, kind: 'enterprise' }), ORIGIN, NOW);
+    expect(state.org.federatedServers).toEqual([
+      { id: expect.any(String), name: 'gis.example.test', url: 'https://gis.example.test/server', adminUrl: 'https://gis.example.test/server', isHosted: false, serverType: 'ArcGIS', serverRole: 'FEDERATED_SERVER', serverFunction: '' },
+      expect.objectContaining({ url: 'https://img.example.test/image', serverRole: 'FEDERATED_SERVER_WITH_RESTRICTED_PUBLISHING', serverFunction: 'ImageHosting' })
+    ]);
+    await expect(build({ federatedServers: [{ url: 'https://gis.example.test/server' }] })).rejects.toThrow(/federatedServers\[0\]: federated servers are an ArcGIS Enterprise feature/);
+  });
+
   it('reports what is wrong and where', async () => {
     await expect(build('{ "users": [')).rejects.toThrow(/not valid JSON/);
     await expect(build({ users: [{ username: 'x1x', role: 'boss' }] })).rejects.toThrow(/users\[0\]\.role must be one of org_admin, org_publisher, org_user, viewer, not "boss"/);

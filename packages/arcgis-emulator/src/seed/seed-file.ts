@@ -41,11 +41,13 @@ type Obj = Record<string, unknown>;
 const ROLES = ['org_admin', 'org_publisher', 'org_user', 'viewer'] as const;
 const ACCESS = ['private', 'org', 'public'] as const;
 const ITEM_ACCESS = ['private', 'shared', 'org', 'public'] as const;
+const SERVER_TYPES = ['ArcGIS', 'ARCGIS_NOTEBOOK_SERVER', 'ARCGIS_MISSION_SERVER'] as const;
+const SERVER_ROLES = ['STANDALONE_SERVER', 'FEDERATED_SERVER', 'FEDERATED_SERVER_WITH_RESTRICTED_PUBLISHING', 'HOSTING_SERVER'] as const;
 
 /** Applies a parsed seed document to the state (exported for tests). */
 export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void {
   const root = obj(doc, '(root)');
-  allowKeys(root, '(root)', ['format', 'extends', 'users', 'folders', 'groups', 'services', 'items']);
+  allowKeys(root, '(root)', ['format', 'extends', 'users', 'folders', 'groups', 'services', 'items', 'federatedServers']);
   if (root.format !== undefined && root.format !== 'arcgis-emulator-seed/1') {
     throw new SeedError(`format must be "arcgis-emulator-seed/1", not ${JSON.stringify(root.format)}`);
   }
@@ -179,6 +181,25 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
     } catch (error) {
       throw new SeedError(`${p}: ${(error as Error).message}`);
     }
+  });
+
+  arr(root.federatedServers ?? [], 'federatedServers').forEach((raw, i) => {
+    const p = `federatedServers[${i}]`;
+    const fs = obj(raw, p);
+    allowKeys(fs, p, ['id', 'name', 'url', 'adminUrl', 'isHosted', 'serverType', 'serverRole', 'serverFunction']);
+    if (emu.options.kind !== 'enterprise') throw new SeedError(`${p}: federated servers are an ArcGIS Enterprise feature (start with --kind enterprise)`);
+    const url = subst(str(fs.url, `${p}.url`));
+    if (!/^https?:\/\/[^/]+/i.test(url)) throw new SeedError(`${p}.url '${url}' must be an http(s) URL`);
+    (state.org.federatedServers ??= []).push({
+      id: fs.id === undefined ? seedId(seed, `federated-server:${url}`).slice(0, 16) : str(fs.id, `${p}.id`),
+      name: fs.name === undefined ? new URL(url).host : str(fs.name, `${p}.name`),
+      url,
+      adminUrl: fs.adminUrl === undefined ? url : subst(str(fs.adminUrl, `${p}.adminUrl`)),
+      isHosted: fs.isHosted === undefined ? false : bool(fs.isHosted, `${p}.isHosted`),
+      serverType: oneOf(fs.serverType ?? 'ArcGIS', `${p}.serverType`, SERVER_TYPES),
+      serverRole: oneOf(fs.serverRole ?? 'FEDERATED_SERVER', `${p}.serverRole`, SERVER_ROLES),
+      serverFunction: fs.serverFunction === undefined ? '' : str(fs.serverFunction, `${p}.serverFunction`)
+    });
   });
 
   arr(root.items ?? [], 'items').forEach((raw, i) => {

@@ -264,4 +264,22 @@ export interface OrgRecord {
   subscriptionInfo: Record<string, unknown> | null;
   /** free-form extra portals/self fields */
   extra: Record<string, unknown>;
+  /**
+   * ArcGIS Enterprise: servers federated with the portal besides the emulator's own hosting server, as
+   * `portals/self/servers` lists them (seed `federatedServers`, or set by tests). Absent in older saved states.
+   */
+  federatedServers?: FederatedServerRecord[];
+}
+
+/** One entry of `portals/self/servers` (Esri: users-groups-and-items/servers). */
+export interface FederatedServerRecord {
+  id: string;
+  name: string;
+  /** The externally visible URL of the ArcGIS Server site. */
+  url: string;
+  adminUrl: string;
+  isHosted: boolean;
+  serverType: 'ArcGIS' | 'ARCGIS_NOTEBOOK_SERVER' | 'ARCGIS_MISSION_SERVER';
+  serverRole: 'STANDALONE_SERVER' | 'FEDERATED_SERVER' | 'FEDERATED_SERVER_WITH_RESTRICTED_PUBLISHING' | 'HOSTING_SERVER';
+  serverFunction: string;
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ForeignOriginError } from './origin-guard.js';
 
 /**
  * Esri's rest-js calls `globalThis.fetch` and hides the HTTP response from its callers, so neither a `Retry-After`
@@ -8,6 +9,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface FetchContext {
   /** Extra headers per request (IWA: a fresh `Authorization: Negotiate` token for the request's host). */
   headersFor?: (url: string) => Promise<Record<string, string>>;
+  /**
+   * Whether a URL is on one of the organization's origins. Inside an ArcGIS call every request is checked before it
+   * is sent: one to any other origin is refused (ForeignOriginError), whatever it carries (a token in the query or
+   * body, Authorization, X-Esri-Authorization, Negotiate) and whoever built it (rest-js's federated-server token
+   * chain follows URLs a server answered with). The second line behind the token source's own check.
+   */
+  allowsUrl?: (url: string) => Promise<boolean>;
   /** Cancels the call (the operation was cancelled). */
   signal?: AbortSignal;
   /** Time limit for one HTTP request, ms. */
@@ -32,6 +40,7 @@ export function installArcGISFetch(): void {
     const context = storage.getStore();
     if (!context) return original(input, init);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (context.allowsUrl && !(await context.allowsUrl(url))) throw new ForeignOriginError(url);
     const headers = new Headers(init?.headers);
     if (context.headersFor) {
       for (const [k, v] of Object.entries(await context.headersFor(url))) headers.set(k, v);

@@ -3,6 +3,8 @@ import { ArcGISFailure, toArcGISFailure } from './arcgis-errors.js';
 import { currentFetchContext, type FetchContext, withFetchContext } from './arcgis-fetch.js';
 import { IwaUnavailableError } from './iwa-client.js';
 import { AdaptiveLimiter } from './limiter.js';
+import { loadOrgOrigins, type OrgOrigins, urlOrigin } from './org-origins.js';
+import { boundToOrigins, ForeignOriginError } from './origin-guard.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs, shouldRetry, sleep } from './retry.js';
 import { CredentialsExpiredError, type TokenSource } from './token-source.js';
 
@@ -14,6 +16,11 @@ export interface SessionStats {
   retries: number;
   throttled: number;
   tokenRefreshes: number;
+}
+
+/** The organization's origins, loaded once and shared by a session and every session derived from it. */
+interface OriginsCache {
+  pending?: Promise<OrgOrigins>;
 }
 
 export interface ArcGISSessionOptions {
@@ -29,6 +36,8 @@ export interface ArcGISSessionOptions {
   /** Time limit for one HTTP request (default 2 minutes). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The organization's origins when already known (otherwise asked of the portal on first need). */
+  origins?: OrgOrigins;
   /** Called before each retry (for logs and progress). */
   onRetry?: (info: { failure: ArcGISFailure; attempt: number; delayMs: number; label: string }) => void;
 }
@@ -38,10 +47,15 @@ export interface ArcGISSessionOptions {
  * throttled), retries with backoff and jitter for throttling, 5xx, resets and timeouts (honouring Retry-After),
  * a token refresh and one retry on 498/499, and errors normalized to ArcGISFailure.
  * Esri's rest-js functions are called with `session.requestOptions` spread into their options.
+ *
+ * The session talks to its organization only: the portal and the servers the portal lists (`orgOrigins()`). Its token
+ * source gives no token for any other URL, and every request of a call to another origin is refused before it is
+ * sent (ForeignOriginError), whatever the URL looks like.
  */
 export class ArcGISSession {
   readonly portalUrl: string;
   readonly restUrl: string;
+  /** The identity's token source, bound to the organization's origins (no token for any other URL). */
   readonly auth: TokenSource | null;
   /** Counts of this session and of every session derived from it (`withSignal`): a run's figures show on its parent. */
   readonly stats: SessionStats;
@@ -49,23 +63,58 @@ export class ArcGISSession {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
 
-  /** What rest-js gets as `authentication`: the token source, with token failures recorded for `call()`. */
+  /** What rest-js gets as `authentication`: the bound token source, with token failures recorded for `call()`. */
   private readonly authForRestJs: TokenSource | null;
+  private readonly portalOrigin: string | undefined;
+  private readonly allowsUrl = (url: string): Promise<boolean> => this.isOrgUrl(url);
 
-  constructor(private readonly options: ArcGISSessionOptions, limiter?: AdaptiveLimiter, stats?: SessionStats) {
+  constructor(
+    private readonly options: ArcGISSessionOptions,
+    limiter?: AdaptiveLimiter,
+    stats?: SessionStats,
+    private readonly originsCache: OriginsCache = options.origins ? { pending: Promise.resolve(options.origins) } : {}
+  ) {
     this.stats = stats ?? { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0 };
     this.portalUrl = options.portalUrl;
     this.restUrl = options.restUrl;
-    this.auth = options.auth;
-    this.authForRestJs = options.auth ? recordingTokenFailures(options.auth) : null;
+    this.portalOrigin = urlOrigin(options.portalUrl);
+    this.auth = options.auth ? boundToOrigins(options.auth, this.allowsUrl) : null;
+    this.authForRestJs = this.auth ? recordingTokenFailures(this.auth) : null;
     this.limiter = limiter ?? new AdaptiveLimiter(options.concurrency ?? 8);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.timeoutMs = options.timeoutMs ?? 120_000;
   }
 
-  /** A session sharing this one's limiter and credentials but with its own cancellation signal. */
+  /** A session sharing this one's limiter, credentials and organization origins but with its own cancellation signal. */
   withSignal(signal: AbortSignal): ArcGISSession {
-    return new ArcGISSession({ ...this.options, signal }, this.limiter, this.stats);
+    return new ArcGISSession({ ...this.options, signal }, this.limiter, this.stats, this.originsCache);
+  }
+
+  /**
+   * The organization's origins and servers (org-origins.ts), asked of the portal once per session (and the sessions
+   * derived from it); a failed load is asked again by the next caller.
+   */
+  orgOrigins(): Promise<OrgOrigins> {
+    this.originsCache.pending ??= loadOrgOrigins({
+      portalUrl: this.portalUrl,
+      restUrl: this.restUrl,
+      request: (url, params) => this.request(url, params)
+    }).catch((error: unknown) => {
+      this.originsCache.pending = undefined;
+      throw error;
+    });
+    return this.originsCache.pending;
+  }
+
+  /**
+   * Whether the URL is on one of the organization's origins. The portal's own origin is known without asking (which is
+   * also what lets the origins be loaded: those requests go to the portal).
+   */
+  async isOrgUrl(url: string): Promise<boolean> {
+    const origin = urlOrigin(url);
+    if (origin === undefined) return false;
+    if (origin === this.portalOrigin) return true;
+    return (await this.orgOrigins()).allows(url);
   }
 
   get concurrency(): number {
@@ -91,6 +140,7 @@ export class ArcGISSession {
       this.options.signal?.throwIfAborted();
       const context: FetchContext = {
         headersFor: this.options.headersFor,
+        allowsUrl: this.allowsUrl,
         signal: this.options.signal,
         timeoutMs: this.timeoutMs,
         observed: {}
@@ -104,8 +154,8 @@ export class ArcGISSession {
         return result;
       } catch (error) {
         if (this.options.signal?.aborted) throw this.options.signal.reason ?? error;
-        // No retry helps here: someone must sign in again or provide a Kerberos ticket.
-        if (error instanceof CredentialsExpiredError || error instanceof IwaUnavailableError) throw error;
+        // No retry helps here: someone must sign in again or provide a Kerberos ticket; a foreign origin stays foreign.
+        if (error instanceof CredentialsExpiredError || error instanceof IwaUnavailableError || error instanceof ForeignOriginError) throw error;
         let failure = toArcGISFailure(error);
         if (failure.retryAfterSeconds === undefined && context.observed.retryAfterSeconds !== undefined) {
           failure = new ArcGISFailure({
@@ -127,7 +177,7 @@ export class ArcGISSession {
             await this.auth.refresh();
             continue;
           } catch (refreshError) {
-            if (refreshError instanceof CredentialsExpiredError || refreshError instanceof IwaUnavailableError) throw refreshError;
+            if (refreshError instanceof CredentialsExpiredError || refreshError instanceof IwaUnavailableError || refreshError instanceof ForeignOriginError) throw refreshError;
             // The token endpoint itself failed (a 5xx, a reset, throttling): back off like any request and refresh
             // again on the next 498 rather than failing the caller's call.
             const refreshFailure = toArcGISFailure(refreshError);
@@ -160,6 +210,7 @@ export class ArcGISSession {
   /** Downloads bytes (item data files, resources, thumbnails, attachments); `null` when ArcGIS has none (empty body). */
   async download(url: string, params: Record<string, string> = {}): Promise<{ bytes: Buffer; contentType: string } | null> {
     return this.call(url, async () => {
+      // The bound token source: no token for a URL off the organization's origins (and the fetch below refuses it).
       const token = this.auth ? await this.auth.getToken(url) : '';
       const target = new URL(url);
       for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);

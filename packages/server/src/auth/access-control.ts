@@ -1,38 +1,34 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { Role } from '../db/schema.js';
-import { isApiPath } from '../http/security-headers.js';
 import { SESSION_COOKIE, csrfTokensMatch, type SessionService } from './session.service.js';
-
-/**
- * The only API routes that answer without a session. Everything else under /api answers 401 to a
- * request without one; `test/access-control.test.ts` checks every registered route against this list.
- */
-export const PUBLIC_API_ROUTES: ReadonlySet<string> = new Set([
-  'GET /api/setup/status',
-  'POST /api/setup',
-  'POST /api/auth/login',
-  'GET /api/auth/session',
-  'GET /api/oauth/callback'
-]);
-
-/**
- * Routes used before a session exists. They cannot check a CSRF token, so they accept only JSON
- * bodies (which a cross-site HTML form cannot send) from a same-origin page.
- */
-export const PRE_SESSION_ROUTES: ReadonlySet<string> = new Set(['POST /api/setup', 'POST /api/auth/login']);
 
 export const CSRF_HEADER = 'x-csrf-token';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
-export function routeKey(method: string, url: string): string {
-  // Fastify answers HEAD with the GET route; both share its access rules.
-  return `${method === 'HEAD' ? 'GET' : method} ${url}`;
-}
-
 export function roleAllows(actual: Role, required: Role): boolean {
   return ROLE_RANK[actual] >= ROLE_RANK[required];
+}
+
+export function isStateChanging(method: string): boolean {
+  return STATE_CHANGING.has(method);
+}
+
+/**
+ * The least role a signed-in account needs for a route: its own `config.role`; else, for a route
+ * that is not public, operator to change anything and any role to read. Failing closed: a
+ * state-changing route added later without a role is not open to viewers.
+ */
+export function requiredRole(method: string, config: Pick<FastifyContextConfig, 'role' | 'public'>): Role | undefined {
+  if (config.role) return config.role;
+  if (config.public) return undefined;
+  return isStateChanging(method) ? 'operator' : undefined;
+}
+
+/** Throws 401 unless the request has a valid session (for handlers of public routes that hold something private). */
+export function requireSession(request: FastifyRequest): void {
+  if (!request.auth) throw new AppError('unauthorized', 'Sign in to OrgKeeper to continue.');
 }
 
 export interface AccessControlOptions {
@@ -42,50 +38,58 @@ export interface AccessControlOptions {
 }
 
 /**
- * Authentication, CSRF and role checks for /api, run before the body is read:
+ * Authentication, CSRF and role checks for every request, run before the body is read. Access is
+ * decided from the route the router matched (`request.routeOptions`), never from the raw URL: the
+ * router decodes and matches the path, so `/%61pi/audit` is the audit route and gets its checks.
  * 1. a valid `orgkeeper_session` cookie sets `request.auth`;
- * 2. non-public routes without a session answer 401;
- * 3. state-changing requests carry the session's CSRF token (or, for login and setup, come from a
- *    same-origin page with a JSON body);
- * 4. a route's `config.role` is the least role allowed to call it.
+ * 2. a route is public only when its own definition says `config: { public: true }`; every other
+ *    route, and every path that matches no route (404), answers 401 without a session, so nothing
+ *    (not even which API paths exist) is visible to anyone not signed in;
+ * 3. state-changing requests carry the session's CSRF token; public ones (login, setup), which
+ *    come before any session, must instead be same-origin JSON;
+ * 4. `requiredRole` of the matched route is the least role allowed to call it.
  */
 export function installAccessControl(app: FastifyInstance, options: AccessControlOptions): void {
   app.decorateRequest('auth', null);
 
   app.addHook('onRequest', async (request) => {
-    if (!isApiPath(request.url)) return;
     const token = request.cookies[SESSION_COOKIE];
     request.auth = token ? await options.sessions.authenticate(token) : null;
 
-    // Unknown /api paths count as non-public too: without a session they answer 401 like the rest,
-    // so the API's shape is not visible to anyone not signed in (with a session they are 404s).
-    const url = request.routeOptions.url;
-    const key = url === undefined || request.is404 ? `${request.method} (unknown)` : routeKey(request.method, url);
+    const config = request.routeOptions.config;
+    const isPublic = !request.is404 && config.public === true;
+    if (!isPublic) requireSession(request);
 
-    if (!PUBLIC_API_ROUTES.has(key) && !request.auth) {
-      throw new AppError('unauthorized', 'Sign in to OrgKeeper to continue.');
+    if (isStateChanging(request.method)) {
+      if (isPublic) checkSameOriginJson(request, options.publicOrigin);
+      else checkCsrfToken(request);
     }
 
-    if (STATE_CHANGING.has(request.method)) {
-      if (PRE_SESSION_ROUTES.has(key)) checkSameOriginJson(request, options.publicOrigin);
-      else if (request.auth) {
-        const given = request.headers[CSRF_HEADER];
-        if (!csrfTokensMatch(request.auth.session.csrfToken, typeof given === 'string' ? given : undefined)) {
-          throw new AppError(
-            'csrf_failed',
-            'The request is missing its X-CSRF-Token header or the token does not belong to this session. Reload the page and try again.'
-          );
-        }
-      }
-    }
-
-    const required = request.routeOptions.config.role;
-    if (required && request.auth && !roleAllows(request.auth.user.role, required)) {
+    // A path that matched no route has no role to check: with a session it is a plain 404.
+    if (request.is404 || !request.auth) return;
+    const required = requiredRole(request.method, config);
+    if (required && !roleAllows(request.auth.user.role, required)) {
       throw new AppError('forbidden', `This needs the ${required} role; you are signed in as ${request.auth.user.role}.`);
     }
   });
 }
 
+function checkCsrfToken(request: FastifyRequest): void {
+  const given = request.headers[CSRF_HEADER];
+  if (!request.auth || !csrfTokensMatch(request.auth.session.csrfToken, typeof given === 'string' ? given : undefined)) {
+    throw new AppError(
+      'csrf_failed',
+      'The request is missing its X-CSRF-Token header or the token does not belong to this session. Reload the page and try again.'
+    );
+  }
+}
+
+/**
+ * Login and setup come before a session exists, so they cannot check a CSRF token. They accept only
+ * JSON bodies (which a cross-site HTML form cannot send) from a same-origin page. The Host the
+ * request names has already been checked against the public URL (http/host-check.ts), so the
+ * origin "as reached" is one of OrgKeeper's own addresses, never a DNS-rebinding name.
+ */
 function checkSameOriginJson(request: FastifyRequest, publicOrigin: string): void {
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') {

@@ -29,11 +29,14 @@ export function signedInBody(signedIn: SignedIn) {
   return { user: { username: signedIn.user.username, role: signedIn.user.role }, csrfToken: signedIn.session.csrfToken };
 }
 
-/** POST /api/auth/login, POST /api/auth/logout, GET /api/auth/session. */
+/**
+ * POST /api/auth/login, POST /api/auth/logout, GET /api/auth/session. Login and the session probe
+ * are public (they come before a session exists); logging out needs a session, of any role.
+ */
 export const authRoutes: FastifyPluginAsync<AuthRoutesDeps> = async (app, deps) => {
   app.post<{ Body: { username: string; password: string } }>(
     '/api/auth/login',
-    { schema: { body: credentialsBodySchema, response: { 200: signedInSchema } } },
+    { config: { public: true }, schema: { body: credentialsBodySchema, response: { 200: signedInSchema } } },
     async (request, reply) => {
       const signedIn = await deps.auth.login(request.body, clientContext(request), request.auth);
       setSessionCookie(reply, signedIn, deps.secureCookies);
@@ -41,13 +44,13 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesDeps> = async (app, deps) 
     }
   );
 
-  app.post('/api/auth/logout', { schema: { response: { 204: { type: 'null' } } } }, async (request, reply) => {
+  app.post('/api/auth/logout', { config: { role: 'viewer' }, schema: { response: { 204: { type: 'null' } } } }, async (request, reply) => {
     if (request.auth) await deps.auth.logout(request.auth, clientContext(request));
     reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: deps.secureCookies });
     return reply.code(204).send();
   });
 
-  app.get('/api/auth/session', { schema: { response: { 200: signedInSchema } } }, async (request) => {
+  app.get('/api/auth/session', { config: { public: true }, schema: { response: { 200: signedInSchema } } }, async (request) => {
     const auth = request.auth;
     if (!auth) throw new AppError('unauthorized', 'Not signed in.');
     return { user: { username: auth.user.username, role: auth.user.role }, csrfToken: auth.session.csrfToken };

@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { UserRepository } from '../users/user.repository.js';
 import { MAX_PASSWORD_LENGTH, usernameKey, type UserService } from '../users/user.service.js';
 import type { LoginThrottleService } from './login-throttle.service.js';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password.js';
+import { hashPassword, needsRehash, scryptVerifier, type PasswordVerifier } from './password.js';
 import type { AuthContext, NewSession, SessionService } from './session.service.js';
 
 export interface ClientContext {
@@ -25,11 +25,17 @@ export interface AuthServiceDeps {
   throttle: LoginThrottleService;
   audit: AuditService;
   clock: Clock;
+  /** Default: scrypt (auth/password.ts). */
+  passwords?: PasswordVerifier;
 }
 
 /** Signing in and out of OrgKeeper, and first-run setup. */
 export class AuthService {
-  constructor(private readonly deps: AuthServiceDeps) {}
+  private readonly passwords: PasswordVerifier;
+
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.passwords = deps.passwords ?? scryptVerifier;
+  }
 
   /** Checks the password and opens a new session; `replacing` is the browser's previous session, which ends. */
   async login(input: { username: string; password: string }, client: ClientContext, replacing?: AuthContext | null): Promise<SignedIn> {
@@ -37,8 +43,10 @@ export class AuthService {
     const key = usernameKey(username);
     const { audit, throttle } = this.deps;
 
-    const retryAfterSeconds = await throttle.retryAfterSeconds(key, client.ip);
-    if (retryAfterSeconds !== null) {
+    // Reserved before the slow hash, so parallel guesses cannot all pass the limit (see LoginThrottleService).
+    const attempt = await throttle.reserve(key, client.ip);
+    if (!attempt.allowed) {
+      const { retryAfterSeconds } = attempt;
       await audit.record({
         actor: { kind: 'anonymous', name: username },
         action: 'auth.login',
@@ -59,13 +67,13 @@ export class AuthService {
     const user = await this.deps.users.findByUsernameKey(key);
     let ok = false;
     if (!user || input.password.length > MAX_PASSWORD_LENGTH * 4) {
-      await verifyAgainstDummy(input.password.slice(0, MAX_PASSWORD_LENGTH));
+      await this.passwords.verifyDummy(input.password.slice(0, MAX_PASSWORD_LENGTH));
     } else {
-      ok = await verifyPassword(input.password, user.password_hash);
+      ok = await this.passwords.verify(input.password, user.password_hash);
     }
 
+    // A wrong password leaves its reservation as the recorded failure.
     if (!user || !ok) {
-      await throttle.recordFailure(key, client.ip);
       await audit.record({
         actor: { kind: 'anonymous', name: username },
         action: 'auth.login',
@@ -77,7 +85,7 @@ export class AuthService {
       throw new AppError('invalid_credentials', 'The username or password is incorrect.');
     }
 
-    await throttle.recordSuccess(key, client.ip);
+    await throttle.succeeded(attempt.attemptId);
     const now = this.deps.clock().toISOString();
     await this.deps.users.recordLogin(user.id, now);
     // Upgrade hashes made with older, weaker parameters while the plain password is at hand.

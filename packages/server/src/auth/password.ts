@@ -73,3 +73,12 @@ export async function verifyAgainstDummy(password: string): Promise<void> {
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
   await verifyPassword(password, await dummyHash);
 }
+
+/** How logins check passwords; tests wrap it to count the hashes evaluated. */
+export interface PasswordVerifier {
+  verify(password: string, stored: string): Promise<boolean>;
+  /** Costs what `verify` costs, for usernames that do not exist. */
+  verifyDummy(password: string): Promise<void>;
+}
+
+export const scryptVerifier: PasswordVerifier = { verify: verifyPassword, verifyDummy: verifyAgainstDummy };

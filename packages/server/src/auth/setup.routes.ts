@@ -10,11 +10,12 @@ export interface SetupRoutesDeps {
   secureCookies: boolean;
 }
 
-/** First run: GET /api/setup/status and POST /api/setup (creates the first administrator and signs in). */
+/** First run: GET /api/setup/status and POST /api/setup (creates the first administrator and signs in). Both public. */
 export const setupRoutes: FastifyPluginAsync<SetupRoutesDeps> = async (app, deps) => {
   app.get(
     '/api/setup/status',
     {
+      config: { public: true },
       schema: {
         response: { 200: { type: 'object', required: ['needsSetup'], properties: { needsSetup: { type: 'boolean' } } } }
       }
@@ -24,7 +25,7 @@ export const setupRoutes: FastifyPluginAsync<SetupRoutesDeps> = async (app, deps
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/setup',
-    { schema: { body: credentialsBodySchema, response: { 201: signedInSchema } } },
+    { config: { public: true }, schema: { body: credentialsBodySchema, response: { 201: signedInSchema } } },
     async (request, reply) => {
       const signedIn = await deps.auth.setup(request.body, clientContext(request));
       setSessionCookie(reply, signedIn, deps.secureCookies);

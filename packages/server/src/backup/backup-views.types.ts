@@ -102,6 +102,11 @@ export interface ItemEntryView extends Pick<SnapshotItemView, 'id' | 'title' | '
       problems: PartProblemView[];
     }[];
   } | null;
+  /**
+   * An external reference: the item's URL is not a hosted service of the organization (another origin, or marked
+   * "Hosted Service" but on none of the org's hosting servers). Its URL (untrusted text) was never requested.
+   */
+  external: { url: string; reason: string } | null;
 }
 
 /** `GET /api/identities/:id/snapshots/:snapshotId/items/:itemId`. */

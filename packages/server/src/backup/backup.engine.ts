@@ -12,6 +12,10 @@
  *   once per run (one paged search per group instead of one request per item). Hosted feature services are always
  *   handed to `backupHostedService` with their previous entry (feature edits do not change the item's `modified`
  *   either; that function decides per layer, two requests for an unchanged service).
+ * - Hosted or external: an item is a hosted feature layer of the organization only when its URL is a FeatureServer
+ *   on one of the hosting servers the portal lists (arcgis/item-classifier.ts), whatever its type keywords say. Any
+ *   other item with a URL off the organization is an external reference: its item JSON and parts are kept, marked
+ *   `external`, and its URL is never requested (a member can register any URL with any keywords).
  * - Groups and users are read while the items are: group content first (it gives the items' sharing), users' folders
  *   only for users whose profile or content changed (plus a slow rotation, see FOLDER_ROTATION).
  * - Pipelined: several items per request slot are in flight, hosted services (the longest) first, so the session's
@@ -40,9 +44,10 @@ import {
   readJournal,
   snapshotIdTime
 } from '../store/index.js';
+import { classifyItem, type ItemUrlClass } from '../arcgis/item-classifier.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
 import { backupHostedService } from './hosted-service.backup.js';
-import { accessOf, backupItemParts, entryHeader, isHostedFeatureService, readSharing, statusOf } from './item-backup.js';
+import { accessOf, backupItemParts, entryHeader, readSharing, statusOf } from './item-backup.js';
 import { enumerateOrgItems } from './org-enumerator.js';
 import { isFatal, partProblem } from './part-fetch.js';
 import { backupUsers, type GroupsResult, startGroups } from './principals-backup.js';
@@ -125,6 +130,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     }
 
     report('enumerating');
+    // Which servers are the organization's (asked of the portal once per run): decides what is hosted, what external.
+    const origins = await runSession.orgOrigins();
+    const classify = (item: IItem): ItemUrlClass => classifyItem(item, origins);
     const includePrincipals = options.includePrincipals ?? true;
     // Groups start at once: their content lists give the items' sharing, and reading them alongside the item search
     // keeps the request slots busy.
@@ -138,7 +146,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       return { access: accessOf(item), groups: index.groupsOf(item.id) };
     };
 
-    const problems: BackupResult['problems'] = [];
+    const problems: BackupResult['problems'] = origins.problems.map((reason) => ({ kind: 'organization' as const, id: 'servers', reason }));
     const entries: ItemEntry[] = [];
     const results: BackupItemResult[] = [];
     const items = await selectItems(ctx, options, identity.orgId, (id, entry) => {
@@ -188,6 +196,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       let resumed = false;
       const found = previous.get(item.id);
       const before = found?.entry;
+      const urlClass = classify(item);
       const owner = (typeof item.owner === 'string' ? item.owner : '').toLowerCase();
       // The owner's folders may have changed: new, changed, moved or re-owned items (moves do not change `modified`).
       if (!before || before.modified !== modified || before.folderId !== entryHeader(item).folderId || before.owner.toLowerCase() !== owner) {
@@ -206,14 +215,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
         resumed = true;
       } else {
         if (found && before && before.status === 'ok' && before.modified === modified && modified > 0) {
-          entry = await carryOver(itemCtx, item, before, found.snapshotId, sharingOf);
+          entry = await carryOver(itemCtx, item, urlClass, before, found.snapshotId, sharingOf);
           carriedOver = true;
         } else {
           entry = await backupItemParts(itemCtx, item, sharingOf);
           // Only when the item itself could be read (a vanished item has no service to read either).
-          if (isHostedFeatureService(item) && entry.item) {
-            await addHostedService(itemCtx, item, entry, before?.service);
-          }
+          if (urlClass.kind === 'hosted' && entry.item) await addHostedService(itemCtx, item, urlClass.serviceUrl, entry, before?.service);
+          markExternal(entry, urlClass);
         }
         // Carried entries keep no timings: an unchanged organization then writes byte-identical list pages, which
         // deduplicate (the run's result still reports each item's figures).
@@ -226,7 +234,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       report();
     };
     // Hosted services first: they take longest, and started last they would leave the run waiting on one service.
-    const ordered = [...items.filter((i) => isHostedFeatureService(i)), ...items.filter((i) => !isHostedFeatureService(i))];
+    const isHosted = (item: IItem) => classify(item).kind === 'hosted';
+    const ordered = [...items.filter(isHosted), ...items.filter((i) => !isHosted(i))];
     try {
       await runPool(ordered, concurrency * ITEMS_PER_SLOT, signal, backupOne);
     } finally {
@@ -329,9 +338,13 @@ async function selectItems(ctx: BackupContext, options: BackupOptions, orgId: st
   return items;
 }
 
-/** Reuse an unchanged item's stored parts; take its sharing afresh (and its hosted service, which decides itself). */
-async function carryOver(ctx: BackupContext, item: IItem, before: ItemEntry, parentId: string, sharingOf: (item: IItem) => Promise<SharingEntry>): Promise<ItemEntry> {
-  const { stats: _stats, problems: _problems, ...kept } = before;
+/**
+ * Reuse an unchanged item's stored parts; take its sharing afresh (and its hosted service, which decides itself). An
+ * item that is no longer a hosted service of the organization (or never was: a snapshot taken before OrgKeeper checked
+ * URLs may hold a "service" read from another origin) loses the stored service and becomes an external reference.
+ */
+async function carryOver(ctx: BackupContext, item: IItem, urlClass: ItemUrlClass, before: ItemEntry, parentId: string, sharingOf: (item: IItem) => Promise<SharingEntry>): Promise<ItemEntry> {
+  const { stats: _stats, problems: _problems, service: _service, external: _external, ...kept } = before;
   const entry: ItemEntry = { ...kept, ...entryHeader(item), carriedFrom: before.carriedFrom ?? parentId, status: 'ok' };
   const problems: PartProblem[] = [];
   try {
@@ -341,8 +354,14 @@ async function carryOver(ctx: BackupContext, item: IItem, before: ItemEntry, par
   }
   if (problems.length > 0) entry.problems = problems;
   entry.status = statusOf(problems);
-  if (isHostedFeatureService(item)) await addHostedService(ctx, item, entry, before.service);
+  if (urlClass.kind === 'hosted') await addHostedService(ctx, item, urlClass.serviceUrl, entry, before.service);
+  markExternal(entry, urlClass);
   return entry;
+}
+
+/** Records an external reference on its entry (its URL and why it is not the organization's). */
+function markExternal(entry: ItemEntry, urlClass: ItemUrlClass): void {
+  if (urlClass.kind === 'external') entry.external = { url: urlClass.url, reason: urlClass.reason };
 }
 
 /** The previous snapshot's groups by id (to keep their unchanged thumbnails); empty without one. */
@@ -357,7 +376,8 @@ async function previousGroups(store: Store, parent: SnapshotManifest | undefined
   return groups;
 }
 
-async function addHostedService(ctx: BackupContext, item: IItem, entry: ItemEntry, previous: HostedServiceEntry | undefined): Promise<void> {
+/** Backs up the hosted service at `serviceUrl` (the classifier's canonical URL: exactly what was checked is requested). */
+async function addHostedService(ctx: BackupContext, item: IItem, serviceUrl: string, entry: ItemEntry, previous: HostedServiceEntry | undefined): Promise<void> {
   try {
     // Its progress is cumulative for the service: add what is new since the last report to this item's counters.
     let seen = { bytesRead: 0, newBytes: 0 };
@@ -372,7 +392,7 @@ async function addHostedService(ctx: BackupContext, item: IItem, entry: ItemEntr
           seen = { bytesRead: Math.max(seen.bytesRead, progress.bytesRead), newBytes: Math.max(seen.newBytes, progress.newBytes) };
         }
       },
-      item,
+      { ...item, url: serviceUrl },
       previous
     );
     const broken = entry.service.layers.filter((layer) => layer.status !== 'ok');

@@ -373,6 +373,7 @@ function entryView(entry: ItemEntry): ItemEntryView {
             problems: l.problems ?? []
           }))
         }
-      : null
+      : null,
+    external: entry.external ? { url: entry.external.url, reason: entry.external.reason } : null
   };
 }

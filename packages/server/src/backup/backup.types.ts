@@ -77,8 +77,8 @@ export interface BackupResult {
   newBytes: number;
   durationMs: number;
   items: BackupItemResult[];
-  /** Problems with groups and users (they do not fail the run). */
-  problems: { kind: 'group' | 'user' | 'enumeration'; id: string; reason: string }[];
+  /** Problems with groups and users, and with the portal's list of the organization's servers (they do not fail the run). */
+  problems: { kind: 'group' | 'user' | 'enumeration' | 'organization'; id: string; reason: string }[];
 }
 
 /** What each part fetcher gets. Counters are shared by the whole run. */

@@ -40,9 +40,6 @@ export const RELATED_LIMIT = 1000;
 /** Resource listing page size (ArcGIS pages resources up to 1000 at a time). */
 const RESOURCE_PAGE = 1000;
 
-export const isHostedFeatureService = (item: Pick<IItem, 'type' | 'typeKeywords'>): boolean =>
-  item.type === 'Feature Service' && (item.typeKeywords ?? []).includes('Hosted Service');
-
 export function itemUrl(ctx: BackupContext, id: string): string {
   return `${ctx.session.restUrl}/content/items/${encodeURIComponent(id)}`;
 }

@@ -9,6 +9,8 @@ import type { IGroup, IItem } from '@esri/arcgis-rest-portal';
 import { request } from '@esri/arcgis-rest-request';
 import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { hostedServiceUrl } from '../arcgis/item-classifier.js';
+import type { OrgOrigins } from '../arcgis/org-origins.js';
 import { enumerateOrgItems } from '../backup/org-enumerator.js';
 
 const PAGE = 100;
@@ -177,30 +179,50 @@ export class OrgReader {
     return found;
   }
 
-  /** A service's definition (`<service>?f=json`), or null when the service does not exist (asked once per service). */
+  /** The organization's origins and servers (asked of the portal once per scan, with the session). */
+  origins(): Promise<OrgOrigins> {
+    return this.session.orgOrigins();
+  }
+
+  /** The service URL when the item is a hosted feature layer of the organization (item-classifier.ts), else undefined. */
+  async hostedServiceUrl(item: IItem): Promise<string | undefined> {
+    return hostedServiceUrl(item, await this.origins());
+  }
+
+  /**
+   * A service's definition (`<service>?f=json`), or null when the service does not exist (asked once per service).
+   * Only services on the organization's servers are asked for: any other URL is an external reference, never requested.
+   */
   serviceInfo(serviceUrl: string): Promise<ServiceInfo | null> {
     const key = serviceUrl.toLowerCase();
     let info = this.serviceInfos.get(key);
     if (!info) {
       // ArcGIS Server answers a missing service with code 500 ("Service <folder>/<name>/FeatureServer not found "),
       // which the session would retry as a server error: recognised inside the call, it is an answer, not a failure.
-      info = this.session.call(serviceUrl, async () => {
-        try {
-          return (await request(serviceUrl, { httpMethod: 'GET', ...this.session.requestOptions, params: { f: 'json' } })) as ServiceInfo;
-        } catch (error) {
-          const failure = toArcGISFailure(error, serviceUrl);
-          if (isMissing(failure) || (failure.code === 500 && /\b(not found|does not exist)\b/i.test(failure.message))) return null;
-          throw error;
-        }
-      });
+      info = this.requireOrgServer(serviceUrl).then(() =>
+        this.session.call(serviceUrl, async () => {
+          try {
+            return (await request(serviceUrl, { httpMethod: 'GET', ...this.session.requestOptions, params: { f: 'json' } })) as ServiceInfo;
+          } catch (error) {
+            const failure = toArcGISFailure(error, serviceUrl);
+            if (isMissing(failure) || (failure.code === 500 && /\b(not found|does not exist)\b/i.test(failure.message))) return null;
+            throw error;
+          }
+        })
+      );
       this.serviceInfos.set(key, info);
     }
     return info;
   }
 
-  /** Every layer and table of a service with their fields, in one request (`<service>/layers`). */
-  serviceLayers(serviceUrl: string): Promise<ServiceLayers> {
+  /** Every layer and table of a service with their fields, in one request (`<service>/layers`); org servers only. */
+  async serviceLayers(serviceUrl: string): Promise<ServiceLayers> {
+    await this.requireOrgServer(serviceUrl);
     return this.session.request<ServiceLayers>(`${serviceUrl.replace(/\/+$/, '')}/layers`);
+  }
+
+  private async requireOrgServer(serviceUrl: string): Promise<void> {
+    if (!(await this.origins()).serverOf(serviceUrl)) throw new ExternalServiceError(serviceUrl);
   }
 
   private countRead(itemId: string): void {
@@ -227,6 +249,14 @@ export class OrgReader {
       })
     );
     return pages.concat(rest).flat();
+  }
+}
+
+/** A scan asked for a service that is not on one of the organization's servers: it was not requested. */
+export class ExternalServiceError extends Error {
+  constructor(readonly url: string) {
+    super("it is an external reference (not on one of the organization's servers), so it was not requested");
+    this.name = 'ExternalServiceError';
   }
 }
 

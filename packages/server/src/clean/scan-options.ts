@@ -2,8 +2,8 @@
  * The scan types and their options: one definition per type that the REST API publishes (`GET /api/clean/scan-types`),
  * the CLI parses `--option k=v` against, and every start of a scan (API, CLI, schedules) is validated by.
  */
-import safeRegex from 'safe-regex2';
 import { AppError } from '../errors/app-error.js';
+import { MAX_PATTERN_CHARS, PATTERN_SYNTAX_HELP, textPatternProblem } from './text-pattern.js';
 import { SCAN_TYPES, type OptionSpec, type OptionValue, type ScanType, type ScanTypeInfo } from './clean.types.js';
 
 // The published shapes live in clean.types.ts (the web app imports them); re-exported for existing importers.
@@ -54,8 +54,15 @@ export const SCAN_TYPE_INFO: Record<ScanType, ScanTypeInfo> = {
     title: 'Text search',
     description: 'A string or regular expression in titles, summaries, descriptions, tags, item data (JSON) and the field names and aliases of hosted layers.',
     options: [
-      { name: 'text', kind: 'string', label: 'Text', description: 'What to look for (a plain string, or a regular expression with regex=true).', required: true, maxLength: 500 },
-      { name: 'regex', kind: 'boolean', label: 'Regular expression', description: 'Treat the text as a JavaScript regular expression.', default: false },
+      {
+        name: 'text',
+        kind: 'string',
+        label: 'Text',
+        description: `What to look for (a plain string, or a regular expression with regex=true), at most ${MAX_PATTERN_CHARS} characters.`,
+        required: true,
+        maxLength: MAX_PATTERN_CHARS
+      },
+      { name: 'regex', kind: 'boolean', label: 'Regular expression', description: `Treat the text as a regular expression: ${PATTERN_SYNTAX_HELP}`, default: false },
       { name: 'caseSensitive', kind: 'boolean', label: 'Case sensitive', description: 'Match upper and lower case exactly.', default: false },
       flag('inTitle', 'Titles', 'Search item titles.'),
       flag('inSummary', 'Summaries', 'Search item summaries (snippet).'),
@@ -157,29 +164,12 @@ export function validateScanRequest(input: unknown): { type: ScanType; options: 
     if (typeof checked === 'string') fields[`options.${spec.name}`] = checked;
     else options[spec.name] = checked.value;
   }
-  if (body.type === 'text-search' && options.regex === true && typeof options.text === 'string') {
-    const problem = regexProblem(options.text);
+  if (body.type === 'text-search' && options.regex === true && typeof options.text === 'string' && !fields['options.text']) {
+    const problem = textPatternProblem(options.text);
     if (problem) fields['options.text'] = problem;
   }
   if (Object.keys(fields).length > 0) throw AppError.validation(fields);
   return { type: body.type, options };
-}
-
-/**
- * Why a text-search pattern cannot be used, or undefined. The scan compiles it with the `u` flag, so it is checked
- * with it too. Patterns that repeat a group which itself repeats (`(a+)+`, `(\w+\s?)*`) are refused: on a long
- * description they can backtrack for minutes and hold up the server, and item text comes from anyone in the org.
- */
-export function regexProblem(text: string): string | undefined {
-  try {
-    new RegExp(text, 'u');
-  } catch (error) {
-    return `The text is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}.`;
-  }
-  if (!safeRegex(text, { limit: 25 })) {
-    return 'The regular expression repeats a group that itself repeats (like (a+)+) or has more than 25 repetitions; such patterns can take minutes on long text. Rewrite it without nested repetition, e.g. (ab)+ or \\w+\\s.';
-  }
-  return undefined;
 }
 
 function checkOption(spec: OptionSpec, value: unknown): { value: ScanOptions[string] } | string {

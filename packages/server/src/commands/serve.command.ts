@@ -12,7 +12,8 @@ Options:
   --port PORT          Port to listen on (default 8500)                             [ORGKEEPER_PORT]
   --data-dir DIR       Folder for the database and master key (default ./data)      [ORGKEEPER_DATA_DIR]
   --public-url URL     Address users open OrgKeeper at; OAuth redirect URIs are     [ORGKEEPER_PUBLIC_URL]
-                       built from it (default http://localhost:8500)
+                       built from it, and requests naming another host are refused
+                       (default http://localhost:8500)
   --web-dir DIR        Built web app to serve (default packages/web/dist)           [ORGKEEPER_WEB_DIR]
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info) [ORGKEEPER_LOG_LEVEL]
   --trust-proxy VALUE  Believe X-Forwarded-* from a reverse proxy: true, a hop count, [ORGKEEPER_TRUST_PROXY]

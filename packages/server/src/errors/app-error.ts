@@ -9,6 +9,8 @@ export type AppErrorCode =
   | 'invalid_credentials'
   | 'forbidden'
   | 'csrf_failed'
+  /** The request names a host OrgKeeper does not answer to (DNS rebinding, or --public-url not set). */
+  | 'host_not_allowed'
   | 'not_found'
   | 'not_implemented'
   | 'conflict'
@@ -72,6 +74,7 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   invalid_credentials: 401,
   forbidden: 403,
   csrf_failed: 403,
+  host_not_allowed: 400,
   not_found: 404,
   not_implemented: 404,
   conflict: 409,

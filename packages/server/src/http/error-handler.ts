@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, HTTP_STATUS, errorBody } from '../errors/app-error.js';
 
 interface ValidationIssue {
@@ -22,6 +22,16 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.retryAfterSeconds));
     return reply.code(status).type('application/json; charset=utf-8').send(errorBody(appError));
   });
+}
+
+/**
+ * For Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a broken
+ * %-escape, an over-long path parameter) gets the same JSON error shape, without echoing the path.
+ */
+export function sendFrameworkError(error: FastifyError, reply: FastifyReply): void {
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new AppError('not_found', 'Not found.') : new AppError('bad_request', 'The URL is not correctly encoded.');
+  void reply.code(HTTP_STATUS[appError.code]).type('application/json; charset=utf-8').send(errorBody(appError));
 }
 
 export function toAppError(error: unknown): AppError {

@@ -4,13 +4,27 @@ import type { Role } from '../db/schema.js';
 export interface RegisteredRoute {
   method: string;
   url: string;
+  /** The route's declared `config.role` (see `requiredRole` in auth/access-control.ts for the effective one). */
   role: Role | undefined;
+  /** Whether the route's own definition marks it `config: { public: true }`. */
+  public: boolean;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The least role a signed-in account needs for this route (default: any role). */
+    /**
+     * The least role a signed-in account needs for this route. Default: any role for reading
+     * (GET, HEAD), operator for state-changing methods; a state-changing route open to viewers says
+     * `role: 'viewer'` itself.
+     */
     role?: Role;
+    /**
+     * Answers without a session. Only for what must work before signing in (login, first-run
+     * setup, the session probe, the OAuth callback, the web app's files); every other route,
+     * including one added later without this mark, answers 401 to a request without a session.
+     * State-changing public routes cannot check a CSRF token and accept only same-origin JSON.
+     */
+    public?: true;
   }
   interface FastifyRequest {
     /** The signed-in account and session, or null when the request has no valid session. */

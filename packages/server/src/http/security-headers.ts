@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * Content Security Policy for the web app. Scripts only from OrgKeeper itself; no CDN anywhere
@@ -22,20 +22,29 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'"
 ].join('; ');
 
-/** Security headers on every answer (API, web app, errors); API answers are never cached. */
-export function installSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    if (options.https) reply.header('strict-transport-security', 'max-age=31536000');
-    if (isApiPath(request.url) && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+/**
+ * Security headers on every answer (API, web app, errors). Nothing is cached unless its handler
+ * says otherwise (the web app's files do): deciding "is this the API?" from the raw URL would miss
+ * `/%61pi/...`, which the router serves as the API.
+ */
+export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    setSecurityHeaders(reply, options);
     return payload;
   });
 }
 
-export function isApiPath(url: string): boolean {
-  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+export interface SecurityHeaderOptions {
+  https: boolean;
+}
+
+/** The headers themselves, also for answers no hook sees (the router's own refusals). */
+export function setSecurityHeaders(reply: FastifyReply, options: SecurityHeaderOptions): void {
+  reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('cross-origin-resource-policy', 'same-origin');
+  if (options.https) reply.header('strict-transport-security', 'max-age=31536000');
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
 }

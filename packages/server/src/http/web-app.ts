@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { extname, join, posix, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireSession } from '../auth/access-control.js';
 import { AppError } from '../errors/app-error.js';
-import { isApiPath } from './security-headers.js';
 
 /** Vite's content-hashed output (`assets/index-B1a2c3D4.js`): its name changes whenever its content does. */
 const HASHED_ASSET = /^\/assets\/.+-[A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$/;
@@ -19,6 +19,9 @@ Run <code>npm run build</code> in the OrgKeeper folder, then reload this page.</
 </html>
 `;
 
+/** The web app's catch-all route (public: the sign-in page must load without a session). */
+export const WEB_APP_ROUTE = '/*';
+
 export interface WebAppOptions {
   /** Folder of the built web app (holding index.html). */
   webDir: string;
@@ -28,16 +31,26 @@ export interface WebAppOptions {
  * Serves the built web app at `/`: files as they are, any other path without a file extension gets
  * index.html so the client-side router can show it. Looks at the folder on each request, so
  * building the web app while the server runs just works.
+ *
+ * The API lives under `/api`. A GET under `/api` that matches no API route lands on `/api/*` below,
+ * which is not public: 401 without a session, a JSON 404 with one. Other spellings of an API path
+ * that the router does not resolve to a route (`/API/audit`, `/api%2Faudit`, `/./api/audit`) land
+ * on the public catch-all, which answers them the same way instead of with the web app.
  */
 export async function installWebApp(app: FastifyInstance, options: WebAppOptions): Promise<void> {
   const root = resolve(options.webDir);
   // serve:false: only the reply.sendFile helper (ETag, ranges, HEAD); routing stays here.
   await app.register(fastifyStatic, { serve: false, dotfiles: 'deny' });
 
-  app.get('/*', async (request, reply) => {
-    const pathname = request.url.split('?')[0] ?? '/';
-    if (isApiPath(pathname)) throw new AppError('not_found', `There is no API route ${request.method} ${pathname}.`);
+  const noApiRoute = (request: FastifyRequest, path: string): never => {
+    requireSession(request);
+    throw new AppError('not_found', `There is no API route ${request.method} ${path}.`);
+  };
+  app.get('/api', async (request) => noApiRoute(request, '/api'));
+  app.get('/api/*', async (request) => noApiRoute(request, request.url.split('?')[0] ?? '/api'));
 
+  app.get(WEB_APP_ROUTE, { config: { public: true } }, async (request, reply) => {
+    const pathname = request.url.split('?')[0] ?? '/';
     let decoded: string;
     try {
       decoded = decodeURIComponent(pathname);
@@ -45,6 +58,8 @@ export async function installWebApp(app: FastifyInstance, options: WebAppOptions
       throw new AppError('bad_request', 'The URL is not correctly encoded.');
     }
     const normalized = posix.normalize(decoded);
+    // `;` parameters too: some proxies and servlet containers read `/api;x/audit` as `/api/audit`.
+    if (normalized.split('/')[1]?.split(';')[0]?.toLowerCase() === 'api') return noApiRoute(request, pathname);
     if (normalized.includes('\0') || normalized.split('/').some((part) => part.startsWith('.') && part !== '')) {
       return sendNotFound(reply);
     }

@@ -49,7 +49,7 @@ export class IdentityChecks {
     }
     const probe = await probePortal(portalUrl, restUrl, iwa ? { headersFor: async (url) => ({ Authorization: await negotiateHeader(url) }) } : {});
     let reachable = false;
-    if (probe.kind === 'unreachable' || probe.kind === 'not_arcgis') {
+    if (probe.kind === 'unreachable' || probe.kind === 'not_arcgis' || probe.kind === 'refused') {
       add('portal_reachable', 'failed', probe.message);
       add('kind_matches', 'skipped', 'Skipped: the portal did not answer.');
     } else if (probe.kind === 'negotiate') {

@@ -89,6 +89,7 @@ export const oauthCallbackRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async
   app.get<{ Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
     '/api/oauth/callback',
     {
+      config: { public: true },
       schema: {
         querystring: {
           type: 'object',

@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
 import type { CredentialVault } from './credential-vault.js';
-import { checkFileLocation, locationsOverlap } from './file-location.js';
+import { createFileLocation, locationsOverlap, planFileLocation, removeCreatedFolders, type FileLocationPlan } from './file-location.js';
 import type { IdentityChecks } from './identity-checks.js';
 import type { IdentityConnections } from './identity-connections.js';
 import type { IdentitySessions } from './identity-sessions.js';
@@ -16,6 +16,7 @@ import type { AuthMethod, IdentityConnectView, IdentityInput, IdentityRow, Ident
 import { probePortal, type PortalSelf } from './portal-client.js';
 
 export const NAME_MAX = 100;
+const FOLDER_TAKEN = 'Another identity already uses this folder. Each identity needs its own folder.';
 const APP_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface IdentityServiceDeps {
@@ -84,12 +85,14 @@ export class IdentityService {
     const appId = authMethod === 'oauth2' ? parseAppId(input.appId, fields) : null;
     const storeCredentials = input.storeCredentials ?? true;
     const login = parseLogin(input, authMethod, storeCredentials, fields);
-    const location = await this.checkLocation(input.fileLocation, null, fields);
+    // Every field is checked before anything is created: a refused add leaves no folder behind.
+    const planned = await this.checkLocation(input.fileLocation, null, fields);
     const facts = type && authMethod ? await this.checkUrl(input.url, type, authMethod, fields) : undefined;
-    if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !location) throw AppError.validation(fields);
+    if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !planned) throw AppError.validation(fields);
 
     const id = newId();
     const now = this.deps.clock().toISOString();
+    const location = { path: planned.path, realPath: planned.realPath };
     const row: IdentityRow = {
       id,
       name,
@@ -120,9 +123,8 @@ export class IdentityService {
     let signedIn: { credentials: StoredCredentials; username: string; orgId: string | null; portalName: string | null } | undefined;
     if (login) signedIn = await this.deps.connections.signInWithPassword(row, login.username, login.password);
 
-    const conflict = await this.deps.repository.insert(row);
+    const conflict = await this.saveWithFolder(planned, (realPath) => this.deps.repository.insert({ ...row, file_location_key: realPath }));
     if (conflict === 'name') throw AppError.validation({ name: nameTaken(name) });
-    if (conflict === 'file_location') throw AppError.validation({ fileLocation: 'Another identity already uses this folder. Each identity needs its own folder.' });
     if (signedIn) await this.deps.connections.recordPasswordSignIn(row, signedIn);
 
     await this.deps.audit.record({
@@ -177,9 +179,10 @@ export class IdentityService {
         changes.portal_name = facts.portal?.portalName ?? (facts.portalUrl === row.portal_url ? row.portal_name : null);
       }
     }
+    let planned: Extract<FileLocationPlan, { ok: true }> | undefined;
     if (input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location) {
-      const location = await this.checkLocation(input.fileLocation, row.id, fields);
-      if (location) Object.assign(changes, { file_location: location.path, file_location_key: location.realPath });
+      planned = await this.checkLocation(input.fileLocation, row.id, fields);
+      if (planned) Object.assign(changes, { file_location: planned.path, file_location_key: planned.realPath });
     }
     if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
@@ -200,9 +203,10 @@ export class IdentityService {
     }
     if (storeCredentials !== (row.store_credentials === 1)) changes.store_credentials = storeCredentials ? 1 : 0;
     if (Object.keys(changes).length > 0) {
-      const conflict = await this.deps.repository.update(id, { ...changes, updated_at: now });
+      const save = (realPath?: string) => this.deps.repository.update(id, { ...changes, ...(realPath ? { file_location_key: realPath } : {}), updated_at: now });
+      const conflict = planned ? await this.saveWithFolder(planned, save) : await save();
       if (conflict === 'name') throw AppError.validation({ name: nameTaken(input.name ?? row.name) });
-      if (conflict === 'file_location') throw AppError.validation({ fileLocation: 'Another identity already uses this folder. Each identity needs its own folder.' });
+      if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
     }
     if (changes.store_credentials !== undefined) await this.deps.vault.setStored(id, storeCredentials);
     this.deps.sessions.invalidate(id);
@@ -327,12 +331,13 @@ export class IdentityService {
     return name;
   }
 
-  private async checkLocation(input: string | undefined, selfId: string | null, fields: Record<string, string>) {
+  /** Checks a File Location without creating it (see saveWithFolder). */
+  private async checkLocation(input: string | undefined, selfId: string | null, fields: Record<string, string>): Promise<Extract<FileLocationPlan, { ok: true }> | undefined> {
     if (input === undefined || input.trim() === '') {
       fields.fileLocation = 'Enter the folder on this server where backups go, e.g. /srv/orgkeeper/myorg.';
       return undefined;
     }
-    const checked = await checkFileLocation(input);
+    const checked = await planFileLocation(input);
     if (!checked.ok) {
       fields.fileLocation = checked.message;
       return undefined;
@@ -347,6 +352,26 @@ export class IdentityService {
       }
     }
     return checked;
+  }
+
+  /**
+   * Creates the checked File Location, then saves the row (given the folder's real path): an identity is never saved
+   * without its folder, and folders made for an identity that is then refused (its name or folder taken meanwhile)
+   * are removed again. Answers the save's name conflict for the caller to word.
+   */
+  private async saveWithFolder(planned: Extract<FileLocationPlan, { ok: true }>, save: (realPath: string) => Promise<'name' | 'file_location' | null>): Promise<'name' | null> {
+    const made = await createFileLocation(planned);
+    if (!made.ok) throw AppError.validation({ fileLocation: made.message });
+    let conflict: 'name' | 'file_location' | null;
+    try {
+      conflict = await save(made.realPath);
+    } catch (error) {
+      await removeCreatedFolders(made.created);
+      throw error;
+    }
+    if (conflict !== null) await removeCreatedFolders(made.created);
+    if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
+    return conflict;
   }
 
   /** Normalizes the URL and asks the portal what it is: reachable, ArcGIS, and the kind this section is for. */
@@ -369,7 +394,7 @@ export class IdentityService {
       fields.url = `${probe.message} Check the URL (e.g. ${example}) and that this server can reach it (proxy, firewall, DNS).`;
       return undefined;
     }
-    if (probe.kind === 'not_arcgis') {
+    if (probe.kind === 'not_arcgis' || probe.kind === 'refused') {
       fields.url = probe.message;
       return undefined;
     }

@@ -1,9 +1,11 @@
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { probeRequest, type Resolve } from './probe-request.js';
 
 /**
  * The few portal calls identities need: an anonymous probe of `<rest>/info` and `portals/self` (is it ArcGIS, which
  * kind, which org), the signed-in user (`portals/self` + `community/self`), and a look at the sign-in page before the
- * browser is sent there.
+ * browser is sent there. The probe and the look go through probeRequest (same-origin redirects only, no link-local or
+ * metadata address); what they report names the step, the host and the HTTP status, never the remote text.
  */
 
 export interface PortalSelf {
@@ -17,7 +19,9 @@ export type ProbeResult =
   /** The portal answers 401 with `WWW-Authenticate: Negotiate`: it is behind IWA (Windows sign-in). */
   | { kind: 'negotiate' }
   | { kind: 'unreachable'; message: string }
-  | { kind: 'not_arcgis'; message: string };
+  | { kind: 'not_arcgis'; message: string }
+  /** Not asked: the address is link-local or a cloud metadata service, or it redirects to another host. */
+  | { kind: 'refused'; message: string };
 
 const PROBE_TIMEOUT_MS = 15_000;
 
@@ -25,6 +29,8 @@ export interface ProbeOptions {
   /** Headers for each request (IWA: a fresh Negotiate token every time; a token cannot be replayed). */
   headersFor?: (url: string) => Promise<Record<string, string>>;
   timeoutMs?: number;
+  /** Host name resolution (tests); the system resolver by default. */
+  resolve?: Resolve;
 }
 
 /** Checks, without signing in, that the URL is an ArcGIS portal, and reads what it says about itself. */
@@ -35,25 +41,28 @@ export async function probePortal(
 ): Promise<ProbeResult> {
   const info = await getJson(`${restUrl}/info?f=json`, options);
   if (info.kind === 'unreachable') return { kind: 'unreachable', message: `OrgKeeper could not reach ${portalUrl}: ${info.message}` };
+  if (info.kind === 'refused') return { kind: 'refused', message: `OrgKeeper did not ask ${restUrl}/info: ${info.message}` };
   if (info.status === 401 && /negotiate/i.test(info.headers.get('www-authenticate') ?? '')) return { kind: 'negotiate' };
   const infoBody = info.json as { authInfo?: unknown; owningSystemUrl?: unknown } | undefined;
   if (!infoBody || typeof infoBody !== 'object' || (!('authInfo' in infoBody) && !('owningSystemUrl' in infoBody))) {
     return {
       kind: 'not_arcgis',
       message:
-        `${portalUrl} answered, but not like an ArcGIS portal (${restUrl}/info gave HTTP ${info.status}${info.json === undefined ? ', not JSON' : ''}). ` +
+        `${portalUrl} answered, but not like an ArcGIS portal (${restUrl}/info gave HTTP ${info.status}${info.json === undefined ? ', not JSON' : ', JSON without authInfo'}). ` +
         'Enter the address you open the organization at, e.g. https://myorg.maps.arcgis.com or https://gis.example.com/portal.'
     };
   }
   const self = await getJson(`${restUrl}/portals/self?f=json`, options);
   if (self.kind === 'unreachable') return { kind: 'unreachable', message: `OrgKeeper could not reach ${portalUrl}: ${self.message}` };
+  if (self.kind === 'refused') return { kind: 'refused', message: `OrgKeeper did not ask ${restUrl}/portals/self: ${self.message}` };
   if (self.status === 401 && /negotiate/i.test(self.headers.get('www-authenticate') ?? '')) return { kind: 'negotiate' };
-  const body = self.json as { isPortal?: unknown; id?: unknown; name?: unknown; error?: { message?: unknown } } | undefined;
+  const body = self.json as { isPortal?: unknown; id?: unknown; name?: unknown; error?: { code?: unknown } } | undefined;
   if (!body || typeof body !== 'object' || body.error || typeof body.isPortal !== 'boolean') {
-    const detail = body?.error?.message ? `: ${String(body.error.message)}` : ` (HTTP ${self.status})`;
+    // The portal's own error text is not repeated: it is the remote server's to choose, markup included.
+    const code = typeof body?.error?.code === 'number' ? `, ArcGIS error ${body.error.code}` : body?.error ? ', an ArcGIS error' : body === undefined ? ', not JSON' : '';
     return {
       kind: 'not_arcgis',
-      message: `${portalUrl} did not describe itself as an ArcGIS portal (${restUrl}/portals/self${detail}). Check the URL, e.g. https://gis.example.com/portal.`
+      message: `${portalUrl} did not describe itself as an ArcGIS portal (${restUrl}/portals/self gave HTTP ${self.status}${code}). Check the URL, e.g. https://gis.example.com/portal.`
     };
   }
   return { kind: 'ok', portal: toPortalSelf(body) };
@@ -114,15 +123,12 @@ export type AuthorizePreflight =
  * redirect URI or an unknown client id shows the portal's own error page (400) instead of the sign-in form, which a
  * user would otherwise meet as a cryptic portal page.
  */
-export async function preflightAuthorize(authorizeUrl: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<AuthorizePreflight> {
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(authorizeUrl, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'text/html,application/json' } });
-    text = await response.text();
-  } catch (error) {
-    return { kind: 'unreachable', message: describeFetchError(error) };
-  }
+export async function preflightAuthorize(authorizeUrl: string, timeoutMs = PROBE_TIMEOUT_MS, resolve?: Resolve): Promise<AuthorizePreflight> {
+  const answer = await probeRequest(authorizeUrl, { timeoutMs, followRedirects: false, headersFor: async () => ({ accept: 'text/html,application/json' }), ...(resolve ? { resolve } : {}) });
+  if (answer.kind === 'unreachable') return { kind: 'unreachable', message: describeFetchError(answer.error) };
+  if (answer.kind === 'refused') return { kind: 'other', message: answer.message };
+  const response = answer;
+  const text = answer.text;
   // A sign-in page may carry these words among its own strings: only an error answer (400, or a JSON error) counts.
   const isError = response.status >= 400 || /^\s*\{\s*"error"/.test(text);
   if (isError && /invalid[\s_-]*redirect[\s_-]*uri/i.test(text)) return { kind: 'redirect_uri' };
@@ -139,31 +145,28 @@ interface JsonAnswer {
   json: unknown;
 }
 
-async function getJson(url: string, options: ProbeOptions): Promise<JsonAnswer | { kind: 'unreachable'; message: string }> {
-  const extra = options.headersFor ? await options.headersFor(url) : {};
+async function getJson(url: string, options: ProbeOptions): Promise<JsonAnswer | { kind: 'unreachable'; message: string } | { kind: 'refused'; message: string }> {
+  const answer = await probeRequest(url, {
+    timeoutMs: options.timeoutMs ?? PROBE_TIMEOUT_MS,
+    ...(options.headersFor ? { headersFor: options.headersFor } : {}),
+    ...(options.resolve ? { resolve: options.resolve } : {})
+  });
+  if (answer.kind === 'unreachable') return { kind: 'unreachable', message: describeFetchError(answer.error) };
+  if (answer.kind === 'refused') return answer;
+  let json: unknown;
   try {
-    const response = await fetch(url, {
-      headers: { accept: 'application/json', ...extra },
-      redirect: 'follow',
-      signal: AbortSignal.timeout(options.timeoutMs ?? PROBE_TIMEOUT_MS)
-    });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { kind: 'answer', status: response.status, headers: response.headers, json };
-  } catch (error) {
-    return { kind: 'unreachable', message: describeFetchError(error) };
+    json = JSON.parse(answer.text);
+  } catch {
+    json = undefined;
   }
+  return { kind: 'answer', status: answer.status, headers: answer.headers, json };
 }
 
 /** Why a request did not get an answer, in words an administrator can act on. */
 export function describeFetchError(error: unknown): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.cause?.code;
+  // fetch wraps the socket's error in `cause`; node:http reports it directly.
+  const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'no answer within 15 seconds (a firewall or proxy may block it).';
   switch (code) {
     case 'ENOTFOUND':

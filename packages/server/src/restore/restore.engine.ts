@@ -233,7 +233,7 @@ function remember(step: PlanStep, row: RestoreStepRow, maps: StepContext['maps']
   if (!row.new_id || row.new_id === step.sourceId) return;
   maps.ids.set(step.sourceId, row.new_id);
   const entry = content.items.get(step.sourceId);
-  const oldUrl = entry?.service?.url;
+  const oldUrl = step.hosted ? entry?.service?.url : undefined;
   if (oldUrl && row.new_url) {
     maps.urls.set(oldUrl, row.new_url);
     const state = row.state ? (JSON.parse(row.state) as { layerUrls?: Record<string, string> }) : {};
@@ -424,7 +424,10 @@ async function partParams(store: Store, entry: ItemEntry, maps: RewriteMaps, for
 
 async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
   const { store, content } = ctx.input;
-  const entry = content.items.get(step.sourceId)!;
+  const stored = content.items.get(step.sourceId)!;
+  // The plan decided whether this is a hosted layer of the organization; anything else (an external reference, or a
+  // service read from another origin by an older OrgKeeper) is restored as an item only, its service left alone.
+  const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
   const item = await store.getJson<ItemJson>(entry.item!.hash);
   if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);
   else await createItem(ctx, step, entry, item);
@@ -446,7 +449,7 @@ async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
     if (folderId !== null || step.folder === null) await api.moveItem(session, owner, id, folderId);
   }
   if (entry.service && hosted) {
-    const url = typeof live.url === 'string' ? live.url : entry.service.url;
+    const url = await liveServiceUrl(session, live, entry);
     const state = parseState(ctx.row.state);
     await hosted.restoreLayerData({
       session,
@@ -465,6 +468,22 @@ async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
   await syncSharing(ctx, owner, id, entry, true);
   if (Boolean(item.protected) !== Boolean(live.protected)) await api.setProtected(session, owner, id, Boolean(item.protected));
   await ctx.save({ new_id: id, new_url: typeof live.url === 'string' ? live.url : null });
+}
+
+/**
+ * Where an in-place restore writes a hosted layer's data: the live item's URL, else the snapshot's, whichever is a
+ * FeatureServer on one of the organization's hosting servers. The live URL may have been changed by any member since
+ * the snapshot: a URL off the organization is never written to (nor requested).
+ */
+async function liveServiceUrl(session: ArcGISSession, live: api.LiveItem, entry: ItemEntry): Promise<string> {
+  const origins = await session.orgOrigins();
+  for (const candidate of [live.url, entry.service?.url]) {
+    const url = typeof candidate === 'string' ? origins.hostedFeatureServiceUrl(candidate) : undefined;
+    if (url) return url;
+  }
+  throw new Error(
+    `The item's URL (${String(live.url ?? entry.service?.url ?? 'none')}) is not a hosted feature layer on one of the organization's hosting servers, so its layer data was not restored and the URL was not requested.`
+  );
 }
 
 function parseState(text: string | null): { createdId?: string; hosted?: unknown; layerUrls?: Record<string, string> } {

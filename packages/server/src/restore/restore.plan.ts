@@ -47,7 +47,11 @@ export interface PlanInput {
   now: Date;
 }
 
-export const isHostedEntry = (entry: ItemEntry): boolean => entry.service !== undefined;
+/**
+ * The entry holds a hosted feature layer of the organization (service data to restore). External references never
+ * do: they are restored as items only and their URL is never requested.
+ */
+export const isHostedEntry = (entry: ItemEntry): boolean => entry.service !== undefined && entry.external === undefined;
 
 /** Rank of an item type in the restore order: data and services first, then maps, then what uses maps. */
 export function typeRank(type: string): number {
@@ -132,6 +136,12 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   }
 
   const selected = await selectItems(store, content, params);
+  // In its own organization a snapshot's service URL must still be one of the hosting servers the portal lists: a
+  // snapshot taken before OrgKeeper checked URLs may hold "service data" read from another origin, which is not a
+  // hosted layer to recreate or write back. (A clone's source organization may be unreachable; its entries decide.)
+  const origins = clone ? undefined : await session.orgOrigins();
+  const hostedHere = (entry: ItemEntry): boolean =>
+    isHostedEntry(entry) && (origins === undefined || origins.hostedFeatureServiceUrl(entry.service!.url) !== undefined);
   const serviceUrls: [string, string][] = [];
   for (const e of content.items.values()) if (e.service?.url) serviceUrls.push([e.service.url.replace(/\/+$/, ''), e.id]);
 
@@ -235,7 +245,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   // Items.
   const itemSteps = new Map<string, PlanStep>();
   for (const entry of inPlan.values()) {
-    const hosted = isHostedEntry(entry);
+    const hosted = hostedHere(entry);
     const step: PlanStep = {
       key: `item:${entry.id}`,
       kind: 'item',
@@ -251,6 +261,10 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
       ...(hosted ? { hosted: true } : {})
     };
     const warnings: string[] = [];
+    if (entry.external) warnings.push(`an external reference (${entry.external.reason}): only the item is restored; its URL is not requested`);
+    else if (isHostedEntry(entry) && !hosted) {
+      warnings.push(`its snapshot holds a service at ${entry.service!.url}, which is not on one of the organization's hosting servers: only the item is restored; that URL is not requested`);
+    }
     const included = reasonIncluded.get(entry.id);
     if (!entry.item) {
       Object.assign(step, { action: 'skip', reason: 'the snapshot has no item JSON for it (it failed at backup time)' });
@@ -336,7 +350,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
       if (dep.action === 'create' && dep.targetId !== dep.sourceId) {
         step.rewrites.push({ kind: 'item', from: depId, to: describeNew(dep) });
         const depEntry = inPlan.get(depId)!;
-        if (depEntry.service?.url) step.rewrites.push({ kind: 'url', from: depEntry.service.url, to: `new URL of "${dep.title}"` });
+        if (dep.hosted && depEntry.service?.url) step.rewrites.push({ kind: 'url', from: depEntry.service.url, to: `new URL of "${dep.title}"` });
       }
     }
     if (clone) step.rewrites.push({ kind: 'url', from: content.manifest.org.portalUrl, to: self.portalUrl });

@@ -46,6 +46,8 @@ export const scheduleRoutes: FastifyPluginAsync<ScheduleRoutesDeps> = async (app
   app.post<{ Body: { timing: unknown; timeZone: unknown; count?: number } }>(
     '/api/schedules/preview',
     {
+      // Computes run times and changes nothing: open to viewers like the schedules they can read.
+      config: { role: 'viewer' },
       schema: {
         body: {
           type: 'object',

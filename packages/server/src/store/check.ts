@@ -3,11 +3,13 @@
  * `readData`, content (re-hash all or a random share of the referenced blobs). Results are data, never an exception
  * halfway: a damaged store is exactly what check must be able to describe.
  */
+import { lstat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { type BlobOwner, describeOwner, walkSnapshot } from './manifest-walk.js';
 import type { SnapshotManifest } from './manifest.js';
 import type { Store, UnreadableSnapshot } from './store.js';
 import { type JournalSummary, listJournals } from './journal.js';
-import { describeError } from './store-error.js';
+import { describeError, errnoCode } from './store-error.js';
 
 export interface CheckOptions {
   /** Re-hash blobs: `true` or 100 for all, a number in (0, 100] for that random percentage. */
@@ -68,6 +70,11 @@ export interface CheckResult {
   journals: JournalSummary[];
   /** Failures of check itself (a folder that cannot be listed, ...). */
   errors: string[];
+  /**
+   * Things that do not damage a snapshot but should be fixed: store folders or files that group or others may read,
+   * write or enter (the organization's content should be readable by the account running OrgKeeper only).
+   */
+  warnings: string[];
 }
 
 export async function check(store: Store, options: CheckOptions = {}): Promise<CheckResult> {
@@ -82,8 +89,10 @@ export async function check(store: Store, options: CheckOptions = {}): Promise<C
     problems: [],
     unreadableLists: [],
     journals: [],
-    errors: []
+    errors: [],
+    warnings: []
   };
+  result.warnings.push(...(await permissionWarnings(store)));
 
   let snapshots: SnapshotManifest[] = [];
   try {
@@ -233,10 +242,51 @@ async function forEachConcurrently<T>(values: T[], concurrency: number, task: (v
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, values.length)) }, worker));
 }
 
+/**
+ * Warnings for the store's root, store.json, blobs and snapshots folders when group or others have any access to them.
+ * (Everything OrgKeeper creates in a store is 0600/0700; a store copied or created by hand may not be.) POSIX only.
+ */
+export async function permissionWarnings(store: Store): Promise<string[]> {
+  if (process.platform === 'win32') return [];
+  const warnings: string[] = [];
+  for (const path of [store.paths.root, store.paths.config, store.paths.blobs, store.paths.snapshots]) {
+    let mode: number;
+    let folder: boolean;
+    try {
+      const info = await lstat(path);
+      mode = info.mode & 0o777;
+      folder = info.isDirectory();
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') warnings.push(`Cannot read the permissions of ${path}: ${describeError(error)}.`);
+      continue;
+    }
+    const open = describeAccess(mode, folder);
+    if (!open) continue;
+    const what = path === store.paths.root ? 'The store folder' : `The store's ${basename(path)}${folder ? ' folder' : ''}`;
+    warnings.push(
+      `${what} ${path} is ${open} (mode ${mode.toString(8).padStart(3, '0')}): other accounts on this server can reach the organization's backups. ` +
+        `Run \`chmod ${folder ? '700' : '600'} ${path}\`${path === store.paths.root ? ' (the next backup does this itself when the account running OrgKeeper owns the folder)' : ''}.`
+    );
+  }
+  return warnings;
+}
+
+/** "readable by group and others", "writable by others", ...; undefined when only the owner has access. */
+function describeAccess(mode: number, folder: boolean): string | undefined {
+  const who = (bits: number) => [(mode & (bits << 3)) !== 0 ? 'group' : '', (mode & bits) !== 0 ? 'others' : ''].filter(Boolean).join(' and ');
+  const parts = [
+    ['readable', who(0o4)],
+    ['writable', who(0o2)],
+    [folder ? 'enterable' : 'executable', who(0o1)]
+  ].filter(([, whom]) => whom !== '');
+  return parts.length === 0 ? undefined : parts.map(([access, whom]) => `${access} by ${whom}`).join(', ');
+}
+
 /** A short human summary of a check result, for logs and the CLI. */
 export function summarizeCheck(result: CheckResult): string {
+  const warnings = result.warnings.map((w) => `Warning: ${w}`);
   if (result.ok) {
-    return `No problems: ${result.snapshots.total} snapshots, ${result.blobs.referenced} blobs referenced${result.blobs.read ? `, ${result.blobs.read} re-hashed` : ''}.`;
+    return [`No problems: ${result.snapshots.total} snapshots, ${result.blobs.referenced} blobs referenced${result.blobs.read ? `, ${result.blobs.read} re-hashed` : ''}.`, ...warnings].join('\n');
   }
   const lines: string[] = [];
   for (const u of result.snapshots.unreadable) lines.push(`Snapshot ${u.id} cannot be read: ${u.error}`);
@@ -245,6 +295,6 @@ export function summarizeCheck(result: CheckResult): string {
     lines.push(`Blob ${p.hash} is ${p.problem}${p.detail ? ` (${p.detail})` : ''}; affects snapshots ${p.affects.map((a) => a.snapshotId).join(', ') || 'none'}${items.length ? `; items ${[...new Set(items)].slice(0, 10).join(', ')}` : ''}`);
   }
   for (const l of result.unreadableLists) lines.push(`Snapshot ${l.snapshotId}: ${l.what} cannot be read (${l.error})`);
-  lines.push(...result.errors);
+  lines.push(...result.errors, ...warnings);
   return lines.join('\n');
 }

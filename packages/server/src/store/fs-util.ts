@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../lib/private-files.js';
 import { errnoCode } from './store-error.js';
 
 /**
@@ -38,7 +39,7 @@ export async function writeFileAtomic(target: string, content: string | Uint8Arr
   const temp = tempNameFor(target);
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temp, 'wx');
+    handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
     await handle.writeFile(content);
     await handle.sync();
     await handle.close();
@@ -52,8 +53,9 @@ export async function writeFileAtomic(target: string, content: string | Uint8Arr
   await fsyncDir(dirname(target));
 }
 
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+/** Creates a folder (and missing parents) private to this account; an existing folder is left as it is. */
+export async function ensureDir(dir: string): Promise<string | undefined> {
+  return mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
 /** A file's text, or undefined when it does not exist; other errors are thrown. */

@@ -41,6 +41,7 @@ export {
   type SharingEntry,
   type RelatedItemEntry,
   type HostedServiceEntry,
+  type ExternalReference,
   type LayerEntry,
   type FeatureChunk,
   type AttachmentEntry,

@@ -11,6 +11,7 @@
 import { type FileHandle, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
 import { ensureDir, fsyncDir, readTextIfExists, writeFileAtomic } from './fs-util.js';
 import { isBlobHash } from './hash.js';
 import { RUN_ID, assertSnapshotId } from './snapshot-id.js';
@@ -96,7 +97,7 @@ export class JournalWriter {
       const line: JournalHeader = { type: 'run', runId, operation: header.operation, startedAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), ...(header.data === undefined ? {} : { data: header.data }) };
       await writeFileAtomic(path, `${JSON.stringify(line)}\n`);
     }
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a', PRIVATE_FILE_MODE);
     const writer = new JournalWriter(store, runId, handle, { syncEveryLines: options.syncEveryLines ?? 100, syncEveryMs: options.syncEveryMs ?? 5000 });
     if (existing !== undefined && existing.length > 0 && !existing.endsWith('\n')) {
       await handle.write('\n'); // end a torn line so the next one parses

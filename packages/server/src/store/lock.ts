@@ -17,6 +17,7 @@ import { link, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
 import { ensureDir, readTextIfExists, writeFileAtomic } from './fs-util.js';
 import { HeartbeatFile } from './heartbeat-file.js';
 import type { Store } from './store.js';
@@ -252,7 +253,7 @@ export async function acquireLock(store: Store, options: AcquireLockOptions): Pr
 export async function createExclusive(path: string, content: string): Promise<boolean> {
   let handle;
   try {
-    handle = await open(path, 'wx');
+    handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') return false;
     throw error;

@@ -110,6 +110,16 @@ export interface HostedServiceEntry {
   layers: LayerEntry[];
 }
 
+/**
+ * An item whose URL is not a hosted service of the organization (another origin, or a "Hosted Service" on none of the
+ * org's hosting servers): its item JSON and parts are kept, its URL was never requested and has no service data.
+ */
+export interface ExternalReference {
+  url: string;
+  /** Why it is external, for people. */
+  reason: string;
+}
+
 /** Per-item figures for the run log (bytes read from ArcGIS, new bytes stored, time spent). */
 export interface EntryStats {
   bytesRead: number;
@@ -138,6 +148,8 @@ export interface ItemEntry {
   sharing?: SharingEntry;
   related?: RelatedItemEntry[];
   service?: HostedServiceEntry;
+  /** Set for an external reference (never with `service`): restore puts back the item only, nothing requests its URL. */
+  external?: ExternalReference;
   /** Set when the entry was carried over unchanged from an earlier snapshot (its id). */
   carriedFrom?: string;
   stats?: EntryStats;
@@ -321,6 +333,11 @@ export function itemEntryProblems(entry: unknown, at = 'item'): string[] {
       if (!Array.isArray(service.layers)) problems.push(`${at}.service.layers is not a list`);
       else service.layers.forEach((layer, i) => checkLayer(layer, `${at}.service.layers[${i}]`, problems));
     }
+  }
+  if (entry.external !== undefined) {
+    const external = entry.external as Record<string, unknown>;
+    if (!isObject(external) || typeof external.url !== 'string' || typeof external.reason !== 'string') problems.push(`${at}.external needs url and reason`);
+    if (entry.service !== undefined) problems.push(`${at} is an external reference and cannot have a service`);
   }
   if (entry.carriedFrom !== undefined && !isSnapshotId(entry.carriedFrom)) problems.push(`${at}.carriedFrom is not a snapshot id`);
   return problems;

@@ -3,11 +3,12 @@
  * See README.md in this folder for the on-disk format.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BlobStore, PutOptions } from './blob-store/blob-store.js';
 import { DiskBlobStore } from './blob-store/disk/disk-blob-store.js';
+import { makePrivateIfOwned } from '../lib/private-files.js';
 import { ensureDir, isTempName, writeFileAtomic } from './fs-util.js';
 import { type BlobRef, type ListEntryOf, type ListKind, type SnapshotManifest, validateManifest } from './manifest.js';
 import { type WrittenList, describeOwner, readList, walkSnapshot, writeList } from './manifest-walk.js';
@@ -315,14 +316,17 @@ export async function openStore(dir: string, options: StoreOptions & { expectOrg
 export async function initStore(dir: string, org: StoreOrg, options: StoreOptions & { now?: Date } = {}): Promise<Store> {
   const paths = storePaths(dir);
   if (!org.id || !org.portalUrl) throw new StoreError('invalid_entry', 'A store needs the organization id and portal URL.');
-  await mkdir(paths.root, { recursive: true });
+  await ensureDir(paths.root);
+  // The root only: it is the store's own folder (a non-empty folder that is not a store is refused below), and a
+  // private root keeps others out of everything in it, also in a store written before files were created private.
+  await makePrivateIfOwned(paths.root);
   const entries = await readdir(paths.root);
   if (entries.includes(STORE_FILE)) return openStore(paths.root, { ...options, expectOrgId: org.id });
   const unrelated = entries.filter((name) => !HARMLESS_ENTRIES.has(name));
   if (unrelated.length > 0) {
     throw new StoreError('folder_not_empty', `${paths.root} is not empty and is not an OrgKeeper store (it holds ${unrelated.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${unrelated.length > 3 ? ', ...' : ''}). Choose an empty folder, or the folder of an existing store.`);
   }
-  for (const sub of [paths.blobs, paths.snapshots, paths.tmp, paths.journal, paths.locks, paths.pins]) await mkdir(sub, { recursive: true });
+  for (const sub of [paths.blobs, paths.snapshots, paths.tmp, paths.journal, paths.locks, paths.pins]) await ensureDir(sub);
   const config: StoreConfig = {
     format: STORE_FORMAT,
     version: STORE_VERSION,

@@ -13,6 +13,7 @@
  * `startDataDirFixture` (emulator, empty data directory, folder for File Locations) and `addIdentityWithCli`.
  */
 import { expect } from 'vitest';
+import type { EmulatorOptions } from '@orgkeeper/arcgis-emulator';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from '../identities/support.js';
 import { runCli } from './cli-runner.js';
 import { startTestServer, type ApiClient, type TestAccount, type TestServer, type TestServerOptions } from './server-harness.js';
@@ -111,6 +112,8 @@ export interface OrgFixtureOptions {
   storeName?: string;
   /** More test server options (the role accounts are always created). */
   server?: Omit<TestServerOptions, 'accounts' | 'admin'>;
+  /** More emulator options (e.g. `scale`); its kind is `kind`. */
+  emulator?: Omit<EmulatorOptions, 'kind'>;
 }
 
 export interface OrgFixture {
@@ -148,7 +151,7 @@ export async function startOrgFixture(options: OrgFixtureOptions = {}): Promise<
       }
     })());
   try {
-    emu = await startTestEmulator({ kind });
+    emu = await startTestEmulator({ ...options.emulator, kind });
     folder = await tempFolder();
     server = await startTestServer({ ...options.server, accounts: ROLE_ACCOUNTS });
     const admin = await server.login('admin');

@@ -24,9 +24,10 @@ type Resolution =
 
 /**
  * Maps and apps whose references no longer resolve. An item id resolves when the item is in the organization or
- * the portal answers for it; a URL resolves when it is in one of the organization's servers (the roots its hosted
- * services live under, or the portal itself) and the service, and the layer or table it names, exist. URLs outside
- * the organization (Esri's basemaps, other agencies' services) are not requested: they are counted, never reported.
+ * the portal answers for it; a URL resolves when it is in one of the organization's servers (the services directories
+ * of the servers the portal itself lists: arcgis/org-origins.ts) and the service, and the layer or table it names,
+ * exist. URLs outside the organization (Esri's basemaps, other agencies' services, and any URL a member gave an item,
+ * whatever its type keywords) are not requested: they are counted, never reported.
  */
 export const scanBrokenLinks: ScanFunction = async (ctx) => {
   const only = new Set((ctx.options.types as string[]).map((t) => t.toLowerCase()));
@@ -34,18 +35,11 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
   const items = await ctx.reader.items();
   const byId = new Map(items.map((item) => [item.id.toLowerCase(), item]));
   const portalOrigin = new URL(ctx.portalUrl).origin.toLowerCase();
-  // The organization's servers: every root its hosted services live under (`.../rest/services`).
-  const roots = new Set<string>();
-  for (const item of items) {
-    const url = typeof item.url === 'string' ? item.url : '';
-    const at = url.toLowerCase().indexOf('/rest/services/');
-    if (at > 0 && (item.typeKeywords ?? []).includes('Hosted Service')) roots.add(url.slice(0, at + '/rest/services'.length).toLowerCase());
-  }
-  const inOrg = (url: string) => {
-    const lower = url.toLowerCase();
-    for (const root of roots) if (lower.startsWith(`${root}/`)) return true;
-    return false;
-  };
+  // The organization's servers are the ones its portal lists, never ones derived from items (any member can give an
+  // item a URL on their own host and the "Hosted Service" keyword).
+  const origins = await ctx.reader.origins();
+  const roots = origins.servers.map((s) => s.servicesUrl);
+  const inOrg = (url: string) => origins.serverOf(url) !== undefined;
 
   const resolveId = async (itemId: string): Promise<boolean> => byId.has(itemId) || (await ctx.reader.lookupItem(itemId)) !== null;
   const resolveUrl = async (url: string): Promise<Resolution> => {
@@ -141,6 +135,6 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
 
   return {
     findings,
-    summary: { itemsChecked: candidates.length, references, externalReferencesNotChecked: external, unreadable, referencesNotChecked: unchecked, broken: findings.length, orgServerRoots: [...roots] }
+    summary: { itemsChecked: candidates.length, references, externalReferencesNotChecked: external, unreadable, referencesNotChecked: unchecked, broken: findings.length, orgServerRoots: roots }
   };
 };

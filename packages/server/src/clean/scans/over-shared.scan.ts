@@ -1,6 +1,6 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
-import { findingKey, forEachReporting, groupTarget, isHostedFeatureService, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
+import { findingKey, forEachReporting, groupTarget, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
 
 const EDIT_CAPABILITIES = ['create', 'update', 'delete'];
 
@@ -12,12 +12,17 @@ const EDIT_CAPABILITIES = ['create', 'update', 'delete'];
 export const scanOverShared: ScanFunction = async (ctx) => {
   const o = ctx.options;
   ctx.progress({ phase: 'items', done: 0, total: 0 });
-  const isPublicLayer = (item: IItem) => item.access === 'public' && isHostedFeatureService(item) && typeof item.url === 'string';
+  // A public hosted layer of the organization: its service URL (never the URL of an item that only claims to be one).
+  const publicLayerUrl = async (item: IItem) => (item.access === 'public' ? ctx.reader.hostedServiceUrl(item) : undefined);
   if (o.publicEditable) {
     // Each public hosted layer's service is asked for as soon as the listing reaches it (the first also fetches the
     // server's token), not after the whole listing; failures are reported below, where the answers are read.
     ctx.reader.onItemBatch((batch) => {
-      for (const item of batch) if (isPublicLayer(item)) ctx.reader.serviceInfo(String(item.url)).catch(() => undefined);
+      for (const item of batch) {
+        publicLayerUrl(item)
+          .then((url) => (url ? ctx.reader.serviceInfo(url) : undefined))
+          .catch(() => undefined);
+      }
     });
   }
   const [items, groups] = await Promise.all([o.publicItems || o.publicEditable ? ctx.reader.items() : [], o.publicGroups ? ctx.reader.groups() : []]);
@@ -38,11 +43,15 @@ export const scanOverShared: ScanFunction = async (ctx) => {
     }
   }
   if (o.publicEditable) {
-    const layers = publicItems.filter(isPublicLayer);
-    await forEachReporting(layers, 'public layers', ctx, async (item) => {
+    const layers: { item: IItem; url: string }[] = [];
+    for (const item of publicItems) {
+      const url = await publicLayerUrl(item);
+      if (url) layers.push({ item, url });
+    }
+    await forEachReporting(layers, 'public layers', ctx, async ({ item, url }) => {
       let info: Awaited<ReturnType<typeof ctx.reader.serviceInfo>>;
       try {
-        info = await ctx.reader.serviceInfo(String(item.url));
+        info = await ctx.reader.serviceInfo(url);
       } catch (error) {
         if (!isRecoverable(error, ctx)) throw error;
         ctx.reader.problems.push(`The service of "${item.title}" (${item.id}) could not be read to check its editing: ${(error as Error).message}`);

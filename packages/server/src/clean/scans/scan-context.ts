@@ -1,4 +1,5 @@
 import type { IGroup, IItem } from '@esri/arcgis-rest-portal';
+import { claimsHostedFeatureService } from '../../arcgis/item-classifier.js';
 import type { Finding, FindingTarget, ScanType } from '../clean.types.js';
 import type { OrgReader, PortalUser } from '../org-reader.js';
 import type { ScanOptions } from '../scan-options.js';
@@ -92,8 +93,12 @@ export function daysBetween(from: number, to: number): number {
   return Math.floor((to - from) / DAY_MS);
 }
 
-export const isHostedFeatureService = (item: Pick<IItem, 'type' | 'typeKeywords'>): boolean =>
-  item.type === 'Feature Service' && (item.typeKeywords ?? []).includes('Hosted Service');
+/**
+ * The item *says* it is a hosted feature layer (type and type keyword): enough to count its storage as feature
+ * storage, never enough to request its URL. Whether it is one of the organization's is decided by its URL
+ * (`ctx.reader.hostedServiceUrl`, arcgis/item-classifier.ts); the reader refuses services off the org's servers.
+ */
+export const isHostedFeatureService = claimsHostedFeatureService;
 
 /** Runs `work` on every element with the session bounding real concurrency; reports progress as each finishes. */
 export async function forEachReporting<T>(list: readonly T[], phase: string, ctx: Pick<ScanContext, 'progress' | 'signal'>, work: (value: T) => Promise<void>): Promise<void> {

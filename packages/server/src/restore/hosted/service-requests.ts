@@ -101,9 +101,14 @@ export async function isServiceNameAvailable(session: ArcGISSession, name: strin
   return response.available === true;
 }
 
-/** The Feature Service item of `owner` whose URL is the service `name` (after a createService whose answer was lost). */
+/**
+ * The Feature Service item of `owner` whose URL is the service `name` on one of the organization's hosting servers
+ * (after a createService whose answer was lost). Only such a URL counts: any member can add an item whose URL merely
+ * looks like one, and what is found here is written to next.
+ */
 export async function findServiceItem(session: ArcGISSession, owner: string, name: string): Promise<CreateServiceResult | undefined> {
   const pattern = new RegExp(`/services/(?:[^/]+/)?${name.replace(/[^A-Za-z0-9_]/g, '')}/FeatureServer/?$`, 'i');
+  const origins = await session.orgOrigins();
   for (let start = 1; start > 0; ) {
     const page = await session.request<{ results?: { id: string; url?: string }[]; nextStart?: number }>(`${session.restUrl}/search`, {
       q: `owner:"${owner}" AND type:"Feature Service"`,
@@ -112,8 +117,10 @@ export async function findServiceItem(session: ArcGISSession, owner: string, nam
       num: 100,
       start
     });
-    const hit = (page.results ?? []).find((r) => typeof r.url === 'string' && pattern.test(r.url));
-    if (hit) return { itemId: hit.id, serviceUrl: hit.url!.replace(/\/+$/, ''), name };
+    for (const r of page.results ?? []) {
+      const serviceUrl = typeof r.url === 'string' && pattern.test(r.url) ? origins.hostedFeatureServiceUrl(r.url) : undefined;
+      if (serviceUrl) return { itemId: r.id, serviceUrl, name };
+    }
     start = page.nextStart ?? -1;
   }
   return undefined;

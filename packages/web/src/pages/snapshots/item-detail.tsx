@@ -59,6 +59,12 @@ export function ItemDetailView({ identity, snapshotId, itemId }: ItemDetailViewP
         </Link>
       </div>
       <ItemText itemJson={itemJson ?? {}} />
+      {item.external && (
+        <Notice kind="info" icon="unlink" title="External reference: kept as an item only">
+          Its URL <code><PlainText text={item.external.url} /></code> is not a hosted layer of this organization (<PlainText text={item.external.reason} />). OrgKeeper
+          kept the item and its parts, never requested the URL, and a restore brings back the item only.
+        </Notice>
+      )}
       {item.problems.length > 0 && (
         <Notice kind="warning" title="Parts that could not be backed up">
           <ul className="plain-list">

@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, gunzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { assertBlobHash, isBlobHash, sha256Hex } from '../../hash.js';
-import { fsyncDir } from '../../fs-util.js';
+import { PRIVATE_FILE_MODE } from '../../../lib/private-files.js';
+import { ensureDir, fsyncDir } from '../../fs-util.js';
 import { StoreError, describeError, errnoCode } from '../../store-error.js';
 import { type BlobInfo, type BlobStore, type PutOptions, type PutResult, type VerifyResult, compressionLevel, levelFor } from '../blob-store.js';
 
@@ -69,7 +70,7 @@ export class DiskBlobStore implements BlobStore {
     const temp = await this.tempFile();
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, 'wx');
+      handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
       await handle.writeFile(compressed);
       await handle.close();
       handle = undefined;
@@ -93,7 +94,7 @@ export class DiskBlobStore implements BlobStore {
         callback(null, chunk);
       }
     });
-    const out = createWriteStream(temp, { flags: 'wx' });
+    const out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
     try {
       // Streams all the way: memory stays at the zlib window and stream buffers whatever the blob size.
       await pipeline(source, tap, createGzip({ level }), out);
@@ -230,7 +231,7 @@ export class DiskBlobStore implements BlobStore {
 
   private async tempFile(): Promise<string> {
     if (!this.tmpReady) {
-      await mkdir(this.tmpDir, { recursive: true });
+      await ensureDir(this.tmpDir);
       this.tmpReady = true;
     }
     return join(this.tmpDir, `blob-${process.pid}-${randomBytes(8).toString('hex')}.tmp`);
@@ -245,7 +246,7 @@ export class DiskBlobStore implements BlobStore {
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') {
         // The shard folder does not exist yet (or the whole blobs folder).
-        const created = await mkdir(shard, { recursive: true });
+        const created = await ensureDir(shard);
         if (created !== undefined) this.dirty.add(this.blobsDir);
         try {
           await rename(temp, target);
