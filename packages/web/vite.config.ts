@@ -72,9 +72,23 @@ export default defineConfig({
     // Calcite's component bundle is large by nature; the warning would only be noise.
     chunkSizeWarningLimit: 2000,
     sourcemap: true,
+    // dist/.vite/manifest.json maps each source module to its chunk and the chunks it imports; the end-to-end test
+    // e2e/bundle-split.e2e.test.ts reads it to check what each page loads. The server never serves dot-folders.
+    manifest: true,
     rolldownOptions: {
       // Copying Calcite's ~4,000 asset files dominates the build time; that is expected, not worth a warning.
-      checks: { pluginTimings: false }
+      checks: { pluginTimings: false },
+      output: {
+        codeSplitting: {
+          groups: [
+            // Every page is its own chunk (app/pages.tsx loads them with React.lazy). The libraries that every visit
+            // loads before any page (React, the router, TanStack Query, Calcite's runtime and the frame's elements)
+            // change only when a dependency is upgraded: one chunk of their own stays in the browser's cache across
+            // OrgKeeper releases, while the app's frame (index-*.js) changes with each one.
+            { name: 'vendor', test: /[\\/]node_modules[\\/]/, tags: ['$initial'] }
+          ]
+        }
+      }
     }
   },
   server: {

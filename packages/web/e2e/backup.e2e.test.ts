@@ -64,6 +64,8 @@ async function apiGet<T>(app: E2EApp, path: string): Promise<T> {
 describe('backing up from the map', () => {
   test.override({ serverOptions: { accounts: [ADMIN] } });
 
+  // Longer than ~80 lines on purpose: one user's journey, each step starting from what the previous one left in the
+  // browser, the server and the emulated organization (split up, every step would redo the ones before it).
   test('select on the map, rename, back up, follow it to the end, open its log and export it as CSV', async ({ app }) => {
     const { page } = app;
     const identityId = await signInWithIdentity(app);

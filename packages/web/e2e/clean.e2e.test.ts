@@ -56,6 +56,8 @@ async function runBrokenLinksScan(app: E2EApp, expectedFindings: number): Promis
 describe('cleaning the demo organization', () => {
   test.override({ serverOptions: { accounts: [ADMIN] } });
 
+  // Longer than ~80 lines on purpose: one user's journey, each step starting from what the previous one left in the
+  // browser, the server and the emulated organization (split up, every step would redo the ones before it).
   test('broken-links scan: exactly the planted findings; fix one (previewed), undo it; export CSV', async ({ app }) => {
     const { page } = app;
     await signInWithIdentity(app);

@@ -1,24 +1,17 @@
-// Calcite setup: local assets, the components the app uses, and Calcite's global styles.
+// Calcite setup: local assets, the elements of the app's frame, and Calcite's global styles.
 // Import this module once, before rendering.
 import { setAssetPath } from '@esri/calcite-components';
 import '@esri/calcite-components/main.css';
 
-// Each import defines one custom element. Listing them explicitly keeps the bundle to what the app uses;
-// add a line here when a page starts using another component.
-import '@esri/calcite-components/components/calcite-action';
+// Each import defines one custom element. These are the elements of the frame that every visit loads before any page:
+// the gates' loaders and errors, the sign-in header, the signed-in shell and its menus (modules main.tsx loads
+// statically). A page's own elements are imported by the page's modules, so they load with that page's chunk; the
+// unit test calcite-imports.test.ts checks both lists against what each module renders.
 import '@esri/calcite-components/components/calcite-alert';
 import '@esri/calcite-components/components/calcite-button';
-import '@esri/calcite-components/components/calcite-checkbox';
-import '@esri/calcite-components/components/calcite-dialog';
 import '@esri/calcite-components/components/calcite-dropdown';
 import '@esri/calcite-components/components/calcite-dropdown-group';
 import '@esri/calcite-components/components/calcite-dropdown-item';
-import '@esri/calcite-components/components/calcite-fab';
-import '@esri/calcite-components/components/calcite-icon';
-import '@esri/calcite-components/components/calcite-input';
-import '@esri/calcite-components/components/calcite-input-message';
-import '@esri/calcite-components/components/calcite-input-text';
-import '@esri/calcite-components/components/calcite-link';
 import '@esri/calcite-components/components/calcite-loader';
 import '@esri/calcite-components/components/calcite-menu';
 import '@esri/calcite-components/components/calcite-menu-item';
@@ -26,12 +19,7 @@ import '@esri/calcite-components/components/calcite-navigation';
 import '@esri/calcite-components/components/calcite-navigation-logo';
 import '@esri/calcite-components/components/calcite-navigation-user';
 import '@esri/calcite-components/components/calcite-notice';
-import '@esri/calcite-components/components/calcite-option';
 import '@esri/calcite-components/components/calcite-panel';
-import '@esri/calcite-components/components/calcite-progress';
-import '@esri/calcite-components/components/calcite-segmented-control';
-import '@esri/calcite-components/components/calcite-segmented-control-item';
-import '@esri/calcite-components/components/calcite-select';
 import '@esri/calcite-components/components/calcite-shell';
 
 // The JSX types for <calcite-*> elements (React 19 renders custom elements natively, so Calcite 5 needs no wrappers).

@@ -1,5 +1,7 @@
 import './calcite';
+// The app-wide styles load with the frame; each page's own styles load with its chunk, after these.
 import './styles.css';
+import './components/shared-controls.css';
 import { createRoot } from 'react-dom/client';
 import { ApiClient } from './api/api-client';
 import { App } from './app/app';

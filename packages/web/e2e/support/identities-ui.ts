@@ -1,5 +1,6 @@
 // Driving the Manage Identities page as an administrator does: by section, visible labels and buttons.
 import type { Locator, Page } from 'playwright-core';
+import { ADMIN, type Account, signInWithForm, waitForPath } from './ui';
 
 export type Section = 'ArcGIS Online' | 'ArcGIS Enterprise';
 
@@ -83,4 +84,12 @@ export async function signInOnPortal(page: Page, username: string, password: str
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign In' }).click();
+}
+
+/** Signs in with the form (default: the administrator) and waits for Manage Identities. */
+export async function signInToIdentities(app: { open(path?: string): Promise<void>; page: Page }, account: Account = ADMIN): Promise<void> {
+  await app.open('/sign-in');
+  await signInWithForm(app.page, account);
+  await waitForPath(app.page, '/identities');
+  await app.page.getByRole('heading', { name: 'Manage Identities', level: 1 }).waitFor();
 }

@@ -63,6 +63,11 @@ export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
 }
 
+/** The server's message for one form field, when `error` is an API error that rejected that field. */
+export function fieldError(error: unknown, field: string): string | undefined {
+  return isApiError(error) ? error.fieldMessage(field) : undefined;
+}
+
 export interface RequestOptions {
   /** JSON request body. */
   body?: unknown;

@@ -1,16 +1,19 @@
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import type { ApiClient } from '../api/api-client';
 import { ErrorBoundary } from '../components/error-boundary';
+import { FullPageLoader } from '../components/full-page-status';
 import { NotFoundPage } from '../pages/not-found.page';
-import { SetupPage } from '../pages/setup.page';
-import { SignInPage } from '../pages/sign-in.page';
 import { WelcomePage } from '../pages/welcome.page';
 import { ApiClientProvider } from './api-context';
 import { SessionGate, SetupGate, SignedOutGate } from './gates';
 import { PageFrame } from './page-frame';
 import { type AppPage, appPages, homePage } from './pages';
+
+// Loaded when shown, like the registered pages: a signed-in visitor never needs them, nor first-run setup after it.
+const SetupPage = lazy(async () => ({ default: (await import('../pages/setup.page')).SetupPage }));
+const SignInPage = lazy(async () => ({ default: (await import('../pages/sign-in.page')).SignInPage }));
 
 /** "/" after sign-in: the first page in the navigation, or the welcome panel while there is none. */
 function HomeRoute({ pages }: { pages: readonly AppPage[] }) {
@@ -27,7 +30,9 @@ export function AppRoutes({ pages = appPages }: { pages?: readonly AppPage[] }) 
         path="/setup"
         element={
           <SetupGate>
-            <SetupPage />
+            <Suspense fallback={<FullPageLoader label="Loading the setup page" />}>
+              <SetupPage />
+            </Suspense>
           </SetupGate>
         }
       />
@@ -35,7 +40,9 @@ export function AppRoutes({ pages = appPages }: { pages?: readonly AppPage[] }) 
         path="/sign-in"
         element={
           <SignedOutGate>
-            <SignInPage />
+            <Suspense fallback={<FullPageLoader label="Loading the sign-in page" />}>
+              <SignInPage />
+            </Suspense>
           </SignedOutGate>
         }
       />

@@ -1,4 +1,6 @@
-// A list filter's drop-down: an "any" choice (the empty value) followed by the given choices; the label is also the
+
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';// A list filter's drop-down: an "any" choice (the empty value) followed by the given choices; the label is also the
 // control's accessible name.
 
 export interface FilterChoice<T extends string> {

@@ -1,4 +1,5 @@
 import { type Ref, useId } from 'react';
+import '@esri/calcite-components/components/calcite-input';
 
 export interface FormFieldProps {
   /** Form field name; also the key of the server's per-field error messages. */
@@ -9,12 +10,16 @@ export interface FormFieldProps {
   help: string;
   value: string;
   onValueChange: (value: string) => void;
-  type?: 'text' | 'password' | 'email' | 'url';
+  type?: 'text' | 'password' | 'email' | 'url' | 'number';
   autoComplete?: AutoFill;
   /** Shown under the control in the error style, and marks it invalid for assistive technology. */
   error?: string | undefined;
   required?: boolean;
   disabled?: boolean;
+  /** Numbers only: the range the browser's input allows. */
+  min?: number;
+  max?: number;
+  maxLength?: number;
   ref?: Ref<HTMLCalciteInputElement>;
 }
 
@@ -30,6 +35,9 @@ export function FormField({
   error,
   required = false,
   disabled = false,
+  min,
+  max,
+  maxLength,
   ref
 }: FormFieldProps) {
   const id = useId();
@@ -51,6 +59,10 @@ export function FormField({
         status={invalid ? 'invalid' : 'idle'}
         validationMessage={invalid ? error : ''}
         validationIcon={invalid}
+        {...(type === 'number' ? { numberButtonType: 'none' as const } : {})}
+        {...(min !== undefined ? { min } : {})}
+        {...(max !== undefined ? { max } : {})}
+        {...(maxLength !== undefined ? { maxLength } : {})}
         oncalciteInputInput={(event) => onValueChange(event.target.value)}
       />
       <div className="form-field-help">{help}</div>

@@ -1,12 +1,12 @@
 // Choosing which identity (organization) a page works on. The choice lives in the URL (?identity=<id>) so a page can be
 // linked to and reloaded, and the last choice is remembered for the next page that asks.
-import './shared-controls.css';
-import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useApiClient } from '../app/api-context';
-import { type Identity, identitiesQueryKey, listIdentities } from '../pages/identities/identities.api';
+import type { Identity } from '../api/identities.api';
+import { useIdentities } from '../api/identities.query';
 import { ErrorNotice, Notice } from './notice';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
 
 const REMEMBERED = 'orgkeeper.identity';
 
@@ -37,9 +37,8 @@ export interface SelectedIdentity {
 
 /** The identity chosen for this page: the URL's, else the remembered one, else the first. */
 export function useSelectedIdentity(): SelectedIdentity {
-  const client = useApiClient();
   const [params, setParams] = useSearchParams();
-  const query = useQuery({ queryKey: identitiesQueryKey, queryFn: ({ signal }) => listIdentities(client, signal) });
+  const query = useIdentities();
   const identities = query.data?.identities ?? [];
   const wanted = params.get('identity') ?? remembered();
   const identity = identities.find((i) => i.id === wanted) ?? identities[0] ?? null;

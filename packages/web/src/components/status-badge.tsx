@@ -1,6 +1,6 @@
 // An operation's or snapshot's status as a word with an icon and a colour (never colour alone).
-import './shared-controls.css';
 import type { IconName } from '../calcite-types';
+import '@esri/calcite-components/components/calcite-icon';
 
 type Tone = 'success' | 'warning' | 'danger' | 'info' | 'neutral';
 
@@ -17,6 +17,13 @@ const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   cancelled: { label: 'Cancelled', tone: 'neutral', icon: 'x' },
   interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' }
 };
+
+/** The kind of notice that tells how a finished operation ended. */
+export function outcomeKind(status: string): 'success' | 'info' | 'danger' | 'warning' {
+  if (status === 'succeeded') return 'success';
+  if (status === 'cancelled') return 'info';
+  return status === 'failed' ? 'danger' : 'warning';
+}
 
 export function statusLabel(status: string): string {
   return STATUS[status]?.label ?? status;

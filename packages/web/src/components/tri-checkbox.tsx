@@ -1,6 +1,5 @@
 // A labelled checkbox with a third, "some" state (for a group that is partly selected). The label is untrusted text
 // from ArcGIS (a type, an owner) shown through PlainText; clicking it toggles the box.
-import './shared-controls.css';
 import { useEffect, useRef } from 'react';
 import { PlainText } from './untrusted-text';
 

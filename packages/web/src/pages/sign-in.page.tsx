@@ -1,6 +1,6 @@
 // Sign in to OrgKeeper itself (OrgKeeper accounts; ArcGIS sign-in happens per identity).
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useLocation } from 'react-router';
 import { isApiError } from '../api/api-client';
 import { type Credentials, signIn } from '../api/auth.api';
@@ -8,7 +8,8 @@ import { useApiClient } from '../app/api-context';
 import { AuthLayout } from '../app/auth-layout';
 import type { SignInLocationState } from '../app/gates';
 import { markSignedIn } from '../app/session';
-import { FormField, focusInput } from '../components/form-field';
+import { FormField } from '../components/form-field';
+import { type FieldErrors, useFormState } from '../components/form-state';
 import { ErrorNotice, Notice } from '../components/notice';
 import { formatWait } from '../lib/format';
 
@@ -29,14 +30,11 @@ function useCountdown(until: number | null): number {
 export function SignInPage() {
   const apiClient = useApiClient();
   const queryClient = useQueryClient();
-  const location = useLocation();
-  const arrival = location.state as SignInLocationState | null;
-  const [values, setValues] = useState<Record<Field, string>>({ username: '', password: '' });
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
+  const arrival = useLocation().state as SignInLocationState | null;
+  const form = useFormState<Record<Field, string>>(() => ({ username: '', password: '' }), ['username', 'password']);
   const [throttledUntil, setThrottledUntil] = useState<number | null>(null);
   const waitSeconds = useCountdown(throttledUntil);
   const throttled = waitSeconds > 0;
-  const inputs = useRef<Partial<Record<Field, HTMLCalciteInputElement | null>>>({});
 
   const signInMutation = useMutation({
     mutationFn: (credentials: Credentials) => signIn(apiClient, credentials),
@@ -47,41 +45,29 @@ export function SignInPage() {
         setThrottledUntil(Date.now() + (error.retryAfterSeconds ?? 60) * 1000);
         return;
       }
-      const fields: Partial<Record<Field, string>> = {};
-      for (const field of ['username', 'password'] as const) {
-        const message = error.fieldMessage(field);
-        if (message) fields[field] = message;
-      }
-      setFieldErrors(fields);
+      form.serverRejected(error);
       if (error.status === 401) {
         // Keep the username, let the user retype the password.
-        setValues((current) => ({ ...current, password: '' }));
-        void focusInput(inputs.current.password);
+        form.setValues((current) => ({ ...current, password: '' }));
+        form.focus('password');
       }
     }
   });
 
-  useEffect(() => {
-    void focusInput(inputs.current.username);
-  }, []);
-
-  const change = (field: Field) => (value: string) => {
-    setValues((current) => ({ ...current, [field]: value }));
-    setFieldErrors((current) => ({ ...current, [field]: undefined }));
-  };
+  // The first field has the focus on arrival.
+  useEffect(() => form.focus('username'), []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (signInMutation.isPending || throttled) return;
-    // Read what the fields hold now: Enter can submit before the last keystroke's state update has rendered.
-    const username = inputs.current.username?.value ?? values.username;
-    const password = inputs.current.password?.value ?? values.password;
-    const errors: Partial<Record<Field, string>> = {};
+    const { username, password } = form.entered();
+    const errors: FieldErrors<Field> = {};
     if (username.trim() === '') errors.username = 'Enter your username.';
     if (password === '') errors.password = 'Enter your password.';
-    setFieldErrors(errors);
-    if (errors.username || errors.password) {
-      void focusInput(inputs.current[errors.username ? 'username' : 'password']);
+    form.checked(errors);
+    const first = form.firstError(errors);
+    if (first) {
+      form.focus(first);
       return;
     }
     signInMutation.reset();
@@ -89,82 +75,66 @@ export function SignInPage() {
     signInMutation.mutate({ username: username.trim(), password });
   };
 
-  const error = signInMutation.error;
-  const wasThrottled = isApiError(error) && error.status === 429;
-
   return (
     <AuthLayout title="Sign in to OrgKeeper" description="Use your OrgKeeper account.">
       <form className="auth-form" onSubmit={submit} noValidate aria-label="Sign in">
-        {arrival?.reason === 'expired' && error === null && (
-          <Notice kind="info" title="Your session has ended" announce>
-            Sign in again to continue where you left off.
-          </Notice>
-        )}
-        {arrival?.reason === 'signed-out' && error === null && (
-          <Notice kind="success" title="You have signed out" announce>
-            Your session has ended on this computer.
-          </Notice>
-        )}
-        {wasThrottled ? (
-          <Notice kind="warning" title="Too many sign-in attempts" icon="clock" announce>
-            {throttled ? (
-              <>
-                Sign-in is paused to protect the account. Try again in{' '}
-                {/* Ticks every second: visible, but not re-announced each time. */}
-                <span aria-live="off" className="countdown">
-                  {formatWait(waitSeconds)}
-                </span>
-                .
-              </>
-            ) : (
-              'You can try again now.'
-            )}
-          </Notice>
-        ) : (
-          error !== null && (
-            <ErrorNotice
-              error={error}
-              title={isApiError(error) && error.status === 401 ? 'Sign-in failed' : undefined}
-            />
-          )
-        )}
+        <SignInNotices arrival={arrival} error={signInMutation.error} waitSeconds={waitSeconds} />
         <FormField
-          ref={(element) => {
-            inputs.current.username = element;
-          }}
-          name="username"
+          {...form.textField('username')}
           label="Username"
           help="Your OrgKeeper username (not your ArcGIS account)."
           autoComplete="username"
           required
-          value={values.username}
-          onValueChange={change('username')}
-          error={fieldErrors.username}
         />
         <FormField
-          ref={(element) => {
-            inputs.current.password = element;
-          }}
-          name="password"
+          {...form.textField('password')}
           type="password"
           label="Password"
           help="Passwords are case-sensitive."
           autoComplete="current-password"
           required
-          value={values.password}
-          onValueChange={change('password')}
-          error={fieldErrors.password}
         />
-        <calcite-button
-          type="submit"
-          width="full"
-          loading={signInMutation.isPending}
-          disabled={throttled}
-          iconStart="sign-in"
-        >
+        <calcite-button type="submit" width="full" loading={signInMutation.isPending} disabled={throttled} iconStart="sign-in">
           {signInMutation.isPending ? 'Signing in…' : 'Sign in'}
         </calcite-button>
       </form>
     </AuthLayout>
+  );
+}
+
+/** Why the visitor is here (session ended, signed out), or why the last attempt failed (throttled: for how long). */
+function SignInNotices({ arrival, error, waitSeconds }: { arrival: SignInLocationState | null; error: Error | null; waitSeconds: number }) {
+  const wasThrottled = isApiError(error) && error.status === 429;
+  return (
+    <>
+      {arrival?.reason === 'expired' && error === null && (
+        <Notice kind="info" title="Your session has ended" announce>
+          Sign in again to continue where you left off.
+        </Notice>
+      )}
+      {arrival?.reason === 'signed-out' && error === null && (
+        <Notice kind="success" title="You have signed out" announce>
+          Your session has ended on this computer.
+        </Notice>
+      )}
+      {wasThrottled ? (
+        <Notice kind="warning" title="Too many sign-in attempts" icon="clock" announce>
+          {waitSeconds > 0 ? (
+            <>
+              Sign-in is paused to protect the account. Try again in{' '}
+              {/* Ticks every second: visible, but not re-announced each time. */}
+              <span aria-live="off" className="countdown">
+                {formatWait(waitSeconds)}
+              </span>
+              .
+            </>
+          ) : (
+            'You can try again now.'
+          )}
+        </Notice>
+      ) : (
+        error !== null && <ErrorNotice error={error} title={isApiError(error) && error.status === 401 ? 'Sign-in failed' : undefined} />
+      )}
+    </>
   );
 }

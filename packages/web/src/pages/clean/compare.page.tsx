@@ -3,13 +3,17 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { cleanKeys, compareScans, listScanTypes } from '../../api/clean.api';
+import { cleanKeys, compareScans } from '../../api/clean.api';
 import { useApiClient } from '../../app/api-context';
+import { BackLink } from '../../components/back-link';
 import { useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice } from '../../components/notice';
 import { formatCount, formatDateTime } from '../../components/units';
 import { cleanLinks } from './clean-links';
 import { FindingsTable } from './findings-table';
+import { useScanTypes } from './scan-types';
+import '@esri/calcite-components/components/calcite-segmented-control';
+import '@esri/calcite-components/components/calcite-segmented-control-item';
 
 type Group = 'new' | 'resolved' | 'open';
 const GROUPS: { value: Group; label: string; help: string }[] = [
@@ -36,16 +40,12 @@ function Comparison({ identityId, from, to }: { identityId: string; from: string
     queryFn: ({ signal }) => compareScans(client, identityId, from, to, signal),
     enabled: from !== '' && to !== ''
   });
-  const types = useQuery({ queryKey: cleanKeys.scanTypes, queryFn: ({ signal }) => listScanTypes(client, signal), staleTime: Infinity });
+  const types = useScanTypes();
   const data = comparison.data;
   const title = data ? (types.data?.find((t) => t.type === data.from.type)?.title ?? data.from.type) : '';
   return (
     <div className="page clean-page">
-      <p className="back-link">
-        <Link className="text-link" to={cleanLinks.home(identityId)}>
-          ← Clean
-        </Link>
-      </p>
+      <BackLink to={cleanLinks.home(identityId)}>Clean</BackLink>
       <header className="page-header">
         <h1>Compare scans{title ? `: ${title}` : ''}</h1>
         {data && (

@@ -1,6 +1,7 @@
 // Downloading a scan's findings as CSV: the server writes it (readable dates, formula-safe cells); the page fetches it
 // with the session cookie so that a failure can be shown as a message instead of a broken download.
 import { ApiError } from '../../api/api-client';
+import { saveBlob } from '../../lib/save-file';
 
 /** The file name in a Content-Disposition header (`attachment; filename="x.csv"`), or the fallback. */
 export function dispositionFileName(header: string | null, fallback: string): string {
@@ -27,16 +28,7 @@ export async function downloadCsv(url: string, fallbackName: string): Promise<st
     }
     throw new ApiError({ status: response.status, code: `http_${response.status}`, message, method: 'GET', path: url });
   }
-  const blob = await response.blob();
   const name = dispositionFileName(response.headers.get('Content-Disposition'), fallbackName);
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = name;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoked later: some browsers read the blob after click() returns.
-  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  saveBlob(await response.blob(), name);
   return name;
 }

@@ -1,8 +1,9 @@
 // A table of findings: what (with a link to it in the portal), its kind and type, owner, the problem and where it is,
 // severity; optionally with a check box per row and sortable column headers. All ArcGIS text is shown as plain text.
-import type { Finding, FindingSort } from '../../api/clean.api';
+import type { Finding, FindingSort, FindingTarget } from '../../api/clean.api';
 import { PlainText } from '../../components/untrusted-text';
 import { detailsLine, untrustedLabel } from './labels';
+import '@esri/calcite-components/components/calcite-icon';
 
 const SEVERITY: Record<string, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
 
@@ -22,18 +23,6 @@ export interface FindingsTableProps {
 export function FindingsTable({ findings, caption, selection, sort, busy = false }: FindingsTableProps) {
   const allOnPage = selection !== undefined && findings.length > 0 && findings.every((f) => selection.selected.has(f.id));
   const someOnPage = selection !== undefined && findings.some((f) => selection.selected.has(f.id));
-  const header = (field: FindingSort, label: string) => {
-    if (!sort) return <th scope="col">{label}</th>;
-    const active = sort.field === field;
-    return (
-      <th scope="col" aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
-        <button type="button" className="sort-button" onClick={() => sort.onSort(field)} aria-label={`Sort by ${label.toLowerCase()}${active ? (sort.order === 'asc' ? ', now ascending' : ', now descending') : ''}`}>
-          {label}
-          <calcite-icon icon={active ? (sort.order === 'asc' ? 'chevron-up' : 'chevron-down') : 'sort-ascending-arrow'} scale="s" aria-hidden="true" />
-        </button>
-      </th>
-    );
-  };
   return (
     <div className={busy ? 'table-scroll is-loading' : 'table-scroll'} aria-busy={busy}>
       <table className="data-table findings-table">
@@ -53,61 +42,88 @@ export function FindingsTable({ findings, caption, selection, sort, busy = false
                 />
               </th>
             )}
-            {header('title', 'Title')}
-            {header('type', 'Type')}
-            {header('owner', 'Owner')}
-            {header('code', 'Problem')}
+            <ColumnHeader field="title" label="Title" sort={sort} />
+            <ColumnHeader field="type" label="Type" sort={sort} />
+            <ColumnHeader field="owner" label="Owner" sort={sort} />
+            <ColumnHeader field="code" label="Problem" sort={sort} />
             <th scope="col">Where</th>
-            {header('severity', 'Severity')}
+            <ColumnHeader field="severity" label="Severity" sort={sort} />
           </tr>
         </thead>
         <tbody>
-          {findings.map((finding) => {
-            const selected = selection?.selected.has(finding.id) ?? false;
-            return (
-              <tr key={finding.id} data-finding-id={finding.id} data-target-id={finding.target.id} aria-selected={selection ? selected : undefined}>
-                {selection && (
-                  <td className="select-cell">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${untrustedLabel(finding.target.title) || finding.target.id}: ${finding.code}`}
-                      checked={selected}
-                      onChange={(event) => selection.toggle(finding, event.target.checked)}
-                    />
-                  </td>
-                )}
-                <td>
-                  {finding.target.portalUrl ? (
-                    <a className="text-link" href={finding.target.portalUrl} target="_blank" rel="noopener noreferrer">
-                      <PlainText text={finding.target.title} fallback={finding.target.id} />
-                    </a>
-                  ) : (
-                    <PlainText text={finding.target.title} fallback={finding.target.id} />
-                  )}
-                  <span className="cell-note finding-id">{finding.target.id}</span>
-                </td>
-                <td>
-                  <PlainText text={finding.target.type ?? finding.target.kind} />
-                </td>
-                <td>
-                  <PlainText text={finding.target.owner} fallback="—" />
-                </td>
-                <td>
-                  <span className="finding-code">{finding.code}</span>
-                  <PlainText className="finding-message" as="span" text={finding.message} />
-                  {detailsLine(finding.details) && <PlainText className="cell-note finding-details" as="span" text={detailsLine(finding.details)} />}
-                </td>
-                <td>
-                  <PlainText text={finding.where} fallback="—" />
-                </td>
-                <td>
-                  <span className={`severity severity-${finding.severity}`}>{SEVERITY[finding.severity] ?? finding.severity}</span>
-                </td>
-              </tr>
-            );
-          })}
+          {findings.map((finding) => (
+            <FindingRow key={finding.id} finding={finding} selection={selection} />
+          ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A column's header; with sorting, a button that sorts by it (again: the other way round). */
+function ColumnHeader({ field, label, sort }: { field: FindingSort; label: string; sort: FindingsTableProps['sort'] }) {
+  if (!sort) return <th scope="col">{label}</th>;
+  const active = sort.field === field;
+  return (
+    <th scope="col" aria-sort={active ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className="sort-button" onClick={() => sort.onSort(field)} aria-label={`Sort by ${label.toLowerCase()}${active ? (sort.order === 'asc' ? ', now ascending' : ', now descending') : ''}`}>
+        {label}
+        <calcite-icon icon={active ? (sort.order === 'asc' ? 'chevron-up' : 'chevron-down') : 'sort-ascending-arrow'} scale="s" aria-hidden="true" />
+      </button>
+    </th>
+  );
+}
+
+function FindingRow({ finding, selection }: { finding: Finding; selection: FindingsTableProps['selection'] }) {
+  const selected = selection?.selected.has(finding.id) ?? false;
+  return (
+    <tr data-finding-id={finding.id} data-target-id={finding.target.id} aria-selected={selection ? selected : undefined}>
+      {selection && (
+        <td className="select-cell">
+          <input
+            type="checkbox"
+            aria-label={`Select ${untrustedLabel(finding.target.title) || finding.target.id}: ${finding.code}`}
+            checked={selected}
+            onChange={(event) => selection.toggle(finding, event.target.checked)}
+          />
+        </td>
+      )}
+      <td>
+        <TargetName target={finding.target} />
+      </td>
+      <td>
+        <PlainText text={finding.target.type ?? finding.target.kind} />
+      </td>
+      <td>
+        <PlainText text={finding.target.owner} fallback="—" />
+      </td>
+      <td>
+        <span className="finding-code">{finding.code}</span>
+        <PlainText className="finding-message" as="span" text={finding.message} />
+        {detailsLine(finding.details) && <PlainText className="cell-note finding-details" as="span" text={detailsLine(finding.details)} />}
+      </td>
+      <td>
+        <PlainText text={finding.where} fallback="—" />
+      </td>
+      <td>
+        <span className={`severity severity-${finding.severity}`}>{SEVERITY[finding.severity] ?? finding.severity}</span>
+      </td>
+    </tr>
+  );
+}
+
+/** What a finding is about: its title (a link to it in the portal when it has one) and its id. */
+export function TargetName({ target }: { target: FindingTarget }) {
+  return (
+    <>
+      {target.portalUrl ? (
+        <a className="text-link" href={target.portalUrl} target="_blank" rel="noopener noreferrer">
+          <PlainText text={target.title} fallback={target.id} />
+        </a>
+      ) : (
+        <PlainText text={target.title} fallback={target.id} />
+      )}
+      <span className="cell-note finding-id">{target.id}</span>
+    </>
   );
 }

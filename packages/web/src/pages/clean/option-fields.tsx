@@ -1,6 +1,7 @@
 // Controls generated from option schemas (scan options) and the fix options: every control has a visible label that
 // is also its accessible name, one line of help, and an inline error.
 import { useId } from 'react';
+import { FormField, type FormFieldProps } from '../../components/form-field';
 import type { OptionSpec } from '../../api/clean.api';
 import type { FormValue } from './option-values';
 import { rangeText } from './option-values';
@@ -43,46 +44,14 @@ export function OptionControl({ spec, value, error, disabled = false, onChange }
   );
 }
 
-export interface TextFieldProps {
-  name: string;
-  label: string;
-  help: string;
-  value: string;
+export type TextFieldProps = Omit<FormFieldProps, 'onValueChange' | 'type'> & {
   type?: 'text' | 'number';
-  required?: boolean;
-  disabled?: boolean;
-  error?: string | undefined;
-  min?: number;
-  max?: number;
-  maxLength?: number;
   onChange: (value: string) => void;
-}
+};
 
-export function TextField({ name, label, help, value, type = 'text', required = false, disabled = false, error, min, max, maxLength, onChange }: TextFieldProps) {
-  const invalid = error !== undefined && error !== '';
-  return (
-    <div className="form-field" data-field={name}>
-      <calcite-input
-        name={name}
-        type={type}
-        labelText={label}
-        // labelText only draws the label; `label` gives the inner input its accessible name (Calcite 5.0).
-        label={label}
-        value={value}
-        required={required}
-        disabled={disabled}
-        status={invalid ? 'invalid' : 'idle'}
-        validationMessage={invalid ? error : ''}
-        validationIcon={invalid}
-        numberButtonType={type === 'number' ? 'none' : undefined}
-        {...(min !== undefined ? { min } : {})}
-        {...(max !== undefined ? { max } : {})}
-        {...(maxLength !== undefined ? { maxLength } : {})}
-        oncalciteInputInput={(event) => onChange(event.target.value)}
-      />
-      <div className="form-field-help">{help}</div>
-    </div>
-  );
+/** A labelled text or number field (FormField) whose changes arrive as `onChange`. */
+export function TextField({ onChange, ...field }: TextFieldProps) {
+  return <FormField {...field} onValueChange={onChange} />;
 }
 
 export function CheckField({

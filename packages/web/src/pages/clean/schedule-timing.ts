@@ -1,9 +1,9 @@
 // The schedule form's timing: a preset (daily, weekly, monthly) at a time of day, checked before it is sent, and any
 // timing described in words for the schedules table.
 import type { ScheduleTiming } from '../../api/schedules.api';
+import { ordinal, WEEKDAYS } from '../../lib/schedule-words';
 
 export type Repeat = 'daily' | 'weekly' | 'monthly';
-export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
 export interface TimingForm {
   repeat: Repeat;
@@ -45,20 +45,5 @@ export function describeTiming(timing: ScheduleTiming, timeZone: string): string
       return `Monthly on the ${timing.dayOfMonth === 'last' ? 'last day' : ordinal(timing.dayOfMonth)} at ${timing.time} (${timeZone})`;
     case 'cron':
       return `Cron ${timing.cron} (${timeZone})`;
-  }
-}
-
-function ordinal(n: number): string {
-  const rem100 = n % 100;
-  const suffix = rem100 >= 11 && rem100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
-}
-
-/** The browser's time zone (the form's default), or UTC. */
-export function browserTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
   }
 }

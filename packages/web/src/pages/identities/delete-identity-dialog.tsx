@@ -3,7 +3,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice } from '../../components/notice';
-import { deleteIdentity, type Identity, identitiesQueryKey } from './identities.api';
+import { deleteIdentity, type Identity, identitiesQueryKey } from '../../api/identities.api';
+import '@esri/calcite-components/components/calcite-dialog';
 
 export interface DeleteIdentityDialogProps {
   identity: Identity | null;

@@ -1,71 +1,33 @@
 // Manage Identities: the ArcGIS organizations OrgKeeper may act on, in two sections (ArcGIS Online, ArcGIS
 // Enterprise), each with its + button, and the outcome of a sign-in when the portal sends the browser back.
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { type Dispatch, type SetStateAction, useEffect, useEffectEvent, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { useApiClient } from '../../app/api-context';
+import type { Identity, IdentityList } from '../../api/identities.api';
+import { useIdentities } from '../../api/identities.query';
 import { useCurrentUser } from '../../app/session';
 import { ErrorNotice, Notice } from '../../components/notice';
+import { canOperate, isAdmin } from '../../components/roles';
 import { PlainText } from '../../components/untrusted-text';
-import { DeleteIdentityDialog } from './delete-identity-dialog';
-import { type Identity, identitiesQueryKey, type IdentityType, listIdentities } from './identities.api';
-import { IdentityCard } from './identity-card';
-import { type FormTarget, IdentityFormDialog } from './identity-form-dialog';
-import { type ConnectReturn, connectReturnNotice, parseConnectReturn, SECTION_TITLES } from './identity-format';
+import { LazyDeleteIdentityDialog, LazyIdentityFormDialog } from './identity-dialogs';
+import type { FormTarget } from './identity-form';
+import { type ConnectReturn, connectReturnNotice, parseConnectReturn } from './identity-format';
+import { IdentitySection } from './identity-section';
 import { RedirectUriBox } from './redirect-uri';
 import './identities.css';
-
-const SECTION_TEXT: Record<IdentityType, { description: string; empty: string }> = {
-  online: {
-    description: 'Organizations on ArcGIS Online (https://<org>.maps.arcgis.com), signed in with OAuth 2.0.',
-    empty:
-      'No ArcGIS Online organization yet. An identity is one organization OrgKeeper may back up, restore and clean: ' +
-      'its URL, the App ID OrgKeeper signs in with, and the folder on this server where its backups go. ' +
-      'Press + to add one.'
-  },
-  enterprise: {
-    description: 'ArcGIS Enterprise portals (https://<host>/portal), signed in with IWA (Windows) or OAuth 2.0.',
-    empty:
-      'No ArcGIS Enterprise portal yet. An identity is one portal OrgKeeper may back up, restore and clean: its URL, ' +
-      'how OrgKeeper signs in (IWA or OAuth 2.0), and the folder on this server where its backups go. Press + to add one.'
-  }
-};
 
 type PageNotice = { kind: 'success' | 'info'; title: string; message: string };
 
 export function IdentitiesPage() {
-  const apiClient = useApiClient();
   const user = useCurrentUser();
-  const location = useLocation();
-  const navigate = useNavigate();
-  const role = user.role.toLowerCase();
-  const canManage = role === 'admin' || role === 'administrator';
-  const canTest = canManage || role === 'operator';
-
-  const identities = useQuery({
-    queryKey: identitiesQueryKey,
-    queryFn: ({ signal }) => listIdentities(apiClient, signal)
-  });
-
+  const canManage = isAdmin(user);
+  const canTest = canOperate(user);
+  const identities = useIdentities();
   const [formTarget, setFormTarget] = useState<FormTarget | null>(null);
   const [deleting, setDeleting] = useState<Identity | null>(null);
   const [notice, setNotice] = useState<PageNotice | null>(null);
-  // The portal's sign-in page sends the browser back to /identities?identity=...&result=...: keep the outcome, clean the URL.
-  const [connectReturn, setConnectReturn] = useState<ConnectReturn | null>(() => parseConnectReturn(location.search));
-  useEffect(() => {
-    const parsed = parseConnectReturn(location.search);
-    if (parsed) {
-      setConnectReturn(parsed);
-      setNotice(null);
-      void navigate({ pathname: location.pathname, search: '' }, { replace: true });
-    }
-  }, [location.search, location.pathname, navigate]);
-
+  const [connectReturn, setConnectReturn] = useConnectReturn(() => setNotice(null));
   const list = identities.data?.identities ?? [];
   const redirectUri = identities.data?.redirectUri;
-  const returned = connectReturn ? list.find((identity) => identity.id === connectReturn.identityId) : undefined;
-  // Wait for the list so the notice can name the identity and the signed-in user.
-  const outcome = connectReturn && identities.data ? connectReturnNotice(connectReturn, returned) : null;
 
   return (
     <div className="page identities-page">
@@ -77,36 +39,9 @@ export function IdentitiesPage() {
         </p>
       </header>
 
-      {outcome && (
-        <div className="page-notices">
-          <Notice kind={outcome.kind} title={outcome.title} announce actions={<DismissButton onClick={() => setConnectReturn(null)} />}>
-            <PlainText text={outcome.message} />
-          </Notice>
-          {outcome.showRedirectUri && redirectUri && (
-            <RedirectUriBox redirectUri={redirectUri} type={outcome.identityType ?? 'online'} stepsOpen />
-          )}
-        </div>
-      )}
-      {notice && (
-        <div className="page-notices">
-          <Notice kind={notice.kind} title={notice.title} announce actions={<DismissButton onClick={() => setNotice(null)} />}>
-            {notice.message}
-          </Notice>
-        </div>
-      )}
-      {identities.error !== null && (
-        <div className="page-notices">
-          <ErrorNotice
-            error={identities.error}
-            title="The identities could not be loaded"
-            actions={
-              <calcite-button appearance="outline" scale="s" iconStart="refresh" onClick={() => void identities.refetch()}>
-                Try again
-              </calcite-button>
-            }
-          />
-        </div>
-      )}
+      <ConnectOutcome connectReturn={connectReturn} list={identities.data} onDismiss={() => setConnectReturn(null)} />
+      {notice && <PageNoticeView notice={notice} onDismiss={() => setNotice(null)} />}
+      {identities.error !== null && <LoadError error={identities.error} onRetry={() => void identities.refetch()} />}
 
       {(['online', 'enterprise'] as const).map((type) => (
         <IdentitySection
@@ -134,44 +69,110 @@ export function IdentitiesPage() {
         />
       ))}
 
-      <IdentityFormDialog
+      <LazyIdentityFormDialog
         target={formTarget}
         redirectUri={redirectUri}
         onClose={() => setFormTarget(null)}
         onSaved={(identity, mode) => {
           setFormTarget(null);
           setConnectReturn(null);
-          setNotice(
-            mode === 'add'
-              ? {
-                  kind: 'success',
-                  title: `"${identity.name}" was added`,
-                  message:
-                    identity.status.state === 'connected'
-                      ? 'It is connected and ready.'
-                      : identity.status.state === 'error'
-                        ? 'It was saved, but it cannot connect yet: its card says why and what to do.'
-                        : 'Next: press Connect on it to sign in as an administrator of the organization.'
-                }
-              : { kind: 'success', title: `"${identity.name}" was saved`, message: identity.status.state === 'connected' ? 'It is still connected.' : 'Press Connect to sign in again.' }
-          );
+          setNotice(savedNotice(identity, mode));
         }}
       />
-      <DeleteIdentityDialog
+      <LazyDeleteIdentityDialog
         identity={deleting}
         onClose={() => setDeleting(null)}
         onDeleted={(identity) => {
           setDeleting(null);
           setConnectReturn(null);
-          setNotice({
-            kind: 'success',
-            title: `"${identity.name}" was deleted`,
-            message: `Its backups are still in ${identity.fileLocation}.`
-          });
+          setNotice({ kind: 'success', title: `"${identity.name}" was deleted`, message: `Its backups are still in ${identity.fileLocation}.` });
         }}
       />
     </div>
   );
+}
+
+/**
+ * The portal's sign-in page sends the browser back to /identities?identity=...&result=...: keeps the outcome and
+ * cleans the URL. `onReturn` runs when a new outcome arrives (it replaces older page notices).
+ */
+function useConnectReturn(onReturn: () => void): [ConnectReturn | null, Dispatch<SetStateAction<ConnectReturn | null>>] {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const [connectReturn, setConnectReturn] = useState<ConnectReturn | null>(() => parseConnectReturn(location.search));
+  const returned = useEffectEvent(onReturn);
+  useEffect(() => {
+    const parsed = parseConnectReturn(location.search);
+    if (parsed) {
+      setConnectReturn(parsed);
+      returned();
+      void navigate({ pathname: location.pathname, search: '' }, { replace: true });
+    }
+  }, [location.search, location.pathname, navigate]);
+  return [connectReturn, setConnectReturn];
+}
+
+/** The outcome of a sign-in on the portal, once the list can name the identity and the signed-in user. */
+function ConnectOutcome({ connectReturn, list, onDismiss }: { connectReturn: ConnectReturn | null; list: IdentityList | undefined; onDismiss: () => void }) {
+  if (!connectReturn || !list) return null;
+  const returned = list.identities.find((identity) => identity.id === connectReturn.identityId);
+  const outcome = connectReturnNotice(connectReturn, returned);
+  return (
+    <div className="page-notices">
+      <Notice kind={outcome.kind} title={outcome.title} announce actions={<DismissButton onClick={onDismiss} />}>
+        <PlainText text={outcome.message} />
+      </Notice>
+      {outcome.showRedirectUri && list.redirectUri && (
+        <RedirectUriBox redirectUri={list.redirectUri} type={outcome.identityType ?? 'online'} stepsOpen />
+      )}
+    </div>
+  );
+}
+
+function PageNoticeView({ notice, onDismiss }: { notice: PageNotice; onDismiss: () => void }) {
+  return (
+    <div className="page-notices">
+      <Notice kind={notice.kind} title={notice.title} announce actions={<DismissButton onClick={onDismiss} />}>
+        {notice.message}
+      </Notice>
+    </div>
+  );
+}
+
+function LoadError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return (
+    <div className="page-notices">
+      <ErrorNotice
+        error={error}
+        title="The identities could not be loaded"
+        actions={
+          <calcite-button appearance="outline" scale="s" iconStart="refresh" onClick={onRetry}>
+            Try again
+          </calcite-button>
+        }
+      />
+    </div>
+  );
+}
+
+function savedNotice(identity: Identity, mode: 'add' | 'edit'): PageNotice {
+  if (mode === 'edit') {
+    return {
+      kind: 'success',
+      title: `"${identity.name}" was saved`,
+      message: identity.status.state === 'connected' ? 'It is still connected.' : 'Press Connect to sign in again.'
+    };
+  }
+  return {
+    kind: 'success',
+    title: `"${identity.name}" was added`,
+    message:
+      identity.status.state === 'connected'
+        ? 'It is connected and ready.'
+        : identity.status.state === 'error'
+          ? 'It was saved, but it cannot connect yet: its card says why and what to do.'
+          : 'Next: press Connect on it to sign in as an administrator of the organization.'
+  };
 }
 
 function DismissButton({ onClick }: { onClick: () => void }) {
@@ -179,71 +180,5 @@ function DismissButton({ onClick }: { onClick: () => void }) {
     <calcite-button appearance="transparent" kind="neutral" scale="s" iconStart="x" onClick={onClick}>
       Dismiss
     </calcite-button>
-  );
-}
-
-interface IdentitySectionProps {
-  type: IdentityType;
-  identities: Identity[];
-  loading: boolean;
-  redirectUri: string | undefined;
-  canManage: boolean;
-  canTest: boolean;
-  onAdd: () => void;
-  onEdit: (identity: Identity) => void;
-  onDelete: (identity: Identity) => void;
-  onAction: () => void;
-}
-
-function IdentitySection({ type, identities, loading, redirectUri, canManage, canTest, onAdd, onEdit, onDelete, onAction }: IdentitySectionProps) {
-  const headingId = useId();
-  const title = SECTION_TITLES[type];
-  const text = SECTION_TEXT[type];
-  return (
-    <section className="identity-section" aria-labelledby={headingId} data-section={type}>
-      <div className="identity-section-header">
-        <div>
-          <h2 id={headingId}>{title}</h2>
-          <p className="identity-section-description">{text.description}</p>
-        </div>
-        {canManage && (
-          <calcite-fab
-            appearance="solid"
-            kind="brand"
-            icon="plus"
-            label={`Add ${title} identity`}
-            text={`Add ${title} identity`}
-            scale="m"
-            onClick={onAdd}
-          />
-        )}
-      </div>
-      {loading ? (
-        <div className="identity-section-loading">
-          <calcite-loader label={`Loading ${title} identities`} inline />
-          <span>Loading…</span>
-        </div>
-      ) : identities.length === 0 ? (
-        <div className="identity-empty">
-          <calcite-icon icon={type === 'online' ? 'globe' : 'organization'} scale="l" aria-hidden="true" />
-          <p>{canManage ? text.empty : text.empty.replace(/ Press \+ to add one\.$/, ' An administrator of OrgKeeper can add one.')}</p>
-        </div>
-      ) : (
-        <div className="identity-list">
-          {identities.map((identity) => (
-            <IdentityCard
-              key={identity.id}
-              identity={identity}
-              redirectUri={redirectUri}
-              canManage={canManage}
-              canTest={canTest}
-              onEdit={onEdit}
-              onDelete={onDelete}
-              onAction={onAction}
-            />
-          ))}
-        </div>
-      )}
-    </section>
   );
 }

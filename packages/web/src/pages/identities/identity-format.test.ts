@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Identity } from './identities.api';
+import type { Identity } from '../../api/identities.api';
 import { connectReturnNotice, formatExpiry, formatRelative, isPast, parseConnectReturn, statusView } from './identity-format';
 
 const NOW = Date.parse('2026-11-24T21:00:00Z');

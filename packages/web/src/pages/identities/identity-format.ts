@@ -1,6 +1,6 @@
 // Pure helpers for the Identities page: dates as people read them, status wording, and the notice shown when the
 // browser comes back from a portal's sign-in page.
-import type { CheckStatus, Identity, IdentityType } from './identities.api';
+import type { CheckStatus, Identity, IdentityType } from '../../api/identities.api';
 
 export const SECTION_TITLES: Record<IdentityType, string> = {
   online: 'ArcGIS Online',

@@ -1,6 +1,6 @@
 // The exact redirect URI to register on an App ID, with a copy button and the portal's registration steps.
 import { useEffect, useId, useRef, useState } from 'react';
-import type { IdentityType } from './identities.api';
+import type { IdentityType } from '../../api/identities.api';
 
 /** Copies text to the clipboard; falls back to a selection copy where the Clipboard API is unavailable. */
 async function copyText(text: string): Promise<void> {

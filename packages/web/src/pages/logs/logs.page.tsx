@@ -1,18 +1,15 @@
-// Logs: every operation (backups, restores, checks...) with its status, and one operation's per-item log with a status
-// filter, CSV export and, while it runs, its progress and Cancel.
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+// Logs: every operation (backups, restores, checks...) with its status, and one operation with, while it runs, its
+// progress and Cancel, and its per-item log with a status filter and CSV export (operation-items.tsx).
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, Route, Routes, useParams } from 'react-router';
-import { useApiClient } from '../../app/api-context';
-import { useCurrentUser } from '../../app/session';
+import type { Identity } from '../../api/identities.api';
+import { useIdentities } from '../../api/identities.query';
 import { operationProgress, useOperation } from '../../api/operation-updates';
 import {
   cancelOperation,
   canResume,
   isActive,
-  type ItemLogStatus,
-  listAllOperationItems,
-  listOperationItems,
   listOperations,
   type Operation,
   type OperationFilter,
@@ -22,15 +19,16 @@ import {
   type OperationStatus,
   resumeOperation
 } from '../../api/operations.api';
+import { useApiClient } from '../../app/api-context';
+import { useCurrentUser } from '../../app/session';
+import { BackLink } from '../../components/back-link';
 import { FilterSelect } from '../../components/filter-select';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgressView } from '../../components/operation-progress';
 import { canOperate } from '../../components/roles';
-import { StatusBadge, statusLabel } from '../../components/status-badge';
-import { elapsed, formatBytes, formatCount, formatDateTime, formatDuration } from '../../components/units';
-import { PlainText } from '../../components/untrusted-text';
-import { type Identity, identitiesQueryKey, listIdentities } from '../identities/identities.api';
-import { csvFileName, downloadText, operationCsv } from './operation-csv';
+import { outcomeKind, StatusBadge, statusLabel } from '../../components/status-badge';
+import { elapsed, formatCount, formatDateTime } from '../../components/units';
+import { OperationItems } from './operation-items';
 import './logs.css';
 
 const KINDS: { value: OperationKind; label: string }[] = [
@@ -53,8 +51,7 @@ export function LogsPage() {
 }
 
 function useIdentityNames(): Map<string, Identity> {
-  const client = useApiClient();
-  const identities = useQuery({ queryKey: identitiesQueryKey, queryFn: ({ signal }) => listIdentities(client, signal) });
+  const identities = useIdentities();
   return new Map((identities.data?.identities ?? []).map((identity) => [identity.id, identity]));
 }
 
@@ -65,7 +62,6 @@ function operationName(operation: Operation): string {
 
 function OperationList() {
   const client = useApiClient();
-  const user = useCurrentUser();
   const identities = useIdentityNames();
   const [status, setStatus] = useState<OperationStatus | ''>('');
   const [kind, setKind] = useState<OperationKind | ''>('');
@@ -110,41 +106,43 @@ function OperationList() {
           Backups and restores appear here as soon as they start.
         </Notice>
       ) : (
-        <div className="table-scroll">
-          <table className="data-table operations-table">
-            <caption className="visually-hidden">Operations, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Operation</th>
-                <th scope="col">Identity</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">Items</th>
-                <th scope="col" className="num">Duration</th>
-                <th scope="col">By</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {operations.map((operation) => (
-                <OperationRow
-                  key={operation.id}
-                  operation={operation}
-                  identity={operation.identityId ? identities.get(operation.identityId) : undefined}
-                  canCancel={canOperate(user)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <OperationTable operations={operations} identities={identities} />
       )}
       {list.hasNextPage && (
         <calcite-button appearance="outline" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
           Show older operations
         </calcite-button>
       )}
+    </div>
+  );
+}
+
+function OperationTable({ operations, identities }: { operations: Operation[]; identities: Map<string, Identity> }) {
+  const canCancel = canOperate(useCurrentUser());
+  return (
+    <div className="table-scroll">
+      <table className="data-table operations-table">
+        <caption className="visually-hidden">Operations, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Started</th>
+            <th scope="col">Operation</th>
+            <th scope="col">Identity</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">Items</th>
+            <th scope="col" className="num">Duration</th>
+            <th scope="col">By</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {operations.map((operation) => (
+            <OperationRow key={operation.id} operation={operation} identity={operation.identityId ? identities.get(operation.identityId) : undefined} canCancel={canCancel} />
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
@@ -203,47 +201,10 @@ function OperationRow({ operation, identity, canCancel }: { operation: Operation
   );
 }
 
-const ITEM_STATUSES: { value: ItemLogStatus | ''; label: string }[] = [
-  { value: '', label: 'All items' },
-  { value: 'ok', label: 'OK' },
-  { value: 'skipped', label: 'Skipped' },
-  { value: 'failed', label: 'Failed' }
-];
-const PAGE_SIZE = 100;
-
 function OperationDetail() {
   const { operationId = '' } = useParams();
-  const client = useApiClient();
-  const user = useCurrentUser();
   const identities = useIdentityNames();
   const operation = useOperation(operationId);
-  const [status, setStatus] = useState<ItemLogStatus | ''>('');
-  const [start, setStart] = useState(1);
-  const active = operation.data ? isActive(operation.data.status) : false;
-  const items = useQuery({
-    queryKey: operationKeys.items(operationId, status, start),
-    queryFn: ({ signal }) => listOperationItems(client, operationId, { ...(status ? { status } : {}), start, num: PAGE_SIZE }, signal),
-    enabled: Boolean(operation.data),
-    staleTime: 0,
-    refetchInterval: active ? 3000 : false
-  });
-  const exportCsv = useMutation({
-    mutationFn: async () => {
-      const op = operation.data!;
-      const rows = await listAllOperationItems(client, op.id, status || undefined);
-      downloadText(csvFileName(op), operationCsv(op, rows));
-      return rows.length;
-    }
-  });
-  const queryClient = useQueryClient();
-  const resume = useMutation({
-    mutationFn: () => resumeOperation(client, operationId),
-    onSuccess: (updated) => {
-      queryClient.setQueryData(operationKeys.one(operationId), updated);
-      void queryClient.invalidateQueries({ queryKey: operationKeys.all });
-    }
-  });
-  const headingId = useId();
 
   if (operation.error) {
     return (
@@ -256,51 +217,83 @@ function OperationDetail() {
   if (!operation.data) return <calcite-loader label="Loading the operation" />;
   const op = operation.data;
   const identity = op.identityId ? identities.get(op.identityId) : undefined;
-  const name = operationName(op);
-  const page = items.data;
+  const active = isActive(op.status);
 
   return (
     <div className="page logs-page">
       <BackToLogs />
       <header className="page-header">
         <h1>
-          {kindLabel(op.kind)}: {name}
+          {kindLabel(op.kind)}: {operationName(op)}
         </h1>
       </header>
-      <dl className="operation-summary">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <StatusBadge status={op.status} />
-          </dd>
-        </div>
-        <div>
-          <dt>Identity</dt>
-          <dd>{identity?.name ?? op.identityId ?? '—'}</dd>
-        </div>
-        <div>
-          <dt>Started</dt>
-          <dd>{formatDateTime(op.startedAt ?? op.createdAt)}</dd>
-        </div>
-        <div>
-          <dt>Finished</dt>
-          <dd>{op.finishedAt ? formatDateTime(op.finishedAt) : 'Not yet'}</dd>
-        </div>
-        <div>
-          <dt>Duration</dt>
-          <dd>{elapsed(op.startedAt ?? op.createdAt, op.finishedAt)}</dd>
-        </div>
-        <div>
-          <dt>Started by</dt>
-          <dd>{op.createdBy}</dd>
-        </div>
-      </dl>
-      {active ? (
+      <OperationSummary operation={op} identity={identity} />
+      <OperationState operation={op} />
+      {op.snapshotId && op.identityId && (
+        <p>
+          <Link className="text-link" to={`/backups?identity=${encodeURIComponent(op.identityId)}&snapshot=${encodeURIComponent(op.snapshotId)}`}>
+            Browse snapshot {op.snapshotId}
+          </Link>
+        </p>
+      )}
+      <OperationItems operation={op} active={active} />
+    </div>
+  );
+}
+
+function OperationSummary({ operation: op, identity }: { operation: Operation; identity: Identity | undefined }) {
+  return (
+    <dl className="operation-summary">
+      <div>
+        <dt>Status</dt>
+        <dd>
+          <StatusBadge status={op.status} />
+        </dd>
+      </div>
+      <div>
+        <dt>Identity</dt>
+        <dd>{identity?.name ?? op.identityId ?? '—'}</dd>
+      </div>
+      <div>
+        <dt>Started</dt>
+        <dd>{formatDateTime(op.startedAt ?? op.createdAt)}</dd>
+      </div>
+      <div>
+        <dt>Finished</dt>
+        <dd>{op.finishedAt ? formatDateTime(op.finishedAt) : 'Not yet'}</dd>
+      </div>
+      <div>
+        <dt>Duration</dt>
+        <dd>{elapsed(op.startedAt ?? op.createdAt, op.finishedAt)}</dd>
+      </div>
+      <div>
+        <dt>Started by</dt>
+        <dd>{op.createdBy}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** While it runs: its progress and Cancel. Once it stopped: how it ended, and Resume where that is possible. */
+function OperationState({ operation: op }: { operation: Operation }) {
+  const client = useApiClient();
+  const queryClient = useQueryClient();
+  const user = useCurrentUser();
+  const resume = useMutation({
+    mutationFn: () => resumeOperation(client, op.id),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(operationKeys.one(op.id), updated);
+      void queryClient.invalidateQueries({ queryKey: operationKeys.all });
+    }
+  });
+  return (
+    <>
+      {isActive(op.status) ? (
         <OperationProgressView operation={op} title={kindLabel(op.kind)} canCancel={canOperate(user)} />
       ) : (
         op.message && (
           <Notice
-            kind={op.status === 'succeeded' ? 'success' : op.status === 'failed' ? 'danger' : op.status === 'cancelled' ? 'info' : 'warning'}
+            kind={outcomeKind(op.status)}
             title={statusLabel(op.status)}
             actions={
               canOperate(user) && canResume(op) ? (
@@ -315,111 +308,10 @@ function OperationDetail() {
         )
       )}
       {resume.error !== null && <ErrorNotice error={resume.error} title="It could not be resumed" />}
-      {op.snapshotId && op.identityId && (
-        <p>
-          <Link className="text-link" to={`/backups?identity=${encodeURIComponent(op.identityId)}&snapshot=${encodeURIComponent(op.snapshotId)}`}>
-            Browse snapshot {op.snapshotId}
-          </Link>
-        </p>
-      )}
-
-      <section className="panel" aria-labelledby={headingId}>
-        <h2 id={headingId}>Items</h2>
-        <div className="filter-row">
-          <calcite-select
-            label="Show"
-            labelText="Show"
-            value={status}
-            oncalciteSelectChange={(event) => {
-              setStatus(event.target.value as ItemLogStatus | '');
-              setStart(1);
-            }}
-          >
-            {ITEM_STATUSES.map((s) => (
-              <calcite-option key={s.value} value={s.value} label={s.label} selected={status === s.value}>
-                {s.label}
-              </calcite-option>
-            ))}
-          </calcite-select>
-          <calcite-button appearance="outline" iconStart="download" loading={exportCsv.isPending} disabled={exportCsv.isPending} onClick={() => exportCsv.mutate()}>
-            Export CSV
-          </calcite-button>
-        </div>
-        {exportCsv.error !== null && <ErrorNotice error={exportCsv.error} title="The CSV could not be made" />}
-        {items.error !== null && <ErrorNotice error={items.error} title="The items could not be loaded" />}
-        {!page ? (
-          <calcite-loader label="Loading items" inline />
-        ) : page.total === 0 ? (
-          <p className="empty-note">{active ? 'No item has finished yet.' : status ? 'No item has this status.' : 'This operation logged no items.'}</p>
-        ) : (
-          <>
-            <div className="table-scroll">
-              <table className="data-table item-log-table">
-                <caption className="visually-hidden">Per-item log</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Title</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Owner</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Parts</th>
-                    <th scope="col" className="num">Read</th>
-                    <th scope="col" className="num">New</th>
-                    <th scope="col" className="num">Time</th>
-                    <th scope="col">Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((item) => (
-                    <tr key={item.itemId} data-item-id={item.itemId}>
-                      <td>
-                        <PlainText text={item.title} fallback="(no title)" />
-                        <div className="cell-note">{item.itemId}</div>
-                      </td>
-                      <td>
-                        <PlainText text={item.type} />
-                      </td>
-                      <td>
-                        <PlainText text={item.owner} />
-                      </td>
-                      <td>
-                        <StatusBadge status={item.status} />
-                        {item.carriedOver && <div className="cell-note">unchanged, carried over</div>}
-                      </td>
-                      <td>{item.parts.join(', ')}</td>
-                      <td className="num">{formatBytes(item.bytesRead)}</td>
-                      <td className="num">{formatBytes(item.newBytes)}</td>
-                      <td className="num">{formatDuration(item.durationMs)}</td>
-                      <td>{item.error ? <PlainText text={item.error} /> : ''}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <div className="pager">
-              <span>
-                {formatCount(page.start)}–{formatCount(page.start + page.items.length - 1)} of {formatCount(page.total)}
-              </span>
-              <calcite-button appearance="outline" scale="s" disabled={page.start <= 1} onClick={() => setStart(Math.max(1, start - PAGE_SIZE))}>
-                Previous
-              </calcite-button>
-              <calcite-button appearance="outline" scale="s" disabled={page.nextStart < 0} onClick={() => setStart(page.nextStart)}>
-                Next
-              </calcite-button>
-            </div>
-          </>
-        )}
-      </section>
-    </div>
+    </>
   );
 }
 
 function BackToLogs() {
-  return (
-    <p className="back-link">
-      <Link className="text-link" to="/logs">
-        ← All operations
-      </Link>
-    </p>
-  );
+  return <BackLink to="/logs">All operations</BackLink>;
 }

@@ -2,6 +2,7 @@
 // spreadsheet could run as a formula made inert (titles come from ArcGIS and are untrusted).
 import type { Operation, OperationItem } from '../../api/operations.api';
 import { readableUtc } from '../../components/units';
+import { saveBlob } from '../../lib/save-file';
 
 const HEADER = ['Item ID', 'Title', 'Type', 'Owner', 'Modified', 'Status', 'Parts', 'Carried over', 'Bytes read', 'New bytes stored', 'Duration (s)', 'Error'];
 
@@ -50,16 +51,7 @@ export function csvFileName(operation: Operation): string {
   return `orgkeeper-${operation.kind}-${day}-${operation.id.slice(0, 8)}.csv`;
 }
 
-/** Saves text as a file through a temporary link (the browser's download). */
+/** Saves text as a file (the browser's download). */
 export function downloadText(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoked later: some browsers start the download only after the click handler returns.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(new Blob([text], { type }), filename);
 }

@@ -2,14 +2,18 @@
 // when to send (failure, partial success, success), and "Send a test email". Administrators only.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { isApiError } from '../../api/api-client';
+import { fieldError } from '../../api/api-client';
 import { type EmailSettings, type EmailSettingsInput, getEmailSettings, notificationKeys, saveEmailSettings, sendTestEmail, type TlsMode } from '../../api/notifications.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { FormField } from '../../components/form-field';
 import { ErrorNotice, Notice } from '../../components/notice';
+import { isAdmin } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
-import '../schedules/schedules.css';
+import '@esri/calcite-components/components/calcite-option';
+import '@esri/calcite-components/components/calcite-select';
+import '../../components/native-forms.css';
+import './notifications.css';
 
 const TLS_OPTIONS: { value: TlsMode; label: string; port: number }[] = [
   { value: 'starttls', label: 'STARTTLS (usually port 587)', port: 587 },
@@ -18,16 +22,14 @@ const TLS_OPTIONS: { value: TlsMode; label: string; port: number }[] = [
 ];
 
 export function NotificationsPage() {
-  const user = useCurrentUser();
-  const role = user.role.toLowerCase();
-  const isAdmin = role === 'admin' || role === 'administrator';
+  const admin = isAdmin(useCurrentUser());
   return (
     <div className="page notifications-page">
       <header className="page-header">
         <h1>Notifications</h1>
         <p>Email when a backup, restore or other operation fails, finishes with problems, or succeeds.</p>
       </header>
-      {isAdmin ? (
+      {admin ? (
         <EmailSettingsForm />
       ) : (
         <Notice kind="info" title="Administrators only">
@@ -46,139 +48,86 @@ function EmailSettingsForm() {
   return <SettingsForm settings={settings.data} />;
 }
 
-function SettingsForm({ settings }: { settings: EmailSettings }) {
+/** The form's values, starting from what is saved (or the usual defaults), and saving them. */
+function useEmailSettingsForm(settings: EmailSettings) {
   const client = useApiClient();
   const queryClient = useQueryClient();
-  const ids = { tls: useId(), recipients: useId(), when: useId() };
-  const [enabled, setEnabled] = useState(settings.configured ? settings.enabled : true);
-  const [host, setHost] = useState(settings.host);
-  const [port, setPort] = useState(settings.configured ? String(settings.port) : '587');
-  const [tlsMode, setTlsMode] = useState<TlsMode>(settings.configured ? settings.tlsMode : 'starttls');
-  const [user, setUser] = useState(settings.user ?? '');
-  const [password, setPassword] = useState('');
-  const [removePassword, setRemovePassword] = useState(false);
-  const [from, setFrom] = useState(settings.from);
-  const [recipients, setRecipients] = useState(settings.recipients.join('\n'));
-  const [onFailure, setOnFailure] = useState(settings.configured ? settings.notifyOnFailure : true);
-  const [onPartial, setOnPartial] = useState(settings.configured ? settings.notifyOnPartial : true);
-  const [onSuccess, setOnSuccess] = useState(settings.configured ? settings.notifyOnSuccess : false);
+  const [values, setValues] = useState({
+    enabled: settings.configured ? settings.enabled : true,
+    host: settings.host,
+    port: settings.configured ? String(settings.port) : '587',
+    tlsMode: settings.configured ? settings.tlsMode : ('starttls' as TlsMode),
+    user: settings.user ?? '',
+    password: '',
+    removePassword: false,
+    from: settings.from,
+    recipients: settings.recipients.join('\n'),
+    onFailure: settings.configured ? settings.notifyOnFailure : true,
+    onPartial: settings.configured ? settings.notifyOnPartial : true,
+    onSuccess: settings.configured ? settings.notifyOnSuccess : false
+  });
   const [saved, setSaved] = useState(false);
-
   const save = useMutation({
     mutationFn: () => {
       const input: EmailSettingsInput = {
-        enabled,
-        host: host.trim(),
-        port: Number(port),
-        tlsMode,
-        user: user.trim() === '' ? null : user.trim(),
-        from: from.trim(),
-        recipients: recipients
+        enabled: values.enabled,
+        host: values.host.trim(),
+        port: Number(values.port),
+        tlsMode: values.tlsMode,
+        user: values.user.trim() === '' ? null : values.user.trim(),
+        from: values.from.trim(),
+        recipients: values.recipients
           .split(/[\s,;]+/)
           .map((r) => r.trim())
           .filter(Boolean),
-        notifyOnFailure: onFailure,
-        notifyOnPartial: onPartial,
-        notifyOnSuccess: onSuccess,
+        notifyOnFailure: values.onFailure,
+        notifyOnPartial: values.onPartial,
+        notifyOnSuccess: values.onSuccess,
         // Left out: the stored password stays.
-        ...(removePassword ? { password: null } : password !== '' ? { password } : {})
+        ...(values.removePassword ? { password: null } : values.password !== '' ? { password: values.password } : {})
       };
       return saveEmailSettings(client, input);
     },
     onMutate: () => setSaved(false),
     onSuccess: (result) => {
       setSaved(true);
-      setPassword('');
+      setValues((current) => ({ ...current, password: '' }));
       queryClient.setQueryData(notificationKeys.email, result);
     }
   });
+  return {
+    values,
+    set:
+      <K extends keyof typeof values>(key: K) =>
+      (value: (typeof values)[K]) =>
+        setValues((current) => ({ ...current, [key]: value })),
+    saved,
+    save,
+    fieldError: (field: string) => fieldError(save.error, field)
+  };
+}
+
+type EmailSettingsFormState = ReturnType<typeof useEmailSettingsForm>;
+
+function SettingsForm({ settings }: { settings: EmailSettings }) {
+  const client = useApiClient();
+  const form = useEmailSettingsForm(settings);
   const test = useMutation({ mutationFn: () => sendTestEmail(client) });
-  const fieldError = (field: string) => (isApiError(save.error) ? save.error.fieldMessage(field) : undefined);
+  const { values, set, save } = form;
 
   return (
     <section className="panel" aria-label="Email settings">
-      <div className="notifications-form">
+      <div className="notifications-form form-column">
         <label className="inline-check">
-          <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
+          <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled')(event.target.checked)} />
           Send email notifications
         </label>
-        <FormField name="host" label="SMTP server" help="Host name of the mail server, e.g. smtp.example.com." value={host} onValueChange={setHost} error={fieldError('host')} required />
-        <div className="form-row">
-          <FormField name="port" label="Port" help="587 for STARTTLS, 465 for TLS, 25 without." value={port} onValueChange={setPort} error={fieldError('port')} required />
-          <calcite-select
-            id={ids.tls}
-            label="Encryption"
-            labelText="Encryption"
-            value={tlsMode}
-            oncalciteSelectChange={(event) => {
-              const mode = event.target.value as TlsMode;
-              setTlsMode(mode);
-              // Follow the usual port while the port is still a usual one.
-              if (TLS_OPTIONS.some((o) => String(o.port) === port)) setPort(String(TLS_OPTIONS.find((o) => o.value === mode)!.port));
-            }}
-          >
-            {TLS_OPTIONS.map((option) => (
-              <calcite-option key={option.value} value={option.value} label={option.label} selected={tlsMode === option.value}>
-                {option.label}
-              </calcite-option>
-            ))}
-          </calcite-select>
-        </div>
-        {fieldError('tlsMode') && <Notice kind="danger" title="Encryption">{fieldError('tlsMode')}</Notice>}
-        <FormField name="user" label="SMTP user" help="Leave empty when the server needs no sign-in." value={user} onValueChange={setUser} error={fieldError('user')} autoComplete="off" />
-        <FormField
-          name="password"
-          label="SMTP password"
-          type="password"
-          help={settings.passwordSet ? 'A password is stored (encrypted). Leave empty to keep it.' : 'Stored encrypted; never shown again.'}
-          value={password}
-          onValueChange={setPassword}
-          error={fieldError('password')}
-          autoComplete="new-password"
-          disabled={removePassword}
-        />
-        {settings.passwordSet && (
-          <label className="inline-check">
-            <input type="checkbox" checked={removePassword} onChange={(event) => setRemovePassword(event.target.checked)} />
-            Remove the stored password
-          </label>
-        )}
-        <FormField name="from" label="From" help="The sender's address, e.g. orgkeeper@example.com." value={from} onValueChange={setFrom} error={fieldError('from')} required />
-        <div className="native-field">
-          <label htmlFor={ids.recipients}>Recipients</label>
-          <textarea
-            id={ids.recipients}
-            rows={3}
-            value={recipients}
-            onChange={(event) => setRecipients(event.target.value)}
-            placeholder="gis-admins@example.com"
-            aria-describedby={`${ids.recipients}-help`}
-            aria-invalid={fieldError('recipients') ? true : undefined}
-          />
-          <span id={`${ids.recipients}-help`} className={fieldError('recipients') ? 'cell-error' : 'form-field-help'}>
-            {fieldError('recipients') ?? 'One address per line, or separated by commas.'}
-          </span>
-        </div>
-        <fieldset className="choice-group" aria-describedby={ids.when}>
-          <legend>Send an email when an operation</legend>
-          <label className="inline-check">
-            <input type="checkbox" checked={onFailure} onChange={(event) => setOnFailure(event.target.checked)} />
-            fails (or is interrupted)
-          </label>
-          <label className="inline-check">
-            <input type="checkbox" checked={onPartial} onChange={(event) => setOnPartial(event.target.checked)} />
-            finishes with problems
-          </label>
-          <label className="inline-check">
-            <input type="checkbox" checked={onSuccess} onChange={(event) => setOnSuccess(event.target.checked)} />
-            succeeds
-          </label>
-          <span id={ids.when} className="form-field-help">
-            Backups, restores, checks and scans, whether started here, from the CLI or by a schedule.
-          </span>
-        </fieldset>
+        <ServerFields form={form} passwordSet={settings.passwordSet} />
+        <FormField name="from" label="From" help="The sender's address, e.g. orgkeeper@example.com." value={values.from} onValueChange={set('from')} error={form.fieldError('from')} required />
+        <RecipientsField form={form} />
+        <WhenFields form={form} />
         {save.error !== null && <ErrorNotice error={save.error} title="The settings were not saved" />}
-        {saved && (
+        {form.saved && (
           <Notice kind="success" title="Saved" announce>
             {settings.updatedAt ? `Saved ${formatDateTime(settings.updatedAt)}.` : 'The settings are saved.'}
           </Notice>
@@ -201,5 +150,103 @@ function SettingsForm({ settings }: { settings: EmailSettings }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** The mail server: host, port and encryption, and the account OrgKeeper signs in with (its password write-only). */
+function ServerFields({ form, passwordSet }: { form: EmailSettingsFormState; passwordSet: boolean }) {
+  const tlsId = useId();
+  const { values, set, fieldError } = form;
+  return (
+    <>
+      <FormField name="host" label="SMTP server" help="Host name of the mail server, e.g. smtp.example.com." value={values.host} onValueChange={set('host')} error={fieldError('host')} required />
+      <div className="form-row">
+        <FormField name="port" label="Port" help="587 for STARTTLS, 465 for TLS, 25 without." value={values.port} onValueChange={set('port')} error={fieldError('port')} required />
+        <calcite-select
+          id={tlsId}
+          label="Encryption"
+          labelText="Encryption"
+          value={values.tlsMode}
+          oncalciteSelectChange={(event) => {
+            const mode = event.target.value as TlsMode;
+            set('tlsMode')(mode);
+            // Follow the usual port while the port is still a usual one.
+            if (TLS_OPTIONS.some((o) => String(o.port) === values.port)) set('port')(String(TLS_OPTIONS.find((o) => o.value === mode)!.port));
+          }}
+        >
+          {TLS_OPTIONS.map((option) => (
+            <calcite-option key={option.value} value={option.value} label={option.label} selected={values.tlsMode === option.value}>
+              {option.label}
+            </calcite-option>
+          ))}
+        </calcite-select>
+      </div>
+      {fieldError('tlsMode') && <Notice kind="danger" title="Encryption">{fieldError('tlsMode')}</Notice>}
+      <FormField name="user" label="SMTP user" help="Leave empty when the server needs no sign-in." value={values.user} onValueChange={set('user')} error={fieldError('user')} autoComplete="off" />
+      <FormField
+        name="password"
+        label="SMTP password"
+        type="password"
+        help={passwordSet ? 'A password is stored (encrypted). Leave empty to keep it.' : 'Stored encrypted; never shown again.'}
+        value={values.password}
+        onValueChange={set('password')}
+        error={fieldError('password')}
+        autoComplete="new-password"
+        disabled={values.removePassword}
+      />
+      {passwordSet && (
+        <label className="inline-check">
+          <input type="checkbox" checked={values.removePassword} onChange={(event) => set('removePassword')(event.target.checked)} />
+          Remove the stored password
+        </label>
+      )}
+    </>
+  );
+}
+
+function RecipientsField({ form }: { form: EmailSettingsFormState }) {
+  const id = useId();
+  const error = form.fieldError('recipients');
+  return (
+    <div className="native-field">
+      <label htmlFor={id}>Recipients</label>
+      <textarea
+        id={id}
+        rows={3}
+        value={form.values.recipients}
+        onChange={(event) => form.set('recipients')(event.target.value)}
+        placeholder="gis-admins@example.com"
+        aria-describedby={`${id}-help`}
+        aria-invalid={error ? true : undefined}
+      />
+      <span id={`${id}-help`} className={error ? 'cell-error' : 'form-field-help'}>
+        {error ?? 'One address per line, or separated by commas.'}
+      </span>
+    </div>
+  );
+}
+
+function WhenFields({ form }: { form: EmailSettingsFormState }) {
+  const helpId = useId();
+  const { values, set } = form;
+  return (
+    <fieldset className="choice-group" aria-describedby={helpId}>
+      <legend>Send an email when an operation</legend>
+      <label className="inline-check">
+        <input type="checkbox" checked={values.onFailure} onChange={(event) => set('onFailure')(event.target.checked)} />
+        fails (or is interrupted)
+      </label>
+      <label className="inline-check">
+        <input type="checkbox" checked={values.onPartial} onChange={(event) => set('onPartial')(event.target.checked)} />
+        finishes with problems
+      </label>
+      <label className="inline-check">
+        <input type="checkbox" checked={values.onSuccess} onChange={(event) => set('onSuccess')(event.target.checked)} />
+        succeeds
+      </label>
+      <span id={helpId} className="form-field-help">
+        Backups, restores, checks and scans, whether started here, from the CLI or by a schedule.
+      </span>
+    </fieldset>
   );
 }

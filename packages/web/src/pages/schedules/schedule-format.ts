@@ -1,12 +1,6 @@
 // Schedules in words: "Daily at 02:00", "Weekly on Monday at 01:30", what a schedule backs up and what it keeps.
 import type { RetentionPolicy, ScheduleAction, ScheduleTiming } from '../../api/schedules.api';
-
-export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
-}
+import { ordinal, WEEKDAYS } from '../../lib/schedule-words';
 
 export function describeTiming(timing: ScheduleTiming): string {
   switch (timing.preset) {

@@ -1,6 +1,7 @@
-// Backups: an identity's snapshots (name, time, items, size, new bytes, status), a snapshot's content as a tree, an
-// item's detail with downloads, and the differences between two snapshots. The URL holds what is open
-// (?identity=&snapshot=&item=, or &from=&to= for a comparison) so every view can be linked to and reloaded.
+// The Backups page (/backups), browsing the snapshots that backups wrote: an identity's snapshots (name, time, items,
+// size, new bytes, status), a snapshot's content as a tree, an item's detail with downloads, and the differences between
+// two snapshots. The URL holds what is open (?identity=&snapshot=&item=, or &from=&to= for a comparison) so every view
+// can be linked to and reloaded.
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { backupKeys, listSnapshots, type SnapshotSummary } from '../../api/backup.api';
@@ -9,12 +10,12 @@ import { IdentityPicker, useSelectedIdentity } from '../../components/identity-p
 import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDateTime } from '../../components/units';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import { SnapshotBrowser } from './snapshot-browser';
 import { SnapshotDiffView } from './snapshot-diff';
-import './backups.css';
+import './snapshots.css';
 
-export function BackupsPage() {
+export function SnapshotsPage() {
   const selection = useSelectedIdentity();
   return (
     <div className="page backups-page">
@@ -28,12 +29,12 @@ export function BackupsPage() {
       <div className="page-toolbar">
         <IdentityPicker selection={selection} />
       </div>
-      {selection.identity && <IdentityBackups key={selection.identity.id} identity={selection.identity} />}
+      {selection.identity && <IdentitySnapshots key={selection.identity.id} identity={selection.identity} />}
     </div>
   );
 }
 
-function IdentityBackups({ identity }: { identity: Identity }) {
+function IdentitySnapshots({ identity }: { identity: Identity }) {
   const client = useApiClient();
   const [params, setParams] = useSearchParams();
   const snapshots = useQuery({ queryKey: backupKeys.snapshots(identity.id), queryFn: ({ signal }) => listSnapshots(client, identity.id, signal), staleTime: 0 });

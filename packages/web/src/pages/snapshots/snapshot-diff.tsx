@@ -6,7 +6,7 @@ import { useApiClient } from '../../app/api-context';
 import { ErrorNotice } from '../../components/notice';
 import { formatCount, formatDateTime } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 
 export interface SnapshotDiffViewProps {
   identity: Identity;

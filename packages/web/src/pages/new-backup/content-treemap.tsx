@@ -8,6 +8,7 @@ import { formatBytes, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
 import { type MapIndex, triState, type TriState } from './selection';
 import { CATEGORY_LABELS, typeCategory, type TypeCategory } from './type-category';
+import '@esri/calcite-components/components/calcite-icon';
 
 /** Blocks smaller than this (in px, either side) are not drawn; they are still selected through their folder or owner. */
 const MIN_SIDE = 6;
@@ -145,52 +146,9 @@ export function ContentTreemap({ map, index, selected, onToggle, height = 520 }:
         aria-label="Content map: owners, their folders and items, sized by storage. Press a block to select or deselect it."
         style={{ height }}
       >
-        {blocks.map((block) => {
-          const style = { left: block.rect.x, top: block.rect.y, width: block.rect.w, height: block.rect.h };
-          if (block.kind === 'item') {
-            const on = selected.has(block.item.id);
-            const showLabel = block.rect.w >= 56 && block.rect.h >= 18;
-            return (
-              <button
-                key={block.key}
-                type="button"
-                className={`tm-block tm-item tm-${block.category}${on ? ' tm-on' : ''}`}
-                style={style}
-                aria-pressed={on}
-                aria-label={`Item ${block.item.title || '(no title)'} (${block.item.type}), ${formatBytes(block.item.size)}, owner ${block.item.owner}`}
-                title={`${block.item.title} · ${block.item.type} · ${formatBytes(block.item.size)}`}
-                data-item-id={block.item.id}
-                onClick={() => onToggle([block.item.id])}
-              >
-                {showLabel && <PlainText className="tm-label" text={block.item.title} fallback="(no title)" />}
-              </button>
-            );
-          }
-          const state = triState(block.ids, selected);
-          const name = block.kind === 'owner' ? `Owner ${block.owner}` : `Folder ${block.title} of ${block.owner}`;
-          return (
-            <button
-              key={block.key}
-              type="button"
-              className={`tm-block tm-${block.kind} tm-state-${state}`}
-              style={style}
-              aria-pressed={PRESSED[state]}
-              aria-label={`${name}: ${plural(block.ids.length, 'item')}, ${formatBytes(block.size)}`}
-              title={`${name} · ${plural(block.ids.length, 'item')} · ${formatBytes(block.size)}`}
-              data-owner={block.kind === 'owner' ? block.owner : undefined}
-              data-folder-id={block.kind === 'folder' ? block.folderId : undefined}
-              onClick={() => onToggle(block.ids)}
-            >
-              {block.header && (
-                <span className="tm-header">
-                  <calcite-icon icon={block.kind === 'owner' ? 'user' : 'folder'} scale="s" aria-hidden="true" />
-                  {block.kind === 'owner' ? <PlainText className="tm-label" text={block.owner} /> : <PlainText className="tm-label" text={block.title} />}
-                  <span className="tm-size">{formatBytes(block.size)}</span>
-                </span>
-              )}
-            </button>
-          );
-        })}
+        {blocks.map((block) => (
+          <TreemapBlock key={block.key} block={block} selected={selected} onToggle={onToggle} />
+        ))}
       </div>
       <div className="treemap-legend" aria-hidden="true">
         {(Object.keys(CATEGORY_LABELS) as TypeCategory[]).map((category) => (
@@ -210,5 +168,51 @@ export function ContentTreemap({ map, index, selected, onToggle, height = 520 }:
         </p>
       )}
     </div>
+  );
+}
+
+/** One block: an item toggles itself, an owner or folder everything inside (pressed, not pressed or mixed). */
+function TreemapBlock({ block, selected, onToggle }: { block: Block; selected: ReadonlySet<string>; onToggle: (ids: string[]) => void }) {
+  const style = { left: block.rect.x, top: block.rect.y, width: block.rect.w, height: block.rect.h };
+  if (block.kind === 'item') {
+    const on = selected.has(block.item.id);
+    const showLabel = block.rect.w >= 56 && block.rect.h >= 18;
+    return (
+      <button
+        type="button"
+        className={`tm-block tm-item tm-${block.category}${on ? ' tm-on' : ''}`}
+        style={style}
+        aria-pressed={on}
+        aria-label={`Item ${block.item.title || '(no title)'} (${block.item.type}), ${formatBytes(block.item.size)}, owner ${block.item.owner}`}
+        title={`${block.item.title} · ${block.item.type} · ${formatBytes(block.item.size)}`}
+        data-item-id={block.item.id}
+        onClick={() => onToggle([block.item.id])}
+      >
+        {showLabel && <PlainText className="tm-label" text={block.item.title} fallback="(no title)" />}
+      </button>
+    );
+  }
+  const state = triState(block.ids, selected);
+  const name = block.kind === 'owner' ? `Owner ${block.owner}` : `Folder ${block.title} of ${block.owner}`;
+  return (
+    <button
+      type="button"
+      className={`tm-block tm-${block.kind} tm-state-${state}`}
+      style={style}
+      aria-pressed={PRESSED[state]}
+      aria-label={`${name}: ${plural(block.ids.length, 'item')}, ${formatBytes(block.size)}`}
+      title={`${name} · ${plural(block.ids.length, 'item')} · ${formatBytes(block.size)}`}
+      data-owner={block.kind === 'owner' ? block.owner : undefined}
+      data-folder-id={block.kind === 'folder' ? block.folderId : undefined}
+      onClick={() => onToggle(block.ids)}
+    >
+      {block.header && (
+        <span className="tm-header">
+          <calcite-icon icon={block.kind === 'owner' ? 'user' : 'folder'} scale="s" aria-hidden="true" />
+          {block.kind === 'owner' ? <PlainText className="tm-label" text={block.owner} /> : <PlainText className="tm-label" text={block.title} />}
+          <span className="tm-size">{formatBytes(block.size)}</span>
+        </span>
+      )}
+    </button>
   );
 }

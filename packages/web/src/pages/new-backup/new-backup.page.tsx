@@ -1,10 +1,10 @@
-// Back up: a map of the organization (owners, folders, items sized by storage) to choose what to back up, bulk
-// selection by type and owner, a live tally with the estimated size, the backup's name, and "Back up now" with its
-// progress until it is done.
+// The Back up page (/backup), where a new backup starts: a map of the organization (owners, folders, items sized by
+// storage) to choose what to back up, bulk selection by type and owner, a live tally with the estimated size, the
+// backup's name, and "Back up now" with its progress until it is done.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
 import { backupKeys, type ContentMap, getContentMap, startBackup } from '../../api/backup.api';
-import { isApiError } from '../../api/api-client';
+import { fieldError, isApiError } from '../../api/api-client';
 import { listOperations, operationKeys } from '../../api/operations.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
@@ -16,12 +16,12 @@ import { canOperate } from '../../components/roles';
 import { TriCheckbox } from '../../components/tri-checkbox';
 import { formatBytes, formatCount, formatDateTime, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
-import type { Identity } from '../identities/identities.api';
+import type { Identity } from '../../api/identities.api';
 import { ContentTreemap } from './content-treemap';
 import { backupRequest, indexMap, type MapIndex, setAll, tally, toggle, triState } from './selection';
-import './backup.css';
+import './new-backup.css';
 
-export function BackupPage() {
+export function NewBackupPage() {
   const selection = useSelectedIdentity();
   const user = useCurrentUser();
   return (
@@ -123,9 +123,8 @@ interface SelectionWorkspaceProps {
   onStarted: (operationId: string) => void;
 }
 
-function SelectionWorkspace({ identity, map, canRun, refreshing, onRefresh, operationId, onStarted }: SelectionWorkspaceProps) {
-  const client = useApiClient();
-  const queryClient = useQueryClient();
+/** The items chosen on the map. Everything at first; a map read again keeps the choices that still apply. */
+function useMapSelection(map: ContentMap) {
   const index = useMemo(() => indexMap(map), [map]);
   // Everything is selected at first: a full backup is the usual case.
   const [selected, setSelected] = useState<Set<string>>(() => new Set(index.allIds));
@@ -136,28 +135,12 @@ function SelectionWorkspace({ identity, map, canRun, refreshing, onRefresh, oper
     setIndexSeen(index);
     setSelected(wasEverything ? new Set(index.allIds) : new Set(index.allIds.filter((id) => selected.has(id))));
   }
-  const [name, setName] = useState(() => defaultName(identity));
-  const [problem, setProblem] = useState<string | null>(null);
-  const counts = tally(selected, index);
+  return { index, selected, setSelected };
+}
 
-  const start = useMutation({
-    mutationFn: async () => {
-      const request = backupRequest(name, selected, index);
-      if ('problem' in request) throw new Error(request.problem);
-      return startBackup(client, identity.id, request);
-    },
-    onMutate: () => setProblem(null),
-    onSuccess: (result) => {
-      queryClient.setQueryData(operationKeys.one(result.operationId), result.operation);
-      void queryClient.invalidateQueries({ queryKey: operationKeys.all });
-      onStarted(result.operationId);
-    },
-    onError: (error) => {
-      if (!isApiError(error)) setProblem(error instanceof Error ? error.message : String(error));
-    }
-  });
-  const nameError = start.error && isApiError(start.error) ? start.error.fieldMessage('name') : undefined;
-
+function SelectionWorkspace({ identity, map, canRun, refreshing, onRefresh, operationId, onStarted }: SelectionWorkspaceProps) {
+  const { index, selected, setSelected } = useMapSelection(map);
+  const setAllOf = (ids: string[], on: boolean) => setSelected((current) => setAll(ids, current, on));
   return (
     <div className="backup-layout">
       <div className="backup-map-column">
@@ -195,65 +178,88 @@ function SelectionWorkspace({ identity, map, canRun, refreshing, onRefresh, oper
           <ContentTreemap map={map} index={index} selected={selected} onToggle={(ids) => setSelected((current) => toggle(ids, current))} />
         )}
         <div className="bulk-columns">
-          <BulkList
-            title="By type"
-            entries={[...index.byType.entries()].sort((a, b) => a[0].localeCompare(b[0]))}
-            index={index}
-            selected={selected}
-            onChange={(ids, on) => setSelected((current) => setAll(ids, current, on))}
-          />
+          <BulkList title="By type" entries={[...index.byType.entries()].sort((a, b) => a[0].localeCompare(b[0]))} index={index} selected={selected} onChange={setAllOf} />
           <BulkList
             title="By owner"
             entries={map.owners.map((owner) => [owner.username, index.byOwner.get(owner.username) ?? []] as [string, string[]])}
             index={index}
             selected={selected}
-            onChange={(ids, on) => setSelected((current) => setAll(ids, current, on))}
+            onChange={setAllOf}
           />
         </div>
       </div>
-
-      <aside className="backup-side" aria-label="Backup">
-        <div className="backup-tally" role="status" aria-live="polite" aria-atomic="true">
-          <div className="backup-tally-count">
-            <span data-testid="selected-count">{formatCount(counts.items)}</span> of {plural(index.allIds.length, 'item')} selected
-          </div>
-          <div className="backup-tally-size">
-            Estimated size <b data-testid="selected-size">{formatBytes(counts.size)}</b>
-          </div>
-          <div className="backup-tally-note">
-            {counts.everything ? 'Everything: items, and also groups and users.' : counts.items > 0 ? 'The chosen items, and groups and users.' : 'Nothing selected.'}
-          </div>
-        </div>
-        <FormField
-          name="name"
-          label="Backup name"
-          help="Shown in the list of backups and in its log."
-          value={name}
-          onValueChange={setName}
-          error={nameError}
-          required
-          disabled={!canRun}
-        />
-        {problem && <Notice kind="warning" title="Not yet" announce>{problem}</Notice>}
-        {start.error !== null && isApiError(start.error) && !nameError && <ErrorNotice error={start.error} title="The backup did not start" />}
-        {canRun ? (
-          <calcite-button
-            width="full"
-            iconStart="save"
-            loading={start.isPending}
-            disabled={start.isPending || counts.items === 0 || identity.status.state !== 'connected'}
-            onClick={() => start.mutate()}
-          >
-            Back up now
-          </calcite-button>
-        ) : (
-          <Notice kind="info" title="Viewing only">
-            Your OrgKeeper role may look at the map; an operator or administrator starts backups.
-          </Notice>
-        )}
-        {operationId && <OperationProgress key={operationId} operationId={operationId} title="Backup" canCancel={canRun} />}
-      </aside>
+      <BackupSide identity={identity} index={index} selected={selected} canRun={canRun} operationId={operationId} onStarted={onStarted} />
     </div>
+  );
+}
+
+interface BackupSideProps {
+  identity: Identity;
+  index: MapIndex;
+  selected: ReadonlySet<string>;
+  canRun: boolean;
+  operationId: string | null;
+  onStarted: (operationId: string) => void;
+}
+
+/** What is chosen (count, estimated size), the backup's name, Back up now, and the backup's progress. */
+function BackupSide({ identity, index, selected, canRun, operationId, onStarted }: BackupSideProps) {
+  const client = useApiClient();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState(() => defaultName(identity));
+  const [problem, setProblem] = useState<string | null>(null);
+  const counts = tally(selected, index);
+  const start = useMutation({
+    mutationFn: async () => {
+      const request = backupRequest(name, selected, index);
+      if ('problem' in request) throw new Error(request.problem);
+      return startBackup(client, identity.id, request);
+    },
+    onMutate: () => setProblem(null),
+    onSuccess: (result) => {
+      queryClient.setQueryData(operationKeys.one(result.operationId), result.operation);
+      void queryClient.invalidateQueries({ queryKey: operationKeys.all });
+      onStarted(result.operationId);
+    },
+    onError: (error) => {
+      if (!isApiError(error)) setProblem(error instanceof Error ? error.message : String(error));
+    }
+  });
+  const nameError = fieldError(start.error, 'name');
+
+  return (
+    <aside className="backup-side" aria-label="Backup">
+      <div className="backup-tally" role="status" aria-live="polite" aria-atomic="true">
+        <div className="backup-tally-count">
+          <span data-testid="selected-count">{formatCount(counts.items)}</span> of {plural(index.allIds.length, 'item')} selected
+        </div>
+        <div className="backup-tally-size">
+          Estimated size <b data-testid="selected-size">{formatBytes(counts.size)}</b>
+        </div>
+        <div className="backup-tally-note">
+          {counts.everything ? 'Everything: items, and also groups and users.' : counts.items > 0 ? 'The chosen items, and groups and users.' : 'Nothing selected.'}
+        </div>
+      </div>
+      <FormField name="name" label="Backup name" help="Shown in the list of backups and in its log." value={name} onValueChange={setName} error={nameError} required disabled={!canRun} />
+      {problem && <Notice kind="warning" title="Not yet" announce>{problem}</Notice>}
+      {start.error !== null && isApiError(start.error) && !nameError && <ErrorNotice error={start.error} title="The backup did not start" />}
+      {canRun ? (
+        <calcite-button
+          width="full"
+          iconStart="save"
+          loading={start.isPending}
+          disabled={start.isPending || counts.items === 0 || identity.status.state !== 'connected'}
+          onClick={() => start.mutate()}
+        >
+          Back up now
+        </calcite-button>
+      ) : (
+        <Notice kind="info" title="Viewing only">
+          Your OrgKeeper role may look at the map; an operator or administrator starts backups.
+        </Notice>
+      )}
+      {operationId && <OperationProgress key={operationId} operationId={operationId} title="Backup" canCancel={canRun} />}
+    </aside>
   );
 }
 

@@ -7,7 +7,7 @@ import type {
   IdentityView as Identity,
   TestReport
 } from '@orgkeeper/server-types/identities/identity.types';
-import type { ApiClient } from '../../api/api-client';
+import type { ApiClient } from './api-client';
 
 // The JSON shapes are the server's own declarations (type-only imports, erased at build).
 export type {
