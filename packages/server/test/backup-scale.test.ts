@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { runBackup } from '../src/backup/backup.engine.js';
-import { SEARCH_PAGING_CAP } from '../src/backup/org-enumerator.js';
+import { SEARCH_PAGING_CAP } from '../src/arcgis/portal/index.js';
 import { type GroupEntry, type ItemEntry, type UserEntry, check, openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
 import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { enumerateOrgItems, SEARCH_PAGING_CAP } from '../src/backup/org-enumerator.js';
+import { enumerateOrgItems, SEARCH_PAGING_CAP } from '../src/arcgis/portal/index.js';
 
 function sessionFor(emu: EmulatorHandle): ArcGISSession {
   const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });

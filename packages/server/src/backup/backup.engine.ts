@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { type IItem, getItem } from '@esri/arcgis-rest-portal';
+import type { IItem } from '@esri/arcgis-rest-portal';
 import {
   type GroupEntry,
   type HostedServiceEntry,
@@ -45,10 +45,10 @@ import {
   snapshotIdTime
 } from '../store/index.js';
 import { classifyItem, type ItemUrlClass } from '../arcgis/item-classifier.js';
+import { enumerateOrgItems, getItem } from '../arcgis/portal/index.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
 import { backupHostedService } from './hosted-service.backup.js';
 import { accessOf, backupItemParts, entryHeader, readSharing, statusOf } from './item-backup.js';
-import { enumerateOrgItems } from './org-enumerator.js';
 import { isFatal, partProblem } from './part-fetch.js';
 import { backupUsers, type GroupsResult, startGroups } from './principals-backup.js';
 
@@ -323,7 +323,7 @@ async function selectItems(ctx: BackupContext, options: BackupOptions, orgId: st
     const found: IItem[] = [];
     await runPool(ids, 8, ctx.signal, async (id) => {
       try {
-        found.push(await ctx.session.call('item', () => getItem(id, { ...ctx.session.requestOptions, httpMethod: 'GET' })));
+        found.push(await getItem({ session: ctx.session, id }));
       } catch (error) {
         const problem = partProblem('item', error, ctx.signal);
         unreadable(id, { id, title: '', type: '', owner: '', modified: 0, status: problem.status, problems: [problem] });

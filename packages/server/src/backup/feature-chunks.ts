@@ -4,6 +4,7 @@
  * Boundaries never depend on what else is in the layer, so an edit rewrites only the chunk of the ids it touched and
  * every other range gives byte-identical blobs that deduplicate across snapshots.
  */
+import type { EsriFeature } from '../arcgis/feature-service/index.js';
 
 /** Object ids per chunk. At the usual maxRecordCount of 2000, one dense chunk is one query page (about 0.5-2 MB). */
 export const CHUNK_OID_SPAN = 2000;
@@ -29,12 +30,8 @@ export function isAlignedRange(range: OidRange, span = CHUNK_OID_SPAN): boolean 
   return range.fromOid % span === 0 && range.toOid === range.fromOid + span - 1;
 }
 
-/** An ArcGIS feature as `query` returns it with f=json. */
-export interface EsriFeature {
-  attributes: Record<string, unknown>;
-  geometry?: unknown;
-  [extra: string]: unknown;
-}
+/** An ArcGIS feature as `query` returns it with f=json (the catalogue's type). */
+export type { EsriFeature };
 
 /** What a chunk blob holds: a FeatureSet restricted to one object-id range, readable on its own (export, restore). */
 export interface FeatureChunkContent {

@@ -10,10 +10,11 @@
  * Streaming: chunks are read a few at a time and written as soon as they are complete; memory holds the chunks in
  * flight, the layer's chunk list and its attachment list, never the layer's features.
  */
-import { getAllLayersAndTables, getService, queryFeatures, type IQueryFeaturesResponse } from '@esri/arcgis-rest-feature-service';
+import { queryFeatures, type IQueryFeaturesResponse } from '@esri/arcgis-rest-feature-service';
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { ArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { downloadAttachment, extractChanges, getLayerInfo, getLayers, getServiceInfo, type LayerInfo, type ServiceInfo } from '../arcgis/feature-service/index.js';
 import {
   type AttachmentEntry,
   type BlobRef,
@@ -66,40 +67,6 @@ const ATTACHMENT_LIST_CHUNKS = 10;
 /** Object-id range size per chunk (exported for tests and tools that read chunks). */
 export { CHUNK_OID_SPAN };
 
-/** A layer or table as `/layers` or `<service>/<id>` describes it (the parts used here; the blob keeps all). */
-interface LayerInfo {
-  id: number;
-  name?: string;
-  type?: string;
-  objectIdField?: string;
-  fields?: { name: string; type: string }[];
-  hasAttachments?: boolean;
-  maxRecordCount?: number;
-  geometryType?: string;
-  editingInfo?: { lastEditDate?: number };
-  serverGens?: { minServerGen?: number; serverGen?: number };
-  advancedQueryCapabilities?: { supportsQueryAttachments?: boolean };
-  supportsQueryAttachments?: boolean;
-  [extra: string]: unknown;
-}
-
-interface ServiceInfo {
-  capabilities?: string;
-  layers?: { id: number }[];
-  tables?: { id: number }[];
-  editingInfo?: { lastEditDate?: number };
-  extractChangesCapabilities?: { supportsReturnIdsOnly?: boolean; supportsServerGens?: boolean };
-  [extra: string]: unknown;
-}
-
-interface ExtractChangesResponse {
-  edits?: {
-    id: number;
-    objectIds?: { adds?: number[]; updates?: number[]; deletes?: number[] };
-    features?: { adds?: EsriFeature[]; updates?: EsriFeature[]; deleteIds?: number[] };
-  }[];
-}
-
 /** The service URL of a hosted feature service item (`.../FeatureServer`), or a clear error. */
 export function featureServiceUrl(item: Pick<IItem, 'id' | 'url'>): string {
   const url = (item.url ?? '').trim().replace(/\/+$/, '');
@@ -134,7 +101,7 @@ class ServiceBackup {
   }
 
   async run(): Promise<HostedServiceEntry> {
-    const service = await this.session.call(`${this.url} (service)`, () => getService({ ...this.session.requestOptions, url: this.url })) as unknown as ServiceInfo;
+    const service = await getServiceInfo({ session: this.session, url: this.url });
     const definition = await this.putJson(service);
     const infos = await this.layerInfos(service);
     const changes = await this.changedObjectIds(service, infos);
@@ -160,13 +127,13 @@ class ServiceBackup {
   private async layerInfos(service: ServiceInfo): Promise<LayerInfo[]> {
     let infos: LayerInfo[];
     try {
-      const all = await this.session.call(`${this.url}/layers`, () => getAllLayersAndTables({ ...this.session.requestOptions, url: this.url })) as unknown as { layers?: LayerInfo[]; tables?: LayerInfo[] };
+      const all = await getLayers({ session: this.session, url: this.url });
       infos = [...(all.layers ?? []), ...(all.tables ?? [])];
     } catch (error) {
       if (!(error instanceof ArcGISFailure) || (error.kind !== 'not_found' && error.kind !== 'invalid')) throw error;
       const ids = [...(service.layers ?? []), ...(service.tables ?? [])].map((l) => l.id);
       infos = [];
-      for (const id of ids) infos.push(await this.session.request<LayerInfo>(`${this.url}/${id}`));
+      for (const id of ids) infos.push(await getLayerInfo({ session: this.session, url: `${this.url}/${id}` }));
     }
     return infos.sort((a, b) => a.id - b.id);
   }
@@ -189,19 +156,9 @@ class ServiceBackup {
     }
     if (since.length === 0) return result;
     const idsOnly = service.extractChangesCapabilities?.supportsReturnIdsOnly === true;
-    let response: ExtractChangesResponse;
+    let response: Awaited<ReturnType<typeof extractChanges>>;
     try {
-      response = await this.session.request<ExtractChangesResponse>(`${this.url}/extractChanges`, {
-        layers: JSON.stringify(since.map((s) => s.id)),
-        layerServerGens: JSON.stringify(since),
-        returnInserts: true,
-        returnUpdates: true,
-        returnDeletes: true,
-        returnIdsOnly: idsOnly,
-        // Embedded: the changes in this answer, not a file to fetch later.
-        transportType: 'esriTransportTypeEmbedded',
-        dataFormat: 'json'
-      }, { httpMethod: 'POST' });
+      response = await extractChanges({ session: this.session, url: this.url, since, idsOnly });
     } catch (error) {
       if (error instanceof ArcGISFailure && !error.retryable && error.kind !== 'auth') return result; // fall back to full reads
       throw error;
@@ -472,7 +429,7 @@ class LayerReader {
     }
     const part = `layer:${this.info.id}:attachment:${objectId}/${info.id}`;
     try {
-      const download = await this.session.download(`${this.layerUrl}/${objectId}/attachments/${info.id}`);
+      const download = await downloadAttachment({ session: this.session, url: this.layerUrl, objectId, attachmentId: info.id });
       const bytes = download?.bytes ?? Buffer.alloc(0);
       const ref = await this.owner.putBytes(bytes);
       this.owner.count(0, 1, bytes.length);

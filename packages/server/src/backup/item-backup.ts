@@ -3,7 +3,8 @@
  * blob and referenced from the item's entry. A part that fails is recorded on the entry (`problems`), never silently
  * missing; a part the identity may not read is `skipped`, any other failure makes the item `failed`.
  */
-import { type IItem, getItem, getItemGroups, getItemResources, getRelatedItems, type ItemRelationshipType } from '@esri/arcgis-rest-portal';
+import { type IItem, getRelatedItems, type ItemRelationshipType } from '@esri/arcgis-rest-portal';
+import { getItem, getItemGroupIds, itemDataUrl, itemInfoUrl, itemMetadataUrl, itemResourceUrl, listItemResources } from '../arcgis/portal/index.js';
 import { type ItemEntry, type PartProblem, type RelatedItemEntry, type ResourceEntry, type SharingEntry, isSafeRelativePath } from '../store/index.js';
 import type { BackupContext } from './backup.types.js';
 import { fetchPartToStore, partProblem, putBytes, putJson } from './part-fetch.js';
@@ -37,12 +38,6 @@ export const RELATIONSHIP_TYPES = [
 ] as const satisfies readonly ItemRelationshipType[];
 /** Related items kept per direction (a service used by thousands of maps must not grow one entry without bound). */
 export const RELATED_LIMIT = 1000;
-/** Resource listing page size (ArcGIS pages resources up to 1000 at a time). */
-const RESOURCE_PAGE = 1000;
-
-export function itemUrl(ctx: BackupContext, id: string): string {
-  return `${ctx.session.restUrl}/content/items/${encodeURIComponent(id)}`;
-}
 
 /** Fields of the entry that come from the item JSON. */
 export function entryHeader(item: IItem): Pick<ItemEntry, 'id' | 'title' | 'type' | 'owner' | 'folderId' | 'modified'> {
@@ -75,10 +70,7 @@ export function accessOf(item: IItem): SharingEntry['access'] {
  * this only when the groups' content lists (which answer for every item at once) are not available.
  */
 export async function readSharing(ctx: BackupContext, item: IItem): Promise<SharingEntry> {
-  const groups = await ctx.session.call('item groups', () => getItemGroups(item.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }));
-  const ids = new Set<string>();
-  for (const list of [groups.admin, groups.member, groups.other]) for (const group of list ?? []) if (typeof group.id === 'string') ids.add(group.id);
-  return { access: accessOf(item), groups: [...ids].sort() };
+  return { access: accessOf(item), groups: await getItemGroupIds({ session: ctx.session, id: item.id }) };
 }
 
 /**
@@ -89,14 +81,14 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
   // The item JSON as getItem answers it (the full item; a search result may omit fields on some portals).
   let item: IItem;
   try {
-    item = await ctx.session.call('item', () => getItem(listed.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }));
+    item = await getItem({ session: ctx.session, id: listed.id });
   } catch (error) {
     const problem = partProblem('item', error, ctx.signal);
     // Deleted or unshared since it was listed: nothing to back up, and nothing wrong with the run.
     return { ...entryHeader(listed), status: problem.status === 'skipped' ? 'skipped' : 'failed', problems: [problem] };
   }
   const entry: ItemEntry = { ...entryHeader(item), status: 'ok', item: await putJson(ctx, item) };
-  const base = itemUrl(ctx, item.id);
+  const ref = { session: ctx.session, id: item.id };
 
   // The parts are read at once (the session still bounds requests in flight): an item then takes about three round
   // trips instead of eight, and the session's request slots stay busy while other items hash and store what they
@@ -112,7 +104,7 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
   const thumbnailPath = typeof item.thumbnail === 'string' && item.thumbnail !== '' ? item.thumbnail : undefined;
   const [data, resources, thumbnail, metadata, sharing, related] = await Promise.all([
     part('data', async (): Promise<ItemEntry['data']> => {
-      const file = await fetchPartToStore(ctx, `${base}/data`, 'item data');
+      const file = await fetchPartToStore(ctx, itemDataUrl(ref), 'item data');
       if (!file) return undefined;
       // An uploaded file comes with its name (Content-Disposition), also when it is JSON (GeoJSON, a .json file);
       // the JSON of web maps, apps and layers comes without one.
@@ -120,17 +112,17 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
       const filename = safeName(file.filename) ?? safeName(typeof item.name === 'string' ? item.name : undefined) ?? 'data';
       return { kind: 'file', hash: file.hash, size: file.size, filename, contentType: file.contentType };
     }),
-    part('resources', (problems) => readResources(ctx, item.id, base, problems)),
+    part('resources', (problems) => readResources(ctx, item.id, problems)),
     part('thumbnail', async (): Promise<ItemEntry['thumbnail']> => {
       if (thumbnailPath === undefined) return undefined;
-      const file = await fetchPartToStore(ctx, `${base}/info/${thumbnailPath.split('/').map(encodeURIComponent).join('/')}`, 'item thumbnail');
+      const file = await fetchPartToStore(ctx, itemInfoUrl({ ...ref, path: thumbnailPath }), 'item thumbnail');
       if (!file) return undefined;
       return { hash: file.hash, size: file.size, filename: safeName(thumbnailPath.split('/').pop()) ?? 'thumbnail', contentType: file.contentType };
     }),
     // metadata.xml exists only when someone edited the item's metadata: its absence is normal, not a problem.
     part('metadata', async (): Promise<ItemEntry['metadata']> => {
       try {
-        const file = await fetchPartToStore(ctx, `${base}/info/metadata/metadata.xml`, 'item metadata');
+        const file = await fetchPartToStore(ctx, itemMetadataUrl(ref), 'item metadata');
         return file ? { hash: file.hash, size: file.size } : undefined;
       } catch (error) {
         if (partProblem('metadata', error, ctx.signal).code === 'CONT_0036' || isNotFound(error)) return undefined;
@@ -152,29 +144,23 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
   return entry;
 }
 
-/** Every resource of the item, one listing page at a time; a resource that fails is a problem, the others are kept. */
-async function readResources(ctx: BackupContext, id: string, base: string, problems: PartProblem[]): Promise<ResourceEntry[]> {
+/** Every resource of the item; a resource that fails is a problem, the others are kept. */
+async function readResources(ctx: BackupContext, id: string, problems: PartProblem[]): Promise<ResourceEntry[]> {
   const resources: ResourceEntry[] = [];
-  for (let start = 1; start > 0; ) {
-    const page = await ctx.session.call('item resources', () => getItemResources(id, { ...ctx.session.requestOptions, httpMethod: 'GET', params: { start, num: RESOURCE_PAGE } }));
-    for (const listedResource of page.resources ?? []) {
-      const path = (listedResource as { resource?: unknown }).resource;
-      if (typeof path !== 'string' || !isSafeRelativePath(path)) {
-        problems.push({ part: `resource:${String(path)}`, status: 'skipped', reason: 'The resource path is not a safe relative path, so it could not be restored safely.', code: 'unsafe_path' });
-        continue;
-      }
-      try {
-        const url = `${base}/resources/${path.split('/').map(encodeURIComponent).join('/')}`;
-        const file = await fetchPartToStore(ctx, url, 'item resource');
-        // An empty resource is a real (zero-byte) file: store it as the empty blob.
-        const ref = file ?? { ...(await putBytes(ctx, Buffer.alloc(0))), contentType: 'application/octet-stream' };
-        resources.push({ path, hash: ref.hash, size: ref.size, contentType: ref.contentType });
-      } catch (error) {
-        problems.push(partProblem(`resource:${path}`, error, ctx.signal));
-      }
+  for (const listedResource of await listItemResources({ session: ctx.session, id })) {
+    const path = listedResource.resource;
+    if (typeof path !== 'string' || !isSafeRelativePath(path)) {
+      problems.push({ part: `resource:${String(path)}`, status: 'skipped', reason: 'The resource path is not a safe relative path, so it could not be restored safely.', code: 'unsafe_path' });
+      continue;
     }
-    const next = Number((page as { nextStart?: unknown }).nextStart ?? -1);
-    start = next > start ? next : -1;
+    try {
+      const file = await fetchPartToStore(ctx, itemResourceUrl({ session: ctx.session, id, path }), 'item resource');
+      // An empty resource is a real (zero-byte) file: store it as the empty blob.
+      const ref = file ?? { ...(await putBytes(ctx, Buffer.alloc(0))), contentType: 'application/octet-stream' };
+      resources.push({ path, hash: ref.hash, size: ref.size, contentType: ref.contentType });
+    } catch (error) {
+      problems.push(partProblem(`resource:${path}`, error, ctx.signal));
+    }
   }
   resources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return resources;

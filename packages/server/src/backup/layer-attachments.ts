@@ -4,24 +4,10 @@
  * the previous snapshot's reuses that blob without a download: ArcGIS never modifies stored attachments silently, an
  * update changes at least its size, name, type or global id.
  */
-import { isSafeRelativePath, type AttachmentEntry } from '../store/index.js';
+import { type AttachmentInfo, getFeatureAttachments, queryAttachmentsInRange } from '../arcgis/feature-service/index.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { isSafeRelativePath, type AttachmentEntry } from '../store/index.js';
 import type { OidRange } from './feature-chunks.js';
-
-/** One attachment as ArcGIS describes it (attachmentInfos of queryAttachments and `<oid>/attachments`). */
-export interface AttachmentInfo {
-  id: number;
-  name: string;
-  contentType?: string;
-  size?: number;
-  keywords?: string;
-  globalId?: string;
-  exifInfo?: unknown;
-}
-
-interface QueryAttachmentsResponse {
-  attachmentGroups?: { parentObjectId: number; attachmentInfos: AttachmentInfo[] }[];
-}
 
 export interface ListedAttachment {
   objectId: number;
@@ -38,15 +24,12 @@ export async function listAttachmentsInRange(
 ): Promise<ListedAttachment[]> {
   const listed: ListedAttachment[] = [];
   if (options.supportsQueryAttachments) {
-    const response = await session.request<QueryAttachmentsResponse>(`${layerUrl}/queryAttachments`, {
-      definitionExpression: `${objectIdField} >= ${range.fromOid} AND ${objectIdField} <= ${range.toOid}`
-    }, { httpMethod: 'POST' });
-    for (const group of response.attachmentGroups ?? []) for (const info of group.attachmentInfos) listed.push({ objectId: group.parentObjectId, info });
+    const byOid = await queryAttachmentsInRange({ session, url: layerUrl, objectIdField, fromOid: range.fromOid, toOid: range.toOid });
+    for (const [objectId, infos] of byOid) for (const info of infos) listed.push({ objectId, info });
   } else {
     // Older servers: one request per feature (the only way ArcGIS offers there).
     for (const oid of await options.objectIds()) {
-      const response = await session.request<{ attachmentInfos?: AttachmentInfo[] }>(`${layerUrl}/${oid}/attachments`);
-      for (const info of response.attachmentInfos ?? []) listed.push({ objectId: oid, info });
+      for (const info of await getFeatureAttachments({ session, url: layerUrl, objectId: oid })) listed.push({ objectId: oid, info });
     }
   }
   return listed.sort((a, b) => a.objectId - b.objectId || a.info.id - b.info.id);

@@ -6,36 +6,11 @@
  * change an item's `modified` when it is shared or unshared, so sharing must be read every run, and one paged search
  * per group costs far fewer requests than one `/groups` request per item.
  */
-import { getGroupUsers, type IGroup, type ISearchResult, searchGroups } from '@esri/arcgis-rest-portal';
+import type { IGroup } from '@esri/arcgis-rest-portal';
+import { enumerateOrgItems, getCommunitySelf, getGroupMembers, getUserFolders, groupThumbnailUrl, listOrgGroups, listOrgUsers, type PortalUser, SEARCH_PAGING_CAP } from '../arcgis/portal/index.js';
 import type { GroupEntry, PartProblem, UserEntry } from '../store/index.js';
 import type { BackupContext } from './backup.types.js';
-import { enumerateOrgItems } from './org-enumerator.js';
 import { fetchPartToStore, partProblem, putJson } from './part-fetch.js';
-
-const PAGE = 100;
-/** Search pages only the first 10,000 results; groups beyond that are reported, not lost silently. */
-const SEARCH_CAP = 10_000;
-
-interface Paged<T> {
-  total: number;
-  nextStart: number;
-  results: T[];
-}
-
-/** Pages `fetchPage` until nextStart is -1 (or the 10,000 search cap); pages after the first are asked at once. */
-async function pageAll<T>(fetchPage: (start: number) => Promise<Paged<T>>): Promise<{ results: T[]; total: number }> {
-  const first = await fetchPage(1);
-  const starts: number[] = [];
-  if (first.nextStart > 1) for (let start = first.nextStart; start <= Math.min(first.total, SEARCH_CAP); start += first.results.length || PAGE) starts.push(start);
-  const pages = await Promise.all(starts.map((start) => fetchPage(start)));
-  return { results: [first, ...pages].flatMap((p) => p.results), total: first.total };
-}
-
-export interface GroupMembers {
-  owner?: string;
-  admins?: string[];
-  users?: string[];
-}
 
 export type PrincipalProblem = { kind: 'group' | 'user'; id: string; reason: string };
 
@@ -87,14 +62,10 @@ export function startGroups(ctx: BackupContext, orgId: string, previous: Promise
 
   const listed = (async () => {
     try {
-      const all = await pageAll<IGroup>((start) =>
-        ctx.session.call('groups', () =>
-          searchGroups({ q: `orgid:${orgId}`, start, num: PAGE, sortField: 'title', sortOrder: 'asc', ...ctx.session.requestOptions, httpMethod: 'GET' }) as Promise<ISearchResult<IGroup>>
-        )
-      );
-      if (all.total > SEARCH_CAP) {
+      const all = await listOrgGroups({ session: ctx.session, orgId });
+      if (all.capped) {
         complete = false;
-        problems.push({ kind: 'group', id: '*', reason: `The organization has ${all.total} groups; ArcGIS search lists only the first ${SEARCH_CAP}.` });
+        problems.push({ kind: 'group', id: '*', reason: `The organization has ${all.total} groups; ArcGIS search lists only the first ${SEARCH_PAGING_CAP}.` });
       }
       return all.results;
     } catch (error) {
@@ -129,7 +100,7 @@ export function startGroups(ctx: BackupContext, orgId: string, previous: Promise
       // The identity's own groups include those of other organizations. Without them the items' groups are not known
       // for sure, so a failure here makes the engine ask each item instead.
       try {
-        const self = await ctx.session.request<{ groups?: { id?: unknown }[] }>(`${ctx.session.restUrl}/community/self`);
+        const self = await getCommunitySelf({ session: ctx.session });
         const own = new Set(groups.map((g) => g.id));
         const others = (self.groups ?? []).map((g) => g.id).filter((id): id is string => typeof id === 'string' && !own.has(id));
         await Promise.all(
@@ -167,7 +138,7 @@ export function startGroups(ctx: BackupContext, orgId: string, previous: Promise
         const { entry, problems: problemsOf } = entries.get(group.id)!;
         const thumbnail = previous.then((before) => backupGroupThumbnail(ctx, group, entry, before.get(group.id), problemsOf));
         try {
-          const answer = (await ctx.session.call('group users', () => getGroupUsers(group.id, { ...ctx.session.requestOptions, httpMethod: 'GET' }))) as GroupMembers;
+          const answer = await getGroupMembers({ session: ctx.session, id: group.id });
           entry.members = await putJson(ctx, answer);
           for (const username of new Set([...(answer.owner ? [answer.owner] : []), ...(answer.admins ?? []), ...(answer.users ?? [])])) {
             const set = memberOf.get(username.toLowerCase()) ?? new Set<string>();
@@ -201,8 +172,7 @@ async function backupGroupThumbnail(ctx: BackupContext, group: IGroup, entry: Gr
   const filename = name.split(/[\\/]/).pop() || 'thumbnail.png';
   if (before?.thumbnail && before.thumbnail.filename === filename && before.definition && before.definition.hash === entry.definition?.hash) return before.thumbnail;
   try {
-    const url = `${ctx.session.restUrl}/community/groups/${encodeURIComponent(group.id)}/info/${name.split('/').map(encodeURIComponent).join('/')}`;
-    const file = await fetchPartToStore(ctx, url, 'group thumbnail');
+    const file = await fetchPartToStore(ctx, groupThumbnailUrl({ session: ctx.session, id: group.id, name }), 'group thumbnail');
     if (!file) {
       problemsOut.push({ part: 'thumbnail', status: 'skipped', reason: `ArcGIS answered an empty file for the group's thumbnail "${name}".` });
       return undefined;
@@ -234,24 +204,16 @@ export interface UsersOptions {
  */
 export async function backupUsers(ctx: BackupContext, options: UsersOptions): Promise<{ users: UserEntry[]; problems: PrincipalProblem[] }> {
   const problems: PrincipalProblem[] = [];
-  let users: { results: Record<string, unknown>[]; total: number };
+  let users: PortalUser[];
   try {
-    users = await pageAll<Record<string, unknown>>(async (start) => {
-      const page = await ctx.session.request<{ total: number; nextStart: number; users: Record<string, unknown>[] }>(`${ctx.session.restUrl}/portals/self/users`, {
-        start,
-        num: PAGE,
-        sortField: 'username',
-        sortOrder: 'asc'
-      });
-      return { total: page.total, nextStart: page.nextStart, results: page.users ?? [] };
-    });
+    users = (await listOrgUsers({ session: ctx.session })).results;
   } catch (error) {
     // portals/self/users needs an administrator: say so rather than fail the items' backup.
     problems.push({ kind: 'user', id: '*', reason: `The users could not be listed (this needs an administrator): ${partProblem('users', error, ctx.signal).reason}` });
-    users = { results: [], total: 0 };
+    users = [];
   }
   const entries = await Promise.all(
-    users.results.map(async (user) => {
+    users.map(async (user) => {
       const entry = await backupUser(ctx, user, options);
       for (const problem of entry.problems ?? []) problems.push({ kind: 'user', id: entry.username, reason: `${problem.part}: ${problem.reason}` });
       return entry;
@@ -260,7 +222,7 @@ export async function backupUsers(ctx: BackupContext, options: UsersOptions): Pr
   return { users: entries, problems };
 }
 
-async function backupUser(ctx: BackupContext, user: Record<string, unknown>, options: UsersOptions): Promise<UserEntry> {
+async function backupUser(ctx: BackupContext, user: PortalUser, options: UsersOptions): Promise<UserEntry> {
   const username = String(user.username);
   const profile = await putJson(ctx, user);
   const before = options.previous.get(username);
@@ -277,12 +239,7 @@ async function backupUser(ctx: BackupContext, user: Record<string, unknown>, opt
   if (reuse) entry.folders = before.folders!;
   else {
     try {
-      // One page of the root folder is enough: the answer lists every folder whatever the page.
-      const content = await ctx.session.request<{ folders?: { id?: unknown; title?: unknown }[] }>(`${ctx.session.restUrl}/content/users/${encodeURIComponent(username)}`, { start: 1, num: 1 });
-      entry.folders = (content.folders ?? [])
-        .filter((f): f is { id: string; title: string } => typeof f.id === 'string' && typeof f.title === 'string')
-        .map((f) => ({ id: f.id, title: f.title }))
-        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      entry.folders = (await getUserFolders({ session: ctx.session, username })).sort((a, b) => (a.id < b.id ? -1 : 1));
     } catch (error) {
       const problem = partProblem('folders', error, ctx.signal);
       entry.problems = [problem];

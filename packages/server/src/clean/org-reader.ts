@@ -1,59 +1,28 @@
 /**
  * What scans read from an organization, each read at most once per scan and only when a scan asks for it:
- * items (search, past the 10,000 cap via the backup's enumerator), users (`portals/self/users`), groups
+ * items (search, past the 10,000 cap via the catalogue's enumerator), users (`portals/self/users`), groups
  * (`community/groups`), and per item or service only what a scan needs (data, service and layer definitions,
  * group members and content counts). Every call goes through the identity's ArcGISSession (bounded concurrency,
  * retries, token refresh); pages after the first are fetched in parallel.
  */
 import type { IGroup, IItem } from '@esri/arcgis-rest-portal';
-import { request } from '@esri/arcgis-rest-request';
-import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { findServiceInfo, getLayers, type ServiceInfo, type ServiceLayers } from '../arcgis/feature-service/index.js';
 import { hostedServiceUrl } from '../arcgis/item-classifier.js';
 import type { OrgOrigins } from '../arcgis/org-origins.js';
-import { enumerateOrgItems } from '../backup/org-enumerator.js';
-
-const PAGE = 100;
-/** ArcGIS search pages only the first 10,000 results. */
-const SEARCH_CAP = 10_000;
-
-export interface PortalUser {
-  username: string;
-  fullName?: string;
-  role?: string;
-  roleId?: string;
-  userLicenseTypeId?: string;
-  disabled?: boolean;
-  /** Epoch ms; -1 when the user never signed in. */
-  lastLogin?: number;
-  created?: number;
-  storageUsage?: number;
-}
-
-export interface GroupMembers {
-  owner: string;
-  admins: string[];
-  users: string[];
-}
-
-/** A hosted service's layers and tables (`<service>/layers`). */
-export interface ServiceLayers {
-  layers: { id: number; name: string; fields?: { name: string; alias?: string }[] }[];
-  tables: { id: number; name: string; fields?: { name: string; alias?: string }[] }[];
-}
-
-export interface ServiceInfo {
-  capabilities?: string;
-  layers?: { id: number; name?: string }[];
-  tables?: { id: number; name?: string }[];
-}
-
-interface Paged<T> {
-  total: number;
-  nextStart: number;
-  results?: T[];
-  users?: T[];
-}
+import {
+  countItems,
+  enumerateOrgItems,
+  getGroupMembers,
+  getItem,
+  getItemDataBytes,
+  type GroupMembers,
+  type Listing,
+  listOrgGroups,
+  listOrgUsers,
+  type PortalUser,
+  SEARCH_PAGING_CAP
+} from '../arcgis/portal/index.js';
 
 export interface OrgReaderOptions {
   orgId: string;
@@ -117,55 +86,46 @@ export class OrgReader {
 
   /** Every member of the organization with the administrator's view (lastLogin, disabled, role, license type). */
   users(): Promise<PortalUser[]> {
-    this.usersPromise ??= this.pageAll<PortalUser>('users', (start) =>
-      this.session.request<Paged<PortalUser>>(`${this.session.restUrl}/portals/self/users`, { start, num: PAGE, sortField: 'username', sortOrder: 'asc' })
-    );
+    this.usersPromise ??= this.listed('users', (onProgress) => listOrgUsers({ session: this.session, signal: this.options.signal, onProgress }));
     return this.usersPromise;
   }
 
   /** Every group of the organization. */
   groups(): Promise<IGroup[]> {
-    this.groupsPromise ??= this.pageAll<IGroup>('groups', (start) =>
-      this.session.request<Paged<IGroup>>(`${this.session.restUrl}/community/groups`, { q: `orgid:${this.orgId}`, start, num: PAGE, sortField: 'title', sortOrder: 'asc' })
-    );
+    this.groupsPromise ??= this.listed('groups', (onProgress) => listOrgGroups({ session: this.session, orgId: this.orgId, signal: this.options.signal, onProgress }));
     return this.groupsPromise;
   }
 
   groupMembers(groupId: string): Promise<GroupMembers> {
-    return this.session.request<GroupMembers>(`${this.session.restUrl}/community/groups/${encodeURIComponent(groupId)}/users`);
+    return getGroupMembers({ session: this.session, id: groupId });
   }
 
-  /**
-   * How many items the administrator can see shared with a group: search `group:<id>` and read `total` (one result
-   * is asked for, since Esri documents `num` only from 1 to 100).
-   */
-  async groupItemCount(groupId: string): Promise<number> {
-    const page = await this.session.request<Paged<IItem>>(`${this.session.restUrl}/search`, { q: `group:${groupId}`, start: 1, num: 1 });
-    return page.total;
+  /** How many items the administrator can see shared with a group (a `group:<id>` search's total). */
+  groupItemCount(groupId: string): Promise<number> {
+    return countItems({ session: this.session, q: `group:${groupId}` });
   }
 
   /** An item's data: parsed JSON for JSON items, the bytes for files; null when the item has none. */
   async itemData(itemId: string): Promise<{ bytes: Buffer; json?: unknown } | null> {
-    const downloaded = await this.session.download(`${this.session.restUrl}/content/items/${encodeURIComponent(itemId)}/data`);
+    const bytes = await getItemDataBytes({ session: this.session, id: itemId });
     this.countRead(itemId);
-    if (!downloaded) return null;
-    const text = looksLikeJson(downloaded.bytes) ? downloaded.bytes.toString('utf8') : undefined;
+    if (!bytes) return null;
+    const text = looksLikeJson(bytes) ? bytes.toString('utf8') : undefined;
     if (text !== undefined) {
       try {
-        return { bytes: downloaded.bytes, json: JSON.parse(text) as unknown };
+        return { bytes, json: JSON.parse(text) as unknown };
       } catch {
         // Not JSON after all (a text file starting with a brace): keep the bytes.
       }
     }
-    return { bytes: downloaded.bytes };
+    return { bytes };
   }
 
   /** An item by id, or null when it does not exist or is not accessible (asked once per id). */
   lookupItem(itemId: string): Promise<IItem | null> {
     let found = this.itemLookups.get(itemId);
     if (!found) {
-      found = this.session
-        .request<IItem>(`${this.session.restUrl}/content/items/${encodeURIComponent(itemId)}`)
+      found = getItem({ session: this.session, id: itemId })
         .then((item) => {
           this.countRead(item.id ?? itemId);
           return item;
@@ -197,19 +157,7 @@ export class OrgReader {
     const key = serviceUrl.toLowerCase();
     let info = this.serviceInfos.get(key);
     if (!info) {
-      // ArcGIS Server answers a missing service with code 500 ("Service <folder>/<name>/FeatureServer not found "),
-      // which the session would retry as a server error: recognised inside the call, it is an answer, not a failure.
-      info = this.requireOrgServer(serviceUrl).then(() =>
-        this.session.call(serviceUrl, async () => {
-          try {
-            return (await request(serviceUrl, { httpMethod: 'GET', ...this.session.requestOptions, params: { f: 'json' } })) as ServiceInfo;
-          } catch (error) {
-            const failure = toArcGISFailure(error, serviceUrl);
-            if (isMissing(failure) || (failure.code === 500 && /\b(not found|does not exist)\b/i.test(failure.message))) return null;
-            throw error;
-          }
-        })
-      );
+      info = this.requireOrgServer(serviceUrl).then(() => findServiceInfo({ session: this.session, url: serviceUrl }));
       this.serviceInfos.set(key, info);
     }
     return info;
@@ -218,7 +166,7 @@ export class OrgReader {
   /** Every layer and table of a service with their fields, in one request (`<service>/layers`); org servers only. */
   async serviceLayers(serviceUrl: string): Promise<ServiceLayers> {
     await this.requireOrgServer(serviceUrl);
-    return this.session.request<ServiceLayers>(`${serviceUrl.replace(/\/+$/, '')}/layers`);
+    return getLayers({ session: this.session, url: serviceUrl.replace(/\/+$/, '') });
   }
 
   private async requireOrgServer(serviceUrl: string): Promise<void> {
@@ -229,26 +177,11 @@ export class OrgReader {
     this.itemReads.set(itemId, (this.itemReads.get(itemId) ?? 0) + 1);
   }
 
-  /** Pages a list endpoint: the first page gives the total, the others are fetched in parallel. */
-  private async pageAll<T>(what: string, fetchPage: (start: number) => Promise<Paged<T>>): Promise<T[]> {
-    const first = await fetchPage(1);
-    const pick = (page: Paged<T>) => page.results ?? page.users ?? [];
-    const pages: T[][] = [pick(first)];
-    let count = pages[0]!.length;
-    this.options.onRead?.(what, count);
-    const starts: number[] = [];
-    for (let start = 1 + PAGE; start <= Math.min(first.total, SEARCH_CAP); start += PAGE) starts.push(start);
-    if (first.total > SEARCH_CAP) this.problems.push(`The organization has ${first.total} ${what}; ArcGIS lists only the first ${SEARCH_CAP}.`);
-    const rest = await Promise.all(
-      starts.map(async (start) => {
-        this.options.signal?.throwIfAborted();
-        const page = pick(await fetchPage(start));
-        count += page.length;
-        this.options.onRead?.(what, count);
-        return page;
-      })
-    );
-    return pages.concat(rest).flat();
+  /** A listing of users or groups, with progress and a problem when the organization has more than can be listed. */
+  private async listed<T>(what: string, list: (onProgress: (count: number) => void) => Promise<Listing<T>>): Promise<T[]> {
+    const listing = await list((count) => this.options.onRead?.(what, count));
+    if (listing.capped) this.problems.push(`The organization has ${listing.total} ${what}; ArcGIS lists only the first ${SEARCH_PAGING_CAP}.`);
+    return listing.results;
   }
 }
 

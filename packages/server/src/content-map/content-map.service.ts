@@ -5,12 +5,12 @@
  * for the same identity share one read, because the Backup page asks again on every visit and a large org takes many
  * requests to list.
  */
-import { type IItem, getUserContent } from '@esri/arcgis-rest-portal';
+import type { IItem } from '@esri/arcgis-rest-portal';
 import { ArcGISFailure, toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { IwaUnavailableError } from '../arcgis/iwa-client.js';
+import { enumerateOrgItems, getUserFolders } from '../arcgis/portal/index.js';
 import { CredentialsExpiredError } from '../arcgis/token-source.js';
-import { enumerateOrgItems } from '../backup/org-enumerator.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentitySessions } from '../identities/identity-sessions.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
@@ -102,11 +102,7 @@ export class ContentMapService {
     await Promise.all(
       owners.map(async (owner) => {
         try {
-          // One item is enough: the folders come with the root listing whatever the page size.
-          const root = await session.call('content/users', () => getUserContent({ owner, start: 1, num: 1, ...session.requestOptions, httpMethod: 'GET' }));
-          for (const folder of root.folders ?? []) {
-            if (folder.id) folders.set(folder.id, { id: folder.id, title: String(folder.title ?? ''), owner });
-          }
+          for (const folder of await getUserFolders({ session, username: owner })) folders.set(folder.id, { ...folder, owner });
         } catch (error) {
           if (error instanceof CredentialsExpiredError || error instanceof AppError) throw error;
           const failure = toArcGISFailure(error);

@@ -13,7 +13,7 @@ import type { IdentityConnections } from './identity-connections.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { IdentityRepository } from './identity.repository.js';
 import type { AuthMethod, IdentityConnectView, IdentityInput, IdentityRow, IdentityType, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
-import { probePortal, type PortalSelf } from './portal-client.js';
+import { probePortal, type PortalSummary } from './portal-client.js';
 
 export const NAME_MAX = 100;
 const FOLDER_TAKEN = 'Another identity already uses this folder. Each identity needs its own folder.';
@@ -34,7 +34,7 @@ export interface IdentityServiceDeps {
 interface PortalFacts {
   portalUrl: string;
   restUrl: string;
-  portal: PortalSelf | null;
+  portal: PortalSummary | null;
   /** IWA portal whose details could not be read without a Kerberos ticket; the reason. */
   iwaProblem: string | null;
 }
@@ -425,7 +425,7 @@ export class IdentityService {
     return this.checkKind(probe.portal, type, portalUrl, restUrl, fields);
   }
 
-  private checkKind(portal: PortalSelf, type: IdentityType, portalUrl: string, restUrl: string, fields: Record<string, string>): PortalFacts | undefined {
+  private checkKind(portal: PortalSummary, type: IdentityType, portalUrl: string, restUrl: string, fields: Record<string, string>): PortalFacts | undefined {
     if (type === 'online' && portal.isPortal) {
       fields.url = `This URL is an ArcGIS Enterprise portal; add it under ArcGIS Enterprise instead of ArcGIS Online.`;
       return undefined;

@@ -1,4 +1,5 @@
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { getCommunitySelf, getPortalSelf } from '../arcgis/portal/index.js';
 import { probeRequest, type Resolve } from './probe-request.js';
 
 /**
@@ -8,14 +9,15 @@ import { probeRequest, type Resolve } from './probe-request.js';
  * metadata address); what they report names the step, the host and the HTTP status, never the remote text.
  */
 
-export interface PortalSelf {
+/** What a portal says about itself that identities keep: its kind and, for an organization, its id and name. */
+export interface PortalSummary {
   isPortal: boolean;
   orgId: string | null;
   portalName: string | null;
 }
 
 export type ProbeResult =
-  | { kind: 'ok'; portal: PortalSelf }
+  | { kind: 'ok'; portal: PortalSummary }
   /** The portal answers 401 with `WWW-Authenticate: Negotiate`: it is behind IWA (Windows sign-in). */
   | { kind: 'negotiate' }
   | { kind: 'unreachable'; message: string }
@@ -65,10 +67,10 @@ export async function probePortal(
       message: `${portalUrl} did not describe itself as an ArcGIS portal (${restUrl}/portals/self gave HTTP ${self.status}${code}). Check the URL, e.g. https://gis.example.com/portal.`
     };
   }
-  return { kind: 'ok', portal: toPortalSelf(body) };
+  return { kind: 'ok', portal: toPortalSummary(body) };
 }
 
-function toPortalSelf(body: { isPortal?: unknown; id?: unknown; name?: unknown }): PortalSelf {
+function toPortalSummary(body: { isPortal?: unknown; id?: unknown; name?: unknown }): PortalSummary {
   return {
     isPortal: body.isPortal === true,
     orgId: typeof body.id === 'string' && body.id ? body.id : null,
@@ -85,19 +87,15 @@ export interface SignedInUser {
 }
 
 export interface SignedInInfo {
-  portal: PortalSelf;
+  portal: PortalSummary;
   user: SignedInUser;
 }
 
 /** Who the session is signed in as, and in which organization (`portals/self` and `community/self`). */
 export async function fetchSignedIn(session: ArcGISSession): Promise<SignedInInfo> {
-  const self = await session.request<{ isPortal?: unknown; id?: unknown; name?: unknown; user?: { orgId?: unknown } }>(
-    `${session.restUrl}/portals/self`
-  );
-  const user = await session.request<{ username?: unknown; fullName?: unknown; role?: unknown; orgId?: unknown }>(
-    `${session.restUrl}/community/self`
-  );
-  const portal = toPortalSelf(self);
+  const self = await getPortalSelf({ session });
+  const user = await getCommunitySelf({ session });
+  const portal = toPortalSummary(self);
   // For an organization, portals/self's id is the org; a signed-in user of another org sees that org's portals/self.
   const orgOfUser = typeof user.orgId === 'string' ? user.orgId : typeof self.user?.orgId === 'string' ? self.user.orgId : null;
   return {

@@ -10,13 +10,42 @@
  * - One failed step does not stop the others; a step whose dependency failed (or was skipped because of a failure) is
  *   skipped with that reason.
  */
-import { request } from '@esri/arcgis-rest-request';
+import type { IItem } from '@esri/arcgis-rest-portal';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { GroupEntry, ItemEntry, Store } from '../store/index.js';
 import type { HostedRestore } from './hosted-contract.js';
-import * as api from './portal-api.js';
+import {
+  addGroupUsers,
+  addItem,
+  createFolder,
+  createGroup,
+  deleteItemThumbnail,
+  findActiveUsername,
+  findGroup,
+  findGroupByTitle,
+  findItem,
+  getGroupThumbnail,
+  getItemGroupIds,
+  type GroupMembers,
+  type GroupParams,
+  type ItemParams,
+  listItemResources,
+  listUserContent,
+  moveItem,
+  type PortalFolder,
+  reassignGroup,
+  reassignItem,
+  removeGroupUsers,
+  removeItemResource,
+  setItemProtected,
+  shareItem,
+  unshareItem,
+  updateGroup,
+  updateItem,
+  writeItemResource
+} from '../arcgis/portal/index.js';
 import { type RewriteMaps, rewriteJsonText, rewriteReferences, stringRewriter } from './references.js';
 import type { RestoreRepository, RestoreStepRow } from './restore.repository.js';
 import { toLogRow } from './restore.repository.js';
@@ -244,12 +273,6 @@ function remember(step: PlanStep, row: RestoreStepRow, maps: StepContext['maps']
 // ------------------------------------------------------------------------------------------------------------------
 // Groups and folders
 
-interface GroupMembers {
-  owner?: string;
-  admins?: string[];
-  users?: string[];
-}
-
 async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
   const { session, store, content, plan } = ctx.input;
   const entry: GroupEntry = content.groups.get(step.sourceId)!;
@@ -263,7 +286,7 @@ async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
   let thumbnailSent = false;
   if (!groupId) {
     // A crash after createGroup: the group of this title owned by the admin or the planned owner is ours.
-    const found = ctx.row.state ? await api.findGroupByTitle(session, plan.target.orgId, step.title) : undefined;
+    const found = ctx.row.state ? await findGroupByTitle({ session, orgId: plan.target.orgId, title: step.title }) : undefined;
     if (found) groupId = found.id;
     else {
       await ctx.save({ state: JSON.stringify({ creating: true }) });
@@ -274,9 +297,9 @@ async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
       }
       for (const key of ['isInvitationOnly', 'isViewOnly', 'autoJoin', 'hiddenMembers']) if (typeof def[key] === 'boolean') params[key] = String(def[key]);
       if (Array.isArray(def.tags)) params.tags = (def.tags as unknown[]).map(String).join(',');
-      const createParams: api.GroupParams = params;
+      const createParams: GroupParams = params;
       if (entry.thumbnail) createParams.thumbnail = await fileOf(store, entry.thumbnail.hash, entry.thumbnail.filename, entry.thumbnail.contentType);
-      const group = await api.createGroup(session, createParams);
+      const group = await createGroup({ session, params: createParams });
       groupId = group.id;
       thumbnailSent = true;
     }
@@ -287,7 +310,7 @@ async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
   // Members that are users of the target (the owner is set by reassigning).
   if (entry.members) {
     const members = await store.getJson<GroupMembers>(entry.members.hash);
-    const exists = async (u: string) => (await api.userExists(session, u)) !== undefined;
+    const exists = async (u: string) => (await findActiveUsername({ session, username: u })) !== undefined;
     const pick = async (list: string[] | undefined) => {
       const out: string[] = [];
       for (const u of list ?? []) if (u.toLowerCase() !== plan.target.admin.toLowerCase() && u.toLowerCase() !== step.owner.toLowerCase() && (await exists(u))) out.push(u);
@@ -295,14 +318,14 @@ async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
     };
     const admins = await pick(members.admins);
     const users = (await pick(members.users)).filter((u) => !admins.includes(u));
-    if (admins.length + users.length > 0) await api.addGroupUsers(session, groupId, users, admins);
+    if (admins.length + users.length > 0) await addGroupUsers({ session, id: groupId, users, admins });
   }
   if (step.owner.toLowerCase() !== plan.target.admin.toLowerCase()) {
-    await api.reassignGroup(session, groupId, step.owner);
+    await reassignGroup({ session, id: groupId, targetUsername: step.owner });
     // The creator stays in a reassigned group as a manager; it leaves unless the snapshot has it as a member.
     const members = entry.members ? await store.getJson<GroupMembers>(entry.members.hash) : {};
     const all = [members.owner, ...(members.admins ?? []), ...(members.users ?? [])].filter((u): u is string => typeof u === 'string').map((u) => u.toLowerCase());
-    if (!all.includes(plan.target.admin.toLowerCase())) await api.removeGroupUsers(session, groupId, [plan.target.admin]);
+    if (!all.includes(plan.target.admin.toLowerCase())) await removeGroupUsers({ session, id: groupId, users: [plan.target.admin] });
   }
 }
 
@@ -314,14 +337,14 @@ async function ensureGroupThumbnail(ctx: StepContext, groupId: string, entry: Gr
   const { session, store } = ctx.input;
   const thumbnail = entry.thumbnail;
   if (!thumbnail) return;
-  const live = await api.getGroup(session, groupId);
+  const live = await findGroup({ session, id: groupId });
   if (!live) throw new Error(`The group ${groupId} ("${entry.title}") no longer exists in the target; run the restore again to create it.`);
   const bytes = await store.blobs.get(thumbnail.hash);
   if (live.thumbnail === thumbnail.filename) {
-    const current = await api.groupThumbnail(session, groupId, thumbnail.filename);
+    const current = await getGroupThumbnail({ session, id: groupId, name: thumbnail.filename });
     if (current?.equals(bytes)) return;
   }
-  await api.setGroupThumbnail(session, groupId, fileFrom(bytes, thumbnail.filename, thumbnail.contentType));
+  await updateGroup({ session, id: groupId, params: { thumbnail: fileFrom(bytes, thumbnail.filename, thumbnail.contentType) } });
 }
 
 /** Folder lookups and creations in flight, per run and folder: two steps needing the same new folder create it once. */
@@ -341,7 +364,7 @@ async function ensureFolder(ctx: StepContext, owner: string, title: string): Pro
 }
 
 async function findOrCreateFolder(ctx: StepContext, owner: string, title: string, key: string): Promise<string | null> {
-  const { folders } = await api.userContent(ctx.input.session, owner, null);
+  const { folders } = await listUserContent({ session: ctx.input.session, username: owner });
   const found = folders.find((f) => f.title.toLowerCase() === title.toLowerCase());
   if (found) {
     ctx.folders.set(key, found.id);
@@ -349,7 +372,7 @@ async function findOrCreateFolder(ctx: StepContext, owner: string, title: string
   }
   // Only a user creates their own folders; another user's folder is created when an item is reassigned into it.
   if (owner.toLowerCase() !== ctx.input.plan.target.admin.toLowerCase()) return null;
-  const created = await api.createFolder(ctx.input.session, owner, title);
+  const created = await createFolder({ session: ctx.input.session, username: owner, title });
   ctx.folders.set(key, created.id);
   return created.id;
 }
@@ -406,8 +429,8 @@ function fileFrom(bytes: Buffer, name: string, type: string | undefined): File {
 }
 
 /** Data, thumbnail and metadata parameters for addItem/update. */
-async function partParams(store: Store, entry: ItemEntry, maps: RewriteMaps, forUpdate: boolean): Promise<api.ItemParams> {
-  const params: api.ItemParams = {};
+async function partParams(store: Store, entry: ItemEntry, maps: RewriteMaps, forUpdate: boolean): Promise<ItemParams> {
+  const params: ItemParams = {};
   if (entry.data?.kind === 'json') {
     const text = (await store.blobs.get(entry.data.hash)).toString('utf8');
     params.text = rewriteJsonText(text, maps).text;
@@ -436,17 +459,17 @@ async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
 async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson): Promise<void> {
   const { session, store, hosted, signal } = ctx.input;
   const id = step.targetId!;
-  const live = await api.getItem(session, id);
+  const live = await findItem({ session, id });
   if (!live) throw new Error(`The item ${id} was deleted after the plan was made; run the restore again with --mode recreate.`);
   const maps = rewriteMaps(ctx);
   let owner = live.owner;
   // Back to the snapshot's owner and folder when they differ and the owner still exists.
-  if (live.owner.toLowerCase() !== entry.owner.toLowerCase() && (await api.userExists(session, entry.owner))) {
-    await api.reassignItem(session, live.owner, id, entry.owner, step.folder);
+  if (live.owner.toLowerCase() !== entry.owner.toLowerCase() && (await findActiveUsername({ session, username: entry.owner }))) {
+    await reassignItem({ session, owner: live.owner, id, targetUsername: entry.owner, targetFolderName: step.folder });
     owner = entry.owner;
   } else if ((live.ownerFolder ?? null) !== (entry.folderId ?? null)) {
     const folderId = step.folder === null ? null : await ensureFolder(ctx, owner, step.folder);
-    if (folderId !== null || step.folder === null) await api.moveItem(session, owner, id, folderId);
+    if (folderId !== null || step.folder === null) await moveItem({ session, owner, id, folder: folderId });
   }
   if (entry.service && hosted) {
     const url = await liveServiceUrl(session, live, entry);
@@ -462,11 +485,11 @@ async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
       onProgress: (p) => ctx.input.onProgress?.({ ...ctx.progress, current: step.title, ...p })
     });
   }
-  await api.updateItem(session, owner, id, { ...propertyParams(item, step, maps), ...(await partParams(store, entry, maps, true)), clearEmptyFields: 'true' });
-  if (!entry.thumbnail && live.thumbnail) await api.deleteThumbnail(session, owner, id);
+  await updateItem({ session, owner, id, params: { ...propertyParams(item, step, maps), ...(await partParams(store, entry, maps, true)), clearEmptyFields: 'true' } });
+  if (!entry.thumbnail && live.thumbnail) await deleteItemThumbnail({ session, owner, id });
   await syncResources(ctx, owner, id, entry, maps);
   await syncSharing(ctx, owner, id, entry, true);
-  if (Boolean(item.protected) !== Boolean(live.protected)) await api.setProtected(session, owner, id, Boolean(item.protected));
+  if (Boolean(item.protected) !== Boolean(live.protected)) await setItemProtected({ session, owner, id, value: Boolean(item.protected) });
   await ctx.save({ new_id: id, new_url: typeof live.url === 'string' ? live.url : null });
 }
 
@@ -475,7 +498,7 @@ async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
  * FeatureServer on one of the organization's hosting servers. The live URL may have been changed by any member since
  * the snapshot: a URL off the organization is never written to (nor requested).
  */
-async function liveServiceUrl(session: ArcGISSession, live: api.LiveItem, entry: ItemEntry): Promise<string> {
+async function liveServiceUrl(session: ArcGISSession, live: IItem, entry: ItemEntry): Promise<string> {
   const origins = await session.orgOrigins();
   for (const candidate of [live.url, entry.service?.url]) {
     const url = typeof candidate === 'string' ? origins.hostedFeatureServiceUrl(candidate) : undefined;
@@ -491,24 +514,24 @@ function parseState(text: string | null): { createdId?: string; hosted?: unknown
 }
 
 /** An item carrying this restore's marker for the source item, in the admin's root or the owner's target folder. */
-async function findMarked(ctx: StepContext, step: PlanStep, marker: string): Promise<api.LiveItem | undefined> {
+async function findMarked(ctx: StepContext, step: PlanStep, marker: string): Promise<IItem | undefined> {
   const { session, plan } = ctx.input;
   const places: [string, string | null][] = [[plan.target.admin, null]];
   if (step.owner.toLowerCase() !== plan.target.admin.toLowerCase()) places.push([step.owner, null]);
   const folderId = step.folder ? ctx.folders.get(`${step.owner}/${step.folder}`.toLowerCase()) : undefined;
   if (folderId) places.push([step.owner, folderId]);
   else if (step.folder) {
-    const { folders } = await api.userContent(session, step.owner, null).catch(() => ({ folders: [] as api.LiveFolder[] }));
+    const { folders } = await listUserContent({ session, username: step.owner }).catch(() => ({ folders: [] as PortalFolder[] }));
     const f = folders.find((x) => x.title.toLowerCase() === step.folder!.toLowerCase());
     if (f) places.push([step.owner, f.id]);
   }
   for (const [user, folder] of places) {
-    const { items } = await api.userContent(session, user, folder).catch(() => ({ items: [] as api.LiveItem[] }));
+    const { items } = await listUserContent({ session, username: user, folderId: folder }).catch(() => ({ items: [] as IItem[] }));
     const hit = items.find((i) => (i.typeKeywords ?? []).includes(marker));
     if (hit) return hit;
   }
   if (step.targetId) {
-    const kept = await api.getItem(session, step.targetId);
+    const kept = await findItem({ session, id: step.targetId });
     if (kept && (kept.typeKeywords ?? []).includes(marker)) return kept;
   }
   return undefined;
@@ -562,100 +585,70 @@ async function createItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, it
     if (id) await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
   }
   if (!id) {
-    const params: api.ItemParams = {
+    const params: ItemParams = {
       ...props,
       type: item.type,
       typeKeywords: [...(item.typeKeywords ?? []).map(stringRewriter(maps)), marker].join(','),
       ...(await partParams(store, entry, maps, false)),
       ...(step.targetId && step.targetId === entry.id && plan.target.isEnterprise ? { itemIdToCreate: entry.id } : {})
     };
-    id = await addItemOnce(ctx, step, marker, admin, params);
+    id = await addItem({ session, owner: admin, params, marker });
     await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
   }
   ctx.maps.ids.set(entry.id, id);
 
   // Owner and folder.
-  const live = await api.getItem(session, id);
+  const live = await findItem({ session, id });
   if (!live) throw new Error(`The new item ${id} disappeared while it was being restored.`);
   let owner = live.owner;
   if (owner.toLowerCase() !== step.owner.toLowerCase()) {
-    await api.reassignItem(session, owner, id, step.owner, step.folder);
+    await reassignItem({ session, owner, id, targetUsername: step.owner, targetFolderName: step.folder });
     owner = step.owner;
   } else if (step.folder) {
     const folderId = await ensureFolder(ctx, owner, step.folder);
-    if (folderId && live.ownerFolder !== folderId) await api.moveItem(session, owner, id, folderId);
+    if (folderId && live.ownerFolder !== folderId) await moveItem({ session, owner, id, folder: folderId });
   }
   if (entry.service) {
     // The hosted module created the service and its item; the item's own properties (with the new URL), data (layer
     // overrides), thumbnail and metadata are the snapshot's, set here as for any item (the marker stays until the end).
-    await api.updateItem(session, owner, id, {
-      ...propertyParams(item, step, maps),
-      typeKeywords: [...(item.typeKeywords ?? []).map(stringRewriter(maps)), marker].join(','),
-      ...(await partParams(store, entry, maps, false)),
-      clearEmptyFields: 'true'
+    await updateItem({
+      session,
+      owner,
+      id,
+      params: {
+        ...propertyParams(item, step, maps),
+        typeKeywords: [...(item.typeKeywords ?? []).map(stringRewriter(maps)), marker].join(','),
+        ...(await partParams(store, entry, maps, false)),
+        clearEmptyFields: 'true'
+      }
     });
   }
   await syncResources(ctx, owner, id, entry, maps);
   await syncSharing(ctx, owner, id, entry, false);
-  if (item.protected) await api.setProtected(session, owner, id, true);
+  if (item.protected) await setItemProtected({ session, owner, id, value: true });
   // Last: the marker goes, which is what says the item is complete.
   // The item's own URL may name its id (apps: `?appid=`), known only now.
   const rewrite = stringRewriter(maps);
-  await api.updateItem(session, owner, id, {
-    typeKeywords: (item.typeKeywords ?? []).map(rewrite).join(','),
-    ...(typeof item.url === 'string' && item.url !== '' && !entry.service ? { url: rewrite(item.url) } : {}),
-    clearEmptyFields: 'true'
-  });
-  const url = (await api.getItem(session, id))?.url;
-  await ctx.save({ new_id: id, new_url: newUrl ?? (typeof url === 'string' && url !== '' ? url : null) });
-}
-
-/**
- * addItem, made safe to retry: the session retries transient failures, and a failure after ArcGIS created the item
- * (a dropped answer) must not add a second one, so every attempt after the first looks for the marker first.
- */
-async function addItemOnce(ctx: StepContext, step: PlanStep, marker: string, admin: string, params: api.ItemParams): Promise<string> {
-  const { session } = ctx.input;
-  let attempt = 0;
-  return session.call('add item', async () => {
-    attempt++;
-    if (attempt > 1) {
-      const found = await findMarkedRaw(session, admin, marker);
-      if (found) return found;
+  await updateItem({
+    session,
+    owner,
+    id,
+    params: {
+      typeKeywords: (item.typeKeywords ?? []).map(rewrite).join(','),
+      ...(typeof item.url === 'string' && item.url !== '' && !entry.service ? { url: rewrite(item.url) } : {}),
+      clearEmptyFields: 'true'
     }
-    const body = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string | File>;
-    const answer = (await request(`${session.restUrl}/content/users/${encodeURIComponent(admin)}/addItem`, {
-      httpMethod: 'POST',
-      ...session.requestOptions,
-      params: { f: 'json', ...body }
-    })) as { id?: string };
-    if (!answer.id) throw new Error(`ArcGIS did not return the new item's id when adding "${step.title}".`);
-    return answer.id;
   });
-}
-
-/** The marker lookup inside a session call: plain rest-js requests (no nested session.call). */
-async function findMarkedRaw(session: ArcGISSession, admin: string, marker: string): Promise<string | undefined> {
-  for (let start = 1; start > 0; ) {
-    const page = (await request(`${session.restUrl}/content/users/${encodeURIComponent(admin)}`, {
-      httpMethod: 'GET',
-      ...session.requestOptions,
-      params: { f: 'json', start, num: 100 }
-    })) as { items?: api.LiveItem[]; nextStart?: number };
-    const hit = (page.items ?? []).find((i) => (i.typeKeywords ?? []).includes(marker));
-    if (hit) return hit.id;
-    const next = Number(page.nextStart ?? -1);
-    start = next > start ? next : -1;
-  }
-  return undefined;
+  const url = (await findItem({ session, id }))?.url;
+  await ctx.save({ new_id: id, new_url: newUrl ?? (typeof url === 'string' && url !== '' ? url : null) });
 }
 
 /** Resources added, updated and removed so they match the snapshot; JSON resources get their references rewritten. */
 async function syncResources(ctx: StepContext, owner: string, id: string, entry: ItemEntry, maps: RewriteMaps): Promise<void> {
   const { session, store } = ctx.input;
-  const live = new Set(await api.listResources(session, id));
+  const live = new Set((await listItemResources({ session, id })).map((r) => r.resource).filter((path): path is string => typeof path === 'string'));
   const wanted = new Map((entry.resources ?? []).map((r) => [r.path, r]));
-  for (const path of live) if (!wanted.has(path)) await api.removeResource(session, owner, id, path);
+  for (const path of live) if (!wanted.has(path)) await removeItemResource({ session, owner, id, path });
   for (const resource of wanted.values()) {
     let bytes = await store.blobs.get(resource.hash);
     if (/\.json$/i.test(resource.path) && (maps.ids.size > 0 || maps.urls.size > 0)) {
@@ -663,7 +656,7 @@ async function syncResources(ctx: StepContext, owner: string, id: string, entry:
       if (out.changed) bytes = Buffer.from(out.text, 'utf8');
     }
     if (bytes.length === 0) bytes = Buffer.alloc(0);
-    await api.writeResource(session, owner, id, resource.path, bytes, resource.contentType, live.has(resource.path) ? 'update' : 'add');
+    await writeItemResource({ session, owner, id, path: resource.path, bytes, contentType: resource.contentType, mode: live.has(resource.path) ? 'update' : 'add' });
   }
 }
 
@@ -677,12 +670,12 @@ async function syncSharing(ctx: StepContext, owner: string, id: string, entry: I
     if (mapped) groups.push(mapped);
   }
   if (unshareOthers) {
-    const current = await api.itemGroups(session, id);
+    const current = await getItemGroupIds({ session, id });
     const extra = current.filter((g) => !groups.includes(g));
-    if (extra.length > 0) await api.unshareItem(session, owner, id, extra);
+    if (extra.length > 0) await unshareItem({ session, owner, id, groups: extra });
   }
   const everyone = sharing.access === 'public';
   const org = everyone || sharing.access === 'org';
-  const notShared = await api.shareItem(session, owner, id, { everyone, org, groups });
+  const notShared = await shareItem({ session, owner, id, everyone, org, groups });
   if (notShared.length > 0) throw new Error(`Could not share with group(s) ${notShared.join(', ')} (they may be gone, or the owner may not share into them).`);
 }

@@ -9,9 +9,9 @@
  * broken at the item of the lowest rank.
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { findActiveUsername, findGroup, findGroupByTitle, findItem, getPortalSelf, listUserContent } from '../arcgis/portal/index.js';
 import { AppError } from '../errors/app-error.js';
 import type { GroupEntry, ItemEntry, SnapshotManifest, Store, UserEntry } from '../store/index.js';
-import { findGroupByTitle, getGroup, getItem, portalSelf, userContent, userExists } from './portal-api.js';
 import { extractReferences, urlUnder } from './references.js';
 import type { PlanStep, PlannedRewrite, RestoreMode, RestoreParams, RestorePlan } from './restore.types.js';
 import { matchesQuery, parseQuery } from './selection.js';
@@ -122,11 +122,19 @@ export async function selectItems(store: Store, content: SnapshotContent, params
   return selected;
 }
 
+/** Which organization and administrator the target session signs in as (`portals/self`). */
+async function signedInTarget(session: ArcGISSession): Promise<{ id: string; isPortal: boolean; portalUrl: string; username: string }> {
+  const self = await getPortalSelf({ session });
+  const username = self.user?.username;
+  if (!self.id || !username) throw new Error(`${session.portalUrl} did not say which organization and user this sign-in belongs to (portals/self).`);
+  return { id: self.id, isPortal: self.isPortal === true, portalUrl: session.portalUrl, username };
+}
+
 export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const { store, content, params, target } = input;
   const mode: RestoreMode = params.mode;
   const session = target.session;
-  const self = await portalSelf(session);
+  const self = await signedInTarget(session);
   const clone = mode === 'clone';
   if (clone && self.id === content.manifest.org.id) {
     throw AppError.validation({ targetIdentityId: 'The target identity is the same organization as the snapshot; use --mode copy to make copies there.' });
@@ -172,7 +180,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const userCache = new Map<string, string | undefined>();
   const targetUser = async (username: string): Promise<string | undefined> => {
     const key = username.toLowerCase();
-    if (!userCache.has(key)) userCache.set(key, await userExists(session, username));
+    if (!userCache.has(key)) userCache.set(key, await findActiveUsername({ session, username }));
     return userCache.get(key);
   };
   if (params.owner !== undefined && !(await targetUser(params.owner))) {
@@ -220,13 +228,13 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
     step.owner = owner.owner;
     if (owner.warning) step.warnings = [owner.warning];
     if (clone) {
-      const existing = await findGroupByTitle(session, self.id, group.title);
+      const existing = await findGroupByTitle({ session, orgId: self.id, title: group.title });
       if (existing) {
         Object.assign(step, { action: 'skip', reason: `a group "${existing.title}" exists in the target; items are shared with it`, targetId: existing.id });
       } else step.reason = 'not in the target organization';
       step.rewrites.push({ kind: 'item', from: gid, to: existing ? existing.id : `new id of group "${group.title}"` });
     } else {
-      const existing = await getGroup(session, gid);
+      const existing = await findGroup({ session, id: gid });
       if (existing && group.thumbnail && existing.thumbnail !== group.thumbnail.filename) {
         // Only the thumbnail is put back in an existing group (its members and settings are today's); the engine
         // compares the bytes, so a rerun changes nothing.
@@ -269,7 +277,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
     if (!entry.item) {
       Object.assign(step, { action: 'skip', reason: 'the snapshot has no item JSON for it (it failed at backup time)' });
     } else if (mode === 'in-place' || mode === 'recreate') {
-      const live = await getItem(session, entry.id);
+      const live = await findItem({ session, id: entry.id });
       const owner = await ownerFor(entry.owner);
       step.owner = owner.owner;
       if (owner.warning) warnings.push(owner.warning);
@@ -313,7 +321,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
     const key = `folder:${step.owner}/${step.folder}`;
     if (!folderSteps.has(key)) {
       if (!foldersOf.has(step.owner.toLowerCase())) {
-        const live = await userContent(session, step.owner, null).catch(() => ({ folders: [] }));
+        const live = await listUserContent({ session, username: step.owner }).catch(() => ({ folders: [] }));
         foldersOf.set(step.owner.toLowerCase(), new Set(live.folders.map((f) => f.title.toLowerCase())));
       }
       const exists = foldersOf.get(step.owner.toLowerCase())!.has(step.folder.toLowerCase());

@@ -1,7 +1,8 @@
 import type { IGroup, IItem } from '@esri/arcgis-rest-portal';
 import { claimsHostedFeatureService } from '../../arcgis/item-classifier.js';
+import type { PortalUser } from '../../arcgis/portal/index.js';
 import type { Finding, FindingTarget, ScanType } from '../clean.types.js';
-import type { OrgReader, PortalUser } from '../org-reader.js';
+import type { OrgReader } from '../org-reader.js';
 import type { ScanOptions } from '../scan-options.js';
 
 /** An item's view count and since when it has had that count (kept between scans for stale items). */

@@ -6,7 +6,7 @@
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
 import type { HostedServiceEntry, Store } from '../../store/index.js';
 import { layerDefinitionForAdd } from './definitions.js';
-import { addToDefinition, AmbiguousWriteError, getServiceJson, type ServiceJson } from './service-requests.js';
+import { addToDefinition, AmbiguousWriteError, getServiceInfo, type ServiceInfo } from '../../arcgis/feature-service/index.js';
 
 /** Returns the ids it added. `knownEmpty`: the service was just created, so it is not read first. */
 export async function defineMissingLayers(
@@ -16,7 +16,7 @@ export async function defineMissingLayers(
   serviceUrl: string,
   options: { knownEmpty?: boolean; layerIds?: number[] } = {}
 ): Promise<number[]> {
-  const live: ServiceJson = options.knownEmpty ? {} : await getServiceJson(session, serviceUrl);
+  const live: ServiceInfo = options.knownEmpty ? {} : await getServiceInfo({ session, url: serviceUrl });
   const present = idsOf(live);
   const layers: Record<string, unknown>[] = [];
   const tables: Record<string, unknown>[] = [];
@@ -28,17 +28,17 @@ export async function defineMissingLayers(
   }
   if (layers.length === 0 && tables.length === 0) return [];
   try {
-    await addToDefinition(session, serviceUrl, { layers, tables });
+    await addToDefinition({ session, url: serviceUrl, layers, tables });
   } catch (error) {
     if (!(error instanceof AmbiguousWriteError)) throw error;
     // Find out what the lost request did, and add only what is still missing.
-    const now = idsOf(await getServiceJson(session, serviceUrl));
+    const now = idsOf(await getServiceInfo({ session, url: serviceUrl }));
     const rest = { layers: layers.filter((l) => !now.has(l.id as number)), tables: tables.filter((t) => !now.has(t.id as number)) };
-    if (rest.layers.length + rest.tables.length > 0) await addToDefinition(session, serviceUrl, rest);
+    if (rest.layers.length + rest.tables.length > 0) await addToDefinition({ session, url: serviceUrl, ...rest });
   }
   return [...layers, ...tables].map((l) => l.id as number);
 }
 
-function idsOf(service: ServiceJson): Set<number> {
+function idsOf(service: ServiceInfo): Set<number> {
   return new Set([...(service.layers ?? []), ...(service.tables ?? [])].map((l) => l.id));
 }

@@ -21,22 +21,23 @@ import type { LayerWriteInfo } from './definitions.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import { OidMap, type OidRun } from './oid-map.js';
 import {
-  addAttachmentTo,
-  addFeatureBatch,
+  addAttachment,
+  addFeatures,
   AmbiguousWriteError,
+  type AttachmentInfo,
   attribute,
-  deleteAttachmentsOf,
-  deleteFeatureBatch,
+  deleteAttachments,
+  deleteFeatures,
+  downloadAttachment,
   type EditResult,
-  featureAttachments,
-  featuresByIds,
-  type LiveAttachment,
-  liveAttachments,
-  liveKeys,
+  getFeatureAttachments,
+  getFeaturesByIds,
+  listFeatureKeys,
   normalizeGuid,
+  queryAttachmentsInRange,
   stringAttribute,
-  updateFeatureBatch
-} from './service-requests.js';
+  updateFeatures
+} from '../../arcgis/feature-service/index.js';
 
 /** Features per add/update request: ArcGIS handles 1000-2000 well; more risks request-size limits and timeouts. */
 export const MAX_EDIT_BATCH = 2000;
@@ -119,7 +120,7 @@ export async function syncLayer(ctx: LayerSyncContext): Promise<LayerSyncResult 
   const knownEmpty = ctx.startsEmpty && ctx.state.phase === 'features';
   const withAttachments = !!ctx.entry.attachments && ctx.liveInfo.hasAttachments;
   const wanted = withAttachments ? await wantedAttachments(ctx) : new Map<number, AttachmentEntry[]>();
-  const known = knownEmpty && withAttachments ? new Map<number, LiveAttachment[]>() : undefined;
+  const known = knownEmpty && withAttachments ? new Map<number, AttachmentInfo[]>() : undefined;
   const attachmentCounts = { added: 0, deleted: 0 };
   if (ctx.state.phase === 'features') {
     const early = known
@@ -200,7 +201,7 @@ function snapshotGlobalId(ctx: LayerSyncContext, feature: EsriFeature): string |
 
 async function matchFeatures(ctx: LayerSyncContext, added: OidMap): Promise<Match> {
   const pageSize = Math.min(ctx.liveInfo.maxRecordCount, MAX_EDIT_BATCH);
-  const keys = await liveKeys(ctx.session, ctx.layerUrl, ctx.liveInfo.oidField, ctx.liveInfo.globalIdField, pageSize);
+  const keys = await listFeatureKeys({ session: ctx.session, url: ctx.layerUrl, objectIdField: ctx.liveInfo.oidField, globalIdField: ctx.liveInfo.globalIdField, pageSize });
   const live = new Set(keys.map((k) => k.oid));
   const byGlobalId = new Map<string, number>();
   const globalIdOf = new Map<number, string>();
@@ -244,7 +245,7 @@ async function deleteExtras(ctx: LayerSyncContext, extras: number[]): Promise<nu
   for (let i = 0; i < extras.length; i += DELETE_BATCH) batches.push(extras.slice(i, i + DELETE_BATCH));
   let deleted = 0;
   await runPool(batches, ctx.concurrency, ctx.signal, async (batch) => {
-    const results = await deleteFeatureBatch(ctx.session, ctx.layerUrl, batch);
+    const results = await deleteFeatures({ session: ctx.session, url: ctx.layerUrl, objectIds: batch });
     // A feature already gone (deleted by a retried request or by someone else) is what was wanted.
     deleted += results.filter((r) => r.success).length;
   });
@@ -365,7 +366,10 @@ async function writeFeatures(
       const batch = toAdd.slice(i, i + batchSize);
       let results: EditResult[];
       try {
-        results = await addFeatureBatch(ctx.session, ctx.layerUrl, batch.map((f) => featureToWrite(ctx, f, ctx.preserveGlobalIds)), {
+        results = await addFeatures({
+          session: ctx.session,
+          url: ctx.layerUrl,
+          features: batch.map((f) => featureToWrite(ctx, f, ctx.preserveGlobalIds)),
           useGlobalIds: ctx.preserveGlobalIds,
           rollbackOnFailure: false
         });
@@ -397,7 +401,7 @@ async function writeFeatures(
       const batch = toCompare.slice(i, i + compareSize);
       const liveIds = batch.map((f) => match.oldToLive.get(featureOid(f, content.objectIdFieldName))!);
       const current = new Map<number, EsriFeature>();
-      for (const f of await featuresByIds(ctx.session, ctx.layerUrl, liveIds)) current.set(featureOid(f, ctx.liveInfo.oidField), f);
+      for (const f of await getFeaturesByIds({ session: ctx.session, url: ctx.layerUrl, objectIds: liveIds })) current.set(featureOid(f, ctx.liveInfo.oidField), f);
       const updates: EsriFeature[] = [];
       const updateOids: number[] = [];
       for (const f of batch) {
@@ -414,7 +418,7 @@ async function writeFeatures(
         updateOids.push(oldOid);
       }
       for (let u = 0; u < updates.length; u += batchSize) {
-        const results = await updateFeatureBatch(ctx.session, ctx.layerUrl, updates.slice(u, u + batchSize));
+        const results = await updateFeatures({ session: ctx.session, url: ctx.layerUrl, features: updates.slice(u, u + batchSize) });
         results.forEach((r, k) => {
           if (r.success) updated++;
           else rejected.push(`feature ${updateOids[u + k]!} (update): ${describeEditError(r)}`);
@@ -453,7 +457,7 @@ async function syncAttachments(
   oldToLive: Map<number, number>,
   wanted: Map<number, AttachmentEntry[]>,
   rejected: string[],
-  known: Map<number, LiveAttachment[]> | undefined
+  known: Map<number, AttachmentInfo[]> | undefined
 ): Promise<{ added: number; deleted: number }> {
   // Live attachments of the restored features, read per fixed range of live object ids that holds any of them.
   const liveOids = [...oldToLive.values()].sort((a, b) => a - b);
@@ -462,9 +466,9 @@ async function syncAttachments(
     const fromOid = Math.floor(oid / CHUNK_OID_SPAN) * CHUNK_OID_SPAN;
     if (!ranges.has(fromOid)) ranges.set(fromOid, { fromOid, toOid: fromOid + CHUNK_OID_SPAN - 1 });
   }
-  const current = new Map<number, LiveAttachment[]>(known ?? []);
+  const current = new Map<number, AttachmentInfo[]>(known ?? []);
   await runPool(known ? [] : [...ranges.values()], ctx.concurrency, ctx.signal, async (range) => {
-    for (const [oid, list] of await liveAttachments(ctx.session, ctx.layerUrl, ctx.liveInfo.oidField, range.fromOid, range.toOid)) current.set(oid, list);
+    for (const [oid, list] of await queryAttachmentsInRange({ session: ctx.session, url: ctx.layerUrl, objectIdField: ctx.liveInfo.oidField, fromOid: range.fromOid, toOid: range.toOid })) current.set(oid, list);
   });
 
   const work: AttachmentWork[] = [];
@@ -472,10 +476,10 @@ async function syncAttachments(
     const present = current.get(liveOid) ?? [];
     const want = wanted.get(oldOid) ?? [];
     if (present.length === 0 && want.length === 0) continue;
-    const available = new Map<string, LiveAttachment[]>();
+    const available = new Map<string, AttachmentInfo[]>();
     for (const a of present) available.set(attachmentKey(a), [...(available.get(attachmentKey(a)) ?? []), a]);
     const add: AttachmentEntry[] = [];
-    const verify: [AttachmentEntry, LiveAttachment][] = [];
+    const verify: [AttachmentEntry, AttachmentInfo][] = [];
     for (const a of want) {
       const same = available.get(attachmentKey(a))?.shift();
       if (!same) add.push(a);
@@ -500,22 +504,22 @@ interface AttachmentWork {
   add: AttachmentEntry[];
   remove: number[];
   /** Its attachments now (updated as the work proceeds). */
-  present: LiveAttachment[];
+  present: AttachmentInfo[];
   /** Live attachments whose metadata matches a snapshot one, to compare byte for byte before keeping them. */
-  verify?: [AttachmentEntry, LiveAttachment][];
+  verify?: [AttachmentEntry, AttachmentInfo][];
 }
 
 async function featureAttachmentWork(ctx: LayerSyncContext, w: AttachmentWork, counts: { added: number; deleted: number }, rejected: string[]): Promise<void> {
   // updateAttachment can replace a file keeping its id, name and even size: only the bytes tell.
   for (const [wantedOne, live] of w.verify ?? []) {
     ctx.signal.throwIfAborted();
-    const download = await ctx.session.download(`${ctx.layerUrl}/${w.liveOid}/attachments/${live.id}`);
+    const download = await downloadAttachment({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid, attachmentId: live.id });
     if (sha256Hex(download?.bytes ?? Buffer.alloc(0)) === wantedOne.hash) continue;
     w.remove.push(live.id);
     w.add.push(wantedOne);
   }
   if (w.remove.length > 0) {
-    const results = await deleteAttachmentsOf(ctx.session, ctx.layerUrl, w.liveOid, w.remove);
+    const results = await deleteAttachments({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid, attachmentIds: w.remove });
     counts.deleted += results.filter((r) => r.success).length;
     w.present = w.present.filter((a) => !w.remove.includes(a.id));
   }
@@ -528,11 +532,11 @@ async function featureAttachmentWork(ctx: LayerSyncContext, w: AttachmentWork, c
     let result: EditResult | undefined;
     for (let attempt = 1; attempt <= MAX_PASSES && !result; attempt++) {
       try {
-        result = await addAttachmentTo(ctx.session, ctx.layerUrl, w.liveOid, file);
+        result = await addAttachment({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid, file });
       } catch (error) {
         if (!(error instanceof AmbiguousWriteError)) throw error;
         // Did the lost request add it? Count the feature's attachments that are this file.
-        const now = await featureAttachments(ctx.session, ctx.layerUrl, w.liveOid);
+        const now = await getFeatureAttachments({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid });
         const same = now.filter((p) => attachmentKey(p) === key);
         if (same.length > before) result = { success: true, objectId: same.at(-1)!.id };
       }

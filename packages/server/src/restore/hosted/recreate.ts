@@ -14,7 +14,8 @@ import { defineMissingLayers } from './define-layers.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RecreateHostedServiceArgs, RecreateHostedServiceResult } from './hosted-restore.types.js';
 import { isServiceDataState, restoreServiceData, type ServiceDataState } from './service-data.js';
-import { AmbiguousWriteError, createService, type CreateServiceResult, findServiceItem, isServiceNameAvailable } from './service-requests.js';
+import { AmbiguousWriteError, createService, type CreateServiceResult, findServiceItem } from '../../arcgis/feature-service/index.js';
+import { isServiceNameAvailable } from '../../arcgis/portal/index.js';
 
 interface RecreateState extends ServiceDataState {
   v: 1;
@@ -92,11 +93,11 @@ async function create(session: ArcGISSession, args: RecreateHostedServiceArgs, s
   let lostAnswers = 0;
   for (let suffix = 0; suffix <= MAX_NAME_SUFFIX; suffix++) {
     const name = suffix === 0 ? base : `${base}_${suffix}`;
-    if (!(await isServiceNameAvailable(session, name))) continue;
+    if (!(await isServiceNameAvailable({ session, name }))) continue;
     state.serviceName = name;
     await save();
     try {
-      return await createService(session, { owner: args.owner, folderId: args.folderId ?? null, createParameters: createParameters(definition, name) });
+      return await createService({ session, owner: args.owner, folderId: args.folderId ?? null, createParameters: createParameters(definition, name) });
     } catch (error) {
       if (error instanceof AmbiguousWriteError) {
         const found = await lostCreate(session, args.owner, name);
@@ -115,8 +116,8 @@ async function create(session: ArcGISSession, args: RecreateHostedServiceArgs, s
 }
 
 async function lostCreate(session: ArcGISSession, owner: string, name: string): Promise<CreateServiceResult | undefined> {
-  if (await isServiceNameAvailable(session, name)) return undefined;
-  return findServiceItem(session, owner, name);
+  if (await isServiceNameAvailable({ session, name })) return undefined;
+  return findServiceItem({ session, owner, name });
 }
 
 /** ArcGIS service names: letters, digits and underscores. */

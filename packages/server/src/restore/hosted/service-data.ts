@@ -9,7 +9,7 @@ import { HostedRestoreError } from './hosted-restore.error.js';
 import type { HostedRestoreProgress, RestoreLayerDataResult } from './hosted-restore.types.js';
 import { type LayerCheckpoint, recordGlobalIds, syncLayer } from './layer-sync.js';
 import { OidMap } from './oid-map.js';
-import { getLayerJson, getServiceJson, type ServiceJson, updateDefinition } from './service-requests.js';
+import { getLayerInfo, getServiceInfo, type ServiceInfo, updateDefinition } from '../../arcgis/feature-service/index.js';
 
 export interface ServiceDataState {
   /** The service's capabilities before the restore made it editable (put back at the end). */
@@ -65,12 +65,12 @@ export async function restoreServiceData(ctx: ServiceDataContext): Promise<Resto
     }
   }
 
-  let live: ServiceJson = await getServiceJson(session, ctx.serviceUrl);
+  let live: ServiceInfo = await getServiceInfo({ session, url: ctx.serviceUrl });
   const editable = withEditing(live.capabilities);
   if (editable !== undefined) {
     ctx.state.originalCapabilities ??= typeof live.capabilities === 'string' ? live.capabilities : '';
     await ctx.saveState();
-    await updateDefinition(session, ctx.serviceUrl, { capabilities: editable });
+    await updateDefinition({ session, url: ctx.serviceUrl, definition: { capabilities: editable } });
     live = { ...live, capabilities: editable };
   }
   const liveIds = new Set([...(live.layers ?? []), ...(live.tables ?? [])].map((l) => l.id));
@@ -92,7 +92,7 @@ export async function restoreServiceData(ctx: ServiceDataContext): Promise<Resto
       const snapshotInfo = layerWriteInfo(definitions.get(entry.id)!);
       // A finished layer is skipped, unless it is an origin whose GlobalIDs could not be kept (its adds were recorded).
       if (state.phase === 'done' && (!isOrigin(entry) || state.runs === undefined)) continue;
-      const liveDefinition = await getLayerJson(session, layerUrl);
+      const liveDefinition = await getLayerInfo({ session, url: layerUrl });
       const liveInfo = layerWriteInfo(liveDefinition);
       const supportsGlobalIds = ctx.useGlobalIds !== false && (live.supportsApplyEditsWithGlobalIds === true || liveDefinition.supportsApplyEditsWithGlobalIds === true);
       const layerContext = {
@@ -141,13 +141,13 @@ export async function restoreServiceData(ctx: ServiceDataContext): Promise<Resto
     // Not left editable by a failed run (best effort, without the cancelled signal); the state keeps the original
     // capabilities, so a resumed run makes it editable again and puts them back at its end.
     const original = ctx.state.originalCapabilities;
-    if (original !== undefined) await updateDefinition(ctx.session, ctx.serviceUrl, { capabilities: original }).catch(() => undefined);
+    if (original !== undefined) await updateDefinition({ session: ctx.session, url: ctx.serviceUrl, definition: { capabilities: original } }).catch(() => undefined);
     throw error;
   }
 
   if (ctx.state.originalCapabilities !== undefined) {
     const original = ctx.state.originalCapabilities;
-    if (capabilityList(original).join(',') !== capabilityList(live.capabilities).join(',')) await updateDefinition(session, ctx.serviceUrl, { capabilities: original });
+    if (capabilityList(original).join(',') !== capabilityList(live.capabilities).join(',')) await updateDefinition({ session, url: ctx.serviceUrl, definition: { capabilities: original } });
     delete ctx.state.originalCapabilities;
     await ctx.saveState();
   }

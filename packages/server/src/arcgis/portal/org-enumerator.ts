@@ -1,9 +1,11 @@
-import { type IItem, type ISearchResult, searchItems } from '@esri/arcgis-rest-portal';
-import { type ArcGISSession } from '../arcgis/arcgis-session.js';
-
-/** ArcGIS search pages only the first 10,000 results of a query, although `total` counts them all. */
-export const SEARCH_PAGING_CAP = 10_000;
-const PAGE_SIZE = 100;
+/**
+ * The search enumerator: every item of a scope (an organization, a group), past the 10,000-result search cap.
+ * Backup, Clean and the content map list items through it.
+ */
+import type { IItem, ISearchResult } from '@esri/arcgis-rest-portal';
+import type { ArcGISSession } from '../arcgis-session.js';
+import { PAGE_SIZE, SEARCH_PAGING_CAP } from './paging.js';
+import { searchItemsPage } from './search.js';
 
 export interface EnumerateOptions {
   /** The organization whose items to list (`orgid:<id>`). */
@@ -32,6 +34,8 @@ const bound = (ms: number) => String(Math.max(0, Math.trunc(ms))).padStart(19, '
 /** The upper bound of a chunk's `created` range: far past any item (year 2286), so items created meanwhile are included. */
 const END_OF_TIME = bound(9_999_999_999_999);
 
+type SearchPage = ISearchResult<IItem>;
+
 /**
  * Every item of the organization (or another scope, such as a group) the session may read, each exactly once, working
  * around the search cap with as few dependent round trips as possible:
@@ -52,52 +56,83 @@ export async function enumerateOrgItems(
   options: EnumerateOptions,
   onItems: (items: IItem[]) => void | Promise<void>
 ): Promise<EnumerationReport> {
-  const report: EnumerationReport = { unreachableRanges: [], requests: 0 };
-  const seen = new Set<string>();
   const scope = options.scope ?? (options.orgId ? `orgid:${options.orgId}` : undefined);
   if (!scope) throw new Error('enumerateOrgItems needs an orgId or a scope query.');
-  const base = `${scope}${options.query ? ` AND (${options.query})` : ''}`;
+  const enumeration = new Enumeration(session, `${scope}${options.query ? ` AND (${options.query})` : ''}`, options.signal, onItems);
+  return enumeration.run(options.firstRound ?? 1);
+}
 
-  // Requests waiting for one of the enumerator's slots; urgent ones (the chunk chain) go to the front.
-  const queue: (() => void)[] = [];
-  let inFlight = 0;
-  const pump = () => {
-    while (queue.length > 0 && inFlight < Math.max(1, session.concurrency)) {
-      inFlight++;
-      queue.shift()!();
+/** One enumeration: its request queue, the items already passed on, and the chain of chunks. */
+class Enumeration {
+  readonly report: EnumerationReport = { unreachableRanges: [], requests: 0 };
+  private readonly seen = new Set<string>();
+  /** Requests waiting for one of the enumerator's slots; urgent ones (the chunk chain) go to the front. */
+  private readonly queue: (() => void)[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly session: ArcGISSession,
+    /** The scope and query, without a `created` range. */
+    private readonly base: string,
+    private readonly signal: AbortSignal | undefined,
+    private readonly onItems: (items: IItem[]) => void | Promise<void>
+  ) {}
+
+  async run(firstRoundOption: number): Promise<EnumerationReport> {
+    const firstPage = this.search(this.base, 1);
+    const asked = new Map<number, Promise<SearchPage>>();
+    const firstRound = Math.min(Math.max(1, Math.trunc(firstRoundOption)), SEARCH_PAGING_CAP / PAGE_SIZE);
+    for (let i = 1; i < firstRound; i++) asked.set(1 + i * PAGE_SIZE, this.search(this.base, 1 + i * PAGE_SIZE));
+    // Settled below; a failure of one of them is thrown there, not reported as unhandled meanwhile.
+    for (const known of asked.values()) known.catch(() => undefined);
+    const first = await firstPage;
+    // The first chunk starts at its oldest item: 10,000 results all created then cannot be paged past either.
+    const oldest = Number(first.results[0]?.created ?? NaN);
+    await this.readChunk(this.base, first, Number.isFinite(oldest) ? oldest : undefined, asked);
+    return this.report;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < Math.max(1, this.session.concurrency)) {
+      this.inFlight++;
+      this.queue.shift()!();
     }
-  };
-  const search = (q: string, start: number, urgent = false, num = PAGE_SIZE): Promise<ISearchResult<IItem>> =>
-    new Promise<void>((resolve) => {
-      if (urgent) queue.unshift(resolve);
-      else queue.push(resolve);
-      pump();
+  }
+
+  /** One search page, once one of the enumerator's slots is free. */
+  private search(q: string, start: number, urgent = false, num = PAGE_SIZE): Promise<SearchPage> {
+    return new Promise<void>((resolve) => {
+      if (urgent) this.queue.unshift(resolve);
+      else this.queue.push(resolve);
+      this.pump();
     }).then(async () => {
       try {
-        options.signal?.throwIfAborted();
-        report.requests++;
-        return await session.call('search', () => searchItems({ q, start, num, sortField: 'created', sortOrder: 'asc', ...session.requestOptions, httpMethod: 'GET' }));
+        this.signal?.throwIfAborted();
+        this.report.requests++;
+        return await searchItemsPage({ session: this.session, q, start, num, sortField: 'created', sortOrder: 'asc' });
       } finally {
-        inFlight--;
-        pump();
+        this.inFlight--;
+        this.pump();
       }
     });
+  }
 
-  const emit = async (results: IItem[]) => {
+  /** Passes on the items not passed on before. */
+  private async emit(results: IItem[]): Promise<void> {
     const fresh = results.filter((item) => {
-      if (seen.has(item.id)) return false;
-      seen.add(item.id);
+      if (this.seen.has(item.id)) return false;
+      this.seen.add(item.id);
       return true;
     });
-    if (fresh.length > 0) await onItems(fresh);
-  };
+    if (fresh.length > 0) await this.onItems(fresh);
+  }
 
   /**
    * Reads one chunk (a query in `created` order whose first page is known, starting at `from`): every page up to the
    * cap, the last one first; past the cap, goes on with the next chunk as soon as that last page says where it starts.
    */
-  const readChunk = async (q: string, first: ISearchResult<IItem>, from: number | undefined, asked = new Map<number, Promise<ISearchResult<IItem>>>()): Promise<void> => {
-    await emit(first.results);
+  private async readChunk(q: string, first: SearchPage, from: number | undefined, asked = new Map<number, Promise<SearchPage>>()): Promise<void> {
+    await this.emit(first.results);
     const capped = first.total > SEARCH_PAGING_CAP;
     const starts: number[] = [];
     for (let start = 1 + PAGE_SIZE; start <= Math.min(first.total, SEARCH_PAGING_CAP); start += PAGE_SIZE) starts.push(start);
@@ -106,48 +141,36 @@ export async function enumerateOrgItems(
     const page = (start: number, urgent = false) => {
       const known = asked.get(start);
       asked.delete(start);
-      return known ?? search(q, start, urgent);
+      return known ?? this.search(q, start, urgent);
     };
     const work: Promise<void>[] = [];
     if (lastStart !== undefined) {
       const last = page(lastStart, capped);
-      work.push(last.then((answer) => emit(answer.results)), ...starts.map(async (start) => emit((await page(start)).results)));
-      if (capped) work.push(last.then((answer) => next(answer, first, from)));
+      work.push(last.then((answer) => this.emit(answer.results)), ...starts.map(async (start) => this.emit((await page(start)).results)));
+      if (capped) work.push(last.then((answer) => this.next(answer, first, from)));
     } else if (capped) {
-      work.push(next(first, first, from));
+      work.push(this.next(first, first, from));
     }
     // Early pages past the total: usually empty, but an item created meanwhile is still an item.
-    work.push(...[...asked.values()].map(async (known) => emit((await known).results)));
+    work.push(...[...asked.values()].map(async (known) => this.emit((await known).results)));
     asked.clear();
     await Promise.all(work);
-  };
+  }
 
   /** Starts the chunk after one that reached past the cap, from the `created` date of its 10,000th result. */
-  const next = async (last: ISearchResult<IItem>, first: ISearchResult<IItem>, from: number | undefined): Promise<void> => {
+  private async next(last: SearchPage, first: SearchPage, from: number | undefined): Promise<void> {
     const reached = Number(last.results.at(-1)?.created ?? first.results.at(-1)?.created ?? NaN);
     if (!Number.isFinite(reached)) {
-      throw new Error(`ArcGIS search counted ${first.total} items for "${base}" but returned no creation dates to page past the first ${SEARCH_PAGING_CAP}.`);
+      throw new Error(`ArcGIS search counted ${first.total} items for "${this.base}" but returned no creation dates to page past the first ${SEARCH_PAGING_CAP}.`);
     }
     let start = reached;
     if (from !== undefined && reached <= from) {
       // 10,000 results in a row created in the same millisecond: search cannot page past them; report how many there are.
-      const same = await search(`${base} AND created:[${bound(from)} TO ${bound(from)}]`, 1, true, 1);
-      report.unreachableRanges.push({ from, to: from, total: same.total });
+      const same = await this.search(`${this.base} AND created:[${bound(from)} TO ${bound(from)}]`, 1, true, 1);
+      this.report.unreachableRanges.push({ from, to: from, total: same.total });
       start = from + 1;
     }
-    const q = `${base} AND created:[${bound(start)} TO ${END_OF_TIME}]`;
-    await readChunk(q, await search(q, 1, true), start);
-  };
-
-  const firstPage = search(base, 1);
-  const asked = new Map<number, Promise<ISearchResult<IItem>>>();
-  const firstRound = Math.min(Math.max(1, Math.trunc(options.firstRound ?? 1)), SEARCH_PAGING_CAP / PAGE_SIZE);
-  for (let i = 1; i < firstRound; i++) asked.set(1 + i * PAGE_SIZE, search(base, 1 + i * PAGE_SIZE));
-  // Settled below; a failure of one of them is thrown there, not reported as unhandled meanwhile.
-  for (const known of asked.values()) known.catch(() => undefined);
-  const first = await firstPage;
-  // The first chunk starts at its oldest item: 10,000 results all created then cannot be paged past either.
-  const oldest = Number(first.results[0]?.created ?? NaN);
-  await readChunk(base, first, Number.isFinite(oldest) ? oldest : undefined, asked);
-  return report;
+    const q = `${this.base} AND created:[${bound(start)} TO ${END_OF_TIME}]`;
+    await this.readChunk(q, await this.search(q, 1, true), start);
+  }
 }
