@@ -1,7 +1,7 @@
 /** Fix requests are checked field by field with messages that say what to send; owner emails are plain text. */
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors/app-error.js';
-import { ownerEmail } from '../src/clean/fixes/fix.engine.js';
+import { ownerEmail } from '../src/clean/fixes/actions/index.js';
 import { validateFixRequest } from '../src/clean/fixes/fix.service.js';
 import type { PlannedFix } from '../src/clean/fixes/fix.types.js';
 

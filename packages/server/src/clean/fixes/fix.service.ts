@@ -25,11 +25,11 @@ import { JobStopped, type JobContext, type JobOutcome } from '../../operations/j
 import type { OperationsService } from '../../operations/operations.service.js';
 import type { FixAction } from '../clean.types.js';
 import type { FindingSource } from './finding-source.js';
-import { applyPlan, checkActionOptions, planFix, reasonOf, undoResults, type FixContext, type UndoOutcome, type UndoRestorer } from './fix.engine.js';
+import { changesArcGIS, reasonOf, type FixContext, type UndoRestorer } from './actions/index.js';
+import { applyPlan, checkActionOptions, planFix, undoResults, type UndoOutcome } from './fix.engine.js';
 import type { CleanFixResultRow, CleanFixRow, FixRepository } from './fix.repository.js';
 import {
   FIX_ACTIONS,
-  NON_CHANGING_ACTIONS,
   type FixDetail,
   type FixOptions,
   type FixPreview,
@@ -123,7 +123,7 @@ export class FixService {
     const session = await this.deps.sessions.sessionFor(row.id);
     await this.loadFindings(row, request);
     await checkActionOptions(this.context(row, session), request.action, request.options);
-    if (!NON_CHANGING_ACTIONS.includes(request.action) && !request.confirmNoBackup) {
+    if (changesArcGIS(request.action) && !request.confirmNoBackup) {
       const location = await backupLocation(row);
       if (!location.ok) {
         throw new AppError(
@@ -302,7 +302,7 @@ export class FixService {
     const row = await this.fixRow(identityId ?? '', fixId);
     if (row.status === 'queued' || row.status === 'running') throw new AppError('conflict', 'This fix is still running; wait for it to finish, then undo it.');
     if (row.undo_status === 'succeeded') throw new AppError('conflict', 'This fix was already undone.');
-    if (NON_CHANGING_ACTIONS.includes(row.action as FixAction)) throw new AppError('conflict', `A ${row.action} fix changed nothing in ArcGIS, so there is nothing to undo (an email cannot be taken back).`);
+    if (!changesArcGIS(row.action as FixAction)) throw new AppError('conflict', `A ${row.action} fix changed nothing in ArcGIS, so there is nothing to undo (an email cannot be taken back).`);
     return { fixId };
   }
 
@@ -369,7 +369,7 @@ export class FixService {
   // -------------------------------------------------------------------------------------------------------------
 
   private async previewOf(row: IdentityRow, request: FixRequest, plan: PlannedFix[]): Promise<FixPreview> {
-    const needed = !NON_CHANGING_ACTIONS.includes(request.action);
+    const needed = changesArcGIS(request.action);
     const changing = plan.filter((p) => p.status === 'change');
     const itemIds = new Set<string>();
     let principals = false;

@@ -18,9 +18,6 @@ export const FIX_ACTIONS: readonly FixAction[] = [
   'notify-owners'
 ];
 
-/** Actions that change nothing in ArcGIS (no backup, nothing to undo). */
-export const NON_CHANGING_ACTIONS: readonly FixAction[] = ['notify-owners'];
-
 export type UnshareFrom = 'everyone' | 'org' | 'groups';
 
 /** Options of the actions (`--option k=v` on the CLI, `options` in the API). Each action reads only its own. */

@@ -4,7 +4,7 @@
  * restore. ArcGIS Online gives recreated items new ids (only Enterprise can keep an id); the new id is reported.
  */
 import type { RestoreService } from '../../restore/restore.service.js';
-import type { UndoRestorer } from './fix.engine.js';
+import type { UndoRestorer } from './actions/index.js';
 
 export function restoreServiceRestorer(restores: RestoreService, identityId: string): UndoRestorer {
   return {

@@ -1,0 +1,84 @@
+/**
+ * delete-items: deletes the items (ArcGIS Online keeps them in its recycle bin for 14 days). A protected item is
+ * skipped unless `overrideProtection`, which unprotects it first. Undo brings the items back from the snapshot taken
+ * before the fix (a `recreate` restore: ArcGIS cannot undelete through its REST API), then protects them again.
+ */
+import { deleteItem, setItemProtected } from '../../../arcgis/portal/index.js';
+import type { FieldChange } from '../fix.types.js';
+import type { FixActionHandler } from './fix-action.js';
+import { appliedChange, change, currentOwner, ownerOf, plannedChange, planOnItem, reasonOf, skip } from './fix-support.js';
+
+export const deleteItemsFix: FixActionHandler = {
+  plan: (ctx, finding, options) =>
+    planOnItem(ctx, finding, 'delete-items', (item) => {
+      const changes: FieldChange[] = [];
+      if (item.protected) {
+        if (!options.overrideProtection) {
+          return skip(finding, 'Delete protection is on. Turn it off in ArcGIS first, or fix again with overrideProtection to unprotect and delete it.');
+        }
+        changes.push({ field: 'protected', before: true, after: false, summary: 'Delete protection: on -> off' });
+      }
+      changes.push({ field: 'item', before: 'exists', after: 'deleted', summary: `Item deleted (owner ${String(item.owner)})` });
+      return change(finding, changes, { folderId: (item.ownerFolder as string | null | undefined) ?? null });
+    }),
+
+  async apply(ctx, planned, _options, applied) {
+    const session = ctx.session;
+    const owner = ownerOf(planned);
+    const id = planned.target.id;
+    const unprotect = plannedChange(planned, 'protected');
+    if (unprotect) {
+      await setItemProtected({ session, owner, id, value: false });
+      applied.push(unprotect);
+    }
+    try {
+      await deleteItem({ session, owner, id });
+      applied.push(plannedChange(planned, 'item')!);
+    } catch (error) {
+      // Leave the item as it was: protected again, so a failed delete does not leave it unprotected.
+      if (applied.length > 0) {
+        try {
+          await setItemProtected({ session, owner, id, value: true });
+          applied.length = 0;
+        } catch {
+          // The result then lists the unprotect as applied, and Undo turns protection back on.
+        }
+      }
+      throw error;
+    }
+  },
+
+  /** The deleted items come back first, all at once, from the snapshot (the restore engine recreates them). */
+  async prepareUndo(ctx, results) {
+    const deleted = results.filter((r) => appliedChange(r, 'item')).map((r) => r.target.id);
+    if (deleted.length === 0 || !ctx.restorer || !ctx.snapshotId) return;
+    try {
+      const answer = await ctx.restorer.recreateItems({ operationId: ctx.operationId, snapshotId: ctx.snapshotId, itemIds: deleted, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      for (const [id, outcome] of answer) ctx.recreated.set(id, outcome);
+    } catch (error) {
+      if (ctx.signal?.aborted) throw error;
+      for (const id of deleted) ctx.recreated.set(id, { ok: false, error: reasonOf(error) });
+    }
+  },
+
+  async undo(ctx, result) {
+    const id = result.target.id;
+    const outcome = ctx.recreated.get(id);
+    if (appliedChange(result, 'item')) {
+      if (!outcome) {
+        throw new Error(
+          ctx.snapshotId
+            ? `The deleted item can only come back through a restore: restore item ${id} from snapshot ${ctx.snapshotId} (recreate).`
+            : 'The item was deleted without a backup, so it cannot be brought back.'
+        );
+      }
+      if (!outcome.ok) throw new Error(`The item could not be recreated from snapshot ${ctx.snapshotId}: ${outcome.error ?? 'unknown reason'}`);
+    }
+    if (appliedChange(result, 'protected')) {
+      const now = outcome?.newId ?? id;
+      await setItemProtected({ session: ctx.session, owner: await currentOwner(ctx, now), id: now, value: true });
+    }
+    const newId = outcome?.newId;
+    return newId && newId !== id ? `Recreated from snapshot ${ctx.snapshotId} as item ${newId} (ArcGIS Online gives recreated items a new id).` : undefined;
+  }
+};
