@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors/app-error.js';
 import { ownerEmail } from '../src/clean/fixes/actions/index.js';
-import { validateFixRequest } from '../src/clean/fixes/fix.service.js';
+import { validateFixRequest } from '../src/clean/fixes/fix-request.js';
 import type { PlannedFix } from '../src/clean/fixes/fix.types.js';
 
 function fieldsOf(input: unknown): Record<string, string> {
