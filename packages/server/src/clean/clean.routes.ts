@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import { actorOf } from '../http/actor.js';
 import type { FindingQuery, FindingSortField } from './clean.repository.js';
@@ -23,6 +23,13 @@ type FindingsQuerystring = Partial<Omit<FindingQuery, 'targetKind'>> & { kind?: 
  * identity's allowlist (operators change it). State-changing routes need the session's CSRF token like every other.
  */
 export const cleanRoutes: FastifyPluginAsync<CleanRoutesDeps> = async (app, { clean }) => {
+  scanRoutes(app, clean);
+  findingRoutes(app, clean);
+  allowlistRoutes(app, clean);
+};
+
+/** Scan types, starting a scan, the scan history, one scan, and comparing two. */
+function scanRoutes(app: FastifyInstance, clean: CleanService): void {
   app.get('/api/clean/scan-types', async () => ({ scanTypes: clean.scanTypes() }));
 
   app.post<{ Params: { id: string }; Body: { type: string; options?: Record<string, unknown> } }>(
@@ -79,7 +86,10 @@ export const cleanRoutes: FastifyPluginAsync<CleanRoutesDeps> = async (app, { cl
   app.get<{ Params: { id: string; scanId: string } }>('/api/identities/:id/scans/:scanId', { schema: { params: scanParams } }, async (request) =>
     clean.getScan(request.params.id, request.params.scanId)
   );
+}
 
+/** A scan's findings: filtered, sorted and paged, or all of them as CSV. */
+function findingRoutes(app: FastifyInstance, clean: CleanService): void {
   app.get<{ Params: { id: string; scanId: string }; Querystring: FindingsQuerystring }>(
     '/api/identities/:id/scans/:scanId/findings',
     {
@@ -114,7 +124,10 @@ export const cleanRoutes: FastifyPluginAsync<CleanRoutesDeps> = async (app, { cl
     const csv = await clean.findingsCsv(request.params.id, request.params.scanId);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csv.filename}"`).send(csv.body);
   });
+}
 
+/** The identity's allowlist: findings that may stay. */
+function allowlistRoutes(app: FastifyInstance, clean: CleanService): void {
   app.get<{ Params: { id: string }; Querystring: { scanType?: string } }>(
     '/api/identities/:id/clean/allowlist',
     {
@@ -162,4 +175,4 @@ export const cleanRoutes: FastifyPluginAsync<CleanRoutesDeps> = async (app, { cl
       return reply.code(204).send();
     }
   );
-};
+}

@@ -12,14 +12,15 @@ import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
-import { csvLine } from '../operations/csv.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { OperationView } from '../operations/operation.types.js';
-import type { CleanAllowlistRow, CleanFindingRow, CleanRepository, CleanScanRow, FindingQuery } from './clean.repository.js';
-import type { AllowlistEntryView, Finding, FindingPage, FindingTarget, FindingView, ScanComparison, ScanType, ScanView } from './clean.types.js';
+import type { CleanAllowlistRow, CleanRepository, CleanScanRow, FindingQuery } from './clean.repository.js';
+import { allowlistView, allows, dedupe, findingRow, findingView, newScanRow, scanView } from './clean-rows.js';
+import type { AllowlistEntryView, FindingPage, FindingTarget, FindingView, ScanComparison, ScanType, ScanView } from './clean.types.js';
+import { findingsCsv } from './findings-csv.js';
 import { OrgReader } from './org-reader.js';
-import { SCAN_TYPE_INFO, isScanType, validateScanRequest, type ScanOptions, type ScanTypeInfo } from './scan-options.js';
-import { SCANS, type ScanProgress } from './scans/index.js';
+import { SCAN_TYPE_INFO, isScanType, validateScanRequest, type ScanTypeInfo } from './scan-options.js';
+import { SCANS, type ScanOutput, type ScanProgress } from './scans/index.js';
 
 // The API's JSON shapes live in clean.types.ts (the web app imports them); re-exported for existing importers.
 export type { AllowlistEntryView, FindingView, ScanComparison, ScanView } from './clean.types.js';
@@ -82,22 +83,7 @@ export class CleanService {
     const session = options.signal ? base.withSignal(options.signal) : base;
     const requestsBefore = session.stats.requests;
     const now = options.now ?? this.deps.clock().getTime();
-    const scan: CleanScanRow = {
-      id: newId(),
-      identity_id: identityId,
-      operation_id: options.operationId ?? null,
-      scan_type: type,
-      options: JSON.stringify(scanOptions),
-      status: 'running',
-      message: null,
-      summary: null,
-      findings: 0,
-      allowlisted: 0,
-      requests: 0,
-      created_by: options.createdBy ?? 'system',
-      started_at: new Date(now).toISOString(),
-      finished_at: null
-    };
+    const scan = newScanRow({ identityId, type, options: scanOptions, operationId: options.operationId ?? null, createdBy: options.createdBy ?? 'system', startedAt: new Date(now).toISOString() });
     await this.deps.repository.insertScan(scan);
     await this.deps.repository.failRunning(identityId, type, scan.id, 'OrgKeeper stopped while this scan was running. Run it again.', scan.started_at);
     let phase: ScanProgress = { phase: 'starting', done: 0, total: 0 };
@@ -125,25 +111,10 @@ export class CleanService {
           report();
         }
       });
-      const allowlist = await this.deps.repository.listAllowlist(identityId, type);
-      const kept = output.findings.filter((f) => !allowlist.some((entry) => allows(entry, f)));
-      const rows = dedupe(kept).map((f) => findingRow(scan.id, f));
-      const summary = { ...output.summary, ...(reader.problems.length > 0 ? { problems: reader.problems.slice(0, 100), problemCount: reader.problems.length } : {}) };
-      const requests = session.stats.requests - requestsBefore;
-      const allowlisted = output.findings.length - kept.length;
-      const message = `${rows.length} finding${rows.length === 1 ? '' : 's'}${allowlisted > 0 ? ` (${allowlisted} allowlisted, not shown)` : ''}${reader.problems.length > 0 ? `; ${reader.problems.length} things could not be read (see the summary)` : ''}.`;
-      await this.deps.repository.finishScan(scan.id, rows, {
-        status: 'succeeded',
-        message,
-        summary: JSON.stringify(summary),
-        findings: rows.length,
-        allowlisted,
-        requests,
-        finished_at: this.nowIso()
-      });
+      const stored = await this.storeFindings(scan, output, reader, session.stats.requests - requestsBefore);
       if (output.viewCounts) await this.deps.repository.replaceViewCounts(identityId, output.viewCounts);
       await this.deps.repository.addOwnReads(identityId, reader.itemReads, this.nowIso());
-      phase = { phase: 'done', done: rows.length, total: rows.length };
+      phase = { phase: 'done', done: stored, total: stored };
       report();
       return this.getScan(identityId, scan.id);
     } catch (error) {
@@ -158,6 +129,26 @@ export class CleanService {
       });
       throw error;
     }
+  }
+
+  /** Keeps the findings that no allowlist entry covers, and finishes the scan; answers how many were kept. */
+  private async storeFindings(scan: CleanScanRow, output: ScanOutput, reader: OrgReader, requests: number): Promise<number> {
+    const allowlist = await this.deps.repository.listAllowlist(scan.identity_id, scan.scan_type);
+    const kept = output.findings.filter((f) => !allowlist.some((entry) => allows(entry, f)));
+    const rows = dedupe(kept).map((f) => findingRow(scan.id, f));
+    const summary = { ...output.summary, ...(reader.problems.length > 0 ? { problems: reader.problems.slice(0, 100), problemCount: reader.problems.length } : {}) };
+    const allowlisted = output.findings.length - kept.length;
+    const message = `${rows.length} finding${rows.length === 1 ? '' : 's'}${allowlisted > 0 ? ` (${allowlisted} allowlisted, not shown)` : ''}${reader.problems.length > 0 ? `; ${reader.problems.length} things could not be read (see the summary)` : ''}.`;
+    await this.deps.repository.finishScan(scan.id, rows, {
+      status: 'succeeded',
+      message,
+      summary: JSON.stringify(summary),
+      findings: rows.length,
+      allowlisted,
+      requests,
+      finished_at: this.nowIso()
+    });
+    return rows.length;
   }
 
   async listScans(identityId: string, filter: { type?: string; limit?: number; before?: string } = {}): Promise<ScanView[]> {
@@ -234,7 +225,7 @@ export class CleanService {
     const fields: Record<string, string> = {};
     if (reason === '') fields.reason = 'Say why this finding may stay (a reason is required, so others know later).';
     else if (reason.length > 2000) fields.reason = 'The reason may be at most 2,000 characters.';
-    let entry: Omit<CleanAllowlistRow, 'id' | 'identity_id' | 'reason' | 'added_by' | 'added_at'> | undefined;
+    let entry: AllowlistEntry | undefined;
     if (input.findingId !== undefined) {
       if (typeof input.findingId !== 'string' || typeof input.scanId !== 'string') fields.findingId = 'Give the finding id together with the scan id it belongs to.';
       else {
@@ -243,30 +234,7 @@ export class CleanService {
         if (!finding) throw new AppError('not_found', `Scan ${input.scanId} has no finding ${input.findingId}.`);
         entry = { scan_type: finding.scan_type, finding_key: finding.finding_key, target_kind: finding.target_kind, target_id: finding.target_id, code: finding.code, target_title: finding.target_title };
       }
-    } else {
-      if (!isScanType(input.scanType)) fields.scanType = `The scan type must be one of ${Object.keys(SCAN_TYPE_INFO).join(', ')}.`;
-      const key = typeof input.findingKey === 'string' && input.findingKey.trim() !== '' ? input.findingKey.trim() : undefined;
-      const kind = input.target?.kind;
-      const targetId = typeof input.target?.id === 'string' ? input.target.id.trim() : '';
-      const code = typeof input.code === 'string' && input.code.trim() !== '' ? input.code.trim() : null;
-      if (key) {
-        if (key.length > 1000) fields.findingKey = 'The finding key may be at most 1,000 characters.';
-      } else if (kind !== 'item' && kind !== 'user' && kind !== 'group') {
-        fields.target = 'Give a finding (findingId and scanId), a findingKey, or a target with kind (item, user or group) and id.';
-      } else if (targetId === '' || targetId.length > 200) fields.target = 'The target id is required (an item or group id, or a username).';
-      if (Object.keys(fields).length === 0 && isScanType(input.scanType)) {
-        entry = key
-          ? { scan_type: input.scanType, finding_key: key, target_kind: null, target_id: null, code: null, target_title: null }
-          : {
-              scan_type: input.scanType,
-              finding_key: null,
-              target_kind: kind as FindingTarget['kind'],
-              target_id: targetId,
-              code,
-              target_title: typeof input.target?.title === 'string' ? input.target.title.slice(0, 500) : null
-            };
-      }
-    }
+    } else entry = allowlistEntryOf(input, fields);
     if (Object.keys(fields).length > 0 || !entry) throw AppError.validation(fields);
     const row: CleanAllowlistRow = { id: newId(), identity_id: identityId, ...entry, reason, added_by: actorName(actor), added_at: this.nowIso() };
     await this.deps.repository.insertAllowlist(row);
@@ -297,32 +265,7 @@ export class CleanService {
   /** The scan's findings as CSV (RFC 4180, formula-safe), dates written as `YYYY-MM-DD HH:MM:SS UTC`. */
   async findingsCsv(identityId: string, scanId: string): Promise<{ filename: string; body: string }> {
     const scan = await this.scanRow(identityId, scanId);
-    const findings = await this.deps.repository.allFindings(scanId);
-    const lines = [
-      csvLine(['Scan', 'Scan type', 'Scanned (UTC)', 'Code', 'Severity', 'Kind', 'ID', 'Title', 'Type', 'Owner', 'Where', 'Message', 'Details', 'Link'])
-    ];
-    const scanned = readableDate(scan.started_at);
-    for (const row of findings) {
-      lines.push(
-        csvLine([
-          scan.id,
-          scan.scan_type,
-          scanned,
-          row.code,
-          row.severity,
-          row.target_kind,
-          row.target_id,
-          row.target_title,
-          row.target_type,
-          row.target_owner,
-          row.where_text,
-          row.message,
-          readableDetails(JSON.parse(row.details) as Record<string, unknown>),
-          row.portal_url
-        ])
-      );
-    }
-    return { filename: `scan-${scan.scan_type}-${scan.started_at.slice(0, 10)}-${scan.id.slice(0, 8)}.csv`, body: lines.join('') };
+    return findingsCsv(scan, await this.deps.repository.allFindings(scanId));
   }
 
   private async identity(identityId: string): Promise<IdentityRow> {
@@ -343,111 +286,22 @@ export class CleanService {
   }
 }
 
-/** Whether an allowlist entry covers a finding: by key, or by target and code (no code: any code of its scan type). */
-export function allows(entry: Pick<CleanAllowlistRow, 'scan_type' | 'finding_key' | 'target_kind' | 'target_id' | 'code'>, finding: Finding): boolean {
-  if (entry.scan_type !== finding.scanType) return false;
-  if (entry.finding_key) return entry.finding_key === finding.key;
-  return (
-    entry.target_kind === finding.target.kind &&
-    (entry.target_id ?? '').toLowerCase() === finding.target.id.toLowerCase() &&
-    (entry.code === null || entry.code === finding.code)
-  );
-}
+type AllowlistEntry = Omit<CleanAllowlistRow, 'id' | 'identity_id' | 'reason' | 'added_by' | 'added_at'>;
 
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => (seen.has(f.key) ? false : (seen.add(f.key), true)));
-}
-
-function findingRow(scanId: string, f: Finding): CleanFindingRow {
-  return {
-    id: newId(),
-    scan_id: scanId,
-    finding_key: f.key,
-    scan_type: f.scanType,
-    code: f.code,
-    severity: f.severity,
-    target_kind: f.target.kind,
-    target_id: f.target.id,
-    target_title: f.target.title,
-    target_title_key: f.target.title.toLowerCase(),
-    target_type: f.target.type ?? null,
-    target_owner: f.target.owner ?? null,
-    target_folder_id: f.target.folderId ?? null,
-    portal_url: f.target.portalUrl ?? null,
-    message: f.message,
-    where_text: f.where ?? null,
-    details: JSON.stringify(f.details ?? {})
-  };
-}
-
-export function findingView(row: CleanFindingRow): FindingView {
-  const target: FindingTarget = { kind: row.target_kind, id: row.target_id, title: row.target_title };
-  if (row.target_type !== null) target.type = row.target_type;
-  if (row.target_owner !== null) target.owner = row.target_owner;
-  if (row.target_kind === 'item') target.folderId = row.target_folder_id;
-  if (row.portal_url !== null) target.portalUrl = row.portal_url;
-  return {
-    id: row.id,
-    scanId: row.scan_id,
-    key: row.finding_key,
-    scanType: row.scan_type,
-    target,
-    code: row.code,
-    message: row.message,
-    ...(row.where_text !== null ? { where: row.where_text } : {}),
-    severity: row.severity,
-    details: JSON.parse(row.details) as Record<string, unknown>
-  };
-}
-
-function scanView(row: CleanScanRow): ScanView {
-  return {
-    id: row.id,
-    identityId: row.identity_id,
-    operationId: row.operation_id,
-    type: row.scan_type,
-    options: JSON.parse(row.options) as ScanOptions,
-    status: row.status,
-    message: row.message,
-    summary: row.summary ? (JSON.parse(row.summary) as Record<string, unknown>) : null,
-    findings: row.findings,
-    allowlisted: row.allowlisted,
-    requests: row.requests,
-    createdBy: row.created_by,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at
-  };
-}
-
-function allowlistView(row: CleanAllowlistRow): AllowlistEntryView {
-  return {
-    id: row.id,
-    identityId: row.identity_id,
-    scanType: row.scan_type,
-    findingKey: row.finding_key,
-    target: row.target_kind && row.target_id ? { kind: row.target_kind, id: row.target_id, title: row.target_title } : null,
-    code: row.code,
-    reason: row.reason,
-    addedBy: row.added_by,
-    addedAt: row.added_at
-  };
-}
-
-const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-
-/** `2026-11-24T23:40:12.345Z` -> `2026-11-24 23:40:12 UTC`. */
-export function readableDate(iso: string): string {
-  return ISO_DATE.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso;
-}
-
-/** Details as `name: value; ...` with dates readable and lists joined. */
-function readableDetails(details: Record<string, unknown>): string {
-  return Object.entries(details)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => {
-      const value = typeof v === 'string' ? readableDate(v) : Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
-      return `${k}: ${value}`;
-    })
-    .join('; ');
+/** An allowlist entry from a finding key, or a target (kind and id) with an optional code; problems go into `fields`. */
+function allowlistEntryOf(input: AllowlistInput, fields: Record<string, string>): AllowlistEntry | undefined {
+  if (!isScanType(input.scanType)) fields.scanType = `The scan type must be one of ${Object.keys(SCAN_TYPE_INFO).join(', ')}.`;
+  const key = typeof input.findingKey === 'string' && input.findingKey.trim() !== '' ? input.findingKey.trim() : undefined;
+  const kind = input.target?.kind;
+  const targetId = typeof input.target?.id === 'string' ? input.target.id.trim() : '';
+  const code = typeof input.code === 'string' && input.code.trim() !== '' ? input.code.trim() : null;
+  if (key) {
+    if (key.length > 1000) fields.findingKey = 'The finding key may be at most 1,000 characters.';
+  } else if (kind !== 'item' && kind !== 'user' && kind !== 'group') {
+    fields.target = 'Give a finding (findingId and scanId), a findingKey, or a target with kind (item, user or group) and id.';
+  } else if (targetId === '' || targetId.length > 200) fields.target = 'The target id is required (an item or group id, or a username).';
+  if (Object.keys(fields).length > 0 || !isScanType(input.scanType)) return undefined;
+  if (key) return { scan_type: input.scanType, finding_key: key, target_kind: null, target_id: null, code: null, target_title: null };
+  const title = typeof input.target?.title === 'string' ? input.target.title.slice(0, 500) : null;
+  return { scan_type: input.scanType, finding_key: null, target_kind: kind as FindingTarget['kind'], target_id: targetId, code, target_title: title };
 }

@@ -1,7 +1,7 @@
 /** The FindingSource of fixes over the scans' stored findings (clean_scans / clean_findings, migration 0006). */
 import { AppError } from '../../errors/app-error.js';
 import type { CleanRepository } from '../clean.repository.js';
-import { findingView } from '../clean.service.js';
+import { findingView } from '../clean-rows.js';
 import type { FindingSource, ScanFindings } from './finding-source.js';
 
 export function storedFindings(repository: CleanRepository): FindingSource {

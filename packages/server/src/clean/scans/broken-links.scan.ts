@@ -1,7 +1,8 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
+import type { OrgOrigins } from '../../arcgis/org-origins.js';
 import type { Finding } from '../clean.types.js';
 import { extractReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
-import { findingKey, forEachReporting, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
+import { findingKey, forEachReporting, itemTarget, isRecoverable, type ScanContext, type ScanFunction } from './scan-context.js';
 
 /** Item types whose JSON data references other items or services. */
 export const REFERENCING_TYPES = new Set([
@@ -33,96 +34,79 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
   const only = new Set((ctx.options.types as string[]).map((t) => t.toLowerCase()));
   ctx.progress({ phase: 'items', done: 0, total: 0 });
   const items = await ctx.reader.items();
-  const byId = new Map(items.map((item) => [item.id.toLowerCase(), item]));
-  const portalOrigin = new URL(ctx.portalUrl).origin.toLowerCase();
   // The organization's servers are the ones its portal lists, never ones derived from items (any member can give an
   // item a URL on their own host and the "Hosted Service" keyword).
   const origins = await ctx.reader.origins();
-  const roots = origins.servers.map((s) => s.servicesUrl);
-  const inOrg = (url: string) => origins.serverOf(url) !== undefined;
-
-  const resolveId = async (itemId: string): Promise<boolean> => byId.has(itemId) || (await ctx.reader.lookupItem(itemId)) !== null;
-  const resolveUrl = async (url: string): Promise<Resolution> => {
-    let origin: string;
-    try {
-      origin = new URL(url).origin.toLowerCase();
-    } catch {
-      return { ok: 'external' };
-    }
-    const contentId = itemIdInUrl(url);
-    if (contentId && origin === portalOrigin) {
-      return (await resolveId(contentId)) ? { ok: true } : { ok: false, code: 'missing-item', reason: `item ${contentId} does not exist` };
-    }
-    if (!inOrg(url)) return { ok: 'external' };
-    const parsed = parseServiceUrl(url);
-    if (!parsed) return { ok: true };
-    const info = await ctx.reader.serviceInfo(parsed.serviceUrl);
-    if (!info) return { ok: false, code: 'missing-service', reason: `the service ${parsed.serviceUrl} does not exist` };
-    if (parsed.layerId !== undefined) {
-      const known = [...(info.layers ?? []), ...(info.tables ?? [])].some((l) => l.id === parsed.layerId);
-      if (!known) return { ok: false, code: 'missing-layer', reason: `the service has no layer or table ${parsed.layerId}` };
-    }
-    return { ok: true };
-  };
-
+  const links = new LinkChecker(ctx, items, origins);
   const candidates = items.filter((item) => REFERENCING_TYPES.has(item.type) && (only.size === 0 || only.has(item.type.toLowerCase())));
   const findings: Finding[] = [];
-  let references = 0;
-  let external = 0;
-  let unreadable = 0;
-  let unchecked = 0;
+  const counts = { references: 0, external: 0, unreadable: 0, unchecked: 0 };
   await forEachReporting(candidates, 'references', ctx, async (item: IItem) => {
     let data: Awaited<ReturnType<typeof ctx.reader.itemData>>;
     try {
       data = await ctx.reader.itemData(item.id);
     } catch (error) {
       if (!isRecoverable(error, ctx)) throw error;
-      unreadable++;
+      counts.unreadable++;
       ctx.reader.problems.push(`The data of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
       return;
     }
     if (!data?.json) return;
     for (const ref of extractReferences(data.json)) {
-      references++;
-      let problem: Awaited<ReturnType<typeof check>>;
+      counts.references++;
+      let problem: LinkProblem | 'external' | undefined;
       try {
-        problem = await check(ref);
+        problem = await links.check(ref);
       } catch (error) {
         if (!isRecoverable(error, ctx)) throw error;
         // Not knowing is not "broken": the reference is reported as unchecked in the summary, never as a finding.
-        unchecked++;
+        counts.unchecked++;
         ctx.reader.problems.push(`${ref.path} of "${item.title}" (${item.id}) could not be checked: ${(error as Error).message}`);
         continue;
       }
-      if (problem === 'external') {
-        external++;
-        continue;
-      }
-      if (!problem) continue;
-      const target = itemTarget(ctx, item);
-      const what = ref.title ? `"${ref.title}" ` : '';
-      findings.push({
-        key: findingKey('broken-links', 'broken-reference', target, ref.path),
-        scanType: 'broken-links',
-        target,
-        code: problem.code,
-        message: `${item.type} references ${what}at ${ref.path}, but ${problem.reason}.`,
-        where: ref.path,
-        severity: 'critical',
-        details: {
-          path: ref.path,
-          ...(ref.title ? { title: ref.title } : {}),
-          ...(ref.itemId ? { itemId: ref.itemId, itemMissing: problem.itemMissing } : {}),
-          ...(ref.url ? { url: ref.url, urlBroken: problem.urlBroken } : {})
-        }
-      });
+      if (problem === 'external') counts.external++;
+      else if (problem) findings.push(brokenLink(ctx, item, ref, problem));
     }
   });
+  return {
+    findings,
+    summary: {
+      itemsChecked: candidates.length,
+      references: counts.references,
+      externalReferencesNotChecked: counts.external,
+      unreadable: counts.unreadable,
+      referencesNotChecked: counts.unchecked,
+      broken: findings.length,
+      orgServerRoots: origins.servers.map((s) => s.servicesUrl)
+    }
+  };
+};
+
+interface LinkProblem {
+  code: string;
+  reason: string;
+  itemMissing: boolean;
+  urlBroken: boolean;
+}
+
+/** Whether references resolve: item ids against the listing (else the portal), URLs on the organization's servers. */
+class LinkChecker {
+  private readonly byId: Map<string, IItem>;
+  private readonly portalOrigin: string;
+
+  constructor(
+    private readonly ctx: ScanContext,
+    items: IItem[],
+    private readonly origins: OrgOrigins
+  ) {
+    this.byId = new Map(items.map((item) => [item.id.toLowerCase(), item]));
+    this.portalOrigin = new URL(ctx.portalUrl).origin.toLowerCase();
+  }
 
   /** The reference's problem (the item id is checked first), 'external' when only an outside URL, or undefined. */
-  async function check(ref: DataReference): Promise<{ code: string; reason: string; itemMissing: boolean; urlBroken: boolean } | 'external' | undefined> {
-    const itemMissing = ref.itemId ? !(await resolveId(ref.itemId)) : false;
-    const url = ref.url ? await resolveUrl(ref.url) : undefined;
+  async check(ref: DataReference): Promise<LinkProblem | 'external' | undefined> {
+    const itemMissing = ref.itemId ? !(await this.resolveId(ref.itemId)) : false;
+    const url = ref.url ? await this.resolveUrl(ref.url) : undefined;
     const urlBroken = !!url && url.ok === false;
     if (itemMissing) {
       const also = urlBroken && url && url.ok === false ? ` and ${url.reason}` : '';
@@ -133,8 +117,50 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
     return undefined;
   }
 
+  private async resolveId(itemId: string): Promise<boolean> {
+    return this.byId.has(itemId) || (await this.ctx.reader.lookupItem(itemId)) !== null;
+  }
+
+  private async resolveUrl(url: string): Promise<Resolution> {
+    let origin: string;
+    try {
+      origin = new URL(url).origin.toLowerCase();
+    } catch {
+      return { ok: 'external' };
+    }
+    const contentId = itemIdInUrl(url);
+    if (contentId && origin === this.portalOrigin) {
+      return (await this.resolveId(contentId)) ? { ok: true } : { ok: false, code: 'missing-item', reason: `item ${contentId} does not exist` };
+    }
+    if (this.origins.serverOf(url) === undefined) return { ok: 'external' };
+    const parsed = parseServiceUrl(url);
+    if (!parsed) return { ok: true };
+    const info = await this.ctx.reader.serviceInfo(parsed.serviceUrl);
+    if (!info) return { ok: false, code: 'missing-service', reason: `the service ${parsed.serviceUrl} does not exist` };
+    if (parsed.layerId !== undefined) {
+      const known = [...(info.layers ?? []), ...(info.tables ?? [])].some((l) => l.id === parsed.layerId);
+      if (!known) return { ok: false, code: 'missing-layer', reason: `the service has no layer or table ${parsed.layerId}` };
+    }
+    return { ok: true };
+  }
+}
+
+function brokenLink(ctx: ScanContext, item: IItem, ref: DataReference, problem: LinkProblem): Finding {
+  const target = itemTarget(ctx, item);
+  const what = ref.title ? `"${ref.title}" ` : '';
   return {
-    findings,
-    summary: { itemsChecked: candidates.length, references, externalReferencesNotChecked: external, unreadable, referencesNotChecked: unchecked, broken: findings.length, orgServerRoots: roots }
+    key: findingKey('broken-links', 'broken-reference', target, ref.path),
+    scanType: 'broken-links',
+    target,
+    code: problem.code,
+    message: `${item.type} references ${what}at ${ref.path}, but ${problem.reason}.`,
+    where: ref.path,
+    severity: 'critical',
+    details: {
+      path: ref.path,
+      ...(ref.title ? { title: ref.title } : {}),
+      ...(ref.itemId ? { itemId: ref.itemId, itemMissing: problem.itemMissing } : {}),
+      ...(ref.url ? { url: ref.url, urlBroken: problem.urlBroken } : {})
+    }
   };
-};
+}

@@ -1,6 +1,6 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
-import { findingKey, forEachReporting, groupTarget, itemTarget, isRecoverable, type ScanFunction } from './scan-context.js';
+import { findingKey, forEachReporting, groupTarget, itemTarget, isRecoverable, type ScanContext, type ScanFunction } from './scan-context.js';
 
 const EDIT_CAPABILITIES = ['create', 'update', 'delete'];
 
@@ -42,38 +42,7 @@ export const scanOverShared: ScanFunction = async (ctx) => {
       });
     }
   }
-  if (o.publicEditable) {
-    const layers: { item: IItem; url: string }[] = [];
-    for (const item of publicItems) {
-      const url = await publicLayerUrl(item);
-      if (url) layers.push({ item, url });
-    }
-    await forEachReporting(layers, 'public layers', ctx, async ({ item, url }) => {
-      let info: Awaited<ReturnType<typeof ctx.reader.serviceInfo>>;
-      try {
-        info = await ctx.reader.serviceInfo(url);
-      } catch (error) {
-        if (!isRecoverable(error, ctx)) throw error;
-        ctx.reader.problems.push(`The service of "${item.title}" (${item.id}) could not be read to check its editing: ${(error as Error).message}`);
-        return;
-      }
-      const capabilities = String(info?.capabilities ?? '')
-        .split(',')
-        .map((c) => c.trim().toLowerCase());
-      const edits = EDIT_CAPABILITIES.filter((c) => capabilities.includes(c));
-      if (edits.length === 0) return;
-      const target = itemTarget(ctx, item);
-      findings.push({
-        key: findingKey('over-shared', 'public-editable', target),
-        scanType: 'over-shared',
-        target,
-        code: 'public-editable',
-        message: `Is public and its layers allow anyone to ${edits.map((e) => (e === 'create' ? 'add' : e)).join(', ')} features without signing in.`,
-        severity: 'critical',
-        details: { capabilities: info?.capabilities ?? null, url: item.url }
-      });
-    });
-  }
+  if (o.publicEditable) findings.push(...(await publicEditable(ctx, publicItems, publicLayerUrl)));
   for (const group of groups) {
     if (group.access !== 'public') continue;
     const target = groupTarget(ctx, group);
@@ -90,3 +59,39 @@ export const scanOverShared: ScanFunction = async (ctx) => {
   const count = (code: string) => findings.filter((f) => f.code === code).length;
   return { findings, summary: { itemsChecked: items.length, groupsChecked: groups.length, public: count('public'), publicEditable: count('public-editable'), publicGroups: count('public-group') } };
 };
+
+/** Public hosted layers whose service lets anonymous users add, update or delete features (one service request each). */
+async function publicEditable(ctx: ScanContext, publicItems: IItem[], publicLayerUrl: (item: IItem) => Promise<string | undefined>): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const layers: { item: IItem; url: string }[] = [];
+  for (const item of publicItems) {
+    const url = await publicLayerUrl(item);
+    if (url) layers.push({ item, url });
+  }
+  await forEachReporting(layers, 'public layers', ctx, async ({ item, url }) => {
+    let info: Awaited<ReturnType<typeof ctx.reader.serviceInfo>>;
+    try {
+      info = await ctx.reader.serviceInfo(url);
+    } catch (error) {
+      if (!isRecoverable(error, ctx)) throw error;
+      ctx.reader.problems.push(`The service of "${item.title}" (${item.id}) could not be read to check its editing: ${(error as Error).message}`);
+      return;
+    }
+    const capabilities = String(info?.capabilities ?? '')
+      .split(',')
+      .map((c) => c.trim().toLowerCase());
+    const edits = EDIT_CAPABILITIES.filter((c) => capabilities.includes(c));
+    if (edits.length === 0) return;
+    const target = itemTarget(ctx, item);
+    findings.push({
+      key: findingKey('over-shared', 'public-editable', target),
+      scanType: 'over-shared',
+      target,
+      code: 'public-editable',
+      message: `Is public and its layers allow anyone to ${edits.map((e) => (e === 'create' ? 'add' : e)).join(', ')} features without signing in.`,
+      severity: 'critical',
+      details: { capabilities: info?.capabilities ?? null, url: item.url }
+    });
+  });
+  return findings;
+}

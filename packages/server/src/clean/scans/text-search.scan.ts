@@ -45,120 +45,151 @@ interface Place {
  */
 export const scanTextSearch: ScanFunction = async (ctx) => {
   const o = ctx.options;
-  const text = String(o.text);
   // Scans are validated when they are asked for; a schedule saved before a rule tightened is checked again here.
-  const pattern = compileTextPattern(text, { regex: !!o.regex, caseSensitive: !!o.caseSensitive });
+  const pattern = compileTextPattern(String(o.text), { regex: !!o.regex, caseSensitive: !!o.caseSensitive });
   ctx.progress({ phase: 'items', done: 0, total: 0 });
   const items = await ctx.reader.items();
-  const findings: Finding[] = [];
-  const perItem = new Map<string, number>();
-  let truncated = 0;
-  let textsCut = 0;
-  const add = ({ item, where, value }: Place, match: TextMatch) => {
-    const n = perItem.get(item.id) ?? 0;
-    if (n >= MAX_MATCHES_PER_ITEM) {
-      truncated++;
-      return;
-    }
-    perItem.set(item.id, n + 1);
-    const target = itemTarget(ctx, item);
-    const excerpt = excerptOf(value, match);
-    findings.push({
-      key: findingKey('text-search', 'match', target, where),
-      scanType: 'text-search',
-      target,
-      code: 'match',
-      message: `"${text}" found in ${where}: ${excerpt}`,
-      where,
-      severity: 'info',
-      details: { where, match: excerpt }
-    });
-  };
-
   const matcher = new TextMatcher(pattern, ctx.signal);
   try {
-    const search = async (places: readonly Place[]) => {
-      const matches = await matcher.match(places.map((p) => p.value));
-      places.forEach((place, i) => {
-        if (place.value.length > MAX_TEXT_CHARS) textsCut++;
-        const match = matches[i];
-        if (match) add(place, match);
-      });
+    const run = new TextSearch(ctx, matcher);
+    await run.searchMetadata(items);
+    const { dataRead, servicesRead } = await run.searchDataAndFields(items);
+    const findings = run.findings.sort((a, b) => a.key.localeCompare(b.key));
+    return {
+      findings,
+      summary: { itemsChecked: items.length, dataRead, servicesRead, matches: findings.length, matchesNotReported: run.truncated, textsCut: run.textsCut, textLimit: MAX_TEXT_CHARS }
     };
+  } finally {
+    await matcher.close();
+  }
+};
 
-    const metadataTotal = items.length;
-    let metadataDone = 0;
+/** One text search: its findings, and what was cut (matches past the per-item limit, texts past MAX_TEXT_CHARS). */
+class TextSearch {
+  readonly findings: Finding[] = [];
+  truncated = 0;
+  textsCut = 0;
+  private readonly perItem = new Map<string, number>();
+  private readonly text: string;
+
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly matcher: TextMatcher
+  ) {
+    this.text = String(ctx.options.text);
+  }
+
+  /** Titles, summaries, descriptions and tags, sent to the matcher in batches. */
+  async searchMetadata(items: IItem[]): Promise<void> {
+    const total = items.length;
+    let done = 0;
     let batch: Place[] = [];
     let batchChars = 0;
-    const flush = async (itemsInBatch: number) => {
-      await search(batch);
+    let itemsInBatch = 0;
+    const flush = async () => {
+      await this.search(batch);
       batch = [];
       batchChars = 0;
-      metadataDone += itemsInBatch;
-      ctx.progress({ phase: 'searching titles, descriptions and tags', done: metadataDone, total: metadataTotal });
+      done += itemsInBatch;
+      itemsInBatch = 0;
+      this.ctx.progress({ phase: 'searching titles, descriptions and tags', done, total });
     };
-    ctx.progress({ phase: 'searching titles, descriptions and tags', done: 0, total: metadataTotal });
-    let itemsInBatch = 0;
+    this.ctx.progress({ phase: 'searching titles, descriptions and tags', done: 0, total });
     for (const item of items) {
-      ctx.signal?.throwIfAborted();
-      for (const place of metadataPlaces(item, o)) {
+      this.ctx.signal?.throwIfAborted();
+      for (const place of metadataPlaces(item, this.ctx.options)) {
         batch.push(place);
         batchChars += Math.min(place.value.length, MAX_TEXT_CHARS);
       }
       itemsInBatch++;
-      if (batch.length >= BATCH_TEXTS || batchChars >= BATCH_CHARS) {
-        await flush(itemsInBatch);
-        itemsInBatch = 0;
-      }
+      if (batch.length >= BATCH_TEXTS || batchChars >= BATCH_CHARS) await flush();
     }
-    await flush(itemsInBatch);
+    await flush();
+  }
 
-    let dataRead = 0;
-    let layersRead = 0;
+  /** The JSON data of JSON items and the fields of hosted layers (one request each); answers how many were read. */
+  async searchDataAndFields(items: IItem[]): Promise<{ dataRead: number; servicesRead: number }> {
+    const o = this.ctx.options;
+    const read = { dataRead: 0, servicesRead: 0 };
     const withData = o.inData ? items.filter((item) => JSON_DATA_TYPES.has(item.type)) : [];
     // Only the organization's own hosted layers are read (decided by URL, arcgis/item-classifier.ts); an item that
     // merely claims to be one is an external reference and is never requested.
     const hosted: { item: IItem; url: string }[] = [];
     if (o.inFields) {
       for (const item of items) {
-        const url = isHostedFeatureService(item) ? await ctx.reader.hostedServiceUrl(item) : undefined;
+        const url = isHostedFeatureService(item) ? await this.ctx.reader.hostedServiceUrl(item) : undefined;
         if (url !== undefined) hosted.push({ item, url });
       }
     }
-    await forEachReporting([...withData.map((item) => ({ item, kind: 'data' as const, url: '' })), ...hosted.map(({ item, url }) => ({ item, kind: 'fields' as const, url }))], 'data', ctx, async ({ item, kind, url }) => {
-      const places: Place[] = [];
+    const parts = [...withData.map((item) => ({ item, kind: 'data' as const, url: '' })), ...hosted.map(({ item, url }) => ({ item, kind: 'fields' as const, url }))];
+    await forEachReporting(parts, 'data', this.ctx, async ({ item, kind, url }) => {
+      let places: Place[];
       try {
-        if (kind === 'data') {
-          const data = await ctx.reader.itemData(item.id);
-          dataRead++;
-          if (data?.json !== undefined) walkJson(data.json, '', (path, value) => places.push({ item, where: `data ${path || '(root)'}`, value }));
-        } else {
-          const layers = await ctx.reader.serviceLayers(url);
-          layersRead++;
-          for (const layer of [...(layers.layers ?? []), ...(layers.tables ?? [])]) {
-            for (const field of layer.fields ?? []) {
-              const place = `layer ${layer.id} "${layer.name}"`;
-              places.push({ item, where: `field ${field.name} of ${place}`, value: field.name });
-              if (field.alias && field.alias !== field.name) places.push({ item, where: `alias of field ${field.name} of ${place}`, value: field.alias });
-            }
-          }
-        }
+        places = kind === 'data' ? await this.dataPlaces(item) : await this.fieldPlaces(item, url);
+        if (kind === 'data') read.dataRead++;
+        else read.servicesRead++;
       } catch (error) {
-        if (!isRecoverable(error, ctx)) throw error;
-        ctx.reader.problems.push(`${kind === 'data' ? 'The data' : 'The layers'} of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
+        if (!isRecoverable(error, this.ctx)) throw error;
+        this.ctx.reader.problems.push(`${kind === 'data' ? 'The data' : 'The layers'} of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
         return;
       }
-      await search(places);
+      await this.search(places);
     });
-    findings.sort((a, b) => a.key.localeCompare(b.key));
-    return {
-      findings,
-      summary: { itemsChecked: items.length, dataRead, servicesRead: layersRead, matches: findings.length, matchesNotReported: truncated, textsCut, textLimit: MAX_TEXT_CHARS }
-    };
-  } finally {
-    await matcher.close();
+    return read;
   }
-};
+
+  /** Every string of the item's JSON data, with its path. */
+  private async dataPlaces(item: IItem): Promise<Place[]> {
+    const places: Place[] = [];
+    const data = await this.ctx.reader.itemData(item.id);
+    if (data?.json !== undefined) walkJson(data.json, '', (path, value) => places.push({ item, where: `data ${path || '(root)'}`, value }));
+    return places;
+  }
+
+  /** The field names and aliases of every layer and table of the item's hosted service. */
+  private async fieldPlaces(item: IItem, url: string): Promise<Place[]> {
+    const places: Place[] = [];
+    const layers = await this.ctx.reader.serviceLayers(url);
+    for (const layer of [...(layers.layers ?? []), ...(layers.tables ?? [])]) {
+      for (const field of layer.fields ?? []) {
+        const place = `layer ${layer.id} "${layer.name}"`;
+        places.push({ item, where: `field ${field.name} of ${place}`, value: field.name });
+        if (field.alias && field.alias !== field.name) places.push({ item, where: `alias of field ${field.name} of ${place}`, value: field.alias });
+      }
+    }
+    return places;
+  }
+
+  private async search(places: readonly Place[]): Promise<void> {
+    const matches = await this.matcher.match(places.map((p) => p.value));
+    places.forEach((place, i) => {
+      if (place.value.length > MAX_TEXT_CHARS) this.textsCut++;
+      const match = matches[i];
+      if (match) this.add(place, match);
+    });
+  }
+
+  private add({ item, where, value }: Place, match: TextMatch): void {
+    const n = this.perItem.get(item.id) ?? 0;
+    if (n >= MAX_MATCHES_PER_ITEM) {
+      this.truncated++;
+      return;
+    }
+    this.perItem.set(item.id, n + 1);
+    const target = itemTarget(this.ctx, item);
+    const excerpt = excerptOf(value, match);
+    this.findings.push({
+      key: findingKey('text-search', 'match', target, where),
+      scanType: 'text-search',
+      target,
+      code: 'match',
+      message: `"${this.text}" found in ${where}: ${excerpt}`,
+      where,
+      severity: 'info',
+      details: { where, match: excerpt }
+    });
+  }
+}
 
 /** The title, summary, description and tags of an item that the options ask to search. */
 function metadataPlaces(item: IItem, o: ScanContext['options']): Place[] {
