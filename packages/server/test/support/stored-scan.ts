@@ -2,6 +2,7 @@
  * Stores a finished `over-shared` scan with the given findings straight in the database, as the scans module would
  * (the fix tests need findings on chosen targets without running a scan first).
  */
+import { newScanRow } from '../../src/clean/clean-rows.js';
 import { CleanRepository } from '../../src/clean/clean.repository.js';
 import type { FindingTarget } from '../../src/clean/clean.types.js';
 import type { Db } from '../../src/db/database.js';
@@ -17,24 +18,9 @@ export interface StoredFinding {
 /** Returns the scan's id and the findings' ids, in the order given. */
 export async function storeScan(db: Db, identityId: string, findings: StoredFinding[]): Promise<{ scanId: string; ids: string[] }> {
   const repository = new CleanRepository(db);
-  const scanId = newId();
-  const now = new Date().toISOString();
-  await repository.insertScan({
-    id: scanId,
-    identity_id: identityId,
-    operation_id: null,
-    scan_type: 'over-shared',
-    options: '{}',
-    status: 'running',
-    message: null,
-    summary: null,
-    findings: 0,
-    allowlisted: 0,
-    requests: 0,
-    created_by: 'test',
-    started_at: now,
-    finished_at: null
-  });
+  const scan = newScanRow({ identityId, type: 'over-shared', options: {}, operationId: null, createdBy: 'test', startedAt: new Date().toISOString() });
+  const scanId = scan.id;
+  await repository.insertScan(scan);
   const ids = findings.map(() => newId());
   await repository.finishScan(
     scanId,
@@ -57,7 +43,7 @@ export async function storeScan(db: Db, identityId: string, findings: StoredFind
       where_text: null,
       details: '{}'
     })),
-    { status: 'succeeded', findings: findings.length, finished_at: now }
+    { status: 'succeeded', findings: findings.length, finished_at: scan.started_at }
   );
   return { scanId, ids };
 }

@@ -8,7 +8,7 @@ import type { JobContext, JobOutcome } from '../../operations/job.types.js';
 import { JobStopped } from '../../operations/job.types.js';
 import { backupBeforeChange } from '../../backup/backup.job.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
-import type { FixAction } from '../clean.types.js';
+import type { FindingTarget, FixAction } from '../clean.types.js';
 import { reasonOf, type FixContext } from './actions/index.js';
 import { fixContextFor, loadFindings } from './fix-context.js';
 import { applyPlan, checkActionOptions, planFix, undoResults, type UndoOutcome } from './fix.engine.js';
@@ -158,17 +158,13 @@ export class FixRunner {
         applied: JSON.stringify(result.applied)
       });
       await ctx.logItems([
-        {
-          itemId: result.target.id,
-          title: result.target.title,
-          type: result.target.type ?? result.target.kind,
-          owner: result.target.owner ?? '',
+        logRowOf(result.target, {
           status: result.status,
           action: request.action,
           parts: result.applied.map((c) => c.field),
           error: result.error,
           details: { findingId: result.findingId, changes: result.applied.map((c) => c.summary) }
-        }
+        })
       ]);
       ctx.progress({ phase: 'fixing', total: plan.length, done });
     });
@@ -201,18 +197,7 @@ export class FixRunner {
           done++;
           const result = byFinding.get(outcome.findingId)!;
           await this.deps.repository.updateResult(fix.id, outcome.findingId, { undo_status: outcome.status, undo_error: outcome.error, undo_note: outcome.note ?? null });
-          await ctx.logItems([
-            {
-              itemId: result.target.id,
-              title: result.target.title,
-              type: result.target.type ?? result.target.kind,
-              owner: result.target.owner ?? '',
-              status: outcome.status,
-              action: `undo ${fix.action}`,
-              error: outcome.error,
-              details: { findingId: outcome.findingId }
-            }
-          ]);
+          await ctx.logItems([logRowOf(result.target, { status: outcome.status, action: `undo ${fix.action}`, error: outcome.error, details: { findingId: outcome.findingId } })]);
           ctx.progress({ phase: 'undoing', total: results.length, done });
         }
       });
@@ -241,4 +226,9 @@ export class FixRunner {
   private now(): string {
     return this.deps.clock().toISOString();
   }
+}
+
+/** A finding's row in the operation's per-item log (the Logs page), from its target and what happened to it. */
+function logRowOf<T extends object>(target: FindingTarget, row: T): T & { itemId: string; title: string; type: string; owner: string } {
+  return { itemId: target.id, title: target.title, type: target.type ?? target.kind, owner: target.owner ?? '', ...row };
 }

@@ -2,21 +2,7 @@ import type { IItem } from '@esri/arcgis-rest-portal';
 import type { OrgOrigins } from '../../arcgis/org-origins.js';
 import type { Finding } from '../clean.types.js';
 import { extractReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
-import { findingKey, forEachReporting, itemTarget, isRecoverable, type ScanContext, type ScanFunction } from './scan-context.js';
-
-/** Item types whose JSON data references other items or services. */
-export const REFERENCING_TYPES = new Set([
-  'Web Map',
-  'Web Scene',
-  'Web Mapping Application',
-  'Dashboard',
-  'StoryMap',
-  'Web Experience',
-  'Hub Site Application',
-  'Hub Page',
-  'Site Application',
-  'Site Page'
-]);
+import { findingKey, forEachReporting, itemTarget, isRecoverable, REFERENCING_TYPES, type ScanContext, type ScanFunction } from './scan-context.js';
 
 type Resolution =
   | { ok: true }

@@ -124,3 +124,20 @@ export function isRecoverable(error: unknown, ctx: Pick<ScanContext, 'signal'>):
   const name = (error as { name?: string } | null)?.name;
   return name !== 'CredentialsExpiredError' && name !== 'IwaUnavailableError' && name !== 'AbortError' && (error as { kind?: string } | null)?.kind !== 'auth';
 }
+
+/** Item types whose JSON data references other items or services (maps, scenes, apps, dashboards, stories, sites). */
+export const REFERENCING_TYPES: ReadonlySet<string> = new Set([
+  'Web Map',
+  'Web Scene',
+  'Web Mapping Application',
+  'Dashboard',
+  'StoryMap',
+  'Web Experience',
+  'Hub Site Application',
+  'Hub Page',
+  'Site Application',
+  'Site Page'
+]);
+
+/** Item types whose data is JSON worth searching: the referencing ones, and collections, forms and feature layers. */
+export const JSON_DATA_TYPES: ReadonlySet<string> = new Set([...REFERENCING_TYPES, 'Feature Collection', 'Form', 'Feature Service']);

@@ -2,24 +2,7 @@ import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
 import { TextMatcher, type TextMatch } from '../text-matcher.js';
 import { compileTextPattern, MAX_TEXT_CHARS } from '../text-pattern.js';
-import { findingKey, forEachReporting, isHostedFeatureService, itemTarget, isRecoverable, type ScanContext, type ScanFunction } from './scan-context.js';
-
-/** Item types whose data is JSON worth searching (maps, apps, dashboards, stories, forms, collections). */
-export const JSON_DATA_TYPES = new Set([
-  'Web Map',
-  'Web Scene',
-  'Web Mapping Application',
-  'Dashboard',
-  'StoryMap',
-  'Web Experience',
-  'Feature Collection',
-  'Hub Site Application',
-  'Hub Page',
-  'Site Application',
-  'Site Page',
-  'Form',
-  'Feature Service'
-]);
+import { findingKey, forEachReporting, isHostedFeatureService, itemTarget, isRecoverable, JSON_DATA_TYPES, type ScanContext, type ScanFunction } from './scan-context.js';
 
 /** At most this many matches are reported per item (the summary says when more were cut). */
 const MAX_MATCHES_PER_ITEM = 50;
