@@ -3,8 +3,8 @@
  * blob and referenced from the item's entry. A part that fails is recorded on the entry (`problems`), never silently
  * missing; a part the identity may not read is `skipped`, any other failure makes the item `failed`.
  */
-import { type IItem, getRelatedItems, type ItemRelationshipType } from '@esri/arcgis-rest-portal';
-import { getItem, getItemGroupIds, itemDataUrl, itemInfoUrl, itemMetadataUrl, itemResourceUrl, listItemResources } from '../arcgis/portal/index.js';
+import type { IItem, ItemRelationshipType } from '@esri/arcgis-rest-portal';
+import { getItem, getItemGroupIds, getRelatedItems, itemDataUrl, itemInfoUrl, itemMetadataUrl, itemResourceUrl, listItemResources } from '../arcgis/portal/index.js';
 import { type ItemEntry, type PartProblem, type RelatedItemEntry, type ResourceEntry, type SharingEntry, isSafeRelativePath } from '../store/index.js';
 import type { BackupContext } from './backup.types.js';
 import { fetchPartToStore, partProblem, putBytes, putJson } from './part-fetch.js';
@@ -168,7 +168,7 @@ async function readResources(ctx: BackupContext, id: string, problems: PartProbl
 
 async function readRelated(ctx: BackupContext, id: string): Promise<RelatedItemEntry[]> {
   const ask = (direction: 'forward' | 'reverse', relationshipType: ItemRelationshipType | ItemRelationshipType[]) =>
-    ctx.session.call('related items', () => getRelatedItems({ ...ctx.session.requestOptions, httpMethod: 'GET', id, direction, relationshipType }));
+    getRelatedItems({ session: ctx.session, id, direction, relationshipType });
   // Both directions at once; the result lists forward then reverse, whichever answered first.
   const byDirection = await Promise.all(
     (['forward', 'reverse'] as const).map(async (direction) => {

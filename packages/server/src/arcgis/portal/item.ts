@@ -1,9 +1,9 @@
 /**
- * One item: its JSON (rest-js `getItem`), the URLs of its byte parts (data, thumbnail, metadata; read by whoever stores
+ * One item: its JSON (rest-js `getItem`), its related items (rest-js `getRelatedItems`), the URLs of its byte parts (data, thumbnail, metadata; read by whoever stores
  * them: a backup streams them into the store), its data as bytes, and plain property updates. rest-js's `updateItem`
  * also rewrites thumbnails and serializes a whole item object, so updates here send exactly the parameters given.
  */
-import { getItem as restGetItem, type IItem } from '@esri/arcgis-rest-portal';
+import { getItem as restGetItem, getRelatedItems as restGetRelatedItems, type IGetRelatedItemsResponse, type IItem, type ItemRelationshipType } from '@esri/arcgis-rest-portal';
 import { itemUrl, orUndefined, POST, segment, segments, type SessionOptions, userItemUrl } from './portal-request.js';
 
 export interface ItemOptions extends SessionOptions {
@@ -22,6 +22,17 @@ export function getItem({ session, id }: ItemOptions): Promise<IItem> {
 /** The item, or undefined when it does not exist or the identity may not see it. */
 export function findItem(options: ItemOptions): Promise<IItem | undefined> {
   return orUndefined(getItem(options));
+}
+
+export interface RelatedItemsOptions extends ItemOptions {
+  direction: 'forward' | 'reverse';
+  /** One type, or several asked at once (ArcGIS then does not say which type links each related item). */
+  relationshipType: ItemRelationshipType | ItemRelationshipType[];
+}
+
+/** `content/items/<id>/relatedItems` (rest-js `getRelatedItems`). */
+export function getRelatedItems({ session, id, direction, relationshipType }: RelatedItemsOptions): Promise<IGetRelatedItemsResponse> {
+  return session.call('related items', () => restGetRelatedItems({ ...session.requestOptions, httpMethod: 'GET', id: segment(id), direction, relationshipType }));
 }
 
 /** `content/items/<id>/data`: JSON or a file; an empty body when the item has none. File downloads take no `f`. */
