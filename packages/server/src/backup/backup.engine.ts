@@ -45,11 +45,12 @@ import {
   snapshotIdTime
 } from '../store/index.js';
 import { classifyItem, type ItemUrlClass } from '../arcgis/item-classifier.js';
+import { runPool } from '../lib/task-pool.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
 import { backupHostedService } from './hosted-service.backup.js';
 import { accessOf, backupItemParts, entryHeader, readSharing, statusOf } from './item-backup.js';
 import { enumerateOrgItems } from './org-enumerator.js';
-import { isFatal, partProblem } from './part-fetch.js';
+import { partProblem } from './part-fetch.js';
 import { backupUsers, type GroupsResult, startGroups } from './principals-backup.js';
 
 export const DEFAULT_BACKUP_CONCURRENCY = 8;
@@ -237,7 +238,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const isHosted = (item: IItem) => classify(item).kind === 'hosted';
     const ordered = [...items.filter(isHosted), ...items.filter((i) => !isHosted(i))];
     try {
-      await runPool(ordered, concurrency * ITEMS_PER_SLOT, signal, backupOne);
+      // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
+      await runPool(ordered, { concurrency: concurrency * ITEMS_PER_SLOT, onError: 'stop', signal }, backupOne);
     } finally {
       itemsDone();
     }
@@ -321,7 +323,7 @@ async function selectItems(ctx: BackupContext, options: BackupOptions, orgId: st
   if (options.itemIds && options.itemIds.length > 0) {
     const ids = [...new Set(options.itemIds)];
     const found: IItem[] = [];
-    await runPool(ids, 8, ctx.signal, async (id) => {
+    await runPool(ids, { concurrency: 8, onError: 'stop', signal: ctx.signal }, async (id) => {
       try {
         found.push(await ctx.session.call('item', () => getItem(id, { ...ctx.session.requestOptions, httpMethod: 'GET' })));
       } catch (error) {
@@ -465,28 +467,6 @@ function childCounters(parent: BackupContext['counters']): BackupContext['counte
       newBytes = value;
     }
   };
-}
-
-/** Runs `work` over `inputs` with at most `limit` at once; the first fatal error stops the pool and is thrown. */
-async function runPool<T>(inputs: readonly T[], limit: number, signal: AbortSignal, work: (input: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < inputs.length) {
-      if (signal.aborted) {
-        failure ??= signal.reason;
-        return;
-      }
-      const input = inputs[next++] as T;
-      try {
-        await work(input);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
-  if (failure !== undefined) throw isFatal(failure, signal) && signal.aborted ? (signal.reason ?? failure) : failure;
 }
 
 /** A user's turn in the folder rotation: a stable hash of the name, 0 to FOLDER_ROTATION - 1. */

@@ -14,6 +14,7 @@ import { getAllLayersAndTables, getService, queryFeatures, type IQueryFeaturesRe
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { ArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
+import { runPool } from '../lib/task-pool.js';
 import {
   type AttachmentEntry,
   type BlobRef,
@@ -141,7 +142,7 @@ class ServiceBackup {
 
     // A few layers at once: services with many small layers are bound by latency, not by memory.
     const byId = new Map<number, LayerEntry>();
-    await runPool(infos, LAYER_CONCURRENCY, this.ctx.signal, async (info) => {
+    await runPool(infos, { concurrency: LAYER_CONCURRENCY, onError: 'stop', signal: this.ctx.signal }, async (info) => {
       byId.set(info.id, await this.layer(info, changes.get(info.id)));
     });
     const layers = infos.map((info) => byId.get(info.id)!);
@@ -338,7 +339,7 @@ class LayerReader {
     ranges.sort((a, b) => a.fromOid - b.fromOid);
 
     const read = new Map<number, { chunk: FeatureChunk | undefined; oids: number[] }>();
-    await runPool(ranges, this.owner.chunkConcurrency, this.owner.signal, async (range) => {
+    await runPool(ranges, { concurrency: this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (range) => {
       read.set(range.fromOid, await this.readRange(range));
     });
     const chunks: FeatureChunk[] = [...carried.values()];
@@ -438,7 +439,7 @@ class LayerReader {
     const batches: FeatureChunk[][] = [];
     const perBatch = supportsQueryAttachments ? ATTACHMENT_LIST_CHUNKS : 1;
     for (let i = 0; i < chunks.length; i += perBatch) batches.push(chunks.slice(i, i + perBatch));
-    await runPool(batches, this.owner.chunkConcurrency, this.owner.signal, async (batch) => {
+    await runPool(batches, { concurrency: this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (batch) => {
       const range: OidRange = { fromOid: batch[0]!.fromOid, toOid: batch.at(-1)!.toOid };
       let listed: ListedAttachment[];
       try {
@@ -453,7 +454,7 @@ class LayerReader {
         }
         throw error;
       }
-      await runPool(listed, 4, this.owner.signal, async (attachment) => {
+      await runPool(listed, { concurrency: 4, onError: 'stop', signal: this.owner.signal }, async (attachment) => {
         const entry = await this.attachment(attachment);
         if (entry) entries.push(entry);
       });
@@ -512,25 +513,4 @@ function problemFor(info: LayerInfo, name: string, error: unknown): Pick<LayerEn
   const code = error instanceof ArcGISFailure && error.code !== undefined ? String(error.code) : undefined;
   const reason = `Layer ${info.id} (${name}) could not be backed up: ${error instanceof Error ? error.message : String(error)}`;
   return { status: 'failed', problems: [code === undefined ? { part, status: 'failed', reason } : { part, status: 'failed', reason, code }] };
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; the first failure stops new work and is rethrown. */
-async function runPool<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      signal?.throwIfAborted();
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        if (!failed) failure = error;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw failure;
 }

@@ -1,5 +1,6 @@
 import { type IItem, type ISearchResult, searchItems } from '@esri/arcgis-rest-portal';
 import { type ArcGISSession } from '../arcgis/arcgis-session.js';
+import { TaskPool } from '../lib/task-pool.js';
 
 /** ArcGIS search pages only the first 10,000 results of a query, although `total` counts them all. */
 export const SEARCH_PAGING_CAP = 10_000;
@@ -58,30 +59,17 @@ export async function enumerateOrgItems(
   if (!scope) throw new Error('enumerateOrgItems needs an orgId or a scope query.');
   const base = `${scope}${options.query ? ` AND (${options.query})` : ''}`;
 
-  // Requests waiting for one of the enumerator's slots; urgent ones (the chunk chain) go to the front.
-  const queue: (() => void)[] = [];
-  let inFlight = 0;
-  const pump = () => {
-    while (queue.length > 0 && inFlight < Math.max(1, session.concurrency)) {
-      inFlight++;
-      queue.shift()!();
-    }
-  };
+  // The enumerator's own slots (the session's bound, which halves while ArcGIS throttles); urgent requests (the chunk
+  // chain) go to the front. A failed page fails the listing: the pages still waiting are not asked for.
+  const pool = new TaskPool({ concurrency: () => session.concurrency, onError: 'stop', signal: options.signal });
   const search = (q: string, start: number, urgent = false, num = PAGE_SIZE): Promise<ISearchResult<IItem>> =>
-    new Promise<void>((resolve) => {
-      if (urgent) queue.unshift(resolve);
-      else queue.push(resolve);
-      pump();
-    }).then(async () => {
-      try {
-        options.signal?.throwIfAborted();
+    pool.run(
+      () => {
         report.requests++;
-        return await session.call('search', () => searchItems({ q, start, num, sortField: 'created', sortOrder: 'asc', ...session.requestOptions, httpMethod: 'GET' }));
-      } finally {
-        inFlight--;
-        pump();
-      }
-    });
+        return session.call('search', () => searchItems({ q, start, num, sortField: 'created', sortOrder: 'asc', ...session.requestOptions, httpMethod: 'GET' }));
+      },
+      { urgent }
+    );
 
   const emit = async (results: IItem[]) => {
     const fresh = results.filter((item) => {

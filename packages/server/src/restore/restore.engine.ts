@@ -14,6 +14,7 @@ import { request } from '@esri/arcgis-rest-request';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { Clock } from '../lib/clock.js';
+import { TaskPool } from '../lib/task-pool.js';
 import type { GroupEntry, ItemEntry, Store } from '../store/index.js';
 import type { HostedRestore } from './hosted-contract.js';
 import * as api from './portal-api.js';
@@ -47,22 +48,6 @@ export interface RestoreRunInput {
 const TEXT_PROPERTIES = ['title', 'snippet', 'description', 'accessInformation', 'licenseInfo', 'culture', 'url', 'spatialReference', 'name'] as const;
 
 export const DEFAULT_RESTORE_CONCURRENCY = 4;
-
-/** Runs at most `n` tasks at once, in the order they were queued. */
-function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
 
 export const markerFor = (operationId: string, sourceId: string) => `orgkeeper-restore:${operationId}:${sourceId}`;
 
@@ -190,12 +175,13 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
 
   // Steps run as soon as the steps they depend on have finished, a few at a time (the plan's order is a topological
   // order, so every dependency is scheduled before its dependents). Requests stay bounded by the session's limiter.
-  const limit = concurrencyLimit(input.concurrency ?? DEFAULT_RESTORE_CONCURRENCY);
+  // A step records its own failure and the others go on; only a stop (the signal) makes a step throw.
+  const pool = new TaskPool({ concurrency: input.concurrency ?? DEFAULT_RESTORE_CONCURRENCY, onError: 'continue', signal: input.signal });
   const finished = new Map<string, Promise<void>>();
   for (const [seq, step] of plan.steps.entries()) {
     const deps = step.dependsOn.map((d) => finished.get(d)).filter((p): p is Promise<void> => p !== undefined);
     // A dependency's failure is its own step's record; here only 'finished' matters.
-    const settled = Promise.allSettled(deps).then(() => limit(() => runOne(step, seq)));
+    const settled = Promise.allSettled(deps).then(() => pool.run(() => runOne(step, seq)));
     finished.set(step.key, settled);
   }
   const outcomes = await Promise.allSettled(finished.values());

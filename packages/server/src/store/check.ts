@@ -5,6 +5,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { runPool } from '../lib/task-pool.js';
 import { type BlobOwner, describeOwner, walkSnapshot } from './manifest-walk.js';
 import type { SnapshotManifest } from './manifest.js';
 import type { Store, UnreadableSnapshot } from './store.js';
@@ -137,7 +138,8 @@ export async function check(store: Store, options: CheckOptions = {}): Promise<C
     const candidates = [...referenced].filter((hash) => stored.has(hash) && !corrupt.has(hash));
     const sample = readPercent >= 100 ? candidates : pickRandom(candidates, Math.ceil((candidates.length * readPercent) / 100), options.random ?? Math.random);
     let done = 0;
-    await forEachConcurrently(sample, options.concurrency ?? 4, async (hash) => {
+    // Each blob's verdict is recorded by its task, which never throws.
+    await runPool(sample, { concurrency: options.concurrency ?? 4, onError: 'stop' }, async (hash) => {
       try {
         const verdict = await store.blobs.verify(hash);
         if (verdict.status === 'corrupt') corrupt.set(hash, verdict.detail);
@@ -232,14 +234,6 @@ function pickRandom<T>(values: T[], count: number, random: () => number): T[] {
     [copy[i], copy[j]] = [copy[j]!, copy[i]!];
   }
   return copy.slice(0, n);
-}
-
-async function forEachConcurrently<T>(values: T[], concurrency: number, task: (value: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) await task(values[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, values.length)) }, worker));
 }
 
 /**

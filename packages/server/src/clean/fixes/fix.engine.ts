@@ -12,6 +12,7 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
 import { AppError } from '../../errors/app-error.js';
+import { runPool } from '../../lib/task-pool.js';
 import type { Finding, FixAction } from '../clean.types.js';
 import * as calls from './arcgis-fix-calls.js';
 import type { Mailer } from './mailer.js';
@@ -82,7 +83,7 @@ export async function planFix(ctx: FixContext, findings: StoredFinding[], action
     }
   });
   const cache: PlanCache = { users: new Map(), folders: new Map() };
-  await pool(unique, CONCURRENCY, ctx.signal, async ({ index, finding }) => {
+  await runPool(unique, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async ({ index, finding }) => {
     try {
       plans[index] = await planOne(ctx, finding, action, options, cache);
     } catch (error) {
@@ -315,7 +316,7 @@ export async function applyPlan(
     await notifyOwners(ctx, options, todo, finish);
     return results;
   }
-  await pool(todo, CONCURRENCY, ctx.signal, async ({ planned, index }) => {
+  await runPool(todo, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async ({ planned, index }) => {
     const applied: FieldChange[] = [];
     try {
       await applyOne(ctx, action, options, planned, applied);
@@ -565,7 +566,7 @@ export async function undoResults(
     }
   }
 
-  await pool(todo, CONCURRENCY, ctx.signal, async (result) => {
+  await runPool(todo, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async (result) => {
     try {
       const undoNote = await undoOne(ctx, action, result, options.snapshotId, recreated);
       const newId = recreated.get(result.target.id)?.newId;
@@ -761,28 +762,4 @@ export function reasonOf(error: unknown): string {
     return `${error.message}${extra}`;
   }
   return String(error);
-}
-
-/**
- * Runs `work` over `rows`, at most `limit` at once; stops starting new work once `signal` aborts or a work throws, and
- * returns (or throws the first error) only when every started work has ended, so nothing writes results afterwards.
- */
-async function pool<T>(rows: T[], limit: number, signal: AbortSignal | undefined, work: (row: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < rows.length && !failed) {
-      signal?.throwIfAborted();
-      const row = rows[next++]!;
-      try {
-        await work(row);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, rows.length) }, worker));
-  const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
+import { runPool, TaskPool } from '../../lib/task-pool.js';
 import { canonicalJson, CHUNK_OID_SPAN, type EsriFeature, FEATURE_CHUNK_FORMAT, type FeatureChunkContent, featureOid } from '../../backup/feature-chunks.js';
 import { type AttachmentEntry, type LayerEntry, readAttachmentList, sha256Hex, type Store } from '../../store/index.js';
 import type { LayerWriteInfo } from './definitions.js';
@@ -122,16 +123,14 @@ export async function syncLayer(ctx: LayerSyncContext): Promise<LayerSyncResult 
   const known = knownEmpty && withAttachments ? new Map<number, LiveAttachment[]>() : undefined;
   const attachmentCounts = { added: 0, deleted: 0 };
   if (ctx.state.phase === 'features') {
-    const early = known
-      ? new WorkQueue<AttachmentWork>(ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, ctx.signal, (w) => featureAttachmentWork(ctx, w, attachmentCounts, rejected))
-      : undefined;
+    const early = known ? new TaskPool({ concurrency: ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, onError: 'stop', signal: ctx.signal }) : undefined;
     const onAdded = early
       ? (oldOid: number, liveOid: number) => {
           const add = wanted.get(oldOid);
           if (!add) return;
           const work: AttachmentWork = { oldOid, liveOid, add, remove: [], present: [] };
           known!.set(liveOid, work.present);
-          early.push(work);
+          early.add(() => featureAttachmentWork(ctx, work, attachmentCounts, rejected));
         }
       : undefined;
     // Snapshot features reported as done, so a second pass does not count them again.
@@ -148,7 +147,7 @@ export async function syncLayer(ctx: LayerSyncContext): Promise<LayerSyncResult 
         if (pass >= MAX_PASSES) throw new Error(`Layer ${ctx.layerUrl}: adding features kept failing after ${pass} passes; run the restore again to continue.`);
       }
     } finally {
-      await early?.close();
+      await early?.drain();
     }
     ctx.state.phase = 'attachments';
     await ctx.saveState();
@@ -243,7 +242,7 @@ async function deleteExtras(ctx: LayerSyncContext, extras: number[]): Promise<nu
   const batches: number[][] = [];
   for (let i = 0; i < extras.length; i += DELETE_BATCH) batches.push(extras.slice(i, i + DELETE_BATCH));
   let deleted = 0;
-  await runPool(batches, ctx.concurrency, ctx.signal, async (batch) => {
+  await runPool(batches, { concurrency: ctx.concurrency, onError: 'stop', signal: ctx.signal }, async (batch) => {
     const results = await deleteFeatureBatch(ctx.session, ctx.layerUrl, batch);
     // A feature already gone (deleted by a retried request or by someone else) is what was wanted.
     deleted += results.filter((r) => r.success).length;
@@ -346,7 +345,7 @@ async function writeFeatures(
   };
 
   try {
-    await runPool(ctx.entry.chunks, ctx.concurrency, ctx.signal, (chunk) => writeChunk(chunk.hash));
+    await runPool(ctx.entry.chunks, { concurrency: ctx.concurrency, onError: 'stop', signal: ctx.signal }, (chunk) => writeChunk(chunk.hash));
   } finally {
     while (pendingSave) await pendingSave;
   }
@@ -463,7 +462,7 @@ async function syncAttachments(
     if (!ranges.has(fromOid)) ranges.set(fromOid, { fromOid, toOid: fromOid + CHUNK_OID_SPAN - 1 });
   }
   const current = new Map<number, LiveAttachment[]>(known ?? []);
-  await runPool(known ? [] : [...ranges.values()], ctx.concurrency, ctx.signal, async (range) => {
+  await runPool(known ? [] : [...ranges.values()], { concurrency: ctx.concurrency, onError: 'stop', signal: ctx.signal }, async (range) => {
     for (const [oid, list] of await liveAttachments(ctx.session, ctx.layerUrl, ctx.liveInfo.oidField, range.fromOid, range.toOid)) current.set(oid, list);
   });
 
@@ -489,7 +488,7 @@ async function syncAttachments(
 
   const counts = { added: 0, deleted: 0 };
   // One worker per feature (its attachments one after another, so a lost answer can be checked by counting).
-  await runPool(work, ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, ctx.signal, (w) => featureAttachmentWork(ctx, w, counts, rejected));
+  await runPool(work, { concurrency: ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, onError: 'stop', signal: ctx.signal }, (w) => featureAttachmentWork(ctx, w, counts, rejected));
   return counts;
 }
 
@@ -543,74 +542,4 @@ async function featureAttachmentWork(ctx: LayerSyncContext, w: AttachmentWork, c
     } else rejected.push(`attachment ${a.attachmentId} (${a.name}) of feature ${w.oldOid}: ${result ? describeEditError(result) : 'the request kept failing'}`);
     ctx.progress(0, 1);
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-
-/**
- * Work pushed while other work is going on, run by at most `limit` workers; `close()` waits for all of it and rethrows
- * the first failure (after which pushed work is dropped).
- */
-class WorkQueue<T> {
-  private readonly items: T[] = [];
-  private workers = 0;
-  private failure: { error: unknown } | undefined;
-  private readonly running = new Set<Promise<void>>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly signal: AbortSignal,
-    private readonly fn: (item: T) => Promise<void>
-  ) {}
-
-  push(item: T): void {
-    if (this.failure) throw this.failure.error;
-    this.items.push(item);
-    if (this.workers < this.limit) {
-      this.workers++;
-      const worker = this.work().finally(() => {
-        this.workers--;
-        this.running.delete(worker);
-      });
-      this.running.add(worker);
-    }
-  }
-
-  async close(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
-    if (this.failure) throw this.failure.error;
-  }
-
-  private async work(): Promise<void> {
-    while (!this.failure && this.items.length > 0) {
-      const item = this.items.shift()!;
-      try {
-        this.signal.throwIfAborted();
-        await this.fn(item);
-      } catch (error) {
-        this.failure ??= { error };
-      }
-    }
-  }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; the first failure stops new work and is rethrown. */
-export async function runPool<T>(items: readonly T[], limit: number, signal: AbortSignal, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      signal.throwIfAborted();
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        if (!failed) failure = error;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw failure;
 }
