@@ -53,39 +53,72 @@ export async function enumerateOrgItems(
   options: EnumerateOptions,
   onItems: (items: IItem[]) => void | Promise<void>
 ): Promise<EnumerationReport> {
-  const report: EnumerationReport = { unreachableRanges: [], requests: 0 };
-  const seen = new Set<string>();
   const scope = options.scope ?? (options.orgId ? `orgid:${options.orgId}` : undefined);
   if (!scope) throw new Error('enumerateOrgItems needs an orgId or a scope query.');
-  const base = `${scope}${options.query ? ` AND (${options.query})` : ''}`;
+  return new Enumeration(session, options, `${scope}${options.query ? ` AND (${options.query})` : ''}`, onItems).run();
+}
 
-  // The enumerator's own slots (the session's bound, which halves while ArcGIS throttles); urgent requests (the chunk
-  // chain) go to the front. A failed page fails the listing: the pages still waiting are not asked for.
-  const pool = new TaskPool({ concurrency: () => session.concurrency, onError: 'stop', signal: options.signal });
-  const search = (q: string, start: number, urgent = false, num = PAGE_SIZE): Promise<ISearchResult<IItem>> =>
-    pool.run(
+/** One listing: its request pool, the items passed on so far, and the chunks it reads one after another. */
+class Enumeration {
+  private readonly report: EnumerationReport = { unreachableRanges: [], requests: 0 };
+  private readonly seen = new Set<string>();
+  /**
+   * The enumerator's own slots (the session's bound, which halves while ArcGIS throttles); urgent requests (the chunk
+   * chain) go to the front. A failed page fails the listing: the pages still waiting are not asked for.
+   */
+  private readonly pool: TaskPool;
+
+  constructor(
+    private readonly session: ArcGISSession,
+    private readonly options: EnumerateOptions,
+    /** The whole query: the scope, ANDed with the caller's query. */
+    private readonly base: string,
+    private readonly onItems: (items: IItem[]) => void | Promise<void>
+  ) {
+    this.pool = new TaskPool({ concurrency: () => session.concurrency, onError: 'stop', signal: options.signal });
+  }
+
+  async run(): Promise<EnumerationReport> {
+    const { base } = this;
+    const firstPage = this.search(base, 1);
+    const asked = new Map<number, Promise<ISearchResult<IItem>>>();
+    const firstRound = Math.min(Math.max(1, Math.trunc(this.options.firstRound ?? 1)), SEARCH_PAGING_CAP / PAGE_SIZE);
+    for (let i = 1; i < firstRound; i++) asked.set(1 + i * PAGE_SIZE, this.search(base, 1 + i * PAGE_SIZE));
+    // Settled below; a failure of one of them is thrown there, not reported as unhandled meanwhile.
+    for (const known of asked.values()) known.catch(() => undefined);
+    const first = await firstPage;
+    // The first chunk starts at its oldest item: 10,000 results all created then cannot be paged past either.
+    const oldest = Number(first.results[0]?.created ?? NaN);
+    await this.readChunk(base, first, Number.isFinite(oldest) ? oldest : undefined, asked);
+    return this.report;
+  }
+
+  private search(q: string, start: number, urgent = false, num = PAGE_SIZE): Promise<ISearchResult<IItem>> {
+    const { session } = this;
+    return this.pool.run(
       () => {
-        report.requests++;
+        this.report.requests++;
         return session.call('search', () => searchItems({ q, start, num, sortField: 'created', sortOrder: 'asc', ...session.requestOptions, httpMethod: 'GET' }));
       },
       { urgent }
     );
+  }
 
-  const emit = async (results: IItem[]) => {
+  private async emit(results: IItem[]): Promise<void> {
     const fresh = results.filter((item) => {
-      if (seen.has(item.id)) return false;
-      seen.add(item.id);
+      if (this.seen.has(item.id)) return false;
+      this.seen.add(item.id);
       return true;
     });
-    if (fresh.length > 0) await onItems(fresh);
-  };
+    if (fresh.length > 0) await this.onItems(fresh);
+  }
 
   /**
    * Reads one chunk (a query in `created` order whose first page is known, starting at `from`): every page up to the
    * cap, the last one first; past the cap, goes on with the next chunk as soon as that last page says where it starts.
    */
-  const readChunk = async (q: string, first: ISearchResult<IItem>, from: number | undefined, asked = new Map<number, Promise<ISearchResult<IItem>>>()): Promise<void> => {
-    await emit(first.results);
+  private async readChunk(q: string, first: ISearchResult<IItem>, from: number | undefined, asked = new Map<number, Promise<ISearchResult<IItem>>>()): Promise<void> {
+    await this.emit(first.results);
     const capped = first.total > SEARCH_PAGING_CAP;
     const starts: number[] = [];
     for (let start = 1 + PAGE_SIZE; start <= Math.min(first.total, SEARCH_PAGING_CAP); start += PAGE_SIZE) starts.push(start);
@@ -94,24 +127,25 @@ export async function enumerateOrgItems(
     const page = (start: number, urgent = false) => {
       const known = asked.get(start);
       asked.delete(start);
-      return known ?? search(q, start, urgent);
+      return known ?? this.search(q, start, urgent);
     };
     const work: Promise<void>[] = [];
     if (lastStart !== undefined) {
       const last = page(lastStart, capped);
-      work.push(last.then((answer) => emit(answer.results)), ...starts.map(async (start) => emit((await page(start)).results)));
-      if (capped) work.push(last.then((answer) => next(answer, first, from)));
+      work.push(last.then((answer) => this.emit(answer.results)), ...starts.map(async (start) => this.emit((await page(start)).results)));
+      if (capped) work.push(last.then((answer) => this.next(answer, first, from)));
     } else if (capped) {
-      work.push(next(first, first, from));
+      work.push(this.next(first, first, from));
     }
     // Early pages past the total: usually empty, but an item created meanwhile is still an item.
-    work.push(...[...asked.values()].map(async (known) => emit((await known).results)));
+    work.push(...[...asked.values()].map(async (known) => this.emit((await known).results)));
     asked.clear();
     await Promise.all(work);
-  };
+  }
 
   /** Starts the chunk after one that reached past the cap, from the `created` date of its 10,000th result. */
-  const next = async (last: ISearchResult<IItem>, first: ISearchResult<IItem>, from: number | undefined): Promise<void> => {
+  private async next(last: ISearchResult<IItem>, first: ISearchResult<IItem>, from: number | undefined): Promise<void> {
+    const { base } = this;
     const reached = Number(last.results.at(-1)?.created ?? first.results.at(-1)?.created ?? NaN);
     if (!Number.isFinite(reached)) {
       throw new Error(`ArcGIS search counted ${first.total} items for "${base}" but returned no creation dates to page past the first ${SEARCH_PAGING_CAP}.`);
@@ -119,23 +153,11 @@ export async function enumerateOrgItems(
     let start = reached;
     if (from !== undefined && reached <= from) {
       // 10,000 results in a row created in the same millisecond: search cannot page past them; report how many there are.
-      const same = await search(`${base} AND created:[${bound(from)} TO ${bound(from)}]`, 1, true, 1);
-      report.unreachableRanges.push({ from, to: from, total: same.total });
+      const same = await this.search(`${base} AND created:[${bound(from)} TO ${bound(from)}]`, 1, true, 1);
+      this.report.unreachableRanges.push({ from, to: from, total: same.total });
       start = from + 1;
     }
     const q = `${base} AND created:[${bound(start)} TO ${END_OF_TIME}]`;
-    await readChunk(q, await search(q, 1, true), start);
-  };
-
-  const firstPage = search(base, 1);
-  const asked = new Map<number, Promise<ISearchResult<IItem>>>();
-  const firstRound = Math.min(Math.max(1, Math.trunc(options.firstRound ?? 1)), SEARCH_PAGING_CAP / PAGE_SIZE);
-  for (let i = 1; i < firstRound; i++) asked.set(1 + i * PAGE_SIZE, search(base, 1 + i * PAGE_SIZE));
-  // Settled below; a failure of one of them is thrown there, not reported as unhandled meanwhile.
-  for (const known of asked.values()) known.catch(() => undefined);
-  const first = await firstPage;
-  // The first chunk starts at its oldest item: 10,000 results all created then cannot be paged past either.
-  const oldest = Number(first.results[0]?.created ?? NaN);
-  await readChunk(base, first, Number.isFinite(oldest) ? oldest : undefined, asked);
-  return report;
+    await this.readChunk(q, await this.search(q, 1, true), start);
+  }
 }
