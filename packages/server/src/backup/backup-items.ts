@@ -114,8 +114,8 @@ async function resumedEntry(run: ItemsRun, item: IItem, journaled: ItemEntry): P
 
 /**
  * Reuse an unchanged item's stored parts; take its sharing afresh (and its hosted service, which decides itself). An
- * item that is no longer a hosted service of the organization (or never was: a snapshot taken before OrgKeeper checked
- * URLs may hold a "service" read from another origin) loses the stored service and becomes an external reference.
+ * item that is not a hosted service of the organization (any more, or ever: see ItemEntry.service) loses the stored
+ * service and becomes an external reference.
  */
 async function carryOver(ctx: BackupContext, item: IItem, urlClass: ItemUrlClass, before: ItemEntry, parentId: string, sharingOf: (item: IItem) => Promise<SharingEntry>): Promise<ItemEntry> {
   const { stats: _stats, problems: _problems, service: _service, external: _external, ...kept } = before;

@@ -34,7 +34,7 @@ export interface HostedServiceBackupContext {
   signal?: AbortSignal;
   /** Called as features and attachments are stored (cumulative for this service). */
   onProgress?: (progress: HostedServiceProgress) => void;
-  /** Chunks (object-id ranges) read at once per layer; the session still bounds requests in flight. Default: the session's concurrency. */
+  /** Chunks (object-id ranges) read at once per layer (default: the session's concurrency). */
   chunkConcurrency?: number;
 }
 

@@ -7,6 +7,9 @@
  * know that no task is still running; p-limit cannot put a task at the front of the queue (the search enumerator's
  * chunk chain must not wait behind the pages queued before it).
  *
+ * A pool bounds the tasks running, not the requests: the ArcGIS session's own limiter bounds the requests in flight
+ * whatever the pools above it allow, so a pool's bound is about memory and keeping the session's slots busy.
+ *
  * Cancellation: `signal` is looked at before each task starts (no listener is added: a run creates many pools on one
  * signal). Once it has aborted no task starts; tasks already running end on their own, listening to it themselves.
  */

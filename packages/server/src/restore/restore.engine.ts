@@ -82,7 +82,7 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
   for (const step of plan.steps) if (step.kind === 'group' && step.targetId) run.groups.set(step.sourceId, step.targetId);
 
   // Steps run as soon as the steps they depend on have finished, a few at a time (the plan's order is a topological
-  // order, so every dependency is scheduled before its dependents). Requests stay bounded by the session's limiter.
+  // order, so every dependency is scheduled before its dependents).
   // A step records its own failure and the others go on; only a stop (the signal) makes a step throw.
   const pool = new TaskPool({ concurrency: input.concurrency ?? DEFAULT_RESTORE_CONCURRENCY, onError: 'continue', signal: input.signal });
   const finished = new Map<string, Promise<void>>();
@@ -212,8 +212,7 @@ async function finishStep(run: RestoreRun, step: PlanStep, row: RestoreStepRow, 
 async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
   const { store, content } = ctx.input;
   const stored = content.items.get(step.sourceId)!;
-  // The plan decided whether this is a hosted layer of the organization; anything else (an external reference, or a
-  // service read from another origin by an older OrgKeeper) is restored as an item only, its service left alone.
+  // The plan decided whether this is a hosted layer of the organization; anything else is restored as an item only.
   const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
   const item = await store.getJson<ItemJson>(entry.item!.hash);
   if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);

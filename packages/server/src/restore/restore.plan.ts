@@ -93,9 +93,8 @@ function checkTargetOrganization(content: SnapshotContent, self: PortalSelf, clo
 }
 
 /**
- * In its own organization a snapshot's service URL must still be one of the hosting servers the portal lists: a
- * snapshot taken before OrgKeeper checked URLs may hold "service data" read from another origin, which is not a
- * hosted layer to recreate or write back. (A clone's source organization may be unreachable; its entries decide.)
+ * In its own organization a snapshot's service URL must still be one of the hosting servers the portal lists (see
+ * ItemEntry.service); a clone's source organization may be unreachable, so there its entries decide.
  */
 async function hostedTest(session: ArcGISSession, clone: boolean): Promise<(entry: ItemEntry) => boolean> {
   const origins = clone ? undefined : await session.orgOrigins();

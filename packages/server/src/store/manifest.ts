@@ -150,6 +150,10 @@ export interface ItemEntry {
   resources?: ResourceEntry[];
   sharing?: SharingEntry;
   related?: RelatedItemEntry[];
+  /**
+   * Only for a hosted feature service of the organization. A snapshot taken before OrgKeeper checked URLs may hold one
+   * read from another origin: carrying it over and restoring it check the URL again.
+   */
   service?: HostedServiceEntry;
   /** Set for an external reference (never with `service`): restore puts back the item only, nothing requests its URL. */
   external?: ExternalReference;

@@ -1,7 +1,4 @@
-/**
- * Step 4 of a layer's sync: make each restored feature's attachments the snapshot's (delete extra ones, add missing
- * ones, one feature's attachments one after another so a lost answer can be checked by counting).
- */
+/** Step 4 of a layer's sync (layer-sync.ts lists the steps): each restored feature's attachments made the snapshot's. */
 import { CHUNK_OID_SPAN } from '../../backup/feature-chunks.js';
 import { runPool } from '../../lib/task-pool.js';
 import { type AttachmentEntry, readAttachmentList, sha256Hex } from '../../store/index.js';
@@ -10,7 +7,7 @@ import { addAttachmentTo, AmbiguousWriteError, deleteAttachmentsOf, type EditRes
 
 /**
  * Attachment workers per request slot of the session: while one waits for its answer, another reads its file from
- * the store and builds its upload, so no slot idles between requests (the session still bounds requests in flight).
+ * the store and builds its upload, so no slot idles between requests.
  */
 export const ATTACHMENT_WORKERS_PER_SLOT = 2;
 

@@ -1,7 +1,6 @@
 /**
- * Step 3 of a pass over a layer: add the snapshot features no live feature matched (GlobalIDs kept with useGlobalIds
- * where the service allows), update the matched ones that differ; a few chunks at once. Adds are checkpointed as
- * they are made, so a crashed run knows which live features it added.
+ * Step 3 of a pass over a layer (layer-sync.ts lists the steps): the adds and updates, a few chunks at once. Adds are
+ * checkpointed as they are made, so a crashed run knows which live features it added.
  */
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, type EsriFeature, type FeatureChunkContent, featureOid } from '../../backup/feature-chunks.js';

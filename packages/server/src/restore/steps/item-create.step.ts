@@ -1,7 +1,7 @@
 /**
  * An item step that creates the item: its hosted service first (when it has one), then the item (added with the
- * restore's marker), its owner and folder, its parts, resources and sharing; the marker goes last. A step resumed
- * after a crash continues with what the marker or its checkpoints find instead of creating anything twice.
+ * restore's marker: restore.engine.ts says why), its owner and folder, its parts, resources and sharing; the marker
+ * goes last.
  */
 import { request } from '@esri/arcgis-rest-request';
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
