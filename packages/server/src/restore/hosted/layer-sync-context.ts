@@ -20,14 +20,6 @@ export interface LayerCheckpoint {
   runs?: OidRun[];
 }
 
-export interface LayerSyncResult {
-  added: number;
-  updated: number;
-  deleted: number;
-  attachmentsAdded: number;
-  attachmentsDeleted: number;
-}
-
 export interface LayerSyncContext {
   session: ArcGISSession;
   store: Store;
