@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { waitForSignal } from './commands/serve.command.js';
 import { loadConfig } from './config/config.js';
 import { describeDatabase } from './db/database.js';
-import { nameKey } from './identities/identity.service.js';
+import { nameKey } from './identities/identity-fields.js';
 import { startServer, type RunningServer } from './server.js';
 
 const EMULATOR_PORT = 7070;

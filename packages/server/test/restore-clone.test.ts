@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
-import { DEFAULT_COPY_SUFFIX } from '../src/restore/restore.plan.js';
+import { DEFAULT_COPY_SUFFIX } from '../src/restore/plan-steps.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';

@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractReferences, referencedItemIds, rewriteJsonText, rewriteReferences, urlUnder } from '../src/restore/references.js';
-import { orderItems, serviceNameOf } from '../src/restore/restore.plan.js';
+import { orderItems } from '../src/restore/plan-order.js';
+import { serviceNameOf } from '../src/restore/restore.plan.js';
 import type { PlanStep } from '../src/restore/restore.types.js';
 import { matchesQuery, parseQuery } from '../src/restore/selection.js';
 import type { ItemEntry } from '../src/store/index.js';

@@ -65,9 +65,8 @@ export interface SnapshotItemPage {
   items: SnapshotItemView[];
 }
 
-/** Why a part (or a whole item) is missing from the snapshot. */
+/** A part's problem (PartProblem in store/manifest.ts) as the API shows it. */
 export interface PartProblemView {
-  /** `item`, `data`, `thumbnail`, `metadata`, `resources`, `resource:<path>`, `sharing`, `related`, `service`, `layer:<id>`, ... */
   part: string;
   status: 'skipped' | 'failed';
   reason: string;

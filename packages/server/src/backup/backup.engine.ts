@@ -25,14 +25,15 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { IItem } from '@esri/arcgis-rest-portal';
+import { classifyItem, type ItemUrlClass } from '../arcgis/item-classifier.js';
+import { runPool } from '../lib/task-pool.js';
 import {
   type GroupEntry,
-  type HostedServiceEntry,
   type ItemEntry,
-  type PartProblem,
   type SharingEntry,
   type SnapshotManifest,
   type Store,
+  type StoreLock,
   type UserEntry,
   JournalWriter,
   MANIFEST_FORMAT,
@@ -44,13 +45,10 @@ import {
   readJournal,
   snapshotIdTime
 } from '../store/index.js';
-import { classifyItem, type ItemUrlClass } from '../arcgis/item-classifier.js';
-import { enumerateOrgItems, getItem } from '../arcgis/portal/index.js';
+import { backupItem, type ItemsRun, itemResult, selectItems } from './backup-items.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
-import { backupHostedService } from './hosted-service.backup.js';
-import { accessOf, backupItemParts, entryHeader, readSharing, statusOf } from './item-backup.js';
-import { isFatal, partProblem } from './part-fetch.js';
-import { backupUsers, type GroupsResult, startGroups } from './principals-backup.js';
+import { accessOf, readSharing } from './item-backup.js';
+import { backupUsers, type GroupsResult, type GroupsRun, startGroups } from './principals-backup.js';
 
 export const DEFAULT_BACKUP_CONCURRENCY = 8;
 /**
@@ -82,184 +80,240 @@ export async function openIdentityStore(identity: BackupOptions['identity']): Pr
 
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const startedMs = Date.now();
-  const { identity, session } = options;
-  const concurrency = Math.max(1, Math.min(64, Math.floor(options.concurrency ?? DEFAULT_BACKUP_CONCURRENCY)));
-  const store = await openIdentityStore(identity);
+  const store = await openIdentityStore(options.identity);
   const lock = await acquireLock(store, { kind: 'write', operation: 'backup' });
-  // Ends the groups and users still being read when the items fail: nothing of the run outlives it.
-  const ended = new AbortController();
-  const signal = AbortSignal.any([ended.signal, lock.signal, ...(options.signal ? [options.signal] : [])]);
-  // Every request in flight and every retry waiting on its backoff listens to the run's signal: many at once is
-  // normal here (items and their parts in parallel), not the leak Node's default warning at 10 listeners guards against.
-  setMaxListeners(1000, signal);
-  const runSession = session.withSignal(signal);
-  const ctx: BackupContext = { session: runSession, store, signal, counters: { bytesRead: 0, newBytes: 0 } };
-  let journal: JournalWriter | undefined;
-  // Groups and users are read alongside the items; on failure they are stopped and waited for before the lock goes.
-  const background: Promise<unknown>[] = [];
-  let itemsDone: () => void = () => undefined;
+  const run = new BackupRun(options, store, lock, startedMs);
   try {
-    // Continue an interrupted run of this store, if there is one (its journaled items are not downloaded again).
-    const interrupted = (await listJournals(store)).filter((j) => j.header?.operation === JOURNAL_OPERATION).pop();
-    const runId = interrupted?.runId ?? newSnapshotId();
-    const resumedUnits = interrupted ? ((await readJournal<ItemEntry>(store, runId))?.units ?? new Map()) : new Map<string, { data?: ItemEntry }>();
-    const name = options.name?.trim() || (interrupted?.header?.data as JournalData | undefined)?.name || defaultName(identity.name);
-    // Synced at least every second: a killed run then loses at most about a second of finished items (the blob fsyncs
-    // are batched with it, so this costs a few fsyncs a second, not one per item).
-    journal = await JournalWriter.open(store, runId, { operation: JOURNAL_OPERATION, data: { name, identityId: identity.id } satisfies JournalData }, { syncEveryMs: JOURNAL_SYNC_MS });
-    const startedAt = interrupted?.header?.startedAt ?? snapshotIdTime(runId).toISOString();
+    return await run.run();
+  } finally {
+    await run.end();
+  }
+}
 
-    const progress: BackupProgress = { phase: 'starting', itemsTotal: 0, itemsDone: 0, bytesRead: 0, newBytes: 0 };
-    const report = (phase?: BackupProgress['phase']) => {
-      if (phase) progress.phase = phase;
-      progress.bytesRead = ctx.counters.bytesRead;
-      progress.newBytes = ctx.counters.newBytes;
-      options.onProgress?.({ ...progress });
-    };
-    report();
+/** The run this one continues (or a new one): its id, name, start and journal. */
+interface RunJournal {
+  runId: string;
+  name: string;
+  startedAt: string;
+  resumed: boolean;
+  resumedUnits: Map<string, { data?: ItemEntry }>;
+  journal: JournalWriter;
+}
 
-    // Earlier entries to carry over unchanged items from: the newest snapshot's, and when that run covered only a
-    // selection (--query, --items), also older snapshots' back to the newest whole-organization one, so a small
-    // selective run does not make the next full run download everything again.
-    const earlier = (await store.listSnapshots()).snapshots.filter((s) => s.id !== runId);
-    const parent = earlier.at(-1);
-    const previous = new Map<string, { entry: ItemEntry; snapshotId: string }>();
-    for (const snapshot of [...earlier].reverse()) {
-      for await (const entry of store.readList(snapshot, 'items')) if (!previous.has(entry.id)) previous.set(entry.id, { entry, snapshotId: snapshot.id });
-      if (!snapshot.tags?.includes(SELECTION_TAG)) break;
-    }
+/** The snapshots before this run: the newest is the parent, their entries are what unchanged items carry over. */
+interface EarlierSnapshots {
+  count: number;
+  parent: SnapshotManifest | undefined;
+  previous: Map<string, { entry: ItemEntry; snapshotId: string }>;
+}
 
-    report('enumerating');
+/** The users being read (wrapped: an async function returning it would wait for it). */
+interface UsersRun {
+  done: Promise<{ users: UserEntry[]; problems: GroupsResult['problems'] }>;
+}
+
+/** One run's state; `run()` goes through its phases, `end()` releases what it holds whatever happened. */
+class BackupRun {
+  private readonly ctx: BackupContext;
+  /** Ends the groups and users still being read when the items fail: nothing of the run outlives it. */
+  private readonly ended = new AbortController();
+  private journal: JournalWriter | undefined;
+  /** Groups and users are read alongside the items; on failure they are stopped and waited for before the lock goes. */
+  private readonly background: Promise<unknown>[] = [];
+  private itemsDone: () => void = () => undefined;
+  private readonly progress: BackupProgress = { phase: 'starting', itemsTotal: 0, itemsDone: 0, bytesRead: 0, newBytes: 0 };
+  private readonly problems: BackupResult['problems'] = [];
+  private readonly entries: ItemEntry[] = [];
+  private readonly results: BackupItemResult[] = [];
+
+  constructor(
+    private readonly options: BackupOptions,
+    private readonly store: Store,
+    private readonly lock: StoreLock,
+    private readonly startedMs: number
+  ) {
+    const signal = AbortSignal.any([this.ended.signal, lock.signal, ...(options.signal ? [options.signal] : [])]);
+    // Every request in flight and every retry waiting on its backoff listens to the run's signal: many at once is
+    // normal here (items and their parts in parallel), not the leak Node's default warning at 10 listeners guards against.
+    setMaxListeners(1000, signal);
+    this.ctx = { session: options.session.withSignal(signal), store, signal, counters: { bytesRead: 0, newBytes: 0 } };
+  }
+
+  async run(): Promise<BackupResult> {
+    const { identity } = this.options;
+    const journal = await this.openJournal();
+    this.report();
+    const earlier = await this.earlierSnapshots(journal.runId);
+
+    this.report('enumerating');
     // Which servers are the organization's (asked of the portal once per run): decides what is hosted, what external.
-    const origins = await runSession.orgOrigins();
+    const origins = await this.ctx.session.orgOrigins();
     const classify = (item: IItem): ItemUrlClass => classifyItem(item, origins);
-    const includePrincipals = options.includePrincipals ?? true;
-    // Groups start at once: their content lists give the items' sharing, and reading them alongside the item search
-    // keeps the request slots busy.
-    const groupsRun = includePrincipals ? startGroups(ctx, identity.orgId, previousGroups(store, parent)) : undefined;
-    // Awaited below; a fatal error while the items run must not also surface as an unhandled rejection.
-    if (groupsRun) background.push(groupsRun.done.catch(() => undefined));
-    const sharingOf = async (item: IItem): Promise<SharingEntry> => {
-      const index = groupsRun ? await groupsRun.sharing : undefined;
-      // Without complete group lists (no principals, or a group that could not be listed): ask per item.
-      if (!index?.complete) return readSharing(ctx, item);
-      return { access: accessOf(item), groups: index.groupsOf(item.id) };
-    };
-
-    const problems: BackupResult['problems'] = origins.problems.map((reason) => ({ kind: 'organization' as const, id: 'servers', reason }));
-    const entries: ItemEntry[] = [];
-    const results: BackupItemResult[] = [];
-    const items = await selectItems(ctx, options, identity.orgId, (id, entry) => {
-      entries.push(entry);
-      results.push(itemResult(entry, { carriedOver: false, resumed: false, durationMs: 0, bytesRead: 0, newBytes: 0 }));
-      problems.push({ kind: 'enumeration', id, reason: entry.problems?.[0]?.reason ?? 'unreadable' });
+    const groupsRun = this.startGroups(earlier.parent);
+    this.problems.push(...origins.problems.map((reason) => ({ kind: 'organization' as const, id: 'servers', reason })));
+    const items = await selectItems(this.ctx, this.options, identity.orgId, (id, entry) => {
+      this.entries.push(entry);
+      this.results.push(itemResult(entry, { carriedOver: false, resumed: false, durationMs: 0, bytesRead: 0, newBytes: 0 }));
+      this.problems.push({ kind: 'enumeration', id, reason: entry.problems?.[0]?.reason ?? 'unreadable' });
     });
-    progress.itemsTotal = items.length + entries.length;
-    progress.itemsDone = entries.length;
-    report('items');
+    this.progress.itemsTotal = items.length + this.entries.length;
+    this.progress.itemsDone = this.entries.length;
+    this.report('items');
 
-    // Users run alongside the items too; an unchanged user's folders wait for the items to say whether its content
-    // changed (an item added, changed, removed or moved between folders).
-    const itemsFinished = new Promise<void>((resolve) => (itemsDone = resolve));
     const changedOwners = new Set<string>();
-    const previousUsers = new Map<string, UserEntry>();
-    if (includePrincipals && parent) for await (const user of store.readList(parent, 'users')) previousUsers.set(user.username, user);
-    const turn = earlier.length % FOLDER_ROTATION;
-    const usersRun = includePrincipals
-      ? backupUsers(ctx, {
-          memberOf: groupsRun!.done.then((g) => g.memberOf),
-          previous: previousUsers,
-          refreshFolders: async (username) => {
-            if (rotationSlot(username) === turn) return true;
-            await itemsFinished;
-            return changedOwners.has(username.toLowerCase());
-          }
-        })
-      : undefined;
-    if (usersRun) background.push(usersRun.catch(() => undefined));
-    const selective = (options.itemIds?.length ?? 0) > 0 || (options.query ?? '') !== '';
+    const usersRun = groupsRun ? await this.startUsers(groupsRun, earlier, changedOwners) : undefined;
+    const selective = (this.options.itemIds?.length ?? 0) > 0 || (this.options.query ?? '') !== '';
     if (!selective) {
       // Items gone since the last snapshot: their owners' folders may have gone with them.
       const listedIds = new Set(items.map((i) => i.id));
-      for (const { entry } of previous.values()) if (!listedIds.has(entry.id)) changedOwners.add(entry.owner.toLowerCase());
+      for (const { entry } of earlier.previous.values()) if (!listedIds.has(entry.id)) changedOwners.add(entry.owner.toLowerCase());
     }
+    await this.backupItems(items, {
+      ctx: this.ctx,
+      journal: journal.journal,
+      resumedUnits: journal.resumedUnits,
+      previous: earlier.previous,
+      classify,
+      sharingOf: sharingFrom(this.ctx, groupsRun),
+      changedOwners,
+      entries: this.entries,
+      results: this.results,
+      itemDone: () => {
+        this.progress.itemsDone += 1;
+        this.report();
+      }
+    });
+    const principals = await this.principals(groupsRun, usersRun);
 
-    const backupOne = async (item: IItem) => {
-      const itemStarted = Date.now();
-      const own = childCounters(ctx.counters);
-      const itemCtx: BackupContext = { ...ctx, counters: own };
-      const key = `item:${item.id}`;
-      const modified = Number(item.modified ?? 0);
-      const journaled = resumedUnits.get(key)?.data;
-      let entry: ItemEntry;
-      let carriedOver = false;
-      let resumed = false;
-      const found = previous.get(item.id);
-      const before = found?.entry;
-      const urlClass = classify(item);
-      const owner = (typeof item.owner === 'string' ? item.owner : '').toLowerCase();
-      // The owner's folders may have changed: new, changed, moved or re-owned items (moves do not change `modified`).
-      if (!before || before.modified !== modified || before.folderId !== entryHeader(item).folderId || before.owner.toLowerCase() !== owner) {
-        changedOwners.add(owner);
-        if (before) changedOwners.add(before.owner.toLowerCase());
-      }
-      if (journaled && journaled.modified === modified && journaled.status === 'ok') {
-        entry = journaled;
-        if (journaled.sharing) {
-          try {
-            entry = { ...journaled, sharing: await sharingOf(item) };
-          } catch (error) {
-            partProblem('sharing', error, signal); // rethrows fatal errors; otherwise the interrupted run's sharing stands
-          }
-        }
-        resumed = true;
-      } else {
-        if (found && before && before.status === 'ok' && before.modified === modified && modified > 0) {
-          entry = await carryOver(itemCtx, item, urlClass, before, found.snapshotId, sharingOf);
-          carriedOver = true;
-        } else {
-          entry = await backupItemParts(itemCtx, item, sharingOf);
-          // Only when the item itself could be read (a vanished item has no service to read either).
-          if (urlClass.kind === 'hosted' && entry.item) await addHostedService(itemCtx, item, urlClass.serviceUrl, entry, before?.service);
-          markExternal(entry, urlClass);
-        }
-        // Carried entries keep no timings: an unchanged organization then writes byte-identical list pages, which
-        // deduplicate (the run's result still reports each item's figures).
-        if (!carriedOver) entry.stats = { bytesRead: own.bytesRead, newBytesStored: own.newBytes, durationMs: Date.now() - itemStarted };
-        await journal!.append(key, entryBlobs(entry), entry);
-      }
-      entries.push(entry);
-      results.push(itemResult(entry, { carriedOver, resumed, durationMs: Date.now() - itemStarted, bytesRead: own.bytesRead, newBytes: own.newBytes }));
-      progress.itemsDone += 1;
-      report();
+    this.report('writing');
+    this.ctx.signal.throwIfAborted();
+    const manifest = await this.writeSnapshot(journal, earlier.parent, principals, selective);
+    await journal.journal.discard();
+    this.journal = undefined;
+    this.report('done');
+    this.results.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const counts = manifest.counts.items;
+    return {
+      snapshotId: journal.runId,
+      name: journal.name,
+      status: manifest.status,
+      ...(earlier.parent ? { parent: earlier.parent.id } : {}),
+      resumed: journal.resumed,
+      counts: { ...counts, carriedOver: this.results.filter((r) => r.carriedOver).length, groups: principals.groups.length, users: principals.users.length },
+      bytesRead: this.ctx.counters.bytesRead,
+      newBytes: this.ctx.counters.newBytes,
+      durationMs: Date.now() - this.startedMs,
+      items: this.results,
+      problems: this.problems
     };
-    // Hosted services first: they take longest, and started last they would leave the run waiting on one service.
-    const isHosted = (item: IItem) => classify(item).kind === 'hosted';
+  }
+
+  /** Interrupted or failed: the journal stays so the next run continues where this one stopped. */
+  async end(): Promise<void> {
+    await this.journal?.close().catch(() => undefined);
+    this.ended.abort(new Error('The backup run has ended.'));
+    this.itemsDone();
+    await Promise.all(this.background);
+    await this.lock.release().catch(() => undefined);
+  }
+
+  private report(phase?: BackupProgress['phase']): void {
+    if (phase) this.progress.phase = phase;
+    this.progress.bytesRead = this.ctx.counters.bytesRead;
+    this.progress.newBytes = this.ctx.counters.newBytes;
+    this.options.onProgress?.({ ...this.progress });
+  }
+
+  /** Continues an interrupted run of this store, if there is one (its journaled items are not downloaded again). */
+  private async openJournal(): Promise<RunJournal> {
+    const interrupted = (await listJournals(this.store)).filter((j) => j.header?.operation === JOURNAL_OPERATION).pop();
+    const runId = interrupted?.runId ?? newSnapshotId();
+    const resumedUnits = interrupted ? ((await readJournal<ItemEntry>(this.store, runId))?.units ?? new Map()) : new Map<string, { data?: ItemEntry }>();
+    const name = this.options.name?.trim() || (interrupted?.header?.data as JournalData | undefined)?.name || defaultName(this.options.identity.name);
+    // Synced at least every second: a killed run then loses at most about a second of finished items (the blob fsyncs
+    // are batched with it, so this costs a few fsyncs a second, not one per item).
+    const journal = await JournalWriter.open(this.store, runId, { operation: JOURNAL_OPERATION, data: { name, identityId: this.options.identity.id } satisfies JournalData }, { syncEveryMs: JOURNAL_SYNC_MS });
+    this.journal = journal;
+    const startedAt = interrupted?.header?.startedAt ?? snapshotIdTime(runId).toISOString();
+    return { runId, name, startedAt, resumed: interrupted !== undefined, resumedUnits, journal };
+  }
+
+  /**
+   * Earlier entries to carry over unchanged items from: the newest snapshot's, and when that run covered only a
+   * selection (--query, --items), also older snapshots' back to the newest whole-organization one, so a small
+   * selective run does not make the next full run download everything again.
+   */
+  private async earlierSnapshots(runId: string): Promise<EarlierSnapshots> {
+    const earlier = (await this.store.listSnapshots()).snapshots.filter((s) => s.id !== runId);
+    const previous = new Map<string, { entry: ItemEntry; snapshotId: string }>();
+    for (const snapshot of [...earlier].reverse()) {
+      for await (const entry of this.store.readList(snapshot, 'items')) if (!previous.has(entry.id)) previous.set(entry.id, { entry, snapshotId: snapshot.id });
+      if (!snapshot.tags?.includes(SELECTION_TAG)) break;
+    }
+    return { count: earlier.length, parent: earlier.at(-1), previous };
+  }
+
+  /** Groups start at once: their content lists give the items' sharing, and reading them alongside the item search keeps the request slots busy. */
+  private startGroups(parent: SnapshotManifest | undefined): GroupsRun | undefined {
+    if (!(this.options.includePrincipals ?? true)) return undefined;
+    const groupsRun = startGroups(this.ctx, this.options.identity.orgId, previousGroups(this.store, parent));
+    // Awaited later; a fatal error while the items run must not also surface as an unhandled rejection.
+    this.background.push(groupsRun.done.catch(() => undefined));
+    return groupsRun;
+  }
+
+  /**
+   * Users run alongside the items too; an unchanged user's folders wait for the items to say whether its content
+   * changed (an item added, changed, removed or moved between folders).
+   */
+  private async startUsers(groupsRun: GroupsRun, earlier: EarlierSnapshots, changedOwners: Set<string>): Promise<UsersRun> {
+    const itemsFinished = new Promise<void>((resolve) => (this.itemsDone = resolve));
+    const previousUsers = new Map<string, UserEntry>();
+    if (earlier.parent) for await (const user of this.store.readList(earlier.parent, 'users')) previousUsers.set(user.username, user);
+    const turn = earlier.count % FOLDER_ROTATION;
+    const usersRun = backupUsers(this.ctx, {
+      memberOf: groupsRun.done.then((g) => g.memberOf),
+      previous: previousUsers,
+      refreshFolders: async (username) => {
+        if (rotationSlot(username) === turn) return true;
+        await itemsFinished;
+        return changedOwners.has(username.toLowerCase());
+      }
+    });
+    this.background.push(usersRun.catch(() => undefined));
+    return { done: usersRun };
+  }
+
+  /** Hosted services first: they take longest, and started last they would leave the run waiting on one service. */
+  private async backupItems(items: IItem[], run: ItemsRun): Promise<void> {
+    const isHosted = (item: IItem) => run.classify(item).kind === 'hosted';
     const ordered = [...items.filter(isHosted), ...items.filter((i) => !isHosted(i))];
+    const concurrency = Math.max(1, Math.min(64, Math.floor(this.options.concurrency ?? DEFAULT_BACKUP_CONCURRENCY)));
     try {
-      await runPool(ordered, concurrency * ITEMS_PER_SLOT, signal, backupOne);
+      // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
+      await runPool(ordered, { concurrency: concurrency * ITEMS_PER_SLOT, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
     } finally {
-      itemsDone();
+      this.itemsDone();
     }
+  }
 
-    const principals: { groups: GroupsResult['groups']; users: UserEntry[] } = { groups: [], users: [] };
-    if (groupsRun && usersRun) {
-      report('groups');
-      const groups = await groupsRun.done;
-      report('users');
-      const users = await usersRun;
-      principals.groups = groups.groups;
-      principals.users = users.users;
-      problems.push(...groups.problems, ...users.problems);
-    }
+  private async principals(groupsRun: GroupsRun | undefined, usersRun: UsersRun | undefined): Promise<{ groups: GroupEntry[]; users: UserEntry[] }> {
+    if (!groupsRun || !usersRun) return { groups: [], users: [] };
+    this.report('groups');
+    const groups = await groupsRun.done;
+    this.report('users');
+    const users = await usersRun.done;
+    this.problems.push(...groups.problems, ...users.problems);
+    return { groups: groups.groups, users: users.users };
+  }
 
-    report('writing');
-    signal.throwIfAborted();
+  /** The lists and the manifest, written last: `complete`, or `partial` when some items failed. */
+  private async writeSnapshot(journal: RunJournal, parent: SnapshotManifest | undefined, principals: { groups: GroupEntry[]; users: UserEntry[] }, selective: boolean): Promise<SnapshotManifest> {
     const counts = { ok: 0, skipped: 0, failed: 0 };
     let layers = 0;
     let features = 0;
     let attachments = 0;
-    for (const entry of entries) {
+    for (const entry of this.entries) {
       counts[entry.status] += 1;
       for (const layer of entry.service?.layers ?? []) {
         layers += 1;
@@ -268,100 +322,38 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       }
     }
     const lists = {
-      items: (await store.writeList('items', entries)).pages,
-      groups: (await store.writeList('groups', principals.groups)).pages,
-      users: (await store.writeList('users', principals.users)).pages
+      items: (await this.store.writeList('items', this.entries)).pages,
+      groups: (await this.store.writeList('groups', principals.groups)).pages,
+      users: (await this.store.writeList('users', principals.users)).pages
     };
-    const status = counts.failed > 0 ? 'partial' : 'complete';
+    const { identity } = this.options;
     const manifest: SnapshotManifest = {
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
-      id: runId,
-      name,
+      id: journal.runId,
+      name: journal.name,
       org: { id: identity.orgId, portalUrl: identity.portalUrl },
-      startedAt,
+      startedAt: journal.startedAt,
       finishedAt: new Date().toISOString(),
-      status,
+      status: counts.failed > 0 ? 'partial' : 'complete',
       ...(parent ? { parent: parent.id } : {}),
       counts: { items: counts, groups: principals.groups.length, users: principals.users.length, layers, features, attachments },
-      bytes: { read: ctx.counters.bytesRead, newStored: ctx.counters.newBytes },
+      bytes: { read: this.ctx.counters.bytesRead, newStored: this.ctx.counters.newBytes },
       lists,
       ...(selective ? { tags: [SELECTION_TAG] } : {})
     };
-    await store.writeSnapshot(manifest);
-    await journal.discard();
-    journal = undefined;
-    report('done');
-    results.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return {
-      snapshotId: runId,
-      name,
-      status,
-      ...(parent ? { parent: parent.id } : {}),
-      resumed: interrupted !== undefined,
-      counts: { ...counts, carriedOver: results.filter((r) => r.carriedOver).length, groups: principals.groups.length, users: principals.users.length },
-      bytesRead: ctx.counters.bytesRead,
-      newBytes: ctx.counters.newBytes,
-      durationMs: Date.now() - startedMs,
-      items: results,
-      problems
-    };
-  } finally {
-    // Interrupted or failed: the journal stays so the next run continues where this one stopped.
-    await journal?.close().catch(() => undefined);
-    ended.abort(new Error('The backup run has ended.'));
-    itemsDone();
-    await Promise.all(background);
-    await lock.release().catch(() => undefined);
+    await this.store.writeSnapshot(manifest);
+    return manifest;
   }
 }
 
-/** The items to back up: the given ids (each read with getItem), or every item of the org matching the query. */
-async function selectItems(ctx: BackupContext, options: BackupOptions, orgId: string, unreadable: (id: string, entry: ItemEntry) => void): Promise<IItem[]> {
-  if (options.itemIds && options.itemIds.length > 0) {
-    const ids = [...new Set(options.itemIds)];
-    const found: IItem[] = [];
-    await runPool(ids, 8, ctx.signal, async (id) => {
-      try {
-        found.push(await getItem({ session: ctx.session, id }));
-      } catch (error) {
-        const problem = partProblem('item', error, ctx.signal);
-        unreadable(id, { id, title: '', type: '', owner: '', modified: 0, status: problem.status, problems: [problem] });
-      }
-    });
-    return found;
-  }
-  const items: IItem[] = [];
-  await enumerateOrgItems(ctx.session, { orgId, ...(options.query ? { query: options.query } : {}), signal: ctx.signal }, (page) => {
-    items.push(...page);
-  });
-  return items;
-}
-
-/**
- * Reuse an unchanged item's stored parts; take its sharing afresh (and its hosted service, which decides itself). An
- * item that is no longer a hosted service of the organization (or never was: a snapshot taken before OrgKeeper checked
- * URLs may hold a "service" read from another origin) loses the stored service and becomes an external reference.
- */
-async function carryOver(ctx: BackupContext, item: IItem, urlClass: ItemUrlClass, before: ItemEntry, parentId: string, sharingOf: (item: IItem) => Promise<SharingEntry>): Promise<ItemEntry> {
-  const { stats: _stats, problems: _problems, service: _service, external: _external, ...kept } = before;
-  const entry: ItemEntry = { ...kept, ...entryHeader(item), carriedFrom: before.carriedFrom ?? parentId, status: 'ok' };
-  const problems: PartProblem[] = [];
-  try {
-    entry.sharing = await sharingOf(item);
-  } catch (error) {
-    problems.push(partProblem('sharing', error, ctx.signal));
-  }
-  if (problems.length > 0) entry.problems = problems;
-  entry.status = statusOf(problems);
-  if (urlClass.kind === 'hosted') await addHostedService(ctx, item, urlClass.serviceUrl, entry, before.service);
-  markExternal(entry, urlClass);
-  return entry;
-}
-
-/** Records an external reference on its entry (its URL and why it is not the organization's). */
-function markExternal(entry: ItemEntry, urlClass: ItemUrlClass): void {
-  if (urlClass.kind === 'external') entry.external = { url: urlClass.url, reason: urlClass.reason };
+/** An item's sharing: from the groups' content lists when they are complete, else asked per item. */
+function sharingFrom(ctx: BackupContext, groupsRun: GroupsRun | undefined): (item: IItem) => Promise<SharingEntry> {
+  return async (item) => {
+    const index = groupsRun ? await groupsRun.sharing : undefined;
+    if (!index?.complete) return readSharing(ctx, item);
+    return { access: accessOf(item), groups: index.groupsOf(item.id) };
+  };
 }
 
 /** The previous snapshot's groups by id (to keep their unchanged thumbnails); empty without one. */
@@ -374,119 +366,6 @@ async function previousGroups(store: Store, parent: SnapshotManifest | undefined
     groups.clear();
   }
   return groups;
-}
-
-/** Backs up the hosted service at `serviceUrl` (the classifier's canonical URL: exactly what was checked is requested). */
-async function addHostedService(ctx: BackupContext, item: IItem, serviceUrl: string, entry: ItemEntry, previous: HostedServiceEntry | undefined): Promise<void> {
-  try {
-    // Its progress is cumulative for the service: add what is new since the last report to this item's counters.
-    let seen = { bytesRead: 0, newBytes: 0 };
-    entry.service = await backupHostedService(
-      {
-        session: ctx.session,
-        store: ctx.store,
-        signal: ctx.signal,
-        onProgress: (progress) => {
-          ctx.counters.bytesRead += Math.max(0, progress.bytesRead - seen.bytesRead);
-          ctx.counters.newBytes += Math.max(0, progress.newBytes - seen.newBytes);
-          seen = { bytesRead: Math.max(seen.bytesRead, progress.bytesRead), newBytes: Math.max(seen.newBytes, progress.newBytes) };
-        }
-      },
-      { ...item, url: serviceUrl },
-      previous
-    );
-    const broken = entry.service.layers.filter((layer) => layer.status !== 'ok');
-    if (broken.length > 0) {
-      const problems = entry.problems ?? [];
-      for (const layer of broken) {
-        const reasons = (layer.problems ?? []).map((p) => p.reason).join('; ');
-        problems.push({ part: `layer:${layer.id}`, status: layer.status === 'failed' ? 'failed' : 'skipped', reason: reasons || `Layer ${layer.id} (${layer.name}) was not fully backed up.` });
-      }
-      entry.problems = problems;
-    }
-  } catch (error) {
-    entry.problems = [...(entry.problems ?? []), partProblem('service', error, ctx.signal)];
-  }
-  entry.status = statusOf(entry.problems ?? []);
-}
-
-/** Every blob an entry references (journaled with it, so prune keeps them while the run is resumable). */
-export function entryBlobs(entry: ItemEntry): string[] {
-  const hashes = new Set<string>();
-  const add = (ref: { hash: string } | undefined) => ref && hashes.add(ref.hash);
-  add(entry.item);
-  add(entry.data);
-  add(entry.thumbnail);
-  add(entry.metadata);
-  for (const resource of entry.resources ?? []) add(resource);
-  if (entry.service) {
-    add(entry.service.definition);
-    for (const layer of entry.service.layers) {
-      add(layer.definition);
-      add(layer.attachments);
-      for (const chunk of layer.chunks) add(chunk);
-    }
-  }
-  return [...hashes];
-}
-
-function itemResult(entry: ItemEntry, extra: { carriedOver: boolean; resumed: boolean; durationMs: number; bytesRead: number; newBytes: number }): BackupItemResult {
-  return {
-    id: entry.id,
-    title: entry.title,
-    type: entry.type,
-    status: entry.status,
-    carriedOver: extra.carriedOver,
-    resumed: extra.resumed,
-    problems: entry.problems ?? [],
-    bytesRead: extra.bytesRead,
-    newBytes: extra.newBytes,
-    durationMs: extra.durationMs
-  };
-}
-
-/** Counters of one item that also add to the run's totals as they grow (so progress moves during a large file). */
-function childCounters(parent: BackupContext['counters']): BackupContext['counters'] {
-  let bytesRead = 0;
-  let newBytes = 0;
-  return {
-    get bytesRead() {
-      return bytesRead;
-    },
-    set bytesRead(value: number) {
-      parent.bytesRead += value - bytesRead;
-      bytesRead = value;
-    },
-    get newBytes() {
-      return newBytes;
-    },
-    set newBytes(value: number) {
-      parent.newBytes += value - newBytes;
-      newBytes = value;
-    }
-  };
-}
-
-/** Runs `work` over `inputs` with at most `limit` at once; the first fatal error stops the pool and is thrown. */
-async function runPool<T>(inputs: readonly T[], limit: number, signal: AbortSignal, work: (input: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < inputs.length) {
-      if (signal.aborted) {
-        failure ??= signal.reason;
-        return;
-      }
-      const input = inputs[next++] as T;
-      try {
-        await work(input);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
-  if (failure !== undefined) throw isFatal(failure, signal) && signal.aborted ? (signal.reason ?? failure) : failure;
 }
 
 /** A user's turn in the folder rotation: a stable hash of the name, 0 to FOLDER_ROTATION - 1. */

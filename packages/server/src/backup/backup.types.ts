@@ -39,8 +39,8 @@ export interface BackupOptions {
   query?: string;
   itemIds?: string[];
   /**
-   * Parallelism of the run (default 8): 4 items per unit are in flight, so the session's request slots never idle
-   * between one item's rounds of requests. The session's own limit bounds the requests in flight.
+   * Requests to ArcGIS in flight at once (default 8: the session's limit); the items worked on at once are a multiple
+   * of it (ITEMS_PER_SLOT in backup.engine.ts says why).
    */
   concurrency?: number;
   signal?: AbortSignal;

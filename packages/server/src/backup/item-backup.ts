@@ -90,8 +90,7 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
   const entry: ItemEntry = { ...entryHeader(item), status: 'ok', item: await putJson(ctx, item) };
   const ref = { session: ctx.session, id: item.id };
 
-  // The parts are read at once (the session still bounds requests in flight): an item then takes about three round
-  // trips instead of eight, and the session's request slots stay busy while other items hash and store what they
+  // The parts are read at once: an item then takes about three round trips instead of eight, and the session's request slots stay busy while other items hash and store what they
   // read. Each part keeps its own problems and result, put into the entry in a fixed order afterwards, so an entry's
   // JSON does not depend on which answer came first (unchanged entries must serialize identically to deduplicate).
   const part = <T>(name: string, work: (problems: PartProblem[]) => Promise<T>) => {

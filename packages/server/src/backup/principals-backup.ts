@@ -43,41 +43,65 @@ export interface GroupsRun {
  * read for sharing only.
  */
 export function startGroups(ctx: BackupContext, orgId: string, previous: Promise<Map<string, GroupEntry>> = Promise.resolve(new Map())): GroupsRun {
-  const problems: PrincipalProblem[] = [];
-  const shared = new Map<string, Set<string>>();
-  let complete = true;
-  const addShared = (groupId: string, itemIds: Iterable<string>) => {
-    for (const id of itemIds) {
-      const set = shared.get(id) ?? new Set<string>();
-      set.add(groupId);
-      shared.set(id, set);
-    }
-  };
-  const sharing: ItemSharing = {
-    get complete() {
-      return complete;
-    },
-    groupsOf: (itemId) => [...(shared.get(itemId) ?? [])].sort()
-  };
+  return new GroupsBackup(ctx, orgId, previous).start();
+}
 
-  const listed = (async () => {
+/** One run's reading of the groups, in three phases: the list, each group's content, each group's members. */
+class GroupsBackup implements ItemSharing {
+  private readonly problems: PrincipalProblem[] = [];
+  /** Group ids by item id. */
+  private readonly shared = new Map<string, Set<string>>();
+  private allListed = true;
+  private readonly entries = new Map<string, { entry: GroupEntry; problems: PartProblem[] }>();
+
+  constructor(
+    private readonly ctx: BackupContext,
+    private readonly orgId: string,
+    private readonly previous: Promise<Map<string, GroupEntry>>
+  ) {}
+
+  start(): GroupsRun {
+    const contents = this.list().then((groups) => this.readContents(groups));
+    const done = contents.then((groups) => this.readMembers(groups));
+    return { sharing: contents.then((): ItemSharing => this, () => ({ complete: false, groupsOf: () => [] })), done };
+  }
+
+  get complete(): boolean {
+    return this.allListed;
+  }
+
+  groupsOf(itemId: string): string[] {
+    return [...(this.shared.get(itemId) ?? [])].sort();
+  }
+
+  private addShared(groupId: string, itemIds: Iterable<string>): void {
+    for (const id of itemIds) {
+      const set = this.shared.get(id) ?? new Set<string>();
+      set.add(groupId);
+      this.shared.set(id, set);
+    }
+  }
+
+  private async list(): Promise<IGroup[]> {
+    const { ctx } = this;
     try {
-      const all = await listOrgGroups({ session: ctx.session, orgId });
+      const all = await listOrgGroups({ session: ctx.session, orgId: this.orgId });
       if (all.capped) {
-        complete = false;
-        problems.push({ kind: 'group', id: '*', reason: `The organization has ${all.total} groups; ArcGIS search lists only the first ${SEARCH_PAGING_CAP}.` });
+        this.allListed = false;
+        this.problems.push({ kind: 'group', id: '*', reason: `The organization has ${all.total} groups; ArcGIS search lists only the first ${SEARCH_PAGING_CAP}.` });
       }
       return all.results;
     } catch (error) {
       // The items are still worth a snapshot; the run reports that its groups are missing, and why.
-      complete = false;
-      problems.push({ kind: 'group', id: '*', reason: `The groups could not be listed: ${partProblem('groups', error, ctx.signal).reason}` });
+      this.allListed = false;
+      this.problems.push({ kind: 'group', id: '*', reason: `The groups could not be listed: ${partProblem('groups', error, ctx.signal).reason}` });
       return [];
     }
-  })();
+  }
 
   /** The ids of the items shared with a group; undefined (and a problem) when they could not all be listed. */
-  const contentOf = async (groupId: string, problemsOut: PartProblem[]): Promise<string[] | undefined> => {
+  private async contentOf(groupId: string, problemsOut: PartProblem[]): Promise<string[] | undefined> {
+    const { ctx } = this;
     const ids: string[] = [];
     try {
       const report = await enumerateOrgItems(ctx.session, { scope: `group:${groupId}`, ...(ctx.signal ? { signal: ctx.signal } : {}) }, (items) => {
@@ -92,51 +116,58 @@ export function startGroups(ctx: BackupContext, orgId: string, previous: Promise
       return undefined;
     }
     return [...new Set(ids)].sort();
-  };
+  }
 
-  const entries = new Map<string, { entry: GroupEntry; problems: PartProblem[] }>();
-  const contents = listed.then(async (groups) => {
-    const external = (async () => {
-      // The identity's own groups include those of other organizations. Without them the items' groups are not known
-      // for sure, so a failure here makes the engine ask each item instead.
-      try {
-        const self = await getCommunitySelf({ session: ctx.session });
-        const own = new Set(groups.map((g) => g.id));
-        const others = (self.groups ?? []).map((g) => g.id).filter((id): id is string => typeof id === 'string' && !own.has(id));
-        await Promise.all(
-          others.map(async (id) => {
-            const ids = await contentOf(id, []);
-            if (ids) addShared(id, ids);
-            else complete = false;
-          })
-        );
-      } catch (error) {
-        partProblem('groups', error, ctx.signal); // rethrows fatal errors
-        complete = false;
-      }
-    })();
+  /** Each group's definition and content, and the content of the identity's groups of other organizations. */
+  private async readContents(groups: IGroup[]): Promise<IGroup[]> {
+    const external = this.readOtherOrganizationsGroups(groups);
     await Promise.all(
       groups.map(async (group) => {
         const problemsOf: PartProblem[] = [];
-        const entry: GroupEntry = { id: group.id, title: String(group.title ?? ''), owner: String(group.owner ?? ''), status: 'ok', definition: await putJson(ctx, group) };
-        const ids = await contentOf(group.id, problemsOf);
+        const entry: GroupEntry = { id: group.id, title: String(group.title ?? ''), owner: String(group.owner ?? ''), status: 'ok', definition: await putJson(this.ctx, group) };
+        const ids = await this.contentOf(group.id, problemsOf);
         if (ids) {
           entry.items = ids;
-          addShared(group.id, ids);
-        } else complete = false;
-        entries.set(group.id, { entry, problems: problemsOf });
+          this.addShared(group.id, ids);
+        } else this.allListed = false;
+        this.entries.set(group.id, { entry, problems: problemsOf });
       })
     );
     await external;
     return groups;
-  });
+  }
 
-  const done = contents.then(async (groups) => {
+  /**
+   * The identity's own groups include those of other organizations. Without them the items' groups are not known
+   * for sure, so a failure here makes the engine ask each item instead.
+   */
+  private async readOtherOrganizationsGroups(groups: IGroup[]): Promise<void> {
+    const { ctx } = this;
+    try {
+      const self = await getCommunitySelf({ session: ctx.session });
+      const own = new Set(groups.map((g) => g.id));
+      const others = (self.groups ?? []).map((g) => g.id).filter((id): id is string => typeof id === 'string' && !own.has(id));
+      await Promise.all(
+        others.map(async (id) => {
+          const ids = await this.contentOf(id, []);
+          if (ids) this.addShared(id, ids);
+          else this.allListed = false;
+        })
+      );
+    } catch (error) {
+      partProblem('groups', error, ctx.signal); // rethrows fatal errors
+      this.allListed = false;
+    }
+  }
+
+  /** Each group's members and thumbnail; the groups' entries are then complete. */
+  private async readMembers(groups: IGroup[]): Promise<GroupsResult> {
+    const { ctx } = this;
     const memberOf = new Map<string, Set<string>>();
     await Promise.all(
       groups.map(async (group) => {
-        const { entry, problems: problemsOf } = entries.get(group.id)!;
-        const thumbnail = previous.then((before) => backupGroupThumbnail(ctx, group, entry, before.get(group.id), problemsOf));
+        const { entry, problems: problemsOf } = this.entries.get(group.id)!;
+        const thumbnail = this.previous.then((before) => backupGroupThumbnail(ctx, group, entry, before.get(group.id), problemsOf));
         try {
           const answer = await getGroupMembers({ session: ctx.session, id: group.id });
           entry.members = await putJson(ctx, answer);
@@ -152,12 +183,11 @@ export function startGroups(ctx: BackupContext, orgId: string, previous: Promise
         if (thumbnailPart) entry.thumbnail = thumbnailPart;
         if (problemsOf.length > 0) entry.problems = problemsOf;
         entry.status = problemsOf.some((p) => p.status === 'failed') ? 'failed' : 'ok';
-        for (const problem of problemsOf) problems.push({ kind: 'group', id: group.id, reason: `${problem.part}: ${problem.reason}` });
+        for (const problem of problemsOf) this.problems.push({ kind: 'group', id: group.id, reason: `${problem.part}: ${problem.reason}` });
       })
     );
-    return { groups: groups.map((g) => entries.get(g.id)!.entry), memberOf, problems };
-  });
-  return { sharing: contents.then(() => sharing, () => ({ complete: false, groupsOf: () => [] })), done };
+    return { groups: groups.map((g) => this.entries.get(g.id)!.entry), memberOf, problems: this.problems };
+  }
 }
 
 /**

@@ -45,6 +45,24 @@ export function parseCommandArgs<T extends ParseArgsConfig>(command: string, con
   }
 }
 
+/** `key=value` options (`--param`, `--option`): each value is JSON when it parses as JSON, else plain text. */
+export function keyValues(entries: readonly string[], flag: string, command: string): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} needs key=value, not "${entry}".`, command);
+    const raw = entry.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // Plain text.
+    }
+    result[entry.slice(0, eq)] = value;
+  }
+  return result;
+}
+
 /** Text from ArcGIS (titles, reasons) is untrusted: one line, no control characters reach the terminal. */
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex

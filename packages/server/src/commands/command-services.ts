@@ -45,3 +45,32 @@ export async function findIdentity(services: Services, nameOrId: string, command
     throw error;
   }
 }
+
+/** One call of a `<command> <subcommand>` CLI command, as each subcommand's function gets it. */
+export interface SubcommandCall<V> {
+  command: string;
+  sub: string;
+  values: V;
+  positionals: string[];
+  io: CliIo;
+  json: boolean;
+  /** Runs `work` with the services of the database the flags name. */
+  run: <T>(work: (services: Services) => Promise<T>) => Promise<T>;
+}
+
+export function subcommandCall<V extends Parameters<typeof databaseFlags>[0] & { json?: boolean | undefined }>(
+  command: string,
+  sub: string,
+  parsed: { values: V; positionals: string[] },
+  io: CliIo
+): SubcommandCall<V> {
+  const { values, positionals } = parsed;
+  return { command, sub, values, positionals, io, json: values.json === true, run: (work) => withServices(io, databaseFlags(values), work) };
+}
+
+/** The one operand (an id) a subcommand works on; a usage error saying where to find one otherwise. */
+export function onlyOperand(call: SubcommandCall<unknown>, what: string): string {
+  const id = call.positionals[0];
+  if (!id || call.positionals.length > 1) throw new UsageError(`${call.command} ${call.sub} needs one ${what} (see \`orgkeeper ${call.command} list\`).`, call.command);
+  return id;
+}

@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
+import { type parseArgs } from 'node:util';
 import type { Actor } from '../audit/audit.service.js';
 import type { IdentityView, TestReport } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommandArgs, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
 import { databaseFlags, withServices } from './command-services.js';
 
 export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|remove|test> [options]
@@ -40,6 +40,25 @@ Exit codes: 0 done (test: every check passed), 1 failed (test: a check failed), 
 
 const SUBCOMMANDS = ['list', 'add', 'remove', 'test'] as const;
 
+const OPTIONS = {
+  type: { type: 'string' },
+  name: { type: 'string' },
+  url: { type: 'string' },
+  auth: { type: 'string' },
+  'app-id': { type: 'string' },
+  'file-location': { type: 'string' },
+  username: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'no-store-credentials': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  'public-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
 export async function identitiesCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
@@ -49,54 +68,12 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
   if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
     throw new UsageError(`Unknown identities command "${sub}". It has: ${SUBCOMMANDS.join(', ')}.`, 'identities');
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: sub === 'remove' || sub === 'test',
-      options: {
-        type: { type: 'string' },
-        name: { type: 'string' },
-        url: { type: 'string' },
-        auth: { type: 'string' },
-        'app-id': { type: 'string' },
-        'file-location': { type: 'string' },
-        username: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        'no-store-credentials': { type: 'boolean' },
-        json: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        'database-url': { type: 'string' },
-        'public-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'identities');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('identities', { args: rest, strict: true, allowPositionals: sub === 'remove' || sub === 'test', options: OPTIONS });
   if (values.help) {
     io.stdout.write(IDENTITIES_USAGE);
     return EXIT_OK;
   }
-  if (sub !== 'add') {
-    for (const flag of ['type', 'name', 'url', 'auth', 'app-id', 'file-location', 'username', 'password-stdin', 'no-store-credentials'] as const) {
-      if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to "identities add".`, 'identities');
-    }
-  }
-  if ((sub === 'remove' || sub === 'test') && positionals.length !== 1) {
-    throw new UsageError(`Give the name or id of one identity: orgkeeper identities ${sub} NAME|ID.`, 'identities');
-  }
-  if (sub === 'add') {
-    for (const required of ['type', 'name', 'url', 'file-location'] as const) {
-      if (!values[required]) throw new UsageError(`--${required} is required.`, 'identities');
-    }
-    if (values.username && !values['password-stdin']) {
-      throw new UsageError('--username needs --password-stdin: pipe the password in (it is never accepted as an argument).', 'identities');
-    }
-    if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username.', 'identities');
-  }
+  checkFlags(sub, values, positionals);
 
   const password = sub === 'add' && values['password-stdin'] ? await readPasswordFromStdin(io, { prompt: 'ArcGIS password: ', command: 'identities' }) : undefined;
   return withServices(io, { ...databaseFlags(values), publicUrl: values['public-url'] }, async (services) => {
@@ -122,6 +99,27 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
         return await test(services, io, json, positionals[0] as string);
     }
   });
+}
+
+/** The flags and operands each subcommand takes, before anything is opened or asked for. */
+function checkFlags(sub: string, values: Values, positionals: string[]): void {
+  if (sub !== 'add') {
+    for (const flag of ['type', 'name', 'url', 'auth', 'app-id', 'file-location', 'username', 'password-stdin', 'no-store-credentials'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to "identities add".`, 'identities');
+    }
+  }
+  if ((sub === 'remove' || sub === 'test') && positionals.length !== 1) {
+    throw new UsageError(`Give the name or id of one identity: orgkeeper identities ${sub} NAME|ID.`, 'identities');
+  }
+  if (sub === 'add') {
+    for (const required of ['type', 'name', 'url', 'file-location'] as const) {
+      if (!values[required]) throw new UsageError(`--${required} is required.`, 'identities');
+    }
+    if (values.username && !values['password-stdin']) {
+      throw new UsageError('--username needs --password-stdin: pipe the password in (it is never accepted as an argument).', 'identities');
+    }
+    if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username.', 'identities');
+  }
 }
 
 async function list(services: Services, io: CliIo, json: boolean): Promise<number> {

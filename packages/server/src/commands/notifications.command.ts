@@ -2,9 +2,8 @@
  * `orgkeeper notifications show|set|test`: the email settings from the command line (the same settings the web app
  * shows). The SMTP password is read from standard input only, and stored encrypted.
  */
-import { parseArgs } from 'node:util';
 import type { EmailSettingsInput, EmailSettingsView, TlsMode } from '../notifications/notification.types.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, readPasswordFromStdin, CLI_ACTOR, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_OK, EXIT_USAGE, parseCommandArgs, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
 import { databaseFlags, withServices } from './command-services.js';
 
 export const NOTIFICATIONS_USAGE = `Usage: orgkeeper notifications <show|set|test> [options]
@@ -51,12 +50,7 @@ export async function notificationsCommand(args: string[], io: CliIo): Promise<n
     io.stdout.write(NOTIFICATIONS_USAGE);
     return EXIT_OK;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, strict: true, allowPositionals: false, options: OPTIONS });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'notifications');
-  }
+  const parsed = parseCommandArgs('notifications', { args: rest, strict: true, allowPositionals: false, options: OPTIONS });
   const values = parsed.values;
   if (values.help) {
     io.stdout.write(NOTIFICATIONS_USAGE);

@@ -4,13 +4,13 @@
  * `cancel` reaches a runner in another process through the operation's row; `resume` and `start` run the work in this
  * process (in the foreground, with the same progress as `watch`) unless `--queue` leaves it to the running server.
  */
-import { parseArgs } from 'node:util';
+import { type parseArgs } from 'node:util';
 import { AppError } from '../errors/app-error.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus, type OperationView } from '../operations/operation.types.js';
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
-import { databaseFlags, findIdentity, withServices } from './command-services.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, keyValues, parseCommandArgs, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
 import { onStopSignal } from './foreground-run.js';
 
 export const OPERATIONS_USAGE = `Usage: orgkeeper operations <list|show|watch|cancel|resume|start> [options]
@@ -47,13 +47,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }
 } as const;
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, strict: true, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'operations');
-  }
-}
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Call = SubcommandCall<Values>;
 
 export async function operationsCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -65,96 +60,107 @@ export async function operationsCommand(args: string[], io: CliIo): Promise<numb
     io.stdout.write(OPERATIONS_USAGE);
     return EXIT_OK;
   }
-  const { values, positionals } = parse(rest);
-  if (values.help) {
+  const parsed = parseCommandArgs('operations', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
+  if (parsed.values.help) {
     io.stdout.write(OPERATIONS_USAGE);
     return EXIT_OK;
   }
-  const json = values.json === true;
-  const needId = () => {
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new UsageError(`operations ${sub} needs one operation id (see \`orgkeeper operations list\`).`, 'operations');
-    return id;
-  };
-  const run = <T>(work: (services: Services) => Promise<T>) => withServices(io, databaseFlags(values), work);
-
+  const call = subcommandCall('operations', sub, parsed, io);
   switch (sub) {
-    case 'list': {
-      if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`, 'operations');
-      const kind = values.kind;
-      const status = values.status;
-      if (kind !== undefined && !(OPERATION_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be one of ${OPERATION_KINDS.join(', ')}.`, 'operations');
-      if (status !== undefined && !(OPERATION_STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status must be one of ${OPERATION_STATUSES.join(', ')}.`, 'operations');
-      const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000.', 'operations');
-      return run(async (services) => {
-        const identity = values.identity ? await findIdentity(services, values.identity, 'operations') : undefined;
-        const list = await services.operations.list({
-          limit,
-          ...(identity ? { identityId: identity.id } : {}),
-          ...(kind ? { kind: kind as OperationKind } : {}),
-          ...(status ? { status: status as OperationStatus } : {})
-        });
-        if (json) io.stdout.write(`${JSON.stringify({ operations: list }, null, 2)}\n`);
-        else if (list.length === 0) io.stdout.write('No operations.\n');
-        else {
-          const table = [['ID', 'KIND', 'STATUS', 'CREATED (UTC)', 'BY', 'MESSAGE'], ...list.map((o) => [o.id, o.kind, o.status, o.createdAt.slice(0, 19).replace('T', ' '), o.createdBy, shorten(o.message ?? progressText(o.progress), 80)])];
-          const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
-          for (const line of table) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
-        }
-        return EXIT_OK;
-      });
-    }
-    case 'show': {
-      const id = needId();
-      return run(async (services) => {
-        const op = await services.operations.get(id);
-        if (json) io.stdout.write(`${JSON.stringify(op, null, 2)}\n`);
-        else io.stdout.write(describe(op));
-        return EXIT_OK;
-      });
-    }
-    case 'watch': {
-      const id = needId();
-      return run(async (services) => {
-        await services.operations.get(id);
-        const final = await follow(services.operations, id, io, json);
-        return exitFor(final);
-      });
-    }
-    case 'cancel': {
-      const id = needId();
-      return run(async (services) => {
-        const op = await services.operations.cancel(id, CLI_ACTOR);
-        if (json) io.stdout.write(`${JSON.stringify(op, null, 2)}\n`);
-        else if (op.status === 'running') io.stdout.write(`Asked the process running ${id} to stop; it has not stopped yet. Follow it with \`orgkeeper operations watch ${id}\`.\n`);
-        else io.stdout.write(`${id}: ${op.status}. ${op.message ?? ''}\n`);
-        return EXIT_OK;
-      });
-    }
-    case 'resume': {
-      const id = needId();
-      return run(async (services) => {
-        const op = await services.operations.resume(id, CLI_ACTOR);
-        return runOrQueue(services, op, io, json, values.queue === true);
-      });
-    }
-    case 'start': {
-      if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`, 'operations');
-      const kind = values.kind;
-      if (!kind || !(OPERATION_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind is required: one of ${OPERATION_KINDS.join(', ')}.`, 'operations');
-      const identityName = values.identity;
-      if (!identityName) throw new UsageError('--identity is required (the name or id of an identity).', 'operations');
-      const params = parseParams(values.param ?? []);
-      return run(async (services) => {
-        const identity = await findIdentity(services, identityName, 'operations');
-        const op = await services.operations.start(kind as OperationKind, identity.id, params, CLI_ACTOR);
-        return runOrQueue(services, op, io, json, values.queue === true);
-      });
-    }
+    case 'list':
+      return listOperations(call);
+    case 'show':
+      return showOperation(call);
+    case 'watch':
+      return watchOperation(call);
+    case 'cancel':
+      return cancelOperation(call);
+    case 'resume':
+      return resumeOperation(call);
+    case 'start':
+      return startOperation(call);
     default:
       throw new UsageError(`Unknown operations command "${sub}".`, 'operations');
   }
+}
+
+async function listOperations({ values, positionals, io, json, run }: Call): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`, 'operations');
+  const kind = values.kind;
+  const status = values.status;
+  if (kind !== undefined && !(OPERATION_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be one of ${OPERATION_KINDS.join(', ')}.`, 'operations');
+  if (status !== undefined && !(OPERATION_STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status must be one of ${OPERATION_STATUSES.join(', ')}.`, 'operations');
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000.', 'operations');
+  return run(async (services) => {
+    const identity = values.identity ? await findIdentity(services, values.identity, 'operations') : undefined;
+    const list = await services.operations.list({
+      limit,
+      ...(identity ? { identityId: identity.id } : {}),
+      ...(kind ? { kind: kind as OperationKind } : {}),
+      ...(status ? { status: status as OperationStatus } : {})
+    });
+    if (json) io.stdout.write(`${JSON.stringify({ operations: list }, null, 2)}\n`);
+    else if (list.length === 0) io.stdout.write('No operations.\n');
+    else {
+      const table = [['ID', 'KIND', 'STATUS', 'CREATED (UTC)', 'BY', 'MESSAGE'], ...list.map((o) => [o.id, o.kind, o.status, o.createdAt.slice(0, 19).replace('T', ' '), o.createdBy, shorten(o.message ?? progressText(o.progress), 80)])];
+      const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
+      for (const line of table) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
+    }
+    return EXIT_OK;
+  });
+}
+
+async function showOperation(call: Call): Promise<number> {
+  const id = onlyOperand(call, 'operation id');
+  return call.run(async (services) => {
+    const op = await services.operations.get(id);
+    if (call.json) call.io.stdout.write(`${JSON.stringify(op, null, 2)}\n`);
+    else call.io.stdout.write(describe(op));
+    return EXIT_OK;
+  });
+}
+
+async function watchOperation(call: Call): Promise<number> {
+  const id = onlyOperand(call, 'operation id');
+  return call.run(async (services) => {
+    await services.operations.get(id);
+    const final = await follow(services.operations, id, call.io, call.json);
+    return exitFor(final);
+  });
+}
+
+async function cancelOperation(call: Call): Promise<number> {
+  const id = onlyOperand(call, 'operation id');
+  return call.run(async (services) => {
+    const op = await services.operations.cancel(id, CLI_ACTOR);
+    if (call.json) call.io.stdout.write(`${JSON.stringify(op, null, 2)}\n`);
+    else if (op.status === 'running') call.io.stdout.write(`Asked the process running ${id} to stop; it has not stopped yet. Follow it with \`orgkeeper operations watch ${id}\`.\n`);
+    else call.io.stdout.write(`${id}: ${op.status}. ${op.message ?? ''}\n`);
+    return EXIT_OK;
+  });
+}
+
+async function resumeOperation(call: Call): Promise<number> {
+  const id = onlyOperand(call, 'operation id');
+  return call.run(async (services) => {
+    const op = await services.operations.resume(id, CLI_ACTOR);
+    return runOrQueue(services, op, call.io, call.json, call.values.queue === true);
+  });
+}
+
+async function startOperation({ values, positionals, io, json, run }: Call): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`, 'operations');
+  const kind = values.kind;
+  if (!kind || !(OPERATION_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind is required: one of ${OPERATION_KINDS.join(', ')}.`, 'operations');
+  const identityName = values.identity;
+  if (!identityName) throw new UsageError('--identity is required (the name or id of an identity).', 'operations');
+  const params = keyValues(values.param ?? [], '--param', 'operations');
+  return run(async (services) => {
+    const identity = await findIdentity(services, identityName, 'operations');
+    const op = await services.operations.start(kind as OperationKind, identity.id, params, CLI_ACTOR);
+    return runOrQueue(services, op, io, json, values.queue === true);
+  });
 }
 
 /** Runs a queued operation here with live progress, or leaves it for the server (--queue). */
@@ -237,24 +243,6 @@ export function progressText(progress: Record<string, unknown> | null): string {
   else if (typeof p.total === 'number' && p.total > 0) parts.push(`${p.done ?? 0}/${p.total}`);
   if (typeof p.bytesRead === 'number' && p.bytesRead > 0) parts.push(`${(p.bytesRead / 1024 / 1024).toFixed(1)} MiB read`);
   return parts.join(', ');
-}
-
-function parseParams(list: string[]): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const entry of list) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param needs key=value, not "${entry}".`, 'operations');
-    const key = entry.slice(0, eq);
-    const raw = entry.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // Plain text.
-    }
-    params[key] = value;
-  }
-  return params;
 }
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -3,8 +3,10 @@
  * another identity's organization, without the web app. `--dry-run` prints the plan and changes nothing; `--resume OP`
  * continues a restore that stopped (its plan and choices are stored under its operation id).
  */
+import { type parseArgs } from 'node:util';
 import { newId } from '../lib/ids.js';
-import type { PlanStep, RestoreLogRow, RestorePlan, RestoreProgress } from '../restore/restore.types.js';
+import type { PlanStep, RestoreLogRow, RestoreParams, RestorePlan, RestoreProgress } from '../restore/restore.types.js';
+import type { Services } from '../services.js';
 import { restoreLogCsv } from '../restore/restore.service.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, parseCommandArgs, type CliIo } from './cli-io.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
@@ -42,52 +44,37 @@ restored item gets a new id or URL. A restore that stops can be run again with -
 Exit codes: 0 every step done or skipped with a reason, 1 some steps failed or the restore stopped, 2 wrong usage.
 `;
 
+const OPTIONS = {
+  identity: { type: 'string' },
+  snapshot: { type: 'string' },
+  items: { type: 'string' },
+  query: { type: 'string' },
+  all: { type: 'boolean' },
+  mode: { type: 'string' },
+  'target-identity': { type: 'string' },
+  owner: { type: 'string' },
+  'owner-map': { type: 'string' },
+  folder: { type: 'string' },
+  suffix: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  resume: { type: 'string' },
+  csv: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
 export async function restoreCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs('restore', {
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      identity: { type: 'string' },
-      snapshot: { type: 'string' },
-      items: { type: 'string' },
-      query: { type: 'string' },
-      all: { type: 'boolean' },
-      mode: { type: 'string' },
-      'target-identity': { type: 'string' },
-      owner: { type: 'string' },
-      'owner-map': { type: 'string' },
-      folder: { type: 'string' },
-      suffix: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      resume: { type: 'string' },
-      csv: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      'database-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h' }
-    }
-  });
+  const { values } = parseCommandArgs('restore', { args, strict: true, allowPositionals: false, options: OPTIONS });
   if (values.help) {
     io.stdout.write(RESTORE_USAGE);
     return EXIT_OK;
   }
-  if (!values.identity) throw new UsageError('--identity is required (the name or id of the identity whose snapshot is restored).', 'restore');
-  if (values.resume === undefined) {
-    if (!values.snapshot) throw new UsageError('--snapshot is required (see `orgkeeper snapshots --identity ...`).', 'restore');
-    if (!values.mode && !values['target-identity']) throw new UsageError('--mode is required: in-place, recreate, copy or clone.', 'restore');
-    const choices = [values.items !== undefined, values.query !== undefined, values.all === true].filter(Boolean).length;
-    if (choices !== 1) throw new UsageError('Choose what to restore with exactly one of --items, --query or --all.', 'restore');
-  } else if (values['dry-run']) throw new UsageError('--resume continues a restore; it cannot be a dry run.', 'restore');
-  let ownerMap: Record<string, string> | undefined;
-  if (values['owner-map'] !== undefined) {
-    ownerMap = {};
-    for (const pair of values['owner-map'].split(',').map((s) => s.trim()).filter(Boolean)) {
-      const [from, to, extra] = pair.split('=');
-      if (!from || !to || extra !== undefined) throw new UsageError(`--owner-map takes source=target pairs separated by commas, not "${pair}".`, 'restore');
-      ownerMap[from.trim()] = to.trim();
-    }
-  }
+  checkChoices(values);
+  const ownerMap = values['owner-map'] !== undefined ? ownerMapOf(values['owner-map']) : undefined;
 
   return withServices(io, databaseFlags(values), async (services) => {
     const identity = await findIdentity(services, values.identity!, 'restore');
@@ -97,7 +84,7 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
     const stop = watchStop(io, controller);
     try {
       let operationId: string;
-      let params;
+      let params: RestoreParams;
       if (values.resume !== undefined) {
         const run = await restores.findRun(values.resume);
         if (!run) throw new UsageError(`There is no restore with operation id ${values.resume}.`, 'restore');
@@ -105,21 +92,7 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
         operationId = run.operationId;
         params = run.params;
       } else {
-        params = restores.validate(
-          {
-            snapshotId: values.snapshot,
-            mode: values.mode ?? 'clone',
-            ...(values.items !== undefined ? { items: values.items.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-            ...(values.query !== undefined ? { query: values.query } : {}),
-            ...(values.all ? { all: true } : {}),
-            ...(target ? { targetIdentityId: target.id } : {}),
-            ...(values.owner !== undefined ? { owner: values.owner } : {}),
-            ...(values.folder !== undefined ? { folder: values.folder } : {}),
-            ...(values.suffix !== undefined ? { suffix: values.suffix } : {}),
-            ...(ownerMap ? { ownerMap } : {})
-          },
-          identity.id
-        );
+        params = restores.validate(requestOf(values, target?.id, ownerMap), identity.id);
         operationId = newId();
       }
 
@@ -129,18 +102,7 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
         else io.stdout.write(planText(plan));
         return EXIT_OK;
       }
-
-      const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
-      const onProgress = (p: RestoreProgress) => {
-        if (tty) io.stderr.write(`\r\x1b[KRestoring: ${p.stepsDone}/${p.stepsTotal} steps${p.current ? `, ${p.current}` : ''}`);
-      };
-      if (!values.json && !values.csv) io.stdout.write(`Restore ${operationId}${values.resume ? ' (resumed)' : ''}\n`);
-      const { plan, result } = await restores.run({ operationId, identityId: identity.id, params, signal: controller.signal, onProgress });
-      if (tty) io.stderr.write('\r\x1b[K');
-      if (values.json) io.stdout.write(`${JSON.stringify({ operationId, plan, counts: result.counts, log: result.steps, durationMs: result.durationMs }, null, 2)}\n`);
-      else if (values.csv) io.stdout.write(restoreLogCsv(result.steps));
-      else io.stdout.write(logText(plan, result.steps, result.counts, operationId));
-      return result.counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+      return await runRestore(io, values, { restores, operationId, identityId: identity.id, params, signal: controller.signal });
     } catch (error) {
       if (controller.signal.aborted) {
         io.stderr.write('\norgkeeper: restore stopped. Run it again with --resume OPERATION to continue where it stopped.\n');
@@ -151,6 +113,63 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
       stop();
     }
   });
+}
+
+/** What to restore must be said one way, unless a stopped restore is resumed (its choices are stored). */
+function checkChoices(values: Values): void {
+  if (!values.identity) throw new UsageError('--identity is required (the name or id of the identity whose snapshot is restored).', 'restore');
+  if (values.resume === undefined) {
+    if (!values.snapshot) throw new UsageError('--snapshot is required (see `orgkeeper snapshots --identity ...`).', 'restore');
+    if (!values.mode && !values['target-identity']) throw new UsageError('--mode is required: in-place, recreate, copy or clone.', 'restore');
+    const choices = [values.items !== undefined, values.query !== undefined, values.all === true].filter(Boolean).length;
+    if (choices !== 1) throw new UsageError('Choose what to restore with exactly one of --items, --query or --all.', 'restore');
+  } else if (values['dry-run']) throw new UsageError('--resume continues a restore; it cannot be a dry run.', 'restore');
+}
+
+function ownerMapOf(text: string): Record<string, string> {
+  const ownerMap: Record<string, string> = {};
+  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [from, to, extra] = pair.split('=');
+    if (!from || !to || extra !== undefined) throw new UsageError(`--owner-map takes source=target pairs separated by commas, not "${pair}".`, 'restore');
+    ownerMap[from.trim()] = to.trim();
+  }
+  return ownerMap;
+}
+
+/** The restore request the flags make (validated by the restore service, as the REST API's is). */
+function requestOf(values: Values, targetIdentityId: string | undefined, ownerMap: Record<string, string> | undefined): Record<string, unknown> {
+  return {
+    snapshotId: values.snapshot,
+    mode: values.mode ?? 'clone',
+    ...(values.items !== undefined ? { items: values.items.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.query !== undefined ? { query: values.query } : {}),
+    ...(values.all ? { all: true } : {}),
+    ...(targetIdentityId ? { targetIdentityId } : {}),
+    ...(values.owner !== undefined ? { owner: values.owner } : {}),
+    ...(values.folder !== undefined ? { folder: values.folder } : {}),
+    ...(values.suffix !== undefined ? { suffix: values.suffix } : {}),
+    ...(ownerMap ? { ownerMap } : {})
+  };
+}
+
+/** Runs the restore here with a progress line, then prints its log (text, CSV or JSON). */
+async function runRestore(
+  io: CliIo,
+  values: Values,
+  run: { restores: Services['restores']; operationId: string; identityId: string; params: RestoreParams; signal: AbortSignal }
+): Promise<number> {
+  const { operationId } = run;
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && values.json !== true;
+  const onProgress = (p: RestoreProgress) => {
+    if (tty) io.stderr.write(`\r\x1b[KRestoring: ${p.stepsDone}/${p.stepsTotal} steps${p.current ? `, ${p.current}` : ''}`);
+  };
+  if (!values.json && !values.csv) io.stdout.write(`Restore ${operationId}${values.resume ? ' (resumed)' : ''}\n`);
+  const { plan, result } = await run.restores.run({ operationId, identityId: run.identityId, params: run.params, signal: run.signal, onProgress });
+  if (tty) io.stderr.write('\r\x1b[K');
+  if (values.json) io.stdout.write(`${JSON.stringify({ operationId, plan, counts: result.counts, log: result.steps, durationMs: result.durationMs }, null, 2)}\n`);
+  else if (values.csv) io.stdout.write(restoreLogCsv(result.steps));
+  else io.stdout.write(logText(plan, result.steps, result.counts, operationId));
+  return result.counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
 function watchStop(io: CliIo, controller: AbortController): () => void {

@@ -2,11 +2,11 @@
  * `orgkeeper schedules list|add|enable|disable|remove|run`: schedules from the command line. The running server fires
  * them; `run` starts one now (here, with progress, or queued for the server with --queue).
  */
-import { parseArgs } from 'node:util';
+import { type parseArgs } from 'node:util';
 import type { ScheduleInput, ScheduleTiming, ScheduleView } from '../schedules/schedule.types.js';
 import { KEEP_FLAG_OPTIONS, policyFromFlags } from '../store/index.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
-import { databaseFlags, findIdentity, withServices } from './command-services.js';
+import { CLI_ACTOR, EXIT_OK, EXIT_USAGE, keyValues, parseCommandArgs, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
 import { runOrQueue } from './operations.command.js';
 
 export const SCHEDULES_USAGE = `Usage: orgkeeper schedules <list|add|enable|disable|remove|run> [options]
@@ -55,6 +55,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }
 } as const;
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Call = SubcommandCall<Values>;
+
 export async function schedulesCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined) {
@@ -65,75 +68,38 @@ export async function schedulesCommand(args: string[], io: CliIo): Promise<numbe
     io.stdout.write(SCHEDULES_USAGE);
     return EXIT_OK;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, strict: true, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'schedules');
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
+  const parsed = parseCommandArgs('schedules', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
+  if (parsed.values.help) {
     io.stdout.write(SCHEDULES_USAGE);
     return EXIT_OK;
   }
-  const json = values.json === true;
-  const run = <T>(work: Parameters<typeof withServices<T>>[2]) => withServices(io, databaseFlags(values), work);
-  const needId = () => {
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new UsageError(`schedules ${sub} needs one schedule id (see \`orgkeeper schedules list\`).`, 'schedules');
-    return id;
-  };
-  const print = (s: ScheduleView) => (json ? io.stdout.write(`${JSON.stringify(s, null, 2)}\n`) : io.stdout.write(describe(s)));
-
+  const call = subcommandCall('schedules', sub, parsed, io);
   switch (sub) {
     case 'list':
-      return run(async (services) => {
-        const identity = values.identity ? await findIdentity(services, values.identity, 'schedules') : undefined;
-        const list = await services.schedules.list(identity?.id);
-        if (json) io.stdout.write(`${JSON.stringify({ schedules: list }, null, 2)}\n`);
-        else if (list.length === 0) io.stdout.write('No schedules. Add one with `orgkeeper schedules add`.\n');
-        else for (const s of list) io.stdout.write(describe(s));
-        return EXIT_OK;
-      });
-    case 'add': {
-      const identityName = values.identity;
-      if (!identityName) throw new UsageError('--identity is required.', 'schedules');
-      if (!values.name) throw new UsageError('--name is required (e.g. --name "Nightly backup").', 'schedules');
-      const input: ScheduleInput = {
-        name: values.name,
-        enabled: values.disabled !== true,
-        timing: timingOf(values),
-        timeZone: values['time-zone'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-        action: actionOf(values)
-      };
-      return run(async (services) => {
-        const identity = await findIdentity(services, identityName, 'schedules');
-        const created = await services.schedules.create(identity.id, input, CLI_ACTOR);
-        print(created);
-        return EXIT_OK;
-      });
-    }
+      return listSchedules(call);
+    case 'add':
+      return addSchedule(call);
     case 'enable':
     case 'disable': {
-      const id = needId();
-      return run(async (services) => {
-        print(await services.schedules.update(id, { enabled: sub === 'enable' }, CLI_ACTOR));
+      const id = onlyOperand(call, 'schedule id');
+      return call.run(async (services) => {
+        print(call, await services.schedules.update(id, { enabled: sub === 'enable' }, CLI_ACTOR));
         return EXIT_OK;
       });
     }
     case 'remove': {
-      const id = needId();
-      return run(async (services) => {
+      const id = onlyOperand(call, 'schedule id');
+      return call.run(async (services) => {
         await services.schedules.delete(id, CLI_ACTOR);
-        io.stdout.write(json ? `${JSON.stringify({ removed: id })}\n` : `Removed schedule ${id}.\n`);
+        io.stdout.write(call.json ? `${JSON.stringify({ removed: id })}\n` : `Removed schedule ${id}.\n`);
         return EXIT_OK;
       });
     }
     case 'run': {
-      const id = needId();
-      return run(async (services) => {
+      const id = onlyOperand(call, 'schedule id');
+      return call.run(async (services) => {
         const operation = await services.schedules.runNow(id, CLI_ACTOR);
-        return runOrQueue(services, operation, io, json, values.queue === true);
+        return runOrQueue(services, operation, io, call.json, call.values.queue === true);
       });
     }
     default:
@@ -141,7 +107,40 @@ export async function schedulesCommand(args: string[], io: CliIo): Promise<numbe
   }
 }
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+function print(call: Call, s: ScheduleView): void {
+  call.io.stdout.write(call.json ? `${JSON.stringify(s, null, 2)}\n` : describe(s));
+}
+
+async function listSchedules({ values, io, json, run }: Call): Promise<number> {
+  return run(async (services) => {
+    const identity = values.identity ? await findIdentity(services, values.identity, 'schedules') : undefined;
+    const list = await services.schedules.list(identity?.id);
+    if (json) io.stdout.write(`${JSON.stringify({ schedules: list }, null, 2)}\n`);
+    else if (list.length === 0) io.stdout.write('No schedules. Add one with `orgkeeper schedules add`.\n');
+    else for (const s of list) io.stdout.write(describe(s));
+    return EXIT_OK;
+  });
+}
+
+async function addSchedule(call: Call): Promise<number> {
+  const { values } = call;
+  const identityName = values.identity;
+  if (!identityName) throw new UsageError('--identity is required.', 'schedules');
+  if (!values.name) throw new UsageError('--name is required (e.g. --name "Nightly backup").', 'schedules');
+  const input: ScheduleInput = {
+    name: values.name,
+    enabled: values.disabled !== true,
+    timing: timingOf(values),
+    timeZone: values['time-zone'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    action: actionOf(values)
+  };
+  return call.run(async (services) => {
+    const identity = await findIdentity(services, identityName, 'schedules');
+    const created = await services.schedules.create(identity.id, input, CLI_ACTOR);
+    print(call, created);
+    return EXIT_OK;
+  });
+}
 
 function timingOf(values: Values): ScheduleTiming {
   const given = (['daily', 'weekly', 'monthly', 'cron'] as const).filter((k) => values[k] !== undefined);
@@ -162,19 +161,7 @@ function timingOf(values: Values): ScheduleTiming {
 function actionOf(values: Values): ScheduleInput['action'] {
   if ((values.backup === true) === (values.scan !== undefined)) throw new UsageError('Give either --backup or --scan TYPE.', 'schedules');
   if (values.scan !== undefined) {
-    const options: Record<string, unknown> = {};
-    for (const entry of values.option ?? []) {
-      const eq = entry.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--option needs key=value, not "${entry}".`, 'schedules');
-      const raw = entry.slice(eq + 1);
-      let value: unknown = raw;
-      try {
-        value = JSON.parse(raw);
-      } catch {
-        // Plain text.
-      }
-      options[entry.slice(0, eq)] = value;
-    }
+    const options = keyValues(values.option ?? [], '--option', 'schedules');
     return { kind: 'scan', type: values.scan, ...(Object.keys(options).length > 0 ? { options } : {}) };
   }
   if (values.items !== undefined && values.query !== undefined) throw new UsageError('Give either --items or --query, not both.', 'schedules');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminProblem } from './identity-connections.js';
+import { adminProblem } from './sign-in-problems.js';
 import type { SignedInInfo } from './portal-client.js';
 
 const row = { org_id: 'ORG1', portal_name: 'City GIS', portal_url: 'https://city.maps.arcgis.com', name: 'City' };

@@ -7,7 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { CredentialVault } from './credential-vault.js';
 import { checkFileLocation, freeBytes } from './file-location.js';
-import { adminProblem } from './identity-connections.js';
+import { adminProblem } from './sign-in-problems.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { CheckResult, IdentityRow, TestReport } from './identity.types.js';
 import { fetchSignedIn, probePortal, type SignedInInfo } from './portal-client.js';
@@ -26,17 +26,29 @@ const LABELS: Record<CheckResult['id'], string> = {
   file_location: 'File Location writable with free space'
 };
 
+type AddCheck = (id: CheckResult['id'], status: CheckResult['status'], message: string) => void;
+
 /** `POST /api/identities/:id/test`: each check on its own, so the administrator sees exactly what is wrong. */
 export class IdentityChecks {
   constructor(private readonly deps: { sessions: IdentitySessions; vault: CredentialVault; clock: Clock }) {}
 
   async run(row: IdentityRow): Promise<TestReport> {
     const checks: CheckResult[] = [];
-    const add = (id: CheckResult['id'], status: CheckResult['status'], message: string) => checks.push({ id, label: LABELS[id], status, message });
+    const add: AddCheck = (id, status, message) => checks.push({ id, label: LABELS[id], status, message });
+    const reachable = await this.portalChecks(row, add);
+    await this.signInChecks(row, reachable, add);
+
+    // 5. Token lifetime: will scheduled work still be able to sign in?
+    add(...this.tokenLifetime(row));
+
+    await this.fileLocationCheck(row, add);
+    return { ok: checks.every((c) => c.status !== 'failed'), checks };
+  }
+
+  /** 1-2. Reachable, and the kind this identity was added as. Answers whether the portal answered. */
+  private async portalChecks(row: IdentityRow, add: AddCheck): Promise<boolean> {
     const { portalUrl, restUrl } = normalizePortalUrl(row.portal_url);
     const kind = row.type === 'online' ? 'ArcGIS Online organization' : 'ArcGIS Enterprise portal';
-
-    // 1-2. Reachable, and the kind this identity was added as.
     let iwaError: string | undefined;
     let iwa = false;
     if (row.auth_method === 'iwa') {
@@ -48,70 +60,71 @@ export class IdentityChecks {
       }
     }
     const probe = await probePortal(portalUrl, restUrl, iwa ? { headersFor: async (url) => ({ Authorization: await negotiateHeader(url) }) } : {});
-    let reachable = false;
     if (probe.kind === 'unreachable' || probe.kind === 'not_arcgis' || probe.kind === 'refused') {
       add('portal_reachable', 'failed', probe.message);
       add('kind_matches', 'skipped', 'Skipped: the portal did not answer.');
-    } else if (probe.kind === 'negotiate') {
-      reachable = true;
+      return false;
+    }
+    if (probe.kind === 'negotiate') {
       add('portal_reachable', 'ok', `${portalUrl} answers and asks for Windows sign-in (IWA).`);
       add('kind_matches', row.type === 'enterprise' ? 'skipped' : 'failed',
         row.type === 'enterprise'
           ? `Skipped: ${iwaError ?? 'the portal did not accept the Kerberos ticket'}, so it could not be asked what it is.`
           : 'ArcGIS Online never asks for Windows sign-in: this URL is an ArcGIS Enterprise portal. Add it under ArcGIS Enterprise.');
-    } else {
-      reachable = true;
-      add('portal_reachable', 'ok', `${portalUrl} answers as an ArcGIS portal.`);
-      const matches = probe.portal.isPortal === (row.type === 'enterprise');
-      add('kind_matches', matches ? 'ok' : 'failed', matches
-        ? `It is an ${kind}${probe.portal.portalName ? ` (${probe.portal.portalName})` : ''}.`
-        : probe.portal.isPortal
-          ? 'This URL is an ArcGIS Enterprise portal, but the identity was added under ArcGIS Online. Add it under ArcGIS Enterprise.'
-          : 'This URL is an ArcGIS Online organization, but the identity was added under ArcGIS Enterprise. Add it under ArcGIS Online.');
+      return true;
     }
+    add('portal_reachable', 'ok', `${portalUrl} answers as an ArcGIS portal.`);
+    const matches = probe.portal.isPortal === (row.type === 'enterprise');
+    add('kind_matches', matches ? 'ok' : 'failed', matches
+      ? `It is an ${kind}${probe.portal.portalName ? ` (${probe.portal.portalName})` : ''}.`
+      : probe.portal.isPortal
+        ? 'This URL is an ArcGIS Enterprise portal, but the identity was added under ArcGIS Online. Add it under ArcGIS Enterprise.'
+        : 'This URL is an ArcGIS Online organization, but the identity was added under ArcGIS Enterprise. Add it under ArcGIS Online.');
+    return true;
+  }
 
-    // 3-4. Signed in, as an administrator of this organization.
-    let info: SignedInInfo | undefined;
+  /** 3-4. Signed in, as an administrator of this organization. */
+  private async signInChecks(row: IdentityRow, reachable: boolean, add: AddCheck): Promise<void> {
     if (!reachable) {
       add('signed_in', 'skipped', 'Skipped: the portal did not answer.');
       add('administrator', 'skipped', 'Skipped: the portal did not answer.');
-    } else {
-      try {
-        const session = this.deps.sessions.sessionForRow(row, { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottleAttempts: 3 }, timeoutMs: 30_000 });
-        info = await fetchSignedIn(session);
-        add('signed_in', 'ok', `Signed in as "${info.user.username}"${row.auth_method === 'iwa' ? ' (IWA, the account running OrgKeeper)' : ''}.`);
-      } catch (error) {
-        const message =
-          error instanceof AppError || error instanceof IwaUnavailableError || error instanceof CredentialsExpiredError
-            ? error.message
-            : `The portal refused the request: ${toArcGISFailure(error).message}. Press Connect to sign in again.`;
-        add('signed_in', 'failed', message);
-      }
-      if (!info) add('administrator', 'skipped', 'Skipped: not signed in.');
-      else {
-        const problem = adminProblem(row, info);
-        add('administrator', problem ? 'failed' : 'ok', problem ? problem.message : `"${info.user.username}" is an administrator of ${info.portal.portalName ?? row.portal_name ?? portalUrl}.`);
-      }
+      return;
     }
-
-    // 5. Token lifetime: will scheduled work still be able to sign in?
-    add(...this.tokenLifetime(row));
-
-    // 6. File Location: writable, with room for backups.
-    const location = await checkFileLocation(row.file_location);
-    if (!location.ok) add('file_location', 'failed', location.message);
+    let info: SignedInInfo | undefined;
+    try {
+      const session = this.deps.sessions.sessionForRow(row, { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottleAttempts: 3 }, timeoutMs: 30_000 });
+      info = await fetchSignedIn(session);
+      add('signed_in', 'ok', `Signed in as "${info.user.username}"${row.auth_method === 'iwa' ? ' (IWA, the account running OrgKeeper)' : ''}.`);
+    } catch (error) {
+      const message =
+        error instanceof AppError || error instanceof IwaUnavailableError || error instanceof CredentialsExpiredError
+          ? error.message
+          : `The portal refused the request: ${toArcGISFailure(error).message}. Press Connect to sign in again.`;
+      add('signed_in', 'failed', message);
+    }
+    if (!info) add('administrator', 'skipped', 'Skipped: not signed in.');
     else {
-      try {
-        const free = await freeBytes(location.realPath);
-        add('file_location', free < LOW_SPACE_BYTES ? 'warning' : 'ok',
-          free < LOW_SPACE_BYTES
-            ? `${row.file_location} is writable but has only ${formatBytes(free)} free. Free up space or choose a larger disk before backing up.`
-            : `${row.file_location} is writable; ${formatBytes(free)} free.`);
-      } catch (error) {
-        add('file_location', 'warning', `${row.file_location} is writable, but its free space could not be read: ${(error as Error).message}.`);
-      }
+      const problem = adminProblem(row, info);
+      add('administrator', problem ? 'failed' : 'ok', problem ? problem.message : `"${info.user.username}" is an administrator of ${info.portal.portalName ?? row.portal_name ?? normalizePortalUrl(row.portal_url).portalUrl}.`);
     }
-    return { ok: checks.every((c) => c.status !== 'failed'), checks };
+  }
+
+  /** 6. File Location: writable, with room for backups. */
+  private async fileLocationCheck(row: IdentityRow, add: AddCheck): Promise<void> {
+    const location = await checkFileLocation(row.file_location);
+    if (!location.ok) {
+      add('file_location', 'failed', location.message);
+      return;
+    }
+    try {
+      const free = await freeBytes(location.realPath);
+      add('file_location', free < LOW_SPACE_BYTES ? 'warning' : 'ok',
+        free < LOW_SPACE_BYTES
+          ? `${row.file_location} is writable but has only ${formatBytes(free)} free. Free up space or choose a larger disk before backing up.`
+          : `${row.file_location} is writable; ${formatBytes(free)} free.`);
+    } catch (error) {
+      add('file_location', 'warning', `${row.file_location} is writable, but its free space could not be read: ${(error as Error).message}.`);
+    }
   }
 
   private tokenLifetime(row: IdentityRow): [CheckResult['id'], CheckResult['status'], string] {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ArcGISFailure, toArcGISFailure } from '../arcgis/arcgis-errors.js';
+import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import { ArcGISSession } from '../arcgis/arcgis-session.js';
-import { IwaTokenSource, IwaUnavailableError, negotiateHeader, servicePrincipalFor } from '../arcgis/iwa-client.js';
+import { IwaTokenSource, negotiateHeader } from '../arcgis/iwa-client.js';
 import { buildAuthorizeUrl, createPkcePair, exchangeAuthorizationCode, randomState, revokeRefreshToken } from '../arcgis/oauth.js';
 import { normalizePortalUrl } from '../arcgis/portal-url.js';
 import { DEFAULT_RETRY_POLICY } from '../arcgis/retry.js';
@@ -14,8 +14,9 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { CredentialVault } from './credential-vault.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { IdentityRepository } from './identity.repository.js';
-import type { IdentityRow } from './identity.types.js';
+import type { IdentityRow, OAuthStateRow } from './identity.types.js';
 import { fetchSignedIn, preflightAuthorize, type SignedInInfo } from './portal-client.js';
+import { adminProblem, connectionError, iwaProblem, redirectUriMessage } from './sign-in-problems.js';
 
 /** A pending OAuth2 sign-in is valid this long (and only once). */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -34,6 +35,14 @@ export interface IdentityConnectionsDeps {
   logger: Logger;
   /** OrgKeeper's public URL, without a trailing slash: the redirect URI is built from it. */
   publicUrl: string;
+}
+
+/** The query the portal sends the browser back with (`GET /api/oauth/callback`). */
+export interface OAuthAnswer {
+  code?: string;
+  state?: string;
+  error?: string;
+  error_description?: string;
 }
 
 export type ConnectResult = { kind: 'redirect'; authorizeUrl: string } | { kind: 'connected' };
@@ -124,22 +133,10 @@ export class IdentityConnections {
    * `GET /api/oauth/callback`: finishes the sign-in and answers where to send the browser:
    * `/identities?identity=<id>&result=connected`, or `...&result=error&code=<code>&message=<text>`.
    */
-  async finishOAuth(query: { code?: string; state?: string; error?: string; error_description?: string }, ip: string | null): Promise<string> {
-    if (!query.state) {
-      return errorLocation(null, 'invalid_state', 'The answer from the portal carried no sign-in state, so it cannot be matched to an identity. Press Connect on the Identities page to start again.');
-    }
-    const pending = await this.deps.repository.takeOAuthState(stateKey(query.state));
-    if (!pending) {
-      return errorLocation(null, 'state_expired', 'This sign-in answer was already used or is unknown (each sign-in works once). Press Connect on the Identities page to start again.');
-    }
-    const actor: Actor = pending.app_user_id && pending.app_username
-      ? { kind: 'user', userId: pending.app_user_id, username: pending.app_username }
-      : { kind: 'system', name: pending.app_username ?? 'oauth-callback' };
-    const row = await this.deps.repository.findById(pending.identity_id);
-    if (!row) return errorLocation(null, 'not_found', 'The identity was deleted while its sign-in was in progress.');
-    if (pending.expires_at <= this.deps.clock().toISOString()) {
-      return errorLocation(row.id, 'state_expired', `The sign-in took longer than ${OAUTH_STATE_TTL_MS / 60_000} minutes. Press Connect to start again.`);
-    }
+  async finishOAuth(query: OAuthAnswer, ip: string | null): Promise<string> {
+    const found = await this.pendingSignIn(query);
+    if (typeof found === 'string') return found;
+    const { pending, actor, row } = found;
     const org = row.portal_name ?? row.portal_url;
     if (query.error) {
       const cancelled = query.error === 'access_denied';
@@ -155,16 +152,41 @@ export class IdentityConnections {
     if (!query.code || !row.app_id) {
       return errorLocation(row.id, 'oauth_error', 'The portal sent no authorization code. Press Connect to try again.');
     }
+    const credentials = await this.exchangeCode(row, row.app_id, pending, query.code, actor, ip);
+    if (typeof credentials === 'string') return credentials;
+    return this.acceptOAuthSignIn(row, credentials, actor, ip);
+  }
 
+  /** The sign-in this answer belongs to (its state is used up), or where to send the browser when there is none. */
+  private async pendingSignIn(query: OAuthAnswer): Promise<{ pending: OAuthStateRow; actor: Actor; row: IdentityRow } | string> {
+    if (!query.state) {
+      return errorLocation(null, 'invalid_state', 'The answer from the portal carried no sign-in state, so it cannot be matched to an identity. Press Connect on the Identities page to start again.');
+    }
+    const pending = await this.deps.repository.takeOAuthState(stateKey(query.state));
+    if (!pending) {
+      return errorLocation(null, 'state_expired', 'This sign-in answer was already used or is unknown (each sign-in works once). Press Connect on the Identities page to start again.');
+    }
+    const actor: Actor = pending.app_user_id && pending.app_username
+      ? { kind: 'user', userId: pending.app_user_id, username: pending.app_username }
+      : { kind: 'system', name: pending.app_username ?? 'oauth-callback' };
+    const row = await this.deps.repository.findById(pending.identity_id);
+    if (!row) return errorLocation(null, 'not_found', 'The identity was deleted while its sign-in was in progress.');
+    if (pending.expires_at <= this.deps.clock().toISOString()) {
+      return errorLocation(row.id, 'state_expired', `The sign-in took longer than ${OAUTH_STATE_TTL_MS / 60_000} minutes. Press Connect to start again.`);
+    }
+    return { pending, actor, row };
+  }
+
+  /** The authorization code exchanged for tokens (with the PKCE verifier), or where to send the browser when refused. */
+  private async exchangeCode(row: IdentityRow, clientId: string, pending: OAuthStateRow, code: string, actor: Actor, ip: string | null): Promise<StoredCredentials | string> {
     const { restUrl } = normalizePortalUrl(row.portal_url);
-    let credentials: StoredCredentials;
     try {
       const verifier = this.secretBox().openString(pending.code_verifier, `oauth_state:${pending.id}:code_verifier`);
-      const grant = await exchangeAuthorizationCode({ restUrl, clientId: row.app_id, redirectUri: pending.redirect_uri, code: query.code, codeVerifier: verifier });
+      const grant = await exchangeAuthorizationCode({ restUrl, clientId, redirectUri: pending.redirect_uri, code, codeVerifier: verifier });
       const now = this.deps.clock().getTime();
-      credentials = {
+      return {
         username: grant.username,
-        clientId: row.app_id,
+        clientId,
         redirectUri: pending.redirect_uri,
         token: grant.token,
         tokenExpires: grant.tokenExpires,
@@ -178,7 +200,10 @@ export class IdentityConnections {
       await this.audit(actor, 'identity.connect', row, 'failure', ip, { method: 'oauth2', reason: failure.message });
       return errorLocation(row.id, 'oauth_error', `The portal did not accept the sign-in (${failure.message}). Press Connect to try again.`);
     }
+  }
 
+  /** Keeps the new tokens if the user administers this organization (else revokes them); answers where the browser goes. */
+  private async acceptOAuthSignIn(row: IdentityRow, credentials: StoredCredentials, actor: Actor, ip: string | null): Promise<string> {
     // Keep a stored password of the same built-in account as the fallback.
     const previous = this.heldCredentials(row);
     if (previous?.password && previous.username.toLowerCase() === credentials.username.toLowerCase()) credentials.password = previous.password;
@@ -367,64 +392,4 @@ function errorLocation(identityId: string | null, code: string, message: string)
   params.set('code', code);
   params.set('message', message);
   return `/identities?${params.toString()}`;
-}
-
-export function redirectUriMessage(row: Pick<IdentityRow, 'type' | 'app_id' | 'portal_url'>, redirectUri: string): string {
-  const steps =
-    row.type === 'online'
-      ? 'In ArcGIS Online open the application item (Content > the item with this App ID) > Settings (or Credentials) > Redirect URLs, add it and save.'
-      : 'In the ArcGIS Enterprise portal open the application item > Settings > Registered Info > Update, add it to the Redirect URIs and save.';
-  return `The portal refused OrgKeeper's redirect URI for App ID "${row.app_id ?? ''}". Register exactly this redirect URI on that application: ${redirectUri} . ${steps} Then press Connect again.`;
-}
-
-const ROLE_NAMES: Record<string, string> = { org_admin: 'an administrator', org_publisher: 'a publisher', org_user: 'a user' };
-
-/** The signed-in user must administer this very organization. */
-export function adminProblem(row: Pick<IdentityRow, 'org_id' | 'portal_name' | 'portal_url' | 'name'>, info: SignedInInfo): AppError | null {
-  const user = info.user.username || 'the signed-in user';
-  const org = row.portal_name ?? row.portal_url;
-  const expectedOrg = row.org_id ?? info.portal.orgId;
-  if (expectedOrg && info.user.orgId && info.user.orgId !== expectedOrg) {
-    return new AppError(
-      'wrong_org',
-      `"${user}" belongs to another organization${info.portal.portalName && info.portal.portalName !== row.portal_name ? ` (${info.portal.portalName})` : ''}, not to ${org}. ` +
-        `Sign in with an administrator account of ${org} (${row.portal_url}).`
-    );
-  }
-  if (!expectedOrg && !info.user.orgId) {
-    return new AppError('wrong_org', `"${user}" is not a member of an organization on ${row.portal_url}. Sign in with an administrator account of ${org}.`);
-  }
-  if (info.user.role !== 'org_admin') {
-    const role = info.user.role ? (ROLE_NAMES[info.user.role] ?? `"${info.user.role}"`) : 'not an administrator';
-    return new AppError(
-      'not_admin',
-      `"${user}" is ${role} in ${org}, not an administrator. OrgKeeper backs up and cleans the whole organization, so it needs an administrator: ` +
-        `sign in with an administrator account, or ask an administrator to give "${user}" the Administrator role.`
-    );
-  }
-  return null;
-}
-
-function iwaProblem(error: unknown, row: IdentityRow): AppError {
-  if (error instanceof AppError) return error;
-  if (error instanceof IwaUnavailableError) return new AppError('iwa_unavailable', error.message, { cause: error });
-  const failure = toArcGISFailure(error);
-  if (failure.kind === 'auth' || failure.code === 401) {
-    return new AppError(
-      'iwa_unavailable',
-      `The portal refused the Kerberos ticket of the account running OrgKeeper (${failure.message}). The account must be known to the portal's ` +
-        `domain, and the portal's service principal must be ${servicePrincipalFor(row.portal_url)}.`,
-      { cause: error }
-    );
-  }
-  return connectionError(error, row);
-}
-
-function connectionError(error: unknown, row: IdentityRow): AppError {
-  if (error instanceof AppError) return error;
-  const failure = error instanceof ArcGISFailure ? error : toArcGISFailure(error);
-  if (failure.kind === 'network' || failure.kind === 'transient') {
-    return new AppError('portal_unreachable', `OrgKeeper could not reach ${row.portal_url}: ${failure.message}. Check that this server can reach the portal, then try again.`, { cause: error });
-  }
-  return new AppError('arcgis_error', `The portal answered with an error: ${failure.message}`, { cause: error });
 }

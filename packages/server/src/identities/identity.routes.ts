@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
 import type { IdentityInput, IdentityListView } from './identity.types.js';
+import type { OAuthAnswer } from './identity-connections.js';
 import type { IdentityService } from './identity.service.js';
 
 export interface IdentityRoutesDeps {
@@ -81,7 +82,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async (app
  * OrgKeeper's SameSite cookie); the single-use `state` ties it to the identity and the PKCE verifier.
  */
 export const oauthCallbackRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async (app, { identities }) => {
-  app.get<{ Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
+  app.get<{ Querystring: OAuthAnswer }>(
     '/api/oauth/callback',
     {
       config: { public: true },

@@ -1,5 +1,3 @@
-import { normalizePortalUrl, PortalUrlError } from '../arcgis/portal-url.js';
-import { IwaUnavailableError, negotiateHeader } from '../arcgis/iwa-client.js';
 import type { StoredCredentials } from '../arcgis/token-source.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
@@ -9,15 +7,13 @@ import type { Logger } from '../logging/logger.js';
 import type { CredentialVault } from './credential-vault.js';
 import { createFileLocation, locationsOverlap, planFileLocation, removeCreatedFolders, type FileLocationPlan } from './file-location.js';
 import type { IdentityChecks } from './identity-checks.js';
-import type { IdentityConnections } from './identity-connections.js';
+import { checkNameSyntax, checkUrl, nameKey, nameTaken, parseAppId, parseAuthMethod, parseLogin, parseType, type PortalFacts, safeNormalize } from './identity-fields.js';
+import type { IdentityConnections, OAuthAnswer } from './identity-connections.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { IdentityRepository } from './identity.repository.js';
-import type { AuthMethod, IdentityConnectView, IdentityInput, IdentityRow, IdentityType, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
-import { probePortal, type PortalSummary } from './portal-client.js';
+import type { IdentityConnectView, IdentityInput, IdentityRow, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
 
-export const NAME_MAX = 100;
 const FOLDER_TAKEN = 'Another identity already uses this folder. Each identity needs its own folder.';
-const APP_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface IdentityServiceDeps {
   repository: IdentityRepository;
@@ -30,13 +26,14 @@ export interface IdentityServiceDeps {
   logger: Logger;
 }
 
-/** What the checks learnt about the portal, kept on the row. */
-interface PortalFacts {
-  portalUrl: string;
-  restUrl: string;
-  portal: PortalSummary | null;
-  /** IWA portal whose details could not be read without a Kerberos ticket; the reason. */
-  iwaProblem: string | null;
+/** What an update changes, before its File Location is checked and anything is saved. */
+interface PlannedUpdate {
+  changes: IdentityUpdate;
+  /** Another portal, app or sign-in method: the identity must connect again. */
+  reconnectNeeded: boolean;
+  facts: PortalFacts | undefined;
+  login: { username: string; password: string } | undefined;
+  storeCredentials: boolean;
 }
 
 /**
@@ -79,7 +76,7 @@ export class IdentityService {
   async create(input: IdentityInput, actor: Actor): Promise<IdentityView> {
     const fields: Record<string, string> = {};
     const type = parseType(input.type, fields);
-    const name = this.checkNameSyntax(input.name, fields);
+    const name = checkNameSyntax(input.name, fields);
     if (name !== undefined && (await this.deps.repository.findByNameKey(nameKey(name)))) fields.name = nameTaken(name);
     const authMethod = type ? parseAuthMethod(type, input.authMethod, fields) : undefined;
     const appId = authMethod === 'oauth2' ? parseAppId(input.appId, fields) : null;
@@ -87,7 +84,7 @@ export class IdentityService {
     const login = parseLogin(input, authMethod, storeCredentials, fields);
     // Every field is checked before anything is created: a refused add leaves no folder behind.
     const planned = await this.checkLocation(input.fileLocation, null, fields);
-    const facts = type && authMethod ? await this.checkUrl(input.url, type, authMethod, fields) : undefined;
+    const facts = type && authMethod ? await checkUrl(input.url, type, authMethod, fields) : undefined;
     if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !planned) throw AppError.validation(fields);
 
     const id = newId();
@@ -140,6 +137,29 @@ export class IdentityService {
   async update(id: string, input: IdentityInput, actor: Actor): Promise<IdentityView> {
     const row = await this.row(id);
     const fields: Record<string, string> = {};
+    const update = await this.plannedUpdate(row, input, fields);
+    const { changes } = update;
+    let planned: Extract<FileLocationPlan, { ok: true }> | undefined;
+    if (input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location) {
+      planned = await this.checkLocation(input.fileLocation, row.id, fields);
+      if (planned) Object.assign(changes, { file_location: planned.path, file_location_key: planned.realPath });
+    }
+    if (Object.keys(fields).length > 0) throw AppError.validation(fields);
+
+    const merged = await this.applyUpdate(row, input, update, planned);
+    const changed = Object.keys(changes).filter((k) => !['name_key', 'file_location_key', 'org_id', 'portal_name', 'status_state', 'status_message', 'username', 'connected_at'].includes(k));
+    await this.deps.audit.record({
+      actor,
+      action: 'identity.update',
+      target: id,
+      result: 'success',
+      details: { name: merged.name, changed: [...changed, ...(update.login ? ['username', 'password'] : [])], disconnected: update.reconnectNeeded }
+    });
+    return this.get(id);
+  }
+
+  /** The changes an update asks for, but its File Location; every field is checked into `fields`. */
+  private async plannedUpdate(row: IdentityRow, input: IdentityInput, fields: Record<string, string>): Promise<PlannedUpdate> {
     if (input.type !== undefined && input.type !== row.type) {
       fields.type = `An identity cannot move between ArcGIS Online and ArcGIS Enterprise. Delete it and add it under ${input.type === 'online' ? 'ArcGIS Online' : 'ArcGIS Enterprise'} instead.`;
     }
@@ -147,7 +167,7 @@ export class IdentityService {
     let reconnectNeeded = false;
 
     if (input.name !== undefined) {
-      const name = this.checkNameSyntax(input.name, fields);
+      const name = checkNameSyntax(input.name, fields);
       if (name !== undefined && nameKey(name) !== row.name_key && (await this.deps.repository.findByNameKey(nameKey(name)))) fields.name = nameTaken(name);
       if (name !== undefined && name !== row.name) Object.assign(changes, { name, name_key: nameKey(name) });
     }
@@ -171,7 +191,7 @@ export class IdentityService {
     let facts: PortalFacts | undefined;
     const urlChanged = input.url !== undefined && safeNormalize(input.url) !== row.portal_url;
     if (urlChanged || (authMethod && authMethod !== row.auth_method)) {
-      facts = authMethod ? await this.checkUrl(input.url ?? row.portal_url, row.type, authMethod, fields) : undefined;
+      facts = authMethod ? await checkUrl(input.url ?? row.portal_url, row.type, authMethod, fields) : undefined;
       if (facts) {
         if (facts.portalUrl !== row.portal_url) reconnectNeeded = true;
         changes.portal_url = facts.portalUrl;
@@ -179,19 +199,19 @@ export class IdentityService {
         changes.portal_name = facts.portal?.portalName ?? (facts.portalUrl === row.portal_url ? row.portal_name : null);
       }
     }
-    let planned: Extract<FileLocationPlan, { ok: true }> | undefined;
-    if (input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location) {
-      planned = await this.checkLocation(input.fileLocation, row.id, fields);
-      if (planned) Object.assign(changes, { file_location: planned.path, file_location_key: planned.realPath });
-    }
-    if (Object.keys(fields).length > 0) throw AppError.validation(fields);
+    return { changes, reconnectNeeded, facts, login, storeCredentials };
+  }
 
+  /** Signs in with a new password first, then disconnects when needed and saves; answers the identity as updated. */
+  private async applyUpdate(row: IdentityRow, input: IdentityInput, update: PlannedUpdate, planned: Extract<FileLocationPlan, { ok: true }> | undefined): Promise<IdentityRow> {
+    const { id } = row;
+    const { changes, facts, login, storeCredentials } = update;
     const merged: IdentityRow = { ...row, ...changes } as IdentityRow;
     let signedIn: Awaited<ReturnType<IdentityConnections['signInWithPassword']>> | undefined;
     if (login) signedIn = await this.deps.connections.signInWithPassword(merged, login.username, login.password);
 
     const now = this.deps.clock().toISOString();
-    if (reconnectNeeded) {
+    if (update.reconnectNeeded) {
       // Another portal, app or method: the old sign-in does not apply any more.
       await this.deps.connections.disconnect(row);
       Object.assign(changes, {
@@ -211,16 +231,7 @@ export class IdentityService {
     if (changes.store_credentials !== undefined) await this.deps.vault.setStored(id, storeCredentials);
     this.deps.sessions.invalidate(id);
     if (signedIn) await this.deps.connections.recordPasswordSignIn({ ...merged, store_credentials: storeCredentials ? 1 : 0 }, signedIn);
-
-    const changed = Object.keys(changes).filter((k) => !['name_key', 'file_location_key', 'org_id', 'portal_name', 'status_state', 'status_message', 'username', 'connected_at'].includes(k));
-    await this.deps.audit.record({
-      actor,
-      action: 'identity.update',
-      target: id,
-      result: 'success',
-      details: { name: merged.name, changed: [...changed, ...(login ? ['username', 'password'] : [])], disconnected: reconnectNeeded }
-    });
-    return this.get(id);
+    return merged;
   }
 
   /** Deletes the identity and revokes its tokens. Backups on disk stay where they are. */
@@ -251,7 +262,7 @@ export class IdentityService {
   }
 
   /** The OAuth2 callback; answers the path to send the browser to. */
-  finishOAuth(query: { code?: string; state?: string; error?: string; error_description?: string }, ip: string | null): Promise<string> {
+  finishOAuth(query: OAuthAnswer, ip: string | null): Promise<string> {
     return this.deps.connections.finishOAuth(query, ip);
   }
 
@@ -313,24 +324,6 @@ export class IdentityService {
 
   // ------------------------------------------------------------------ field checks
 
-  private checkNameSyntax(input: string | undefined, fields: Record<string, string>): string | undefined {
-    const name = (input ?? '').trim().replace(/\s+/g, ' ');
-    if (name === '') {
-      fields.name = 'Enter the organization name that backups and scans are filed under, e.g. "City of Springfield (production)".';
-      return undefined;
-    }
-    if (name.length > NAME_MAX) {
-      fields.name = `Use at most ${NAME_MAX} characters (this one has ${name.length}).`;
-      return undefined;
-    }
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(name)) {
-      fields.name = 'Remove the control characters (tabs, line breaks) from the name.';
-      return undefined;
-    }
-    return name;
-  }
-
   /** Checks a File Location without creating it (see saveWithFolder). */
   private async checkLocation(input: string | undefined, selfId: string | null, fields: Record<string, string>): Promise<Extract<FileLocationPlan, { ok: true }> | undefined> {
     if (input === undefined || input.trim() === '') {
@@ -372,147 +365,6 @@ export class IdentityService {
     if (conflict !== null) await removeCreatedFolders(made.created);
     if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
     return conflict;
-  }
-
-  /** Normalizes the URL and asks the portal what it is: reachable, ArcGIS, and the kind this section is for. */
-  private async checkUrl(input: string | undefined, type: IdentityType, authMethod: AuthMethod, fields: Record<string, string>): Promise<PortalFacts | undefined> {
-    const example = type === 'online' ? 'https://myorg.maps.arcgis.com' : 'https://gis.example.com/portal';
-    if (input === undefined || input.trim() === '') {
-      fields.url = `Enter the URL of the organization, e.g. ${example}.`;
-      return undefined;
-    }
-    let urls;
-    try {
-      urls = normalizePortalUrl(input);
-    } catch (error) {
-      fields.url = error instanceof PortalUrlError ? error.message : `Enter a URL such as ${example}.`;
-      return undefined;
-    }
-    const { portalUrl, restUrl } = urls;
-    const probe = await probePortal(portalUrl, restUrl);
-    if (probe.kind === 'unreachable') {
-      fields.url = `${probe.message} Check the URL (e.g. ${example}) and that this server can reach it (proxy, firewall, DNS).`;
-      return undefined;
-    }
-    if (probe.kind === 'not_arcgis' || probe.kind === 'refused') {
-      fields.url = probe.message;
-      return undefined;
-    }
-    if (probe.kind === 'negotiate') {
-      if (type === 'online') {
-        fields.url = `${portalUrl} asks for Windows sign-in (IWA), which ArcGIS Online never does: this is an ArcGIS Enterprise portal; add it under ArcGIS Enterprise with IWA.`;
-        return undefined;
-      }
-      if (authMethod !== 'iwa') {
-        fields.authMethod = `${portalUrl} asks for Windows sign-in (IWA) on every request, so OAuth2 cannot reach it. Choose IWA.`;
-        return undefined;
-      }
-      // Read the portal's details as the service account; without a ticket the identity is saved with the reason.
-      try {
-        await negotiateHeader(restUrl);
-        const again = await probePortal(portalUrl, restUrl, { headersFor: async (url) => ({ Authorization: await negotiateHeader(url) }) });
-        if (again.kind === 'ok') return this.checkKind(again.portal, type, portalUrl, restUrl, fields);
-        if (again.kind === 'negotiate') {
-          return { portalUrl, restUrl, portal: null, iwaProblem: `The portal refused the Kerberos ticket of the account running OrgKeeper. Check that this account is known to the portal's domain and that the portal's service principal is ${'HTTP@' + new URL(portalUrl).hostname}.` };
-        }
-        fields.url = again.message;
-        return undefined;
-      } catch (error) {
-        if (error instanceof IwaUnavailableError) return { portalUrl, restUrl, portal: null, iwaProblem: error.message };
-        throw error;
-      }
-    }
-    return this.checkKind(probe.portal, type, portalUrl, restUrl, fields);
-  }
-
-  private checkKind(portal: PortalSummary, type: IdentityType, portalUrl: string, restUrl: string, fields: Record<string, string>): PortalFacts | undefined {
-    if (type === 'online' && portal.isPortal) {
-      fields.url = `This URL is an ArcGIS Enterprise portal; add it under ArcGIS Enterprise instead of ArcGIS Online.`;
-      return undefined;
-    }
-    if (type === 'enterprise' && !portal.isPortal) {
-      fields.url = `This URL is an ArcGIS Online organization; add it under ArcGIS Online instead of ArcGIS Enterprise.`;
-      return undefined;
-    }
-    return { portalUrl, restUrl, portal, iwaProblem: null };
-  }
-}
-
-export function nameKey(name: string): string {
-  return name.trim().replace(/\s+/g, ' ').toLowerCase();
-}
-
-function nameTaken(name: string): string {
-  return `Another identity is already named "${name}" (names are compared without regard to case). Choose a different name, e.g. "${name} (2)".`;
-}
-
-function parseType(input: string | undefined, fields: Record<string, string>): IdentityType | undefined {
-  if (input === 'online' || input === 'enterprise') return input;
-  fields.type = input === undefined ? 'Choose ArcGIS Online or ArcGIS Enterprise (type "online" or "enterprise").' : `"${input}" is not a type: use "online" or "enterprise".`;
-  return undefined;
-}
-
-function parseAuthMethod(type: IdentityType, input: string | undefined, fields: Record<string, string>): AuthMethod | undefined {
-  if (input === undefined || input === '') return 'oauth2';
-  if (input !== 'oauth2' && input !== 'iwa') {
-    fields.authMethod = `"${input}" is not an authentication method: use "oauth2"${type === 'enterprise' ? ' or "iwa"' : ''}.`;
-    return undefined;
-  }
-  if (type === 'online' && input === 'iwa') {
-    fields.authMethod = 'ArcGIS Online does not offer IWA (Windows sign-in). Use OAuth2 with an App ID.';
-    return undefined;
-  }
-  return input;
-}
-
-function parseAppId(input: string | null | undefined, fields: Record<string, string>): string | null {
-  const appId = (input ?? '').trim();
-  if (appId === '') {
-    fields.appId =
-      'Enter the App ID (client ID) of an application registered in this organization whose redirect URIs include OrgKeeper\'s callback. ' +
-      'In the portal: Content > New item > Developer credentials (or Application) > OAuth 2.0 credentials; add the redirect URI shown here, then copy its Client ID.';
-    return null;
-  }
-  if (!APP_ID_PATTERN.test(appId)) {
-    fields.appId = 'An App ID is the client ID of the registered application: letters and digits only, like "AbCdEfGh12345678". Copy it from the item\'s Settings or Credentials page.';
-    return null;
-  }
-  return appId;
-}
-
-function parseLogin(
-  input: IdentityInput,
-  authMethod: AuthMethod | undefined,
-  storeCredentials: boolean,
-  fields: Record<string, string>
-): { username: string; password: string } | undefined {
-  const username = (input.username ?? '').trim();
-  const password = input.password ?? '';
-  if (username === '' && password === '') return undefined;
-  if (authMethod === 'iwa') {
-    fields[username ? 'username' : 'password'] = 'IWA signs in as the account running OrgKeeper; leave the user name and password empty.';
-    return undefined;
-  }
-  if (username === '') {
-    fields.username = 'Enter the user name of the built-in ArcGIS account the password belongs to, or leave both empty.';
-    return undefined;
-  }
-  if (password === '') {
-    fields.password = `Enter the password of "${username}", or leave the user name empty to sign in through the portal's page instead.`;
-    return undefined;
-  }
-  if (!storeCredentials) {
-    fields.password = 'A password is only kept with Store credentials turned on. Turn it on, or leave the user name and password empty.';
-    return undefined;
-  }
-  return { username, password };
-}
-
-function safeNormalize(url: string): string | undefined {
-  try {
-    return normalizePortalUrl(url).portalUrl;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Runs a restore plan against the target organization, one step at a time in the plan's order.
+ * Runs a restore plan against the target organization: each step once the steps it depends on have finished, a few at
+ * a time. The work of each kind of step is in steps/ (group, folder, item created or overwritten).
  *
  * - Idempotent and resumable: every finished step is recorded in restore_steps with the id and URL it produced, and a
  *   step recorded `ok` is never done again; its results still feed the id and URL maps later steps rewrite with.
@@ -10,47 +11,22 @@
  * - One failed step does not stop the others; a step whose dependency failed (or was skipped because of a failure) is
  *   skipped with that reason.
  */
-import type { IItem } from '@esri/arcgis-rest-portal';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { Clock } from '../lib/clock.js';
-import type { GroupEntry, ItemEntry, Store } from '../store/index.js';
+import { TaskPool } from '../lib/task-pool.js';
+import type { ItemEntry, Store } from '../store/index.js';
 import type { HostedRestore } from './hosted-contract.js';
-import {
-  addGroupUsers,
-  addItem,
-  createFolder,
-  createGroup,
-  deleteItemThumbnail,
-  findActiveUsername,
-  findGroup,
-  findGroupByTitle,
-  findItem,
-  getGroupThumbnail,
-  getItemGroupIds,
-  type GroupMembers,
-  type GroupParams,
-  type ItemParams,
-  listItemResources,
-  listUserContent,
-  moveItem,
-  type PortalFolder,
-  reassignGroup,
-  reassignItem,
-  removeGroupUsers,
-  removeItemResource,
-  setItemProtected,
-  shareItem,
-  unshareItem,
-  updateGroup,
-  updateItem,
-  writeItemResource
-} from '../arcgis/portal/index.js';
-import { type RewriteMaps, rewriteJsonText, rewriteReferences, stringRewriter } from './references.js';
 import type { RestoreRepository, RestoreStepRow } from './restore.repository.js';
 import { toLogRow } from './restore.repository.js';
-import { type SnapshotContent, serviceNameOf } from './restore.plan.js';
+import type { SnapshotContent } from './restore.plan.js';
 import type { PlanStep, RestoreLogRow, RestorePlan, RestoreProgress, RestoreResult } from './restore.types.js';
+import { restoreFolder } from './steps/folder.step.js';
+import { restoreGroup } from './steps/group.step.js';
+import { createItem } from './steps/item-create.step.js';
+import type { ItemJson } from './steps/item-parts.js';
+import { overwriteItem } from './steps/item-overwrite.step.js';
+import { mapServiceUrls, parseState, type StepContext } from './steps/step-context.js';
 
 export interface RestoreRunInput {
   operationId: string;
@@ -72,164 +48,54 @@ export interface RestoreRunInput {
   beforeStep?: (step: PlanStep) => Promise<void> | void;
 }
 
-/** Properties of the item JSON that addItem and update accept (the rest is managed by ArcGIS). */
-const TEXT_PROPERTIES = ['title', 'snippet', 'description', 'accessInformation', 'licenseInfo', 'culture', 'url', 'spatialReference', 'name'] as const;
-
 export const DEFAULT_RESTORE_CONCURRENCY = 4;
 
-/** Runs at most `n` tasks at once, in the order they were queued. */
-function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
+type StepOutcome = { status: 'ok' | 'failed' | 'skipped'; reason?: string };
 
-export const markerFor = (operationId: string, sourceId: string) => `orgkeeper-restore:${operationId}:${sourceId}`;
-
-interface StepContext {
+/** One run's state, shared by its steps. */
+interface RestoreRun {
   input: RestoreRunInput;
-  maps: { ids: Map<string, string>; urls: Map<string, string> };
-  /** Target group ids by source group id. */
+  /** The rows an earlier run of this restore recorded, by step key. */
+  existing: Map<string, RestoreStepRow>;
+  maps: StepContext['maps'];
   groups: Map<string, string>;
-  /** Target folder ids by `owner/title` (lower case). */
   folders: Map<string, string>;
-  row: RestoreStepRow;
-  /** An earlier run started this step and did not finish it: it may have created something already. */
-  resumedStep: boolean;
-  /** The run's progress so far (hosted steps add their feature and attachment counts). */
   progress: RestoreProgress;
-  save: (changes: Partial<RestoreStepRow>) => Promise<void>;
+  outcomes: Map<string, StepOutcome>;
+  rows: RestoreLogRow[];
 }
 
 export async function runRestore(input: RestoreRunInput): Promise<RestoreResult> {
   const started = Date.now();
   const { plan, repository, operationId } = input;
-  const existing = new Map((await repository.steps(operationId)).map((r) => [r.step_key, r]));
-  const maps = { ids: new Map<string, string>(), urls: new Map<string, string>() };
-  const groups = new Map<string, string>();
-  const folders = new Map<string, string>();
-  if (plan.mode === 'clone') maps.urls.set(plan.source.portalUrl, plan.target.portalUrl);
-  for (const step of plan.steps) if (step.kind === 'group' && step.targetId) groups.set(step.sourceId, step.targetId);
-
-  const progress: RestoreProgress = { phase: 'restoring', stepsTotal: plan.steps.length, stepsDone: 0, failed: 0, skipped: 0 };
-  const statusOf = new Map<string, { status: 'ok' | 'failed' | 'skipped'; reason?: string }>();
-  const rows: RestoreLogRow[] = [];
-
-  const runOne = async (step: PlanStep, seq: number): Promise<void> => {
-    input.signal.throwIfAborted();
-    const prior = existing.get(step.key);
-    // Done for good: finished, or skipped by the plan. A step skipped because a dependency failed is tried again.
-    if (prior && (prior.status === 'ok' || (prior.status === 'skipped' && step.action === 'skip'))) {
-      // Done by an earlier run of this restore: only its results are needed.
-      remember(step, prior, maps, groups, folders, input.content);
-      statusOf.set(step.key, { status: prior.status });
-      rows.push(toLogRow(prior));
-      progress.stepsDone++;
-      if (prior.status === 'skipped') progress.skipped++;
-      return;
-    }
-    const base: RestoreStepRow = {
-      operation_id: operationId,
-      step_key: step.key,
-      seq,
-      kind: step.kind,
-      title: step.title,
-      type: step.type,
-      action: step.action,
-      old_id: step.sourceId,
-      status: 'running',
-      new_id: prior?.new_id ?? step.targetId ?? null,
-      new_url: prior?.new_url ?? null,
-      state: prior?.state ?? null,
-      error: null,
-      duration_ms: 0,
-      finished_at: null
-    };
-    const t0 = Date.now();
-    const finish = async (status: 'ok' | 'failed' | 'skipped', error: string | null) => {
-      base.status = status;
-      base.error = error;
-      base.duration_ms = (prior?.duration_ms ?? 0) + (Date.now() - t0);
-      base.finished_at = input.clock().toISOString();
-      await repository.putStep(base);
-      statusOf.set(step.key, { status, ...(error ? { reason: error } : {}) });
-      const row = toLogRow(base);
-      rows.push(row);
-      progress.stepsDone++;
-      if (status === 'failed') progress.failed++;
-      if (status === 'skipped') progress.skipped++;
-      input.onProgress?.({ ...progress });
-      await input.onStep?.(row, step);
-    };
-
-    const blocked = step.dependsOn.map((d) => ({ key: d, s: statusOf.get(d) })).find((d) => d.s && d.s.status === 'failed');
-    const blockedBySkip = step.dependsOn.find((d) => statusOf.get(d)?.status === 'skipped' && statusOf.get(d)?.reason?.startsWith('depends on'));
-    if (blocked || blockedBySkip) {
-      const key = blocked?.key ?? blockedBySkip!;
-      await finish('skipped', `depends on ${key}, which ${blocked ? 'failed' : 'was skipped'}`);
-      return;
-    }
-    if (step.action === 'skip') {
-      await finish('skipped', step.reason);
-      return;
-    }
-
-    progress.current = `${step.action} ${step.title}`;
-    input.onProgress?.({ ...progress });
-    const ctx: StepContext = {
-      input,
-      maps,
-      groups,
-      folders,
-      row: base,
-      resumedStep: prior !== undefined,
-      progress,
-      save: async (changes) => {
-        Object.assign(base, changes);
-        await repository.putStep(base);
-      }
-    };
-    try {
-      await ctx.save({});
-      await input.beforeStep?.(step);
-      if (step.kind === 'group') await restoreGroup(ctx, step);
-      else if (step.kind === 'folder') await restoreFolder(ctx, step);
-      else await restoreItem(ctx, step);
-      remember(step, base, maps, groups, folders, input.content);
-      await finish('ok', null);
-    } catch (error) {
-      if (input.signal.aborted) {
-        // Left `running`: the next run of this restore looks for what it may have created.
-        base.duration_ms = (prior?.duration_ms ?? 0) + (Date.now() - t0);
-        await repository.putStep(base).catch(() => undefined);
-        throw input.signal.reason ?? error;
-      }
-      await finish('failed', describe(error));
-    }
+  const run: RestoreRun = {
+    input,
+    existing: new Map((await repository.steps(operationId)).map((r) => [r.step_key, r])),
+    maps: { ids: new Map<string, string>(), urls: new Map<string, string>() },
+    groups: new Map<string, string>(),
+    folders: new Map<string, string>(),
+    progress: { phase: 'restoring', stepsTotal: plan.steps.length, stepsDone: 0, failed: 0, skipped: 0 },
+    outcomes: new Map(),
+    rows: []
   };
+  if (plan.mode === 'clone') run.maps.urls.set(plan.source.portalUrl, plan.target.portalUrl);
+  for (const step of plan.steps) if (step.kind === 'group' && step.targetId) run.groups.set(step.sourceId, step.targetId);
 
   // Steps run as soon as the steps they depend on have finished, a few at a time (the plan's order is a topological
-  // order, so every dependency is scheduled before its dependents). Requests stay bounded by the session's limiter.
-  const limit = concurrencyLimit(input.concurrency ?? DEFAULT_RESTORE_CONCURRENCY);
+  // order, so every dependency is scheduled before its dependents).
+  // A step records its own failure and the others go on; only a stop (the signal) makes a step throw.
+  const pool = new TaskPool({ concurrency: input.concurrency ?? DEFAULT_RESTORE_CONCURRENCY, onError: 'continue', signal: input.signal });
   const finished = new Map<string, Promise<void>>();
   for (const [seq, step] of plan.steps.entries()) {
     const deps = step.dependsOn.map((d) => finished.get(d)).filter((p): p is Promise<void> => p !== undefined);
     // A dependency's failure is its own step's record; here only 'finished' matters.
-    const settled = Promise.allSettled(deps).then(() => limit(() => runOne(step, seq)));
+    const settled = Promise.allSettled(deps).then(() => pool.run(() => runStep(run, step, seq)));
     finished.set(step.key, settled);
   }
   const outcomes = await Promise.allSettled(finished.values());
   const stopped = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (stopped) throw stopped.reason;
+  const { progress, rows } = run;
   progress.phase = 'done';
   delete progress.current;
   input.onProgress?.({ ...progress });
@@ -237,6 +103,120 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
   for (const row of rows) counts[row.status]++;
   rows.sort((a, b) => plan.steps.findIndex((s) => s.key === a.key) - plan.steps.findIndex((s) => s.key === b.key));
   return { operationId, counts, steps: rows, durationMs: Date.now() - started };
+}
+
+/** Runs one step unless an earlier run finished it, or a dependency failed; records what became of it. */
+async function runStep(run: RestoreRun, step: PlanStep, seq: number): Promise<void> {
+  const { input, progress } = run;
+  input.signal.throwIfAborted();
+  const prior = run.existing.get(step.key);
+  // Done for good: finished, or skipped by the plan. A step skipped because a dependency failed is tried again.
+  if (prior && (prior.status === 'ok' || (prior.status === 'skipped' && step.action === 'skip'))) {
+    // Done by an earlier run of this restore: only its results are needed.
+    remember(step, prior, run.maps, run.groups, run.folders, input.content);
+    run.outcomes.set(step.key, { status: prior.status });
+    run.rows.push(toLogRow(prior));
+    progress.stepsDone++;
+    if (prior.status === 'skipped') progress.skipped++;
+    return;
+  }
+  const row = stepRow(input.operationId, step, seq, prior);
+  const t0 = Date.now();
+  const finish = (status: StepOutcome['status'], error: string | null) => finishStep(run, step, row, { status, error, durationMs: (prior?.duration_ms ?? 0) + (Date.now() - t0) });
+
+  const blocked = blockedBy(run, step);
+  if (blocked) return finish('skipped', blocked);
+  if (step.action === 'skip') return finish('skipped', step.reason);
+
+  progress.current = `${step.action} ${step.title}`;
+  input.onProgress?.({ ...progress });
+  const ctx: StepContext = {
+    input,
+    maps: run.maps,
+    groups: run.groups,
+    folders: run.folders,
+    row,
+    resumedStep: prior !== undefined,
+    progress,
+    save: async (changes) => {
+      Object.assign(row, changes);
+      await input.repository.putStep(row);
+    }
+  };
+  try {
+    await ctx.save({});
+    await input.beforeStep?.(step);
+    if (step.kind === 'group') await restoreGroup(ctx, step);
+    else if (step.kind === 'folder') await restoreFolder(ctx, step);
+    else await restoreItem(ctx, step);
+    remember(step, row, run.maps, run.groups, run.folders, input.content);
+    await finish('ok', null);
+  } catch (error) {
+    if (input.signal.aborted) {
+      // Left `running`: the next run of this restore looks for what it may have created.
+      row.duration_ms = (prior?.duration_ms ?? 0) + (Date.now() - t0);
+      await input.repository.putStep(row).catch(() => undefined);
+      throw input.signal.reason ?? error;
+    }
+    await finish('failed', describe(error));
+  }
+}
+
+/** The step's row as it starts running (what an earlier attempt produced carried over). */
+function stepRow(operationId: string, step: PlanStep, seq: number, prior: RestoreStepRow | undefined): RestoreStepRow {
+  return {
+    operation_id: operationId,
+    step_key: step.key,
+    seq,
+    kind: step.kind,
+    title: step.title,
+    type: step.type,
+    action: step.action,
+    old_id: step.sourceId,
+    status: 'running',
+    new_id: prior?.new_id ?? step.targetId ?? null,
+    new_url: prior?.new_url ?? null,
+    state: prior?.state ?? null,
+    error: null,
+    duration_ms: 0,
+    finished_at: null
+  };
+}
+
+/** Why the step cannot run: a dependency failed, or was skipped because one of its own failed. */
+function blockedBy(run: RestoreRun, step: PlanStep): string | undefined {
+  const failed = step.dependsOn.find((d) => run.outcomes.get(d)?.status === 'failed');
+  if (failed) return `depends on ${failed}, which failed`;
+  const skipped = step.dependsOn.find((d) => run.outcomes.get(d)?.status === 'skipped' && run.outcomes.get(d)?.reason?.startsWith('depends on'));
+  return skipped ? `depends on ${skipped}, which was skipped` : undefined;
+}
+
+/** Records a finished step: its row, its outcome for the steps that depend on it, the progress and the log. */
+async function finishStep(run: RestoreRun, step: PlanStep, row: RestoreStepRow, end: { status: StepOutcome['status']; error: string | null; durationMs: number }): Promise<void> {
+  const { input, progress } = run;
+  row.status = end.status;
+  row.error = end.error;
+  row.duration_ms = end.durationMs;
+  row.finished_at = input.clock().toISOString();
+  await input.repository.putStep(row);
+  run.outcomes.set(step.key, { status: end.status, ...(end.error ? { reason: end.error } : {}) });
+  const logRow = toLogRow(row);
+  run.rows.push(logRow);
+  progress.stepsDone++;
+  if (end.status === 'failed') progress.failed++;
+  if (end.status === 'skipped') progress.skipped++;
+  input.onProgress?.({ ...progress });
+  await input.onStep?.(logRow, step);
+}
+
+async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
+  const { store, content } = ctx.input;
+  const stored = content.items.get(step.sourceId)!;
+  // The plan decided whether this is a hosted layer of the organization; anything else is restored as an item only.
+  const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
+  const item = await store.getJson<ItemJson>(entry.item!.hash);
+  if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);
+  else await createItem(ctx, step, entry, item);
 }
 
 function describe(error: unknown): string {
@@ -263,419 +243,5 @@ function remember(step: PlanStep, row: RestoreStepRow, maps: StepContext['maps']
   maps.ids.set(step.sourceId, row.new_id);
   const entry = content.items.get(step.sourceId);
   const oldUrl = step.hosted ? entry?.service?.url : undefined;
-  if (oldUrl && row.new_url) {
-    maps.urls.set(oldUrl, row.new_url);
-    const state = row.state ? (JSON.parse(row.state) as { layerUrls?: Record<string, string> }) : {};
-    for (const [layerId, url] of Object.entries(state.layerUrls ?? {})) maps.urls.set(`${oldUrl.replace(/\/+$/, '')}/${layerId}`, url);
-  }
-}
-
-// ------------------------------------------------------------------------------------------------------------------
-// Groups and folders
-
-async function restoreGroup(ctx: StepContext, step: PlanStep): Promise<void> {
-  const { session, store, content, plan } = ctx.input;
-  const entry: GroupEntry = content.groups.get(step.sourceId)!;
-  // An existing group restored in place keeps everything but what the snapshot adds back: its thumbnail.
-  if (step.action === 'overwrite' && step.targetId) {
-    await ensureGroupThumbnail(ctx, step.targetId, entry);
-    return;
-  }
-  const def = await store.getJson<Record<string, unknown>>(entry.definition!.hash);
-  let groupId = ctx.row.new_id && ctx.row.new_id !== step.sourceId ? ctx.row.new_id : undefined;
-  let thumbnailSent = false;
-  if (!groupId) {
-    // A crash after createGroup: the group of this title owned by the admin or the planned owner is ours.
-    const found = ctx.row.state ? await findGroupByTitle({ session, orgId: plan.target.orgId, title: step.title }) : undefined;
-    if (found) groupId = found.id;
-    else {
-      await ctx.save({ state: JSON.stringify({ creating: true }) });
-      const params: Record<string, string> = { title: String(def.title ?? step.title) };
-      for (const key of ['description', 'snippet', 'access', 'phone', 'sortField', 'sortOrder', 'membershipAccess']) {
-        const v = def[key];
-        if (typeof v === 'string' && v !== '') params[key] = v;
-      }
-      for (const key of ['isInvitationOnly', 'isViewOnly', 'autoJoin', 'hiddenMembers']) if (typeof def[key] === 'boolean') params[key] = String(def[key]);
-      if (Array.isArray(def.tags)) params.tags = (def.tags as unknown[]).map(String).join(',');
-      const createParams: GroupParams = params;
-      if (entry.thumbnail) createParams.thumbnail = await fileOf(store, entry.thumbnail.hash, entry.thumbnail.filename, entry.thumbnail.contentType);
-      const group = await createGroup({ session, params: createParams });
-      groupId = group.id;
-      thumbnailSent = true;
-    }
-    await ctx.save({ new_id: groupId });
-  }
-  // A group found after a crash (or created by an earlier attempt) may lack the thumbnail.
-  if (!thumbnailSent) await ensureGroupThumbnail(ctx, groupId, entry);
-  // Members that are users of the target (the owner is set by reassigning).
-  if (entry.members) {
-    const members = await store.getJson<GroupMembers>(entry.members.hash);
-    const exists = async (u: string) => (await findActiveUsername({ session, username: u })) !== undefined;
-    const pick = async (list: string[] | undefined) => {
-      const out: string[] = [];
-      for (const u of list ?? []) if (u.toLowerCase() !== plan.target.admin.toLowerCase() && u.toLowerCase() !== step.owner.toLowerCase() && (await exists(u))) out.push(u);
-      return out;
-    };
-    const admins = await pick(members.admins);
-    const users = (await pick(members.users)).filter((u) => !admins.includes(u));
-    if (admins.length + users.length > 0) await addGroupUsers({ session, id: groupId, users, admins });
-  }
-  if (step.owner.toLowerCase() !== plan.target.admin.toLowerCase()) {
-    await reassignGroup({ session, id: groupId, targetUsername: step.owner });
-    // The creator stays in a reassigned group as a manager; it leaves unless the snapshot has it as a member.
-    const members = entry.members ? await store.getJson<GroupMembers>(entry.members.hash) : {};
-    const all = [members.owner, ...(members.admins ?? []), ...(members.users ?? [])].filter((u): u is string => typeof u === 'string').map((u) => u.toLowerCase());
-    if (!all.includes(plan.target.admin.toLowerCase())) await removeGroupUsers({ session, id: groupId, users: [plan.target.admin] });
-  }
-}
-
-/**
- * Sends the snapshot's thumbnail to a live group unless it already has the same file under the same name, so running
- * the restore again changes nothing. A live thumbnail the snapshot does not have is left alone.
- */
-async function ensureGroupThumbnail(ctx: StepContext, groupId: string, entry: GroupEntry): Promise<void> {
-  const { session, store } = ctx.input;
-  const thumbnail = entry.thumbnail;
-  if (!thumbnail) return;
-  const live = await findGroup({ session, id: groupId });
-  if (!live) throw new Error(`The group ${groupId} ("${entry.title}") no longer exists in the target; run the restore again to create it.`);
-  const bytes = await store.blobs.get(thumbnail.hash);
-  if (live.thumbnail === thumbnail.filename) {
-    const current = await getGroupThumbnail({ session, id: groupId, name: thumbnail.filename });
-    if (current?.equals(bytes)) return;
-  }
-  await updateGroup({ session, id: groupId, params: { thumbnail: fileFrom(bytes, thumbnail.filename, thumbnail.contentType) } });
-}
-
-/** Folder lookups and creations in flight, per run and folder: two steps needing the same new folder create it once. */
-const folderWork = new WeakMap<Map<string, string>, Map<string, Promise<string | null>>>();
-
-async function ensureFolder(ctx: StepContext, owner: string, title: string): Promise<string | null> {
-  const key = `${owner}/${title}`.toLowerCase();
-  const known = ctx.folders.get(key);
-  if (known) return known;
-  let inFlight = folderWork.get(ctx.folders);
-  if (!inFlight) folderWork.set(ctx.folders, (inFlight = new Map()));
-  const pending = inFlight.get(key);
-  if (pending) return pending;
-  const work = findOrCreateFolder(ctx, owner, title, key).finally(() => inFlight.delete(key));
-  inFlight.set(key, work);
-  return work;
-}
-
-async function findOrCreateFolder(ctx: StepContext, owner: string, title: string, key: string): Promise<string | null> {
-  const { folders } = await listUserContent({ session: ctx.input.session, username: owner });
-  const found = folders.find((f) => f.title.toLowerCase() === title.toLowerCase());
-  if (found) {
-    ctx.folders.set(key, found.id);
-    return found.id;
-  }
-  // Only a user creates their own folders; another user's folder is created when an item is reassigned into it.
-  if (owner.toLowerCase() !== ctx.input.plan.target.admin.toLowerCase()) return null;
-  const created = await createFolder({ session: ctx.input.session, username: owner, title });
-  ctx.folders.set(key, created.id);
-  return created.id;
-}
-
-async function restoreFolder(ctx: StepContext, step: PlanStep): Promise<void> {
-  const id = await ensureFolder(ctx, step.owner, step.title);
-  await ctx.save({ new_id: id });
-}
-
-// ------------------------------------------------------------------------------------------------------------------
-// Items
-
-interface ItemJson {
-  id: string;
-  title?: string;
-  type: string;
-  typeKeywords?: string[];
-  tags?: string[];
-  categories?: string[];
-  extent?: number[][] | null;
-  properties?: Record<string, unknown> | null;
-  protected?: boolean;
-  [key: string]: unknown;
-}
-
-function rewriteMaps(ctx: StepContext): RewriteMaps {
-  return { ids: ctx.maps.ids, urls: ctx.maps.urls };
-}
-
-/** addItem/update parameters from the snapshot's item JSON, references rewritten. */
-function propertyParams(item: ItemJson, step: PlanStep, maps: RewriteMaps): Record<string, string> {
-  const rewrite = stringRewriter(maps);
-  const params: Record<string, string> = {};
-  for (const key of TEXT_PROPERTIES) {
-    const v = item[key];
-    params[key] = typeof v === 'string' ? rewrite(v) : '';
-  }
-  params.title = step.title;
-  params.tags = (item.tags ?? []).join(',');
-  params.typeKeywords = (item.typeKeywords ?? []).map(rewrite).join(',');
-  if (Array.isArray(item.categories)) params.categories = item.categories.join(',');
-  const extent = item.extent;
-  params.extent = Array.isArray(extent) && extent.length === 2 ? extent.flat().join(',') : '';
-  params.properties = item.properties ? JSON.stringify(rewriteReferences(item.properties, maps).data) : '';
-  return params;
-}
-
-async function fileOf(store: Store, hash: string, name: string, type: string | undefined): Promise<File> {
-  return fileFrom(await store.blobs.get(hash), name, type);
-}
-
-function fileFrom(bytes: Buffer, name: string, type: string | undefined): File {
-  return new File([new Uint8Array(bytes)], name, { type: type ?? 'application/octet-stream' });
-}
-
-/** Data, thumbnail and metadata parameters for addItem/update. */
-async function partParams(store: Store, entry: ItemEntry, maps: RewriteMaps, forUpdate: boolean): Promise<ItemParams> {
-  const params: ItemParams = {};
-  if (entry.data?.kind === 'json') {
-    const text = (await store.blobs.get(entry.data.hash)).toString('utf8');
-    params.text = rewriteJsonText(text, maps).text;
-  } else if (entry.data?.kind === 'file') {
-    params.file = await fileOf(store, entry.data.hash, entry.data.filename ?? 'data', entry.data.contentType);
-    params.filename = entry.data.filename;
-  } else if (forUpdate && !entry.service) {
-    params.text = '';
-  }
-  if (entry.thumbnail) params.thumbnail = await fileOf(store, entry.thumbnail.hash, entry.thumbnail.filename, entry.thumbnail.contentType);
-  if (entry.metadata) params.metadata = await fileOf(store, entry.metadata.hash, 'metadata.xml', 'application/xml');
-  return params;
-}
-
-async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
-  const { store, content } = ctx.input;
-  const stored = content.items.get(step.sourceId)!;
-  // The plan decided whether this is a hosted layer of the organization; anything else (an external reference, or a
-  // service read from another origin by an older OrgKeeper) is restored as an item only, its service left alone.
-  const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
-  const item = await store.getJson<ItemJson>(entry.item!.hash);
-  if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);
-  else await createItem(ctx, step, entry, item);
-}
-
-async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson): Promise<void> {
-  const { session, store, hosted, signal } = ctx.input;
-  const id = step.targetId!;
-  const live = await findItem({ session, id });
-  if (!live) throw new Error(`The item ${id} was deleted after the plan was made; run the restore again with --mode recreate.`);
-  const maps = rewriteMaps(ctx);
-  let owner = live.owner;
-  // Back to the snapshot's owner and folder when they differ and the owner still exists.
-  if (live.owner.toLowerCase() !== entry.owner.toLowerCase() && (await findActiveUsername({ session, username: entry.owner }))) {
-    await reassignItem({ session, owner: live.owner, id, targetUsername: entry.owner, targetFolderName: step.folder });
-    owner = entry.owner;
-  } else if ((live.ownerFolder ?? null) !== (entry.folderId ?? null)) {
-    const folderId = step.folder === null ? null : await ensureFolder(ctx, owner, step.folder);
-    if (folderId !== null || step.folder === null) await moveItem({ session, owner, id, folder: folderId });
-  }
-  if (entry.service && hosted) {
-    const url = await liveServiceUrl(session, live, entry);
-    const state = parseState(ctx.row.state);
-    await hosted.restoreLayerData({
-      session,
-      store,
-      entry,
-      serviceUrl: url,
-      signal,
-      checkpoint: async (s) => ctx.save({ state: JSON.stringify({ ...parseState(ctx.row.state), hosted: s }) }),
-      ...(state.hosted !== undefined ? { resumeState: state.hosted } : {}),
-      onProgress: (p) => ctx.input.onProgress?.({ ...ctx.progress, current: step.title, ...p })
-    });
-  }
-  await updateItem({ session, owner, id, params: { ...propertyParams(item, step, maps), ...(await partParams(store, entry, maps, true)), clearEmptyFields: 'true' } });
-  if (!entry.thumbnail && live.thumbnail) await deleteItemThumbnail({ session, owner, id });
-  await syncResources(ctx, owner, id, entry, maps);
-  await syncSharing(ctx, owner, id, entry, true);
-  if (Boolean(item.protected) !== Boolean(live.protected)) await setItemProtected({ session, owner, id, value: Boolean(item.protected) });
-  await ctx.save({ new_id: id, new_url: typeof live.url === 'string' ? live.url : null });
-}
-
-/**
- * Where an in-place restore writes a hosted layer's data: the live item's URL, else the snapshot's, whichever is a
- * FeatureServer on one of the organization's hosting servers. The live URL may have been changed by any member since
- * the snapshot: a URL off the organization is never written to (nor requested).
- */
-async function liveServiceUrl(session: ArcGISSession, live: IItem, entry: ItemEntry): Promise<string> {
-  const origins = await session.orgOrigins();
-  for (const candidate of [live.url, entry.service?.url]) {
-    const url = typeof candidate === 'string' ? origins.hostedFeatureServiceUrl(candidate) : undefined;
-    if (url) return url;
-  }
-  throw new Error(
-    `The item's URL (${String(live.url ?? entry.service?.url ?? 'none')}) is not a hosted feature layer on one of the organization's hosting servers, so its layer data was not restored and the URL was not requested.`
-  );
-}
-
-function parseState(text: string | null): { createdId?: string; hosted?: unknown; layerUrls?: Record<string, string> } {
-  return text ? (JSON.parse(text) as { createdId?: string; hosted?: unknown; layerUrls?: Record<string, string> }) : {};
-}
-
-/** An item carrying this restore's marker for the source item, in the admin's root or the owner's target folder. */
-async function findMarked(ctx: StepContext, step: PlanStep, marker: string): Promise<IItem | undefined> {
-  const { session, plan } = ctx.input;
-  const places: [string, string | null][] = [[plan.target.admin, null]];
-  if (step.owner.toLowerCase() !== plan.target.admin.toLowerCase()) places.push([step.owner, null]);
-  const folderId = step.folder ? ctx.folders.get(`${step.owner}/${step.folder}`.toLowerCase()) : undefined;
-  if (folderId) places.push([step.owner, folderId]);
-  else if (step.folder) {
-    const { folders } = await listUserContent({ session, username: step.owner }).catch(() => ({ folders: [] as PortalFolder[] }));
-    const f = folders.find((x) => x.title.toLowerCase() === step.folder!.toLowerCase());
-    if (f) places.push([step.owner, f.id]);
-  }
-  for (const [user, folder] of places) {
-    const { items } = await listUserContent({ session, username: user, folderId: folder }).catch(() => ({ items: [] as IItem[] }));
-    const hit = items.find((i) => (i.typeKeywords ?? []).includes(marker));
-    if (hit) return hit;
-  }
-  if (step.targetId) {
-    const kept = await findItem({ session, id: step.targetId });
-    if (kept && (kept.typeKeywords ?? []).includes(marker)) return kept;
-  }
-  return undefined;
-}
-
-async function createItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson): Promise<void> {
-  const { session, store, plan, hosted, signal, operationId } = ctx.input;
-  const maps = rewriteMaps(ctx);
-  const marker = markerFor(operationId, entry.id);
-  const props = propertyParams(item, step, maps);
-  const state = parseState(ctx.row.state);
-  const admin = plan.target.admin;
-  let id = state.createdId;
-  let newUrl: string | null = ctx.row.new_url;
-
-  if (entry.service && state.createdId && state.layerUrls && newUrl) {
-    // The service was recreated by an earlier run of this step: only the item's own parts are left to do.
-    ctx.maps.urls.set(entry.service.url, newUrl);
-    for (const [layerId, url] of Object.entries(state.layerUrls)) ctx.maps.urls.set(`${entry.service.url.replace(/\/+$/, '')}/${layerId}`, url);
-  } else if (entry.service) {
-    if (!hosted) throw new Error('Hosted feature services cannot be restored by this OrgKeeper build.');
-    const folderId = step.folder ? await ensureFolder(ctx, step.owner, step.folder) : null;
-    const original = serviceNameOf(entry.service.url) ?? entry.title.replace(/\W+/g, '_');
-    const serviceName = plan.mode === 'copy' ? `${original}_${(operationId.replace(/[^0-9a-zA-Z]/g, '').slice(-6) || 'copy')}` : original;
-    const result = await hosted.recreateHostedService({
-      session,
-      store,
-      entry,
-      owner: step.owner,
-      folderId,
-      serviceName,
-      itemProperties: { ...props, typeKeywords: [...(item.typeKeywords ?? []), marker].join(',') },
-      signal,
-      checkpoint: async (s) => ctx.save({ state: JSON.stringify({ ...parseState(ctx.row.state), hosted: s }) }),
-      ...(state.hosted !== undefined ? { resumeState: state.hosted } : {}),
-      onProgress: (p) => ctx.input.onProgress?.({ ...ctx.progress, current: step.title, ...p })
-    });
-    id = result.itemId;
-    newUrl = result.serviceUrl;
-    const layerUrls = Object.fromEntries(Object.entries(result.layerUrls).map(([k, v]) => [k, v]));
-    await ctx.save({ new_id: id, new_url: newUrl, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id, layerUrls }) });
-    // The service URL is known now: the item's own parts (data overrides, resources) may mention it.
-    ctx.maps.urls.set(entry.service.url, newUrl);
-    for (const [layerId, url] of Object.entries(layerUrls)) ctx.maps.urls.set(`${entry.service.url.replace(/\/+$/, '')}/${layerId}`, url);
-    ctx.maps.ids.set(entry.id, id);
-  }
-
-  if (!id && ctx.resumedStep) {
-    id = (await findMarked(ctx, step, marker))?.id;
-    // Found: checkpointed at once, since the marker that found it is removed at the end of this step.
-    if (id) await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
-  }
-  if (!id) {
-    const params: ItemParams = {
-      ...props,
-      type: item.type,
-      typeKeywords: [...(item.typeKeywords ?? []).map(stringRewriter(maps)), marker].join(','),
-      ...(await partParams(store, entry, maps, false)),
-      ...(step.targetId && step.targetId === entry.id && plan.target.isEnterprise ? { itemIdToCreate: entry.id } : {})
-    };
-    id = await addItem({ session, owner: admin, params, marker });
-    await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
-  }
-  ctx.maps.ids.set(entry.id, id);
-
-  // Owner and folder.
-  const live = await findItem({ session, id });
-  if (!live) throw new Error(`The new item ${id} disappeared while it was being restored.`);
-  let owner = live.owner;
-  if (owner.toLowerCase() !== step.owner.toLowerCase()) {
-    await reassignItem({ session, owner, id, targetUsername: step.owner, targetFolderName: step.folder });
-    owner = step.owner;
-  } else if (step.folder) {
-    const folderId = await ensureFolder(ctx, owner, step.folder);
-    if (folderId && live.ownerFolder !== folderId) await moveItem({ session, owner, id, folder: folderId });
-  }
-  if (entry.service) {
-    // The hosted module created the service and its item; the item's own properties (with the new URL), data (layer
-    // overrides), thumbnail and metadata are the snapshot's, set here as for any item (the marker stays until the end).
-    await updateItem({
-      session,
-      owner,
-      id,
-      params: {
-        ...propertyParams(item, step, maps),
-        typeKeywords: [...(item.typeKeywords ?? []).map(stringRewriter(maps)), marker].join(','),
-        ...(await partParams(store, entry, maps, false)),
-        clearEmptyFields: 'true'
-      }
-    });
-  }
-  await syncResources(ctx, owner, id, entry, maps);
-  await syncSharing(ctx, owner, id, entry, false);
-  if (item.protected) await setItemProtected({ session, owner, id, value: true });
-  // Last: the marker goes, which is what says the item is complete.
-  // The item's own URL may name its id (apps: `?appid=`), known only now.
-  const rewrite = stringRewriter(maps);
-  await updateItem({
-    session,
-    owner,
-    id,
-    params: {
-      typeKeywords: (item.typeKeywords ?? []).map(rewrite).join(','),
-      ...(typeof item.url === 'string' && item.url !== '' && !entry.service ? { url: rewrite(item.url) } : {}),
-      clearEmptyFields: 'true'
-    }
-  });
-  const url = (await findItem({ session, id }))?.url;
-  await ctx.save({ new_id: id, new_url: newUrl ?? (typeof url === 'string' && url !== '' ? url : null) });
-}
-
-/** Resources added, updated and removed so they match the snapshot; JSON resources get their references rewritten. */
-async function syncResources(ctx: StepContext, owner: string, id: string, entry: ItemEntry, maps: RewriteMaps): Promise<void> {
-  const { session, store } = ctx.input;
-  const live = new Set((await listItemResources({ session, id })).map((r) => r.resource).filter((path): path is string => typeof path === 'string'));
-  const wanted = new Map((entry.resources ?? []).map((r) => [r.path, r]));
-  for (const path of live) if (!wanted.has(path)) await removeItemResource({ session, owner, id, path });
-  for (const resource of wanted.values()) {
-    let bytes = await store.blobs.get(resource.hash);
-    if (/\.json$/i.test(resource.path) && (maps.ids.size > 0 || maps.urls.size > 0)) {
-      const out = rewriteJsonText(bytes.toString('utf8'), maps);
-      if (out.changed) bytes = Buffer.from(out.text, 'utf8');
-    }
-    if (bytes.length === 0) bytes = Buffer.alloc(0);
-    await writeItemResource({ session, owner, id, path: resource.path, bytes, contentType: resource.contentType, mode: live.has(resource.path) ? 'update' : 'add' });
-  }
-}
-
-/** Access level and groups as in the snapshot (groups mapped to the target's); other groups are unshared. */
-async function syncSharing(ctx: StepContext, owner: string, id: string, entry: ItemEntry, unshareOthers: boolean): Promise<void> {
-  const { session, plan } = ctx.input;
-  const sharing = entry.sharing ?? { access: 'private' as const, groups: [] };
-  const groups: string[] = [];
-  for (const g of sharing.groups) {
-    const mapped = ctx.groups.get(g) ?? (plan.mode === 'clone' ? undefined : g);
-    if (mapped) groups.push(mapped);
-  }
-  if (unshareOthers) {
-    const current = await getItemGroupIds({ session, id });
-    const extra = current.filter((g) => !groups.includes(g));
-    if (extra.length > 0) await unshareItem({ session, owner, id, groups: extra });
-  }
-  const everyone = sharing.access === 'public';
-  const org = everyone || sharing.access === 'org';
-  const notShared = await shareItem({ session, owner, id, everyone, org, groups });
-  if (notShared.length > 0) throw new Error(`Could not share with group(s) ${notShared.join(', ')} (they may be gone, or the owner may not share into them).`);
+  if (oldUrl && row.new_url) mapServiceUrls(maps.urls, oldUrl, row.new_url, parseState(row.state).layerUrls ?? {});
 }

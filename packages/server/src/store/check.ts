@@ -5,6 +5,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { runPool } from '../lib/task-pool.js';
 import { type BlobOwner, describeOwner, walkSnapshot } from './manifest-walk.js';
 import type { SnapshotManifest } from './manifest.js';
 import type { Store, UnreadableSnapshot } from './store.js';
@@ -94,15 +95,60 @@ export async function check(store: Store, options: CheckOptions = {}): Promise<C
   };
   result.warnings.push(...(await permissionWarnings(store)));
 
-  let snapshots: SnapshotManifest[] = [];
-  try {
-    const listing = await store.listSnapshots();
-    snapshots = listing.snapshots;
-    result.snapshots = { total: listing.snapshots.length + listing.unreadable.length, unreadable: listing.unreadable };
-  } catch (error) {
-    result.errors.push(`Cannot list snapshots: ${describeError(error)}`);
+  let snapshots = await listSnapshots(store, result);
+  const stored = await listBlobs(store, result, options);
+  const { referenced, corrupt } = await walkReferences(store, snapshots, result, options);
+  result.blobs.referenced = referenced.size;
+  result.blobs.unreferenced = [...stored].filter((hash) => !referenced.has(hash)).length;
+  const missing = new Set([...referenced].filter((hash) => !stored.has(hash)));
+  if (readPercent > 0) {
+    const candidates = [...referenced].filter((hash) => stored.has(hash) && !corrupt.has(hash));
+    const sample = readPercent >= 100 ? candidates : pickRandom(candidates, Math.ceil((candidates.length * readPercent) / 100), options.random ?? Math.random);
+    await readData(store, sample, { missing, corrupt }, options);
+    result.blobs.read = sample.length;
   }
 
+  // Check takes no lock (it must not wait for a backup). A prune running meanwhile may have deleted a forgotten
+  // snapshot's blobs after we listed it: problems of snapshots that no longer exist are not problems.
+  if (missing.size > 0 || corrupt.size > 0 || result.unreadableLists.length > 0) {
+    try {
+      const still = new Set((await store.listSnapshots()).snapshots.map((s) => s.id));
+      snapshots = snapshots.filter((s) => still.has(s.id));
+      result.unreadableLists = result.unreadableLists.filter((u) => still.has(u.snapshotId));
+    } catch (error) {
+      result.errors.push(`Cannot list snapshots: ${describeError(error)}`);
+    }
+  }
+  result.problems = await affectedSnapshots(store, snapshots, { missing, corrupt }, result, options);
+
+  try {
+    result.journals = await listJournals(store);
+  } catch (error) {
+    result.errors.push(`Cannot list journals: ${describeError(error)}`);
+  }
+  result.ok = result.problems.length === 0 && result.unreadableLists.length === 0 && result.snapshots.unreadable.length === 0 && result.errors.length === 0;
+  result.finishedAt = new Date().toISOString();
+  return result;
+}
+
+/** Blobs found bad so far: missing ones, and corrupt ones with what is wrong. */
+interface BadBlobs {
+  missing: Set<string>;
+  corrupt: Map<string, string>;
+}
+
+async function listSnapshots(store: Store, result: CheckResult): Promise<SnapshotManifest[]> {
+  try {
+    const listing = await store.listSnapshots();
+    result.snapshots = { total: listing.snapshots.length + listing.unreadable.length, unreadable: listing.unreadable };
+    return listing.snapshots;
+  } catch (error) {
+    result.errors.push(`Cannot list snapshots: ${describeError(error)}`);
+    return [];
+  }
+}
+
+async function listBlobs(store: Store, result: CheckResult, options: CheckOptions): Promise<Set<string>> {
   const stored = new Set<string>();
   try {
     for await (const blob of store.blobs.list()) stored.add(blob.hash);
@@ -111,8 +157,11 @@ export async function check(store: Store, options: CheckOptions = {}): Promise<C
   }
   result.blobs.stored = stored.size;
   options.onProgress?.({ phase: 'blobs', done: stored.size, total: stored.size });
+  return stored;
+}
 
-  // Pass 1: which blobs are referenced, which lists cannot be read. Only distinct hashes are kept in memory.
+/** Pass 1: which blobs are referenced, which lists cannot be read. Only distinct hashes are kept in memory. */
+async function walkReferences(store: Store, snapshots: SnapshotManifest[], result: CheckResult, options: CheckOptions): Promise<{ referenced: Set<string>; corrupt: Map<string, string> }> {
   const referenced = new Set<string>();
   const corrupt = new Map<string, string>();
   for (const [index, snapshot] of snapshots.entries()) {
@@ -129,44 +178,31 @@ export async function check(store: Store, options: CheckOptions = {}): Promise<C
     }
     options.onProgress?.({ phase: 'snapshots', done: index + 1, total: snapshots.length });
   }
-  result.blobs.referenced = referenced.size;
-  result.blobs.unreferenced = [...stored].filter((hash) => !referenced.has(hash)).length;
-  const missing = new Set([...referenced].filter((hash) => !stored.has(hash)));
+  return { referenced, corrupt };
+}
 
-  if (readPercent > 0) {
-    const candidates = [...referenced].filter((hash) => stored.has(hash) && !corrupt.has(hash));
-    const sample = readPercent >= 100 ? candidates : pickRandom(candidates, Math.ceil((candidates.length * readPercent) / 100), options.random ?? Math.random);
-    let done = 0;
-    await forEachConcurrently(sample, options.concurrency ?? 4, async (hash) => {
-      try {
-        const verdict = await store.blobs.verify(hash);
-        if (verdict.status === 'corrupt') corrupt.set(hash, verdict.detail);
-        else if (verdict.status === 'missing') missing.add(hash); // deleted since listing
-      } catch (error) {
-        corrupt.set(hash, `cannot be read: ${describeError(error)}`);
-      }
-      done += 1;
-      options.onProgress?.({ phase: 'read-data', done, total: sample.length });
-    });
-    result.blobs.read = sample.length;
-  }
-
-  // Check takes no lock (it must not wait for a backup). A prune running meanwhile may have deleted a forgotten
-  // snapshot's blobs after we listed it: problems of snapshots that no longer exist are not problems.
-  if (missing.size > 0 || corrupt.size > 0 || result.unreadableLists.length > 0) {
+/** Re-hashes the sampled blobs (read-data), adding those found bad. */
+async function readData(store: Store, sample: string[], bad: BadBlobs, options: CheckOptions): Promise<void> {
+  let done = 0;
+  // Each blob's verdict is recorded by its task, which never throws.
+  await runPool(sample, { concurrency: options.concurrency ?? 4, onError: 'stop' }, async (hash) => {
     try {
-      const still = new Set((await store.listSnapshots()).snapshots.map((s) => s.id));
-      snapshots = snapshots.filter((s) => still.has(s.id));
-      result.unreadableLists = result.unreadableLists.filter((u) => still.has(u.snapshotId));
+      const verdict = await store.blobs.verify(hash);
+      if (verdict.status === 'corrupt') bad.corrupt.set(hash, verdict.detail);
+      else if (verdict.status === 'missing') bad.missing.add(hash); // deleted since listing
     } catch (error) {
-      result.errors.push(`Cannot list snapshots: ${describeError(error)}`);
+      bad.corrupt.set(hash, `cannot be read: ${describeError(error)}`);
     }
-  }
+    done += 1;
+    options.onProgress?.({ phase: 'read-data', done, total: sample.length });
+  });
+}
 
-  // Pass 2, only when something is wrong: who is affected by each bad blob.
+/** Pass 2, only when something is wrong: who is affected by each bad blob. */
+async function affectedSnapshots(store: Store, snapshots: SnapshotManifest[], found: BadBlobs, result: CheckResult, options: CheckOptions): Promise<BlobProblem[]> {
   const bad = new Map<string, BlobProblem>();
-  for (const hash of missing) bad.set(hash, { hash, problem: 'missing', affects: [] });
-  for (const [hash, detail] of corrupt) if (!bad.has(hash)) bad.set(hash, { hash, problem: 'corrupt', detail, affects: [] });
+  for (const hash of found.missing) bad.set(hash, { hash, problem: 'missing', affects: [] });
+  for (const [hash, detail] of found.corrupt) if (!bad.has(hash)) bad.set(hash, { hash, problem: 'corrupt', detail, affects: [] });
   if (bad.size > 0) {
     for (const [index, snapshot] of snapshots.entries()) {
       const affected = new Map<string, AffectedSnapshot>();
@@ -189,16 +225,7 @@ export async function check(store: Store, options: CheckOptions = {}): Promise<C
     }
   }
   // A bad blob no remaining snapshot references was only referenced by snapshots deleted meanwhile.
-  result.problems = [...bad.values()].filter((p) => p.affects.length > 0).sort((a, b) => (a.hash < b.hash ? -1 : 1));
-
-  try {
-    result.journals = await listJournals(store);
-  } catch (error) {
-    result.errors.push(`Cannot list journals: ${describeError(error)}`);
-  }
-  result.ok = result.problems.length === 0 && result.unreadableLists.length === 0 && result.snapshots.unreadable.length === 0 && result.errors.length === 0;
-  result.finishedAt = new Date().toISOString();
-  return result;
+  return [...bad.values()].filter((p) => p.affects.length > 0).sort((a, b) => (a.hash < b.hash ? -1 : 1));
 }
 
 function addOwner(entry: AffectedSnapshot, owner: BlobOwner): void {
@@ -232,14 +259,6 @@ function pickRandom<T>(values: T[], count: number, random: () => number): T[] {
     [copy[i], copy[j]] = [copy[j]!, copy[i]!];
   }
   return copy.slice(0, n);
-}
-
-async function forEachConcurrently<T>(values: T[], concurrency: number, task: (value: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) await task(values[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, values.length)) }, worker));
 }
 
 /**

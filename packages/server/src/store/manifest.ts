@@ -3,6 +3,9 @@
  * items, groups and users live in JSON "list page" blobs it references, and each entry references the blobs that hold
  * that item's parts. Everything the engine fills in is typed here; `validate*` functions check what is read back from
  * disk (a manifest is input like any other: it may be damaged or hand-edited).
+ *
+ * Kept long: the format's types and the checks of what is read back stay side by side, so a field and its check
+ * change together.
  */
 import { isBlobHash } from './hash.js';
 import { isSafeRelativePath } from './safe-path.js';
@@ -147,6 +150,10 @@ export interface ItemEntry {
   resources?: ResourceEntry[];
   sharing?: SharingEntry;
   related?: RelatedItemEntry[];
+  /**
+   * Only for a hosted feature service of the organization. A snapshot taken before OrgKeeper checked URLs may hold one
+   * read from another origin: carrying it over and restoring it check the URL again.
+   */
   service?: HostedServiceEntry;
   /** Set for an external reference (never with `service`): restore puts back the item only, nothing requests its URL. */
   external?: ExternalReference;

@@ -10,6 +10,7 @@
  * - Undo reverts `applied`, per action. What ArcGIS cannot take back directly (a deleted item) goes to the restore
  *   engine when one is given, from the snapshot taken before the fix.
  */
+import { runPool } from '../../lib/task-pool.js';
 import type { FixAction } from '../clean.types.js';
 import { FIX_ACTION_HANDLERS } from './actions/index.js';
 import type { FixContext, StoredFinding, UndoContext, UndoRestorer } from './actions/fix-action.js';
@@ -39,7 +40,7 @@ export async function planFix(ctx: FixContext, findings: StoredFinding[], action
     }
   });
   const planning = { ...ctx, cache: newPlanCache() };
-  await pool(unique, CONCURRENCY, ctx.signal, async ({ index, finding }) => {
+  await runPool(unique, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async ({ index, finding }) => {
     try {
       plans[index] = await handler.plan(planning, finding, options);
     } catch (error) {
@@ -75,7 +76,7 @@ export async function applyPlan(
   }
   const apply = handler.apply;
   if (!apply) throw new Error(`${action} cannot be applied here.`);
-  await pool(todo, CONCURRENCY, ctx.signal, async ({ planned, index }) => {
+  await runPool(todo, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async ({ planned, index }) => {
     const applied: FieldChange[] = [];
     try {
       await apply(ctx, planned, options, applied);
@@ -126,7 +127,7 @@ export async function undoResults(
   if (!undo) return outcomes;
   const undoCtx: UndoContext = { ...ctx, operationId: options.operationId, snapshotId: options.snapshotId, ...(options.restorer ? { restorer: options.restorer } : {}), recreated: new Map() };
   if (todo.length > 0) await handler.prepareUndo?.(undoCtx, todo);
-  await pool(todo, CONCURRENCY, ctx.signal, async (result) => {
+  await runPool(todo, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async (result) => {
     try {
       const note = await undo(undoCtx, result);
       await report({ findingId: result.findingId, status: 'ok', error: null, ...(note ? { note } : {}) });
@@ -136,28 +137,4 @@ export async function undoResults(
     }
   });
   return outcomes;
-}
-
-/**
- * Runs `work` over `rows`, at most `limit` at once; stops starting new work once `signal` aborts or a work throws, and
- * returns (or throws the first error) only when every started work has ended, so nothing writes results afterwards.
- */
-async function pool<T>(rows: T[], limit: number, signal: AbortSignal | undefined, work: (row: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < rows.length && !failed) {
-      signal?.throwIfAborted();
-      const row = rows[next++]!;
-      try {
-        await work(row);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, rows.length) }, worker));
-  const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }

@@ -13,51 +13,18 @@
  *  4. Make each feature's attachments match the snapshot's: delete extra ones, add missing ones.
  * An add whose answer was lost (AmbiguousWriteError) makes the layer run another pass, which finds what it did.
  */
-import { randomUUID } from 'node:crypto';
-import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
-import { canonicalJson, CHUNK_OID_SPAN, type EsriFeature, FEATURE_CHUNK_FORMAT, type FeatureChunkContent, featureOid } from '../../backup/feature-chunks.js';
-import { type AttachmentEntry, type LayerEntry, readAttachmentList, sha256Hex, type Store } from '../../store/index.js';
-import type { LayerWriteInfo } from './definitions.js';
+import { featureOid } from '../../backup/feature-chunks.js';
+import { runPool, TaskPool } from '../../lib/task-pool.js';
+import type { AttachmentEntry } from '../../store/index.js';
+import { ATTACHMENT_WORKERS_PER_SLOT, type AttachmentWork, featureAttachmentWork, syncAttachments, wantedAttachments } from './attachment-sync.js';
+import { writeFeatures } from './feature-writes.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
-import { OidMap, type OidRun } from './oid-map.js';
-import {
-  addAttachment,
-  addFeatures,
-  AmbiguousWriteError,
-  type AttachmentInfo,
-  attribute,
-  deleteAttachments,
-  deleteFeatures,
-  downloadAttachment,
-  type EditResult,
-  getFeatureAttachments,
-  getFeaturesByIds,
-  listFeatureKeys,
-  normalizeGuid,
-  queryAttachmentsInRange,
-  stringAttribute,
-  updateFeatures
-} from '../../arcgis/feature-service/index.js';
+import { type LayerSyncContext, type Match, MAX_EDIT_BATCH, MAX_PASSES, readChunk, snapshotGlobalId } from './layer-sync-context.js';
+import { OidMap } from './oid-map.js';
+import { type AttachmentInfo, deleteFeatures, listFeatureKeys, normalizeGuid } from '../../arcgis/feature-service/index.js';
 
-/** Features per add/update request: ArcGIS handles 1000-2000 well; more risks request-size limits and timeouts. */
-export const MAX_EDIT_BATCH = 2000;
-/** Features whose live state is read per query when comparing (one page). */
-const MAX_COMPARE_BATCH = 1000;
 /** Object ids per deleteFeatures request. */
 const DELETE_BATCH = 1000;
-/**
- * Attachment workers per request slot of the session: while one waits for its answer, another reads its file from
- * the store and builds its upload, so no slot idles between requests (the session still bounds requests in flight).
- */
-const ATTACHMENT_WORKERS_PER_SLOT = 2;
-/** Passes over a layer (and tries per attachment) before giving up when adds keep failing ambiguously. */
-const MAX_PASSES = 8;
-
-export interface LayerCheckpoint {
-  phase: 'features' | 'attachments' | 'done';
-  /** Adds of earlier runs (only needed when GlobalIDs cannot identify them). */
-  runs?: OidRun[];
-}
 
 export interface LayerSyncResult {
   added: number;
@@ -65,47 +32,6 @@ export interface LayerSyncResult {
   deleted: number;
   attachmentsAdded: number;
   attachmentsDeleted: number;
-}
-
-export interface LayerSyncContext {
-  session: ArcGISSession;
-  store: Store;
-  signal: AbortSignal;
-  layerUrl: string;
-  /** The snapshot's layer entry and what its definition says about writing. */
-  entry: LayerEntry;
-  snapshotInfo: LayerWriteInfo;
-  /** What the live layer's definition says (field names may differ in case; managed fields decide what is sent). */
-  liveInfo: LayerWriteInfo;
-  /** Send GlobalIDs with the adds (useGlobalIds): the service supports it and both sides have a GlobalID field. */
-  preserveGlobalIds: boolean;
-  /** In place, a snapshot feature may still be the live feature of the same object id; not so in a new service. */
-  matchByObjectId: boolean;
-  /** The layer was created empty by this very call (not resumed): its first pass needs not read what it holds. */
-  startsEmpty: boolean;
-  /**
-   * Download live attachments that look like the snapshot's and compare their bytes (in place: someone may have
-   * replaced a file). Not needed in a service this restore made, whose attachments all came from the snapshot.
-   */
-  verifyAttachmentBytes: boolean;
-  concurrency: number;
-  /**
-   * Old GlobalID (normalized) -> the GlobalID the feature has now, for features whose GlobalID could not be kept
-   * (no useGlobalIds). Shared by the service's layers: GUID key fields of related features are rewritten with it, so
-   * relationships keep pointing at the right features. Layers are restored origins first.
-   */
-  globalIdMap: Map<string, string>;
-  state: LayerCheckpoint;
-  /** Asks for a checkpoint of the whole restore (coalesced by the caller). */
-  saveState: () => Promise<void>;
-  progress: (features: number, attachments: number) => void;
-}
-
-interface Match {
-  /** snapshot object id -> live object id */
-  oldToLive: Map<number, number>;
-  /** live object ids that no snapshot feature matched */
-  extras: number[];
 }
 
 export async function syncLayer(ctx: LayerSyncContext): Promise<LayerSyncResult & { oidMap: Map<number, number> }> {
@@ -123,16 +49,14 @@ export async function syncLayer(ctx: LayerSyncContext): Promise<LayerSyncResult 
   const known = knownEmpty && withAttachments ? new Map<number, AttachmentInfo[]>() : undefined;
   const attachmentCounts = { added: 0, deleted: 0 };
   if (ctx.state.phase === 'features') {
-    const early = known
-      ? new WorkQueue<AttachmentWork>(ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, ctx.signal, (w) => featureAttachmentWork(ctx, w, attachmentCounts, rejected))
-      : undefined;
+    const early = known ? new TaskPool({ concurrency: ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, onError: 'stop', signal: ctx.signal }) : undefined;
     const onAdded = early
       ? (oldOid: number, liveOid: number) => {
           const add = wanted.get(oldOid);
           if (!add) return;
           const work: AttachmentWork = { oldOid, liveOid, add, remove: [], present: [] };
           known!.set(liveOid, work.present);
-          early.push(work);
+          early.add(() => featureAttachmentWork(ctx, work, attachmentCounts, rejected));
         }
       : undefined;
     // Snapshot features reported as done, so a second pass does not count them again.
@@ -149,7 +73,7 @@ export async function syncLayer(ctx: LayerSyncContext): Promise<LayerSyncResult 
         if (pass >= MAX_PASSES) throw new Error(`Layer ${ctx.layerUrl}: adding features kept failing after ${pass} passes; run the restore again to continue.`);
       }
     } finally {
-      await early?.close();
+      await early?.drain();
     }
     ctx.state.phase = 'attachments';
     await ctx.saveState();
@@ -182,26 +106,11 @@ export async function recordGlobalIds(ctx: LayerSyncContext): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Reading the snapshot
-
-async function readChunk(ctx: LayerSyncContext, hash: string): Promise<FeatureChunkContent> {
-  const content = await ctx.store.getJson<FeatureChunkContent>(hash);
-  if (content.format !== FEATURE_CHUNK_FORMAT || !Array.isArray(content.features)) throw new Error(`Blob ${hash} of layer ${ctx.entry.id} is not a feature chunk.`);
-  return content;
-}
-
-function snapshotGlobalId(ctx: LayerSyncContext, feature: EsriFeature): string | undefined {
-  const field = ctx.snapshotInfo.globalIdField;
-  const value = field ? stringAttribute(feature, field) : undefined;
-  return value === undefined ? undefined : normalizeGuid(value);
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
 // 1. Matching
 
 async function matchFeatures(ctx: LayerSyncContext, added: OidMap): Promise<Match> {
   const pageSize = Math.min(ctx.liveInfo.maxRecordCount, MAX_EDIT_BATCH);
-  const keys = await listFeatureKeys({ session: ctx.session, url: ctx.layerUrl, objectIdField: ctx.liveInfo.oidField, globalIdField: ctx.liveInfo.globalIdField, pageSize });
+  const keys = await listFeatureKeys({ session: ctx.session, url: ctx.layerUrl, objectIdField: ctx.liveInfo.oidField, globalIdField: ctx.liveInfo.globalIdField, pageSize: pageSize });
   const live = new Set(keys.map((k) => k.oid));
   const byGlobalId = new Map<string, number>();
   const globalIdOf = new Map<number, string>();
@@ -244,377 +153,10 @@ async function deleteExtras(ctx: LayerSyncContext, extras: number[]): Promise<nu
   const batches: number[][] = [];
   for (let i = 0; i < extras.length; i += DELETE_BATCH) batches.push(extras.slice(i, i + DELETE_BATCH));
   let deleted = 0;
-  await runPool(batches, ctx.concurrency, ctx.signal, async (batch) => {
+  await runPool(batches, { concurrency: ctx.concurrency, onError: 'stop', signal: ctx.signal }, async (batch) => {
     const results = await deleteFeatures({ session: ctx.session, url: ctx.layerUrl, objectIds: batch });
     // A feature already gone (deleted by a retried request or by someone else) is what was wanted.
     deleted += results.filter((r) => r.success).length;
   });
   return deleted;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// 3. Adding and updating features
-
-/** A snapshot attribute as it must be written now: GUID keys follow the GlobalIDs that changed. */
-function valueToWrite(ctx: LayerSyncContext, name: string, value: unknown): unknown {
-  if (typeof value !== 'string' || ctx.globalIdMap.size === 0 || !ctx.liveInfo.guidFields.has(name.toLowerCase())) return value;
-  return ctx.globalIdMap.get(normalizeGuid(value)) ?? value;
-}
-
-function featureToWrite(ctx: LayerSyncContext, feature: EsriFeature, withGlobalId: boolean): EsriFeature {
-  const attributes: Record<string, unknown> = {};
-  const managed = new Set([...ctx.liveInfo.managed, ...ctx.snapshotInfo.managed]);
-  for (const [name, value] of Object.entries(feature.attributes)) if (!managed.has(name.toLowerCase())) attributes[name] = valueToWrite(ctx, name, value);
-  if (withGlobalId && ctx.liveInfo.globalIdField) {
-    const gid = ctx.snapshotInfo.globalIdField ? stringAttribute(feature, ctx.snapshotInfo.globalIdField) : undefined;
-    attributes[ctx.liveInfo.globalIdField] = gid ?? `{${randomUUID().toUpperCase()}}`;
-  }
-  const out: EsriFeature = { attributes };
-  if (ctx.liveInfo.geometry && feature.geometry !== undefined && feature.geometry !== null) out.geometry = feature.geometry;
-  return out;
-}
-
-/** How the live feature differs from the snapshot's: in a field the restore writes, in its geometry. */
-function differences(ctx: LayerSyncContext, snapshot: EsriFeature, live: EsriFeature): { attributes: boolean; geometry: boolean } {
-  const managed = new Set([...ctx.liveInfo.managed, ...ctx.snapshotInfo.managed]);
-  let attributes = false;
-  for (const [name, value] of Object.entries(snapshot.attributes)) {
-    if (managed.has(name.toLowerCase())) continue;
-    const current = attribute(live, name);
-    if (current === undefined) continue; // the live layer no longer has the field: nothing to write there
-    if (canonicalJson(current) !== canonicalJson(valueToWrite(ctx, name, value))) {
-      attributes = true;
-      break;
-    }
-  }
-  const geometry = ctx.liveInfo.geometry && canonicalJson(snapshot.geometry ?? null) !== canonicalJson(live.geometry ?? null);
-  return { attributes, geometry };
-}
-
-function describeEditError(result: EditResult | undefined): string {
-  if (!result) return 'no result';
-  return `${result.error?.description ?? 'refused'}${result.error?.code !== undefined ? ` (code ${result.error.code})` : ''}`;
-}
-
-async function writeFeatures(
-  ctx: LayerSyncContext,
-  match: Match,
-  added: OidMap,
-  rejected: string[],
-  counted: Set<number>,
-  onAdded?: (oldOid: number, liveOid: number) => void
-): Promise<{ added: number; updated: number; ambiguous: boolean }> {
-  const report = (features: EsriFeature[], oidField: string): void => {
-    let fresh = 0;
-    for (const f of features) {
-      const oid = featureOid(f, oidField);
-      if (!counted.has(oid)) {
-        counted.add(oid);
-        fresh++;
-      }
-    }
-    if (fresh > 0) ctx.progress(fresh, 0);
-  };
-  const batchSize = Math.max(1, Math.min(ctx.liveInfo.maxRecordCount, MAX_EDIT_BATCH));
-  const compareSize = Math.max(1, Math.min(ctx.liveInfo.maxRecordCount, MAX_COMPARE_BATCH));
-  let addedCount = 0;
-  let updated = 0;
-  let ambiguous = false;
-  let pendingSave: Promise<void> | undefined;
-  let saveAgain = false;
-  let saveFailed: { error: unknown } | undefined;
-  // Checkpoints are coalesced: one in flight, at most one more queued. A failed checkpoint stops the layer (the
-  // caller can no longer record progress), reported by the next batch and at the end.
-  const save = (): void => {
-    if (saveFailed) throw saveFailed.error;
-    if (pendingSave) {
-      saveAgain = true;
-      return;
-    }
-    pendingSave = (async () => {
-      try {
-        do {
-          saveAgain = false;
-          if (!ctx.preserveGlobalIds) ctx.state.runs = added.runs();
-          await ctx.saveState();
-        } while (saveAgain);
-      } catch (error) {
-        saveFailed = { error };
-      } finally {
-        pendingSave = undefined;
-      }
-    })();
-  };
-
-  try {
-    await runPool(ctx.entry.chunks, ctx.concurrency, ctx.signal, (chunk) => writeChunk(chunk.hash));
-  } finally {
-    while (pendingSave) await pendingSave;
-  }
-  if (saveFailed) throw saveFailed.error;
-  if (!ctx.preserveGlobalIds) ctx.state.runs = added.runs();
-  return { added: addedCount, updated, ambiguous };
-
-  async function writeChunk(hash: string): Promise<void> {
-    const content = await readChunk(ctx, hash);
-    const toAdd: EsriFeature[] = [];
-    const toCompare: EsriFeature[] = [];
-    for (const f of content.features) (match.oldToLive.has(featureOid(f, content.objectIdFieldName)) ? toCompare : toAdd).push(f);
-
-    for (let i = 0; i < toAdd.length; i += batchSize) {
-      ctx.signal.throwIfAborted();
-      const batch = toAdd.slice(i, i + batchSize);
-      let results: EditResult[];
-      try {
-        results = await addFeatures({
-          session: ctx.session,
-          url: ctx.layerUrl,
-          features: batch.map((f) => featureToWrite(ctx, f, ctx.preserveGlobalIds)),
-          useGlobalIds: ctx.preserveGlobalIds,
-          rollbackOnFailure: false
-        });
-      } catch (error) {
-        if (error instanceof AmbiguousWriteError) {
-          ambiguous = true;
-          continue;
-        }
-        throw error;
-      }
-      batch.forEach((f, k) => {
-        const r = results[k];
-        const oldOid = featureOid(f, content.objectIdFieldName);
-        if (r?.success && typeof r.objectId === 'number') {
-          const oldGid = ctx.preserveGlobalIds ? undefined : snapshotGlobalId(ctx, f);
-          if (oldGid !== undefined && typeof r.globalId === 'string' && r.globalId !== '') ctx.globalIdMap.set(oldGid, r.globalId);
-          added.set(oldOid, r.objectId);
-          match.oldToLive.set(oldOid, r.objectId);
-          addedCount++;
-          onAdded?.(oldOid, r.objectId);
-        } else rejected.push(`feature ${oldOid}: ${describeEditError(r)}`);
-      });
-      report(batch, content.objectIdFieldName);
-      save();
-    }
-
-    for (let i = 0; i < toCompare.length; i += compareSize) {
-      ctx.signal.throwIfAborted();
-      const batch = toCompare.slice(i, i + compareSize);
-      const liveIds = batch.map((f) => match.oldToLive.get(featureOid(f, content.objectIdFieldName))!);
-      const current = new Map<number, EsriFeature>();
-      for (const f of await getFeaturesByIds({ session: ctx.session, url: ctx.layerUrl, objectIds: liveIds })) current.set(featureOid(f, ctx.liveInfo.oidField), f);
-      const updates: EsriFeature[] = [];
-      const updateOids: number[] = [];
-      for (const f of batch) {
-        const oldOid = featureOid(f, content.objectIdFieldName);
-        const liveOid = match.oldToLive.get(oldOid)!;
-        const live = current.get(liveOid);
-        const diff = live ? differences(ctx, f, live) : { attributes: true, geometry: true };
-        if (!diff.attributes && !diff.geometry) continue;
-        const write = featureToWrite(ctx, f, false);
-        write.attributes[ctx.liveInfo.oidField] = liveOid;
-        // Geometry only when it changed: services that do not allow geometry updates refuse any update carrying one.
-        if (!diff.geometry) delete write.geometry;
-        updates.push(write);
-        updateOids.push(oldOid);
-      }
-      for (let u = 0; u < updates.length; u += batchSize) {
-        const results = await updateFeatures({ session: ctx.session, url: ctx.layerUrl, features: updates.slice(u, u + batchSize) });
-        results.forEach((r, k) => {
-          if (r.success) updated++;
-          else rejected.push(`feature ${updateOids[u + k]!} (update): ${describeEditError(r)}`);
-        });
-      }
-      report(batch, content.objectIdFieldName);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// 4. Attachments
-
-/** Two attachments are the same file when name, size, type and keywords agree (ArcGIS never edits a stored file silently). */
-function attachmentKey(a: { name: string; size?: number; contentType?: string; keywords?: string }): string {
-  return JSON.stringify([a.name, a.size ?? null, (a.contentType || '').toLowerCase(), a.keywords || '']);
-}
-
-/** The snapshot's attachments of the layer, by (old) object id. */
-async function wantedAttachments(ctx: LayerSyncContext): Promise<Map<number, AttachmentEntry[]>> {
-  const wanted = new Map<number, AttachmentEntry[]>();
-  for (const a of await readAttachmentList(ctx.store.blobs, ctx.entry.attachments!)) {
-    const list = wanted.get(a.objectId) ?? [];
-    list.push(a);
-    wanted.set(a.objectId, list);
-  }
-  return wanted;
-}
-
-/**
- * Makes every restored feature's attachments those of the snapshot. `known`: the layer's attachments when this call
- * knows them all (a layer it created, holding only what it added), so they need not be listed.
- */
-async function syncAttachments(
-  ctx: LayerSyncContext,
-  oldToLive: Map<number, number>,
-  wanted: Map<number, AttachmentEntry[]>,
-  rejected: string[],
-  known: Map<number, AttachmentInfo[]> | undefined
-): Promise<{ added: number; deleted: number }> {
-  // Live attachments of the restored features, read per fixed range of live object ids that holds any of them.
-  const liveOids = [...oldToLive.values()].sort((a, b) => a - b);
-  const ranges = new Map<number, { fromOid: number; toOid: number }>();
-  for (const oid of liveOids) {
-    const fromOid = Math.floor(oid / CHUNK_OID_SPAN) * CHUNK_OID_SPAN;
-    if (!ranges.has(fromOid)) ranges.set(fromOid, { fromOid, toOid: fromOid + CHUNK_OID_SPAN - 1 });
-  }
-  const current = new Map<number, AttachmentInfo[]>(known ?? []);
-  await runPool(known ? [] : [...ranges.values()], ctx.concurrency, ctx.signal, async (range) => {
-    for (const [oid, list] of await queryAttachmentsInRange({ session: ctx.session, url: ctx.layerUrl, objectIdField: ctx.liveInfo.oidField, fromOid: range.fromOid, toOid: range.toOid })) current.set(oid, list);
-  });
-
-  const work: AttachmentWork[] = [];
-  for (const [oldOid, liveOid] of oldToLive) {
-    const present = current.get(liveOid) ?? [];
-    const want = wanted.get(oldOid) ?? [];
-    if (present.length === 0 && want.length === 0) continue;
-    const available = new Map<string, AttachmentInfo[]>();
-    for (const a of present) available.set(attachmentKey(a), [...(available.get(attachmentKey(a)) ?? []), a]);
-    const add: AttachmentEntry[] = [];
-    const verify: [AttachmentEntry, AttachmentInfo][] = [];
-    for (const a of want) {
-      const same = available.get(attachmentKey(a))?.shift();
-      if (!same) add.push(a);
-      else if (ctx.verifyAttachmentBytes) verify.push([a, same]);
-    }
-    const remove = [...available.values()].flat().map((a) => a.id);
-    if (add.length > 0 || remove.length > 0 || verify.length > 0) work.push({ oldOid, liveOid, add, remove, present, verify });
-  }
-  // Attachments of snapshot features that could not be restored cannot be restored either.
-  for (const [oldOid, list] of wanted) if (!oldToLive.has(oldOid)) rejected.push(`feature ${oldOid}: its ${list.length} attachment(s) were not added because the feature is missing`);
-
-  const counts = { added: 0, deleted: 0 };
-  // One worker per feature (its attachments one after another, so a lost answer can be checked by counting).
-  await runPool(work, ctx.concurrency * ATTACHMENT_WORKERS_PER_SLOT, ctx.signal, (w) => featureAttachmentWork(ctx, w, counts, rejected));
-  return counts;
-}
-
-/** What one feature's attachments need: which snapshot attachments to add, which live ones to delete. */
-interface AttachmentWork {
-  oldOid: number;
-  liveOid: number;
-  add: AttachmentEntry[];
-  remove: number[];
-  /** Its attachments now (updated as the work proceeds). */
-  present: AttachmentInfo[];
-  /** Live attachments whose metadata matches a snapshot one, to compare byte for byte before keeping them. */
-  verify?: [AttachmentEntry, AttachmentInfo][];
-}
-
-async function featureAttachmentWork(ctx: LayerSyncContext, w: AttachmentWork, counts: { added: number; deleted: number }, rejected: string[]): Promise<void> {
-  // updateAttachment can replace a file keeping its id, name and even size: only the bytes tell.
-  for (const [wantedOne, live] of w.verify ?? []) {
-    ctx.signal.throwIfAborted();
-    const download = await downloadAttachment({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid, attachmentId: live.id });
-    if (sha256Hex(download?.bytes ?? Buffer.alloc(0)) === wantedOne.hash) continue;
-    w.remove.push(live.id);
-    w.add.push(wantedOne);
-  }
-  if (w.remove.length > 0) {
-    const results = await deleteAttachments({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid, attachmentIds: w.remove });
-    counts.deleted += results.filter((r) => r.success).length;
-    w.present = w.present.filter((a) => !w.remove.includes(a.id));
-  }
-  for (const a of w.add) {
-    ctx.signal.throwIfAborted();
-    const key = attachmentKey(a);
-    const before = w.present.filter((p) => attachmentKey(p) === key).length;
-    const bytes = await ctx.store.blobs.get(a.hash);
-    const file = { bytes, name: a.name, contentType: a.contentType ?? 'application/octet-stream', ...(a.keywords ? { keywords: a.keywords } : {}) };
-    let result: EditResult | undefined;
-    for (let attempt = 1; attempt <= MAX_PASSES && !result; attempt++) {
-      try {
-        result = await addAttachment({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid, file });
-      } catch (error) {
-        if (!(error instanceof AmbiguousWriteError)) throw error;
-        // Did the lost request add it? Count the feature's attachments that are this file.
-        const now = await getFeatureAttachments({ session: ctx.session, url: ctx.layerUrl, objectId: w.liveOid });
-        const same = now.filter((p) => attachmentKey(p) === key);
-        if (same.length > before) result = { success: true, objectId: same.at(-1)!.id };
-      }
-    }
-    if (result?.success) {
-      counts.added++;
-      w.present.push({ id: result.objectId ?? -1, name: a.name, size: a.size, ...(a.contentType ? { contentType: a.contentType } : {}), ...(a.keywords ? { keywords: a.keywords } : {}) });
-    } else rejected.push(`attachment ${a.attachmentId} (${a.name}) of feature ${w.oldOid}: ${result ? describeEditError(result) : 'the request kept failing'}`);
-    ctx.progress(0, 1);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-
-/**
- * Work pushed while other work is going on, run by at most `limit` workers; `close()` waits for all of it and rethrows
- * the first failure (after which pushed work is dropped).
- */
-class WorkQueue<T> {
-  private readonly items: T[] = [];
-  private workers = 0;
-  private failure: { error: unknown } | undefined;
-  private readonly running = new Set<Promise<void>>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly signal: AbortSignal,
-    private readonly fn: (item: T) => Promise<void>
-  ) {}
-
-  push(item: T): void {
-    if (this.failure) throw this.failure.error;
-    this.items.push(item);
-    if (this.workers < this.limit) {
-      this.workers++;
-      const worker = this.work().finally(() => {
-        this.workers--;
-        this.running.delete(worker);
-      });
-      this.running.add(worker);
-    }
-  }
-
-  async close(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
-    if (this.failure) throw this.failure.error;
-  }
-
-  private async work(): Promise<void> {
-    while (!this.failure && this.items.length > 0) {
-      const item = this.items.shift()!;
-      try {
-        this.signal.throwIfAborted();
-        await this.fn(item);
-      } catch (error) {
-        this.failure ??= { error };
-      }
-    }
-  }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; the first failure stops new work and is rethrown. */
-export async function runPool<T>(items: readonly T[], limit: number, signal: AbortSignal, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      signal.throwIfAborted();
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        if (!failed) failure = error;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw failure;
 }

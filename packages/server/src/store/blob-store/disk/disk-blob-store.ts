@@ -8,6 +8,7 @@ import { createGunzip, createGzip, gunzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { assertBlobHash, isBlobHash, sha256Hex } from '../../hash.js';
 import { PRIVATE_FILE_MODE } from '../../../lib/private-files.js';
+import { runPool } from '../../../lib/task-pool.js';
 import { ensureDir, fsyncDir } from '../../fs-util.js';
 import { StoreError, describeError, errnoCode } from '../../store-error.js';
 import { type BlobInfo, type BlobStore, type PutOptions, type PutResult, type VerifyResult, compressionLevel, levelFor } from '../blob-store.js';
@@ -214,12 +215,8 @@ export class DiskBlobStore implements BlobStore {
     const dirs = [...this.dirty];
     this.dirty.clear();
     try {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(8, files.length) }, async () => {
-          while (next < files.length) await fsyncFile(files[next++]!);
-        })
-      );
+      // The first failure stops the batch; every file goes back to the unsynced set below.
+      await runPool(files, { concurrency: 8, onError: 'stop' }, fsyncFile);
       // Shards first, then blobsDir: a new shard's own entry must be durable for its blobs to be reachable.
       for (const dir of dirs.sort((a, b) => b.length - a.length)) await fsyncDir(dir);
     } catch (error) {

@@ -1,0 +1,103 @@
+/**
+ * Planning, first phase: which of the snapshot's items the restore covers (the selection, and for a clone what the
+ * selection references) and what each of them references among the snapshot's items.
+ */
+import { AppError } from '../errors/app-error.js';
+import type { ItemEntry, Store } from '../store/index.js';
+import { extractReferences, urlUnder } from './references.js';
+import type { SnapshotContent } from './restore.plan.js';
+import type { RestoreParams } from './restore.types.js';
+import { matchesQuery, parseQuery } from './selection.js';
+
+/** References of one item: snapshot items (`ids`) and item ids that are not in the snapshot (`outside`). */
+export interface ItemDependencies {
+  ids: string[];
+  outside: string[];
+}
+
+export interface PlannedItems {
+  /** Every item the plan restores, by id: the selection first, in snapshot order. */
+  items: Map<string, ItemEntry>;
+  deps: Map<string, ItemDependencies>;
+  /** Why an item that was not selected is in the plan (a clone takes what the selection references along). */
+  reasonIncluded: Map<string, string>;
+}
+
+/** Validates the selection and returns the selected entries, in snapshot order. */
+export async function selectItems(store: Store, content: SnapshotContent, params: RestoreParams): Promise<ItemEntry[]> {
+  if (params.all) return [...content.items.values()].filter((e) => e.status !== 'failed' || e.item !== undefined);
+  if (params.items) {
+    const missing = params.items.filter((id) => !content.items.has(id));
+    if (missing.length > 0) {
+      throw AppError.validation({ items: `These items are not in snapshot ${content.manifest.id}: ${missing.join(', ')}. List its items with \`orgkeeper snapshot show\`.` });
+    }
+    return params.items.map((id) => content.items.get(id)!);
+  }
+  const terms = parseQuery(params.query ?? '');
+  const selected: ItemEntry[] = [];
+  for (const entry of content.items.values()) {
+    let tags: string[] = [];
+    if (entry.item) {
+      const json = await store.getJson<{ tags?: unknown }>(entry.item.hash).catch(() => ({ tags: [] }));
+      if (Array.isArray(json.tags)) tags = json.tags.map(String);
+    }
+    if (matchesQuery(terms, { entry, tags })) selected.push(entry);
+  }
+  if (selected.length === 0) throw AppError.validation({ query: `No item of snapshot ${content.manifest.id} matches "${params.query ?? ''}".` });
+  return selected;
+}
+
+/** What one item's data and properties reference among the snapshot's items (ids, and service URLs of hosted items). */
+export async function itemDependencies(store: Store, entry: ItemEntry, byId: ReadonlyMap<string, ItemEntry>, serviceUrls: readonly [string, string][]): Promise<ItemDependencies> {
+  const refs = [];
+  if (entry.data?.kind === 'json') {
+    try {
+      refs.push(...extractReferences(await store.getJson(entry.data.hash)));
+    } catch {
+      // Data that is not JSON after all has no references to follow.
+    }
+  }
+  const ids = new Set<string>();
+  const outside = new Set<string>();
+  for (const ref of refs) {
+    if (ref.kind === 'item') {
+      if (ref.value === entry.id) continue;
+      if (byId.has(ref.value)) ids.add(ref.value);
+      else outside.add(ref.value);
+    } else {
+      const hit = serviceUrls.find(([url]) => urlUnder(ref.value, url));
+      if (hit && hit[1] !== entry.id) ids.add(hit[1]);
+    }
+  }
+  return { ids: [...ids], outside: [...outside] };
+}
+
+/**
+ * The dependencies of every selected item; a clone takes what the selection references along (no reference may point
+ * back at the source organization), the other modes leave references to unselected items as they are.
+ */
+export async function withDependencies(store: Store, content: SnapshotContent, selected: ItemEntry[], clone: boolean): Promise<PlannedItems> {
+  const serviceUrls: [string, string][] = [];
+  for (const e of content.items.values()) if (e.service?.url) serviceUrls.push([e.service.url.replace(/\/+$/, ''), e.id]);
+  const items = new Map<string, ItemEntry>(selected.map((e) => [e.id, e]));
+  const deps = new Map<string, ItemDependencies>();
+  const reasonIncluded = new Map<string, string>();
+  const queue = [...selected];
+  while (queue.length > 0) {
+    const entry = queue.shift()!;
+    if (deps.has(entry.id)) continue;
+    const d = await itemDependencies(store, entry, content.items, serviceUrls);
+    deps.set(entry.id, d);
+    if (clone) {
+      for (const id of d.ids) {
+        if (!items.has(id)) {
+          const dep = content.items.get(id)!;
+          items.set(id, dep);
+          reasonIncluded.set(id, `needed by "${entry.title}" (${entry.id})`);
+          queue.push(dep);
+        }
+      }
+    }
+  }
+  return { items, deps, reasonIncluded };
+}
