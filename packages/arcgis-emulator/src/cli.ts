@@ -25,6 +25,9 @@ Options:
   --keytab FILE          (with --iwa) the keytab of the HTTP service principal
   --service-principal P  (with --iwa) e.g. HTTP@localhost
   --random-seed S        seed for ids and demo content
+  --delete-source-with-views refuse|cascade
+                         deleting a hosted feature layer that has views: refused until its views are deleted (default,
+                         as Esri's documentation says), or deletes the views too
   --quiet                no diagnostics on stderr
   -h, --help             this help
 
@@ -50,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
       keytab: { type: 'string' },
       'service-principal': { type: 'string' },
       'random-seed': { type: 'string' },
+      'delete-source-with-views': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
@@ -82,6 +86,7 @@ export async function main(argv: string[]): Promise<void> {
     keytab: values.keytab,
     servicePrincipal: values['service-principal'],
     randomSeed: values['random-seed'],
+    deleteSourceWithViews: values['delete-source-with-views'] as EmulatorOptions['deleteSourceWithViews'],
     quiet: values.quiet
   };
   const handle = await startEmulator(options);

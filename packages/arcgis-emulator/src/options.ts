@@ -26,6 +26,12 @@ export interface EmulatorOptions {
   randomSeed?: string;
   /** Silences the emulator's own diagnostic output (stderr). */
   quiet?: boolean;
+  /**
+   * Deleting the item of a hosted feature layer that has views: 'refuse' (default; Esri's ArcGIS Online and
+   * Enterprise documentation: "you must delete the dependent layers before you can delete the primary item") or
+   * 'cascade' (the views are deleted with it, as Esri's Velocity documentation describes for its layers).
+   */
+  deleteSourceWithViews?: 'refuse' | 'cascade';
 }
 
 export type ResolvedOptions = Required<Omit<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal'>> &
@@ -50,8 +56,12 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     keytab: options.keytab,
     servicePrincipal: options.servicePrincipal,
     randomSeed: options.randomSeed ?? 'orgkeeper-demo',
-    quiet: options.quiet ?? false
+    quiet: options.quiet ?? false,
+    deleteSourceWithViews: options.deleteSourceWithViews ?? 'refuse'
   };
+  if (resolved.deleteSourceWithViews !== 'refuse' && resolved.deleteSourceWithViews !== 'cascade') {
+    throw new Error(`--delete-source-with-views must be refuse or cascade, not ${String(resolved.deleteSourceWithViews)}`);
+  }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new Error('--port must be 0..65535');
   if (!(resolved.scale >= 1)) throw new Error('--scale must be a number >= 1');
   if (!(resolved.faultRate >= 0 && resolved.faultRate <= 1)) throw new Error('--fault-rate must be between 0 and 1');

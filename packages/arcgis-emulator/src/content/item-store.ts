@@ -4,6 +4,10 @@ import { type ItemData, type ItemJson, type ItemRecord } from '../state/types.js
 import { bufferBlob } from '../util/blob.js';
 import { contentTypeFor, unable } from './content.helpers.js';
 import { removeHostedServiceOf } from './hosted-service-link.js';
+import { relationshipType } from './relationship-types.js';
+import { ArcGISError } from '../errors.js';
+import { serviceForItem } from '../features/hosted-service.factory.js';
+import { viewsOf } from '../features/view-layer.js';
 
 /**
  * Item changes shared by the content routes: applying addItem/update parameters, keeping `modified` and `size`
@@ -186,18 +190,55 @@ export function touch(emu: EmulatorContext, item: ItemRecord): void {
 }
 
 /**
- * Removes an item and what belongs to it: its relationships and, for a hosted Feature Service, the service.
- * ArcGIS Online moves deleted items to a recycle bin for 14 days; the emulator deletes them at once
- * (as `permanentDelete=true` and ArcGIS Enterprise do).
+ * Why the item cannot be deleted because of other items, or undefined. A hosted feature layer with views: "When
+ * deleting items, you must delete the dependent layers before you can delete the primary item" (ArcGIS Online and
+ * Enterprise "Layer item management"); with `deleteSourceWithViews: 'cascade'` the views go with it instead. The
+ * answer is the one Esri documents for an item with dependents (Can Delete Item: CONT_00481, `offendingItems`).
  */
-export function deleteItemRecord(emu: EmulatorContext, item: ItemRecord): void {
+export function dependentsBlocker(emu: EmulatorContext, item: ItemRecord): ArcGISError | undefined {
+  if (emu.options.deleteSourceWithViews === 'cascade') return undefined;
+  const views = viewItemsOf(emu, item);
+  if (views.length === 0) return undefined;
+  return new ArcGISError(400, 'Unable to delete item. This service item has a related Service item', {
+    messageCode: 'CONT_00481',
+    details: [`'${item.json.title}' is the source of ${views.length} hosted feature layer view(s); delete them first: ${views.map((v) => `'${v.json.title}' (${v.json.id})`).join(', ')}.`],
+    extra: { offendingItems: views.map((v) => ({ itemId: v.json.id, title: v.json.title, type: v.json.type })) }
+  });
+}
+
+/** The items of the views of the hosted service an item represents. */
+export function viewItemsOf(emu: EmulatorContext, item: ItemRecord): ItemRecord[] {
+  if (item.json.type !== 'Feature Service') return [];
+  const service = serviceForItem(emu, item.json.id);
+  if (!service) return [];
+  return viewsOf(emu, service)
+    .map((view) => emu.state.items.get(view.itemId))
+    .filter((v): v is ItemRecord => !!v);
+}
+
+/**
+ * Removes an item and what belongs to it: its relationships, for a hosted Feature Service the service, the
+ * destinations of its `compositeDelete` relationships and (in 'cascade' mode) the views of its service.
+ * ArcGIS Online moves deleted items to a recycle bin for 14 days; the emulator deletes them at once
+ * (as `permanentDelete=true` and ArcGIS Enterprise do). Returns the ids of every item deleted.
+ */
+export function deleteItemRecord(emu: EmulatorContext, item: ItemRecord, deleted = new Set<string>()): string[] {
   const id = item.json.id;
-  emu.state.items.delete(id);
+  if (deleted.has(id)) return [...deleted];
+  deleted.add(id);
   const rels = emu.state.relationships;
+  const composite = rels
+    .filter((r) => r.originItemId === id && relationshipType(r.type)?.rules.includes('compositeDelete'))
+    .map((r) => emu.state.items.get(r.destinationItemId))
+    .filter((d): d is ItemRecord => !!d && !d.json.protected);
+  const views = emu.options.deleteSourceWithViews === 'cascade' ? viewItemsOf(emu, item) : [];
+  for (const dependent of [...views, ...composite]) deleteItemRecord(emu, dependent, deleted);
+  emu.state.items.delete(id);
   for (let i = rels.length - 1; i >= 0; i--) {
     const r = rels[i]!;
     if (r.originItemId === id || r.destinationItemId === id) rels.splice(i, 1);
   }
   removeHostedServiceOf(emu, item);
   emu.markDirty();
+  return [...deleted];
 }

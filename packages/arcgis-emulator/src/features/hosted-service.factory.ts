@@ -136,7 +136,8 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
         'Metadata',
         service.layers.size > 1 ? 'Multilayer' : 'Singlelayer',
         'Service',
-        'Hosted Service'
+        'Hosted Service',
+        ...(spec.typeKeywords ?? [])
       ],
       description: spec.description ?? null,
       tags: spec.tags ?? [],

@@ -8,6 +8,7 @@ import {
   type ItemRecord,
   type OrgRecord,
   type RefreshTokenRecord,
+  type RelationshipRecord,
   type TokenRecord,
   type UserRecord
 } from './types.js';
@@ -72,7 +73,7 @@ export class EmulatorState {
   readonly apps = new Map<string, AppRegistration>();
   readonly authorizationCodes = new Map<string, AuthorizationCodeRecord>();
   /** Relationships between items (`relatedItems`), in creation order. */
-  readonly relationships: { type: string; originItemId: string; destinationItemId: string; created: number }[] = [];
+  readonly relationships: RelationshipRecord[] = [];
   /** Ids for everything created at runtime; seeded so a replayed test creates the same ids. */
   readonly random: Random;
 

@@ -162,6 +162,11 @@ export interface RelationshipRecord {
   originItemId: string;
   destinationItemId: string;
   created: number;
+  /**
+   * Who created it: "Users can only delete relationships they create" (Esri's addRelationship documentation).
+   * Absent in states saved before it was recorded; the origin item's owner is then taken as the creator.
+   */
+  createdBy?: string;
 }
 
 export interface ItemRecord {
