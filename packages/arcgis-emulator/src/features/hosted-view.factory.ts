@@ -28,7 +28,7 @@ export interface ViewLayerSpec {
   /** The source service's name (as in its URL). */
   sourceServiceName: string;
   sourceLayerId: number;
-  /** `*` (default) or the source fields the view shows (the object id field is always shown). */
+  /** `*` (default) or the source fields the view shows (the object id and GlobalID fields are always shown). */
   sourceLayerFields?: '*' | string[];
   /** Source fields the view hides. */
   hiddenFields?: string[];
@@ -199,7 +199,9 @@ function hiddenFieldsOf(source: HostedLayer, spec: ViewLayerSpec, where: string)
   const hidden = new Set<string>();
   if (Array.isArray(spec.sourceLayerFields)) {
     const shown = new Set(spec.sourceLayerFields.map((n) => known(n, 'sourceLayerFields')));
-    for (const lower of byLower.keys()) if (!shown.has(lower) && lower !== source.objectIdField.toLowerCase()) hidden.add(lower);
+    // The object id and GlobalID fields stay: queries and edits by globalId need them.
+    const kept = new Set([source.objectIdField.toLowerCase(), (source.globalIdField ?? '').toLowerCase()]);
+    for (const lower of byLower.keys()) if (!shown.has(lower) && !kept.has(lower)) hidden.add(lower);
   }
   for (const name of spec.hiddenFields ?? []) {
     const lower = known(name, 'hiddenFields');
