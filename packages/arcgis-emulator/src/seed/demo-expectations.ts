@@ -168,8 +168,8 @@ export const DEMO_KEYS = [
   'svc-storm-damage',
   'view-storm-damage-public',
   'view-storm-damage-office',
-  // a filtered, read-only view of the parks layer shared with the GIS team
-  'view-parks-regional',
+  // a filtered, read-only view of the bike lanes layer shared with the GIS team
+  'view-bike-lanes-protected',
   // files
   'csv-trees',
   'csv-trees-copy',
@@ -244,7 +244,7 @@ export const DEMO_SERVICE_NAMES = {
   stormDamage: 'Storm_Damage_Reports',
   stormDamagePublic: 'Storm_Damage_Reports_public',
   stormDamageOffice: 'Storm_Damage_Reports_office',
-  parksRegional: 'Demo_City_Parks_Regional',
+  bikeLanesProtected: 'Demo_Bike_Lanes_Protected',
   /** Never created: the deleted layer the broken web map points at. */
   deletedStormDrains: 'Demo_Storm_Drains',
   /** Never created: the dead URL of the other broken web map. */
@@ -357,7 +357,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [DEMO_SERVICE_NAMES.stormDamage]: ids['svc-storm-damage'],
         [DEMO_SERVICE_NAMES.stormDamagePublic]: ids['view-storm-damage-public'],
         [DEMO_SERVICE_NAMES.stormDamageOffice]: ids['view-storm-damage-office'],
-        [DEMO_SERVICE_NAMES.parksRegional]: ids['view-parks-regional']
+        [DEMO_SERVICE_NAMES.bikeLanesProtected]: ids['view-bike-lanes-protected']
       },
       changeTracking: [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.parks],
       // Layers that hold attachments (views show their source's and hold none).
@@ -369,28 +369,28 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         ids['view-tree-requests-results'],
         ids['view-storm-damage-public'],
         ids['view-storm-damage-office'],
-        ids['view-parks-regional']
+        ids['view-bike-lanes-protected']
       ],
       sourceOf: {
         [ids['view-tree-requests-fieldworker']]: ids['svc-tree-requests'],
         [ids['view-tree-requests-results']]: ids['svc-tree-requests'],
         [ids['view-storm-damage-public']]: ids['svc-storm-damage'],
         [ids['view-storm-damage-office']]: ids['svc-storm-damage'],
-        [ids['view-parks-regional']]: ids['svc-parks']
+        [ids['view-bike-lanes-protected']]: ids['svc-bike-lanes']
       },
       definitionQuery: {
         [ids['view-tree-requests-fieldworker']]: '',
         [ids['view-tree-requests-results']]: "status <> 'spam'",
         [ids['view-storm-damage-public']]: '',
         [ids['view-storm-damage-office']]: "report_status <> 'duplicate'",
-        [ids['view-parks-regional']]: "PARK_TYPE IN ('REG', 'COMM')"
+        [ids['view-bike-lanes-protected']]: "LANE_TYPE = 'PROT'"
       },
       hiddenFields: {
         [ids['view-tree-requests-fieldworker']]: [],
         [ids['view-tree-requests-results']]: ['email', 'phone'],
         [ids['view-storm-damage-public']]: [],
         [ids['view-storm-damage-office']]: ['reporter_phone', 'reporter_email'],
-        [ids['view-parks-regional']]: ['opened']
+        [ids['view-bike-lanes-protected']]: ['length_mi']
       },
       updatable: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']],
       publicSubmission: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']]
@@ -426,7 +426,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       { type: 'Survey2Data', originItemId: ids['form-storm-damage'], destinationItemId: ids['view-storm-damage-office'] },
       { type: 'Service2Data', originItemId: ids['view-storm-damage-public'], destinationItemId: ids['svc-storm-damage'] },
       { type: 'Service2Data', originItemId: ids['view-storm-damage-office'], destinationItemId: ids['svc-storm-damage'] },
-      { type: 'Service2Data', originItemId: ids['view-parks-regional'], destinationItemId: ids['svc-parks'] }
+      { type: 'Service2Data', originItemId: ids['view-bike-lanes-protected'], destinationItemId: ids['svc-bike-lanes'] }
     ],
     ids
   };

@@ -7,9 +7,9 @@ import { bufferBlob } from '../util/blob.js';
 import { Random } from '../util/random.js';
 import { metadataXml, png } from './assets.js';
 import { DEMO_SERVICE_NAMES, DEMO_USERS as U, type DemoKey, surveyServiceName } from './demo-expectations.js';
-import { DAY, fileData, type ItemInput, makeFolder, makeItem } from './items.js';
+import { DAY, fileData, makeFolder, makeItem } from './items.js';
 import { itemDataKey, itemResourceKey, markSeeded } from './seed-registry.js';
-import { formPackage, type SurveyDesign, surveySchema, type SurveyTable, webDesignerForm, webform, xform, xlsform } from './survey123.js';
+import { choices, formPackage, type SurveyDesign, surveyLayers, surveyViewLayers, webDesignerForm, webform, xform, xlsform } from './survey123.js';
 
 /**
  * The demo organization's Survey123 surveys and views (see demo-expectations.ts `surveys` and `views`):
@@ -22,7 +22,7 @@ import { formPackage, type SurveyDesign, surveySchema, type SurveyTable, webDesi
  *   `Storm_Damage_Reports` (the survey layer and the `damage_items` repeat, photos on both) shared with the field
  *   crews, and two views its owner made: a public one the XLSForm's `submission_url` points at, and a read-only
  *   office view without duplicates or the reporters' contact details.
- * - A read-only view of the City Parks layer showing regional and community parks, shared with the GIS team.
+ * - A read-only view of the Bike Lanes layer showing the protected lanes, shared with the GIS team.
  *
  * Draws from its own random stream, so the rest of the demo is the same as without it.
  */
@@ -76,22 +76,6 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
     data: png(64, 48, [rnd.int(30, 200), rnd.int(60, 200), rnd.int(30, 160)]),
     keywords
   });
-  /** Survey123's layers: `objectid`/`globalid`, the questions' fields, editor tracking. */
-  const fieldsOf = (table: SurveyTable) => [
-    { name: 'objectid', type: 'esriFieldTypeOID' as const, alias: 'ObjectID' },
-    { name: 'globalid', type: 'esriFieldTypeGlobalID' as const, alias: 'GlobalID' },
-    ...table.fields
-  ];
-  const relationship = (role: 'origin' | 'destination', related: number, name: string) => ({
-    id: 0,
-    name,
-    relatedTableId: related,
-    cardinality: 'esriRelCardinalityOneToMany' as const,
-    role: role === 'origin' ? ('esriRelRoleOrigin' as const) : ('esriRelRoleDestination' as const),
-    keyField: role === 'origin' ? 'globalid' : 'parentglobalid',
-    composite: true
-  });
-
   // ------------------------------------------------------------------ Tree Planting Requests (web designer)
   const treeFormId = id('form-tree-requests');
   const treeServiceName = surveyServiceName(treeFormId);
@@ -117,23 +101,11 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       { type: 'text', name: 'staff_notes', label: 'Staff notes', appearance: 'hidden', fieldLength: 1000 }
     ],
     choices: [
-      { list: 'reason', name: 'shade', label: 'Shade' },
-      { list: 'reason', name: 'beautify', label: 'Beautify the street' },
-      { list: 'reason', name: 'replace', label: 'Replace a removed tree' },
-      { list: 'reason', name: 'other', label: 'Other' },
-      { list: 'species', name: 'oak', label: 'Coast live oak' },
-      { list: 'species', name: 'sycamore', label: 'California sycamore' },
-      { list: 'species', name: 'redbud', label: 'Western redbud' },
-      { list: 'species', name: 'jacaranda', label: 'Jacaranda' },
-      { list: 'species', name: 'no_pref', label: 'No preference' },
-      { list: 'status', name: 'new', label: 'New' },
-      { list: 'status', name: 'approved', label: 'Approved' },
-      { list: 'status', name: 'planted', label: 'Planted' },
-      { list: 'status', name: 'declined', label: 'Declined' },
-      { list: 'status', name: 'spam', label: 'Spam' }
+      ...choices('reason', [['shade', 'Shade'], ['beautify', 'Beautify the street'], ['replace', 'Replace a removed tree'], ['other', 'Other']]),
+      ...choices('species', [['oak', 'Coast live oak'], ['sycamore', 'California sycamore'], ['redbud', 'Western redbud'], ['jacaranda', 'Jacaranda'], ['no_pref', 'No preference']]),
+      ...choices('status', [['new', 'New'], ['approved', 'Approved'], ['planted', 'Planted'], ['declined', 'Declined'], ['spam', 'Spam']])
     ]
   };
-  const treeSchema = surveySchema(treeDesign);
   const treeRequests: Feature[] = [];
   const treeRows: Feature[] = [];
   const treePhotos: Record<number, AttachmentSpec[]> = {};
@@ -193,38 +165,11 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       created: treeCreated,
       modified: ago(3, 5),
       typeKeywords: [treeFormId, 'Survey123', 'Survey123 Hub', 'Source', 'SurveyService'],
-      layers: [
-        {
-          id: 0,
-          name: treeSchema.layer.name,
-          geometryType: 'esriGeometryPoint',
-          displayField: 'resident_name',
-          editorTracking: true,
-          hasAttachments: true,
-          fields: fieldsOf(treeSchema.layer),
-          relationships: [relationship('origin', 1, 'survey_trees')],
-          features: treeRequests,
-          attachments: treePhotos
-        }
-      ],
-      tables: [
-        {
-          id: 1,
-          name: 'trees',
-          editorTracking: true,
-          fields: fieldsOf(treeSchema.repeats[0]!),
-          relationships: [relationship('destination', 0, 'survey_trees')],
-          features: treeRows
-        }
-      ]
+      ...surveyLayers(treeDesign, { features: [treeRequests, treeRows], photos: [treePhotos], displayField: 'resident_name' })
     },
     'Requests for street trees submitted by residents through the Tree Planting Requests survey.',
     [40, 140, 80]
   );
-  const treeViewLayers = (query: string, hidden: string[]) => [
-    { id: 0, sourceServiceName: treeServiceName, sourceLayerId: 0, viewDefinitionQuery: query, hiddenFields: hidden },
-    { id: 1, sourceServiceName: treeServiceName, sourceLayerId: 1 }
-  ];
   const fieldworker = view(
     {
       name: `${treeServiceName}_fieldworker`,
@@ -240,7 +185,7 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       created: ago(235),
       modified: ago(20),
       typeKeywords: [treeFormId, 'Survey123', 'Survey123 Hub', 'FieldworkerView'],
-      layers: treeViewLayers('', [])
+      layers: surveyViewLayers(treeServiceName, treeDesign)
     },
     'The view the public Tree Planting Requests survey submits to (add only).',
     [40, 140, 80]
@@ -260,38 +205,25 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       created: ago(235),
       modified: ago(20),
       typeKeywords: [treeFormId, 'Survey123', 'Survey123 Hub', 'StakeholderView'],
-      layers: treeViewLayers("status <> 'spam'", ['email', 'phone'])
+      layers: surveyViewLayers(treeServiceName, treeDesign, { viewDefinitionQuery: "status <> 'spam'", hiddenFields: ['email', 'phone'] })
     },
     'Tree planting requests for Parks staff: spam removed, residents\u2019 contact details hidden.',
     [40, 140, 80]
   );
-  const treeSubmission = `${svcUrl(`${treeServiceName}_fieldworker`)}`;
-  const treeFiles = [
-    { name: `${treeFormId}.xml`, data: xform(treeDesign, treeSubmission) },
-    { name: `${treeFormId}.webform`, data: webform(treeDesign, treeSubmission) },
-    { name: `${treeFormId}.info`, data: JSON.stringify({ type: 'xForm', displayInfo: { style: 'pages' }, serviceInfo: { itemId: fieldworker.json.id, url: treeSubmission } }) },
-    { name: `${treeFormId}.itemInfo`, data: JSON.stringify({ id: treeFormId, title: treeDesign.title, type: 'Form', typeKeywords: ['Form', 'Survey123', 'Survey123 Hub', 'xForm'], url: null }) },
-    { name: 'media/header.png', data: png(600, 120, [40, 140, 80]) }
-  ];
-  const treeForm = form(
-    {
-      id: treeFormId,
-      owner: U.maria,
-      folderId: id('fld-survey-trees'),
-      title: 'Tree Planting Requests',
-      typeKeywords: ['Form', 'Survey123', 'Survey123 Hub', 'xForm'],
-      name: `${treeFormId}.zip`,
-      tags: treeTags,
-      access: 'public',
-      created: treeCreated,
-      modified: ago(20)
-    },
-    formPackage(treeFiles),
-    [
-      { path: 'form.json', blob: bufferBlob(JSON.stringify(webDesignerForm(treeDesign, portalUrl)), 'application/json') },
-      { path: 'media/header.png', blob: bufferBlob(treeFiles[4]!.data as Buffer, 'image/png') }
-    ]
-  );
+  const treeForm = form({
+    id: treeFormId,
+    owner: U.maria,
+    folderId: id('fld-survey-trees'),
+    tags: treeTags,
+    created: treeCreated,
+    modified: ago(20),
+    publishedWith: 'web designer',
+    baseName: treeFormId,
+    design: treeDesign,
+    submissionUrl: svcUrl(`${treeServiceName}_fieldworker`),
+    service: { itemId: fieldworker.json.id, url: svcUrl(`${treeServiceName}_fieldworker`) },
+    media: [{ name: 'header.png', data: png(600, 120, [40, 140, 80]) }]
+  });
   relate('Survey2Service', treeForm.json.id, fieldworker.json.id, ago(235));
   relate('Survey2Data', treeForm.json.id, results.json.id, ago(235));
 
@@ -322,26 +254,12 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       { type: 'select_one report_status', name: 'report_status', label: 'Status', appearance: 'hidden', default: 'received' }
     ],
     choices: [
-      { list: 'damage', name: 'tree_down', label: 'Tree down' },
-      { list: 'damage', name: 'flooding', label: 'Flooding' },
-      { list: 'damage', name: 'power_line', label: 'Power line down' },
-      { list: 'damage', name: 'roof', label: 'Roof damage' },
-      { list: 'damage', name: 'debris', label: 'Debris on the road' },
-      { list: 'severity', name: 'minor', label: 'Minor' },
-      { list: 'severity', name: 'moderate', label: 'Moderate' },
-      { list: 'severity', name: 'major', label: 'Major' },
-      { list: 'severity', name: 'severe', label: 'Severe: danger to people' },
-      { list: 'item', name: 'vehicle', label: 'Vehicle' },
-      { list: 'item', name: 'fence', label: 'Fence' },
-      { list: 'item', name: 'tree', label: 'Tree' },
-      { list: 'item', name: 'structure', label: 'Building or structure' },
-      { list: 'report_status', name: 'received', label: 'Received' },
-      { list: 'report_status', name: 'assigned', label: 'Assigned to a crew' },
-      { list: 'report_status', name: 'resolved', label: 'Resolved' },
-      { list: 'report_status', name: 'duplicate', label: 'Duplicate' }
+      ...choices('damage', [['tree_down', 'Tree down'], ['flooding', 'Flooding'], ['power_line', 'Power line down'], ['roof', 'Roof damage'], ['debris', 'Debris on the road']]),
+      ...choices('severity', [['minor', 'Minor'], ['moderate', 'Moderate'], ['major', 'Major'], ['severe', 'Severe: danger to people']]),
+      ...choices('item', [['vehicle', 'Vehicle'], ['fence', 'Fence'], ['tree', 'Tree'], ['structure', 'Building or structure']]),
+      ...choices('report_status', [['received', 'Received'], ['assigned', 'Assigned to a crew'], ['resolved', 'Resolved'], ['duplicate', 'Duplicate']])
     ]
   };
-  const stormSchema = surveySchema(stormDesign);
   const reports: Feature[] = [];
   const items: Feature[] = [];
   const reportPhotos: Record<number, AttachmentSpec[]> = {};
@@ -392,40 +310,11 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       created: stormCreated,
       modified: ago(2, 1),
       typeKeywords: ['Survey123'],
-      layers: [
-        {
-          id: 0,
-          name: stormSchema.layer.name,
-          geometryType: 'esriGeometryPoint',
-          displayField: 'damage_type',
-          editorTracking: true,
-          hasAttachments: true,
-          fields: fieldsOf(stormSchema.layer),
-          relationships: [relationship('origin', 1, 'Storm_Damage_Reports_damage_items')],
-          features: reports,
-          attachments: reportPhotos
-        }
-      ],
-      tables: [
-        {
-          id: 1,
-          name: 'damage_items',
-          editorTracking: true,
-          hasAttachments: true,
-          fields: fieldsOf(stormSchema.repeats[0]!),
-          relationships: [relationship('destination', 0, 'Storm_Damage_Reports_damage_items')],
-          features: items,
-          attachments: itemPhotos
-        }
-      ]
+      ...surveyLayers(stormDesign, { features: [reports, items], photos: [reportPhotos, itemPhotos], displayField: 'damage_type' })
     },
     'Storm damage reported by residents and field crews through the Storm Damage Reports survey.',
     [30, 110, 170]
   );
-  const stormViewLayers = (query: string, hidden: string[]) => [
-    { id: 0, sourceServiceName: DEMO_SERVICE_NAMES.stormDamage, sourceLayerId: 0, viewDefinitionQuery: query, hiddenFields: hidden },
-    { id: 1, sourceServiceName: DEMO_SERVICE_NAMES.stormDamage, sourceLayerId: 1 }
-  ];
   view(
     {
       name: DEMO_SERVICE_NAMES.stormDamagePublic,
@@ -439,7 +328,7 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       updatable: true,
       created: ago(176),
       modified: ago(30),
-      layers: stormViewLayers('', [])
+      layers: surveyViewLayers(DEMO_SERVICE_NAMES.stormDamage, stormDesign)
     },
     'The view the public Storm Damage Reports survey submits to (XLSForm submission_url); add only.',
     [30, 110, 170]
@@ -458,72 +347,108 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       updatable: false,
       created: ago(176),
       modified: ago(30),
-      layers: stormViewLayers("report_status <> 'duplicate'", ['reporter_phone', 'reporter_email'])
+      layers: surveyViewLayers(DEMO_SERVICE_NAMES.stormDamage, stormDesign, { viewDefinitionQuery: "report_status <> 'duplicate'", hiddenFields: ['reporter_phone', 'reporter_email'] })
     },
     'Storm damage reports for the office: duplicates removed, reporters\u2019 contact details hidden.',
     [30, 110, 170]
   );
-  const stormName = 'Storm_Damage_Reports';
-  const stormXlsx = xlsform(stormDesign, stormPublicUrl);
-  const stormWebform = webform(stormDesign, stormPublicUrl);
-  const stormBanner = png(600, 120, [30, 110, 170]);
-  const stormForm = form(
-    {
-      id: stormFormId,
-      owner: U.tom,
-      folderId: id('fld-survey-storm'),
-      title: 'Storm Damage Reports',
-      typeKeywords: ['Form', 'Survey123', 'Survey123 Connect', 'xForm'],
-      name: `${stormName}.zip`,
-      tags: stormTags,
-      access: 'public',
-      created: stormCreated,
-      modified: ago(30)
-    },
-    formPackage([
-      { name: `${stormName}.xlsx`, data: stormXlsx },
-      { name: `${stormName}.xml`, data: xform(stormDesign, stormPublicUrl) },
-      { name: `${stormName}.webform`, data: stormWebform },
-      { name: `${stormName}.info`, data: JSON.stringify({ type: 'xForm', displayInfo: { style: 'pages' }, serviceInfo: { itemId: stormService.json.id, url: svcUrl(stormName) } }) },
-      { name: `${stormName}.itemInfo`, data: JSON.stringify({ id: stormFormId, title: stormDesign.title, type: 'Form', typeKeywords: ['Form', 'Survey123', 'Survey123 Connect', 'xForm'], url: null }) },
-      { name: 'media/storm_banner.png', data: stormBanner }
-    ]),
-    [
-      { path: `${stormName}.xlsx`, blob: bufferBlob(stormXlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') },
-      { path: `${stormName}.webform`, blob: bufferBlob(stormWebform, 'application/json') },
-      { path: 'media/storm_banner.png', blob: bufferBlob(stormBanner, 'image/png') }
-    ]
-  );
+  const stormForm = form({
+    id: stormFormId,
+    owner: U.tom,
+    folderId: id('fld-survey-storm'),
+    tags: stormTags,
+    created: stormCreated,
+    modified: ago(30),
+    publishedWith: 'connect',
+    baseName: 'Storm_Damage_Reports',
+    design: stormDesign,
+    submissionUrl: stormPublicUrl,
+    service: { itemId: stormService.json.id, url: svcUrl(DEMO_SERVICE_NAMES.stormDamage) },
+    media: [{ name: 'storm_banner.png', data: png(600, 120, [30, 110, 170]) }]
+  });
   relate('Survey2Service', stormForm.json.id, stormService.json.id, ago(176));
   relate('Survey2Data', stormForm.json.id, stormOffice.json.id, ago(176));
 
-  // ------------------------------------------------------------------ a filtered view of the parks layer
+  // ------------------------------------------------------------------ a filtered view of the bike lanes
   view(
     {
-      name: DEMO_SERVICE_NAMES.parksRegional,
-      title: 'Regional and Community Parks',
+      name: DEMO_SERVICE_NAMES.bikeLanesProtected,
+      title: 'Protected Bike Lanes',
       owner: U.maria,
-      folderId: id('fld-parks'),
-      itemId: id('view-parks-regional'),
+      folderId: id('fld-transportation'),
+      itemId: id('view-bike-lanes-protected'),
       access: 'shared',
       groups: [id('grp-gis-team')],
-      tags: ['parks', 'regional'],
+      tags: ['transportation', 'bicycle', 'protected'],
       capabilities: 'Query',
       updatable: false,
       created: ago(90),
       modified: ago(15),
-      layers: [{ id: 0, sourceServiceName: DEMO_SERVICE_NAMES.parks, sourceLayerId: 0, viewDefinitionQuery: "PARK_TYPE IN ('REG', 'COMM')", hiddenFields: ['OPENED'] }]
+      layers: [{ id: 0, sourceServiceName: DEMO_SERVICE_NAMES.bikeLanes, sourceLayerId: 0, viewDefinitionQuery: "LANE_TYPE = 'PROT'", hiddenFields: ['LENGTH_MI'] }]
     },
-    'Regional and community parks of the City Parks layer, for planning.',
-    [40, 140, 80]
+    'The protected bike lanes of the Bike Lanes layer, for the active transportation plan.',
+    [120, 60, 150]
   );
 
-  /** A Form item: the survey package as data, its resources; both regenerated from the seed on restart (URLs). */
-  function form(input: Omit<ItemInput, 'data' | 'resources' | 'type'>, zipped: Buffer, resources: ItemInput['resources']): ItemRecord {
-    const item = makeItem(state, { ...input, type: 'Form', data: fileData(bufferBlob(zipped, 'application/zip'), input.name!), resources });
+  /**
+   * A Form item as Survey123 publishes it: the survey package (XForm, .webform, .info, .itemInfo, the XLSForm for
+   * Connect, media) as data; as resources the web designer's form.json or Connect's XLSForm and .webform, and the
+   * media. Data and resources hold service URLs, so both are regenerated from the seed on restart.
+   */
+  function form(spec: {
+    id: string;
+    owner: string;
+    folderId: string;
+    tags: string[];
+    created: number;
+    modified: number;
+    publishedWith: 'web designer' | 'connect';
+    baseName: string;
+    design: SurveyDesign;
+    submissionUrl: string;
+    /** What the `.info` file names as the survey's service. */
+    service: { itemId: string; url: string };
+    media: { name: string; data: Buffer }[];
+  }): ItemRecord {
+    const connect = spec.publishedWith === 'connect';
+    const typeKeywords = ['Form', 'Survey123', connect ? 'Survey123 Connect' : 'Survey123 Hub', 'xForm'];
+    const base = spec.baseName;
+    const xlsx = xlsform(spec.design, spec.submissionUrl);
+    const web = webform(spec.design, spec.submissionUrl);
+    const files = [
+      ...(connect ? [{ name: `${base}.xlsx`, data: xlsx }] : []),
+      { name: `${base}.xml`, data: xform(spec.design, spec.submissionUrl) },
+      { name: `${base}.webform`, data: web },
+      { name: `${base}.info`, data: JSON.stringify({ type: 'xForm', displayInfo: { style: 'pages' }, serviceInfo: spec.service }) },
+      { name: `${base}.itemInfo`, data: JSON.stringify({ id: spec.id, title: spec.design.title, type: 'Form', typeKeywords, url: null }) },
+      ...spec.media.map((m) => ({ name: `media/${m.name}`, data: m.data }))
+    ];
+    const media = spec.media.map((m) => ({ path: `media/${m.name}`, blob: bufferBlob(m.data, 'image/png') }));
+    const resources = connect
+      ? [
+          { path: `${base}.xlsx`, blob: bufferBlob(xlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') },
+          { path: `${base}.webform`, blob: bufferBlob(web, 'application/json') },
+          ...media
+        ]
+      : [{ path: 'form.json', blob: bufferBlob(JSON.stringify(webDesignerForm(spec.design, portalUrl)), 'application/json') }, ...media];
+    const item = makeItem(state, {
+      id: spec.id,
+      owner: spec.owner,
+      folderId: spec.folderId,
+      title: spec.design.title,
+      type: 'Form',
+      typeKeywords,
+      name: `${base}.zip`,
+      tags: spec.tags,
+      access: 'public',
+      created: spec.created,
+      modified: spec.modified,
+      data: fileData(bufferBlob(formPackage(files), 'application/zip'), `${base}.zip`),
+      resources
+    });
     markSeeded(item.data!, itemDataKey(item.json.id));
     for (const r of item.resources.values()) markSeeded(r.blob, itemResourceKey(item.json.id, r.path));
-    document(item, input.tags ?? [], `The ${input.title} survey (ArcGIS Survey123).`, [170, 90, 40]);
+    document(item, spec.tags, `The ${spec.design.title} survey (ArcGIS Survey123).`, [170, 90, 40]);
     return item;
   }
 }

@@ -11,7 +11,8 @@
  * `globalid`), image questions stored as attachments whose keywords name the question. Esri documents no exact
  * file list of the ZIP or of the item's resources; the emulator's layout is documented in SEED-FORMAT.md.
  */
-import { type Domain, type FieldSpec, type FieldType } from '../features/types.js';
+import { type ViewLayerSpec } from '../features/hosted-view.factory.js';
+import { type AttachmentSpec, type Domain, type Feature, type FieldSpec, type FieldType, type LayerSpec, type RelationshipDef } from '../features/types.js';
 import { zip } from './assets.js';
 
 export interface SurveyQuestion {
@@ -45,6 +46,11 @@ export interface SurveyDesign {
   submissionUrl?: string;
   /** The survey's style (`settings` sheet), e.g. `pages`. */
   style?: string;
+}
+
+/** A choice list of the XLSForm `choices` sheet: `[name, label]` pairs. */
+export function choices(list: string, entries: [string, string][]): SurveyChoice[] {
+  return entries.map(([name, label]) => ({ list, name, label }));
 }
 
 // ---------------------------------------------------------------------------------------------------- schema
@@ -93,6 +99,75 @@ export function surveySchema(design: SurveyDesign): { layer: SurveyTable; repeat
     if (field) level.fields.push(field);
   }
   return { layer, repeats };
+}
+
+/** The rows a survey's service starts with: per level (0: the survey layer, then each repeat), features and photos. */
+export interface SurveyRows {
+  features: Feature[][];
+  /** Attachments by objectId, per level. */
+  photos: Record<number, AttachmentSpec[]>[];
+  /** The survey layer's display field. */
+  displayField: string;
+}
+
+/**
+ * The layers of a survey's hosted service as Survey123 publishes them: the survey layer (0, points) and a table per
+ * repeat (1, 2, ...), each with `objectid`, `globalid`, the questions' fields and editor tracking, the repeats related
+ * to their parent by `parentglobalid` -> `globalid` (composite, one to many, named `<layer>_<repeat>`).
+ */
+export function surveyLayers(design: SurveyDesign, rows: SurveyRows): { layers: LayerSpec[]; tables: LayerSpec[] } {
+  const { layer, repeats } = surveySchema(design);
+  const fields = (table: SurveyTable): FieldSpec[] => [
+    { name: 'objectid', type: 'esriFieldTypeOID', alias: 'ObjectID' },
+    { name: 'globalid', type: 'esriFieldTypeGlobalID', alias: 'GlobalID' },
+    ...table.fields
+  ];
+  const relationship = (id: number, role: 'origin' | 'destination', related: number, name: string): RelationshipDef => ({
+    id,
+    name,
+    relatedTableId: related,
+    cardinality: 'esriRelCardinalityOneToMany',
+    role: role === 'origin' ? 'esriRelRoleOrigin' : 'esriRelRoleDestination',
+    keyField: role === 'origin' ? 'globalid' : 'parentglobalid',
+    composite: true
+  });
+  // Image questions are stored as attachments of their level.
+  const withPhotos = (level: number) => (Object.keys(rows.photos[level] ?? {}).length > 0 ? { attachments: rows.photos[level] } : {});
+  return {
+    layers: [
+      {
+        id: 0,
+        name: layer.name,
+        geometryType: 'esriGeometryPoint',
+        displayField: rows.displayField,
+        editorTracking: true,
+        hasAttachments: layer.images.length > 0,
+        fields: fields(layer),
+        relationships: repeats.map((r, i) => relationship(i, 'origin', i + 1, `${layer.name}_${r.name}`)),
+        features: rows.features[0] ?? [],
+        ...withPhotos(0)
+      }
+    ],
+    tables: repeats.map((r, i) => ({
+      id: i + 1,
+      name: r.name,
+      editorTracking: true,
+      hasAttachments: r.images.length > 0,
+      fields: fields(r),
+      relationships: [relationship(i, 'destination', 0, `${layer.name}_${r.name}`)],
+      features: rows.features[i + 1] ?? [],
+      ...withPhotos(i + 1)
+    }))
+  };
+}
+
+/** The layers of a view of a survey's service: the survey layer (with its definition query and hidden fields) and the repeats. */
+export function surveyViewLayers(serviceName: string, design: SurveyDesign, layer0: { viewDefinitionQuery?: string; hiddenFields?: string[] } = {}): ViewLayerSpec[] {
+  const { repeats } = surveySchema(design);
+  return [
+    { id: 0, sourceServiceName: serviceName, sourceLayerId: 0, ...layer0 },
+    ...repeats.map((_, i) => ({ id: i + 1, sourceServiceName: serviceName, sourceLayerId: i + 1 }))
+  ];
 }
 
 function fieldFor(q: SurveyQuestion, domains: Map<string, Domain>): FieldSpec | undefined {
