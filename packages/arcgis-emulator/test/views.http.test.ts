@@ -222,6 +222,32 @@ describe.each(['online', 'enterprise'] as const)('hosted feature layer views (%s
     expect(emu.context.state.getService('Trees')!.layers.get(0)!.serverGen).toBeGreaterThan(0);
   });
 
+  it('ignores hidden fields in edits and keeps a spatial filter as part of the view', async () => {
+    const { url } = await createView('Trees_hidden', [viewOf(0)], { capabilities: 'Query,Create,Update,Editing' });
+    await post(`${admin$(url)}/0/updateDefinition`, { updateDefinition: JSON.stringify({ fields: [{ name: 'inspector', visible: false }] }) });
+    const source = emu.context.state.getService('Trees')!.layers.get(0)!;
+    const before = source.store.get(4)!.attributes.inspector;
+    const updated = await post(`${url}/0/updateFeatures`, { features: JSON.stringify([{ attributes: { OBJECTID: 4, inspector: 'sneaky', height: 7 } }]) });
+    expect((updated.updateResults as Body[])[0]).toMatchObject({ success: true });
+    expect(source.store.get(4)!.attributes).toMatchObject({ inspector: before, height: 7 });
+    const added = await post(`${url}/0/addFeatures`, { features: JSON.stringify([{ attributes: { status: 'ok', inspector: 'sneaky' } }]) });
+    const oid = (added.addResults as Body[])[0]!.objectId as number;
+    expect(source.store.get(oid)!.attributes.inspector).toBeNull();
+
+    // Trees 1..25 lie on a diagonal from (-117.199, 34.051); the filter keeps the first ten.
+    const filter = { operator: 'esriSpatialRelIntersects', value: { geometryType: 'esriGeometryEnvelope', geometry: { xmin: -117.2, ymin: 34.05, xmax: -117.1895, ymax: 34.0605, spatialReference: { wkid: 4326 } } } };
+    expect(await post(`${admin$(url)}/0/updateDefinition`, { updateDefinition: JSON.stringify({ viewLayerDefinition: { filter } }) })).toEqual({ success: true });
+    expect((await get(`${url}/0/query`, { where: '1=1', returnIdsOnly: true })).objectIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(((await get(`${admin$(url)}/0`)).adminLayerInfo as { viewLayerDefinition: Body }).viewLayerDefinition.filter).toEqual(filter);
+    const far = await post(`${url}/0/addFeatures`, { features: JSON.stringify([{ attributes: { status: 'ok' }, geometry: { x: 0, y: 0 } }]) });
+    expect((far.addResults as Body[])[0]).toMatchObject({ success: false, error: { code: 1000 } });
+    const moved = await post(`${url}/0/updateFeatures`, { features: JSON.stringify([{ attributes: { OBJECTID: 2 }, geometry: { x: 0, y: 0 } }]) });
+    expect((moved.updateResults as Body[])[0]).toMatchObject({ success: false, error: { code: 1000 } });
+    expect(errorOf({ body: await post(`${admin$(url)}/0/updateDefinition`, { updateDefinition: JSON.stringify({ viewLayerDefinition: { sourceServiceName: 'Other' } }) }) })!.details[0]).toMatch(/source cannot be changed/);
+    await post(`${admin$(url)}/0/updateDefinition`, { updateDefinition: JSON.stringify({ viewLayerDefinition: { filter: null } }) });
+    expect((await get(`${url}/0/query`, { where: '1=1', returnCountOnly: true })).count).toBeGreaterThan(10);
+  });
+
   it('serves the source attachments through the view, and adds attachments to the source', async () => {
     const { url } = await createView('Trees_photos', [viewOf(0)], { capabilities: 'Query,Create,Update,Editing' });
     const infos = await get(`${url}/0/2/attachments`);
@@ -239,6 +265,11 @@ describe.each(['online', 'enterprise'] as const)('hosted feature layer views (%s
     const added = (await (await fetch(`${url}/0/3/addAttachment`, { method: 'POST', body: form })).json()) as { addAttachmentResult: Body };
     expect(added.addAttachmentResult).toMatchObject({ success: true });
     expect(emu.context.state.getService('Trees')!.layers.get(0)!.attachments.list(3).map((a) => a.name)).toEqual(['view.txt']);
+    // A read-only view refuses attachment edits too.
+    const readOnly = await createView('Trees_photos_ro', [viewOf(0)], { updatable: false });
+    const refused = (await (await fetch(`${readOnly.url}/0/3/addAttachment`, { method: 'POST', body: form })).json()) as Body;
+    expect(errorOf({ body: refused })!.details[0]).toMatch(/not updatable/);
+    expect(emu.context.state.getService('Trees')!.layers.get(0)!.attachments.list(3)).toHaveLength(1);
     // A view that hides attachments does not serve them.
     await post(`${admin$(url)}/0/updateDefinition`, { updateDefinition: JSON.stringify({ hasAttachments: false }) });
     expect(errorOf({ body: await get(`${url}/0/2/attachments`) })!.details[0]).toMatch(/does not support attachments/);
