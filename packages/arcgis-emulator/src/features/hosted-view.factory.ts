@@ -111,7 +111,7 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
     const source = emu.state.getService(String(spec.sourceServiceName ?? ''));
     if (!source) throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' does not exist.`);
     if (isViewService(source)) {
-      throw new Error(`${where}: '${source.name}' is itself a view; views of views are not supported (create the view from the hosted feature layer '${sourceNames(emu, source)}').`);
+      throw new Error(`${where}: '${source.name}' is itself a view; views of views are not supported (create the view from the hosted feature layer '${sourceNames(source)}').`);
     }
     const sourceLayer = source.layers.get(Number(spec.sourceLayerId));
     if (!sourceLayer) throw new Error(`${where}: service '${source.name}' has no layer ${String(spec.sourceLayerId)}.`);
@@ -177,7 +177,7 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
   return built.map((b) => b.layer);
 }
 
-function sourceNames(emu: EmulatorContext, view: HostedService): string {
+function sourceNames(view: HostedService): string {
   return [...view.layers.values()].map((l) => l.view?.sourceServiceName).filter(Boolean).join("', '");
 }
 
