@@ -310,10 +310,11 @@ describe.each(['online', 'enterprise'] as const)('hosted feature layer views (%s
     // A source layer used by a view cannot leave the service either.
     expect(errorOf({ body: await post(`${admin$(serviceUrlOf(emu, 'Poles'))}/deleteFromDefinition`, { deleteFromDefinition: JSON.stringify({ layers: [{ id: 0 }] }) }) })!.details[0]).toMatch(/source of the views 'Poles_view'/);
 
-    expect(await post(`${users}/items/${created.itemId as string}/delete`, {})).toMatchObject({ success: true });
+    // permanently: on ArcGIS Online a plain delete would move them to the recycle bin (recycle-bin.http.test.ts)
+    expect(await post(`${users}/items/${created.itemId as string}/delete`, { permanentDelete: true })).toMatchObject({ success: true });
     expect(emu.context.state.getService('Poles_view')).toBeUndefined();
     expect(await post(`${users}/items/${sourceId}/canDelete`, {})).toEqual({ itemId: sourceId, success: true });
-    expect(await post(`${users}/items/${sourceId}/delete`, {})).toMatchObject({ success: true });
+    expect(await post(`${users}/items/${sourceId}/delete`, { permanentDelete: true })).toMatchObject({ success: true });
     expect(emu.context.state.getService('Poles')).toBeUndefined();
   });
 });
@@ -334,7 +335,7 @@ describe('deleting a source with --delete-source-with-views cascade', () => {
       await rawRequest(`${adminUrl}/addToDefinition`, { token, addToDefinition: JSON.stringify({ layers: [{ name: 'Trees', adminLayerInfo: { viewLayerDefinition: { sourceServiceName: 'Trees', sourceLayerId: 0 } } }] }) }, { method: 'POST' });
       const sourceId = emu.context.state.getService('Trees')!.itemId;
       expect(emu.context.state.relationships).toHaveLength(1);
-      const deleted = await rawRequest(`${emu.restUrl}/content/users/${emu.admin.username}/items/${sourceId}/delete`, { token }, { method: 'POST' });
+      const deleted = await rawRequest(`${emu.restUrl}/content/users/${emu.admin.username}/items/${sourceId}/delete`, { token, permanentDelete: true }, { method: 'POST' });
       expect(deleted.body).toMatchObject({ success: true });
       expect(emu.context.state.items.has(created.itemId as string)).toBe(false);
       expect(emu.context.state.getService('Trees_view')).toBeUndefined();

@@ -4,16 +4,19 @@ import { boolParam, listParam } from '../http/request.js';
 import { type Router } from '../router.js';
 import { canEditItem, canReadItem, hasPrivilege, isAdmin as isAdminUser, isOwner } from '../state/permissions.js';
 import { newItemRecord } from '../state/records.js';
-import { type ItemRecord } from '../state/types.js';
+import { type ItemRecord, type UserRecord } from '../state/types.js';
 import {
   editableItem,
   findItem,
   folderByIdOrTitle,
   ownerFolder,
+  checkAnswer,
   pathUser,
+  recycledItemFor,
   unable
 } from './content.helpers.js';
-import { applyItemParams, deleteItemRecord, dependentsBlocker, touch } from './item-store.js';
+import { applyItemParams, touch } from './item-store.js';
+import { deleteOrRecycle, deleteRecycled, deleteRefusal } from './recycle-bin.js';
 import { copySharing } from './composite-sharing.js';
 import { endProblem, RELATIONSHIP_TYPES, relationshipType } from './relationship-types.js';
 
@@ -38,16 +41,13 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
     return { success: true, id: item.json.id };
   });
 
+  // Delete Item and Delete Items: `permanentDelete` (ArcGIS Online, default false) chooses between the recycle bin
+  // and a permanent delete (recycle-bin.ts). `force` only concerns orphaned items of an unfederated server (ArcGIS
+  // Enterprise 10.6.1+); it never overrides delete protection.
   itemOp('delete', (ctx) => {
     pathUser(ctx);
-    const { item } = editableItem(ctx, ctx.params.id);
-    if (item.json.protected) throw deleteProtected(item);
-    // `force` only concerns orphaned items of an unfederated server (ArcGIS Enterprise 10.6.1+); it never
-    // overrides delete protection. `permanentDelete` (Online) is accepted: the emulator has no recycle bin.
-    const blocked = dependentsBlocker(ctx.emu, item);
-    if (blocked) throw blocked;
-    deleteItemRecord(ctx.emu, item);
-    return { success: true, itemId: item.json.id };
+    const itemId = deleteOne(ctx, requireUser(ctx), ctx.params.id ?? '', boolParam(ctx.req.params, 'permanentDelete'));
+    return { success: true, itemId };
   });
 
   router.post(
@@ -60,17 +60,14 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
       if (ids.length > MAX_BULK_ITEMS) {
         throw unable('delete items', `At most ${MAX_BULK_ITEMS} items can be deleted per request; ${ids.length} were given.`);
       }
+      const permanent = boolParam(ctx.req.params, 'permanentDelete');
       const results = ids.map((id) => {
-        const item = ctx.emu.state.items.get(id) ?? ctx.emu.state.items.get(id.toLowerCase());
-        if (!item || (!canEditItem(user, item) && !canReadItem(ctx.emu.state, user, item))) {
-          return { itemId: id, success: false, error: errors.itemNotFound(id).toBody().error };
+        try {
+          return { itemId: deleteOne(ctx, user, id, permanent), success: true };
+        } catch (error) {
+          if (error instanceof ArcGISError) return { itemId: id, success: false, error: error.toBody().error };
+          throw error;
         }
-        if (!canEditItem(user, item)) return { itemId: id, success: false, error: errors.forbidden().toBody().error };
-        if (item.json.protected) return { itemId: id, success: false, error: deleteProtected(item).toBody().error };
-        const blocked = dependentsBlocker(ctx.emu, item);
-        if (blocked) return { itemId: id, success: false, error: blocked.toBody().error };
-        deleteItemRecord(ctx.emu, item);
-        return { itemId: item.json.id, success: true };
       });
       return { results };
     },
@@ -171,17 +168,15 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
   // it. Authoritative items are protected from deletion too. The item JSON then carries `contentStatus`.
   router.post(`${emu.urls.paths.rest}/content/items/:id/setContentStatus`, (ctx) => setContentStatus(ctx), { name: 'content/items/setContentStatus' });
 
-  // Can Delete Item (Enterprise 10.6.1+, Online): whether delete would succeed, and which items stand in the way.
+  // Can Delete Item (Enterprise 10.6.1+, Online): whether delete would succeed, and which items stand in the way. On an
+  // Online organization with the recycle bin, as a delete without `permanentDelete` would go (recycle-bin.ts).
   itemOp('canDelete', (ctx) => {
     pathUser(ctx);
     const { item } = editableItem(ctx, ctx.params.id);
     const blocked = item.json.protected
       ? new ArcGISError(400, 'Unable to delete item. Delete protection is turned on.', { messageCode: 'CONT_0048', extra: { offendingItems: [] } })
-      : dependentsBlocker(ctx.emu, item);
-    if (!blocked) return { itemId: item.json.id, success: true };
-    const { details: _d, ...error } = blocked.toBody().error;
-    void _d;
-    return { itemId: item.json.id, success: false, error };
+      : deleteRefusal(ctx.emu, item, false);
+    return checkAnswer(item.json.id, blocked);
   });
 
   itemOp('protect', (ctx) => setProtected(ctx, true));
@@ -189,6 +184,24 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
 
   router.post(`${users}/addRelationship`, (ctx) => relationship(ctx, 'add'), { name: 'content/users/addRelationship' });
   router.post(`${users}/deleteRelationship`, (ctx) => relationship(ctx, 'delete'), { name: 'content/users/deleteRelationship' });
+}
+
+/**
+ * Deletes one item for `delete`/`deleteItems`: a live item to the recycle bin or for good (deleteOrRecycle); an item
+ * already in the bin only with `permanentDelete=true`, as the ArcGIS API for Python empties the bin. Returns its id.
+ */
+function deleteOne(ctx: Ctx, user: UserRecord, id: string, permanent: boolean): string {
+  const item = ctx.emu.state.items.get(id) ?? ctx.emu.state.items.get(id.toLowerCase());
+  if (!item) {
+    const recycled = permanent ? recycledItemFor(ctx, id) : undefined;
+    if (!recycled) throw errors.itemNotFound(id);
+    deleteRecycled(ctx.emu, recycled);
+    return recycled.item.json.id;
+  }
+  if (!canEditItem(user, item)) throw canReadItem(ctx.emu.state, user, item) ? errors.forbidden() : errors.itemNotFound(id);
+  if (item.json.protected) throw deleteProtected(item);
+  deleteOrRecycle(ctx.emu, item, user.username, permanent);
+  return item.json.id;
 }
 
 function deleteProtected(item: ItemRecord): ArcGISError {

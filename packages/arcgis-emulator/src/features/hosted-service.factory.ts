@@ -74,7 +74,7 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
     }
   }
   const itemId = spec.itemId ?? state.newId();
-  if (state.items.has(itemId)) throw new Error(`Item id '${itemId}' is already used`);
+  if (state.items.has(itemId) || state.recycleBin.has(itemId)) throw new Error(`Item id '${itemId}' is already used`);
 
   const now = emu.clock.now();
   const created = spec.created ?? now;

@@ -110,6 +110,10 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
     const where = `layer ${index + 1} (viewLayerDefinition)`;
     const source = emu.state.getService(String(spec.sourceServiceName ?? ''));
     if (!source) throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' does not exist.`);
+    // A service whose item is in the recycle bin keeps its name and data but is not usable until restored.
+    if (emu.state.recycleBin.has(source.itemId)) {
+      throw new Error(`${where}: source service '${source.name}' is in the recycle bin; restore its item '${source.itemId}' first.`);
+    }
     if (isViewService(source)) {
       throw new Error(`${where}: '${source.name}' is itself a view; views of views are not supported (create the view from the hosted feature layer '${sourceNames(source)}').`);
     }

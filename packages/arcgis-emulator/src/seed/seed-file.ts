@@ -3,6 +3,7 @@ import { type EmulatorContext } from '../context.js';
 import { createHostedService } from '../features/hosted-service.factory.js';
 import { createHostedView, type ViewLayerSpec } from '../features/hosted-view.factory.js';
 import { endProblem, relationshipType } from '../content/relationship-types.js';
+import { recycleBinSettings } from '../content/recycle-bin.js';
 import { type AttachmentSpec, type Feature, type HostedServiceSpec, type LayerSpec } from '../features/types.js';
 import { type Access, type Blob, type ItemData } from '../state/types.js';
 import { bufferBlob } from '../util/blob.js';
@@ -49,7 +50,7 @@ const SERVER_ROLES = ['STANDALONE_SERVER', 'FEDERATED_SERVER', 'FEDERATED_SERVER
 /** Applies a parsed seed document to the state (exported for tests). */
 export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void {
   const root = obj(doc, '(root)');
-  allowKeys(root, '(root)', ['format', 'extends', 'users', 'folders', 'groups', 'services', 'views', 'items', 'relationships', 'federatedServers']);
+  allowKeys(root, '(root)', ['format', 'extends', 'recycleBin', 'users', 'folders', 'groups', 'services', 'views', 'items', 'relationships', 'federatedServers']);
   if (root.format !== undefined && root.format !== 'arcgis-emulator-seed/1') {
     throw new SeedError(`format must be "arcgis-emulator-seed/1", not ${JSON.stringify(root.format)}`);
   }
@@ -57,6 +58,7 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
     if (root.extends !== 'demo' && root.extends !== 'empty') throw new SeedError(`extends must be "demo" or "empty", not ${JSON.stringify(root.extends)}`);
     if (root.extends === 'demo') seedDemo(emu, now);
   }
+  if (root.recycleBin !== undefined) applyRecycleBin(emu, root.recycleBin);
   const { state } = emu;
   const seed = emu.options.randomSeed;
   const ago = (days: unknown, path: string, fallback: number): number => {
@@ -447,6 +449,20 @@ function obj(v: unknown, path: string): Obj {
 function arr(v: unknown, path: string): unknown[] {
   if (!Array.isArray(v)) throw new SeedError(`${path} must be an array`);
   return v;
+}
+
+/** `recycleBin`: the ArcGIS Online organization's recycle bin (src/content/recycle-bin.ts). */
+function applyRecycleBin(emu: EmulatorContext, raw: unknown): void {
+  const settings = recycleBinSettings(emu);
+  if (!settings) throw new SeedError('recycleBin: ArcGIS Enterprise has no recycle bin (start with --kind online or remove recycleBin)');
+  const o = obj(raw, 'recycleBin');
+  allowKeys(o, 'recycleBin', ['supported', 'enabled', 'unsupportedTypes', 'restoredSharing']);
+  if (o.supported !== undefined) settings.supported = bool(o.supported, 'recycleBin.supported');
+  if (o.enabled !== undefined) settings.enabled = bool(o.enabled, 'recycleBin.enabled');
+  if (o.unsupportedTypes !== undefined) {
+    settings.unsupportedTypes = arr(o.unsupportedTypes, 'recycleBin.unsupportedTypes').map((t, i) => str(t, `recycleBin.unsupportedTypes[${i}]`));
+  }
+  if (o.restoredSharing !== undefined) settings.restoredSharing = oneOf(o.restoredSharing, 'recycleBin.restoredSharing', ['owner', 'kept'] as const);
 }
 
 function str(v: unknown, path: string): string {

@@ -8,6 +8,7 @@ import {
   type ItemRecord,
   type OrgRecord,
   type RefreshTokenRecord,
+  type RecycledItemRecord,
   type RelationshipRecord,
   type TokenRecord,
   type UserRecord
@@ -67,6 +68,11 @@ export class EmulatorState {
   readonly groups: Map<string, GroupRecord> = new VersionedMap<string, GroupRecord>(this.bump);
   readonly folders: Map<string, FolderRecord> = new VersionedMap<string, FolderRecord>(this.bump);
   readonly items: Map<string, ItemRecord> = new VersionedMap<string, ItemRecord>(this.bump);
+  /**
+   * ArcGIS Online's recycle bin, by item id. Its items are not in `items`; their hosted services stay in `services`
+   * (the data is kept and the service name stays taken) but answer as missing until the item is restored.
+   */
+  readonly recycleBin: Map<string, RecycledItemRecord> = new VersionedMap<string, RecycledItemRecord>(this.bump);
   readonly services = new Map<string, HostedService>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
@@ -128,7 +134,7 @@ export class EmulatorState {
   newId(): string {
     let id: string;
     do id = this.random.hexId();
-    while (this.items.has(id) || this.groups.has(id) || this.folders.has(id));
+    while (this.items.has(id) || this.recycleBin.has(id) || this.groups.has(id) || this.folders.has(id));
     return id;
   }
 
