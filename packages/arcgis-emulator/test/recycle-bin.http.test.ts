@@ -266,6 +266,10 @@ describe('views and their source in the recycle bin (online)', () => {
     const admin = `${h.users}/${h.emu.admin.username}`;
     expect(await h.post(`${admin}/items/${viewId}/delete`)).toEqual({ success: true, itemId: viewId });
     expect(await h.get(`${admin}/items/${sourceId}/canRecycle`)).toEqual({ itemId: sourceId, success: true });
+    // the view in the bin still holds on to its source layer, which would be missing when it comes back
+    const adminTrees = serviceUrlOf(h.emu, 'Trees').replace('/rest/services', '/rest/admin/services');
+    const layerGone = await h.post(`${adminTrees}/deleteFromDefinition`, { deleteFromDefinition: JSON.stringify({ layers: [{ id: 0 }] }) });
+    expect(errorOf(layerGone)!.details![0]).toMatch(/source of the views 'Trees_bin_view'/);
     const permanent = errorOf(await h.post(`${admin}/items/${sourceId}/delete`, { permanentDelete: true }));
     expect(permanent).toMatchObject({ messageCode: 'CONT_00481', offendingItems: [{ itemId: viewId }] });
     expect(permanent!.details![0]).toMatch(/in the recycle bin/);

@@ -7,7 +7,7 @@ import { removeHostedServiceOf } from './hosted-service-link.js';
 import { relationshipType } from './relationship-types.js';
 import { ArcGISError } from '../errors.js';
 import { serviceForItem } from '../features/hosted-service.factory.js';
-import { viewsOf } from '../features/view-layer.js';
+import { allViewsOf } from '../features/view-layer.js';
 
 /**
  * Item changes shared by the content routes: applying addItem/update parameters, keeping `modified` and `size`
@@ -216,9 +216,9 @@ export function viewsBlocker(emu: EmulatorContext, item: ItemRecord, views: Item
 /** The items of the views of the hosted service an item represents, those in the recycle bin included. */
 export function viewItemsOf(emu: EmulatorContext, item: ItemRecord): ItemRecord[] {
   if (item.json.type !== 'Feature Service') return [];
-  const service = serviceForItem(emu, item.json.id);
+  const service = serviceForItem(emu, item.json.id) ?? emu.state.recycleBin.get(item.json.id)?.service;
   if (!service) return [];
-  return viewsOf(emu, service)
+  return allViewsOf(emu, service)
     .map((view) => emu.state.items.get(view.itemId) ?? emu.state.recycleBin.get(view.itemId)?.item)
     .filter((v): v is ItemRecord => !!v);
 }

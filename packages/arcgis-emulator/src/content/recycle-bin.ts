@@ -41,7 +41,6 @@ import { type ItemRecord, type RecycleBinSettings, type RecycledItemRecord } fro
 import { deleteItemRecord, dependentsBlocker, viewItemsOf, viewsBlocker } from './item-store.js';
 import { relationshipType } from './relationship-types.js';
 import { serviceForItem } from '../features/hosted-service.factory.js';
-import { sourcesOf } from '../features/view-layer.js';
 
 /** "At least 14 days (336 hours)": the emulator purges an item exactly 336 hours after it moved to the bin. */
 export const RECYCLE_BIN_RETENTION_MS = 336 * 3600 * 1000;
@@ -135,7 +134,8 @@ export function recycleRefusal(emu: EmulatorContext, item: ItemRecord): ArcGISEr
 
 /**
  * Moves a live item to the bin: out of `items` (so out of search, listings and group content), its categories
- * removed, a web map's offline map areas deleted for good. Its hosted service (data, name) and relationships stay.
+ * removed, a web map's offline map areas deleted for good. Its hosted service leaves `services` for the bin's entry
+ * (rows kept, name still taken); its relationships stay (reads skip ends that are not live).
  */
 export function recycleItem(emu: EmulatorContext, item: ItemRecord, deletedBy: string): void {
   const id = item.json.id;
@@ -149,8 +149,10 @@ export function recycleItem(emu: EmulatorContext, item: ItemRecord, deletedBy: s
     for (const area of areas) deleteItemRecord(emu, area);
   }
   item.json.categories = [];
+  const service = item.json.type === 'Feature Service' ? serviceForItem(emu, id) : undefined;
+  if (service) emu.state.services.delete(service.name.toLowerCase());
   emu.state.items.delete(id);
-  emu.state.recycleBin.set(id, { item, deletedAt: emu.clock.now(), deletedBy });
+  emu.state.recycleBin.set(id, { item, ...(service ? { service } : {}), deletedAt: emu.clock.now(), deletedBy });
   emu.markDirty();
 }
 
@@ -203,13 +205,15 @@ export function deleteRecycled(emu: EmulatorContext, entry: RecycledItemRecord):
  * Service2Data relationships: "This service item has a required related Service item in recycle bin").
  */
 export function restoreBlockers(emu: EmulatorContext, entry: RecycledItemRecord): ItemRecord[] {
+  const bin = emu.state.recycleBin;
   const id = entry.item.json.id;
+  const sourceNames = new Set<string>();
+  for (const layer of entry.service?.layers.values() ?? []) if (layer.view) sourceNames.add(layer.view.sourceServiceName.toLowerCase());
   const ids = new Set<string>();
-  const service = serviceForItem(emu, id);
-  if (service) for (const source of sourcesOf(emu, service)) ids.add(source.itemId);
-  for (const r of emu.state.relationships) if (r.type === 'Service2Data' && r.originItemId === id) ids.add(r.destinationItemId);
+  for (const other of bin.values()) if (other.service && sourceNames.has(other.service.name.toLowerCase())) ids.add(other.item.json.id);
+  for (const r of emu.state.relationships) if (r.type === 'Service2Data' && r.originItemId === id && bin.has(r.destinationItemId)) ids.add(r.destinationItemId);
   ids.delete(id);
-  return [...ids].map((other) => emu.state.recycleBin.get(other)?.item).filter((i): i is ItemRecord => !!i);
+  return [...ids].map((other) => bin.get(other)!.item);
 }
 
 /** canRestore's refusal (CONT_00486 with the blocking items), or undefined. */
@@ -235,8 +239,9 @@ export function restoreFailure(emu: EmulatorContext, entry: RecycledItemRecord):
 
 /** Brings an item back with its id into `folderId` (null: the owner's root folder). */
 export function restoreItem(emu: EmulatorContext, entry: RecycledItemRecord, folderId: string | null): ItemRecord {
-  const { item } = entry;
+  const { item, service } = entry;
   emu.state.recycleBin.delete(item.json.id);
+  if (service) emu.state.addService(service);
   item.json.ownerFolder = folderId;
   if (recycleBinSettings(emu)?.restoredSharing !== 'kept') {
     item.json.access = 'private';

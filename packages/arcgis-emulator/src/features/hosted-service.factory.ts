@@ -63,7 +63,7 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
   if (!spec.name || !SERVICE_NAME_PATTERN.test(spec.name)) {
     throw new Error(`Service name '${spec.name}' is invalid: use letters, digits and underscores only`);
   }
-  if (state.getService(spec.name)) throw serviceNameTaken(spec.name, state.org.id);
+  if (state.serviceNameInUse(spec.name)) throw serviceNameTaken(spec.name, state.org.id);
   const owner = state.getUser(spec.owner);
   if (!owner) throw new Error(`Owner '${spec.owner}' of service '${spec.name}' does not exist`);
   const folderId = spec.folderId ?? null;

@@ -109,10 +109,12 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
   specs.forEach((spec, index) => {
     const where = `layer ${index + 1} (viewLayerDefinition)`;
     const source = emu.state.getService(String(spec.sourceServiceName ?? ''));
-    if (!source) throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' does not exist.`);
-    // A service whose item is in the recycle bin keeps its name and data but is not usable until restored.
-    if (emu.state.recycleBin.has(source.itemId)) {
-      throw new Error(`${where}: source service '${source.name}' is in the recycle bin; restore its item '${source.itemId}' first.`);
+    if (!source) {
+      // A service whose item is in the recycle bin keeps its name and data but cannot be used until restored.
+      if (emu.state.serviceNameInUse(String(spec.sourceServiceName ?? ''))) {
+        throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' is in the recycle bin; restore its item first.`);
+      }
+      throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' does not exist.`);
     }
     if (isViewService(source)) {
       throw new Error(`${where}: '${source.name}' is itself a view; views of views are not supported (create the view from the hosted feature layer '${sourceNames(source)}').`);

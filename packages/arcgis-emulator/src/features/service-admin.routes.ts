@@ -15,7 +15,7 @@ import { addViewLayers, assertViewCapabilities, parseViewFilter, validateDefinit
 import { completeField } from './layer-builder.js';
 import { layerJson, serviceJson } from './service-json.js';
 import { type FieldSpec, type HostedLayer, type HostedService, type LayerSpec, type SpatialReference } from './types.js';
-import { isViewService, sourceOf, viewsOf } from './view-layer.js';
+import { allViewsOf, isViewService, sourceOf } from './view-layer.js';
 
 export function registerServiceAdminRoutes(router: Router, emu: EmulatorContext): void {
   const { rest, adminServices } = emu.urls.paths;
@@ -148,7 +148,9 @@ function isServiceNameAvailable(ctx: Ctx): object {
   requireUser(ctx);
   const n = ctx.req.params.name;
   if (!n) throw errors.missingParam('name');
-  return { available: !ctx.emu.state.getService(n) };
+  // A name stays taken while its hosted layer is in the recycle bin ("you cannot create other hosted layers with the
+  // same name").
+  return { available: !ctx.emu.state.serviceNameInUse(n) };
 }
 
 // ---------------------------------------------------------------- admin resources
@@ -421,7 +423,8 @@ function deleteFromDefinition(ctx: Ctx): object {
   if (entries.length === 0) throw new ArcGISError(400, 'Unable to delete from feature service definition.', { details: ["'deleteFromDefinition' names no layers or tables."] });
   const layers = entries.map((e) => layerOf(service, String(e.id)));
   for (const layer of layers) {
-    const views = viewsOf(ctx.emu, service, layer.id);
+    // views in the recycle bin count: restored, they would show this layer
+    const views = allViewsOf(ctx.emu, service, layer.id);
     if (views.length > 0) {
       throw new ArcGISError(400, 'Unable to delete from feature service definition.', {
         details: [`Layer ${layer.id} is the source of the views ${views.map((v) => `'${v.name}'`).join(', ')}; delete their layers first.`]

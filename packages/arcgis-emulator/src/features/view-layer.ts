@@ -186,18 +186,23 @@ function withDefaults(attributes: Record<string, unknown>, fields: FieldDef[]): 
 
 /** Views of a service: every view service with a layer whose source is in it (optionally: that layer). */
 export function viewsOf(emu: EmulatorContext, service: HostedService, layerId?: number): HostedService[] {
+  return [...emu.state.services.values()].filter((candidate) => isViewOf(candidate, service, layerId));
+}
+
+/** The views of a service, those whose items are in the recycle bin included (they come back with their item). */
+export function allViewsOf(emu: EmulatorContext, service: HostedService, layerId?: number): HostedService[] {
+  const recycled = [...emu.state.recycleBin.values()].map((e) => e.service).filter((s): s is HostedService => !!s && isViewOf(s, service, layerId));
+  return [...viewsOf(emu, service, layerId), ...recycled];
+}
+
+/** Whether `candidate` is a view with a layer whose source is `service` (optionally: its layer `layerId`). */
+export function isViewOf(candidate: HostedService, service: HostedService, layerId?: number): boolean {
+  if (candidate === service || !isViewService(candidate)) return false;
   const name = service.name.toLowerCase();
-  const out: HostedService[] = [];
-  for (const candidate of emu.state.services.values()) {
-    if (candidate === service || !isViewService(candidate)) continue;
-    for (const layer of candidate.layers.values()) {
-      if (layer.view?.sourceServiceName.toLowerCase() === name && (layerId === undefined || layer.view.sourceLayerId === layerId)) {
-        out.push(candidate);
-        break;
-      }
-    }
+  for (const layer of candidate.layers.values()) {
+    if (layer.view?.sourceServiceName.toLowerCase() === name && (layerId === undefined || layer.view.sourceLayerId === layerId)) return true;
   }
-  return out;
+  return false;
 }
 
 /** The source services of a view service, in the order its layers name them. */

@@ -129,8 +129,15 @@ export class StatePersistence {
     const s = emu.state;
     const blob = (b: Blob | null): BlobRef | null => (b ? this.storeBlob(b) : null);
     const items = [...s.items.values()].map((item) => this.saveItem(item));
-    // The recycle bin's items are saved whole (their services are among `services`, their relationships kept).
-    const recycleBin = [...s.recycleBin.values()].map((entry): SavedRecycled => ({ deletedAt: entry.deletedAt, deletedBy: entry.deletedBy, item: this.saveItem(entry.item) }));
+    // The recycle bin's items are saved whole, with the hosted service that waits with them.
+    const recycleBin = [...s.recycleBin.values()].map(
+      (entry): SavedRecycled => ({
+        deletedAt: entry.deletedAt,
+        deletedBy: entry.deletedBy,
+        item: this.saveItem(entry.item),
+        ...(entry.service ? { service: this.saveService(entry.service) } : {})
+      })
+    );
     const doc: SavedState = {
       format: FORMAT,
       savedAt: new Date().toISOString(),
@@ -241,7 +248,7 @@ export class StatePersistence {
     const recycled = saved.recycleBin ?? [];
     const needsSeed =
       [...saved.items, ...recycled.map((r) => r.item)].some((it) => it.data?.kind === 'seed' || it.resources.some((r) => 'seed' in r)) ||
-      saved.services.some((svc) => svc.layers.some((l) => l.store.kind === 'lazy'));
+      [...saved.services, ...recycled.flatMap((r) => (r.service ? [r.service] : []))].some((svc) => svc.layers.some((l) => l.store.kind === 'lazy'));
     if (needsSeed) {
       const info = saved.seedInfo;
       const seeded = await buildInitialState({ ...options, seed: info.seed, scale: info.scale, randomSeed: info.randomSeed, kind: info.kind }, origin, info.now);
@@ -281,7 +288,10 @@ export class StatePersistence {
       };
     };
     for (const it of saved.items) state.addItem(loadItem(it));
-    for (const r of recycled) state.recycleBin.set(r.item.json.id, { deletedAt: r.deletedAt, deletedBy: r.deletedBy, item: loadItem(r.item) });
+    for (const r of recycled) {
+      const service = r.service ? this.restoreService(r.service, regenerated, blob) : undefined;
+      state.recycleBin.set(r.item.json.id, { deletedAt: r.deletedAt, deletedBy: r.deletedBy, item: loadItem(r.item), ...(service ? { service } : {}) });
+    }
     for (const t of saved.tokens) state.tokens.set(t.token, t);
     for (const t of saved.refreshTokens) state.refreshTokens.set(t.token, t);
     for (const a of saved.apps) state.apps.set(a.clientId, a);
@@ -404,6 +414,7 @@ interface SavedItem {
 
 interface SavedRecycled {
   item: SavedItem;
+  service?: SavedService;
   deletedAt: number;
   deletedBy: string;
 }

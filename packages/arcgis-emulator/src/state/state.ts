@@ -69,8 +69,8 @@ export class EmulatorState {
   readonly folders: Map<string, FolderRecord> = new VersionedMap<string, FolderRecord>(this.bump);
   readonly items: Map<string, ItemRecord> = new VersionedMap<string, ItemRecord>(this.bump);
   /**
-   * ArcGIS Online's recycle bin, by item id. Its items are not in `items`; their hosted services stay in `services`
-   * (the data is kept and the service name stays taken) but answer as missing until the item is restored.
+   * ArcGIS Online's recycle bin, by item id. Its items are not in `items` nor their hosted services in `services`:
+   * both wait in the entry (the data kept, the service name still taken) until restored or purged.
    */
   readonly recycleBin: Map<string, RecycledItemRecord> = new VersionedMap<string, RecycledItemRecord>(this.bump);
   readonly services = new Map<string, HostedService>();
@@ -164,6 +164,14 @@ export class EmulatorState {
 
   getService(name: string): HostedService | undefined {
     return this.services.get(name.toLowerCase());
+  }
+
+  /** Whether a hosted service has this name, live or waiting in the recycle bin (whose names stay reserved). */
+  serviceNameInUse(name: string): boolean {
+    if (this.getService(name)) return true;
+    const lower = name.toLowerCase();
+    for (const entry of this.recycleBin.values()) if (entry.service?.name.toLowerCase() === lower) return true;
+    return false;
   }
 
   addService(service: HostedService): HostedService {

@@ -1,3 +1,5 @@
+import { type HostedService } from '../features/types.js';
+
 /**
  * The emulated organization's state. Public JSON shapes follow ArcGIS; fields that ArcGIS never returns are kept
  * in separate properties (`password`, `blobs`, ...) so a record can never leak them by being serialized whole.
@@ -312,9 +314,14 @@ export interface RecycleBinSettings {
   restoredSharing: 'owner' | 'kept';
 }
 
-/** An item in the recycle bin: out of `state.items` (no search, no read), kept whole until restored or purged. */
+/**
+ * An item in the recycle bin: out of `state.items` (no search, no read), kept whole until restored or purged. A hosted
+ * feature layer's service waits here too, out of `state.services` (it answers as missing), its rows and its name
+ * kept (`EmulatorState.serviceNameInUse`).
+ */
 export interface RecycledItemRecord {
   item: ItemRecord;
+  service?: HostedService;
   /** When it was moved to the bin (emulator clock, ms); purged 14 days (336 hours) later. */
   deletedAt: number;
   /** Who deleted it (the owner, or an administrator). */
