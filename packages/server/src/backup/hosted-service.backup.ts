@@ -18,6 +18,7 @@ import { runPool } from '../lib/task-pool.js';
 import type { BlobRef, HostedServiceEntry, LayerEntry, Store } from '../store/index.js';
 import { canonicalBytes, CHUNK_OID_SPAN, type EsriFeature, featureOid, isAlignedRange } from './feature-chunks.js';
 import { type LayerOwner, LayerReader, objectIdFieldOf } from './hosted-layer.backup.js';
+import { backupViewService, isViewService } from './view-backup.js';
 
 export interface HostedServiceProgress {
   featuresDone: number;
@@ -80,6 +81,8 @@ class ServiceBackup implements LayerOwner {
     const service = await getServiceInfo({ session: this.session, url: this.url });
     const definition = await this.putJson(service);
     const infos = await this.layerInfos(service);
+    // A view's rows are its source's: only its definitions and its source reference are kept (view-backup.ts).
+    if (isViewService(service)) return backupViewService(this, definition, infos, this.previous);
     const changes = await this.changedObjectIds(service, infos);
 
     // A few layers at once: services with many small layers are bound by latency, not by memory.

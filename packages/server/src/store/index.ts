@@ -41,6 +41,8 @@ export {
   type SharingEntry,
   type RelatedItemEntry,
   type HostedServiceEntry,
+  type ViewEntry,
+  type ViewLayerEntry,
   type ExternalReference,
   type LayerEntry,
   type FeatureChunk,

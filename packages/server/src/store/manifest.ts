@@ -111,6 +111,28 @@ export interface HostedServiceEntry {
   serverGen?: number;
   lastEditDate?: number;
   layers: LayerEntry[];
+  /**
+   * Set for a hosted feature layer view (`isView`): where its rows come from. A view's layers hold their definitions
+   * only (no chunks, no attachments): its rows are stored once, under its source.
+   */
+  view?: ViewEntry;
+}
+
+/** A hosted feature layer view's link to its sources. */
+export interface ViewEntry {
+  /** The services the view reads from, as `<view>/sources` lists them. */
+  sources: { url: string; itemId?: string }[];
+  /** Per view layer: its source service (one of `sources`) and layer, and how the view was defined on it. */
+  layers: ViewLayerEntry[];
+}
+
+export interface ViewLayerEntry {
+  /** The view layer's id. */
+  id: number;
+  sourceUrl: string;
+  sourceLayerId: number;
+  /** `adminLayerInfo.viewLayerDefinition` without its source names (fields shown, spatial filter), when it could be read. */
+  viewLayerDefinition?: Record<string, unknown>;
 }
 
 /**
@@ -296,6 +318,17 @@ function checkLayer(layer: unknown, at: string, problems: Problems): void {
   checkProblems(layer.problems, at, problems);
 }
 
+function checkView(view: unknown, at: string, problems: Problems): void {
+  if (!isObject(view) || !Array.isArray(view.sources) || !Array.isArray(view.layers)) return void problems.push(`${at} needs sources and layers lists`);
+  view.sources.forEach((s, i) => {
+    if (!isObject(s) || typeof s.url !== 'string' || (s.itemId !== undefined && typeof s.itemId !== 'string')) problems.push(`${at}.sources[${i}] needs a url (and an itemId string when set)`);
+  });
+  view.layers.forEach((l, i) => {
+    if (!isObject(l) || !Number.isInteger(l.id) || typeof l.sourceUrl !== 'string' || !Number.isInteger(l.sourceLayerId)) problems.push(`${at}.layers[${i}] needs id, sourceUrl and sourceLayerId`);
+    else if (l.viewLayerDefinition !== undefined && !isObject(l.viewLayerDefinition)) problems.push(`${at}.layers[${i}].viewLayerDefinition is not an object`);
+  });
+}
+
 /** Problems in one item entry (empty when valid). */
 export function itemEntryProblems(entry: unknown, at = 'item'): string[] {
   const problems: Problems = [];
@@ -339,6 +372,7 @@ export function itemEntryProblems(entry: unknown, at = 'item'): string[] {
       checkBlobRef(service.definition, `${at}.service.definition`, problems);
       if (!Array.isArray(service.layers)) problems.push(`${at}.service.layers is not a list`);
       else service.layers.forEach((layer, i) => checkLayer(layer, `${at}.service.layers[${i}]`, problems));
+      if (service.view !== undefined) checkView(service.view, `${at}.service.view`, problems);
     }
   }
   if (entry.external !== undefined) {

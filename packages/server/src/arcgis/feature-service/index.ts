@@ -7,3 +7,4 @@ export * from './feature-service.types.js';
 export * from './features.js';
 export * from './service-admin.js';
 export * from './service.js';
+export * from './views.js';

@@ -3,6 +3,7 @@ export * from './add-item.js';
 export * from './group-members.js';
 export * from './groups.js';
 export * from './item-ownership.js';
+export * from './item-relationships.js';
 export * from './item-resources.js';
 export * from './item-sharing.js';
 export * from './item.js';

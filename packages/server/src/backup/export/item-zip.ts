@@ -102,9 +102,17 @@ async function plan(store: Store, entry: ItemEntry): Promise<{ planned: Planned[
   const layers: string[] = [];
   if (entry.service) {
     blob('service.json', entry.service.definition, 'application/json');
+    const view = entry.service.view;
+    // A view's rows are its source's: they are exported with the source item, never through the view.
+    if (view) add({ name: 'view.json', kind: 'text', text: `${JSON.stringify(view, null, 2)}\n` });
     for (const layer of entry.service.layers) {
       const base = `layers/${layer.id}-${safeNamePart(layer.name, layer.kind)}`;
       blob(`${base}.json`, layer.definition, 'application/json');
+      if (view) {
+        const link = view.layers.find((l) => l.id === layer.id);
+        layers.push(`  ${base}.json: view ${layer.kind} ${layer.id} "${plainLine(layer.name)}" of ${link ? `layer ${link.sourceLayerId} of ${plainLine(link.sourceUrl)}` : 'a source that could not be read'}`);
+        continue;
+      }
       add({ name: `${base}.geojson`, kind: 'geojson', layer });
       const problems = (layer.problems ?? []).map((p) => plainLine(p.reason)).join('; ');
       layers.push(`  ${base}.geojson: ${layer.kind} ${layer.id} "${plainLine(layer.name)}", ${layer.featureCount} features${layer.attachmentCount ? `, ${layer.attachmentCount} attachments` : ''}${layer.status === 'ok' ? '' : ` (${layer.status}: ${problems})`}`);
@@ -222,6 +230,8 @@ function readmeText(manifest: SnapshotManifest, entry: ItemEntry, entries: strin
       '                              geometries). Layers in another coordinate system than Web Mercator or WGS84 keep',
       '                              their coordinates and name the system in a "crs" member.',
       '  attachments/<layer id>/<object id>/<attachment id>-<name>  the attachments',
+      '  view.json               (hosted feature layer views) the source service and layer of each view layer; a view',
+      '                          has no GeoJSON or attachments of its own: export its source for the rows',
       '',
       'Layers and tables:',
       ...layers

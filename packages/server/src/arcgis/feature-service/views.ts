@@ -1,0 +1,60 @@
+/**
+ * Hosted feature layer views: the services a view reads from (`<view>/sources`, rest-js `getViewSources`), the admin
+ * service JSON whose layers carry `adminLayerInfo.viewLayerDefinition` (rest-js `getServiceAdminInfo`), and one view
+ * layer's source (`<view>/<layer>/sources`, what the ArcGIS API for Python's clone_items reads). rest-js's own functions
+ * take a bare authentication, so these are small typed calls on the session's `request()`.
+ */
+import type { ServiceOptions } from './service.js';
+
+/** One service of a `/sources` answer. */
+export interface ViewSourceService {
+  name?: string;
+  type?: string;
+  url?: string;
+  serviceItemId?: string;
+}
+
+/** `adminLayerInfo.viewLayerDefinition` of a view layer (what addToDefinition takes). */
+export interface ViewLayerDefinition {
+  sourceServiceName?: string;
+  sourceLayerId?: number | string;
+  sourceLayerFields?: '*' | string[] | { name: string }[];
+  filter?: unknown;
+  /** Join views and other advanced views: OrgKeeper keeps them but cannot recreate them. */
+  table?: unknown;
+  [extra: string]: unknown;
+}
+
+export interface AdminLayerInfo {
+  id: number;
+  adminLayerInfo?: { viewLayerDefinition?: ViewLayerDefinition; [extra: string]: unknown };
+  [extra: string]: unknown;
+}
+
+export interface AdminServiceInfo {
+  layers?: AdminLayerInfo[];
+  tables?: AdminLayerInfo[];
+  [extra: string]: unknown;
+}
+
+/** The services a view reads from. An ordinary service lists none. */
+export async function getViewSources({ session, url }: ServiceOptions): Promise<ViewSourceService[]> {
+  const answer = await session.request<{ services?: ViewSourceService[] }>(`${url}/sources`);
+  return Array.isArray(answer.services) ? answer.services : [];
+}
+
+/** The service's admin JSON (needs the owner or an administrator): layers with their `adminLayerInfo`. */
+export function getServiceAdminInfo({ session, url }: ServiceOptions): Promise<AdminServiceInfo> {
+  return session.request<AdminServiceInfo>(adminUrlOf(url));
+}
+
+/** The source layer of one view layer: `url` is the view layer's URL. */
+export async function getViewLayerSource({ session, url }: ServiceOptions): Promise<ViewSourceService & { id?: number } | undefined> {
+  const answer = await session.request<{ layers?: (ViewSourceService & { id?: number })[]; tables?: (ViewSourceService & { id?: number })[] }>(`${url}/sources`);
+  return [...(answer.layers ?? []), ...(answer.tables ?? [])][0];
+}
+
+/** A hosted service's admin URL, as rest-js derives it for addToDefinition and updateDefinition. */
+export function adminUrlOf(serviceUrl: string): string {
+  return serviceUrl.replace(/\/+$/, '').replace('/rest/services', '/rest/admin/services');
+}
