@@ -12,7 +12,7 @@ import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { backUp, expectItemMatches, idMapOf, formMentionsOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
 
 describe('copy and clone', () => {
   let source: EmulatorHandle;
@@ -141,6 +141,14 @@ describe('copy and clone', () => {
       expect(newUrl, `${entry.title} service URL`).toMatch(new RegExp(`^${new URL(target.portalUrl).origin}`));
       for (const layer of entry.service.layers) {
         const count = await ts.request<{ count: number }>(`${newUrl!}/${layer.id}/query`, { where: '1=1', returnCountOnly: true });
+        if (entry.service.view) {
+          // A view holds no rows of its own: the cloned view shows its cloned source's rows as the original did.
+          expect(layer.featureCount).toBe(0);
+          const original = await sessionFor(source).request<{ count: number }>(`${entry.service.url}/${layer.id}/query`, { where: '1=1', returnCountOnly: true });
+          expect(count.count, `${entry.title} view layer ${layer.id} features`).toBe(original.count);
+          expect(target.context.state.getService(newUrl!.split('/').at(-2)!)?.definition.isView, `${entry.title} is a view`).toBe(true);
+          continue;
+        }
         expect(count.count, `${entry.title} layer ${layer.id} features`).toBe(layer.featureCount);
         if (layer.attachmentCount) {
           const groups = await ts.request<{ attachmentGroups: { attachmentInfos: unknown[] }[] }>(`${newUrl!}/${layer.id}/queryAttachments`, { definitionExpression: '1=1' });
@@ -158,5 +166,7 @@ describe('copy and clone', () => {
     // No reference points back at the source organization: its host, its item ids, its group ids.
     expect(mentionsOf(target, new URL(source.portalUrl).host)).toEqual([]);
     for (const id of [...content.items.keys(), ...content.groups.keys()]) expect(mentionsOf(target, id), id).toEqual([]);
+    // Survey123 forms keep their references inside their package and resources (file names too): none is left.
+    for (const needle of [new URL(source.portalUrl).host, ...content.items.keys()]) expect(await formMentionsOf(target, needle), needle).toEqual([]);
   }, 180_000);
 });

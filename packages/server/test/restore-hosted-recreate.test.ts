@@ -6,8 +6,13 @@ import { comparableLayerDefinition, HostedRestoreError, recreateHostedService } 
 import type { ItemEntry, Store } from '../src/store/index.js';
 import { sessionFor, serviceNamed, backUp, snapshotRecords, liveRecords, startHostedFixture, type HostedFixture } from './support/hosted-restore.js';
 
+/**
+ * Deletes the item for good: on ArcGIS Online a plain delete moves a hosted layer to the recycle bin, where its service
+ * name stays taken (a recreate then gets `<name>_1`, tested in 'adds a suffix when the service name is taken');
+ * these tests recreate under the original name. ArcGIS Enterprise ignores `permanentDelete`.
+ */
 async function deleteItem(session: ArcGISSession, entry: ItemEntry): Promise<void> {
-  await session.request(`${session.restUrl}/content/users/${entry.owner}/items/${entry.id}/delete`, {}, { httpMethod: 'POST' });
+  await session.request(`${session.restUrl}/content/users/${entry.owner}/items/${entry.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
 }
 
 /** A checkpoint sink that keeps the last state, and can make the N-th checkpoint fail like a crash would. */

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import yauzl from 'yauzl';
 import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { runBackup } from '../src/backup/backup.engine.js';
@@ -13,6 +14,7 @@ import { runRestore } from '../src/restore/restore.engine.js';
 import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
 import { RestoreRepository } from '../src/restore/restore.repository.js';
 import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
+import { rewriteFile } from '../src/restore/survey-package.js';
 import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
 import type { EmulatorHandle } from './identities/support.js';
@@ -156,7 +158,12 @@ export async function expectItemMatches(
   } else {
     expect(live.data?.kind, `${at} data kind`).toBe('file');
     const file = live.data as { blob: { read(): Buffer }; filename: string };
-    expect(file.blob.read().equals(await store.blobs.get(entry.data.hash)), `${at} data bytes`).toBe(true);
+    let want = await store.blobs.get(entry.data.hash);
+    // A Survey123 form's package names its service, views and own id inside (survey-package.ts rewrites them).
+    if (entry.type === 'Form') want = (await rewriteFile(`${rewrite(entry.data.filename ?? 'data')}.zip`, want, maps)).bytes;
+    if (entry.type === 'Form') expect(await zipFiles(file.blob.read()), `${at} data files`).toEqual(await zipFiles(want));
+    else expect(file.blob.read().equals(want), `${at} data bytes`).toBe(true);
+    if (entry.data.filename) expect(file.filename, `${at} data file name`).toBe(rewrite(entry.data.filename));
   }
   // Resources, byte for byte (JSON ones with references rewritten).
   const wantPaths = (entry.resources ?? []).map((r) => r.path).sort();
@@ -164,7 +171,10 @@ export async function expectItemMatches(
   for (const r of entry.resources ?? []) {
     let want = await store.blobs.get(r.hash);
     if (r.path.endsWith('.json')) want = Buffer.from(rewriteJsonText(want.toString('utf8'), maps).text);
-    expect(live.resources.get(r.path)!.blob.read().equals(want), `${at} resource ${r.path}`).toBe(true);
+    else if (entry.type === 'Form') want = (await rewriteFile(r.path, want, maps)).bytes;
+    const got = live.resources.get(r.path)!.blob.read();
+    if (entry.type === 'Form' && /\.(xlsx|zip)$/i.test(r.path)) expect(await zipFiles(got), `${at} resource ${r.path}`).toEqual(await zipFiles(want));
+    else expect(got.equals(want), `${at} resource ${r.path}`).toBe(true);
   }
   // Thumbnail and metadata.
   if (entry.thumbnail) expect(live.thumbnailBlob?.read().equals(await store.blobs.get(entry.thumbnail.hash)), `${at} thumbnail`).toBe(true);
@@ -185,6 +195,58 @@ export function mentionsOf(emu: EmulatorHandle, text: string): string[] {
     if (typeof item.json.url === 'string' && item.json.url.toLowerCase().includes(needle)) hits.push(`${where} url`);
     for (const [path, r] of item.resources) if (path.endsWith('.json') && r.blob.read().toString('utf8').toLowerCase().includes(needle)) hits.push(`${where} resource ${path}`);
     if (item.json.properties && JSON.stringify(item.json.properties).toLowerCase().includes(needle)) hits.push(`${where} properties`);
+  }
+  return hits;
+}
+
+/** A ZIP's files by name (nested ZIPs and XLSX files opened too, as `outer!inner`), to compare packages by content. */
+export async function zipFiles(bytes: Buffer, prefix = ''): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const zip = await new Promise<yauzl.ZipFile>((done, fail) => yauzl.fromBuffer(bytes, { lazyEntries: true }, (e, z) => (e ? fail(e) : done(z))));
+  const entries: { name: string; data: Buffer }[] = [];
+  await new Promise<void>((done, fail) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (error, stream) => {
+        if (error) return fail(error);
+        const parts: Buffer[] = [];
+        stream.on('data', (c: Buffer) => parts.push(c));
+        stream.on('error', fail);
+        stream.on('end', () => {
+          entries.push({ name: entry.fileName, data: Buffer.concat(parts) });
+          zip.readEntry();
+        });
+      });
+    });
+    zip.on('end', done);
+    zip.on('error', fail);
+    zip.readEntry();
+  });
+  for (const e of entries) {
+    if (/\.(xlsx|zip)$/i.test(e.name)) Object.assign(files, await zipFiles(e.data, `${prefix}${e.name}!`));
+    else files[`${prefix}${e.name}`] = e.data.toString('base64');
+  }
+  return files;
+}
+
+/** Survey123 forms of the organization whose package or resources mention `text` (in a file name or a file). */
+export async function formMentionsOf(emu: EmulatorHandle, text: string): Promise<string[]> {
+  const hits: string[] = [];
+  const needle = text.toLowerCase();
+  for (const item of orgItems(emu)) {
+    if (item.json.type !== 'Form') continue;
+    const where = `${item.json.id} "${item.json.title}"`;
+    if (String(item.json.name ?? '').toLowerCase().includes(needle)) hits.push(`${where} name`);
+    const packages: [string, Buffer][] = [];
+    if (item.data?.kind === 'file') packages.push(['data', item.data.blob.read()]);
+    for (const [path, r] of item.resources) {
+      if (/\.(xlsx|zip)$/i.test(path)) packages.push([`resource ${path}`, r.blob.read()]);
+      else if (r.blob.read().toString('utf8').toLowerCase().includes(needle)) hits.push(`${where} resource ${path}`);
+    }
+    for (const [part, bytes] of packages) {
+      for (const [name, data] of Object.entries(await zipFiles(bytes))) {
+        if (name.toLowerCase().includes(needle) || Buffer.from(data, 'base64').toString('utf8').toLowerCase().includes(needle)) hits.push(`${where} ${part} ${name}`);
+      }
+    }
   }
   return hits;
 }

@@ -12,7 +12,7 @@
  */
 import { ArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
-import { type AdminServiceInfo, getServiceAdminInfo, getViewLayerSource, getViewSources, type LayerInfo, type ServiceInfo } from '../arcgis/feature-service/index.js';
+import { type AdminServiceInfo, getServiceAdminInfo, getViewLayerSource, getViewSources, type LayerInfo, serviceNameInUrl, type ServiceInfo } from '../arcgis/feature-service/index.js';
 import type { BlobRef, HostedServiceEntry, LayerEntry, Store, ViewEntry, ViewLayerEntry } from '../store/index.js';
 import { canonicalBytes } from './feature-chunks.js';
 import { objectIdFieldOf } from './hosted-layer.backup.js';
@@ -69,11 +69,6 @@ async function unchangedView(store: Store, previous: HostedServiceEntry | undefi
 
 const trim = (url: string) => url.replace(/\/+$/, '');
 
-/** The service name in a hosted service URL (`.../services/[Hosted/]<name>/FeatureServer`). */
-function serviceNameIn(url: string): string | undefined {
-  return /\/services\/(?:Hosted\/)?([^/]+)\/FeatureServer/i.exec(url)?.[1];
-}
-
 async function readViewReference(session: ArcGISSession, url: string, infos: LayerInfo[]): Promise<ViewEntry> {
   const services = await getViewSources({ session, url });
   const sources = services
@@ -90,7 +85,7 @@ async function readViewReference(session: ArcGISSession, url: string, infos: Lay
   const layers: ViewLayerEntry[] = [];
   for (const info of infos) {
     const definition = adminLayers.find((l) => l.id === info.id)?.adminLayerInfo?.viewLayerDefinition;
-    const named = typeof definition?.sourceServiceName === 'string' ? sources.find((s) => serviceNameIn(s.url)?.toLowerCase() === definition.sourceServiceName!.toLowerCase()) : undefined;
+    const named = typeof definition?.sourceServiceName === 'string' ? sources.find((s) => serviceNameInUrl(s.url)?.toLowerCase() === definition.sourceServiceName!.toLowerCase()) : undefined;
     const sourceLayerId = Number(definition?.sourceLayerId);
     if (definition && named && Number.isInteger(sourceLayerId)) {
       layers.push({ id: info.id, sourceUrl: named.url, sourceLayerId, viewLayerDefinition: withoutSourceNames(definition) });

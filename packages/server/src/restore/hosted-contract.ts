@@ -5,13 +5,23 @@
  */
 import * as HostedModule from './hosted/index.js';
 import type { RecreateHostedServiceArgs, RecreateHostedServiceResult, RestoreLayerDataArgs, RestoreLayerDataResult } from './hosted/hosted-restore.types.js';
+import type { RecreateViewArgs, RestoreViewDefinitionArgs, RestoreViewDefinitionResult } from './hosted/index.js';
 
 export interface HostedRestore {
   recreateHostedService(args: RecreateHostedServiceArgs): Promise<RecreateHostedServiceResult>;
   restoreLayerData(args: RestoreLayerDataArgs): Promise<RestoreLayerDataResult>;
+  /** A hosted feature layer view, made again as a view of its (restored) source. */
+  recreateView(args: RecreateViewArgs): Promise<RecreateHostedServiceResult>;
+  /** A live view's definition brought back; never its rows. */
+  restoreViewDefinition(args: RestoreViewDefinitionArgs): Promise<RestoreViewDefinitionResult>;
 }
 
 /** The hosted-service module as the engine uses it. */
 export function loadHostedRestore(): Promise<HostedRestore> {
-  return Promise.resolve({ recreateHostedService: HostedModule.recreateHostedService, restoreLayerData: HostedModule.restoreLayerData });
+  return Promise.resolve({
+    recreateHostedService: HostedModule.recreateHostedService,
+    restoreLayerData: HostedModule.restoreLayerData,
+    recreateView: HostedModule.recreateView,
+    restoreViewDefinition: HostedModule.restoreViewDefinition
+  });
 }

@@ -13,6 +13,7 @@ import { AppError } from '../errors/app-error.js';
 import type { GroupEntry, ItemEntry, SnapshotManifest, Store, UserEntry } from '../store/index.js';
 import { linkItems, orderItems } from './plan-order.js';
 import { selectItems, withDependencies } from './plan-selection.js';
+import { planViewsAndRelationships } from './plan-views.js';
 import { isHostedEntry, ownerResolver, type PlanContext, planFolders, planGroups, planItems, signedInTarget, type TargetSelf } from './plan-steps.js';
 import type { RestoreParams, RestorePlan } from './restore.types.js';
 
@@ -64,6 +65,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
 
   const groupSteps = await planGroups(ctx, planned.items.values());
   const itemSteps = await planItems(ctx, planned);
+  await planViewsAndRelationships(ctx, planned, itemSteps);
   const folderSteps = await planFolders(ctx, itemSteps.values());
   linkItems(ctx, planned, itemSteps, groupSteps);
 

@@ -56,6 +56,18 @@ export interface PlanStep {
   hosted?: boolean;
   /** Warnings that do not stop the step (a reference that will stay pointing elsewhere). */
   warnings?: string[];
+  /** A hosted feature layer view: the sources it is defined on, and where each is in the target. */
+  view?: { sources: PlannedViewSource[] };
+  /** The item's relationships the step adds again (the snapshot's, in both directions). */
+  relationships?: { type: string; direction: 'forward' | 'reverse'; itemId: string; title?: string }[];
+}
+
+export interface PlannedViewSource {
+  url: string;
+  itemId?: string;
+  title?: string;
+  /** restored: by a step of this plan; live: the organization has it; missing: neither, so the view cannot be made. */
+  status: 'restored' | 'live' | 'missing';
 }
 
 export interface RestorePlan {

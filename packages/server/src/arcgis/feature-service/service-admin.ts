@@ -29,13 +29,15 @@ export interface CreateServiceOptions extends SessionOptions {
   folderId?: string | null;
   /** `createParameters`: the service's name, capabilities and other properties. */
   createParameters: Record<string, unknown>;
+  /** Other request parameters (`isView` for a hosted feature layer view, as the ArcGIS API for Python sends it). */
+  params?: Record<string, unknown>;
 }
 
 /** createService; a failure after the request may have arrived is an AmbiguousWriteError (look for the item first). */
-export async function createService({ session, owner, folderId, createParameters }: CreateServiceOptions): Promise<CreateServiceResult> {
+export async function createService({ session, owner, folderId, createParameters, params }: CreateServiceOptions): Promise<CreateServiceResult> {
   const label = `createService ${String(createParameters.name)}`;
   const response = await writeOnce(session, label, () =>
-    createFeatureService({ ...session.requestOptions, owner, ...(folderId ? { folderId } : {}), item: createParameters } as never) as unknown as Promise<CreateServiceResponse>
+    createFeatureService({ ...session.requestOptions, owner, ...(folderId ? { folderId } : {}), item: createParameters, ...(params ? { params } : {}) } as never) as unknown as Promise<CreateServiceResponse>
   );
   const itemId = response.itemId ?? response.serviceItemId;
   const serviceUrl = response.serviceurl ?? response.encodedServiceURL;

@@ -58,3 +58,9 @@ export async function getViewLayerSource({ session, url }: ServiceOptions): Prom
 export function adminUrlOf(serviceUrl: string): string {
   return serviceUrl.replace(/\/+$/, '').replace('/rest/services', '/rest/admin/services');
 }
+
+/** The service name in a hosted service URL (`.../services/[Hosted/]<name>/FeatureServer`), as `sourceServiceName` wants it. */
+export function serviceNameInUrl(url: string): string | undefined {
+  const match = /\/services\/(?:Hosted\/)?([^/]+)\/FeatureServer/i.exec(url);
+  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+}

@@ -11,7 +11,9 @@ export type HostedRestoreErrorCode =
   /** createService did not give a service (name clash that cannot be resolved, or an unexpected answer). */
   | 'create_failed'
   /** The resume state given is not one this module wrote. */
-  | 'bad_resume_state';
+  | 'bad_resume_state'
+  /** A view's source is neither restored by this run nor in the organization, or the view is of a kind OrgKeeper cannot make. */
+  | 'view_source_missing';
 
 export class HostedRestoreError extends Error {
   readonly code: HostedRestoreErrorCode;

@@ -5,6 +5,8 @@
  */
 export { recreateHostedService, serviceNameFrom } from './recreate.js';
 export { restoreLayerData } from './in-place.js';
+export { recreateView, type RecreateViewArgs } from './view-recreate.js';
+export { restoreViewDefinition, type RestoreViewDefinitionArgs, type RestoreViewDefinitionResult } from './view-in-place.js';
 export { HostedRestoreError, type HostedRestoreErrorCode } from './hosted-restore.error.js';
 export type {
   HostedRestoreProgress,

@@ -8,13 +8,12 @@
  */
 import { ArcGISFailure } from '../../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
-import type { HostedServiceEntry } from '../../store/index.js';
 import { createParameters } from './definitions.js';
 import { defineMissingLayers } from './define-layers.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RecreateHostedServiceArgs, RecreateHostedServiceResult } from './hosted-restore.types.js';
 import { isServiceDataState, restoreServiceData, type ServiceDataState } from './service-data.js';
-import { AmbiguousWriteError, createService, type CreateServiceResult, findServiceItem } from '../../arcgis/feature-service/index.js';
+import { AmbiguousWriteError, createService, type CreateServiceOptions, type CreateServiceResult, findServiceItem } from '../../arcgis/feature-service/index.js';
 import { isServiceNameAvailable } from '../../arcgis/portal/index.js';
 
 interface RecreateState extends ServiceDataState {
@@ -43,7 +42,8 @@ export async function recreateHostedService(args: RecreateHostedServiceArgs): Pr
   let fresh = false;
   if (!state.serviceUrl || !state.itemId) {
     fresh = args.resumeState === undefined || args.resumeState === null;
-    const created = await create(session, args, service, state, save);
+    const definition = await args.store.getJson<Record<string, unknown>>(service.definition.hash);
+    const created = await createWithFreeName(session, args, state, save, (name) => ({ createParameters: createParameters(definition, name) }));
     state.itemId = created.itemId;
     state.serviceUrl = created.serviceUrl;
     // Created editable; the snapshot's capabilities are put back once the data is in.
@@ -82,8 +82,17 @@ export async function recreateHostedService(args: RecreateHostedServiceArgs): Pr
   return { itemId, serviceUrl, layerUrls };
 }
 
-async function create(session: ArcGISSession, args: RecreateHostedServiceArgs, service: HostedServiceEntry, state: RecreateState, save: () => Promise<void>): Promise<CreateServiceResult> {
-  const definition = await args.store.getJson<Record<string, unknown>>(service.definition.hash);
+/**
+ * createService under the wanted name, or the first free `<name>_<n>`; a createService whose answer was lost is found
+ * again by its name (`state.serviceName` is saved before each attempt). Views use it too (view-recreate.ts).
+ */
+export async function createWithFreeName(
+  session: ArcGISSession,
+  args: Pick<RecreateHostedServiceArgs, 'owner' | 'folderId' | 'serviceName'>,
+  state: { serviceName?: string },
+  save: () => Promise<void>,
+  request: (name: string) => Pick<CreateServiceOptions, 'createParameters' | 'params'>
+): Promise<CreateServiceResult> {
   // A createService sent before a crash: if its name is now taken by a service of this owner, that is ours.
   if (state.serviceName) {
     const found = await lostCreate(session, args.owner, state.serviceName);
@@ -97,7 +106,7 @@ async function create(session: ArcGISSession, args: RecreateHostedServiceArgs, s
     state.serviceName = name;
     await save();
     try {
-      return await createService({ session, owner: args.owner, folderId: args.folderId ?? null, createParameters: createParameters(definition, name) });
+      return await createService({ session, owner: args.owner, folderId: args.folderId ?? null, ...request(name) });
     } catch (error) {
       if (error instanceof AmbiguousWriteError) {
         const found = await lostCreate(session, args.owner, name);

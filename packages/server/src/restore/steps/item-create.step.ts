@@ -11,8 +11,11 @@ import { type RewriteMaps, stringRewriter } from '../references.js';
 import { serviceNameOf } from '../restore.plan.js';
 import type { PlanStep } from '../restore.types.js';
 import { ensureFolder } from './folder.step.js';
-import { type ItemJson, partParams, propertyParams, syncResources, syncSharing } from './item-parts.js';
+import { type ItemJson, partParams, propertyParams, surveyPackageParams, syncResources, syncSharing } from './item-parts.js';
+import { isSurveyForm } from '../survey-package.js';
 import { type ItemStepState, mapServiceUrls, parseState, rewriteMaps, type StepContext } from './step-context.js';
+import { restoreRelationships } from './item-relationships.js';
+import { viewSourceUrlFor } from './view.step.js';
 
 /** The type keyword that marks an item this restore is still creating (and finds it again after a crash). */
 export const markerFor = (operationId: string, sourceId: string) => `orgkeeper-restore:${operationId}:${sourceId}`;
@@ -51,7 +54,7 @@ async function recreateService(
   const folderId = step.folder ? await ensureFolder(ctx, step.owner, step.folder) : null;
   const original = serviceNameOf(service.url) ?? entry.title.replace(/\W+/g, '_');
   const serviceName = plan.mode === 'copy' ? `${original}_${(operationId.replace(/[^0-9a-zA-Z]/g, '').slice(-6) || 'copy')}` : original;
-  const result = await hosted.recreateHostedService({
+  const args = {
     session,
     store,
     entry,
@@ -60,10 +63,13 @@ async function recreateService(
     serviceName,
     itemProperties: { ...made.props, typeKeywords: [...(item.typeKeywords ?? []), made.marker].join(',') },
     signal,
-    checkpoint: async (s) => ctx.save({ state: JSON.stringify({ ...parseState(ctx.row.state), hosted: s }) }),
-    ...(made.state.hosted !== undefined ? { resumeState: made.state.hosted } : {}),
-    onProgress: (p) => ctx.input.onProgress?.({ ...ctx.progress, current: step.title, ...p })
-  });
+    checkpoint: async (s: unknown) => ctx.save({ state: JSON.stringify({ ...parseState(ctx.row.state), hosted: s }) }),
+    ...(made.state.hosted !== undefined ? { resumeState: made.state.hosted } : {})
+  };
+  // A view is made a view again, on its restored source; it is never filled with rows (view.step.ts).
+  const result = service.view
+    ? await hosted.recreateView({ ...args, sourceUrlFor: viewSourceUrlFor(ctx) })
+    : await hosted.recreateHostedService({ ...args, onProgress: (p) => ctx.input.onProgress?.({ ...ctx.progress, current: step.title, ...p }) });
   const id = result.itemId;
   const newUrl = result.serviceUrl;
   const layerUrls = Object.fromEntries(Object.entries(result.layerUrls).map(([k, v]) => [k, v]));
@@ -141,10 +147,14 @@ async function finishItem(
   await updateItem({ session: session, owner: owner, id: id, params: {
     typeKeywords: (item.typeKeywords ?? []).map(rewrite).join(','),
     ...(typeof item.url === 'string' && item.url !== '' && !entry.service ? { url: rewrite(item.url) } : {}),
+    // A Survey123 web designer form is named after its id (`<id>.zip`, and the files in its package).
+    ...(isSurveyForm(entry.type) && entry.data?.kind === 'file' ? { ...(await surveyPackageParams(store, entry, maps)), ...(typeof item.name === 'string' ? { name: rewrite(item.name) } : {}) } : {}),
     clearEmptyFields: 'true'
   } });
   const url = (await findItem({ session: session, id: id }))?.url;
   await ctx.save({ new_id: id, new_url: made.newUrl ?? (typeof url === 'string' && url !== '' ? url : null) });
+  // Last: the item is complete whatever becomes of its relationships.
+  await restoreRelationships(ctx, step, entry, id, owner);
 }
 
 /** An item carrying this restore's marker for the source item, in the admin's root or the owner's target folder. */

@@ -10,6 +10,8 @@ import type { PlanStep } from '../restore.types.js';
 import { ensureFolder } from './folder.step.js';
 import { type ItemJson, partParams, propertyParams, syncResources, syncSharing } from './item-parts.js';
 import { parseState, rewriteMaps, type StepContext } from './step-context.js';
+import { restoreRelationships } from './item-relationships.js';
+import { viewSourceUrlFor } from './view.step.js';
 
 export async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson): Promise<void> {
   const { session, store, hosted, signal } = ctx.input;
@@ -26,7 +28,10 @@ export async function overwriteItem(ctx: StepContext, step: PlanStep, entry: Ite
     const folderId = step.folder === null ? null : await ensureFolder(ctx, owner, step.folder);
     if (folderId !== null || step.folder === null) await moveItem({ session: session, owner: owner, id: id, folder: folderId });
   }
-  if (entry.service && hosted) {
+  if (entry.service?.view && hosted) {
+    // A view's definition only: its rows are its source's, restored by the source's own step, never through the view.
+    await hosted.restoreViewDefinition({ session, store, entry, serviceUrl: await liveServiceUrl(session, live, entry), signal, sourceUrlFor: viewSourceUrlFor(ctx) });
+  } else if (entry.service && hosted) {
     const url = await liveServiceUrl(session, live, entry);
     const state = parseState(ctx.row.state);
     await hosted.restoreLayerData({
@@ -46,6 +51,8 @@ export async function overwriteItem(ctx: StepContext, step: PlanStep, entry: Ite
   await syncSharing(ctx, owner, id, entry, true);
   if (Boolean(item.protected) !== Boolean(live.protected)) await setItemProtected({ session: session, owner: owner, id: id, value: Boolean(item.protected) });
   await ctx.save({ new_id: id, new_url: typeof live.url === 'string' ? live.url : null });
+  // Last: the item is complete whatever becomes of its relationships.
+  await restoreRelationships(ctx, step, entry, id, owner);
 }
 
 /**

@@ -6,7 +6,8 @@ import type { ItemEntry, Store } from '../../store/index.js';
 import { addItem, getItemGroupIds, type ItemParams, listItemResources, removeItemResource, shareItem, unshareItem, writeItemResource } from '../../arcgis/portal/index.js';
 import { type RewriteMaps, rewriteJsonText, rewriteReferences, stringRewriter } from '../references.js';
 import type { PlanStep } from '../restore.types.js';
-import { fileOf, type StepContext } from './step-context.js';
+import { fileFrom, fileOf, type StepContext } from './step-context.js';
+import { isSurveyForm, rewriteFile } from '../survey-package.js';
 
 /** Properties of the item JSON that addItem and update accept (the rest is managed by ArcGIS). */
 const TEXT_PROPERTIES = ['title', 'snippet', 'description', 'accessInformation', 'licenseInfo', 'culture', 'url', 'spatialReference', 'name'] as const;
@@ -49,8 +50,11 @@ async function partParams(store: Store, entry: ItemEntry, maps: RewriteMaps, for
     const text = (await store.blobs.get(entry.data.hash)).toString('utf8');
     params.text = rewriteJsonText(text, maps).text;
   } else if (entry.data?.kind === 'file') {
-    params.file = await fileOf(store, entry.data.hash, entry.data.filename ?? 'data', entry.data.contentType);
-    params.filename = entry.data.filename;
+    if (isSurveyForm(entry.type)) Object.assign(params, await surveyPackageParams(store, entry, maps));
+    else {
+      params.file = await fileOf(store, entry.data.hash, entry.data.filename ?? 'data', entry.data.contentType);
+      params.filename = entry.data.filename;
+    }
   } else if (forUpdate && !entry.service) {
     params.text = '';
   }
@@ -70,7 +74,7 @@ export async function syncResources(ctx: StepContext, owner: string, id: string,
     if (/\.json$/i.test(resource.path) && (maps.ids.size > 0 || maps.urls.size > 0)) {
       const out = rewriteJsonText(bytes.toString('utf8'), maps);
       if (out.changed) bytes = Buffer.from(out.text, 'utf8');
-    }
+    } else if (isSurveyForm(entry.type)) bytes = (await rewriteFile(resource.path, bytes, maps)).bytes;
     if (bytes.length === 0) bytes = Buffer.alloc(0);
     await writeItemResource({ session: session, owner: owner, id: id, path: resource.path, bytes: bytes, contentType: resource.contentType, mode: live.has(resource.path) ? 'update' : 'add' });
   }
@@ -94,4 +98,12 @@ export async function syncSharing(ctx: StepContext, owner: string, id: string, e
   const org = everyone || sharing.access === 'org';
   const notShared = await shareItem({ session: session, owner: owner, id: id, everyone, org, groups });
   if (notShared.length > 0) throw new Error(`Could not share with group(s) ${notShared.join(', ')} (they may be gone, or the owner may not share into them).`);
+}
+
+/** A Survey123 form's package (its data) with the service, view and form ids and URLs inside rewritten, and its name. */
+export async function surveyPackageParams(store: Store, entry: ItemEntry, maps: RewriteMaps): Promise<ItemParams> {
+  const data = entry.data!;
+  const name = stringRewriter(maps)(data.filename ?? 'data');
+  const { bytes } = await rewriteFile(name.endsWith('.zip') ? name : `${name}.zip`, await store.blobs.get(data.hash), maps);
+  return { file: fileFrom(bytes, name, data.contentType), filename: name };
 }

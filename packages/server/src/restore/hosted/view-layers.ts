@@ -1,0 +1,60 @@
+/**
+ * The layers of a hosted feature layer view as `addToDefinition` takes them: each layer's own definition (drawing
+ * info, templates, description) without what the view takes from its source (fields, relationships) or what ArcGIS
+ * computes, with `adminLayerInfo.viewLayerDefinition` naming the source service (restored or cloned: its new name)
+ * and layer, the fields it shows and its spatial filter, and its `viewDefinitionQuery`. As the ArcGIS API for
+ * Python's clone_items sends them; Esri documents `viewLayerDefinition` in Add to Definition (Feature Service).
+ */
+import { serviceNameInUrl } from '../../arcgis/feature-service/index.js';
+import type { HostedServiceEntry, Store, ViewLayerEntry } from '../../store/index.js';
+import { layerDefinitionForAdd } from './definitions.js';
+import { HostedRestoreError } from './hosted-restore.error.js';
+
+/** Where a view's source is in the target: its new URL when this restore made it again, else undefined (unknown). */
+export type SourceUrlFor = (snapshotUrl: string) => string | undefined;
+
+/** The view layer's link to its source, or a clear error. */
+export function viewLinkOf(service: HostedServiceEntry, layerId: number): ViewLayerEntry {
+  const link = service.view?.layers.find((l) => l.id === layerId);
+  if (!link) throw new HostedRestoreError('view_source_missing', `View layer ${layerId} has no source in the snapshot (it could not be read at backup time), so it cannot be defined again.`);
+  if (link.viewLayerDefinition && 'table' in link.viewLayerDefinition) {
+    throw new HostedRestoreError('view_source_missing', `View layer ${layerId} is a join view (viewLayerDefinition.table): OrgKeeper keeps its definition but cannot make it again.`);
+  }
+  return link;
+}
+
+/** The source URL of a view layer in the target organization, or a clear error. */
+export function targetSourceUrl(link: ViewLayerEntry, sourceUrlFor: SourceUrlFor): string {
+  const url = sourceUrlFor(link.sourceUrl);
+  if (!url) throw new HostedRestoreError('view_source_missing', `The source of view layer ${link.id} (${link.sourceUrl}, layer ${link.sourceLayerId}) is neither restored by this run nor in the organization.`);
+  return url;
+}
+
+/** The names of the fields a view layer shows, from its stored definition. */
+export function visibleFieldNames(definition: Record<string, unknown>): string[] {
+  return (Array.isArray(definition.fields) ? (definition.fields as { name?: unknown }[]) : []).map((f) => f.name).filter((n): n is string => typeof n === 'string');
+}
+
+/** Layers and tables for addToDefinition on a view (all of them, or those in `only`). */
+export async function viewLayersForAdd(store: Store, service: HostedServiceEntry, sourceUrlFor: SourceUrlFor, only?: number[]): Promise<{ layers: Record<string, unknown>[]; tables: Record<string, unknown>[] }> {
+  const layers: Record<string, unknown>[] = [];
+  const tables: Record<string, unknown>[] = [];
+  for (const layer of service.layers) {
+    if (only && !only.includes(layer.id)) continue;
+    const link = viewLinkOf(service, layer.id);
+    const sourceServiceName = serviceNameInUrl(targetSourceUrl(link, sourceUrlFor));
+    const stored = await store.getJson<Record<string, unknown>>(layer.definition.hash);
+    const definition = layerDefinitionForAdd(stored);
+    delete definition.fields;
+    delete definition.relationships;
+    delete definition.viewDefinitionQuery;
+    definition.id = layer.id;
+    const given = link.viewLayerDefinition ?? {};
+    definition.adminLayerInfo = {
+      viewLayerDefinition: { ...given, sourceServiceName, sourceLayerId: link.sourceLayerId, sourceLayerFields: given.sourceLayerFields ?? visibleFieldNames(stored) }
+    };
+    if (typeof stored.viewDefinitionQuery === 'string' && stored.viewDefinitionQuery.trim() !== '') definition.viewDefinitionQuery = stored.viewDefinitionQuery;
+    (layer.kind === 'table' ? tables : layers).push(definition);
+  }
+  return { layers, tables };
+}
