@@ -134,6 +134,8 @@ export async function expectItemMatches(
     if (Array.isArray(value) && field === 'typeKeywords') value = value.map((v) => rewrite(String(v)));
     if (field === 'properties' && value) value = JSON.parse(rewriteJsonText(JSON.stringify(value), maps).text);
     if (field === 'title') value = `${String(value)}${options.titleSuffix ?? ''}`;
+    // A hosted layer's item is named after its service, whose name the restore chose (ArcGIS cannot rename one).
+    if (field === 'name' && entry.service && typeof snap.url === 'string') value = decodeURIComponent(rewrite(snap.url).split('/').at(-2) ?? '');
     if (field === 'protected') value = Boolean(value);
     if (field === 'extent' && Array.isArray(value) && value.length === 0) value = null;
     expected[field] = value;
@@ -228,10 +230,14 @@ export async function zipFiles(bytes: Buffer, prefix = ''): Promise<Record<strin
   return files;
 }
 
-/** Survey123 forms of the organization whose package or resources mention `text` (in a file name or a file). */
-export async function formMentionsOf(emu: EmulatorHandle, text: string): Promise<string[]> {
+/**
+ * Survey123 forms of the organization whose package or resources mention `text` (in a file name or a file); the
+ * `ignore` strings (e.g. service names that carry an old form id) are taken out of each text first.
+ */
+export async function formMentionsOf(emu: EmulatorHandle, text: string, ignore: string[] = []): Promise<string[]> {
   const hits: string[] = [];
   const needle = text.toLowerCase();
+  const clean = (value: string) => ignore.reduce((t, i) => t.split(i.toLowerCase()).join(''), value.toLowerCase());
   for (const item of orgItems(emu)) {
     if (item.json.type !== 'Form') continue;
     const where = `${item.json.id} "${item.json.title}"`;
@@ -240,11 +246,11 @@ export async function formMentionsOf(emu: EmulatorHandle, text: string): Promise
     if (item.data?.kind === 'file') packages.push(['data', item.data.blob.read()]);
     for (const [path, r] of item.resources) {
       if (/\.(xlsx|zip)$/i.test(path)) packages.push([`resource ${path}`, r.blob.read()]);
-      else if (r.blob.read().toString('utf8').toLowerCase().includes(needle)) hits.push(`${where} resource ${path}`);
+      else if (clean(r.blob.read().toString('utf8')).includes(needle)) hits.push(`${where} resource ${path}`);
     }
     for (const [part, bytes] of packages) {
       for (const [name, data] of Object.entries(await zipFiles(bytes))) {
-        if (name.toLowerCase().includes(needle) || Buffer.from(data, 'base64').toString('utf8').toLowerCase().includes(needle)) hits.push(`${where} ${part} ${name}`);
+        if (name.toLowerCase().includes(needle) || clean(Buffer.from(data, 'base64').toString('utf8')).includes(needle)) hits.push(`${where} ${part} ${name}`);
       }
     }
   }

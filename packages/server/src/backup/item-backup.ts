@@ -34,8 +34,17 @@ export const RELATIONSHIP_TYPES = [
   'WorkforceMap2FeatureService',
   'MobileApp2Code',
   'WMA2Code',
-  'APIKey2Item'
-] as const satisfies readonly ItemRelationshipType[];
+  'APIKey2Item',
+  // Named by Esri's relationship types page or its clients but not by rest-js's ItemRelationshipType.
+  'Listed2Provisioned',
+  'Style2Style',
+  'WebStyle2DesktopStyle',
+  'Service2Route',
+  'SurveyAddIn2Data',
+  'Map2App',
+  'App2DependentApp',
+  'Map2IndoorsConfig'
+] as const;
 /** Related items kept per direction (a service used by thousands of maps must not grow one entry without bound). */
 export const RELATED_LIMIT = 1000;
 
@@ -166,8 +175,8 @@ async function readResources(ctx: BackupContext, id: string, problems: PartProbl
 }
 
 async function readRelated(ctx: BackupContext, id: string): Promise<RelatedItemEntry[]> {
-  const ask = (direction: 'forward' | 'reverse', relationshipType: ItemRelationshipType | ItemRelationshipType[]) =>
-    getRelatedItems({ session: ctx.session, id, direction, relationshipType });
+  const ask = (direction: 'forward' | 'reverse', relationshipType: string | string[]) =>
+    getRelatedItems({ session: ctx.session, id, direction, relationshipType: relationshipType as ItemRelationshipType | ItemRelationshipType[] });
   // Both directions at once; the result lists forward then reverse, whichever answered first.
   const byDirection = await Promise.all(
     (['forward', 'reverse'] as const).map(async (direction) => {

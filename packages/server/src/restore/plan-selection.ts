@@ -7,7 +7,7 @@ import type { ItemEntry, Store } from '../store/index.js';
 import { extractReferences, urlUnder } from './references.js';
 import type { SnapshotContent } from './restore.plan.js';
 import type { RestoreParams } from './restore.types.js';
-import { linkedItemIds } from './plan-views.js';
+import { formReferencedIds, linkedItemIds } from './plan-views.js';
 import { matchesQuery, parseQuery } from './selection.js';
 
 /** References of one item: snapshot items (`ids`) and item ids that are not in the snapshot (`outside`). */
@@ -89,7 +89,7 @@ export async function withDependencies(store: Store, content: SnapshotContent, s
     if (deps.has(entry.id)) continue;
     const d = await itemDependencies(store, entry, content.items, serviceUrls);
     // A view's sources and the items it relates to as origin (a form's service and views) come first too.
-    for (const id of linkedItemIds(entry, content.items)) if (!d.ids.includes(id)) d.ids.push(id);
+    for (const id of [...linkedItemIds(entry, content.items), ...(await formReferencedIds(store, entry, content.items))]) if (!d.ids.includes(id)) d.ids.push(id);
     deps.set(entry.id, d);
     if (clone) {
       for (const id of d.ids) {

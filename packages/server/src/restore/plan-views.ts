@@ -7,7 +7,8 @@
  */
 import { serviceNameInUrl } from '../arcgis/feature-service/index.js';
 import { findItem } from '../arcgis/portal/index.js';
-import type { ItemEntry } from '../store/index.js';
+import type { ItemEntry, Store } from '../store/index.js';
+import { isSurveyForm, packageTexts } from './survey-package.js';
 import type { PlannedItems } from './plan-selection.js';
 import type { PlanContext } from './plan-steps.js';
 import type { PlannedViewSource, PlanStep } from './restore.types.js';
@@ -31,6 +32,21 @@ export function linkedItemIds(entry: ItemEntry, items: ReadonlyMap<string, ItemE
   }
   for (const rel of entry.related ?? []) if (rel.direction === 'forward' && rel.itemId !== entry.id && items.has(rel.itemId)) ids.add(rel.itemId);
   return [...ids];
+}
+
+/**
+ * Snapshot hosted items a Survey123 form's package names by URL (the view it submits to may be related to the form by
+ * nothing else: Survey123 Connect's `submission_url`).
+ */
+export async function formReferencedIds(store: Store, entry: ItemEntry, items: ReadonlyMap<string, ItemEntry>): Promise<string[]> {
+  if (!isSurveyForm(entry.type) || entry.data?.kind !== 'file') return [];
+  const texts = (await packageTexts(await store.blobs.get(entry.data.hash))).map((t) => t.text);
+  const ids: string[] = [];
+  for (const e of items.values()) {
+    const url = e.service?.url.replace(/\/+$/, '').toLowerCase();
+    if (url && e.id !== entry.id && texts.some((t) => t.toLowerCase().includes(url))) ids.push(e.id);
+  }
+  return ids;
 }
 
 /** Adds each view step's sources (skipping views whose source is missing) and each step's relationships. */

@@ -96,16 +96,16 @@ export function stringRewriter(maps: RewriteMaps): (text: string) => string {
     .filter(([from, to]) => from !== '' && from.toLowerCase() !== to.toLowerCase())
     .sort((a, b) => b[0].length - a[0].length);
   const urlPattern =
-    urls.length === 0 ? undefined : new RegExp(`(${urls.map(([from]) => escapeRegExp(from)).join('|')})(?=$|[/?#"'\\s&,)\\]])`, 'gi');
+    urls.length === 0 ? undefined : new RegExp(`(${urls.map(([from]) => escapeRegExp(from)).join('|')})(?=$|[/?#"'\\s&,)\\]<\\\\])`, 'gi');
   const urlTarget = new Map(urls.map(([from, to]) => [from.toLowerCase(), to]));
+  // Ids are replaced as whole tokens: a 32-hex run that is part of a longer hex string is something else (a hash).
+  const idPattern = '(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])';
+  // One pass over both: a URL already rewritten is not scanned again, so an old id inside a new URL (a Survey123
+  // service is named `survey123_<form id>`, and keeps its name) is left as the new URL has it.
+  const pattern = urlPattern ? new RegExp(`${urlPattern.source}${ids.size > 0 ? `|${idPattern}` : ''}`, 'gi') : ids.size > 0 ? new RegExp(idPattern, 'gi') : undefined;
   return (text: string): string => {
-    let out = text;
-    if (urlPattern) out = out.replace(urlPattern, (match) => urlTarget.get(match.toLowerCase()) ?? match);
-    if (ids.size > 0) {
-      // Ids are replaced as whole tokens: a 32-hex run that is part of a longer hex string is something else (a hash).
-      out = out.replace(/(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi, (match) => ids.get(match.toLowerCase()) ?? match);
-    }
-    return out;
+    if (!pattern) return text;
+    return text.replace(pattern, (match) => urlTarget.get(match.toLowerCase()) ?? ids.get(match.toLowerCase()) ?? match);
   };
 }
 

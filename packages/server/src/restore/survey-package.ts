@@ -59,14 +59,31 @@ export async function rewriteZip(bytes: Buffer, maps: RewriteMaps, depth = 0): P
 export async function rewriteFile(path: string, bytes: Buffer, maps: RewriteMaps, depth = 0): Promise<{ bytes: Buffer; changed: boolean }> {
   if (maps.ids.size === 0 && maps.urls.size === 0) return { bytes, changed: false };
   if (ZIP_FILE.test(path)) return depth <= 1 ? rewriteZip(bytes, maps, depth) : { bytes, changed: false };
-  if (/\.json$/i.test(path)) {
-    const out = rewriteJsonText(bytes.toString('utf8'), maps);
-    return out.changed ? { bytes: Buffer.from(out.text, 'utf8'), changed: true } : { bytes, changed: false };
-  }
   if (!TEXT_FILE.test(path)) return { bytes, changed: false };
-  const text = bytes.toString('utf8');
-  const next = stringRewriter(maps)(text);
-  return next === text ? { bytes, changed: false } : { bytes: Buffer.from(next, 'utf8'), changed: true };
+  // JSON files (.json, .webform, .info, .itemInfo) are rewritten string by string, so a URL inside an escaped string
+  // (the XForm model inside a .webform) is found too; other text as it is.
+  const out = rewriteJsonText(bytes.toString('utf8'), maps);
+  return out.changed ? { bytes: Buffer.from(out.text, 'utf8'), changed: true } : { bytes, changed: false };
+}
+
+/**
+ * The text files of a package (and of the ZIPs in it, named `outer!inner`), to find what it references; empty when it
+ * cannot be read.
+ */
+export async function packageTexts(bytes: Buffer, depth = 0): Promise<{ name: string; text: string }[]> {
+  let entries: { name: string; data: Buffer; directory: boolean }[];
+  try {
+    entries = await readZip(bytes);
+  } catch {
+    return [];
+  }
+  const texts: { name: string; text: string }[] = [];
+  for (const entry of entries) {
+    if (entry.directory) continue;
+    if (ZIP_FILE.test(entry.name) && depth < 1) texts.push(...(await packageTexts(entry.data, depth + 1)).map((t) => ({ ...t, name: `${entry.name}!${t.name}` })));
+    else if (TEXT_FILE.test(entry.name)) texts.push({ name: entry.name, text: entry.data.toString('utf8') });
+  }
+  return texts;
 }
 
 function readZip(bytes: Buffer): Promise<{ name: string; data: Buffer; directory: boolean }[]> {

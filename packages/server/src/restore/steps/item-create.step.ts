@@ -15,6 +15,7 @@ import { type ItemJson, partParams, propertyParams, surveyPackageParams, syncRes
 import { isSurveyForm } from '../survey-package.js';
 import { type ItemStepState, mapServiceUrls, parseState, rewriteMaps, type StepContext } from './step-context.js';
 import { restoreRelationships } from './item-relationships.js';
+import { relinkSurveyItems } from './survey.step.js';
 import { viewSourceUrlFor } from './view.step.js';
 
 /** The type keyword that marks an item this restore is still creating (and finds it again after a crash). */
@@ -132,8 +133,10 @@ async function finishItem(
   if (entry.service) {
     // The hosted module created the service and its item; the item's own properties (with the new URL), data (layer
     // overrides), thumbnail and metadata are the snapshot's, set here as for any item (the marker stays until the end).
+    // Its `name` is its service's, which the restore chose (a suffix when the name was taken): not the snapshot's.
+    const { name: _name, ...properties } = propertyParams(item, step, maps);
     await updateItem({ session: session, owner: owner, id: id, params: {
-      ...propertyParams(item, step, maps),
+      ...properties,
       typeKeywords: [...(item.typeKeywords ?? []).map(stringRewriter(maps)), made.marker].join(','),
       ...(await partParams(store, entry, maps, false)),
       clearEmptyFields: 'true'
@@ -153,6 +156,7 @@ async function finishItem(
   } });
   const url = (await findItem({ session: session, id: id }))?.url;
   await ctx.save({ new_id: id, new_url: made.newUrl ?? (typeof url === 'string' && url !== '' ? url : null) });
+  if (isSurveyForm(entry.type)) await relinkSurveyItems(ctx, entry, id);
   // Last: the item is complete whatever becomes of its relationships.
   await restoreRelationships(ctx, step, entry, id, owner);
 }

@@ -1,0 +1,272 @@
+/**
+ * Hosted feature layer views, item relationships and Survey123 surveys, backed up and brought back on ArcGIS Online
+ * and ArcGIS Enterprise: deleted and recreated (views made views again on their recreated source), restored in place
+ * (definitions only through a view, rows only through the source: the request log shows no edit addressed to a view),
+ * cloned into an empty organization, and a submission made as the form makes it lands in the restored or cloned
+ * service and shows through the results view.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/db/database.js';
+import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
+import type { RewriteMaps } from '../src/restore/references.js';
+import type { RestoreRepository } from '../src/restore/restore.repository.js';
+import type { SnapshotContent } from '../src/restore/restore.plan.js';
+import type { RestoreResult } from '../src/restore/restore.types.js';
+import { type ItemEntry, type Store } from '../src/store/index.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, sessionFor, zipFiles } from './restore-support.js';
+import { liveRecords, snapshotRecords } from './support/hosted-restore.js';
+
+type Survey = { form: string; service: string; submissionView: string; resultsView: string; publishedWith: string };
+
+/** The old id -> new id and old URL -> new URL maps a restore made (service and layer URLs). */
+function mapsOf(content: SnapshotContent, result: RestoreResult, extra: [string, string][] = []): RewriteMaps {
+  const ids = idMapOf(result);
+  const urls = new Map<string, string>(extra);
+  for (const s of result.steps) {
+    const e = content.items.get(s.oldId);
+    if (e?.service?.url && s.newUrl && s.newUrl !== e.service.url) {
+      urls.set(e.service.url, s.newUrl);
+      for (const l of e.service.layers) urls.set(`${e.service.url}/${l.id}`, `${s.newUrl}/${l.id}`);
+    }
+  }
+  return { ids, urls };
+}
+
+const serviceOf = (emu: EmulatorHandle, url: string) => emu.context.state.getService(decodeURIComponent(url.split('/').at(-2)!))!;
+
+/** A view restored as a view: on `sourceUrl`, with the snapshot's capabilities, definition query and shown fields. */
+async function expectViewMatches(emu: EmulatorHandle, store: Store, entry: ItemEntry, url: string, sourceUrl: string): Promise<void> {
+  const session = sessionFor(emu);
+  const service = await session.request<Record<string, unknown>>(url);
+  const stored = await store.getJson<Record<string, unknown>>(entry.service!.definition.hash);
+  expect(service.isView, `${entry.title} isView`).toBe(true);
+  for (const key of ['capabilities', 'isUpdatableView', 'sourceSchemaChangesAllowed']) expect(service[key], `${entry.title} ${key}`).toEqual(stored[key]);
+  const sources = await session.request<{ services: { url: string }[] }>(`${url}/sources`);
+  expect(sources.services.map((s) => s.url.toLowerCase()), `${entry.title} sources`).toEqual([sourceUrl.toLowerCase()]);
+  for (const layer of entry.service!.layers) {
+    expect(layer.chunks, 'a view stores no rows').toEqual([]);
+    const want = await store.getJson<{ fields: { name: string }[]; viewDefinitionQuery?: string }>(layer.definition.hash);
+    const got = await session.request<{ fields: { name: string }[]; viewDefinitionQuery?: string }>(`${url}/${layer.id}`);
+    expect(got.viewDefinitionQuery ?? '', `${entry.title} ${layer.id} query`).toBe(want.viewDefinitionQuery ?? '');
+    expect(got.fields.map((f) => f.name), `${entry.title} ${layer.id} fields`).toEqual(want.fields.map((f) => f.name));
+    expect(serviceOf(emu, url).layers.get(layer.id)!.store.count(), 'the view holds no rows of its own').toBe(0);
+  }
+}
+
+/** The URL the form submits to, as its package's XForm says (`<submission action>`). */
+async function submissionUrlOf(emu: EmulatorHandle, formId: string): Promise<string> {
+  const form = emu.context.state.items.get(formId)!;
+  expect(form.data?.kind).toBe('file');
+  const files = await zipFiles((form.data as { blob: { read(): Buffer } }).blob.read());
+  const xml = Object.entries(files).find(([name]) => /^esriinfo\/[^!/]+\.xml$/.test(name))!;
+  return /<submission action="([^"]+)"/.exec(Buffer.from(xml[1], 'base64').toString('utf8'))![1]!.replace(/&amp;/g, '&');
+}
+
+/** Submits a record as the Survey123 form does (applyEdits on the submission view's layer 0); answers its GlobalID. */
+async function submit(emu: EmulatorHandle, submissionUrl: string, attributes: Record<string, unknown>): Promise<string> {
+  const globalId = `{${crypto.randomUUID().toUpperCase()}}`;
+  const answer = await sessionFor(emu).request<{ addResults: { success: boolean; globalId?: string }[] }>(
+    `${submissionUrl}/0/applyEdits`,
+    { adds: JSON.stringify([{ attributes: { ...attributes, globalid: globalId }, geometry: { x: -13046000, y: 4036000, spatialReference: { wkid: 102100 } } }]), useGlobalIds: true, rollbackOnFailure: true },
+    { httpMethod: 'POST' }
+  );
+  expect(answer.addResults[0]?.success, JSON.stringify(answer)).toBe(true);
+  return globalId;
+}
+
+async function countWhere(emu: EmulatorHandle, layerUrl: string, where: string): Promise<number> {
+  return (await sessionFor(emu).request<{ count: number }>(`${layerUrl}/query`, { where, returnCountOnly: true })).count;
+}
+
+/** Edit requests (features and attachments) the emulator served for services named in `names`. */
+function editsTo(emu: EmulatorHandle, names: string[]): string[] {
+  const edit = /\/(applyEdits|addFeatures|updateFeatures|deleteFeatures|addAttachment|updateAttachment|deleteAttachments)$/;
+  return emu.requestLog
+    .snapshot()
+    .recent.filter((r) => edit.test(r.path) && names.some((n) => r.path.toLowerCase().includes(`/${n.toLowerCase()}/featureserver/`)))
+    .map((r) => `${r.method} ${r.path}`);
+}
+
+for (const kind of ['online', 'enterprise'] as const) {
+  describe(`views, relationships and Survey123 surveys (${kind})`, () => {
+    let emu: EmulatorHandle;
+    let folder: { path: string; remove(): Promise<void> };
+    let db: Db;
+    let repository: RestoreRepository;
+    let store: Store;
+    let snapshotId: string;
+    let content: SnapshotContent;
+    let hosted: HostedRestore;
+    let surveys: Survey[];
+    let surveyItems: string[];
+
+    beforeAll(async () => {
+      emu = await startTestEmulator({ kind });
+      folder = await tempFolder(`orgkeeper-views-${kind}-`);
+      ({ db, repository } = await restoreDb(folder.path));
+      ({ store, snapshotId, content } = await backUp(emu, folder.path));
+      hosted = await loadHostedRestore();
+      const { DEMO_EXPECTATIONS: expectations } = await import('@orgkeeper/arcgis-emulator');
+      surveys = expectations.surveys;
+      surveyItems = surveys.flatMap((s) => [s.form, s.service, s.submissionView, s.resultsView]);
+    }, 120_000);
+    afterAll(async () => {
+      await db?.destroy();
+      await emu?.close();
+      await folder?.remove();
+    });
+
+    it('backs up each survey whole: the form with every resource, the service with its rows, the views as views, the relationships', async () => {
+      for (const survey of surveys) {
+        const form = content.items.get(survey.form)!;
+        expect(form.type).toBe('Form');
+        expect(form.data?.kind).toBe('file');
+        expect(form.resources?.map((r) => r.path).sort()).toEqual([...emu.context.state.items.get(survey.form)!.resources.keys()].sort());
+        const service = content.items.get(survey.service)!;
+        expect(service.service?.view).toBeUndefined();
+        expect(service.service!.layers.reduce((n, l) => n + l.featureCount, 0)).toBeGreaterThan(0);
+        for (const viewId of [survey.submissionView, survey.resultsView]) {
+          const view = content.items.get(viewId)!;
+          expect(view.service!.layers.every((l) => l.featureCount === 0 && l.chunks.length === 0 && !l.attachments)).toBe(true);
+          expect(view.service!.view!.sources).toEqual([{ url: service.service!.url, itemId: survey.service }]);
+          expect(view.related).toContainEqual({ relationshipType: 'Service2Data', direction: 'forward', itemId: survey.service });
+        }
+      }
+      // Every relationship of the organization is in the snapshot, from both ends.
+      for (const r of emu.context.state.relationships.filter((x) => content.items.has(x.originItemId) && content.items.has(x.destinationItemId))) {
+        expect(content.items.get(r.originItemId)!.related, `${r.type} ${r.originItemId}`).toContainEqual({ relationshipType: r.type, direction: 'forward', itemId: r.destinationItemId });
+        expect(content.items.get(r.destinationItemId)!.related, `${r.type} ${r.destinationItemId}`).toContainEqual({ relationshipType: r.type, direction: 'reverse', itemId: r.originItemId });
+      }
+    });
+
+    it('recreates deleted surveys: views are views of the recreated service, forms submit to them, relationships are back', async () => {
+      const session = sessionFor(emu);
+      // Views first: ArcGIS refuses to delete a layer that has views. On Online the items go to the recycle bin,
+      // where their service names stay taken: the recreated services get new names, and the views follow them.
+      for (const survey of surveys) {
+        for (const id of [survey.form, survey.submissionView, survey.resultsView, survey.service]) {
+          const item = emu.context.state.items.get(id)!;
+          await session.request(`${emu.restUrl}/content/users/${item.json.owner}/items/${id}/delete`, {}, { httpMethod: 'POST' });
+        }
+      }
+      const { plan, result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'recreate', items: surveyItems }, operationId: `recreate-${kind}`, hosted });
+      expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
+      const maps = mapsOf(content, result);
+      const newId = (id: string) => maps.ids.get(id) ?? id;
+      const newUrl = (id: string) => result.steps.find((s) => s.oldId === id)!.newUrl!;
+      for (const survey of surveys) {
+        // The plan said what it would do: the views' source, their relationships.
+        const viewStep = plan.steps.find((s) => s.sourceId === survey.resultsView)!;
+        expect(viewStep.view?.sources).toEqual([expect.objectContaining({ itemId: survey.service, status: 'restored' })]);
+        expect(viewStep.relationships).toContainEqual(expect.objectContaining({ type: 'Service2Data', direction: 'forward', itemId: survey.service }));
+        expect(plan.steps.findIndex((s) => s.sourceId === survey.service)).toBeLessThan(plan.steps.indexOf(viewStep));
+        expect(plan.steps.indexOf(viewStep)).toBeLessThan(plan.steps.findIndex((s) => s.sourceId === survey.form));
+        for (const id of [survey.form, survey.service, survey.submissionView, survey.resultsView]) {
+          await expectItemMatches(emu, store, content, content.items.get(id)!, newId(id), maps);
+        }
+        for (const viewId of [survey.submissionView, survey.resultsView]) await expectViewMatches(emu, store, content.items.get(viewId)!, newUrl(viewId), newUrl(survey.service));
+        for (const layer of content.items.get(survey.service)!.service!.layers) {
+          expect(await liveRecords(session, `${newUrl(survey.service)}/${layer.id}`)).toEqual(await snapshotRecords(store, content.items.get(survey.service)!, layer.id));
+        }
+        // Relationships between the recreated items, as the snapshot had them.
+        for (const rel of content.items.get(survey.form)!.related ?? []) {
+          if (rel.direction !== 'forward') continue;
+          expect(emu.context.state.relationships).toContainEqual(expect.objectContaining({ type: rel.relationshipType, originItemId: newId(survey.form), destinationItemId: newId(rel.itemId) }));
+        }
+        // A submission as the form makes it lands in the recreated service and shows through the results view.
+        const submissionUrl = await submissionUrlOf(emu, newId(survey.form));
+        expect(submissionUrl.toLowerCase()).toBe(newUrl(survey.submissionView).toLowerCase());
+        const globalId = await submit(emu, submissionUrl, {});
+        expect(await countWhere(emu, `${newUrl(survey.service)}/0`, `globalid = '${globalId}'`)).toBe(1);
+        expect(await countWhere(emu, `${newUrl(survey.resultsView)}/0`, `globalid = '${globalId}'`)).toBe(1);
+      }
+      if (kind === 'online') expect(newUrl(surveys[0]!.service)).not.toBe(content.items.get(surveys[0]!.service)!.service!.url);
+    }, 120_000);
+
+    it('in place: views get their definitions back, rows come back only through the source, no edit addresses a view', async () => {
+      const session = sessionFor(emu);
+      // The 'Protected Bike Lanes' view and its source Bike Lanes exist; change both.
+      const view = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
+      const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
+      const viewName = view.service!.url.split('/').at(-2)!;
+      const adminUrl = (url: string) => url.replace('/rest/services', '/rest/admin/services');
+      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }] }] }) }, { httpMethod: 'POST' });
+      const firstOid = [...serviceOf(emu, source.service!.url).layers.get(0)!.store.scan()][0]!.oid;
+      await session.request(`${source.service!.url}/0/deleteFeatures`, { objectIds: String(firstOid) }, { httpMethod: 'POST' });
+      emu.requestLog.reset();
+
+      const { result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'in-place', items: [view.id, source.id] }, operationId: `in-place-${kind}`, hosted });
+      expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
+      await expectViewMatches(emu, store, view, view.service!.url, source.service!.url);
+      expect(await liveRecords(session, `${source.service!.url}/0`)).toEqual(await snapshotRecords(store, source, 0));
+      // Rows went to the source; nothing was written through the view.
+      expect(editsTo(emu, [viewName])).toEqual([]);
+      expect(editsTo(emu, [source.service!.url.split('/').at(-2)!]).length).toBeGreaterThan(0);
+    }, 60_000);
+
+    it('a dry run says why a view cannot be restored when its source is in neither the snapshot nor the organization', async () => {
+      const session = sessionFor(emu);
+      const view = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
+      const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
+      // A snapshot without the source, then both deleted for good.
+      const partial = new Map(content.items);
+      partial.delete(source.id);
+      for (const id of [view.id, source.id]) await session.request(`${emu.restUrl}/content/users/${content.items.get(id)!.owner}/items/${id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
+      const { buildPlan } = await import('../src/restore/restore.plan.js');
+      const plan = await buildPlan({ store, content: { ...content, items: partial }, params: { snapshotId, mode: 'recreate', items: [view.id] }, source: { identityId: 's' }, target: { identityId: 't', session }, hostedAvailable: true, now: new Date() });
+      const step = plan.steps.find((s) => s.sourceId === view.id)!;
+      expect(step.action).toBe('skip');
+      expect(step.reason).toMatch(/view cannot be restored without its source/);
+      expect(step.reason).toContain(source.service!.url);
+      expect(step.view?.sources).toEqual([expect.objectContaining({ status: 'missing', itemId: source.id })]);
+    });
+  });
+}
+
+describe('views and Survey123 surveys cloned into an empty organization', () => {
+  let source: EmulatorHandle;
+  let target: EmulatorHandle;
+  let folder: { path: string; remove(): Promise<void> };
+  let db: Db;
+  let repository: RestoreRepository;
+  let store: Store;
+  let snapshotId: string;
+  let content: SnapshotContent;
+
+  beforeAll(async () => {
+    source = await startTestEmulator({ kind: 'online' });
+    target = await startTestEmulator({ kind: 'enterprise', seed: 'empty', randomSeed: 'clone-target' });
+    folder = await tempFolder('orgkeeper-views-clone-');
+    ({ db, repository } = await restoreDb(folder.path));
+    ({ store, snapshotId, content } = await backUp(source, folder.path));
+  }, 120_000);
+  afterAll(async () => {
+    await db?.destroy();
+    await source?.close();
+    await target?.close();
+    await folder?.remove();
+  });
+
+  it('cloning the forms brings their services and views along; a submission through the cloned form reaches the cloned service', async () => {
+    const { DEMO_EXPECTATIONS: expectations } = await import('@orgkeeper/arcgis-emulator');
+    const forms = expectations.surveys.map((s) => s.form);
+    const { plan, result } = await planAndRun({ store, content, target, repository, params: { snapshotId, mode: 'clone', items: forms }, operationId: 'clone-surveys', hosted: await loadHostedRestore() });
+    expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
+    const maps = mapsOf(content, result, [[content.manifest.org.portalUrl, target.portalUrl]]);
+    for (const survey of expectations.surveys) {
+      for (const id of [survey.service, survey.submissionView, survey.resultsView]) expect(plan.steps.some((s) => s.sourceId === id), `${id} taken along`).toBe(true);
+      const newUrl = (id: string) => result.steps.find((s) => s.oldId === id)!.newUrl!;
+      for (const viewId of [survey.submissionView, survey.resultsView]) await expectViewMatches(target, store, content.items.get(viewId)!, newUrl(viewId), newUrl(survey.service));
+      const submissionUrl = await submissionUrlOf(target, maps.ids.get(survey.form)!);
+      expect(new URL(submissionUrl).origin).toBe(new URL(target.portalUrl).origin);
+      const globalId = await submit(target, submissionUrl, {});
+      expect(await countWhere(target, `${newUrl(survey.service)}/0`, `globalid = '${globalId}'`)).toBe(1);
+      expect(await countWhere(target, `${newUrl(survey.resultsView)}/0`, `globalid = '${globalId}'`)).toBe(1);
+      // Nothing was submitted to the source organization.
+      expect(await countWhere(source, `${content.items.get(survey.service)!.service!.url}/0`, `globalid = '${globalId}'`)).toBe(0);
+    }
+    const names = [...target.context.state.services.values()].map((s) => `/${s.name}/FeatureServer`);
+    for (const needle of [new URL(source.portalUrl).host, content.manifest.org.id]) expect(await formMentionsOf(target, needle, names), needle).toEqual([]);
+  }, 120_000);
+});
