@@ -164,7 +164,8 @@ describe('clean scans of the demo organization (CLI)', () => {
     expect(editable(X.ids['svc-reports'])).toMatchObject({ severity: 'critical', message: expect.stringMatching(/add, update, delete features without signing in/) });
     // A public Survey123 submission view is publicly editable although its source is private: anyone may add.
     for (const id of X.views.publicSubmission) {
-      expect(editable(id)).toMatchObject({ severity: 'critical', message: 'Is public and its layers allow anyone to add features without signing in.' });
+      // ... and the finding says which layer that is (view-sharing.ts).
+      expect(editable(id)).toMatchObject({ severity: 'critical', message: expect.stringMatching(/^Is a public view of ".+" \((private|shared with groups|org)\) and lets anyone add features of that layer through it without signing in\.$/) });
     }
     expect(sorted(result.groupIds)).toEqual(sorted(X.groups.public));
   }, 60_000);

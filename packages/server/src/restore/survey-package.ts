@@ -9,7 +9,7 @@
  * The package is ArcGIS content, so hostile: at most MAX_ENTRIES entries and MAX_BYTES uncompressed, ZIPs nested one
  * level (the XLSForm); anything else, or a package that cannot be read, is left as it is (`changed: false`).
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import { type RewriteMaps, rewriteJsonText, stringRewriter } from './references.js';

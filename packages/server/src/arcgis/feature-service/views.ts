@@ -43,6 +43,15 @@ export async function getViewSources({ session, url }: ServiceOptions): Promise<
   return Array.isArray(answer.services) ? answer.services : [];
 }
 
+/**
+ * The views of a hosted service (`<source>/views`): Esri documents this resource's HTML page only; its JSON is taken
+ * to list the views as `/sources` lists sources (`views: [{name, url, serviceItemId}]`).
+ */
+export async function getServiceViews({ session, url }: ServiceOptions): Promise<ViewSourceService[]> {
+  const answer = await session.request<{ views?: ViewSourceService[] }>(`${url}/views`);
+  return Array.isArray(answer.views) ? answer.views : [];
+}
+
 /** The service's admin JSON (needs the owner or an administrator): layers with their `adminLayerInfo`. */
 export function getServiceAdminInfo({ session, url }: ServiceOptions): Promise<AdminServiceInfo> {
   return session.request<AdminServiceInfo>(adminUrlOf(url));

@@ -14,7 +14,7 @@ export async function previewOf(row: IdentityRow, request: FixRequest, plan: Pla
   for (const p of changing) {
     if (p.target.kind === 'item') itemIds.add(p.target.id);
     else principals = true;
-    for (const item of p.context.items ?? []) itemIds.add(item.id);
+    for (const item of [...(p.context.items ?? []), ...(p.context.views ?? [])]) itemIds.add(item.id);
   }
   let possible = true;
   let reason: string | null = null;

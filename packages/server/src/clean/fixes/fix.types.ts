@@ -56,7 +56,8 @@ export type FixField =
   | 'disabled'
   | 'ownedItems'
   | 'ownedGroups'
-  | 'email';
+  | 'email'
+  | 'views';
 
 /** A user's place in a group: not in it, a plain member, or a manager (`admin`; ArcGIS lists the owner with them). */
 export type GroupMembership = 'none' | 'member' | 'admin';
@@ -107,6 +108,8 @@ export interface PlanContext {
   ownedGroups?: { id: string; title: string }[];
   /** notify-owners: who is emailed (the owner's username). */
   recipient?: string;
+  /** delete-items: the views of a hosted layer, deleted with it (backed up and brought back with it). */
+  views?: { id: string; title: string; owner: string }[];
 }
 
 export interface BackupPlan {

@@ -3,6 +3,7 @@ import type { OrgOrigins } from '../../arcgis/org-origins.js';
 import type { Finding } from '../clean.types.js';
 import { extractReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
 import { findingKey, forEachReporting, itemTarget, isRecoverable, REFERENCING_TYPES, type ScanContext, type ScanFunction } from './scan-context.js';
+import { brokenViews, formReferences } from './view-links.js';
 
 type Resolution =
   | { ok: true }
@@ -24,7 +25,8 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
   // item a URL on their own host and the "Hosted Service" keyword).
   const origins = await ctx.reader.origins();
   const links = new LinkChecker(ctx, items, origins);
-  const candidates = items.filter((item) => REFERENCING_TYPES.has(item.type) && (only.size === 0 || only.has(item.type.toLowerCase())));
+  // Survey123 forms name their service and views inside their package (view-links.ts).
+  const candidates = items.filter((item) => (REFERENCING_TYPES.has(item.type) || item.type === 'Form') && (only.size === 0 || only.has(item.type.toLowerCase())));
   const findings: Finding[] = [];
   const counts = { references: 0, external: 0, unreadable: 0, unchecked: 0 };
   await forEachReporting(candidates, 'references', ctx, async (item: IItem) => {
@@ -37,8 +39,8 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
       ctx.reader.problems.push(`The data of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
       return;
     }
-    if (!data?.json) return;
-    for (const ref of extractReferences(data.json)) {
+    const refs = item.type === 'Form' ? (data ? await formReferences(data.bytes) : []) : data?.json ? extractReferences(data.json) : [];
+    for (const ref of refs) {
       counts.references++;
       let problem: LinkProblem | 'external' | undefined;
       try {
@@ -54,10 +56,13 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
       else if (problem) findings.push(brokenLink(ctx, item, ref, problem));
     }
   });
+  const views = only.size === 0 || only.has('feature service') ? await brokenViews(ctx, items, origins) : { findings: [], checked: 0 };
+  findings.push(...views.findings);
   return {
     findings,
     summary: {
       itemsChecked: candidates.length,
+      viewsChecked: views.checked,
       references: counts.references,
       externalReferencesNotChecked: counts.external,
       unreadable: counts.unreadable,

@@ -1,6 +1,7 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
 import { findingKey, forEachReporting, groupTarget, itemTarget, isRecoverable, type ScanContext, type ScanFunction } from './scan-context.js';
+import { describeSources, publicReadOnlyView, viewSourcesOf } from './view-sharing.js';
 
 const EDIT_CAPABILITIES = ['create', 'update', 'delete'];
 
@@ -42,7 +43,7 @@ export const scanOverShared: ScanFunction = async (ctx) => {
       });
     }
   }
-  if (o.publicEditable) findings.push(...(await publicEditable(ctx, publicItems, publicLayerUrl)));
+  if (o.publicEditable) findings.push(...(await publicEditable(ctx, publicItems, publicLayerUrl, new Map(items.map((i) => [i.id, i])))));
   for (const group of groups) {
     if (group.access !== 'public') continue;
     const target = groupTarget(ctx, group);
@@ -57,11 +58,11 @@ export const scanOverShared: ScanFunction = async (ctx) => {
     });
   }
   const count = (code: string) => findings.filter((f) => f.code === code).length;
-  return { findings, summary: { itemsChecked: items.length, groupsChecked: groups.length, public: count('public'), publicEditable: count('public-editable'), publicGroups: count('public-group') } };
+  return { findings, summary: { itemsChecked: items.length, groupsChecked: groups.length, public: count('public'), publicEditable: count('public-editable'), publicViews: count('public-view'), publicGroups: count('public-group') } };
 };
 
 /** Public hosted layers whose service lets anonymous users add, update or delete features (one service request each). */
-async function publicEditable(ctx: ScanContext, publicItems: IItem[], publicLayerUrl: (item: IItem) => Promise<string | undefined>): Promise<Finding[]> {
+async function publicEditable(ctx: ScanContext, publicItems: IItem[], publicLayerUrl: (item: IItem) => Promise<string | undefined>, byId: ReadonlyMap<string, IItem>): Promise<Finding[]> {
   const findings: Finding[] = [];
   const layers: { item: IItem; url: string }[] = [];
   for (const item of publicItems) {
@@ -80,17 +81,26 @@ async function publicEditable(ctx: ScanContext, publicItems: IItem[], publicLaye
     const capabilities = String(info?.capabilities ?? '')
       .split(',')
       .map((c) => c.trim().toLowerCase());
-    const edits = EDIT_CAPABILITIES.filter((c) => capabilities.includes(c));
-    if (edits.length === 0) return;
+    const edits = EDIT_CAPABILITIES.filter((c) => capabilities.includes(c) && info?.isUpdatableView !== false);
+    // A view is reported for what it exposes of its source, whatever the source's own sharing (view-sharing.ts).
+    const sources = info?.isView === true ? await viewSourcesOf(ctx, item, url, byId) : undefined;
+    if (edits.length === 0) {
+      const readOnlyView = sources ? publicReadOnlyView(ctx, item, sources) : undefined;
+      if (readOnlyView) findings.push(readOnlyView);
+      return;
+    }
     const target = itemTarget(ctx, item);
+    const verbs = edits.map((e) => (e === 'create' ? 'add' : e)).join(', ');
     findings.push({
       key: findingKey('over-shared', 'public-editable', target),
       scanType: 'over-shared',
       target,
       code: 'public-editable',
-      message: `Is public and its layers allow anyone to ${edits.map((e) => (e === 'create' ? 'add' : e)).join(', ')} features without signing in.`,
+      message: sources
+        ? `Is a public view of ${describeSources(sources)} and lets anyone ${verbs} features of that layer through it without signing in.`
+        : `Is public and its layers allow anyone to ${verbs} features without signing in.`,
       severity: 'critical',
-      details: { capabilities: info?.capabilities ?? null, url: item.url }
+      details: { capabilities: info?.capabilities ?? null, url: item.url, ...(sources ? { view: { editable: true, sources } } : {}) }
     });
   });
   return findings;

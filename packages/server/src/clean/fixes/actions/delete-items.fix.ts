@@ -6,11 +6,12 @@
 import { deleteItem, setItemProtected } from '../../../arcgis/portal/index.js';
 import type { FieldChange } from '../fix.types.js';
 import type { FixActionHandler } from './fix-action.js';
+import { deletedViewIds, deleteViews, viewsChange, viewsToDelete } from './delete-views.js';
 import { appliedChange, change, currentOwner, ownerOf, plannedChange, planOnItem, reasonOf, skip } from './fix-support.js';
 
 export const deleteItemsFix: FixActionHandler = {
   plan: (ctx, finding, options) =>
-    planOnItem(ctx, finding, 'delete-items', (item) => {
+    planOnItem(ctx, finding, 'delete-items', async (item) => {
       const changes: FieldChange[] = [];
       if (item.protected) {
         if (!options.overrideProtection) {
@@ -18,8 +19,11 @@ export const deleteItemsFix: FixActionHandler = {
         }
         changes.push({ field: 'protected', before: true, after: false, summary: 'Delete protection: on -> off' });
       }
+      // A hosted layer's views go first (delete-views.ts): the preview and the backup name them.
+      const views = await viewsToDelete(ctx, item);
+      if (views.length > 0) changes.push(viewsChange(views));
       changes.push({ field: 'item', before: 'exists', after: 'deleted', summary: `Item deleted (owner ${String(item.owner)})` });
-      return change(finding, changes, { folderId: (item.ownerFolder as string | null | undefined) ?? null });
+      return change(finding, changes, { folderId: (item.ownerFolder as string | null | undefined) ?? null, ...(views.length > 0 ? { views } : {}) });
     }),
 
   async apply(ctx, planned, _options, applied) {
@@ -32,14 +36,15 @@ export const deleteItemsFix: FixActionHandler = {
       applied.push(unprotect);
     }
     try {
+      await deleteViews(ctx, planned, applied);
       await deleteItem({ session, owner, id });
       applied.push(plannedChange(planned, 'item')!);
     } catch (error) {
       // Leave the item as it was: protected again, so a failed delete does not leave it unprotected.
-      if (applied.length > 0) {
+      if (unprotect && applied.includes(unprotect)) {
         try {
           await setItemProtected({ session, owner, id, value: true });
-          applied.length = 0;
+          applied.splice(applied.indexOf(unprotect), 1);
         } catch {
           // The result then lists the unprotect as applied, and Undo turns protection back on.
         }
@@ -50,7 +55,8 @@ export const deleteItemsFix: FixActionHandler = {
 
   /** The deleted items come back first, all at once, from the snapshot (the restore engine recreates them). */
   async prepareUndo(ctx, results) {
-    const deleted = results.filter((r) => appliedChange(r, 'item')).map((r) => r.target.id);
+    // A source's views come back with it (the restore makes them views of the recreated source).
+    const deleted = [...new Set(results.flatMap((r) => [...(appliedChange(r, 'item') ? [r.target.id] : []), ...deletedViewIds(r)]))];
     if (deleted.length === 0 || !ctx.restorer || !ctx.snapshotId) return;
     try {
       const answer = await ctx.restorer.recreateItems({ operationId: ctx.operationId, snapshotId: ctx.snapshotId, itemIds: deleted, ...(ctx.signal ? { signal: ctx.signal } : {}) });
