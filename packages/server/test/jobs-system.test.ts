@@ -117,6 +117,7 @@ describe('job system', () => {
     const services = createServices({ db, logger, secretBox: new SecretBox(key) });
     const ops = new OperationsService({
       repository: services.repositories.operations,
+      workers: services.repositories.workers,
       identities: services.repositories.identities,
       audit: services.audit,
       clock: services.clock,

@@ -21,7 +21,7 @@ Backups, restores, checks, prunes and scans run as operations, whether the serve
   operations show ID [--json]          an operation, with its message and result
   operations watch ID [--json]         follow its progress and log until it ends (exit 0 when it succeeded)
   operations cancel ID                 stop it, whichever process runs it
-  operations resume ID [--queue]       continue an interrupted backup or restore here (--queue: let the server do it)
+  operations resume ID [--queue]       continue an interrupted backup or restore here (--queue: let a server or worker do it)
   operations start --identity NAME --kind KIND [--param key=value ...] [--queue] [--json]
                                        start a check, prune, ... (values are JSON when they parse as JSON)
 
@@ -135,7 +135,7 @@ export async function operationsCommand(args: string[], io: CliIo): Promise<numb
     case 'resume': {
       const id = needId();
       return run(async (services) => {
-        const op = await services.operations.resume(id, CLI_ACTOR);
+        const op = await services.operations.resume(id, CLI_ACTOR, { foreground: values.queue !== true });
         return runOrQueue(services, op, io, json, values.queue === true);
       });
     }
@@ -148,7 +148,7 @@ export async function operationsCommand(args: string[], io: CliIo): Promise<numb
       const params = parseParams(values.param ?? []);
       return run(async (services) => {
         const identity = await findIdentity(services, identityName, 'operations');
-        const op = await services.operations.start(kind as OperationKind, identity.id, params, CLI_ACTOR);
+        const op = await services.operations.start(kind as OperationKind, identity.id, params, CLI_ACTOR, { foreground: values.queue !== true });
         return runOrQueue(services, op, io, json, values.queue === true);
       });
     }
@@ -161,7 +161,7 @@ export async function operationsCommand(args: string[], io: CliIo): Promise<numb
 export async function runOrQueue(services: Services, op: OperationView, io: CliIo, json: boolean, queue: boolean): Promise<number> {
   if (queue) {
     if (json) io.stdout.write(`${JSON.stringify({ type: 'status', operation: op })}\n`);
-    else io.stdout.write(`Operation ${op.id} is queued; the running OrgKeeper server starts it. Follow it with \`orgkeeper operations watch ${op.id}\`.\n`);
+    else io.stdout.write(`Operation ${op.id} is queued; a running OrgKeeper server or worker starts it. Follow it with \`orgkeeper operations watch ${op.id}\`.\n`);
     return EXIT_OK;
   }
   const stop = onStopSignal(io, () => void services.operations.shutdown());
@@ -220,6 +220,7 @@ function describe(op: OperationView): string {
     `Operation ${op.id}: ${op.kind}, ${op.status}`,
     `  created ${op.createdAt} by ${op.createdBy}${op.startedAt ? `, started ${op.startedAt}` : ''}${op.finishedAt ? `, finished ${op.finishedAt}` : ''}`
   ];
+  if (op.worker) lines.push(`  ${op.status === 'running' ? 'runs' : 'ran'} on ${op.worker.host} (process ${op.worker.pid})`);
   if (op.snapshotId) lines.push(`  snapshot ${op.snapshotId}`);
   if (op.progress && !TERMINAL_STATUSES.includes(op.status)) lines.push(`  ${progressText(op.progress)}`);
   if (op.message) lines.push(`  ${op.message}`);
