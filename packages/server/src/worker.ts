@@ -53,6 +53,8 @@ export async function startWorkerProcess(config: Config, options: { logDestinati
     throw error;
   }
   const started = services;
+  // The work runs on unref'd timers and, on SQLite, no socket is open: this keeps the process alive until close().
+  const keepAlive = setInterval(() => undefined, 3600_000);
   logger.info({ worker: started.operations.workerId, database: describeDatabase(target), maxRunning: config.maxRunning }, 'OrgKeeper worker is running');
 
   let closing: Promise<void> | undefined;
@@ -64,6 +66,7 @@ export async function startWorkerProcess(config: Config, options: { logDestinati
     id: started.operations.workerId,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(keepAlive);
         try {
           started.schedules.stop();
           await started.operations.shutdown();
