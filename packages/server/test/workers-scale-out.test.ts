@@ -22,6 +22,7 @@ import type { WorkerListView } from '../src/operations/worker.types.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
 import { POSTGRES_INSTALL_HINT, postgresAvailable, startPostgresCluster, type PostgresCluster } from './support/postgres-cluster.js';
+import { readEventStream } from './support/event-stream.js';
 import { ApiClient } from './support/server-harness.js';
 import type { TempFolder } from './support/org-fixture.js';
 
@@ -243,7 +244,7 @@ suite(`several OrgKeeper processes on one PostgreSQL database${postgresAvailable
       const started = await api.post<{ operationId: string }>(`/api/identities/${identities.b}/backups`, { name: 'To be cancelled', concurrency: 1 });
       expect(started.status, started.text).toBe(202);
       const id = started.body.operationId;
-      const events = followEvents(api, `/api/operations/${id}/events`);
+      const events = readEventStream(api, `/api/operations/${id}/events`, (seen) => seen.at(-1)?.event === 'end', AbortSignal.timeout(120_000));
       const running = await until('the backup to store items', async () => {
         const op = await operation(id);
         return op.status === 'running' && Number((op.progress as { itemsDone?: number } | null)?.itemsDone ?? 0) > 0 ? op : undefined;
@@ -312,31 +313,3 @@ suite(`several OrgKeeper processes on one PostgreSQL database${postgresAvailable
     }
   }, 180_000);
 });
-
-interface StreamEvent {
-  event: string;
-  data: unknown;
-}
-
-/** Reads a server-sent event stream until its `end` event (or two minutes); resolves with every event. */
-async function followEvents(api: ApiClient, path: string): Promise<StreamEvent[]> {
-  const response = await fetch(new URL(path, api.baseUrl), { headers: { accept: 'text/event-stream', cookie: api.cookie ?? '' }, signal: AbortSignal.timeout(120_000) });
-  expect(response.status).toBe(200);
-  const events: StreamEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (!event) continue;
-      events.push({ event, data: data ? JSON.parse(data) : null });
-      if (event === 'end') return events;
-    }
-  }
-  return events;
-}

@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus, type OperationView } from '../operations/operation.types.js';
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, type CliIo } from './cli-io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, CLI_ACTOR, textTable, type CliIo } from './cli-io.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { onStopSignal } from './foreground-run.js';
 
@@ -99,8 +99,7 @@ export async function operationsCommand(args: string[], io: CliIo): Promise<numb
         else if (list.length === 0) io.stdout.write('No operations.\n');
         else {
           const table = [['ID', 'KIND', 'STATUS', 'CREATED (UTC)', 'BY', 'MESSAGE'], ...list.map((o) => [o.id, o.kind, o.status, o.createdAt.slice(0, 19).replace('T', ' '), o.createdBy, shorten(o.message ?? progressText(o.progress), 80)])];
-          const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
-          for (const line of table) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
+          for (const line of textTable(table)) io.stdout.write(`${line}\n`);
         }
         return EXIT_OK;
       });

@@ -1,5 +1,5 @@
 import type { WorkerListView, WorkerView } from '../operations/worker.types.js';
-import { EXIT_OK, parseCommandArgs, type CliIo } from './cli-io.js';
+import { EXIT_OK, parseCommandArgs, textTable, type CliIo } from './cli-io.js';
 import { databaseFlags, withServices } from './command-services.js';
 
 export const WORKERS_USAGE = `Usage: orgkeeper workers [--json] [options]
@@ -45,11 +45,10 @@ export function workersTable(list: WorkerListView): string {
     ['HOST', 'PID', 'KIND', 'STATE', 'LAST SEEN (UTC)', 'VERSION', 'RUNNING'],
     ...list.workers.map((w) => [w.host, String(w.pid), kindText(w), w.state, utc(w.lastSeenAt), w.version, `${w.operations.length}${w.runsJobs ? ` of ${w.maxRunning}` : ''}`])
   ];
-  const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
-  const row = (line: string[]) => `${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`;
-  let out = row(table[0]!);
+  const lines = textTable(table);
+  let out = `${lines[0]}\n`;
   list.workers.forEach((worker, i) => {
-    out += row(table[i + 1]!);
+    out += `${lines[i + 1]}\n`;
     for (const op of worker.operations) out += `    ${op.kind} ${op.id}${op.identityName ? ` of "${op.identityName}"` : ''}${op.startedAt ? `, since ${utc(op.startedAt)}` : ''}\n`;
   });
   return out;
