@@ -165,8 +165,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Keeps idle identities' refresh tokens alive; stops with the server.
   app.addHook('onReady', async () => services.tokenKeeper.start());
   app.addHook('onClose', async () => services.tokenKeeper.stop());
-  // Operations left running by an earlier process can no longer finish; running ones stop (interrupted) with the server.
-  app.addHook('onReady', async () => services.operations.startWorker());
+  // Operations left running by stopped processes are recovered; this server runs queued operations unless told
+  // --no-worker (then workers do); running ones stop (interrupted) with the server.
+  app.addHook('onReady', async () => (config.runJobs ? services.operations.startWorker('server') : services.operations.announce()));
   app.addHook('onClose', async () => services.operations.shutdown());
   // Schedules fire while the server runs; runs missed while it was stopped start once now.
   app.addHook('onReady', async () => services.schedules.start());

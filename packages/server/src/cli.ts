@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
 import { dbCommand, DB_USAGE } from './commands/db.command.js';
 import { exportCommand, logCommand, snapshotCommand } from './commands/snapshot.command.js';
@@ -8,6 +6,8 @@ import { backupCommand, BACKUP_USAGE, checkCommand, CHECK_USAGE, snapshotsComman
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './commands/cli-io.js';
 import { identitiesCommand, IDENTITIES_USAGE } from './commands/identities.command.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
+import { workerCommand, WORKER_USAGE } from './commands/worker.command.js';
+import { workersCommand, WORKERS_USAGE } from './commands/workers.command.js';
 import { storeCommand, STORE_USAGE } from './commands/store.command.js';
 import { operationsCommand } from './commands/operations.command.js';
 import { schedulesCommand } from './commands/schedules.command.js';
@@ -16,7 +16,7 @@ import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
 import { ConfigError } from './config/config.js';
-import { packageRoot } from './config/paths.js';
+import { orgkeeperVersion } from './config/version.js';
 import { AppError } from './errors/app-error.js';
 
 export const USAGE = `Usage: orgkeeper <command> [options]
@@ -24,7 +24,9 @@ export const USAGE = `Usage: orgkeeper <command> [options]
 Back up, restore and clean ArcGIS Online and ArcGIS Enterprise organizations.
 
 Commands:
-  serve          Start the OrgKeeper server (web app and REST API)
+  serve          Start the OrgKeeper server (web app and REST API; it runs operations too unless --no-worker)
+  worker         Run operations and schedules without the web server (as many as you like, on one database)
+  workers        List the servers and workers sharing the database, what they run, when last seen
   admin create   Create an OrgKeeper account
   db migrate     Bring the database up to date
   db copy        Copy the database into PostgreSQL (--to postgres://...), e.g. to move from SQLite
@@ -52,8 +54,7 @@ Options:
 `;
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  return orgkeeperVersion();
 }
 
 /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 wrong usage or configuration. */
@@ -75,6 +76,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return EXIT_OK;
       case 'serve':
         return await serveCommand(rest, io);
+      case 'worker':
+        return await workerCommand(rest, io);
+      case 'workers':
+        return await workersCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
       case 'db':
@@ -153,4 +158,4 @@ function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-export { ADMIN_USAGE, BACKUP_USAGE, DB_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE };
+export { ADMIN_USAGE, BACKUP_USAGE, DB_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE, WORKER_USAGE, WORKERS_USAGE };

@@ -5,7 +5,7 @@ import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
 import type { SessionServiceOptions } from './auth/session.service.js';
 import { databaseTarget, type Config } from './config/config.js';
 import { ensureDataDir } from './data-dir.js';
-import { connectDatabase, describeDatabase, migrateToLatest, type Db } from './db/database.js';
+import { connectDatabase, describeDatabase, migrateToLatest, openSignals, type Db } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { loadMasterKey } from './secrets/master-key.js';
@@ -46,6 +46,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const target = databaseTarget(config);
   const db = await connectDatabase(target, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; it will be replaced') });
   logger.info({ database: describeDatabase(target) }, 'database opened');
+  const signals = openSignals(target, db, { onError: (error) => logger.warn({ err: error }, 'signals between OrgKeeper processes failed; falling back to polling until they are back') });
   let app: FastifyInstance | undefined;
   let services: Services;
   try {
@@ -56,6 +57,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       db,
       logger,
       secretBox,
+      signals,
+      jobs: { maxRunning: config.maxRunning, staleAfterMs: config.staleAfterSeconds * 1000 },
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {})
@@ -64,6 +67,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await signals.close().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     throw error;
   }
@@ -88,6 +92,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         try {
           await started.close();
         } finally {
+          await signals.close().catch(() => undefined);
           await db.destroy();
           logger.info('OrgKeeper stopped');
           logger.flush();

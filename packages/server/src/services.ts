@@ -5,7 +5,7 @@ import { LoginAttemptRepository } from './auth/login-attempt.repository.js';
 import { LoginThrottleService, type LoginThrottleOptions } from './auth/login-throttle.service.js';
 import { SessionRepository } from './auth/session.repository.js';
 import { SessionService, type SessionServiceOptions } from './auth/session.service.js';
-import type { Db } from './db/database.js';
+import { LocalSignals, type DatabaseSignals, type Db } from './db/database.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './logging/logger.js';
 import type { SecretBox } from './secrets/secret-box.js';
@@ -21,7 +21,9 @@ import { UserService } from './users/user.service.js';
 import { BackupService } from './backup/backup.service.js';
 import { SnapshotIndexRepository } from './backup/snapshot-index.repository.js';
 import { OperationRepository } from './operations/operation.repository.js';
+import { OperationSignals } from './operations/operation-signals.js';
 import { OperationsService } from './operations/operations.service.js';
+import { WorkerRepository } from './operations/worker.repository.js';
 import { ScheduleRepository } from './schedules/schedule.repository.js';
 import { SchedulesService } from './schedules/schedules.service.js';
 import { NotificationsService } from './notifications/notifications.service.js';
@@ -53,6 +55,10 @@ export interface ServiceOptions {
   throttle?: LoginThrottleOptions;
   /** OrgKeeper's public URL (OAuth redirect URIs); buildApp sets it from the configuration. */
   publicUrl?: string;
+  /** Signals between the processes sharing the database (openSignals); default: within this process only. */
+  signals?: DatabaseSignals;
+  /** How this process runs operations: at most `maxRunning` at once; a runner silent for `staleAfterMs` is gone. */
+  jobs?: { maxRunning?: number; staleAfterMs?: number };
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -66,6 +72,7 @@ export interface Services {
     audit: AuditRepository;
     identities: IdentityRepository;
     operations: OperationRepository;
+    workers: WorkerRepository;
     snapshotIndex: SnapshotIndexRepository;
     restores: RestoreRepository;
   };
@@ -99,13 +106,16 @@ export interface Services {
 
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
+  const signals = options.signals ?? new LocalSignals();
+  const operationSignals = new OperationSignals(signals);
   const repositories = {
     users: new UserRepository(options.db),
     sessions: new SessionRepository(options.db),
     loginAttempts: new LoginAttemptRepository(options.db),
     audit: new AuditRepository(options.db),
     identities: new IdentityRepository(options.db),
-    operations: new OperationRepository(options.db),
+    operations: new OperationRepository(options.db, operationSignals),
+    workers: new WorkerRepository(options.db),
     snapshotIndex: new SnapshotIndexRepository(options.db),
     restores: new RestoreRepository(options.db)
   };
@@ -138,7 +148,17 @@ export function createServices(options: ServiceOptions): Services {
   });
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
-  const operations = new OperationsService({ repository: repositories.operations, identities: repositories.identities, audit, clock, logger: options.logger });
+  const operations = new OperationsService({
+    repository: repositories.operations,
+    workers: repositories.workers,
+    signals: operationSignals,
+    identities: repositories.identities,
+    audit,
+    clock,
+    logger: options.logger,
+    ...(options.jobs?.maxRunning !== undefined ? { maxRunning: options.jobs.maxRunning } : {}),
+    ...(options.jobs?.staleAfterMs !== undefined ? { staleAfterMs: options.jobs.staleAfterMs } : {})
+  });
   const clean = new CleanService({
     repository: new CleanRepository(options.db),
     identities: repositories.identities,
@@ -176,6 +196,7 @@ export function createServices(options: ServiceOptions): Services {
     repository: new ScheduleRepository(options.db),
     identities: repositories.identities,
     operations,
+    signals,
     audit,
     clock,
     logger: options.logger

@@ -13,7 +13,7 @@ import { SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } 
 import { CleanRepository, type CleanFindingRow, type CleanScanRow } from '../src/clean/clean.repository.js';
 import { FixRepository, type CleanFixResultRow, type CleanFixRow } from '../src/clean/fixes/fix.repository.js';
 import { COPY_TABLES } from '../src/db/database-copy.js';
-import { migrateToLatest, migrationStatus, type Db } from '../src/db/database.js';
+import { migrateToLatest, migrationStatus, openDatabase, openSignals, type Db } from '../src/db/database.js';
 import { dialectOf } from '../src/db/dialects/dialect.js';
 import { migrations } from '../src/db/migrations/index.js';
 import type { AppUserRow, AuditEventRow } from '../src/db/schema.js';
@@ -22,7 +22,9 @@ import type { IdentityRow } from '../src/identities/identity.types.js';
 import { NotificationRepository } from '../src/notifications/notification.repository.js';
 import type { NotificationSettingsRow } from '../src/notifications/notification.types.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
-import type { NewOperationItemRow, NewOperationRow } from '../src/operations/operation.types.js';
+import type { NewOperationItemRow, NewOperationRow, OperationRow } from '../src/operations/operation.types.js';
+import { WorkerRepository } from '../src/operations/worker.repository.js';
+import type { WorkerRow } from '../src/operations/worker.types.js';
 import { RestoreRepository, type RestoreStepRow } from '../src/restore/restore.repository.js';
 import type { RestorePlan } from '../src/restore/restore.types.js';
 import { ScheduleRepository } from '../src/schedules/schedule.repository.js';
@@ -100,6 +102,15 @@ function fix(id: string, overrides: Partial<CleanFixRow> = {}): CleanFixRow {
 
 function fixResult(fixId: string, position: number, overrides: Partial<CleanFixResultRow> = {}): CleanFixResultRow {
   return { fix_id: fixId, finding_id: `f${pad(position)}`, position, target_kind: 'item', target_id: `item-${position}`, target: '{}', status: 'pending', error: null, changes: '[]', applied: '[]', context: '{}', undo_status: null, undo_error: null, undo_note: null, ...overrides };
+}
+
+function worker(id: string, overrides: Partial<WorkerRow> = {}): WorkerRow {
+  return { id, host: 'host-a', pid: 100, version: '1.2.3', kind: 'worker', runs_jobs: 1, max_running: 3, started_at: T0, last_seen_at: T0, stopped_at: null, ...overrides };
+}
+
+/** The columns of an operation claimed by runner `runner`. */
+function running(runner: string): Partial<OperationRow> {
+  return { status: 'running', runner_id: runner, worker_id: runner, started_at: at(100), heartbeat_at: at(100) };
 }
 
 function schedule(id: string, overrides: Partial<ScheduleRow> = {}): ScheduleRow {
@@ -389,6 +400,87 @@ describeEachDatabase('repositories', (databases) => {
       expect(await operations.listItems('o1')).toHaveLength(450);
     });
 
+    it('lets concurrent workers claim each queued operation once, oldest first, passing over held keys', async () => {
+      // PostgreSQL: each claim's key insert takes a while, so the workers' claims overlap for sure.
+      await slowInserts(db, 'operation_locks');
+      // q0000-q0003 share one key; the others have keys of their own or none.
+      for (const i of range(12)) await operations.insert(operation(`q${pad(i)}`, { created_at: at(i), exclusive_key: i < 4 ? 'store:i1' : i % 2 === 1 ? `k${i}` : null }));
+      const keysOf = (row: OperationRow) => (row.exclusive_key ? [row.exclusive_key] : []);
+      const claimed: { worker: number; id: string }[] = [];
+      const work = async (w: number) => {
+        const busy: string[] = [];
+        for (;;) {
+          const attempt = await operations.claimNext({ exclude: busy, keysOf, changes: () => running(`w${w}`), at: at(100) });
+          if (attempt.outcome === 'none') return;
+          if (attempt.outcome === 'claimed') claimed.push({ worker: w, id: attempt.row.id });
+          else busy.push(attempt.row.id);
+        }
+      };
+      await Promise.all(range(6).map(work));
+      const ids = claimed.map((c) => c.id).sort();
+      // Each once; of the four with one key only the oldest runs (the others wait for its key).
+      expect(ids).toEqual(['q0000', ...range(8).map((i) => `q${pad(i + 4)}`)]);
+      for (const { worker: w, id } of claimed) expect(await operations.findById(id)).toMatchObject({ status: 'running', runner_id: `w${w}`, worker_id: `w${w}` });
+      expect((await operations.listRunningOn(range(6).map((w) => `w${w}`))).map((o) => o.id).sort()).toEqual(ids);
+      expect(await operations.locksOf('q0000')).toEqual(['store:i1']);
+      expect((await operations.findById('q0001'))?.status).toBe('queued');
+
+      // Its end gives the key up in the same write; the next oldest with the key is the next claim.
+      await operations.update('q0000', { status: 'succeeded', finished_at: at(101), runner_id: null });
+      expect(await operations.locksOf('q0000')).toEqual([]);
+      expect(await operations.findById('q0000')).toMatchObject({ worker_id: 'w' + String(claimed.find((c) => c.id === 'q0000')?.worker), runner_id: null });
+      expect(await operations.claimNext({ exclude: [], keysOf, changes: () => running('w9'), at: at(102) })).toMatchObject({ outcome: 'claimed', row: { id: 'q0001', runner_id: 'w9' } });
+      // An operation this worker cannot run is handed back untouched.
+      await operations.update('q0001', { status: 'succeeded' });
+      expect(await operations.claimNext({ exclude: [], keysOf: () => undefined, changes: () => running('w9'), at: at(103) })).toMatchObject({ outcome: 'unrunnable', row: { id: 'q0002' } });
+      expect((await operations.findById('q0002'))?.status).toBe('queued');
+    });
+
+    it('takes all of an operation’s keys or none, and gives them up when it ends', async () => {
+      for (const id of ['a', 'b', 'c']) await operations.insert(operation(id));
+      expect(await operations.claimQueued('a', ['store:i1', 'org:i1'], running('r1'), at(1))).toEqual({ outcome: 'claimed' });
+      expect(await operations.locksOf('a')).toEqual(['org:i1', 'store:i1']);
+      // b needs a free key and one a holds: it stays queued and holds nothing.
+      expect(await operations.claimQueued('b', ['restore:i1', 'org:i1'], running('r2'), at(1))).toEqual({ outcome: 'busy', holder: 'a' });
+      expect(await operations.findById('b')).toMatchObject({ status: 'queued', runner_id: null });
+      expect(await operations.lockHolder(['restore:i1'])).toBeUndefined();
+      expect((await operations.lockHolder(['restore:i1', 'org:i1']))?.id).toBe('a');
+      expect(await operations.claimQueued('a', [], running('r2'), at(1))).toEqual({ outcome: 'gone' });
+      // A child operation stored as running at once: the same rule, and nothing is written when a key is held.
+      expect(await operations.insertRunning(operation('child', running('r1')), ['store:i1'])).toEqual({ outcome: 'busy', holder: 'a' });
+      expect(await operations.findById('child')).toBeUndefined();
+      expect(await operations.insertRunning(operation('child', running('r1')), ['scan:i1'])).toEqual({ outcome: 'inserted' });
+      expect(await operations.locksOf('child')).toEqual(['scan:i1']);
+
+      // Any end (here: interrupted by recovery) gives the keys up; then b can run.
+      expect(await operations.interrupt(['a'], at(2), () => 'stopped')).toEqual(['a']);
+      expect(await operations.locksOf('a')).toEqual([]);
+      expect(await operations.claimQueued('b', ['restore:i1', 'org:i1'], running('r2'), at(3))).toEqual({ outcome: 'claimed' });
+      // Back to the queue (a worker died and another takes it over) gives them up too.
+      expect(await operations.transition('b', ['running'], { status: 'queued', runner_id: null })).toBe(true);
+      expect(await operations.locksOf('b')).toEqual([]);
+
+      // Keys whose operation does not run (written by hand, or by an older version) are released by the sweep.
+      await sql`insert into operation_locks (key, operation_id, acquired_at) values ('stray', 'c', ${at(4)})`.execute(db);
+      expect(await operations.releaseOrphanLocks()).toBe(1);
+      expect(await operations.locksOf('child')).toEqual(['scan:i1']);
+      // Deleting the operation deletes its keys.
+      await new IdentityRepository(db).delete('i1');
+      expect(await operations.lockHolder(['scan:i1'])).toBeUndefined();
+    });
+
+    it('starts one of many concurrent starts refused by one key, and tells the others which', async () => {
+      await slowInserts(db, 'operations');
+      const results = await Promise.all(range(8).map((i) => operations.insertUnlessActive(operation(`s${i}`, { identity_id: 'i2', exclusive_key: 'store:i2' }), 'store:i2')));
+      const winner = results.findIndex((r) => r === undefined);
+      expect(results.filter((r) => r === undefined)).toHaveLength(1);
+      for (const r of results) if (r) expect(r.id).toBe(`s${winner}`);
+      expect((await operations.list({ limit: 20, identityId: 'i2' })).map((o) => o.id)).toEqual([`s${winner}`]);
+      // Once it ended, a start passes again.
+      await operations.update(`s${winner}`, { status: 'succeeded' });
+      expect(await operations.insertUnlessActive(operation('later', { identity_id: 'i2', exclusive_key: 'store:i2' }), 'store:i2')).toBeUndefined();
+    });
+
     it('cascades from the identity to its operations and their log', async () => {
       await operations.insert(operation('o1'));
       await operations.insertItems([item('o1', 'a')]);
@@ -522,11 +614,62 @@ describeEachDatabase('repositories', (databases) => {
       expect(await schedules.nextDue()).toBeUndefined();
     });
 
-    it('lets exactly one of several servers claim a due run', async () => {
+    it('lets exactly one of several servers claim a due run, and records the slot it fired', async () => {
       await schedules.insert(schedule('s1', { next_run_at: at(10) }));
-      const claims = await Promise.all(range(6).map((i) => schedules.claimRun('s1', at(10), { next_run_at: at(70), last_run_at: at(10), last_operation_id: `op${i}` })));
+      const claims = await Promise.all(
+        range(6).map((i) => schedules.claimRun('s1', at(10), { next_run_at: at(70), last_run_at: at(10), last_operation_id: `op${i}` }, `server${i}`, at(10)))
+      );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70), last_operation_id: `op${claims.indexOf(true)}` });
+      const winner = claims.indexOf(true);
+      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70), last_operation_id: `op${winner}` });
+      expect(await schedules.listRuns('s1')).toEqual([{ schedule_id: 's1', slot_at: at(10), fired_by: `server${winner}`, fired_at: at(10), operation_id: null }]);
+    });
+
+    it('fires a slot once even when the schedule is set back to it, and puts a slot back for a stopping server', async () => {
+      await schedules.insert(schedule('s1', { next_run_at: at(10) }));
+      expect(await schedules.claimRun('s1', at(10), { next_run_at: at(70) }, 'a', at(10))).toBe(true);
+      await schedules.setRunOperation('s1', at(10), 'op1');
+      // A server whose clock is behind saves the schedule and computes the fired slot again: it does not fire twice,
+      // and the schedule moves on all the same (else it would stay due for ever).
+      await schedules.update('s1', { next_run_at: at(10) });
+      expect(await schedules.claimRun('s1', at(10), { next_run_at: at(70) }, 'b', at(11))).toBe(false);
+      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70) });
+      // A server that claimed a slot but is stopping puts it back: due again, unfired, and then fired once.
+      expect(await schedules.claimRun('s1', at(70), { next_run_at: at(130) }, 'a', at(70))).toBe(true);
+      await schedules.releaseRun('s1', at(70), { next_run_at: at(70) });
+      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70) });
+      expect(await schedules.claimRun('s1', at(70), { next_run_at: at(130) }, 'b', at(71))).toBe(true);
+      expect((await schedules.listRuns('s1')).map((r) => [r.slot_at, r.fired_by, r.operation_id])).toEqual([
+        [at(70), 'b', null],
+        [at(10), 'a', 'op1']
+      ]);
+      expect(await schedules.deleteRunsBefore(at(70))).toBe(1);
+      await schedules.delete('s1');
+      expect(await schedules.listRuns('s1')).toEqual([]);
+    });
+  });
+
+  describe('WorkerRepository', () => {
+    it('registers processes, sees them, marks them stopped, and forgets long-gone ones', async () => {
+      const workers = new WorkerRepository(db);
+      await workers.register(worker('w1'));
+      await workers.register(worker('w2', { host: 'host-b', pid: 200, kind: 'server', runs_jobs: 0, max_running: 0, started_at: at(1), last_seen_at: at(1) }));
+      expect(await workers.beat('w1', at(5))).toBe(true);
+      expect(await workers.beat('gone', at(5))).toBe(false);
+      await workers.stopped('w2', at(6));
+      expect((await workers.listSeenSince(at(2))).map((w) => [w.id, w.last_seen_at, w.stopped_at])).toEqual([
+        ['w2', at(6), at(6)],
+        ['w1', at(5), null]
+      ]);
+      expect(await workers.listSeenSince(at(7))).toEqual([]);
+      // Registering again (its row was marked stopped, or removed) brings it back with what it is now.
+      await workers.register(worker('w2', { kind: 'server', runs_jobs: 1, max_running: 5, last_seen_at: at(7) }));
+      expect(await workers.findById('w2')).toEqual(worker('w2', { host: 'host-b', pid: 200, kind: 'server', runs_jobs: 1, max_running: 5, started_at: at(1), last_seen_at: at(7) }));
+      expect((await workers.findByIds(['w1', 'w2', 'nope'])).map((w) => w.id).sort()).toEqual(['w1', 'w2']);
+      expect(await workers.findByIds([])).toEqual([]);
+      expect(await workers.deleteSeenBefore(at(6))).toBe(1);
+      expect(await workers.findById('w1')).toBeUndefined();
+      await expect(workers.register(worker('w3', { kind: 'nonsense' as WorkerRow['kind'] }))).rejects.toThrow();
     });
   });
 
@@ -688,6 +831,45 @@ describeEachDatabase('repositories', (databases) => {
         })
       ).rejects.toThrow('boom');
       expect((await new UserRepository(db).findById('u1'))?.password_hash).toBe('10');
+    });
+
+    it('signals between processes: every listener on PostgreSQL (again after its connection is lost), only this process on SQLite', async () => {
+      const target = await databases.create();
+      const [one, two] = [openDatabase(target), openDatabase(target)];
+      const [sender, receiver] = [openSignals(target, one), openSignals(target, two)];
+      try {
+        const heard: { where: string; payload: string | null }[] = [];
+        const stopSender = sender.listen('orgkeeper_test', (payload) => heard.push({ where: 'sender', payload }));
+        receiver.listen('orgkeeper_test', (payload) => heard.push({ where: 'receiver', payload }));
+        receiver.listen('orgkeeper_other', (payload) => heard.push({ where: 'other channel', payload }));
+        const ready = (s: typeof sender) => (s as { ready?: () => Promise<void> }).ready?.();
+        await ready(sender);
+        await ready(receiver);
+        await sender.notify('orgkeeper_test', '{"id":"o1"}');
+        const expected = sender.crossProcess
+          ? [
+              { where: 'receiver', payload: '{"id":"o1"}' },
+              { where: 'sender', payload: '{"id":"o1"}' }
+            ]
+          : [{ where: 'sender', payload: '{"id":"o1"}' }];
+        await vi.waitFor(() => expect([...heard].sort((a, b) => a.where.localeCompare(b.where))).toEqual(expected));
+        stopSender();
+        if (dialectOf(db).name === 'postgres') {
+          // The receiver's listening connection is cut: it connects again, says signals may have been missed (null),
+          // and hears the next ones.
+          heard.length = 0;
+          await sql`select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and query ilike 'listen%'`.execute(one);
+          await vi.waitFor(() => expect(heard.filter((h) => h.where === 'receiver' && h.payload === null)).toHaveLength(1), { timeout: 10_000 });
+          await sender.notify('orgkeeper_test', 'again');
+          await vi.waitFor(() => expect(heard).toContainEqual({ where: 'receiver', payload: 'again' }));
+        }
+        expect(heard.filter((h) => h.where === 'other channel' && h.payload !== null)).toEqual([]);
+      } finally {
+        await sender.close();
+        await receiver.close();
+        await one.destroy();
+        await two.destroy();
+      }
     });
 
     it('finds no sequences to reset in OrgKeeper tables, and resets one a table has', async () => {

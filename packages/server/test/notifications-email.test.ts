@@ -15,6 +15,7 @@ import { systemClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/logging/logger.js';
 import { RUN_AGAIN, type JobHandler } from '../src/operations/job.types.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
+import { WorkerRepository } from '../src/operations/worker.repository.js';
 import { OperationsService } from '../src/operations/operations.service.js';
 import type { ForgetJobParams } from '../src/store-maintenance/store-maintenance.types.js';
 import { runCli } from './support/cli-runner.js';
@@ -180,7 +181,7 @@ describe('email notifications', () => {
     await migrateToLatest(db);
     const logger = createLogger({ level: 'silent' });
     const audit = new AuditService({ repository: new AuditRepository(db), clock: systemClock, logger });
-    const operations = new OperationsService({ repository: new OperationRepository(db), identities: server.server.services.repositories.identities, audit, clock: systemClock, logger });
+    const operations = new OperationsService({ repository: new OperationRepository(db), workers: new WorkerRepository(db), identities: server.server.services.repositories.identities, audit, clock: systemClock, logger });
     operations.onFinished((operation) => server.server.services.notifications.operationFinished(operation));
     const handler: JobHandler<'forget'> = {
       kind: 'forget',

@@ -1,11 +1,16 @@
 import { Migrator, sql, type Kysely, type MigrationResult } from 'kysely';
 import { DatabaseError } from './database-error.js';
+import type { DatabaseSignals } from './dialects/dialect.js';
 import { connectPostgres, type PostgresOptions } from './dialects/postgres/connection.js';
+import { PostgresSignals } from './dialects/postgres/signals.js';
 import { connectSqlite } from './dialects/sqlite/connection.js';
+import { LocalSignals } from './dialects/sqlite/signals.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export { DatabaseError } from './database-error.js';
+export type { DatabaseSignals } from './dialects/dialect.js';
+export { LocalSignals } from './dialects/sqlite/signals.js';
 export type Db = Kysely<Database>;
 
 /** Which database OrgKeeper keeps its records in: the SQLite file in the data directory, or a PostgreSQL database. */
@@ -36,6 +41,14 @@ export async function connectDatabase(target: DatabaseTarget, options: OpenOptio
         : '';
     throw new DatabaseError(`Cannot connect to the ${describeDatabase(target)}: ${(error as Error).message}.${hint}`, { cause: error });
   }
+}
+
+/**
+ * Signals between the processes that share the database (dialect.ts, DatabaseSignals): LISTEN/NOTIFY on PostgreSQL
+ * (the listener is a connection of its own to the same URL), within this process on SQLite. Close it before `db`.
+ */
+export function openSignals(target: DatabaseTarget, db: Db, options: { onError?: (error: Error) => void } = {}): DatabaseSignals {
+  return target.kind === 'postgres' ? new PostgresSignals(target.url, db as Kysely<unknown>, options) : new LocalSignals();
 }
 
 /** The database in words for messages and logs, e.g. `PostgreSQL database "orgkeeper" on db.example.org:5432 as orgkeeper`. */

@@ -4,6 +4,7 @@ import { actorOf } from '../http/actor.js';
 import { operationItemsCsv } from './csv.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type ItemLogStatus, type OperationKind, type OperationListView, type OperationStatus } from './operation.types.js';
 import type { OperationEvent, OperationsService } from './operations.service.js';
+import type { WorkerListView } from './worker.types.js';
 
 export interface OperationRoutesDeps {
   operations: OperationsService;
@@ -54,8 +55,8 @@ function sendEvents(request: FastifyRequest, reply: FastifyReply, events: (signa
 }
 
 /**
- * Operations: `/api/operations` (list, read, start, cancel, resume, per-item log as JSON and CSV, live events).
- * Reading needs any account; starting, cancelling and resuming an operator.
+ * Operations: `/api/operations` (list, read, start, cancel, resume, per-item log as JSON and CSV, live events) and
+ * `/api/workers`. Reading needs any account; starting, cancelling and resuming an operator.
  */
 export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (app, { operations }) => {
   app.get<{ Querystring: { identityId?: string; kind?: OperationKind; status?: OperationStatus; limit: number; before?: string } }>(
@@ -140,6 +141,9 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
     { config: { role: 'operator' }, schema: { params: idParams } },
     async (request) => operations.cancel(request.params.id, actorOf(request))
   );
+
+  // The OrgKeeper processes sharing the database and what each runs (the Logs page's Workers section).
+  app.get('/api/workers', async (): Promise<WorkerListView> => operations.listWorkers());
 
   itemRoutes(app, operations);
 };

@@ -15,7 +15,11 @@ const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   skipped: { label: 'Skipped', tone: 'warning', icon: 'minus-circle' },
   failed: { label: 'Failed', tone: 'danger', icon: 'x-circle' },
   cancelled: { label: 'Cancelled', tone: 'neutral', icon: 'x' },
-  interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' }
+  interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' },
+  // Workers (the Logs page's Workers section): a worker that answers is running, not a task in progress.
+  alive: { label: 'Running', tone: 'success', icon: 'check-circle' },
+  lost: { label: 'Not answering', tone: 'warning', icon: 'exclamation-mark-circle' },
+  stopped: { label: 'Stopped', tone: 'neutral', icon: 'minus-circle' }
 };
 
 /** The kind of notice that tells how a finished operation ended. */
