@@ -11,6 +11,11 @@ export type { BlobStore, BlobInfo, PutOptions, PutResult, VerifyResult } from '.
 export { DEFAULT_COMPRESSION_LEVEL } from './blob-store/blob-store.js';
 export { DiskBlobStore } from './blob-store/disk/disk-blob-store.js';
 export { MemoryBlobStore } from './blob-store/memory/memory-blob-store.js';
+export { type BlobCodec, PLAIN_CODEC } from './blob-store/blob-codec.js';
+export type { StoreBackend, StoreBackendKind, ObjectInfo, StoredObject } from './backend/store-backend.js';
+export { DiskStoreBackend, type StorePaths } from './backend/disk/disk-store-backend.js';
+export { openBackend } from './backend/open-backend.js';
+export { type StoreLocation, type StoreLocationInput, type S3Location, type AzureLocation, type FolderLocation, parseStoreLocation, formatStoreLocation, isObjectStorageLocation, validateLocation } from './backend/store-location.js';
 export { FaultyBlobStore, type FaultSpec, type BlobStoreMethod } from './blob-store/faulty/faulty-blob-store.js';
 
 export {
@@ -18,7 +23,6 @@ export {
   type StoreConfig,
   type StoreOrg,
   type StoreOptions,
-  type StorePaths,
   type SnapshotListing,
   type UnreadableSnapshot,
   STORE_FORMAT,

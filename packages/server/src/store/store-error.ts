@@ -17,6 +17,8 @@ export type StoreErrorCode =
   | 'invalid_id'
   /** A list entry handed to the store is malformed (a bug in the caller, or unsafe data from ArcGIS). */
   | 'invalid_entry'
+  /** A File Location that cannot be parsed or names something invalid (a bucket, a container, an endpoint). */
+  | 'invalid_location'
   /** A path from ArcGIS or a user would escape its folder. */
   | 'unsafe_path'
   | 'blob_not_found'
@@ -40,6 +42,10 @@ export type StoreErrorCode =
   | 'prune_unsafe'
   /** Injected by the faulty blob store in tests. */
   | 'injected_fault'
+  /** The storage service refused the credentials or the operation (S3 AccessDenied, Azure 403). */
+  | 'access_denied'
+  /** The storage location cannot be reached or does not exist (no such bucket or container, connection refused). */
+  | 'location_unreachable'
   | 'io_error';
 
 export class StoreError extends Error {
