@@ -15,6 +15,7 @@ export { type BlobCodec, PLAIN_CODEC } from './blob-store/blob-codec.js';
 export type { StoreBackend, StoreBackendKind, ObjectInfo, StoredObject } from './backend/store-backend.js';
 export { DiskStoreBackend, type StorePaths } from './backend/disk/disk-store-backend.js';
 export { openBackend } from './backend/open-backend.js';
+export { probeBackend, type ProbeResult, type ProbeStep } from './backend/probe.js';
 export { type StoreLocation, type StoreLocationInput, type S3Location, type AzureLocation, type FolderLocation, parseStoreLocation, formatStoreLocation, isObjectStorageLocation, validateLocation } from './backend/store-location.js';
 export { FaultyBlobStore, type FaultSpec, type BlobStoreMethod } from './blob-store/faulty/faulty-blob-store.js';
 

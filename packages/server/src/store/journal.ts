@@ -135,7 +135,14 @@ export class JournalWriter {
     // written before its blobs are durable could survive a power cut that its blobs do not.
     await this.store.blobs.sync();
     const lines = this.buffered.splice(0);
-    await this.log.append(Buffer.from(lines.join('')));
+    try {
+      await this.log.append(Buffer.from(lines.join('')));
+    } catch (error) {
+      // Kept for the next flush: a batch that did reach the store is written again (on disk a repeated line, which
+      // reads the same; on object storage found to be the same batch).
+      this.buffered.unshift(...lines);
+      throw error;
+    }
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {

@@ -59,8 +59,8 @@ export interface SnapshotListing {
 /** Files an OS or file server puts into any folder; they do not make a folder "not empty". */
 const HARMLESS_ENTRIES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini', 'lost+found', '$RECYCLE.BIN', 'System Volume Information', '.Trashes', '.Spotlight-V100', '.fseventsd', '.snapshot']);
 
-/** What `initialize` lays out before store.json is written. */
-const STORE_LAYOUT = new Set(['blobs', 'snapshots', 'tmp', 'journal', 'locks', 'pins', 'keys']);
+/** What `initialize` lays out before store.json is written, and the access check's folder (probe.ts). */
+const STORE_LAYOUT = new Set(['blobs', 'snapshots', 'tmp', 'journal', 'locks', 'pins', 'keys', 'orgkeeper-probe']);
 
 export const snapshotKey = (id: string): string => `snapshots/${id}.json`;
 

@@ -46,7 +46,7 @@ export abstract class ObjectStoreBackend implements StoreBackend {
     return this.client.topLevelNames();
   }
 
-  read(key: string): Promise<StoredObject | undefined> {
+  async read(key: string): Promise<StoredObject | undefined> {
     assertKey(key);
     return this.client.get(key);
   }
@@ -62,17 +62,17 @@ export abstract class ObjectStoreBackend implements StoreBackend {
     return (await this.client.put(key, bytes))!;
   }
 
-  create(key: string, bytes: Uint8Array): Promise<string | undefined> {
+  async create(key: string, bytes: Uint8Array): Promise<string | undefined> {
     assertKey(key);
     return this.client.put(key, bytes, { ifNoneMatch: '*' });
   }
 
-  replace(key: string, bytes: Uint8Array, etag: string): Promise<string | undefined> {
+  async replace(key: string, bytes: Uint8Array, etag: string): Promise<string | undefined> {
     assertKey(key);
     return this.client.put(key, bytes, { ifMatch: etag });
   }
 
-  delete(key: string, options: { ifMatch?: string } = {}): Promise<boolean> {
+  async delete(key: string, options: { ifMatch?: string } = {}): Promise<boolean> {
     assertKey(key);
     return this.client.delete(key, options.ifMatch);
   }
