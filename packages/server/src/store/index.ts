@@ -15,6 +15,8 @@ export { type BlobCodec, PLAIN_CODEC } from './blob-store/blob-codec.js';
 export type { StoreBackend, StoreBackendKind, ObjectInfo, StoredObject } from './backend/store-backend.js';
 export { DiskStoreBackend, type StorePaths } from './backend/disk/disk-store-backend.js';
 export { openBackend } from './backend/open-backend.js';
+export { type KeySource, type KeySummary, type ScryptParams, DEFAULT_SCRYPT, serverKeyId } from './encryption/store-keys.js';
+export { listStoreKeys, addStoreKey, removeStoreKey } from './encryption/key-management.js';
 export { probeBackend, type ProbeResult, type ProbeStep } from './backend/probe.js';
 export { type StoreLocation, type StoreLocationInput, type S3Location, type AzureLocation, type FolderLocation, parseStoreLocation, formatStoreLocation, isObjectStorageLocation, validateLocation } from './backend/store-location.js';
 export { FaultyBlobStore, type FaultSpec, type BlobStoreMethod } from './blob-store/faulty/faulty-blob-store.js';
@@ -26,8 +28,11 @@ export {
   type StoreOptions,
   type SnapshotListing,
   type UnreadableSnapshot,
+  type InitStoreOptions,
   STORE_FORMAT,
   STORE_VERSION,
+  PLAIN_STORE_VERSION,
+  ENCRYPTED_STORE_VERSION,
   initStore,
   openStore
 } from './store.js';

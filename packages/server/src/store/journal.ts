@@ -91,7 +91,7 @@ export class JournalWriter {
     const key = journalKey(runId);
     // The header is written only when the journal is new: a journal always starts with its header.
     const line: JournalHeader = { type: 'run', runId, operation: header.operation, startedAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), ...(header.data === undefined ? {} : { data: header.data }) };
-    const { log } = await store.backend.openLog(key, Buffer.from(`${JSON.stringify(line)}\n`));
+    const { log } = await store.backend.openLog(key, encodeLines(store, key, `${JSON.stringify(line)}\n`));
     return new JournalWriter(store, runId, log, { syncEveryLines: options.syncEveryLines ?? 100, syncEveryMs: options.syncEveryMs ?? 5000 });
   }
 
@@ -136,7 +136,7 @@ export class JournalWriter {
     await this.store.blobs.sync();
     const lines = this.buffered.splice(0);
     try {
-      await this.log.append(Buffer.from(lines.join('')));
+      await this.log.append(encodeLines(this.store, journalKey(this.runId), lines.join('')));
     } catch (error) {
       // Kept for the next flush: a batch that did reach the store is written again (on disk a repeated line, which
       // reads the same; on object storage found to be the same batch).
@@ -154,12 +154,13 @@ export class JournalWriter {
 
 /** Read a journal (for resume). Tolerates a torn last line. Throws `invalid_id` for a malformed run id. */
 export async function readJournal<T = unknown>(store: Store, runId: string): Promise<JournalContents<T> | undefined> {
-  const found = await store.backend.readLog(journalKey(runId));
-  return found === undefined ? undefined : parseJournal<T>(found.bytes.toString('utf8'));
+  const key = journalKey(runId);
+  const found = await store.backend.readLog(key);
+  return found === undefined ? undefined : parseJournal<T>(...decodeLines(store, key, found.bytes));
 }
 
-export function parseJournal<T = unknown>(text: string): JournalContents<T> {
-  const contents: JournalContents<T> = { header: undefined, units: new Map(), damagedLines: 0 };
+export function parseJournal<T = unknown>(text: string, damagedLines = 0): JournalContents<T> {
+  const contents: JournalContents<T> = { header: undefined, units: new Map(), damagedLines };
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     let value: Partial<JournalHeader> | Partial<JournalUnit<T>>;
@@ -188,7 +189,7 @@ export async function listJournals(store: Store): Promise<JournalSummary[]> {
     if (!name.endsWith('.jsonl') || !RUN_ID.test(runId)) continue;
     const found = await store.backend.readLog(log.key);
     if (found === undefined) continue; // discarded meanwhile
-    const contents = parseJournal(found.bytes.toString('utf8'));
+    const contents = parseJournal(...decodeLines(store, log.key, found.bytes));
     summaries.push({ runId, header: contents.header, units: contents.units.size, sizeBytes: found.bytes.byteLength, modifiedAt: found.modifiedAt.toISOString() });
   }
   return summaries;
@@ -202,6 +203,17 @@ export async function journalBlobs(store: Store): Promise<Set<string>> {
     for (const unit of contents?.units.values() ?? []) for (const hash of unit.blobs) blobs.add(hash);
   }
   return blobs;
+}
+
+/** The bytes appended for a batch of lines: the lines themselves, or in an encrypted store one sealed line. */
+function encodeLines(store: Store, key: string, text: string): Buffer {
+  return Buffer.from(store.crypto ? store.crypto.sealLines(key, text) : text);
+}
+
+function decodeLines(store: Store, key: string, bytes: Buffer): [string, number] {
+  if (!store.crypto) return [bytes.toString('utf8'), 0];
+  const opened = store.crypto.openLines(key, bytes.toString('utf8'));
+  return [opened.text, opened.damaged];
 }
 
 export async function discardJournal(store: Store, runId: string): Promise<void> {

@@ -108,10 +108,15 @@ describeEachBackend('store', (kind: BackendKind, servers: TestServers) => {
       await expect(openStore(at.location)).rejects.toSatisfy(code('store_corrupt'));
       await backend.write('store.json', Buffer.from(JSON.stringify({ format: 'something-else' })));
       await expect(openStore(at.location)).rejects.toSatisfy(code('not_a_store'));
-      await backend.write('store.json', Buffer.from(JSON.stringify({ format: 'orgkeeper-store', version: 2 })));
+      await backend.write('store.json', Buffer.from(JSON.stringify({ format: 'orgkeeper-store', version: 3 })));
       await expect(openStore(at.location)).rejects.toThrow(/newer OrgKeeper.*Upgrade/);
       await backend.write('store.json', Buffer.from(JSON.stringify({ format: 'orgkeeper-store', version: 1, storeId: 'x', createdAt: 'x', org: TEST_ORG, hash: 'md5', compression: 'gzip' })));
       await expect(openStore(at.location)).rejects.toThrow(/hash "md5" is not supported/);
+      // An encrypted store (version 2) says how it is encrypted; a plain one (version 1) never is.
+      await backend.write('store.json', Buffer.from(JSON.stringify({ format: 'orgkeeper-store', version: 2, storeId: 'x', createdAt: 'x', org: TEST_ORG, hash: 'hmac-sha256', compression: 'gzip' })));
+      await expect(openStore(at.location)).rejects.toThrow(/encryption "undefined" is not supported/);
+      await backend.write('store.json', Buffer.from(JSON.stringify({ format: 'orgkeeper-store', version: 1, storeId: 'x', createdAt: 'x', org: TEST_ORG, hash: 'sha256', compression: 'gzip', encryption: { cipher: 'aes-256-gcm-stream' } })));
+      await expect(openStore(at.location)).rejects.toThrow(/a version 1 store is never encrypted/);
     });
   });
 

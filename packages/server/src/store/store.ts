@@ -2,7 +2,7 @@
  * The store: one location (an identity's File Location: a folder, an S3 prefix or an Azure Blob container prefix)
  * holding everything about its backups, and nothing outside it. See README.md in this folder for the format.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BlobStore, PutOptions } from './blob-store/blob-store.js';
 import { PLAIN_CODEC } from './blob-store/blob-codec.js';
@@ -12,10 +12,19 @@ import { type BlobRef, type ListEntryOf, type ListKind, type SnapshotManifest, v
 import { type WrittenList, describeOwner, readList, walkSnapshot, writeList } from './manifest-walk.js';
 import { deleteUnpinnedSnapshot, describePin } from './pin.js';
 import { assertSnapshotId } from './snapshot-id.js';
+import { StoreCrypto } from './encryption/store-crypto.js';
+import { type KeySource, deleteKeyFile, makeKeyFile, unlockStoreKey, writeKeyFile } from './encryption/store-keys.js';
 import { StoreError, describeError, errnoCode } from './store-error.js';
 
 export const STORE_FORMAT = 'orgkeeper-store';
-export const STORE_VERSION = 1;
+/**
+ * The newest format version this OrgKeeper reads. Version 1: plain (SHA-256 names, gzip). Version 2: encrypted (keyed
+ * names, sealed blobs, manifests and journal; `keys/`). New plain stores are still written as version 1, so that an
+ * older OrgKeeper keeps reading them; an older OrgKeeper refuses an encrypted store (`unsupported_version`).
+ */
+export const STORE_VERSION = 2;
+export const PLAIN_STORE_VERSION = 1;
+export const ENCRYPTED_STORE_VERSION = 2;
 export const STORE_FILE = 'store.json';
 
 export interface StoreOrg {
@@ -28,17 +37,35 @@ export interface StoreOrg {
 /** store.json: describes the location so it can be moved, mounted elsewhere and re-attached. No absolute paths. */
 export interface StoreConfig {
   format: typeof STORE_FORMAT;
-  version: typeof STORE_VERSION;
+  version: typeof PLAIN_STORE_VERSION | typeof ENCRYPTED_STORE_VERSION;
   storeId: string;
   createdAt: string;
   org: StoreOrg;
-  hash: 'sha256';
+  /** How blobs are named: SHA-256 of the content (plain), HMAC-SHA256 under the store key (encrypted). */
+  hash: 'sha256' | 'hmac-sha256';
   compression: 'gzip';
+  /** Present on encrypted stores (version 2): who can open it is in `keys/` (encryption/store-keys.ts). */
+  encryption?: { cipher: typeof CIPHER };
 }
+
+const CIPHER = 'aes-256-gcm-stream';
 
 export interface StoreOptions {
   /** Wrap the store's blob store (a faulty wrapper in tests). */
   blobStore?: (inner: BlobStore) => BlobStore;
+  /** What opens an encrypted store (a passphrase, this server's master key). Ignored by plain stores. */
+  keys?: KeySource;
+}
+
+export interface InitStoreOptions extends StoreOptions {
+  now?: Date;
+  /**
+   * Create the store encrypted (the choice is made once, at creation): its key is wrapped for each of `keys`'
+   * passphrase and master key. Has no effect on a store that exists already.
+   */
+  encrypt?: boolean;
+  /** Label of the passphrase key file created with an encrypted store. */
+  passphraseLabel?: string;
 }
 
 export interface UnreadableSnapshot {
@@ -70,10 +97,16 @@ export class Store {
   constructor(
     readonly backend: StoreBackend,
     readonly config: StoreConfig,
-    options: StoreOptions = {}
+    options: StoreOptions = {},
+    /** The keys of an encrypted store; undefined for a plain one. */
+    readonly crypto?: StoreCrypto
   ) {
-    const inner = backend.blobStore(PLAIN_CODEC);
+    const inner = backend.blobStore(crypto?.codec ?? PLAIN_CODEC);
     this.blobs = options.blobStore?.(inner) ?? inner;
+  }
+
+  get encrypted(): boolean {
+    return this.crypto !== undefined;
   }
 
   /** Where the store is, for messages: a folder path, `s3://bucket/prefix`, an Azure container URL. */
@@ -101,11 +134,13 @@ export class Store {
 
   async readSnapshot(id: string): Promise<SnapshotManifest> {
     assertSnapshotId(id);
-    const found = await this.backend.read(snapshotKey(id));
+    const key = snapshotKey(id);
+    const found = await this.backend.read(key);
     if (found === undefined) throw new StoreError('snapshot_not_found', `Snapshot ${id} is not in the store at ${this.location}.`);
+    const bytes = this.crypto ? this.crypto.openMetadata(key, found.bytes) : found.bytes;
     let value: unknown;
     try {
-      value = JSON.parse(found.bytes.toString('utf8'));
+      value = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
       throw new StoreError('store_corrupt', `Snapshot ${id} is damaged: its manifest is not JSON (${describeError(error)}).`);
     }
@@ -127,7 +162,8 @@ export class Store {
     if (await this.backend.stat(key)) throw exists();
     if (options.verifyReferences ?? true) await this.assertReferencesStored(manifest);
     await this.blobs.sync();
-    const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    const bytes = this.crypto ? this.crypto.sealMetadata(key, json) : json;
     if ((await this.backend.create(key, bytes)) === undefined) {
       // Ours after all when a retried request found its own first attempt done.
       const found = await this.backend.read(key);
@@ -211,16 +247,20 @@ function validateConfig(value: unknown, backend: StoreBackend): StoreConfig {
     throw new StoreError('not_a_store', `${file} is not an OrgKeeper store description (format is not "${STORE_FORMAT}"). Choose another folder for backups.`);
   }
   if (typeof v.version !== 'number' || v.version > STORE_VERSION) {
-    throw new StoreError('unsupported_version', `The store at ${dir} has format version ${String(v.version)}, written by a newer OrgKeeper than this one (understands ${STORE_VERSION}). Upgrade OrgKeeper to use it.`);
+    throw new StoreError('unsupported_version', `The store at ${dir} has format version ${String(v.version)}, written by a newer OrgKeeper than this one (understands up to ${STORE_VERSION}). Upgrade OrgKeeper to use it.`);
   }
   const problems: string[] = [];
-  if (v.version !== STORE_VERSION) problems.push(`version ${String(v.version)} is unknown`);
+  if (v.version !== PLAIN_STORE_VERSION && v.version !== ENCRYPTED_STORE_VERSION) problems.push(`version ${String(v.version)} is unknown`);
+  const encrypted = v.version === ENCRYPTED_STORE_VERSION;
+  if (encrypted && v.encryption?.cipher !== CIPHER) problems.push(`encryption "${String(v.encryption?.cipher)}" is not supported (${CIPHER})`);
+  if (!encrypted && v.encryption !== undefined) problems.push('a version 1 store is never encrypted');
   if (typeof v.storeId !== 'string' || v.storeId === '') problems.push('storeId is missing');
   if (typeof v.createdAt !== 'string') problems.push('createdAt is missing');
   if (typeof v.org !== 'object' || v.org === null || typeof v.org.id !== 'string' || typeof v.org.portalUrl !== 'string' || typeof v.org.name !== 'string') {
     problems.push('org needs id, portalUrl and name');
   }
-  if (v.hash !== 'sha256') problems.push(`hash "${String(v.hash)}" is not supported (sha256)`);
+  const naming = encrypted ? 'hmac-sha256' : 'sha256';
+  if (v.hash !== naming) problems.push(`hash "${String(v.hash)}" is not supported (${naming})`);
   if (v.compression !== 'gzip') problems.push(`compression "${String(v.compression)}" is not supported (gzip)`);
   if (problems.length > 0) throw new StoreError('store_corrupt', `${file} is damaged: ${problems.join('; ')}.`);
   return v as StoreConfig;
@@ -268,7 +308,9 @@ async function openOn(backend: StoreBackend, options: StoreOptions & { expectOrg
   if (options.expectOrgId !== undefined && config.org.id !== options.expectOrgId) {
     throw new StoreError('wrong_org', `The store at ${backend.location} holds backups of organization ${config.org.name} (${config.org.id}, ${config.org.portalUrl}), not of ${options.expectOrgId}. Choose another ${place(backend)} for this identity.`);
   }
-  return new Store(backend, config, options);
+  if (config.encryption === undefined) return new Store(backend, config, options);
+  const { storeKey, keyId } = await unlockStoreKey(backend, config.storeId, options.keys);
+  return new Store(backend, config, options, new StoreCrypto(storeKey, config.storeId, keyId));
 }
 
 /**
@@ -276,7 +318,7 @@ async function openOn(backend: StoreBackend, options: StoreOptions & { expectOrg
  * same organization. Refuses a non-empty location without a store (`folder_not_empty`): mixing backups with
  * unrelated files risks both, and usually means a wrong path.
  */
-export async function initStore(where: StoreLocationInput | StoreBackend, org: StoreOrg, options: StoreOptions & { now?: Date } = {}): Promise<Store> {
+export async function initStore(where: StoreLocationInput | StoreBackend, org: StoreOrg, options: InitStoreOptions = {}): Promise<Store> {
   if (!org.id || !org.portalUrl) throw new StoreError('invalid_entry', 'A store needs the organization id and portal URL.');
   const backend = isBackend(where) ? where : await openBackend(where);
   try {
@@ -287,7 +329,7 @@ export async function initStore(where: StoreLocationInput | StoreBackend, org: S
   }
 }
 
-async function initOn(backend: StoreBackend, org: StoreOrg, options: StoreOptions & { now?: Date }): Promise<Store> {
+async function initOn(backend: StoreBackend, org: StoreOrg, options: InitStoreOptions): Promise<Store> {
   const entries = await backend.topLevelEntries();
   if (entries.includes(STORE_FILE)) return openOn(backend, { ...options, expectOrgId: org.id });
   // The store's own folders without store.json: a store being created by another process, or whose creation crashed.
@@ -296,21 +338,46 @@ async function initOn(backend: StoreBackend, org: StoreOrg, options: StoreOption
     throw new StoreError('folder_not_empty', `${backend.location} is not empty and is not an OrgKeeper store (it holds ${unrelated.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${unrelated.length > 3 ? ', ...' : ''}). Choose an empty ${place(backend)}, or the ${place(backend)} of an existing store.`);
   }
   await backend.initialize();
+  const storeId = randomUUID();
+  const encrypted = options.encrypt === true;
   const config: StoreConfig = {
     format: STORE_FORMAT,
-    version: STORE_VERSION,
-    storeId: randomUUID(),
+    version: encrypted ? ENCRYPTED_STORE_VERSION : PLAIN_STORE_VERSION,
+    storeId,
     createdAt: (options.now ?? new Date()).toISOString(),
     org: { id: org.id, portalUrl: org.portalUrl, name: org.name },
-    hash: 'sha256',
-    compression: 'gzip'
+    hash: encrypted ? 'hmac-sha256' : 'sha256',
+    compression: 'gzip',
+    ...(encrypted ? { encryption: { cipher: CIPHER } } : {})
   };
+  let crypto: StoreCrypto | undefined;
+  const keyFiles: string[] = [];
+  if (encrypted) {
+    const keys = options.keys ?? {};
+    if (keys.passphrase === undefined && keys.masterKey === undefined) {
+      throw new StoreError('key_required', 'An encrypted store needs a passphrase, this server\'s key, or both, to wrap its key.');
+    }
+    // Key files before store.json: a store that exists can always be opened.
+    const storeKey = randomBytes(32);
+    if (keys.masterKey !== undefined) {
+      const file = await makeKeyFile(storeId, storeKey, { masterKey: keys.masterKey }, `OrgKeeper server on ${hostname()}`);
+      await writeKeyFile(backend, file);
+      keyFiles.push(file.id);
+    }
+    if (keys.passphrase !== undefined) {
+      const file = await makeKeyFile(storeId, storeKey, { passphrase: keys.passphrase, ...(keys.scrypt ? { scrypt: keys.scrypt } : {}) }, options.passphraseLabel ?? 'passphrase');
+      await writeKeyFile(backend, file);
+      keyFiles.push(file.id);
+    }
+    crypto = new StoreCrypto(storeKey, storeId, keyFiles[0]);
+  }
   // store.json last: its presence means the location is a complete store. Created exclusively, so of two processes
   // initializing one location at once, one creates and the other opens what it created.
   if ((await backend.create(STORE_FILE, Buffer.from(`${JSON.stringify(config, null, 2)}\n`))) === undefined) {
+    for (const id of keyFiles) await deleteKeyFile(backend, id); // they wrap a key no store uses
     return openOn(backend, { ...options, expectOrgId: org.id });
   }
-  return new Store(backend, config, options);
+  return new Store(backend, config, options, crypto);
 }
 
 const place = (backend: StoreBackend): string => (backend.kind === 'disk' ? 'folder' : 'location');
