@@ -85,4 +85,5 @@ export { RETENTION_RULES, type RetentionRule, type RetentionKey } from './retent
 export { validatePolicy, parsePolicy, policyFromFlags, KEEP_FLAG_OPTIONS, MAX_KEEP } from './retention.js';
 export { forget, applyPolicy, type ForgetPolicy, type ForgetOptions, type ForgetResult, type PolicyDecision, type SnapshotTime } from './forget.js';
 export { prune, type PruneOptions, type PruneResult } from './prune.js';
+export { copyStore, type CopyOptions, type CopyResult, type CopyProgress } from './copy.js';
 export { diffSnapshots, changedItemParts, type SnapshotDiff, type ItemChange, type ItemSummary, type EntryDiff } from './diff.js';
