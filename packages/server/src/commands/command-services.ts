@@ -16,7 +16,7 @@ import { UsageError, type CliIo } from './cli-io.js';
 export async function withServices<T>(
   io: CliIo,
   flags: Pick<ConfigFlags, 'dataDir' | 'databaseUrl' | 'publicUrl'>,
-  work: (services: Services, context: { masterKey: Buffer }) => Promise<T>
+  work: (services: Services) => Promise<T>
 ): Promise<T> {
   const config = loadConfig({ flags, env: io.env, cwd: io.cwd });
   await ensureDataDir(config.dataDir);
@@ -25,8 +25,7 @@ export async function withServices<T>(
   try {
     await migrateToLatest(db);
     const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
-    // The master key also opens encrypted backup stores (its own key files in them).
-    return await work(services, { masterKey: masterKey.key });
+    return await work(services);
   } finally {
     await db.destroy();
   }

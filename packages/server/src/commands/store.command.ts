@@ -5,6 +5,7 @@
  * - `copy`: copy the store to another location (a folder, S3, Azure; encrypted or not) and verify the copy.
  */
 import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, parseCommandArgs, readPasswordFromStdin, type CliIo } from './cli-io.js';
+import type { Services } from '../services.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import {
   type CopyResult,
@@ -102,18 +103,18 @@ async function reindex(args: string[], io: CliIo): Promise<number> {
 }
 
 /** What opens the identity's store: this server's key, and the passphrase in ORGKEEPER_STORE_PASSPHRASE if set. */
-function keysFor(io: CliIo, masterKey: Buffer): KeySource {
+function keysFor(io: CliIo, services: Services): KeySource {
   const passphrase = io.env.ORGKEEPER_STORE_PASSPHRASE;
-  return { masterKey, ...(passphrase ? { passphrase } : {}) };
+  return { ...services.stores.keys(), ...(passphrase ? { passphrase } : {}) };
 }
 
-async function withIdentityStore<T>(io: CliIo, values: { identity?: string | undefined; 'data-dir'?: string | undefined; 'database-url'?: string | undefined }, work: (store: Store, context: { name: string; masterKey: Buffer }) => Promise<T>): Promise<T> {
+async function withIdentityStore<T>(io: CliIo, values: { identity?: string | undefined; 'data-dir'?: string | undefined; 'database-url'?: string | undefined }, work: (store: Store, context: { name: string; serverKeys: KeySource }) => Promise<T>): Promise<T> {
   const identity = requireIdentity(values.identity);
-  return withServices(io, databaseFlags(values), async (services, { masterKey }) => {
+  return withServices(io, databaseFlags(values), async (services) => {
     const row = await findIdentity(services, identity, COMMAND);
-    const store = await openStore(row.file_location, { keys: keysFor(io, masterKey), ...(row.org_id ? { expectOrgId: row.org_id } : {}) });
+    const store = await openStore(services.stores.location(row), { keys: keysFor(io, services), ...(row.org_id ? { expectOrgId: row.org_id } : {}) });
     try {
-      return await work(store, { name: row.name, masterKey });
+      return await work(store, { name: row.name, serverKeys: services.stores.keys() });
     } finally {
       await store.close();
     }
@@ -140,7 +141,7 @@ async function key(args: string[], io: CliIo): Promise<number> {
   }
   if (action === 'remove' && positionals.length !== 1) throw new UsageError('store key remove needs the id of the key to remove (see `orgkeeper store key list`).', COMMAND);
   const passphrase = action === 'add' && values['passphrase-stdin'] ? await readPasswordFromStdin(io, { prompt: 'New store passphrase: ', command: COMMAND }) : undefined;
-  return withIdentityStore(io, values, async (store, { name, masterKey }) => {
+  return withIdentityStore(io, values, async (store, { name, serverKeys }) => {
     if (action === 'list') {
       const keys = await listStoreKeys(store);
       if (values.json) io.stdout.write(`${JSON.stringify({ identity: name, location: store.location, keys }, null, 2)}\n`);
@@ -148,7 +149,7 @@ async function key(args: string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     if (action === 'add') {
-      const opener = passphrase !== undefined ? { passphrase } : { masterKey };
+      const opener = passphrase !== undefined ? { passphrase } : { masterKey: serverKeys.masterKey! };
       const added = await addStoreKey(store, opener, values.label ?? (passphrase !== undefined ? 'passphrase' : 'OrgKeeper server'));
       if (values.json) io.stdout.write(`${JSON.stringify({ identity: name, added }, null, 2)}\n`);
       else io.stdout.write(`Added ${added.kind} key ${added.id} (${added.label}) to the store of "${name}".\n`);
@@ -190,10 +191,10 @@ async function copy(args: string[], io: CliIo): Promise<number> {
     throw new UsageError((error as Error).message, COMMAND);
   }
   const passphrase = values['passphrase-stdin'] ? await readPasswordFromStdin(io, { prompt: 'Passphrase of the encrypted copy: ', command: COMMAND }) : undefined;
-  return withIdentityStore(io, values, async (source, { name, masterKey }) => {
+  return withIdentityStore(io, values, async (source, { name, serverKeys }) => {
     const target = await initStore(to, source.config.org, {
       encrypt: values.encrypt === true,
-      keys: { masterKey, ...(passphrase !== undefined ? { passphrase } : {}) },
+      keys: { ...serverKeys, ...(passphrase !== undefined ? { passphrase } : {}) },
       ...(passphrase !== undefined ? { passphraseLabel: `passphrase (copy of ${name})` } : {})
     });
     try {

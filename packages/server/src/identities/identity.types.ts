@@ -9,8 +9,16 @@ export interface IdentityTable {
   portal_url: string;
   auth_method: AuthMethod;
   app_id: string | null;
+  /** A folder, `s3://...` or an Azure container URL (the string form of a StoreLocation; never a secret). */
   file_location: string;
+  /** What two identities may not share: the folder's real path, or the normalized object storage location. */
   file_location_key: string;
+  /** Sealed JSON credentials of an object storage location (null: the standard credential chain, or a folder). */
+  file_location_credentials: string | null;
+  /** 1: the store is (to be) created encrypted. */
+  store_encryption: number;
+  /** Sealed passphrase for an encrypted store not created yet; deleted once the store holds it. */
+  store_passphrase: string | null;
   store_credentials: number;
   org_id: string | null;
   portal_name: string | null;
