@@ -135,10 +135,11 @@ export function createServices(options: ServiceOptions): Services {
     vault,
     sessions: identitySessions,
     connections: identityConnections,
-    checks: new IdentityChecks({ sessions: identitySessions, vault, clock }),
+    checks: new IdentityChecks({ sessions: identitySessions, vault, clock, stores }),
     audit,
     clock,
-    logger: options.logger
+    logger: options.logger,
+    stores
   });
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });

@@ -7,6 +7,8 @@
 import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, parseCommandArgs, readPasswordFromStdin, type CliIo } from './cli-io.js';
 import type { Services } from '../services.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
+import { credentialsFromEnvironment } from './location-credentials.js';
+import { withCredentials } from '../identities/identity-stores.js';
 import {
   type CopyResult,
   type KeySource,
@@ -37,10 +39,11 @@ Commands on an identity's backup store (its File Location).
       anywhere, by anyone who has it) or this OrgKeeper server's key (for unattended backups). The last key cannot
       be removed. Lose every key and the backups are lost: keep a passphrase somewhere safe.
 
-  orgkeeper store copy --identity NAME --to LOCATION [--encrypt [--passphrase-stdin]] [--json]
+  orgkeeper store copy --identity NAME --to LOCATION [--location-credential KIND] [--encrypt [--passphrase-stdin]] [--json]
       Copy every snapshot to LOCATION and verify the copy by reading it back. LOCATION is a folder,
       s3://bucket/prefix[?endpoint=URL&region=R&path-style=true] or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX
-      (credentials from the standard AWS or Azure chains, or AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN). A copy that
+      (credentials: --location-credential as for \`orgkeeper identities add\`, else the standard AWS or Azure chains,
+      AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN). A copy that
       stops can be run again: it copies what is missing. --encrypt makes a new target encrypted (this server's key,
       plus the passphrase read with --passphrase-stdin). Then point the identity at the copy.
 
@@ -176,7 +179,7 @@ async function copy(args: string[], io: CliIo): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { ...COMMON, to: { type: 'string' }, encrypt: { type: 'boolean' }, 'passphrase-stdin': { type: 'boolean' } }
+    options: { ...COMMON, to: { type: 'string' }, 'location-credential': { type: 'string' }, encrypt: { type: 'boolean' }, 'passphrase-stdin': { type: 'boolean' } }
   });
   if (values.help) {
     io.stdout.write(STORE_USAGE);
@@ -189,6 +192,14 @@ async function copy(args: string[], io: CliIo): Promise<number> {
     to = parseStoreLocation(values.to);
   } catch (error) {
     throw new UsageError((error as Error).message, COMMAND);
+  }
+  if (values['location-credential'] !== undefined) {
+    const credentials = credentialsFromEnvironment(values['location-credential'], io, COMMAND);
+    try {
+      to = withCredentials(to, credentials.kind === 'azure-key' ? { ...credentials, accountName: credentials.accountName ?? '' } : credentials);
+    } catch (error) {
+      throw new UsageError((error as Error).message, COMMAND);
+    }
   }
   const passphrase = values['passphrase-stdin'] ? await readPasswordFromStdin(io, { prompt: 'Passphrase of the encrypted copy: ', command: COMMAND }) : undefined;
   return withIdentityStore(io, values, async (source, { name, serverKeys }) => {

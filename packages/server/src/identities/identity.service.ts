@@ -8,11 +8,13 @@ import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
 import type { CredentialVault } from './credential-vault.js';
 import { createFileLocation, locationsOverlap, planFileLocation, removeCreatedFolders, type FileLocationPlan } from './file-location.js';
+import { type IdentityStores, type LocationCredentials, objectLocationKey, objectLocationsOverlap, withCredentials } from './identity-stores.js';
+import { type StoreLocation, accountNameOf, formatStoreLocation, isObjectStorageLocation, parseStoreLocation } from '../store/index.js';
 import type { IdentityChecks } from './identity-checks.js';
 import type { IdentityConnections } from './identity-connections.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { IdentityRepository } from './identity.repository.js';
-import type { AuthMethod, IdentityConnectView, IdentityInput, IdentityRow, IdentityType, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
+import type { AuthMethod, IdentityConnectView, IdentityInput, IdentityRow, IdentityType, IdentityUpdate, IdentityView, LocationCredentialsInput, TestReport } from './identity.types.js';
 import { probePortal, type PortalSelf } from './portal-client.js';
 
 export const NAME_MAX = 100;
@@ -28,7 +30,14 @@ export interface IdentityServiceDeps {
   audit: AuditService;
   clock: Clock;
   logger: Logger;
+  /** Identities' backup stores: location credentials, encryption. */
+  stores: IdentityStores;
 }
+
+/** A checked File Location: a folder still to create, or an object storage location with its credentials. */
+type LocationChoice =
+  | { kind: 'folder'; plan: Extract<FileLocationPlan, { ok: true }>; location: StoreLocation }
+  | { kind: 'object'; text: string; key: string; location: StoreLocation; credentials: LocationCredentials | null };
 
 /** What the checks learnt about the portal, kept on the row. */
 interface PortalFacts {
@@ -85,14 +94,18 @@ export class IdentityService {
     const appId = authMethod === 'oauth2' ? parseAppId(input.appId, fields) : null;
     const storeCredentials = input.storeCredentials ?? true;
     const login = parseLogin(input, authMethod, storeCredentials, fields);
+    const encrypt = input.encryptBackups ?? false;
+    const passphrase = parsePassphrase(input.backupPassphrase, fields);
     // Every field is checked before anything is created: a refused add leaves no folder behind.
-    const planned = await this.checkLocation(input.fileLocation, null, fields);
+    const choice = await this.checkLocation(input.fileLocation, input.fileLocationCredentials, null, fields);
     const facts = type && authMethod ? await this.checkUrl(input.url, type, authMethod, fields) : undefined;
-    if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !planned) throw AppError.validation(fields);
+    if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !choice) throw AppError.validation(fields);
+    const storeExists = await this.checkStore(choice, { encrypt, passphrase, orgId: facts.portal?.orgId ?? null }, fields);
+    if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
     const id = newId();
     const now = this.deps.clock().toISOString();
-    const location = { path: planned.path, realPath: planned.realPath };
+    const location = choice.kind === 'folder' ? { path: choice.plan.path, realPath: choice.plan.realPath } : { path: choice.text, realPath: choice.key };
     const row: IdentityRow = {
       id,
       name,
@@ -103,9 +116,10 @@ export class IdentityService {
       app_id: appId ?? null,
       file_location: location.path,
       file_location_key: location.realPath,
-      file_location_credentials: null,
-      store_encryption: 0,
-      store_passphrase: null,
+      file_location_credentials: choice.kind === 'object' && choice.credentials ? this.deps.stores.sealCredentials(id, choice.credentials) : null,
+      store_encryption: encrypt ? 1 : 0,
+      // Kept (sealed) only until the store is created with it; an existing store was opened with it just now.
+      store_passphrase: encrypt && passphrase !== undefined && !storeExists ? this.deps.stores.sealPassphrase(id, passphrase) : null,
       store_credentials: storeCredentials ? 1 : 0,
       org_id: facts.portal?.orgId ?? null,
       portal_name: facts.portal?.portalName ?? null,
@@ -126,7 +140,7 @@ export class IdentityService {
     let signedIn: { credentials: StoredCredentials; username: string; orgId: string | null; portalName: string | null } | undefined;
     if (login) signedIn = await this.deps.connections.signInWithPassword(row, login.username, login.password);
 
-    const conflict = await this.saveWithFolder(planned, (realPath) => this.deps.repository.insert({ ...row, file_location_key: realPath }));
+    const conflict = await this.saveWithLocation(choice, (realPath) => this.deps.repository.insert({ ...row, file_location_key: realPath }));
     if (conflict === 'name') throw AppError.validation({ name: nameTaken(name) });
     if (signedIn) await this.deps.connections.recordPasswordSignIn(row, signedIn);
 
@@ -135,7 +149,7 @@ export class IdentityService {
       action: 'identity.create',
       target: id,
       result: 'success',
-      details: { name, type, url: facts.portalUrl, authMethod, fileLocation: location.path, storeCredentials, withPassword: !!login }
+      details: { name, type, url: facts.portalUrl, authMethod, fileLocation: location.path, fileLocationCredentials: row.file_location_credentials !== null, encryptBackups: encrypt, storeCredentials, withPassword: !!login }
     });
     return this.get(id);
   }
@@ -182,10 +196,24 @@ export class IdentityService {
         changes.portal_name = facts.portal?.portalName ?? (facts.portalUrl === row.portal_url ? row.portal_name : null);
       }
     }
-    let planned: Extract<FileLocationPlan, { ok: true }> | undefined;
-    if (input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location) {
-      planned = await this.checkLocation(input.fileLocation, row.id, fields);
-      if (planned) Object.assign(changes, { file_location: planned.path, file_location_key: planned.realPath });
+    const encrypt = input.encryptBackups ?? row.store_encryption === 1;
+    const passphrase = parsePassphrase(input.backupPassphrase, fields);
+    let planned: LocationChoice | undefined;
+    const locationChanged = input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location;
+    if (locationChanged || input.fileLocationCredentials !== undefined || encrypt !== (row.store_encryption === 1) || passphrase !== undefined) {
+      const current = row.file_location_credentials !== null && input.fileLocationCredentials === undefined && !locationChanged ? this.currentCredentials(row) : undefined;
+      planned = await this.checkLocation(input.fileLocation ?? row.file_location, input.fileLocationCredentials ?? current, row.id, fields);
+      if (planned) {
+        const storeExists = Object.keys(fields).length === 0 ? await this.checkStore(planned, { encrypt, passphrase, orgId: changes.org_id ?? row.org_id }, fields) : false;
+        if (storeExists && encrypt !== (row.store_encryption === 1) && !locationChanged) {
+          fields.encryptBackups = 'Encryption is chosen when the store is created, and this identity\'s store exists already. To change it, copy the store (orgkeeper store copy, with or without --encrypt) and point the identity at the copy.';
+        }
+        if (locationChanged) Object.assign(changes, planned.kind === 'folder' ? { file_location: planned.plan.path, file_location_key: planned.plan.realPath } : { file_location: planned.text, file_location_key: planned.key });
+        if (planned.kind === 'object') changes.file_location_credentials = planned.credentials ? this.deps.stores.sealCredentials(row.id, planned.credentials) : null;
+        else if (row.file_location_credentials !== null) changes.file_location_credentials = null;
+        if (encrypt !== (row.store_encryption === 1)) changes.store_encryption = encrypt ? 1 : 0;
+        changes.store_passphrase = encrypt && passphrase !== undefined && !storeExists ? this.deps.stores.sealPassphrase(row.id, passphrase) : storeExists ? null : row.store_passphrase;
+      }
     }
     if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
@@ -207,7 +235,7 @@ export class IdentityService {
     if (storeCredentials !== (row.store_credentials === 1)) changes.store_credentials = storeCredentials ? 1 : 0;
     if (Object.keys(changes).length > 0) {
       const save = (realPath?: string) => this.deps.repository.update(id, { ...changes, ...(realPath ? { file_location_key: realPath } : {}), updated_at: now });
-      const conflict = planned ? await this.saveWithFolder(planned, save) : await save();
+      const conflict = planned && locationChanged ? await this.saveWithLocation(planned, save) : await save();
       if (conflict === 'name') throw AppError.validation({ name: nameTaken(input.name ?? row.name) });
       if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
     }
@@ -215,7 +243,7 @@ export class IdentityService {
     this.deps.sessions.invalidate(id);
     if (signedIn) await this.deps.connections.recordPasswordSignIn({ ...merged, store_credentials: storeCredentials ? 1 : 0 }, signedIn);
 
-    const changed = Object.keys(changes).filter((k) => !['name_key', 'file_location_key', 'org_id', 'portal_name', 'status_state', 'status_message', 'username', 'connected_at'].includes(k));
+    const changed = Object.keys(changes).filter((k) => !['name_key', 'file_location_key', 'org_id', 'portal_name', 'status_state', 'status_message', 'username', 'connected_at', 'store_passphrase'].includes(k));
     await this.deps.audit.record({
       actor,
       action: 'identity.update',
@@ -297,6 +325,9 @@ export class IdentityService {
       authMethod: row.auth_method,
       appId: row.app_id,
       fileLocation: row.file_location,
+      fileLocationKind: isObjectStorageLocation(row.file_location) ? (/^s3:/i.test(row.file_location) ? 's3' : 'azure') : 'folder',
+      hasFileLocationCredentials: row.file_location_credentials !== null,
+      encryptBackups: row.store_encryption === 1,
       storeCredentials: row.store_credentials === 1,
       orgId: row.org_id,
       portalName: row.portal_name,
@@ -334,27 +365,77 @@ export class IdentityService {
     return name;
   }
 
-  /** Checks a File Location without creating it (see saveWithFolder). */
-  private async checkLocation(input: string | undefined, selfId: string | null, fields: Record<string, string>): Promise<Extract<FileLocationPlan, { ok: true }> | undefined> {
+  /**
+   * Checks a File Location without creating anything (see saveWithLocation): a folder on this server, or an object
+   * storage location with its credentials. Two identities may not share a location or nest one in the other.
+   */
+  private async checkLocation(input: string | undefined, credentialsInput: LocationCredentialsInput | LocationCredentials | null | undefined, selfId: string | null, fields: Record<string, string>): Promise<LocationChoice | undefined> {
     if (input === undefined || input.trim() === '') {
-      fields.fileLocation = 'Enter the folder on this server where backups go, e.g. /srv/orgkeeper/myorg.';
+      fields.fileLocation = 'Enter where backups go: a folder on this server (e.g. /srv/orgkeeper/myorg), s3://bucket/prefix, or an Azure container URL.';
       return undefined;
     }
-    const checked = await planFileLocation(input);
-    if (!checked.ok) {
-      fields.fileLocation = checked.message;
-      return undefined;
-    }
-    for (const other of await this.deps.repository.list()) {
-      if (other.id === selfId) continue;
-      if (locationsOverlap(checked.realPath, other.file_location_key)) {
-        const relation =
-          checked.realPath === other.file_location_key ? 'is the folder of' : checked.realPath.length > other.file_location_key.length ? 'is inside the folder of' : 'contains the folder of';
-        fields.fileLocation = `This folder ${relation} the identity "${other.name}" (${other.file_location}). Each identity needs a folder of its own that is not inside another's, e.g. a sibling folder next to it.`;
+    const others = (await this.deps.repository.list()).filter((other) => other.id !== selfId);
+    if (!isObjectStorageLocation(input.trim())) {
+      if (credentialsInput) fields.fileLocationCredentials = 'Credentials are for S3 and Azure locations; a folder needs none.';
+      const checked = await planFileLocation(input);
+      if (!checked.ok) {
+        fields.fileLocation = checked.message;
         return undefined;
       }
+      for (const other of others) {
+        if (isObjectKey(other.file_location_key)) continue;
+        if (locationsOverlap(checked.realPath, other.file_location_key)) {
+          const relation =
+            checked.realPath === other.file_location_key ? 'is the folder of' : checked.realPath.length > other.file_location_key.length ? 'is inside the folder of' : 'contains the folder of';
+          fields.fileLocation = `This folder ${relation} the identity "${other.name}" (${other.file_location}). Each identity needs a folder of its own that is not inside another's, e.g. a sibling folder next to it.`;
+          return undefined;
+        }
+      }
+      return { kind: 'folder', plan: checked, location: { kind: 'folder', path: checked.path } };
     }
-    return checked;
+    let parsed: StoreLocation;
+    try {
+      parsed = parseStoreLocation(input.trim());
+    } catch (error) {
+      fields.fileLocation = (error as Error).message;
+      return undefined;
+    }
+    if (parsed.kind === 'folder') return undefined;
+    const credentials = parseLocationCredentials(credentialsInput ?? null, parsed, fields);
+    if (credentials === false) return undefined;
+    const key = objectLocationKey(parsed);
+    for (const other of others) {
+      if (!isObjectKey(other.file_location_key) || !objectLocationsOverlap(key, other.file_location_key)) continue;
+      fields.fileLocation = `This location ${key === other.file_location_key ? 'is the location of' : 'overlaps the location of'} the identity "${other.name}" (${other.file_location}). Each identity needs a prefix of its own, not inside another's.`;
+      return undefined;
+    }
+    return { kind: 'object', text: formatStoreLocation(parsed), key, location: withCredentials(parsed, credentials ?? undefined), credentials };
+  }
+
+  /** Access to the location and its store fits the choice (see IdentityStores.checkLocation); true when a store exists. */
+  private async checkStore(choice: LocationChoice, options: { encrypt: boolean; passphrase: string | undefined; orgId: string | null }, fields: Record<string, string>): Promise<boolean> {
+    const checked = await this.deps.stores.checkLocation(choice.location, { encrypt: options.encrypt, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}), orgId: options.orgId });
+    if (checked.problem !== undefined) {
+      if (/passphrase/i.test(checked.problem) && options.passphrase !== undefined) fields.backupPassphrase = checked.problem;
+      else fields.fileLocation = checked.problem;
+    }
+    return checked.storeExists;
+  }
+
+  private currentCredentials(row: IdentityRow): LocationCredentials | undefined {
+    const location = this.deps.stores.location(row);
+    if (location.kind === 's3' && location.credentials) return { kind: 's3', ...location.credentials };
+    if (location.kind === 'azure' && location.credentials?.kind === 'shared-key') return { kind: 'azure-key', accountName: location.credentials.accountName, accountKey: location.credentials.accountKey };
+    if (location.kind === 'azure' && location.credentials?.kind === 'sas') return { kind: 'azure-sas', token: location.credentials.token };
+    return undefined;
+  }
+
+  /** Saves the row with its location: a folder is created first (see saveWithFolder); object storage needs nothing made. */
+  private async saveWithLocation(choice: LocationChoice, save: (key: string) => Promise<'name' | 'file_location' | null>): Promise<'name' | null> {
+    if (choice.kind === 'folder') return this.saveWithFolder(choice.plan, save);
+    const conflict = await save(choice.key);
+    if (conflict === 'file_location') throw AppError.validation({ fileLocation: 'Another identity was given this location meanwhile. Choose another prefix.' });
+    return conflict;
   }
 
   /**
@@ -521,4 +602,56 @@ function safeNormalize(url: string): string | undefined {
 
 function isoOrNull(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** Object storage location keys (`s3|...`, `azure|...`) never clash with folder real paths. */
+function isObjectKey(key: string): boolean {
+  return key.startsWith('s3|') || key.startsWith('azure|');
+}
+
+function parsePassphrase(input: string | undefined, fields: Record<string, string>): string | undefined {
+  if (input === undefined || input === '') return undefined;
+  if (input.length < 8) {
+    fields.backupPassphrase = 'Use at least 8 characters; a sentence is easier to remember than a short password, and harder to guess.';
+    return undefined;
+  }
+  return input;
+}
+
+/** Credentials for an object storage location; null: none (the standard chain); false: refused (a field says why). */
+function parseLocationCredentials(input: LocationCredentialsInput | LocationCredentials | null, location: StoreLocation, fields: Record<string, string>): LocationCredentials | null | false {
+  if (input === null) return null;
+  const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+  if (location.kind === 's3') {
+    if (input.kind !== 's3') {
+      fields.fileLocationCredentials = 'An S3 location takes an access key id and a secret access key.';
+      return false;
+    }
+    const accessKeyId = text(input.accessKeyId);
+    const secretAccessKey = text(input.secretAccessKey);
+    if (!accessKeyId || !secretAccessKey) {
+      fields.fileLocationCredentials = 'Enter both the access key id and the secret access key, or neither (then the standard AWS credential chain of the account that runs OrgKeeper is used).';
+      return false;
+    }
+    return { kind: 's3', accessKeyId, secretAccessKey };
+  }
+  if (input.kind === 'azure-key') {
+    const accountKey = text(input.accountKey);
+    if (!accountKey || !/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) {
+      fields.fileLocationCredentials = 'The storage account key is the base64 text shown under Access keys in the Azure portal.';
+      return false;
+    }
+    const accountName = text(input.accountName) || (location.kind === 'azure' ? accountNameOf(location.accountUrl) : '');
+    return { kind: 'azure-key', accountName, accountKey };
+  }
+  if (input.kind === 'azure-sas') {
+    const token = text(input.token).replace(/^\?/, '');
+    if (!token || !/(^|&)sig=/.test(token)) {
+      fields.fileLocationCredentials = 'A SAS token is the query text with sv=..., sp=... and sig=... (from Generate SAS in the Azure portal).';
+      return false;
+    }
+    return { kind: 'azure-sas', token };
+  }
+  fields.fileLocationCredentials = 'An Azure location takes a storage account key or a SAS token.';
+  return false;
 }

@@ -18,7 +18,7 @@ export { openBackend } from './backend/open-backend.js';
 export { type KeySource, type KeySummary, type ScryptParams, DEFAULT_SCRYPT, serverKeyId } from './encryption/store-keys.js';
 export { listStoreKeys, addStoreKey, removeStoreKey } from './encryption/key-management.js';
 export { probeBackend, type ProbeResult, type ProbeStep } from './backend/probe.js';
-export { type StoreLocation, type StoreLocationInput, type S3Location, type AzureLocation, type FolderLocation, parseStoreLocation, formatStoreLocation, isObjectStorageLocation, validateLocation } from './backend/store-location.js';
+export { type StoreLocation, type StoreLocationInput, type S3Location, type AzureLocation, type FolderLocation, parseStoreLocation, formatStoreLocation, isObjectStorageLocation, validateLocation, accountNameOf } from './backend/store-location.js';
 export { FaultyBlobStore, type FaultSpec, type BlobStoreMethod } from './blob-store/faulty/faulty-blob-store.js';
 
 export {

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { Actor, AuditService } from '../../audit/audit.service.js';
 import { backupBeforeChange } from '../../backup/backup.job.js';
 import { AppError } from '../../errors/app-error.js';
+import { isObjectStorageLocation } from '../../store/index.js';
 import { checkFileLocation } from '../../identities/file-location.js';
 import type { IdentitySessions } from '../../identities/identity-sessions.js';
 import type { IdentityRepository } from '../../identities/identity.repository.js';
@@ -582,6 +583,8 @@ function validateOptions(input: unknown, fields: Record<string, string>): FixOpt
 
 async function backupLocation(row: IdentityRow): Promise<{ ok: true } | { ok: false; message: string }> {
   if (!row.file_location || row.file_location.trim() === '') return { ok: false, message: `"${row.name}" has no File Location to back up into.` };
+  // Object storage is checked by the backup itself (access, conditional writes); there is no folder to look at.
+  if (isObjectStorageLocation(row.file_location)) return { ok: true };
   const check = await checkFileLocation(row.file_location);
   return check.ok ? { ok: true } : { ok: false, message: `The File Location of "${row.name}" cannot be used: ${check.message}` };
 }

@@ -136,6 +136,17 @@ function parseAzureUrl(text: string): AzureLocation {
   return validateLocation({ kind: 'azure', accountUrl: `${url.protocol}//${url.host}`, container, prefix: normalizePrefix(rest.join('/')) });
 }
 
+/** The account name of a blob endpoint: its first host label, or (Azurite, IP-style URLs) the first path segment. */
+export function accountNameOf(accountUrl: string): string {
+  try {
+    const url = new URL(accountUrl);
+    if (/\.blob\.core\./i.test(url.hostname)) return url.hostname.split('.')[0]!;
+    return url.pathname.split('/').filter((p) => p !== '')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function isAzurePublicHost(host: string): boolean {
   return /^[a-z0-9]{3,24}\.blob\.core\.[a-z0-9.-]+$/i.test(host);
 }

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { AnonymousCredential, ContainerClient, RestError, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
 import { StoreError, describeError } from '../../store-error.js';
 import type { ObjectInfo, StoredObject } from '../store-backend.js';
-import { type AzureLocation, formatStoreLocation } from '../store-location.js';
+import { type AzureLocation, accountNameOf, formatStoreLocation } from '../store-location.js';
 import { type ObjectClient, type ObjectHead, type PartSource, type PutCondition, uploadEachPart } from '../object/object-client.js';
 
 /**
@@ -188,13 +188,6 @@ function credentialsFromEnvironment(accountUrl: string): AzureLocation['credenti
   const sas = process.env.AZURE_STORAGE_SAS_TOKEN;
   if (sas) return { kind: 'sas', token: sas };
   return undefined;
-}
-
-/** The account name of a blob endpoint: its first host label, or (Azurite, IP-style URLs) the first path segment. */
-export function accountNameOf(accountUrl: string): string {
-  const url = new URL(accountUrl);
-  if (/\.blob\.core\./i.test(url.hostname)) return url.hostname.split('.')[0]!;
-  return url.pathname.split('/').filter((p) => p !== '')[0] ?? '';
 }
 
 function conditionsOf(condition: PutCondition | undefined): { ifNoneMatch?: string; ifMatch?: string } {
