@@ -90,6 +90,20 @@ export function verifiedStream(stored: Readable, decoders: Transform[], namer: B
   return verifier;
 }
 
+/** A pass-through that names content and counts its bytes while it streams to the encoders (streamed puts). */
+export function namingTap(codec: BlobCodec): { stream: Transform; name: () => string; size: () => number } {
+  const namer = codec.newNamer();
+  let size = 0;
+  const stream = new TransformStream({
+    transform(chunk: Buffer, _encoding, callback) {
+      namer.update(chunk);
+      size += chunk.byteLength;
+      callback(null, chunk);
+    }
+  });
+  return { stream, name: () => namer.digest(), size: () => size };
+}
+
 function isStoreCorrupt(error: unknown): boolean {
   return error instanceof StoreError && error.code === 'blob_corrupt';
 }

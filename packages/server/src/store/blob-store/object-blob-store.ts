@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertBlobHash, isBlobHash } from '../hash.js';
 import { StoreError, describeError, errnoCode } from '../store-error.js';
 import type { ObjectClient, PartSource } from '../backend/object/object-client.js';
 import { partSizeFor } from '../backend/object/object-client.js';
-import type { BlobCodec } from './blob-codec.js';
+import { type BlobCodec, namingTap } from './blob-codec.js';
 import { type BlobInfo, type BlobStore, type PutOptions, type PutResult, type VerifyResult, compressionLevel, levelFor } from './blob-store.js';
 
 export interface ObjectBlobStoreOptions {
@@ -94,19 +94,12 @@ export abstract class ObjectBlobStore implements BlobStore {
 
   async putStream(source: AsyncIterable<Uint8Array> | Readable, options?: PutOptions): Promise<PutResult> {
     const level = compressionLevel(options);
-    const namer = this.codec.newNamer();
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        namer.update(chunk);
-        size += chunk.byteLength;
-        callback(null, chunk);
-      }
-    });
+    const tap = namingTap(this.codec);
     const spool = new Spool(this.spoolDir, this.partSize, this.stats);
     try {
-      await pipeline([source instanceof Readable ? source : Readable.from(source), tap, ...this.codec.encoders(level), spool]);
-      const hash = namer.digest();
+      await pipeline([source instanceof Readable ? source : Readable.from(source), tap.stream, ...this.codec.encoders(level), spool]);
+      const hash = tap.name();
+      const size = tap.size();
       if (await this.has(hash)) return { hash, size, storedSize: 0, isNew: false };
       const key = this.keyOf(hash);
       let etag: string | undefined;

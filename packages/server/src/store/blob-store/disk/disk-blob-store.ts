@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { type FileHandle, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertBlobHash, isBlobHash } from '../../hash.js';
 import { PRIVATE_FILE_MODE } from '../../../lib/private-files.js';
 import { ensureDir, fsyncDir } from '../../fs-util.js';
 import { StoreError, describeError, errnoCode } from '../../store-error.js';
-import { type BlobCodec, PLAIN_CODEC } from '../blob-codec.js';
+import { type BlobCodec, PLAIN_CODEC, namingTap } from '../blob-codec.js';
 import { type BlobInfo, type BlobStore, type PutOptions, type PutResult, type VerifyResult, compressionLevel, levelFor } from '../blob-store.js';
 
 const MAX_UNSYNCED = 4096;
@@ -86,21 +86,14 @@ export class DiskBlobStore implements BlobStore {
   async putStream(source: AsyncIterable<Uint8Array> | Readable, options?: PutOptions): Promise<PutResult> {
     const level = compressionLevel(options);
     const temp = await this.tempFile();
-    const hasher = this.codec.newNamer();
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hasher.update(chunk);
-        size += chunk.byteLength;
-        callback(null, chunk);
-      }
-    });
+    const tap = namingTap(this.codec);
     const out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
     try {
       // Streams all the way: memory stays at the zlib window and stream buffers whatever the blob size.
-      await pipeline([source instanceof Readable ? source : Readable.from(source), tap, ...this.codec.encoders(level), out]);
+      await pipeline([source instanceof Readable ? source : Readable.from(source), tap.stream, ...this.codec.encoders(level), out]);
       const storedSize = (await stat(temp)).size;
-      const hash = hasher.digest();
+      const hash = tap.name();
+      const size = tap.size();
       if (await this.has(hash)) {
         await rm(temp, { force: true });
         return { hash, size, storedSize: 0, isNew: false };
