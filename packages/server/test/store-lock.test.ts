@@ -74,7 +74,8 @@ describeEachBackend('store lock across processes', (kind, servers) => {
 
   it('lets exactly one of several racing processes take the lock', async () => {
     const { at } = await fresh();
-    for (let round = 0; round < 2; round++) {
+    // Each child loads the store in its own process: on object storage one round keeps the run short.
+    for (let round = 0; round < (kind === 'disk' ? 2 : 1); round++) {
       const children = await race(at, 4);
       const outcomes = children.map((c) => c.events.find((e) => e.event === 'acquired' || e.event === 'locked'));
       expect(outcomes.filter((o) => o?.event === 'acquired'), children.map((c) => c.stderr()).join('\n')).toHaveLength(1);
@@ -100,7 +101,7 @@ describeEachBackend('store lock across processes', (kind, servers) => {
   it('lets exactly one of several racing processes take over a stale lock from another host', async () => {
     const { store, at } = await fresh();
     const old = new Date(Date.now() - 10 * 60_000).toISOString();
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < (kind === 'disk' ? 2 : 1); round++) {
       await store.backend.write('locks/lock.json', Buffer.from(JSON.stringify({ pid: 4242, hostname: 'other-host.example', kind: 'write', operation: 'backup', startedAt: old, heartbeatAt: old, token: `remote-${round}` })));
       const children = await race(at, 4);
       const acquired = children.flatMap((c) => c.events.filter((e) => e.event === 'acquired'));

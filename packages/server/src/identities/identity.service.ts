@@ -201,7 +201,8 @@ export class IdentityService {
     let planned: LocationChoice | undefined;
     const locationChanged = input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location;
     if (locationChanged || input.fileLocationCredentials !== undefined || encrypt !== (row.store_encryption === 1) || passphrase !== undefined) {
-      const current = row.file_location_credentials !== null && input.fileLocationCredentials === undefined && !locationChanged ? this.currentCredentials(row) : undefined;
+      // Credentials not entered again are the ones kept (also for another prefix on the same service).
+      const current = row.file_location_credentials !== null && input.fileLocationCredentials === undefined ? this.currentCredentials(row) : undefined;
       planned = await this.checkLocation(input.fileLocation ?? row.file_location, input.fileLocationCredentials ?? current, row.id, fields);
       if (planned) {
         const storeExists = Object.keys(fields).length === 0 ? await this.checkStore(planned, { encrypt, passphrase, orgId: changes.org_id ?? row.org_id }, fields) : false;

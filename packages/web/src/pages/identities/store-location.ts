@@ -119,7 +119,7 @@ export function locationCredentials(location: LocationValues, values: Credential
     if (values.azureAuth === 'sas' && values.azureSasToken.trim()) return { kind: 'azure-sas', token: values.azureSasToken.trim() };
     return editing ? undefined : null;
   }
-  return editing ? null : undefined;
+  return undefined; // a folder needs none (the server forgets any kept for an earlier location)
 }
 
 /** What the browser can tell before asking the server. */
