@@ -215,6 +215,9 @@ export function s3ClientConfig(location: S3Location): S3ClientConfig {
     forcePathStyle: location.forcePathStyle ?? false,
     followRegionRedirects: true,
     maxAttempts: 5,
+    // A backup asks whether many blobs exist at once (carried-over attachments, chunks): more sockets than the SDK's
+    // 50, and requests queued behind them are normal here, not the leak its warning guards against.
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: 64 }, httpsAgent: { keepAlive: true, maxSockets: 64 }, socketAcquisitionWarningTimeout: 120_000 },
     ...(location.credentials ? { credentials: location.credentials } : {}),
     // Many S3-compatible services reject the SDK's newer default checksums (aws-chunked uploads with trailing CRCs).
     // The store checks every blob against its own name anyway.
