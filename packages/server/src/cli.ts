@@ -39,7 +39,7 @@ Commands:
   snapshot       Show a snapshot, or what changed between two (snapshot show ID, snapshot diff A B)
   export         Export a backed-up item as a ZIP (layers as GeoJSON, attachments)
   log            A snapshot's per-item log (--csv)
-  store reindex  Rebuild the database's index of an identity's backups from its File Location
+  store          An identity's backup store: reindex it, its encryption keys (key), copy it elsewhere (copy)
   operations     List, follow (watch), cancel and resume operations (backups, restores, checks, scans)
   schedules      Backups and scans the server starts at set times (list, add, enable, disable, remove, run)
   notifications  Email settings and messages when operations end (show, set, test)

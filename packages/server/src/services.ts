@@ -44,6 +44,7 @@ import { RestoreRepository } from './restore/restore.repository.js';
 import { RestoreService } from './restore/restore.service.js';
 import { restoreJob } from './restore/restore.job.js';
 import { ContentMapService } from './content-map/content-map.service.js';
+import { IdentityStores } from './identities/identity-stores.js';
 
 export interface ServiceOptions {
   db: Db;
@@ -102,6 +103,8 @@ export interface Services {
   contentMap: ContentMapService;
   /** Restores: plans (dry runs), resumable runs and their logs. */
   restores: RestoreService;
+  /** Identities' backup stores: their locations (with sealed credentials) and what opens encrypted ones. */
+  stores: IdentityStores;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -125,6 +128,7 @@ export function createServices(options: ServiceOptions): Services {
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
+  const stores = new IdentityStores({ secretBox: options.secretBox, repository: repositories.identities });
   const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
@@ -141,13 +145,14 @@ export function createServices(options: ServiceOptions): Services {
     vault,
     sessions: identitySessions,
     connections: identityConnections,
-    checks: new IdentityChecks({ sessions: identitySessions, vault, clock }),
+    checks: new IdentityChecks({ sessions: identitySessions, vault, clock, stores }),
     audit,
     clock,
-    logger: options.logger
+    logger: options.logger,
+    stores
   });
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const backups = new BackupService({ identities: repositories.identities, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
+  const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
     repository: repositories.operations,
     workers: repositories.workers,
@@ -179,12 +184,12 @@ export function createServices(options: ServiceOptions): Services {
     findings: storedFindings(new CleanRepository(options.db))
   });
   const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const restores = new RestoreService({ identities: repositories.identities, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
+  const restores = new RestoreService({ identities: repositories.identities, stores, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
   operations.register(backupJob({ identities: repositories.identities, sessions: identitySessions, backups, logger: options.logger }));
-  operations.register(checkJob({ identities: repositories.identities }));
-  operations.register(forgetJob({ identities: repositories.identities, backups }));
-  operations.register(pruneJob({ identities: repositories.identities }));
+  operations.register(checkJob({ identities: repositories.identities, stores }));
+  operations.register(forgetJob({ identities: repositories.identities, backups, stores }));
+  operations.register(pruneJob({ identities: repositories.identities, stores }));
   operations.register(restoreJob(restores));
   operations.register(scanJob({ clean, identities: repositories.identities }));
   operations.register(fixJob(fixes));
@@ -238,6 +243,7 @@ export function createServices(options: ServiceOptions): Services {
     contentMap,
     restores,
     schedules,
-    notifications
+    notifications,
+    stores
   };
 }

@@ -265,7 +265,7 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
     async function seeded(name: string): Promise<Db> {
       const db = await open({ kind: 'sqlite', file: `${folder.path}/${name}.db` });
       await new IdentityRepository(db).insert({
-        id: 'i1', name: 'One', name_key: 'one', type: 'online', portal_url: 'https://www.arcgis.com', auth_method: 'oauth2', app_id: 'a', file_location: '/b', file_location_key: '/b', store_credentials: 1,
+        id: 'i1', name: 'One', name_key: 'one', type: 'online', portal_url: 'https://www.arcgis.com', auth_method: 'oauth2', app_id: 'a', file_location: '/b', file_location_key: '/b', file_location_credentials: null, store_encryption: 0, store_passphrase: null, store_credentials: 1,
         org_id: 'o', portal_name: null, username: null, status_state: 'connected', status_message: null, connected_at: null, token_expires: null, refresh_token_expires: null, has_password: 1,
         credentials: 'v1.sealed', created_at: '2030-01-01T00:00:00.000Z', updated_at: '2030-01-01T00:00:00.000Z'
       });

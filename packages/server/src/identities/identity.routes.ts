@@ -15,6 +15,26 @@ const inputProperties = {
   authMethod: { type: 'string', maxLength: 32 },
   appId: { type: ['string', 'null'], maxLength: 256 },
   fileLocation: { type: 'string', maxLength: 4096 },
+  fileLocationCredentials: {
+    oneOf: [
+      { type: 'null' },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          kind: { type: 'string', enum: ['s3', 'azure-key', 'azure-sas'] },
+          accessKeyId: { type: 'string', maxLength: 256 },
+          secretAccessKey: { type: 'string', maxLength: 1024 },
+          accountName: { type: 'string', maxLength: 64 },
+          accountKey: { type: 'string', maxLength: 1024 },
+          token: { type: 'string', maxLength: 4096 }
+        }
+      }
+    ]
+  },
+  encryptBackups: { type: 'boolean' },
+  backupPassphrase: { type: 'string', maxLength: 1024 },
   storeCredentials: { type: 'boolean' },
   username: { type: 'string', maxLength: 256 },
   password: { type: 'string', maxLength: 1024 }
