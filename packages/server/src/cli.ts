@@ -15,6 +15,7 @@ import { notificationsCommand } from './commands/notifications.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
+import { tokensCommand } from './commands/tokens.command.js';
 import { ConfigError } from './config/config.js';
 import { packageRoot } from './config/paths.js';
 import { AppError } from './errors/app-error.js';
@@ -26,6 +27,7 @@ Back up, restore and clean ArcGIS Online and ArcGIS Enterprise organizations.
 Commands:
   serve          Start the OrgKeeper server (web app and REST API)
   admin create   Create an OrgKeeper account
+  tokens         API tokens for scripts (create, list, revoke)
   db migrate     Bring the database up to date
   db copy        Copy the database into PostgreSQL (--to postgres://...), e.g. to move from SQLite
   identities     List, add, remove and test identities (ArcGIS organizations)
@@ -77,6 +79,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await serveCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
+      case 'tokens':
+        return await tokensCommand(rest, io);
       case 'db':
         return await dbCommand(rest, io);
       case 'identities':

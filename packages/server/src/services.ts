@@ -1,5 +1,7 @@
 import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
+import { ApiTokenRepository } from './auth/api-token.repository.js';
+import { ApiTokenService } from './auth/api-token.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginAttemptRepository } from './auth/login-attempt.repository.js';
 import { LoginThrottleService, type LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -64,6 +66,7 @@ export interface Services {
     sessions: SessionRepository;
     loginAttempts: LoginAttemptRepository;
     audit: AuditRepository;
+    apiTokens: ApiTokenRepository;
     identities: IdentityRepository;
     operations: OperationRepository;
     snapshotIndex: SnapshotIndexRepository;
@@ -74,6 +77,8 @@ export interface Services {
   sessions: SessionService;
   throttle: LoginThrottleService;
   auth: AuthService;
+  /** API tokens for scripts (`Authorization: Bearer`). */
+  apiTokens: ApiTokenService;
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
@@ -104,6 +109,7 @@ export function createServices(options: ServiceOptions): Services {
     sessions: new SessionRepository(options.db),
     loginAttempts: new LoginAttemptRepository(options.db),
     audit: new AuditRepository(options.db),
+    apiTokens: new ApiTokenRepository(options.db),
     identities: new IdentityRepository(options.db),
     operations: new OperationRepository(options.db),
     snapshotIndex: new SnapshotIndexRepository(options.db),
@@ -114,6 +120,7 @@ export function createServices(options: ServiceOptions): Services {
   const sessions = new SessionService({ sessions: repositories.sessions, clock }, options.sessions);
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
+  const apiTokens = new ApiTokenService({ repository: repositories.apiTokens, audit, clock });
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
   const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
   const identityConnections = new IdentityConnections({
@@ -206,6 +213,7 @@ export function createServices(options: ServiceOptions): Services {
     sessions,
     throttle,
     auth,
+    apiTokens,
     identities,
     identityConnections,
     identitySessions,

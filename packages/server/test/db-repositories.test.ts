@@ -7,6 +7,8 @@
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../src/audit/audit.repository.js';
+import { ApiTokenRepository } from '../src/auth/api-token.repository.js';
+import type { ApiTokenRow } from '../src/auth/api-token.types.js';
 import { LoginAttemptRepository } from '../src/auth/login-attempt.repository.js';
 import { SessionRepository } from '../src/auth/session.repository.js';
 import { SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } from '../src/backup/snapshot-index.repository.js';
@@ -266,6 +268,49 @@ describeEachDatabase('repositories', (databases) => {
       expect(first.map((e) => e.id)).toEqual(['e4', 'e3']);
       const next = await audit.list({ limit: 2, before: { occurredAt: at(2), id: 'e3' } });
       expect(next.map((e) => e.id)).toEqual(['e2', 'e1']);
+    });
+  });
+
+  describe('ApiTokenRepository', () => {
+    const token = (id: string, name: string, overrides: Partial<ApiTokenRow> = {}): ApiTokenRow => ({
+      id,
+      name,
+      name_key: name.toLowerCase(),
+      token_hash: `hash-${id}`,
+      token_prefix: 'okt_abcd',
+      role: 'viewer',
+      created_at: T0,
+      created_by: 'alice',
+      expires_at: null,
+      last_used_at: null,
+      last_used_ip: null,
+      ...overrides
+    });
+
+    it('inserts (names unique regardless of case), lists by name, finds active tokens by hash, records use, deletes', async () => {
+      const tokens = new ApiTokenRepository(db);
+      expect(await tokens.insert(token('t1', 'Nightly', { role: 'operator' }))).toBe(true);
+      expect(await tokens.insert(token('t2', 'alpha', { expires_at: at(10) }))).toBe(true);
+      expect(await tokens.insert(token('t3', 'NIGHTLY'))).toBe(false);
+      await expect(tokens.insert(token('t4', 'other', { token_hash: 'hash-t1' }))).rejects.toThrow();
+      expect((await tokens.list()).map((t) => t.name)).toEqual(['alpha', 'Nightly']);
+      expect(await tokens.findByNameKey('nightly')).toEqual(token('t1', 'Nightly', { role: 'operator' }));
+
+      // No expiry: always active; an expiry: active strictly before it.
+      expect((await tokens.findActiveByHash('hash-t1', at(1_000_000)))?.id).toBe('t1');
+      expect((await tokens.findActiveByHash('hash-t2', at(9)))?.id).toBe('t2');
+      expect(await tokens.findActiveByHash('hash-t2', at(10))).toBeUndefined();
+      expect(await tokens.findActiveByHash('hash-none', at(0))).toBeUndefined();
+
+      await tokens.recordUse('t1', at(3), '192.0.2.7');
+      expect(await tokens.findById('t1')).toMatchObject({ last_used_at: at(3), last_used_ip: '192.0.2.7' });
+      expect(await tokens.delete('t1')).toBe(true);
+      expect(await tokens.delete('t1')).toBe(false);
+      expect(await tokens.findById('t1')).toBeUndefined();
+    });
+
+    it('refuses a role the CHECK constraint does not know', async () => {
+      await expect(new ApiTokenRepository(db).insert(token('t9', 'bad', { role: 'root' as never }))).rejects.toThrow(/check/i);
     });
   });
 

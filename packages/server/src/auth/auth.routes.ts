@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
+import { browserSession } from './access-control.js';
 import { credentialsBodySchema, signedInSchema } from '../http/schemas.js';
 import type { AuthService, ClientContext, SignedIn } from './auth.service.js';
 import { SESSION_COOKIE } from './session.service.js';
@@ -38,21 +39,21 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesDeps> = async (app, deps) 
     '/api/auth/login',
     { config: { public: true }, schema: { body: credentialsBodySchema, response: { 200: signedInSchema } } },
     async (request, reply) => {
-      const signedIn = await deps.auth.login(request.body, clientContext(request), request.auth);
+      const signedIn = await deps.auth.login(request.body, clientContext(request), request.auth?.kind === 'session' ? request.auth : null);
       setSessionCookie(reply, signedIn, deps.secureCookies);
       return signedInBody(signedIn);
     }
   );
 
   app.post('/api/auth/logout', { config: { role: 'viewer' }, schema: { response: { 204: { type: 'null' } } } }, async (request, reply) => {
-    if (request.auth) await deps.auth.logout(request.auth, clientContext(request));
+    await deps.auth.logout(browserSession(request), clientContext(request));
     reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: deps.secureCookies });
     return reply.code(204).send();
   });
 
   app.get('/api/auth/session', { config: { public: true }, schema: { response: { 200: signedInSchema } } }, async (request) => {
-    const auth = request.auth;
-    if (!auth) throw new AppError('unauthorized', 'Not signed in.');
+    if (!request.auth) throw new AppError('unauthorized', 'Not signed in.');
+    const auth = browserSession(request);
     return { user: { username: auth.user.username, role: auth.user.role }, csrfToken: auth.session.csrfToken };
   });
 };

@@ -6,7 +6,7 @@ import type { UserRepository } from '../users/user.repository.js';
 import { MAX_PASSWORD_LENGTH, usernameKey, type UserService } from '../users/user.service.js';
 import type { LoginThrottleService } from './login-throttle.service.js';
 import { hashPassword, needsRehash, scryptVerifier, type PasswordVerifier } from './password.js';
-import type { AuthContext, NewSession, SessionService } from './session.service.js';
+import type { NewSession, SessionAuthContext, SessionService } from './session.service.js';
 
 export interface ClientContext {
   ip: string;
@@ -38,7 +38,7 @@ export class AuthService {
   }
 
   /** Checks the password and opens a new session; `replacing` is the browser's previous session, which ends. */
-  async login(input: { username: string; password: string }, client: ClientContext, replacing?: AuthContext | null): Promise<SignedIn> {
+  async login(input: { username: string; password: string }, client: ClientContext, replacing?: SessionAuthContext | null): Promise<SignedIn> {
     const username = input.username.trim();
     const key = usernameKey(username);
     const { audit, throttle } = this.deps;
@@ -124,7 +124,7 @@ export class AuthService {
     return { user: { id: user.id, username: user.username, role: user.role }, session };
   }
 
-  async logout(auth: AuthContext, client: ClientContext): Promise<void> {
+  async logout(auth: SessionAuthContext, client: ClientContext): Promise<void> {
     await this.deps.sessions.revoke(auth.session.id);
     await this.deps.audit.record({
       actor: { kind: 'user', userId: auth.user.id, username: auth.user.username },

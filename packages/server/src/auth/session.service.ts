@@ -1,15 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
+import type { SessionAuthContext } from './auth-context.js';
 import type { SessionRepository } from './session.repository.js';
 
 export const SESSION_COOKIE = 'orgkeeper_session';
-
-/** The signed-in account and session behind a request. */
-export interface AuthContext {
-  user: { id: string; username: string; role: Role };
-  session: { id: string; csrfToken: string; expiresAt: string };
-}
+export type { AuthContext, SessionAuthContext } from './auth-context.js';
 
 export interface NewSession {
   /** Goes into the cookie only; the database keeps its SHA-256. */
@@ -83,7 +78,7 @@ export class SessionService {
   }
 
   /** The session for a cookie token, renewing its idle expiry; null when unknown or expired. */
-  async authenticate(token: string): Promise<AuthContext | null> {
+  async authenticate(token: string): Promise<SessionAuthContext | null> {
     if (!token || token.length > 256) return null;
     const now = this.deps.clock();
     const found = await this.deps.sessions.findActive(hashSessionToken(token), now.toISOString());
@@ -97,6 +92,7 @@ export class SessionService {
       await this.deps.sessions.touch(session.id, now.toISOString(), expiresAt);
     }
     return {
+      kind: 'session',
       user: { id: user.id, username: user.username, role: user.role },
       session: { id: session.id, csrfToken: session.csrf_token, expiresAt }
     };

@@ -20,6 +20,7 @@ export const COPY_TABLES: readonly { name: string; key: readonly string[] }[] = 
   { name: 'sessions', key: ['id'] },
   { name: 'login_attempts', key: ['id'] },
   { name: 'audit_events', key: ['id'] },
+  { name: 'api_tokens', key: ['id'] },
   { name: 'identities', key: ['id'] },
   { name: 'oauth_states', key: ['id'] },
   { name: 'operations', key: ['id'] },

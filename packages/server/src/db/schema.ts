@@ -46,7 +46,8 @@ export interface LoginAttemptTable {
 export interface AuditEventTable {
   id: string;
   occurred_at: string;
-  actor_kind: 'user' | 'system' | 'anonymous';
+  actor_kind: 'user' | 'token' | 'system' | 'anonymous';
+  /** The account's id (kind `user`) or the API token's id (kind `token`). */
   actor_user_id: string | null;
   actor_name: string;
   ip: string | null;

@@ -27,3 +27,22 @@ export const credentialsBodySchema = {
     password: { type: 'string', minLength: 1, maxLength: 1024 }
   }
 } as const;
+
+/** The body of every error answer (errors/app-error.ts `ErrorBody`). */
+export const errorBodySchema = {
+  type: 'object',
+  description: 'An error: the code says what went wrong, the message what to do.',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        fields: { type: 'object', additionalProperties: { type: 'string' }, description: 'A message per request field.' },
+        retryAfterSeconds: { type: 'integer' }
+      }
+    }
+  }
+} as const;
