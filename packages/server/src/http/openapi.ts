@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { requiredRole } from '../auth/access-control.js';
 import { packageRoot } from '../config/paths.js';
 import { errorBodySchema } from './schemas.js';
+import { OPTIONAL_BODY } from './validation.js';
 
 /** Where the description and the reference page are served. */
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -105,6 +106,22 @@ export async function installOpenApi(app: FastifyInstance, options: { publicUrl:
       // Error answers, in the description only (the route's own response schemas serialize its answers).
       described.response = { ...((schema?.response as Record<string, unknown> | undefined) ?? {}), default: errorBodySchema };
       return { schema: described as FastifySchema, url };
+    },
+    // @fastify/swagger marks every request body required; those the routes let clients leave out are not.
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      const openapiObject = document.openapiObject;
+      for (const operations of Object.values(openapiObject.paths ?? {})) {
+        for (const operation of Object.values(operations ?? {}) as { requestBody?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> } }[]) {
+          const body = operation?.requestBody;
+          const schema = body?.content?.['application/json']?.schema;
+          if (body && schema?.[OPTIONAL_BODY] === true) {
+            body.required = false;
+            delete schema[OPTIONAL_BODY];
+          }
+        }
+      }
+      return openapiObject;
     }
   });
 
