@@ -21,8 +21,8 @@ export function installValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) => {
     const validate = (httpPart === 'body' ? forBody : forUrl).compile(schema as object);
     if (httpPart !== 'body' || (schema as Record<string, unknown>)[OPTIONAL_BODY] !== true) return validate;
-    // A body that may be left out: no body at all is valid, a body that is sent must match.
-    const optional = (data: unknown) => data === undefined || validate(data);
+    // A body that may be left out: no body at all (Fastify passes it as null) is valid, a body that is sent must match.
+    const optional = (data: unknown) => data === undefined || data === null || validate(data);
     Object.defineProperty(optional, 'errors', { get: () => validate.errors });
     return optional;
   });
