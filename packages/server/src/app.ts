@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { auditRoutes } from './audit/audit.routes.js';
 import { installAccessControl } from './auth/access-control.js';
 import { apiTokenRoutes } from './auth/api-token.routes.js';
+import { arcgisSignInRoutes } from './auth/arcgis-sign-in.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { setupRoutes } from './auth/setup.routes.js';
 import { publicOrigin, usesHttps, type Config } from './config/config.js';
@@ -69,6 +70,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
+  services.arcgisSignIn.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -159,6 +161,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Route modules, one per concept.
   await app.register(setupRoutes, { auth: services.auth, users: services.users, secureCookies });
   await app.register(authRoutes, { auth: services.auth, secureCookies });
+  await app.register(arcgisSignInRoutes, { arcgis: services.arcgisSignIn, secureCookies });
   await app.register(auditRoutes, { audit: services.audit });
   await app.register(apiTokenRoutes, { tokens: services.apiTokens });
   await app.register(identityRoutes, { identities: services.identities });

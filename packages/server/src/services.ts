@@ -2,6 +2,8 @@ import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import { ApiTokenRepository } from './auth/api-token.repository.js';
 import { ApiTokenService } from './auth/api-token.service.js';
+import { ArcGISSignInRepository } from './auth/arcgis-sign-in.repository.js';
+import { ArcGISSignInService } from './auth/arcgis-sign-in.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginAttemptRepository } from './auth/login-attempt.repository.js';
 import { LoginThrottleService, type LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -79,6 +81,8 @@ export interface Services {
   auth: AuthService;
   /** API tokens for scripts (`Authorization: Bearer`). */
   apiTokens: ApiTokenService;
+  /** Signing in to OrgKeeper with an ArcGIS account, and re-checking those sessions. */
+  arcgisSignIn: ArcGISSignInService;
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
@@ -143,6 +147,19 @@ export function createServices(options: ServiceOptions): Services {
     clock,
     logger: options.logger
   });
+  const arcgisSignIn = new ArcGISSignInService({
+    repository: new ArcGISSignInRepository(options.db),
+    identities: repositories.identities,
+    identitySessions,
+    users: repositories.users,
+    sessions,
+    audit,
+    secretBox: options.secretBox,
+    clock,
+    logger: options.logger,
+    publicUrl: options.publicUrl ?? 'http://localhost:8500'
+  });
+  sessions.setChecker(arcgisSignIn);
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({ repository: repositories.operations, identities: repositories.identities, audit, clock, logger: options.logger });
@@ -214,6 +231,7 @@ export function createServices(options: ServiceOptions): Services {
     throttle,
     auth,
     apiTokens,
+    arcgisSignIn,
     identities,
     identityConnections,
     identitySessions,

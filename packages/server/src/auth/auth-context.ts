@@ -1,10 +1,10 @@
-import type { Role } from '../db/schema.js';
+import type { Role, SignInMethod } from '../db/schema.js';
 
 /** A request made with the session cookie of a signed-in account. */
 export interface SessionAuthContext {
   kind: 'session';
   user: { id: string; username: string; role: Role };
-  session: { id: string; csrfToken: string; expiresAt: string };
+  session: { id: string; csrfToken: string; expiresAt: string; via: SignInMethod };
 }
 
 /**

@@ -28,7 +28,7 @@ export function setSessionCookie(reply: FastifyReply, signedIn: SignedIn, secure
 }
 
 export function signedInBody(signedIn: SignedIn) {
-  return { user: { username: signedIn.user.username, role: signedIn.user.role }, csrfToken: signedIn.session.csrfToken };
+  return { user: { username: signedIn.user.username, role: signedIn.user.role }, csrfToken: signedIn.session.csrfToken, via: signedIn.session.via };
 }
 
 /**
@@ -67,7 +67,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesDeps> = async (app, deps) 
     async (request) => {
     if (!request.auth) throw new AppError('unauthorized', 'Not signed in.');
     const auth = browserSession(request);
-    return { user: { username: auth.user.username, role: auth.user.role }, csrfToken: auth.session.csrfToken };
+    return { user: { username: auth.user.username, role: auth.user.role }, csrfToken: auth.session.csrfToken, via: auth.session.via };
     }
   );
 };

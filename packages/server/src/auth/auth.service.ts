@@ -64,7 +64,8 @@ export class AuthService {
       );
     }
 
-    const user = await this.deps.users.findByUsernameKey(key);
+    // Accounts that come from ArcGIS have no password here: they sign in through their organization only.
+    const user = await this.deps.users.findLocalByUsernameKey(key);
     let ok = false;
     if (!user || input.password.length > MAX_PASSWORD_LENGTH * 4) {
       await this.passwords.verifyDummy(input.password.slice(0, MAX_PASSWORD_LENGTH));
@@ -101,7 +102,8 @@ export class AuthService {
       action: 'auth.login',
       target: user.username,
       result: 'success',
-      ip: client.ip
+      ip: client.ip,
+      details: { via: 'password' }
     });
     return { user: signedIn, session };
   }
@@ -112,7 +114,7 @@ export class AuthService {
     const now = this.deps.clock().toISOString();
     await this.deps.users.recordLogin(user.id, now);
     await this.deps.throttle.recordSuccess(usernameKey(user.username), client.ip);
-    const session = await this.deps.sessions.create(user.id, client);
+    const session = await this.deps.sessions.create(user.id, client, { via: 'setup' });
     await this.deps.audit.record({
       actor: { kind: 'user', userId: user.id, username: user.username },
       action: 'auth.login',

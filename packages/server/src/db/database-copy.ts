@@ -23,6 +23,8 @@ export const COPY_TABLES: readonly { name: string; key: readonly string[] }[] = 
   { name: 'api_tokens', key: ['id'] },
   { name: 'identities', key: ['id'] },
   { name: 'oauth_states', key: ['id'] },
+  { name: 'arcgis_sign_in', key: ['id'] },
+  { name: 'arcgis_sign_in_states', key: ['id'] },
   { name: 'operations', key: ['id'] },
   { name: 'operation_items', key: ['operation_id', 'item_id'] },
   { name: 'snapshot_index', key: ['identity_id', 'snapshot_id'] },

@@ -11,10 +11,11 @@ export const userSummarySchema = {
 
 export const signedInSchema = {
   type: 'object',
-  required: ['user', 'csrfToken'],
+  required: ['user', 'csrfToken', 'via'],
   properties: {
     user: userSummarySchema,
-    csrfToken: { type: 'string' }
+    csrfToken: { type: 'string', description: 'Send it as X-CSRF-Token on every POST, PUT, PATCH and DELETE of this session.' },
+    via: { type: 'string', enum: ['password', 'setup', 'arcgis'], description: 'How the session was opened.' }
   }
 } as const;
 

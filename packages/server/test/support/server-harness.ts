@@ -80,6 +80,8 @@ export class ApiClient {
   csrfToken: string | undefined;
   /** An API token sent as `Authorization: Bearer` on every request (see `withToken`). */
   bearer: string | undefined;
+  /** OrgKeeper's other cookies (e.g. the ArcGIS sign-in's browser cookie), by name, sent along like a browser would. */
+  readonly otherCookies = new Map<string, string>();
 
   constructor(readonly baseUrl: string) {}
 
@@ -92,7 +94,8 @@ export class ApiClient {
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (this.cookie) headers.cookie = this.cookie;
+    const cookies = [...(this.cookie ? [this.cookie] : []), ...[...this.otherCookies].map(([name, value]) => `${name}=${value}`)];
+    if (cookies.length > 0 && !('cookie' in headers)) headers.cookie = cookies.join('; ');
     if (this.bearer && !('authorization' in headers)) headers.authorization = `Bearer ${this.bearer}`;
     const stateChanging = !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
     if (stateChanging && options.csrf !== false && this.csrfToken && !('x-csrf-token' in headers)) {
@@ -133,10 +136,13 @@ export class ApiClient {
     for (const line of headers.getSetCookie()) {
       const [pair] = line.split(';');
       const [name, ...rest] = (pair ?? '').split('=');
-      if (name?.trim() !== 'orgkeeper_session') continue;
+      const cookieName = name?.trim() ?? '';
+      if (!cookieName.startsWith('orgkeeper_')) continue;
       const value = rest.join('=');
       const expired = /max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '';
-      this.cookie = expired ? undefined : `orgkeeper_session=${value}`;
+      if (cookieName === 'orgkeeper_session') this.cookie = expired ? undefined : `orgkeeper_session=${value}`;
+      else if (expired) this.otherCookies.delete(cookieName);
+      else this.otherCookies.set(cookieName, value);
     }
   }
 }

@@ -7,6 +7,7 @@ import * as m0005 from './0005-jobs.js';
 import * as m0006 from './0006-clean-scans.js';
 import * as m0007 from './0007-clean-fixes.js';
 import * as m0008 from './0008-api-tokens.js';
+import * as m0009 from './0009-arcgis-sign-in.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; a new table (identities,
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005-jobs': m0005,
   '0006-clean-scans': m0006,
   '0007-clean-fixes': m0007,
-  '0008-api-tokens': m0008
+  '0008-api-tokens': m0008,
+  '0009-arcgis-sign-in': m0009
 };
