@@ -156,7 +156,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   // Before the routes: the OpenAPI description is built from the routes registered after it.
-  await installOpenApi(app, { publicUrl: config.publicUrl });
+  await installOpenApi(app, { publicUrl: config.publicUrl, webDir: config.webDir });
 
   // Route modules, one per concept.
   await app.register(setupRoutes, { auth: services.auth, users: services.users, secureCookies });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { redirectResponse } from '../identities/identity.schemas.js';
+import { oauthCallbackQuerySchema, redirectResponse, type OAuthCallbackQuery } from '../http/schemas.js';
 import { ARCGIS_BROWSER_COOKIE, ARCGIS_CALLBACK_PATH, ARCGIS_STATE_TTL_MS, type ArcGISSignInService } from './arcgis-sign-in.service.js';
 import {
   arcgisSignInSettingsBodySchema,
@@ -58,7 +58,7 @@ export const arcgisSignInRoutes: FastifyPluginAsync<ArcGISSignInRoutesDeps> = as
     }
   );
 
-  app.get<{ Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
+  app.get<{ Querystring: OAuthCallbackQuery }>(
     ARCGIS_CALLBACK_PATH,
     {
       config: { public: true },
@@ -66,15 +66,7 @@ export const arcgisSignInRoutes: FastifyPluginAsync<ArcGISSignInRoutesDeps> = as
         tags: ['auth'],
         operationId: 'arcgisSignInCallback',
         summary: 'Where the portal\'s sign-in page sends the browser back (not for scripts)',
-        querystring: {
-          type: 'object',
-          properties: {
-            code: { type: 'string', maxLength: 4096 },
-            state: { type: 'string', maxLength: 512 },
-            error: { type: 'string', maxLength: 256 },
-            error_description: { type: 'string', maxLength: 2048 }
-          }
-        },
+        querystring: oauthCallbackQuerySchema,
         response: { 302: redirectResponse }
       }
     },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -75,7 +75,7 @@ declare const window: { location: { href: string } };
  * session or a token like every other API route: the description lists every path, and nothing about the API is shown
  * to someone not signed in. Register before the routes: the description is built from the routes registered after.
  */
-export async function installOpenApi(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {
+export async function installOpenApi(app: FastifyInstance, options: { publicUrl: string; webDir: string }): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -125,8 +125,12 @@ export async function installOpenApi(app: FastifyInstance, options: { publicUrl:
     }
   });
 
+  // OrgKeeper's logo from the built web app (inlined as a data: image, which the CSP allows), else Swagger UI's own.
+  const logoFile = join(options.webDir, 'orgkeeper-logo.svg');
+  const logo = existsSync(logoFile) ? { type: 'image/svg+xml', content: readFileSync(logoFile), href: '/', target: '_self' as const } : undefined;
   await app.register(fastifySwaggerUi, {
     routePrefix: API_DOCS_PREFIX,
+    ...(logo ? { logo } : {}),
     uiConfig: { deepLinking: true, displayOperationId: true, requestInterceptor: addCsrfToken as never },
     theme: { title: 'OrgKeeper REST API' }
   });

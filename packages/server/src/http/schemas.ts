@@ -29,6 +29,26 @@ export const credentialsBodySchema = {
   }
 } as const;
 
+/** What a portal's OAuth2 sign-in page sends the browser back with (RFC 6749 4.1.2): a code, or an error; and the state. */
+export const oauthCallbackQuerySchema = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', maxLength: 4096 },
+    state: { type: 'string', maxLength: 512 },
+    error: { type: 'string', maxLength: 256 },
+    error_description: { type: 'string', maxLength: 2048 }
+  }
+} as const;
+
+export type OAuthCallbackQuery = { code?: string; state?: string; error?: string; error_description?: string };
+
+/** A redirect answer (the OAuth callbacks): no body, a Location header. */
+export const redirectResponse = {
+  type: 'null',
+  description: 'A redirect (Location header) back into the web app.',
+  headers: { location: { type: 'string' } }
+} as const;
+
 /** The body of every error answer (errors/app-error.ts `ErrorBody`). */
 export const errorBodySchema = {
   type: 'object',

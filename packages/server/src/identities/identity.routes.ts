@@ -3,7 +3,8 @@ import { actorOf } from '../http/actor.js';
 import type { IdentityInput, IdentityListView } from './identity.types.js';
 import type { IdentityService } from './identity.service.js';
 import { noContent } from '../http/schema-kit.js';
-import { identityConnectSchema, identityListSchema, identitySchema, redirectResponse, testReportSchema } from './identity.schemas.js';
+import { oauthCallbackQuerySchema, redirectResponse, type OAuthCallbackQuery } from '../http/schemas.js';
+import { identityConnectSchema, identityListSchema, identitySchema, testReportSchema } from './identity.schemas.js';
 
 export interface IdentityRoutesDeps {
   identities: IdentityService;
@@ -108,7 +109,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async (app
  * OrgKeeper's SameSite cookie); the single-use `state` ties it to the identity and the PKCE verifier.
  */
 export const oauthCallbackRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async (app, { identities }) => {
-  app.get<{ Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
+  app.get<{ Querystring: OAuthCallbackQuery }>(
     '/api/oauth/callback',
     {
       config: { public: true },
@@ -117,15 +118,7 @@ export const oauthCallbackRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async
         operationId: 'identityOAuthCallback',
         summary: 'Where the portal\'s sign-in page sends the browser back (not for scripts)',
         response: { 302: redirectResponse },
-        querystring: {
-          type: 'object',
-          properties: {
-            code: { type: 'string', maxLength: 4096 },
-            state: { type: 'string', maxLength: 512 },
-            error: { type: 'string', maxLength: 256 },
-            error_description: { type: 'string', maxLength: 2048 }
-          }
-        }
+        querystring: oauthCallbackQuerySchema
       }
     },
     async (request, reply) => {

@@ -48,12 +48,6 @@ export const testReportSchema = object({
   )
 });
 
-export const redirectResponse = {
-  type: 'null',
-  description: 'A redirect (Location header) back into the web app.',
-  headers: { location: { type: 'string' } }
-} as const;
-
 const agrees: [
   SchemaAgrees<typeof identitySchema, IdentityView>,
   SchemaAgrees<typeof identityListSchema, IdentityListView>,
