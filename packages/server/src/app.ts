@@ -2,6 +2,8 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/audit.routes.js';
 import { installAccessControl } from './auth/access-control.js';
+import { apiTokenRoutes } from './auth/api-token.routes.js';
+import { arcgisSignInRoutes } from './auth/arcgis-sign-in.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { setupRoutes } from './auth/setup.routes.js';
 import { publicOrigin, usesHttps, type Config } from './config/config.js';
@@ -11,6 +13,8 @@ import { installErrorHandler, sendFrameworkError } from './http/error-handler.js
 import type { RegisteredRoute } from './http/fastify-types.js';
 import { hostRule, installHostCheck, isLoopbackBind } from './http/host-check.js';
 import { installSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
+import { installOpenApi } from './http/openapi.js';
+import { installResponseCheck } from './http/response-check.js';
 import { installValidation } from './http/validation.js';
 import { WEB_APP_ROUTE, installWebApp } from './http/web-app.js';
 import type { Clock } from './lib/clock.js';
@@ -39,6 +43,8 @@ export interface BuildAppOptions {
   services?: Services;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** Tests: fail any answer whose response schema changed what the handler answered (http/response-check.ts). */
+  checkResponses?: boolean;
 }
 
 /** Request bodies are small JSON documents; uploads (if ever) get their own limit per route. */
@@ -64,6 +70,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
+  services.arcgisSignIn.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -139,18 +146,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   installErrorHandler(app);
+  if (options.checkResponses) installResponseCheck(app);
   installSecurityHeaders(app, { https: secureCookies });
   await app.register(fastifyCookie);
-  installAccessControl(app, { sessions: services.sessions, publicOrigin: publicOrigin(config) });
+  installAccessControl(app, { sessions: services.sessions, tokens: services.apiTokens, publicOrigin: publicOrigin(config) });
 
   app.setNotFoundHandler((request) => {
     throw new AppError('not_found', `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
   });
 
+  // Before the routes: the OpenAPI description is built from the routes registered after it.
+  await installOpenApi(app, { publicUrl: config.publicUrl, webDir: config.webDir });
+
   // Route modules, one per concept.
   await app.register(setupRoutes, { auth: services.auth, users: services.users, secureCookies });
   await app.register(authRoutes, { auth: services.auth, secureCookies });
+  await app.register(arcgisSignInRoutes, { arcgis: services.arcgisSignIn, secureCookies });
   await app.register(auditRoutes, { audit: services.audit });
+  await app.register(apiTokenRoutes, { tokens: services.apiTokens });
   await app.register(identityRoutes, { identities: services.identities });
   await app.register(oauthCallbackRoutes, { identities: services.identities });
   await app.register(backupRoutes, { backups: services.backups, operations: services.operations });

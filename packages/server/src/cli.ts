@@ -15,6 +15,7 @@ import { notificationsCommand } from './commands/notifications.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
+import { tokensCommand } from './commands/tokens.command.js';
 import { ConfigError } from './config/config.js';
 import { orgkeeperVersion } from './config/version.js';
 import { AppError } from './errors/app-error.js';
@@ -28,6 +29,7 @@ Commands:
   worker         Run operations and schedules without the web server (as many as you like, on one database)
   workers        List the servers and workers sharing the database, what they run, when last seen
   admin create   Create an OrgKeeper account
+  tokens         API tokens for scripts (create, list, revoke)
   db migrate     Bring the database up to date
   db copy        Copy the database into PostgreSQL (--to postgres://...), e.g. to move from SQLite
   identities     List, add, remove and test identities (ArcGIS organizations)
@@ -82,6 +84,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await workersCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
+      case 'tokens':
+        return await tokensCommand(rest, io);
       case 'db':
         return await dbCommand(rest, io);
       case 'identities':

@@ -18,6 +18,8 @@ export interface StartServerOptions {
   clock?: Clock;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** Tests: fail answers whose response schema changed them (see BuildAppOptions). */
+  checkResponses?: boolean;
 }
 
 export interface RunningServer {
@@ -63,7 +65,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {})
     });
-    app = await buildApp({ config, db, logger, secretBox, services });
+    app = await buildApp({ config, db, logger, secretBox, services, ...(options.checkResponses ? { checkResponses: true } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close().catch(() => undefined);

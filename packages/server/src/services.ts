@@ -1,5 +1,9 @@
 import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
+import { ApiTokenRepository } from './auth/api-token.repository.js';
+import { ApiTokenService } from './auth/api-token.service.js';
+import { ArcGISSignInRepository } from './auth/arcgis-sign-in.repository.js';
+import { ArcGISSignInService } from './auth/arcgis-sign-in.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginAttemptRepository } from './auth/login-attempt.repository.js';
 import { LoginThrottleService, type LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -71,6 +75,7 @@ export interface Services {
     sessions: SessionRepository;
     loginAttempts: LoginAttemptRepository;
     audit: AuditRepository;
+    apiTokens: ApiTokenRepository;
     identities: IdentityRepository;
     operations: OperationRepository;
     workers: WorkerRepository;
@@ -82,6 +87,10 @@ export interface Services {
   sessions: SessionService;
   throttle: LoginThrottleService;
   auth: AuthService;
+  /** API tokens for scripts (`Authorization: Bearer`). */
+  apiTokens: ApiTokenService;
+  /** Signing in to OrgKeeper with an ArcGIS account, and re-checking those sessions. */
+  arcgisSignIn: ArcGISSignInService;
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
@@ -116,6 +125,7 @@ export function createServices(options: ServiceOptions): Services {
     sessions: new SessionRepository(options.db),
     loginAttempts: new LoginAttemptRepository(options.db),
     audit: new AuditRepository(options.db),
+    apiTokens: new ApiTokenRepository(options.db),
     identities: new IdentityRepository(options.db),
     operations: new OperationRepository(options.db, operationSignals),
     workers: new WorkerRepository(options.db),
@@ -127,6 +137,7 @@ export function createServices(options: ServiceOptions): Services {
   const sessions = new SessionService({ sessions: repositories.sessions, clock }, options.sessions);
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
+  const apiTokens = new ApiTokenService({ repository: repositories.apiTokens, audit, clock });
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
   const stores = new IdentityStores({ secretBox: options.secretBox, repository: repositories.identities });
   const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
@@ -151,6 +162,19 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     stores
   });
+  const arcgisSignIn = new ArcGISSignInService({
+    repository: new ArcGISSignInRepository(options.db),
+    identities: repositories.identities,
+    identitySessions,
+    users: repositories.users,
+    sessions,
+    audit,
+    secretBox: options.secretBox,
+    clock,
+    logger: options.logger,
+    publicUrl: options.publicUrl ?? 'http://localhost:8500'
+  });
+  sessions.setChecker(arcgisSignIn);
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
@@ -232,6 +256,8 @@ export function createServices(options: ServiceOptions): Services {
     sessions,
     throttle,
     auth,
+    apiTokens,
+    arcgisSignIn,
     identities,
     identityConnections,
     identitySessions,

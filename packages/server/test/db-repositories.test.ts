@@ -7,6 +7,10 @@
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../src/audit/audit.repository.js';
+import { ApiTokenRepository } from '../src/auth/api-token.repository.js';
+import { ArcGISSignInRepository } from '../src/auth/arcgis-sign-in.repository.js';
+import type { ArcGISSignInStateRow } from '../src/auth/arcgis-sign-in.types.js';
+import type { ApiTokenRow } from '../src/auth/api-token.types.js';
 import { LoginAttemptRepository } from '../src/auth/login-attempt.repository.js';
 import { SessionRepository } from '../src/auth/session.repository.js';
 import { SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } from '../src/backup/snapshot-index.repository.js';
@@ -16,7 +20,7 @@ import { COPY_TABLES } from '../src/db/database-copy.js';
 import { migrateToLatest, migrationStatus, openDatabase, openSignals, type Db } from '../src/db/database.js';
 import { dialectOf } from '../src/db/dialects/dialect.js';
 import { migrations } from '../src/db/migrations/index.js';
-import type { AppUserRow, AuditEventRow } from '../src/db/schema.js';
+import type { AppUserRow, AuditEventRow, SessionRow } from '../src/db/schema.js';
 import { IdentityRepository } from '../src/identities/identity.repository.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
 import { NotificationRepository } from '../src/notifications/notification.repository.js';
@@ -40,7 +44,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const pad = (i: number) => String(i).padStart(4, '0');
 
 function user(id: string, name: string, overrides: Partial<AppUserRow> = {}): AppUserRow {
-  return { id, username: name, username_key: name.toLowerCase(), password_hash: `hash-${id}`, role: 'admin', created_at: T0, updated_at: T0, last_login_at: null, ...overrides };
+  return { id, username: name, username_key: name.toLowerCase(), password_hash: `hash-${id}`, role: 'admin', created_at: T0, updated_at: T0, last_login_at: null, source: 'local', ...overrides };
 }
 
 function identity(id: string, name: string, overrides: Partial<IdentityRow> = {}): IdentityRow {
@@ -189,6 +193,25 @@ describeEachDatabase('repositories', (databases) => {
       expect(await users.findById('u1')).toMatchObject({ last_login_at: at(1), password_hash: 'new-hash', updated_at: at(2) });
     });
 
+    it('keeps ArcGIS accounts apart from local ones: upserts them, changes only their roles, counts local administrators', async () => {
+      expect(await users.insert(user('u1', 'admin'))).toBe(true);
+      expect(await users.insert(user('u2', 'viewer', { role: 'viewer' }))).toBe(true);
+      const arcgis = { ...user('a1', 'lee.analyst', { username_key: 'arcgis:org1:lee.analyst', role: 'viewer' }), source: 'arcgis' as const };
+      expect(await users.upsertArcGISUser(arcgis)).toMatchObject({ id: 'a1', source: 'arcgis', role: 'viewer' });
+      // Signing in again with another role: the same row, the new role.
+      expect(await users.upsertArcGISUser({ ...arcgis, id: 'a2', role: 'operator', updated_at: at(1) })).toMatchObject({ id: 'a1', role: 'operator', updated_at: at(1) });
+      // A local account's key is never taken over.
+      await expect(users.upsertArcGISUser({ ...arcgis, id: 'a3', username_key: 'admin', role: 'viewer' })).rejects.toThrow(/local account/);
+      expect(await users.findById('u1')).toMatchObject({ role: 'admin', source: 'local' });
+      expect(await users.findLocalByUsernameKey('arcgis:org1:lee.analyst')).toBeUndefined();
+      expect(await users.findLocalByUsernameKey('admin')).toMatchObject({ id: 'u1' });
+      await users.setArcGISRole('a1', 'admin', at(2));
+      await users.setArcGISRole('u2', 'admin', at(2));
+      expect((await users.findById('a1'))?.role).toBe('admin');
+      expect((await users.findById('u2'))?.role).toBe('viewer');
+      expect(await users.countLocalAdmins()).toBe(1);
+    });
+
     it('creates the first account once when ten first-run requests race', async () => {
       await slowInserts(db, 'app_users');
       const results = await Promise.all(range(10).map((i) => users.insertIfNoUsers(user(`u${i}`, `admin${i}`))));
@@ -204,7 +227,7 @@ describeEachDatabase('repositories', (databases) => {
       const sessions = new SessionRepository(db);
       await users.insert(user('u1', 'alice', { role: 'operator' }));
       await users.insert(user('u2', 'bob'));
-      const row = { id: 's1', user_id: 'u1', csrf_token: 'csrf', created_at: T0, last_seen_at: T0, expires_at: at(30), ip: '192.0.2.1', user_agent: 'Firefox ünïcode' };
+      const row: SessionRow = { id: 's1', user_id: 'u1', csrf_token: 'csrf', created_at: T0, last_seen_at: T0, expires_at: at(30), ip: '192.0.2.1', user_agent: 'Firefox ünïcode', via: 'password', checked_at: null, arcgis_grant: null };
       await sessions.insert(row);
       await sessions.insert({ ...row, id: 's2', expires_at: at(10) });
       await sessions.insert({ ...row, id: 's3', user_id: 'u2' });
@@ -214,12 +237,44 @@ describeEachDatabase('repositories', (databases) => {
       await sessions.touch('s1', at(20), at(50));
       expect((await sessions.findActive('s1', at(40)))?.session).toMatchObject({ last_seen_at: at(20), expires_at: at(50) });
 
+      expect(await sessions.findById('s2')).toEqual({ ...row, id: 's2', expires_at: at(10) });
+      await sessions.markChecked('s1', at(21));
+      expect((await sessions.findById('s1'))?.checked_at).toBe(at(21));
+      await sessions.insert({ ...row, id: 's4', via: 'arcgis', arcgis_grant: 'sealed' });
+      expect((await sessions.findActive('s4', at(1)))?.session).toMatchObject({ via: 'arcgis', arcgis_grant: 'sealed' });
+
       await sessions.deleteExpired(at(10));
       expect(await sessions.findActive('s2', at(0))).toBeUndefined();
       await sessions.deleteForUser('u2');
       expect(await sessions.findActive('s3', at(0))).toBeUndefined();
       await sessions.delete('s1');
       expect(await sessions.findActive('s1', at(0))).toBeUndefined();
+    });
+  });
+
+  describe('ArcGISSignInRepository', () => {
+    it('saves the one setting row, and takes each pending sign-in once; expired ones are deleted', async () => {
+      const repository = new ArcGISSignInRepository(db);
+      await new IdentityRepository(db).insert(identity('i1', 'Springfield'));
+      expect(await repository.getSettings()).toBeUndefined();
+      const settings = { enabled: 1, identity_id: 'i1', app_id: 'app', admins_role: 'admin' as const, user_rules: '[]', group_rules: '[{"groupId":"g","title":"G","role":"viewer"}]', updated_by: 'alice', updated_at: T0 };
+      await repository.saveSettings(settings);
+      await repository.saveSettings({ ...settings, enabled: 0, admins_role: null, updated_at: at(1) });
+      expect(await repository.getSettings()).toEqual({ ...settings, id: 'default', enabled: 0, admins_role: null, updated_at: at(1) });
+
+      const state = (id: string, expiresAt: string): ArcGISSignInStateRow => ({ id, code_verifier: 'sealed', browser_key: 'k', identity_id: 'i1', app_id: 'app', redirect_uri: 'https://ok/cb', return_to: '/', created_at: T0, expires_at: expiresAt });
+      await repository.insertState(state('s1', at(10)));
+      await repository.insertState(state('s2', at(5)));
+      expect(await repository.takeState('s1')).toEqual(state('s1', at(10)));
+      expect(await repository.takeState('s1')).toBeUndefined();
+      await repository.deleteExpiredStates(at(5));
+      expect(await repository.takeState('s2')).toBeUndefined();
+      await expect(repository.saveSettings({ ...settings, admins_role: 'root' as never })).rejects.toThrow(/check/i);
+      // The identity goes: the setting forgets it (and the pending sign-ins of it go with it).
+      await repository.insertState(state('s3', at(10)));
+      await new IdentityRepository(db).delete('i1');
+      expect((await repository.getSettings())?.identity_id).toBeNull();
+      expect(await repository.takeState('s3')).toBeUndefined();
     });
   });
 
@@ -280,6 +335,49 @@ describeEachDatabase('repositories', (databases) => {
       expect(first.map((e) => e.id)).toEqual(['e4', 'e3']);
       const next = await audit.list({ limit: 2, before: { occurredAt: at(2), id: 'e3' } });
       expect(next.map((e) => e.id)).toEqual(['e2', 'e1']);
+    });
+  });
+
+  describe('ApiTokenRepository', () => {
+    const token = (id: string, name: string, overrides: Partial<ApiTokenRow> = {}): ApiTokenRow => ({
+      id,
+      name,
+      name_key: name.toLowerCase(),
+      token_hash: `hash-${id}`,
+      token_prefix: 'okt_abcd',
+      role: 'viewer',
+      created_at: T0,
+      created_by: 'alice',
+      expires_at: null,
+      last_used_at: null,
+      last_used_ip: null,
+      ...overrides
+    });
+
+    it('inserts (names unique regardless of case), lists by name, finds active tokens by hash, records use, deletes', async () => {
+      const tokens = new ApiTokenRepository(db);
+      expect(await tokens.insert(token('t1', 'Nightly', { role: 'operator' }))).toBe(true);
+      expect(await tokens.insert(token('t2', 'alpha', { expires_at: at(10) }))).toBe(true);
+      expect(await tokens.insert(token('t3', 'NIGHTLY'))).toBe(false);
+      await expect(tokens.insert(token('t4', 'other', { token_hash: 'hash-t1' }))).rejects.toThrow();
+      expect((await tokens.list()).map((t) => t.name)).toEqual(['alpha', 'Nightly']);
+      expect(await tokens.findByNameKey('nightly')).toEqual(token('t1', 'Nightly', { role: 'operator' }));
+
+      // No expiry: always active; an expiry: active strictly before it.
+      expect((await tokens.findActiveByHash('hash-t1', at(1_000_000)))?.id).toBe('t1');
+      expect((await tokens.findActiveByHash('hash-t2', at(9)))?.id).toBe('t2');
+      expect(await tokens.findActiveByHash('hash-t2', at(10))).toBeUndefined();
+      expect(await tokens.findActiveByHash('hash-none', at(0))).toBeUndefined();
+
+      await tokens.recordUse('t1', at(3), '192.0.2.7');
+      expect(await tokens.findById('t1')).toMatchObject({ last_used_at: at(3), last_used_ip: '192.0.2.7' });
+      expect(await tokens.delete('t1')).toBe(true);
+      expect(await tokens.delete('t1')).toBe(false);
+      expect(await tokens.findById('t1')).toBeUndefined();
+    });
+
+    it('refuses a role the CHECK constraint does not know', async () => {
+      await expect(new ApiTokenRepository(db).insert(token('t9', 'bad', { role: 'root' as never }))).rejects.toThrow(/check/i);
     });
   });
 

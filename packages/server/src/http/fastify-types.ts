@@ -1,4 +1,4 @@
-import type { AuthContext } from '../auth/session.service.js';
+import type { AuthContext } from '../auth/auth-context.js';
 import type { Role } from '../db/schema.js';
 
 export interface RegisteredRoute {
@@ -27,7 +27,7 @@ declare module 'fastify' {
     public?: true;
   }
   interface FastifyRequest {
-    /** The signed-in account and session, or null when the request has no valid session. */
+    /** The signed-in account and session, or the API token, behind the request; null when there is neither. */
     auth: AuthContext | null;
   }
   interface FastifyInstance {
