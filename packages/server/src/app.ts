@@ -21,6 +21,7 @@ import { restoreRoutes } from './restore/restore.routes.js';
 import { operationRoutes } from './operations/operations.routes.js';
 import { scheduleRoutes } from './schedules/schedules.routes.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
+import { webhookRoutes } from './notifications/webhooks.routes.js';
 import { cleanRoutes } from './clean/clean.routes.js';
 import { fixRoutes } from './clean/fixes/fix.routes.js';
 import { contentMapRoutes } from './content-map/content-map.routes.js';
@@ -64,6 +65,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
+  services.webhooks.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -158,6 +160,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operationRoutes, { operations: services.operations });
   await app.register(scheduleRoutes, { schedules: services.schedules });
   await app.register(notificationRoutes, { notifications: services.notifications });
+  await app.register(webhookRoutes, { webhooks: services.webhooks });
   await app.register(cleanRoutes, { clean: services.clean });
   await app.register(fixRoutes, { fixes: services.fixes });
   await app.register(contentMapRoutes, { contentMap: services.contentMap });
@@ -168,6 +171,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Operations left running by an earlier process can no longer finish; running ones stop (interrupted) with the server.
   app.addHook('onReady', async () => services.operations.startWorker());
   app.addHook('onClose', async () => services.operations.shutdown());
+  // Webhook deliveries (also those left by an earlier process or written by CLI commands) are sent while the server runs.
+  app.addHook('onReady', async () => services.webhooks.start());
+  app.addHook('onClose', async () => services.webhooks.stop());
   // Schedules fire while the server runs; runs missed while it was stopped start once now.
   app.addHook('onReady', async () => services.schedules.start());
   app.addHook('onClose', async () => services.schedules.stop());

@@ -10,7 +10,7 @@ import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { SecretBox } from './secrets/secret-box.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export interface StartServerOptions {
   /** Where log lines go (default: stdout). */
@@ -18,6 +18,8 @@ export interface StartServerOptions {
   clock?: Clock;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** Webhook delivery timing and host name resolution (tests). */
+  webhooks?: ServiceOptions['webhooks'];
 }
 
 export interface RunningServer {
@@ -58,7 +60,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       secretBox,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
-      ...(options.throttle ? { throttle: options.throttle } : {})
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {})
     });
     app = await buildApp({ config, db, logger, secretBox, services });
     await app.listen({ host: config.host, port: config.port });

@@ -25,6 +25,9 @@ import { OperationsService } from './operations/operations.service.js';
 import { ScheduleRepository } from './schedules/schedule.repository.js';
 import { SchedulesService } from './schedules/schedules.service.js';
 import { NotificationsService } from './notifications/notifications.service.js';
+import { WebhooksService } from './notifications/webhooks.service.js';
+import type { WebhookDeliveryPolicy } from './notifications/webhook-dispatcher.js';
+import type { Resolve } from './http/outbound-target.js';
 import { CleanRepository } from './clean/clean.repository.js';
 import { CleanService } from './clean/clean.service.js';
 import { scanJob } from './clean/scan.job.js';
@@ -53,6 +56,8 @@ export interface ServiceOptions {
   throttle?: LoginThrottleOptions;
   /** OrgKeeper's public URL (OAuth redirect URIs); buildApp sets it from the configuration. */
   publicUrl?: string;
+  /** Webhook delivery timing (tests shorten it) and host name resolution (tests pass their own). */
+  webhooks?: Partial<WebhookDeliveryPolicy> & { resolve?: Resolve };
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -87,6 +92,8 @@ export interface Services {
   schedules: SchedulesService;
   /** Email settings, test message, and messages when operations end. */
   notifications: NotificationsService;
+  /** Webhooks (JSON signed, Slack, Teams): settings, tests, and deliveries when operations end. */
+  webhooks: WebhooksService;
   /** Clean scans (run as `scan` operations), their findings, comparisons and the allowlist. */
   clean: CleanService;
   /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
@@ -189,6 +196,20 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {})
   });
+  const { resolve: webhookResolve, ...webhookPolicy } = options.webhooks ?? {};
+  const webhooks = new WebhooksService({
+    db: options.db,
+    secretBox: options.secretBox,
+    identities: repositories.identities,
+    audit,
+    clock,
+    logger: options.logger,
+    policy: webhookPolicy,
+    ...(webhookResolve ? { resolve: webhookResolve } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {})
+  });
+  // Webhooks first: they only write delivery rows, while email talks to the SMTP server.
+  operations.onFinished((operation) => webhooks.operationFinished(operation));
   operations.onFinished((operation) => notifications.operationFinished(operation));
   // notify-owners sends through the saved SMTP settings.
   fixes.setMailer({
@@ -217,6 +238,7 @@ export function createServices(options: ServiceOptions): Services {
     contentMap,
     restores,
     schedules,
-    notifications
+    notifications,
+    webhooks
   };
 }

@@ -534,10 +534,10 @@ describeEachDatabase('repositories', (databases) => {
     it('saves the email settings, then replaces them', async () => {
       const notifications = new NotificationRepository(db);
       expect(await notifications.find()).toBeUndefined();
-      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, updated_by: 'alice', updated_at: T0 };
+      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, identity_ids: null, updated_by: 'alice', updated_at: T0 };
       await notifications.save(row);
-      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
-      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
+      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
     });
   });
 

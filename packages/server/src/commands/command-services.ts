@@ -25,7 +25,10 @@ export async function withServices<T>(
   try {
     await migrateToLatest(db);
     const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
-    return await work(services);
+    const result = await work(services);
+    // Webhook deliveries an operation of this command wrote: sent now, before the process ends (a server retries failures).
+    await services.webhooks.flush();
+    return result;
   } finally {
     await db.destroy();
   }
