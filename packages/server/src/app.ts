@@ -22,6 +22,8 @@ import { operationRoutes } from './operations/operations.routes.js';
 import { scheduleRoutes } from './schedules/schedules.routes.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
 import { webhookRoutes } from './notifications/webhooks.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
+import { healthRoutes } from './health/health.routes.js';
 import { cleanRoutes } from './clean/clean.routes.js';
 import { fixRoutes } from './clean/fixes/fix.routes.js';
 import { contentMapRoutes } from './content-map/content-map.routes.js';
@@ -61,7 +63,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
-      publicUrl: config.publicUrl
+      publicUrl: config.publicUrl,
+      metricsToken: config.metricsToken
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
@@ -143,7 +146,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installErrorHandler(app);
   installSecurityHeaders(app, { https: secureCookies });
   await app.register(fastifyCookie);
-  installAccessControl(app, { sessions: services.sessions, publicOrigin: publicOrigin(config) });
+  installAccessControl(app, {
+    sessions: services.sessions,
+    publicOrigin: publicOrigin(config),
+    bearerTokens: { metrics: (token) => services.metricsTokens.verify(token) }
+  });
 
   app.setNotFoundHandler((request) => {
     throw new AppError('not_found', `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
@@ -164,6 +171,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(cleanRoutes, { clean: services.clean });
   await app.register(fixRoutes, { fixes: services.fixes });
   await app.register(contentMapRoutes, { contentMap: services.contentMap });
+  await app.register(healthRoutes, { health: services.health });
+  await app.register(metricsRoutes, { metrics: services.metrics, tokens: services.metricsTokens });
 
   // Keeps idle identities' refresh tokens alive; stops with the server.
   app.addHook('onReady', async () => services.tokenKeeper.start());

@@ -61,7 +61,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
-      ...(options.webhooks ? { webhooks: options.webhooks } : {})
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      metricsToken: config.metricsToken
     });
     app = await buildApp({ config, db, logger, secretBox, services });
     await app.listen({ host: config.host, port: config.port });

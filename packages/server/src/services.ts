@@ -28,6 +28,9 @@ import { NotificationsService } from './notifications/notifications.service.js';
 import { WebhooksService } from './notifications/webhooks.service.js';
 import type { WebhookDeliveryPolicy } from './notifications/webhook-dispatcher.js';
 import type { Resolve } from './http/outbound-target.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { MetricsTokenService } from './metrics/metrics-token.service.js';
+import { HealthService } from './health/health.service.js';
 import { CleanRepository } from './clean/clean.repository.js';
 import { CleanService } from './clean/clean.service.js';
 import { scanJob } from './clean/scan.job.js';
@@ -58,6 +61,8 @@ export interface ServiceOptions {
   publicUrl?: string;
   /** Webhook delivery timing (tests shorten it) and host name resolution (tests pass their own). */
   webhooks?: Partial<WebhookDeliveryPolicy> & { resolve?: Resolve };
+  /** ORGKEEPER_METRICS_TOKEN: a token /metrics accepts besides the stored one. */
+  metricsToken?: string | null;
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -94,6 +99,11 @@ export interface Services {
   notifications: NotificationsService;
   /** Webhooks (JSON signed, Slack, Teams): settings, tests, and deliveries when operations end. */
   webhooks: WebhooksService;
+  /** Prometheus metrics (/metrics) and the token Prometheus sends. */
+  metrics: MetricsService;
+  metricsTokens: MetricsTokenService;
+  /** Readiness (/readyz): the database and the job workers. */
+  health: HealthService;
   /** Clean scans (run as `scan` operations), their findings, comparisons and the allowlist. */
   clean: CleanService;
   /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
@@ -122,7 +132,14 @@ export function createServices(options: ServiceOptions): Services {
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
-  const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
+  const metrics = new MetricsService({ db: options.db, clock });
+  const identitySessions = new IdentitySessions({
+    repository: repositories.identities,
+    vault,
+    clock,
+    logger: options.logger,
+    statsFor: (identity) => metrics.sessionStats(identity)
+  });
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
     vault,
@@ -208,7 +225,8 @@ export function createServices(options: ServiceOptions): Services {
     ...(webhookResolve ? { resolve: webhookResolve } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {})
   });
-  // Webhooks first: they only write delivery rows, while email talks to the SMTP server.
+  // Metrics and webhooks first: they only count and write delivery rows, while email talks to the SMTP server.
+  operations.onFinished(async (operation) => metrics.operationFinished(operation));
   operations.onFinished((operation) => webhooks.operationFinished(operation));
   operations.onFinished((operation) => notifications.operationFinished(operation));
   // notify-owners sends through the saved SMTP settings.
@@ -239,6 +257,9 @@ export function createServices(options: ServiceOptions): Services {
     restores,
     schedules,
     notifications,
-    webhooks
+    webhooks,
+    metrics,
+    metricsTokens: new MetricsTokenService({ db: options.db, audit, clock, environmentToken: options.metricsToken ?? null }),
+    health: new HealthService({ db: options.db, operations })
   };
 }

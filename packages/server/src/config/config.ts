@@ -45,6 +45,11 @@ export interface Config {
    * SQLite file in the data directory.
    */
   databaseUrl: string | null;
+  /**
+   * A token Prometheus may send for /metrics (ORGKEEPER_METRICS_TOKEN), besides the one an administrator makes in
+   * OrgKeeper (`orgkeeper metrics token new`, stored as a hash); null: only that one.
+   */
+  metricsToken: string | null;
 }
 
 /** Bad configuration: the message lists every problem and what to do about it. */
@@ -151,8 +156,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     else databaseUrl = databaseUrlIn.value.trim();
   }
 
+  let metricsToken: string | null = null;
+  const metricsTokenIn = env.ORGKEEPER_METRICS_TOKEN;
+  if (metricsTokenIn !== undefined && metricsTokenIn !== '') {
+    // Never echo the value: it is a credential.
+    if (/^[\x21-\x7e]{16,500}$/.test(metricsTokenIn)) metricsToken = metricsTokenIn;
+    else problems.push('ORGKEEPER_METRICS_TOKEN must be 16 to 500 printable characters without spaces; generate one with `openssl rand -base64 32`.');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl };
+  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, metricsToken };
 }
 
 /** Accepts http(s) URLs without query or fragment; drops a trailing slash. */

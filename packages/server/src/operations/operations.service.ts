@@ -256,6 +256,11 @@ export class OperationsService {
     await this.pool.start();
   }
 
+  /** Whether this process's worker pool takes queued operations (the server between start and shutdown). */
+  get workerRunning(): boolean {
+    return this.pool.active && !this.stopping;
+  }
+
   /** Marks running operations whose process is gone as interrupted (recovery.ts). */
   recoverInterrupted(): Promise<void> {
     return this.recovery.recoverInterrupted();
