@@ -24,7 +24,7 @@ export async function withServices<T>(
   const db = await connectDatabase(databaseTarget(config));
   try {
     await migrateToLatest(db);
-    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
+    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl, metricsToken: config.metricsToken });
     const result = await work(services);
     // Webhook deliveries an operation of this command wrote: sent now, before the process ends (a server retries failures).
     await services.webhooks.flush();
