@@ -142,7 +142,7 @@ function describeList(hooks: WebhookView[]): string {
   return hooks
     .map((h) => {
       const on = [h.notifyOnFailure && 'failure', h.notifyOnPartial && 'partial', h.notifyOnSuccess && 'success'].filter(Boolean).join(', ') || 'nothing';
-      const scope = h.identityIds === null ? 'every identity' : `${h.identityIds.length} identities`;
+      const scope = h.identityIds === null ? 'every identity' : `${h.identityIds.length} identit${h.identityIds.length === 1 ? 'y' : 'ies'}`;
       return (
         `${h.name}  (${h.kind}, ${h.enabled ? 'enabled' : 'disabled'})\n` +
         `  URL        ${h.urlDisplay}${h.kind === 'json' ? (h.secretSet ? ', signed' : ', not signed') : ''}\n` +

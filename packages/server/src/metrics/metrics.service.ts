@@ -70,6 +70,8 @@ export class MetricsService {
   /** A stats object for a new ArcGIS session of this identity, adding its counts to the identity's counters. */
   sessionStats(identity: { id: string; name: string }): SessionStats {
     const labels = { identity_id: identity.id, identity: identity.name };
+    // Every series of the identity exists from its first session on (at 0), so rate() and increase() see it start.
+    for (const counter of Object.values(this.arcgis)) counter.inc(labels, 0);
     return reportingStats((stat, increase) => this.arcgis[stat].inc(labels, increase));
   }
 

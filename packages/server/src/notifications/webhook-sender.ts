@@ -84,7 +84,10 @@ export function retryAfter(value: string | string[] | undefined, now = Date.now(
 function networkError(error: unknown, url: URL, timeoutMs: number): string {
   const e = error as { name?: string; code?: string; cause?: { code?: string } };
   const code = e.cause?.code ?? e.code;
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'ABORT_ERR') return `${url.host} did not answer within ${Math.round(timeoutMs / 1000)} seconds.`;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'ABORT_ERR') {
+    const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+    return `${url.host} did not answer within ${seconds} second${seconds === 1 ? '' : 's'}.`;
+  }
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
