@@ -12,11 +12,11 @@ export async function checkIdentityIds(identities: Pick<IdentityRepository, 'fin
   }
   const ids = [...new Set(value as string[])];
   if (ids.length === 0) {
-    fields.identityIds = 'Choose at least one identity, or every identity (null).';
+    fields.identityIds = 'Choose at least one identity, or choose every identity.';
     return null;
   }
   if (ids.length > 500) {
-    fields.identityIds = 'At most 500 identities; choose every identity (null) instead.';
+    fields.identityIds = 'At most 500 identities; choose every identity instead.';
     return null;
   }
   for (const id of ids) {

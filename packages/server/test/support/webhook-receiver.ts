@@ -42,7 +42,9 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(options: { secret?: string } = {}): Promise<WebhookReceiver> {
+/** `secret`: the receiver's copy of the signing secret (a function when it is known only later, as in the web app). */
+export async function startWebhookReceiver(options: { secret?: string | (() => string | undefined) } = {}): Promise<WebhookReceiver> {
+  const secretNow = () => (typeof options.secret === 'function' ? options.secret() : options.secret);
   const requests: ReceivedRequest[] = [];
   let answers: ScriptedAnswer[] = [];
   const hanging = new Set<ServerResponse>();
@@ -52,9 +54,10 @@ export async function startWebhookReceiver(options: { secret?: string } = {}): P
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-      const verified = options.secret
+      const secret = secretNow();
+      const verified = secret
         ? verifySignature({
-            secret: options.secret,
+            secret,
             rawBody: body,
             timestamp: header('x-orgkeeper-timestamp'),
             signature: header('x-orgkeeper-signature'),
