@@ -11,7 +11,7 @@ import { FormField } from '../../components/form-field';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { isAdmin } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
-import { IdentityScope } from './identity-scope';
+import { IdentityScope, OutcomeFields } from './channel-scope';
 import { WebhooksSection } from './webhooks-section';
 import '@esri/calcite-components/components/calcite-option';
 import '@esri/calcite-components/components/calcite-select';
@@ -109,6 +109,7 @@ function useEmailSettingsForm(settings: EmailSettings) {
       <K extends keyof typeof values>(key: K) =>
       (value: (typeof values)[K]) =>
         setValues((current) => ({ ...current, [key]: value })),
+    setAll: (changes: Partial<typeof values>) => setValues((current) => ({ ...current, ...changes })),
     saved,
     save,
     fieldError: (field: string) => fieldError(save.error, field)
@@ -134,7 +135,11 @@ function SettingsForm({ settings }: { settings: EmailSettings }) {
         <ServerFields form={form} passwordSet={settings.passwordSet} />
         <FormField name="from" label="From" help="The sender's address, e.g. orgkeeper@example.com." value={values.from} onValueChange={set('from')} error={form.fieldError('from')} required />
         <RecipientsField form={form} />
-        <WhenFields form={form} />
+        <OutcomeFields
+          legend="Send an email when an operation"
+          value={{ onFailure: values.onFailure, onPartial: values.onPartial, onSuccess: values.onSuccess }}
+          onChange={(outcomes) => form.setAll(outcomes)}
+        />
         <IdentityScope legend="Email about operations of" value={values.identityIds} onChange={set('identityIds')} error={form.fieldError('identityIds')} />
         {save.error !== null && <ErrorNotice error={save.error} title="The settings were not saved" />}
         {form.saved && (
@@ -236,27 +241,3 @@ function RecipientsField({ form }: { form: EmailSettingsFormState }) {
   );
 }
 
-function WhenFields({ form }: { form: EmailSettingsFormState }) {
-  const helpId = useId();
-  const { values, set } = form;
-  return (
-    <fieldset className="choice-group" aria-describedby={helpId}>
-      <legend>Send an email when an operation</legend>
-      <label className="inline-check">
-        <input type="checkbox" checked={values.onFailure} onChange={(event) => set('onFailure')(event.target.checked)} />
-        fails (or is interrupted)
-      </label>
-      <label className="inline-check">
-        <input type="checkbox" checked={values.onPartial} onChange={(event) => set('onPartial')(event.target.checked)} />
-        finishes with problems
-      </label>
-      <label className="inline-check">
-        <input type="checkbox" checked={values.onSuccess} onChange={(event) => set('onSuccess')(event.target.checked)} />
-        succeeds
-      </label>
-      <span id={helpId} className="form-field-help">
-        Backups, restores, checks and scans, whether started here, from the CLI or by a schedule.
-      </span>
-    </fieldset>
-  );
-}

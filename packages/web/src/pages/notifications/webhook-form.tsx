@@ -8,7 +8,7 @@ import { createWebhook, notificationKeys, type SavedWebhook, updateWebhook, type
 import { useApiClient } from '../../app/api-context';
 import { FormField } from '../../components/form-field';
 import { ErrorNotice, Notice } from '../../components/notice';
-import { IdentityScope } from './identity-scope';
+import { IdentityScope, OutcomeFields } from './channel-scope';
 import '@esri/calcite-components/components/calcite-option';
 import '@esri/calcite-components/components/calcite-select';
 
@@ -96,21 +96,11 @@ export function WebhookForm({ webhook, onSaved, onCancel }: { webhook: Webhook |
           required={!webhook}
         />
         {values.kind === 'json' && <SecretFields webhook={webhook} secret={values.secret} rotate={values.rotateSecret} onSecret={set('secret')} onRotate={set('rotateSecret')} error={error('secret')} />}
-        <fieldset className="choice-group">
-          <legend>Send when an operation</legend>
-          <label className="inline-check">
-            <input type="checkbox" checked={values.onFailure} onChange={(event) => set('onFailure')(event.target.checked)} />
-            fails (or is interrupted)
-          </label>
-          <label className="inline-check">
-            <input type="checkbox" checked={values.onPartial} onChange={(event) => set('onPartial')(event.target.checked)} />
-            finishes with problems
-          </label>
-          <label className="inline-check">
-            <input type="checkbox" checked={values.onSuccess} onChange={(event) => set('onSuccess')(event.target.checked)} />
-            succeeds
-          </label>
-        </fieldset>
+        <OutcomeFields
+          legend="Send when an operation"
+          value={{ onFailure: values.onFailure, onPartial: values.onPartial, onSuccess: values.onSuccess }}
+          onChange={(outcomes) => setValues((current) => ({ ...current, ...outcomes }))}
+        />
         <IdentityScope legend="Operations of" value={values.identityIds} onChange={set('identityIds')} error={error('identityIds')} />
         <label className="inline-check">
           <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled')(event.target.checked)} />

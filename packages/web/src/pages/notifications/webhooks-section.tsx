@@ -6,6 +6,7 @@ import { useId, useState } from 'react';
 import { deleteWebhook, listWebhookDeliveries, listWebhooks, notificationKeys, type SavedWebhook, testWebhook, type Webhook, type WebhookDelivery } from '../../api/notifications.api';
 import { useApiClient } from '../../app/api-context';
 import { CopyButton } from '../../components/copy-button';
+import { DeleteButton } from '../../components/delete-button';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatDateTime, plural } from '../../components/units';
@@ -149,7 +150,6 @@ function DeliveryOutcome({ delivery }: { delivery: WebhookDelivery }) {
 function WebhookActions({ webhook, onEdit, open, onToggle }: { webhook: Webhook; onEdit: () => void; open: boolean; onToggle: () => void }) {
   const client = useApiClient();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: notificationKeys.webhooks });
     void queryClient.invalidateQueries({ queryKey: notificationKeys.deliveries(webhook.id) });
@@ -168,17 +168,7 @@ function WebhookActions({ webhook, onEdit, open, onToggle }: { webhook: Webhook;
       <calcite-button appearance="outline" scale="s" iconStart="pencil" onClick={onEdit} label={`Edit ${webhook.name}`}>
         Edit
       </calcite-button>
-      <calcite-button
-        appearance={confirming ? 'solid' : 'outline'}
-        kind="danger"
-        scale="s"
-        iconStart="trash"
-        loading={remove.isPending}
-        onClick={() => (confirming ? remove.mutate() : setConfirming(true))}
-        label={confirming ? `Confirm: delete ${webhook.name}` : `Delete ${webhook.name}`}
-      >
-        {confirming ? 'Confirm delete' : 'Delete'}
-      </calcite-button>
+      <DeleteButton name={webhook.name} busy={remove.isPending} onDelete={() => remove.mutate()} />
       <div role="status" className="test-outcome">
         {test.data &&
           (test.data.status === 'delivered' ? (

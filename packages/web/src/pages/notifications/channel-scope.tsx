@@ -1,4 +1,5 @@
-// Which identities' operations a notification channel (email, a webhook) tells about: every identity, or chosen ones.
+// What a notification channel (email, a webhook) tells about: which outcomes of operations, and which identities'
+// operations (every identity, or chosen ones).
 import { useId } from 'react';
 import { useIdentities } from '../../api/identities.query';
 
@@ -45,6 +46,36 @@ export function IdentityScope({ value, onChange, error, legend }: IdentityScopeP
       )}
       <span id={helpId} className={error ? 'cell-error' : 'form-field-help'}>
         {error ?? (value === null ? 'Also operations that belong to no identity.' : 'Choose at least one.')}
+      </span>
+    </fieldset>
+  );
+}
+
+export interface Outcomes {
+  onFailure: boolean;
+  onPartial: boolean;
+  onSuccess: boolean;
+}
+
+/** The outcomes a channel is told about: failed (or interrupted), finished with problems, succeeded. */
+export function OutcomeFields({ legend, value, onChange }: { legend: string; value: Outcomes; onChange: (value: Outcomes) => void }) {
+  const helpId = useId();
+  const choices: { key: keyof Outcomes; label: string }[] = [
+    { key: 'onFailure', label: 'fails (or is interrupted)' },
+    { key: 'onPartial', label: 'finishes with problems' },
+    { key: 'onSuccess', label: 'succeeds' }
+  ];
+  return (
+    <fieldset className="choice-group" aria-describedby={helpId}>
+      <legend>{legend}</legend>
+      {choices.map(({ key, label }) => (
+        <label key={key} className="inline-check">
+          <input type="checkbox" checked={value[key]} onChange={(event) => onChange({ ...value, [key]: event.target.checked })} />
+          {label}
+        </label>
+      ))}
+      <span id={helpId} className="form-field-help">
+        Backups, restores, checks and scans, whether started here, from the CLI or by a schedule.
       </span>
     </fieldset>
   );
