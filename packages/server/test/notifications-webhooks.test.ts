@@ -16,7 +16,7 @@ import { signature } from '../src/notifications/webhook-signature.js';
 import { verifySignature } from '../src/notifications/webhook-signature.js';
 import type { OperationView } from '../src/operations/operation.types.js';
 import { runCli } from './support/cli-runner.js';
-import { createIdentity, startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
+import { addIdentityWithCli, createIdentity, startDataDirFixture, startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 import { startTestServer, type ApiClient } from './support/server-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
@@ -261,6 +261,22 @@ describe('webhooks', () => {
     await admin.delete(`${PATH}/${hook.webhook.id}`);
   });
 
+  it('stops retrying a delivery once its webhook is turned off', async () => {
+    const target = await receiver();
+    const hook = await add({ name: 'Turned off', kind: 'json', url: `${target.origin}/off` });
+    target.script([{ status: 0, hang: true }]);
+    await services().webhooks.operationFinished(operation({ status: 'failed' }));
+    // Turned off while the first attempt waits for an answer: the retry is not sent.
+    await target.waitFor(1);
+    expect((await admin.patch(`${PATH}/${hook.webhook.id}`, { enabled: false })).status).toBe(200);
+    const [delivery] = await finished(hook.webhook.id);
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1, error: 'Not sent: the webhook was turned off before it could be delivered.' });
+    expect(target.requests).toHaveLength(1);
+    // The test button still works on a webhook that is off.
+    expect((await admin.post<WebhookDeliveryView>(`${PATH}/${hook.webhook.id}/test`)).body.status).toBe('delivered');
+    await admin.delete(`${PATH}/${hook.webhook.id}`);
+  });
+
   it('sends Slack and Teams messages in their documented shapes, with text from ArcGIS kept plain', async () => {
     const slack = await receiver();
     const teams = await receiver();
@@ -473,4 +489,27 @@ describe('webhook deliveries across a restart', () => {
       await back?.close();
     }
   });
+});
+
+describe('webhooks of an operation run from the command line', () => {
+  it('are sent by the command before it exits, with no server running', async () => {
+    const fixture = await startDataDirFixture();
+    const target = await startWebhookReceiver({ secret: 'the cron job’s webhook secret' });
+    try {
+      const run = (args: string[], stdin?: string) => runCli(args, { dataDir: fixture.data.path, ...(stdin !== undefined ? { stdin } : {}) });
+      await addIdentityWithCli(fixture.emu, fixture.data.path, { name: 'Springfield', fileLocation: join(fixture.backups.path, 'springfield') });
+      const added = await run(['notifications', 'webhook', 'add', '--name', 'Cron', '--kind', 'json', '--url', `${target.origin}/cron`, '--secret-stdin', '--on', 'success'], 'the cron job’s webhook secret\n');
+      expect(added.code, added.stderr).toBe(0);
+      const backup = await run(['backup', '--identity', 'Springfield', '--json']);
+      expect(backup.code, backup.stderr).toBe(0);
+      // Already there when the command has exited: nothing else could have sent it.
+      expect(target.requests).toHaveLength(1);
+      expect(target.requests[0]!.verified).toEqual({ ok: true });
+      expect(JSON.parse(target.requests[0]!.body)).toMatchObject({ event: 'operation.finished', summary: 'Backup of Springfield succeeded', operation: { startedBy: 'cli' } });
+      expect((await run(['notifications', 'webhook', 'list'])).stdout).toMatch(/last {7}delivered \(.*1 attempt, HTTP 200\) Backup of Springfield succeeded/);
+    } finally {
+      await target.close();
+      await fixture.close();
+    }
+  }, 120_000);
 });

@@ -167,20 +167,25 @@ export class WebhookDispatcher {
     // Deleted meanwhile: its deliveries went with it.
     if (!webhook) return;
     const attempts = row.attempts + 1;
-    const outcome = await this.send(webhook, row);
+    // Turned off while it waited (e.g. to stop messages to a channel): not sent. A test is sent whatever the switch says.
+    const outcome: AttemptOutcome | 'stopped' =
+      webhook.enabled !== 1 && row.event !== 'test'
+        ? { delivered: false, retryable: false, responseStatus: null, error: 'Not sent: the webhook was turned off before it could be delivered.' }
+        : await this.send(webhook, row);
     const now = this.deps.clock();
     if (outcome === 'stopped') {
       // Shutdown cut it off: not the receiver's fault, so not an attempt; due again at the next start.
       await this.deps.repository.finishAttempt(row.id, this.runnerId, { status: 'pending', next_attempt_at: now.toISOString(), updated_at: now.toISOString() });
       return;
     }
+    const sent = webhook.enabled === 1 || row.event === 'test';
     const retry = outcome.retryable && row.event !== 'test' && attempts < this.deps.policy.maxAttempts;
     const finished = outcome.delivered || !retry;
     const error =
       outcome.error === null ? null : !outcome.delivered && !retry && outcome.retryable && attempts > 1 ? `${outcome.error} Gave up after ${attempts} attempts.` : outcome.error;
     await this.deps.repository.finishAttempt(row.id, this.runnerId, {
       status: outcome.delivered ? 'delivered' : retry ? 'pending' : 'failed',
-      attempts,
+      attempts: sent ? attempts : row.attempts,
       response_status: outcome.responseStatus,
       error,
       next_attempt_at: retry ? new Date(now.getTime() + this.delayMs(attempts, outcome.retryAfterSeconds)).toISOString() : null,
