@@ -25,6 +25,9 @@ import { restoreRoutes } from './restore/restore.routes.js';
 import { operationRoutes } from './operations/operations.routes.js';
 import { scheduleRoutes } from './schedules/schedules.routes.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
+import { webhookRoutes } from './notifications/webhooks.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
+import { healthRoutes } from './health/health.routes.js';
 import { cleanRoutes } from './clean/clean.routes.js';
 import { fixRoutes } from './clean/fixes/fix.routes.js';
 import { contentMapRoutes } from './content-map/content-map.routes.js';
@@ -66,11 +69,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
-      publicUrl: config.publicUrl
+      publicUrl: config.publicUrl,
+      metricsToken: config.metricsToken
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
   services.arcgisSignIn.setPublicUrl(config.publicUrl);
+  services.webhooks.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -149,7 +154,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (options.checkResponses) installResponseCheck(app);
   installSecurityHeaders(app, { https: secureCookies });
   await app.register(fastifyCookie);
-  installAccessControl(app, { sessions: services.sessions, tokens: services.apiTokens, publicOrigin: publicOrigin(config) });
+  installAccessControl(app, {
+    sessions: services.sessions,
+    tokens: services.apiTokens,
+    publicOrigin: publicOrigin(config),
+    bearerTokens: { metrics: (token) => services.metricsTokens.verify(token) }
+  });
 
   app.setNotFoundHandler((request) => {
     throw new AppError('not_found', `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
@@ -171,9 +181,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operationRoutes, { operations: services.operations });
   await app.register(scheduleRoutes, { schedules: services.schedules });
   await app.register(notificationRoutes, { notifications: services.notifications });
+  await app.register(webhookRoutes, { webhooks: services.webhooks });
   await app.register(cleanRoutes, { clean: services.clean });
   await app.register(fixRoutes, { fixes: services.fixes });
   await app.register(contentMapRoutes, { contentMap: services.contentMap });
+  await app.register(healthRoutes, { health: services.health });
+  await app.register(metricsRoutes, { metrics: services.metrics, tokens: services.metricsTokens });
 
   // Keeps idle identities' refresh tokens alive; stops with the server.
   app.addHook('onReady', async () => services.tokenKeeper.start());
@@ -182,6 +195,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // --no-worker (then workers do); running ones stop (interrupted) with the server.
   app.addHook('onReady', async () => (config.runJobs ? services.operations.startWorker('server') : services.operations.announce()));
   app.addHook('onClose', async () => services.operations.shutdown());
+  // Webhook deliveries (also those left by an earlier process or written by CLI commands) are sent while the server runs.
+  app.addHook('onReady', async () => services.webhooks.start());
+  app.addHook('onClose', async () => services.webhooks.stop());
   // Schedules fire while the server runs; runs missed while it was stopped start once now.
   app.addHook('onReady', async () => services.schedules.start());
   app.addHook('onClose', async () => services.schedules.stop());

@@ -12,6 +12,7 @@ import { storeCommand, STORE_USAGE } from './commands/store.command.js';
 import { operationsCommand } from './commands/operations.command.js';
 import { schedulesCommand } from './commands/schedules.command.js';
 import { notificationsCommand } from './commands/notifications.command.js';
+import { metricsCommand } from './commands/metrics.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
@@ -44,7 +45,8 @@ Commands:
   store          An identity's backup store: reindex it, its encryption keys (key), copy it elsewhere (copy)
   operations     List, follow (watch), cancel and resume operations (backups, restores, checks, scans)
   schedules      Backups and scans the server starts at set times (list, add, enable, disable, remove, run)
-  notifications  Email settings and messages when operations end (show, set, test)
+  notifications  Email and webhooks (JSON, Slack, Teams) when operations end (show, set, test, webhook)
+  metrics token  The token Prometheus sends for /metrics (new, show, remove)
   restore        Restore items of a snapshot: in place, recreate deleted ones, copy, or clone into another identity
   scan           Scan an organization for clutter and risk (stale items, inactive users, broken links, ...)
   fix            Fix a scan's findings in bulk (delete, reassign, move, unshare, protect, tag, deprecate, ...); --dry-run
@@ -114,6 +116,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await schedulesCommand(rest, io);
       case 'notifications':
         return await notificationsCommand(rest, io);
+      case 'metrics':
+        return await metricsCommand(rest, io);
       case 'restore':
         return await restoreCommand(rest, io);
       case 'scan':

@@ -24,6 +24,10 @@ import type { AppUserRow, AuditEventRow, SessionRow } from '../src/db/schema.js'
 import { IdentityRepository } from '../src/identities/identity.repository.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
 import { NotificationRepository } from '../src/notifications/notification.repository.js';
+import { WebhookRepository } from '../src/notifications/webhook.repository.js';
+import type { WebhookDeliveryRow, WebhookRow } from '../src/notifications/webhook.types.js';
+import { MetricsRepository } from '../src/metrics/metrics.repository.js';
+import { MetricsTokenRepository } from '../src/metrics/metrics-token.repository.js';
 import type { NotificationSettingsRow } from '../src/notifications/notification.types.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
 import type { NewOperationItemRow, NewOperationRow, OperationRow } from '../src/operations/operation.types.js';
@@ -122,6 +126,14 @@ function running(runner: string): Partial<OperationRow> {
 
 function schedule(id: string, overrides: Partial<ScheduleRow> = {}): ScheduleRow {
   return { id, identity_id: 'i1', name: `Schedule ${id}`, enabled: 1, timing: '{"preset":"daily","time":"02:00"}', cron: '0 2 * * *', time_zone: 'UTC', kind: 'backup', params: '{}', next_run_at: at(60), last_run_at: null, last_operation_id: null, last_error: null, created_by: 'alice', created_at: T0, updated_at: T0, ...overrides };
+}
+
+function webhook(id: string, name: string, overrides: Partial<WebhookRow> = {}): WebhookRow {
+  return { id, name, name_key: name.toLowerCase(), kind: 'json', url: 'v1:sealed-url', url_display: 'https://hooks.example.org/…', secret: 'v1:sealed-secret', enabled: 1, notify_failure: 1, notify_partial: 1, notify_success: 0, identity_ids: null, created_by: 'alice', created_at: T0, updated_by: 'alice', updated_at: T0, ...overrides };
+}
+
+function delivery(id: string, webhookId: string, overrides: Partial<WebhookDeliveryRow> = {}): WebhookDeliveryRow {
+  return { id, webhook_id: webhookId, event: 'operation.finished', operation_id: 'op1', summary: `Backup ${id} failed`, body: '{"event":"operation.finished"}', status: 'pending', attempts: 0, next_attempt_at: T0, claimed_by: null, claimed_until: null, response_status: null, error: null, created_at: T0, updated_at: T0, finished_at: null, ...overrides };
 }
 
 function auditEvent(id: string, occurredAt: string): AuditEventRow {
@@ -778,10 +790,108 @@ describeEachDatabase('repositories', (databases) => {
     it('saves the email settings, then replaces them', async () => {
       const notifications = new NotificationRepository(db);
       expect(await notifications.find()).toBeUndefined();
-      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, updated_by: 'alice', updated_at: T0 };
+      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, identity_ids: null, updated_by: 'alice', updated_at: T0 };
       await notifications.save(row);
-      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
-      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
+      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+    });
+  });
+
+  describe('WebhookRepository', () => {
+    let hooks: WebhookRepository;
+    beforeEach(() => {
+      hooks = new WebhookRepository(db);
+    });
+
+    it('keeps webhooks with unique names regardless of case, changes and deletes them with their deliveries', async () => {
+      expect(await hooks.insert(webhook('w1', 'Ops channel', { kind: 'slack', secret: null, identity_ids: '["i1"]' }))).toBeNull();
+      expect(await hooks.insert(webhook('w2', 'audit'))).toBeNull();
+      expect(await hooks.insert(webhook('w3', 'OPS CHANNEL'))).toBe('name');
+      expect((await hooks.list()).map((h) => h.id)).toEqual(['w2', 'w1']);
+      expect(await hooks.findByNameKey('ops channel')).toEqual(webhook('w1', 'Ops channel', { kind: 'slack', secret: null, identity_ids: '["i1"]' }));
+      expect(await hooks.update('w2', { name: 'Ops Channel', name_key: 'ops channel' })).toBe('name');
+      expect(await hooks.update('w2', { enabled: 0, url: 'v1:other', updated_at: at(1) })).toBeNull();
+      expect(await hooks.findById('w2')).toMatchObject({ enabled: 0, url: 'v1:other', updated_at: at(1) });
+      await expect(hooks.insert(webhook('w4', 'Bad', { kind: 'discord' as never }))).rejects.toThrow(/check/i);
+
+      await hooks.insertDelivery(delivery('d1', 'w1'));
+      expect(await hooks.delete('w1')).toBe(true);
+      expect(await hooks.delete('w1')).toBe(false);
+      expect(await hooks.findDelivery('d1')).toBeUndefined();
+    });
+
+    it('finds due deliveries, lets one of many processes claim each, and records attempts only by the holder', async () => {
+      await hooks.insert(webhook('w1', 'One'));
+      await hooks.insertDelivery(delivery('d1', 'w1', { next_attempt_at: at(0), created_at: at(0) }));
+      await hooks.insertDelivery(delivery('d2', 'w1', { next_attempt_at: at(10), created_at: at(1) }));
+      await hooks.insertDelivery(delivery('d3', 'w1', { status: 'sending', claimed_by: 'dead', claimed_until: at(2), next_attempt_at: at(0), created_at: at(2) }));
+      await hooks.insertDelivery(delivery('d4', 'w1', { status: 'sending', claimed_by: 'alive', claimed_until: at(60), next_attempt_at: at(0), created_at: at(3) }));
+      await hooks.insertDelivery(delivery('d5', 'w1', { status: 'delivered', next_attempt_at: null, created_at: at(4), finished_at: at(4) }));
+      expect((await hooks.due(at(5), 10)).map((d) => d.id)).toEqual(['d1', 'd3']);
+      expect((await hooks.due(at(5), 10, ['d3', 'd5'])).map((d) => d.id)).toEqual(['d3']);
+      expect(await hooks.due(at(5), 10, [])).toEqual([]);
+      expect(await hooks.countUnfinished('w1')).toBe(4);
+
+      const claims = await Promise.all(range(8).map((i) => hooks.claim('d1', `runner${i}`, at(5), at(6))));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const holder = `runner${claims.indexOf(true)}`;
+      expect(await hooks.findDelivery('d1')).toMatchObject({ status: 'sending', claimed_by: holder, claimed_until: at(6) });
+      // A claim whose time ran out is taken over; a live one is not.
+      expect(await hooks.claim('d3', 'me', at(5), at(6))).toBe(true);
+      expect(await hooks.claim('d4', 'me', at(5), at(6))).toBe(false);
+      expect(await hooks.claim('d2', 'me', at(5), at(6))).toBe(false);
+
+      expect(await hooks.finishAttempt('d1', 'someone else', { status: 'delivered' })).toBe(false);
+      expect(await hooks.finishAttempt('d1', holder, { status: 'pending', attempts: 1, response_status: 503, error: 'busy', next_attempt_at: at(7), updated_at: at(5) })).toBe(true);
+      expect(await hooks.findDelivery('d1')).toMatchObject({ status: 'pending', attempts: 1, response_status: 503, error: 'busy', next_attempt_at: at(7), claimed_by: null, claimed_until: null });
+      expect((await hooks.listDeliveries('w1', 3)).map((d) => d.id)).toEqual(['d5', 'd4', 'd3']);
+    });
+
+    it('keeps the newest finished deliveries of a webhook and never drops waiting ones', async () => {
+      await hooks.insert(webhook('w1', 'One'));
+      await hooks.insert(webhook('w2', 'Two'));
+      for (const i of range(12)) {
+        await hooks.insertDelivery(delivery(`d${pad(i)}`, 'w1', { status: i % 4 === 0 ? 'pending' : i % 2 ? 'delivered' : 'failed', created_at: at(i) }));
+      }
+      await hooks.insertDelivery(delivery('other', 'w2', { status: 'delivered', created_at: at(0) }));
+      await hooks.trimFinished('w1', 3);
+      expect((await hooks.listDeliveries('w1', 100)).map((d) => d.id)).toEqual(['d0011', 'd0010', 'd0009', 'd0008', 'd0004', 'd0000']);
+      expect(await hooks.findDelivery('other')).toBeDefined();
+    });
+  });
+
+  describe('MetricsRepository and MetricsTokenRepository', () => {
+    it('reads each identity’s last complete backup and its newest snapshot’s failed items, and the active operations', async () => {
+      const identities = new IdentityRepository(db);
+      await identities.insert(identity('i1', 'Springfield'));
+      await identities.insert(identity('i2', 'Shelbyville'));
+      await identities.insert(identity('i3', 'Ogdenville'));
+      const index = new SnapshotIndexRepository(db);
+      await index.replaceSnapshot(snapshot('i1', 's1', { finished_at: at(10), status: 'complete' }), []);
+      await index.replaceSnapshot(snapshot('i1', 's2', { finished_at: at(30), status: 'complete' }), []);
+      await index.replaceSnapshot(snapshot('i1', 's3', { finished_at: at(50), status: 'partial', items_failed: 7 }), []);
+      await index.replaceSnapshot(snapshot('i2', 's4', { finished_at: at(20), status: 'partial', items_failed: 12_345 }), []);
+      const operations = new OperationRepository(db);
+      await operations.insert(operation('o1', { status: 'queued' }));
+      await operations.insert(operation('o2', { status: 'running' }));
+      await operations.insert(operation('o3', { status: 'running', identity_id: 'i2' }));
+      await operations.insert(operation('o4', { status: 'failed' }));
+
+      const metrics = new MetricsRepository(db);
+      expect(await metrics.identityBackups()).toEqual([
+        { id: 'i3', name: 'Ogdenville', type: 'online', lastCompleteAt: null, lastFailedItems: null },
+        { id: 'i2', name: 'Shelbyville', type: 'online', lastCompleteAt: null, lastFailedItems: 12_345 },
+        { id: 'i1', name: 'Springfield', type: 'online', lastCompleteAt: at(30), lastFailedItems: 7 }
+      ]);
+      expect(await metrics.activeOperations()).toEqual({ queued: 1, running: 2 });
+
+      const tokens = new MetricsTokenRepository(db);
+      expect(await tokens.find()).toBeUndefined();
+      await tokens.save({ id: 'metrics', token_hash: 'a'.repeat(64), created_by: 'alice', created_at: T0 });
+      await tokens.save({ id: 'metrics', token_hash: 'b'.repeat(64), created_by: 'bob', created_at: at(1) });
+      expect(await tokens.find()).toEqual({ id: 'metrics', token_hash: 'b'.repeat(64), created_by: 'bob', created_at: at(1) });
+      expect(await tokens.delete()).toBe(true);
+      expect(await tokens.delete()).toBe(false);
     });
   });
 

@@ -54,6 +54,16 @@ export interface AccessControlOptions {
   tokens: ApiTokenService;
   /** The origin users reach OrgKeeper at (from the public URL). */
   publicOrigin: string;
+  /** Checks a bearer token of each kind a route may accept (`config.bearer`): true when it is valid. */
+  bearerTokens?: { [K in NonNullable<FastifyContextConfig['bearer']>]?: (token: string) => Promise<boolean> };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when there is none. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+  return match?.[1];
 }
 
 /**
@@ -70,14 +80,30 @@ export interface AccessControlOptions {
  *    no other site can make a browser send one); public ones (login, setup), which come before any session, must
  *    instead be same-origin JSON;
  * 4. `requiredRole` of the matched route is the least role allowed to call it.
+ * A read-only route that declares `config.bearer` also answers to a valid bearer token of that kind (Prometheus's
+ * token for /metrics) instead of a session; a wrong token is refused.
  */
 export function installAccessControl(app: FastifyInstance, options: AccessControlOptions): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('bearer', null);
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    const config = request.routeOptions.config;
+    // A route that takes its own kind of bearer token (Prometheus's for /metrics) checks it here, before API tokens.
+    if (!request.is404 && config.bearer && !isStateChanging(request.method)) {
+      const bearer = bearerTokenOf(request);
+      if (bearer !== undefined) {
+        const verify = options.bearerTokens?.[config.bearer];
+        if (verify && (await verify(bearer))) {
+          request.bearer = config.bearer;
+          return;
+        }
+        reply.header('www-authenticate', 'Bearer realm="OrgKeeper", error="invalid_token"');
+        throw new AppError('unauthorized', `The ${config.bearer} token is not valid. Send the token an administrator made (orgkeeper metrics token new) as "Authorization: Bearer <token>".`);
+      }
+    }
     request.auth = await authenticate(request, options);
 
-    const config = request.routeOptions.config;
     const isPublic = !request.is404 && config.public === true;
     if (!isPublic) requireSession(request);
 

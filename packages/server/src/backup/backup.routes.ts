@@ -1,5 +1,5 @@
 import { PassThrough, type Writable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { BACKUP_REQUEST_SCHEMA, type BackupRequest } from './backup-request.types.js';
@@ -80,6 +80,11 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
     async (request) => backups.diff(request.params.id, request.query.from, request.query.to)
   );
 
+  snapshotContentRoutes(app, backups);
+};
+
+/** A snapshot's content: its detail, items, an item's detail and downloads. */
+function snapshotContentRoutes(app: FastifyInstance, backups: BackupService): void {
   app.get<{ Params: SnapshotParams }>(
     '/api/identities/:id/snapshots/:snapshotId',
     { schema: { tags: ['backups'], operationId: 'getSnapshot', summary: 'A snapshot with item counts per type and owner', params: snapshotParams, response: { 200: snapshotDetailSchema } } },
@@ -147,4 +152,4 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
       return sendDownload(request, reply, 'application/geo+json', download.filename, download.write);
     }
   );
-};
+}

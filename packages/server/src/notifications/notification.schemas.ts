@@ -15,6 +15,7 @@ export const emailSettingsSchema = object({
   notifyOnFailure: described('Failed and interrupted operations.', boolean),
   notifyOnPartial: boolean,
   notifyOnSuccess: boolean,
+  identityIds: described('Only operations of these identities; null: every identity.', nullable(arrayOf(string))),
   updatedBy: nullable(string),
   updatedAt: nullable(dateTime)
 });

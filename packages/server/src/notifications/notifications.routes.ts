@@ -47,7 +47,8 @@ export const notificationRoutes: FastifyPluginAsync<NotificationRoutesDeps> = as
             recipients: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 500 } },
             notifyOnFailure: { type: 'boolean' },
             notifyOnPartial: { type: 'boolean' },
-            notifyOnSuccess: { type: 'boolean' }
+            notifyOnSuccess: { type: 'boolean' },
+            identityIds: { anyOf: [{ type: 'null' }, { type: 'array', maxItems: 500, items: { type: 'string', maxLength: 100 } }] }
           }
         }
       }

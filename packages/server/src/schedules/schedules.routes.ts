@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
 import type { SchedulesService } from './schedules.service.js';
 import { noContent } from '../http/schema-kit.js';
@@ -88,6 +88,11 @@ export const scheduleRoutes: FastifyPluginAsync<ScheduleRoutesDeps> = async (app
     async (request) => ({ runs: schedules.preview(request.body.timing, request.body.timeZone, request.body.count ?? 5) })
   );
 
+  scheduleRoutesById(app, schedules);
+};
+
+/** One schedule: read, change, delete, run now. */
+function scheduleRoutesById(app: FastifyInstance, schedules: SchedulesService): void {
   app.get<{ Params: { id: string } }>(
     '/api/schedules/:id',
     { schema: { tags: ['schedules'], operationId: 'getSchedule', summary: 'A schedule', params: idParams, response: { 200: scheduleSchema } } },
@@ -123,4 +128,4 @@ export const scheduleRoutes: FastifyPluginAsync<ScheduleRoutesDeps> = async (app
       return reply.code(202).send({ operationId: operation.id, operation });
     }
   );
-};
+}

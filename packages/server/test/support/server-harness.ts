@@ -20,7 +20,7 @@ import type { SessionServiceOptions } from '../../src/auth/session.service.js';
 import { loadConfig, type Config, type ConfigFlags } from '../../src/config/config.js';
 import type { Role } from '../../src/db/schema.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server.js';
 
 export interface TestAccount {
   username: string;
@@ -57,6 +57,8 @@ export interface TestServerOptions {
    * test that reaches a route also checks that its schema keeps its answers whole.
    */
   checkResponses?: boolean;
+  /** Webhook delivery timing and host name resolution. */
+  webhooks?: StartServerOptions['webhooks'];
 }
 
 export interface ApiResponse<T = unknown> {
@@ -205,7 +207,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         checkResponses: options.checkResponses ?? true,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.sessions ? { sessions: options.sessions } : {}),
-        ...(options.throttle ? { throttle: options.throttle } : {})
+        ...(options.throttle ? { throttle: options.throttle } : {}),
+        ...(options.webhooks ? { webhooks: options.webhooks } : {})
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
