@@ -4,7 +4,6 @@
  * goes last.
  */
 import type { IItem } from '@esri/arcgis-rest-portal';
-import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
 import type { ItemEntry } from '../../store/index.js';
 import { addItem, findItem, type ItemParams, listUserContent, moveItem, type PortalFolder, reassignItem, setItemProtected, updateItem } from '../../arcgis/portal/index.js';
 import { type RewriteMaps, stringRewriter } from '../references.js';
@@ -83,7 +82,7 @@ async function recreateService(
 
 /** The item a crashed run of this step added (found by its marker), else a new one; its id is checkpointed at once. */
 async function findOrAddItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson, made: { props: Record<string, string>; marker: string; maps: RewriteMaps }): Promise<string> {
-  const { store, plan, session } = ctx.input;
+  const { store, plan } = ctx.input;
   if (ctx.resumedStep) {
     const id = (await findMarked(ctx, step, made.marker))?.id;
     // Found: checkpointed at once, since the marker that found it is removed at the end of this step.
@@ -99,7 +98,7 @@ async function findOrAddItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
     ...(await partParams(store, entry, made.maps, false)),
     ...(step.targetId && step.targetId === entry.id && plan.target.isEnterprise ? { itemIdToCreate: entry.id } : {})
   };
-  const id = await addItem({ session, owner: plan.target.admin, params, marker: made.marker });
+  const id = await addItem({ session: ctx.input.session, owner: plan.target.admin, params, marker: made.marker });
   await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
   return id;
 }
