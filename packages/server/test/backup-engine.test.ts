@@ -124,7 +124,12 @@ describe('runBackup against the emulated demo organization', () => {
         expect(entry.service?.layers.length, at).toBeGreaterThan(0);
       }
     }
-    expect(entries.get(related.map)!.related).toEqual([{ relationshipType: 'Map2Service', direction: 'forward', itemId: related.service }]);
+    // Every relationship the organization has for the map, of every type Esri names (the demo relates it to an app too).
+    const ofMap = emu.context.state.relationships.filter((r) => r.originItemId === related.map || r.destinationItemId === related.map);
+    expect(entries.get(related.map)!.related).toContainEqual({ relationshipType: 'Map2Service', direction: 'forward', itemId: related.service });
+    expect(new Set(entries.get(related.map)!.related)).toEqual(
+      new Set(ofMap.map((r) => (r.originItemId === related.map ? { relationshipType: r.type, direction: 'forward', itemId: r.destinationItemId } : { relationshipType: r.type, direction: 'reverse', itemId: r.originItemId })))
+    );
     expect(entries.get(related.service)!.related).toEqual([{ relationshipType: 'Map2Service', direction: 'reverse', itemId: related.map }]);
     expect(entries.get(bigFile)!.data).toMatchObject({ kind: 'file', filename: 'survey-photos.zip', size: 3 * 1024 * 1024 + 17, contentType: 'application/zip' });
     // The demo organization exercises every kind of part.
