@@ -5,9 +5,7 @@
  * cloned into an empty organization, and a submission made as the form makes it lands in the restored or cloned
  * service and shows through the results view.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBackup } from '../src/backup/backup.engine.js';
 import type { Db } from '../src/db/database.js';
 import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
 import type { RewriteMaps } from '../src/restore/references.js';
@@ -141,23 +139,6 @@ for (const kind of ['online', 'enterprise'] as const) {
         expect(content.items.get(r.destinationItemId)!.related, `${r.type} ${r.destinationItemId}`).toContainEqual({ relationshipType: r.type, direction: 'reverse', itemId: r.originItemId });
       }
     });
-
-    it('a backup of a chosen form takes its survey whole: the service, the views, their sources', async () => {
-      for (const survey of surveys) {
-        const fileLocation = join(folder.path, `form-${survey.form}`);
-        const result = await runBackup({
-          identity: { id: 'f', name: 'Form only', fileLocation, orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Form only' },
-          session: sessionFor(emu),
-          itemIds: [survey.form],
-          includePrincipals: false
-        });
-        expect(result.items.filter((i) => i.status !== 'ok')).toEqual([]);
-        const related = (content.items.get(survey.form)!.related ?? []).filter((r) => r.direction === 'forward').map((r) => r.itemId);
-        const wanted = new Set([survey.form, survey.service, ...related]);
-        // A Connect survey's public view is named only in its package, not by a relationship: it is not taken along.
-        expect(new Set(result.items.map((i) => i.id))).toEqual(wanted);
-      }
-    }, 60_000);
 
     it('recreates deleted surveys: views are views of the recreated service, forms submit to them, relationships are back', async () => {
       const session = sessionFor(emu);

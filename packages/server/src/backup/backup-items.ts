@@ -12,7 +12,6 @@ import { backupHostedService } from './hosted-service.backup.js';
 import { backupItemParts, entryHeader, statusOf } from './item-backup.js';
 import { enumerateOrgItems, getItem } from '../arcgis/portal/index.js';
 import { partProblem } from './part-fetch.js';
-import { withSurveyParts } from './survey-selection.js';
 
 /** What backing up one item of a run reads, and where it adds its entry and result. */
 export interface ItemsRun {
@@ -45,8 +44,7 @@ export async function selectItems(ctx: BackupContext, options: BackupOptions, or
         unreadable(id, { id, title: '', type: '', owner: '', modified: 0, status: problem.status, problems: [problem] });
       }
     });
-    // A chosen survey or view comes with its service, views and sources (survey-selection.ts).
-    return withSurveyParts(ctx, found);
+    return found;
   }
   const items: IItem[] = [];
   await enumerateOrgItems(ctx.session, { orgId, ...(options.query ? { query: options.query } : {}), signal: ctx.signal }, (page) => {
