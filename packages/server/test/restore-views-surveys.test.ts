@@ -205,6 +205,20 @@ for (const kind of ['online', 'enterprise'] as const) {
       expect(editsTo(emu, [source.service!.url.split('/').at(-2)!]).length).toBeGreaterThan(0);
     }, 60_000);
 
+    it('copy: a copy of a view is a view of the same live source, beside the original', async () => {
+      const view = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
+      const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
+      const { plan, result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'copy', items: [view.id] }, operationId: `copy-${kind}`, hosted });
+      expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
+      expect(plan.steps.find((s) => s.sourceId === view.id)!.view?.sources).toEqual([expect.objectContaining({ status: 'live' })]);
+      const copyUrl = result.steps.find((s) => s.oldId === view.id)!.newUrl!;
+      expect(copyUrl).not.toBe(view.service!.url);
+      await expectViewMatches(emu, store, view, copyUrl, source.service!.url);
+      expect(await countWhere(emu, `${copyUrl}/0`, '1=1')).toBe(await countWhere(emu, `${view.service!.url}/0`, '1=1'));
+      const copy = result.steps.find((s) => s.oldId === view.id)!.newId!;
+      await sessionFor(emu).request(`${emu.restUrl}/content/users/${emu.context.state.items.get(copy)!.json.owner}/items/${copy}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
+    }, 60_000);
+
     it('a dry run says why a view cannot be restored when its source is in neither the snapshot nor the organization', async () => {
       const session = sessionFor(emu);
       const view = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
