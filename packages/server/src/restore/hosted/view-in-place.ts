@@ -47,7 +47,10 @@ export async function restoreViewDefinition(args: RestoreViewDefinitionArgs): Pr
 async function layerUpdate(session: ArcGISSession, store: Store, hash: string, link: ReturnType<typeof viewLinkOf>, sourceUrlFor: SourceUrlFor, id: number): Promise<Record<string, unknown>> {
   const stored = await store.getJson<Record<string, unknown>>(hash);
   const shown = new Set(visibleFieldNames(stored).map((n) => n.toLowerCase()));
-  const source = await getLayerInfo({ session, url: `${targetSourceUrl(link, sourceUrlFor)}/${link.sourceLayerId}` });
+  // The source URL comes from the snapshot (ArcGIS content): it is read only on one of the organization's servers.
+  const sourceUrl = (await session.orgOrigins()).hostedFeatureServiceUrl(targetSourceUrl(link, sourceUrlFor));
+  if (!sourceUrl) throw new HostedRestoreError('view_source_missing', `The source of view layer ${id} (${link.sourceUrl}) is not a hosted feature layer of the organization, so it was not requested.`);
+  const source = await getLayerInfo({ session, url: `${sourceUrl}/${link.sourceLayerId}` });
   const fields = (source.fields ?? []).filter((f) => f.type !== 'esriFieldTypeOID').map((f) => ({ name: f.name, visible: shown.has(f.name.toLowerCase()) }));
   const entry: Record<string, unknown> = { id, viewDefinitionQuery: typeof stored.viewDefinitionQuery === 'string' ? stored.viewDefinitionQuery : '', fields };
   const filter = link.viewLayerDefinition?.filter;
