@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
+import { planText } from '../src/commands/restore.command.js';
 import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
 import type { RewriteMaps } from '../src/restore/references.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
@@ -162,6 +163,10 @@ for (const kind of ['online', 'enterprise'] as const) {
         expect(viewStep.relationships).toContainEqual(expect.objectContaining({ type: 'Service2Data', direction: 'forward', itemId: survey.service }));
         expect(plan.steps.findIndex((s) => s.sourceId === survey.service)).toBeLessThan(plan.steps.indexOf(viewStep));
         expect(plan.steps.indexOf(viewStep)).toBeLessThan(plan.steps.findIndex((s) => s.sourceId === survey.form));
+        // The CLI's dry run says it too.
+        const text = planText(plan);
+        expect(text).toContain(`view of "${content.items.get(survey.service)!.title}" ${content.items.get(survey.service)!.service!.url} (restored first by this plan)`);
+        expect(text).toContain(`relationship Service2Data to "${content.items.get(survey.service)!.title}" (${survey.service})`);
         for (const id of [survey.form, survey.service, survey.submissionView, survey.resultsView]) {
           await expectItemMatches(emu, store, content, content.items.get(id)!, newId(id), maps);
         }

@@ -192,6 +192,9 @@ function stepLine(step: PlanStep, index: number): string[] {
   if (step.kind === 'item' && step.action !== 'skip') lines.push(`       as ${step.owner}${step.folder ? `, folder "${step.folder}"` : ''}${step.targetId ? `, id ${step.targetId}` : ''}`);
   for (const r of step.rewrites) lines.push(`       rewrite ${r.kind === 'item' ? 'id' : 'URL'} ${r.from} -> ${r.to}`);
   for (const w of step.warnings ?? []) lines.push(`       warning: ${w}`);
+  const where = { restored: 'restored first by this plan', live: 'in the organization', missing: 'missing' } as const;
+  for (const s of step.view?.sources ?? []) lines.push(`       view of ${s.title ? `"${s.title}" ` : ''}${s.url} (${where[s.status]})`);
+  for (const r of step.relationships ?? []) lines.push(`       relationship ${r.type} ${r.direction === 'forward' ? 'to' : 'from'} ${r.title ? `"${r.title}" ` : ''}(${r.itemId})`);
   return lines;
 }
 
