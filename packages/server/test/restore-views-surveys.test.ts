@@ -47,10 +47,10 @@ async function expectViewMatches(emu: EmulatorHandle, store: Store, entry: ItemE
   expect(sources.services.map((s) => s.url.toLowerCase()), `${entry.title} sources`).toEqual([sourceUrl.toLowerCase()]);
   for (const layer of entry.service!.layers) {
     expect(layer.chunks, 'a view stores no rows').toEqual([]);
-    const want = await store.getJson<{ fields: { name: string }[]; viewDefinitionQuery?: string }>(layer.definition.hash);
-    const got = await session.request<{ fields: { name: string }[]; viewDefinitionQuery?: string }>(`${url}/${layer.id}`);
+    const want = await store.getJson<{ fields: { name: string; alias?: string }[]; viewDefinitionQuery?: string }>(layer.definition.hash);
+    const got = await session.request<{ fields: { name: string; alias?: string }[]; viewDefinitionQuery?: string }>(`${url}/${layer.id}`);
     expect(got.viewDefinitionQuery ?? '', `${entry.title} ${layer.id} query`).toBe(want.viewDefinitionQuery ?? '');
-    expect(got.fields.map((f) => f.name), `${entry.title} ${layer.id} fields`).toEqual(want.fields.map((f) => f.name));
+    expect(got.fields.map((f) => [f.name, f.alias]), `${entry.title} ${layer.id} fields and aliases`).toEqual(want.fields.map((f) => [f.name, f.alias]));
     expect(serviceOf(emu, url).layers.get(layer.id)!.store.count(), 'the view holds no rows of its own').toBe(0);
   }
 }
@@ -104,6 +104,9 @@ for (const kind of ['online', 'enterprise'] as const) {
 
     beforeAll(async () => {
       emu = await startTestEmulator({ kind });
+      // A view with a field alias of its own (updateDefinition on the view), which every restore must keep.
+      const protectedUrl = `${emu.context.urls.servicesRoot}/Demo_Bike_Lanes_Protected/FeatureServer`;
+      await sessionFor(emu).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane' }] }] }) }, { httpMethod: 'POST' });
       folder = await tempFolder(`orgkeeper-views-${kind}-`);
       ({ db, repository } = await restoreDb(folder.path));
       ({ store, snapshotId, content } = await backUp(emu, folder.path));
@@ -196,7 +199,8 @@ for (const kind of ['online', 'enterprise'] as const) {
       const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
       const viewName = view.service!.url.split('/').at(-2)!;
       const adminUrl = (url: string) => url.replace('/rest/services', '/rest/admin/services');
-      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }] }] }) }, { httpMethod: 'POST' });
+      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }, { name: 'LANE_TYPE', alias: 'Changed' }] }] }) }, { httpMethod: 'POST' });
+      expect(JSON.stringify(await session.request(`${view.service!.url}/0`))).toContain('"alias":"Changed"');
       const firstOid = [...serviceOf(emu, source.service!.url).layers.get(0)!.store.scan()][0]!.oid;
       await session.request(`${source.service!.url}/0/deleteFeatures`, { objectIds: String(firstOid) }, { httpMethod: 'POST' });
       emu.requestLog.reset();

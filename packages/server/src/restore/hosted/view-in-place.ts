@@ -10,7 +10,7 @@ import type { Store } from '../../store/index.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RestoreLayerDataArgs } from './hosted-restore.types.js';
 import { defineViewLayers } from './view-recreate.js';
-import { type SourceUrlFor, targetSourceUrl, viewLinkOf, visibleFieldNames } from './view-layers.js';
+import { fieldAliases, type SourceUrlFor, targetSourceUrl, viewLinkOf, visibleFieldNames } from './view-layers.js';
 
 export interface RestoreViewDefinitionArgs extends Omit<RestoreLayerDataArgs, 'layerIds' | 'onProgress' | 'checkpoint' | 'resumeState'> {
   sourceUrlFor: SourceUrlFor;
@@ -51,7 +51,10 @@ async function layerUpdate(session: ArcGISSession, store: Store, hash: string, l
   const sourceUrl = (await session.orgOrigins()).hostedFeatureServiceUrl(targetSourceUrl(link, sourceUrlFor));
   if (!sourceUrl) throw new HostedRestoreError('view_source_missing', `The source of view layer ${id} (${link.sourceUrl}) is not a hosted feature layer of the organization, so it was not requested.`);
   const source = await getLayerInfo({ session, url: `${sourceUrl}/${link.sourceLayerId}` });
-  const fields = (source.fields ?? []).filter((f) => f.type !== 'esriFieldTypeOID').map((f) => ({ name: f.name, visible: shown.has(f.name.toLowerCase()) }));
+  const aliases = fieldAliases(stored, source.fields ?? []);
+  const fields = (source.fields ?? [])
+    .filter((f) => f.type !== 'esriFieldTypeOID')
+    .map((f) => ({ name: f.name, visible: shown.has(f.name.toLowerCase()), alias: aliases.get(f.name.toLowerCase()) ?? f.alias ?? f.name }));
   const entry: Record<string, unknown> = { id, viewDefinitionQuery: typeof stored.viewDefinitionQuery === 'string' ? stored.viewDefinitionQuery : '', fields };
   const filter = link.viewLayerDefinition?.filter;
   if (filter !== undefined) entry.viewLayerDefinition = { filter };

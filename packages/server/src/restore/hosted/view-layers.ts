@@ -58,3 +58,17 @@ export async function viewLayersForAdd(store: Store, service: HostedServiceEntry
   }
   return { layers, tables };
 }
+
+/**
+ * The view's own field properties (set with updateDefinition `fields: [{name, alias}]`): the aliases its stored
+ * definition gives that differ from its source's, as updateDefinition takes them.
+ */
+export function fieldAliases(stored: Record<string, unknown>, sourceFields: { name: string; alias?: string }[]): Map<string, string> {
+  const source = new Map(sourceFields.map((f) => [f.name.toLowerCase(), f.alias]));
+  const out = new Map<string, string>();
+  for (const f of (Array.isArray(stored.fields) ? stored.fields : []) as { name?: unknown; alias?: unknown }[]) {
+    if (typeof f.name !== 'string' || typeof f.alias !== 'string') continue;
+    if (source.has(f.name.toLowerCase()) && source.get(f.name.toLowerCase()) !== f.alias) out.set(f.name.toLowerCase(), f.alias);
+  }
+  return out;
+}

@@ -9,13 +9,13 @@
  * that name), and layers the view has already are not added again.
  */
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
-import { addToDefinition, AmbiguousWriteError, getServiceInfo, type ServiceInfo } from '../../arcgis/feature-service/index.js';
+import { addToDefinition, AmbiguousWriteError, getLayerInfo, getServiceInfo, type ServiceInfo, updateDefinition } from '../../arcgis/feature-service/index.js';
 import type { HostedServiceEntry, Store } from '../../store/index.js';
 import { createParameters } from './definitions.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RecreateHostedServiceArgs, RecreateHostedServiceResult } from './hosted-restore.types.js';
 import { createWithFreeName } from './recreate.js';
-import { type SourceUrlFor, viewLayersForAdd } from './view-layers.js';
+import { fieldAliases, type SourceUrlFor, targetSourceUrl, viewLayersForAdd, viewLinkOf } from './view-layers.js';
 
 export interface RecreateViewArgs extends Omit<RecreateHostedServiceArgs, 'onProgress'> {
   /** The target URL of each source service the snapshot names (restored by this run, or still in the organization). */
@@ -48,6 +48,7 @@ export async function recreateView(args: RecreateViewArgs): Promise<RecreateHost
   const serviceUrl = state.serviceUrl!;
   if (!state.defined) {
     await defineViewLayers(session, args.store, service, serviceUrl, args.sourceUrlFor, { knownEmpty: args.resumeState === undefined || args.resumeState === null, given: definitions });
+    await restoreFieldAliases(session, args.store, service, serviceUrl, args.sourceUrlFor);
     state.defined = true;
     await save();
   }
@@ -90,6 +91,22 @@ export async function defineViewLayers(
     if (rest.layers.length + rest.tables.length > 0) await addToDefinition({ session, url: serviceUrl, ...rest });
   }
   return missing;
+}
+
+/** The view's own field aliases, where they differ from its source's (setting them again is harmless). */
+async function restoreFieldAliases(session: ArcGISSession, store: Store, service: HostedServiceEntry, serviceUrl: string, sourceUrlFor: SourceUrlFor): Promise<void> {
+  const origins = await session.orgOrigins();
+  const layers: Record<string, unknown>[] = [];
+  for (const layer of service.layers) {
+    const link = viewLinkOf(service, layer.id);
+    const sourceUrl = origins.hostedFeatureServiceUrl(targetSourceUrl(link, sourceUrlFor));
+    if (!sourceUrl) continue;
+    const source = await getLayerInfo({ session, url: `${sourceUrl}/${link.sourceLayerId}` });
+    const aliases = fieldAliases(await store.getJson<Record<string, unknown>>(layer.definition.hash), source.fields ?? []);
+    const fields = (source.fields ?? []).filter((f) => aliases.has(f.name.toLowerCase())).map((f) => ({ name: f.name, alias: aliases.get(f.name.toLowerCase())! }));
+    if (fields.length > 0) layers.push({ id: layer.id, fields });
+  }
+  if (layers.length > 0) await updateDefinition({ session, url: serviceUrl, definition: { layers } });
 }
 
 function idsOf(service: ServiceInfo): Set<number> {
