@@ -88,10 +88,11 @@ function newStep(fields: Pick<PlanStep, 'key' | 'kind' | 'sourceId' | 'title' | 
   return { key, kind, action: 'create', reason: '', sourceId, title, type, owner, folder, dependsOn: [], rewrites: [] };
 }
 
-/** Group steps, by group id in id order: the groups the planned items are shared with (every group with --all). */
-export async function planGroups(ctx: PlanContext, items: Iterable<ItemEntry>): Promise<Map<string, PlanStep>> {
+/** Group steps, by group id in id order: the groups the planned items are shared with or name (every group with --all). */
+export async function planGroups(ctx: PlanContext, items: Iterable<ItemEntry>, referenced: readonly string[] = []): Promise<Map<string, PlanStep>> {
   const { content, params } = ctx.input;
-  const groupIds = new Set<string>();
+  // Groups the items name in their parts (a site's catalog, a project's group) come along like the ones they are shared with.
+  const groupIds = new Set<string>(referenced.filter((g) => content.groups.has(g)));
   for (const e of items) for (const g of e.sharing?.groups ?? []) groupIds.add(g);
   if (params.all) for (const g of content.groups.keys()) groupIds.add(g);
   const groupSteps = new Map<string, PlanStep>();

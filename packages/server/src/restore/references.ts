@@ -98,9 +98,15 @@ export function stringRewriter(maps: RewriteMaps): (text: string) => string {
   const urlPattern =
     urls.length === 0 ? undefined : new RegExp(`(${urls.map(([from]) => escapeRegExp(from)).join('|')})(?=$|[/?#"'\\s&,)\\]])`, 'gi');
   const urlTarget = new Map(urls.map(([from, to]) => [from.toLowerCase(), to]));
+  // The same URLs percent-encoded, as apps pass them in query strings (`?url=https%3A%2F%2F...`).
+  const encoded = urls.map(([from, to]) => [encodeURIComponent(from), encodeURIComponent(to)] as const).sort((a, b) => b[0].length - a[0].length);
+  const encodedPattern =
+    encoded.length === 0 ? undefined : new RegExp(`(${encoded.map(([from]) => escapeRegExp(from)).join('|')})(?=$|%2F|%3F|%23|[&"'\\s,)\\]])`, 'gi');
+  const encodedTarget = new Map(encoded.map(([from, to]) => [from.toLowerCase(), to]));
   return (text: string): string => {
     let out = text;
     if (urlPattern) out = out.replace(urlPattern, (match) => urlTarget.get(match.toLowerCase()) ?? match);
+    if (encodedPattern && out.includes('%')) out = out.replace(encodedPattern, (match) => encodedTarget.get(match.toLowerCase()) ?? match);
     if (ids.size > 0) {
       // Ids are replaced as whole tokens: a 32-hex run that is part of a longer hex string is something else (a hash).
       out = out.replace(/(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi, (match) => ids.get(match.toLowerCase()) ?? match);

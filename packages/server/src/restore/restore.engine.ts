@@ -78,8 +78,15 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
     outcomes: new Map(),
     rows: []
   };
-  if (plan.mode === 'clone') run.maps.urls.set(plan.source.portalUrl, plan.target.portalUrl);
-  for (const step of plan.steps) if (step.kind === 'group' && step.targetId) run.groups.set(step.sourceId, step.targetId);
+  // A clone's organization-wide rewrites (plans made before they existed: the portal URL only).
+  if (plan.orgRewrites) for (const r of plan.orgRewrites) run.maps.urls.set(r.from, r.to);
+  else if (plan.mode === 'clone') run.maps.urls.set(plan.source.portalUrl, plan.target.portalUrl);
+  for (const step of plan.steps) {
+    if (step.kind !== 'group' || !step.targetId) continue;
+    run.groups.set(step.sourceId, step.targetId);
+    // Items name groups too (a Hub site's catalog, an app's group): an existing target group replaces the source's.
+    if (step.targetId !== step.sourceId) run.maps.ids.set(step.sourceId, step.targetId);
+  }
 
   // Steps run as soon as the steps they depend on have finished, a few at a time (the plan's order is a topological
   // order, so every dependency is scheduled before its dependents).

@@ -33,6 +33,21 @@ export interface PlannedRewrite {
   to: string;
 }
 
+/** A reference in one of an item's parts, and what the restore does with it (restore/plan-references.ts). */
+export interface PlannedReference {
+  part: 'item' | 'data' | 'resource';
+  /** The resource path, for `resource`. */
+  resource?: string;
+  path: string;
+  kind: 'item' | 'group' | 'url' | 'folder';
+  value: string;
+  /** What the reference is, in the app's words (`operational layer URL`, `data expression (Arcade)`). */
+  label: string;
+  action: 'rewrite' | 'keep' | 'list';
+  /** The new id or URL (`rewrite`), or why it stays (`keep`, `list`). */
+  note: string;
+}
+
 export interface PlanStep {
   /** Stable key: `group:<id>`, `folder:<owner>/<title>`, `item:<id>`. */
   key: string;
@@ -56,6 +71,10 @@ export interface PlanStep {
   hosted?: boolean;
   /** Warnings that do not stop the step (a reference that will stay pointing elsewhere). */
   warnings?: string[];
+  /** Items: every reference in the item's parts and what the restore does with it (the item-type catalogue's reading). */
+  references?: PlannedReference[];
+  /** Items: what ArcGIS cannot take back through REST for this kind of item, and what to do instead. */
+  cannotRestore?: string[];
 }
 
 export interface RestorePlan {
@@ -63,6 +82,8 @@ export interface RestorePlan {
   mode: RestoreMode;
   source: { identityId: string; orgId: string; portalUrl: string };
   target: { identityId: string; orgId: string; portalUrl: string; admin: string; isEnterprise: boolean };
+  /** Clone: organization-wide URL rewrites (the portal, the source's services directories), applied after each item's own. */
+  orgRewrites?: PlannedRewrite[];
   steps: PlanStep[];
   counts: { create: number; overwrite: number; skip: number };
   createdAt: string;

@@ -1,7 +1,8 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { OrgOrigins } from '../../arcgis/org-origins.js';
 import type { Finding } from '../clean.types.js';
-import { extractReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
+import { type ItemPart, itemTypeOf } from '../../item-types/index.js';
+import { extractItemReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
 import { findingKey, forEachReporting, itemTarget, isRecoverable, REFERENCING_TYPES, type ScanContext, type ScanFunction } from './scan-context.js';
 
 type Resolution =
@@ -24,7 +25,9 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
   // item a URL on their own host and the "Hosted Service" keyword).
   const origins = await ctx.reader.origins();
   const links = new LinkChecker(ctx, items, origins);
-  const candidates = items.filter((item) => REFERENCING_TYPES.has(item.type) && (only.size === 0 || only.has(item.type.toLowerCase())));
+  // The referencing types, and every type the item-type catalogue knows references in (dashboards' Arcade, QuickCapture).
+  const referencing = (item: IItem) => REFERENCING_TYPES.has(item.type) || (itemTypeOf(item)?.references.length ?? 0) > 0;
+  const candidates = items.filter((item) => referencing(item) && (only.size === 0 || only.has(item.type.toLowerCase())));
   const findings: Finding[] = [];
   const counts = { references: 0, external: 0, unreadable: 0, unchecked: 0 };
   await forEachReporting(candidates, 'references', ctx, async (item: IItem) => {
@@ -37,8 +40,18 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
       ctx.reader.problems.push(`The data of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
       return;
     }
-    if (!data?.json) return;
-    for (const ref of extractReferences(data.json)) {
+    let resources: ItemPart[];
+    try {
+      resources = await ctx.reader.itemReferenceResources(item);
+    } catch (error) {
+      if (!isRecoverable(error, ctx)) throw error;
+      counts.unreadable++;
+      ctx.reader.problems.push(`The resources of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
+      resources = [];
+    }
+    const parts: ItemPart[] = [...(data?.json !== undefined ? [{ part: 'data' as const, json: data.json }] : []), ...resources];
+    if (parts.length === 0) return;
+    for (const ref of extractItemReferences(itemTypeOf(item), parts)) {
       counts.references++;
       let problem: LinkProblem | 'external' | undefined;
       try {

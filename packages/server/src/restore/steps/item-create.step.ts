@@ -6,7 +6,8 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { ItemEntry } from '../../store/index.js';
 import { addItem, findItem, type ItemParams, listUserContent, moveItem, type PortalFolder, reassignItem, setItemProtected, updateItem } from '../../arcgis/portal/index.js';
-import { type RewriteMaps, stringRewriter } from '../references.js';
+import { itemTypeOf } from '../../item-types/index.js';
+import { type RewriteMaps, rewriteJsonText, stringRewriter } from '../references.js';
 import { serviceNameOf } from '../restore.plan.js';
 import type { PlanStep } from '../restore.types.js';
 import { ensureFolder } from './folder.step.js';
@@ -33,7 +34,23 @@ export async function createItem(ctx: StepContext, step: PlanStep, entry: ItemEn
   if (!id) id = await findOrAddItem(ctx, step, entry, item, { props, marker, maps });
   ctx.maps.ids.set(entry.id, id);
   const owner = await placeItem(ctx, step, id);
-  await finishItem(ctx, step, entry, item, { id, owner, marker, maps, newUrl });
+  await finishItem(ctx, step, entry, item, { id, owner, marker, maps: await withOwnFolder(ctx, entry, id, maps), newUrl });
+}
+
+/**
+ * Items that name their own folder (a Workforce project's `folderId`): once placed, the source folder id maps to the
+ * target folder, and the data, written before the item had its folder, is written again.
+ */
+async function withOwnFolder(ctx: StepContext, entry: ItemEntry, id: string, maps: RewriteMaps): Promise<RewriteMaps> {
+  const spec = itemTypeOf(entry);
+  if (!entry.folderId || entry.data?.kind !== 'json' || !spec?.references.some((r) => r.kind === 'folder')) return maps;
+  const live = await findItem({ session: ctx.input.session, id });
+  const folder = typeof live?.ownerFolder === 'string' && live.ownerFolder !== '' ? live.ownerFolder : undefined;
+  if (!folder || folder === entry.folderId) return maps;
+  const own: RewriteMaps = { ids: new Map([...maps.ids, [entry.folderId, folder]]), urls: maps.urls };
+  const text = (await ctx.input.store.blobs.get(entry.data.hash)).toString('utf8');
+  await updateItem({ session: ctx.input.session, owner: live!.owner, id, params: { text: rewriteJsonText(text, own).text } });
+  return own;
 }
 
 /** Recreates the item's hosted service (the hosted module creates the service and its item); checkpoints the new ids. */
