@@ -1,3 +1,4 @@
+import { type DemoItemTypeExpectations, demoItemTypeExpectations } from './demo-item-types-expectations.js';
 import { seedId } from './items.js';
 
 /**
@@ -99,6 +100,8 @@ export interface DemoExpectations {
     /** "service/layerId" of layers with attachments. */
     withAttachments: string[];
   };
+  /** The items of every kind real organizations hold (demo-item-types-expectations.ts); merged into the lists above. */
+  itemTypes: DemoItemTypeExpectations;
   /** Item ids by role, for tests that need a specific kind of item. */
   ids: Record<DemoKey, string>;
 }
@@ -205,6 +208,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
   const ids = Object.fromEntries(DEMO_KEYS.map((k) => [k, seedId(randomSeed, k)])) as Record<DemoKey, string>;
   const u = DEMO_USERS;
   const itemKeys: DemoKey[] = DEMO_KEYS.filter((k) => /^(svc|map|app|dash|story|exb|csv|pdf|fgdb|img|shp|geojson)-/.test(k));
+  const t = demoItemTypeExpectations(randomSeed);
   return {
     randomSeed,
     users: {
@@ -240,7 +244,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
     },
     folders: { emptyFolders: [ids['fld-archive']] },
     items: {
-      all: itemKeys.map((k) => ids[k]),
+      all: [...itemKeys.map((k) => ids[k]), ...t.all],
       staleItems: [ids['svc-flood-2019'], ids['map-flood-2019'], ids['pdf-flood-plan-2019'], ids['csv-budget-2018']],
       publicItems: [ids['svc-reports'], ids['map-reports'], ids['app-parks-finder'], ids['pdf-annual-report']],
       publiclyEditableLayers: [ids['svc-reports']],
@@ -260,7 +264,8 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       withResources: {
         [ids['story-parks']]: ['draft.json', 'images/hero.png'],
         [ids['exb-field']]: ['config/config.json', 'images/logo.png'],
-        [ids['map-water']]: ['notes/legend-notes.json']
+        [ids['map-water']]: ['notes/legend-notes.json'],
+        ...t.withResources
       }
     },
     brokenReferences: {
@@ -271,13 +276,14 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       },
       webMapToDeadUrl: { itemId: ids['map-broken-url'], deadServiceName: DEMO_SERVICE_NAMES.deadHistoricParcels },
       appToMissingMap: { itemId: ids['app-broken'], missingItemId: ids['deleted-permits-map'] },
-      itemIds: [ids['map-broken-deleted'], ids['map-broken-url'], ids['app-broken']],
+      itemIds: [ids['map-broken-deleted'], ids['map-broken-url'], ids['app-broken'], ...t.broken.itemIds],
       findings: [
         { itemId: ids['map-broken-deleted'], path: 'operationalLayers[0]', title: 'Storm Drains', missingItemId: ids['deleted-storm-drains'], url: `<servicesRoot>/${DEMO_SERVICE_NAMES.deletedStormDrains}/FeatureServer/0` },
         { itemId: ids['map-broken-url'], path: 'operationalLayers[0]', title: 'Historic Parcels', url: `<servicesRoot>/${DEMO_SERVICE_NAMES.deadHistoricParcels}/FeatureServer/0` },
-        { itemId: ids['app-broken'], path: 'values.webmap', missingItemId: ids['deleted-permits-map'] }
+        { itemId: ids['app-broken'], path: 'values.webmap', missingItemId: ids['deleted-permits-map'] },
+        ...t.broken.findings
       ],
-      externalHosts: ['services.arcgisonline.com', 'cdn.arcgis.com']
+      externalHosts: ['services.arcgisonline.com', 'cdn.arcgis.com', ...t.externalHosts]
     },
     services: {
       byName: {
@@ -286,11 +292,13 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [DEMO_SERVICE_NAMES.parks]: ids['svc-parks'],
         [DEMO_SERVICE_NAMES.permits]: ids['svc-permits'],
         [DEMO_SERVICE_NAMES.reports]: ids['svc-reports'],
-        [DEMO_SERVICE_NAMES.flood2019]: ids['svc-flood-2019']
+        [DEMO_SERVICE_NAMES.flood2019]: ids['svc-flood-2019'],
+        ...t.services
       },
       changeTracking: [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.parks],
       withAttachments: [`${DEMO_SERVICE_NAMES.water}/0`, `${DEMO_SERVICE_NAMES.reports}/0`]
     },
+    itemTypes: t,
     ids
   };
 }
