@@ -4,6 +4,7 @@
  * administrator as the fallback, folders are created, and no reference points back at the source organization.
  * The dry run changes nothing.
  */
+import { DEMO_EXPECTATIONS as X, DEMO_SERVICE_NAMES } from '@orgkeeper/arcgis-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
@@ -11,8 +12,10 @@ import { DEFAULT_COPY_SUFFIX } from '../src/restore/plan-steps.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';
+import { itemTypeOf } from '../src/item-types/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { checkClone } from './support/clone-references.js';
 
 describe('copy and clone', () => {
   let source: EmulatorHandle;
@@ -114,7 +117,9 @@ describe('copy and clone', () => {
     const failed = result.steps.filter((s) => s.status === 'failed');
     expect(failed).toEqual([]);
     const ids = idMapOf(result);
-    const urls = new Map<string, string>([[content.manifest.org.portalUrl, target.portalUrl]]);
+    // The organization-wide rewrites (portal, services directories), then each cloned service's own.
+    expect(plan.orgRewrites?.[0]).toEqual({ kind: 'url', from: content.manifest.org.portalUrl, to: target.portalUrl });
+    const urls = new Map<string, string>((plan.orgRewrites ?? []).map((r) => [r.from, r.to]));
     for (const s of result.steps) {
       const e = content.items.get(s.oldId);
       if (e?.service?.url && s.newUrl) urls.set(e.service.url, s.newUrl);
@@ -155,8 +160,44 @@ describe('copy and clone', () => {
       const cloned = [...target.context.state.groups.values()].find((g) => g.title === group.title);
       expect(cloned, `group ${group.title}`).toBeDefined();
     }
-    // No reference points back at the source organization: its host, its item ids, its group ids.
-    expect(mentionsOf(target, new URL(source.portalUrl).host)).toEqual([]);
-    for (const id of [...content.items.keys(), ...content.groups.keys()]) expect(mentionsOf(target, id), id).toEqual([]);
+    // No reference points back at the source organization: its host, its item ids, its group ids (a notebook's code
+    // names them on purpose: listed in the plan, not rewritten).
+    const listOnly = new Set(X.itemTypes.listOnly.map((id) => ids.get(id)));
+    const notListOnly = (hits: string[]) => hits.filter((h) => !listOnly.has(h.split(' ')[0]));
+    expect(notListOnly(mentionsOf(target, new URL(source.portalUrl).host))).toEqual([]);
+    for (const id of [...content.items.keys(), ...content.groups.keys()]) expect(notListOnly(mentionsOf(target, id)), id).toEqual([]);
+
+    // By parsing every part of every cloned item as the catalogue reads it: every reference resolves in the target,
+    // except the planted broken ones and the tile layers ArcGIS must rebuild; nothing names the source.
+    const missing = new Set(X.brokenReferences.findings.map((f) => f.missingItemId).filter((m): m is string => m !== undefined));
+    const deadServices = [DEMO_SERVICE_NAMES.deletedStormDrains, DEMO_SERVICE_NAMES.deadHistoricParcels];
+    const rebuilt = new Set(X.itemTypes.rebuiltByArcGIS.map((id) => ids.get(id)));
+    const check = checkClone({
+      target,
+      source: { origin: new URL(source.portalUrl).origin, itemIds: content.items.keys(), groupIds: content.groups.keys() },
+      clonedIds: [...content.items.keys()].map((id) => ids.get(id)!),
+      expectedUnresolved: (item, ref) =>
+        (ref.kind === 'item' && missing.has(ref.value)) ||
+        (ref.kind === 'url' && deadServices.some((name) => ref.value.includes(`/${name}/`))) ||
+        (rebuilt.has(item.json.id) && ref.part === 'item' && ref.path === 'url')
+    });
+    expect(check.unresolved).toEqual([]);
+    expect(check.mentionsOfSource).toEqual([]);
+    expect(check.references.length).toBeGreaterThan(150);
+    // Every kind of item the demo holds arrived and was checked (code attachments, packages and map areas hold no references).
+    const checkedKinds = new Set(check.references.map((r) => itemTypeOf(target.context.state.items.get(r.itemId)!.json)?.key));
+    for (const key of new Set(Object.values(X.itemTypes.catalogueKey))) if (!['code-attachment', 'offline-package', 'map-area'].includes(key)) expect(checkedKinds, key).toContain(key);
+    // The plan said what it rewrites, what it lists only and what it cannot bring back.
+    const stepOf = (key: string) => plan.steps.find((st) => st.sourceId === X.itemTypes.ids[key as keyof typeof X.itemTypes.ids])!;
+    expect(stepOf('nb-inventory').references?.filter((r) => r.action === 'list').map((r) => r.value)).toEqual(expect.arrayContaining([X.ids['svc-water']]));
+    expect(stepOf('nb-inventory').cannotRestore?.join(' ')).toMatch(/Scheduled tasks/);
+    expect(stepOf('vts-parks').cannotRestore?.join(' ')).toMatch(/tiles are not in the snapshot/);
+    expect(stepOf('hub-site').cannotRestore?.join(' ')).toMatch(/domain/);
+    const dash = stepOf('dash-inspections').references ?? [];
+    expect(dash.find((r) => r.label === 'data expression (Arcade)' && r.kind === 'item')).toMatchObject({ value: X.ids['svc-water'], action: 'rewrite' });
+    const qc = stepOf('qc-hydrants').references ?? [];
+    expect(qc.find((r) => r.value === X.ids['deleted-storm-drains'])).toMatchObject({ action: 'keep', note: expect.stringMatching(/not in the snapshot/) });
+    const hub = stepOf('hub-site').references ?? [];
+    expect(hub.filter((r) => r.kind === 'group').every((r) => r.action === 'rewrite')).toBe(true);
   }, 180_000);
 });

@@ -12,6 +12,7 @@ import type { HostedRestore } from '../src/restore/hosted-contract.js';
 import { runRestore } from '../src/restore/restore.engine.js';
 import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
 import { RestoreRepository } from '../src/restore/restore.repository.js';
+import { itemTypeOf, rewritesData, rewritesResource } from '../src/item-types/index.js';
 import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
 import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
@@ -147,11 +148,16 @@ export async function expectItemMatches(
   const snapFolder = entry.folderId ? (content.users.get(entry.owner.toLowerCase())?.folders?.find((f) => f.id === entry.folderId)?.title ?? null) : null;
   expect(folderTitle(live.json.owner, live.json.ownerFolder), `${at} folder`).toBe(options.folder === undefined ? snapFolder : options.folder);
 
-  // Data.
+  // Data: rewritten unless the catalogue lists it only (a notebook's code); an item that names its own folder
+  // (Workforce) names the target's.
+  const spec = itemTypeOf(entry);
+  const partMaps: RewriteMaps =
+    entry.folderId && live.json.ownerFolder && spec?.references.some((r) => r.kind === 'folder') ? { ids: new Map([...maps.ids, [entry.folderId, live.json.ownerFolder]]), urls: maps.urls } : maps;
   if (!entry.data) expect(live.data, `${at} data`).toBeNull();
   else if (entry.data.kind === 'json') {
     expect(live.data?.kind, `${at} data kind`).toBe('json');
-    const want = JSON.parse(rewriteJsonText((await store.blobs.get(entry.data.hash)).toString('utf8'), maps).text) as unknown;
+    const text = (await store.blobs.get(entry.data.hash)).toString('utf8');
+    const want = JSON.parse(rewritesData(spec) ? rewriteJsonText(text, partMaps).text : text) as unknown;
     expect(JSON.parse((live.data as { text: string }).text), `${at} data`).toEqual(want);
   } else {
     expect(live.data?.kind, `${at} data kind`).toBe('file');
@@ -163,7 +169,7 @@ export async function expectItemMatches(
   expect([...live.resources.keys()].sort(), `${at} resources`).toEqual(wantPaths);
   for (const r of entry.resources ?? []) {
     let want = await store.blobs.get(r.hash);
-    if (r.path.endsWith('.json')) want = Buffer.from(rewriteJsonText(want.toString('utf8'), maps).text);
+    if (rewritesResource(spec, r.path)) want = Buffer.from(rewriteJsonText(want.toString('utf8'), partMaps).text);
     expect(live.resources.get(r.path)!.blob.read().equals(want), `${at} resource ${r.path}`).toBe(true);
   }
   // Thumbnail and metadata.

@@ -103,7 +103,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   add({
     id: ids['map-hydrant-inspections'], owner: U.tom, folderId: base['fld-field-apps'], title: 'Hydrant Inspections (Field Maps)', type: 'Web Map', days: 180,
     typeKeywords: ['ArcGIS API for JavaScript', 'Collector', 'Data Editing', 'Explorer Web Map', 'Map', 'Offline', 'Online Map', 'Web Map', 'FieldMapsDisabled:false'],
-    tags: ['hydrants', 'field maps', 'inspections'], extent, spatialReference: 'WGS_1984_Web_Mercator_Auxiliary_Sphere', access: 'shared', groups: [base['grp-field-ops']],
+    tags: ['field maps', 'inspections'], extent, spatialReference: 'WGS_1984_Web_Mercator_Auxiliary_Sphere', access: 'shared', groups: [base['grp-field-ops']],
     data: jsonData({
       operationalLayers: [
         {
@@ -132,7 +132,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   const dataset = (itemId: string, layerId: number) => ({ type: 'serviceDataset', dataSource: { type: 'featureServiceDataSource', itemId, layerId, table: false }, outFields: ['*'], name: 'main' });
   add({
     id: ids['dash-inspections'], owner: U.tom, folderId: base['fld-utilities'], title: 'Hydrant Inspections Dashboard', type: 'Dashboard', days: 160,
-    typeKeywords: ['Dashboard', 'Operations Dashboard'], tags: ['hydrants', 'dashboard'], access: 'shared', groups: [base['grp-field-ops']],
+    typeKeywords: ['Dashboard', 'Operations Dashboard'], tags: ['inspections', 'dashboard'], access: 'shared', groups: [base['grp-field-ops']],
     data: jsonData({
       version: 27,
       desktopView: {
@@ -278,7 +278,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   // ---------------------------------------------------------------- QuickCapture project (the project is a JSON resource)
   add({
     id: ids['qc-hydrants'], owner: U.tom, folderId: base['fld-field-apps'], title: 'Hydrant Quick Report', type: 'QuickCapture Project', days: 150,
-    typeKeywords: ['QuickCapture', 'QuickCapture Project'], tags: ['hydrants', 'quickcapture'], access: 'shared', groups: [base['grp-field-ops']],
+    typeKeywords: ['QuickCapture', 'QuickCapture Project'], tags: ['field crews', 'quickcapture'], access: 'shared', groups: [base['grp-field-ops']],
     data: jsonData({}),
     resources: [
       { path: 'qc.project.json', blob: json({
@@ -301,7 +301,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   // ---------------------------------------------------------------- Workforce project and its layers
   const crews = createHostedService(emu, {
     name: DEMO_ITEM_TYPE_SERVICE_NAMES.workforce, title: 'Hydrant Crews', owner: U.tom, folderId: base['fld-field-apps'], itemId: ids['svc-workforce'],
-    access: 'shared', groups: [base['grp-field-ops']], tags: ['workforce', 'hydrants'], created: ago(170), modified: ago(6),
+    access: 'shared', groups: [base['grp-field-ops']], tags: ['workforce', 'field crews'], created: ago(170), modified: ago(6),
     layers: [
       { id: 0, name: 'Assignments', geometryType: 'esriGeometryPoint', fields: [{ name: 'description', type: 'esriFieldTypeString', length: 4000 }, { name: 'status', type: 'esriFieldTypeInteger' }, { name: 'workerid', type: 'esriFieldTypeInteger' }, { name: 'assignmenttype', type: 'esriFieldTypeInteger' }],
         features: [{ attributes: { description: 'Flush hydrant HYD-1004', status: 1, workerid: 1, assignmenttype: 1 }, geometry: { x: -13043800, y: 4034800 } }] },
@@ -319,7 +319,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   const crewsUrl = crews.json.url as string;
   add({
     id: ids['wf-hydrants'], owner: U.tom, folderId: base['fld-field-apps'], title: 'Hydrant Crews Project', type: 'Workforce Project', days: 165,
-    typeKeywords: ['Workforce Project', 'Workforce Dispatcher', 'Workforce Worker'], tags: ['workforce', 'hydrants'], access: 'shared', groups: [base['grp-field-ops']],
+    typeKeywords: ['Workforce Project', 'Workforce Dispatcher', 'Workforce Worker'], tags: ['workforce', 'field crews'], access: 'shared', groups: [base['grp-field-ops']],
     data: jsonData({
       version: '1.2.0',
       assignments: { serviceItemId: crews.json.id, url: `${crewsUrl}/0` },
@@ -341,7 +341,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   const cell = (source: string[]) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
   add({
     id: ids['nb-inventory'], owner: U.lee, folderId: base['fld-analysis'], title: 'Hydrant Inventory Check', type: 'Notebook', days: 130,
-    typeKeywords: ['Notebook', 'Python'], tags: ['hydrants', 'notebook'], properties: { notebookRuntimeName: 'ArcGIS Notebook Python 3 Standard', notebookRuntimeVersion: '11.0' },
+    typeKeywords: ['Notebook', 'Python'], tags: ['inventory', 'notebook'], properties: { notebookRuntimeName: 'ArcGIS Notebook Python 3 Standard', notebookRuntimeVersion: '11.0' },
     data: jsonData({
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Hydrant inventory check\n', 'Counts hydrants out of service and writes a CSV.'] },
@@ -413,7 +413,7 @@ export function seedDemoItemTypes(emu: EmulatorContext, now: number): void {
   const member = (id: string, type: string, dependencies: string[] = []) => ({ itemId: id, type, key: id.slice(0, 8), dependencies, groups: [base['grp-field-ops']], item: { id, type, url: type === 'Feature Service' ? waterUrl : null } });
   add({
     id: ids['sol-water'], owner: U.admin, folderId: base['fld-admin-reports'], title: 'Hydrant Inspections Solution', type: 'Solution', days: 110,
-    typeKeywords: ['Solution', 'Deployed', `solutionid-${ids['sol-water']}`, 'solutionversion-1.0'], tags: ['solution', 'hydrants'],
+    typeKeywords: ['Solution', 'Deployed', `solutionid-${ids['sol-water']}`, 'solutionversion-1.0'], tags: ['solution', 'inspections'],
     data: jsonData({
       metadata: { version: '1.0', resourceStorageItemId: ids['sol-water'] },
       templates: [

@@ -23,6 +23,7 @@ import type { SnapshotContent } from './restore.plan.js';
 import type { PlanStep, RestoreLogRow, RestorePlan, RestoreProgress, RestoreResult } from './restore.types.js';
 import { restoreFolder } from './steps/folder.step.js';
 import { restoreGroup } from './steps/group.step.js';
+import { rewriteLateReferences, stepsBeforeTheirDependencies } from './steps/late-references.step.js';
 import { createItem } from './steps/item-create.step.js';
 import type { ItemJson } from './steps/item-parts.js';
 import { overwriteItem } from './steps/item-overwrite.step.js';
@@ -102,6 +103,7 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
   const outcomes = await Promise.allSettled(finished.values());
   const stopped = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (stopped) throw stopped.reason;
+  await rewriteCycles(run);
   const { progress, rows } = run;
   progress.phase = 'done';
   delete progress.current;
@@ -110,6 +112,26 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
   for (const row of rows) counts[row.status]++;
   rows.sort((a, b) => plan.steps.findIndex((s) => s.key === a.key) - plan.steps.findIndex((s) => s.key === b.key));
   return { operationId, counts, steps: rows, durationMs: Date.now() - started };
+}
+
+/** Items written before an item they reference had its new id (a cycle): their references are rewritten again now. */
+async function rewriteCycles(run: RestoreRun): Promise<void> {
+  const { input } = run;
+  for (const step of stepsBeforeTheirDependencies(input.plan.steps)) {
+    const row = run.rows.find((r) => r.key === step.key);
+    const entry = input.content.items.get(step.sourceId);
+    if (row?.status !== 'ok' || !row.newId || !entry) continue;
+    input.signal.throwIfAborted();
+    try {
+      await rewriteLateReferences(input, entry, row.newId, run.maps);
+    } catch (error) {
+      // The item exists and is complete but for references to items restored after it: said in its log row.
+      row.status = 'failed';
+      row.error = `The item was restored, but its references to items restored after it could not be rewritten: ${describe(error)}`;
+      const stored = run.existing.get(step.key) ?? (await input.repository.steps(input.operationId)).find((r) => r.step_key === step.key);
+      if (stored) await input.repository.putStep({ ...stored, status: 'failed', error: row.error });
+    }
+  }
 }
 
 /** Runs one step unless an earlier run finished it, or a dependency failed; records what became of it. */
