@@ -81,6 +81,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
     source: { identityId: input.source.identityId, orgId: content.manifest.org.id, portalUrl: content.manifest.org.portalUrl },
     target: { identityId: target.identityId, orgId: self.id, portalUrl: self.portalUrl, admin: self.username, isEnterprise: self.isPortal },
     ...(orgRewrites ? { orgRewrites } : {}),
+    ...(params.parts ? { parts: params.parts } : {}),
     steps,
     counts,
     createdAt: input.now.toISOString()

@@ -3,6 +3,10 @@
 export type RestoreMode = 'in-place' | 'recreate' | 'copy' | 'clone';
 export const RESTORE_MODES: readonly RestoreMode[] = ['in-place', 'recreate', 'copy', 'clone'];
 
+/** Parts of an item that can be compared with the live item and restored on their own (in place). */
+export type ItemPartName = 'item' | 'data' | 'resources' | 'sharing' | 'thumbnail' | 'metadata';
+export const ITEM_PART_NAMES: readonly ItemPartName[] = ['item', 'data', 'resources', 'sharing', 'thumbnail', 'metadata'];
+
 export interface RestoreParams {
   snapshotId: string;
   mode: RestoreMode;
@@ -21,6 +25,11 @@ export interface RestoreParams {
   suffix?: string;
   /** Clone: source username -> target username; wins over the same-username match. */
   ownerMap?: Record<string, string>;
+  /**
+   * In place only: restore just these parts of the items (the rest, and a hosted layer's features, stay as they are
+   * live). Default: every part.
+   */
+  parts?: ItemPartName[];
 }
 
 export type StepAction = 'create' | 'overwrite' | 'skip';
@@ -82,6 +91,8 @@ export interface RestorePlan {
   mode: RestoreMode;
   source: { identityId: string; orgId: string; portalUrl: string };
   target: { identityId: string; orgId: string; portalUrl: string; admin: string; isEnterprise: boolean };
+  /** In place: only these parts of each item are written (RestoreParams.parts). */
+  parts?: ItemPartName[];
   /** Clone: organization-wide URL rewrites (the portal, the source's services directories), applied after each item's own. */
   orgRewrites?: PlannedRewrite[];
   steps: PlanStep[];
