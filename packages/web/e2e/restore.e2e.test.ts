@@ -78,6 +78,8 @@ describe('restoring a deleted item', () => {
     await step.waitFor();
     expect(await step.getAttribute('data-action')).toBe('create');
     await step.getByText(title, { exact: true }).waitFor();
+    // The plan says what it does with the item's references (the item-type catalogue's reading).
+    await step.getByText(/references: \d+ rewritten, \d+ kept, \d+ listed only/).waitFor();
     expect(emu.context.state.items.has(id)).toBe(false);
     await app.snapshot('restore-plan');
 

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,11 @@ describe('the item-type catalogue', () => {
       }
       expect(t.references.every((r) => r.label.length > 0)).toBe(true);
     }
+  });
+
+  it('documents every entry in its README', () => {
+    const readme = readFileSync(fileURLToPath(new URL('./README.md', import.meta.url)), 'utf8');
+    for (const t of ITEM_TYPES) expect(readme, t.key).toContain(`(\`${t.key}\`)`);
   });
 
   it('tells a hosted tile layer from a map service by its keyword, and orders services, maps, apps and sites', () => {

@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useOperation } from '../../api/operation-updates';
-import { type RestorePlan, restoreSteps } from '../../api/restore.api';
+import { type PlanStep, type RestorePlan, restoreSteps } from '../../api/restore.api';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgress } from '../../components/operation-progress';
@@ -88,6 +88,7 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
                       <PlainText text={warning} />
                     </div>
                   ))}
+                  <StepReferences step={step} />
                 </td>
               </tr>
             ))}
@@ -95,6 +96,41 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
         </table>
       </div>
     </div>
+  );
+}
+
+/** The references an item step rewrites, keeps or only lists, and what it cannot bring back (the item-type catalogue's). */
+function StepReferences({ step }: { step: PlanStep }) {
+  const refs = step.references ?? [];
+  const cannot = step.cannotRestore ?? [];
+  if (refs.length === 0 && cannot.length === 0) return null;
+  const count = (action: string) => refs.filter((r) => r.action === action).length;
+  return (
+    <>
+      {cannot.map((text, i) => (
+        <div key={i} className="cell-note" data-cannot-restore>
+          Cannot restore: <PlainText text={text} />
+        </div>
+      ))}
+      {refs.length > 0 && (
+        <details className="plan-references">
+          <summary>
+            {formatCount(refs.length)} references: {formatCount(count('rewrite'))} rewritten, {formatCount(count('keep'))} kept, {formatCount(count('list'))} listed only
+          </summary>
+          <ul className="plain-list">
+            {refs.map((r, i) => (
+              <li key={i} data-reference-action={r.action}>
+                {r.action === 'rewrite' ? 'Rewrite' : r.action === 'keep' ? 'Keep' : 'List'} <PlainText text={r.label} />{' '}
+                <code>
+                  <PlainText text={`${r.part === 'resource' ? `${r.resource ?? ''}: ` : ''}${r.path}`} />
+                </code>{' '}
+                <PlainText text={r.value} /> → <PlainText text={r.note} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
   );
 }
 
