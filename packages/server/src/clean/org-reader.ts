@@ -10,7 +10,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { findServiceInfo, getLayers, type ServiceInfo, type ServiceLayers } from '../arcgis/feature-service/index.js';
 import { hostedServiceUrl } from '../arcgis/item-classifier.js';
 import type { OrgOrigins } from '../arcgis/org-origins.js';
-import { type ItemPart, itemTypeOf } from '../item-types/index.js';
+import { type ItemPart, itemTypeOf, parsedPart } from '../item-types/index.js';
 import {
   countItems,
   enumerateOrgItems,
@@ -139,12 +139,7 @@ export class OrgReader {
     for (const path of paths) {
       const downloaded = await this.session.download(itemResourceUrl({ session: this.session, id: item.id, path }));
       if (!downloaded) continue;
-      const text = downloaded.bytes.toString('utf8');
-      try {
-        parts.push({ part: 'resource', resource: path, json: JSON.parse(text) as unknown });
-      } catch {
-        parts.push({ part: 'resource', resource: path, text });
-      }
+      parts.push(parsedPart('resource', downloaded.bytes.toString('utf8'), path));
     }
     return parts;
   }

@@ -26,7 +26,7 @@ import { webScene } from './web-scene.item-type.js';
 import { workforce } from './workforce.item-type.js';
 
 export type { FoundReference, ItemTypeSpec, ListOnlyPart, PartKind, ReferenceKind, ReferenceSite } from './item-type.types.js';
-export { findReferences, formatPath, idsInUrl, pathMatches, walkStrings, type ItemPart, type JsonPath } from './item-references.js';
+export { findReferences, formatPath, idsInUrl, parsedPart, pathMatches, walkStrings, type ItemPart, type JsonPath } from './item-references.js';
 
 /** Every entry; the first whose types (and keywords) match an item describes it. */
 export const ITEM_TYPES: readonly ItemTypeSpec[] = [

@@ -155,6 +155,16 @@ export interface ItemPart {
   text?: string;
 }
 
+/** A part from its text: its JSON when the text parses, else the text itself. */
+export function parsedPart(part: PartKind, text: string, resource?: string): ItemPart {
+  const where = { part, ...(resource !== undefined ? { resource } : {}) };
+  try {
+    return { ...where, json: JSON.parse(text) as unknown };
+  } catch {
+    return { ...where, text };
+  }
+}
+
 /** Sites of the entry that apply to a part. */
 function sitesFor(spec: ItemTypeSpec | undefined, part: ItemPart, common: readonly ReferenceSite[]): ReferenceSite[] {
   const all = [...common, ...(spec?.references ?? [])];

@@ -2,7 +2,7 @@
  * An item's parts from a snapshot, parsed for the catalogue (item-types/): the item JSON, the data (JSON, or text
  * when it is not JSON) and the resources whose text a restore rewrites. Files and images are not read.
  */
-import { type ItemPart, itemTypeOf, rewritesResource } from '../item-types/index.js';
+import { type ItemPart, itemTypeOf, parsedPart, rewritesResource } from '../item-types/index.js';
 import type { ItemEntry, Store } from '../store/index.js';
 
 /** Largest part parsed for references; bigger JSON is a dataset, not configuration. */
@@ -16,20 +16,13 @@ export async function readItemParts(store: Store, entry: ItemEntry): Promise<Ite
     if (item) parts.push({ part: 'item', json: { url: item.url, properties: item.properties, typeKeywords: item.typeKeywords } });
   }
   if (entry.data?.kind === 'json' && entry.data.size <= MAX_PART_BYTES) {
-    parts.push({ part: 'data', ...parse((await store.blobs.get(entry.data.hash)).toString('utf8')) });
+    parts.push(parsedPart('data', (await store.blobs.get(entry.data.hash)).toString('utf8')));
   }
   for (const r of entry.resources ?? []) {
     if (!rewritesResource(spec, r.path) && !spec?.listOnly?.some((l) => l.part === 'resource' && (!l.resources || l.resources.test(r.path)))) continue;
     if (r.size > MAX_PART_BYTES) continue;
-    parts.push({ part: 'resource', resource: r.path, ...parse((await store.blobs.get(r.hash)).toString('utf8')) });
+    parts.push(parsedPart('resource', (await store.blobs.get(r.hash)).toString('utf8'), r.path));
   }
   return parts;
 }
 
-function parse(text: string): { json: unknown } | { text: string } {
-  try {
-    return { json: JSON.parse(text) as unknown };
-  } catch {
-    return { text };
-  }
-}

@@ -6,7 +6,7 @@
  * them is in the plan as kept or as something the restore cannot bring back.
  */
 import type { EmulatorHandle } from '../identities/support.js';
-import { findReferences, type FoundReference, type ItemPart, itemTypeOf, rewritesResource, walkStrings } from '../../src/item-types/index.js';
+import { findReferences, type FoundReference, type ItemPart, itemTypeOf, parsedPart, rewritesResource, walkStrings } from '../../src/item-types/index.js';
 import { parseServiceUrl } from '../../src/clean/references.js';
 
 type ItemRecord = ReturnType<EmulatorHandle['context']['state']['items']['get']> & object;
@@ -27,20 +27,12 @@ export interface CloneCheck {
 export function liveParts(item: ItemRecord): ItemPart[] {
   const spec = itemTypeOf(item.json);
   const parts: ItemPart[] = [{ part: 'item', json: { url: item.json.url, properties: item.json.properties, typeKeywords: item.json.typeKeywords, description: item.json.description } }];
-  if (item.data?.kind === 'json') parts.push({ part: 'data', ...parse(item.data.text) });
+  if (item.data?.kind === 'json') parts.push(parsedPart('data', item.data.text));
   for (const [path, r] of item.resources) {
     if (!rewritesResource(spec, path)) continue;
-    parts.push({ part: 'resource', resource: path, ...parse(r.blob.read().toString('utf8')) });
+    parts.push(parsedPart('resource', r.blob.read().toString('utf8'), path));
   }
   return parts;
-}
-
-function parse(text: string): { json: unknown } | { text: string } {
-  try {
-    return { json: JSON.parse(text) as unknown };
-  } catch {
-    return { text };
-  }
 }
 
 export function checkClone(options: {
