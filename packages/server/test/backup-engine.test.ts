@@ -51,8 +51,10 @@ describe('runBackup against the emulated demo organization', () => {
     folder = await tempFolder('orgkeeper-backup-');
     // A documented relationship type (the demo's own links use a type the engine does not ask for).
     const items = [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
-    const map = items.find((i) => i.json.type === 'Web Map')!;
-    const service = items.find((i) => i.json.type === 'Feature Service')!;
+    // A map and a service the demo relates to nothing else (its deployed solution lists the water network).
+    const unrelated = (i: (typeof items)[number]) => !emu.context.state.relationships.some((r) => r.originItemId === i.json.id || r.destinationItemId === i.json.id);
+    const map = items.find((i) => i.json.type === 'Web Map' && unrelated(i))!;
+    const service = items.find((i) => i.json.type === 'Feature Service' && unrelated(i))!;
     related = { map: map.json.id, service: service.json.id };
     emu.context.state.relationships.push({ type: 'Map2Service', originItemId: map.json.id, destinationItemId: service.json.id, created: Date.now() });
     // One large file, so data is streamed into the store (bodies over 1 MB are not held in memory).

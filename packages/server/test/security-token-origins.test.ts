@@ -134,7 +134,10 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
 
   it("still backs up the organization's real hosted layers with their data", () => {
     const real = [...content.items.values()].filter((e) => e.type === 'Feature Service' && !hostile.has(e.title) && e.service);
-    const demoHosted = [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId && i.json.typeKeywords.includes('Hosted Service') && String(i.json.url).startsWith(emu.portalUrl + '/' + emu.orgId));
+    // Hosted feature layers (the demo's hosted tile layers carry the keyword too, and are not feature services).
+    const demoHosted = [...emu.context.state.items.values()].filter(
+      (i) => i.json.orgId === emu.orgId && i.json.type === 'Feature Service' && i.json.typeKeywords.includes('Hosted Service') && String(i.json.url).startsWith(emu.portalUrl + '/' + emu.orgId)
+    );
     expect(real.length).toBe(demoHosted.length);
     expect(real.every((e) => e.external === undefined && e.service!.layers.length > 0)).toBe(true);
   });
