@@ -12,9 +12,11 @@ import { storeCommand, STORE_USAGE } from './commands/store.command.js';
 import { operationsCommand } from './commands/operations.command.js';
 import { schedulesCommand } from './commands/schedules.command.js';
 import { notificationsCommand } from './commands/notifications.command.js';
+import { metricsCommand } from './commands/metrics.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
+import { tokensCommand } from './commands/tokens.command.js';
 import { ConfigError } from './config/config.js';
 import { orgkeeperVersion } from './config/version.js';
 import { AppError } from './errors/app-error.js';
@@ -28,6 +30,7 @@ Commands:
   worker         Run operations and schedules without the web server (as many as you like, on one database)
   workers        List the servers and workers sharing the database, what they run, when last seen
   admin create   Create an OrgKeeper account
+  tokens         API tokens for scripts (create, list, revoke)
   db migrate     Bring the database up to date
   db copy        Copy the database into PostgreSQL (--to postgres://...), e.g. to move from SQLite
   identities     List, add, remove and test identities (ArcGIS organizations)
@@ -42,7 +45,8 @@ Commands:
   store          An identity's backup store: reindex it, its encryption keys (key), copy it elsewhere (copy)
   operations     List, follow (watch), cancel and resume operations (backups, restores, checks, scans)
   schedules      Backups and scans the server starts at set times (list, add, enable, disable, remove, run)
-  notifications  Email settings and messages when operations end (show, set, test)
+  notifications  Email and webhooks (JSON, Slack, Teams) when operations end (show, set, test, webhook)
+  metrics token  The token Prometheus sends for /metrics (new, show, remove)
   restore        Restore items of a snapshot: in place, recreate deleted ones, copy, or clone into another identity
   scan           Scan an organization for clutter and risk (stale items, inactive users, broken links, ...)
   fix            Fix a scan's findings in bulk (delete, reassign, move, unshare, protect, tag, deprecate, ...); --dry-run
@@ -82,6 +86,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await workersCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
+      case 'tokens':
+        return await tokensCommand(rest, io);
       case 'db':
         return await dbCommand(rest, io);
       case 'identities':
@@ -110,6 +116,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await schedulesCommand(rest, io);
       case 'notifications':
         return await notificationsCommand(rest, io);
+      case 'metrics':
+        return await metricsCommand(rest, io);
       case 'restore':
         return await restoreCommand(rest, io);
       case 'scan':

@@ -10,7 +10,7 @@ import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { SecretBox } from './secrets/secret-box.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export interface StartServerOptions {
   /** Where log lines go (default: stdout). */
@@ -18,6 +18,10 @@ export interface StartServerOptions {
   clock?: Clock;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** Tests: fail answers whose response schema changed them (see BuildAppOptions). */
+  checkResponses?: boolean;
+  /** Webhook delivery timing and host name resolution (tests). */
+  webhooks?: ServiceOptions['webhooks'];
 }
 
 export interface RunningServer {
@@ -61,9 +65,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
       jobs: { maxRunning: config.maxRunning, staleAfterMs: config.staleAfterSeconds * 1000 },
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
-      ...(options.throttle ? { throttle: options.throttle } : {})
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      metricsToken: config.metricsToken
     });
-    app = await buildApp({ config, db, logger, secretBox, services });
+    app = await buildApp({ config, db, logger, secretBox, services, ...(options.checkResponses ? { checkResponses: true } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close().catch(() => undefined);

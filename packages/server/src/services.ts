@@ -1,5 +1,9 @@
 import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
+import { ApiTokenRepository } from './auth/api-token.repository.js';
+import { ApiTokenService } from './auth/api-token.service.js';
+import { ArcGISSignInRepository } from './auth/arcgis-sign-in.repository.js';
+import { ArcGISSignInService } from './auth/arcgis-sign-in.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginAttemptRepository } from './auth/login-attempt.repository.js';
 import { LoginThrottleService, type LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -27,6 +31,12 @@ import { WorkerRepository } from './operations/worker.repository.js';
 import { ScheduleRepository } from './schedules/schedule.repository.js';
 import { SchedulesService } from './schedules/schedules.service.js';
 import { NotificationsService } from './notifications/notifications.service.js';
+import { WebhooksService } from './notifications/webhooks.service.js';
+import type { WebhookDeliveryPolicy } from './notifications/webhook-dispatcher.js';
+import type { Resolve } from './http/outbound-target.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { MetricsTokenService } from './metrics/metrics-token.service.js';
+import { HealthService } from './health/health.service.js';
 import { CleanRepository } from './clean/clean.repository.js';
 import { CleanService } from './clean/clean.service.js';
 import { scanJob } from './clean/scan.job.js';
@@ -60,6 +70,10 @@ export interface ServiceOptions {
   signals?: DatabaseSignals;
   /** How this process runs operations: at most `maxRunning` at once; a runner silent for `staleAfterMs` is gone. */
   jobs?: { maxRunning?: number; staleAfterMs?: number };
+  /** Webhook delivery timing (tests shorten it) and host name resolution (tests pass their own). */
+  webhooks?: Partial<WebhookDeliveryPolicy> & { resolve?: Resolve };
+  /** ORGKEEPER_METRICS_TOKEN: a token /metrics accepts besides the stored one. */
+  metricsToken?: string | null;
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -71,6 +85,7 @@ export interface Services {
     sessions: SessionRepository;
     loginAttempts: LoginAttemptRepository;
     audit: AuditRepository;
+    apiTokens: ApiTokenRepository;
     identities: IdentityRepository;
     operations: OperationRepository;
     workers: WorkerRepository;
@@ -82,6 +97,10 @@ export interface Services {
   sessions: SessionService;
   throttle: LoginThrottleService;
   auth: AuthService;
+  /** API tokens for scripts (`Authorization: Bearer`). */
+  apiTokens: ApiTokenService;
+  /** Signing in to OrgKeeper with an ArcGIS account, and re-checking those sessions. */
+  arcgisSignIn: ArcGISSignInService;
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
@@ -95,6 +114,13 @@ export interface Services {
   schedules: SchedulesService;
   /** Email settings, test message, and messages when operations end. */
   notifications: NotificationsService;
+  /** Webhooks (JSON signed, Slack, Teams): settings, tests, and deliveries when operations end. */
+  webhooks: WebhooksService;
+  /** Prometheus metrics (/metrics) and the token Prometheus sends. */
+  metrics: MetricsService;
+  metricsTokens: MetricsTokenService;
+  /** Readiness (/readyz): the database and the job workers. */
+  health: HealthService;
   /** Clean scans (run as `scan` operations), their findings, comparisons and the allowlist. */
   clean: CleanService;
   /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
@@ -116,6 +142,7 @@ export function createServices(options: ServiceOptions): Services {
     sessions: new SessionRepository(options.db),
     loginAttempts: new LoginAttemptRepository(options.db),
     audit: new AuditRepository(options.db),
+    apiTokens: new ApiTokenRepository(options.db),
     identities: new IdentityRepository(options.db),
     operations: new OperationRepository(options.db, operationSignals),
     workers: new WorkerRepository(options.db),
@@ -127,9 +154,17 @@ export function createServices(options: ServiceOptions): Services {
   const sessions = new SessionService({ sessions: repositories.sessions, clock }, options.sessions);
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
+  const apiTokens = new ApiTokenService({ repository: repositories.apiTokens, audit, clock });
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
   const stores = new IdentityStores({ secretBox: options.secretBox, repository: repositories.identities });
-  const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
+  const metrics = new MetricsService({ db: options.db, clock });
+  const identitySessions = new IdentitySessions({
+    repository: repositories.identities,
+    vault,
+    clock,
+    logger: options.logger,
+    statsFor: (identity) => metrics.sessionStats(identity)
+  });
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
     vault,
@@ -151,6 +186,19 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     stores
   });
+  const arcgisSignIn = new ArcGISSignInService({
+    repository: new ArcGISSignInRepository(options.db),
+    identities: repositories.identities,
+    identitySessions,
+    users: repositories.users,
+    sessions,
+    audit,
+    secretBox: options.secretBox,
+    clock,
+    logger: options.logger,
+    publicUrl: options.publicUrl ?? 'http://localhost:8500'
+  });
+  sessions.setChecker(arcgisSignIn);
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
@@ -215,6 +263,21 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {})
   });
+  const { resolve: webhookResolve, ...webhookPolicy } = options.webhooks ?? {};
+  const webhooks = new WebhooksService({
+    db: options.db,
+    secretBox: options.secretBox,
+    identities: repositories.identities,
+    audit,
+    clock,
+    logger: options.logger,
+    policy: webhookPolicy,
+    ...(webhookResolve ? { resolve: webhookResolve } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {})
+  });
+  // Metrics and webhooks first: they only count and write delivery rows, while email talks to the SMTP server.
+  operations.onFinished(async (operation) => metrics.operationFinished(operation));
+  operations.onFinished((operation) => webhooks.operationFinished(operation));
   operations.onFinished((operation) => notifications.operationFinished(operation));
   // notify-owners sends through the saved SMTP settings.
   fixes.setMailer({
@@ -232,6 +295,8 @@ export function createServices(options: ServiceOptions): Services {
     sessions,
     throttle,
     auth,
+    apiTokens,
+    arcgisSignIn,
     identities,
     identityConnections,
     identitySessions,
@@ -244,6 +309,10 @@ export function createServices(options: ServiceOptions): Services {
     restores,
     schedules,
     notifications,
-    stores
+    stores,
+    webhooks,
+    metrics,
+    metricsTokens: new MetricsTokenService({ db: options.db, audit, clock, environmentToken: options.metricsToken ?? null }),
+    health: new HealthService({ db: options.db, operations })
   };
 }

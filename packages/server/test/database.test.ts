@@ -26,7 +26,10 @@ describe('database', () => {
       expect(mode.rows[0]?.journal_mode).toBe('wal');
       const tables = await db.introspection.getTables();
       expect(tables.map((t) => t.name).sort()).toEqual([
+        'api_tokens',
         'app_users',
+        'arcgis_sign_in',
+        'arcgis_sign_in_states',
         'audit_events',
         'clean_allowlist',
         'clean_findings',

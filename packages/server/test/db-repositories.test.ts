@@ -7,6 +7,10 @@
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../src/audit/audit.repository.js';
+import { ApiTokenRepository } from '../src/auth/api-token.repository.js';
+import { ArcGISSignInRepository } from '../src/auth/arcgis-sign-in.repository.js';
+import type { ArcGISSignInStateRow } from '../src/auth/arcgis-sign-in.types.js';
+import type { ApiTokenRow } from '../src/auth/api-token.types.js';
 import { LoginAttemptRepository } from '../src/auth/login-attempt.repository.js';
 import { SessionRepository } from '../src/auth/session.repository.js';
 import { SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } from '../src/backup/snapshot-index.repository.js';
@@ -16,10 +20,14 @@ import { COPY_TABLES } from '../src/db/database-copy.js';
 import { migrateToLatest, migrationStatus, openDatabase, openSignals, type Db } from '../src/db/database.js';
 import { dialectOf } from '../src/db/dialects/dialect.js';
 import { migrations } from '../src/db/migrations/index.js';
-import type { AppUserRow, AuditEventRow } from '../src/db/schema.js';
+import type { AppUserRow, AuditEventRow, SessionRow } from '../src/db/schema.js';
 import { IdentityRepository } from '../src/identities/identity.repository.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
 import { NotificationRepository } from '../src/notifications/notification.repository.js';
+import { WebhookRepository } from '../src/notifications/webhook.repository.js';
+import type { WebhookDeliveryRow, WebhookRow } from '../src/notifications/webhook.types.js';
+import { MetricsRepository } from '../src/metrics/metrics.repository.js';
+import { MetricsTokenRepository } from '../src/metrics/metrics-token.repository.js';
 import type { NotificationSettingsRow } from '../src/notifications/notification.types.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
 import type { NewOperationItemRow, NewOperationRow, OperationRow } from '../src/operations/operation.types.js';
@@ -40,7 +48,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const pad = (i: number) => String(i).padStart(4, '0');
 
 function user(id: string, name: string, overrides: Partial<AppUserRow> = {}): AppUserRow {
-  return { id, username: name, username_key: name.toLowerCase(), password_hash: `hash-${id}`, role: 'admin', created_at: T0, updated_at: T0, last_login_at: null, ...overrides };
+  return { id, username: name, username_key: name.toLowerCase(), password_hash: `hash-${id}`, role: 'admin', created_at: T0, updated_at: T0, last_login_at: null, source: 'local', ...overrides };
 }
 
 function identity(id: string, name: string, overrides: Partial<IdentityRow> = {}): IdentityRow {
@@ -120,6 +128,14 @@ function schedule(id: string, overrides: Partial<ScheduleRow> = {}): ScheduleRow
   return { id, identity_id: 'i1', name: `Schedule ${id}`, enabled: 1, timing: '{"preset":"daily","time":"02:00"}', cron: '0 2 * * *', time_zone: 'UTC', kind: 'backup', params: '{}', next_run_at: at(60), last_run_at: null, last_operation_id: null, last_error: null, created_by: 'alice', created_at: T0, updated_at: T0, ...overrides };
 }
 
+function webhook(id: string, name: string, overrides: Partial<WebhookRow> = {}): WebhookRow {
+  return { id, name, name_key: name.toLowerCase(), kind: 'json', url: 'v1:sealed-url', url_display: 'https://hooks.example.org/…', secret: 'v1:sealed-secret', enabled: 1, notify_failure: 1, notify_partial: 1, notify_success: 0, identity_ids: null, created_by: 'alice', created_at: T0, updated_by: 'alice', updated_at: T0, ...overrides };
+}
+
+function delivery(id: string, webhookId: string, overrides: Partial<WebhookDeliveryRow> = {}): WebhookDeliveryRow {
+  return { id, webhook_id: webhookId, event: 'operation.finished', operation_id: 'op1', summary: `Backup ${id} failed`, body: '{"event":"operation.finished"}', status: 'pending', attempts: 0, next_attempt_at: T0, claimed_by: null, claimed_until: null, response_status: null, error: null, created_at: T0, updated_at: T0, finished_at: null, ...overrides };
+}
+
 function auditEvent(id: string, occurredAt: string): AuditEventRow {
   return { id, occurred_at: occurredAt, actor_kind: 'user', actor_user_id: null, actor_name: 'alice', ip: '192.0.2.1', action: 'test.event', target: null, result: 'success', details: '{"n":1}' };
 }
@@ -189,6 +205,25 @@ describeEachDatabase('repositories', (databases) => {
       expect(await users.findById('u1')).toMatchObject({ last_login_at: at(1), password_hash: 'new-hash', updated_at: at(2) });
     });
 
+    it('keeps ArcGIS accounts apart from local ones: upserts them, changes only their roles, counts local administrators', async () => {
+      expect(await users.insert(user('u1', 'admin'))).toBe(true);
+      expect(await users.insert(user('u2', 'viewer', { role: 'viewer' }))).toBe(true);
+      const arcgis = { ...user('a1', 'lee.analyst', { username_key: 'arcgis:org1:lee.analyst', role: 'viewer' }), source: 'arcgis' as const };
+      expect(await users.upsertArcGISUser(arcgis)).toMatchObject({ id: 'a1', source: 'arcgis', role: 'viewer' });
+      // Signing in again with another role: the same row, the new role.
+      expect(await users.upsertArcGISUser({ ...arcgis, id: 'a2', role: 'operator', updated_at: at(1) })).toMatchObject({ id: 'a1', role: 'operator', updated_at: at(1) });
+      // A local account's key is never taken over.
+      await expect(users.upsertArcGISUser({ ...arcgis, id: 'a3', username_key: 'admin', role: 'viewer' })).rejects.toThrow(/local account/);
+      expect(await users.findById('u1')).toMatchObject({ role: 'admin', source: 'local' });
+      expect(await users.findLocalByUsernameKey('arcgis:org1:lee.analyst')).toBeUndefined();
+      expect(await users.findLocalByUsernameKey('admin')).toMatchObject({ id: 'u1' });
+      await users.setArcGISRole('a1', 'admin', at(2));
+      await users.setArcGISRole('u2', 'admin', at(2));
+      expect((await users.findById('a1'))?.role).toBe('admin');
+      expect((await users.findById('u2'))?.role).toBe('viewer');
+      expect(await users.countLocalAdmins()).toBe(1);
+    });
+
     it('creates the first account once when ten first-run requests race', async () => {
       await slowInserts(db, 'app_users');
       const results = await Promise.all(range(10).map((i) => users.insertIfNoUsers(user(`u${i}`, `admin${i}`))));
@@ -204,7 +239,7 @@ describeEachDatabase('repositories', (databases) => {
       const sessions = new SessionRepository(db);
       await users.insert(user('u1', 'alice', { role: 'operator' }));
       await users.insert(user('u2', 'bob'));
-      const row = { id: 's1', user_id: 'u1', csrf_token: 'csrf', created_at: T0, last_seen_at: T0, expires_at: at(30), ip: '192.0.2.1', user_agent: 'Firefox ünïcode' };
+      const row: SessionRow = { id: 's1', user_id: 'u1', csrf_token: 'csrf', created_at: T0, last_seen_at: T0, expires_at: at(30), ip: '192.0.2.1', user_agent: 'Firefox ünïcode', via: 'password', checked_at: null, arcgis_grant: null };
       await sessions.insert(row);
       await sessions.insert({ ...row, id: 's2', expires_at: at(10) });
       await sessions.insert({ ...row, id: 's3', user_id: 'u2' });
@@ -214,12 +249,44 @@ describeEachDatabase('repositories', (databases) => {
       await sessions.touch('s1', at(20), at(50));
       expect((await sessions.findActive('s1', at(40)))?.session).toMatchObject({ last_seen_at: at(20), expires_at: at(50) });
 
+      expect(await sessions.findById('s2')).toEqual({ ...row, id: 's2', expires_at: at(10) });
+      await sessions.markChecked('s1', at(21));
+      expect((await sessions.findById('s1'))?.checked_at).toBe(at(21));
+      await sessions.insert({ ...row, id: 's4', via: 'arcgis', arcgis_grant: 'sealed' });
+      expect((await sessions.findActive('s4', at(1)))?.session).toMatchObject({ via: 'arcgis', arcgis_grant: 'sealed' });
+
       await sessions.deleteExpired(at(10));
       expect(await sessions.findActive('s2', at(0))).toBeUndefined();
       await sessions.deleteForUser('u2');
       expect(await sessions.findActive('s3', at(0))).toBeUndefined();
       await sessions.delete('s1');
       expect(await sessions.findActive('s1', at(0))).toBeUndefined();
+    });
+  });
+
+  describe('ArcGISSignInRepository', () => {
+    it('saves the one setting row, and takes each pending sign-in once; expired ones are deleted', async () => {
+      const repository = new ArcGISSignInRepository(db);
+      await new IdentityRepository(db).insert(identity('i1', 'Springfield'));
+      expect(await repository.getSettings()).toBeUndefined();
+      const settings = { enabled: 1, identity_id: 'i1', app_id: 'app', admins_role: 'admin' as const, user_rules: '[]', group_rules: '[{"groupId":"g","title":"G","role":"viewer"}]', updated_by: 'alice', updated_at: T0 };
+      await repository.saveSettings(settings);
+      await repository.saveSettings({ ...settings, enabled: 0, admins_role: null, updated_at: at(1) });
+      expect(await repository.getSettings()).toEqual({ ...settings, id: 'default', enabled: 0, admins_role: null, updated_at: at(1) });
+
+      const state = (id: string, expiresAt: string): ArcGISSignInStateRow => ({ id, code_verifier: 'sealed', browser_key: 'k', identity_id: 'i1', app_id: 'app', redirect_uri: 'https://ok/cb', return_to: '/', created_at: T0, expires_at: expiresAt });
+      await repository.insertState(state('s1', at(10)));
+      await repository.insertState(state('s2', at(5)));
+      expect(await repository.takeState('s1')).toEqual(state('s1', at(10)));
+      expect(await repository.takeState('s1')).toBeUndefined();
+      await repository.deleteExpiredStates(at(5));
+      expect(await repository.takeState('s2')).toBeUndefined();
+      await expect(repository.saveSettings({ ...settings, admins_role: 'root' as never })).rejects.toThrow(/check/i);
+      // The identity goes: the setting forgets it (and the pending sign-ins of it go with it).
+      await repository.insertState(state('s3', at(10)));
+      await new IdentityRepository(db).delete('i1');
+      expect((await repository.getSettings())?.identity_id).toBeNull();
+      expect(await repository.takeState('s3')).toBeUndefined();
     });
   });
 
@@ -280,6 +347,49 @@ describeEachDatabase('repositories', (databases) => {
       expect(first.map((e) => e.id)).toEqual(['e4', 'e3']);
       const next = await audit.list({ limit: 2, before: { occurredAt: at(2), id: 'e3' } });
       expect(next.map((e) => e.id)).toEqual(['e2', 'e1']);
+    });
+  });
+
+  describe('ApiTokenRepository', () => {
+    const token = (id: string, name: string, overrides: Partial<ApiTokenRow> = {}): ApiTokenRow => ({
+      id,
+      name,
+      name_key: name.toLowerCase(),
+      token_hash: `hash-${id}`,
+      token_prefix: 'okt_abcd',
+      role: 'viewer',
+      created_at: T0,
+      created_by: 'alice',
+      expires_at: null,
+      last_used_at: null,
+      last_used_ip: null,
+      ...overrides
+    });
+
+    it('inserts (names unique regardless of case), lists by name, finds active tokens by hash, records use, deletes', async () => {
+      const tokens = new ApiTokenRepository(db);
+      expect(await tokens.insert(token('t1', 'Nightly', { role: 'operator' }))).toBe(true);
+      expect(await tokens.insert(token('t2', 'alpha', { expires_at: at(10) }))).toBe(true);
+      expect(await tokens.insert(token('t3', 'NIGHTLY'))).toBe(false);
+      await expect(tokens.insert(token('t4', 'other', { token_hash: 'hash-t1' }))).rejects.toThrow();
+      expect((await tokens.list()).map((t) => t.name)).toEqual(['alpha', 'Nightly']);
+      expect(await tokens.findByNameKey('nightly')).toEqual(token('t1', 'Nightly', { role: 'operator' }));
+
+      // No expiry: always active; an expiry: active strictly before it.
+      expect((await tokens.findActiveByHash('hash-t1', at(1_000_000)))?.id).toBe('t1');
+      expect((await tokens.findActiveByHash('hash-t2', at(9)))?.id).toBe('t2');
+      expect(await tokens.findActiveByHash('hash-t2', at(10))).toBeUndefined();
+      expect(await tokens.findActiveByHash('hash-none', at(0))).toBeUndefined();
+
+      await tokens.recordUse('t1', at(3), '192.0.2.7');
+      expect(await tokens.findById('t1')).toMatchObject({ last_used_at: at(3), last_used_ip: '192.0.2.7' });
+      expect(await tokens.delete('t1')).toBe(true);
+      expect(await tokens.delete('t1')).toBe(false);
+      expect(await tokens.findById('t1')).toBeUndefined();
+    });
+
+    it('refuses a role the CHECK constraint does not know', async () => {
+      await expect(new ApiTokenRepository(db).insert(token('t9', 'bad', { role: 'root' as never }))).rejects.toThrow(/check/i);
     });
   });
 
@@ -680,10 +790,108 @@ describeEachDatabase('repositories', (databases) => {
     it('saves the email settings, then replaces them', async () => {
       const notifications = new NotificationRepository(db);
       expect(await notifications.find()).toBeUndefined();
-      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, updated_by: 'alice', updated_at: T0 };
+      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, identity_ids: null, updated_by: 'alice', updated_at: T0 };
       await notifications.save(row);
-      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
-      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
+      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+    });
+  });
+
+  describe('WebhookRepository', () => {
+    let hooks: WebhookRepository;
+    beforeEach(() => {
+      hooks = new WebhookRepository(db);
+    });
+
+    it('keeps webhooks with unique names regardless of case, changes and deletes them with their deliveries', async () => {
+      expect(await hooks.insert(webhook('w1', 'Ops channel', { kind: 'slack', secret: null, identity_ids: '["i1"]' }))).toBeNull();
+      expect(await hooks.insert(webhook('w2', 'audit'))).toBeNull();
+      expect(await hooks.insert(webhook('w3', 'OPS CHANNEL'))).toBe('name');
+      expect((await hooks.list()).map((h) => h.id)).toEqual(['w2', 'w1']);
+      expect(await hooks.findByNameKey('ops channel')).toEqual(webhook('w1', 'Ops channel', { kind: 'slack', secret: null, identity_ids: '["i1"]' }));
+      expect(await hooks.update('w2', { name: 'Ops Channel', name_key: 'ops channel' })).toBe('name');
+      expect(await hooks.update('w2', { enabled: 0, url: 'v1:other', updated_at: at(1) })).toBeNull();
+      expect(await hooks.findById('w2')).toMatchObject({ enabled: 0, url: 'v1:other', updated_at: at(1) });
+      await expect(hooks.insert(webhook('w4', 'Bad', { kind: 'discord' as never }))).rejects.toThrow(/check/i);
+
+      await hooks.insertDelivery(delivery('d1', 'w1'));
+      expect(await hooks.delete('w1')).toBe(true);
+      expect(await hooks.delete('w1')).toBe(false);
+      expect(await hooks.findDelivery('d1')).toBeUndefined();
+    });
+
+    it('finds due deliveries, lets one of many processes claim each, and records attempts only by the holder', async () => {
+      await hooks.insert(webhook('w1', 'One'));
+      await hooks.insertDelivery(delivery('d1', 'w1', { next_attempt_at: at(0), created_at: at(0) }));
+      await hooks.insertDelivery(delivery('d2', 'w1', { next_attempt_at: at(10), created_at: at(1) }));
+      await hooks.insertDelivery(delivery('d3', 'w1', { status: 'sending', claimed_by: 'dead', claimed_until: at(2), next_attempt_at: at(0), created_at: at(2) }));
+      await hooks.insertDelivery(delivery('d4', 'w1', { status: 'sending', claimed_by: 'alive', claimed_until: at(60), next_attempt_at: at(0), created_at: at(3) }));
+      await hooks.insertDelivery(delivery('d5', 'w1', { status: 'delivered', next_attempt_at: null, created_at: at(4), finished_at: at(4) }));
+      expect((await hooks.due(at(5), 10)).map((d) => d.id)).toEqual(['d1', 'd3']);
+      expect((await hooks.due(at(5), 10, ['d3', 'd5'])).map((d) => d.id)).toEqual(['d3']);
+      expect(await hooks.due(at(5), 10, [])).toEqual([]);
+      expect(await hooks.countUnfinished('w1')).toBe(4);
+
+      const claims = await Promise.all(range(8).map((i) => hooks.claim('d1', `runner${i}`, at(5), at(6))));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const holder = `runner${claims.indexOf(true)}`;
+      expect(await hooks.findDelivery('d1')).toMatchObject({ status: 'sending', claimed_by: holder, claimed_until: at(6) });
+      // A claim whose time ran out is taken over; a live one is not.
+      expect(await hooks.claim('d3', 'me', at(5), at(6))).toBe(true);
+      expect(await hooks.claim('d4', 'me', at(5), at(6))).toBe(false);
+      expect(await hooks.claim('d2', 'me', at(5), at(6))).toBe(false);
+
+      expect(await hooks.finishAttempt('d1', 'someone else', { status: 'delivered' })).toBe(false);
+      expect(await hooks.finishAttempt('d1', holder, { status: 'pending', attempts: 1, response_status: 503, error: 'busy', next_attempt_at: at(7), updated_at: at(5) })).toBe(true);
+      expect(await hooks.findDelivery('d1')).toMatchObject({ status: 'pending', attempts: 1, response_status: 503, error: 'busy', next_attempt_at: at(7), claimed_by: null, claimed_until: null });
+      expect((await hooks.listDeliveries('w1', 3)).map((d) => d.id)).toEqual(['d5', 'd4', 'd3']);
+    });
+
+    it('keeps the newest finished deliveries of a webhook and never drops waiting ones', async () => {
+      await hooks.insert(webhook('w1', 'One'));
+      await hooks.insert(webhook('w2', 'Two'));
+      for (const i of range(12)) {
+        await hooks.insertDelivery(delivery(`d${pad(i)}`, 'w1', { status: i % 4 === 0 ? 'pending' : i % 2 ? 'delivered' : 'failed', created_at: at(i) }));
+      }
+      await hooks.insertDelivery(delivery('other', 'w2', { status: 'delivered', created_at: at(0) }));
+      await hooks.trimFinished('w1', 3);
+      expect((await hooks.listDeliveries('w1', 100)).map((d) => d.id)).toEqual(['d0011', 'd0010', 'd0009', 'd0008', 'd0004', 'd0000']);
+      expect(await hooks.findDelivery('other')).toBeDefined();
+    });
+  });
+
+  describe('MetricsRepository and MetricsTokenRepository', () => {
+    it('reads each identity’s last complete backup and its newest snapshot’s failed items, and the active operations', async () => {
+      const identities = new IdentityRepository(db);
+      await identities.insert(identity('i1', 'Springfield'));
+      await identities.insert(identity('i2', 'Shelbyville'));
+      await identities.insert(identity('i3', 'Ogdenville'));
+      const index = new SnapshotIndexRepository(db);
+      await index.replaceSnapshot(snapshot('i1', 's1', { finished_at: at(10), status: 'complete' }), []);
+      await index.replaceSnapshot(snapshot('i1', 's2', { finished_at: at(30), status: 'complete' }), []);
+      await index.replaceSnapshot(snapshot('i1', 's3', { finished_at: at(50), status: 'partial', items_failed: 7 }), []);
+      await index.replaceSnapshot(snapshot('i2', 's4', { finished_at: at(20), status: 'partial', items_failed: 12_345 }), []);
+      const operations = new OperationRepository(db);
+      await operations.insert(operation('o1', { status: 'queued' }));
+      await operations.insert(operation('o2', { status: 'running' }));
+      await operations.insert(operation('o3', { status: 'running', identity_id: 'i2' }));
+      await operations.insert(operation('o4', { status: 'failed' }));
+
+      const metrics = new MetricsRepository(db);
+      expect(await metrics.identityBackups()).toEqual([
+        { id: 'i3', name: 'Ogdenville', type: 'online', lastCompleteAt: null, lastFailedItems: null },
+        { id: 'i2', name: 'Shelbyville', type: 'online', lastCompleteAt: null, lastFailedItems: 12_345 },
+        { id: 'i1', name: 'Springfield', type: 'online', lastCompleteAt: at(30), lastFailedItems: 7 }
+      ]);
+      expect(await metrics.activeOperations()).toEqual({ queued: 1, running: 2 });
+
+      const tokens = new MetricsTokenRepository(db);
+      expect(await tokens.find()).toBeUndefined();
+      await tokens.save({ id: 'metrics', token_hash: 'a'.repeat(64), created_by: 'alice', created_at: T0 });
+      await tokens.save({ id: 'metrics', token_hash: 'b'.repeat(64), created_by: 'bob', created_at: at(1) });
+      expect(await tokens.find()).toEqual({ id: 'metrics', token_hash: 'b'.repeat(64), created_by: 'bob', created_at: at(1) });
+      expect(await tokens.delete()).toBe(true);
+      expect(await tokens.delete()).toBe(false);
     });
   });
 

@@ -33,9 +33,13 @@ export async function withServices<T>(
       secretBox: new SecretBox(masterKey.key),
       publicUrl: config.publicUrl,
       signals,
-      jobs: { staleAfterMs: config.staleAfterSeconds * 1000 }
+      jobs: { staleAfterMs: config.staleAfterSeconds * 1000 },
+      metricsToken: config.metricsToken
     });
-    return await work(services);
+    const result = await work(services);
+    // Webhook deliveries an operation of this command wrote: sent now, before the process ends (a server retries failures).
+    await services.webhooks.flush();
+    return result;
   } finally {
     await signals.close();
     await db.destroy();

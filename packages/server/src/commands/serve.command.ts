@@ -26,7 +26,8 @@ Options:
   -h, --help           Show this help
 
 Environment only:
-  ORGKEEPER_SECRET_KEY  Master key (32 bytes as base64 or hex) instead of <data-dir>/master.key
+  ORGKEEPER_SECRET_KEY     Master key (32 bytes as base64 or hex) instead of <data-dir>/master.key
+  ORGKEEPER_METRICS_TOKEN  A bearer token Prometheus may send for /metrics (besides \`orgkeeper metrics token new\`)
 `;
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {

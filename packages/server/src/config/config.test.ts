@@ -20,7 +20,8 @@ describe('loadConfig', () => {
       databaseUrl: null,
       runJobs: true,
       maxRunning: 3,
-      staleAfterSeconds: 30
+      staleAfterSeconds: 30,
+      metricsToken: null
     });
     expect(usesHttps(config)).toBe(false);
     expect(databaseTarget(config)).toEqual({ kind: 'sqlite', file: resolve(cwd, 'data', 'orgkeeper.db') });
@@ -104,6 +105,19 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as Error).message).toContain('ORGKEEPER_SECRET_KEY must be 32 bytes');
       expect((error as Error).message).not.toContain(bad);
+    }
+  });
+
+  it('reads ORGKEEPER_METRICS_TOKEN and never echoes a bad one', () => {
+    expect(loadConfig({ env: { ORGKEEPER_METRICS_TOKEN: 'a-long-enough-token-42' }, cwd }).metricsToken).toBe('a-long-enough-token-42');
+    for (const bad of ['too-short', 'has spaces in the middle of it']) {
+      try {
+        loadConfig({ env: { ORGKEEPER_METRICS_TOKEN: bad }, cwd });
+        expect.unreachable();
+      } catch (error) {
+        expect((error as Error).message).toContain('ORGKEEPER_METRICS_TOKEN must be 16 to 500 printable characters');
+        expect((error as Error).message).not.toContain(bad);
+      }
     }
   });
 });

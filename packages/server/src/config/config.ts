@@ -55,6 +55,11 @@ export interface Config {
   maxRunning: number;
   /** Seconds a worker may stay silent before its operations are taken over by the others. */
   staleAfterSeconds: number;
+  /**
+   * A token Prometheus may send for /metrics (ORGKEEPER_METRICS_TOKEN), besides the one an administrator makes in
+   * OrgKeeper (`orgkeeper metrics token new`, stored as a hash); null: only that one.
+   */
+  metricsToken: string | null;
 }
 
 export const DEFAULT_MAX_RUNNING = 3;
@@ -180,8 +185,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     problems
   );
 
+  let metricsToken: string | null = null;
+  const metricsTokenIn = env.ORGKEEPER_METRICS_TOKEN;
+  if (metricsTokenIn !== undefined && metricsTokenIn !== '') {
+    // Never echo the value: it is a credential.
+    if (/^[\x21-\x7e]{16,500}$/.test(metricsTokenIn)) metricsToken = metricsTokenIn;
+    else problems.push('ORGKEEPER_METRICS_TOKEN must be 16 to 500 printable characters without spaces; generate one with `openssl rand -base64 32`.');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, runJobs, maxRunning, staleAfterSeconds };
+  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, runJobs, maxRunning, staleAfterSeconds, metricsToken };
 }
 
 /** A whole number in a range, or the default; a problem naming where it came from when it is not. */

@@ -51,6 +51,19 @@ export function openSignals(target: DatabaseTarget, db: Db, options: { onError?:
   return target.kind === 'postgres' ? new PostgresSignals(target.url, db as Kysely<unknown>, options) : new LocalSignals();
 }
 
+/** Whether the database answers a trivial query within `timeoutMs` (readiness probes). */
+export async function databaseAnswers(db: Db, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([sql`select 1`.execute(db).then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The database in words for messages and logs, e.g. `PostgreSQL database "orgkeeper" on db.example.org:5432 as orgkeeper`. */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.kind === 'sqlite') return `SQLite database ${target.file}`;

@@ -92,6 +92,8 @@ export class OperationsService {
   private readonly maxRunning: number;
   private readonly staleAfterMs: number;
   private stopping = false;
+  /** A --no-worker server (announce): it runs no operation itself. */
+  private announcedWithoutJobs = false;
   /** This process's runner id: its operations' `runner_id`, its row in the workers table. */
   readonly workerId = newRunnerId();
 
@@ -302,6 +304,7 @@ export class OperationsService {
   /** Start-up of a server that runs no jobs (`serve --no-worker`): it is listed with the workers, running nothing. */
   async announce(): Promise<void> {
     await this.presence.start('server', { runsJobs: false, maxRunning: 0 });
+    this.announcedWithoutJobs = true;
   }
 
   /** The OrgKeeper processes seen lately (running, lost, or stopped within the last day) and what each runs. */
@@ -331,6 +334,14 @@ export class OperationsService {
     const order = { running: 0, lost: 1, stopped: 2 } as const;
     workers.sort((a, b) => order[a.state] - order[b.state] || a.host.localeCompare(b.host) || a.pid - b.pid);
     return { workers, self: this.workerId, staleAfterSeconds: Math.round(this.staleAfterMs / 1000) };
+  }
+
+  /**
+   * Whether this process does its part of the work: its worker pool takes queued operations (the server between start
+   * and shutdown), or it is a server started with --no-worker, whose operations other processes run.
+   */
+  get workerRunning(): boolean {
+    return (this.pool.active || this.announcedWithoutJobs) && !this.stopping;
   }
 
   /** Marks running operations whose process is gone as interrupted (recovery.ts). */

@@ -8,6 +8,8 @@ const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   queued: { label: 'Queued', tone: 'neutral', icon: 'clock' },
   pending: { label: 'Waiting', tone: 'neutral', icon: 'clock' },
   running: { label: 'Running', tone: 'info', icon: 'spinner' },
+  sending: { label: 'Sending', tone: 'info', icon: 'spinner' },
+  delivered: { label: 'Delivered', tone: 'success', icon: 'check-circle' },
   succeeded: { label: 'Succeeded', tone: 'success', icon: 'check-circle' },
   complete: { label: 'Complete', tone: 'success', icon: 'check-circle' },
   ok: { label: 'OK', tone: 'success', icon: 'check-circle' },
