@@ -172,17 +172,26 @@ describe('copy and clone', () => {
     const missing = new Set(X.brokenReferences.findings.map((f) => f.missingItemId).filter((m): m is string => m !== undefined));
     const deadServices = [DEMO_SERVICE_NAMES.deletedStormDrains, DEMO_SERVICE_NAMES.deadHistoricParcels];
     const rebuilt = new Set(X.itemTypes.rebuiltByArcGIS.map((id) => ids.get(id)));
-    const check = checkClone({
+    const checkOptions: Parameters<typeof checkClone>[0] = {
       target,
-      source: { origin: new URL(source.portalUrl).origin, itemIds: content.items.keys(), groupIds: content.groups.keys() },
+      source: { origin: new URL(source.portalUrl).origin, itemIds: [...content.items.keys()], groupIds: [...content.groups.keys()] },
       clonedIds: [...content.items.keys()].map((id) => ids.get(id)!),
       expectedUnresolved: (item, ref) =>
         (ref.kind === 'item' && missing.has(ref.value)) ||
         (ref.kind === 'url' && deadServices.some((name) => ref.value.includes(`/${name}/`))) ||
         (rebuilt.has(item.json.id) && ref.part === 'item' && ref.path === 'url')
-    });
+    };
+    const check = checkClone(checkOptions);
     expect(check.unresolved).toEqual([]);
     expect(check.mentionsOfSource).toEqual([]);
+    // The check catches what it must: the source's water layer id put back into the cloned dashboard's Arcade.
+    const dashboard = target.context.state.items.get(ids.get(X.itemTypes.ids['dash-inspections'])!)!;
+    const cloned = (dashboard.data as { text: string }).text;
+    dashboard.data = { kind: 'json', text: cloned.replaceAll(ids.get(X.ids['svc-water'])!, X.ids['svc-water']) };
+    const caught = checkClone(checkOptions);
+    dashboard.data = { kind: 'json', text: cloned };
+    expect(caught.unresolved.some((line) => line.includes('Hydrant Inspections Dashboard') && line.includes('dataSource.script'))).toBe(true);
+    expect(caught.mentionsOfSource.some((line) => line.includes(X.ids['svc-water']))).toBe(true);
     expect(check.references.length).toBeGreaterThan(150);
     // Every kind of item the demo holds arrived and was checked (code attachments, packages and map areas hold no references).
     const checkedKinds = new Set(check.references.map((r) => itemTypeOf(target.context.state.items.get(r.itemId)!.json)?.key));

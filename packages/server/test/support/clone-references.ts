@@ -37,9 +37,9 @@ export function liveParts(item: ItemRecord): ItemPart[] {
 
 export function checkClone(options: {
   target: EmulatorHandle;
-  source: { origin: string; itemIds: Iterable<string>; groupIds: Iterable<string> };
+  source: { origin: string; itemIds: readonly string[]; groupIds: readonly string[] };
   /** Target ids of the cloned items. */
-  clonedIds: Iterable<string>;
+  clonedIds: readonly string[];
   /** Whether an unresolved reference is expected (planted broken, tiles to rebuild). */
   expectedUnresolved: (item: ItemRecord, ref: FoundReference) => boolean;
 }): CloneCheck {
