@@ -96,6 +96,22 @@ describe('copy and clone', () => {
     await expectItemMatches(source, store, content, csv, copyId, { ids: new Map(), urls: new Map() }, { titleSuffix: ' (restored)', owner: source.admin.username, folder: 'Restored copies' });
   }, 60_000);
 
+  it('copies a map and the dashboard that shows it: each names the copy of the other, across the reference cycle', async () => {
+    const map = X.itemTypes.ids['map-hydrant-inspections'];
+    const dash = X.itemTypes.ids['dash-inspections'];
+    const { result } = await planAndRun({ store, content, target: source, repository, params: { snapshotId, mode: 'copy', items: [map, dash] }, operationId: 'copy-cycle' });
+    expect(result.steps.filter((st) => st.kind === 'item').map((st) => st.status)).toEqual(['ok', 'ok']);
+    const copies = idMapOf(result);
+    const data = (id: string) => (source.context.state.items.get(copies.get(id)!)!.data as { text: string }).text;
+    const dashboard = JSON.parse(data(dash)) as { desktopView: { widgets: { itemId?: string }[] } };
+    expect(dashboard.desktopView.widgets[0]!.itemId).toBe(copies.get(map));
+    // The map was written first; its popup's link to the dashboard names the dashboard's copy all the same.
+    expect(data(map)).toContain(`/apps/dashboards/${copies.get(dash)!}`);
+    expect(data(map)).not.toContain(`/apps/dashboards/${dash}`);
+    // What neither copy replaces (the water layer, the originals elsewhere) is left as it is.
+    expect(data(dash)).toContain(`'${X.ids['svc-water']}'`);
+  }, 60_000);
+
   it('maps owners of a clone by username, by the mapping given, or to the signed-in administrator', async () => {
     const { buildPlan } = await import('../src/restore/restore.plan.js');
     const maria = [...content.items.values()].find((e) => e.owner === 'maria.publisher' && !e.service)!;
