@@ -7,55 +7,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rewriteJsonText, rewriteReferences, stringRewriter, type RewriteMaps } from '../restore/references.js';
-import { findReferences, type ItemPart, ITEM_TYPES, type ItemTypeSpec, type ReferenceSite, rewritesData, rewritesResource, walkStrings } from './index.js';
+import { findReferences, type ItemPart, ITEM_TYPES, rewritesData, rewritesResource, walkStrings } from './index.js';
+import { placeableSites, placeReferences } from './testing/reference-placement.js';
 
 const SRC = 'https://source.example.com';
 const TGT = 'https://target.example.org/portal';
 const SRC_SERVICES = 'https://services3.arcgis.com/SRCORG/arcgis/rest/services';
 const TGT_SERVICES = 'https://target.example.org/server/rest/services/Hosted';
 const hex = fc.stringMatching(/^[0-9a-f]{32}$/);
-const RESOURCE_NAMES = ['config/config.json', 'draft.json', 'draft_1700000000000.json', 'draft-1700000000000.json', 'qc.project.json', 'styles/root.json', 'info/root.json', 'notes/a.json'];
-
-interface Placed {
-  part: ItemPart['part'];
-  resource?: string;
-  path: string[];
-  /** The source id or URL the string names (what must be found and rewritten). */
-  names: string;
-  text: string;
-}
-
-const sitesWith = (spec: ItemTypeSpec) => spec.references.filter((s) => s.kind !== 'folder' && (s.part !== 'resource' || RESOURCE_NAMES.some((n) => !s.resources || s.resources.test(n))));
-const specs = ITEM_TYPES.filter((t) => sitesWith(t).length > 0);
-
-/** A concrete path for a site pattern: `*` one key, `**` zero to two. */
-function pathFor(pattern: string, picks: number[]): string[] {
-  const out: string[] = [];
-  let p = 0;
-  for (const seg of pattern.split('.')) {
-    const pick = picks[p++ % picks.length]!;
-    if (seg === '*') out.push(`k${pick % 3}`);
-    else if (seg === '**') for (let i = 0; i < pick % 3; i++) out.push(['layers', 'sub', 'x'][i]!);
-    else out.push(seg);
-  }
-  return out;
-}
-
-/** Puts a string at the path unless something is there already (or on the way); returns whether it did. */
-function setAt(root: Record<string, unknown>, path: string[], value: string): boolean {
-  let node = root;
-  for (const seg of path.slice(0, -1)) {
-    const next = node[seg];
-    if (next === undefined) node[seg] = {};
-    else if (next === null || typeof next !== 'object' || Array.isArray(next)) return false;
-    node = node[seg] as Record<string, unknown>;
-  }
-  const last = path.at(-1) ?? 'value';
-  if (node[last] !== undefined) return false;
-  node[last] = value;
-  return true;
-}
-
+const specs = ITEM_TYPES.filter((t) => placeableSites(t).length > 0);
 describe('catalogue rewriting (property)', () => {
   it('finds every placed reference; after rewriting, all point into the target and nothing names the source', () => {
     const world = fc.record({
@@ -73,46 +33,28 @@ describe('catalogue rewriting (property)', () => {
         const targetOf = new Map([...sourceIds, ...groups].map((id) => [id, [...id].reverse().join('').replace(/^./, 'e')]));
         fc.pre(new Set(targetOf.values()).size === targetOf.size && [...targetOf.values()].every((t) => !targetOf.has(t) && !decoys.includes(t)));
 
-        const sites = sitesWith(spec);
-        const placed: Placed[] = [];
-        for (const p of placements) {
-          const site: ReferenceSite = sites[p.site % sites.length]!;
-          const id = site.kind === 'group' ? groups[p.target % groups.length]! : sourceIds[p.target % sourceIds.length]!;
-          const service = `${SRC_SERVICES}/Svc${p.target % 3}/FeatureServer`;
-          const url = [service, `${service}/${p.target % 4}`, `${service}/0/query?where=1%3D1&outFields=*`, `${SRC}/sharing/rest/content/items/${id}/data`, `${SRC}/apps/x/index.html?appid=${id}`][p.form]!;
-          const byKind: Record<string, [string, string]> = {
-            item: [id, id],
-            group: [id, id],
-            keyword: [`hubSite|${id}`, id],
-            url: [url, url],
-            text: [`<p>See <a href="${url}">this</a>, then ${SRC}/home/item.html?id=${id}.</p>`, url],
-            code: [`var fs = FeatureSetByPortalItem(Portal('${SRC}'), '${id}', 0, ['*'], false); // ${url}`, id]
-          };
-          const [text, names] = byKind[site.kind]!;
-          const resource = site.part === 'resource' ? RESOURCE_NAMES.find((n) => !site.resources || site.resources.test(n)) : undefined;
-          placed.push({ part: site.part, ...(resource ? { resource } : {}), path: pathFor(site.path, p.picks), names, text });
-        }
-        // Build the parts; look-alikes go beside the references: unmapped ids, longer hex runs, GUIDs.
-        const roots = new Map<string, Record<string, unknown>>();
-        const rootOf = (part: string, resource?: string) => {
-          const key = `${part}:${resource ?? ''}`;
-          if (!roots.has(key)) roots.set(key, { lookAlike: { unmapped: decoys[0]!, longer: `${sourceIds[0]!}ab`, guid: `{${sourceIds[0]!.slice(0, 8)}-0000-4000-8000-000000000000}` } });
-          return roots.get(key)!;
-        };
-        // One reference per place: one placed where another already is (or inside it) is left out.
-        const kept = placed.filter((p) => {
-          // `typeKeywords.*` is a list in the item JSON.
-          if (p.part === 'item' && p.path[0] === 'typeKeywords') {
-            const root = rootOf('item');
-            root.typeKeywords = [...((root.typeKeywords as string[] | undefined) ?? []), p.text];
-            return true;
-          }
-          return setAt(rootOf(p.part, p.resource), p.path, p.text);
-        });
-        const parts: ItemPart[] = [...roots.entries()].map(([key, json]) => {
-          const [part, resource] = key.split(':') as [ItemPart['part'], string];
-          return { part, ...(resource ? { resource } : {}), json };
-        });
+        const lookAlike = { unmapped: decoys[0]!, longer: `${sourceIds[0]!}ab`, guid: `{${sourceIds[0]!.slice(0, 8)}-0000-4000-8000-000000000000}` };
+        const { parts, placed: kept } = placeReferences(
+          spec,
+          placements,
+          (kind, p) => {
+            const id = kind === 'group' ? groups[p.target % groups.length]! : sourceIds[p.target % sourceIds.length]!;
+            const service = `${SRC_SERVICES}/Svc${p.target % 3}/FeatureServer`;
+            const url = [service, `${service}/${p.target % 4}`, `${service}/0/query?where=1%3D1&outFields=*`, `${SRC}/sharing/rest/content/items/${id}/data`, `${SRC}/apps/x/index.html?appid=${id}`][p.form % 5]!;
+            const byKind: Record<string, { text: string; names: string }> = {
+              item: { text: id, names: id },
+              group: { text: id, names: id },
+              folder: { text: id, names: id },
+              keyword: { text: `hubSite|${id}`, names: id },
+              url: { text: url, names: url },
+              text: { text: `<p>See <a href="${url}">this</a>, then ${SRC}/home/item.html?id=${id}.</p>`, names: url },
+              code: { text: `var fs = FeatureSetByPortalItem(Portal('${SRC}'), '${id}', 0, ['*'], false); // ${url}`, names: id }
+            };
+            return byKind[kind]!;
+          },
+          // Look-alikes go beside the references: unmapped ids, longer hex runs, GUIDs.
+          () => ({ lookAlike: { ...lookAlike } })
+        );
 
         // Every placed reference is found at its place.
         const found = findReferences(spec, parts);
