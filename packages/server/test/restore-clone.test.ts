@@ -217,6 +217,7 @@ describe('copy and clone', () => {
     expect(stepOf('nb-inventory').references?.filter((r) => r.action === 'list').map((r) => r.value)).toEqual(expect.arrayContaining([X.ids['svc-water']]));
     expect(stepOf('nb-inventory').cannotRestore?.join(' ')).toMatch(/Scheduled tasks/);
     expect(stepOf('vts-parks').cannotRestore?.join(' ')).toMatch(/tiles are not in the snapshot/);
+    expect(stepOf('tiles-parks').cannotRestore?.join(' ')).toMatch(/tiles are not in the snapshot/);
     expect(stepOf('hub-site').cannotRestore?.join(' ')).toMatch(/domain/);
     const dash = stepOf('dash-inspections').references ?? [];
     expect(dash.find((r) => r.label === 'data expression (Arcade)' && r.kind === 'item')).toMatchObject({ value: X.ids['svc-water'], action: 'rewrite' });

@@ -3,27 +3,43 @@
  * (rewrite to the new id or URL, keep, or only list it), and what ArcGIS cannot take back through REST for this kind
  * of item. A dry run shows both, so nobody learns of an unrestorable part after the restore.
  */
-import { findReferences, type FoundReference, itemTypeOf } from '../item-types/index.js';
+import { findReferences, type FoundReference, type ItemTypeSpec } from '../item-types/index.js';
 import type { ItemEntry } from '../store/index.js';
 import { readItemParts } from './item-part-reader.js';
 import type { PlanContext } from './plan-steps.js';
 import { urlUnder } from './references.js';
 import type { PlannedReference, PlannedRewrite, PlanStep } from './restore.types.js';
 
+/** An item's catalogue entry and every reference in its parts. */
+export interface ItemReferences {
+  spec: ItemTypeSpec | undefined;
+  found: FoundReference[];
+}
+
 /** Every reference in each item's parts, by item id (read once per plan). */
-export async function itemReferences(ctx: PlanContext, entries: Iterable<ItemEntry>): Promise<Map<string, FoundReference[]>> {
-  const out = new Map<string, FoundReference[]>();
-  for (const entry of entries) out.set(entry.id, findReferences(itemTypeOf(entry), await readItemParts(ctx.input.store, entry)));
+export async function itemReferences(ctx: PlanContext, entries: Iterable<ItemEntry>): Promise<Map<string, ItemReferences>> {
+  const out = new Map<string, ItemReferences>();
+  for (const entry of entries) {
+    const { spec, parts } = await readItemParts(ctx.input.store, entry);
+    out.set(entry.id, { spec, found: findReferences(spec, parts) });
+  }
   return out;
 }
 
 /** Group ids the items' parts name (a Hub site's catalog groups, an app's group): the plan restores those groups too. */
-export function referencedGroupIds(found: ReadonlyMap<string, FoundReference[]>): string[] {
-  return [...new Set([...found.values()].flatMap((refs) => refs.filter((r) => r.kind === 'group' && !r.listOnly).map((r) => r.value)))];
+export function referencedGroupIds(refs: ReadonlyMap<string, ItemReferences>): string[] {
+  return [...new Set([...refs.values()].flatMap((r) => r.found.filter((f) => f.kind === 'group' && !f.listOnly).map((f) => f.value)))];
 }
 
-export function planReferences(ctx: PlanContext, entry: ItemEntry, step: PlanStep, found: readonly FoundReference[], known: { groupSteps: ReadonlyMap<string, PlanStep>; orgRewrites: readonly PlannedRewrite[] }): void {
-  const spec = itemTypeOf(entry);
+export function planReferences(
+  ctx: PlanContext,
+  entry: ItemEntry,
+  step: PlanStep,
+  refs: ItemReferences | undefined,
+  known: { groupSteps: ReadonlyMap<string, PlanStep>; orgRewrites: readonly PlannedRewrite[] }
+): void {
+  const spec = refs?.spec;
+  const found = refs?.found ?? [];
   if (step.action === 'skip') return;
   if (spec && spec.limitations.length > 0) step.cannotRestore = [...spec.limitations];
   if (found.length === 0) return;

@@ -4,7 +4,7 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { ItemEntry, Store } from '../store/index.js';
-import { findReferences, itemTypeOf } from '../item-types/index.js';
+import { findReferences } from '../item-types/index.js';
 import { readItemParts } from './item-part-reader.js';
 import { urlUnder } from './references.js';
 import type { SnapshotContent } from './restore.plan.js';
@@ -57,7 +57,8 @@ export async function itemDependencies(
 ): Promise<ItemDependencies> {
   const { byId, serviceUrls } = snapshot;
   // Ids in URLs of other portals (Esri's basemap styles on cdn.arcgis.com) are that portal's items, not the snapshot's.
-  const refs = findReferences(itemTypeOf(entry), await readItemParts(store, entry)).filter((r) => r.inUrl === undefined || sameOrigin(r.inUrl, snapshot.portalUrl));
+  const { spec, parts } = await readItemParts(store, entry);
+  const refs = findReferences(spec, parts).filter((r) => r.inUrl === undefined || sameOrigin(r.inUrl, snapshot.portalUrl));
   const ids = new Set<string>();
   const outside = new Set<string>();
   for (const ref of refs) {

@@ -70,7 +70,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const folderSteps = await planFolders(ctx, itemSteps.values());
   linkItems(ctx, planned, itemSteps, groupSteps);
   const orgRewrites = clone ? await cloneOrgRewrites(store, content, { portalUrl: self.portalUrl, origins: await session.orgOrigins() }) : undefined;
-  for (const [id, step] of itemSteps) planReferences(ctx, planned.items.get(id)!, step, found.get(id) ?? [], { groupSteps, orgRewrites: orgRewrites ?? [] });
+  for (const [id, step] of itemSteps) planReferences(ctx, planned.items.get(id)!, step, found.get(id), { groupSteps, orgRewrites: orgRewrites ?? [] });
 
   const steps = [...groupSteps.values(), ...folderSteps, ...orderItems([...itemSteps.values()])];
   const counts = { create: 0, overwrite: 0, skip: 0 };
