@@ -9,7 +9,6 @@ import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgress } from '../../components/operation-progress';
 import { PlainText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
-import '@esri/calcite-components/components/calcite-button';
 
 const PART_LABELS: Record<ItemPartName, string> = {
   item: 'Item properties',
