@@ -62,7 +62,8 @@ function operation(overrides: Partial<OperationView> = {}): OperationView {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+// Generous: a loaded CI machine (2 cores, every test file at once) can take a while over four attempts with their delays.
+async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

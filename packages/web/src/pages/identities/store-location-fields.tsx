@@ -4,7 +4,6 @@ import { FormField } from '../../components/form-field';
 import type { AzureAuth, CredentialValues, LocationKind, LocationValues } from './store-location';
 import '@esri/calcite-components/components/calcite-checkbox';
 import '@esri/calcite-components/components/calcite-input-message';
-import '@esri/calcite-components/components/calcite-notice';
 import '@esri/calcite-components/components/calcite-segmented-control';
 import '@esri/calcite-components/components/calcite-segmented-control-item';
 
