@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ArcGISIdentityManager } from '@esri/arcgis-rest-request';
 import { addGroupUsers, createGroup, removeGroupUsers } from '@esri/arcgis-rest-portal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { createIdentity, TEST_PASSWORD } from './support/org-fixture.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 

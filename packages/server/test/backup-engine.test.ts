@@ -6,7 +6,7 @@ import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { FOLDER_ROTATION, rotationSlot, runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity, BackupResult } from '../src/backup/backup.types.js';
 import { type ItemEntry, type SnapshotManifest, type Store, check, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 function sessionFor(emu: EmulatorHandle): ArcGISSession {
   const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });

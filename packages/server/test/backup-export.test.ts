@@ -15,7 +15,7 @@ import { runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity, BackupResult } from '../src/backup/backup.types.js';
 import { exportItemZip, layerToGeoJSON, snapshotLogCsv, SNAPSHOT_LOG_COLUMNS } from '../src/backup/export/index.js';
 import { type ItemEntry, type Store, isSafeRelativePath, openStore } from '../src/store/index.js';
-import { EMULATOR_SRC, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { EMULATOR_SRC, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 type ItemRecord = EmulatorHandle['context']['state']['items'] extends Map<string, infer I> ? I : never;
 

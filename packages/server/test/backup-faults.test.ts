@@ -4,7 +4,7 @@ import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { openIdentityStore, runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity } from '../src/backup/backup.types.js';
 import { acquireLock, check, type ItemEntry, openStore } from '../src/store/index.js';
-import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 function sessionFor(emu: EmulatorHandle, user: { username: string; password: string } = emu.admin): ArcGISSession {
   const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: user.username, password: user.password } });

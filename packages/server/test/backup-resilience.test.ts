@@ -9,7 +9,7 @@ import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import { type ItemEntry, check, openStore } from '../src/store/index.js';
-import { control, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { control, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 describe('a backup under errors, resets, throttling and expiring tokens', () => {
   let emu: EmulatorHandle;

@@ -16,7 +16,7 @@ import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import { SEARCH_PAGING_CAP } from '../src/arcgis/portal/index.js';
 import { type GroupEntry, type ItemEntry, type UserEntry, check, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 const KEPT_LAYERS = 3;
 

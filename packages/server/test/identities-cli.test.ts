@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer } from './support/server-harness.js';
-import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 const cli = runCli;
 

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/server-harness.js';
-import { tempFolder } from './identities/support.js';
+import { tempFolder } from './support/emulator-harness.js';
 
 /**
  * IWA for real: a throwaway MIT Kerberos realm on loopback (the emulator's KDC fixture), the emulator in IWA mode in

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-import { control, NON_ADMIN, setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { control, NON_ADMIN, setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import type { StoredCredentials } from '../src/arcgis/token-source.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
 

@@ -17,7 +17,7 @@ import { createLogger } from '../src/logging/logger.js';
 import { SecretBox } from '../src/secrets/secret-box.js';
 import { createServices, type Services } from '../src/services.js';
 import { runToEnd } from '../src/commands/foreground-run.js';
-import { tempFolder } from './identities/support.js';
+import { tempFolder } from './support/emulator-harness.js';
 import { AppError } from '../src/errors/app-error.js';
 
 const USER = { kind: 'user', userId: 'u1', username: 'alice' } as const;

@@ -11,7 +11,7 @@ import { DEFAULT_COPY_SUFFIX } from '../src/restore/plan-steps.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
 
 describe('copy and clone', () => {

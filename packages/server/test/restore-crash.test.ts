@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreLogRow } from '../src/restore/restore.types.js';
 import type { RestoreChildSettings } from './restore-child.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { backUp, expectItemMatches, orgItems } from './restore-support.js';
 
 const CHILD = fileURLToPath(new URL('./restore-child.ts', import.meta.url));

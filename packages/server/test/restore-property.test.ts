@@ -10,7 +10,7 @@ import type { Db } from '../src/db/database.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { ItemEntry, Store } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { backUp, expectItemMatches, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
 
 const TITLES = ['Parks and Trails', 'Parks Finder', 'Water Network Map', 'Street Trees Inventory', "Discover Demoville's Parks"];

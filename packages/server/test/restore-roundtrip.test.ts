@@ -10,7 +10,7 @@ import type { Db } from '../src/db/database.js';
 import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { ItemEntry } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
 
 const DEMO_KEYS_USED = { mapParks: 'Parks and Trails', mapWater: 'Water Network Map', app: 'Parks Finder', dash: 'Parks Operations Dashboard', story: "Discover Demoville's Parks" };

@@ -15,7 +15,7 @@ import { RestoreRepository } from '../src/restore/restore.repository.js';
 import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
 import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 
 export function sessionFor(emu: EmulatorHandle, signal?: AbortSignal): ArcGISSession {
   const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });

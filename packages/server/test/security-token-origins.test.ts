@@ -24,7 +24,7 @@ import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import { readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
 import { planAndRun, restoreDb, sessionFor, type RestoreRun } from './restore-support.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 /**
  * A host an attacker controls: records every request and answers like a federated ArcGIS Server that claims

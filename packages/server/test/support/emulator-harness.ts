@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Emulator from '@orgkeeper/arcgis-emulator';
 import type { EmulatorHandle, EmulatorOptions } from '@orgkeeper/arcgis-emulator';
-import type { ApiClient } from '../support/server-harness.js';
+import type { ApiClient } from './server-harness.js';
 
 export type { EmulatorHandle };
 
