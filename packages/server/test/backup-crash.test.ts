@@ -17,7 +17,7 @@ import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type Temp
 
 const CHILD = fileURLToPath(new URL('./support/backup-child.ts', import.meta.url));
 /** `orgkeeper` from source, in its own process. */
-const CLI_CHILD = fileURLToPath(new URL('./identities/orgkeeper-child.ts', import.meta.url));
+const CLI_CHILD = fileURLToPath(new URL('./support/orgkeeper-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface ChildRun {

@@ -26,7 +26,7 @@ import { readEventStream } from './support/event-stream.js';
 import { ApiClient } from './support/server-harness.js';
 import type { TempFolder } from './support/org-fixture.js';
 
-const CLI_CHILD = fileURLToPath(new URL('./identities/orgkeeper-child.ts', import.meta.url));
+const CLI_CHILD = fileURLToPath(new URL('./support/orgkeeper-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 /** Short, so the test sees a killed worker's operation taken over within seconds (the default is 30). */
