@@ -13,7 +13,7 @@ import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/res
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import { check, diffSnapshots, openStore, prune, type GroupEntry, type Store } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
-import { planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { planAndRun, restoreDb, sessionFor } from './support/restore-harness.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('field crews badge')]);
 const OTHER_PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('someone changed it')]);

@@ -12,7 +12,7 @@ import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
-import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './support/restore-harness.js';
 
 describe('copy and clone', () => {
   let source: EmulatorHandle;

@@ -11,7 +11,7 @@ import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { ItemEntry, Store } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
-import { backUp, expectItemMatches, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { backUp, expectItemMatches, orgItems, planAndRun, restoreDb, sessionFor } from './support/restore-harness.js';
 
 const TITLES = ['Parks and Trails', 'Parks Finder', 'Water Network Map', 'Street Trees Inventory', "Discover Demoville's Parks"];
 

@@ -9,7 +9,7 @@ import { markerFor } from '../src/restore/steps/item-create.step.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { ItemEntry } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
-import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './support/restore-harness.js';
 
 describe('restore after injected failures', () => {
   let emu: EmulatorHandle;

@@ -11,7 +11,7 @@ import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { ItemEntry } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
-import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './support/restore-harness.js';
 
 const DEMO_KEYS_USED = { mapParks: 'Parks and Trails', mapWater: 'Water Network Map', app: 'Parks Finder', dash: 'Parks Operations Dashboard', story: "Discover Demoville's Parks" };
 

@@ -22,7 +22,7 @@ import { scanTextSearch } from '../src/clean/scans/text-search.scan.js';
 import type { ScanOutput } from '../src/clean/scans/scan-context.js';
 import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import { readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
-import { planAndRun, restoreDb, sessionFor, type RestoreRun } from './restore-support.js';
+import { planAndRun, restoreDb, sessionFor, type RestoreRun } from './support/restore-harness.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 

@@ -4,18 +4,18 @@
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { runBackup } from '../src/backup/backup.engine.js';
-import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
-import type { HostedRestore } from '../src/restore/hosted-contract.js';
-import { runRestore } from '../src/restore/restore.engine.js';
-import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
-import { RestoreRepository } from '../src/restore/restore.repository.js';
-import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
-import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
-import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './support/emulator-harness.js';
+import { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
+import { OAuthTokenSource } from '../../src/arcgis/token-source.js';
+import { runBackup } from '../../src/backup/backup.engine.js';
+import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
+import type { HostedRestore } from '../../src/restore/hosted-contract.js';
+import { runRestore } from '../../src/restore/restore.engine.js';
+import { buildPlan, readSnapshotContent, type SnapshotContent } from '../../src/restore/restore.plan.js';
+import { RestoreRepository } from '../../src/restore/restore.repository.js';
+import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../../src/restore/references.js';
+import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../../src/restore/restore.types.js';
+import { type ItemEntry, type Store, openStore } from '../../src/store/index.js';
+import type { EmulatorHandle } from './emulator-harness.js';
 
 export function sessionFor(emu: EmulatorHandle, signal?: AbortSignal): ArcGISSession {
   const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
