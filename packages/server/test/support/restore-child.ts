@@ -5,8 +5,7 @@
  *
  *   node --import tsx test/support/restore-child.ts '{"restUrl": ..., "dbFile": ..., "operationId": ..., ...}'
  */
-import { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../../src/arcgis/token-source.js';
+import { sessionFor } from './emulator-session.js';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 import { runRestore } from '../../src/restore/restore.engine.js';
 import { buildPlan, readSnapshotContent } from '../../src/restore/restore.plan.js';
@@ -32,8 +31,7 @@ await migrateToLatest(db);
 const repository = new RestoreRepository(db);
 const store = await openStore(settings.storeDir);
 const content = await readSnapshotContent(store, settings.params.snapshotId);
-const auth = new OAuthTokenSource({ restUrl: settings.restUrl, credentials: settings.admin });
-const session = new ArcGISSession({ portalUrl: settings.portalUrl, restUrl: settings.restUrl, auth });
+const session = sessionFor(settings);
 let plan = (await repository.findRun(settings.operationId))?.plan;
 if (!plan) {
   plan = await buildPlan({ store, content, params: settings.params, source: { identityId: 'crash' }, target: { identityId: 'crash', session }, hostedAvailable: false, now: new Date() });
