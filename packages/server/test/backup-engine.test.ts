@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FOLDER_ROTATION, rotationSlot, runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity, BackupResult } from '../src/backup/backup.types.js';
 import { type ItemEntry, type SnapshotManifest, type Store, check, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle, requestsDuring } from './support/emulator-harness.js';
 import { QUICK_RETRY, sessionFor } from './support/emulator-session.js';
 
 async function entriesOf(store: Store, manifest: SnapshotManifest): Promise<Map<string, ItemEntry>> {
@@ -16,15 +16,6 @@ async function entriesOf(store: Store, manifest: SnapshotManifest): Promise<Map<
 const endpointCount = (emu: EmulatorHandle, endpoint: string) => emu.requestLog.snapshot(0).byEndpoint[endpoint] ?? 0;
 
 /** Requests per endpoint made while `work` ran. */
-async function requestsDuring<T>(emu: EmulatorHandle, work: () => Promise<T>): Promise<{ result: T; asked: Record<string, number> }> {
-  const before = emu.requestLog.snapshot(0).byEndpoint;
-  const result = await work();
-  const after = emu.requestLog.snapshot(0).byEndpoint;
-  const asked: Record<string, number> = {};
-  for (const [endpoint, count] of Object.entries(after)) if (count - (before[endpoint] ?? 0) > 0) asked[endpoint] = count - (before[endpoint] ?? 0);
-  return { result, asked };
-}
-
 /** A call through the emulator's real REST API, as the organization's administrator. */
 async function adminCall(emu: EmulatorHandle, path: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const authentication = await ArcGISIdentityManager.signIn({ username: emu.admin.username, password: emu.admin.password, portal: emu.restUrl });
@@ -185,7 +176,7 @@ describe('runBackup against the emulated demo organization', () => {
 
   it('adds almost nothing when nothing changed, and the store checks clean', async () => {
     const third = await runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Third' });
-    const { result: fourth, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Fourth' }));
+    const { result: fourth, byEndpoint: asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Fourth' }));
     // Nothing downloaded again: no item JSON, data, resources, thumbnails, metadata, per-item sharing or feature
     // queries. What is asked: the search pages (the items, and each group's content, which gives the items' sharing),
     // two requests per hosted service, each group's members, the user pages, the folders of the users whose turn in
@@ -236,7 +227,7 @@ describe('runBackup against the emulated demo organization', () => {
     moved.json.ownerFolder = created.folder.id;
     const modified = new Map(plain.map((i) => [i.json.id, i.json.modified]));
 
-    const { result, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Sharing changed' }));
+    const { result, byEndpoint: asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Sharing changed' }));
     expect(plain.every((i) => i.json.modified === modified.get(i.json.id))).toBe(true);
     expect(result.counts.carriedOver).toBe(orgItems().length);
     expect(asked['content/items/groups']).toBeUndefined();
@@ -266,7 +257,7 @@ describe('runBackup against the emulated demo organization', () => {
     const chosen = orgItems().filter((i) => i.groups.size > 0).slice(0, 3);
     emu.faults.update({ errorRate: 1, errorStyle: 'http', pathFilter: ['/community/self'] });
     try {
-      const { result, asked } = await requestsDuring(emu, () => runBackup({ identity: { ...identity, fileLocation: `${folder.path}/fallback` }, session: sessionFor(emu, { retry: QUICK_RETRY }), itemIds: chosen.map((i) => i.json.id) }));
+      const { result, byEndpoint: asked } = await requestsDuring(emu, () => runBackup({ identity: { ...identity, fileLocation: `${folder.path}/fallback` }, session: sessionFor(emu, { retry: QUICK_RETRY }), itemIds: chosen.map((i) => i.json.id) }));
       expect(result.status).toBe('complete');
       expect(asked['content/items/groups']).toBe(chosen.length);
       const store = await openStore(`${folder.path}/fallback`);

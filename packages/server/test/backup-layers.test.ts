@@ -9,6 +9,7 @@ import type { EsriFeature, FeatureChunkContent } from '../src/backup/feature-chu
 import { type HostedServiceEntry, initStore, type LayerEntry, readAttachmentList, type Store } from '../src/store/index.js';
 import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { sessionFor } from './support/emulator-session.js';
+import { requestsDuring } from './support/emulator-harness.js';
 
 type HostedService = EmulatorHandle['context']['state']['services'] extends Map<string, infer S> ? S : never;
 
@@ -91,16 +92,6 @@ async function blobCount(store: Store): Promise<number> {
   let n = 0;
   for await (const blob of store.blobs.list()) if (blob) n++;
   return n;
-}
-
-function requestsDuring<T>(emu: EmulatorHandle, run: () => Promise<T>): Promise<{ result: T; total: number; byEndpoint: Record<string, number> }> {
-  const before = emu.requestLog.snapshot(0);
-  return run().then((result) => {
-    const after = emu.requestLog.snapshot(0);
-    const byEndpoint: Record<string, number> = {};
-    for (const [k, v] of Object.entries(after.byEndpoint)) if (v - (before.byEndpoint[k] ?? 0) > 0) byEndpoint[k] = v - (before.byEndpoint[k] ?? 0);
-    return { result, total: after.total - before.total, byEndpoint };
-  });
 }
 
 describe('backupHostedService against the emulated demo organization', () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
+import { startTestServer, type ApiClient, type TestServer, offsetClock } from './support/server-harness.js';
 import { control, NON_ADMIN, setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import type { StoredCredentials } from '../src/arcgis/token-source.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
@@ -28,16 +28,6 @@ interface ErrorBody {
 interface TestBody {
   ok: boolean;
   checks: { id: string; label: string; status: string; message: string }[];
-}
-
-/** An offset clock: real time, moved forward by the test (so tokens' real expiry and OrgKeeper's view stay comparable). */
-function offsetClock() {
-  let offset = 0;
-  return Object.assign(() => new Date(Date.now() + offset), {
-    advance(ms: number) {
-      offset += ms;
-    }
-  });
 }
 
 describe('identities: OAuth2 connect through the portal sign-in page', () => {

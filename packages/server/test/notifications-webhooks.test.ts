@@ -19,6 +19,7 @@ import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, createIdentity, startDataDirFixture, startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 import { startTestServer, type ApiClient } from './support/server-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import { until as waitUntil } from './support/until.js';
 
 const PATH = '/api/settings/notifications/webhooks';
 interface ErrorBody {
@@ -62,15 +63,8 @@ function operation(overrides: Partial<OperationView> = {}): OperationView {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Webhook deliveries retry with back-off: a longer wait than the default. */
+const until = <T>(probe: () => Promise<T | undefined | false>) => waitUntil(probe, { timeoutMs: 15_000, intervalMs: 25 });
 
 describe('webhooks', () => {
   let org: OrgFixture;
