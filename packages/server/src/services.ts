@@ -16,7 +16,7 @@ import type { SecretBox } from './secrets/secret-box.js';
 import { CredentialVault } from './identities/credential-vault.js';
 import { IdentityChecks } from './identities/identity-checks.js';
 import { IdentityConnections } from './identities/identity-connections.js';
-import { IdentitySessions } from './identities/identity-sessions.js';
+import { ArcGISSessionFactory } from './identities/arcgis-session-factory.js';
 import { IdentityRepository } from './identities/identity.repository.js';
 import { IdentityService } from './identities/identity.service.js';
 import { TokenKeeper } from './identities/token-keeper.js';
@@ -104,7 +104,7 @@ export interface Services {
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
-  identitySessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   tokenKeeper: TokenKeeper;
   /** Browsing backups (snapshots, items, diffs, exports) and the snapshot index. */
   backups: BackupService;
@@ -158,7 +158,7 @@ export function createServices(options: ServiceOptions): Services {
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
   const stores = new IdentityStores({ secretBox: options.secretBox, repository: repositories.identities });
   const metrics = new MetricsService({ db: options.db, clock });
-  const identitySessions = new IdentitySessions({
+  const arcgisSessions = new ArcGISSessionFactory({
     repository: repositories.identities,
     vault,
     clock,
@@ -168,7 +168,7 @@ export function createServices(options: ServiceOptions): Services {
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
     vault,
-    sessions: identitySessions,
+    arcgisSessions,
     audit,
     secretBox: options.secretBox,
     clock,
@@ -178,9 +178,9 @@ export function createServices(options: ServiceOptions): Services {
   const identities = new IdentityService({
     repository: repositories.identities,
     vault,
-    sessions: identitySessions,
+    arcgisSessions,
     connections: identityConnections,
-    checks: new IdentityChecks({ sessions: identitySessions, vault, clock, stores }),
+    checks: new IdentityChecks({ arcgisSessions, vault, clock, stores }),
     audit,
     clock,
     logger: options.logger,
@@ -189,7 +189,7 @@ export function createServices(options: ServiceOptions): Services {
   const arcgisSignIn = new ArcGISSignInService({
     repository: new ArcGISSignInRepository(options.db),
     identities: repositories.identities,
-    identitySessions,
+    arcgisSessions,
     users: repositories.users,
     sessions,
     audit,
@@ -199,7 +199,7 @@ export function createServices(options: ServiceOptions): Services {
     publicUrl: options.publicUrl ?? 'http://localhost:8500'
   });
   sessions.setChecker(arcgisSignIn);
-  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
+  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, arcgisSessions, clock, logger: options.logger });
   const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
     repository: repositories.operations,
@@ -215,7 +215,7 @@ export function createServices(options: ServiceOptions): Services {
   const clean = new CleanService({
     repository: new CleanRepository(options.db),
     identities: repositories.identities,
-    sessions: identitySessions,
+    arcgisSessions,
     audit,
     clock,
     logger: options.logger,
@@ -224,17 +224,17 @@ export function createServices(options: ServiceOptions): Services {
   const fixes = new FixService({
     repository: new FixRepository(options.db),
     identities: repositories.identities,
-    sessions: identitySessions,
+    arcgisSessions,
     operations,
     audit,
     clock,
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
-  const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const restores = new RestoreService({ identities: repositories.identities, stores, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
+  const contentMap = new ContentMapService({ identities: repositories.identities, arcgisSessions, clock, logger: options.logger });
+  const restores = new RestoreService({ identities: repositories.identities, stores, arcgisSessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
-  operations.register(backupJob({ identities: repositories.identities, sessions: identitySessions, backups, logger: options.logger }));
+  operations.register(backupJob({ identities: repositories.identities, arcgisSessions, backups, logger: options.logger }));
   operations.register(checkJob({ identities: repositories.identities, stores }));
   operations.register(forgetJob({ identities: repositories.identities, backups, stores }));
   operations.register(pruneJob({ identities: repositories.identities, stores }));
@@ -299,7 +299,7 @@ export function createServices(options: ServiceOptions): Services {
     arcgisSignIn,
     identities,
     identityConnections,
-    identitySessions,
+    arcgisSessions,
     tokenKeeper,
     backups,
     operations,

@@ -383,7 +383,7 @@ describe('webhooks', () => {
     expect(bodies[0]!.operation.message).toMatch(/not empty and is not an OrgKeeper store/);
     expect(bodies[1]!.operation).toMatchObject({ kind: 'backup', identity: { id: org.identityId, name: 'Springfield' }, startedBy: 'operator', snapshotId: ok.snapshotId, logUrl: `${org.server.url}/logs/${ok.id}` });
     // Nothing of the identity's credentials: not the access token its session holds, nor any token-like field.
-    const session = await services().identitySessions.sessionFor(org.identityId);
+    const session = await services().arcgisSessions.sessionFor(org.identityId);
     const token = await session.auth!.getToken(`${session.restUrl}/community/self`);
     expect(token.length).toBeGreaterThan(10);
     for (const request of [first!, second!]) {

@@ -9,7 +9,7 @@ import { actorName, type Actor, type AuditService } from '../audit/audit.service
 import type { AppUserRow, Role, SessionRow } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
 import { redirectUriMessage } from '../identities/sign-in-problems.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
+import type { ArcGISSessionFactory } from '../identities/arcgis-session-factory.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import { preflightAuthorize } from '../identities/portal-client.js';
@@ -57,7 +57,7 @@ interface SessionGrant {
 export interface ArcGISSignInServiceDeps {
   repository: ArcGISSignInRepository;
   identities: IdentityRepository;
-  identitySessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   users: UserRepository;
   sessions: SessionService;
   audit: AuditService;
@@ -187,7 +187,7 @@ export class ArcGISSignInService implements SessionChecker {
     const identity = await this.deps.identities.findById(identityId);
     if (!identity) throw new AppError('not_found', 'There is no such identity.');
     if (!identity.org_id) throw new AppError('needs_sign_in', `Connect "${identity.name}" first: its organization is not known yet.`);
-    const session = await this.deps.identitySessions.sessionFor(identity.id);
+    const session = await this.deps.arcgisSessions.sessionFor(identity.id);
     try {
       return await searchOrgGroups(session, { orgId: identity.org_id, text });
     } catch (error) {

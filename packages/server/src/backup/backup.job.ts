@@ -9,7 +9,7 @@
  *   does not download again what the stopped one stored.
  */
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
+import type { ArcGISSessionFactory } from '../identities/arcgis-session-factory.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Logger } from '../logging/logger.js';
@@ -25,7 +25,7 @@ import type { BackupResult } from './backup.types.js';
 
 export interface BackupJobDeps {
   identities: IdentityRepository;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   backups: BackupService;
   logger: Logger;
   /** Items backed up at once when the params do not say (default: the engine's). */
@@ -63,7 +63,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
       if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
       backupIdentity(row);
       // Getting a session reports missing or expired credentials now, as an error, rather than as a failed operation.
-      await deps.sessions.sessionFor(identityId);
+      await deps.arcgisSessions.sessionFor(identityId);
       return clean;
     },
 
@@ -79,7 +79,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
       try {
         // The bound applies to requests in flight (the session's limiter) as well as to items worked on at once.
         const concurrency = params.concurrency ?? deps.concurrency;
-        const session = await deps.sessions.sessionFor(row.id, { signal: ctx.signal, ...(concurrency ? { concurrency } : {}) });
+        const session = await deps.arcgisSessions.sessionFor(row.id, { signal: ctx.signal, ...(concurrency ? { concurrency } : {}) });
         result = await runBackup({
           identity,
           session,

@@ -4,7 +4,7 @@
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
+import type { ArcGISSessionFactory } from '../identities/arcgis-session-factory.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityStores } from '../identities/identity-stores.js';
 import type { IdentityRow } from '../identities/identity.types.js';
@@ -22,7 +22,7 @@ export interface RestoreServiceDeps {
   identities: IdentityRepository;
   /** Opens identities' stores (location credentials, encryption keys). */
   stores: IdentityStores;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   repository: RestoreRepository;
   clock: Clock;
   logger: Logger;
@@ -119,7 +119,7 @@ export class RestoreService {
 
   private async session(identityId: string, signal: AbortSignal): Promise<ArcGISSession> {
     if (this.deps.sessionFor) return this.deps.sessionFor(identityId, signal);
-    const session = await this.deps.sessions.sessionFor(identityId, { signal });
+    const session = await this.deps.arcgisSessions.sessionFor(identityId, { signal });
     return session.withSignal(signal);
   }
 
