@@ -22,7 +22,7 @@ import { IdentityService } from './identities/identity.service.js';
 import { TokenKeeper } from './identities/token-keeper.js';
 import { UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
-import { BackupService } from './backup/backup.service.js';
+import { SnapshotBrowser } from './backup/snapshot-browser.service.js';
 import { SnapshotIndexRepository } from './backup/snapshot-index.repository.js';
 import { OperationRepository } from './operations/operation.repository.js';
 import { OperationSignals } from './operations/operation-signals.js';
@@ -107,7 +107,7 @@ export interface Services {
   arcgisSessions: ArcGISSessionFactory;
   tokenKeeper: TokenKeeper;
   /** Browsing backups (snapshots, items, diffs, exports) and the snapshot index. */
-  backups: BackupService;
+  snapshots: SnapshotBrowser;
   /** The job runner: long work (backups, restores, checks, scans, fixes...) as operations with progress, cancel and a per-item log. */
   operations: OperationsService;
   /** Backups and scans started at set times (the server runs the scheduler). */
@@ -200,7 +200,7 @@ export function createServices(options: ServiceOptions): Services {
   });
   sessions.setChecker(arcgisSignIn);
   const tokenKeeper = new TokenKeeper({ repository: repositories.identities, arcgisSessions, clock, logger: options.logger });
-  const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
+  const snapshots = new SnapshotBrowser({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
     repository: repositories.operations,
     workers: repositories.workers,
@@ -234,9 +234,9 @@ export function createServices(options: ServiceOptions): Services {
   const contentMap = new ContentMapService({ identities: repositories.identities, arcgisSessions, clock, logger: options.logger });
   const restores = new RestoreService({ identities: repositories.identities, stores, arcgisSessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
-  operations.register(backupJob({ identities: repositories.identities, arcgisSessions, backups, logger: options.logger }));
+  operations.register(backupJob({ identities: repositories.identities, arcgisSessions, snapshots, logger: options.logger }));
   operations.register(checkJob({ identities: repositories.identities, stores }));
-  operations.register(forgetJob({ identities: repositories.identities, backups, stores }));
+  operations.register(forgetJob({ identities: repositories.identities, snapshots, stores }));
   operations.register(pruneJob({ identities: repositories.identities, stores }));
   operations.register(restoreJob(restores));
   operations.register(scanJob({ clean, identities: repositories.identities }));
@@ -301,7 +301,7 @@ export function createServices(options: ServiceOptions): Services {
     identityConnections,
     arcgisSessions,
     tokenKeeper,
-    backups,
+    snapshots,
     operations,
     clean,
     fixes,

@@ -93,7 +93,7 @@ async function reindex(args: string[], io: CliIo): Promise<number> {
   const identity = requireIdentity(values.identity);
   return withServices(io, databaseFlags(values), async (services) => {
     const { id, name } = await findIdentity(services, identity, COMMAND);
-    const result = await services.backups.reindex(id, CLI_ACTOR);
+    const result = await services.snapshots.reindex(id, CLI_ACTOR);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ identity: name, ...result }, null, 2)}\n`);
     } else {

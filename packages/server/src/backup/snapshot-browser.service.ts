@@ -50,7 +50,7 @@ export interface ReindexResult {
   durationMs: number;
 }
 
-export interface BackupServiceDeps {
+export interface SnapshotBrowserDeps {
   identities: IdentityRepository;
   /** Opens identities' stores (location credentials, encryption keys). */
   stores: IdentityStores;
@@ -62,8 +62,8 @@ export interface BackupServiceDeps {
 
 const ITEM_ID = /^[0-9A-Za-z]{1,64}$/;
 
-export class BackupService {
-  constructor(private readonly deps: BackupServiceDeps) {}
+export class SnapshotBrowser {
+  constructor(private readonly deps: SnapshotBrowserDeps) {}
 
   /** Opens identities' stores (for operations that work on a store: check, prune). */
   get stores(): IdentityStores {
