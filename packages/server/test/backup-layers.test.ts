@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { createHostedService, DEMO_EXPECTATIONS, demoPassword, type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
 import { backupHostedService, CHUNK_OID_SPAN } from '../src/backup/hosted-service.backup.js';
-import type { EsriFeature, FeatureChunkContent } from '../src/backup/feature-chunks.js';
+import type { EsriFeature, FeatureChunkContent } from '../src/store/feature-chunks.js';
 import { type HostedServiceEntry, initStore, type LayerEntry, readAttachmentList, type Store } from '../src/store/index.js';
 import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
 import { sessionFor } from './support/emulator-session.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
-import { canonicalJson, type EsriFeature, type FeatureChunkContent } from '../../src/backup/feature-chunks.js';
+import { canonicalJson, type EsriFeature, type FeatureChunkContent } from '../../src/store/feature-chunks.js';
 import { backupHostedService } from '../../src/backup/hosted-service.backup.js';
 import { layerWriteInfo } from '../../src/restore/hosted/definitions.js';
 import { initStore, type ItemEntry, readAttachmentList, type Store } from '../../src/store/index.js';
