@@ -9,8 +9,7 @@
  *   does not download again what the stopped one stored.
  */
 import { AppError } from '../errors/app-error.js';
-import type { ArcGISSessionFactory } from '../identities/arcgis-session-factory.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { ArcGISSessionFactory, IdentityRepository } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Logger } from '../logging/logger.js';
 import { JobStopped, type JobContext, type JobHandler, type JobItemLog, type JobOutcome } from '../operations/job.types.js';

@@ -7,8 +7,7 @@
 import type { Writable } from 'node:stream';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
-import type { IdentityStores } from '../identities/identity-stores.js';
+import type { IdentityRepository, IdentityStores } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';

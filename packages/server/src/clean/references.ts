@@ -4,7 +4,7 @@
  * restore module's (restore/references.ts: web maps, apps, dashboards, StoryMaps, Experience Builder, generically by
  * key); this groups its key-level references by the object they sit in and adds the object's title.
  */
-import { extractReferences as extractKeyReferences } from '../restore/references.js';
+import { extractReferences as extractKeyReferences } from '../restore/index.js';
 
 export interface DataReference {
   /** Where in the data, e.g. `operationalLayers[0]`, `widgets[1].datasets[0].dataSource`, `values.webmap`. */

@@ -4,9 +4,7 @@
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
-import type { ArcGISSessionFactory } from '../identities/arcgis-session-factory.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
-import type { IdentityStores } from '../identities/identity-stores.js';
+import type { ArcGISSessionFactory, IdentityRepository, IdentityStores } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';

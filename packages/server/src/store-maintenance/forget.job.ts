@@ -2,7 +2,7 @@
  * The `forget` job: removes the snapshots a retention policy does not keep (their content stays until a prune), and
  * brings the snapshot index in line. The log has a row per snapshot removed or that could not be.
  */
-import type { SnapshotBrowser } from '../backup/snapshot-browser.service.js';
+import type { SnapshotBrowser } from '../backup/index.js';
 import { AppError } from '../errors/app-error.js';
 import type { JobHandler, JobOutcome } from '../operations/job.types.js';
 import { forget, parsePolicy } from '../store/index.js';

@@ -6,7 +6,7 @@
  */
 import type { JobContext, JobOutcome } from '../../operations/job.types.js';
 import { JobStopped } from '../../operations/job.types.js';
-import { backupBeforeChange } from '../../backup/backup.job.js';
+import { backupBeforeChange } from '../../backup/index.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
 import type { FindingTarget, FixAction } from '../clean.types.js';
 import { reasonOf, type FixContext } from './actions/index.js';

@@ -14,8 +14,7 @@
  */
 import type { Actor, AuditService } from '../../audit/audit.service.js';
 import { AppError } from '../../errors/app-error.js';
-import type { ArcGISSessionFactory } from '../../identities/arcgis-session-factory.js';
-import type { IdentityRepository } from '../../identities/identity.repository.js';
+import type { ArcGISSessionFactory, IdentityRepository } from '../../identities/index.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../logging/logger.js';
