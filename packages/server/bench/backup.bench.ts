@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { sessionFor } from '../test/support/emulator-session.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import type { BackupResult } from '../src/backup/backup.types.js';
 import { openStore } from '../src/store/index.js';
@@ -66,13 +65,8 @@ async function storedBytes(dir: string): Promise<number> {
   return bytes;
 }
 
-function sessionFor(emu: EmulatorInfo, limit: number): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: emu.admin });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: limit });
-}
-
 async function backup(emu: EmulatorInfo, dir: string, limit: number, extra: { itemIds?: string[]; includePrincipals?: boolean } = {}) {
-  const session = sessionFor(emu, limit);
+  const session = sessionFor(emu, { concurrency: limit });
   let last = 0;
   const started = performance.now();
   const result: BackupResult = await runBackup({

@@ -176,7 +176,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiTokenRoutes, { tokens: services.apiTokens });
   await app.register(identityRoutes, { identities: services.identities });
   await app.register(oauthCallbackRoutes, { identities: services.identities });
-  await app.register(backupRoutes, { backups: services.backups, operations: services.operations });
+  await app.register(backupRoutes, { snapshots: services.snapshots, operations: services.operations });
   await app.register(restoreRoutes, { restores: services.restores, operations: services.operations });
   await app.register(operationRoutes, { operations: services.operations });
   await app.register(scheduleRoutes, { schedules: services.schedules });

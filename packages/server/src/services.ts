@@ -16,13 +16,13 @@ import type { SecretBox } from './secrets/secret-box.js';
 import { CredentialVault } from './identities/credential-vault.js';
 import { IdentityChecks } from './identities/identity-checks.js';
 import { IdentityConnections } from './identities/identity-connections.js';
-import { IdentitySessions } from './identities/identity-sessions.js';
+import { ArcGISSessionFactory } from './identities/arcgis-session-factory.js';
 import { IdentityRepository } from './identities/identity.repository.js';
 import { IdentityService } from './identities/identity.service.js';
 import { TokenKeeper } from './identities/token-keeper.js';
 import { UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
-import { BackupService } from './backup/backup.service.js';
+import { SnapshotBrowser } from './backup/snapshot-browser.service.js';
 import { SnapshotIndexRepository } from './backup/snapshot-index.repository.js';
 import { OperationRepository } from './operations/operation.repository.js';
 import { OperationSignals } from './operations/operation-signals.js';
@@ -104,10 +104,10 @@ export interface Services {
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
-  identitySessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   tokenKeeper: TokenKeeper;
   /** Browsing backups (snapshots, items, diffs, exports) and the snapshot index. */
-  backups: BackupService;
+  snapshots: SnapshotBrowser;
   /** The job runner: long work (backups, restores, checks, scans, fixes...) as operations with progress, cancel and a per-item log. */
   operations: OperationsService;
   /** Backups and scans started at set times (the server runs the scheduler). */
@@ -158,7 +158,7 @@ export function createServices(options: ServiceOptions): Services {
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
   const stores = new IdentityStores({ secretBox: options.secretBox, repository: repositories.identities });
   const metrics = new MetricsService({ db: options.db, clock });
-  const identitySessions = new IdentitySessions({
+  const arcgisSessions = new ArcGISSessionFactory({
     repository: repositories.identities,
     vault,
     clock,
@@ -168,7 +168,7 @@ export function createServices(options: ServiceOptions): Services {
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
     vault,
-    sessions: identitySessions,
+    arcgisSessions,
     audit,
     secretBox: options.secretBox,
     clock,
@@ -178,9 +178,9 @@ export function createServices(options: ServiceOptions): Services {
   const identities = new IdentityService({
     repository: repositories.identities,
     vault,
-    sessions: identitySessions,
+    arcgisSessions,
     connections: identityConnections,
-    checks: new IdentityChecks({ sessions: identitySessions, vault, clock, stores }),
+    checks: new IdentityChecks({ arcgisSessions, vault, clock, stores }),
     audit,
     clock,
     logger: options.logger,
@@ -189,7 +189,7 @@ export function createServices(options: ServiceOptions): Services {
   const arcgisSignIn = new ArcGISSignInService({
     repository: new ArcGISSignInRepository(options.db),
     identities: repositories.identities,
-    identitySessions,
+    arcgisSessions,
     users: repositories.users,
     sessions,
     audit,
@@ -199,8 +199,8 @@ export function createServices(options: ServiceOptions): Services {
     publicUrl: options.publicUrl ?? 'http://localhost:8500'
   });
   sessions.setChecker(arcgisSignIn);
-  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
+  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, arcgisSessions, clock, logger: options.logger });
+  const snapshots = new SnapshotBrowser({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
     repository: repositories.operations,
     workers: repositories.workers,
@@ -215,7 +215,7 @@ export function createServices(options: ServiceOptions): Services {
   const clean = new CleanService({
     repository: new CleanRepository(options.db),
     identities: repositories.identities,
-    sessions: identitySessions,
+    arcgisSessions,
     audit,
     clock,
     logger: options.logger,
@@ -224,19 +224,19 @@ export function createServices(options: ServiceOptions): Services {
   const fixes = new FixService({
     repository: new FixRepository(options.db),
     identities: repositories.identities,
-    sessions: identitySessions,
+    arcgisSessions,
     operations,
     audit,
     clock,
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
-  const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const restores = new RestoreService({ identities: repositories.identities, stores, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
+  const contentMap = new ContentMapService({ identities: repositories.identities, arcgisSessions, clock, logger: options.logger });
+  const restores = new RestoreService({ identities: repositories.identities, stores, arcgisSessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
-  operations.register(backupJob({ identities: repositories.identities, sessions: identitySessions, backups, logger: options.logger }));
+  operations.register(backupJob({ identities: repositories.identities, arcgisSessions, snapshots, logger: options.logger }));
   operations.register(checkJob({ identities: repositories.identities, stores }));
-  operations.register(forgetJob({ identities: repositories.identities, backups, stores }));
+  operations.register(forgetJob({ identities: repositories.identities, snapshots, stores }));
   operations.register(pruneJob({ identities: repositories.identities, stores }));
   operations.register(restoreJob(restores));
   operations.register(scanJob({ clean, identities: repositories.identities }));
@@ -299,9 +299,9 @@ export function createServices(options: ServiceOptions): Services {
     arcgisSignIn,
     identities,
     identityConnections,
-    identitySessions,
+    arcgisSessions,
     tokenKeeper,
-    backups,
+    snapshots,
     operations,
     clean,
     fixes,

@@ -12,7 +12,7 @@ import type { FixDetail } from '../src/clean/fixes/fix.service.js';
 import type { FieldChange, FixPreview } from '../src/clean/fixes/fix.types.js';
 import type { MailMessage } from '../src/clean/fixes/mailer.js';
 import { openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import type { ApiClient, TestServer } from './support/server-harness.js';
 import { storeScan as storeScanIn } from './support/stored-scan.js';
 import { startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer } from './support/server-harness.js';
-import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 const cli = runCli;
 
@@ -68,7 +68,7 @@ describe('orgkeeper identities (CLI)', () => {
     const server = await startTestServer({ dataDir: data.path });
     try {
       const [row] = await server.server.services.repositories.identities.list();
-      const session = await server.server.services.identitySessions.sessionFor(row!.id);
+      const session = await server.server.services.arcgisSessions.sessionFor(row!.id);
       const self = await session.request<{ username: string; role: string }>(`${emu.restUrl}/community/self`);
       expect(self).toMatchObject({ username: 'gis_admin', role: 'org_admin' });
     } finally {

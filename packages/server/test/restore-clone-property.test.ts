@@ -14,8 +14,9 @@ import { ITEM_TYPES, type ItemPart } from '../src/item-types/index.js';
 import { placeableSites, placeReferences } from '../src/item-types/testing/reference-placement.js';
 import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, idMapOf, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, idMapOf, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 import { checkClone } from './support/clone-references.js';
 
 const specs = ITEM_TYPES.filter((t) => placeableSites(t).length > 0);
@@ -43,7 +44,7 @@ describe('clone of items of random types with random references (property)', () 
   });
 
   it('every reference of every cloned item resolves in the target; nothing names the source', async () => {
-    const session = sessionFor(source);
+    const session = sessionFor(source, { retry: RESTORE_RETRY });
     const state = source.context.state;
     const portal = source.portalUrl;
     const services = [X.ids['svc-water'], X.ids['svc-parks']].map((id) => ({ id, url: state.items.get(id)!.json.url as string }));

@@ -13,8 +13,9 @@ import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';
 import { itemTypeOf } from '../src/item-types/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, idMapOf, mentionsOf, orgItems, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 import { checkClone } from './support/clone-references.js';
 
 describe('copy and clone', () => {
@@ -48,7 +49,7 @@ describe('copy and clone', () => {
     const targetBefore = target.requestLog.snapshot(0);
     const itemsBefore = orgItems(target).length;
     const { buildPlan } = await import('../src/restore/restore.plan.js');
-    const plan = await buildPlan({ store, content, params: { snapshotId, mode: 'clone', all: true }, source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target) }, hostedAvailable: hosted !== undefined, now: new Date() });
+    const plan = await buildPlan({ store, content, params: { snapshotId, mode: 'clone', all: true }, source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target, { retry: RESTORE_RETRY }) }, hostedAvailable: hosted !== undefined, now: new Date() });
     expect(plan.counts.create).toBeGreaterThan(30);
     // Groups, then folders, then items; feature services before maps before apps.
     const kinds = plan.steps.map((s) => s.kind);
@@ -119,7 +120,7 @@ describe('copy and clone', () => {
     const plan = await buildPlan({
       store, content,
       params: { snapshotId, mode: 'clone', items: [maria.id, tom.id], ownerMap: { 'maria.publisher': target.admin.username, 'tom.editor': 'nobody.here' } },
-      source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target) }, hostedAvailable: hosted !== undefined, now: new Date()
+      source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target, { retry: RESTORE_RETRY }) }, hostedAvailable: hosted !== undefined, now: new Date()
     });
     const step = (id: string) => plan.steps.find((st) => st.key === `item:${id}`)!;
     expect(step(maria.id)).toMatchObject({ owner: target.admin.username });
@@ -154,7 +155,7 @@ describe('copy and clone', () => {
     }
     expect(compared).toBeGreaterThan(20);
     // Hosted layers arrive with every feature and attachment (their content in detail: restore-hosted-*).
-    const ts = sessionFor(target);
+    const ts = sessionFor(target, { retry: RESTORE_RETRY });
     let layersChecked = 0;
     for (const entry of content.items.values()) {
       if (!entry.service) continue;

@@ -9,7 +9,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { downloadAttachment, type LayerInfo } from '../arcgis/feature-service/index.js';
 import { runPool } from '../lib/task-pool.js';
 import { type AttachmentEntry, type BlobRef, type FeatureChunk, type LayerEntry, type PartProblem, readAttachmentList, type Store, writeAttachmentList } from '../store/index.js';
-import { chunkRangeOf, type EsriFeature, FEATURE_CHUNK_FORMAT, FEATURE_CHUNK_LEVEL, type FeatureChunkContent, featureChunkBytes, featureOid, type OidRange } from './feature-chunks.js';
+import { chunkRangeOf, type EsriFeature, FEATURE_CHUNK_FORMAT, FEATURE_CHUNK_LEVEL, type FeatureChunkContent, featureChunkBytes, featureOid, type OidRange } from '../store/feature-chunks.js';
 import { attachmentEntry, attachmentFileName, attachmentIdentity, listAttachmentsInRange, type ListedAttachment } from './layer-attachments.js';
 
 /** Chunks whose attachments are listed with one queryAttachments request (metadata is small: ~200 bytes each). */

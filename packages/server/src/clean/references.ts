@@ -5,7 +5,7 @@
  * key); this groups its key-level references by the object they sit in and adds the object's title.
  */
 import { findReferences, type ItemPart, type ItemTypeSpec } from '../item-types/index.js';
-import { extractReferences as extractKeyReferences } from '../restore/references.js';
+import { extractReferences as extractKeyReferences } from '../restore/index.js';
 
 export interface DataReference {
   /** Where in the data, e.g. `operationalLayers[0]`, `widgets[1].datasets[0].dataSource`, `values.webmap`. */

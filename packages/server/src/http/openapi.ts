@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { requiredRole } from '../auth/access-control.js';
+import { requiredRole } from '../auth/index.js';
 import { packageRoot } from '../config/paths.js';
 import { errorBodySchema } from './schemas.js';
 import { OPTIONAL_BODY } from './validation.js';

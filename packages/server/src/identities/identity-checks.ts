@@ -8,7 +8,7 @@ import type { Clock } from '../lib/clock.js';
 import type { CredentialVault } from './credential-vault.js';
 import { checkFileLocation, freeBytes } from './file-location.js';
 import { adminProblem } from './sign-in-problems.js';
-import type { IdentitySessions } from './identity-sessions.js';
+import type { ArcGISSessionFactory } from './arcgis-session-factory.js';
 import type { IdentityStores } from './identity-stores.js';
 import { isObjectStorageLocation } from '../store/index.js';
 import type { CheckResult, IdentityRow, TestReport } from './identity.types.js';
@@ -32,7 +32,7 @@ type AddCheck = (id: CheckResult['id'], status: CheckResult['status'], message: 
 
 /** `POST /api/identities/:id/test`: each check on its own, so the administrator sees exactly what is wrong. */
 export class IdentityChecks {
-  constructor(private readonly deps: { sessions: IdentitySessions; vault: CredentialVault; clock: Clock; stores?: IdentityStores }) {}
+  constructor(private readonly deps: { arcgisSessions: ArcGISSessionFactory; vault: CredentialVault; clock: Clock; stores?: IdentityStores }) {}
 
   async run(row: IdentityRow): Promise<TestReport> {
     const checks: CheckResult[] = [];
@@ -94,7 +94,7 @@ export class IdentityChecks {
     }
     let info: SignedInInfo | undefined;
     try {
-      const session = this.deps.sessions.sessionForRow(row, { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottleAttempts: 3 }, timeoutMs: 30_000 });
+      const session = this.deps.arcgisSessions.sessionForRow(row, { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottleAttempts: 3 }, timeoutMs: 30_000 });
       info = await fetchSignedIn(session);
       add('signed_in', 'ok', `Signed in as "${info.user.username}"${row.auth_method === 'iwa' ? ' (IWA, the account running OrgKeeper)' : ''}.`);
     } catch (error) {

@@ -4,9 +4,7 @@
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
-import type { IdentityStores } from '../identities/identity-stores.js';
+import type { ArcGISSessionFactory, IdentityRepository, IdentityStores } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -23,7 +21,7 @@ export interface RestoreServiceDeps {
   identities: IdentityRepository;
   /** Opens identities' stores (location credentials, encryption keys). */
   stores: IdentityStores;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   repository: RestoreRepository;
   clock: Clock;
   logger: Logger;
@@ -127,7 +125,7 @@ export class RestoreService {
 
   private async session(identityId: string, signal: AbortSignal): Promise<ArcGISSession> {
     if (this.deps.sessionFor) return this.deps.sessionFor(identityId, signal);
-    const session = await this.deps.sessions.sessionFor(identityId, { signal });
+    const session = await this.deps.arcgisSessions.sessionFor(identityId, { signal });
     return session.withSignal(signal);
   }
 

@@ -5,7 +5,7 @@
  * cannot resolve are only the ones the caller expects (planted broken ones, tiles ArcGIS must rebuild), and each of
  * them is in the plan as kept or as something the restore cannot bring back.
  */
-import type { EmulatorHandle } from '../identities/support.js';
+import type { EmulatorHandle } from './emulator-harness.js';
 import { findReferences, type FoundReference, type ItemPart, itemTypeOf, parsedPart, rewritesResource, walkStrings } from '../../src/item-types/index.js';
 import { parseServiceUrl } from '../../src/clean/references.js';
 

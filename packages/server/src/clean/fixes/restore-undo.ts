@@ -3,7 +3,7 @@
  * restore engine (RestoreService) under the undo operation's id, so it is planned, checkpointed and logged like any
  * restore. ArcGIS Online gives recreated items new ids (only Enterprise can keep an id); the new id is reported.
  */
-import type { RestoreService } from '../../restore/restore.service.js';
+import type { RestoreService } from '../../restore/index.js';
 import type { UndoRestorer } from './actions/index.js';
 
 export function restoreServiceRestorer(restores: RestoreService, identityId: string): UndoRestorer {

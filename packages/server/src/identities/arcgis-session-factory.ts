@@ -9,7 +9,7 @@ import type { CredentialVault } from './credential-vault.js';
 import type { IdentityRepository } from './identity.repository.js';
 import type { IdentityRow } from './identity.types.js';
 
-export type SessionOptions = Pick<ArcGISSessionOptions, 'signal' | 'concurrency' | 'retry' | 'timeoutMs' | 'onRetry'>;
+export type SessionForOptions = Pick<ArcGISSessionOptions, 'signal' | 'concurrency' | 'retry' | 'timeoutMs' | 'onRetry'>;
 
 interface CachedSource {
   source: OAuthTokenSource | IwaTokenSource;
@@ -22,7 +22,7 @@ interface CachedSource {
  * or in-memory credentials. One token source per identity is shared by all its sessions, so a refresh or a
  * refresh-token exchange happens once and every session sees the new tokens; rotations are persisted at once.
  */
-export class IdentitySessions {
+export class ArcGISSessionFactory {
   private readonly sources = new Map<string, CachedSource>();
 
   constructor(
@@ -37,13 +37,13 @@ export class IdentitySessions {
   ) {}
 
   /** A session for the identity; throws AppError `needs_sign_in` when it has no usable credentials, `not_found` when it does not exist. */
-  async sessionFor(identityId: string, options: SessionOptions = {}): Promise<ArcGISSession> {
+  async sessionFor(identityId: string, options: SessionForOptions = {}): Promise<ArcGISSession> {
     const row = await this.deps.repository.findById(identityId);
     if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
     return this.sessionForRow(row, options);
   }
 
-  sessionForRow(row: IdentityRow, options: SessionOptions = {}): ArcGISSession {
+  sessionForRow(row: IdentityRow, options: SessionForOptions = {}): ArcGISSession {
     const { portalUrl, restUrl } = normalizePortalUrl(row.portal_url);
     const source = this.sourceFor(row);
     const guarded = this.guard(row, source);

@@ -4,31 +4,22 @@
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { runBackup } from '../src/backup/backup.engine.js';
-import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
-import type { HostedRestore } from '../src/restore/hosted-contract.js';
-import { runRestore } from '../src/restore/restore.engine.js';
-import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
-import { RestoreRepository } from '../src/restore/restore.repository.js';
-import { itemTypeOf, rewritesData, rewritesResource } from '../src/item-types/index.js';
-import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
-import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
-import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import { runBackup } from '../../src/backup/backup.engine.js';
+import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
+import type { HostedRestore } from '../../src/restore/hosted-contract.js';
+import { runRestore } from '../../src/restore/restore.engine.js';
+import { buildPlan, readSnapshotContent, type SnapshotContent } from '../../src/restore/restore.plan.js';
+import { RestoreRepository } from '../../src/restore/restore.repository.js';
+import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../../src/restore/references.js';
+import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../../src/restore/restore.types.js';
+import { type ItemEntry, type Store, openStore } from '../../src/store/index.js';
+import type { EmulatorHandle } from './emulator-harness.js';
+import type { RetryPolicy } from '../../src/arcgis/retry.js';
+import { sessionFor } from './emulator-session.js';
+import { itemTypeOf, rewritesData, rewritesResource } from '../../src/item-types/index.js';
 
-export function sessionFor(emu: EmulatorHandle, signal?: AbortSignal): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  // Short retries: tests that inject server errors must not wait for production backoff.
-  return new ArcGISSession({
-    portalUrl: emu.portalUrl,
-    restUrl: emu.restUrl,
-    auth,
-    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxThrottleAttempts: 3 },
-    ...(signal ? { signal } : {})
-  });
-}
+/** Short retries: tests that inject server errors must not wait for production backoff. */
+export const RESTORE_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxThrottleAttempts: 3 };
 
 export const orgItems = (emu: EmulatorHandle) => [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId);
 
@@ -36,7 +27,7 @@ export const orgItems = (emu: EmulatorHandle) => [...emu.context.state.items.val
 export async function backUp(emu: EmulatorHandle, dir: string, name = 'Before'): Promise<{ store: Store; snapshotId: string; content: SnapshotContent }> {
   const result = await runBackup({
     identity: { id: 'source', name: 'Source', fileLocation: join(dir, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Source' },
-    session: sessionFor(emu),
+    session: sessionFor(emu, { retry: RESTORE_RETRY }),
     name
   });
   expect(result.items.filter((i) => i.status === 'failed')).toEqual([]);
@@ -69,7 +60,7 @@ export async function planAndRun(options: {
   signal?: AbortSignal;
 }): Promise<RestoreRun> {
   const signal = options.signal ?? new AbortController().signal;
-  const session = sessionFor(options.target, signal);
+  const session = sessionFor(options.target, { retry: RESTORE_RETRY, signal });
   const plan =
     options.plan ??
     (await buildPlan({
