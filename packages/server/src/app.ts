@@ -60,7 +60,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
-      publicUrl: config.publicUrl
+      publicUrl: config.publicUrl,
+      ...(config.arcgisConcurrency ? { arcgisConcurrency: config.arcgisConcurrency } : {})
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);

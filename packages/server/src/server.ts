@@ -56,6 +56,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       db,
       logger,
       secretBox,
+      arcgisConcurrency: config.arcgisConcurrency,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {})

@@ -53,6 +53,8 @@ export interface ServiceOptions {
   throttle?: LoginThrottleOptions;
   /** OrgKeeper's public URL (OAuth redirect URIs); buildApp sets it from the configuration. */
   publicUrl?: string;
+  /** Most ArcGIS requests in flight per identity (Config.arcgisConcurrency; default DEFAULT_ARCGIS_CONCURRENCY_CEILING). */
+  arcgisConcurrency?: number;
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -115,7 +117,13 @@ export function createServices(options: ServiceOptions): Services {
   const throttle = new LoginThrottleService({ attempts: repositories.loginAttempts, clock }, options.throttle);
   const auth = new AuthService({ users: repositories.users, userService: users, sessions, throttle, audit, clock });
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
-  const identitySessions = new IdentitySessions({ repository: repositories.identities, vault, clock, logger: options.logger });
+  const identitySessions = new IdentitySessions({
+    repository: repositories.identities,
+    vault,
+    clock,
+    logger: options.logger,
+    ...(options.arcgisConcurrency ? { arcgisConcurrency: options.arcgisConcurrency } : {})
+  });
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
     vault,

@@ -39,8 +39,8 @@ export interface BackupOptions {
   query?: string;
   itemIds?: string[];
   /**
-   * Requests to ArcGIS in flight at once (default 8: the session's limit); the items worked on at once are a multiple
-   * of it (ITEMS_PER_SLOT in backup.engine.ts says why).
+   * Most requests to ArcGIS in flight at once (default: the session's ceiling). The session's adaptive limiter decides
+   * how many below it; the items worked on at once are a multiple of that (ITEMS_PER_SLOT in backup.engine.ts says why).
    */
   concurrency?: number;
   signal?: AbortSignal;

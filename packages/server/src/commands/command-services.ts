@@ -15,7 +15,7 @@ import { UsageError, type CliIo } from './cli-io.js';
  */
 export async function withServices<T>(
   io: CliIo,
-  flags: Pick<ConfigFlags, 'dataDir' | 'databaseUrl' | 'publicUrl'>,
+  flags: Pick<ConfigFlags, 'dataDir' | 'databaseUrl' | 'publicUrl' | 'arcgisConcurrency'>,
   work: (services: Services) => Promise<T>
 ): Promise<T> {
   const config = loadConfig({ flags, env: io.env, cwd: io.cwd });
@@ -24,7 +24,7 @@ export async function withServices<T>(
   const db = await connectDatabase(databaseTarget(config));
   try {
     await migrateToLatest(db);
-    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
+    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl, arcgisConcurrency: config.arcgisConcurrency });
     return await work(services);
   } finally {
     await db.destroy();

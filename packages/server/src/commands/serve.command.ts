@@ -19,6 +19,9 @@ Options:
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info) [ORGKEEPER_LOG_LEVEL]
   --trust-proxy VALUE  Believe X-Forwarded-* from a reverse proxy: true, a hop count, [ORGKEEPER_TRUST_PROXY]
                        or its addresses (default false)
+  --arcgis-concurrency N  Most ArcGIS requests in flight per identity, 1-64      [ORGKEEPER_ARCGIS_CONCURRENCY]
+                       (default 32); below it OrgKeeper finds the speed each
+                       organization allows and slows down when ArcGIS throttles
   -h, --help           Show this help
 
 Environment only:
@@ -39,6 +42,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       'web-dir': { type: 'string' },
       'log-level': { type: 'string' },
       'trust-proxy': { type: 'string' },
+      'arcgis-concurrency': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -56,7 +60,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       publicUrl: values['public-url'],
       webDir: values['web-dir'],
       logLevel: values['log-level'],
-      trustProxy: values['trust-proxy']
+      trustProxy: values['trust-proxy'],
+      arcgisConcurrency: values['arcgis-concurrency']
     },
     env: io.env,
     cwd: io.cwd

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DEFAULT_ARCGIS_CONCURRENCY_CEILING, MAX_ARCGIS_CONCURRENCY } from '../arcgis/adaptive-limiter.js';
 import type { DatabaseTarget } from '../db/database.js';
 import { defaultWebDir } from './paths.js';
 
@@ -21,6 +22,7 @@ export interface ConfigFlags {
   logLevel?: string | undefined;
   trustProxy?: string | undefined;
   databaseUrl?: string | undefined;
+  arcgisConcurrency?: string | undefined;
 }
 
 export interface Config {
@@ -45,6 +47,11 @@ export interface Config {
    * SQLite file in the data directory.
    */
   databaseUrl: string | null;
+  /**
+   * Most ArcGIS requests in flight at once per identity (the ceiling of the adaptive limiter, which finds the speed
+   * the organization allows below it).
+   */
+  arcgisConcurrency: number;
 }
 
 /** Bad configuration: the message lists every problem and what to do about it. */
@@ -151,8 +158,22 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     else databaseUrl = databaseUrlIn.value.trim();
   }
 
+  let arcgisConcurrency = DEFAULT_ARCGIS_CONCURRENCY_CEILING;
+  const concurrencyIn = pick(flags.arcgisConcurrency, 'ARCGIS_CONCURRENCY');
+  if (concurrencyIn) {
+    const value = concurrencyIn.value.trim();
+    const parsed = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(parsed) && parsed >= 1 && parsed <= MAX_ARCGIS_CONCURRENCY) arcgisConcurrency = parsed;
+    else {
+      problems.push(
+        `${concurrencyIn.source} "${concurrencyIn.value}" is not a request count; use a whole number from 1 to ${MAX_ARCGIS_CONCURRENCY} ` +
+          `(the most ArcGIS requests in flight at once per identity; default ${DEFAULT_ARCGIS_CONCURRENCY_CEILING}).`
+      );
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl };
+  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, arcgisConcurrency };
 }
 
 /** Accepts http(s) URLs without query or fragment; drops a trailing slash. */

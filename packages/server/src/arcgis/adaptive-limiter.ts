@@ -1,0 +1,219 @@
+/**
+ * How many ArcGIS requests of one identity run at once, found as TCP finds its window (AIMD): one more per round of
+ * clean, fast answers; halved on throttling (HTTP or body 429, or a 503 with `Retry-After`), at most once per round;
+ * a fifth less when answers slow down well past the fastest recently seen. Always between 1 and the administrator's
+ * ceiling. A `Retry-After` also pauses every new request of the identity until it has passed: the organization's
+ * budget is shared, so one request told to wait means all of them should.
+ *
+ * A round is `limit` requests answered: about one round trip of the whole window, as in TCP.
+ *
+ * Esri documents no request rate for the portal API. For hosted feature layers on ArcGIS Online, Esri's product
+ * manager describes a per-organization budget of request units per minute (10,000 for standard organizations up to
+ * 96,000 on premium feature data stores) answered with HTTP 429 beyond it (community.esri.com, "Map performance and
+ * org query maximum request rate", 2023). The units are weighted by the work a query does, so no client can compute
+ * how many requests it has left: the limit is found by probing, which is what this controller does.
+ */
+
+/** What the administrator and the caller choose. */
+export interface AimdSettings {
+  /** Most requests in flight (the administrator's ceiling), 1 to MAX_ARCGIS_CONCURRENCY. */
+  ceiling: number;
+  /** Requests in flight at the start (default: 8, or the ceiling when lower). */
+  initial?: number;
+  /** Back off when a round's median latency exceeds this many times the baseline (default 2.5). */
+  latencyTolerance?: number;
+}
+
+/** The highest ceiling accepted: beyond it one OrgKeeper would look like a flood to any server. */
+export const MAX_ARCGIS_CONCURRENCY = 64;
+/** Default ceiling: requests in flight per identity when the administrator sets none. */
+export const DEFAULT_ARCGIS_CONCURRENCY_CEILING = 32;
+/** Rounds whose medians make the latency baseline (the fastest of them). */
+const BASELINE_ROUNDS = 16;
+const THROTTLE_FACTOR = 0.5;
+const LATENCY_FACTOR = 0.8;
+
+/** What happened to one request. */
+export type RequestOutcome = { kind: 'ok'; latencyMs: number } | { kind: 'throttled'; retryAfterMs?: number | undefined } | { kind: 'error' };
+
+/** Checks a ceiling from the administrator or a caller; throws a RangeError that says what is accepted. */
+export function checkCeiling(value: number, name = 'The ArcGIS concurrency ceiling'): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_ARCGIS_CONCURRENCY) {
+    throw new RangeError(`${name} must be a whole number from 1 to ${MAX_ARCGIS_CONCURRENCY} (requests in flight at once), not ${String(value)}.`);
+  }
+  return value;
+}
+
+/** The pure controller: no timers, no I/O (the limiter below runs requests with it). */
+export class AimdController {
+  readonly ceiling: number;
+  private readonly tolerance: number;
+  private limitValue: number;
+  /** Moves on at every decrease: a request started before it cannot cause another one (one decrease per round). */
+  private epochValue = 0;
+  private roundLatencies: number[] = [];
+  private roundHadError = false;
+  private readonly medians: number[] = [];
+  /** Counts of decisions, for benchmarks and logs. */
+  readonly counts = { increases: 0, throttleDecreases: 0, latencyDecreases: 0 };
+
+  constructor(settings: AimdSettings) {
+    this.ceiling = checkCeiling(settings.ceiling);
+    const initial = settings.initial ?? Math.min(8, this.ceiling);
+    this.limitValue = Math.min(this.ceiling, Math.max(1, Math.floor(initial)));
+    this.tolerance = settings.latencyTolerance ?? 2.5;
+    if (!(this.tolerance > 1)) throw new RangeError('latencyTolerance must be a number above 1.');
+  }
+
+  /** Requests allowed in flight now. */
+  get limit(): number {
+    return Math.max(1, Math.min(this.ceiling, Math.floor(this.limitValue)));
+  }
+
+  /** Given to each request as it starts and handed back with its outcome. */
+  get epoch(): number {
+    return this.epochValue;
+  }
+
+  /** The fastest round median of the recent rounds (undefined before the first round ends). */
+  get baselineMs(): number | undefined {
+    return this.medians.length === 0 ? undefined : Math.min(...this.medians);
+  }
+
+  /** One request ended; `epoch` is what `epoch` was when it started. */
+  record(epoch: number, outcome: RequestOutcome): void {
+    if (outcome.kind === 'throttled') {
+      // Every request of the window may be refused at once: only the first refusal of a round counts.
+      if (epoch < this.epochValue) return;
+      this.decrease(THROTTLE_FACTOR);
+      this.counts.throttleDecreases++;
+      return;
+    }
+    if (outcome.kind === 'error') this.roundHadError = true;
+    else this.roundLatencies.push(Math.max(0, outcome.latencyMs));
+    if (this.roundLatencies.length + (this.roundHadError ? 1 : 0) < this.limit) return;
+    this.endRound(epoch);
+  }
+
+  private endRound(epoch: number): void {
+    const latencies = this.roundLatencies.sort((a, b) => a - b);
+    const hadError = this.roundHadError;
+    this.roundLatencies = [];
+    this.roundHadError = false;
+    if (latencies.length === 0) return;
+    const median = latencies[Math.floor((latencies.length - 1) / 2)]!;
+    const baseline = this.baselineMs;
+    this.medians.push(median);
+    if (this.medians.length > BASELINE_ROUNDS) this.medians.shift();
+    if (baseline !== undefined && median > baseline * this.tolerance) {
+      // Answers slow down: the server (or the link) is queueing. Back off gently, once per round.
+      if (epoch >= this.epochValue) {
+        this.decrease(LATENCY_FACTOR);
+        this.counts.latencyDecreases++;
+      }
+      return;
+    }
+    // A round with server errors or resets is not clean: hold, do not grow.
+    if (hadError || this.limitValue >= this.ceiling) return;
+    this.limitValue = Math.min(this.ceiling, Math.floor(this.limitValue) + 1);
+    this.counts.increases++;
+  }
+
+  private decrease(factor: number): void {
+    this.limitValue = Math.max(1, Math.floor(this.limitValue * factor));
+    this.epochValue++;
+    this.roundLatencies = [];
+    this.roundHadError = false;
+  }
+}
+
+/** A started request's place: hand it back to `release` with the outcome. */
+export interface LimiterTicket {
+  readonly epoch: number;
+  readonly startedAt: number;
+}
+
+/**
+ * Runs requests under an AimdController: at most `limit` at once, none while a `Retry-After` pause lasts.
+ * Shared by every session of one identity (see IdentitySessions), so a backup and a scan share the budget.
+ */
+export class AdaptiveLimiter {
+  readonly controller: AimdController;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private pausedUntil = 0;
+  private pauseTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    settings: AimdSettings | number,
+    private readonly now: () => number = () => performance.now()
+  ) {
+    this.controller = new AimdController(typeof settings === 'number' ? { ceiling: settings } : settings);
+  }
+
+  /** Requests allowed in flight now. */
+  get current(): number {
+    return this.controller.limit;
+  }
+
+  get ceiling(): number {
+    return this.controller.ceiling;
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  /** Waits for a free place (and for any `Retry-After` pause to pass). */
+  acquire(): Promise<LimiterTicket> {
+    if (this.active < this.current && this.now() >= this.pausedUntil && this.waiting.length === 0) return Promise.resolve(this.start());
+    return new Promise((resolve) => {
+      this.waiting.push(() => resolve(this.start()));
+      this.pump();
+    });
+  }
+
+  /** The request of `ticket` ended with `outcome` (latency is measured here for 'ok'). */
+  release(ticket: LimiterTicket, outcome: { kind: 'ok' } | { kind: 'throttled'; retryAfterMs?: number | undefined } | { kind: 'error' }): void {
+    this.active--;
+    if (outcome.kind === 'ok') this.controller.record(ticket.epoch, { kind: 'ok', latencyMs: this.now() - ticket.startedAt });
+    else this.controller.record(ticket.epoch, outcome);
+    if (outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
+      this.pausedUntil = Math.max(this.pausedUntil, this.now() + outcome.retryAfterMs);
+    }
+    this.pump();
+  }
+
+  /** Runs `fn` in a place; its outcome is 'ok' or 'error' (callers that can tell throttling use acquire/release). */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const ticket = await this.acquire();
+    try {
+      const result = await fn();
+      this.release(ticket, { kind: 'ok' });
+      return result;
+    } catch (error) {
+      this.release(ticket, { kind: 'error' });
+      throw error;
+    }
+  }
+
+  private start(): LimiterTicket {
+    this.active++;
+    return { epoch: this.controller.epoch, startedAt: this.now() };
+  }
+
+  private pump(): void {
+    const wait = this.pausedUntil - this.now();
+    if (wait > 0) {
+      // One timer for the whole pause; it pumps again when the pause is over.
+      if (!this.pauseTimer && this.waiting.length > 0) {
+        this.pauseTimer = setTimeout(() => {
+          this.pauseTimer = undefined;
+          this.pump();
+        }, Math.ceil(wait));
+      }
+      return;
+    }
+    while (this.active < this.current && this.waiting.length > 0) this.waiting.shift()!();
+  }
+}
