@@ -2,6 +2,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorHandle } from '../src/index.js';
 import { rawRequest, startTestEmulator } from './support/emulator.js';
+import { serviceUrlOf } from './support/feature-fixtures.js';
 
 /** One GET over a fresh connection; reports what really arrived on the wire. */
 function wireGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; received: number; declared: number; cut: boolean; body: string }> {
@@ -116,6 +117,28 @@ describe('fault injection over real HTTP', () => {
     emu.faults.update({ throttleStyle: 'http', throttleRpm: 1 });
     await wireGet(infoUrl);
     expect((await wireGet(infoUrl)).status).toBe(429);
+  });
+
+  it('throttles only hosted feature service requests with throttleScope features, and says when the budget has room in window mode', async () => {
+    const control = await rawRequest(`${controlUrl}/faults`, { json: JSON.stringify({ throttleRpm: 3, throttleScope: 'features', retryAfterMode: 'window', throttleStyle: 'http' }) }, { method: 'POST' });
+    expect(control.body).toMatchObject({ throttleRpm: 3, throttleScope: 'features', retryAfterMode: 'window' });
+    const featureUrl = `${serviceUrlOf(emu, 'Trees')}?f=json`;
+    for (let i = 0; i < 3; i++) expect((await wireGet(featureUrl)).status).not.toBe(429);
+    const refused = await wireGet(featureUrl);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    // The portal API is not part of the documented budget.
+    for (let i = 0; i < 10; i++) expect((await wireGet(infoUrl)).status).toBe(200);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 20_000 }, { method: 'POST' });
+    expect(Number((await wireGet(featureUrl)).headers['retry-after'])).toBe(40);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 40_500 }, { method: 'POST' });
+    expect((await wireGet(featureUrl)).status).not.toBe(429);
+
+    const bad = await rawRequest(`${controlUrl}/faults`, { throttleScope: 'portal' }, { method: 'POST' });
+    expect(bad.body).toMatchObject({ error: { code: 400, message: 'throttleScope must be all or features' } });
+    const badMode = await rawRequest(`${controlUrl}/faults`, { retryAfterMode: 'soon' }, { method: 'POST' });
+    expect(badMode.body).toMatchObject({ error: { code: 400, message: 'retryAfterMode must be fixed or window' } });
+    expect(() => emu.faults.update({ throttleScope: 'x' as 'all' })).toThrow('throttleScope must be all or features, not x');
   });
 
   it('adds latency with jitter', async () => {

@@ -12,8 +12,25 @@ export interface FaultSettings {
   errorStyle: 'http' | 'body' | 'mixed';
   /** Probability (0..1) that the connection is reset in the middle of the response body. */
   resetRate: number;
-  /** Requests per minute allowed before throttling (a sliding 60-second window); 0 disables throttling. */
+  /**
+   * Requests per minute the organization may make before it is throttled (a sliding 60-second window, one budget for
+   * the whole emulated organization); 0 disables throttling. ArcGIS Online documents such a budget only for hosted
+   * feature layers: request units per minute per organization (10,000 for standard organizations up to 96,000 on
+   * premium feature data stores), answered with 429 beyond it (Esri's product manager on community.esri.com, "Map
+   * performance and org query maximum request rate", 2023); units are weighted by the work a query does, which the
+   * emulator counts as one per request. For the portal API Esri documents no rate at all.
+   */
   throttleRpm: number;
+  /**
+   * Which requests count against the budget and are refused beyond it: `all` (the default: no Esri document says the
+   * portal API is exempt) or `features` (hosted feature service requests only: what ArcGIS Online documents).
+   */
+  throttleScope: 'all' | 'features';
+  /**
+   * The `Retry-After` of a throttled answer: `fixed` (retryAfterSeconds) or `window` (the whole seconds until the
+   * oldest request of the window leaves it, so the budget has room again; at least 1). Esri documents no value.
+   */
+  retryAfterMode: 'fixed' | 'window';
   /** How throttling answers: HTTP 429, an HTTP 200 body with code 429, or the two alternately. */
   throttleStyle: 'http' | 'body' | 'mixed';
   /** Seconds sent in `Retry-After`. */
@@ -36,6 +53,8 @@ export function defaultFaultSettings(): FaultSettings {
     errorStyle: 'mixed',
     resetRate: 0,
     throttleRpm: 0,
+    throttleScope: 'all',
+    retryAfterMode: 'fixed',
     throttleStyle: 'mixed',
     retryAfterSeconds: 1,
     pathFilter: []
@@ -59,6 +78,12 @@ export function validateFaultPatch(patch: Partial<FaultSettings>): void {
   for (const key of ['errorStyle', 'throttleStyle'] as const) {
     const v = patch[key];
     if (v !== undefined && !STYLES.includes(v)) throw new Error(`${key} must be http, body or mixed, not ${String(v)}`);
+  }
+  if (patch.throttleScope !== undefined && patch.throttleScope !== 'all' && patch.throttleScope !== 'features') {
+    throw new Error(`throttleScope must be all or features, not ${String(patch.throttleScope)}`);
+  }
+  if (patch.retryAfterMode !== undefined && patch.retryAfterMode !== 'fixed' && patch.retryAfterMode !== 'window') {
+    throw new Error(`retryAfterMode must be fixed or window, not ${String(patch.retryAfterMode)}`);
   }
   if (patch.pathFilter !== undefined && !(Array.isArray(patch.pathFilter) && patch.pathFilter.every((p) => typeof p === 'string'))) {
     throw new Error('pathFilter must be a list of path substrings');
@@ -87,7 +112,8 @@ export class FaultController {
   /** Changes some settings (the rest stay); returns the new settings. Throws on invalid values, changing nothing. */
   update(patch: Partial<FaultSettings>): FaultSettings {
     validateFaultPatch(patch);
-    const throttleChanged = patch.throttleRpm !== undefined && patch.throttleRpm !== this.settings.throttleRpm;
+    const throttleChanged =
+      (patch.throttleRpm !== undefined && patch.throttleRpm !== this.settings.throttleRpm) || (patch.throttleScope !== undefined && patch.throttleScope !== this.settings.throttleScope);
     this.settings = { ...this.settings, ...patch, pathFilter: [...(patch.pathFilter ?? this.settings.pathFilter)] };
     if (throttleChanged || !this.settings.throttleRpm) this.clearWindow();
     return this.settings;
@@ -113,7 +139,7 @@ export class FaultController {
   decide(path: string, now: number): FaultAction {
     const s = this.settings;
     if (s.pathFilter.length > 0 && !s.pathFilter.some((p) => path.includes(p))) return { kind: 'none' };
-    if (s.throttleRpm > 0) {
+    if (s.throttleRpm > 0 && (s.throttleScope === 'all' || isFeatureServiceRequest(path))) {
       const cutoff = now - 60_000;
       while (this.windowStart < this.window.length && this.window[this.windowStart]! <= cutoff) this.windowStart++;
       if (this.windowStart > 4096) {
@@ -127,8 +153,9 @@ export class FaultController {
           this.throttleToggle = !this.throttleToggle;
           style = this.throttleToggle ? 'http' : 'body';
         } else style = s.throttleStyle;
-        // The configured Retry-After, not the time until the window frees: tests choose it to keep runs short.
-        return { kind: 'throttle', style, retryAfterSeconds: s.retryAfterSeconds };
+        // `fixed`: the configured Retry-After (tests choose it to keep runs short); `window`: when the budget has room.
+        const retryAfterSeconds = s.retryAfterMode === 'window' ? Math.max(1, Math.ceil((this.window[this.windowStart]! + 60_000 - now) / 1000)) : s.retryAfterSeconds;
+        return { kind: 'throttle', style, retryAfterSeconds };
       }
       this.window.push(now);
     }
@@ -151,4 +178,9 @@ export class FaultController {
     this.window = [];
     this.windowStart = 0;
   }
+}
+
+/** A request to a hosted feature service (or its admin twin), on ArcGIS Online or Enterprise. */
+export function isFeatureServiceRequest(path: string): boolean {
+  return /\/rest\/(admin\/)?services\//i.test(path);
 }
