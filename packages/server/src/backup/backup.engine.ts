@@ -135,7 +135,7 @@ class BackupRun {
     // Every request in flight and every retry waiting on its backoff listens to the run's signal: many at once is
     // normal here (items and their parts in parallel), not the leak Node's default warning at 10 listeners guards against.
     setMaxListeners(1000, signal);
-    this.ctx = { session: options.session.withSignal(signal), store, signal, counters: { bytesRead: 0, newBytes: 0 } };
+    this.ctx = { session: options.session.withSignal(signal), store, signal, counters: { bytesRead: 0, newBytes: 0 }, ...(options.partPolicy ? { partPolicy: options.partPolicy } : {}) };
   }
 
   async run(): Promise<BackupResult> {

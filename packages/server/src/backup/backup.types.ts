@@ -4,6 +4,7 @@
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import type { EntryStatus, PartProblem, Store } from '../store/index.js';
+import type { PartPolicy } from './part-needs.js';
 
 /** What a run needs to know about the identity it backs up. */
 export interface BackupIdentity {
@@ -47,6 +48,8 @@ export interface BackupOptions {
   onProgress?: (progress: BackupProgress) => void;
   /** Also back up groups and users (default true). A run limited by --query or --items still records them. */
   includePrincipals?: boolean;
+  /** Which parts are asked for (part-needs.ts): `floor` (default) or `every` (the benchmark's before figures). */
+  partPolicy?: PartPolicy;
 }
 
 export interface BackupItemResult {
@@ -87,4 +90,6 @@ export interface BackupContext {
   store: Store;
   signal: AbortSignal;
   counters: { bytesRead: number; newBytes: number };
+  /** Which parts are asked for (part-needs.ts; default `floor`). */
+  partPolicy?: PartPolicy;
 }
