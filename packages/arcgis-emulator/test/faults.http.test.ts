@@ -139,6 +139,32 @@ describe('fault injection over real HTTP', () => {
     const badMode = await rawRequest(`${controlUrl}/faults`, { retryAfterMode: 'soon' }, { method: 'POST' });
     expect(badMode.body).toMatchObject({ error: { code: 400, message: 'retryAfterMode must be fixed or window' } });
     expect(() => emu.faults.update({ throttleScope: 'x' as 'all' })).toThrow('throttleScope must be all or features, not x');
+
+    // A shorter window (benchmarks): the budget is per window, and Retry-After stays within it.
+    emu.faults.update({ throttleScope: 'all', throttleWindowSeconds: 5, throttleRpm: 2 });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    const inShortWindow = await wireGet(infoUrl);
+    expect(inShortWindow.status).toBe(429);
+    expect(Number(inShortWindow.headers['retry-after'])).toBeLessThanOrEqual(5);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 5_100 }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    // A fixed window: once the budget is used, everything waits for the window's end, then a fresh budget.
+    await rawRequest(`${controlUrl}/faults`, { json: JSON.stringify({ reset: true, throttleRpm: 2, throttleWindowSeconds: 10, throttleWindow: 'fixed', retryAfterMode: 'window', throttleStyle: 'http' }) }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 6_000 }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    const cooling = await wireGet(infoUrl);
+    expect(cooling.status).toBe(429);
+    expect(cooling.headers['retry-after']).toBe('4');
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 4_100 }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    expect((await wireGet(infoUrl)).status).toBe(429);
+    const badKind = await rawRequest(`${controlUrl}/faults`, { throttleWindow: 'tumbling' }, { method: 'POST' });
+    expect(badKind.body).toMatchObject({ error: { code: 400, message: 'throttleWindow must be sliding or fixed' } });
+    const badWindow = await rawRequest(`${controlUrl}/faults`, { throttleWindowSeconds: 0 }, { method: 'POST' });
+    expect(badWindow.body).toMatchObject({ error: { code: 400, message: 'throttleWindowSeconds must be a number of seconds from 1 to 3600, not 0' } });
   });
 
   it('adds latency with jitter', async () => {

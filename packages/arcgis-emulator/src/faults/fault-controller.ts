@@ -27,6 +27,17 @@ export interface FaultSettings {
    */
   throttleScope: 'all' | 'features';
   /**
+   * Length of the budget's sliding window in seconds (ArcGIS: a minute). Benchmarks shorten it, with the budget in
+   * proportion, to see many windows in a short run; `throttleRpm` is then the budget per window.
+   */
+  throttleWindowSeconds: number;
+  /**
+   * `sliding` (default): at most `throttleRpm` requests in any window. `fixed`: a window starts with the first request
+   * and admits `throttleRpm`; beyond them everything is refused until the window ends, and the next request starts a
+   * fresh one (the "one-minute cooling-off period" third-party summaries of Esri's Online documentation describe).
+   */
+  throttleWindow: 'sliding' | 'fixed';
+  /**
    * The `Retry-After` of a throttled answer: `fixed` (retryAfterSeconds) or `window` (the whole seconds until the
    * oldest request of the window leaves it, so the budget has room again; at least 1). Esri documents no value.
    */
@@ -54,6 +65,8 @@ export function defaultFaultSettings(): FaultSettings {
     resetRate: 0,
     throttleRpm: 0,
     throttleScope: 'all',
+    throttleWindowSeconds: 60,
+    throttleWindow: 'sliding',
     retryAfterMode: 'fixed',
     throttleStyle: 'mixed',
     retryAfterSeconds: 1,
@@ -79,6 +92,12 @@ export function validateFaultPatch(patch: Partial<FaultSettings>): void {
     const v = patch[key];
     if (v !== undefined && !STYLES.includes(v)) throw new Error(`${key} must be http, body or mixed, not ${String(v)}`);
   }
+  if (patch.throttleWindowSeconds !== undefined && !(typeof patch.throttleWindowSeconds === 'number' && patch.throttleWindowSeconds >= 1 && patch.throttleWindowSeconds <= 3600)) {
+    throw new Error(`throttleWindowSeconds must be a number of seconds from 1 to 3600, not ${String(patch.throttleWindowSeconds)}`);
+  }
+  if (patch.throttleWindow !== undefined && patch.throttleWindow !== 'sliding' && patch.throttleWindow !== 'fixed') {
+    throw new Error(`throttleWindow must be sliding or fixed, not ${String(patch.throttleWindow)}`);
+  }
   if (patch.throttleScope !== undefined && patch.throttleScope !== 'all' && patch.throttleScope !== 'features') {
     throw new Error(`throttleScope must be all or features, not ${String(patch.throttleScope)}`);
   }
@@ -96,6 +115,7 @@ export class FaultController {
   /** Arrival times of the requests admitted in the current 60-second window (ring buffer, oldest first). */
   private window: number[] = [];
   private windowStart = 0;
+  private fixedWindow: { start: number; count: number } | undefined;
   private throttleToggle = false;
   /** Counts of injected faults by kind, for tests and benchmarks. */
   readonly injected = { error: 0, throttle: 0, reset: 0 };
@@ -113,7 +133,9 @@ export class FaultController {
   update(patch: Partial<FaultSettings>): FaultSettings {
     validateFaultPatch(patch);
     const throttleChanged =
-      (patch.throttleRpm !== undefined && patch.throttleRpm !== this.settings.throttleRpm) || (patch.throttleScope !== undefined && patch.throttleScope !== this.settings.throttleScope);
+      (patch.throttleRpm !== undefined && patch.throttleRpm !== this.settings.throttleRpm) || (patch.throttleScope !== undefined && patch.throttleScope !== this.settings.throttleScope) ||
+      (patch.throttleWindowSeconds !== undefined && patch.throttleWindowSeconds !== this.settings.throttleWindowSeconds) ||
+      (patch.throttleWindow !== undefined && patch.throttleWindow !== this.settings.throttleWindow);
     this.settings = { ...this.settings, ...patch, pathFilter: [...(patch.pathFilter ?? this.settings.pathFilter)] };
     if (throttleChanged || !this.settings.throttleRpm) this.clearWindow();
     return this.settings;
@@ -140,13 +162,9 @@ export class FaultController {
     const s = this.settings;
     if (s.pathFilter.length > 0 && !s.pathFilter.some((p) => path.includes(p))) return { kind: 'none' };
     if (s.throttleRpm > 0 && (s.throttleScope === 'all' || isFeatureServiceRequest(path))) {
-      const cutoff = now - 60_000;
-      while (this.windowStart < this.window.length && this.window[this.windowStart]! <= cutoff) this.windowStart++;
-      if (this.windowStart > 4096) {
-        this.window = this.window.slice(this.windowStart);
-        this.windowStart = 0;
-      }
-      if (this.window.length - this.windowStart >= s.throttleRpm) {
+      // When the budget has room again: the oldest request of a sliding window leaves it, or the fixed window ends.
+      const roomAt = s.throttleWindow === 'fixed' ? this.admitFixed(now) : this.admitSliding(now);
+      if (roomAt !== undefined) {
         this.injected.throttle++;
         let style: 'http' | 'body';
         if (s.throttleStyle === 'mixed') {
@@ -154,10 +172,9 @@ export class FaultController {
           style = this.throttleToggle ? 'http' : 'body';
         } else style = s.throttleStyle;
         // `fixed`: the configured Retry-After (tests choose it to keep runs short); `window`: when the budget has room.
-        const retryAfterSeconds = s.retryAfterMode === 'window' ? Math.max(1, Math.ceil((this.window[this.windowStart]! + 60_000 - now) / 1000)) : s.retryAfterSeconds;
+        const retryAfterSeconds = s.retryAfterMode === 'window' ? Math.max(1, Math.ceil((roomAt - now) / 1000)) : s.retryAfterSeconds;
         return { kind: 'throttle', style, retryAfterSeconds };
       }
-      this.window.push(now);
     }
     // One draw decides between error, reset and nothing, so the rates are exact shares of all requests.
     const roll = this.random.next();
@@ -174,9 +191,32 @@ export class FaultController {
     return { kind: 'none' };
   }
 
+  /** Counts the request in the sliding window; undefined when admitted, else when the window has room. */
+  private admitSliding(now: number): number | undefined {
+    const windowMs = this.settings.throttleWindowSeconds * 1000;
+    while (this.windowStart < this.window.length && this.window[this.windowStart]! <= now - windowMs) this.windowStart++;
+    if (this.windowStart > 4096) {
+      this.window = this.window.slice(this.windowStart);
+      this.windowStart = 0;
+    }
+    if (this.window.length - this.windowStart >= this.settings.throttleRpm) return this.window[this.windowStart]! + windowMs;
+    this.window.push(now);
+    return undefined;
+  }
+
+  /** Counts the request in the fixed window (started by the first request); undefined when admitted, else its end. */
+  private admitFixed(now: number): number | undefined {
+    const windowMs = this.settings.throttleWindowSeconds * 1000;
+    if (this.fixedWindow === undefined || now >= this.fixedWindow.start + windowMs) this.fixedWindow = { start: now, count: 0 };
+    if (this.fixedWindow.count >= this.settings.throttleRpm) return this.fixedWindow.start + windowMs;
+    this.fixedWindow.count++;
+    return undefined;
+  }
+
   private clearWindow(): void {
     this.window = [];
     this.windowStart = 0;
+    this.fixedWindow = undefined;
   }
 }
 

@@ -87,6 +87,9 @@ describe('AimdController', () => {
     for (let i = 0; i < 20; i++) controller.record(0, { kind: 'ok', latencyMs: 50 });
     expect(controller.limit).toBe(21);
     for (let i = 0; i < 21; i++) controller.record(0, { kind: 'ok', latencyMs: 400 });
+    // One slow round may be the mix of requests: it only stops the growth.
+    expect(controller.limit).toBe(21);
+    for (let i = 0; i < 21; i++) controller.record(0, { kind: 'ok', latencyMs: 400 });
     expect(controller.limit).toBe(16);
     expect(controller.counts.latencyDecreases).toBe(1);
   });
@@ -113,6 +116,18 @@ describe('AdaptiveLimiter', () => {
       )
     );
     expect(peak).toBe(3);
+  });
+
+  it('sends a refused request again before the first attempts that waited behind it', async () => {
+    const limiter = new AdaptiveLimiter({ ceiling: 1, initial: 1 });
+    const first = await limiter.acquire();
+    const order: string[] = [];
+    const later = limiter.acquire().then((t) => (order.push('new'), t));
+    const retry = limiter.acquire({ retry: true }).then((t) => (order.push('retry'), t));
+    limiter.release(first, { kind: 'ok' });
+    limiter.release(await retry, { kind: 'ok' });
+    limiter.release(await later, { kind: 'ok' });
+    expect(order).toEqual(['retry', 'new']);
   });
 
   it('starts nothing while a Retry-After pause lasts', async () => {

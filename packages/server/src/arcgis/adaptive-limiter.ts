@@ -1,7 +1,8 @@
 /**
  * How many ArcGIS requests of one identity run at once, found as TCP finds its window (AIMD): one more per round of
  * clean, fast answers; halved on throttling (HTTP or body 429, or a 503 with `Retry-After`), at most once per round;
- * a fifth less when answers slow down well past the fastest recently seen. Always between 1 and the administrator's
+ * a fifth less when two rounds in a row answer well past the fastest recently seen (one slow round is often only the
+ * mix of requests: a page of 2,000 features beside small JSON answers). Always between 1 and the administrator's
  * ceiling. A `Retry-After` also pauses every new request of the identity until it has passed: the organization's
  * budget is shared, so one request told to wait means all of them should.
  *
@@ -22,6 +23,8 @@ export interface AimdSettings {
   initial?: number;
   /** Back off when a round's median latency exceeds this many times the baseline (default 2.5). */
   latencyTolerance?: number;
+  /** false: the limit stays at `initial` whatever happens, with no pause (the benchmark's fixed-concurrency runs). */
+  adaptive?: boolean;
 }
 
 /** The highest ceiling accepted: beyond it one OrgKeeper would look like a flood to any server. */
@@ -48,11 +51,13 @@ export function checkCeiling(value: number, name = 'The ArcGIS concurrency ceili
 export class AimdController {
   readonly ceiling: number;
   private readonly tolerance: number;
+  readonly adaptive: boolean;
   private limitValue: number;
   /** Moves on at every decrease: a request started before it cannot cause another one (one decrease per round). */
   private epochValue = 0;
   private roundLatencies: number[] = [];
   private roundHadError = false;
+  private slowRounds = 0;
   private readonly medians: number[] = [];
   /** Counts of decisions, for benchmarks and logs. */
   readonly counts = { increases: 0, throttleDecreases: 0, latencyDecreases: 0 };
@@ -62,6 +67,7 @@ export class AimdController {
     const initial = settings.initial ?? Math.min(8, this.ceiling);
     this.limitValue = Math.min(this.ceiling, Math.max(1, Math.floor(initial)));
     this.tolerance = settings.latencyTolerance ?? 2.5;
+    this.adaptive = settings.adaptive ?? true;
     if (!(this.tolerance > 1)) throw new RangeError('latencyTolerance must be a number above 1.');
   }
 
@@ -82,6 +88,7 @@ export class AimdController {
 
   /** One request ended; `epoch` is what `epoch` was when it started. */
   record(epoch: number, outcome: RequestOutcome): void {
+    if (!this.adaptive) return;
     if (outcome.kind === 'throttled') {
       // Every request of the window may be refused at once: only the first refusal of a round counts.
       if (epoch < this.epochValue) return;
@@ -106,13 +113,16 @@ export class AimdController {
     this.medians.push(median);
     if (this.medians.length > BASELINE_ROUNDS) this.medians.shift();
     if (baseline !== undefined && median > baseline * this.tolerance) {
-      // Answers slow down: the server (or the link) is queueing. Back off gently, once per round.
-      if (epoch >= this.epochValue) {
+      // Answers slow down: the server (or the link) is queueing. Back off gently, once per two slow rounds.
+      this.slowRounds++;
+      if (this.slowRounds >= 2 && epoch >= this.epochValue) {
+        this.slowRounds = 0;
         this.decrease(LATENCY_FACTOR);
         this.counts.latencyDecreases++;
       }
       return;
     }
+    this.slowRounds = 0;
     // A round with server errors or resets is not clean: hold, do not grow.
     if (hadError || this.limitValue >= this.ceiling) return;
     this.limitValue = Math.min(this.ceiling, Math.floor(this.limitValue) + 1);
@@ -140,7 +150,9 @@ export interface LimiterTicket {
 export class AdaptiveLimiter {
   readonly controller: AimdController;
   private active = 0;
+  /** The retries first (the first `retriesWaiting`, oldest first), then first attempts in arrival order. */
   private readonly waiting: (() => void)[] = [];
+  private retriesWaiting = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
 
@@ -164,11 +176,16 @@ export class AdaptiveLimiter {
     return this.active;
   }
 
-  /** Waits for a free place (and for any `Retry-After` pause to pass). */
-  acquire(): Promise<LimiterTicket> {
+  /**
+   * Waits for a free place (and for any `Retry-After` pause to pass). `retry`: a request ArcGIS refused goes before
+   * every first attempt waiting, so it is sent as soon as the budget has room, not after requests that came later.
+   */
+  acquire(options: { retry?: boolean } = {}): Promise<LimiterTicket> {
     if (this.active < this.current && this.now() >= this.pausedUntil && this.waiting.length === 0) return Promise.resolve(this.start());
     return new Promise((resolve) => {
-      this.waiting.push(() => resolve(this.start()));
+      const start = () => resolve(this.start());
+      if (options.retry) this.waiting.splice(this.retriesWaiting++, 0, start);
+      else this.waiting.push(start);
       this.pump();
     });
   }
@@ -178,7 +195,7 @@ export class AdaptiveLimiter {
     this.active--;
     if (outcome.kind === 'ok') this.controller.record(ticket.epoch, { kind: 'ok', latencyMs: this.now() - ticket.startedAt });
     else this.controller.record(ticket.epoch, outcome);
-    if (outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
+    if (this.controller.adaptive && outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
       this.pausedUntil = Math.max(this.pausedUntil, this.now() + outcome.retryAfterMs);
     }
     this.pump();
@@ -214,6 +231,9 @@ export class AdaptiveLimiter {
       }
       return;
     }
-    while (this.active < this.current && this.waiting.length > 0) this.waiting.shift()!();
+    while (this.active < this.current && this.waiting.length > 0) {
+      if (this.retriesWaiting > 0) this.retriesWaiting--;
+      this.waiting.shift()!();
+    }
   }
 }

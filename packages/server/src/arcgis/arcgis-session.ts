@@ -15,6 +15,8 @@ export interface SessionStats {
   requests: number;
   retries: number;
   throttled: number;
+  /** The most times one request was refused for throttling in a row (1: every refused request passed when retried). */
+  throttledInARow: number;
   tokenRefreshes: number;
 }
 
@@ -81,7 +83,7 @@ export class ArcGISSession {
     stats?: SessionStats,
     private readonly originsCache: OriginsCache = options.origins ? { pending: Promise.resolve(options.origins) } : {}
   ) {
-    this.stats = stats ?? { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0 };
+    this.stats = stats ?? { requests: 0, retries: 0, throttled: 0, throttledInARow: 0, tokenRefreshes: 0 };
     this.portalUrl = options.portalUrl;
     this.restUrl = options.restUrl;
     this.portalOrigin = urlOrigin(options.portalUrl);
@@ -168,7 +170,7 @@ export class ArcGISSession {
       };
       try {
         this.stats.requests++;
-        const ticket = await this.limiter.acquire();
+        const ticket = await this.limiter.acquire({ retry: attempts.throttled + attempts.other > 0 });
         let result: T;
         try {
           result = await withFetchContext(context, fn);
@@ -216,6 +218,7 @@ export class ArcGISSession {
         }
         if (failure.kind === 'throttled') this.stats.throttled++;
         const attempt = failure.kind === 'throttled' ? ++attempts.throttled : ++attempts.other;
+        if (failure.kind === 'throttled') this.stats.throttledInARow = Math.max(this.stats.throttledInARow, attempts.throttled);
         if (!shouldRetry(this.retry, attempt, failure)) throw failure;
         const delayMs = retryDelayMs(this.retry, attempt, failure);
         this.stats.retries++;
