@@ -119,7 +119,7 @@ async function scale10(dir: string) {
 /** The adaptive controller against fixed concurrencies under a fixed per-organization budget. */
 async function throttle(dir: string) {
   const { emu, stop } = await startEmulatorChild(script, { scale: 1, latencyMs });
-  const faults = { throttleRpm: budget, throttleWindowSeconds: windowSeconds, retryAfterMode: 'window', throttleStyle: 'mixed', throttleScope: 'all' };
+  const faults = { throttleRpm: budget, throttleWindowSeconds: windowSeconds, throttleWindow: 'fixed', retryAfterMode: 'window', throttleStyle: 'mixed', throttleScope: 'all' };
   try {
     const runs: Record<string, Run> = {};
     // The adaptive run first and last: the machine is shared, so its load moves; both are reported.
@@ -135,7 +135,7 @@ async function throttle(dir: string) {
     return {
       org: 'demo (scale 1)',
       latencyMs,
-      budget: `${budget} requests per ${windowSeconds} s sliding window for the organization (all requests), Retry-After until the budget has room, 429 as HTTP status and in the body alternately`,
+      budget: `${budget} requests per ${windowSeconds}-second window for the organization (all requests; once used, every request is refused until the window ends), Retry-After until then, 429 as HTTP status and in the body alternately`,
       bestFixed: { concurrency: Number(bestName.slice(6)), seconds: best.seconds },
       adaptiveSeconds,
       adaptiveToBestFixed: round(adaptiveSeconds / best.seconds, 3),
