@@ -77,7 +77,7 @@ async function backupOnce(emu: EmulatorInfo, dir: string, limit: number | AimdSe
     items: result.items.length,
     byEndpoint: counts.byEndpoint,
     throttled: session.stats.throttled,
-    throttledInARow: session.stats.throttledInARow,
+    throttledInARow: session.mostThrottledInARow,
     retries: session.stats.retries,
     limiter: { finalLimit: session.concurrency, ...session.limiterCounts }
   };

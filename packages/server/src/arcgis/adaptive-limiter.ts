@@ -155,6 +155,7 @@ export class AdaptiveLimiter {
   private retriesWaiting = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  private mostRefused = 0;
 
   constructor(
     settings: AimdSettings | number,
@@ -174,6 +175,15 @@ export class AdaptiveLimiter {
 
   get running(): number {
     return this.active;
+  }
+
+  /** The most times one request was refused for throttling in a row (sessions report it as they retry). */
+  get mostRefusedInARow(): number {
+    return this.mostRefused;
+  }
+
+  noteRefusedInARow(times: number): void {
+    this.mostRefused = Math.max(this.mostRefused, times);
   }
 
   /**

@@ -15,8 +15,6 @@ export interface SessionStats {
   requests: number;
   retries: number;
   throttled: number;
-  /** The most times one request was refused for throttling in a row (1: every refused request passed when retried). */
-  throttledInARow: number;
   tokenRefreshes: number;
 }
 
@@ -83,7 +81,7 @@ export class ArcGISSession {
     stats?: SessionStats,
     private readonly originsCache: OriginsCache = options.origins ? { pending: Promise.resolve(options.origins) } : {}
   ) {
-    this.stats = stats ?? { requests: 0, retries: 0, throttled: 0, throttledInARow: 0, tokenRefreshes: 0 };
+    this.stats = stats ?? { requests: 0, retries: 0, throttled: 0, tokenRefreshes: 0 };
     this.portalUrl = options.portalUrl;
     this.restUrl = options.restUrl;
     this.portalOrigin = urlOrigin(options.portalUrl);
@@ -137,6 +135,11 @@ export class ArcGISSession {
   /** The most requests this session may ever have in flight. */
   get concurrencyCeiling(): number {
     return this.limiter.ceiling;
+  }
+
+  /** The most times one request of the identity was refused for throttling in a row (1: each passed when retried). */
+  get mostThrottledInARow(): number {
+    return this.limiter.mostRefusedInARow;
   }
 
   /** The adaptive limiter's decisions so far (for benchmarks and logs). */
@@ -218,7 +221,7 @@ export class ArcGISSession {
         }
         if (failure.kind === 'throttled') this.stats.throttled++;
         const attempt = failure.kind === 'throttled' ? ++attempts.throttled : ++attempts.other;
-        if (failure.kind === 'throttled') this.stats.throttledInARow = Math.max(this.stats.throttledInARow, attempts.throttled);
+        if (failure.kind === 'throttled') this.limiter.noteRefusedInARow(attempts.throttled);
         if (!shouldRetry(this.retry, attempt, failure)) throw failure;
         const delayMs = retryDelayMs(this.retry, attempt, failure);
         this.stats.retries++;

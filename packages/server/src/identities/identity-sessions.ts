@@ -1,5 +1,5 @@
 import { AdaptiveLimiter, checkCeiling, DEFAULT_ARCGIS_CONCURRENCY_CEILING } from '../arcgis/adaptive-limiter.js';
-import { ArcGISSession, type ArcGISSessionOptions } from '../arcgis/arcgis-session.js';
+import { ArcGISSession, type ArcGISSessionOptions, type SessionStats } from '../arcgis/arcgis-session.js';
 import { IwaTokenSource } from '../arcgis/iwa-client.js';
 import { normalizePortalUrl } from '../arcgis/portal-url.js';
 import { CredentialsExpiredError, OAuthTokenSource, type TokenSource } from '../arcgis/token-source.js';
@@ -33,7 +33,15 @@ export class IdentitySessions {
   private readonly ceiling: number;
 
   constructor(
-    private readonly deps: { repository: IdentityRepository; vault: CredentialVault; clock: Clock; logger: Logger; arcgisConcurrency?: number }
+    private readonly deps: {
+      repository: IdentityRepository;
+      vault: CredentialVault;
+      clock: Clock;
+      logger: Logger;
+      /** A stats object for each new session of the identity (metrics add its counts up per identity). */
+      statsFor?: (identity: Pick<IdentityRow, 'id' | 'name'>) => SessionStats;
+      arcgisConcurrency?: number;
+    }
   ) {
     this.ceiling = checkCeiling(deps.arcgisConcurrency ?? DEFAULT_ARCGIS_CONCURRENCY_CEILING, 'The ArcGIS concurrency (--arcgis-concurrency)');
   }
@@ -63,14 +71,18 @@ export class IdentitySessions {
     // the identity's shared one.
     const { concurrency, ...rest } = options;
     const limiter = concurrency === undefined ? this.limiterFor(row.id) : new AdaptiveLimiter({ ceiling: Math.min(concurrency, this.ceiling) });
-    return new ArcGISSession({
-      portalUrl,
-      restUrl,
-      auth: guarded,
-      ...(source instanceof IwaTokenSource ? { headersFor: (url: string) => source.headersFor(url) } : {}),
-      ...rest,
-      limiter
-    });
+    return new ArcGISSession(
+      {
+        portalUrl,
+        restUrl,
+        auth: guarded,
+        ...(source instanceof IwaTokenSource ? { headersFor: (url: string) => source.headersFor(url) } : {}),
+        ...rest,
+        limiter
+      },
+      undefined,
+      this.deps.statsFor?.(row)
+    );
   }
 
   /** The identity's OAuth token source (for the keeper), or undefined for IWA and identities without credentials. */

@@ -4,7 +4,6 @@
  * goes last.
  */
 import type { IItem } from '@esri/arcgis-rest-portal';
-import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
 import type { ItemEntry } from '../../store/index.js';
 import { addItem, findItem, type ItemParams, listUserContent, moveItem, type PortalFolder, reassignItem, setItemProtected, updateItem } from '../../arcgis/portal/index.js';
 import { type RewriteMaps, stringRewriter } from '../references.js';
@@ -92,7 +91,7 @@ async function findOrAddItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
     ...(await partParams(store, entry, made.maps, false)),
     ...(step.targetId && step.targetId === entry.id && plan.target.isEnterprise ? { itemIdToCreate: entry.id } : {})
   };
-  const id = await addItem({ session, owner: plan.target.admin, params, marker: made.marker });
+  const id = await addItem({ session: ctx.input.session, owner: plan.target.admin, params, marker: made.marker });
   await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
   return id;
 }
