@@ -182,7 +182,9 @@ export class LayerReader {
         }
         throw error;
       }
-      await runPool(listed, { concurrency: 4, onError: 'stop', signal: this.owner.signal }, async (attachment) => {
+      // As many downloads at once as the session allows requests (its limiter bounds them across layers): a layer whose
+      // attachments fall in a few chunks would otherwise fetch them four at a time while slots idle.
+      await runPool(listed, { concurrency: () => this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (attachment) => {
         const entry = await this.attachment(attachment);
         if (entry) entries.push(entry);
       });
