@@ -130,6 +130,20 @@ describe('AdaptiveLimiter', () => {
     expect(order).toEqual(['retry', 'new']);
   });
 
+  it('stops waiting when the caller is cancelled, and the place goes to the next one', async () => {
+    const limiter = new AdaptiveLimiter({ ceiling: 1, initial: 1 });
+    const first = await limiter.acquire();
+    const cancel = new AbortController();
+    const cancelled = limiter.acquire({ retry: true, signal: cancel.signal });
+    const next = limiter.acquire();
+    cancel.abort(new Error('stopped'));
+    await expect(cancelled).rejects.toThrow('stopped');
+    limiter.release(first, { kind: 'ok' });
+    limiter.release(await next, { kind: 'ok' });
+    expect(limiter.running).toBe(0);
+    await expect(limiter.acquire({ signal: cancel.signal })).rejects.toThrow('stopped');
+  });
+
   it('starts nothing while a Retry-After pause lasts', async () => {
     let now = 0;
     const limiter = new AdaptiveLimiter({ ceiling: 4, initial: 4 }, () => now);

@@ -190,10 +190,25 @@ export class AdaptiveLimiter {
    * Waits for a free place (and for any `Retry-After` pause to pass). `retry`: a request ArcGIS refused goes before
    * every first attempt waiting, so it is sent as soon as the budget has room, not after requests that came later.
    */
-  acquire(options: { retry?: boolean } = {}): Promise<LimiterTicket> {
+  acquire(options: { retry?: boolean; signal?: AbortSignal | undefined } = {}): Promise<LimiterTicket> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error);
     if (this.active < this.current && this.now() >= this.pausedUntil && this.waiting.length === 0) return Promise.resolve(this.start());
-    return new Promise((resolve) => {
-      const start = () => resolve(this.start());
+    return new Promise((resolve, reject) => {
+      const { signal } = options;
+      // A cancelled run stops waiting at once, also through a long Retry-After pause.
+      const onAbort = () => {
+        const at = this.waiting.indexOf(start);
+        if (at >= 0) {
+          this.waiting.splice(at, 1);
+          if (at < this.retriesWaiting) this.retriesWaiting--;
+        }
+        reject(signal!.reason);
+      };
+      const start = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(this.start());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (options.retry) this.waiting.splice(this.retriesWaiting++, 0, start);
       else this.waiting.push(start);
       this.pump();

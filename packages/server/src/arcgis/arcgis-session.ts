@@ -173,7 +173,7 @@ export class ArcGISSession {
       };
       try {
         this.stats.requests++;
-        const ticket = await this.limiter.acquire({ retry: attempts.throttled + attempts.other > 0 });
+        const ticket = await this.limiter.acquire({ retry: attempts.throttled + attempts.other > 0, signal: this.options.signal });
         let result: T;
         try {
           result = await withFetchContext(context, fn);
