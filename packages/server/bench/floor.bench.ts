@@ -44,7 +44,7 @@ interface Run {
   throttled: number;
   throttledInARow: number;
   retries: number;
-  limiter: { finalLimit: number; increases: number; throttleDecreases: number; latencyDecreases: number };
+  limiter: { finalLimit: number; increases: number; throttleDecreases: number; latencyDecreases: number; clientBoundRounds: number };
 }
 
 async function backupOnce(emu: EmulatorInfo, dir: string, limit: number | AimdSettings, partPolicy: PartPolicy, label: string): Promise<Run> {

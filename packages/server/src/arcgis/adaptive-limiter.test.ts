@@ -94,6 +94,17 @@ describe('AimdController', () => {
     expect(controller.counts.latencyDecreases).toBe(1);
   });
 
+  it('holds when answers are slow because this process was late to read them', () => {
+    const controller = new AimdController({ ceiling: 32, initial: 20 });
+    for (let i = 0; i < 20; i++) controller.record(0, { kind: 'ok', latencyMs: 50 });
+    for (let round = 0; round < 4; round++) {
+      const size = controller.limit;
+      for (let i = 0; i < size; i++) controller.record(0, { kind: 'ok', latencyMs: 400, clientLagMs: 300 });
+    }
+    expect(controller.limit).toBe(21);
+    expect(controller.counts).toMatchObject({ latencyDecreases: 0, clientBoundRounds: 4 });
+  });
+
   it('refuses a ceiling outside 1 to 64 with a message that says what is accepted', () => {
     for (const bad of [0, -1, 1.5, 65, Number.NaN]) expect(() => checkCeiling(bad)).toThrow(/whole number from 1 to 64/);
     expect(() => new AimdController({ ceiling: 0 })).toThrow(/whole number from 1 to 64/);

@@ -2,7 +2,8 @@
  * How many ArcGIS requests of one identity run at once, found as TCP finds its window (AIMD): one more per round of
  * clean, fast answers; halved on throttling (HTTP or body 429, or a 503 with `Retry-After`), at most once per round;
  * a fifth less when two rounds in a row answer well past the fastest recently seen (one slow round is often only the
- * mix of requests: a page of 2,000 features beside small JSON answers). Always between 1 and the administrator's
+ * mix of requests: a page of 2,000 features beside small JSON answers), unless this process's own event loop was late
+ * by about as much (a busy machine: fewer requests would not help the organization, and it would slow the backup). Always between 1 and the administrator's
  * ceiling. A `Retry-After` also pauses every new request of the identity until it has passed: the organization's
  * budget is shared, so one request told to wait means all of them should.
  *
@@ -35,9 +36,14 @@ export const DEFAULT_ARCGIS_CONCURRENCY_CEILING = 32;
 const BASELINE_ROUNDS = 16;
 const THROTTLE_FACTOR = 0.5;
 const LATENCY_FACTOR = 0.8;
+const LAG_PROBE_MS = 10;
 
 /** What happened to one request. */
-export type RequestOutcome = { kind: 'ok'; latencyMs: number } | { kind: 'throttled'; retryAfterMs?: number | undefined } | { kind: 'error' };
+/**
+ * What happened to one request. `clientLagMs`: how late this process's own event loop ran meanwhile; answers slowed
+ * by that are this process's doing (a busy machine), not the organization's, and fewer requests would not help it.
+ */
+export type RequestOutcome = { kind: 'ok'; latencyMs: number; clientLagMs?: number } | { kind: 'throttled'; retryAfterMs?: number | undefined } | { kind: 'error' };
 
 /** Checks a ceiling from the administrator or a caller; throws a RangeError that says what is accepted. */
 export function checkCeiling(value: number, name = 'The ArcGIS concurrency ceiling'): number {
@@ -56,11 +62,12 @@ export class AimdController {
   /** Moves on at every decrease: a request started before it cannot cause another one (one decrease per round). */
   private epochValue = 0;
   private roundLatencies: number[] = [];
+  private roundLags: number[] = [];
   private roundHadError = false;
   private slowRounds = 0;
   private readonly medians: number[] = [];
   /** Counts of decisions, for benchmarks and logs. */
-  readonly counts = { increases: 0, throttleDecreases: 0, latencyDecreases: 0 };
+  readonly counts = { increases: 0, throttleDecreases: 0, latencyDecreases: 0, clientBoundRounds: 0 };
 
   constructor(settings: AimdSettings) {
     this.ceiling = checkCeiling(settings.ceiling);
@@ -97,22 +104,33 @@ export class AimdController {
       return;
     }
     if (outcome.kind === 'error') this.roundHadError = true;
-    else this.roundLatencies.push(Math.max(0, outcome.latencyMs));
+    else {
+      this.roundLatencies.push(Math.max(0, outcome.latencyMs));
+      this.roundLags.push(Math.max(0, outcome.clientLagMs ?? 0));
+    }
     if (this.roundLatencies.length + (this.roundHadError ? 1 : 0) < this.limit) return;
     this.endRound(epoch);
   }
 
   private endRound(epoch: number): void {
     const latencies = this.roundLatencies.sort((a, b) => a - b);
+    const lags = this.roundLags.sort((a, b) => a - b);
     const hadError = this.roundHadError;
     this.roundLatencies = [];
+    this.roundLags = [];
     this.roundHadError = false;
     if (latencies.length === 0) return;
     const median = latencies[Math.floor((latencies.length - 1) / 2)]!;
+    const lag = lags[Math.floor((lags.length - 1) / 2)] ?? 0;
     const baseline = this.baselineMs;
     this.medians.push(median);
     if (this.medians.length > BASELINE_ROUNDS) this.medians.shift();
     if (baseline !== undefined && median > baseline * this.tolerance) {
+      // Slow because this process was late to read the answers (its machine is busy): hold, neither grow nor shrink.
+      if (lag * 2 >= median - baseline) {
+        this.counts.clientBoundRounds++;
+        return;
+      }
       // Answers slow down: the server (or the link) is queueing. Back off gently, once per two slow rounds.
       this.slowRounds++;
       if (this.slowRounds >= 2 && epoch >= this.epochValue) {
@@ -133,6 +151,7 @@ export class AimdController {
     this.limitValue = Math.max(1, Math.floor(this.limitValue * factor));
     this.epochValue++;
     this.roundLatencies = [];
+    this.roundLags = [];
     this.roundHadError = false;
   }
 }
@@ -156,6 +175,9 @@ export class AdaptiveLimiter {
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   private mostRefused = 0;
+  /** How late a 10 ms timer fires, smoothed: this process's event-loop lag while requests are in flight. */
+  private lagMs = 0;
+  private lagProbe: NodeJS.Timeout | undefined;
 
   constructor(
     settings: AimdSettings | number,
@@ -218,7 +240,7 @@ export class AdaptiveLimiter {
   /** The request of `ticket` ended with `outcome` (latency is measured here for 'ok'). */
   release(ticket: LimiterTicket, outcome: { kind: 'ok' } | { kind: 'throttled'; retryAfterMs?: number | undefined } | { kind: 'error' }): void {
     this.active--;
-    if (outcome.kind === 'ok') this.controller.record(ticket.epoch, { kind: 'ok', latencyMs: this.now() - ticket.startedAt });
+    if (outcome.kind === 'ok') this.controller.record(ticket.epoch, { kind: 'ok', latencyMs: this.now() - ticket.startedAt, clientLagMs: this.lagMs });
     else this.controller.record(ticket.epoch, outcome);
     if (this.controller.adaptive && outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
       this.pausedUntil = Math.max(this.pausedUntil, this.now() + outcome.retryAfterMs);
@@ -241,7 +263,25 @@ export class AdaptiveLimiter {
 
   private start(): LimiterTicket {
     this.active++;
+    this.probeLag();
     return { epoch: this.controller.epoch, startedAt: this.now() };
+  }
+
+  /** Measures the event-loop lag while requests are in flight (the timer stops when none is, and never holds the process). */
+  private probeLag(): void {
+    if (this.lagProbe) return;
+    let expected = performance.now() + LAG_PROBE_MS;
+    this.lagProbe = setInterval(() => {
+      const now = performance.now();
+      this.lagMs = this.lagMs * 0.8 + Math.max(0, now - expected) * 0.2;
+      expected = now + LAG_PROBE_MS;
+      if (this.active === 0) {
+        clearInterval(this.lagProbe);
+        this.lagProbe = undefined;
+        this.lagMs = 0;
+      }
+    }, LAG_PROBE_MS);
+    this.lagProbe.unref();
   }
 
   private pump(): void {

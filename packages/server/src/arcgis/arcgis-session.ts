@@ -143,7 +143,7 @@ export class ArcGISSession {
   }
 
   /** The adaptive limiter's decisions so far (for benchmarks and logs). */
-  get limiterCounts(): { increases: number; throttleDecreases: number; latencyDecreases: number } {
+  get limiterCounts(): { increases: number; throttleDecreases: number; latencyDecreases: number; clientBoundRounds: number } {
     return { ...this.limiter.controller.counts };
   }
 
