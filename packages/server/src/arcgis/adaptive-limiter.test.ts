@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimiter, AimdController, checkCeiling, MAX_ARCGIS_CONCURRENCY, type RequestOutcome } from './adaptive-limiter.js';
@@ -153,6 +154,19 @@ describe('AdaptiveLimiter', () => {
     limiter.release(await next, { kind: 'ok' });
     expect(limiter.running).toBe(0);
     await expect(limiter.acquire({ signal: cancel.signal })).rejects.toThrow('stopped');
+  });
+
+  it('listens to a run’s signal once, however many of its requests wait', async () => {
+    const limiter = new AdaptiveLimiter({ ceiling: 1, initial: 1 });
+    const run = new AbortController();
+    const first = await limiter.acquire({ signal: run.signal });
+    const waiting = Array.from({ length: 2000 }, () => limiter.acquire({ signal: run.signal }));
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(1);
+    run.abort(new Error('stopped'));
+    const outcomes = await Promise.allSettled(waiting);
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    limiter.release(first, { kind: 'ok' });
+    expect(limiter.running).toBe(0);
   });
 
   it('starts nothing while a Retry-After pause lasts', async () => {

@@ -175,6 +175,7 @@ export class AdaptiveLimiter {
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   private mostRefused = 0;
+  private readonly bySignal = new WeakMap<AbortSignal, Set<() => void>>();
   /** How late a 10 ms timer fires, smoothed: this process's event-loop lag while requests are in flight. */
   private lagMs = 0;
   private lagProbe: NodeJS.Timeout | undefined;
@@ -217,8 +218,13 @@ export class AdaptiveLimiter {
     if (this.active < this.current && this.now() >= this.pausedUntil && this.waiting.length === 0) return Promise.resolve(this.start());
     return new Promise((resolve, reject) => {
       const { signal } = options;
+      const waiters = signal ? this.waitersOf(signal) : undefined;
+      const start = () => {
+        waiters?.delete(cancel);
+        resolve(this.start());
+      };
       // A cancelled run stops waiting at once, also through a long Retry-After pause.
-      const onAbort = () => {
+      const cancel = () => {
         const at = this.waiting.indexOf(start);
         if (at >= 0) {
           this.waiting.splice(at, 1);
@@ -226,15 +232,26 @@ export class AdaptiveLimiter {
         }
         reject(signal!.reason);
       };
-      const start = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(this.start());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters?.add(cancel);
       if (options.retry) this.waiting.splice(this.retriesWaiting++, 0, start);
       else this.waiting.push(start);
       this.pump();
     });
+  }
+
+  /** The waiters of one signal, cancelled together by one listener (a run's thousands of waiters share its signal). */
+  private waitersOf(signal: AbortSignal): Set<() => void> {
+    let waiters = this.bySignal.get(signal);
+    if (!waiters) {
+      const created = new Set<() => void>();
+      signal.addEventListener('abort', () => {
+        for (const cancel of created) cancel();
+        created.clear();
+      }, { once: true });
+      this.bySignal.set(signal, created);
+      waiters = created;
+    }
+    return waiters;
   }
 
   /** The request of `ticket` ended with `outcome` (latency is measured here for 'ok'). */
