@@ -70,7 +70,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
       publicUrl: config.publicUrl,
-      metricsToken: config.metricsToken
+      metricsToken: config.metricsToken,
+      ...(config.arcgisConcurrency ? { arcgisConcurrency: config.arcgisConcurrency } : {})
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);

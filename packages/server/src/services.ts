@@ -74,6 +74,8 @@ export interface ServiceOptions {
   webhooks?: Partial<WebhookDeliveryPolicy> & { resolve?: Resolve };
   /** ORGKEEPER_METRICS_TOKEN: a token /metrics accepts besides the stored one. */
   metricsToken?: string | null;
+  /** Most ArcGIS requests in flight per identity (Config.arcgisConcurrency; default DEFAULT_ARCGIS_CONCURRENCY_CEILING). */
+  arcgisConcurrency?: number;
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -163,7 +165,8 @@ export function createServices(options: ServiceOptions): Services {
     vault,
     clock,
     logger: options.logger,
-    statsFor: (identity) => metrics.sessionStats(identity)
+    statsFor: (identity) => metrics.sessionStats(identity),
+    ...(options.arcgisConcurrency ? { arcgisConcurrency: options.arcgisConcurrency } : {})
   });
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
