@@ -6,7 +6,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
 import type { ItemEntry } from '../store/index.js';
 import type { PlannedItems } from './plan-selection.js';
-import { findActiveUsername, findGroup, findGroupByTitle, findItem, getTargetSelf, listUserContent } from '../arcgis/portal/index.js';
+import { findActiveUsername, findGroup, findGroupByTitle, findItem, getPortalSelf, listUserContent } from '../arcgis/portal/index.js';
 import type { PlanInput, SnapshotContent } from './restore.plan.js';
 import type { PlanStep, RestoreParams } from './restore.types.js';
 
