@@ -4,7 +4,6 @@
  * goes last.
  */
 import type { IItem } from '@esri/arcgis-rest-portal';
-import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
 import type { ItemEntry } from '../../store/index.js';
 import { addItem, findItem, type ItemParams, listUserContent, moveItem, type PortalFolder, reassignItem, setItemProtected, updateItem } from '../../arcgis/portal/index.js';
 import { type RewriteMaps, stringRewriter } from '../references.js';

@@ -3,7 +3,7 @@
  * (data, thumbnail, metadata) with their references rewritten, its resources and its sharing.
  */
 import type { ItemEntry, Store } from '../../store/index.js';
-import { addItem, getItemGroupIds, type ItemParams, listItemResources, removeItemResource, shareItem, unshareItem, writeItemResource } from '../../arcgis/portal/index.js';
+import { getItemGroupIds, type ItemParams, listItemResources, removeItemResource, shareItem, unshareItem, writeItemResource } from '../../arcgis/portal/index.js';
 import { type RewriteMaps, rewriteJsonText, rewriteReferences, stringRewriter } from '../references.js';
 import type { PlanStep } from '../restore.types.js';
 import { fileOf, type StepContext } from './step-context.js';
