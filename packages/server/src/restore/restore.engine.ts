@@ -25,6 +25,7 @@ import { restoreFolder } from './steps/folder.step.js';
 import { restoreGroup } from './steps/group.step.js';
 import { createItem } from './steps/item-create.step.js';
 import type { ItemJson } from './steps/item-parts.js';
+import { restoreFromBin } from './steps/item-from-bin.step.js';
 import { overwriteItem } from './steps/item-overwrite.step.js';
 import { mapServiceUrls, parseState, type StepContext } from './steps/step-context.js';
 
@@ -216,6 +217,7 @@ async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
   const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
   const item = await store.getJson<ItemJson>(entry.item!.hash);
   if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);
+  else if (step.recycleBin) await restoreFromBin(ctx, step, entry, item);
   else await createItem(ctx, step, entry, item);
 }
 

@@ -12,6 +12,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
 import type { GroupEntry, ItemEntry, SnapshotManifest, Store, UserEntry } from '../store/index.js';
 import { linkItems, orderItems } from './plan-order.js';
+import { linkViewSources } from './plan-recycle-bin.js';
 import { selectItems, withDependencies } from './plan-selection.js';
 import { isHostedEntry, ownerResolver, type PlanContext, planFolders, planGroups, planItems, signedInTarget, type TargetSelf } from './plan-steps.js';
 import type { RestoreParams, RestorePlan } from './restore.types.js';
@@ -66,10 +67,12 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const itemSteps = await planItems(ctx, planned);
   const folderSteps = await planFolders(ctx, itemSteps.values());
   linkItems(ctx, planned, itemSteps, groupSteps);
+  linkViewSources(planned.items, itemSteps);
 
   const steps = [...groupSteps.values(), ...folderSteps, ...orderItems([...itemSteps.values()])];
   const counts = { create: 0, overwrite: 0, skip: 0 };
   for (const s of steps) counts[s.action]++;
+  const fromRecycleBin = steps.filter((s) => s.recycleBin).length;
   return {
     snapshotId: content.manifest.id,
     mode: params.mode,
@@ -77,6 +80,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
     target: { identityId: target.identityId, orgId: self.id, portalUrl: self.portalUrl, admin: self.username, isEnterprise: self.isPortal },
     steps,
     counts,
+    ...(self.recycleBin.supported ? { fromRecycleBin, recycleBin: self.recycleBin } : {}),
     createdAt: input.now.toISOString()
   };
 }
