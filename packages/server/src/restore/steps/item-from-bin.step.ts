@@ -36,5 +36,7 @@ export async function restoreFromBin(ctx: StepContext, step: PlanStep, entry: It
     await restoreRecycledItem({ session, owner: entry.owner, id, folder });
   }
   await ctx.save({ new_id: id });
-  await overwriteItem(ctx, { ...step, targetId: id }, entry, item);
+  // The bin kept a hosted layer's service and rows; a view's rows are its source's, restored with the source.
+  const view = (item.typeKeywords ?? []).includes('View Service');
+  await overwriteItem(ctx, { ...step, targetId: id }, entry, item, { layerData: !view });
 }
