@@ -34,6 +34,7 @@ import { forgetJob } from './store-maintenance/forget.job.js';
 import { pruneJob } from './store-maintenance/prune.job.js';
 import { JOB_KINDS } from './job-kinds.types.js';
 import { FixRepository } from './clean/fixes/fix.repository.js';
+import { RecycleBinService } from './recycle-bin/recycle-bin.service.js';
 import { FixService } from './clean/fixes/fix.service.js';
 import { fixJob, undoJob } from './clean/fixes/fix.job.js';
 import { storedFindings } from './clean/fixes/stored-findings.js';
@@ -91,6 +92,8 @@ export interface Services {
   clean: CleanService;
   /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
   fixes: FixService;
+  /** ArcGIS Online's recycle bin of each identity's organization: list and restore. */
+  recycleBin: RecycleBinService;
   /** The organization's live content (owners, folders, items with sizes) for the Backup page's map. */
   contentMap: ContentMapService;
   /** Restores: plans (dry runs), resumable runs and their logs. */
@@ -148,8 +151,9 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     operations
   });
+  const fixRepository = new FixRepository(options.db);
   const fixes = new FixService({
-    repository: new FixRepository(options.db),
+    repository: fixRepository,
     identities: repositories.identities,
     sessions: identitySessions,
     operations,
@@ -158,6 +162,7 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
+  const recycleBin = new RecycleBinService({ sessions: identitySessions, backups, fixes: fixRepository, audit, clock });
   const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const restores = new RestoreService({ identities: repositories.identities, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
@@ -214,6 +219,7 @@ export function createServices(options: ServiceOptions): Services {
     operations,
     clean,
     fixes,
+    recycleBin,
     contentMap,
     restores,
     schedules,

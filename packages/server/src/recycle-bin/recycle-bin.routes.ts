@@ -1,0 +1,48 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../http/actor.js';
+import { MAX_RESTORE_ITEMS, type RecycleBinService, type RestoreRequestItem } from './recycle-bin.service.js';
+
+export interface RecycleBinRoutesDeps {
+  recycleBin: RecycleBinService;
+}
+
+const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const identityParams = { type: 'object', required: ['id'], properties: { id } } as const;
+
+/** ArcGIS item ids are 32 hexadecimal characters; usernames are at most 128 characters without spaces. */
+const restoreBody = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_RESTORE_ITEMS,
+      items: {
+        type: 'object',
+        required: ['id'],
+        additionalProperties: false,
+        properties: { id: { type: 'string', pattern: '^[0-9A-Za-z]{1,64}$' }, owner: { type: 'string', minLength: 1, maxLength: 128, pattern: '^\\S+$' } }
+      }
+    }
+  }
+} as const;
+
+/**
+ * ArcGIS Online's recycle bin of an identity's organization: `GET .../recycle-bin` lists it (any signed-in account,
+ * as it may read the content map); `POST .../recycle-bin/restore` brings items back with their ids (operators).
+ */
+export const recycleBinRoutes: FastifyPluginAsync<RecycleBinRoutesDeps> = async (app, { recycleBin }) => {
+  app.get<{ Params: { id: string } }>('/api/identities/:id/recycle-bin', { schema: { params: identityParams } }, async (request, reply) => {
+    const view = await recycleBin.list(request.params.id);
+    // Live organization content: never kept by the browser or a proxy.
+    return reply.header('cache-control', 'no-store').send(view);
+  });
+
+  app.post<{ Params: { id: string }; Body: { items: RestoreRequestItem[] } }>(
+    '/api/identities/:id/recycle-bin/restore',
+    { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
+    async (request) => recycleBin.restore(request.params.id, request.body.items, actorOf(request))
+  );
+};
