@@ -15,6 +15,7 @@ import { notificationsCommand } from './commands/notifications.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
+import { recycleBinCommand } from './commands/recycle-bin.command.js';
 import { ConfigError } from './config/config.js';
 import { packageRoot } from './config/paths.js';
 import { AppError } from './errors/app-error.js';
@@ -45,6 +46,7 @@ Commands:
   scan           Scan an organization for clutter and risk (stale items, inactive users, broken links, ...)
   fix            Fix a scan's findings in bulk (delete, reassign, move, unshare, protect, tag, deprecate, ...); --dry-run
   undo           Undo a fix (orgkeeper undo --fix ID)
+  recycle-bin    ArcGIS Online's recycle bin: list what it holds, restore items with their ids (list, restore)
 
 Options:
   -h, --help     Show this help (also: orgkeeper <command> --help)
@@ -113,6 +115,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await fixCommand(rest, io);
       case 'undo':
         return await undoCommand(rest, io);
+      case 'recycle-bin':
+        return await recycleBinCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

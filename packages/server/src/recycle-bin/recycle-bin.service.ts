@@ -42,6 +42,7 @@ export interface RecycleBinServiceDeps {
 
 /** Members whose bins are read at once (the session still bounds requests in flight). */
 const CONCURRENCY = 4;
+const ITEM_ID = /^[0-9A-Za-z]{1,64}$/;
 /** Items restored in one request. */
 export const MAX_RESTORE_ITEMS = 100;
 
@@ -129,6 +130,8 @@ export class RecycleBinService {
    */
   async restore(identityId: string, requested: RestoreRequestItem[], actor: Actor): Promise<RecycleBinRestoreResult> {
     if (requested.length === 0 || requested.length > MAX_RESTORE_ITEMS) throw AppError.validation({ items: `Name 1 to ${MAX_RESTORE_ITEMS} items to restore.` });
+    const bad = requested.find((r) => !ITEM_ID.test(r.id));
+    if (bad) throw AppError.validation({ items: `"${bad.id.slice(0, 80)}" is not an item id (letters and digits, as \`recycle-bin list\` shows them).` });
     const session = await this.deps.sessions.sessionFor(identityId);
     const wanted = await this.withOwners(session, requested);
     const results = new Map<string, RecycleBinRestoreItemResult>();
