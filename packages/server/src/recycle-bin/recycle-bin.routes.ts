@@ -30,8 +30,9 @@ const restoreBody = {
 } as const;
 
 /**
- * ArcGIS Online's recycle bin of an identity's organization: `GET .../recycle-bin` lists it (any signed-in account,
- * as it may read the content map); `POST .../recycle-bin/restore` brings items back with their ids (operators).
+ * ArcGIS Online's recycle bin of an identity's organization: `GET .../recycle-bin` lists it and `.../status` says
+ * whether it is on (any signed-in account, as it may read the content map); `POST .../recycle-bin/restore` brings
+ * items back with their ids (operators).
  */
 export const recycleBinRoutes: FastifyPluginAsync<RecycleBinRoutesDeps> = async (app, { recycleBin }) => {
   app.get<{ Params: { id: string } }>('/api/identities/:id/recycle-bin', { schema: { params: identityParams } }, async (request, reply) => {
@@ -39,6 +40,10 @@ export const recycleBinRoutes: FastifyPluginAsync<RecycleBinRoutesDeps> = async 
     // Live organization content: never kept by the browser or a proxy.
     return reply.header('cache-control', 'no-store').send(view);
   });
+
+  app.get<{ Params: { id: string } }>('/api/identities/:id/recycle-bin/status', { schema: { params: identityParams } }, async (request, reply) =>
+    reply.header('cache-control', 'no-store').send(await recycleBin.status(request.params.id))
+  );
 
   app.post<{ Params: { id: string }; Body: { items: RestoreRequestItem[] } }>(
     '/api/identities/:id/recycle-bin/restore',

@@ -30,7 +30,7 @@ import { AppError } from '../errors/app-error.js';
 import type { IdentitySessions } from '../identities/identity-sessions.js';
 import type { Clock } from '../lib/clock.js';
 import { runPool } from '../lib/task-pool.js';
-import type { RecycleBinRestoreItemResult, RecycleBinRestoreResult, RecycleBinView, RecycledItemView } from './recycle-bin.types.js';
+import type { RecycleBinRestoreItemResult, RecycleBinRestoreResult, RecycleBinStatus, RecycleBinView, RecycledItemView } from './recycle-bin.types.js';
 
 export interface RecycleBinServiceDeps {
   sessions: IdentitySessions;
@@ -61,6 +61,13 @@ export interface RestoreRequestItem {
 
 export class RecycleBinService {
   constructor(private readonly deps: RecycleBinServiceDeps) {}
+
+  /** Whether the organization has the bin and has it on (`portals/self` only: one request). */
+  async status(identityId: string): Promise<RecycleBinStatus> {
+    const session = await this.deps.sessions.sessionFor(identityId);
+    const self = await getPortalSelf({ session });
+    return { identityId, ...recycleBinState(self), isEnterprise: self.isPortal === true };
+  }
 
   async list(identityId: string): Promise<RecycleBinView> {
     const session = await this.deps.sessions.sessionFor(identityId);

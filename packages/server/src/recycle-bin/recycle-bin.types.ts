@@ -24,6 +24,14 @@ export interface RecycledItemView {
   backupSnapshotId: string | null;
 }
 
+/** `GET /api/identities/:id/recycle-bin/status`: what the Clean and Restore pages say about deletes and undo. */
+export interface RecycleBinStatus {
+  identityId: string;
+  supported: boolean;
+  enabled: boolean;
+  isEnterprise: boolean;
+}
+
 /** `GET /api/identities/:id/recycle-bin`. */
 export interface RecycleBinView {
   identityId: string;
