@@ -102,7 +102,9 @@ describe('recycle bin API (ArcGIS Online)', () => {
   });
 
   it('says when the organization has no bin, or has it off', async () => {
+    expect((await viewer.get(`${base()}/status`)).body).toEqual({ identityId, supported: true, enabled: true, isEnterprise: false });
     await control(emu, 'recycle-bin', { mode: 'disabled' });
+    expect((await viewer.get(`${base()}/status`)).body).toEqual({ identityId, supported: true, enabled: false, isEnterprise: false });
     const off = await viewer.get<RecycleBinView>(base());
     expect(off.body).toMatchObject({ supported: true, enabled: false });
     expect(off.body.message).toMatch(/off: deletes are permanent/);
@@ -126,5 +128,7 @@ describe('recycle bin API (ArcGIS Enterprise)', () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toMatchObject({ supported: false, enabled: false, items: [] });
     expect(answer.body.message).toMatch(/ArcGIS Enterprise has no recycle bin/);
+    const status = await org.viewer.get(`/api/identities/${org.identityId}/recycle-bin/status`);
+    expect(status.body).toEqual({ identityId: org.identityId, supported: false, enabled: false, isEnterprise: true });
   });
 });
