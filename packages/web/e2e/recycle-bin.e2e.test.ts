@@ -2,25 +2,13 @@
 // listed from every member's bin (owner, purge date unknown, whether a backup holds them); a view and its source are
 // restored together (the view waits for its source) and come back with their ids.
 import type { EmulatorHandle } from './support/arcgis';
-import { addDemoIdentity, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
+import { addDemoIdentity, deleteInArcGIS, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
 import { describe, expect, test } from './support/fixtures';
 import { ADMIN, unnamedControls, waitForPath } from './support/ui';
 
 let emu: EmulatorHandle;
 let folders: TempFolders;
 useDemoOrg((org) => ({ emu, folders } = org));
-
-/** What an administrator does in ArcGIS: deletes the item, which ArcGIS Online moves to the recycle bin. */
-async function deleteInArcGIS(itemId: string, owner: string): Promise<void> {
-  const post = async (url: string, params: Record<string, string>) => {
-    const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ f: 'json', ...params }) });
-    const body = (await response.json()) as Record<string, unknown>;
-    if (body.error) throw new Error(`${url}: ${JSON.stringify(body.error)}`);
-    return body;
-  };
-  const { token } = (await post(`${emu.restUrl}/generateToken`, { username: emu.admin.username, password: emu.admin.password, client: 'referer', referer: emu.portalUrl, expiration: '10' })) as { token: string };
-  await post(`${emu.restUrl}/content/users/${owner}/items/${itemId}/delete`, { token });
-}
 
 describe('the recycle bin page', () => {
   test.override({ serverOptions: { accounts: [ADMIN] } });
@@ -32,7 +20,7 @@ describe('the recycle bin page', () => {
     const items = [...emu.context.state.items.values()].map((i) => i.json);
     const layer = items.find((i) => i.title === 'Bike Lanes' && i.type === 'Feature Service')!;
     const view = items.find((i) => i.title === 'Protected Bike Lanes')!;
-    for (const item of [view, layer]) await deleteInArcGIS(item.id, item.owner);
+    for (const item of [view, layer]) await deleteInArcGIS(emu, item.id, item.owner);
 
     // The Restore page says what the bin means and leads to it.
     await page.getByRole('menuitem', { name: 'Restore' }).click();
