@@ -5,7 +5,7 @@
  * in the bin (Esri REST: Can Restore, CONT_00486 with the source in `offendingItems`).
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
-import { canRestoreItem, isNotFound, type OffendingItem } from '../arcgis/portal/index.js';
+import { canRestoreItem, isNotFound, listRecycleBin, type OffendingItem } from '../arcgis/portal/index.js';
 import type { ItemEntry } from '../store/index.js';
 import type { PlanStep } from './restore.types.js';
 
@@ -16,17 +16,37 @@ export interface BinPlacement {
 }
 
 /**
- * Asks `canRestore` as the item's owner in the snapshot: yes, or no because of items in the way, both mean it is in
- * the bin; "does not exist" means it is not (purged, deleted for good, or never there).
+ * Finds missing items in their owners' recycle bins: each owner's bin is listed once per plan (one request per 100
+ * items, rather than one per missing item). An item there that derives from another (`Service2Data`: a view of a
+ * hosted layer) is also asked `canRestore`, which names the items in the bin it must wait for.
  */
-export async function findInRecycleBin(session: ArcGISSession, owner: string, id: string): Promise<BinPlacement> {
-  try {
-    const check = await canRestoreItem({ session, owner, id });
-    if (check.ok) return { inBin: true, waitsFor: [] };
-    return { inBin: check.offendingItems.length > 0, waitsFor: check.offendingItems };
-  } catch (error) {
-    if (isNotFound(error)) return { inBin: false, waitsFor: [] };
-    throw error;
+export class RecycleBinLookup {
+  private readonly bins = new Map<string, Promise<Set<string>>>();
+
+  constructor(private readonly session: ArcGISSession) {}
+
+  async find(entry: ItemEntry): Promise<BinPlacement> {
+    const key = entry.owner.toLowerCase();
+    let bin = this.bins.get(key);
+    if (!bin) {
+      bin = listRecycleBin({ session: this.session, username: entry.owner }).then(
+        (items) => new Set(items.map((i) => i.id)),
+        // An owner who no longer exists has no bin (deleting a user deletes their content).
+        (error: unknown) => (isNotFound(error) ? new Set<string>() : Promise.reject(error))
+      );
+      this.bins.set(key, bin);
+    }
+    if (!(await bin).has(entry.id)) return { inBin: false, waitsFor: [] };
+    const derived = (entry.related ?? []).some((r) => r.relationshipType === 'Service2Data' && r.direction === 'forward');
+    if (!derived) return { inBin: true, waitsFor: [] };
+    try {
+      const check = await canRestoreItem({ session: this.session, owner: entry.owner, id: entry.id });
+      return { inBin: true, waitsFor: check.ok ? [] : check.offendingItems };
+    } catch (error) {
+      // Purged since the listing: recreated like any item no longer in the bin.
+      if (isNotFound(error)) return { inBin: false, waitsFor: [] };
+      throw error;
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import type { ItemEntry } from '../store/index.js';
 import type { PlannedItems } from './plan-selection.js';
 import { findActiveUsername, findGroup, findGroupByTitle, findItem, getPortalSelf, listUserContent, type RecycleBinState, recycleBinState } from '../arcgis/portal/index.js';
-import { findInRecycleBin, planFromBin } from './plan-recycle-bin.js';
+import { planFromBin, type RecycleBinLookup } from './plan-recycle-bin.js';
 import type { PlanInput, SnapshotContent } from './restore.plan.js';
 import type { PlanStep, RestoreParams } from './restore.types.js';
 
@@ -47,6 +47,8 @@ export interface PlanContext {
   /** The entry holds a hosted feature layer of the target organization: service data to recreate or write back. */
   hostedHere: (entry: ItemEntry) => boolean;
   ownerFor: (source: string) => Promise<TargetOwner>;
+  /** The target's recycle bins (ArcGIS Online organizations that have one; undefined elsewhere). */
+  recycleBin?: RecycleBinLookup;
 }
 
 /**
@@ -173,7 +175,7 @@ async function planItem(ctx: PlanContext, planned: PlannedItems, entry: ItemEntr
     } else {
       step.reason = 'the item no longer exists';
       // Items may wait in the bin even when it has been switched off since (they can still be restored).
-      const placement = ctx.self.recycleBin.supported ? await findInRecycleBin(ctx.session, entry.owner, entry.id) : undefined;
+      const placement = await ctx.recycleBin?.find(entry);
       if (placement?.inBin) planFromBin(step, entry, placement, warnings);
       else if (ctx.self.isPortal) {
         step.targetId = entry.id;

@@ -12,7 +12,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
 import type { GroupEntry, ItemEntry, SnapshotManifest, Store, UserEntry } from '../store/index.js';
 import { linkItems, orderItems } from './plan-order.js';
-import { linkViewSources } from './plan-recycle-bin.js';
+import { linkViewSources, RecycleBinLookup } from './plan-recycle-bin.js';
 import { selectItems, withDependencies } from './plan-selection.js';
 import { isHostedEntry, ownerResolver, type PlanContext, planFolders, planGroups, planItems, signedInTarget, type TargetSelf } from './plan-steps.js';
 import type { RestoreParams, RestorePlan } from './restore.types.js';
@@ -61,7 +61,15 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const selected = await selectItems(store, content, params);
   const hostedHere = await hostedTest(session, clone);
   const planned = await withDependencies(store, content, selected, clone);
-  const ctx: PlanContext = { input, session, self, clone, hostedHere, ownerFor: await ownerResolver(session, self, params, clone) };
+  const ctx: PlanContext = {
+    input,
+    session,
+    self,
+    clone,
+    hostedHere,
+    ownerFor: await ownerResolver(session, self, params, clone),
+    ...(self.recycleBin.supported && !clone ? { recycleBin: new RecycleBinLookup(session) } : {})
+  };
 
   const groupSteps = await planGroups(ctx, planned.items.values());
   const itemSteps = await planItems(ctx, planned);
