@@ -2,6 +2,8 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/audit.routes.js';
 import { installAccessControl } from './auth/access-control.js';
+import { apiTokenRoutes } from './auth/api-token.routes.js';
+import { arcgisSignInRoutes } from './auth/arcgis-sign-in.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { setupRoutes } from './auth/setup.routes.js';
 import { publicOrigin, usesHttps, type Config } from './config/config.js';
@@ -11,6 +13,8 @@ import { installErrorHandler, sendFrameworkError } from './http/error-handler.js
 import type { RegisteredRoute } from './http/fastify-types.js';
 import { hostRule, installHostCheck, isLoopbackBind } from './http/host-check.js';
 import { installSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
+import { installOpenApi } from './http/openapi.js';
+import { installResponseCheck } from './http/response-check.js';
 import { installValidation } from './http/validation.js';
 import { WEB_APP_ROUTE, installWebApp } from './http/web-app.js';
 import type { Clock } from './lib/clock.js';
@@ -21,6 +25,9 @@ import { restoreRoutes } from './restore/restore.routes.js';
 import { operationRoutes } from './operations/operations.routes.js';
 import { scheduleRoutes } from './schedules/schedules.routes.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
+import { webhookRoutes } from './notifications/webhooks.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
+import { healthRoutes } from './health/health.routes.js';
 import { cleanRoutes } from './clean/clean.routes.js';
 import { fixRoutes } from './clean/fixes/fix.routes.js';
 import { contentMapRoutes } from './content-map/content-map.routes.js';
@@ -40,6 +47,8 @@ export interface BuildAppOptions {
   services?: Services;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** Tests: fail any answer whose response schema changed what the handler answered (http/response-check.ts). */
+  checkResponses?: boolean;
 }
 
 /** Request bodies are small JSON documents; uploads (if ever) get their own limit per route. */
@@ -61,10 +70,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
-      publicUrl: config.publicUrl
+      publicUrl: config.publicUrl,
+      metricsToken: config.metricsToken
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
+  services.arcgisSignIn.setPublicUrl(config.publicUrl);
+  services.webhooks.setPublicUrl(config.publicUrl);
   const secureCookies = usesHttps(config);
 
   const app = Fastify({
@@ -140,18 +152,29 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   installErrorHandler(app);
+  if (options.checkResponses) installResponseCheck(app);
   installSecurityHeaders(app, { https: secureCookies });
   await app.register(fastifyCookie);
-  installAccessControl(app, { sessions: services.sessions, publicOrigin: publicOrigin(config) });
+  installAccessControl(app, {
+    sessions: services.sessions,
+    tokens: services.apiTokens,
+    publicOrigin: publicOrigin(config),
+    bearerTokens: { metrics: (token) => services.metricsTokens.verify(token) }
+  });
 
   app.setNotFoundHandler((request) => {
     throw new AppError('not_found', `There is no route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
   });
 
+  // Before the routes: the OpenAPI description is built from the routes registered after it.
+  await installOpenApi(app, { publicUrl: config.publicUrl, webDir: config.webDir });
+
   // Route modules, one per concept.
   await app.register(setupRoutes, { auth: services.auth, users: services.users, secureCookies });
   await app.register(authRoutes, { auth: services.auth, secureCookies });
+  await app.register(arcgisSignInRoutes, { arcgis: services.arcgisSignIn, secureCookies });
   await app.register(auditRoutes, { audit: services.audit });
+  await app.register(apiTokenRoutes, { tokens: services.apiTokens });
   await app.register(identityRoutes, { identities: services.identities });
   await app.register(oauthCallbackRoutes, { identities: services.identities });
   await app.register(backupRoutes, { backups: services.backups, operations: services.operations });
@@ -159,17 +182,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(operationRoutes, { operations: services.operations });
   await app.register(scheduleRoutes, { schedules: services.schedules });
   await app.register(notificationRoutes, { notifications: services.notifications });
+  await app.register(webhookRoutes, { webhooks: services.webhooks });
   await app.register(cleanRoutes, { clean: services.clean });
   await app.register(fixRoutes, { fixes: services.fixes });
   await app.register(contentMapRoutes, { contentMap: services.contentMap });
   await app.register(recycleBinRoutes, { recycleBin: services.recycleBin });
+  await app.register(healthRoutes, { health: services.health });
+  await app.register(metricsRoutes, { metrics: services.metrics, tokens: services.metricsTokens });
 
   // Keeps idle identities' refresh tokens alive; stops with the server.
   app.addHook('onReady', async () => services.tokenKeeper.start());
   app.addHook('onClose', async () => services.tokenKeeper.stop());
-  // Operations left running by an earlier process can no longer finish; running ones stop (interrupted) with the server.
-  app.addHook('onReady', async () => services.operations.startWorker());
+  // Operations left running by stopped processes are recovered; this server runs queued operations unless told
+  // --no-worker (then workers do); running ones stop (interrupted) with the server.
+  app.addHook('onReady', async () => (config.runJobs ? services.operations.startWorker('server') : services.operations.announce()));
   app.addHook('onClose', async () => services.operations.shutdown());
+  // Webhook deliveries (also those left by an earlier process or written by CLI commands) are sent while the server runs.
+  app.addHook('onReady', async () => services.webhooks.start());
+  app.addHook('onClose', async () => services.webhooks.stop());
   // Schedules fire while the server runs; runs missed while it was stopped start once now.
   app.addHook('onReady', async () => services.schedules.start());
   app.addHook('onClose', async () => services.schedules.stop());

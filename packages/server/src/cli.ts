@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { adminCommand, ADMIN_USAGE } from './commands/admin.command.js';
 import { dbCommand, DB_USAGE } from './commands/db.command.js';
 import { exportCommand, logCommand, snapshotCommand } from './commands/snapshot.command.js';
@@ -8,16 +6,20 @@ import { backupCommand, BACKUP_USAGE, checkCommand, CHECK_USAGE, snapshotsComman
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './commands/cli-io.js';
 import { identitiesCommand, IDENTITIES_USAGE } from './commands/identities.command.js';
 import { serveCommand, SERVE_USAGE } from './commands/serve.command.js';
+import { workerCommand, WORKER_USAGE } from './commands/worker.command.js';
+import { workersCommand, WORKERS_USAGE } from './commands/workers.command.js';
 import { storeCommand, STORE_USAGE } from './commands/store.command.js';
 import { operationsCommand } from './commands/operations.command.js';
 import { schedulesCommand } from './commands/schedules.command.js';
 import { notificationsCommand } from './commands/notifications.command.js';
+import { metricsCommand } from './commands/metrics.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
 import { recycleBinCommand } from './commands/recycle-bin.command.js';
+import { tokensCommand } from './commands/tokens.command.js';
 import { ConfigError } from './config/config.js';
-import { packageRoot } from './config/paths.js';
+import { orgkeeperVersion } from './config/version.js';
 import { AppError } from './errors/app-error.js';
 
 export const USAGE = `Usage: orgkeeper <command> [options]
@@ -25,8 +27,11 @@ export const USAGE = `Usage: orgkeeper <command> [options]
 Back up, restore and clean ArcGIS Online and ArcGIS Enterprise organizations.
 
 Commands:
-  serve          Start the OrgKeeper server (web app and REST API)
+  serve          Start the OrgKeeper server (web app and REST API; it runs operations too unless --no-worker)
+  worker         Run operations and schedules without the web server (as many as you like, on one database)
+  workers        List the servers and workers sharing the database, what they run, when last seen
   admin create   Create an OrgKeeper account
+  tokens         API tokens for scripts (create, list, revoke)
   db migrate     Bring the database up to date
   db copy        Copy the database into PostgreSQL (--to postgres://...), e.g. to move from SQLite
   identities     List, add, remove and test identities (ArcGIS organizations)
@@ -38,10 +43,11 @@ Commands:
   snapshot       Show a snapshot, or what changed between two (snapshot show ID, snapshot diff A B)
   export         Export a backed-up item as a ZIP (layers as GeoJSON, attachments)
   log            A snapshot's per-item log (--csv)
-  store reindex  Rebuild the database's index of an identity's backups from its File Location
+  store          An identity's backup store: reindex it, its encryption keys (key), copy it elsewhere (copy)
   operations     List, follow (watch), cancel and resume operations (backups, restores, checks, scans)
   schedules      Backups and scans the server starts at set times (list, add, enable, disable, remove, run)
-  notifications  Email settings and messages when operations end (show, set, test)
+  notifications  Email and webhooks (JSON, Slack, Teams) when operations end (show, set, test, webhook)
+  metrics token  The token Prometheus sends for /metrics (new, show, remove)
   restore        Restore items of a snapshot: in place, recreate deleted ones, copy, or clone into another identity
   scan           Scan an organization for clutter and risk (stale items, inactive users, broken links, ...)
   fix            Fix a scan's findings in bulk (delete, reassign, move, unshare, protect, tag, deprecate, ...); --dry-run
@@ -54,8 +60,7 @@ Options:
 `;
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  return orgkeeperVersion();
 }
 
 /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 wrong usage or configuration. */
@@ -77,8 +82,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return EXIT_OK;
       case 'serve':
         return await serveCommand(rest, io);
+      case 'worker':
+        return await workerCommand(rest, io);
+      case 'workers':
+        return await workersCommand(rest, io);
       case 'admin':
         return await adminCommand(rest, io);
+      case 'tokens':
+        return await tokensCommand(rest, io);
       case 'db':
         return await dbCommand(rest, io);
       case 'identities':
@@ -107,6 +118,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await schedulesCommand(rest, io);
       case 'notifications':
         return await notificationsCommand(rest, io);
+      case 'metrics':
+        return await metricsCommand(rest, io);
       case 'restore':
         return await restoreCommand(rest, io);
       case 'scan':
@@ -157,4 +170,4 @@ function processIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-export { ADMIN_USAGE, BACKUP_USAGE, DB_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE };
+export { ADMIN_USAGE, BACKUP_USAGE, DB_USAGE, CHECK_USAGE, IDENTITIES_USAGE, SERVE_USAGE, SNAPSHOTS_USAGE, STORE_USAGE, WORKER_USAGE, WORKERS_USAGE };

@@ -5,12 +5,12 @@ import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
 import type { SessionServiceOptions } from './auth/session.service.js';
 import { databaseTarget, type Config } from './config/config.js';
 import { ensureDataDir } from './data-dir.js';
-import { connectDatabase, describeDatabase, migrateToLatest, type Db } from './db/database.js';
+import { connectDatabase, describeDatabase, migrateToLatest, openSignals, type Db } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { SecretBox } from './secrets/secret-box.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export interface StartServerOptions {
   /** Where log lines go (default: stdout). */
@@ -18,6 +18,10 @@ export interface StartServerOptions {
   clock?: Clock;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /** Tests: fail answers whose response schema changed them (see BuildAppOptions). */
+  checkResponses?: boolean;
+  /** Webhook delivery timing and host name resolution (tests). */
+  webhooks?: ServiceOptions['webhooks'];
 }
 
 export interface RunningServer {
@@ -46,6 +50,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const target = databaseTarget(config);
   const db = await connectDatabase(target, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed; it will be replaced') });
   logger.info({ database: describeDatabase(target) }, 'database opened');
+  const signals = openSignals(target, db, { onError: (error) => logger.warn({ err: error }, 'signals between OrgKeeper processes failed; falling back to polling until they are back') });
   let app: FastifyInstance | undefined;
   let services: Services;
   try {
@@ -56,14 +61,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
       db,
       logger,
       secretBox,
+      signals,
+      jobs: { maxRunning: config.maxRunning, staleAfterMs: config.staleAfterSeconds * 1000 },
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
-      ...(options.throttle ? { throttle: options.throttle } : {})
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      metricsToken: config.metricsToken
     });
-    app = await buildApp({ config, db, logger, secretBox, services });
+    app = await buildApp({ config, db, logger, secretBox, services, ...(options.checkResponses ? { checkResponses: true } : {}) });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await signals.close().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     throw error;
   }
@@ -88,6 +98,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         try {
           await started.close();
         } finally {
+          await signals.close().catch(() => undefined);
           await db.destroy();
           logger.info('OrgKeeper stopped');
           logger.flush();

@@ -22,14 +22,17 @@ function concrete(url: string): string {
 }
 
 describe('every API route requires a session unless its definition marks it public', () => {
-  it('marks only login, setup, the session probe and the OAuth callback public among the API routes', () => {
+  it('marks only login (local and ArcGIS), setup, the session probe, the sign-in methods and the OAuth callbacks public among the API routes', () => {
     const publicApi = server.server.app.registeredRoutes
       .filter((r) => r.public && r.method !== 'HEAD' && r.url.startsWith('/api/'))
       .map((r) => `${r.method} ${r.url}`);
     expect(publicApi.sort()).toEqual([
+      'GET /api/auth/arcgis/callback',
+      'GET /api/auth/methods',
       'GET /api/auth/session',
       'GET /api/oauth/callback',
       'GET /api/setup/status',
+      'POST /api/auth/arcgis/start',
       'POST /api/auth/login',
       'POST /api/setup'
     ]);

@@ -32,7 +32,7 @@ describe('first run, login, session and logout over HTTP', () => {
 
     const session = await browser.get<SignedIn>('/api/auth/session');
     expect(session.status).toBe(200);
-    expect(session.body).toEqual({ user: { username: 'gisadmin', role: 'admin' }, csrfToken: setup.body.csrfToken });
+    expect(session.body).toEqual({ user: { username: 'gisadmin', role: 'admin' }, csrfToken: setup.body.csrfToken, via: 'setup' });
 
     expect((await server.client().get('/api/setup/status')).body).toEqual({ needsSetup: false });
     const again = await server.client().post<ErrorBody>('/api/setup', { username: 'intruder', password: PASSWORD });

@@ -26,7 +26,10 @@ describe('database', () => {
       expect(mode.rows[0]?.journal_mode).toBe('wal');
       const tables = await db.introspection.getTables();
       expect(tables.map((t) => t.name).sort()).toEqual([
+        'api_tokens',
         'app_users',
+        'arcgis_sign_in',
+        'arcgis_sign_in_states',
         'audit_events',
         'clean_allowlist',
         'clean_findings',
@@ -39,18 +42,50 @@ describe('database', () => {
         'notification_settings',
         'oauth_states',
         'operation_items',
+        'operation_locks',
         'operations',
         'restore_runs',
         'restore_steps',
+        'schedule_runs',
         'schedules',
         'schema_migrations',
         'schema_migrations_lock',
         'sessions',
         'snapshot_index',
-        'snapshot_items'
+        'snapshot_items',
+        'workers'
       ]);
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('waits for another connection’s write transaction without blocking, even when both are in this process', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'orgkeeper-db-'));
+    const file = join(dir, 'orgkeeper.db');
+    const [one, two] = [openDatabase(file), openDatabase(file)];
+    try {
+      await sql`create table counter (n integer not null)`.execute(one);
+      await sql`insert into counter (n) values (0)`.execute(one);
+      // One connection holds the write lock across awaits (as a claim's transaction does) while the other writes: the
+      // other waits for the commit, and the event loop it leaves free is what lets the first one finish.
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 5);
+      const holding = one.connection().execute(async (c) => {
+        await sql`begin immediate`.execute(c);
+        await sql`update counter set n = n + 1`.execute(c);
+        await new Promise((r) => setTimeout(r, 200));
+        await sql`commit`.execute(c);
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      await sql`update counter set n = n * 10`.execute(two);
+      await holding;
+      clearInterval(ticker);
+      expect((await sql<{ n: number }>`select n from counter`.execute(two)).rows[0]?.n).toBe(10);
+      expect(ticks).toBeGreaterThan(10);
+    } finally {
+      await one.destroy();
+      await two.destroy();
     }
   });
 

@@ -17,7 +17,7 @@ import { tempFolder } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
 import { startOrgFixture, TEST_PASSWORD, waitForOperation, type OrgFixture, type TempFolder } from './support/org-fixture.js';
 import { POSTGRES_INSTALL_HINT, postgresAvailable, startPostgresCluster, type PostgresCluster } from './support/postgres-cluster.js';
-import { ApiClient, startTestServer, type TestServer } from './support/server-harness.js';
+import { ApiClient, freePort, startTestServer, type TestServer } from './support/server-harness.js';
 
 interface Operation {
   id: string;
@@ -102,6 +102,16 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
       200
     );
 
+    // A webhook (URL sealed) with a finished delivery (nothing listens on the port), and a metrics token (a hash).
+    const closedPort = await freePort();
+    const hook = await admin.post<{ webhook: { id: string } }>('/api/settings/notifications/webhooks', { name: 'Ops', kind: 'json', url: `http://127.0.0.1:${closedPort}/hook` });
+    expect(hook.status, hook.text).toBe(201);
+    const hookId = hook.body.webhook.id;
+    await expectStatus(admin.post(`/api/settings/notifications/webhooks/${hookId}/test`), 200);
+    const made = await admin.post<{ token: string }>('/api/settings/metrics/token');
+    expect(made.status, made.text).toBe(201);
+    const metricsToken = made.body.token;
+
     // What the API shows on SQLite, to compare with what it shows on PostgreSQL.
     const operations = await viewer.get<{ operations: Operation[] }>('/api/operations?limit=100');
     // The fix's backup of its targets is an operation of its own (a child of the fix).
@@ -123,7 +133,10 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
       `${base}/fixes/${fixStarted.body.fixId}`,
       `${base}/schedules`,
       '/api/schedules',
-      '/api/settings/notifications/email'
+      '/api/settings/notifications/email',
+      '/api/settings/notifications/webhooks',
+      `/api/settings/notifications/webhooks/${hookId}/deliveries`,
+      '/api/settings/metrics'
     ];
     const before = new Map<string, string>();
     for (const path of views) before.set(path, (await expectStatus(admin.get(path), 200)).text);
@@ -131,7 +144,7 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
     expect(identitiesBefore.find((i) => i.id === identityId)?.status.state).toBe('connected');
     const auditBefore = (await admin.get<{ events: { id: string; action: string }[] }>('/api/audit?limit=500')).body.events;
     const sqliteCounts = await countRows({ kind: 'sqlite', file: `${data.path}/orgkeeper.db` });
-    for (const table of ['app_users', 'sessions', 'audit_events', 'identities', 'operations', 'operation_items', 'snapshot_index', 'snapshot_items', 'clean_scans', 'clean_findings', 'clean_allowlist', 'clean_fixes', 'clean_fix_results', 'schedules', 'notification_settings']) {
+    for (const table of ['app_users', 'sessions', 'audit_events', 'identities', 'operations', 'operation_items', 'snapshot_index', 'snapshot_items', 'clean_scans', 'clean_findings', 'clean_allowlist', 'clean_fixes', 'clean_fix_results', 'schedules', 'notification_settings', 'webhooks', 'webhook_deliveries', 'metrics_tokens']) {
       expect(sqliteCounts[table], table).toBeGreaterThan(0);
     }
 
@@ -163,6 +176,13 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
     const auditAfter = (await movedAdmin.get<{ events: { id: string; action: string }[] }>('/api/audit?limit=500')).body.events;
     expect(auditAfter.map((e) => e.id)).toEqual(expect.arrayContaining(auditBefore.map((e) => e.id)));
     expect(auditAfter.map((e) => e.action)).toContain('database.copy');
+
+    // The webhook's sealed URL opens with the same key (the test reaches the port, not a decryption error); the metrics
+    // token's hash still matches.
+    const retest = await movedAdmin.post<{ status: string; error: string }>(`/api/settings/notifications/webhooks/${hookId}/test`);
+    expect(retest.body).toMatchObject({ status: 'failed' });
+    expect(retest.body.error).toMatch(/refused the connection/);
+    expect((await moved.client().get('/metrics', { headers: { authorization: `Bearer ${metricsToken}` } })).status).toBe(200);
 
     // The identity's sealed credentials open with the same key: the connection test signs in with them.
     const test = await movedAdmin.post<{ ok: boolean; checks: { id: string; status: string }[] }>(`${base}/test`);
@@ -265,7 +285,7 @@ describe.skipIf(!postgresAvailable())(`moving an installation from SQLite to Pos
     async function seeded(name: string): Promise<Db> {
       const db = await open({ kind: 'sqlite', file: `${folder.path}/${name}.db` });
       await new IdentityRepository(db).insert({
-        id: 'i1', name: 'One', name_key: 'one', type: 'online', portal_url: 'https://www.arcgis.com', auth_method: 'oauth2', app_id: 'a', file_location: '/b', file_location_key: '/b', store_credentials: 1,
+        id: 'i1', name: 'One', name_key: 'one', type: 'online', portal_url: 'https://www.arcgis.com', auth_method: 'oauth2', app_id: 'a', file_location: '/b', file_location_key: '/b', file_location_credentials: null, store_encryption: 0, store_passphrase: null, store_credentials: 1,
         org_id: 'o', portal_name: null, username: null, status_state: 'connected', status_message: null, connected_at: null, token_expires: null, refresh_token_expires: null, has_password: 1,
         credentials: 'v1.sealed', created_at: '2030-01-01T00:00:00.000Z', updated_at: '2030-01-01T00:00:00.000Z'
       });

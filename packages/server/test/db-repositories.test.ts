@@ -7,22 +7,32 @@
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../src/audit/audit.repository.js';
+import { ApiTokenRepository } from '../src/auth/api-token.repository.js';
+import { ArcGISSignInRepository } from '../src/auth/arcgis-sign-in.repository.js';
+import type { ArcGISSignInStateRow } from '../src/auth/arcgis-sign-in.types.js';
+import type { ApiTokenRow } from '../src/auth/api-token.types.js';
 import { LoginAttemptRepository } from '../src/auth/login-attempt.repository.js';
 import { SessionRepository } from '../src/auth/session.repository.js';
 import { SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } from '../src/backup/snapshot-index.repository.js';
 import { CleanRepository, type CleanFindingRow, type CleanScanRow } from '../src/clean/clean.repository.js';
 import { FixRepository, type CleanFixResultRow, type CleanFixRow } from '../src/clean/fixes/fix.repository.js';
 import { COPY_TABLES } from '../src/db/database-copy.js';
-import { migrateToLatest, migrationStatus, type Db } from '../src/db/database.js';
+import { migrateToLatest, migrationStatus, openDatabase, openSignals, type Db } from '../src/db/database.js';
 import { dialectOf } from '../src/db/dialects/dialect.js';
 import { migrations } from '../src/db/migrations/index.js';
-import type { AppUserRow, AuditEventRow } from '../src/db/schema.js';
+import type { AppUserRow, AuditEventRow, SessionRow } from '../src/db/schema.js';
 import { IdentityRepository } from '../src/identities/identity.repository.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
 import { NotificationRepository } from '../src/notifications/notification.repository.js';
+import { WebhookRepository } from '../src/notifications/webhook.repository.js';
+import type { WebhookDeliveryRow, WebhookRow } from '../src/notifications/webhook.types.js';
+import { MetricsRepository } from '../src/metrics/metrics.repository.js';
+import { MetricsTokenRepository } from '../src/metrics/metrics-token.repository.js';
 import type { NotificationSettingsRow } from '../src/notifications/notification.types.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
-import type { NewOperationItemRow, NewOperationRow } from '../src/operations/operation.types.js';
+import type { NewOperationItemRow, NewOperationRow, OperationRow } from '../src/operations/operation.types.js';
+import { WorkerRepository } from '../src/operations/worker.repository.js';
+import type { WorkerRow } from '../src/operations/worker.types.js';
 import { RestoreRepository, type RestoreStepRow } from '../src/restore/restore.repository.js';
 import type { RestorePlan } from '../src/restore/restore.types.js';
 import { ScheduleRepository } from '../src/schedules/schedule.repository.js';
@@ -38,7 +48,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const pad = (i: number) => String(i).padStart(4, '0');
 
 function user(id: string, name: string, overrides: Partial<AppUserRow> = {}): AppUserRow {
-  return { id, username: name, username_key: name.toLowerCase(), password_hash: `hash-${id}`, role: 'admin', created_at: T0, updated_at: T0, last_login_at: null, ...overrides };
+  return { id, username: name, username_key: name.toLowerCase(), password_hash: `hash-${id}`, role: 'admin', created_at: T0, updated_at: T0, last_login_at: null, source: 'local', ...overrides };
 }
 
 function identity(id: string, name: string, overrides: Partial<IdentityRow> = {}): IdentityRow {
@@ -52,6 +62,9 @@ function identity(id: string, name: string, overrides: Partial<IdentityRow> = {}
     app_id: 'app',
     file_location: `/backups/${id}`,
     file_location_key: `/backups/${id}`,
+    file_location_credentials: null,
+    store_encryption: 0,
+    store_passphrase: null,
     store_credentials: 1,
     org_id: `org-${id}`,
     portal_name: null,
@@ -102,8 +115,25 @@ function fixResult(fixId: string, position: number, overrides: Partial<CleanFixR
   return { fix_id: fixId, finding_id: `f${pad(position)}`, position, target_kind: 'item', target_id: `item-${position}`, target: '{}', status: 'pending', error: null, changes: '[]', applied: '[]', context: '{}', undo_status: null, undo_error: null, undo_note: null, ...overrides };
 }
 
+function worker(id: string, overrides: Partial<WorkerRow> = {}): WorkerRow {
+  return { id, host: 'host-a', pid: 100, version: '1.2.3', kind: 'worker', runs_jobs: 1, max_running: 3, started_at: T0, last_seen_at: T0, stopped_at: null, ...overrides };
+}
+
+/** The columns of an operation claimed by runner `runner`. */
+function running(runner: string): Partial<OperationRow> {
+  return { status: 'running', runner_id: runner, worker_id: runner, started_at: at(100), heartbeat_at: at(100) };
+}
+
 function schedule(id: string, overrides: Partial<ScheduleRow> = {}): ScheduleRow {
   return { id, identity_id: 'i1', name: `Schedule ${id}`, enabled: 1, timing: '{"preset":"daily","time":"02:00"}', cron: '0 2 * * *', time_zone: 'UTC', kind: 'backup', params: '{}', next_run_at: at(60), last_run_at: null, last_operation_id: null, last_error: null, created_by: 'alice', created_at: T0, updated_at: T0, ...overrides };
+}
+
+function webhook(id: string, name: string, overrides: Partial<WebhookRow> = {}): WebhookRow {
+  return { id, name, name_key: name.toLowerCase(), kind: 'json', url: 'v1:sealed-url', url_display: 'https://hooks.example.org/…', secret: 'v1:sealed-secret', enabled: 1, notify_failure: 1, notify_partial: 1, notify_success: 0, identity_ids: null, created_by: 'alice', created_at: T0, updated_by: 'alice', updated_at: T0, ...overrides };
+}
+
+function delivery(id: string, webhookId: string, overrides: Partial<WebhookDeliveryRow> = {}): WebhookDeliveryRow {
+  return { id, webhook_id: webhookId, event: 'operation.finished', operation_id: 'op1', summary: `Backup ${id} failed`, body: '{"event":"operation.finished"}', status: 'pending', attempts: 0, next_attempt_at: T0, claimed_by: null, claimed_until: null, response_status: null, error: null, created_at: T0, updated_at: T0, finished_at: null, ...overrides };
 }
 
 function auditEvent(id: string, occurredAt: string): AuditEventRow {
@@ -175,6 +205,25 @@ describeEachDatabase('repositories', (databases) => {
       expect(await users.findById('u1')).toMatchObject({ last_login_at: at(1), password_hash: 'new-hash', updated_at: at(2) });
     });
 
+    it('keeps ArcGIS accounts apart from local ones: upserts them, changes only their roles, counts local administrators', async () => {
+      expect(await users.insert(user('u1', 'admin'))).toBe(true);
+      expect(await users.insert(user('u2', 'viewer', { role: 'viewer' }))).toBe(true);
+      const arcgis = { ...user('a1', 'lee.analyst', { username_key: 'arcgis:org1:lee.analyst', role: 'viewer' }), source: 'arcgis' as const };
+      expect(await users.upsertArcGISUser(arcgis)).toMatchObject({ id: 'a1', source: 'arcgis', role: 'viewer' });
+      // Signing in again with another role: the same row, the new role.
+      expect(await users.upsertArcGISUser({ ...arcgis, id: 'a2', role: 'operator', updated_at: at(1) })).toMatchObject({ id: 'a1', role: 'operator', updated_at: at(1) });
+      // A local account's key is never taken over.
+      await expect(users.upsertArcGISUser({ ...arcgis, id: 'a3', username_key: 'admin', role: 'viewer' })).rejects.toThrow(/local account/);
+      expect(await users.findById('u1')).toMatchObject({ role: 'admin', source: 'local' });
+      expect(await users.findLocalByUsernameKey('arcgis:org1:lee.analyst')).toBeUndefined();
+      expect(await users.findLocalByUsernameKey('admin')).toMatchObject({ id: 'u1' });
+      await users.setArcGISRole('a1', 'admin', at(2));
+      await users.setArcGISRole('u2', 'admin', at(2));
+      expect((await users.findById('a1'))?.role).toBe('admin');
+      expect((await users.findById('u2'))?.role).toBe('viewer');
+      expect(await users.countLocalAdmins()).toBe(1);
+    });
+
     it('creates the first account once when ten first-run requests race', async () => {
       await slowInserts(db, 'app_users');
       const results = await Promise.all(range(10).map((i) => users.insertIfNoUsers(user(`u${i}`, `admin${i}`))));
@@ -190,7 +239,7 @@ describeEachDatabase('repositories', (databases) => {
       const sessions = new SessionRepository(db);
       await users.insert(user('u1', 'alice', { role: 'operator' }));
       await users.insert(user('u2', 'bob'));
-      const row = { id: 's1', user_id: 'u1', csrf_token: 'csrf', created_at: T0, last_seen_at: T0, expires_at: at(30), ip: '192.0.2.1', user_agent: 'Firefox ünïcode' };
+      const row: SessionRow = { id: 's1', user_id: 'u1', csrf_token: 'csrf', created_at: T0, last_seen_at: T0, expires_at: at(30), ip: '192.0.2.1', user_agent: 'Firefox ünïcode', via: 'password', checked_at: null, arcgis_grant: null };
       await sessions.insert(row);
       await sessions.insert({ ...row, id: 's2', expires_at: at(10) });
       await sessions.insert({ ...row, id: 's3', user_id: 'u2' });
@@ -200,12 +249,44 @@ describeEachDatabase('repositories', (databases) => {
       await sessions.touch('s1', at(20), at(50));
       expect((await sessions.findActive('s1', at(40)))?.session).toMatchObject({ last_seen_at: at(20), expires_at: at(50) });
 
+      expect(await sessions.findById('s2')).toEqual({ ...row, id: 's2', expires_at: at(10) });
+      await sessions.markChecked('s1', at(21));
+      expect((await sessions.findById('s1'))?.checked_at).toBe(at(21));
+      await sessions.insert({ ...row, id: 's4', via: 'arcgis', arcgis_grant: 'sealed' });
+      expect((await sessions.findActive('s4', at(1)))?.session).toMatchObject({ via: 'arcgis', arcgis_grant: 'sealed' });
+
       await sessions.deleteExpired(at(10));
       expect(await sessions.findActive('s2', at(0))).toBeUndefined();
       await sessions.deleteForUser('u2');
       expect(await sessions.findActive('s3', at(0))).toBeUndefined();
       await sessions.delete('s1');
       expect(await sessions.findActive('s1', at(0))).toBeUndefined();
+    });
+  });
+
+  describe('ArcGISSignInRepository', () => {
+    it('saves the one setting row, and takes each pending sign-in once; expired ones are deleted', async () => {
+      const repository = new ArcGISSignInRepository(db);
+      await new IdentityRepository(db).insert(identity('i1', 'Springfield'));
+      expect(await repository.getSettings()).toBeUndefined();
+      const settings = { enabled: 1, identity_id: 'i1', app_id: 'app', admins_role: 'admin' as const, user_rules: '[]', group_rules: '[{"groupId":"g","title":"G","role":"viewer"}]', updated_by: 'alice', updated_at: T0 };
+      await repository.saveSettings(settings);
+      await repository.saveSettings({ ...settings, enabled: 0, admins_role: null, updated_at: at(1) });
+      expect(await repository.getSettings()).toEqual({ ...settings, id: 'default', enabled: 0, admins_role: null, updated_at: at(1) });
+
+      const state = (id: string, expiresAt: string): ArcGISSignInStateRow => ({ id, code_verifier: 'sealed', browser_key: 'k', identity_id: 'i1', app_id: 'app', redirect_uri: 'https://ok/cb', return_to: '/', created_at: T0, expires_at: expiresAt });
+      await repository.insertState(state('s1', at(10)));
+      await repository.insertState(state('s2', at(5)));
+      expect(await repository.takeState('s1')).toEqual(state('s1', at(10)));
+      expect(await repository.takeState('s1')).toBeUndefined();
+      await repository.deleteExpiredStates(at(5));
+      expect(await repository.takeState('s2')).toBeUndefined();
+      await expect(repository.saveSettings({ ...settings, admins_role: 'root' as never })).rejects.toThrow(/check/i);
+      // The identity goes: the setting forgets it (and the pending sign-ins of it go with it).
+      await repository.insertState(state('s3', at(10)));
+      await new IdentityRepository(db).delete('i1');
+      expect((await repository.getSettings())?.identity_id).toBeNull();
+      expect(await repository.takeState('s3')).toBeUndefined();
     });
   });
 
@@ -266,6 +347,49 @@ describeEachDatabase('repositories', (databases) => {
       expect(first.map((e) => e.id)).toEqual(['e4', 'e3']);
       const next = await audit.list({ limit: 2, before: { occurredAt: at(2), id: 'e3' } });
       expect(next.map((e) => e.id)).toEqual(['e2', 'e1']);
+    });
+  });
+
+  describe('ApiTokenRepository', () => {
+    const token = (id: string, name: string, overrides: Partial<ApiTokenRow> = {}): ApiTokenRow => ({
+      id,
+      name,
+      name_key: name.toLowerCase(),
+      token_hash: `hash-${id}`,
+      token_prefix: 'okt_abcd',
+      role: 'viewer',
+      created_at: T0,
+      created_by: 'alice',
+      expires_at: null,
+      last_used_at: null,
+      last_used_ip: null,
+      ...overrides
+    });
+
+    it('inserts (names unique regardless of case), lists by name, finds active tokens by hash, records use, deletes', async () => {
+      const tokens = new ApiTokenRepository(db);
+      expect(await tokens.insert(token('t1', 'Nightly', { role: 'operator' }))).toBe(true);
+      expect(await tokens.insert(token('t2', 'alpha', { expires_at: at(10) }))).toBe(true);
+      expect(await tokens.insert(token('t3', 'NIGHTLY'))).toBe(false);
+      await expect(tokens.insert(token('t4', 'other', { token_hash: 'hash-t1' }))).rejects.toThrow();
+      expect((await tokens.list()).map((t) => t.name)).toEqual(['alpha', 'Nightly']);
+      expect(await tokens.findByNameKey('nightly')).toEqual(token('t1', 'Nightly', { role: 'operator' }));
+
+      // No expiry: always active; an expiry: active strictly before it.
+      expect((await tokens.findActiveByHash('hash-t1', at(1_000_000)))?.id).toBe('t1');
+      expect((await tokens.findActiveByHash('hash-t2', at(9)))?.id).toBe('t2');
+      expect(await tokens.findActiveByHash('hash-t2', at(10))).toBeUndefined();
+      expect(await tokens.findActiveByHash('hash-none', at(0))).toBeUndefined();
+
+      await tokens.recordUse('t1', at(3), '192.0.2.7');
+      expect(await tokens.findById('t1')).toMatchObject({ last_used_at: at(3), last_used_ip: '192.0.2.7' });
+      expect(await tokens.delete('t1')).toBe(true);
+      expect(await tokens.delete('t1')).toBe(false);
+      expect(await tokens.findById('t1')).toBeUndefined();
+    });
+
+    it('refuses a role the CHECK constraint does not know', async () => {
+      await expect(new ApiTokenRepository(db).insert(token('t9', 'bad', { role: 'root' as never }))).rejects.toThrow(/check/i);
     });
   });
 
@@ -387,6 +511,87 @@ describeEachDatabase('repositories', (databases) => {
       expect(page.map((r) => r.title)).toEqual(['Title 0001', 'Title 0002', 'Title 0003']);
       expect((await operations.listItems('o1', { status: 'skipped' })).map((r) => r.item_id)).toEqual(['item0000']);
       expect(await operations.listItems('o1')).toHaveLength(450);
+    });
+
+    it('lets concurrent workers claim each queued operation once, oldest first, passing over held keys', async () => {
+      // PostgreSQL: each claim's key insert takes a while, so the workers' claims overlap for sure.
+      await slowInserts(db, 'operation_locks');
+      // q0000-q0003 share one key; the others have keys of their own or none.
+      for (const i of range(12)) await operations.insert(operation(`q${pad(i)}`, { created_at: at(i), exclusive_key: i < 4 ? 'store:i1' : i % 2 === 1 ? `k${i}` : null }));
+      const keysOf = (row: OperationRow) => (row.exclusive_key ? [row.exclusive_key] : []);
+      const claimed: { worker: number; id: string }[] = [];
+      const work = async (w: number) => {
+        const busy: string[] = [];
+        for (;;) {
+          const attempt = await operations.claimNext({ exclude: busy, keysOf, changes: () => running(`w${w}`), at: at(100) });
+          if (attempt.outcome === 'none') return;
+          if (attempt.outcome === 'claimed') claimed.push({ worker: w, id: attempt.row.id });
+          else busy.push(attempt.row.id);
+        }
+      };
+      await Promise.all(range(6).map(work));
+      const ids = claimed.map((c) => c.id).sort();
+      // Each once; of the four with one key only the oldest runs (the others wait for its key).
+      expect(ids).toEqual(['q0000', ...range(8).map((i) => `q${pad(i + 4)}`)]);
+      for (const { worker: w, id } of claimed) expect(await operations.findById(id)).toMatchObject({ status: 'running', runner_id: `w${w}`, worker_id: `w${w}` });
+      expect((await operations.listRunningOn(range(6).map((w) => `w${w}`))).map((o) => o.id).sort()).toEqual(ids);
+      expect(await operations.locksOf('q0000')).toEqual(['store:i1']);
+      expect((await operations.findById('q0001'))?.status).toBe('queued');
+
+      // Its end gives the key up in the same write; the next oldest with the key is the next claim.
+      await operations.update('q0000', { status: 'succeeded', finished_at: at(101), runner_id: null });
+      expect(await operations.locksOf('q0000')).toEqual([]);
+      expect(await operations.findById('q0000')).toMatchObject({ worker_id: 'w' + String(claimed.find((c) => c.id === 'q0000')?.worker), runner_id: null });
+      expect(await operations.claimNext({ exclude: [], keysOf, changes: () => running('w9'), at: at(102) })).toMatchObject({ outcome: 'claimed', row: { id: 'q0001', runner_id: 'w9' } });
+      // An operation this worker cannot run is handed back untouched.
+      await operations.update('q0001', { status: 'succeeded' });
+      expect(await operations.claimNext({ exclude: [], keysOf: () => undefined, changes: () => running('w9'), at: at(103) })).toMatchObject({ outcome: 'unrunnable', row: { id: 'q0002' } });
+      expect((await operations.findById('q0002'))?.status).toBe('queued');
+    });
+
+    it('takes all of an operation’s keys or none, and gives them up when it ends', async () => {
+      for (const id of ['a', 'b', 'c']) await operations.insert(operation(id));
+      expect(await operations.claimQueued('a', ['store:i1', 'org:i1'], running('r1'), at(1))).toEqual({ outcome: 'claimed' });
+      expect(await operations.locksOf('a')).toEqual(['org:i1', 'store:i1']);
+      // b needs a free key and one a holds: it stays queued and holds nothing.
+      expect(await operations.claimQueued('b', ['restore:i1', 'org:i1'], running('r2'), at(1))).toEqual({ outcome: 'busy', holder: 'a' });
+      expect(await operations.findById('b')).toMatchObject({ status: 'queued', runner_id: null });
+      expect(await operations.lockHolder(['restore:i1'])).toBeUndefined();
+      expect((await operations.lockHolder(['restore:i1', 'org:i1']))?.id).toBe('a');
+      expect(await operations.claimQueued('a', [], running('r2'), at(1))).toEqual({ outcome: 'gone' });
+      // A child operation stored as running at once: the same rule, and nothing is written when a key is held.
+      expect(await operations.insertRunning(operation('child', running('r1')), ['store:i1'])).toEqual({ outcome: 'busy', holder: 'a' });
+      expect(await operations.findById('child')).toBeUndefined();
+      expect(await operations.insertRunning(operation('child', running('r1')), ['scan:i1'])).toEqual({ outcome: 'inserted' });
+      expect(await operations.locksOf('child')).toEqual(['scan:i1']);
+
+      // Any end (here: interrupted by recovery) gives the keys up; then b can run.
+      expect(await operations.interrupt(['a'], at(2), () => 'stopped')).toEqual(['a']);
+      expect(await operations.locksOf('a')).toEqual([]);
+      expect(await operations.claimQueued('b', ['restore:i1', 'org:i1'], running('r2'), at(3))).toEqual({ outcome: 'claimed' });
+      // Back to the queue (a worker died and another takes it over) gives them up too.
+      expect(await operations.transition('b', ['running'], { status: 'queued', runner_id: null })).toBe(true);
+      expect(await operations.locksOf('b')).toEqual([]);
+
+      // Keys whose operation does not run (written by hand, or by an older version) are released by the sweep.
+      await sql`insert into operation_locks (key, operation_id, acquired_at) values ('stray', 'c', ${at(4)})`.execute(db);
+      expect(await operations.releaseOrphanLocks()).toBe(1);
+      expect(await operations.locksOf('child')).toEqual(['scan:i1']);
+      // Deleting the operation deletes its keys.
+      await new IdentityRepository(db).delete('i1');
+      expect(await operations.lockHolder(['scan:i1'])).toBeUndefined();
+    });
+
+    it('starts one of many concurrent starts refused by one key, and tells the others which', async () => {
+      await slowInserts(db, 'operations');
+      const results = await Promise.all(range(8).map((i) => operations.insertUnlessActive(operation(`s${i}`, { identity_id: 'i2', exclusive_key: 'store:i2' }), 'store:i2')));
+      const winner = results.findIndex((r) => r === undefined);
+      expect(results.filter((r) => r === undefined)).toHaveLength(1);
+      for (const r of results) if (r) expect(r.id).toBe(`s${winner}`);
+      expect((await operations.list({ limit: 20, identityId: 'i2' })).map((o) => o.id)).toEqual([`s${winner}`]);
+      // Once it ended, a start passes again.
+      await operations.update(`s${winner}`, { status: 'succeeded' });
+      expect(await operations.insertUnlessActive(operation('later', { identity_id: 'i2', exclusive_key: 'store:i2' }), 'store:i2')).toBeUndefined();
     });
 
     it('cascades from the identity to its operations and their log', async () => {
@@ -522,11 +727,62 @@ describeEachDatabase('repositories', (databases) => {
       expect(await schedules.nextDue()).toBeUndefined();
     });
 
-    it('lets exactly one of several servers claim a due run', async () => {
+    it('lets exactly one of several servers claim a due run, and records the slot it fired', async () => {
       await schedules.insert(schedule('s1', { next_run_at: at(10) }));
-      const claims = await Promise.all(range(6).map((i) => schedules.claimRun('s1', at(10), { next_run_at: at(70), last_run_at: at(10), last_operation_id: `op${i}` })));
+      const claims = await Promise.all(
+        range(6).map((i) => schedules.claimRun('s1', at(10), { next_run_at: at(70), last_run_at: at(10), last_operation_id: `op${i}` }, `server${i}`, at(10)))
+      );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70), last_operation_id: `op${claims.indexOf(true)}` });
+      const winner = claims.indexOf(true);
+      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70), last_operation_id: `op${winner}` });
+      expect(await schedules.listRuns('s1')).toEqual([{ schedule_id: 's1', slot_at: at(10), fired_by: `server${winner}`, fired_at: at(10), operation_id: null }]);
+    });
+
+    it('fires a slot once even when the schedule is set back to it, and puts a slot back for a stopping server', async () => {
+      await schedules.insert(schedule('s1', { next_run_at: at(10) }));
+      expect(await schedules.claimRun('s1', at(10), { next_run_at: at(70) }, 'a', at(10))).toBe(true);
+      await schedules.setRunOperation('s1', at(10), 'op1');
+      // A server whose clock is behind saves the schedule and computes the fired slot again: it does not fire twice,
+      // and the schedule moves on all the same (else it would stay due for ever).
+      await schedules.update('s1', { next_run_at: at(10) });
+      expect(await schedules.claimRun('s1', at(10), { next_run_at: at(70) }, 'b', at(11))).toBe(false);
+      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70) });
+      // A server that claimed a slot but is stopping puts it back: due again, unfired, and then fired once.
+      expect(await schedules.claimRun('s1', at(70), { next_run_at: at(130) }, 'a', at(70))).toBe(true);
+      await schedules.releaseRun('s1', at(70), { next_run_at: at(70) });
+      expect(await schedules.findById('s1')).toMatchObject({ next_run_at: at(70) });
+      expect(await schedules.claimRun('s1', at(70), { next_run_at: at(130) }, 'b', at(71))).toBe(true);
+      expect((await schedules.listRuns('s1')).map((r) => [r.slot_at, r.fired_by, r.operation_id])).toEqual([
+        [at(70), 'b', null],
+        [at(10), 'a', 'op1']
+      ]);
+      expect(await schedules.deleteRunsBefore(at(70))).toBe(1);
+      await schedules.delete('s1');
+      expect(await schedules.listRuns('s1')).toEqual([]);
+    });
+  });
+
+  describe('WorkerRepository', () => {
+    it('registers processes, sees them, marks them stopped, and forgets long-gone ones', async () => {
+      const workers = new WorkerRepository(db);
+      await workers.register(worker('w1'));
+      await workers.register(worker('w2', { host: 'host-b', pid: 200, kind: 'server', runs_jobs: 0, max_running: 0, started_at: at(1), last_seen_at: at(1) }));
+      expect(await workers.beat('w1', at(5))).toBe(true);
+      expect(await workers.beat('gone', at(5))).toBe(false);
+      await workers.stopped('w2', at(6));
+      expect((await workers.listSeenSince(at(2))).map((w) => [w.id, w.last_seen_at, w.stopped_at])).toEqual([
+        ['w2', at(6), at(6)],
+        ['w1', at(5), null]
+      ]);
+      expect(await workers.listSeenSince(at(7))).toEqual([]);
+      // Registering again (its row was marked stopped, or removed) brings it back with what it is now.
+      await workers.register(worker('w2', { kind: 'server', runs_jobs: 1, max_running: 5, last_seen_at: at(7) }));
+      expect(await workers.findById('w2')).toEqual(worker('w2', { host: 'host-b', pid: 200, kind: 'server', runs_jobs: 1, max_running: 5, started_at: at(1), last_seen_at: at(7) }));
+      expect((await workers.findByIds(['w1', 'w2', 'nope'])).map((w) => w.id).sort()).toEqual(['w1', 'w2']);
+      expect(await workers.findByIds([])).toEqual([]);
+      expect(await workers.deleteSeenBefore(at(6))).toBe(1);
+      expect(await workers.findById('w1')).toBeUndefined();
+      await expect(workers.register(worker('w3', { kind: 'nonsense' as WorkerRow['kind'] }))).rejects.toThrow();
     });
   });
 
@@ -534,10 +790,108 @@ describeEachDatabase('repositories', (databases) => {
     it('saves the email settings, then replaces them', async () => {
       const notifications = new NotificationRepository(db);
       expect(await notifications.find()).toBeUndefined();
-      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, updated_by: 'alice', updated_at: T0 };
+      const row: NotificationSettingsRow = { id: 'email', enabled: 1, smtp_host: 'smtp.example.org', smtp_port: 587, tls_mode: 'starttls', smtp_user: 'ok', smtp_password: 'sealed', from_address: 'ok@example.org', recipients: '["a@example.org"]', notify_failure: 1, notify_partial: 0, notify_success: 0, identity_ids: null, updated_by: 'alice', updated_at: T0 };
       await notifications.save(row);
-      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
-      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, updated_at: at(1) });
+      await notifications.save({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+      expect(await notifications.find()).toEqual({ ...row, smtp_port: 465, tls_mode: 'tls', smtp_password: null, identity_ids: '["i1"]', updated_at: at(1) });
+    });
+  });
+
+  describe('WebhookRepository', () => {
+    let hooks: WebhookRepository;
+    beforeEach(() => {
+      hooks = new WebhookRepository(db);
+    });
+
+    it('keeps webhooks with unique names regardless of case, changes and deletes them with their deliveries', async () => {
+      expect(await hooks.insert(webhook('w1', 'Ops channel', { kind: 'slack', secret: null, identity_ids: '["i1"]' }))).toBeNull();
+      expect(await hooks.insert(webhook('w2', 'audit'))).toBeNull();
+      expect(await hooks.insert(webhook('w3', 'OPS CHANNEL'))).toBe('name');
+      expect((await hooks.list()).map((h) => h.id)).toEqual(['w2', 'w1']);
+      expect(await hooks.findByNameKey('ops channel')).toEqual(webhook('w1', 'Ops channel', { kind: 'slack', secret: null, identity_ids: '["i1"]' }));
+      expect(await hooks.update('w2', { name: 'Ops Channel', name_key: 'ops channel' })).toBe('name');
+      expect(await hooks.update('w2', { enabled: 0, url: 'v1:other', updated_at: at(1) })).toBeNull();
+      expect(await hooks.findById('w2')).toMatchObject({ enabled: 0, url: 'v1:other', updated_at: at(1) });
+      await expect(hooks.insert(webhook('w4', 'Bad', { kind: 'discord' as never }))).rejects.toThrow(/check/i);
+
+      await hooks.insertDelivery(delivery('d1', 'w1'));
+      expect(await hooks.delete('w1')).toBe(true);
+      expect(await hooks.delete('w1')).toBe(false);
+      expect(await hooks.findDelivery('d1')).toBeUndefined();
+    });
+
+    it('finds due deliveries, lets one of many processes claim each, and records attempts only by the holder', async () => {
+      await hooks.insert(webhook('w1', 'One'));
+      await hooks.insertDelivery(delivery('d1', 'w1', { next_attempt_at: at(0), created_at: at(0) }));
+      await hooks.insertDelivery(delivery('d2', 'w1', { next_attempt_at: at(10), created_at: at(1) }));
+      await hooks.insertDelivery(delivery('d3', 'w1', { status: 'sending', claimed_by: 'dead', claimed_until: at(2), next_attempt_at: at(0), created_at: at(2) }));
+      await hooks.insertDelivery(delivery('d4', 'w1', { status: 'sending', claimed_by: 'alive', claimed_until: at(60), next_attempt_at: at(0), created_at: at(3) }));
+      await hooks.insertDelivery(delivery('d5', 'w1', { status: 'delivered', next_attempt_at: null, created_at: at(4), finished_at: at(4) }));
+      expect((await hooks.due(at(5), 10)).map((d) => d.id)).toEqual(['d1', 'd3']);
+      expect((await hooks.due(at(5), 10, ['d3', 'd5'])).map((d) => d.id)).toEqual(['d3']);
+      expect(await hooks.due(at(5), 10, [])).toEqual([]);
+      expect(await hooks.countUnfinished('w1')).toBe(4);
+
+      const claims = await Promise.all(range(8).map((i) => hooks.claim('d1', `runner${i}`, at(5), at(6))));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const holder = `runner${claims.indexOf(true)}`;
+      expect(await hooks.findDelivery('d1')).toMatchObject({ status: 'sending', claimed_by: holder, claimed_until: at(6) });
+      // A claim whose time ran out is taken over; a live one is not.
+      expect(await hooks.claim('d3', 'me', at(5), at(6))).toBe(true);
+      expect(await hooks.claim('d4', 'me', at(5), at(6))).toBe(false);
+      expect(await hooks.claim('d2', 'me', at(5), at(6))).toBe(false);
+
+      expect(await hooks.finishAttempt('d1', 'someone else', { status: 'delivered' })).toBe(false);
+      expect(await hooks.finishAttempt('d1', holder, { status: 'pending', attempts: 1, response_status: 503, error: 'busy', next_attempt_at: at(7), updated_at: at(5) })).toBe(true);
+      expect(await hooks.findDelivery('d1')).toMatchObject({ status: 'pending', attempts: 1, response_status: 503, error: 'busy', next_attempt_at: at(7), claimed_by: null, claimed_until: null });
+      expect((await hooks.listDeliveries('w1', 3)).map((d) => d.id)).toEqual(['d5', 'd4', 'd3']);
+    });
+
+    it('keeps the newest finished deliveries of a webhook and never drops waiting ones', async () => {
+      await hooks.insert(webhook('w1', 'One'));
+      await hooks.insert(webhook('w2', 'Two'));
+      for (const i of range(12)) {
+        await hooks.insertDelivery(delivery(`d${pad(i)}`, 'w1', { status: i % 4 === 0 ? 'pending' : i % 2 ? 'delivered' : 'failed', created_at: at(i) }));
+      }
+      await hooks.insertDelivery(delivery('other', 'w2', { status: 'delivered', created_at: at(0) }));
+      await hooks.trimFinished('w1', 3);
+      expect((await hooks.listDeliveries('w1', 100)).map((d) => d.id)).toEqual(['d0011', 'd0010', 'd0009', 'd0008', 'd0004', 'd0000']);
+      expect(await hooks.findDelivery('other')).toBeDefined();
+    });
+  });
+
+  describe('MetricsRepository and MetricsTokenRepository', () => {
+    it('reads each identity’s last complete backup and its newest snapshot’s failed items, and the active operations', async () => {
+      const identities = new IdentityRepository(db);
+      await identities.insert(identity('i1', 'Springfield'));
+      await identities.insert(identity('i2', 'Shelbyville'));
+      await identities.insert(identity('i3', 'Ogdenville'));
+      const index = new SnapshotIndexRepository(db);
+      await index.replaceSnapshot(snapshot('i1', 's1', { finished_at: at(10), status: 'complete' }), []);
+      await index.replaceSnapshot(snapshot('i1', 's2', { finished_at: at(30), status: 'complete' }), []);
+      await index.replaceSnapshot(snapshot('i1', 's3', { finished_at: at(50), status: 'partial', items_failed: 7 }), []);
+      await index.replaceSnapshot(snapshot('i2', 's4', { finished_at: at(20), status: 'partial', items_failed: 12_345 }), []);
+      const operations = new OperationRepository(db);
+      await operations.insert(operation('o1', { status: 'queued' }));
+      await operations.insert(operation('o2', { status: 'running' }));
+      await operations.insert(operation('o3', { status: 'running', identity_id: 'i2' }));
+      await operations.insert(operation('o4', { status: 'failed' }));
+
+      const metrics = new MetricsRepository(db);
+      expect(await metrics.identityBackups()).toEqual([
+        { id: 'i3', name: 'Ogdenville', type: 'online', lastCompleteAt: null, lastFailedItems: null },
+        { id: 'i2', name: 'Shelbyville', type: 'online', lastCompleteAt: null, lastFailedItems: 12_345 },
+        { id: 'i1', name: 'Springfield', type: 'online', lastCompleteAt: at(30), lastFailedItems: 7 }
+      ]);
+      expect(await metrics.activeOperations()).toEqual({ queued: 1, running: 2 });
+
+      const tokens = new MetricsTokenRepository(db);
+      expect(await tokens.find()).toBeUndefined();
+      await tokens.save({ id: 'metrics', token_hash: 'a'.repeat(64), created_by: 'alice', created_at: T0 });
+      await tokens.save({ id: 'metrics', token_hash: 'b'.repeat(64), created_by: 'bob', created_at: at(1) });
+      expect(await tokens.find()).toEqual({ id: 'metrics', token_hash: 'b'.repeat(64), created_by: 'bob', created_at: at(1) });
+      expect(await tokens.delete()).toBe(true);
+      expect(await tokens.delete()).toBe(false);
     });
   });
 
@@ -688,6 +1042,45 @@ describeEachDatabase('repositories', (databases) => {
         })
       ).rejects.toThrow('boom');
       expect((await new UserRepository(db).findById('u1'))?.password_hash).toBe('10');
+    });
+
+    it('signals between processes: every listener on PostgreSQL (again after its connection is lost), only this process on SQLite', async () => {
+      const target = await databases.create();
+      const [one, two] = [openDatabase(target), openDatabase(target)];
+      const [sender, receiver] = [openSignals(target, one), openSignals(target, two)];
+      try {
+        const heard: { where: string; payload: string | null }[] = [];
+        const stopSender = sender.listen('orgkeeper_test', (payload) => heard.push({ where: 'sender', payload }));
+        receiver.listen('orgkeeper_test', (payload) => heard.push({ where: 'receiver', payload }));
+        receiver.listen('orgkeeper_other', (payload) => heard.push({ where: 'other channel', payload }));
+        const ready = (s: typeof sender) => (s as { ready?: () => Promise<void> }).ready?.();
+        await ready(sender);
+        await ready(receiver);
+        await sender.notify('orgkeeper_test', '{"id":"o1"}');
+        const expected = sender.crossProcess
+          ? [
+              { where: 'receiver', payload: '{"id":"o1"}' },
+              { where: 'sender', payload: '{"id":"o1"}' }
+            ]
+          : [{ where: 'sender', payload: '{"id":"o1"}' }];
+        await vi.waitFor(() => expect([...heard].sort((a, b) => a.where.localeCompare(b.where))).toEqual(expected));
+        stopSender();
+        if (dialectOf(db).name === 'postgres') {
+          // The receiver's listening connection is cut: it connects again, says signals may have been missed (null),
+          // and hears the next ones.
+          heard.length = 0;
+          await sql`select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and query ilike 'listen%'`.execute(one);
+          await vi.waitFor(() => expect(heard.filter((h) => h.where === 'receiver' && h.payload === null)).toHaveLength(1), { timeout: 10_000 });
+          await sender.notify('orgkeeper_test', 'again');
+          await vi.waitFor(() => expect(heard).toContainEqual({ where: 'receiver', payload: 'again' }));
+        }
+        expect(heard.filter((h) => h.where === 'other channel' && h.payload !== null)).toEqual([]);
+      } finally {
+        await sender.close();
+        await receiver.close();
+        await one.destroy();
+        await two.destroy();
+      }
     });
 
     it('finds no sequences to reset in OrgKeeper tables, and resets one a table has', async () => {

@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
-import { RESUMABLE, RUN_AGAIN, type JobContext, type JobHandler, type JobParamsByKind } from '../src/operations/job.types.js';
+import { orgKey, RESUMABLE, RUN_AGAIN, type JobContext, type JobHandler, type JobParamsByKind } from '../src/operations/job.types.js';
+import { restoreJob } from '../src/restore/restore.job.js';
+import { fixJob, undoJob } from '../src/clean/fixes/fix.job.js';
 import { OperationsService, type OperationEvent } from '../src/operations/operations.service.js';
 import type { OperationKind, OperationView } from '../src/operations/operation.types.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -117,6 +119,7 @@ describe('job system', () => {
     const services = createServices({ db, logger, secretBox: new SecretBox(key) });
     const ops = new OperationsService({
       repository: services.repositories.operations,
+      workers: services.repositories.workers,
       identities: services.repositories.identities,
       audit: services.audit,
       clock: services.clock,
@@ -352,6 +355,82 @@ describe('job system', () => {
     expect((await server.ops.get(live.id)).status).toBe('running');
     job.release(live.id);
     expect((await running).status).toBe('partial');
+  });
+
+  it('takes over the resumable operations of a dead worker (not of a dead command), at most three times', async () => {
+    const survivor = await newProcess({ staleAfterMs: 60_000 });
+    const job = new GatedJob({ kind: 'restore', resumable: true });
+    const once = new GatedJob({ kind: 'scan' });
+    survivor.ops.register(job.handler());
+    survivor.ops.register(once.handler());
+    const host = (await import('node:os')).hostname();
+    const now = new Date().toISOString();
+    // Processes on this host that no longer exist (pids above Linux's default pid_max), as their rows say they were.
+    const deadWorker = `${host}:4194305:dead1`;
+    const deadCli = `${host}:4194306:dead2`;
+    for (const [id, kind] of [[deadWorker, 'worker'], [deadCli, 'cli']] as const) {
+      await survivor.services.repositories.workers.register({ id, host, pid: Number(id.split(':')[1]), version: 'old', kind, runs_jobs: kind === 'worker' ? 1 : 0, max_running: 3, started_at: now, last_seen_at: now, stopped_at: null });
+    }
+    const base = { identity_id: null, params: '{}', progress: null, message: null, result: null, snapshot_id: null, created_by: 'alice', created_at: now, started_at: now, finished_at: null, cancel_requested_by: null, exclusive_key: 'k1', heartbeat_at: now };
+    const insert = (id: string, kind: 'restore' | 'scan', runner: string, attempt = 0) => survivor.services.repositories.operations.insert({ ...base, id, kind, status: 'running', runner_id: runner, worker_id: runner, attempt });
+    await insert('on-worker', 'restore', deadWorker);
+    await insert('not-resumable', 'scan', deadWorker);
+    await insert('on-cli', 'restore', deadCli);
+    await insert('taken-over-thrice', 'restore', deadWorker, 3);
+
+    await survivor.ops.startWorker('worker');
+    // The dead worker's restore continues here, as a resume; it held k1, which it gave up on the way.
+    await job.whenStarted('on-worker');
+    expect(job.runs).toEqual([{ id: 'on-worker', resumed: true, params: {} }]);
+    expect(await survivor.ops.get('on-worker')).toMatchObject({ status: 'running', attempt: 1, worker: { id: survivor.ops.workerId } });
+    expect(await survivor.ops.get('not-resumable')).toMatchObject({ status: 'interrupted', message: expect.stringMatching(/Run it again/) });
+    expect(await survivor.ops.get('on-cli')).toMatchObject({ status: 'interrupted', resumable: true });
+    expect(await survivor.ops.get('taken-over-thrice')).toMatchObject({ status: 'interrupted', attempt: 3 });
+    const audit = (await survivor.services.audit.list({ limit: 50 })).events.filter((e) => e.action === 'operation.resume');
+    expect(audit).toEqual([expect.objectContaining({ actor: expect.objectContaining({ name: 'recovery' }), target: 'on-worker', details: expect.objectContaining({ attempt: 1, takenOverFrom: deadWorker }) })]);
+    job.release('on-worker');
+    expect((await until(async () => ((await survivor.ops.get('on-worker')).status === 'partial' ? survivor.ops.get('on-worker') : undefined))).worker?.id).toBe(survivor.ops.workerId);
+
+    // The workers list: the survivor running, the dead ones lost once silent past the limit (here: their rows are old).
+    const list = await survivor.ops.listWorkers();
+    expect(list.workers.find((w) => w.id === survivor.ops.workerId)).toMatchObject({ kind: 'worker', state: 'running', runsJobs: true });
+    await survivor.ops.shutdown();
+    expect((await survivor.ops.listWorkers()).workers.find((w) => w.id === survivor.ops.workerId)).toMatchObject({ state: 'stopped' });
+  });
+
+  it('never runs a restore and a fix of one organization at once, whichever processes take them', async () => {
+    const one = await newProcess();
+    const two = await newProcess();
+    // Test handlers holding the organization's key as the real ones do (their main keys differ).
+    const holdsOrg = (kind: 'restore' | 'fix') => {
+      const job = new GatedJob({ kind, exclusive: true, whenBusy: 'queue' });
+      return { job, handler: { ...job.handler(), alsoHolds: (_p: unknown, identityId: string | null) => [orgKey(identityId ?? 'org-of-test')] } };
+    };
+    const restore = holdsOrg('restore');
+    const fix = holdsOrg('fix');
+    one.ops.register(restore.handler);
+    two.ops.register(fix.handler);
+    await one.ops.startWorker();
+    await two.ops.startWorker();
+    const r = await one.ops.start('restore', null, { key: 'restore:x' }, USER);
+    await restore.job.whenStarted(r.id);
+    const f = await two.ops.start('fix', null, { key: 'store:x' }, USER);
+    // Well past the other process's queue poll: still waiting for the organization's key.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await two.ops.get(f.id)).status).toBe('queued');
+    expect(fix.job.runs).toEqual([]);
+    restore.job.release(r.id);
+    await fix.job.whenStarted(f.id);
+    fix.job.release(f.id);
+    await until(async () => (await two.ops.get(f.id)).status === 'partial');
+
+    // The real handlers declare it: restores (also clones, into their target), fixes and undos share org:<identity>.
+    const { services } = one;
+    const held = (handler: { alsoHolds?: (params: never, identityId: string | null) => string[] }, params: unknown) => handler.alsoHolds?.(params as never, 'i1') ?? [];
+    expect(held(restoreJob(services.restores), { mode: 'in-place' })).toEqual([orgKey('i1')]);
+    expect(held(restoreJob(services.restores), { mode: 'clone', targetIdentityId: 'i2' })).toEqual([orgKey('i2')]);
+    expect(held(fixJob(services.fixes), {})).toEqual([orgKey('i1')]);
+    expect(held(undoJob(services.fixes), { fixId: 'f1' })).toEqual([orgKey('i1')]);
   });
 
   /** A parent job (kind `fix` here) whose run starts a child (kind `scan`) with the given test params and reports how it ended. */

@@ -15,6 +15,7 @@ import { systemClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/logging/logger.js';
 import { RUN_AGAIN, type JobHandler } from '../src/operations/job.types.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
+import { WorkerRepository } from '../src/operations/worker.repository.js';
 import { OperationsService } from '../src/operations/operations.service.js';
 import type { ForgetJobParams } from '../src/store-maintenance/store-maintenance.types.js';
 import { runCli } from './support/cli-runner.js';
@@ -180,7 +181,7 @@ describe('email notifications', () => {
     await migrateToLatest(db);
     const logger = createLogger({ level: 'silent' });
     const audit = new AuditService({ repository: new AuditRepository(db), clock: systemClock, logger });
-    const operations = new OperationsService({ repository: new OperationRepository(db), identities: server.server.services.repositories.identities, audit, clock: systemClock, logger });
+    const operations = new OperationsService({ repository: new OperationRepository(db), workers: new WorkerRepository(db), identities: server.server.services.repositories.identities, audit, clock: systemClock, logger });
     operations.onFinished((operation) => server.server.services.notifications.operationFinished(operation));
     const handler: JobHandler<'forget'> = {
       kind: 'forget',
@@ -213,7 +214,42 @@ describe('email notifications', () => {
     const failed = simpleParser(mails[0]!.raw);
     expect(failed.text).toContain('The forget stopped: the store is <b>unreachable</b>.');
     expect(failed.contentType).toMatch(/^text\/plain/);
-    expect(failed.text).toMatch(/Details and the per-item log: http:\/\/127\.0\.0\.1:\d+\/operations\//);
+    expect(failed.text).toMatch(/Details and the per-item log: http:\/\/127\.0\.0\.1:\d+\/logs\/[0-9a-f-]{36}\n/);
+  });
+
+  it('emails only about the identities chosen, as webhooks do', async () => {
+    const now = '2030-01-01T00:00:00.000Z';
+    await server.server.services.repositories.identities.insert({
+      id: 'id-springfield', name: 'Springfield', name_key: 'springfield', type: 'online', portal_url: 'https://www.arcgis.com', auth_method: 'oauth2', app_id: 'app',
+      file_location: join(server.dataDir, 'springfield'), file_location_key: join(server.dataDir, 'springfield'), store_credentials: 0, org_id: 'org1', portal_name: null,
+      username: null, status_state: 'not_connected', status_message: null, connected_at: null, token_expires: null, refresh_token_expires: null, has_password: 0,
+      credentials: null, file_location_credentials: null, store_encryption: 0, store_passphrase: null, created_at: now, updated_at: now
+    });
+    const unknown = await admin.put<{ error: { fields: Record<string, string> } }>('/api/settings/notifications/email', { identityIds: ['nope'] });
+    expect(unknown.body.error.fields.identityIds).toMatch(/no identity with the id "nope"/);
+    const chosen = await admin.put<{ identityIds: string[] | null }>('/api/settings/notifications/email', { port: open.port, tlsMode: 'none', user: null, password: null, enabled: true, notifyOnFailure: true, identityIds: ['id-springfield'] });
+    expect(chosen.status, chosen.text).toBe(200);
+    expect(chosen.body.identityIds).toEqual(['id-springfield']);
+    const view = (identityId: string | null) => ({
+      id: crypto.randomUUID(), kind: 'backup' as const, identityId, status: 'failed' as const, params: {}, progress: null, message: 'It failed.', result: null, snapshotId: null,
+      createdBy: 'scheduler', createdAt: now, startedAt: now, finishedAt: now, cancelRequestedBy: null, attempt: 0, resumable: false, worker: null
+    });
+    const before = open.mails.length;
+    await server.server.services.notifications.operationFinished(view(null));
+    await server.server.services.notifications.operationFinished(view('another-identity'));
+    await server.server.services.notifications.operationFinished(view('id-springfield'));
+    expect(open.mails.length - before).toBe(1);
+    expect(simpleParser(open.mails.at(-1)!.raw).subject).toBe('[OrgKeeper] Backup of Springfield failed');
+
+    const everyone = await admin.put<{ identityIds: string[] | null }>('/api/settings/notifications/email', { identityIds: null });
+    expect(everyone.body.identityIds).toBeNull();
+    await server.server.services.notifications.operationFinished(view(null));
+    expect(open.mails.length - before).toBe(2);
+    const cli = await runCli(['notifications', 'set', '--identities', 'Springfield', '--json'], { dataDir: server.dataDir });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ identityIds: ['id-springfield'] });
+    expect((await runCli(['notifications', 'show'], { dataDir: server.dataDir })).stdout).toMatch(/on {11}failure.*; 1 identity\n/);
+    await runCli(['notifications', 'set', '--all-identities'], { dataDir: server.dataDir });
   });
 
   it('sends other parts\' messages (owners\' finding lists) through the saved settings, and says when email is off', async () => {

@@ -9,43 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../src/operations/operation.types.js';
 import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
+import { readEventStream } from './support/event-stream.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder, ROLE_ACCOUNTS, TERMINAL_STATUSES, waitForOperation } from './support/org-fixture.js';
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads a server-sent event stream until `stop` says so or the stream ends. */
-async function readEvents(server: TestServer, api: ApiClient, path: string, stop: (events: SseEvent[]) => boolean, signal?: AbortSignal) {
-  const response = await fetch(new URL(path, server.url), { headers: { cookie: api.cookie ?? '', accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: SseEvent[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-      }
-      if (stop(events)) break;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return events;
-}
 
 describe('operations: live progress, API and CLI', () => {
   let emu: EmulatorHandle;
@@ -84,7 +50,7 @@ describe('operations: live progress, API and CLI', () => {
       const id = started.body.operationId;
       expect((await server.client().get(`/api/operations/${id}/events`)).status).toBe(401);
       expect((await viewer.get('/api/operations/no-such-op/events')).status).toBe(404);
-      const events = await readEvents(server, viewer, `/api/operations/${id}/events`, () => false);
+      const events = await readEventStream(viewer, `/api/operations/${id}/events`, () => false);
       expect(events.at(-1)?.event).toBe('end');
       const statuses = events.filter((e) => e.event === 'status').map((e) => (e.data.operation as OperationView).status);
       expect(statuses.at(-1)).toBe('succeeded');
@@ -101,8 +67,7 @@ describe('operations: live progress, API and CLI', () => {
   it('starts check and prune as operations and streams an identity’s operations', async () => {
     const controller = new AbortController();
     let checkId = '';
-    const streaming = readEvents(
-      server,
+    const streaming = readEventStream(
       viewer,
       `/api/operations/events?identityId=${identityId}`,
       (events) => checkId !== '' && events.some((e) => e.event === 'status' && (e.data.operation as OperationView).id === checkId && (e.data.operation as OperationView).status === 'succeeded'),

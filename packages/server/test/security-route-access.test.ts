@@ -165,17 +165,26 @@ function sessionHeaders(client: ApiClient, withCsrf: boolean): Record<string, st
 }
 
 describe('which routes are public is declared by each route (fail closed)', () => {
-  it('marks exactly login, first-run setup, the session probe, the OAuth callback and the web app public', () => {
+  it('marks exactly login (local and ArcGIS), first-run setup, the session probe, the sign-in methods, the OAuth callbacks, the health probes and the web app public', () => {
     const publicRoutes = routes().filter((r) => r.public).map(key).sort();
     expect(publicRoutes).toEqual([
       'GET /*',
+      'GET /api/auth/arcgis/callback',
+      'GET /api/auth/methods',
       'GET /api/auth/session',
       'GET /api/oauth/callback',
       'GET /api/setup/status',
+      'GET /healthz',
+      'GET /readyz',
       'HEAD /*',
+      'HEAD /api/auth/arcgis/callback',
+      'HEAD /api/auth/methods',
       'HEAD /api/auth/session',
       'HEAD /api/oauth/callback',
       'HEAD /api/setup/status',
+      'HEAD /healthz',
+      'HEAD /readyz',
+      'POST /api/auth/arcgis/start',
       'POST /api/auth/login',
       'POST /api/setup'
     ]);

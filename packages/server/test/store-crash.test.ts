@@ -4,11 +4,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import type { DiskStoreBackend } from '../src/store/backend/disk/disk-store-backend.js';
 import { check, summarizeCheck } from '../src/store/check.js';
 import { listJournals, readJournal } from '../src/store/journal.js';
+import { readLock } from '../src/store/lock.js';
 import { openStore } from '../src/store/store.js';
-import { tempStore } from '../src/store/testing/fixtures.js';
+import { type TestLocation, describeEachBackend, tempStoreOn } from '../src/store/testing/backends.js';
 
 const writer = fileURLToPath(new URL('../src/store/testing/crash-writer.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -20,9 +22,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function runWriter(dir: string, seed: number, options: { killAfterMs?: number; count?: number }) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(seed), ...(options.count ? [String(options.count)] : [])], {
+function runWriter(at: TestLocation, seed: number, options: { killAfterMs?: number; count?: number }) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', writer, at.text, String(seed), ...(options.count ? [String(options.count)] : [])], {
     cwd: repoRoot,
+    env: { ...process.env, ...at.env },
     stdio: ['ignore', 'pipe', 'pipe']
   });
   running.add(proc);
@@ -47,16 +50,20 @@ function runWriter(dir: string, seed: number, options: { killAfterMs?: number; c
   return { lines, exited, stderr: () => stderr };
 }
 
-describe('store crash safety', () => {
+// Object storage is slower per write, so its writer gets longer before each kill, and fewer rounds keep the run short.
+const ROUNDS = { disk: { rounds: 30, killWithinMs: 1500, written: 5 }, s3: { rounds: 6, killWithinMs: 4000, written: 2 }, azure: { rounds: 6, killWithinMs: 4000, written: 2 } };
+
+describeEachBackend('store crash safety', (kind, servers) => {
   it('keeps earlier snapshots intact and check clean when the writer is killed at random moments', async () => {
-    const { dir, cleanup } = await tempStore('orgkeeper-crash-');
+    const { store: created, at, cleanup } = await tempStoreOn(servers, kind, { label: 'crash' });
     cleanups.push(cleanup);
+    const plan = ROUNDS[kind];
     const mustSurvive = new Set<string>();
     let random = 7;
     const next = () => ((random = (random * 48271) % 2147483647) / 2147483647);
     let written = 0;
-    for (let round = 0; round < 30; round++) {
-      const run = runWriter(dir, round + 1, { killAfterMs: Math.floor(next() * 1500) });
+    for (let round = 0; round < plan.rounds; round++) {
+      const run = runWriter(at, round + 1, { killAfterMs: Math.floor(next() * plan.killWithinMs) });
       const { signal, code } = await run.exited;
       expect(signal, `writer ended by itself (code ${code}): ${run.stderr()}`).toBe('SIGKILL');
       for (const line of run.lines) {
@@ -67,8 +74,8 @@ describe('store crash safety', () => {
         }
         if (word === 'forgetting') mustSurvive.delete(id!);
       }
-      const store = await openStore(dir);
-      const result = await check(store, { readData: round % 10 === 9 ? true : 0 });
+      const store = await openStore(at.location);
+      const result = await check(store, { readData: round % 10 === 9 || round === plan.rounds - 1 ? true : 0 });
       expect(result.ok, `round ${round}: ${summarizeCheck(result)}`).toBe(true);
       const present = new Set((await store.listSnapshots()).snapshots.map((s) => s.id));
       for (const id of mustSurvive) expect(present.has(id), `round ${round}: snapshot ${id} lost`).toBe(true);
@@ -80,17 +87,26 @@ describe('store crash safety', () => {
           for (const hash of unit.blobs) expect(await store.blobs.has(hash), `round ${round}: journal ${journal.runId} names missing ${hash}`).toBe(true);
         }
       }
+      await store.close();
     }
-    expect(written).toBeGreaterThanOrEqual(5); // the writer did get to write snapshots between kills
+    expect(written).toBeGreaterThanOrEqual(plan.written); // the writer did get to write snapshots between kills
 
     // The next run takes over the dead writer's lock, completes, and cleans up after the crashes.
-    const finish = runWriter(dir, 999, { count: 2 });
+    const finish = runWriter(at, 999, { count: 2 });
     expect((await finish.exited).code, finish.stderr()).toBe(0);
     expect(finish.lines).toContain('done');
-    const store = await openStore(dir);
+    const store = await openStore(at.location);
     const final = await check(store, { readData: true });
     expect(final.ok, summarizeCheck(final)).toBe(true);
-    expect(await readdir(store.paths.tmp)).toEqual([]);
-    expect(await readdir(store.paths.locks)).toEqual([]);
+    expect(await readLock(store)).toBeUndefined();
+    if (kind === 'disk') {
+      const { paths } = store.backend as DiskStoreBackend;
+      expect(await readdir(paths.tmp)).toEqual([]);
+      expect(await readdir(paths.locks)).toEqual([]);
+    } else {
+      expect(await readdir(at.spoolDir!)).toEqual([]);
+    }
+    await store.close();
+    await created.close();
   }, 300_000);
 });

@@ -1,11 +1,9 @@
 // The store lock across real processes: racing writers, a killed holder, racing takers of a stale lock.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { acquireLock, readLock } from '../src/store/lock.js';
-import { tempStore } from '../src/store/testing/fixtures.js';
+import { type TestLocation, describeEachBackend, tempStoreOn } from '../src/store/testing/backends.js';
 
 const child = fileURLToPath(new URL('../src/store/testing/lock-child.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -25,8 +23,8 @@ interface ChildEvent {
   lost?: boolean;
 }
 
-function startChild(args: string[]) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+function startChild(at: TestLocation, args: string[]) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, at.text, ...args], { cwd: repoRoot, env: { ...process.env, ...at.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(proc);
   const events: ChildEvent[] = [];
   let stderr = '';
@@ -59,20 +57,26 @@ function startChild(args: string[]) {
 }
 
 /** Start racing children and release them together once all have started. */
-async function race(dir: string, count: number) {
-  const children = Array.from({ length: count }, () => startChild([dir, 'stdin', '1500']));
+async function race(at: TestLocation, count: number) {
+  const children = Array.from({ length: count }, () => startChild(at, ['stdin', '1500']));
   await Promise.all(children.map((c) => c.waitFor('ready')));
   for (const c of children) c.go();
   await Promise.all(children.map((c) => c.exited));
   return children;
 }
 
-describe('store lock across processes', () => {
+describeEachBackend('store lock across processes', (kind, servers) => {
+  async function fresh() {
+    const t = await tempStoreOn(servers, kind);
+    cleanups.push(t.cleanup);
+    return t;
+  }
+
   it('lets exactly one of several racing processes take the lock', async () => {
-    const { dir, cleanup } = await tempStore();
-    cleanups.push(cleanup);
-    for (let round = 0; round < 2; round++) {
-      const children = await race(dir, 4);
+    const { at } = await fresh();
+    // Each child loads the store in its own process: on object storage one round keeps the run short.
+    for (let round = 0; round < (kind === 'disk' ? 2 : 1); round++) {
+      const children = await race(at, 4);
       const outcomes = children.map((c) => c.events.find((e) => e.event === 'acquired' || e.event === 'locked'));
       expect(outcomes.filter((o) => o?.event === 'acquired'), children.map((c) => c.stderr()).join('\n')).toHaveLength(1);
       expect(outcomes.filter((o) => o?.event === 'locked')).toHaveLength(3);
@@ -81,9 +85,8 @@ describe('store lock across processes', () => {
   }, 60_000);
 
   it('takes over at once the lock of a killed holder on this host', async () => {
-    const { store, dir, cleanup } = await tempStore();
-    cleanups.push(cleanup);
-    const holder = startChild([dir, 'now', '600000']);
+    const { store, at } = await fresh();
+    const holder = startChild(at, ['now', '600000']);
     const acquired = await holder.waitFor('acquired');
     await expect(acquireLock(store, { kind: 'write', operation: 'backup' })).rejects.toThrow(/in use by lock-test/);
     holder.proc.kill('SIGKILL');
@@ -96,25 +99,22 @@ describe('store lock across processes', () => {
   }, 30_000);
 
   it('lets exactly one of several racing processes take over a stale lock from another host', async () => {
-    const { dir, cleanup } = await tempStore();
-    cleanups.push(cleanup);
+    const { store, at } = await fresh();
     const old = new Date(Date.now() - 10 * 60_000).toISOString();
-    for (let round = 0; round < 2; round++) {
-      await writeFile(join(dir, 'locks', 'lock.json'), JSON.stringify({ pid: 4242, hostname: 'other-host.example', kind: 'write', operation: 'backup', startedAt: old, heartbeatAt: old, token: `remote-${round}` }));
-      const children = await race(dir, 4);
+    for (let round = 0; round < (kind === 'disk' ? 2 : 1); round++) {
+      await store.backend.write('locks/lock.json', Buffer.from(JSON.stringify({ pid: 4242, hostname: 'other-host.example', kind: 'write', operation: 'backup', startedAt: old, heartbeatAt: old, token: `remote-${round}` })));
+      const children = await race(at, 4);
       const acquired = children.flatMap((c) => c.events.filter((e) => e.event === 'acquired'));
       expect(acquired, children.map((c) => c.stderr()).join('\n')).toHaveLength(1);
-      // The winner is not necessarily the process that moved the stale lock aside: after a takeover, every taker
-      // competes for an ordinary O_EXCL create.
+      // Every taker tries a compare-and-swap on the same stale content: one wins, the others find a live lock.
       expect(children.flatMap((c) => c.events.filter((e) => e.event === 'locked'))).toHaveLength(3);
       expect(children.flatMap((c) => c.events.filter((e) => e.event === 'releasing')).map((e) => e.lost)).toEqual([false]);
     }
   }, 60_000);
 
   it('keeps a live holder that heartbeats beyond the stale timeout', async () => {
-    const { store, dir, cleanup } = await tempStore();
-    cleanups.push(cleanup);
-    const holder = startChild([dir, 'now', '5000', '2000', '100']);
+    const { store, at } = await fresh();
+    const holder = startChild(at, ['now', '5000', '2000', '100']);
     await holder.waitFor('acquired');
     // Longer than the stale timeout: only the heartbeat keeps the lock alive.
     await new Promise((r) => setTimeout(r, 3000));

@@ -1,13 +1,12 @@
 // Snapshot pins end to end: `orgkeeper forget` and `prune` leave alone a snapshot that a reader in another process
 // (standing in for a long restore) has pinned, say so, and treat the pin as gone once that process dies.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withServices } from '../src/commands/command-services.js';
-import { initStore, type Store } from '../src/store/index.js';
+import { initStore, listPins, type Store } from '../src/store/index.js';
 import { buildSnapshot } from '../src/store/testing/fixtures.js';
 import type { EmulatorHandle } from './identities/support.js';
 import { runCli } from './support/cli-runner.js';
@@ -74,7 +73,7 @@ describe('snapshot pins (CLI, reader in another process)', () => {
 
   it('forget keeps the snapshot a restore is reading, prune keeps its content, and both let go once the reader is gone', async () => {
     const [oldest, middle, newest] = ids as [string, string, string];
-    reader = await startReader(store.dir, [oldest]);
+    reader = await startReader(store.location, [oldest]);
 
     const dry = await run(['forget', '--identity', 'Ogdenville', '--keep-last', '1', '--utc', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
@@ -141,7 +140,7 @@ describe('snapshot pins (CLI, reader in another process)', () => {
     expect(result.counts).toMatchObject({ failed: 0 });
     expect(result.counts.ok).toBeGreaterThan(0);
     expect(duringRestore).toEqual(ids.slice(2)); // only the unpinned older snapshot went
-    expect((await readdir(store.paths.pins)).filter((n) => n.endsWith('.json'))).toEqual([]); // released
+    expect(await listPins(store)).toEqual([]); // released
 
     const after = JSON.parse((await run(['forget', '--identity', 'Ogdenville', '--keep-last', '1', '--json'])).stdout) as { removed: string[] };
     expect(after.removed).toEqual([source]);

@@ -133,7 +133,7 @@ describe('orgkeeper store reindex', () => {
     expect((await run(['store'])).code).toBe(2);
     const help = await run(['store', 'reindex', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: orgkeeper store reindex --identity NAME/);
+    expect(help.stdout).toMatch(/^Usage: orgkeeper store <reindex\|key\|copy>.*\n[\s\S]*orgkeeper store reindex --identity NAME/);
     expect((await run(['store', 'reindex', '--identity', 'x', '--bogus'])).code).toBe(2);
   });
 });

@@ -2,6 +2,7 @@
 // the map (mouse and keyboard), renaming and running the backup, following it to the end, its log and CSV; cancelling a
 // backup that is still running; and ArcGIS titles and descriptions full of markup shown as text, with nothing executed.
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { Page } from 'playwright-core';
 import { formatBytes, formatCount } from '../src/components/units';
 import type { EmulatorHandle } from './support/arcgis';
@@ -140,6 +141,8 @@ describe('backing up from the map', () => {
     await progress(page).getByRole('link', { name: 'Open its log' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/logs/'));
     await page.getByRole('heading', { name: 'Backup: Parks before the migration' }).waitFor();
+    // The server (this test's process) ran it, and the summary says so.
+    await page.locator('.operation-summary').getByText(`Ran on ${hostname()}, process ${process.pid}`).waitFor();
     const rows = page.locator('.item-log-table tbody tr');
     await expect.poll(() => rows.count()).toBe(Math.min(100, chosen.size));
     const logged = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-item-id')));
@@ -168,6 +171,16 @@ describe('backing up from the map', () => {
     const row = page.locator('.operations-table tbody tr').first();
     await row.getByText('Parks before the migration').waitFor();
     await row.getByText('Succeeded').waitFor();
+    await row.getByText(`Ran on ${hostname()}, process ${process.pid}`).waitFor();
+    // The Workers section lists this server, answering, with nothing running now.
+    const workers = page.getByRole('region', { name: 'Workers' });
+    const self = workers.locator('.workers-table tbody tr', { hasText: 'This server' });
+    await self.getByText(`${hostname()}, process ${process.pid}`).waitFor();
+    await self.getByText('Server and worker').waitFor();
+    await self.getByText('Running').waitFor();
+    await self.getByText('Idle (up to 3 at once)').waitFor();
+    await workers.scrollIntoViewIfNeeded();
+    await app.snapshot('logs-workers');
     expect(await unnamedControls(page)).toEqual([]);
     await page.getByRole('menuitem', { name: 'Backups' }).click();
     await page.getByRole('button', { name: 'Open snapshot Parks before the migration' }).click();

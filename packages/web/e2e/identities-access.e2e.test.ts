@@ -38,6 +38,7 @@ describe('with an administrator account', () => {
         'textbox "URL"',
         'textbox "App ID"',
         'textbox "File Location"',
+        'checkbox "Encrypt the backups"',
         'checkbox "Store credentials for scheduled work"'
       ].sort()
     );
@@ -61,7 +62,8 @@ describe('with an administrator account', () => {
       [
         'textbox "Organization Name"',
         'textbox "URL"',
-        'textbox "File Location"'
+        'textbox "File Location"',
+        'checkbox "Encrypt the backups"'
       ].sort()
     );
     expect(await unnamedControls(page)).toEqual([]);

@@ -14,7 +14,7 @@ const auditEventSchema = {
     actor: {
       type: 'object',
       properties: {
-        kind: { type: 'string', enum: ['user', 'system', 'anonymous'] },
+        kind: { type: 'string', enum: ['user', 'token', 'system', 'anonymous'] },
         userId: { type: ['string', 'null'] },
         name: { type: 'string' }
       }
@@ -34,6 +34,9 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesDeps> = async (app, deps
     {
       config: { role: 'admin' },
       schema: {
+        tags: ['audit'],
+        operationId: 'listAuditEvents',
+        summary: 'The audit log, newest first',
         querystring: {
           type: 'object',
           additionalProperties: false,

@@ -5,15 +5,25 @@ import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
 import type { AuditRepository } from './audit.repository.js';
 
-/** Who did something: a signed-in account, OrgKeeper itself or its CLI, or someone not (yet) signed in. */
+/** Who did something: a signed-in account, an API token, OrgKeeper itself or its CLI, or someone not (yet) signed in. */
 export type Actor =
   | { kind: 'user'; userId: string; username: string }
+  /** A request made with an API token: audited under the token's name. */
+  | { kind: 'token'; tokenId: string; name: string }
   | { kind: 'system'; name: string }
   | { kind: 'anonymous'; name?: string };
 
 /** The name an actor goes by in the audit log and in `created_by` columns: a username, `cli`, `scheduler`... */
 export function actorName(actor: Actor): string {
-  return actor.kind === 'user' ? actor.username : actor.kind === 'system' ? actor.name : (actor.name ?? 'anonymous');
+  switch (actor.kind) {
+    case 'user':
+      return actor.username;
+    case 'token':
+    case 'system':
+      return actor.name;
+    default:
+      return actor.name ?? 'anonymous';
+  }
 }
 
 export type AuditResult = 'success' | 'failure' | 'denied';
@@ -59,7 +69,7 @@ export class AuditService {
       id: newId(),
       occurred_at: this.deps.clock().toISOString(),
       actor_kind: actor.kind,
-      actor_user_id: actor.kind === 'user' ? actor.userId : null,
+      actor_user_id: actor.kind === 'user' ? actor.userId : actor.kind === 'token' ? actor.tokenId : null,
       actor_name: actorName(actor),
       ip: record.ip ?? null,
       action: record.action,

@@ -6,7 +6,7 @@ import type { UserRepository } from '../users/user.repository.js';
 import { MAX_PASSWORD_LENGTH, usernameKey, type UserService } from '../users/user.service.js';
 import type { LoginThrottleService } from './login-throttle.service.js';
 import { hashPassword, needsRehash, scryptVerifier, type PasswordVerifier } from './password.js';
-import type { AuthContext, NewSession, SessionService } from './session.service.js';
+import type { NewSession, SessionAuthContext, SessionService } from './session.service.js';
 
 export interface ClientContext {
   ip: string;
@@ -38,7 +38,7 @@ export class AuthService {
   }
 
   /** Checks the password and opens a new session; `replacing` is the browser's previous session, which ends. */
-  async login(input: { username: string; password: string }, client: ClientContext, replacing?: AuthContext | null): Promise<SignedIn> {
+  async login(input: { username: string; password: string }, client: ClientContext, replacing?: SessionAuthContext | null): Promise<SignedIn> {
     const username = input.username.trim();
     const key = usernameKey(username);
     const { audit, throttle } = this.deps;
@@ -64,7 +64,8 @@ export class AuthService {
       );
     }
 
-    const user = await this.deps.users.findByUsernameKey(key);
+    // Accounts that come from ArcGIS have no password here: they sign in through their organization only.
+    const user = await this.deps.users.findLocalByUsernameKey(key);
     let ok = false;
     if (!user || input.password.length > MAX_PASSWORD_LENGTH * 4) {
       await this.passwords.verifyDummy(input.password.slice(0, MAX_PASSWORD_LENGTH));
@@ -101,7 +102,8 @@ export class AuthService {
       action: 'auth.login',
       target: user.username,
       result: 'success',
-      ip: client.ip
+      ip: client.ip,
+      details: { via: 'password' }
     });
     return { user: signedIn, session };
   }
@@ -112,7 +114,7 @@ export class AuthService {
     const now = this.deps.clock().toISOString();
     await this.deps.users.recordLogin(user.id, now);
     await this.deps.throttle.recordSuccess(usernameKey(user.username), client.ip);
-    const session = await this.deps.sessions.create(user.id, client);
+    const session = await this.deps.sessions.create(user.id, client, { via: 'setup' });
     await this.deps.audit.record({
       actor: { kind: 'user', userId: user.id, username: user.username },
       action: 'auth.login',
@@ -124,7 +126,7 @@ export class AuthService {
     return { user: { id: user.id, username: user.username, role: user.role }, session };
   }
 
-  async logout(auth: AuthContext, client: ClientContext): Promise<void> {
+  async logout(auth: SessionAuthContext, client: ClientContext): Promise<void> {
     await this.deps.sessions.revoke(auth.session.id);
     await this.deps.audit.record({
       actor: { kind: 'user', userId: auth.user.id, username: auth.user.username },

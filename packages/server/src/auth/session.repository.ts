@@ -1,11 +1,15 @@
 import type { Db } from '../db/database.js';
-import type { AppUserRow, SessionRow } from '../db/schema.js';
+import type { AppUserRow, NewSessionRow, SessionRow } from '../db/schema.js';
 
 export class SessionRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(row: SessionRow): Promise<void> {
+  async insert(row: NewSessionRow): Promise<void> {
     await this.db.insertInto('sessions').values(row).execute();
+  }
+
+  findById(id: string): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** The session with this id and its account, if it has not expired at `now`. */
@@ -22,6 +26,9 @@ export class SessionRepository {
         'sessions.expires_at as s_expires_at',
         'sessions.ip as s_ip',
         'sessions.user_agent as s_user_agent',
+        'sessions.via as s_via',
+        'sessions.checked_at as s_checked_at',
+        'sessions.arcgis_grant as s_arcgis_grant',
         'app_users.id as u_id',
         'app_users.username as u_username',
         'app_users.username_key as u_username_key',
@@ -29,7 +36,8 @@ export class SessionRepository {
         'app_users.role as u_role',
         'app_users.created_at as u_created_at',
         'app_users.updated_at as u_updated_at',
-        'app_users.last_login_at as u_last_login_at'
+        'app_users.last_login_at as u_last_login_at',
+        'app_users.source as u_source'
       ])
       .where('sessions.id', '=', id)
       .where('sessions.expires_at', '>', now)
@@ -44,7 +52,10 @@ export class SessionRepository {
         last_seen_at: row.s_last_seen_at,
         expires_at: row.s_expires_at,
         ip: row.s_ip,
-        user_agent: row.s_user_agent
+        user_agent: row.s_user_agent,
+        via: row.s_via,
+        checked_at: row.s_checked_at,
+        arcgis_grant: row.s_arcgis_grant
       },
       user: {
         id: row.u_id,
@@ -54,13 +65,19 @@ export class SessionRepository {
         role: row.u_role,
         created_at: row.u_created_at,
         updated_at: row.u_updated_at,
-        last_login_at: row.u_last_login_at
+        last_login_at: row.u_last_login_at,
+        source: row.u_source
       }
     };
   }
 
   async touch(id: string, lastSeenAt: string, expiresAt: string): Promise<void> {
     await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt }).where('id', '=', id).execute();
+  }
+
+  /** Records that an ArcGIS session's roles and groups were checked at `at`. */
+  async markChecked(id: string, at: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ checked_at: at }).where('id', '=', id).execute();
   }
 
   async delete(id: string): Promise<void> {

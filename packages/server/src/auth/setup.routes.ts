@@ -17,6 +17,9 @@ export const setupRoutes: FastifyPluginAsync<SetupRoutesDeps> = async (app, deps
     {
       config: { public: true },
       schema: {
+        tags: ['setup'],
+        operationId: 'getSetupStatus',
+        summary: 'Whether OrgKeeper still needs its first administrator',
         response: { 200: { type: 'object', required: ['needsSetup'], properties: { needsSetup: { type: 'boolean' } } } }
       }
     },
@@ -25,7 +28,16 @@ export const setupRoutes: FastifyPluginAsync<SetupRoutesDeps> = async (app, deps
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/setup',
-    { config: { public: true }, schema: { body: credentialsBodySchema, response: { 201: signedInSchema } } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ['setup'],
+        operationId: 'setup',
+        summary: 'First run: create the first administrator and sign in',
+        body: credentialsBodySchema,
+        response: { 201: signedInSchema }
+      }
+    },
     async (request, reply) => {
       const signedIn = await deps.auth.setup(request.body, clientContext(request));
       setSessionCookie(reply, signedIn, deps.secureCookies);

@@ -75,6 +75,7 @@ interface JournalData {
 
 /** Opens the identity's store, creating it in an empty File Location on first use. Refuses another org's store. */
 export async function openIdentityStore(identity: BackupOptions['identity']): Promise<Store> {
+  if (identity.openStore) return identity.openStore();
   return initStore(identity.fileLocation, { id: identity.orgId, portalUrl: identity.portalUrl, name: identity.portalName ?? identity.name });
 }
 

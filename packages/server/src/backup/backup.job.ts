@@ -72,7 +72,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
     async run(ctx): Promise<JobOutcome> {
       const row = await deps.identities.findById(ctx.identityId ?? '');
       if (!row) throw new BackupFailed('The identity was deleted; there is nothing to back up.');
-      const identity = backupIdentity(row);
+      const identity = deps.backups.backupIdentity(row);
       const params = ctx.params;
       ctx.progress({ phase: 'starting', itemsTotal: 0, itemsDone: 0, bytesRead: 0, newBytes: 0 });
       let result: BackupResult;

@@ -1,9 +1,11 @@
 import { PassThrough, type Writable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { BACKUP_REQUEST_SCHEMA, type BackupRequest } from './backup-request.types.js';
 import type { BackupService } from './backup.service.js';
+import { operationStartedSchema } from '../operations/operation.schemas.js';
+import { geojsonResponse, itemDetailSchema, snapshotDetailSchema, snapshotDiffSchema, snapshotItemPageSchema, snapshotListSchema, zipResponse } from './backup.schemas.js';
 
 export interface BackupRoutesDeps {
   backups: BackupService;
@@ -39,14 +41,27 @@ function sendDownload(request: FastifyRequest, reply: FastifyReply, type: string
 export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { backups, operations }) => {
   app.post<{ Params: { id: string }; Body: BackupRequest | undefined }>(
     '/api/identities/:id/backups',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: BACKUP_REQUEST_SCHEMA } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['backups'],
+        operationId: 'startBackup',
+        summary: 'Back up the identity\'s organization (everything, or a selection); answers the operation to follow',
+        params: identityParams,
+        body: BACKUP_REQUEST_SCHEMA,
+        response: { 202: operationStartedSchema }
+      }
+    },
     async (request, reply) => {
       const operation = await operations.start('backup', request.params.id, request.body ?? {}, actorOf(request));
       return reply.code(202).send({ operationId: operation.id, operation });
     }
   );
 
-  app.get<{ Params: { id: string } }>('/api/identities/:id/snapshots', { schema: { params: identityParams } }, async (request) =>
+  app.get<{ Params: { id: string } }>(
+    '/api/identities/:id/snapshots',
+    { schema: { tags: ['backups'], operationId: 'listSnapshots', summary: 'The identity\'s snapshots (backups), oldest first', params: identityParams, response: { 200: snapshotListSchema } } },
+    async (request) =>
     backups.listSnapshots(request.params.id)
   );
 
@@ -54,6 +69,10 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
     '/api/identities/:id/snapshots/diff',
     {
       schema: {
+        tags: ['backups'],
+        operationId: 'diffSnapshots',
+        summary: 'What changed between two snapshots',
+        response: { 200: snapshotDiffSchema },
         params: identityParams,
         querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: snapshotId, to: snapshotId } }
       }
@@ -61,7 +80,15 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
     async (request) => backups.diff(request.params.id, request.query.from, request.query.to)
   );
 
-  app.get<{ Params: SnapshotParams }>('/api/identities/:id/snapshots/:snapshotId', { schema: { params: snapshotParams } }, async (request) =>
+  snapshotContentRoutes(app, backups);
+};
+
+/** A snapshot's content: its detail, items, an item's detail and downloads. */
+function snapshotContentRoutes(app: FastifyInstance, backups: BackupService): void {
+  app.get<{ Params: SnapshotParams }>(
+    '/api/identities/:id/snapshots/:snapshotId',
+    { schema: { tags: ['backups'], operationId: 'getSnapshot', summary: 'A snapshot with item counts per type and owner', params: snapshotParams, response: { 200: snapshotDetailSchema } } },
+    async (request) =>
     backups.getSnapshot(request.params.id, request.params.snapshotId)
   );
 
@@ -69,6 +96,10 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
     '/api/identities/:id/snapshots/:snapshotId/items',
     {
       schema: {
+        tags: ['backups'],
+        operationId: 'listSnapshotItems',
+        summary: 'A snapshot\'s items (search, filter, page)',
+        response: { 200: snapshotItemPageSchema },
         params: snapshotParams,
         querystring: {
           type: 'object',
@@ -87,13 +118,16 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
     async (request) => backups.listItems(request.params.id, request.params.snapshotId, request.query)
   );
 
-  app.get<{ Params: ItemParams }>('/api/identities/:id/snapshots/:snapshotId/items/:itemId', { schema: { params: itemParams } }, async (request) =>
+  app.get<{ Params: ItemParams }>(
+    '/api/identities/:id/snapshots/:snapshotId/items/:itemId',
+    { schema: { tags: ['backups'], operationId: 'getSnapshotItem', summary: 'An item as stored in a snapshot: parts, layers, problems', params: itemParams, response: { 200: itemDetailSchema } } },
+    async (request) =>
     backups.itemDetail(request.params.id, request.params.snapshotId, request.params.itemId)
   );
 
   app.get<{ Params: ItemParams }>(
     '/api/identities/:id/snapshots/:snapshotId/items/:itemId/export.zip',
-    { schema: { params: itemParams } },
+    { schema: { tags: ['backups'], operationId: 'exportSnapshotItem', summary: 'Download a backed-up item as a ZIP', params: itemParams, response: { 200: zipResponse } } },
     async (request, reply) => {
       const { id: identityId, snapshotId: snapshot, itemId } = request.params;
       const download = await backups.itemZip(identityId, snapshot, itemId);
@@ -103,11 +137,19 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
 
   app.get<{ Params: ItemParams & { layerId: string } }>(
     '/api/identities/:id/snapshots/:snapshotId/items/:itemId/layers/:layerId.geojson',
-    { schema: { params: { type: 'object', required: ['id', 'snapshotId', 'itemId', 'layerId'], properties: { id, snapshotId, itemId: id, layerId: { type: 'string', pattern: '^[0-9]{1,9}$' } } } } },
+    {
+      schema: {
+        tags: ['backups'],
+        operationId: 'exportSnapshotLayerGeoJSON',
+        summary: 'Download a backed-up layer\'s features as GeoJSON',
+        params: { type: 'object', required: ['id', 'snapshotId', 'itemId', 'layerId'], properties: { id, snapshotId, itemId: id, layerId: { type: 'string', pattern: '^[0-9]{1,9}$' } } },
+        response: { 200: geojsonResponse }
+      }
+    },
     async (request, reply) => {
       const { id: identityId, snapshotId: snapshot, itemId, layerId } = request.params;
       const download = await backups.layerGeoJSON(identityId, snapshot, itemId, Number(layerId));
       return sendDownload(request, reply, 'application/geo+json', download.filename, download.write);
     }
   );
-};
+}

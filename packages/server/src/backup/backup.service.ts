@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityStores } from '../identities/identity-stores.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -18,12 +19,13 @@ import {
   StoreError,
   type UnreadableSnapshot,
   diffSnapshots,
-  isSnapshotId,
-  openStore
+  isSnapshotId
 } from '../store/index.js';
 import { exportItemZip } from './export/item-zip.js';
 import { findItemEntry } from './export/export-support.js';
 import { layerToGeoJSON, type GeoJSONExportResult } from './export/layer-geojson.js';
+import type { BackupIdentity } from './backup.types.js';
+import { backupIdentity } from './backup-identity.js';
 import type {
   ItemDetailView,
   ItemEntryView,
@@ -50,6 +52,8 @@ export interface ReindexResult {
 
 export interface BackupServiceDeps {
   identities: IdentityRepository;
+  /** Opens identities' stores (location credentials, encryption keys). */
+  stores: IdentityStores;
   index: SnapshotIndexRepository;
   audit: AuditService;
   clock: Clock;
@@ -61,16 +65,31 @@ const ITEM_ID = /^[0-9A-Za-z]{1,64}$/;
 export class BackupService {
   constructor(private readonly deps: BackupServiceDeps) {}
 
+  /** Opens identities' stores (for operations that work on a store: check, prune). */
+  get stores(): IdentityStores {
+    return this.deps.stores;
+  }
+
   async identity(identityId: string): Promise<IdentityRow> {
     const row = await this.deps.identities.findById(identityId);
     if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
     return row;
   }
 
+  /**
+   * What a backup (or a fix's backup) needs to know about the identity: its organization (so it must have connected
+   * once) and how its store is opened or created (location credentials, encryption as chosen).
+   */
+  backupIdentity(row: IdentityRow): BackupIdentity {
+    const identity = backupIdentity(row);
+    const org = { id: identity.orgId, portalUrl: identity.portalUrl, name: identity.portalName ?? identity.name };
+    return { ...identity, openStore: () => this.deps.stores.openOrCreate(row, org) };
+  }
+
   /** The identity's store, or undefined while its File Location holds no store yet (nothing backed up). */
   async openStore(row: IdentityRow): Promise<Store | undefined> {
     try {
-      return await openStore(row.file_location, row.org_id ? { expectOrgId: row.org_id } : {});
+      return await this.deps.stores.open(row);
     } catch (error) {
       if (error instanceof StoreError && error.code === 'not_a_store') return undefined;
       throw storeFailure(row, error);

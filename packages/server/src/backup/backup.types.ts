@@ -9,8 +9,13 @@ import type { EntryStatus, PartProblem, Store } from '../store/index.js';
 export interface BackupIdentity {
   id: string;
   name: string;
-  /** The identity's File Location: the store folder. */
+  /** The identity's File Location: a store folder, `s3://...` or an Azure container URL (credentials: `openStore`). */
   fileLocation: string;
+  /**
+   * Opens the identity's store, creating it as chosen (encrypted or not) in an empty File Location. Default: a plain
+   * store at `fileLocation`.
+   */
+  openStore?: () => Promise<Store>;
   /** The organization's portal id (store.json is bound to it). */
   orgId: string;
   portalUrl: string;

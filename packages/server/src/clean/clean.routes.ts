@@ -5,6 +5,9 @@ import type { FindingQuery, FindingSortField } from './clean.repository.js';
 import type { AllowlistInput, CleanService } from './clean.service.js';
 import { SCAN_TYPES } from './clean.types.js';
 import { scanRequestSchema } from './scan-options.js';
+import { noContent } from '../http/schema-kit.js';
+import { csvResponse, operationStartedSchema } from '../operations/operation.schemas.js';
+import { allowlistEntrySchema, allowlistSchema, findingPageSchema, scanComparisonSchema, scanListSchema, scanSchema, scanTypesSchema } from './clean.schemas.js';
 
 export interface CleanRoutesDeps {
   clean: CleanService;
@@ -30,11 +33,25 @@ export const cleanRoutes: FastifyPluginAsync<CleanRoutesDeps> = async (app, { cl
 
 /** Scan types, starting a scan, the scan history, one scan, and comparing two. */
 function scanRoutes(app: FastifyInstance, clean: CleanService): void {
-  app.get('/api/clean/scan-types', async () => ({ scanTypes: clean.scanTypes() }));
+  app.get(
+    '/api/clean/scan-types',
+    { schema: { tags: ['clean'], operationId: 'listScanTypes', summary: 'The scan types and their options', response: { 200: scanTypesSchema } } },
+    async () => ({ scanTypes: clean.scanTypes() })
+  );
 
   app.post<{ Params: { id: string }; Body: { type: string; options?: Record<string, unknown> } }>(
     '/api/identities/:id/scans',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: scanRequestSchema } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['clean'],
+        operationId: 'startScan',
+        summary: 'Scan the organization (a scan type and its options); answers the operation to follow',
+        params: identityParams,
+        body: scanRequestSchema,
+        response: { 202: operationStartedSchema }
+      }
+    },
     async (request, reply) => {
       const operation = await clean.startScan(request.params.id, request.body, actorOf(request));
       return reply.code(202).send({ operationId: operation.id, operation });
@@ -45,6 +62,10 @@ function scanRoutes(app: FastifyInstance, clean: CleanService): void {
     '/api/identities/:id/scans',
     {
       schema: {
+        tags: ['clean'],
+        operationId: 'listScans',
+        summary: 'Scan history, newest first',
+        response: { 200: scanListSchema },
         params: identityParams,
         querystring: {
           type: 'object',
@@ -64,6 +85,10 @@ function scanRoutes(app: FastifyInstance, clean: CleanService): void {
     '/api/identities/:id/scans/compare',
     {
       schema: {
+        tags: ['clean'],
+        operationId: 'compareScans',
+        summary: 'Findings new in one scan, resolved since another, and still open',
+        response: { 200: scanComparisonSchema },
         params: identityParams,
         querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: id, to: id } }
       }
@@ -73,7 +98,15 @@ function scanRoutes(app: FastifyInstance, clean: CleanService): void {
 
   app.get<{ Params: { id: string; operationId: string } }>(
     '/api/identities/:id/scans/by-operation/:operationId',
-    { schema: { params: { type: 'object', required: ['id', 'operationId'], properties: { id, operationId: id } } } },
+    {
+      schema: {
+        tags: ['clean'],
+        operationId: 'getScanOfOperation',
+        summary: 'The scan a scan operation stored',
+        params: { type: 'object', required: ['id', 'operationId'], properties: { id, operationId: id } },
+        response: { 200: scanSchema }
+      }
+    },
     async (request) => {
       const scan = await clean.scanOfOperation(request.params.operationId);
       if (!scan || scan.identityId !== request.params.id) {
@@ -83,8 +116,10 @@ function scanRoutes(app: FastifyInstance, clean: CleanService): void {
     }
   );
 
-  app.get<{ Params: { id: string; scanId: string } }>('/api/identities/:id/scans/:scanId', { schema: { params: scanParams } }, async (request) =>
-    clean.getScan(request.params.id, request.params.scanId)
+  app.get<{ Params: { id: string; scanId: string } }>(
+    '/api/identities/:id/scans/:scanId',
+    { schema: { tags: ['clean'], operationId: 'getScan', summary: 'A stored scan', params: scanParams, response: { 200: scanSchema } } },
+    async (request) => clean.getScan(request.params.id, request.params.scanId)
   );
 }
 
@@ -94,6 +129,10 @@ function findingRoutes(app: FastifyInstance, clean: CleanService): void {
     '/api/identities/:id/scans/:scanId/findings',
     {
       schema: {
+        tags: ['clean'],
+        operationId: 'listFindings',
+        summary: 'A scan\'s findings (filter, sort, page)',
+        response: { 200: findingPageSchema },
         params: scanParams,
         querystring: {
           type: 'object',
@@ -120,10 +159,14 @@ function findingRoutes(app: FastifyInstance, clean: CleanService): void {
     }
   );
 
-  app.get<{ Params: { id: string; scanId: string } }>('/api/identities/:id/scans/:scanId/findings.csv', { schema: { params: scanParams } }, async (request, reply) => {
-    const csv = await clean.findingsCsv(request.params.id, request.params.scanId);
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csv.filename}"`).send(csv.body);
-  });
+  app.get<{ Params: { id: string; scanId: string } }>(
+    '/api/identities/:id/scans/:scanId/findings.csv',
+    { schema: { tags: ['clean'], operationId: 'downloadFindingsCsv', summary: 'A scan\'s findings as CSV', params: scanParams, response: { 200: csvResponse('The findings (UTF-8 CSV with readable dates).') } } },
+    async (request, reply) => {
+      const csv = await clean.findingsCsv(request.params.id, request.params.scanId);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csv.filename}"`).send(csv.body);
+    }
+  );
 }
 
 /** The identity's allowlist: findings that may stay. */
@@ -132,6 +175,10 @@ function allowlistRoutes(app: FastifyInstance, clean: CleanService): void {
     '/api/identities/:id/clean/allowlist',
     {
       schema: {
+        tags: ['clean'],
+        operationId: 'listAllowlist',
+        summary: 'What scans of this identity must not report again',
+        response: { 200: allowlistSchema },
         params: identityParams,
         querystring: { type: 'object', additionalProperties: false, properties: { scanType: { type: 'string', enum: [...SCAN_TYPES] } } }
       }
@@ -144,6 +191,10 @@ function allowlistRoutes(app: FastifyInstance, clean: CleanService): void {
     {
       config: { role: 'operator' },
       schema: {
+        tags: ['clean'],
+        operationId: 'addAllowlistEntry',
+        summary: 'Allowlist a finding (or a target, or a code) so scans do not report it again',
+        response: { 201: allowlistEntrySchema },
         params: identityParams,
         body: {
           type: 'object',
@@ -169,7 +220,16 @@ function allowlistRoutes(app: FastifyInstance, clean: CleanService): void {
 
   app.delete<{ Params: { id: string; entryId: string } }>(
     '/api/identities/:id/clean/allowlist/:entryId',
-    { config: { role: 'operator' }, schema: { params: { type: 'object', required: ['id', 'entryId'], properties: { id, entryId: id } } } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['clean'],
+        operationId: 'removeAllowlistEntry',
+        summary: 'Remove an allowlist entry',
+        params: { type: 'object', required: ['id', 'entryId'], properties: { id, entryId: id } },
+        response: { 204: noContent }
+      }
+    },
     async (request, reply) => {
       await clean.removeAllowlist(request.params.id, request.params.entryId, actorOf(request));
       return reply.code(204).send();

@@ -13,7 +13,7 @@ import type { IdentityRow } from '../identities/identity.types.js';
 import type { OperationItemView, OperationView } from '../operations/operation.types.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { openStore, summarizeCheck, type CheckResult, type PartProblem } from '../store/index.js';
+import { summarizeCheck, type CheckResult, type PartProblem } from '../store/index.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { resultOf, startInForeground } from './foreground-run.js';
@@ -244,9 +244,9 @@ export async function snapshotsCommand(args: string[], io: CliIo): Promise<numbe
     io.stdout.write(SNAPSHOTS_USAGE);
     return EXIT_OK;
   }
-  return withIdentity(io, values, 'snapshots', async (_services, row) => {
-    const identity = backupIdentity(row);
-    const store = await openStore(identity.fileLocation, { expectOrgId: identity.orgId }).catch((error: unknown) => {
+  return withIdentity(io, values, 'snapshots', async (services, row) => {
+    backupIdentity(row);
+    const store = await services.stores.open(row).catch((error: unknown) => {
       if ((error as { code?: string }).code === 'not_a_store') return undefined;
       throw error;
     });

@@ -1,6 +1,6 @@
 import { databaseTarget, loadConfig, type ConfigFlags } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
-import { connectDatabase, migrateToLatest } from '../db/database.js';
+import { connectDatabase, migrateToLatest, openSignals } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import { createLogger } from '../logging/logger.js';
@@ -21,12 +21,27 @@ export async function withServices<T>(
   const config = loadConfig({ flags, env: io.env, cwd: io.cwd });
   await ensureDataDir(config.dataDir);
   const masterKey = await loadMasterKey(config);
-  const db = await connectDatabase(databaseTarget(config));
+  const target = databaseTarget(config);
+  const db = await connectDatabase(target);
+  // A cancel asked here, or an operation run here, reaches the other processes at once (PostgreSQL).
+  const signals = openSignals(target, db);
   try {
     await migrateToLatest(db);
-    const services = createServices({ db, logger: createLogger({ level: 'silent' }), secretBox: new SecretBox(masterKey.key), publicUrl: config.publicUrl });
-    return await work(services);
+    const services = createServices({
+      db,
+      logger: createLogger({ level: 'silent' }),
+      secretBox: new SecretBox(masterKey.key),
+      publicUrl: config.publicUrl,
+      signals,
+      jobs: { staleAfterMs: config.staleAfterSeconds * 1000 },
+      metricsToken: config.metricsToken
+    });
+    const result = await work(services);
+    // Webhook deliveries an operation of this command wrote: sent now, before the process ends (a server retries failures).
+    await services.webhooks.flush();
+    return result;
   } finally {
+    await signals.close();
     await db.destroy();
   }
 }

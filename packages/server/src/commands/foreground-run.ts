@@ -25,7 +25,7 @@ export interface ForegroundOptions {
 /** Starts the operation as the CLI and runs it here to its end; returns how it ended. */
 export async function startInForeground(services: Services, kind: JobKind, identityId: string, input: unknown, io: CliIo, options: ForegroundOptions): Promise<OperationView> {
   const operations = services.operations;
-  const op = await operations.start(kind, identityId, input, CLI_ACTOR).catch((error: unknown) => refusal(operations, identityId, options.command, error));
+  const op = await operations.start(kind, identityId, input, CLI_ACTOR, { foreground: true }).catch((error: unknown) => refusal(operations, identityId, options.command, error));
   const following = new AbortController();
   const watching = options.onEvent ? followEvents(operations, op.id, following.signal, options.onEvent) : Promise.resolve();
   // Ctrl-C cancels the operation (here, or through its row if the server ended up running it); its run stops cleanly.

@@ -1,18 +1,23 @@
 import { userInfo } from 'node:os';
 import { type parseArgs } from 'node:util';
 import type { Actor } from '../audit/audit.service.js';
-import type { IdentityView, TestReport } from '../identities/identity.types.js';
+import type { IdentityInput, IdentityView, TestReport } from '../identities/identity.types.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommandArgs, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
 import { databaseFlags, withServices } from './command-services.js';
+import { credentialsFromEnvironment } from './location-credentials.js';
 
-export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|remove|test> [options]
+export const IDENTITIES_USAGE = `Usage: orgkeeper identities <list|add|update|remove|test> [options]
 
 Manage the ArcGIS organizations OrgKeeper may act on, without the web app (same checks as the web app).
 
   orgkeeper identities list [--json]
   orgkeeper identities add --type online|enterprise --name NAME --url URL [--auth oauth2|iwa] [--app-id ID]
-                           --file-location DIR [--username USER --password-stdin] [--no-store-credentials] [--json]
+                           --file-location LOCATION [--location-credential KIND] [--encrypt]
+                           [--username USER --password-stdin] [--no-store-credentials] [--json]
+  orgkeeper identities update NAME|ID [--name NAME] [--url URL] [--file-location LOCATION]
+                           [--location-credential KIND | --no-location-credential] [--encrypt] [--json]
   orgkeeper identities remove NAME|ID [--json]
   orgkeeper identities test NAME|ID [--json]
 
@@ -22,7 +27,21 @@ add:
   --url URL               e.g. https://myorg.maps.arcgis.com or https://gis.example.com/portal
   --auth METHOD           oauth2 (default) or iwa (Enterprise: the account running OrgKeeper signs in)
   --app-id ID             OAuth2: client ID of an application registered in the organization
-  --file-location DIR     folder on this server for the identity's backups (absolute path)
+  --file-location LOC     where the identity's backups go: a folder on this server (absolute path),
+                          s3://bucket/prefix[?endpoint=URL&region=R&path-style=true] (AWS or an S3-compatible service),
+                          or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX (Azure Blob Storage). OrgKeeper
+                          checks that it can write, read, list and delete there before saving.
+                          update: point the identity at another location, e.g. a copy made with \`orgkeeper store copy\`
+  --location-credential KIND
+                          credentials for an S3 or Azure location, read from the environment (never arguments) and
+                          kept encrypted: s3 (ORGKEEPER_S3_ACCESS_KEY_ID, ORGKEEPER_S3_SECRET_ACCESS_KEY),
+                          azure-key (ORGKEEPER_AZURE_ACCOUNT_KEY) or azure-sas (ORGKEEPER_AZURE_SAS_TOKEN). Without it
+                          the service's standard credential chain of the account running OrgKeeper is used
+  --no-location-credential  update: forget the kept credentials (use the standard chain)
+  --encrypt               create the identity's store encrypted (on its first backup), with this server's key and
+                          the passphrase in ORGKEEPER_STORE_PASSPHRASE if set. Keep that passphrase safe: losing both
+                          it and this server's key (the data directory's master.key) loses the backups.
+                          ORGKEEPER_STORE_PASSPHRASE also opens an existing encrypted store to add this server's key
   --username USER         a built-in ArcGIS administrator account, signed in now with its password;
   --password-stdin        the password is read from standard input and stored encrypted, so scheduled
                           work runs without a browser
@@ -38,7 +57,8 @@ Common options:
 Exit codes: 0 done (test: every check passed), 1 failed (test: a check failed), 2 wrong usage or input.
 `;
 
-const SUBCOMMANDS = ['list', 'add', 'remove', 'test'] as const;
+const SUBCOMMANDS = ['list', 'add', 'update', 'remove', 'test'] as const;
+const LOCATION_FLAGS = ['file-location', 'location-credential', 'no-location-credential', 'encrypt'] as const;
 
 const OPTIONS = {
   type: { type: 'string' },
@@ -47,6 +67,9 @@ const OPTIONS = {
   auth: { type: 'string' },
   'app-id': { type: 'string' },
   'file-location': { type: 'string' },
+  'location-credential': { type: 'string' },
+  'no-location-credential': { type: 'boolean' },
+  encrypt: { type: 'boolean' },
   username: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'no-store-credentials': { type: 'boolean' },
@@ -68,12 +91,14 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
   if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
     throw new UsageError(`Unknown identities command "${sub}". It has: ${SUBCOMMANDS.join(', ')}.`, 'identities');
   }
-  const { values, positionals } = parseCommandArgs('identities', { args: rest, strict: true, allowPositionals: sub === 'remove' || sub === 'test', options: OPTIONS });
+  const { values, positionals } = parseCommandArgs('identities', { args: rest, strict: true, allowPositionals: sub === 'remove' || sub === 'test' || sub === 'update', options: OPTIONS });
   if (values.help) {
     io.stdout.write(IDENTITIES_USAGE);
     return EXIT_OK;
   }
   checkFlags(sub, values, positionals);
+  const locationCredentials = values['location-credential'] !== undefined ? credentialsFromEnvironment(values['location-credential'], io, 'identities') : values['no-location-credential'] ? null : undefined;
+  const passphrase = io.env.ORGKEEPER_STORE_PASSPHRASE || undefined;
 
   const password = sub === 'add' && values['password-stdin'] ? await readPasswordFromStdin(io, { prompt: 'ArcGIS password: ', command: 'identities' }) : undefined;
   return withServices(io, { ...databaseFlags(values), publicUrl: values['public-url'] }, async (services) => {
@@ -90,8 +115,20 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
           authMethod: values.auth,
           appId: values['app-id'],
           fileLocation: values['file-location'],
+          ...(locationCredentials !== undefined ? { fileLocationCredentials: locationCredentials } : {}),
+          ...(values.encrypt ? { encryptBackups: true } : {}),
+          ...(passphrase !== undefined ? { backupPassphrase: passphrase } : {}),
           storeCredentials: values['no-store-credentials'] !== true,
           ...(values.username ? { username: values.username, password } : {})
+        });
+      case 'update':
+        return await update(services, io, json, actor, positionals[0] as string, {
+          ...(values.name !== undefined ? { name: values.name } : {}),
+          ...(values.url !== undefined ? { url: values.url } : {}),
+          ...(values['file-location'] !== undefined ? { fileLocation: values['file-location'] } : {}),
+          ...(locationCredentials !== undefined ? { fileLocationCredentials: locationCredentials } : {}),
+          ...(values.encrypt ? { encryptBackups: true } : {}),
+          ...(passphrase !== undefined ? { backupPassphrase: passphrase } : {})
         });
       case 'remove':
         return await remove(services, io, json, actor, positionals[0] as string);
@@ -103,12 +140,19 @@ export async function identitiesCommand(args: string[], io: CliIo): Promise<numb
 
 /** The flags and operands each subcommand takes, before anything is opened or asked for. */
 function checkFlags(sub: string, values: Values, positionals: string[]): void {
-  if (sub !== 'add') {
-    for (const flag of ['type', 'name', 'url', 'auth', 'app-id', 'file-location', 'username', 'password-stdin', 'no-store-credentials'] as const) {
+  if (sub !== 'add' && sub !== 'update') {
+    for (const flag of ['type', 'name', 'url', 'auth', 'app-id', 'username', 'password-stdin', 'no-store-credentials', ...LOCATION_FLAGS] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to "identities add" (or update).`, 'identities');
+    }
+  }
+  if (sub === 'update') {
+    for (const flag of ['type', 'auth', 'app-id', 'username', 'password-stdin', 'no-store-credentials'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} belongs to "identities add".`, 'identities');
     }
   }
-  if ((sub === 'remove' || sub === 'test') && positionals.length !== 1) {
+  if (values['location-credential'] !== undefined && values['no-location-credential']) throw new UsageError('Give --location-credential or --no-location-credential, not both.', 'identities');
+  if (sub === 'add' && values['no-location-credential']) throw new UsageError('--no-location-credential belongs to "identities update".', 'identities');
+  if ((sub === 'remove' || sub === 'test' || sub === 'update') && positionals.length !== 1) {
     throw new UsageError(`Give the name or id of one identity: orgkeeper identities ${sub} NAME|ID.`, 'identities');
   }
   if (sub === 'add') {
@@ -120,6 +164,18 @@ function checkFlags(sub: string, values: Values, positionals: string[]): void {
     }
     if (values['password-stdin'] && !values.username) throw new UsageError('--password-stdin needs --username.', 'identities');
   }
+}
+
+async function update(services: Services, io: CliIo, json: boolean, actor: Actor, nameOrId: string, input: IdentityInput): Promise<number> {
+  if (Object.keys(input).length === 0) throw new UsageError('Nothing to change: give --name, --url, --file-location, --location-credential or --encrypt.', 'identities');
+  const row = await services.identities.findByIdOrName(nameOrId).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'not_found') throw new UsageError(error.message, 'identities');
+    throw error;
+  });
+  const identity = await services.identities.update(row.id, input, actor);
+  if (json) io.stdout.write(`${JSON.stringify({ identity }, null, 2)}\n`);
+  else io.stdout.write(`Updated "${identity.name}"; File Location ${identity.fileLocation}${identity.encryptBackups ? ' (encrypted)' : ''}.\n`);
+  return EXIT_OK;
 }
 
 async function list(services: Services, io: CliIo, json: boolean): Promise<number> {

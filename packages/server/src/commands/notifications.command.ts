@@ -4,19 +4,24 @@
  */
 import type { EmailSettingsInput, EmailSettingsView, TlsMode } from '../notifications/notification.types.js';
 import { CLI_ACTOR, EXIT_OK, EXIT_USAGE, parseCommandArgs, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
-import { databaseFlags, withServices } from './command-services.js';
+import { databaseFlags, findIdentity, withServices } from './command-services.js';
+import { webhookCommand } from './webhook.command.js';
 
-export const NOTIFICATIONS_USAGE = `Usage: orgkeeper notifications <show|set|test> [options]
+export const NOTIFICATIONS_USAGE = `Usage: orgkeeper notifications <show|set|test|webhook> [options]
 
-Email messages when operations (backups, restores, scans, ...) end.
+Email messages (and webhooks: \`orgkeeper notifications webhook --help\`) when operations (backups, restores, scans,
+...) end.
 
   notifications show [--json]
   notifications set [--smtp-host HOST] [--smtp-port N] [--tls none|starttls|tls] [--smtp-user USER]
                     [--password-stdin | --no-password] [--from ADDRESS] [--to ADDRESS,ADDRESS]
-                    [--on failure,partial,success] [--enable | --disable] [--json]
+                    [--on failure,partial,success] [--identities NAME,NAME | --all-identities]
+                    [--enable | --disable] [--json]
   notifications test [--to ADDRESS,ADDRESS]     send a test message with the saved settings
+  notifications webhook list|add|remove|test    webhooks (JSON signed, Slack, Teams)
 
   --on LIST           which outcomes send a message: failure (also interrupted), partial, success
+  --identities LIST   only operations of these identities (names or ids); --all-identities: every identity
   --password-stdin    read the SMTP password from standard input (stored encrypted; never shown again)
   --data-dir DIR      folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
   --database-url URL  PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]
@@ -32,6 +37,8 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   on: { type: 'string' },
+  identities: { type: 'string' },
+  'all-identities': { type: 'boolean' },
   enable: { type: 'boolean' },
   disable: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -50,6 +57,7 @@ export async function notificationsCommand(args: string[], io: CliIo): Promise<n
     io.stdout.write(NOTIFICATIONS_USAGE);
     return EXIT_OK;
   }
+  if (sub === 'webhook' || sub === 'webhooks') return webhookCommand(rest, io);
   const parsed = parseCommandArgs('notifications', { args: rest, strict: true, allowPositionals: false, options: OPTIONS });
   const values = parsed.values;
   if (values.help) {
@@ -95,7 +103,14 @@ export async function notificationsCommand(args: string[], io: CliIo): Promise<n
       if (values.enable) input.enabled = true;
       if (values.disable) input.enabled = false;
       if (values['password-stdin']) input.password = await readPasswordFromStdin(io, { prompt: 'SMTP password: ', command: 'notifications' });
+      if (values.identities !== undefined && values['all-identities']) throw new UsageError('Give either --identities or --all-identities.', 'notifications');
+      if (values['all-identities']) input.identityIds = null;
       return withServices(io, databaseFlags(values), async (services) => {
+        if (values.identities !== undefined) {
+          const names = values.identities.split(',').map((s) => s.trim()).filter(Boolean);
+          if (names.length === 0) throw new UsageError('--identities names at least one identity.', 'notifications');
+          input.identityIds = await Promise.all(names.map(async (name) => (await findIdentity(services, name, 'notifications')).id));
+        }
         print(await services.notifications.setEmail(input, CLI_ACTOR));
         return EXIT_OK;
       });
@@ -113,12 +128,13 @@ export async function notificationsCommand(args: string[], io: CliIo): Promise<n
 
 function describe(s: EmailSettingsView): string {
   if (!s.configured) return 'Email notifications are not set up. Set them with `orgkeeper notifications set --smtp-host ... --from ... --to ...`.\n';
+  const scope = s.identityIds === null ? 'every identity' : `${s.identityIds.length} ${s.identityIds.length === 1 ? 'identity' : 'identities'}`;
   const on = [s.notifyOnFailure && 'failure', s.notifyOnPartial && 'partial', s.notifyOnSuccess && 'success'].filter(Boolean).join(', ') || 'nothing';
   return (
     `Email notifications: ${s.enabled ? 'enabled' : 'disabled'}\n` +
     `  SMTP server  ${s.host}:${s.port} (${s.tlsMode})${s.user ? `, user ${s.user}${s.passwordSet ? ' (password stored)' : ''}` : ''}\n` +
     `  from         ${s.from}\n` +
     `  to           ${s.recipients.join(', ')}\n` +
-    `  on           ${on}\n`
+    `  on           ${on}; ${scope}\n`
   );
 }

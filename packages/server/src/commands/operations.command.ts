@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus, type OperationView } from '../operations/operation.types.js';
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, keyValues, parseCommandArgs, UsageError, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, keyValues, parseCommandArgs, textTable, UsageError, type CliIo } from './cli-io.js';
 import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
 import { onStopSignal } from './foreground-run.js';
 
@@ -21,7 +21,7 @@ Backups, restores, checks, prunes and scans run as operations, whether the serve
   operations show ID [--json]          an operation, with its message and result
   operations watch ID [--json]         follow its progress and log until it ends (exit 0 when it succeeded)
   operations cancel ID                 stop it, whichever process runs it
-  operations resume ID [--queue]       continue an interrupted backup or restore here (--queue: let the server do it)
+  operations resume ID [--queue]       continue an interrupted backup or restore here (--queue: let a server or worker do it)
   operations start --identity NAME --kind KIND [--param key=value ...] [--queue] [--json]
                                        start a check, prune, ... (values are JSON when they parse as JSON)
 
@@ -104,8 +104,7 @@ async function listOperations({ values, positionals, io, json, run }: Call): Pro
     else if (list.length === 0) io.stdout.write('No operations.\n');
     else {
       const table = [['ID', 'KIND', 'STATUS', 'CREATED (UTC)', 'BY', 'MESSAGE'], ...list.map((o) => [o.id, o.kind, o.status, o.createdAt.slice(0, 19).replace('T', ' '), o.createdBy, shorten(o.message ?? progressText(o.progress), 80)])];
-      const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
-      for (const line of table) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
+      for (const line of textTable(table)) io.stdout.write(`${line}\n`);
     }
     return EXIT_OK;
   });
@@ -144,7 +143,7 @@ async function cancelOperation(call: Call): Promise<number> {
 async function resumeOperation(call: Call): Promise<number> {
   const id = onlyOperand(call, 'operation id');
   return call.run(async (services) => {
-    const op = await services.operations.resume(id, CLI_ACTOR);
+    const op = await services.operations.resume(id, CLI_ACTOR, { foreground: call.values.queue !== true });
     return runOrQueue(services, op, call.io, call.json, call.values.queue === true);
   });
 }
@@ -158,7 +157,7 @@ async function startOperation({ values, positionals, io, json, run }: Call): Pro
   const params = keyValues(values.param ?? [], '--param', 'operations');
   return run(async (services) => {
     const identity = await findIdentity(services, identityName, 'operations');
-    const op = await services.operations.start(kind as OperationKind, identity.id, params, CLI_ACTOR);
+    const op = await services.operations.start(kind as OperationKind, identity.id, params, CLI_ACTOR, { foreground: values.queue !== true });
     return runOrQueue(services, op, io, json, values.queue === true);
   });
 }
@@ -167,7 +166,7 @@ async function startOperation({ values, positionals, io, json, run }: Call): Pro
 export async function runOrQueue(services: Services, op: OperationView, io: CliIo, json: boolean, queue: boolean): Promise<number> {
   if (queue) {
     if (json) io.stdout.write(`${JSON.stringify({ type: 'status', operation: op })}\n`);
-    else io.stdout.write(`Operation ${op.id} is queued; the running OrgKeeper server starts it. Follow it with \`orgkeeper operations watch ${op.id}\`.\n`);
+    else io.stdout.write(`Operation ${op.id} is queued; a running OrgKeeper server or worker starts it. Follow it with \`orgkeeper operations watch ${op.id}\`.\n`);
     return EXIT_OK;
   }
   const stop = onStopSignal(io, () => void services.operations.shutdown());
@@ -226,6 +225,7 @@ function describe(op: OperationView): string {
     `Operation ${op.id}: ${op.kind}, ${op.status}`,
     `  created ${op.createdAt} by ${op.createdBy}${op.startedAt ? `, started ${op.startedAt}` : ''}${op.finishedAt ? `, finished ${op.finishedAt}` : ''}`
   ];
+  if (op.worker) lines.push(`  ${op.status === 'running' ? 'runs' : 'ran'} on ${op.worker.host} (process ${op.worker.pid})`);
   if (op.snapshotId) lines.push(`  snapshot ${op.snapshotId}`);
   if (op.progress && !TERMINAL_STATUSES.includes(op.status)) lines.push(`  ${progressText(op.progress)}`);
   if (op.message) lines.push(`  ${op.message}`);

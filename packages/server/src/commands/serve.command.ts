@@ -19,10 +19,15 @@ Options:
   --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (default info) [ORGKEEPER_LOG_LEVEL]
   --trust-proxy VALUE  Believe X-Forwarded-* from a reverse proxy: true, a hop count, [ORGKEEPER_TRUST_PROXY]
                        or its addresses (default false)
+  --no-worker          Run no queued operations here (\`orgkeeper worker\`s do)       [ORGKEEPER_NO_WORKER=true]
+  --max-running N      Operations this server runs at once (default 3)              [ORGKEEPER_MAX_RUNNING]
+  --stale-after SECONDS  How long a worker may stay silent before the others take   [ORGKEEPER_STALE_AFTER]
+                       over its operations (default 30)
   -h, --help           Show this help
 
 Environment only:
-  ORGKEEPER_SECRET_KEY  Master key (32 bytes as base64 or hex) instead of <data-dir>/master.key
+  ORGKEEPER_SECRET_KEY     Master key (32 bytes as base64 or hex) instead of <data-dir>/master.key
+  ORGKEEPER_METRICS_TOKEN  A bearer token Prometheus may send for /metrics (besides \`orgkeeper metrics token new\`)
 `;
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
@@ -39,6 +44,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       'web-dir': { type: 'string' },
       'log-level': { type: 'string' },
       'trust-proxy': { type: 'string' },
+      'no-worker': { type: 'boolean' },
+      'max-running': { type: 'string' },
+      'stale-after': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -56,7 +64,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       publicUrl: values['public-url'],
       webDir: values['web-dir'],
       logLevel: values['log-level'],
-      trustProxy: values['trust-proxy']
+      trustProxy: values['trust-proxy'],
+      noWorker: values['no-worker'],
+      maxRunning: values['max-running'],
+      staleAfter: values['stale-after']
     },
     env: io.env,
     cwd: io.cwd
@@ -66,6 +77,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const needsSetup = (await new UserRepository(server.db).count()) === 0;
   io.stderr.write(
     `OrgKeeper is running at ${config.publicUrl} (listening on ${server.url}). Press Ctrl+C to stop.\n` +
+      (config.runJobs ? '' : 'It runs no operations itself (--no-worker): start `orgkeeper worker` on this database, or operations wait in the queue.\n') +
       (needsSetup
         ? 'No account exists yet: open that address to create the administrator, or run `orgkeeper admin create --username NAME --password-stdin`.\n'
         : '')

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { exportItemZip, snapshotLogCsv, entryParts } from '../backup/export/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Services } from '../services.js';
-import { diffSnapshots, isSnapshotId, isStoreError, openStore, type SnapshotManifest, type Store } from '../store/index.js';
+import { diffSnapshots, isSnapshotId, isStoreError, type SnapshotManifest, type Store } from '../store/index.js';
 import { formatBytes } from './backup.command.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, oneLine, type CliIo } from './cli-io.js';
@@ -66,7 +66,7 @@ async function locateSnapshot(services: Services, snapshotId: string, identity: 
   for (const row of rows) {
     let store: Store;
     try {
-      store = await openStore(row.file_location);
+      store = await services.stores.open(row);
     } catch {
       continue; // no store (yet) in that File Location
     }

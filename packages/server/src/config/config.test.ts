@@ -17,7 +17,11 @@ describe('loadConfig', () => {
       logLevel: 'info',
       webDir: defaultWebDir,
       trustProxy: false,
-      databaseUrl: null
+      databaseUrl: null,
+      runJobs: true,
+      maxRunning: 3,
+      staleAfterSeconds: 30,
+      metricsToken: null
     });
     expect(usesHttps(config)).toBe(false);
     expect(databaseTarget(config)).toEqual({ kind: 'sqlite', file: resolve(cwd, 'data', 'orgkeeper.db') });
@@ -103,6 +107,19 @@ describe('loadConfig', () => {
       expect((error as Error).message).not.toContain(bad);
     }
   });
+
+  it('reads ORGKEEPER_METRICS_TOKEN and never echoes a bad one', () => {
+    expect(loadConfig({ env: { ORGKEEPER_METRICS_TOKEN: 'a-long-enough-token-42' }, cwd }).metricsToken).toBe('a-long-enough-token-42');
+    for (const bad of ['too-short', 'has spaces in the middle of it']) {
+      try {
+        loadConfig({ env: { ORGKEEPER_METRICS_TOKEN: bad }, cwd });
+        expect.unreachable();
+      } catch (error) {
+        expect((error as Error).message).toContain('ORGKEEPER_METRICS_TOKEN must be 16 to 500 printable characters');
+        expect((error as Error).message).not.toContain(bad);
+      }
+    }
+  });
 });
 
 describe('database URL', () => {
@@ -132,6 +149,30 @@ describe('database URL', () => {
       expect((error as Error).message).toContain(`--database-url ${message}`);
       expect((error as Error).message).not.toContain('topsecret');
     }
+  });
+});
+
+describe('workers', () => {
+  it('runs jobs unless --no-worker or ORGKEEPER_NO_WORKER says not, with its limits from flags or the environment', () => {
+    expect(loadConfig({ env: {}, cwd, flags: { noWorker: true } }).runJobs).toBe(false);
+    expect(loadConfig({ env: { ORGKEEPER_NO_WORKER: 'true' }, cwd }).runJobs).toBe(false);
+    expect(loadConfig({ env: { ORGKEEPER_NO_WORKER: 'false' }, cwd }).runJobs).toBe(true);
+    const env = { ORGKEEPER_MAX_RUNNING: '8', ORGKEEPER_STALE_AFTER: '120' };
+    expect(loadConfig({ env, cwd })).toMatchObject({ maxRunning: 8, staleAfterSeconds: 120 });
+    expect(loadConfig({ env, cwd, flags: { maxRunning: '1', staleAfter: '10' } })).toMatchObject({ maxRunning: 1, staleAfterSeconds: 10 });
+  });
+
+  it.each([
+    [{ maxRunning: '0' }, '--max-running "0" is not a whole number from 1 to 64'],
+    [{ maxRunning: '2.5' }, '--max-running "2.5" is not a whole number from 1 to 64'],
+    [{ staleAfter: '1' }, '--stale-after "1" is not a whole number from 2 to 3600'],
+    [{ staleAfter: 'a minute' }, '--stale-after "a minute" is not a whole number from 2 to 3600']
+  ])('rejects %o: %s', (flags, message) => {
+    expect(() => loadConfig({ env: {}, cwd, flags })).toThrow(message);
+  });
+
+  it('rejects an ORGKEEPER_NO_WORKER it does not understand', () => {
+    expect(() => loadConfig({ env: { ORGKEEPER_NO_WORKER: 'maybe' }, cwd })).toThrow('ORGKEEPER_NO_WORKER "maybe" is not understood; use true or false.');
   });
 });
 

@@ -21,6 +21,10 @@ export interface ConfigFlags {
   logLevel?: string | undefined;
   trustProxy?: string | undefined;
   databaseUrl?: string | undefined;
+  /** `serve --no-worker`: serve the web app and the API, run no queued operation. */
+  noWorker?: boolean | undefined;
+  maxRunning?: string | undefined;
+  staleAfter?: string | undefined;
 }
 
 export interface Config {
@@ -45,7 +49,21 @@ export interface Config {
    * SQLite file in the data directory.
    */
   databaseUrl: string | null;
+  /** Whether this process runs queued operations (a server unless --no-worker / ORGKEEPER_NO_WORKER). */
+  runJobs: boolean;
+  /** Operations this process runs at once. */
+  maxRunning: number;
+  /** Seconds a worker may stay silent before its operations are taken over by the others. */
+  staleAfterSeconds: number;
+  /**
+   * A token Prometheus may send for /metrics (ORGKEEPER_METRICS_TOKEN), besides the one an administrator makes in
+   * OrgKeeper (`orgkeeper metrics token new`, stored as a hash); null: only that one.
+   */
+  metricsToken: string | null;
 }
+
+export const DEFAULT_MAX_RUNNING = 3;
+export const DEFAULT_STALE_AFTER_SECONDS = 30;
 
 /** Bad configuration: the message lists every problem and what to do about it. */
 export class ConfigError extends Error {
@@ -151,8 +169,42 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     else databaseUrl = databaseUrlIn.value.trim();
   }
 
+  let runJobs = true;
+  const noWorkerIn = flags.noWorker === true ? { value: 'true', source: '--no-worker' } : pick(undefined, 'NO_WORKER');
+  if (noWorkerIn) {
+    const value = noWorkerIn.value.trim().toLowerCase();
+    if (['1', 'true', 'yes'].includes(value)) runJobs = false;
+    else if (!['0', 'false', 'no'].includes(value)) problems.push(`${noWorkerIn.source} "${noWorkerIn.value}" is not understood; use true or false.`);
+  }
+
+  const maxRunning = wholeNumber(pick(flags.maxRunning, 'MAX_RUNNING'), DEFAULT_MAX_RUNNING, { min: 1, max: 64, what: 'operations run at once by this process' }, problems);
+  const staleAfterSeconds = wholeNumber(
+    pick(flags.staleAfter, 'STALE_AFTER'),
+    DEFAULT_STALE_AFTER_SECONDS,
+    { min: 2, max: 3600, what: 'seconds a silent worker is given before its operations are taken over' },
+    problems
+  );
+
+  let metricsToken: string | null = null;
+  const metricsTokenIn = env.ORGKEEPER_METRICS_TOKEN;
+  if (metricsTokenIn !== undefined && metricsTokenIn !== '') {
+    // Never echo the value: it is a credential.
+    if (/^[\x21-\x7e]{16,500}$/.test(metricsTokenIn)) metricsToken = metricsTokenIn;
+    else problems.push('ORGKEEPER_METRICS_TOKEN must be 16 to 500 printable characters without spaces; generate one with `openssl rand -base64 32`.');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl };
+  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, runJobs, maxRunning, staleAfterSeconds, metricsToken };
+}
+
+/** A whole number in a range, or the default; a problem naming where it came from when it is not. */
+function wholeNumber(input: { value: string; source: string } | undefined, fallback: number, range: { min: number; max: number; what: string }, problems: string[]): number {
+  if (!input) return fallback;
+  const value = input.value.trim();
+  const parsed = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(parsed) && parsed >= range.min && parsed <= range.max) return parsed;
+  problems.push(`${input.source} "${input.value}" is not a whole number from ${range.min} to ${range.max} (${range.what}).`);
+  return fallback;
 }
 
 /** Accepts http(s) URLs without query or fragment; drops a trailing slash. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ContentMapService } from './content-map.service.js';
+import { contentMapSchema } from './content-map.schemas.js';
 
 export interface ContentMapRoutesDeps {
   contentMap: ContentMapService;
@@ -14,6 +15,10 @@ export const contentMapRoutes: FastifyPluginAsync<ContentMapRoutesDeps> = async 
     '/api/identities/:id/content-map',
     {
       schema: {
+        tags: ['content-map'],
+        operationId: 'getContentMap',
+        summary: 'The organization\'s owners, folders and items with their sizes, read live from ArcGIS',
+        response: { 200: contentMapSchema },
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } },
         querystring: { type: 'object', additionalProperties: false, properties: { refresh: { type: 'boolean' } } }
       }

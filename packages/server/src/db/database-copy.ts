@@ -20,22 +20,31 @@ export const COPY_TABLES: readonly { name: string; key: readonly string[] }[] = 
   { name: 'sessions', key: ['id'] },
   { name: 'login_attempts', key: ['id'] },
   { name: 'audit_events', key: ['id'] },
+  { name: 'api_tokens', key: ['id'] },
   { name: 'identities', key: ['id'] },
   { name: 'oauth_states', key: ['id'] },
+  { name: 'arcgis_sign_in', key: ['id'] },
+  { name: 'arcgis_sign_in_states', key: ['id'] },
   { name: 'operations', key: ['id'] },
+  { name: 'operation_locks', key: ['key'] },
   { name: 'operation_items', key: ['operation_id', 'item_id'] },
   { name: 'snapshot_index', key: ['identity_id', 'snapshot_id'] },
   { name: 'snapshot_items', key: ['identity_id', 'snapshot_id', 'item_id'] },
   { name: 'restore_runs', key: ['operation_id'] },
   { name: 'restore_steps', key: ['operation_id', 'step_key'] },
   { name: 'schedules', key: ['id'] },
+  { name: 'schedule_runs', key: ['schedule_id', 'slot_at'] },
   { name: 'notification_settings', key: ['id'] },
+  { name: 'webhooks', key: ['id'] },
+  { name: 'webhook_deliveries', key: ['id'] },
+  { name: 'metrics_tokens', key: ['id'] },
   { name: 'clean_scans', key: ['id'] },
   { name: 'clean_findings', key: ['id'] },
   { name: 'clean_allowlist', key: ['id'] },
   { name: 'clean_view_counts', key: ['identity_id', 'item_id'] },
   { name: 'clean_fixes', key: ['id'] },
-  { name: 'clean_fix_results', key: ['fix_id', 'finding_id'] }
+  { name: 'clean_fix_results', key: ['fix_id', 'finding_id'] },
+  { name: 'workers', key: ['id'] }
 ];
 
 /** The migrator's own tables: each database keeps its own (both list the same migrations, checked first). */

@@ -1,11 +1,16 @@
 import { Migrator, sql, type Kysely, type MigrationResult } from 'kysely';
 import { DatabaseError } from './database-error.js';
+import type { DatabaseSignals } from './dialects/dialect.js';
 import { connectPostgres, type PostgresOptions } from './dialects/postgres/connection.js';
+import { PostgresSignals } from './dialects/postgres/signals.js';
 import { connectSqlite } from './dialects/sqlite/connection.js';
+import { LocalSignals } from './dialects/sqlite/signals.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export { DatabaseError } from './database-error.js';
+export type { DatabaseSignals } from './dialects/dialect.js';
+export { LocalSignals } from './dialects/sqlite/signals.js';
 export type Db = Kysely<Database>;
 
 /** Which database OrgKeeper keeps its records in: the SQLite file in the data directory, or a PostgreSQL database. */
@@ -35,6 +40,27 @@ export async function connectDatabase(target: DatabaseTarget, options: OpenOptio
         ? ' Check --database-url (ORGKEEPER_DATABASE_URL): host, port, user name, password and database name; the database must exist (createdb) and accept connections from this machine.'
         : '';
     throw new DatabaseError(`Cannot connect to the ${describeDatabase(target)}: ${(error as Error).message}.${hint}`, { cause: error });
+  }
+}
+
+/**
+ * Signals between the processes that share the database (dialect.ts, DatabaseSignals): LISTEN/NOTIFY on PostgreSQL
+ * (the listener is a connection of its own to the same URL), within this process on SQLite. Close it before `db`.
+ */
+export function openSignals(target: DatabaseTarget, db: Db, options: { onError?: (error: Error) => void } = {}): DatabaseSignals {
+  return target.kind === 'postgres' ? new PostgresSignals(target.url, db as Kysely<unknown>, options) : new LocalSignals();
+}
+
+/** Whether the database answers a trivial query within `timeoutMs` (readiness probes). */
+export async function databaseAnswers(db: Db, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([sql`select 1`.execute(db).then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /*
  * Table types for Kysely. Conventions, chosen so the same SQL runs on SQLite and PostgreSQL:
@@ -20,7 +20,13 @@ export interface AppUserTable {
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
+  /** `local`: signs in with a password; `arcgis`: only through its ArcGIS organization (the role follows the mapping). */
+  source: Generated<UserSource>;
 }
+
+export type UserSource = 'local' | 'arcgis';
+/** How a session was opened. */
+export type SignInMethod = 'password' | 'setup' | 'arcgis';
 
 export interface SessionTable {
   /** SHA-256 (hex) of the session token; the token itself is only ever in the user's cookie. */
@@ -33,6 +39,11 @@ export interface SessionTable {
   expires_at: string;
   ip: string | null;
   user_agent: string | null;
+  via: Generated<SignInMethod>;
+  /** ArcGIS sessions: when the person's roles and groups were last checked with ArcGIS. */
+  checked_at: string | null;
+  /** ArcGIS sessions: SecretBox-sealed refresh token of the sign-in, used only for those checks. */
+  arcgis_grant: string | null;
 }
 
 export interface LoginAttemptTable {
@@ -46,7 +57,8 @@ export interface LoginAttemptTable {
 export interface AuditEventTable {
   id: string;
   occurred_at: string;
-  actor_kind: 'user' | 'system' | 'anonymous';
+  actor_kind: 'user' | 'token' | 'system' | 'anonymous';
+  /** The account's id (kind `user`) or the API token's id (kind `token`). */
   actor_user_id: string | null;
   actor_name: string;
   ip: string | null;
@@ -68,4 +80,5 @@ export type AppUserRow = Selectable<AppUserTable>;
 export type NewAppUserRow = Insertable<AppUserTable>;
 export type AppUserUpdate = Updateable<AppUserTable>;
 export type SessionRow = Selectable<SessionTable>;
+export type NewSessionRow = Insertable<SessionTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;

@@ -51,6 +51,8 @@ export function hostnameOf(host: string | undefined): string | null {
  */
 export function installHostCheck(app: FastifyInstance, rule: HostRule): void {
   app.addHook('onRequest', async (request) => {
+    // Decided from the matched route, like access: health probes and /metrics (behind its token) answer any Host.
+    if (!request.is404 && request.routeOptions.config.anyHost === true) return;
     const hostname = hostnameOf(request.host);
     if (hostname !== null && rule.hostnames.has(hostname)) return;
     const named = hostname === null ? 'a missing or malformed Host header' : `the host name "${hostname}"`;

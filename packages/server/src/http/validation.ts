@@ -18,7 +18,20 @@ export function installValidation(app: FastifyInstance): void {
   addFormats(forUrl);
   addFormats(forBody);
 
-  app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) =>
-    (httpPart === 'body' ? forBody : forUrl).compile(schema as object)
-  );
+  app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) => {
+    const validate = (httpPart === 'body' ? forBody : forUrl).compile(schema as object);
+    if (httpPart !== 'body' || (schema as Record<string, unknown>)[OPTIONAL_BODY] !== true) return validate;
+    // A body that may be left out: no body at all (Fastify passes it as null) is valid, a body that is sent must match.
+    const optional = (data: unknown) => data === undefined || data === null || validate(data);
+    Object.defineProperty(optional, 'errors', { get: () => validate.errors });
+    return optional;
+  });
+}
+
+/** Marks a body schema whose body may be left out altogether (`optionalBody`). */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+/** A body schema for a route whose body may also be left out (Fastify otherwise requires one when a schema is given). */
+export function optionalBody<const S extends object>(schema: S): S & { [OPTIONAL_BODY]: true } {
+  return { ...schema, [OPTIONAL_BODY]: true } as S & { [OPTIONAL_BODY]: true };
 }

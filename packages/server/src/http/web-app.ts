@@ -22,6 +22,9 @@ Run <code>npm run build</code> in the OrgKeeper folder, then reload this page.</
 /** The web app's catch-all route (public: the sign-in page must load without a session). */
 export const WEB_APP_ROUTE = '/*';
 
+/** First path segments that belong to the server, not the web app: the API, metrics and the health probes. */
+const SERVER_SEGMENTS: ReadonlySet<string> = new Set(['api', 'metrics', 'healthz', 'readyz']);
+
 export interface WebAppOptions {
   /** Folder of the built web app (holding index.html). */
   webDir: string;
@@ -35,7 +38,8 @@ export interface WebAppOptions {
  * The API lives under `/api`. A GET under `/api` that matches no API route lands on `/api/*` below,
  * which is not public: 401 without a session, a JSON 404 with one. Other spellings of an API path
  * that the router does not resolve to a route (`/API/audit`, `/api%2Faudit`, `/./api/audit`) land
- * on the public catch-all, which answers them the same way instead of with the web app.
+ * on the public catch-all, which answers them the same way instead of with the web app. So do other spellings of the
+ * server's own paths outside `/api` (`/METRICS`, `/./metrics`, `/healthz;x`): never the web app in their place.
  */
 export async function installWebApp(app: FastifyInstance, options: WebAppOptions): Promise<void> {
   const root = resolve(options.webDir);
@@ -59,7 +63,7 @@ export async function installWebApp(app: FastifyInstance, options: WebAppOptions
     }
     const normalized = posix.normalize(decoded);
     // `;` parameters too: some proxies and servlet containers read `/api;x/audit` as `/api/audit`.
-    if (normalized.split('/')[1]?.split(';')[0]?.toLowerCase() === 'api') return noApiRoute(request, pathname);
+    if (SERVER_SEGMENTS.has(normalized.split('/')[1]?.split(';')[0]?.toLowerCase() ?? '')) return noApiRoute(request, pathname);
     if (normalized.includes('\0') || normalized.split('/').some((part) => part.startsWith('.') && part !== '')) {
       return sendNotFound(reply);
     }

@@ -9,6 +9,8 @@ import type { CredentialVault } from './credential-vault.js';
 import { checkFileLocation, freeBytes } from './file-location.js';
 import { adminProblem } from './sign-in-problems.js';
 import type { IdentitySessions } from './identity-sessions.js';
+import type { IdentityStores } from './identity-stores.js';
+import { isObjectStorageLocation } from '../store/index.js';
 import type { CheckResult, CheckStatus, IdentityRow, TestReport } from './identity.types.js';
 import { fetchSignedIn, probePortal, type SignedInInfo } from './portal-client.js';
 
@@ -47,7 +49,7 @@ type AddCheck = (id: CheckResult['id'], status: CheckResult['status'], message: 
 
 /** `POST /api/identities/:id/test`: each check on its own, so the administrator sees exactly what is wrong. */
 export class IdentityChecks {
-  constructor(private readonly deps: { sessions: IdentitySessions; vault: CredentialVault; clock: Clock }) {}
+  constructor(private readonly deps: { sessions: IdentitySessions; vault: CredentialVault; clock: Clock; stores?: IdentityStores }) {}
 
   async run(row: IdentityRow): Promise<TestReport> {
     const checks: CheckResult[] = [];
@@ -127,8 +129,21 @@ export class IdentityChecks {
     add('recycle_bin', ...recycleBinCheck(info));
   }
 
-  /** 6. File Location: writable, with room for backups. */
+  /**
+   * 6. File Location: writable, with room for backups (object storage: write, read, list, delete and conditional
+   * writes work, and the store there fits the identity).
+   */
   private async fileLocationCheck(row: IdentityRow, add: AddCheck): Promise<void> {
+    if (isObjectStorageLocation(row.file_location) && this.deps.stores) {
+      let problem: string | undefined;
+      try {
+        problem = (await this.deps.stores.checkLocation(this.deps.stores.location(row), { encrypt: row.store_encryption === 1, orgId: row.org_id })).problem;
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      add('file_location', problem ? 'failed' : 'ok', problem ?? `${row.file_location}: OrgKeeper can write, read, list and delete there, and the service keeps writers apart (conditional writes).`);
+      return;
+    }
     const location = await checkFileLocation(row.file_location);
     if (!location.ok) {
       add('file_location', 'failed', location.message);

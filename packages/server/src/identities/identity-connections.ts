@@ -122,7 +122,7 @@ export class IdentityConnections {
       code_verifier: this.secretBox().seal(verifier, `oauth_state:${id}:code_verifier`),
       redirect_uri: redirectUri,
       app_user_id: actor.kind === 'user' ? actor.userId : null,
-      app_username: actor.kind === 'user' ? actor.username : actor.kind === 'system' ? actor.name : null,
+      app_username: actor.kind === 'user' ? actor.username : actor.kind === 'system' || actor.kind === 'token' ? actor.name : null,
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + OAUTH_STATE_TTL_MS).toISOString()
     });

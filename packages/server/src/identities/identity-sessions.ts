@@ -1,4 +1,4 @@
-import { ArcGISSession, type ArcGISSessionOptions } from '../arcgis/arcgis-session.js';
+import { ArcGISSession, type ArcGISSessionOptions, type SessionStats } from '../arcgis/arcgis-session.js';
 import { IwaTokenSource } from '../arcgis/iwa-client.js';
 import { normalizePortalUrl } from '../arcgis/portal-url.js';
 import { CredentialsExpiredError, OAuthTokenSource, type TokenSource } from '../arcgis/token-source.js';
@@ -26,7 +26,14 @@ export class IdentitySessions {
   private readonly sources = new Map<string, CachedSource>();
 
   constructor(
-    private readonly deps: { repository: IdentityRepository; vault: CredentialVault; clock: Clock; logger: Logger }
+    private readonly deps: {
+      repository: IdentityRepository;
+      vault: CredentialVault;
+      clock: Clock;
+      logger: Logger;
+      /** A stats object for each new session of the identity (metrics add its counts up per identity). */
+      statsFor?: (identity: Pick<IdentityRow, 'id' | 'name'>) => SessionStats;
+    }
   ) {}
 
   /** A session for the identity; throws AppError `needs_sign_in` when it has no usable credentials, `not_found` when it does not exist. */
@@ -40,13 +47,17 @@ export class IdentitySessions {
     const { portalUrl, restUrl } = normalizePortalUrl(row.portal_url);
     const source = this.sourceFor(row);
     const guarded = this.guard(row, source);
-    return new ArcGISSession({
-      portalUrl,
-      restUrl,
-      auth: guarded,
-      ...(source instanceof IwaTokenSource ? { headersFor: (url: string) => source.headersFor(url) } : {}),
-      ...options
-    });
+    return new ArcGISSession(
+      {
+        portalUrl,
+        restUrl,
+        auth: guarded,
+        ...(source instanceof IwaTokenSource ? { headersFor: (url: string) => source.headersFor(url) } : {}),
+        ...options
+      },
+      undefined,
+      this.deps.statsFor?.(row)
+    );
   }
 
   /** The identity's OAuth token source (for the keeper), or undefined for IWA and identities without credentials. */

@@ -5,15 +5,15 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
 import type { CredentialVault } from './credential-vault.js';
-import { createFileLocation, locationsOverlap, planFileLocation, removeCreatedFolders, type FileLocationPlan } from './file-location.js';
 import type { IdentityChecks } from './identity-checks.js';
+import { FOLDER_TAKEN, IdentityLocations, type LocationChoice, parsePassphrase } from './identity-location.js';
+import type { IdentityStores } from './identity-stores.js';
 import { checkNameSyntax, checkUrl, nameKey, nameTaken, parseAppId, parseAuthMethod, parseLogin, parseType, type PortalFacts, safeNormalize } from './identity-fields.js';
 import type { IdentityConnections, OAuthAnswer } from './identity-connections.js';
 import type { IdentitySessions } from './identity-sessions.js';
 import type { IdentityRepository } from './identity.repository.js';
+import { isObjectStorageLocation } from '../store/index.js';
 import type { IdentityConnectView, IdentityInput, IdentityRow, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
-
-const FOLDER_TAKEN = 'Another identity already uses this folder. Each identity needs its own folder.';
 
 export interface IdentityServiceDeps {
   repository: IdentityRepository;
@@ -24,6 +24,8 @@ export interface IdentityServiceDeps {
   audit: AuditService;
   clock: Clock;
   logger: Logger;
+  /** Identities' backup stores: location credentials, encryption. */
+  stores: IdentityStores;
 }
 
 /** What an update changes, before its File Location is checked and anything is saved. */
@@ -42,7 +44,11 @@ interface PlannedUpdate {
  * connecting to IdentityConnections.
  */
 export class IdentityService {
-  constructor(private readonly deps: IdentityServiceDeps) {}
+  private readonly locations: IdentityLocations;
+
+  constructor(private readonly deps: IdentityServiceDeps) {
+    this.locations = new IdentityLocations(deps.repository, deps.stores);
+  }
 
   async list(): Promise<IdentityView[]> {
     const rows = await this.deps.repository.list();
@@ -82,14 +88,18 @@ export class IdentityService {
     const appId = authMethod === 'oauth2' ? parseAppId(input.appId, fields) : null;
     const storeCredentials = input.storeCredentials ?? true;
     const login = parseLogin(input, authMethod, storeCredentials, fields);
+    const encrypt = input.encryptBackups ?? false;
+    const passphrase = parsePassphrase(input.backupPassphrase, fields);
     // Every field is checked before anything is created: a refused add leaves no folder behind.
-    const planned = await this.checkLocation(input.fileLocation, null, fields);
+    const choice = await this.locations.check(input.fileLocation, input.fileLocationCredentials, null, fields);
     const facts = type && authMethod ? await checkUrl(input.url, type, authMethod, fields) : undefined;
-    if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !planned) throw AppError.validation(fields);
+    if (Object.keys(fields).length > 0 || !type || !name || !authMethod || !facts || !choice) throw AppError.validation(fields);
+    const storeExists = await this.locations.checkStore(choice, { encrypt, passphrase, orgId: facts.portal?.orgId ?? null }, fields);
+    if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
     const id = newId();
     const now = this.deps.clock().toISOString();
-    const location = { path: planned.path, realPath: planned.realPath };
+    const location = this.locations.newRowColumns(id, choice, encrypt, passphrase, storeExists);
     const row: IdentityRow = {
       id,
       name,
@@ -98,8 +108,7 @@ export class IdentityService {
       portal_url: facts.portalUrl,
       auth_method: authMethod,
       app_id: appId ?? null,
-      file_location: location.path,
-      file_location_key: location.realPath,
+      ...location,
       store_credentials: storeCredentials ? 1 : 0,
       org_id: facts.portal?.orgId ?? null,
       portal_name: facts.portal?.portalName ?? null,
@@ -120,7 +129,7 @@ export class IdentityService {
     let signedIn: { credentials: StoredCredentials; username: string; orgId: string | null; portalName: string | null } | undefined;
     if (login) signedIn = await this.deps.connections.signInWithPassword(row, login.username, login.password);
 
-    const conflict = await this.saveWithFolder(planned, (realPath) => this.deps.repository.insert({ ...row, file_location_key: realPath }));
+    const conflict = await this.locations.save(choice, (realPath) => this.deps.repository.insert({ ...row, file_location_key: realPath }));
     if (conflict === 'name') throw AppError.validation({ name: nameTaken(name) });
     if (signedIn) await this.deps.connections.recordPasswordSignIn(row, signedIn);
 
@@ -129,7 +138,7 @@ export class IdentityService {
       action: 'identity.create',
       target: id,
       result: 'success',
-      details: { name, type, url: facts.portalUrl, authMethod, fileLocation: location.path, storeCredentials, withPassword: !!login }
+      details: { name, type, url: facts.portalUrl, authMethod, fileLocation: location.file_location, fileLocationCredentials: row.file_location_credentials !== null, encryptBackups: encrypt, storeCredentials, withPassword: !!login }
     });
     return this.get(id);
   }
@@ -139,15 +148,11 @@ export class IdentityService {
     const fields: Record<string, string> = {};
     const update = await this.plannedUpdate(row, input, fields);
     const { changes } = update;
-    let planned: Extract<FileLocationPlan, { ok: true }> | undefined;
-    if (input.fileLocation !== undefined && input.fileLocation.trim() !== row.file_location) {
-      planned = await this.checkLocation(input.fileLocation, row.id, fields);
-      if (planned) Object.assign(changes, { file_location: planned.path, file_location_key: planned.realPath });
-    }
+    const location = await this.locations.planUpdate(row, input, changes.org_id ?? row.org_id, changes, fields);
     if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
-    const merged = await this.applyUpdate(row, input, update, planned);
-    const changed = Object.keys(changes).filter((k) => !['name_key', 'file_location_key', 'org_id', 'portal_name', 'status_state', 'status_message', 'username', 'connected_at'].includes(k));
+    const merged = await this.applyUpdate(row, input, update, location?.moved ? location.choice : undefined);
+    const changed = Object.keys(changes).filter((k) => !['name_key', 'file_location_key', 'org_id', 'portal_name', 'status_state', 'status_message', 'username', 'connected_at', 'store_passphrase'].includes(k));
     await this.deps.audit.record({
       actor,
       action: 'identity.update',
@@ -203,7 +208,7 @@ export class IdentityService {
   }
 
   /** Signs in with a new password first, then disconnects when needed and saves; answers the identity as updated. */
-  private async applyUpdate(row: IdentityRow, input: IdentityInput, update: PlannedUpdate, planned: Extract<FileLocationPlan, { ok: true }> | undefined): Promise<IdentityRow> {
+  private async applyUpdate(row: IdentityRow, input: IdentityInput, update: PlannedUpdate, moveTo: LocationChoice | undefined): Promise<IdentityRow> {
     const { id } = row;
     const { changes, facts, login, storeCredentials } = update;
     const merged: IdentityRow = { ...row, ...changes } as IdentityRow;
@@ -224,7 +229,7 @@ export class IdentityService {
     if (storeCredentials !== (row.store_credentials === 1)) changes.store_credentials = storeCredentials ? 1 : 0;
     if (Object.keys(changes).length > 0) {
       const save = (realPath?: string) => this.deps.repository.update(id, { ...changes, ...(realPath ? { file_location_key: realPath } : {}), updated_at: now });
-      const conflict = planned ? await this.saveWithFolder(planned, save) : await save();
+      const conflict = moveTo ? await this.locations.save(moveTo, save) : await save();
       if (conflict === 'name') throw AppError.validation({ name: nameTaken(input.name ?? row.name) });
       if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
     }
@@ -305,6 +310,9 @@ export class IdentityService {
       authMethod: row.auth_method,
       appId: row.app_id,
       fileLocation: row.file_location,
+      fileLocationKind: isObjectStorageLocation(row.file_location) ? (/^s3:/i.test(row.file_location) ? 's3' : 'azure') : 'folder',
+      hasFileLocationCredentials: row.file_location_credentials !== null,
+      encryptBackups: row.store_encryption === 1,
       storeCredentials: row.store_credentials === 1,
       orgId: row.org_id,
       portalName: row.portal_name,
@@ -320,51 +328,6 @@ export class IdentityService {
       createdAt: row.created_at,
       updatedAt: row.updated_at
     };
-  }
-
-  // ------------------------------------------------------------------ field checks
-
-  /** Checks a File Location without creating it (see saveWithFolder). */
-  private async checkLocation(input: string | undefined, selfId: string | null, fields: Record<string, string>): Promise<Extract<FileLocationPlan, { ok: true }> | undefined> {
-    if (input === undefined || input.trim() === '') {
-      fields.fileLocation = 'Enter the folder on this server where backups go, e.g. /srv/orgkeeper/myorg.';
-      return undefined;
-    }
-    const checked = await planFileLocation(input);
-    if (!checked.ok) {
-      fields.fileLocation = checked.message;
-      return undefined;
-    }
-    for (const other of await this.deps.repository.list()) {
-      if (other.id === selfId) continue;
-      if (locationsOverlap(checked.realPath, other.file_location_key)) {
-        const relation =
-          checked.realPath === other.file_location_key ? 'is the folder of' : checked.realPath.length > other.file_location_key.length ? 'is inside the folder of' : 'contains the folder of';
-        fields.fileLocation = `This folder ${relation} the identity "${other.name}" (${other.file_location}). Each identity needs a folder of its own that is not inside another's, e.g. a sibling folder next to it.`;
-        return undefined;
-      }
-    }
-    return checked;
-  }
-
-  /**
-   * Creates the checked File Location, then saves the row (given the folder's real path): an identity is never saved
-   * without its folder, and folders made for an identity that is then refused (its name or folder taken meanwhile)
-   * are removed again. Answers the save's name conflict for the caller to word.
-   */
-  private async saveWithFolder(planned: Extract<FileLocationPlan, { ok: true }>, save: (realPath: string) => Promise<'name' | 'file_location' | null>): Promise<'name' | null> {
-    const made = await createFileLocation(planned);
-    if (!made.ok) throw AppError.validation({ fileLocation: made.message });
-    let conflict: 'name' | 'file_location' | null;
-    try {
-      conflict = await save(made.realPath);
-    } catch (error) {
-      await removeCreatedFolders(made.created);
-      throw error;
-    }
-    if (conflict !== null) await removeCreatedFolders(made.created);
-    if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
-    return conflict;
   }
 }
 

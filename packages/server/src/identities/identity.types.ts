@@ -9,8 +9,16 @@ export interface IdentityTable {
   portal_url: string;
   auth_method: AuthMethod;
   app_id: string | null;
+  /** A folder, `s3://...` or an Azure container URL (the string form of a StoreLocation; never a secret). */
   file_location: string;
+  /** What two identities may not share: the folder's real path, or the normalized object storage location. */
   file_location_key: string;
+  /** Sealed JSON credentials of an object storage location (null: the standard credential chain, or a folder). */
+  file_location_credentials: string | null;
+  /** 1: the store is (to be) created encrypted. */
+  store_encryption: number;
+  /** Sealed passphrase for an encrypted store not created yet; deleted once the store holds it. */
+  store_passphrase: string | null;
   store_credentials: number;
   org_id: string | null;
   portal_name: string | null;
@@ -84,6 +92,12 @@ export interface IdentityView {
   authMethod: AuthMethod;
   appId: string | null;
   fileLocation: string;
+  /** What the File Location is: a folder, an S3 prefix or an Azure container prefix. */
+  fileLocationKind: 'folder' | 's3' | 'azure';
+  /** Credentials are kept (sealed) for the File Location; false: the service's standard credential chain. */
+  hasFileLocationCredentials: boolean;
+  /** The store is (to be) encrypted. */
+  encryptBackups: boolean;
   storeCredentials: boolean;
   orgId: string | null;
   portalName: string | null;
@@ -99,11 +113,24 @@ export interface IdentityInput {
   url?: string;
   authMethod?: string;
   appId?: string | null;
+  /** A folder on the server, `s3://bucket/prefix[?endpoint=..&region=..&path-style=true]` or an Azure container URL. */
   fileLocation?: string;
+  /** Credentials of an object storage File Location; null removes them (the service's standard credential chain). */
+  fileLocationCredentials?: LocationCredentialsInput | null;
+  /** Create the identity's store encrypted (only while it does not exist: the choice is made once). */
+  encryptBackups?: boolean;
+  /** The passphrase that opens the encrypted store on its own (also: opens an existing encrypted store to add this server's key). */
+  backupPassphrase?: string;
   storeCredentials?: boolean;
   username?: string;
   password?: string;
 }
+
+/** Credentials entered for an object storage File Location (never returned by the API). */
+export type LocationCredentialsInput =
+  | { kind: 's3'; accessKeyId: string; secretAccessKey: string }
+  | { kind: 'azure-key'; accountKey: string; accountName?: string }
+  | { kind: 'azure-sas'; token: string };
 
 export type CheckStatus = 'ok' | 'warning' | 'failed' | 'skipped';
 export type CheckId = 'portal_reachable' | 'kind_matches' | 'signed_in' | 'administrator' | 'recycle_bin' | 'token_lifetime' | 'file_location';

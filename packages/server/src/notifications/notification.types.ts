@@ -18,6 +18,8 @@ export interface NotificationSettingsTable {
   notify_failure: number;
   notify_partial: number;
   notify_success: number;
+  /** JSON array of identity ids; null: every identity. */
+  identity_ids: string | null;
   updated_by: string;
   updated_at: string;
 }
@@ -41,6 +43,8 @@ export interface EmailSettingsInput {
   notifyOnFailure?: boolean;
   notifyOnPartial?: boolean;
   notifyOnSuccess?: boolean;
+  /** Identities whose operations send email; null: every identity (and operations of none). */
+  identityIds?: string[] | null;
 }
 
 export interface EmailSettingsView {
@@ -59,6 +63,8 @@ export interface EmailSettingsView {
   notifyOnFailure: boolean;
   notifyOnPartial: boolean;
   notifyOnSuccess: boolean;
+  /** null: every identity. */
+  identityIds: string[] | null;
   updatedBy: string | null;
   updatedAt: string | null;
 }

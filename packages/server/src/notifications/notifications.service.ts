@@ -13,6 +13,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { OperationView } from '../operations/operation.types.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { checkIdentityIds } from './identity-selection.js';
+import { operationNotice, wantsOperation } from './operation-notice.js';
 import {
   TLS_MODES,
   type EmailSettingsInput,
@@ -68,6 +70,7 @@ export class NotificationsService {
         notifyOnFailure: true,
         notifyOnPartial: true,
         notifyOnSuccess: false,
+        identityIds: null,
         updatedBy: null,
         updatedAt: null
       };
@@ -81,7 +84,7 @@ export class NotificationsService {
     const current = await this.getEmail();
     const existing = await this.repository.find();
     const fields: Record<string, string> = {};
-    const known = ['enabled', 'host', 'port', 'tlsMode', 'user', 'password', 'from', 'recipients', 'notifyOnFailure', 'notifyOnPartial', 'notifyOnSuccess'];
+    const known = ['enabled', 'host', 'port', 'tlsMode', 'user', 'password', 'from', 'recipients', 'notifyOnFailure', 'notifyOnPartial', 'notifyOnSuccess', 'identityIds'];
     for (const key of Object.keys(patch)) if (!known.includes(key)) fields[key] = `Unknown setting "${key}".`;
 
     const host = (patch.host ?? current.host).trim();
@@ -112,6 +115,7 @@ export class NotificationsService {
         password = this.deps.secretBox.seal(patch.password, EMAIL_PASSWORD_AD);
       }
     }
+    const identityIds = patch.identityIds === undefined ? current.identityIds : await checkIdentityIds(this.deps.identities, patch.identityIds, fields);
     if (password !== null && user === null) fields.user = 'A password needs a user name; give both, or neither when the server needs no sign-in.';
     if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 
@@ -128,6 +132,7 @@ export class NotificationsService {
       notify_failure: (patch.notifyOnFailure ?? current.notifyOnFailure) ? 1 : 0,
       notify_partial: (patch.notifyOnPartial ?? current.notifyOnPartial) ? 1 : 0,
       notify_success: (patch.notifyOnSuccess ?? current.notifyOnSuccess) ? 1 : 0,
+      identity_ids: identityIds === null ? null : JSON.stringify(identityIds),
       updated_by: actorName(actor),
       updated_at: this.deps.clock().toISOString()
     };
@@ -192,31 +197,16 @@ export class NotificationsService {
     }
   }
 
-  /** After an operation ends: emails the recipients when the settings ask for this outcome. Never throws. */
+  /** After an operation ends: emails the recipients when the settings ask for this outcome and identity. Never throws. */
   async operationFinished(operation: OperationView): Promise<void> {
     const row = await this.repository.find();
-    if (!row || row.enabled !== 1) return;
-    const wanted =
-      ((operation.status === 'failed' || operation.status === 'interrupted') && row.notify_failure === 1) ||
-      (operation.status === 'partial' && row.notify_partial === 1) ||
-      (operation.status === 'succeeded' && row.notify_success === 1);
-    if (!wanted) return;
+    if (!row || row.enabled !== 1 || !wantsOperation(view(row), operation)) return;
     const identity = operation.identityId ? await this.deps.identities.findById(operation.identityId) : undefined;
-    const what = `${operation.kind.charAt(0).toUpperCase()}${operation.kind.slice(1)}${identity ? ` of ${identity.name}` : ''}`;
-    const outcome = { succeeded: 'succeeded', partial: 'partly failed', failed: 'failed', interrupted: 'was interrupted', cancelled: 'was cancelled', queued: 'is queued', running: 'is running' }[operation.status];
-    const lines = [
-      `${what} ${outcome}.`,
-      '',
-      operation.message ?? '',
-      '',
-      `Operation: ${operation.id}`,
-      `Started by: ${operation.createdBy}`,
-      `Started: ${operation.startedAt ?? operation.createdAt}`,
-      `Finished: ${operation.finishedAt ?? ''}`
-    ];
-    if (this.publicUrl) lines.push('', `Details and the per-item log: ${this.publicUrl.replace(/\/$/, '')}/operations/${operation.id}`);
+    const notice = operationNotice(operation, identity ? { id: identity.id, name: identity.name } : null, this.publicUrl);
+    const lines = [`${notice.title}.`, '', notice.message ?? '', '', ...notice.facts.map((f) => `${f.name}: ${f.value}`)];
+    if (notice.logUrl) lines.push('', `Details and the per-item log: ${notice.logUrl}`);
     try {
-      await this.send(row, JSON.parse(row.recipients) as string[], `[OrgKeeper] ${what} ${outcome}`, lines);
+      await this.send(row, JSON.parse(row.recipients) as string[], `[OrgKeeper] ${notice.title}`, lines);
       await this.deps.audit.record({ actor: { kind: 'system', name: 'notifications' }, action: 'notifications.email.send', target: operation.id, result: 'success', details: { status: operation.status } });
     } catch (error) {
       const failure = smtpError(error, row);
@@ -306,6 +296,7 @@ function view(row: NotificationSettingsRow): EmailSettingsView {
     notifyOnFailure: row.notify_failure === 1,
     notifyOnPartial: row.notify_partial === 1,
     notifyOnSuccess: row.notify_success === 1,
+    identityIds: row.identity_ids === null ? null : (JSON.parse(row.identity_ids) as string[]),
     updatedBy: row.updated_by,
     updatedAt: row.updated_at
   };

@@ -1,35 +1,52 @@
 /**
- * Claiming: a queued operation becomes `running` for exactly one runner. On SQLite a conditional update (status still
- * `queued`) decides between processes; a PostgreSQL worker pool would take the next claimable row with
- * `FOR UPDATE SKIP LOCKED` here instead, the rest of the runner unchanged.
+ * Claiming: a queued operation becomes `running` for exactly one runner, with its exclusivity keys, in one
+ * transaction. A worker takes the oldest operation that can start (on PostgreSQL `SELECT ... FOR UPDATE SKIP
+ * LOCKED`, so workers claiming at the same moment each get a different row; on SQLite its single writer does the
+ * same); the CLI claims the one operation it runs in the foreground.
  */
 import type { Clock } from '../lib/clock.js';
-import type { OperationRepository } from './operation.repository.js';
+import type { Exclusivity } from './exclusivity.js';
+import { busyError } from './exclusivity.js';
+import type { ClaimAttempt, OperationRepository } from './operation.repository.js';
 import type { OperationRow } from './operation.types.js';
 
 export class OperationClaims {
-  constructor(private readonly deps: { repository: OperationRepository; clock: Clock; runnerId: string }) {}
+  constructor(private readonly deps: { repository: OperationRepository; clock: Clock; runnerId: string; exclusivity: Exclusivity }) {}
 
-  /** Queued operations, oldest first: what the pool may start. */
-  queued(): Promise<OperationRow[]> {
-    return this.deps.repository.listByStatus(['queued']);
+  /** Takes the next queued operation this worker can start, other than those in `exclude` (tried already). */
+  claimNext(exclude: readonly string[]): Promise<ClaimAttempt> {
+    return this.deps.repository.claimNext({
+      exclude,
+      keysOf: (row) => this.deps.exclusivity.keysOf(row),
+      changes: (row) => this.runningHere(row.started_at),
+      at: this.deps.clock().toISOString()
+    });
   }
 
-  /** Whether an operation holding the key is running (anywhere). */
-  async keyRunning(key: string): Promise<boolean> {
-    return (await this.deps.repository.findRunningByKey(key)) !== undefined;
-  }
-
-  /** queued → running for this runner; undefined when another runner (or call) claimed it first. */
-  async claim(row: OperationRow): Promise<OperationRow | undefined> {
+  /**
+   * queued → running here, with its keys; undefined when it is no longer queued (another runner took it). Throws 409
+   * `already_running`, naming the holder, while another operation holds one of its keys.
+   */
+  async claim(row: OperationRow, identityName: string | null): Promise<OperationRow | undefined> {
+    const keys = this.deps.exclusivity.keysOf(row) ?? [];
     const changes = this.runningHere(row.started_at);
-    if (!(await this.deps.repository.transition(row.id, ['queued'], changes))) return undefined;
+    const outcome = await this.deps.repository.claimQueued(row.id, keys, changes, changes.heartbeat_at);
+    if (outcome.outcome === 'gone') return undefined;
+    if (outcome.outcome === 'busy') throw busyError(row.kind, identityName, await this.deps.repository.findById(outcome.holder));
     return { ...row, ...changes };
   }
 
   /** The columns of an operation running here from now (a claim, or a child operation stored as running at once). */
   runningHere(startedAt: string | null) {
     const now = this.deps.clock().toISOString();
-    return { status: 'running' as const, runner_id: this.deps.runnerId, heartbeat_at: now, started_at: startedAt ?? now, finished_at: null, cancel_requested_by: null };
+    return {
+      status: 'running' as const,
+      runner_id: this.deps.runnerId,
+      worker_id: this.deps.runnerId,
+      heartbeat_at: now,
+      started_at: startedAt ?? now,
+      finished_at: null,
+      cancel_requested_by: null
+    };
   }
 }

@@ -44,7 +44,8 @@ export class JobExecution {
     const live = new Throttle<Record<string, unknown>>(LIVE_PROGRESS_INTERVAL_MS, async (p) =>
       this.deps.events.emit({ type: 'progress', operationId: row.id, identityId: row.identity_id, progress: p })
     );
-    const stopHeartbeat = startHeartbeat({ repository: this.deps.repository, clock: this.deps.clock, intervalMs: this.deps.heartbeatMs, logger }, row.id, (by) => {
+    const beat = { repository: this.deps.repository, signals: this.deps.signals, clock: this.deps.clock, intervalMs: this.deps.heartbeatMs, logger };
+    const stopHeartbeat = startHeartbeat(beat, row.id, (by) => {
       if (!run.controller.signal.aborted) this.deps.localRuns.stop(run, 'cancelled', by);
     });
     let end: RunEnd;

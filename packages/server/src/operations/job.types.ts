@@ -75,7 +75,10 @@ export interface JobOutcome {
 export interface Interruption {
   /** The operation's message once interrupted (a handler's JobStopped detail is added after it). */
   message: string;
-  /** Whether an interrupted (or failed) operation can be resumed, from the UI or the CLI; its run then sees `ctx.resumed`. */
+  /**
+   * Whether an interrupted (or failed) operation can be resumed, from the UI or the CLI; its run then sees
+   * `ctx.resumed`. A resumable operation whose worker died is also taken over by another worker (recovery.ts).
+   */
   resumable: boolean;
   /** Whether a `partial` outcome can be resumed too, to retry what failed (restore: failed steps and their dependents). */
   resumePartial?: boolean;
@@ -103,6 +106,12 @@ export interface JobHandler<K extends JobKind = JobKind> {
    */
   exclusiveKey?(params: JobParamsByKind[K], identityId: string | null): string | undefined;
   whenBusy?: 'refuse' | 'queue';
+  /**
+   * More keys the kind holds while it runs, beyond `exclusiveKey`: waited for in the queue, never refused at start.
+   * E.g. `orgKey(identityId)`, held by every kind that changes an organization's content, so that a restore and a
+   * fix on one organization never run at the same time, whichever workers take them.
+   */
+  alsoHolds?(params: JobParamsByKind[K], identityId: string | null): string[];
   interrupted: Interruption;
   run(ctx: JobContext<K>): Promise<JobOutcome>;
   /** Message text for a failure thrown out of run() (defaults to the error's message). */
@@ -119,6 +128,11 @@ export class JobStopped extends Error {
     super(detail);
     this.name = 'JobStopped';
   }
+}
+
+/** The key of work that changes an organization's content (restores, fixes, undos): one at a time per organization. */
+export function orgKey(identityId: string): string {
+  return `org:${identityId}`;
 }
 
 /** The statuses from which an operation of a kind can be resumed. */

@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.js';
 import type { JobRegistry } from './job-registry.js';
 import { resumableFrom, type JobItemLog } from './job.types.js';
 import type { OperationRepository } from './operation.repository.js';
-import type { NewOperationItemRow, OperationItemRow, OperationItemView, OperationRow, OperationView } from './operation.types.js';
+import type { NewOperationItemRow, OperationItemRow, OperationItemView, OperationRow, OperationView, OperationWorker } from './operation.types.js';
 
 /** The operation's row; 404 `not_found` when there is none. */
 export async function requireRow(repository: OperationRepository, operationId: string): Promise<OperationRow> {
@@ -34,9 +34,17 @@ export class OperationViews {
       finishedAt: row.finished_at,
       cancelRequestedBy: row.cancel_requested_by,
       attempt: row.attempt,
-      resumable: handler?.interrupted.resumable === true && resumableFrom(handler.interrupted).includes(row.status)
+      resumable: handler?.interrupted.resumable === true && resumableFrom(handler.interrupted).includes(row.status),
+      worker: workerOf(row.worker_id)
     };
   }
+}
+
+/** The process a runner id names (`<host>:<pid>:<random>`, runner-id.ts). */
+export function workerOf(runnerId: string | null): OperationWorker | null {
+  if (!runnerId) return null;
+  const [host = '', pid = ''] = runnerId.split(':');
+  return { id: runnerId, host, pid: Number(pid) };
 }
 
 export function itemView(row: OperationItemRow): OperationItemView {

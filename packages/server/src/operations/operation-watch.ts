@@ -1,22 +1,32 @@
 /**
- * Live watching from any process: the database is the shared truth (polled), and this process's own events make what
- * it runs arrive at once. With several workers on PostgreSQL, LISTEN/NOTIFY would wake these loops instead of the
- * poll timers; what they yield stays the same.
+ * Live watching from any process: the database is the shared truth, read again whenever something changed. This
+ * process's own events make what it runs arrive at once; signals from other processes (LISTEN/NOTIFY on PostgreSQL,
+ * operation-signals.ts) wake the loops for what runs elsewhere, so a web server follows an operation any worker runs.
+ * Polling stays as the fallback: often on SQLite (other processes do not signal), rarely on PostgreSQL.
  */
 import { eventIdentityId, eventOperationId, type OperationEvent } from './operation-events.js';
 import { itemView, parseJson, requireRow, statusSignature } from './operation-views.js';
 import { TERMINAL_STATUSES } from './operation.types.js';
 import type { RunnerParts } from './runner-parts.js';
 
+/** How often watchers read the database without a signal (ms): one operation, all operations. */
+const POLL_MS = { signalled: { one: 5000, all: 10_000 }, unsignalled: { one: 500, all: 1000 } };
+/** Signals about many operations at once are taken together: the list is read at most this often. */
+const LIST_AT_MOST_EVERY_MS = 250;
+
 export class OperationWatch {
   constructor(private readonly deps: RunnerParts) {}
+
+  private pollMs(which: 'one' | 'all'): number {
+    return (this.deps.signals.crossProcess ? POLL_MS.signalled : POLL_MS.unsignalled)[which];
+  }
 
   /**
    * Follows one operation: yields its current state, then every change of status, progress or message and every new
    * log row, and ends after the operation finishes (or when the signal aborts).
    */
   async *watch(operationId: string, options: { signal?: AbortSignal; pollMs?: number; items?: boolean } = {}): AsyncGenerator<OperationEvent> {
-    const pollMs = options.pollMs ?? 500;
+    const pollMs = options.pollMs ?? this.pollMs('one');
     const waker = new Waker(options.signal);
     // Progress of an operation this process runs comes from its live events (fresher than the throttled row).
     let liveProgress: OperationEvent | undefined;
@@ -24,6 +34,9 @@ export class OperationWatch {
       if (eventOperationId(event) !== operationId) return;
       if (event.type === 'progress') liveProgress = event;
       waker.wake();
+    });
+    const unlisten = this.deps.signals.subscribe((signal) => {
+      if (signal === null || signal.id === operationId) waker.wake();
     });
     try {
       let lastSignature = '';
@@ -59,6 +72,7 @@ export class OperationWatch {
       }
     } finally {
       unsubscribe();
+      unlisten();
       waker.close();
     }
   }
@@ -66,10 +80,10 @@ export class OperationWatch {
   /**
    * Follows every operation (of one identity, or all): yields the active ones' state first, then every status change
    * and progress, and the log rows of operations this process runs. Operations run by other processes are seen by
-   * polling the database. Ends when the signal aborts.
+   * reading the database again when they signal a change (and at each poll). Ends when the signal aborts.
    */
   async *watchAll(options: { identityId?: string; signal?: AbortSignal; pollMs?: number } = {}): AsyncGenerator<OperationEvent> {
-    const pollMs = options.pollMs ?? 1000;
+    const pollMs = options.pollMs ?? this.pollMs('all');
     const queue: OperationEvent[] = [];
     const seen = new Map<string, string>();
     const progressSeen = new Map<string, string>();
@@ -78,6 +92,13 @@ export class OperationWatch {
       if (options.identityId !== undefined && eventIdentityId(event) !== options.identityId) return;
       if (event.type === 'status') seen.set(event.operation.id, statusSignature(event.operation));
       queue.push(event);
+      waker.wake();
+    });
+    let changedElsewhere = false;
+    const unlisten = this.deps.signals.subscribe((signal) => {
+      // Changes to what this process runs already came as events; the others are read from the database.
+      if (signal !== null && this.deps.localRuns.has(signal.id)) return;
+      changedElsewhere = true;
       waker.wake();
     });
     const filter = { ...(options.identityId ? { identityId: options.identityId } : {}), limit: 50 };
@@ -89,14 +110,18 @@ export class OperationWatch {
         if (!TERMINAL_STATUSES.includes(row.status)) yield { type: 'status', operation: view };
       }
       let nextPoll = Date.now() + pollMs;
+      let listedAt = Date.now();
       for (;;) {
         while (queue.length > 0) yield queue.shift() as OperationEvent;
         if (options.signal?.aborted) return;
-        if (Date.now() < nextPoll) {
-          await waker.sleep(Math.max(0, nextPoll - Date.now()), 0);
+        const due = changedElsewhere ? Math.min(nextPoll, listedAt + LIST_AT_MOST_EVERY_MS) : nextPoll;
+        if (Date.now() < due) {
+          await waker.sleep(Math.max(0, due - Date.now()), 0);
           continue;
         }
-        nextPoll = Date.now() + pollMs;
+        changedElsewhere = false;
+        listedAt = Date.now();
+        nextPoll = listedAt + pollMs;
         for (const row of await this.deps.repository.list(filter)) {
           const view = this.deps.views.view(row);
           const signature = statusSignature(view);
@@ -112,6 +137,7 @@ export class OperationWatch {
       }
     } finally {
       unsubscribe();
+      unlisten();
       waker.close();
     }
   }

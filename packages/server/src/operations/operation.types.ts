@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import { JOB_KINDS, type JobKind, type JobParamsByKind } from '../job-kinds.types.js';
 
 /** The kinds of operation: the job catalogue's (job-kinds.types.ts). */
@@ -34,6 +34,15 @@ export interface OperationTable {
   exclusive_key: string | null;
   /** How many times it was resumed. */
   attempt: Generated<number>;
+  /** The worker (runner id) that runs it or ran it last; kept once it ends, unlike runner_id. Optional on insert. */
+  worker_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** An exclusivity key held by a running operation (at most one holder per key: the primary key). */
+export interface OperationLockTable {
+  key: string;
+  operation_id: string;
+  acquired_at: string;
 }
 
 export interface OperationItemTable {
@@ -64,6 +73,7 @@ export interface OperationItemTable {
 export type OperationTables = {
   operations: OperationTable;
   operation_items: OperationItemTable;
+  operation_locks: OperationLockTable;
 };
 
 export type OperationRow = Selectable<OperationTable>;
@@ -92,6 +102,15 @@ export interface OperationView {
   attempt: number;
   /** Whether it can be resumed now (interrupted or failed, of a resumable kind). */
   resumable: boolean;
+  /** The process that runs it (status running) or ran it last; null when it never started. */
+  worker: OperationWorker | null;
+}
+
+/** Which OrgKeeper process runs an operation: its host and process id (`id` is the workers' row id). */
+export interface OperationWorker {
+  id: string;
+  host: string;
+  pid: number;
 }
 
 /** One row of an operation's per-item log. */

@@ -4,6 +4,8 @@ import { actorOf } from '../http/actor.js';
 import { operationItemsCsv } from './csv.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type ItemLogStatus, type OperationKind, type OperationListView, type OperationStatus } from './operation.types.js';
 import type { OperationEvent, OperationsService } from './operations.service.js';
+import { csvResponse, eventStreamResponse, operationItemPageSchema, operationListSchema, operationStartedSchema, operationViewSchema, workerListSchema } from './operation.schemas.js';
+import type { WorkerListView } from './worker.types.js';
 
 export interface OperationRoutesDeps {
   operations: OperationsService;
@@ -54,14 +56,18 @@ function sendEvents(request: FastifyRequest, reply: FastifyReply, events: (signa
 }
 
 /**
- * Operations: `/api/operations` (list, read, start, cancel, resume, per-item log as JSON and CSV, live events).
- * Reading needs any account; starting, cancelling and resuming an operator.
+ * Operations: `/api/operations` (list, read, start, cancel, resume, per-item log as JSON and CSV, live events) and
+ * `/api/workers`. Reading needs any account; starting, cancelling and resuming an operator.
  */
 export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (app, { operations }) => {
   app.get<{ Querystring: { identityId?: string; kind?: OperationKind; status?: OperationStatus; limit: number; before?: string } }>(
     '/api/operations',
     {
       schema: {
+        tags: ['operations'],
+        operationId: 'listOperations',
+        summary: 'List operations, newest first (filter by identity, kind, status; page with before)',
+        response: { 200: operationListSchema },
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -87,6 +93,10 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
     '/api/operations/events',
     {
       schema: {
+        tags: ['operations'],
+        operationId: 'watchOperations',
+        summary: 'Live events of all operations (of one identity)',
+        response: { 200: eventStreamResponse },
         querystring: { type: 'object', additionalProperties: false, properties: { identityId: { type: 'string', minLength: 1, maxLength: 64 } } }
       }
     },
@@ -96,19 +106,31 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
     }
   );
 
-  app.get<{ Params: { id: string } }>('/api/operations/:id', { schema: { params: idParams } }, async (request) => operations.get(request.params.id));
+  app.get<{ Params: { id: string } }>(
+    '/api/operations/:id',
+    { schema: { tags: ['operations'], operationId: 'getOperation', summary: 'An operation: status, progress, result', params: idParams, response: { 200: operationViewSchema } } },
+    async (request) => operations.get(request.params.id)
+  );
 
-  app.get<{ Params: { id: string } }>('/api/operations/:id/events', { schema: { params: idParams } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>(
+    '/api/operations/:id/events',
+    { schema: { tags: ['operations'], operationId: 'watchOperation', summary: 'Live events of one operation until it ends', params: idParams, response: { 200: eventStreamResponse } } },
+    async (request, reply) => {
     // A wrong id is a plain 404, not an event stream that ends at once.
     await operations.get(request.params.id);
     return sendEvents(request, reply, (signal) => operations.watch(request.params.id, { signal }));
-  });
+    }
+  );
 
   app.post<{ Body: { kind: OperationKind; identityId?: string | null; params?: Record<string, unknown> } }>(
     '/api/operations',
     {
       config: { role: 'operator' },
       schema: {
+        tags: ['operations'],
+        operationId: 'startOperation',
+        summary: 'Start a backup, check or prune (restores, scans and fixes start through their own routes)',
+        response: { 202: operationStartedSchema },
         body: {
           type: 'object',
           required: ['kind'],
@@ -131,14 +153,27 @@ export const operationRoutes: FastifyPluginAsync<OperationRoutesDeps> = async (a
 
   app.post<{ Params: { id: string } }>(
     '/api/operations/:id/resume',
-    { config: { role: 'operator' }, schema: { params: idParams } },
+    {
+      config: { role: 'operator' },
+      schema: { tags: ['operations'], operationId: 'resumeOperation', summary: 'Resume an interrupted or failed operation', params: idParams, response: { 202: operationViewSchema } }
+    },
     async (request, reply) => reply.code(202).send(await operations.resume(request.params.id, actorOf(request)))
   );
 
   app.post<{ Params: { id: string } }>(
     '/api/operations/:id/cancel',
-    { config: { role: 'operator' }, schema: { params: idParams } },
+    {
+      config: { role: 'operator' },
+      schema: { tags: ['operations'], operationId: 'cancelOperation', summary: 'Cancel a queued or running operation', params: idParams, response: { 200: operationViewSchema } }
+    },
     async (request) => operations.cancel(request.params.id, actorOf(request))
+  );
+
+  // The OrgKeeper processes sharing the database and what each runs (the Logs page's Workers section).
+  app.get(
+    '/api/workers',
+    { schema: { tags: ['operations'], operationId: 'listWorkers', summary: 'The OrgKeeper processes sharing the database (servers, workers, commands) and what each runs', response: { 200: workerListSchema } } },
+    async (): Promise<WorkerListView> => operations.listWorkers()
   );
 
   itemRoutes(app, operations);
@@ -150,6 +185,10 @@ function itemRoutes(app: FastifyInstance, operations: OperationsService): void {
     '/api/operations/:id/items',
     {
       schema: {
+        tags: ['operations'],
+        operationId: 'listOperationItems',
+        summary: 'An operation\'s per-item log, paged',
+        response: { 200: operationItemPageSchema },
         params: idParams,
         querystring: {
           type: 'object',
@@ -169,6 +208,10 @@ function itemRoutes(app: FastifyInstance, operations: OperationsService): void {
     '/api/operations/:id/items.csv',
     {
       schema: {
+        tags: ['operations'],
+        operationId: 'downloadOperationItemsCsv',
+        summary: 'An operation\'s per-item log as CSV',
+        response: { 200: csvResponse('The per-item log (UTF-8 CSV with readable dates).') },
         params: idParams,
         querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: [...ITEM_STATUSES] } } }
       }

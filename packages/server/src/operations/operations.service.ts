@@ -14,8 +14,15 @@
  * - `cancel(id)` (cancel.ts), the queue and workers (worker-pool.ts), recovery after a crash (recovery.ts), the
  *   heartbeat (heartbeat.ts), one run and its bookkeeping (job-execution.ts), live watching (operation-watch.ts).
  * - `onFinished(hook)`: awaited after each operation ends (notifications).
+ * - Scale out: any number of processes (servers, `orgkeeper worker`s, commands) share one database. Each is a row of
+ *   the workers table while it runs operations (worker-presence.ts; `listWorkers()`), claims take a queued
+ *   operation and its exclusivity keys in one transaction (claims.ts, exclusivity.ts), and signals between the
+ *   processes (operation-signals.ts: LISTEN/NOTIFY on PostgreSQL) wake the pumps, the runners' cancel checks and
+ *   the watchers of every process.
  */
 import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
+import { orgkeeperVersion } from '../config/version.js';
+import { LocalSignals } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { Clock } from '../lib/clock.js';
@@ -29,6 +36,7 @@ import { JobRegistry } from './job-registry.js';
 import { resumableFrom, type JobHandler, type JobKind, type JobParamsByKind } from './job.types.js';
 import { LocalRuns, type LocalRun } from './local-runs.js';
 import { OperationEvents, type OperationEvent } from './operation-events.js';
+import { OperationSignals } from './operation-signals.js';
 import { OperationViews, itemView, requireRow } from './operation-views.js';
 import { OperationWatch } from './operation-watch.js';
 import type { OperationRepository } from './operation.repository.js';
@@ -37,6 +45,9 @@ import { Recovery } from './recovery.js';
 import type { RunnerParts } from './runner-parts.js';
 import { newRunnerId } from './runner-id.js';
 import { WorkerPool } from './worker-pool.js';
+import { WorkerPresence } from './worker-presence.js';
+import type { WorkerRepository } from './worker.repository.js';
+import type { WorkerKind, WorkerListView, WorkerRow, WorkerView } from './worker.types.js';
 
 export type { OperationEvent } from './operation-events.js';
 export { TERMINAL_STATUSES } from './operation.types.js';
@@ -51,6 +62,12 @@ export interface OperationsServiceDeps {
   audit: AuditService;
   clock: Clock;
   logger: Logger;
+  /** The OrgKeeper processes sharing the database: this one registers there, recovery reads the others. */
+  workers: WorkerRepository;
+  /** Signals between the processes (the same the repository sends); default: within this process only. */
+  signals?: OperationSignals;
+  /** Shown in the workers list (default: this package's version). */
+  version?: string;
   /** Operations run at once by this process (default 3). */
   maxRunning?: number;
   /** How often a runner writes its heartbeat and looks for a cancel request from another process (default 1 s). */
@@ -71,20 +88,32 @@ export class OperationsService {
   private readonly cancels: CancelProtocol;
   private readonly pool: WorkerPool;
   private readonly watcher: OperationWatch;
+  private readonly presence: WorkerPresence;
+  private readonly maxRunning: number;
+  private readonly staleAfterMs: number;
   private stopping = false;
+  /** A --no-worker server (announce): it runs no operation itself. */
+  private announcedWithoutJobs = false;
+  /** This process's runner id: its operations' `runner_id`, its row in the workers table. */
+  readonly workerId = newRunnerId();
 
   constructor(private readonly deps: OperationsServiceDeps) {
     const { repository, clock, logger, audit } = deps;
     const heartbeatMs = deps.heartbeatMs ?? 1000;
-    const staleAfterMs = deps.staleAfterMs ?? 30_000;
-    const shared: RunnerParts = { repository, localRuns: this.localRuns, events: this.events, views: this.views, clock };
-    this.claims = new OperationClaims({ repository, clock, runnerId: newRunnerId() });
-    this.recovery = new Recovery({ ...shared, registry: this.registry, logger, staleAfterMs });
-    this.exclusivity = new Exclusivity({ localRuns: this.localRuns, recovery: this.recovery });
+    this.staleAfterMs = deps.staleAfterMs ?? 30_000;
+    this.maxRunning = deps.maxRunning ?? 3;
+    const signals = deps.signals ?? new OperationSignals(new LocalSignals());
+    const shared: RunnerParts = { repository, signals, localRuns: this.localRuns, events: this.events, views: this.views, clock };
+    this.recovery = new Recovery({ ...shared, registry: this.registry, logger, audit, workers: deps.workers, staleAfterMs: this.staleAfterMs, takeOver: () => this.pool.active });
+    this.exclusivity = new Exclusivity({ repository, registry: this.registry, localRuns: this.localRuns, recovery: this.recovery });
+    this.claims = new OperationClaims({ repository, clock, runnerId: this.workerId, exclusivity: this.exclusivity });
     this.cancels = new CancelProtocol({ ...shared, audit, heartbeatMs });
     const execution = new JobExecution({ ...shared, audit, logger, heartbeatMs, finishedHooks: this.finishedHooks, runChild: (parent, run, kind, params) => this.runChild(parent, run, kind, params) });
-    this.pool = new WorkerPool({ repository, registry: this.registry, claims: this.claims, localRuns: this.localRuns, execution, recovery: this.recovery, clock, logger, maxRunning: deps.maxRunning ?? 3, staleAfterMs });
+    this.pool = new WorkerPool({ registry: this.registry, claims: this.claims, localRuns: this.localRuns, execution, recovery: this.recovery, signals, logger, maxRunning: this.maxRunning, staleAfterMs: this.staleAfterMs });
     this.watcher = new OperationWatch(shared);
+    // Seen a few times within the stale limit, so a live worker never looks lost.
+    const presenceMs = Math.max(200, Math.min(5000, Math.floor(this.staleAfterMs / 3)));
+    this.presence = new WorkerPresence({ repository: deps.workers, clock, logger, id: this.workerId, version: deps.version ?? orgkeeperVersion(), intervalMs: presenceMs });
   }
 
   // ---- handlers and events ----
@@ -119,7 +148,7 @@ export class OperationsService {
    * Queues an operation (see the summary at the top) and returns its row as stored. `input` is what the caller was
    * given (a request body, CLI options) or params it built: the kind's handler validates both alike.
    */
-  async start<K extends JobKind>(kind: K, identityId: string | null, input: unknown, actor: Actor): Promise<StartedOperation<K>> {
+  async start<K extends JobKind>(kind: K, identityId: string | null, input: unknown, actor: Actor, options: { foreground?: boolean } = {}): Promise<StartedOperation<K>> {
     if (this.stopping) throw new AppError('unavailable', 'OrgKeeper is shutting down; start the operation again once it is back.');
     const handler = this.registry.require(kind);
     let identityName: string | null = null;
@@ -130,7 +159,7 @@ export class OperationsService {
     }
     const params = await handler.validate(input ?? {}, identityId);
     const row = this.newRow(kind, identityId, params, actorName(actor), handler.exclusiveKey?.(params, identityId));
-    await this.insertExclusive(row, handler.whenBusy ?? 'refuse', identityName);
+    await this.insertExclusive(row, handler.whenBusy ?? 'refuse', identityName, options.foreground === true);
     await this.deps.audit.record({
       actor,
       action: `${kind}.start`,
@@ -145,20 +174,17 @@ export class OperationsService {
     return { ...view, kind, params: { ...view.params, ...params } };
   }
 
-  /** Inserts the row unless its exclusivity key refuses it; two starts with one key at once cannot both pass. */
-  private async insertExclusive(row: OperationRow, whenBusy: 'refuse' | 'queue', identityName: string | null): Promise<void> {
+  /**
+   * Inserts the row unless its exclusivity key refuses it: two starts with one key at once, in any processes, cannot
+   * both pass (the check and the insert take turns in the database). A foreground start (the CLI runs it next) does
+   * not signal the workers, which would otherwise race the CLI for it.
+   */
+  private async insertExclusive(row: OperationRow, whenBusy: 'refuse' | 'queue', identityName: string | null, foreground: boolean): Promise<void> {
     const key = row.exclusive_key;
-    if (key === null) return this.deps.repository.insert(row);
-    if (!this.exclusivity.reserve(key)) throw busyError(row.kind, identityName, undefined);
-    try {
-      if (whenBusy === 'refuse') {
-        const active = await this.exclusivity.blocking(() => this.deps.repository.findActiveByKey(key));
-        if (active) throw busyError(row.kind, identityName, active);
-      }
-      await this.deps.repository.insert(row);
-    } finally {
-      this.exclusivity.release(key);
-    }
+    if (key === null || whenBusy === 'queue') return this.deps.repository.insert(row, { signal: !foreground });
+    // A holder whose process is gone is recovered first, so it does not refuse the start.
+    const active = (await this.exclusivity.blocking(() => this.deps.repository.findActiveByKey(key))) ?? (await this.deps.repository.insertUnlessActive(row, key, { signal: !foreground }));
+    if (active) throw busyError(row.kind, identityName, active);
   }
 
   /**
@@ -170,13 +196,22 @@ export class OperationsService {
     const row = await requireRow(this.deps.repository, operationId);
     const handler = this.registry.require(row.kind);
     if (row.status !== 'queued') throw new AppError('conflict', `This operation is ${row.status}; only a queued operation can be run.`);
-    if (row.exclusive_key) {
-      const key = row.exclusive_key;
-      const busy = await this.exclusivity.blocking(() => this.deps.repository.findRunningByKey(key));
-      if (busy) throw busyError(row.kind, await this.identityName(row.identity_id), busy);
+    const keys = this.exclusivity.keysOf(row) ?? [];
+    const identityName = await this.identityName(row.identity_id);
+    // A holder whose process is gone is recovered first; the claim itself then takes the keys or says who holds them.
+    const busy = await this.exclusivity.holder(keys);
+    if (busy) throw busyError(row.kind, identityName, busy);
+    const claimed = await this.claims.claim(row, identityName);
+    if (claimed) {
+      // A command running an operation is in the workers list while it does (unless this process is a worker anyway).
+      const visiting = this.presence.kind === undefined;
+      if (visiting) await this.presence.start('cli', { runsJobs: false, maxRunning: 1 });
+      try {
+        await this.pool.launch(claimed, handler).done;
+      } finally {
+        if (visiting && this.localRuns.size === 0) await this.presence.stop();
+      }
     }
-    const claimed = await this.claims.claim(row);
-    if (claimed) await this.pool.launch(claimed, handler).done;
     return this.get(operationId);
   }
 
@@ -191,8 +226,11 @@ export class OperationsService {
     const params = await handler.validate(input, identityId);
     const key = handler.exclusiveKey?.(params, identityId);
     const row: OperationRow = { ...this.newRow(kind, identityId, params, parent.created_by, key), ...this.claims.runningHere(null) };
-    if (key !== undefined && key !== parent.exclusive_key) await this.insertExclusive(row, 'refuse', await this.identityName(identityId));
-    else await this.deps.repository.insert(row);
+    // The keys its parent holds are its own too; any other must be free.
+    const parentKeys = new Set(await this.deps.repository.locksOf(parent.id));
+    const keys = (this.exclusivity.keysOf(row) ?? []).filter((k) => !parentKeys.has(k));
+    const inserted = await this.deps.repository.insertRunning(row, keys);
+    if (inserted.outcome === 'busy') throw busyError(kind, await this.identityName(identityId), await this.deps.repository.findById(inserted.holder));
     await this.deps.audit.record({
       actor: { kind: 'system', name: parent.kind },
       action: `${kind}.start`,
@@ -213,8 +251,11 @@ export class OperationsService {
     return this.get(row.id);
   }
 
-  /** Puts an interrupted or failed operation of a resumable kind back in the queue; its handler continues it. */
-  async resume(operationId: string, actor: Actor): Promise<OperationView> {
+  /**
+   * Puts an interrupted or failed operation of a resumable kind back in the queue; its handler continues it. A
+   * foreground resume (the CLI runs it next) does not signal the workers.
+   */
+  async resume(operationId: string, actor: Actor, options: { foreground?: boolean } = {}): Promise<OperationView> {
     const row = await requireRow(this.deps.repository, operationId);
     const handler = this.registry.get(row.kind);
     if (!handler?.interrupted.resumable) throw new AppError('conflict', `A ${row.kind} operation cannot be resumed; start a new one instead.`);
@@ -234,7 +275,7 @@ export class OperationsService {
       finished_at: null,
       runner_id: null,
       cancel_requested_by: null
-    });
+    }, { signal: options.foreground !== true });
     if (!ok) throw new AppError('conflict', 'This operation changed meanwhile (resumed by someone else?); look at it again.');
     await this.deps.audit.record({ actor, action: 'operation.resume', target: row.id, result: 'success', details: { kind: row.kind, identityId: row.identity_id, attempt: row.attempt + 1 } });
     const view = await this.get(row.id);
@@ -250,10 +291,57 @@ export class OperationsService {
 
   // ---- the worker pool ----
 
-  /** Server start-up: recovers what an earlier process left, then runs queued operations (and keeps doing so). */
-  async startWorker(): Promise<void> {
+  /**
+   * Start-up of a process that runs jobs (`orgkeeper serve`, `orgkeeper worker`): registers it in the workers list,
+   * recovers what stopped processes left, then runs queued operations (and keeps doing so).
+   */
+  async startWorker(kind: Exclude<WorkerKind, 'cli'> = 'server'): Promise<void> {
     this.stopping = false;
+    await this.presence.start(kind, { runsJobs: true, maxRunning: this.maxRunning });
     await this.pool.start();
+  }
+
+  /** Start-up of a server that runs no jobs (`serve --no-worker`): it is listed with the workers, running nothing. */
+  async announce(): Promise<void> {
+    await this.presence.start('server', { runsJobs: false, maxRunning: 0 });
+    this.announcedWithoutJobs = true;
+  }
+
+  /** The OrgKeeper processes seen lately (running, lost, or stopped within the last day) and what each runs. */
+  async listWorkers(): Promise<WorkerListView> {
+    const now = this.deps.clock().getTime();
+    const rows = await this.deps.workers.listSeenSince(new Date(now - 24 * 3600_000).toISOString());
+    const running = await this.deps.repository.listRunningOn(rows.map((r) => r.id));
+    const names = new Map<string, string | null>();
+    for (const id of new Set(running.map((r) => r.identity_id).filter((x): x is string => x !== null))) names.set(id, await this.identityName(id));
+    const workers = rows.map((row): WorkerView => ({
+      id: row.id,
+      host: row.host,
+      pid: row.pid,
+      version: row.version,
+      kind: row.kind,
+      runsJobs: row.runs_jobs === 1,
+      maxRunning: row.max_running,
+      startedAt: row.started_at,
+      lastSeenAt: row.last_seen_at,
+      stoppedAt: row.stopped_at,
+      state: workerState(row, now, this.staleAfterMs),
+      operations: running
+        .filter((op) => op.runner_id === row.id)
+        .map((op) => ({ id: op.id, kind: op.kind, identityId: op.identity_id, identityName: op.identity_id ? (names.get(op.identity_id) ?? null) : null, startedAt: op.started_at, progress: this.views.view(op).progress }))
+    }));
+    // Running first (by host), then lost, then stopped.
+    const order = { running: 0, lost: 1, stopped: 2 } as const;
+    workers.sort((a, b) => order[a.state] - order[b.state] || a.host.localeCompare(b.host) || a.pid - b.pid);
+    return { workers, self: this.workerId, staleAfterSeconds: Math.round(this.staleAfterMs / 1000) };
+  }
+
+  /**
+   * Whether this process does its part of the work: its worker pool takes queued operations (the server between start
+   * and shutdown), or it is a server started with --no-worker, whose operations other processes run.
+   */
+  get workerRunning(): boolean {
+    return (this.pool.active || this.announcedWithoutJobs) && !this.stopping;
   }
 
   /** Marks running operations whose process is gone as interrupted (recovery.ts). */
@@ -273,6 +361,7 @@ export class OperationsService {
     const outcome = await Promise.race([Promise.all(all.map((r) => r.done)), grace]);
     clearTimeout(timer);
     if (outcome === 'timeout') this.deps.logger.warn({ operations: this.localRuns.ids() }, 'operations did not stop in time on shutdown');
+    await this.presence.stop();
   }
 
   // ---- reading ----
@@ -336,11 +425,18 @@ export class OperationsService {
       heartbeat_at: null,
       cancel_requested_by: null,
       exclusive_key: key ?? null,
-      attempt: 0
+      attempt: 0,
+      worker_id: null
     };
   }
 
   private async identityName(identityId: string | null): Promise<string | null> {
     return identityId ? ((await this.deps.identities.findById(identityId))?.name ?? null) : null;
   }
+}
+
+/** Running, stopped (it said so), or lost (not seen within the stale limit). */
+function workerState(row: WorkerRow, now: number, staleAfterMs: number): WorkerView['state'] {
+  if (row.stopped_at) return 'stopped';
+  return now - Date.parse(row.last_seen_at) > staleAfterMs ? 'lost' : 'running';
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
+import { recycleBinRestoreSchema, recycleBinSchema, recycleBinStatusSchema } from './recycle-bin.schemas.js';
 import { MAX_RESTORE_ITEMS, type RecycleBinService, type RestoreRequestItem } from './recycle-bin.service.js';
 
 export interface RecycleBinRoutesDeps {
@@ -35,19 +36,29 @@ const restoreBody = {
  * items back with their ids (operators).
  */
 export const recycleBinRoutes: FastifyPluginAsync<RecycleBinRoutesDeps> = async (app, { recycleBin }) => {
-  app.get<{ Params: { id: string } }>('/api/identities/:id/recycle-bin', { schema: { params: identityParams } }, async (request, reply) => {
-    const view = await recycleBin.list(request.params.id);
-    // Live organization content: never kept by the browser or a proxy.
-    return reply.header('cache-control', 'no-store').send(view);
-  });
+  const tags = ['recycle-bin'];
+  app.get<{ Params: { id: string } }>(
+    '/api/identities/:id/recycle-bin',
+    { schema: { tags, operationId: 'listRecycleBin', summary: 'Every member\'s recycle bin: who deleted what through OrgKeeper, earliest purge, the backup holding it', params: identityParams, response: { 200: recycleBinSchema } } },
+    async (request, reply) => {
+      const view = await recycleBin.list(request.params.id);
+      // Live organization content: never kept by the browser or a proxy.
+      return reply.header('cache-control', 'no-store').send(view);
+    }
+  );
 
-  app.get<{ Params: { id: string } }>('/api/identities/:id/recycle-bin/status', { schema: { params: identityParams } }, async (request, reply) =>
-    reply.header('cache-control', 'no-store').send(await recycleBin.status(request.params.id))
+  app.get<{ Params: { id: string } }>(
+    '/api/identities/:id/recycle-bin/status',
+    { schema: { tags, operationId: 'getRecycleBinStatus', summary: 'Whether the organization has a recycle bin and has it on', params: identityParams, response: { 200: recycleBinStatusSchema } } },
+    async (request, reply) => reply.header('cache-control', 'no-store').send(await recycleBin.status(request.params.id))
   );
 
   app.post<{ Params: { id: string }; Body: { items: RestoreRequestItem[] } }>(
     '/api/identities/:id/recycle-bin/restore',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
+    {
+      config: { role: 'operator' },
+      schema: { tags, operationId: 'restoreFromRecycleBin', summary: 'Restore items from the recycle bin with their ids (views after their sources)', params: identityParams, body: restoreBody, response: { 200: recycleBinRestoreSchema } }
+    },
     async (request) => recycleBin.restore(request.params.id, request.body.items, actorOf(request))
   );
 };

@@ -3,7 +3,7 @@
  * work and its bookkeeping are RestoreService's; a resumed operation continues its stored plan, skipping the steps
  * already recorded as done.
  */
-import { RESUMABLE, type JobHandler, type JobOutcome } from '../operations/job.types.js';
+import { orgKey, RESUMABLE, type JobHandler, type JobOutcome } from '../operations/job.types.js';
 import type { RestoreService } from './restore.service.js';
 
 export function restoreJob(restores: RestoreService): JobHandler<'restore'> {
@@ -14,6 +14,11 @@ export function restoreJob(restores: RestoreService): JobHandler<'restore'> {
     validate: (input, identityId) => restores.validate(input, identityId),
     // Two restores into the same organization at once would race on the same items and groups.
     exclusiveKey: (params, identityId) => `restore:${params.mode === 'clone' ? params.targetIdentityId : identityId}`,
+    // Nor a restore and a fix (or undo) on one organization, whichever workers take them.
+    alsoHolds: (params, identityId) => {
+      const target = params.mode === 'clone' ? params.targetIdentityId : identityId;
+      return target ? [orgKey(target)] : [];
+    },
     async run(ctx): Promise<JobOutcome> {
       await ctx.setSnapshot(ctx.params.snapshotId);
       const { plan, result } = await restores.run({

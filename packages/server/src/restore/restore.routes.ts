@@ -3,6 +3,8 @@ import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import type { RestoreService } from './restore.service.js';
 import type { RestorePlan, RestoreStepsView } from './restore.types.js';
+import { csvResponse, operationStartedSchema } from '../operations/operation.schemas.js';
+import { restorePlanAnswerSchema, restoreStepsSchema } from './restore.schemas.js';
 
 export interface RestoreRoutesDeps {
   restores: RestoreService;
@@ -40,7 +42,17 @@ const restoreBody = {
 export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, { restores, operations }) => {
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/identities/:id/restores/plan',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['restores'],
+        operationId: 'planRestore',
+        summary: 'Plan a restore (dry run): what would be created, overwritten or skipped',
+        params: identityParams,
+        body: restoreBody,
+        response: { 200: restorePlanAnswerSchema }
+      }
+    },
     async (request): Promise<{ plan: RestorePlan }> => {
       const params = restores.validate(request.body, request.params.id);
       return { plan: await restores.plan(request.params.id, params) };
@@ -49,24 +61,42 @@ export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, 
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/identities/:id/restores',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: restoreBody } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['restores'],
+        operationId: 'startRestore',
+        summary: 'Restore items of a snapshot (in place, recreate, copy or clone); answers the operation to follow',
+        params: identityParams,
+        body: restoreBody,
+        response: { 202: operationStartedSchema }
+      }
+    },
     async (request, reply) => {
       const operation = await operations.start('restore', request.params.id, request.body, actorOf(request));
       return reply.code(202).send({ operationId: operation.id, operation });
     }
   );
 
-  app.get<{ Params: { operationId: string } }>('/api/restores/:operationId/steps', { schema: { params: operationParams } }, async (request): Promise<RestoreStepsView> => {
+  app.get<{ Params: { operationId: string } }>(
+    '/api/restores/:operationId/steps',
+    { schema: { tags: ['restores'], operationId: 'getRestoreSteps', summary: 'A restore\'s plan and its step log so far', params: operationParams, response: { 200: restoreStepsSchema } } },
+    async (request): Promise<RestoreStepsView> => {
     const run = await restores.findRun(request.params.operationId);
     const steps = await restores.log(request.params.operationId);
     return { operationId: request.params.operationId, plan: run?.plan ?? null, steps };
-  });
+    }
+  );
 
-  app.get<{ Params: { operationId: string } }>('/api/restores/:operationId/log.csv', { schema: { params: operationParams } }, async (request, reply) => {
+  app.get<{ Params: { operationId: string } }>(
+    '/api/restores/:operationId/log.csv',
+    { schema: { tags: ['restores'], operationId: 'downloadRestoreLogCsv', summary: 'A restore\'s step log as CSV', params: operationParams, response: { 200: csvResponse('The step log (UTF-8 CSV).') } } },
+    async (request, reply) => {
     const csv = await restores.logCsv(request.params.operationId);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="restore-${request.params.operationId.replace(/[^0-9a-zA-Z-]/g, '')}.csv"`)
       .send(csv);
-  });
+    }
+  );
 };

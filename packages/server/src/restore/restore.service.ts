@@ -6,11 +6,12 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentitySessions } from '../identities/identity-sessions.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityStores } from '../identities/identity-stores.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import { csvLine } from '../operations/csv.js';
-import { type Store, StoreError, isSnapshotId, openStore, pinSnapshots } from '../store/index.js';
+import { type Store, StoreError, isSnapshotId, pinSnapshots } from '../store/index.js';
 import { type HostedRestore, loadHostedRestore } from './hosted-contract.js';
 import { runRestore } from './restore.engine.js';
 import { buildPlan, readSnapshotContent } from './restore.plan.js';
@@ -19,6 +20,8 @@ import { RESTORE_MODES, type PlanStep, type RestoreLogRow, type RestoreMode, typ
 
 export interface RestoreServiceDeps {
   identities: IdentityRepository;
+  /** Opens identities' stores (location credentials, encryption keys). */
+  stores: IdentityStores;
   sessions: IdentitySessions;
   repository: RestoreRepository;
   clock: Clock;
@@ -122,7 +125,7 @@ export class RestoreService {
 
   async openStore(row: IdentityRow): Promise<Store> {
     try {
-      return await openStore(row.file_location, { expectOrgId: row.org_id ?? undefined });
+      return await this.deps.stores.open(row);
     } catch (error) {
       if (error instanceof StoreError && error.code === 'not_a_store') {
         throw new AppError('not_found', `"${row.name}" has no backups yet (${row.file_location} is not a backup store).`);

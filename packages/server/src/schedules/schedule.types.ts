@@ -22,9 +22,19 @@ export interface ScheduleTable {
   updated_at: string;
 }
 
+/** One firing of a schedule: its slot (due time) is taken once, whichever server fires it. */
+export interface ScheduleRunTable {
+  schedule_id: string;
+  slot_at: string;
+  fired_by: string;
+  fired_at: string;
+  operation_id: string | null;
+}
+
 // A type alias (not an interface) so it satisfies Kysely's Record constraint of withTables.
-export type ScheduleTables = { schedules: ScheduleTable };
+export type ScheduleTables = { schedules: ScheduleTable; schedule_runs: ScheduleRunTable };
 export type ScheduleRow = Selectable<ScheduleTable>;
+export type ScheduleRunRow = Selectable<ScheduleRunTable>;
 
 /** When a schedule fires: a preset at a time of day (in the schedule's time zone), or a cron expression. */
 export type ScheduleTiming =

@@ -7,12 +7,16 @@
  * - Runs go through the job system (`operations.start`) as the `scheduler`; a run that cannot start (a backup already
  *   running, credentials gone) is recorded on the schedule (`lastError`) and audited; the next time still comes.
  * - An identity whose credentials are not stored in OrgKeeper cannot be scheduled: nobody would be there to sign in.
+ * - Any number of servers and workers may run the scheduler on one database: a run is claimed per schedule and slot
+ *   (its due time) in the database (schedule_runs), so it fires once; a schedule created or changed in one process
+ *   wakes the schedulers of the others (signals: LISTEN/NOTIFY on PostgreSQL; the others look every minute anyway).
  */
 import { Cron } from 'croner';
 import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityRow } from '../identities/identity.types.js';
+import type { DatabaseSignals } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
@@ -28,9 +32,14 @@ export interface SchedulesServiceDeps {
   audit: AuditService;
   clock: Clock;
   logger: Logger;
+  /** Tells the other processes' schedulers that schedules changed (and hears theirs). */
+  signals?: DatabaseSignals;
 }
 
 const SCHEDULER: Actor = { kind: 'system', name: 'scheduler' };
+const CHANNEL = 'orgkeeper_schedules';
+/** Fired slots are kept this long (the operations keep the history). */
+const KEEP_RUNS_MS = 90 * 24 * 3600_000;
 /** The scheduler wakes at least this often, so a changed clock or a schedule written by another process is noticed. */
 const MAX_SLEEP_MS = 60_000;
 
@@ -38,6 +47,8 @@ export class SchedulesService {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private ticking: Promise<void> = Promise.resolve();
+  private unlisten: (() => void) | undefined;
+  private prunedAt = 0;
 
   constructor(private readonly deps: SchedulesServiceDeps) {}
 
@@ -69,7 +80,7 @@ export class SchedulesService {
     };
     await this.deps.repository.insert(row);
     await this.deps.audit.record({ actor, action: 'schedule.create', target: row.id, result: 'success', details: { identity: identity.name, name: row.name, cron: row.cron, timeZone: row.time_zone, kind: row.kind } });
-    this.rearm();
+    await this.changed(row.id);
     return toView(row);
   }
 
@@ -98,7 +109,7 @@ export class SchedulesService {
     };
     await this.deps.repository.update(row.id, changes);
     await this.deps.audit.record({ actor, action: 'schedule.update', target: row.id, result: 'success', details: { identity: identity.name, name: clean.name, changed: Object.keys(patch) } });
-    this.rearm();
+    await this.changed(row.id);
     return this.get(row.id);
   }
 
@@ -106,7 +117,7 @@ export class SchedulesService {
     const row = await this.row(id);
     await this.deps.repository.delete(row.id);
     await this.deps.audit.record({ actor, action: 'schedule.delete', target: row.id, result: 'success', details: { identityId: row.identity_id, name: row.name } });
-    this.rearm();
+    await this.changed(row.id);
   }
 
   /** Starts the schedule's work now (its timing is unchanged). */
@@ -139,6 +150,7 @@ export class SchedulesService {
   /** Server start-up: starts the runs missed while stopped (once each), then keeps firing schedules on time. */
   async start(): Promise<void> {
     this.running = true;
+    this.unlisten ??= this.deps.signals?.listen(CHANNEL, () => this.rearm());
     await this.tick();
   }
 
@@ -146,6 +158,14 @@ export class SchedulesService {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.unlisten?.();
+    this.unlisten = undefined;
+  }
+
+  /** After a change here: this scheduler and the other processes' arm for the new times. */
+  private async changed(id: string): Promise<void> {
+    this.rearm();
+    await this.deps.signals?.notify(CHANNEL, id);
   }
 
   /** Fires every enabled schedule that is due at the clock's time; then arms the timer for the next one. */
@@ -157,15 +177,18 @@ export class SchedulesService {
 
   private async fireDue(): Promise<void> {
     const now = this.deps.clock();
+    await this.pruneRuns(now);
     for (const row of await this.deps.repository.listDue(now.toISOString())) {
       const next = nextRun(row.cron, row.time_zone, now);
+      const slot = row.next_run_at ?? '';
       // Missed runs collapse into this one: the next run is computed from now, not from the missed time.
-      const claimed = await this.deps.repository.claimRun(row.id, row.next_run_at ?? '', { next_run_at: next, last_run_at: now.toISOString() });
+      const claimed = await this.deps.repository.claimRun(row.id, slot, { next_run_at: next, last_run_at: now.toISOString() }, this.deps.operations.workerId, now.toISOString());
       if (!claimed) continue;
       const late = now.getTime() - Date.parse(row.next_run_at ?? now.toISOString());
       try {
         const operation = await this.deps.operations.start(row.kind, row.identity_id, operationParams(row, now), SCHEDULER);
         await this.deps.repository.update(row.id, { last_operation_id: operation.id, last_error: null });
+        await this.deps.repository.setRunOperation(row.id, slot, operation.id);
         await this.deps.audit.record({
           actor: SCHEDULER,
           action: 'schedule.run',
@@ -175,8 +198,8 @@ export class SchedulesService {
         });
       } catch (error) {
         if (error instanceof AppError && error.code === 'unavailable') {
-          // The server is stopping: leave the run due, so it starts (once) when the server is back.
-          await this.deps.repository.update(row.id, { next_run_at: row.next_run_at, last_run_at: row.last_run_at });
+          // The server is stopping: leave the run due, so it starts (once) when a server is back.
+          await this.deps.repository.releaseRun(row.id, slot, { next_run_at: row.next_run_at, last_run_at: row.last_run_at });
           continue;
         }
         const reason = error instanceof Error ? error.message : String(error);
@@ -185,6 +208,13 @@ export class SchedulesService {
         this.deps.logger.warn({ scheduleId: row.id, err: error }, 'a scheduled run could not start');
       }
     }
+  }
+
+  /** Forgets fired slots past keeping, once a day. */
+  private async pruneRuns(now: Date): Promise<void> {
+    if (now.getTime() - this.prunedAt < 24 * 3600_000) return;
+    this.prunedAt = now.getTime();
+    await this.deps.repository.deleteRunsBefore(new Date(now.getTime() - KEEP_RUNS_MS).toISOString());
   }
 
   private rearm(): void {

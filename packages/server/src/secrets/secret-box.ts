@@ -21,11 +21,23 @@ export class SecretBoxError extends Error {
  */
 export class SecretBox {
   readonly #key: Buffer;
+  readonly #master: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new RangeError(`The master key must be 32 bytes, got ${masterKey.length}.`);
+    this.#master = Buffer.from(masterKey);
     // A derived key, so the master key can later serve other purposes without reusing one AES key for them.
     this.#key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'orgkeeper secret-box v1', 32));
+  }
+
+  /**
+   * A key for another purpose, derived from the master key (HKDF-SHA256, the purpose as info): e.g. the key that wraps
+   * encrypted backup stores' keys (store/encryption/store-keys.ts), so those open on this server without the master
+   * key itself leaving this class.
+   */
+  deriveKey(purpose: string): Buffer {
+    if (!purpose) throw new TypeError('SecretBox.deriveKey needs a purpose.');
+    return Buffer.from(hkdfSync('sha256', this.#master, Buffer.alloc(0), `orgkeeper ${purpose}`, 32));
   }
 
   seal(plaintext: string | Uint8Array, associatedData: string): string {

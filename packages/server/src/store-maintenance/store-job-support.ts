@@ -8,7 +8,8 @@ import { AppError } from '../errors/app-error.js';
 import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import { RUN_AGAIN, type JobHandler } from '../operations/job.types.js';
-import { openStore, type Store } from '../store/index.js';
+import type { IdentityStores } from '../identities/identity-stores.js';
+import type { Store } from '../store/index.js';
 
 /** What every maintenance job is: queued behind the store's other work (key `store:<identityId>`), run again if interrupted. */
 export const STORE_JOB = {
@@ -19,14 +20,16 @@ export const STORE_JOB = {
 
 export interface StoreJobDeps {
   identities: IdentityRepository;
+  /** Opens identities' stores (location credentials, encryption keys). */
+  stores: IdentityStores;
 }
 
 /** The identity's store (opened, bound to its organization) and its row. */
 export async function storeOf(deps: StoreJobDeps, identityId: string | null): Promise<{ store: Store; row: IdentityRow }> {
   const row = await deps.identities.findById(identityId ?? '');
   if (!row) throw new AppError('not_found', 'The identity was deleted.');
-  const identity = backupIdentity(row);
-  return { store: await openStore(identity.fileLocation, { expectOrgId: identity.orgId }), row };
+  backupIdentity(row);
+  return { store: await deps.stores.open(row), row };
 }
 
 /** A maintenance job's input as a record of the `known` options, for an identity that exists and has connected. */

@@ -6,6 +6,7 @@
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { runPool } from '../lib/task-pool.js';
+import { DiskStoreBackend } from './backend/disk/disk-store-backend.js';
 import { type BlobOwner, describeOwner, walkSnapshot } from './manifest-walk.js';
 import type { SnapshotManifest } from './manifest.js';
 import type { Store, UnreadableSnapshot } from './store.js';
@@ -266,9 +267,11 @@ function pickRandom<T>(values: T[], count: number, random: () => number): T[] {
  * (Everything OrgKeeper creates in a store is 0600/0700; a store copied or created by hand may not be.) POSIX only.
  */
 export async function permissionWarnings(store: Store): Promise<string[]> {
-  if (process.platform === 'win32') return [];
+  // Object storage has no file modes: who may read it is the bucket's or container's access policy.
+  if (process.platform === 'win32' || !(store.backend instanceof DiskStoreBackend)) return [];
+  const paths = store.backend.paths;
   const warnings: string[] = [];
-  for (const path of [store.paths.root, store.paths.config, store.paths.blobs, store.paths.snapshots]) {
+  for (const path of [paths.root, paths.config, paths.blobs, paths.snapshots]) {
     let mode: number;
     let folder: boolean;
     try {
@@ -281,10 +284,10 @@ export async function permissionWarnings(store: Store): Promise<string[]> {
     }
     const open = describeAccess(mode, folder);
     if (!open) continue;
-    const what = path === store.paths.root ? 'The store folder' : `The store's ${basename(path)}${folder ? ' folder' : ''}`;
+    const what = path === paths.root ? 'The store folder' : `The store's ${basename(path)}${folder ? ' folder' : ''}`;
     warnings.push(
       `${what} ${path} is ${open} (mode ${mode.toString(8).padStart(3, '0')}): other accounts on this server can reach the organization's backups. ` +
-        `Run \`chmod ${folder ? '700' : '600'} ${path}\`${path === store.paths.root ? ' (the next backup does this itself when the account running OrgKeeper owns the folder)' : ''}.`
+        `Run \`chmod ${folder ? '700' : '600'} ${path}\`${path === paths.root ? ' (the next backup does this itself when the account running OrgKeeper owns the folder)' : ''}.`
     );
   }
   return warnings;

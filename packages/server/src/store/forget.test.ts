@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ForgetPolicy, type SnapshotTime, applyPolicy, forget } from './forget.js';
 import { isStoreError } from './store-error.js';
-import { buildSnapshot, tempStore } from './testing/fixtures.js';
+import { describeEachBackend, tempStoreOn } from './testing/backends.js';
+import { buildSnapshot } from './testing/fixtures.js';
 import { newSnapshotId } from './snapshot-id.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -107,9 +108,9 @@ describe('forget policy', () => {
   });
 });
 
-describe('forget on a store', () => {
+describeEachBackend('forget on a store', (kind, servers) => {
   it('removes the snapshots the policy drops (and only in a real run)', async () => {
-    const t = await tempStore();
+    const t = await tempStoreOn(servers, kind);
     cleanups.push(t.cleanup);
     const days = ['2026-03-01', '2026-03-02', '2026-03-02', '2026-03-03'];
     const written = [];

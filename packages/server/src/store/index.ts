@@ -11,6 +11,14 @@ export type { BlobStore, BlobInfo, PutOptions, PutResult, VerifyResult } from '.
 export { DEFAULT_COMPRESSION_LEVEL } from './blob-store/blob-store.js';
 export { DiskBlobStore } from './blob-store/disk/disk-blob-store.js';
 export { MemoryBlobStore } from './blob-store/memory/memory-blob-store.js';
+export { type BlobCodec, PLAIN_CODEC } from './blob-store/blob-codec.js';
+export type { StoreBackend, StoreBackendKind, ObjectInfo, StoredObject } from './backend/store-backend.js';
+export { DiskStoreBackend, type StorePaths } from './backend/disk/disk-store-backend.js';
+export { openBackend } from './backend/open-backend.js';
+export { type KeySource, type KeySummary, type ScryptParams, DEFAULT_SCRYPT, serverKeyId } from './encryption/store-keys.js';
+export { listStoreKeys, addStoreKey, removeStoreKey } from './encryption/key-management.js';
+export { probeBackend, type ProbeResult, type ProbeStep } from './backend/probe.js';
+export { type StoreLocation, type StoreLocationInput, type S3Location, type AzureLocation, type FolderLocation, parseStoreLocation, formatStoreLocation, isObjectStorageLocation, validateLocation, accountNameOf } from './backend/store-location.js';
 export { FaultyBlobStore, type FaultSpec, type BlobStoreMethod } from './blob-store/faulty/faulty-blob-store.js';
 
 export {
@@ -18,11 +26,13 @@ export {
   type StoreConfig,
   type StoreOrg,
   type StoreOptions,
-  type StorePaths,
   type SnapshotListing,
   type UnreadableSnapshot,
+  type InitStoreOptions,
   STORE_FORMAT,
   STORE_VERSION,
+  PLAIN_STORE_VERSION,
+  ENCRYPTED_STORE_VERSION,
   initStore,
   openStore
 } from './store.js';
@@ -75,4 +85,5 @@ export { RETENTION_RULES, type RetentionRule, type RetentionKey } from './retent
 export { validatePolicy, parsePolicy, policyFromFlags, KEEP_FLAG_OPTIONS, MAX_KEEP } from './retention.js';
 export { forget, applyPolicy, type ForgetPolicy, type ForgetOptions, type ForgetResult, type PolicyDecision, type SnapshotTime } from './forget.js';
 export { prune, type PruneOptions, type PruneResult } from './prune.js';
+export { copyStore, type CopyOptions, type CopyResult, type CopyProgress } from './copy.js';
 export { diffSnapshots, changedItemParts, type SnapshotDiff, type ItemChange, type ItemSummary, type EntryDiff } from './diff.js';

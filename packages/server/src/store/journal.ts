@@ -3,20 +3,18 @@
  * (an item, a layer chunk, ...) naming the blobs that unit stored. It lets an interrupted backup resume without
  * downloading again what it already stored, and tells prune which blobs a resumable run still needs.
  *
- * Durability is batched: lines are kept in memory and written and fsynced every `syncEveryLines` lines or
- * `syncEveryMs`, after the blobs they name are made durable (blob store `sync()` first), so a line on disk never names
- * a blob that is not. Losing the unsynced lines in a crash only means redoing those units. A torn last line (crash
- * mid-write) is ignored when read.
+ * Durability is batched: lines are kept in memory and written every `syncEveryLines` lines or `syncEveryMs`, after
+ * the blobs they name are made durable (blob store `sync()` first), so a stored line never names a blob that is not.
+ * Each batch is durable when written (`StoreBackend.openLog`: appended and fsynced on disk; one object per batch on
+ * object storage). Losing the unwritten lines in a crash only means redoing those units. A torn last line (crash
+ * mid-append on disk) is ignored when read.
  */
-import { type FileHandle, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
-import { ensureDir, fsyncDir, readTextIfExists, writeFileAtomic } from './fs-util.js';
+import type { LogAppender } from './backend/store-backend.js';
 import { isBlobHash } from './hash.js';
 import { RUN_ID, assertSnapshotId } from './snapshot-id.js';
 import type { Store } from './store.js';
-import { StoreError, errnoCode } from './store-error.js';
+import { StoreError } from './store-error.js';
 
 export interface JournalHeader {
   type: 'run';
@@ -60,9 +58,10 @@ export interface JournalSummary {
   modifiedAt: string;
 }
 
-const journalPath = (store: Store, runId: string): string => {
+const JOURNAL = 'journal/';
+const journalKey = (runId: string): string => {
   assertSnapshotId(runId, 'run id');
-  return join(store.paths.journal, `${runId}.jsonl`);
+  return `${JOURNAL}${runId}.jsonl`;
 };
 
 export class JournalWriter {
@@ -76,7 +75,7 @@ export class JournalWriter {
   private constructor(
     private readonly store: Store,
     readonly runId: string,
-    private readonly handle: FileHandle,
+    private readonly log: LogAppender,
     private readonly options: Required<JournalOptions>
   ) {
     // Also sync when the run is idle (waiting on a slow layer), so the resume point does not lag behind.
@@ -89,20 +88,11 @@ export class JournalWriter {
    * The caller holds the store's write lock.
    */
   static async open(store: Store, runId: string, header: { operation: string; data?: unknown }, options: JournalOptions = {}): Promise<JournalWriter> {
-    const path = journalPath(store, runId);
-    await ensureDir(store.paths.journal);
-    const existing = await readTextIfExists(path);
-    if (existing === undefined || existing.length === 0) {
-      // Header written atomically: a journal file always starts with its header, even after a crash right here.
-      const line: JournalHeader = { type: 'run', runId, operation: header.operation, startedAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), ...(header.data === undefined ? {} : { data: header.data }) };
-      await writeFileAtomic(path, `${JSON.stringify(line)}\n`);
-    }
-    const handle = await open(path, 'a', PRIVATE_FILE_MODE);
-    const writer = new JournalWriter(store, runId, handle, { syncEveryLines: options.syncEveryLines ?? 100, syncEveryMs: options.syncEveryMs ?? 5000 });
-    if (existing !== undefined && existing.length > 0 && !existing.endsWith('\n')) {
-      await handle.write('\n'); // end a torn line so the next one parses
-    }
-    return writer;
+    const key = journalKey(runId);
+    // The header is written only when the journal is new: a journal always starts with its header.
+    const line: JournalHeader = { type: 'run', runId, operation: header.operation, startedAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), ...(header.data === undefined ? {} : { data: header.data }) };
+    const { log } = await store.backend.openLog(key, encodeLines(store, key, `${JSON.stringify(line)}\n`));
+    return new JournalWriter(store, runId, log, { syncEveryLines: options.syncEveryLines ?? 100, syncEveryMs: options.syncEveryMs ?? 5000 });
   }
 
   /** Record a completed unit. Lines are written in call order; blobs are checked to be hashes. */
@@ -129,7 +119,7 @@ export class JournalWriter {
     await this.flush();
     this.closed = true;
     clearInterval(this.timer);
-    await this.handle.close();
+    await this.log.close();
   }
 
   /** Close and delete: the run is finished (its snapshot written) or abandoned. */
@@ -145,8 +135,14 @@ export class JournalWriter {
     // written before its blobs are durable could survive a power cut that its blobs do not.
     await this.store.blobs.sync();
     const lines = this.buffered.splice(0);
-    await this.handle.write(lines.join(''));
-    await this.handle.sync();
+    try {
+      await this.log.append(encodeLines(this.store, journalKey(this.runId), lines.join('')));
+    } catch (error) {
+      // Kept for the next flush: a batch that did reach the store is written again (on disk a repeated line, which
+      // reads the same; on object storage found to be the same batch).
+      this.buffered.unshift(...lines);
+      throw error;
+    }
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -158,12 +154,13 @@ export class JournalWriter {
 
 /** Read a journal (for resume). Tolerates a torn last line. Throws `invalid_id` for a malformed run id. */
 export async function readJournal<T = unknown>(store: Store, runId: string): Promise<JournalContents<T> | undefined> {
-  const text = await readTextIfExists(journalPath(store, runId));
-  return text === undefined ? undefined : parseJournal<T>(text);
+  const key = journalKey(runId);
+  const found = await store.backend.readLog(key);
+  return found === undefined ? undefined : parseJournal<T>(...decodeLines(store, key, found.bytes));
 }
 
-export function parseJournal<T = unknown>(text: string): JournalContents<T> {
-  const contents: JournalContents<T> = { header: undefined, units: new Map(), damagedLines: 0 };
+export function parseJournal<T = unknown>(text: string, damagedLines = 0): JournalContents<T> {
+  const contents: JournalContents<T> = { header: undefined, units: new Map(), damagedLines };
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     let value: Partial<JournalHeader> | Partial<JournalUnit<T>>;
@@ -183,25 +180,17 @@ export function parseJournal<T = unknown>(text: string): JournalContents<T> {
 
 /** Journals in the store: runs that are running or can be resumed. */
 export async function listJournals(store: Store): Promise<JournalSummary[]> {
-  let names: string[];
-  try {
-    names = await readdir(store.paths.journal);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return [];
-    throw error;
-  }
+  const logs = [];
+  for await (const log of store.backend.listLogs(JOURNAL)) logs.push(log);
   const summaries: JournalSummary[] = [];
-  for (const name of names.sort()) {
+  for (const log of logs.sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    const name = log.key.slice(JOURNAL.length);
     const runId = name.replace(/\.jsonl$/, '');
     if (!name.endsWith('.jsonl') || !RUN_ID.test(runId)) continue;
-    const path = join(store.paths.journal, name);
-    try {
-      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      const contents = parseJournal(text);
-      summaries.push({ runId, header: contents.header, units: contents.units.size, sizeBytes: info.size, modifiedAt: info.mtime.toISOString() });
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-    }
+    const found = await store.backend.readLog(log.key);
+    if (found === undefined) continue; // discarded meanwhile
+    const contents = parseJournal(...decodeLines(store, log.key, found.bytes));
+    summaries.push({ runId, header: contents.header, units: contents.units.size, sizeBytes: found.bytes.byteLength, modifiedAt: found.modifiedAt.toISOString() });
   }
   return summaries;
 }
@@ -216,7 +205,17 @@ export async function journalBlobs(store: Store): Promise<Set<string>> {
   return blobs;
 }
 
+/** The bytes appended for a batch of lines: the lines themselves, or in an encrypted store one sealed line. */
+function encodeLines(store: Store, key: string, text: string): Buffer {
+  return Buffer.from(store.crypto ? store.crypto.sealLines(key, text) : text);
+}
+
+function decodeLines(store: Store, key: string, bytes: Buffer): [string, number] {
+  if (!store.crypto) return [bytes.toString('utf8'), 0];
+  const opened = store.crypto.openLines(key, bytes.toString('utf8'));
+  return [opened.text, opened.damaged];
+}
+
 export async function discardJournal(store: Store, runId: string): Promise<void> {
-  await rm(journalPath(store, runId), { force: true });
-  await fsyncDir(store.paths.journal).catch(() => undefined);
+  await store.backend.deleteLog(journalKey(runId));
 }

@@ -1,24 +1,22 @@
 /**
  * The store's lock: one writer at a time, with a heartbeat so a crashed writer's lock is taken over safely.
  *
- * `locks/lock.json` is created with O_EXCL (exactly one creator wins, also on NFS v3+ and SMB). Its holder rewrites it
- * every `heartbeatMs`. A lock is stale when its holder is on this host and its process is gone, or when its heartbeat
- * is older than `staleAfterMs` (a holder on another machine, or a frozen one). Taking over a stale lock happens under a
- * short-lived second lock (`locks/takeover`, also O_EXCL): the taker re-reads the lock, checks it is still the same
- * stale lock, renames it away to a unique name and then competes for an ordinary O_EXCL create, so two takers can
- * never both win. A holder whose lock was taken over (because its heartbeat stalled) learns it at its next heartbeat:
- * `signal` aborts with `lock_lost`, and long work must stop writing.
+ * `locks/lock.json` is created exclusively (`StoreBackend.create`: a hard link or O_EXCL on disk, `If-None-Match: *`
+ * on S3 and Azure), so exactly one creator wins. Its holder rewrites it every `heartbeatMs` with a compare-and-swap
+ * on what it last wrote (`replace`: `If-Match: <etag>` on object storage, a short per-file mutex on disk), so a holder
+ * whose lock was taken over cannot write over the new holder's. A lock is stale when its holder is on this host and
+ * its process is gone, or when its heartbeat is older than `staleAfterMs` (a holder on another machine, or a frozen
+ * one). A stale lock is taken over by a compare-and-swap on the stale content: of several takers exactly one wins. A
+ * holder whose lock was taken over learns it at its next heartbeat: `signal` aborts with `lock_lost`, and long work
+ * must stop writing.
  *
  * One lock for every kind: a backup ('write') and prune ('exclusive') never run at the same time, which is what makes
  * prune safe against a running backup. The kind and operation are recorded to tell users who holds the store.
  */
 import { randomUUID } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
-import { ensureDir, readTextIfExists, writeFileAtomic } from './fs-util.js';
+import type { StoreBackend } from './backend/store-backend.js';
 import { HeartbeatFile } from './heartbeat-file.js';
 import type { Store } from './store.js';
 import { StoreError, errnoCode } from './store-error.js';
@@ -50,10 +48,7 @@ export interface AcquireLockOptions {
 }
 
 export const DEFAULT_STALE_AFTER_MS = 2 * 60_000;
-/** A takeover holds `locks/takeover` for milliseconds; one older than this was left by a crashed taker. */
-const TAKEOVER_STALE_MS = 30_000;
-const LOCK_FILE = 'lock.json';
-const TAKEOVER_FILE = 'takeover';
+const LOCK_KEY = 'locks/lock.json';
 
 /** Tokens of locks held by this process: another acquire in the same process must see them as live. */
 const heldTokens = new Set<string>();
@@ -65,6 +60,9 @@ export interface LockState {
   reason: string;
   /** The raw file, to detect that it changed between two reads. */
   raw: string;
+  /** What a compare-and-swap on this content compares. */
+  etag: string;
+  modifiedAt: Date;
 }
 
 export class StoreLock extends HeartbeatFile {
@@ -75,8 +73,10 @@ export class StoreLock extends HeartbeatFile {
   cleanedTemporaryFiles = 0;
 
   constructor(
-    private readonly lockPath: string,
+    private readonly backend: StoreBackend,
     info: LockInfo,
+    /** The etag of what this holder last wrote. */
+    private etag: string,
     options: Required<Pick<AcquireLockOptions, 'staleAfterMs' | 'heartbeatMs'>> & Pick<AcquireLockOptions, 'onLost'>,
     tookOver: LockState | undefined
   ) {
@@ -93,21 +93,28 @@ export class StoreLock extends HeartbeatFile {
   }
 
   protected async renew(): Promise<Date | undefined> {
-    const current = await readLockFile(this.lockPath);
-    if (current?.info?.token !== this.info.token) {
-      this.markLost(current?.info ? `it is now held by ${describeHolder(current.info)}` : 'its lock file was removed');
-      return undefined;
-    }
     const beat = new Date();
     const updated: LockInfo = { ...this.info, heartbeatAt: beat.toISOString() };
-    await writeFileAtomic(this.lockPath, JSON.stringify(updated));
+    const bytes = Buffer.from(JSON.stringify(updated));
+    let etag = await this.backend.replace(LOCK_KEY, bytes, this.etag);
+    if (etag === undefined) {
+      const current = await readLockFile(this.backend);
+      if (current?.info?.token !== this.info.token) {
+        this.markLost(current?.info ? `it is now held by ${describeHolder(current.info)}` : 'its lock file was removed');
+        return undefined;
+      }
+      // Still ours (only we write our token): an earlier beat went through although its answer was lost.
+      etag = await this.backend.replace(LOCK_KEY, bytes, current.etag);
+      if (etag === undefined) return undefined; // changed again meanwhile: the next beat tells
+    }
+    this.etag = etag;
     (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
     return beat;
   }
 
   protected async removeFile(): Promise<void> {
-    const current = await readLockFile(this.lockPath).catch(() => undefined);
-    if (current?.info?.token === this.info.token) await rm(this.lockPath, { force: true });
+    const current = await readLockFile(this.backend).catch(() => undefined);
+    if (current?.info?.token === this.info.token) await this.backend.delete(LOCK_KEY, { ifMatch: current.etag });
   }
 
   protected forgetHeld(): void {
@@ -123,9 +130,10 @@ function describeHolder(info: LockInfo): string {
   return `${info.operation} (pid ${info.pid} on ${info.hostname}, started ${info.startedAt})`;
 }
 
-async function readLockFile(path: string): Promise<LockState | undefined> {
-  const raw = await readTextIfExists(path);
-  if (raw === undefined) return undefined;
+async function readLockFile(backend: StoreBackend): Promise<LockState | undefined> {
+  const found = await backend.read(LOCK_KEY);
+  if (found === undefined) return undefined;
+  const raw = found.bytes.toString('utf8');
   let info: LockInfo | undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<LockInfo>;
@@ -135,7 +143,7 @@ async function readLockFile(path: string): Promise<LockState | undefined> {
   } catch {
     info = undefined; // a holder that crashed between create and write leaves an empty file
   }
-  return { info, stale: false, reason: '', raw };
+  return { info, stale: false, reason: '', raw, etag: found.etag, modifiedAt: found.modifiedAt };
 }
 
 function processAlive(pid: number): boolean {
@@ -147,15 +155,12 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function judge(path: string, state: LockState, staleAfterMs: number): Promise<LockState> {
+function judge(state: LockState, staleAfterMs: number): LockState {
   const { info } = state;
   const now = Date.now();
   if (info === undefined) {
     // Unreadable lock: judge by the file's age instead of a heartbeat.
-    const age = await stat(path).then(
-      (s) => now - s.mtimeMs,
-      () => 0
-    );
+    const age = now - state.modifiedAt.getTime();
     return age > staleAfterMs
       ? { ...state, stale: true, reason: `the lock file is unreadable and ${Math.round(age / 1000)} s old` }
       : { ...state, stale: false, reason: 'the lock file is being written' };
@@ -190,9 +195,8 @@ export function judgeHolder(info: HolderInfo, staleAfterMs: number, heldHere: (t
 
 /** Who holds the store's lock, and whether that lock is stale. Undefined when the store is not locked. */
 export async function readLock(store: Store, options: { staleAfterMs?: number } = {}): Promise<LockState | undefined> {
-  const path = join(store.paths.locks, LOCK_FILE);
-  const state = await readLockFile(path);
-  return state === undefined ? undefined : judge(path, state, options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+  const state = await readLockFile(store.backend);
+  return state === undefined ? undefined : judge(state, options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
 }
 
 /**
@@ -203,9 +207,7 @@ export async function acquireLock(store: Store, options: AcquireLockOptions): Pr
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const heartbeatMs = options.heartbeatMs ?? Math.max(10, Math.floor(staleAfterMs / 4));
   const deadline = Date.now() + (options.waitMs ?? 0);
-  const lockPath = join(store.paths.locks, LOCK_FILE);
-  await ensureDir(store.paths.locks);
-  let tookOver: LockState | undefined;
+  const backend = store.backend;
   let unreadableRetries = 0;
   for (;;) {
     const now = new Date().toISOString();
@@ -218,8 +220,9 @@ export async function acquireLock(store: Store, options: AcquireLockOptions): Pr
       heartbeatAt: now,
       token: randomUUID()
     };
-    if (await createExclusive(lockPath, JSON.stringify(info))) {
-      const lock = new StoreLock(lockPath, info, { staleAfterMs, heartbeatMs, onLost: options.onLost }, tookOver);
+    const bytes = Buffer.from(JSON.stringify(info));
+    const hold = async (etag: string, tookOver: LockState | undefined) => {
+      const lock = new StoreLock(backend, info, etag, { staleAfterMs, heartbeatMs, onLost: options.onLost }, tookOver);
       try {
         lock.cleanedTemporaryFiles = await store.cleanTemporaryFiles();
       } catch (error) {
@@ -227,82 +230,29 @@ export async function acquireLock(store: Store, options: AcquireLockOptions): Pr
         throw error;
       }
       return lock;
-    }
-    const current = await readLockFile(lockPath);
+    };
+    const created = await backend.create(LOCK_KEY, bytes);
+    if (created !== undefined) return hold(created, undefined);
+    const current = await readLockFile(backend);
     if (current === undefined) continue; // released between our create and our read
-    const judged = await judge(lockPath, current, staleAfterMs);
+    if (current.info?.token === info.token) return hold(current.etag, undefined); // ours: a retried create found its first attempt done
+    const judged = judge(current, staleAfterMs);
     if (judged.stale) {
-      if (await takeOver(store.paths.locks, lockPath, judged, staleAfterMs)) tookOver = judged;
+      // Compare-and-swap on the stale content: of several takers exactly one wins; a holder that just renewed wins too.
+      const taken = await backend.replace(LOCK_KEY, bytes, judged.etag);
+      if (taken !== undefined) return hold(taken, judged);
       continue;
     }
     if (judged.info === undefined && unreadableRetries++ < 10) {
-      // Most likely caught between another process's O_EXCL create and its write: look again shortly, so the
-      // answer names the holder.
+      // Most likely caught between another process's O_EXCL create and its write (disk without hard links): look
+      // again shortly, so the answer names the holder.
       await sleep(20);
       continue;
     }
     if (Date.now() >= deadline) {
       const who = judged.info ? describeHolder(judged.info) : 'a process that is still writing its lock file';
-      throw new StoreError('locked', `The store at ${store.dir} is in use by ${who}; ${judged.reason}. Wait for it to finish. If that process is gone, its lock is taken over automatically once its heartbeat is ${Math.round(staleAfterMs / 1000)} s old.`);
+      throw new StoreError('locked', `The store at ${store.location} is in use by ${who}; ${judged.reason}. Wait for it to finish. If that process is gone, its lock is taken over automatically once its heartbeat is ${Math.round(staleAfterMs / 1000)} s old.`);
     }
     await sleep(100 + Math.random() * 150);
-  }
-}
-
-/** O_EXCL create + write + fsync. False when the file exists. */
-export async function createExclusive(path: string, content: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(path, 'wx', PRIVATE_FILE_MODE);
-  } catch (error) {
-    if (errnoCode(error) === 'EEXIST') return false;
-    throw error;
-  }
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return true;
-}
-
-/** Move a stale lock out of the way under the takeover lock. True when this call moved it. */
-async function takeOver(locksDir: string, lockPath: string, stale: LockState, staleAfterMs: number): Promise<boolean> {
-  const mutex = join(locksDir, TAKEOVER_FILE);
-  if (!(await createExclusive(mutex, JSON.stringify({ pid: process.pid, hostname: hostname(), at: new Date().toISOString() })))) {
-    const age = await stat(mutex).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0
-    );
-    if (age > TAKEOVER_STALE_MS) await rm(mutex, { force: true });
-    else await sleep(20 + Math.random() * 50);
-    return false;
-  }
-  try {
-    // Still the same stale lock? Someone may have taken over and created a fresh one since we looked.
-    const again = await readLockFile(lockPath);
-    if (again === undefined || again.raw !== stale.raw) return false;
-    const rejudged = await judge(lockPath, again, staleAfterMs);
-    if (!rejudged.stale) return false;
-    const aside = join(locksDir, `stale-${Date.now()}-${randomUUID()}.json`);
-    try {
-      await rename(lockPath, aside);
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return false;
-      throw error;
-    }
-    const moved = await readFile(aside, 'utf8').catch(() => undefined);
-    if (moved !== stale.raw) {
-      // Defence in depth (the takeover lock makes this unreachable unless it was itself stale): we moved a live lock,
-      // put it back if nobody has created one since.
-      await link(aside, lockPath).catch(() => undefined);
-      await unlink(aside).catch(() => undefined);
-      return false;
-    }
-    await unlink(aside).catch(() => undefined);
-    return true;
-  } finally {
-    await rm(mutex, { force: true });
   }
 }

@@ -4,31 +4,31 @@
  * be able to run beside a backup, and several readers beside each other.
  *
  * `pins/<pinId>.json` `{format, version, pinId, snapshotIds, operation, pid, hostname, startedAt, heartbeatAt}`, written
- * atomically and refreshed every `heartbeatMs`. A pin is stale by the lock's rule (`judgeHolder` in lock.ts): its
+ * atomically (`StoreBackend.write`) and refreshed every `heartbeatMs`. A pin is stale by the lock's rule (`judgeHolder` in lock.ts): its
  * process is gone (same host) or its heartbeat is older than `staleAfterMs`. Stale pins are ignored, and removed by
  * forget and prune.
  *
- * The race between pinning and deleting is closed by a short mutex, `pins/mutex` (O_EXCL, held for milliseconds):
+ * The race between pinning and deleting is closed by a short mutex, `pins/mutex` (created exclusively: O_EXCL or a
+ * hard link on disk, `If-None-Match: *` on object storage; held for milliseconds):
  * pinning checks that every manifest exists and writes the pin under it, and deleting a manifest
  * (`deleteUnpinnedSnapshot`) re-reads the pins and unlinks under it. So either the pin comes first and the snapshot is
  * kept, or the deletion comes first and pinning fails with `snapshot_not_found`: a reader never holds a pin on a
  * snapshot that is gone.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureDir, fsyncDir, isTempName, readTextIfExists, writeFileAtomic } from './fs-util.js';
+import type { StoreBackend } from './backend/store-backend.js';
 import { type HeartbeatTiming, HeartbeatFile } from './heartbeat-file.js';
-import { DEFAULT_STALE_AFTER_MS, createExclusive, judgeHolder } from './lock.js';
+import { DEFAULT_STALE_AFTER_MS, judgeHolder } from './lock.js';
 import { assertSnapshotId } from './snapshot-id.js';
-import type { Store } from './store.js';
+import { type Store, snapshotKey } from './store.js';
 import { StoreError, errnoCode } from './store-error.js';
 
 export const PIN_FORMAT = 'orgkeeper-pin';
 export const PIN_VERSION = 1;
-const MUTEX_FILE = 'mutex';
+const PINS = 'pins/';
+const MUTEX_KEY = 'pins/mutex';
 /** The mutex is held for milliseconds; one older than this was left by a crashed process. */
 const MUTEX_STALE_MS = 30_000;
 /** How long to wait for the mutex before giving up (longer than MUTEX_STALE_MS, so a crashed holder never blocks). */
@@ -70,10 +70,6 @@ export interface PinOptions {
 /** Pin ids held by this process: a pin file with our pid but another id is a previous incarnation's. */
 const heldPins = new Set<string>();
 
-function pinsDir(store: Store): string {
-  return store.paths.pins;
-}
-
 export function describePin(info: PinInfo): string {
   return `${info.operation} (pid ${info.pid} on ${info.hostname}, since ${info.startedAt})`;
 }
@@ -90,14 +86,14 @@ export class SnapshotPin extends HeartbeatFile {
     if (!readOnly) heldPins.add(info.pinId);
   }
 
-  private get path(): string {
-    return join(pinsDir(this.store), `${this.info.pinId}.json`);
+  private get key(): string {
+    return pinKey(this.info.pinId);
   }
 
   protected async renew(): Promise<Date | undefined> {
     return withPinMutex(this.store, async () => {
       if (this.released) return undefined;
-      const exists = await readPinFile(this.path).then((info) => info?.pinId === this.info.pinId);
+      const exists = await readPinFile(this.store.backend, this.key).then((info) => info?.pinId === this.info.pinId);
       if (!exists) {
         // Removed as stale (our heartbeat stalled): pin again if every snapshot is still there, else the reader
         // must learn that what it reads may be gone.
@@ -109,7 +105,7 @@ export class SnapshotPin extends HeartbeatFile {
       }
       const beat = new Date();
       const updated: PinInfo = { ...this.info, heartbeatAt: beat.toISOString() };
-      await writeFileAtomic(this.path, JSON.stringify(updated));
+      await this.store.backend.write(this.key, Buffer.from(JSON.stringify(updated)));
       (this.info as { heartbeatAt: string }).heartbeatAt = updated.heartbeatAt;
       return beat;
     });
@@ -117,7 +113,7 @@ export class SnapshotPin extends HeartbeatFile {
 
   /** Never throws: a pin left behind goes stale and is cleared by forget or prune. */
   protected async removeFile(): Promise<void> {
-    await rm(this.path, { force: true }).catch(() => undefined);
+    await this.store.backend.delete(this.key).catch(() => undefined);
   }
 
   protected forgetHeld(): void {
@@ -143,12 +139,12 @@ export async function pinSnapshots(store: Store, snapshotIds: readonly string[],
   const info: PinInfo = { format: PIN_FORMAT, version: PIN_VERSION, pinId: randomUUID(), snapshotIds: ids, operation: options.operation, pid: process.pid, hostname: hostname(), startedAt: now, heartbeatAt: now };
   const assertPresent = async () => {
     const missing = await missingSnapshots(store, ids);
-    if (missing.length > 0) throw new StoreError('snapshot_not_found', `Snapshot ${missing.join(', ')} is not in the store at ${store.dir} (it may just have been forgotten).`);
+    if (missing.length > 0) throw new StoreError('snapshot_not_found', `Snapshot ${missing.join(', ')} is not in the store at ${store.location} (it may just have been forgotten).`);
   };
   try {
     await withPinMutex(store, async () => {
       await assertPresent();
-      await writeFileAtomic(join(pinsDir(store), `${info.pinId}.json`), JSON.stringify(info));
+      await store.backend.write(pinKey(info.pinId), Buffer.from(JSON.stringify(info)));
     });
   } catch (error) {
     // A store mounted read-only (a copy restored from tape, a read-only share) cannot be forgotten or pruned from here
@@ -163,19 +159,21 @@ export async function pinSnapshots(store: Store, snapshotIds: readonly string[],
 /** Every pin file, judged live or stale. */
 export async function listPins(store: Store, options: { staleAfterMs?: number } = {}): Promise<PinState[]> {
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const dir = pinsDir(store);
   const states: PinState[] = [];
-  for (const file of (await readdirOrEmpty(dir)).sort()) {
-    if (!file.endsWith('.json') || isTempName(file)) continue;
+  const objects = [];
+  for await (const object of store.backend.list(PINS)) objects.push(object);
+  for (const object of objects.sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    const file = object.key.slice(PINS.length);
+    if (!file.endsWith('.json')) continue;
     let info: PinInfo | undefined;
     try {
-      info = await readPinFile(join(dir, file));
+      info = await readPinFile(store.backend, object.key);
     } catch {
       info = undefined;
     }
     if (info === undefined) {
       // Unreadable: judged by the file's age, so a damaged pin cannot protect a snapshot forever.
-      const age = await stat(join(dir, file)).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = Date.now() - object.modifiedAt.getTime();
       states.push(age > staleAfterMs ? { file, info, stale: true, reason: `the pin file is unreadable and ${Math.round(age / 1000)} s old` } : { file, info, stale: false, reason: 'the pin file is unreadable' });
       continue;
     }
@@ -199,26 +197,17 @@ function livePins(states: readonly PinState[]): Map<string, PinInfo[]> {
 }
 
 /**
- * Remove stale pins (and temporary files of crashed pin writes), under the mutex and re-judged there, so a pin whose
- * holder has just refreshed it is never removed. Returns the pins removed.
+ * Remove stale pins, under the mutex and re-judged there, so a pin whose holder has just refreshed it is never
+ * removed. Returns the pins removed.
  */
 export async function clearStalePins(store: Store, options: { staleAfterMs?: number } = {}): Promise<PinState[]> {
-  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const dir = pinsDir(store);
-  const names = await readdirOrEmpty(dir);
   const cleared: PinState[] = [];
-  if (!(await listPins(store, options)).some((p) => p.stale) && !names.some(isTempName)) return cleared;
+  if (!(await listPins(store, options)).some((p) => p.stale)) return cleared;
   await withPinMutex(store, async () => {
     for (const state of await listPins(store, options)) {
       if (!state.stale) continue;
-      await rm(join(dir, state.file), { force: true });
+      await store.backend.delete(`${PINS}${state.file}`);
       cleared.push(state);
-    }
-    for (const name of await readdirOrEmpty(dir)) {
-      if (!isTempName(name)) continue;
-      // Only old ones: a live holder's heartbeat may be writing one right now (outside this process's mutex view).
-      const age = await stat(join(dir, name)).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > staleAfterMs) await rm(join(dir, name), { force: true });
     }
   });
   return cleared;
@@ -233,34 +222,25 @@ export async function deleteUnpinnedSnapshot(store: Store, id: string, options: 
   return withPinMutex(store, async () => {
     const holders = (await pinnedSnapshots(store, options)).get(id) ?? [];
     if (holders.length > 0) return holders;
-    try {
-      await unlink(join(store.paths.snapshots, `${id}.json`));
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') throw new StoreError('snapshot_not_found', `Snapshot ${id} is not in the store at ${store.dir}.`);
-      throw error;
-    }
-    await fsyncDir(store.paths.snapshots);
+    if (!(await store.backend.delete(snapshotKey(id)))) throw new StoreError('snapshot_not_found', `Snapshot ${id} is not in the store at ${store.location}.`);
     return [];
   });
 }
 
 async function missingSnapshots(store: Store, ids: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
-  for (const id of ids) {
-    try {
-      await stat(join(store.paths.snapshots, `${id}.json`));
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-      missing.push(id);
-    }
-  }
+  for (const id of ids) if ((await store.backend.stat(snapshotKey(id))) === undefined) missing.push(id);
   return missing;
 }
 
-async function readPinFile(path: string): Promise<PinInfo | undefined> {
-  const raw = await readTextIfExists(path);
-  if (raw === undefined) return undefined;
-  const value = JSON.parse(raw) as Partial<PinInfo>;
+function pinKey(pinId: string): string {
+  return `${PINS}${pinId}.json`;
+}
+
+async function readPinFile(backend: StoreBackend, key: string): Promise<PinInfo | undefined> {
+  const found = await backend.read(key);
+  if (found === undefined) return undefined;
+  const value = JSON.parse(found.bytes.toString('utf8')) as Partial<PinInfo>;
   const valid =
     value.format === PIN_FORMAT &&
     typeof value.pinId === 'string' &&
@@ -273,35 +253,25 @@ async function readPinFile(path: string): Promise<PinInfo | undefined> {
   return valid ? (value as PinInfo) : undefined;
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return [];
-    throw error;
-  }
-}
-
 /** Run `fn` holding `pins/mutex`; a mutex left by a crashed process is removed once it is MUTEX_STALE_MS old. */
 async function withPinMutex<T>(store: Store, fn: () => Promise<T>): Promise<T> {
-  const dir = pinsDir(store);
-  await ensureDir(dir);
-  const mutex = join(dir, MUTEX_FILE);
+  const backend = store.backend;
   const deadline = Date.now() + MUTEX_WAIT_MS;
-  while (!(await createExclusive(mutex, JSON.stringify({ pid: process.pid, hostname: hostname(), at: new Date().toISOString() })))) {
-    const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
-    if (age > MUTEX_STALE_MS) {
-      await rm(mutex, { force: true });
+  let etag: string | undefined;
+  while ((etag = await backend.create(MUTEX_KEY, Buffer.from(JSON.stringify({ pid: process.pid, hostname: hostname(), at: new Date().toISOString() })))) === undefined) {
+    const current = await backend.read(MUTEX_KEY);
+    if (current !== undefined && Date.now() - current.modifiedAt.getTime() > MUTEX_STALE_MS) {
+      await backend.delete(MUTEX_KEY, { ifMatch: current.etag });
       continue;
     }
     if (Date.now() > deadline) {
-      throw new StoreError('locked', `The snapshot pins of the store at ${store.dir} are busy (${mutex} exists). If no OrgKeeper process is using this store, delete that file.`);
+      throw new StoreError('locked', `The snapshot pins of the store at ${store.location} are busy (${backend.describeKey(MUTEX_KEY)} exists). If no OrgKeeper process is using this store, delete that file.`);
     }
     await sleep(5 + Math.random() * 20);
   }
   try {
     return await fn();
   } finally {
-    await rm(mutex, { force: true });
+    await backend.delete(MUTEX_KEY, { ifMatch: etag });
   }
 }

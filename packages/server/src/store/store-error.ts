@@ -17,6 +17,8 @@ export type StoreErrorCode =
   | 'invalid_id'
   /** A list entry handed to the store is malformed (a bug in the caller, or unsafe data from ArcGIS). */
   | 'invalid_entry'
+  /** A File Location that cannot be parsed or names something invalid (a bucket, a container, an endpoint). */
+  | 'invalid_location'
   /** A path from ArcGIS or a user would escape its folder. */
   | 'unsafe_path'
   | 'blob_not_found'
@@ -40,6 +42,16 @@ export type StoreErrorCode =
   | 'prune_unsafe'
   /** Injected by the faulty blob store in tests. */
   | 'injected_fault'
+  /** An encrypted store was opened without anything that can open it (no passphrase, another server's key). */
+  | 'key_required'
+  /** The passphrase opens none of an encrypted store's key files. */
+  | 'wrong_passphrase'
+  /** Removing the last key of an encrypted store would leave it unopenable. */
+  | 'last_key'
+  /** The storage service refused the credentials or the operation (S3 AccessDenied, Azure 403). */
+  | 'access_denied'
+  /** The storage location cannot be reached or does not exist (no such bucket or container, connection refused). */
+  | 'location_unreachable'
   | 'io_error';
 
 export class StoreError extends Error {

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialects/dialect.js';
-import type { AppUserRow, NewAppUserRow } from '../db/schema.js';
+import type { AppUserRow, NewAppUserRow, Role } from '../db/schema.js';
 
 export class UserRepository {
   constructor(private readonly db: Db) {}
@@ -11,6 +11,41 @@ export class UserRepository {
 
   findByUsernameKey(usernameKey: string): Promise<AppUserRow | undefined> {
     return this.db.selectFrom('app_users').selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
+  }
+
+  /** A local account (one that signs in with a password) by its username key. */
+  findLocalByUsernameKey(usernameKey: string): Promise<AppUserRow | undefined> {
+    return this.db.selectFrom('app_users').selectAll().where('username_key', '=', usernameKey).where('source', '=', 'local').executeTakeFirst();
+  }
+
+  async countLocalAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('app_users')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('source', '=', 'local')
+      .where('role', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * The account of an ArcGIS user (`source` arcgis), created on first sign-in; its role is set to what the mapping
+   * gives now. Returns the row as stored.
+   */
+  async upsertArcGISUser(row: NewAppUserRow & { source: 'arcgis' }): Promise<AppUserRow> {
+    await this.db
+      .insertInto('app_users')
+      .values(row)
+      .onConflict((oc) => oc.column('username_key').doUpdateSet({ role: row.role, username: row.username, updated_at: row.updated_at }).where('app_users.source', '=', 'arcgis'))
+      .execute();
+    const stored = await this.findByUsernameKey(row.username_key);
+    if (!stored || stored.source !== 'arcgis') throw new Error(`The account key ${row.username_key} belongs to a local account.`);
+    return stored;
+  }
+
+  /** Changes the role of an ArcGIS account (the mapping decides it; local accounts are never changed this way). */
+  async setArcGISRole(id: string, role: Role, at: string): Promise<void> {
+    await this.db.updateTable('app_users').set({ role, updated_at: at }).where('id', '=', id).where('source', '=', 'arcgis').execute();
   }
 
   async count(): Promise<number> {

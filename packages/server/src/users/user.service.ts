@@ -145,7 +145,8 @@ export class UserService {
       role: input.role,
       created_at: now,
       updated_at: now,
-      last_login_at: null
+      last_login_at: null,
+      source: 'local' as const
     };
   }
 }

@@ -8,6 +8,7 @@
 import { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
 import { OAuthTokenSource } from '../../src/arcgis/token-source.js';
 import { runBackup } from '../../src/backup/backup.engine.js';
+import { initStore } from '../../src/store/index.js';
 
 export interface BackupChildSettings {
   restUrl: string;
@@ -15,6 +16,8 @@ export interface BackupChildSettings {
   orgId: string;
   admin: { username: string; password: string };
   fileLocation: string;
+  /** Open (or create) the store encrypted with this passphrase. */
+  passphrase?: string;
   name?: string;
   concurrency?: number;
 }
@@ -25,7 +28,16 @@ const write = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}
 const auth = new OAuthTokenSource({ restUrl: settings.restUrl, credentials: settings.admin });
 const session = new ArcGISSession({ portalUrl: settings.portalUrl, restUrl: settings.restUrl, auth, concurrency: settings.concurrency ?? 8 });
 const result = await runBackup({
-  identity: { id: 'crash-identity', name: 'Crash', fileLocation: settings.fileLocation, orgId: settings.orgId, portalUrl: settings.portalUrl },
+  identity: {
+    id: 'crash-identity',
+    name: 'Crash',
+    fileLocation: settings.fileLocation,
+    orgId: settings.orgId,
+    portalUrl: settings.portalUrl,
+    ...(settings.passphrase
+      ? { openStore: () => initStore(settings.fileLocation, { id: settings.orgId, portalUrl: settings.portalUrl, name: 'Crash' }, { encrypt: true, keys: { passphrase: settings.passphrase! } }) }
+      : {})
+  },
   session,
   ...(settings.name ? { name: settings.name } : {}),
   ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),

@@ -20,7 +20,7 @@ import type { SessionServiceOptions } from '../../src/auth/session.service.js';
 import { loadConfig, type Config, type ConfigFlags } from '../../src/config/config.js';
 import type { Role } from '../../src/db/schema.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server.js';
 
 export interface TestAccount {
   username: string;
@@ -52,6 +52,13 @@ export interface TestServerOptions {
   clock?: Clock;
   sessions?: SessionServiceOptions;
   throttle?: LoginThrottleOptions;
+  /**
+   * Fail (500) any answer whose route's response schema changed what the handler answered (default true): every
+   * test that reaches a route also checks that its schema keeps its answers whole.
+   */
+  checkResponses?: boolean;
+  /** Webhook delivery timing and host name resolution. */
+  webhooks?: StartServerOptions['webhooks'];
 }
 
 export interface ApiResponse<T = unknown> {
@@ -73,12 +80,25 @@ export interface RequestOptions {
 export class ApiClient {
   cookie: string | undefined;
   csrfToken: string | undefined;
+  /** An API token sent as `Authorization: Bearer` on every request (see `withToken`). */
+  bearer: string | undefined;
+  /** OrgKeeper's other cookies (e.g. the ArcGIS sign-in's browser cookie), by name, sent along like a browser would. */
+  readonly otherCookies = new Map<string, string>();
 
   constructor(readonly baseUrl: string) {}
 
+  /** A client that authenticates with an API token only (no cookie, no CSRF token). */
+  static withToken(baseUrl: string, token: string): ApiClient {
+    const client = new ApiClient(baseUrl);
+    client.bearer = token;
+    return client;
+  }
+
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (this.cookie) headers.cookie = this.cookie;
+    const cookies = [...(this.cookie ? [this.cookie] : []), ...[...this.otherCookies].map(([name, value]) => `${name}=${value}`)];
+    if (cookies.length > 0 && !('cookie' in headers)) headers.cookie = cookies.join('; ');
+    if (this.bearer && !('authorization' in headers)) headers.authorization = `Bearer ${this.bearer}`;
     const stateChanging = !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
     if (stateChanging && options.csrf !== false && this.csrfToken && !('x-csrf-token' in headers)) {
       headers['x-csrf-token'] = this.csrfToken;
@@ -118,10 +138,13 @@ export class ApiClient {
     for (const line of headers.getSetCookie()) {
       const [pair] = line.split(';');
       const [name, ...rest] = (pair ?? '').split('=');
-      if (name?.trim() !== 'orgkeeper_session') continue;
+      const cookieName = name?.trim() ?? '';
+      if (!cookieName.startsWith('orgkeeper_')) continue;
       const value = rest.join('=');
       const expired = /max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '';
-      this.cookie = expired ? undefined : `orgkeeper_session=${value}`;
+      if (cookieName === 'orgkeeper_session') this.cookie = expired ? undefined : `orgkeeper_session=${value}`;
+      else if (expired) this.otherCookies.delete(cookieName);
+      else this.otherCookies.set(cookieName, value);
     }
   }
 }
@@ -137,6 +160,8 @@ export interface TestServer {
   logs(): string;
   /** A client without a session. */
   client(): ApiClient;
+  /** A client that sends this API token (`Authorization: Bearer`) and nothing else. */
+  tokenClient(token: string): ApiClient;
   /** A client signed in as `username` (default: the first account). Throws when login fails. */
   login(username?: string, password?: string): Promise<ApiClient>;
   /** Stops the server and deletes the temporary data directory. Safe to call twice. */
@@ -179,9 +204,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     try {
       server = await startServer(config, {
         logDestination: destination,
+        checkResponses: options.checkResponses ?? true,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.sessions ? { sessions: options.sessions } : {}),
-        ...(options.throttle ? { throttle: options.throttle } : {})
+        ...(options.throttle ? { throttle: options.throttle } : {}),
+        ...(options.webhooks ? { webhooks: options.webhooks } : {})
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
@@ -214,6 +241,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     accounts,
     logs: () => lines.join(''),
     client: () => new ApiClient(started.url),
+    tokenClient: (token: string) => ApiClient.withToken(started.url, token),
     async login(username?: string, password?: string) {
       const account = username ? accounts.find((a) => a.username === username) : accounts[0];
       const name = username ?? account?.username;

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, type TestAccount } from '../../../server/test/support/server-harness.js';
+import { startTestServer, type ApiClient, type TestAccount } from '../../../server/test/support/server-harness.js';
 
 /** The built web app the server serves; `npm run build` (or `npm run build -w packages/web`) creates it. */
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
@@ -20,6 +20,10 @@ export interface E2EServer {
   url: string;
   /** Everything the server logged so far (JSON lines). */
   logs(): string;
+  /** An API client signed in as one of the accounts (default: the first), to set things up without the UI. */
+  login(username?: string, password?: string): Promise<ApiClient>;
+  /** An API client that sends only this API token. */
+  tokenClient(token: string): ApiClient;
   close(): Promise<void>;
 }
 
@@ -36,5 +40,11 @@ export async function startServer(options: E2EServerOptions = {}): Promise<E2ESe
     ...(options.accounts ? { accounts: options.accounts } : {}),
     ...(options.throttle ? { throttle: options.throttle } : {})
   });
-  return { url: server.url, logs: () => server.logs(), close: () => server.close() };
+  return {
+    url: server.url,
+    logs: () => server.logs(),
+    login: (username, password) => server.login(username, password),
+    tokenClient: (token) => server.tokenClient(token),
+    close: () => server.close()
+  };
 }

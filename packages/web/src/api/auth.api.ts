@@ -1,4 +1,5 @@
 // Typed calls for first-run setup and OrgKeeper's own sign-in (not ArcGIS sign-in).
+import type { SignInMethodsView } from '@orgkeeper/server-types/auth/arcgis-sign-in.types';
 import { type ApiClient, isApiError } from './api-client';
 
 export interface SessionUser {
@@ -10,7 +11,12 @@ export interface SessionUser {
 export interface SessionInfo {
   user: SessionUser;
   csrfToken: string;
+  /** How the session was opened: an OrgKeeper password, first-run setup, or an ArcGIS account. */
+  via: 'password' | 'setup' | 'arcgis';
 }
+
+/** How people can sign in: `arcgis` is null while signing in with ArcGIS is off. */
+export type SignInMethods = SignInMethodsView;
 
 export interface SetupStatus {
   needsSetup: boolean;
@@ -51,6 +57,18 @@ export async function signOut(client: ApiClient): Promise<void> {
   } finally {
     client.setCsrfToken(null);
   }
+}
+
+export function getSignInMethods(client: ApiClient, signal?: AbortSignal): Promise<SignInMethods> {
+  return client.get<SignInMethods>('/api/auth/methods', { signal, unauthorizedIsExpected: true });
+}
+
+/**
+ * Starts signing in with ArcGIS: the portal's sign-in page to send the browser to. `returnTo` is the in-app path to
+ * come back to (the server checks it again).
+ */
+export function startArcGISSignIn(client: ApiClient, returnTo: string): Promise<{ authorizeUrl: string }> {
+  return client.post<{ authorizeUrl: string }>('/api/auth/arcgis/start', { returnTo }, { unauthorizedIsExpected: true });
 }
 
 /** The current session, or null when nobody is signed in. */

@@ -5,6 +5,7 @@ import type {
   IdentityListView as IdentityList,
   IdentityType,
   IdentityView as Identity,
+  LocationCredentialsInput,
   TestReport
 } from '@orgkeeper/server-types/identities/identity.types';
 import type { ApiClient } from './api-client';
@@ -21,6 +22,7 @@ export type {
   IdentityStatusView as IdentityStatus,
   IdentityType,
   IdentityView as Identity,
+  LocationCredentialsInput,
   TestReport
 } from '@orgkeeper/server-types/identities/identity.types';
 
@@ -31,7 +33,13 @@ export interface IdentityInput {
   url: string;
   authMethod: AuthMethod;
   appId?: string | null;
+  /** A folder on the server, s3://bucket/prefix?..., or an Azure container URL (store-location.ts builds it). */
   fileLocation: string;
+  /** New credentials for an object storage location; null: the service's standard credential chain. */
+  fileLocationCredentials?: LocationCredentialsInput | null;
+  /** Create the store encrypted (only while it does not exist yet). */
+  encryptBackups?: boolean;
+  backupPassphrase?: string;
   /** OAuth2 only: keep the refresh token (encrypted) so scheduled work runs unattended. */
   storeCredentials?: boolean;
 }

@@ -98,6 +98,15 @@ export const appPages: readonly AppPage[] = [
     component: lazyPage(() => import('../pages/notifications/notifications.page'), (m) => m.NotificationsPage),
     hiddenFromNavigation: true
   },
+  // Administration (signing in with ArcGIS, API tokens), reached from the user menu by administrators.
+  {
+    id: 'admin',
+    path: 'admin',
+    title: 'Administration',
+    icon: 'gear',
+    component: lazyPage(() => import('../pages/admin/admin.page'), (m) => m.AdminPage),
+    hiddenFromNavigation: true
+  },
   {
     id: 'clean',
     path: 'clean',

@@ -1,6 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import { signOut, roleLabel, type SessionUser } from '../api/auth.api';
 import { errorMessage } from '../components/notice';
+import { isAdmin } from '../components/roles';
 import { useApiClient } from './api-context';
 import { markSignedOut } from './session';
 
@@ -14,9 +16,10 @@ export function useSignOut() {
   });
 }
 
-/** The signed-in user in the header's user slot, with the account menu (Sign out). */
+/** The signed-in user in the header's user slot, with the account menu (Administration, API reference, Sign out). */
 export function UserMenu({ user, onSignOut }: { user: SessionUser; onSignOut: () => void }) {
   const role = roleLabel(user.role);
+  const navigate = useNavigate();
   return (
     <calcite-dropdown slot="user" placement="bottom-end" scale="m" widthScale="m" className="user-menu">
       <calcite-navigation-user
@@ -26,6 +29,15 @@ export function UserMenu({ user, onSignOut }: { user: SessionUser; onSignOut: ()
         label={`Signed in as ${user.username} (${role}). Open the account menu.`}
       />
       <calcite-dropdown-group groupTitle={`Signed in as ${user.username}`} selectionMode="none">
+        {isAdmin(user) && (
+          <calcite-dropdown-item iconStart="gear" label="Administration" oncalciteDropdownItemSelect={() => navigate('/admin')}>
+            Administration
+          </calcite-dropdown-item>
+        )}
+        {/* The OpenAPI reference is served by OrgKeeper itself (Swagger UI), outside the single-page app. */}
+        <calcite-dropdown-item iconStart="code" label="API reference" href="/api/docs/" target="_blank" rel="noopener">
+          API reference
+        </calcite-dropdown-item>
         <calcite-dropdown-item iconStart="sign-out" label="Sign out" oncalciteDropdownItemSelect={onSignOut}>
           Sign out
         </calcite-dropdown-item>

@@ -8,6 +8,8 @@ const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   queued: { label: 'Queued', tone: 'neutral', icon: 'clock' },
   pending: { label: 'Waiting', tone: 'neutral', icon: 'clock' },
   running: { label: 'Running', tone: 'info', icon: 'spinner' },
+  sending: { label: 'Sending', tone: 'info', icon: 'spinner' },
+  delivered: { label: 'Delivered', tone: 'success', icon: 'check-circle' },
   succeeded: { label: 'Succeeded', tone: 'success', icon: 'check-circle' },
   complete: { label: 'Complete', tone: 'success', icon: 'check-circle' },
   ok: { label: 'OK', tone: 'success', icon: 'check-circle' },
@@ -15,7 +17,11 @@ const STATUS: Record<string, { label: string; tone: Tone; icon: IconName }> = {
   skipped: { label: 'Skipped', tone: 'warning', icon: 'minus-circle' },
   failed: { label: 'Failed', tone: 'danger', icon: 'x-circle' },
   cancelled: { label: 'Cancelled', tone: 'neutral', icon: 'x' },
-  interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' }
+  interrupted: { label: 'Interrupted', tone: 'warning', icon: 'exclamation-mark-circle' },
+  // Workers (the Logs page's Workers section): a worker that answers is running, not a task in progress.
+  alive: { label: 'Running', tone: 'success', icon: 'check-circle' },
+  lost: { label: 'Not answering', tone: 'warning', icon: 'exclamation-mark-circle' },
+  stopped: { label: 'Stopped', tone: 'neutral', icon: 'minus-circle' }
 };
 
 /** The kind of notice that tells how a finished operation ended. */

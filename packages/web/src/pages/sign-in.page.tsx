@@ -1,12 +1,13 @@
-// Sign in to OrgKeeper itself (OrgKeeper accounts; ArcGIS sign-in happens per identity).
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+// Sign in to OrgKeeper: with an OrgKeeper account, or (when an administrator turned it on) with an ArcGIS account of
+// the organization, through the portal's own sign-in page.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
-import { useLocation } from 'react-router';
+import { useLocation, useSearchParams } from 'react-router';
 import { isApiError } from '../api/api-client';
-import { type Credentials, signIn } from '../api/auth.api';
+import { type Credentials, getSignInMethods, signIn, startArcGISSignIn } from '../api/auth.api';
 import { useApiClient } from '../app/api-context';
 import { AuthLayout } from '../app/auth-layout';
-import type { SignInLocationState } from '../app/gates';
+import { safeReturnPath, type SignInLocationState } from '../app/gates';
 import { markSignedIn } from '../app/session';
 import { FormField } from '../components/form-field';
 import { type FieldErrors, useFormState } from '../components/form-state';
@@ -75,8 +76,15 @@ export function SignInPage() {
     signInMutation.mutate({ username: username.trim(), password });
   };
 
+  const methods = useQuery({ queryKey: ['sign-in-methods'], queryFn: ({ signal }) => getSignInMethods(apiClient, signal), staleTime: 60_000 });
+  const arcgis = methods.data?.arcgis ?? null;
+
   return (
-    <AuthLayout title="Sign in to OrgKeeper" description="Use your OrgKeeper account.">
+    <AuthLayout
+      title="Sign in to OrgKeeper"
+      description={arcgis ? `Use your OrgKeeper account, or your ArcGIS account of ${arcgis.organization}.` : 'Use your OrgKeeper account.'}
+    >
+      <ArcGISAnswerNotice organization={arcgis?.organization ?? null} />
       <form className="auth-form" onSubmit={submit} noValidate aria-label="Sign in">
         <SignInNotices arrival={arrival} error={signInMutation.error} waitSeconds={waitSeconds} />
         <FormField
@@ -98,7 +106,79 @@ export function SignInPage() {
           {signInMutation.isPending ? 'Signing in…' : 'Sign in'}
         </calcite-button>
       </form>
+      {arcgis && <ArcGISSignIn organization={arcgis.organization} returnTo={safeReturnPath(arrival?.from)} />}
     </AuthLayout>
+  );
+}
+
+/** The other way in: the organization's own sign-in page (which may hand over to SAML, with its MFA). */
+function ArcGISSignIn({ organization, returnTo }: { organization: string; returnTo: string }) {
+  const apiClient = useApiClient();
+  const start = useMutation({
+    mutationFn: () => startArcGISSignIn(apiClient, returnTo),
+    // Leaves OrgKeeper for the portal; it sends the browser back to OrgKeeper signed in (or says why not).
+    onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl)
+  });
+  return (
+    <div className="auth-alternative" role="group" aria-label="Sign in with ArcGIS">
+      <div className="auth-divider" aria-hidden="true">
+        <span>or</span>
+      </div>
+      {start.error !== null && <ErrorNotice error={start.error} title="Signing in with ArcGIS could not start" />}
+      <calcite-button
+        width="full"
+        appearance="outline"
+        iconStart="globe"
+        loading={start.isPending || start.isSuccess}
+        disabled={start.isPending || start.isSuccess}
+        onClick={() => start.mutate()}
+      >
+        Sign in with ArcGIS
+      </calcite-button>
+      <p className="form-field-help">With your account of {organization}, on its own sign-in page.</p>
+    </div>
+  );
+}
+
+/** Why signing in with ArcGIS did not finish, from `?arcgis=<code>` where the server sent the browser back. */
+const ARCGIS_ANSWERS: Record<string, { kind: 'info' | 'warning' | 'danger'; title: string; text: (organization: string) => string }> = {
+  not_allowed: {
+    kind: 'danger',
+    title: 'Your ArcGIS account has no role in OrgKeeper',
+    text: () => 'An OrgKeeper administrator chooses which ArcGIS users and groups may sign in. Ask them to add you, or sign in with an OrgKeeper account.'
+  },
+  wrong_org: {
+    kind: 'danger',
+    title: 'That ArcGIS account belongs to another organization',
+    text: (org) => `Sign in with your account of ${org}. If the portal signed you in automatically with another account, sign out there first.`
+  },
+  disabled: { kind: 'danger', title: 'Your ArcGIS account is disabled', text: () => 'Ask an administrator of your ArcGIS organization to enable it.' },
+  cancelled: { kind: 'info', title: 'Signing in with ArcGIS was cancelled', text: () => 'Sign in again when you are ready.' },
+  state_expired: { kind: 'warning', title: 'That sign-in has expired', text: () => 'Each sign-in works once and for ten minutes. Press Sign in with ArcGIS again.' },
+  invalid_state: { kind: 'warning', title: 'That sign-in has expired', text: () => 'Press Sign in with ArcGIS again.' },
+  other_browser: {
+    kind: 'warning',
+    title: 'That sign-in was started elsewhere',
+    text: () => 'For your safety, a sign-in finishes only in the browser that started it. Press Sign in with ArcGIS here.'
+  },
+  off: { kind: 'warning', title: 'Signing in with ArcGIS is turned off', text: () => 'Sign in with your OrgKeeper account.' },
+  oauth_error: {
+    kind: 'danger',
+    title: 'The portal did not complete the sign-in',
+    text: () => 'Try again. If it keeps failing, sign in with an OrgKeeper account and ask an administrator to check the App ID in Administration.'
+  },
+  arcgis_error: { kind: 'danger', title: 'The portal did not say who you are', text: () => 'Try again in a moment, or sign in with an OrgKeeper account.' }
+};
+
+function ArcGISAnswerNotice({ organization }: { organization: string | null }) {
+  const [params] = useSearchParams();
+  const code = params.get('arcgis');
+  if (!code) return null;
+  const answer = ARCGIS_ANSWERS[code] ?? ARCGIS_ANSWERS.oauth_error!;
+  return (
+    <Notice kind={answer.kind} title={answer.title} announce>
+      {answer.text(organization ?? 'your organization')}
+    </Notice>
   );
 }
 

@@ -1,5 +1,6 @@
 /** What a fix would do, shown before it is applied: the plan, its fingerprint, and the backup that will be taken first. */
 import { checkFileLocation } from '../../identities/file-location.js';
+import { isObjectStorageLocation } from '../../store/index.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
 import { changesArcGIS } from './actions/index.js';
 import { planHash } from './fix-rows.js';
@@ -40,6 +41,8 @@ export async function previewOf(row: IdentityRow, request: FixRequest, plan: Pla
 /** Whether the identity's File Location can take a backup now. */
 export async function backupLocation(row: IdentityRow): Promise<{ ok: true } | { ok: false; message: string }> {
   if (!row.file_location || row.file_location.trim() === '') return { ok: false, message: `"${row.name}" has no File Location to back up into.` };
+  // Object storage is checked by the backup itself (access, conditional writes); there is no folder to look at.
+  if (isObjectStorageLocation(row.file_location)) return { ok: true };
   const check = await checkFileLocation(row.file_location);
   return check.ok ? { ok: true } : { ok: false, message: `The File Location of "${row.name}" cannot be used: ${check.message}` };
 }

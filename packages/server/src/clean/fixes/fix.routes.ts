@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../../http/actor.js';
 import type { FixService } from './fix.service.js';
 import { FIX_ACTIONS } from './fix.types.js';
+import { fixDetailSchema, fixListSchema, fixPreviewSchema, fixStartedSchema } from './fix.schemas.js';
 
 export interface FixRoutesDeps {
   fixes: FixService;
@@ -38,13 +39,33 @@ const fixBody = {
 export const fixRoutes: FastifyPluginAsync<FixRoutesDeps> = async (app, { fixes }) => {
   app.post<{ Params: { id: string }; Body: unknown }>(
     '/api/identities/:id/fixes/preview',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: fixBody } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['fixes'],
+        operationId: 'previewFix',
+        summary: 'What a fix would change, finding by finding (changes nothing)',
+        params: identityParams,
+        body: fixBody,
+        response: { 200: fixPreviewSchema }
+      }
+    },
     async (request) => fixes.preview(request.params.id, request.body)
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>(
     '/api/identities/:id/fixes',
-    { config: { role: 'operator' }, schema: { params: identityParams, body: fixBody } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['fixes'],
+        operationId: 'applyFix',
+        summary: 'Apply a fix (backing up what it changes first); answers the operation to follow',
+        params: identityParams,
+        body: fixBody,
+        response: { 202: fixStartedSchema }
+      }
+    },
     async (request, reply) => reply.code(202).send(await fixes.apply(request.params.id, request.body, actorOf(request)))
   );
 
@@ -52,6 +73,10 @@ export const fixRoutes: FastifyPluginAsync<FixRoutesDeps> = async (app, { fixes 
     '/api/identities/:id/fixes',
     {
       schema: {
+        tags: ['fixes'],
+        operationId: 'listFixes',
+        summary: 'Fixes of this identity, newest first',
+        response: { 200: fixListSchema },
         params: identityParams,
         querystring: { type: 'object', additionalProperties: false, properties: { scanId: id, limit: { type: 'integer', minimum: 1, maximum: 500 } } }
       }
@@ -59,13 +84,18 @@ export const fixRoutes: FastifyPluginAsync<FixRoutesDeps> = async (app, { fixes 
     async (request) => ({ fixes: await fixes.list(request.params.id, request.query) })
   );
 
-  app.get<{ Params: { id: string; fixId: string } }>('/api/identities/:id/fixes/:fixId', { schema: { params: fixParams } }, async (request) =>
-    fixes.get(request.params.id, request.params.fixId)
+  app.get<{ Params: { id: string; fixId: string } }>(
+    '/api/identities/:id/fixes/:fixId',
+    { schema: { tags: ['fixes'], operationId: 'getFix', summary: 'A fix and what was done to each finding', params: fixParams, response: { 200: fixDetailSchema } } },
+    async (request) => fixes.get(request.params.id, request.params.fixId)
   );
 
   app.post<{ Params: { id: string; fixId: string } }>(
     '/api/identities/:id/fixes/:fixId/undo',
-    { config: { role: 'operator' }, schema: { params: fixParams } },
+    {
+      config: { role: 'operator' },
+      schema: { tags: ['fixes'], operationId: 'undoFix', summary: 'Undo a fix; answers the operation to follow', params: fixParams, response: { 202: fixStartedSchema } }
+    },
     async (request, reply) => reply.code(202).send(await fixes.undo(request.params.id, request.params.fixId, actorOf(request)))
   );
 };

@@ -1,4 +1,4 @@
-import { PostgresAdapter, type Kysely, type RawBuilder } from 'kysely';
+import { PostgresAdapter, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { postgresHelpers } from './postgres/helpers.js';
 import { sqliteHelpers } from './sqlite/helpers.js';
 
@@ -31,6 +31,31 @@ export interface DialectHelpers {
    * today, so there are none yet; this keeps `db copy` right when a table gains one.
    */
   resetSequences(trx: SqlRunner, tables: readonly string[]): Promise<string[]>;
+  /**
+   * The rows of `query` for a worker to take inside a transaction, passing over rows another transaction has taken:
+   * PostgreSQL `FOR UPDATE SKIP LOCKED`, so concurrent workers each get a different row without waiting; SQLite as
+   * it is (its write transaction, lockedTransaction, already lets one worker at a time in).
+   */
+  skipLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+}
+
+/**
+ * Signals between OrgKeeper processes on one database, so that a change made by one (an operation queued, its
+ * progress, a cancel asked, a schedule edited) wakes the others at once instead of at their next poll. PostgreSQL:
+ * `NOTIFY` through the pool and `LISTEN` on a dedicated connection. SQLite: within the process only (other processes
+ * on the same file keep polling).
+ */
+export interface DatabaseSignals {
+  /** Whether signals from other processes arrive (then pollers may poll slowly). */
+  readonly crossProcess: boolean;
+  /** Sends `payload` (at most a few hundred bytes) to every listener of `channel`, in every process. Never throws. */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls `onSignal` with each payload sent on `channel`, and with null when signals may have been missed (the
+   * listening connection was lost and is back): then read the state again. Returns the function that stops it.
+   */
+  listen(channel: string, onSignal: (payload: string | null) => void): () => void;
+  close(): Promise<void>;
 }
 
 /** The helpers for the database `db` (or a transaction of it) runs on. */

@@ -6,6 +6,11 @@ import * as m0004 from './0004-restore.js';
 import * as m0005 from './0005-jobs.js';
 import * as m0006 from './0006-clean-scans.js';
 import * as m0007 from './0007-clean-fixes.js';
+import * as m0008 from './0008-workers.js';
+import * as m0009 from './0009-store-locations.js';
+import * as m0010 from './0010-api-tokens.js';
+import * as m0011 from './0011-arcgis-sign-in.js';
+import * as m0012 from './0012-webhooks-metrics.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; a new table (identities,
@@ -18,5 +23,10 @@ export const migrations: Record<string, Migration> = {
   '0004-restore': m0004,
   '0005-jobs': m0005,
   '0006-clean-scans': m0006,
-  '0007-clean-fixes': m0007
+  '0007-clean-fixes': m0007,
+  '0008-workers': m0008,
+  '0009-store-locations': m0009,
+  '0010-api-tokens': m0010,
+  '0011-arcgis-sign-in': m0011,
+  '0012-webhooks-metrics': m0012
 };

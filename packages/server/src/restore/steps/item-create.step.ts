@@ -91,7 +91,7 @@ async function findOrAddItem(ctx: StepContext, step: PlanStep, entry: ItemEntry,
     ...(await partParams(store, entry, made.maps, false)),
     ...(step.targetId && step.targetId === entry.id && plan.target.isEnterprise ? { itemIdToCreate: entry.id } : {})
   };
-  const id = await addItem({ session, owner: plan.target.admin, params, marker: made.marker });
+  const id = await addItem({ session: ctx.input.session, owner: plan.target.admin, params, marker: made.marker });
   await ctx.save({ new_id: id, state: JSON.stringify({ ...parseState(ctx.row.state), createdId: id }) });
   return id;
 }

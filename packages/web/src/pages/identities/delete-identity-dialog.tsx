@@ -51,8 +51,15 @@ export function DeleteIdentityDialog({ identity, onClose, onDeleted }: DeleteIde
           itself.
         </p>
         <p>
-          <strong>Existing backups are kept on disk</strong> in <code>{shown.fileLocation}</code>; OrgKeeper does not
-          delete any file.
+          {shown.fileLocationKind === 'folder' ? (
+            <>
+              <strong>Existing backups are kept on disk</strong> in <code>{shown.fileLocation}</code>; OrgKeeper does not delete any file.
+            </>
+          ) : (
+            <>
+              <strong>Existing backups are kept</strong> in <code>{shown.fileLocation}</code>; OrgKeeper deletes nothing there.
+            </>
+          )}
         </p>
       </div>
       <calcite-button slot="footer-end" appearance="outline" kind="neutral" onClick={onClose} disabled={remove.isPending}>

@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/notice';
 import { urlExample } from './identity-form';
 import type { IdentityFormState } from './identity-form-state';
 import { RedirectUriBox } from './redirect-uri';
+import { EncryptionFields, StoreLocationFields } from './store-location-fields';
 import '@esri/calcite-components/components/calcite-checkbox';
 import '@esri/calcite-components/components/calcite-input-message';
 import '@esri/calcite-components/components/calcite-segmented-control';
@@ -40,7 +41,23 @@ export function IdentityFormFields({ form, redirectUri }: { form: IdentityFormSt
           {redirectUri && <RedirectUriBox redirectUri={redirectUri} type={type} />}
         </>
       )}
-      <FormField {...form.textField('fileLocation')} label="File Location" help="Folder on the OrgKeeper server for this organization's backups" required />
+      <StoreLocationFields
+        values={form.values.fileLocation}
+        onChange={form.change('fileLocation')}
+        credentials={form.values.fileLocationCredentials}
+        onCredentialsChange={form.change('fileLocationCredentials')}
+        editing={form.target.mode === 'edit'}
+        hasStoredCredentials={form.target.mode === 'edit' && form.target.identity.hasFileLocationCredentials}
+        errors={{ fileLocation: form.errorFor('fileLocation'), fileLocationCredentials: form.errorFor('fileLocationCredentials') }}
+      />
+      <EncryptionFields
+        encrypt={form.values.encryptBackups}
+        onEncryptChange={form.change('encryptBackups')}
+        passphrase={form.textField('backupPassphrase')}
+        confirm={form.textField('backupPassphraseConfirm')}
+        editing={form.target.mode === 'edit'}
+        error={form.errorFor('encryptBackups')}
+      />
       {/* IWA keeps nothing: scheduled work signs in as the server's own account each time. */}
       {oauth2 && <StoreCredentialsField form={form} />}
     </div>

@@ -39,7 +39,7 @@ export function useIdentityForm(target: FormTarget, onSaved: (identity: Identity
     event.preventDefault();
     if (save.isPending) return;
     const entered = form.entered();
-    const errors = validateIdentityForm(entered, type);
+    const errors = validateIdentityForm(entered, type, target);
     form.checked(errors);
     setOtherErrors([]);
     if (Object.keys(errors).length > 0) {
@@ -49,7 +49,7 @@ export function useIdentityForm(target: FormTarget, onSaved: (identity: Identity
     save.mutate(identityInput(entered, target));
   };
 
-  return { ...form, type, authControl, otherErrors, save, submit };
+  return { ...form, type, target, authControl, otherErrors, save, submit };
 }
 
 export type IdentityFormState = ReturnType<typeof useIdentityForm>;

@@ -1,6 +1,17 @@
 // What the identity form holds and sends: exactly the fields of the identity's kind, checked in the browser where
 // that is possible before the server checks everything again (and asks the portal).
 import type { AuthMethod, Identity, IdentityInput, IdentityType } from '../../api/identities.api';
+import {
+  type CredentialValues,
+  EMPTY_CREDENTIALS,
+  EMPTY_LOCATION,
+  type LocationValues,
+  credentialValuesFor,
+  locationCredentials,
+  locationProblems,
+  locationText,
+  parseLocation
+} from './store-location';
 
 export type FormTarget = { mode: 'add'; type: IdentityType } | { mode: 'edit'; identity: Identity };
 
@@ -9,14 +20,20 @@ export interface IdentityFormValues {
   url: string;
   authMethod: AuthMethod;
   appId: string;
-  fileLocation: string;
+  /** Where backups are kept: a folder, an S3 prefix or an Azure container prefix (store-location.ts). */
+  fileLocation: LocationValues;
+  /** How OrgKeeper signs in there (object storage); blank when editing keeps the saved credentials. */
+  fileLocationCredentials: CredentialValues;
+  encryptBackups: boolean;
+  backupPassphrase: string;
+  backupPassphraseConfirm: string;
   storeCredentials: boolean;
 }
 
 export type IdentityFormField = keyof IdentityFormValues;
 
 /** The fields in the order the form shows them. */
-export const FIELD_ORDER: IdentityFormField[] = ['name', 'authMethod', 'url', 'appId', 'fileLocation', 'storeCredentials'];
+export const FIELD_ORDER: IdentityFormField[] = ['name', 'authMethod', 'url', 'appId', 'fileLocation', 'fileLocationCredentials', 'encryptBackups', 'backupPassphrase', 'backupPassphraseConfirm', 'storeCredentials'];
 
 export const targetType = (target: FormTarget): IdentityType => (target.mode === 'add' ? target.type : target.identity.type);
 
@@ -25,7 +42,18 @@ export const urlExample = (type: IdentityType): string => (type === 'online' ? '
 
 export function initialValues(target: FormTarget): IdentityFormValues {
   if (target.mode === 'add') {
-    return { name: '', url: '', authMethod: 'oauth2', appId: '', fileLocation: '', storeCredentials: true };
+    return {
+      name: '',
+      url: '',
+      authMethod: 'oauth2',
+      appId: '',
+      fileLocation: { ...EMPTY_LOCATION },
+      fileLocationCredentials: { ...EMPTY_CREDENTIALS },
+      encryptBackups: false,
+      backupPassphrase: '',
+      backupPassphraseConfirm: '',
+      storeCredentials: true
+    };
   }
   const { identity } = target;
   return {
@@ -33,21 +61,27 @@ export function initialValues(target: FormTarget): IdentityFormValues {
     url: identity.url,
     authMethod: identity.authMethod,
     appId: identity.appId ?? '',
-    fileLocation: identity.fileLocation,
+    fileLocation: parseLocation(identity.fileLocation),
+    fileLocationCredentials: credentialValuesFor(identity.fileLocation, identity.hasFileLocationCredentials),
+    encryptBackups: identity.encryptBackups,
+    backupPassphrase: '',
+    backupPassphraseConfirm: '',
     storeCredentials: identity.storeCredentials
   };
 }
 
 /** Checks the browser can make before asking the server (which checks everything again, and the portal). */
-export function validateIdentityForm(values: IdentityFormValues, type: IdentityType): Partial<Record<IdentityFormField, string>> {
+export function validateIdentityForm(values: IdentityFormValues, type: IdentityType, target?: FormTarget): Partial<Record<IdentityFormField, string>> {
   const errors: Partial<Record<IdentityFormField, string>> = {};
   if (values.name.trim() === '') errors.name = 'Enter the organization name backups and scans are filed under.';
   if (values.url.trim() === '') errors.url = `Enter the organization's URL, e.g. ${urlExample(type)}.`;
   if (values.authMethod === 'oauth2' && values.appId.trim() === '') {
     errors.appId = 'Enter the App ID (client ID) of the application registered in this organization.';
   }
-  // Whether a path is absolute depends on the server's operating system: the server checks that.
-  if (values.fileLocation.trim() === '') errors.fileLocation = 'Enter a folder on the OrgKeeper server, e.g. /srv/orgkeeper/myorg.';
+  const editing = target?.mode === 'edit';
+  Object.assign(errors, locationProblems(values.fileLocation, values.fileLocationCredentials, editing, editing && target.identity.hasFileLocationCredentials));
+  if (values.encryptBackups && values.backupPassphrase !== '' && values.backupPassphrase.length < 8) errors.backupPassphrase = 'Use at least 8 characters.';
+  if (values.encryptBackups && values.backupPassphrase !== values.backupPassphraseConfirm) errors.backupPassphraseConfirm = 'The two passphrases differ.';
   return errors;
 }
 
@@ -60,7 +94,15 @@ export function identityInput(values: IdentityFormValues, target: FormTarget): I
     url: values.url.trim(),
     authMethod: values.authMethod,
     ...(oauth2 ? { appId: values.appId.trim() } : {}),
-    fileLocation: values.fileLocation.trim(),
+    fileLocation: locationText(values.fileLocation),
+    ...credentialsField(locationCredentials(values.fileLocation, values.fileLocationCredentials, target.mode === 'edit')),
+    ...(target.mode === 'add' || values.encryptBackups !== target.identity.encryptBackups ? { encryptBackups: values.encryptBackups } : {}),
+    ...(values.encryptBackups && values.backupPassphrase !== '' ? { backupPassphrase: values.backupPassphrase } : {}),
     ...(oauth2 ? { storeCredentials: values.storeCredentials } : {})
   };
+}
+
+/** The credentials field of the request: new credentials, null (the standard chain), or absent (keep the saved ones). */
+function credentialsField(credentials: ReturnType<typeof locationCredentials>): Pick<IdentityInput, 'fileLocationCredentials'> {
+  return credentials === undefined ? {} : { fileLocationCredentials: credentials };
 }

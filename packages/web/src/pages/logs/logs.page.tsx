@@ -29,6 +29,8 @@ import { canOperate } from '../../components/roles';
 import { outcomeKind, StatusBadge, statusLabel } from '../../components/status-badge';
 import { elapsed, formatCount, formatDateTime } from '../../components/units';
 import { OperationItems } from './operation-items';
+import { operationWorkerText } from './worker-text';
+import { WorkersSection } from './workers-section';
 import './logs.css';
 
 const KINDS: { value: OperationKind; label: string }[] = [
@@ -113,6 +115,7 @@ function OperationList() {
           Show older operations
         </calcite-button>
       )}
+      <WorkersSection kindLabel={kindLabel} />
     </div>
   );
 }
@@ -132,6 +135,7 @@ function OperationTable({ operations, identities }: { operations: Operation[]; i
             <th scope="col" className="num">Items</th>
             <th scope="col" className="num">Duration</th>
             <th scope="col">By</th>
+            <th scope="col">Worker</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -182,6 +186,7 @@ function OperationRow({ operation, identity, canCancel }: { operation: Operation
       <td className="num">{itemCounts(operation)}</td>
       <td className="num">{elapsed(operation.startedAt ?? operation.createdAt, operation.finishedAt)}</td>
       <td>{operation.createdBy}</td>
+      <td className="cell-note">{operationWorkerText(operation)}</td>
       <td>
         {canCancel && isActive(operation.status) && (
           <calcite-button kind="danger" appearance="outline" scale="s" loading={cancel.isPending} onClick={() => cancel.mutate()} label={`Cancel ${name}`}>
@@ -269,6 +274,10 @@ function OperationSummary({ operation: op, identity }: { operation: Operation; i
       <div>
         <dt>Started by</dt>
         <dd>{op.createdBy}</dd>
+      </div>
+      <div>
+        <dt>Worker</dt>
+        <dd data-worker={op.worker?.id}>{operationWorkerText(op)}</dd>
       </div>
     </dl>
   );

@@ -18,7 +18,8 @@ const operation: Operation = {
   finishedAt: '2026-11-24T23:05:09.000Z',
   cancelRequestedBy: null,
   attempt: 0,
-  resumable: false
+  resumable: false,
+  worker: null
 };
 
 const row = (over: Partial<OperationItem>): OperationItem => ({

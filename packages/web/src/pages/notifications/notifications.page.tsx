@@ -1,5 +1,6 @@
 // Notifications: the email settings (SMTP server, TLS, account with its password stored encrypted, sender, recipients),
-// when to send (failure, partial success, success), and "Send a test email". Administrators only.
+// when to send (failure, partial success, success) and about which identities, and "Send a test email"; then the
+// webhooks (webhooks-section.tsx). Administrators only.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { fieldError } from '../../api/api-client';
@@ -10,6 +11,8 @@ import { FormField } from '../../components/form-field';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { isAdmin } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
+import { IdentityScope, OutcomeFields } from './channel-scope';
+import { WebhooksSection } from './webhooks-section';
 import '@esri/calcite-components/components/calcite-option';
 import '@esri/calcite-components/components/calcite-select';
 import '../../components/native-forms.css';
@@ -27,13 +30,16 @@ export function NotificationsPage() {
     <div className="page notifications-page">
       <header className="page-header">
         <h1>Notifications</h1>
-        <p>Email when a backup, restore or other operation fails, finishes with problems, or succeeds.</p>
+        <p>Email and webhooks (Slack, Microsoft Teams, signed JSON) when a backup, restore or other operation fails, finishes with problems, or succeeds.</p>
       </header>
       {admin ? (
-        <EmailSettingsForm />
+        <>
+          <EmailSettingsForm />
+          <WebhooksSection />
+        </>
       ) : (
         <Notice kind="info" title="Administrators only">
-          The email settings name a mail server and its account; an administrator of OrgKeeper changes them.
+          The email settings name a mail server and its account, and webhook URLs are credentials; an administrator of OrgKeeper changes them.
         </Notice>
       )}
     </div>
@@ -64,7 +70,8 @@ function useEmailSettingsForm(settings: EmailSettings) {
     recipients: settings.recipients.join('\n'),
     onFailure: settings.configured ? settings.notifyOnFailure : true,
     onPartial: settings.configured ? settings.notifyOnPartial : true,
-    onSuccess: settings.configured ? settings.notifyOnSuccess : false
+    onSuccess: settings.configured ? settings.notifyOnSuccess : false,
+    identityIds: settings.identityIds
   });
   const [saved, setSaved] = useState(false);
   const save = useMutation({
@@ -83,6 +90,7 @@ function useEmailSettingsForm(settings: EmailSettings) {
         notifyOnFailure: values.onFailure,
         notifyOnPartial: values.onPartial,
         notifyOnSuccess: values.onSuccess,
+        identityIds: values.identityIds,
         // Left out: the stored password stays.
         ...(values.removePassword ? { password: null } : values.password !== '' ? { password: values.password } : {})
       };
@@ -101,6 +109,7 @@ function useEmailSettingsForm(settings: EmailSettings) {
       <K extends keyof typeof values>(key: K) =>
       (value: (typeof values)[K]) =>
         setValues((current) => ({ ...current, [key]: value })),
+    setAll: (changes: Partial<typeof values>) => setValues((current) => ({ ...current, ...changes })),
     saved,
     save,
     fieldError: (field: string) => fieldError(save.error, field)
@@ -116,7 +125,8 @@ function SettingsForm({ settings }: { settings: EmailSettings }) {
   const { values, set, save } = form;
 
   return (
-    <section className="panel" aria-label="Email settings">
+    <section className="panel" aria-labelledby="email-settings-heading">
+      <h2 id="email-settings-heading">Email</h2>
       <div className="notifications-form form-column">
         <label className="inline-check">
           <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled')(event.target.checked)} />
@@ -125,7 +135,12 @@ function SettingsForm({ settings }: { settings: EmailSettings }) {
         <ServerFields form={form} passwordSet={settings.passwordSet} />
         <FormField name="from" label="From" help="The sender's address, e.g. orgkeeper@example.com." value={values.from} onValueChange={set('from')} error={form.fieldError('from')} required />
         <RecipientsField form={form} />
-        <WhenFields form={form} />
+        <OutcomeFields
+          legend="Send an email when an operation"
+          value={{ onFailure: values.onFailure, onPartial: values.onPartial, onSuccess: values.onSuccess }}
+          onChange={(outcomes) => form.setAll(outcomes)}
+        />
+        <IdentityScope legend="Email about operations of" value={values.identityIds} onChange={set('identityIds')} error={form.fieldError('identityIds')} />
         {save.error !== null && <ErrorNotice error={save.error} title="The settings were not saved" />}
         {form.saved && (
           <Notice kind="success" title="Saved" announce>
@@ -226,27 +241,3 @@ function RecipientsField({ form }: { form: EmailSettingsFormState }) {
   );
 }
 
-function WhenFields({ form }: { form: EmailSettingsFormState }) {
-  const helpId = useId();
-  const { values, set } = form;
-  return (
-    <fieldset className="choice-group" aria-describedby={helpId}>
-      <legend>Send an email when an operation</legend>
-      <label className="inline-check">
-        <input type="checkbox" checked={values.onFailure} onChange={(event) => set('onFailure')(event.target.checked)} />
-        fails (or is interrupted)
-      </label>
-      <label className="inline-check">
-        <input type="checkbox" checked={values.onPartial} onChange={(event) => set('onPartial')(event.target.checked)} />
-        finishes with problems
-      </label>
-      <label className="inline-check">
-        <input type="checkbox" checked={values.onSuccess} onChange={(event) => set('onSuccess')(event.target.checked)} />
-        succeeds
-      </label>
-      <span id={helpId} className="form-field-help">
-        Backups, restores, checks and scans, whether started here, from the CLI or by a schedule.
-      </span>
-    </fieldset>
-  );
-}

@@ -10,6 +10,7 @@ import { deleteSchedule, listSchedules, runScheduleNow, type Schedule, scheduleK
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
+import { DeleteButton } from '../../components/delete-button';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
@@ -149,7 +150,6 @@ function ScheduleRow({ schedule, canEdit, onEdit }: { schedule: Schedule; canEdi
 function ScheduleActions({ schedule, canEdit, onEdit, toggleError }: { schedule: Schedule; canEdit: boolean; onEdit: () => void; toggleError: Error | null }) {
   const client = useApiClient();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: scheduleKeys.list(schedule.identityId) });
   const remove = useMutation({ mutationFn: () => deleteSchedule(client, schedule.id), onSettled: refresh });
   const run = useMutation({
@@ -168,17 +168,7 @@ function ScheduleActions({ schedule, canEdit, onEdit, toggleError }: { schedule:
           <calcite-button appearance="outline" scale="s" iconStart="pencil" onClick={onEdit} label={`Edit ${schedule.name}`}>
             Edit
           </calcite-button>
-          <calcite-button
-            appearance={confirming ? 'solid' : 'outline'}
-            kind="danger"
-            scale="s"
-            iconStart="trash"
-            loading={remove.isPending}
-            onClick={() => (confirming ? remove.mutate() : setConfirming(true))}
-            label={confirming ? `Confirm: delete ${schedule.name}` : `Delete ${schedule.name}`}
-          >
-            {confirming ? 'Confirm delete' : 'Delete'}
-          </calcite-button>
+          <DeleteButton name={schedule.name} busy={remove.isPending} onDelete={() => remove.mutate()} />
         </>
       )}
       {run.data && (

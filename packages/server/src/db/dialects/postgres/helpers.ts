@@ -45,5 +45,9 @@ export const postgresHelpers: DialectHelpers = {
       moved.push(sequence);
     }
     return moved;
+  },
+
+  skipLocked(query) {
+    return query.forUpdate().skipLocked();
   }
 };

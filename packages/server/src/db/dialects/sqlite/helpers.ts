@@ -34,5 +34,10 @@ export const sqliteHelpers: DialectHelpers = {
   // Rows inserted with explicit keys already move SQLite's counters (rowid, sqlite_sequence) past them.
   resetSequences(): Promise<string[]> {
     return Promise.resolve([]);
+  },
+
+  // SQLite has no row locks: the write transaction a worker claims in (lockedTransaction) holds the whole file.
+  skipLocked(query) {
+    return query;
   }
 };

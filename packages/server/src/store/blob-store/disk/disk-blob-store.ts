@@ -1,27 +1,26 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { type FileHandle, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip, gunzip, gzip } from 'node:zlib';
-import { promisify } from 'node:util';
-import { assertBlobHash, isBlobHash, sha256Hex } from '../../hash.js';
+import { assertBlobHash, isBlobHash } from '../../hash.js';
 import { PRIVATE_FILE_MODE } from '../../../lib/private-files.js';
 import { runPool } from '../../../lib/task-pool.js';
 import { ensureDir, fsyncDir } from '../../fs-util.js';
 import { StoreError, describeError, errnoCode } from '../../store-error.js';
+import { type BlobCodec, PLAIN_CODEC, namingTap } from '../blob-codec.js';
 import { type BlobInfo, type BlobStore, type PutOptions, type PutResult, type VerifyResult, compressionLevel, levelFor } from '../blob-store.js';
 
-const gzipAsync = promisify(gzip);
 const MAX_UNSYNCED = 4096;
-const gunzipAsync = promisify(gunzip);
 
 export interface DiskBlobStoreOptions {
   /** `<store>/blobs`: blobs live in `<blobsDir>/<first 2 hex>/<hash>`, gzip-compressed. */
   blobsDir: string;
   /** `<store>/tmp`: partial writes, on the same file system so a rename publishes them atomically. */
   tmpDir: string;
+  /** How blobs are named and encoded (default: SHA-256 names, gzip; an encrypted store's codec encrypts too). */
+  codec?: BlobCodec;
 }
 
 /**
@@ -32,6 +31,7 @@ export interface DiskBlobStoreOptions {
 export class DiskBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
+  private readonly codec: BlobCodec;
   /** Shard folders that received a rename since the last sync (plus blobsDir when a shard was created). */
   private readonly dirty = new Set<string>();
   /** Blobs published since the last sync, whose data is not yet known to be on disk. */
@@ -41,6 +41,7 @@ export class DiskBlobStore implements BlobStore {
   constructor(options: DiskBlobStoreOptions) {
     this.blobsDir = options.blobsDir;
     this.tmpDir = options.tmpDir;
+    this.codec = options.codec ?? PLAIN_CODEC;
   }
 
   /** Where a blob lives, relative to nothing outside blobsDir: the hash is validated first. */
@@ -64,10 +65,10 @@ export class DiskBlobStore implements BlobStore {
 
   async put(bytes: Uint8Array, options?: PutOptions): Promise<PutResult> {
     const level = levelFor(bytes, options);
-    const hash = sha256Hex(bytes);
+    const hash = this.codec.nameOf(bytes);
     // Cheap dedup: content already stored costs a stat, not a compression.
     if (await this.has(hash)) return { hash, size: bytes.byteLength, storedSize: 0, isNew: false };
-    const compressed = await gzipAsync(bytes, { level });
+    const compressed = await this.codec.encode(bytes, level);
     const temp = await this.tempFile();
     let handle: FileHandle | undefined;
     try {
@@ -86,21 +87,14 @@ export class DiskBlobStore implements BlobStore {
   async putStream(source: AsyncIterable<Uint8Array> | Readable, options?: PutOptions): Promise<PutResult> {
     const level = compressionLevel(options);
     const temp = await this.tempFile();
-    const hasher = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hasher.update(chunk);
-        size += chunk.byteLength;
-        callback(null, chunk);
-      }
-    });
+    const tap = namingTap(this.codec);
     const out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
     try {
       // Streams all the way: memory stays at the zlib window and stream buffers whatever the blob size.
-      await pipeline(source, tap, createGzip({ level }), out);
+      await pipeline([source instanceof Readable ? source : Readable.from(source), tap.stream, ...this.codec.encoders(level), out]);
       const storedSize = (await stat(temp)).size;
-      const hash = hasher.digest('hex');
+      const hash = tap.name();
+      const size = tap.size();
       if (await this.has(hash)) {
         await rm(temp, { force: true });
         return { hash, size, storedSize: 0, isNew: false };
@@ -124,15 +118,7 @@ export class DiskBlobStore implements BlobStore {
       if (errnoCode(error) === 'ENOENT') throw notFound(hash);
       throw error;
     }
-    let content: Buffer;
-    try {
-      content = await gunzipAsync(compressed);
-    } catch (error) {
-      throw corrupt(hash, `it does not decompress (${describeError(error)})`);
-    }
-    const actual = sha256Hex(content);
-    if (actual !== hash) throw corrupt(hash, `its content hashes to ${actual}`);
-    return content;
+    return this.codec.decode(compressed, hash);
   }
 
   async getStream(hash: string): Promise<Readable> {
@@ -143,7 +129,7 @@ export class DiskBlobStore implements BlobStore {
       if (errnoCode(error) === 'ENOENT') throw notFound(hash);
       throw error;
     }
-    return verifiedStream(handle.createReadStream(), hash);
+    return this.codec.decodeStream(handle.createReadStream(), hash);
   }
 
   async delete(hash: string): Promise<number> {
@@ -287,33 +273,4 @@ async function fsyncFile(path: string): Promise<void> {
 
 function notFound(hash: string): StoreError {
   return new StoreError('blob_not_found', `Blob ${hash} is not in the store. Run check to see which snapshots and items are affected.`);
-}
-
-function corrupt(hash: string, why: string): StoreError {
-  return new StoreError('blob_corrupt', `Blob ${hash} is corrupt: ${why}. Run check --read-data to find every damaged blob.`);
-}
-
-/** Decompress and re-hash while streaming; the stream fails with `blob_corrupt` at its end if the hash differs. */
-export function verifiedStream(compressed: Readable, hash: string): Readable {
-  const hasher = createHash('sha256');
-  const gunzipper = createGunzip();
-  const verifier = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hasher.update(chunk);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      const actual = hasher.digest('hex');
-      callback(actual === hash ? null : corrupt(hash, `its content hashes to ${actual}`));
-    }
-  });
-  compressed.on('error', (error) => verifier.destroy(error));
-  gunzipper.on('error', (error) => verifier.destroy(corrupt(hash, `it does not decompress (${describeError(error)})`)));
-  // A consumer that stops early must not leave the file open.
-  verifier.on('close', () => {
-    compressed.destroy();
-    gunzipper.destroy();
-  });
-  compressed.pipe(gunzipper).pipe(verifier);
-  return verifier;
 }
