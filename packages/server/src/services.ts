@@ -235,7 +235,7 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
-  const recycleBin = new RecycleBinService({ sessions: identitySessions, backups, fixes: fixRepository, audit, clock });
+  const recycleBin = new RecycleBinService({ sessions: identitySessions, backups, index: repositories.snapshotIndex, fixes: fixRepository, audit, clock });
   const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
   const restores = new RestoreService({ identities: repositories.identities, stores, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.

@@ -9,7 +9,7 @@ import { deleteItem, purgeRecycledItem } from '../src/arcgis/portal/index.js';
 import * as hosted from '../src/restore/hosted/index.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import { runBackup } from '../src/backup/backup.engine.js';
-import { readSnapshotContent } from '../src/restore/restore.plan.js';
+import { buildPlan, readSnapshotContent } from '../src/restore/restore.plan.js';
 import { openStore } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
 import { orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
@@ -109,5 +109,21 @@ describe('restore with the recycle bin (ArcGIS Online)', () => {
     expect(result.steps.filter((s) => s.kind === 'item').map((s) => [s.status, s.newId])).toEqual([['ok', item.json.id]]);
     expect(state().items.has(item.json.id)).toBe(true);
     expect(state().recycleBin.has(item.json.id)).toBe(false);
+  }, 120_000);
+
+  it('recreates an item planned from the bin that was purged before the restore ran', async () => {
+    const item = orgItems(emu).find((i) => i.json.type === 'Web Map' && !i.json.protected)!;
+    const { store, content, snapshotId } = await backUp([item.json.id]);
+    const session = sessionFor(emu);
+    await deleteItem({ session, owner: item.json.owner, id: item.json.id });
+    const params = { snapshotId, mode: 'recreate' as const, items: [item.json.id] };
+    const plan = await buildPlan({ store, content, params, source: { identityId: 'source' }, target: { identityId: 'target', session }, hostedAvailable: true, now: new Date() });
+    expect(plan.steps.find((s) => s.key === `item:${item.json.id}`)).toMatchObject({ recycleBin: true });
+    await purgeRecycledItem({ session, owner: item.json.owner, id: item.json.id });
+    const { result } = await planAndRun({ store, content, target: emu, repository, params, plan, operationId: 'op-bin-3', hosted });
+    const step = result.steps.find((s) => s.oldId === item.json.id)!;
+    expect(step.status, step.error ?? '').toBe('ok');
+    expect(step.newId).not.toBe(item.json.id);
+    expect(state().items.get(step.newId!)?.json.title).toBe(item.json.title);
   }, 120_000);
 });

@@ -112,12 +112,6 @@ export class BackupService {
     return { snapshots: rows.map(snapshotView), unreadable };
   }
 
-  /** The newest snapshot holding each of these items, by item id (the index is brought up to date with the store first). */
-  async newestBackupsOf(identityId: string, itemIds: string[]): Promise<Map<string, string>> {
-    await this.listSnapshots(identityId);
-    return itemIds.length === 0 ? new Map() : this.deps.index.newestSnapshotsWith(identityId, itemIds);
-  }
-
   /** Indexes the store's snapshots the index lacks and drops those the store no longer has. */
   private async sync(row: IdentityRow, store: Store): Promise<UnreadableSnapshot[]> {
     const listing = await store.listSnapshots().catch((error: unknown) => {

@@ -24,6 +24,7 @@ import {
   type RecycledItem
 } from '../arcgis/portal/index.js';
 import type { BackupService } from '../backup/backup.service.js';
+import type { SnapshotIndexRepository } from '../backup/snapshot-index.repository.js';
 import { reasonOf } from '../clean/fixes/actions/index.js';
 import type { FixRepository } from '../clean/fixes/fix.repository.js';
 import { AppError } from '../errors/app-error.js';
@@ -35,6 +36,7 @@ import type { RecycleBinRestoreItemResult, RecycleBinRestoreResult, RecycleBinSt
 export interface RecycleBinServiceDeps {
   sessions: IdentitySessions;
   backups: BackupService;
+  index: SnapshotIndexRepository;
   fixes: FixRepository;
   audit: AuditService;
   clock: Clock;
@@ -91,7 +93,9 @@ export class RecycleBinService {
     }
     let backups = new Map<string, string>();
     try {
-      backups = await this.deps.backups.newestBackupsOf(identityId, ids);
+      // The index follows the store on every listing: snapshots written since (a CLI backup) count too.
+      await this.deps.backups.listSnapshots(identityId);
+      if (ids.length > 0) backups = await this.deps.index.newestSnapshotsWith(identityId, ids);
     } catch (error) {
       view.backupNote = `Backups could not be looked at: ${reasonOf(error)}`;
     }

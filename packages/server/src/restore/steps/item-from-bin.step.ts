@@ -21,13 +21,14 @@ export async function restoreFromBin(ctx: StepContext, step: PlanStep, entry: It
       if (isNotFound(error)) return undefined;
       throw error;
     });
-    if (!check || (!check.ok && check.offendingItems.length === 0)) {
-      // Purged (or deleted for good) since the plan was made: recreated from the snapshot, with a new id on Online.
-      await ctx.save({ state: JSON.stringify({ notInBin: true }) });
+    if (!check) {
+      // Purged (or deleted for good) since the plan was made: recreated from the snapshot, with a new id on Online
+      // (a resumed recreate finds what an earlier run of this step created by its marker, as any create step does).
       const { targetId: _kept, recycleBin: _bin, ...recreate } = step;
       await createItem(ctx, recreate, entry, item);
       return;
     }
+    if (!check.ok && check.offendingItems.length === 0) throw new Error(`ArcGIS does not restore it from the recycle bin: ${check.message}`);
     if (!check.ok) {
       const names = check.offendingItems.map((o) => `"${o.title ?? o.itemId}" (${o.itemId})`).join(', ');
       throw new Error(`ArcGIS restores this item from the recycle bin only after ${names}, still in the recycle bin: restore that first, then this again.`);
