@@ -26,6 +26,7 @@ describe('the recycle bin page', () => {
     await page.getByRole('menuitem', { name: 'Restore' }).click();
     await waitForPath(page, '/restore');
     await page.getByText("The organization's recycle bin is on").waitFor();
+    await app.snapshot('restore-recycle-bin-note');
     await page.getByRole('link', { name: 'Recycle bin' }).click();
     await waitForPath(page, '/recycle-bin');
     await page.getByRole('heading', { name: 'Recycle bin', level: 1 }).waitFor();
