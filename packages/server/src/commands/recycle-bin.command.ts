@@ -5,7 +5,7 @@
  */
 import { type parseArgs } from 'node:util';
 import type { RecycleBinView } from '../recycle-bin/recycle-bin.types.js';
-import { cliUserActor, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine, parseCommandArgs, UsageError, type CliIo } from './cli-io.js';
+import { cliUserActor, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine, parseCommandArgs, textTable, UsageError, type CliIo } from './cli-io.js';
 import { findIdentity, type SubcommandCall, subcommandCall } from './command-services.js';
 
 export const RECYCLE_BIN_USAGE = `Usage: orgkeeper recycle-bin <list|restore> --identity NAME [options]
@@ -83,8 +83,7 @@ function printBin(io: CliIo, view: RecycleBinView): void {
       ['ID', 'TYPE', 'OWNER', 'DELETED BY', 'DELETED (UTC)', 'PURGED FROM (UTC)', 'BACKUP', 'TITLE'],
       ...view.items.map((i) => [i.id, oneLine(i.type), i.owner, i.deletedBy?.username ?? '-', day(i.deletedAt), day(i.purgeAfter), i.backupSnapshotId ?? 'none', oneLine(i.title)])
     ];
-    const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)));
-    for (const line of table) io.stdout.write(`${line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`);
+    for (const line of textTable(table)) io.stdout.write(`${line}\n`);
     io.stdout.write(`\nArcGIS keeps an item at least ${view.retentionHours} hours; who deleted it and when are known only for OrgKeeper's own deletes.\n`);
   }
   for (const p of view.problems) io.stdout.write(`Could not read ${p.owner ? `the bin of ${p.owner}` : 'every bin'}: ${oneLine(p.error)}\n`);
