@@ -144,6 +144,25 @@ describe('Clean delete fix with the recycle bin (ArcGIS Online)', () => {
     for (const [id, was] of viewsBefore) expect(snapshotOf(id)).toEqual(was);
   }, 240_000);
 
+  it('deletes a hosted layer and its view in one fix (the view first, as ArcGIS requires); Undo brings both back with their ids', async () => {
+    const layer = orgItems().find((i) => i.json.type === 'Feature Service' && i.json.title === 'Bike Lanes')!;
+    const view = orgItems().find((i) => i.json.title === 'Protected Bike Lanes')!;
+    const ids = [layer.json.id, view.json.id];
+    const before = new Map(ids.map((id) => [id, snapshotOf(id)]));
+    // The layer first among the findings: the fix still deletes its view before it.
+    const { scanId, ids: findingIds } = await storeScan(ids);
+    const planned = await preview({ scanId, findings: findingIds, action: 'delete-items' });
+    expect(planned.findings[0]!.context.deleteAfter).toEqual([view.json.id]);
+    expect(planned.findings[0]!.changes[0]!.summary).toMatch(/after its views "Protected Bike Lanes"/);
+    expect(planned.findings[1]!.context.deleteAfter).toBeUndefined();
+    const fix = await apply({ scanId, findings: findingIds, action: 'delete-items', previewHash: planned.hash });
+    expect(fix.results.map((r) => [r.target.id, r.status, r.error])).toEqual(ids.map((id) => [id, 'ok', null]));
+    for (const id of ids) expect(state().recycleBin.has(id), id).toBe(true);
+    const undone = await undo(fix.fix.id);
+    expect(undone.results.map((r) => r.undo?.note)).toEqual(ids.map(() => expect.stringMatching(/Restored from the recycle bin with its id/)));
+    for (const id of ids) expect(snapshotOf(id), id).toEqual(before.get(id));
+  }, 240_000);
+
   it('deletes for good when asked (permanentDelete): the preview says so and Undo recreates the item from the snapshot', async () => {
     const item = plainItems().find((i) => i.groups.size > 0)!;
     const before = snapshotOf(item.json.id)!;

@@ -34,9 +34,10 @@ const planContext = object(
     ownedGroups: arrayOf(object({ id: string, title: string })),
     recipient: string,
     deleteTo: described('delete-items: to the recycle bin, deleted for good on an organization with one, or no bin at all.', stringEnum(['recycled', 'permanent', 'none'])),
-    restorableUntil: described('delete-items to the recycle bin: the earliest time ArcGIS may purge it.', dateTime)
+    restorableUntil: described('delete-items to the recycle bin: the earliest time ArcGIS may purge it.', dateTime),
+    deleteAfter: described('delete-items: items deleted first (a hosted layer\'s views).', arrayOf(string))
   },
-  ['owner', 'folderId', 'toFolder', 'items', 'ownedGroups', 'recipient', 'deleteTo', 'restorableUntil']
+  ['owner', 'folderId', 'toFolder', 'items', 'ownedGroups', 'recipient', 'deleteTo', 'restorableUntil', 'deleteAfter']
 );
 
 const action = stringEnum(FIX_ACTIONS);

@@ -117,6 +117,8 @@ export interface PlanContext {
   deleteTo?: 'recycled' | 'permanent' | 'none';
   /** delete-items to the bin: the earliest time ArcGIS may purge it (ISO 8601), as planned. */
   restorableUntil?: string;
+  /** delete-items: items that must be deleted first (a hosted layer's views, as `canRecycle` names them). */
+  deleteAfter?: string[];
 }
 
 export interface BackupPlan {

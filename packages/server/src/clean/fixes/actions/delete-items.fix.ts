@@ -8,7 +8,7 @@
  */
 import { deleteItem, setItemProtected } from '../../../arcgis/portal/index.js';
 import type { FieldChange } from '../fix.types.js';
-import { deletePlanFor, undoNote } from './delete-to-bin.js';
+import { deletePlanFor, undoNote, viewsFirst } from './delete-to-bin.js';
 import type { FixActionHandler } from './fix-action.js';
 import { appliedChange, change, currentOwner, ownerOf, plannedChange, planOnItem, reasonOf, skip } from './fix-support.js';
 
@@ -26,6 +26,8 @@ export const deleteItemsFix: FixActionHandler = {
       changes.push(target.change);
       return change(finding, changes, { folderId: (item.ownerFolder as string | null | undefined) ?? null, ...target.context });
     }),
+
+  phases: viewsFirst,
 
   async apply(ctx, planned, _options, applied) {
     const session = ctx.session;

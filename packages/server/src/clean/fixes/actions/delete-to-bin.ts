@@ -8,7 +8,7 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { canRecycleItem, getPortalSelf, RECYCLE_BIN_RETENTION_MS, type RecycleBinState, recycleBinState } from '../../../arcgis/portal/index.js';
 import type { FieldChange, FixOptions, FixResult, PlanContext } from '../fix.types.js';
-import type { PlanningContext, RecreateOutcome } from './fix-action.js';
+import type { PlanningContext, PlanRow, RecreateOutcome } from './fix-action.js';
 
 /** The organization's bin, read once per plan (a failed read is not kept). */
 function binOf(ctx: PlanningContext): Promise<RecycleBinState> {
@@ -42,11 +42,20 @@ export async function deletePlanFor(ctx: PlanningContext, item: IItem, options: 
     return deleted(`Item deleted for good (owner ${owner}): the recycle bin does not take it (${check.message}); Undo recreates it from the backup with a new id`, 'permanent');
   }
   const until = Date.now() + RECYCLE_BIN_RETENTION_MS;
-  const waits = check.ok ? '' : `; ArcGIS refuses while ${check.offendingItems.map((o) => `"${o.title ?? o.itemId}"`).join(', ')} (its views) are outside the recycle bin: delete those first`;
+  const views = check.ok ? [] : check.offendingItems;
+  const waits = views.length === 0 ? '' : `, after its views ${views.map((o) => `"${o.title ?? o.itemId}"`).join(', ')} (ArcGIS refuses while they are outside the bin: fix them too, or delete them first)`;
   return {
-    change: { field: 'item', before: 'exists', after: 'recycled', summary: `Item moved to the recycle bin (owner ${owner}); it can be restored with its id until at least ${when(until)}${waits}` },
-    context: { deleteTo: 'recycled', restorableUntil: new Date(until).toISOString() }
+    change: { field: 'item', before: 'exists', after: 'recycled', summary: `Item moved to the recycle bin (owner ${owner})${waits}; it can be restored with its id until at least ${when(until)}` },
+    context: { deleteTo: 'recycled', restorableUntil: new Date(until).toISOString(), ...(views.length > 0 ? { deleteAfter: views.map((o) => o.itemId) } : {}) }
   };
+}
+
+/** Two phases when some items must wait for others of the same fix (a hosted layer for its views): those go last. */
+export function viewsFirst(rows: PlanRow[]): PlanRow[][] {
+  const ids = new Set(rows.map((r) => r.planned.target.id));
+  const waits = (r: PlanRow) => (r.planned.context.deleteAfter ?? []).some((id) => ids.has(id));
+  const later = rows.filter(waits);
+  return later.length === 0 ? [rows] : [rows.filter((r) => !waits(r)), later];
 }
 
 /** What a successful undo of one deleted item says: restored from the bin, or recreated (and why, when it was binned). */

@@ -78,6 +78,8 @@ export interface FixActionHandler {
    * leaves the steps that happened there, for Undo). Throws the reason it failed.
    */
   apply?(ctx: FixContext, planned: PlannedFix, options: FixOptions, applied: FieldChange[]): Promise<void>;
+  /** With `apply`: the planned changes in phases run one after the other (default: one phase). */
+  phases?(rows: PlanRow[]): PlanRow[][];
   /** Instead of `apply`: applies every planned change at once (notify-owners sends one email per owner). */
   applyAll?(ctx: FixContext, options: FixOptions, rows: PlanRow[], finish: (index: number, result: FixResult) => Promise<void>): Promise<void>;
   /** Whether the action changes nothing in ArcGIS (no backup before it, nothing to undo). */
