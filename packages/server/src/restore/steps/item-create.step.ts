@@ -75,7 +75,7 @@ async function recreateService(
 
 /** The item a crashed run of this step added (found by its marker), else a new one; its id is checkpointed at once. */
 async function findOrAddItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson, made: { props: Record<string, string>; marker: string; maps: RewriteMaps }): Promise<string> {
-  const { session, store, plan } = ctx.input;
+  const { store, plan } = ctx.input;
   if (ctx.resumedStep) {
     const id = (await findMarked(ctx, step, made.marker))?.id;
     // Found: checkpointed at once, since the marker that found it is removed at the end of this step.
