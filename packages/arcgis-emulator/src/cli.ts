@@ -27,6 +27,13 @@ Options:
   --keytab FILE          (with --iwa) the keytab of the HTTP service principal
   --service-principal P  (with --iwa) e.g. HTTP@localhost
   --random-seed S        seed for ids and demo content
+  --delete-source-with-views refuse|cascade
+                         deleting a hosted feature layer that has views: refused until its views are deleted (default,
+                         as Esri's documentation says), or deletes the views too
+  --recycle-bin enabled|disabled|unsupported
+                         (online) the organization's recycle bin, overriding the seed's: on (the default, as for
+                         organizations created since June 2024), off (an older organization: deletes are permanent),
+                         or not supported (a trial organization)
   --quiet                no diagnostics on stderr
   -h, --help             this help
 
@@ -54,6 +61,8 @@ export async function main(argv: string[]): Promise<void> {
       keytab: { type: 'string' },
       'service-principal': { type: 'string' },
       'random-seed': { type: 'string' },
+      'delete-source-with-views': { type: 'string' },
+      'recycle-bin': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     },
@@ -88,6 +97,8 @@ export async function main(argv: string[]): Promise<void> {
     keytab: values.keytab,
     servicePrincipal: values['service-principal'],
     randomSeed: values['random-seed'],
+    deleteSourceWithViews: values['delete-source-with-views'] as EmulatorOptions['deleteSourceWithViews'],
+    recycleBin: values['recycle-bin'] as EmulatorOptions['recycleBin'],
     quiet: values.quiet
   };
   const handle = await startEmulator(options);

@@ -11,6 +11,7 @@ export {
   DEMO_USERS,
   demoExpectations,
   demoPassword,
+  surveyServiceName,
   type DemoExpectations,
   type DemoKey
 } from './seed/demo-expectations.js';
@@ -20,4 +21,6 @@ export { type RequestLogSnapshot } from './faults/request-log.js';
 export type { EmulatorContext, EmulatorUrls } from './context.js';
 export type * from './state/types.js';
 export { createHostedService, deleteHostedServiceForItem, serviceUrl } from './features/hosted-service.factory.js';
-export type { HostedServiceSpec, LayerSpec, FieldSpec, LazyFeatures, LazyAttachments, AttachmentSpec } from './features/types.js';
+export { createHostedView, type HostedViewSpec, type ViewLayerSpec } from './features/hosted-view.factory.js';
+export { RELATIONSHIP_TYPES, type RelationshipType } from './content/relationship-types.js';
+export type { HostedServiceSpec, LayerSpec, FieldSpec, LazyFeatures, LazyAttachments, AttachmentSpec, ViewLayerSource } from './features/types.js';

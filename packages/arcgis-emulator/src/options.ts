@@ -30,10 +30,22 @@ export interface EmulatorOptions {
   randomSeed?: string;
   /** Silences the emulator's own diagnostic output (stderr). */
   quiet?: boolean;
+  /**
+   * Deleting the item of a hosted feature layer that has views: 'refuse' (default; Esri's ArcGIS Online and
+   * Enterprise documentation: "you must delete the dependent layers before you can delete the primary item") or
+   * 'cascade' (the views are deleted with it, as Esri's Velocity documentation describes for its layers).
+   */
+  deleteSourceWithViews?: 'refuse' | 'cascade';
+  /**
+   * ArcGIS Online's recycle bin, overriding the seed's (or the saved state's): 'enabled' (the default of organizations
+   * created since June 2024, and of every seed unless it says otherwise), 'disabled' (an older organization that did
+   * not opt in: deletes are permanent) or 'unsupported' (e.g. a trial organization). ArcGIS Enterprise has none.
+   */
+  recycleBin?: 'enabled' | 'disabled' | 'unsupported';
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal'>> &
-  Pick<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal'>;
+export type ResolvedOptions = Required<Omit<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal' | 'recycleBin'>> &
+  Pick<EmulatorOptions, 'stateDir' | 'keytab' | 'servicePrincipal' | 'recycleBin'>;
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const kind = options.kind ?? 'online';
@@ -56,8 +68,19 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     keytab: options.keytab,
     servicePrincipal: options.servicePrincipal,
     randomSeed: options.randomSeed ?? 'orgkeeper-demo',
-    quiet: options.quiet ?? false
+    quiet: options.quiet ?? false,
+    deleteSourceWithViews: options.deleteSourceWithViews ?? 'refuse',
+    recycleBin: options.recycleBin
   };
+  if (resolved.recycleBin !== undefined) {
+    if (!['enabled', 'disabled', 'unsupported'].includes(resolved.recycleBin)) {
+      throw new Error(`--recycle-bin must be enabled, disabled or unsupported, not ${String(resolved.recycleBin)}`);
+    }
+    if (kind === 'enterprise') throw new Error('--recycle-bin is an ArcGIS Online feature; ArcGIS Enterprise has no recycle bin');
+  }
+  if (resolved.deleteSourceWithViews !== 'refuse' && resolved.deleteSourceWithViews !== 'cascade') {
+    throw new Error(`--delete-source-with-views must be refuse or cascade, not ${String(resolved.deleteSourceWithViews)}`);
+  }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new Error('--port must be 0..65535');
   if (!(resolved.scale >= 1)) throw new Error('--scale must be a number >= 1');
   if (!(resolved.faultRate >= 0 && resolved.faultRate <= 1)) throw new Error('--fault-rate must be between 0 and 1');

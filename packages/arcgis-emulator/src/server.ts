@@ -4,6 +4,7 @@ import { registerAuthRoutes } from './auth/auth.routes.js';
 import { createIwaAuthenticator, type IwaAuthenticator } from './auth/iwa.js';
 import { resolveToken } from './auth/tokens.js';
 import { registerContentRoutes } from './content/content.routes.js';
+import { purgeExpired, setRecycleBinMode } from './content/recycle-bin.js';
 import { type Clock, computeUrls, type Ctx, type EmulatorContext } from './context.js';
 import { ArcGISError, errors } from './errors.js';
 import { registerControlRoutes } from './faults/control.routes.js';
@@ -95,6 +96,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
     markDirty: () => persistence?.markDirty()
   };
   persistence?.attach(emu);
+  if (options.recycleBin) setRecycleBinMode(emu, options.recycleBin);
 
   const router = new Router();
   registerControlRoutes(router, emu, CONTROL_PREFIX);
@@ -159,6 +161,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandleDep
     });
 
   try {
+    // The recycle bin empties itself by the emulator's clock: what has been there 336 hours is gone before any answer.
+    purgeExpired(emu);
     const preMatch = router.match((req.method ?? 'GET').toUpperCase(), path);
     if (preMatch && 'route' in preMatch) endpoint = preMatch.route.name;
 

@@ -199,7 +199,8 @@ for (const kind of ['online', 'enterprise'] as const) {
       const { itemId, serviceurl } = created.body as { itemId: string; serviceurl: string };
       expect(itemId).toMatch(/^[0-9a-f]{32}$/);
       expect(((await rawRequest(serviceurl, { token: aliceToken })).body as { error?: unknown }).error).toBeUndefined();
-      const del = await rawRequest(`${rest}/content/users/alice_pub/items/${itemId}/delete`, { token: aliceToken }, { method: 'POST' });
+      // permanently (ArcGIS Online would otherwise keep it, and its service, in the recycle bin: recycle-bin.http.test.ts)
+      const del = await rawRequest(`${rest}/content/users/alice_pub/items/${itemId}/delete`, { permanentDelete: true, token: aliceToken }, { method: 'POST' });
       expect(del.body).toEqual({ success: true, itemId });
       expect([...emu.context.state.services.values()].some((svc) => svc.itemId === itemId)).toBe(false);
       expect(((await rawRequest(serviceurl, { token: aliceToken })).body as { error?: unknown }).error).toBeDefined();

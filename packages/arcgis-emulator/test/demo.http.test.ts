@@ -81,5 +81,61 @@ for (const kind of ['online', 'enterprise'] as const) {
       const stale = (await rawRequest(`${emu.restUrl}/content/items/${DEMO_EXPECTATIONS.items.staleItems[0]!}`, { token })).body as { modified: number };
       expect(stale.modified).toBeLessThan(Date.now() - 3 * 365 * 24 * 3600 * 1000);
     });
+
+    it('takes a public survey submission through the submission view and shows it through the results view', async () => {
+      type Body = Record<string, unknown>;
+      const x = DEMO_EXPECTATIONS;
+      const urlOf = async (itemId: string) => ((await rawRequest(`${emu.restUrl}/content/items/${itemId}`, { token })).body as { url: string }).url;
+      for (const survey of x.surveys) {
+        const submission = await urlOf(survey.submissionView);
+        const results = await urlOf(survey.resultsView);
+        const service = await urlOf(survey.service);
+        const countOf = async (url: string, layer: number) => ((await rawRequest(`${url}/${layer}/query`, { where: '1=1', returnCountOnly: true, token })).body as { count: number }).count;
+        const before = await countOf(service, 0);
+
+        // Anyone can read the form's layers and add, nobody anonymous can query the submission view or the results.
+        expect((await rawRequest(`${submission}/0`)).body).toMatchObject({ isView: true, capabilities: 'Create,Editing' });
+        expect((await rawRequest(`${submission}/0/query`, { where: '1=1' })).body).toMatchObject({ error: { code: 400, message: 'Requested operation is not supported by this service.' } });
+        expect((await rawRequest(`${results}/0/query`, { where: '1=1' })).body).toMatchObject({ error: { code: 499 } });
+
+        // The Survey123 apps send the survey record and its repeats in one applyEdits, keyed by GlobalID.
+        const parent = '{6B2F1E11-3C4D-4E5F-8A9B-0C1D2E3F4A5B}';
+        const child = '{7C3A2F22-4D5E-4F60-9BAC-1D2E3F4A5B6C}';
+        const repeat = survey.repeats[0]!;
+        const answer = (await rawRequest(
+          `${submission}/applyEdits`,
+          {
+            useGlobalIds: true,
+            rollbackOnFailure: true,
+            edits: JSON.stringify([
+              { id: 0, adds: [{ attributes: { globalid: parent }, geometry: { x: -13046000, y: 4035000, spatialReference: { wkid: 102100 } } }] },
+              { id: 1, adds: [{ attributes: { globalid: child, parentglobalid: parent } }] }
+            ])
+          },
+          { method: 'POST' }
+        )).body as { id: number; addResults: Body[] }[];
+        expect(answer.map((r) => [r.id, r.addResults[0]!.success])).toEqual([[0, true], [1, true]]);
+        expect(await countOf(service, 0)).toBe(before + 1);
+        // The submission view holds nothing itself.
+        const viewName = new URL(submission).pathname.split('/').at(-2)!;
+        expect([...emu.context.state.getService(viewName)!.layers.values()].map((l) => l.store.count())).toEqual([0, 0]);
+
+        // The office sees it through the results view, with its repeat, without the hidden fields.
+        const oid = answer[0]!.addResults[0]!.objectId as number;
+        const seen = (await rawRequest(`${results}/0/query`, { objectIds: oid, outFields: '*', token })).body as { features: { attributes: Body }[]; fields: Body[] };
+        expect(seen.features).toHaveLength(1);
+        const hidden = x.views.hiddenFields[survey.resultsView]!;
+        expect(hidden.length).toBeGreaterThan(0);
+        for (const name of hidden) expect(seen.fields.map((f) => String(f.name).toLowerCase())).not.toContain(name);
+        const related = (await rawRequest(`${results}/0/queryRelatedRecords`, { objectIds: oid, relationshipId: 0, outFields: '*', token })).body as { relatedRecordGroups: { relatedRecords: { attributes: Body }[] }[] };
+        expect(related.relatedRecordGroups[0]!.relatedRecords.map((r) => r.attributes.globalid)).toEqual([child]);
+        expect(repeat).toBeTruthy();
+        // The results view's definition query leaves out what it filters.
+        const query = x.views.definitionQuery[survey.resultsView]!;
+        const filtered = ((await rawRequest(`${service}/0/query`, { where: query.replace('<>', '='), returnCountOnly: true, token })).body as { count: number }).count;
+        expect(filtered).toBeGreaterThan(0);
+        expect(await countOf(results, 0)).toBe((await countOf(service, 0)) - filtered);
+      }
+    });
   });
 }

@@ -121,6 +121,39 @@ describe('--state-dir persistence', () => {
     });
   }
 
+  it('keeps views as views (no rows of their own), their changed definitions and relationships; survey files point at the new origin', async () => {
+    const dir = tempDir();
+    const a = await start(dir);
+    const token = (await signInAsAdmin(a)).token;
+    const x = DEMO_EXPECTATIONS;
+    const survey = x.surveys.find((s) => s.publishedWith === 'connect')!;
+    const office = (emu: EmulatorHandle) => `${emu.servicesRoot}/${DEMO_SERVICE_NAMES.stormDamageOffice}/FeatureServer`;
+    expect(survey.resultsView).toBe(x.ids['view-storm-damage-office']);
+    const adminUrl = office(a).replace('/rest/services', '/rest/admin/services');
+    const changed = await rawRequest(`${adminUrl}/0/updateDefinition`, { token, updateDefinition: JSON.stringify({ viewDefinitionQuery: "severity = 'severe'", fields: [{ name: 'description', visible: false }] }) }, { method: 'POST' });
+    expect(changed.body).toEqual({ success: true });
+    const countA = ((await rawRequest(`${office(a)}/0/query`, { token, where: '1=1', returnCountOnly: true })).body as { count: number }).count;
+    await a.close();
+    started.splice(started.indexOf(a), 1);
+
+    const b = await start(dir);
+    const layer = (await rawRequest(`${office(b)}/0`, { token })).body as { viewDefinitionQuery: string; fields: { name: string }[]; isView: boolean };
+    expect(layer).toMatchObject({ isView: true, viewDefinitionQuery: "severity = 'severe'" });
+    expect(layer.fields.map((f) => f.name)).not.toContain('description');
+    expect(((await rawRequest(`${office(b)}/0/query`, { token, where: '1=1', returnCountOnly: true })).body as { count: number }).count).toBe(countA);
+    const view = b.context.state.getService(DEMO_SERVICE_NAMES.stormDamageOffice)!;
+    expect([...view.layers.values()].map((l) => l.store.count())).toEqual([0, 0]);
+    const rels = (list: { type: string; originItemId: string; destinationItemId: string }[]) => list.map((r) => `${r.type} ${r.originItemId} ${r.destinationItemId}`).sort();
+    expect(rels(b.context.state.relationships)).toEqual(rels(x.relationships));
+    // The survey's package and XLSForm name the public view at the new origin.
+    const publicView = `${b.servicesRoot}/${DEMO_SERVICE_NAMES.stormDamagePublic}/FeatureServer`;
+    const zipped = Buffer.from(await (await fetch(`${b.restUrl}/content/items/${survey.form}/data?token=${token}`)).arrayBuffer());
+    expect(zipped.toString('latin1')).toContain(publicView);
+    const xlsx = Buffer.from(await (await fetch(`${b.restUrl}/content/items/${survey.form}/resources/Storm_Damage_Reports.xlsx?token=${token}`)).arrayBuffer());
+    expect(xlsx.toString('latin1')).toContain(publicView);
+    expect(xlsx.toString('latin1')).not.toContain(new URL(a.portalUrl).host);
+  });
+
   it('regenerates lazy layers of a scaled org and keeps their edits', async () => {
     const dir = tempDir();
     const a = await start(dir, { scale: 2 });

@@ -31,6 +31,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { cleanRoutes } from './clean/clean.routes.js';
 import { fixRoutes } from './clean/fixes/fix.routes.js';
 import { contentMapRoutes } from './content-map/content-map.routes.js';
+import { recycleBinRoutes } from './recycle-bin/recycle-bin.routes.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { createServices, type Services } from './services.js';
 import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -186,6 +187,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(cleanRoutes, { clean: services.clean });
   await app.register(fixRoutes, { fixes: services.fixes });
   await app.register(contentMapRoutes, { contentMap: services.contentMap });
+  await app.register(recycleBinRoutes, { recycleBin: services.recycleBin });
   await app.register(healthRoutes, { health: services.health });
   await app.register(metricsRoutes, { metrics: services.metrics, tokens: services.metricsTokens });
 

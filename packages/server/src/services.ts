@@ -46,6 +46,7 @@ import { forgetJob } from './store-maintenance/forget.job.js';
 import { pruneJob } from './store-maintenance/prune.job.js';
 import { JOB_KINDS } from './job-kinds.types.js';
 import { FixRepository } from './clean/fixes/fix.repository.js';
+import { RecycleBinService } from './recycle-bin/recycle-bin.service.js';
 import { FixService } from './clean/fixes/fix.service.js';
 import { fixJob, undoJob } from './clean/fixes/fix.job.js';
 import { storedFindings } from './clean/fixes/stored-findings.js';
@@ -127,6 +128,8 @@ export interface Services {
   clean: CleanService;
   /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
   fixes: FixService;
+  /** ArcGIS Online's recycle bin of each identity's organization: list and restore. */
+  recycleBin: RecycleBinService;
   /** The organization's live content (owners, folders, items with sizes) for the Backup page's map. */
   contentMap: ContentMapService;
   /** Restores: plans (dry runs), resumable runs and their logs. */
@@ -224,8 +227,9 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     operations
   });
+  const fixRepository = new FixRepository(options.db);
   const fixes = new FixService({
-    repository: new FixRepository(options.db),
+    repository: fixRepository,
     identities: repositories.identities,
     arcgisSessions,
     operations,
@@ -234,6 +238,7 @@ export function createServices(options: ServiceOptions): Services {
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
+  const recycleBin = new RecycleBinService({ sessions: arcgisSessions, snapshots, index: repositories.snapshotIndex, fixes: fixRepository, audit, clock });
   const contentMap = new ContentMapService({ identities: repositories.identities, arcgisSessions, clock, logger: options.logger });
   const restores = new RestoreService({ identities: repositories.identities, stores, arcgisSessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
@@ -308,6 +313,7 @@ export function createServices(options: ServiceOptions): Services {
     operations,
     clean,
     fixes,
+    recycleBin,
     contentMap,
     restores,
     schedules,

@@ -161,7 +161,12 @@ describe('clean scans of the demo organization (CLI)', () => {
     expect(ids(result, 'public-editable')).toEqual(sorted(X.items.publiclyEditableLayers));
     expect(ids(result, 'public-group')).toEqual(sorted(X.groups.public));
     expect(result.findings).toHaveLength(X.items.publicItems.length + X.items.publiclyEditableLayers.length + X.groups.public.length);
-    expect(result.findings.find((f) => f.code === 'public-editable')).toMatchObject({ severity: 'critical', message: expect.stringMatching(/add, update, delete features without signing in/) });
+    const editable = (id: string) => result.findings.find((f) => f.code === 'public-editable' && f.target.id === id);
+    expect(editable(X.ids['svc-reports'])).toMatchObject({ severity: 'critical', message: expect.stringMatching(/add, update, delete features without signing in/) });
+    // A public Survey123 submission view is publicly editable although its source is private: anyone may add.
+    for (const id of X.views.publicSubmission) {
+      expect(editable(id)).toMatchObject({ severity: 'critical', message: 'Is public and its layers allow anyone to add features without signing in.' });
+    }
     expect(sorted(result.groupIds)).toEqual(sorted(X.groups.public));
   }, 60_000);
 

@@ -61,7 +61,7 @@ describe('orgkeeper identities (CLI)', () => {
     expect(run.stdout).toMatch(/All checks passed\./);
     const json = JSON.parse((await cli(['identities', 'test', 'Springfield', '--json'], { dataDir: data.path })).stdout) as { ok: boolean; checks: { id: string }[] };
     expect(json.ok).toBe(true);
-    expect(json.checks.map((c) => c.id)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'token_lifetime', 'file_location']);
+    expect(json.checks.map((c) => c.id)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'recycle_bin', 'token_lifetime', 'file_location']);
   });
 
   it('lets the server run scheduled work with what the CLI stored', async () => {

@@ -299,7 +299,7 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     expect(before.status).toBe(200);
     expect(before.body.ok).toBe(false);
     const byId = (b: TestBody) => Object.fromEntries(b.checks.map((c) => [c.id, c]));
-    expect(b(before.body)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'token_lifetime', 'file_location']);
+    expect(b(before.body)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'recycle_bin', 'token_lifetime', 'file_location']);
     expect(byId(before.body).signed_in?.status).toBe('failed');
     expect(byId(before.body).administrator?.status).toBe('skipped');
 
@@ -311,6 +311,8 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     expect(checks.kind_matches?.status).toBe('ok');
     expect(checks.signed_in).toMatchObject({ status: 'ok', message: 'Signed in as "gis_admin".' });
     expect(checks.administrator?.status).toBe('ok');
+    expect(checks.recycle_bin).toMatchObject({ status: 'ok', label: 'Recycle bin' });
+    expect(checks.recycle_bin?.message).toMatch(/^On: .*with their ids/);
     expect(checks.token_lifetime).toMatchObject({ status: 'warning' });
     expect(checks.token_lifetime?.message).toMatch(/memory only/);
     expect(['ok', 'warning']).toContain(checks.file_location?.status);

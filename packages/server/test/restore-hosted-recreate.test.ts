@@ -7,8 +7,9 @@ import type { ItemEntry, Store } from '../src/store/index.js';
 import { HOSTED_RETRY, serviceNamed, backUp, snapshotRecords, liveRecords, startHostedFixture, type HostedFixture } from './support/hosted-restore.js';
 import { sessionFor } from './support/emulator-session.js';
 
+/** Deleted for good: recreating is what is tested here (recycle-bin-restore.test.ts restores from the bin). */
 async function deleteItem(session: ArcGISSession, entry: ItemEntry): Promise<void> {
-  await session.request(`${session.restUrl}/content/users/${entry.owner}/items/${entry.id}/delete`, {}, { httpMethod: 'POST' });
+  await session.request(`${session.restUrl}/content/users/${entry.owner}/items/${entry.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
 }
 
 /** A checkpoint sink that keeps the last state, and can make the N-th checkpoint fail like a crash would. */

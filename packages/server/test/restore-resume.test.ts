@@ -34,7 +34,8 @@ describe('restore after injected failures', () => {
 
   const deleteItems = async (entries: ItemEntry[]) => {
     const s = sessionFor(emu, { retry: RESTORE_RETRY });
-    for (const e of entries) await s.request(`${emu.restUrl}/content/users/${e.owner}/items/${e.id}/delete`, {}, { httpMethod: 'POST' });
+    // For good: a resumed recreate is what is tested (recycle-bin-restore.test.ts restores from the bin).
+    for (const e of entries) await s.request(`${emu.restUrl}/content/users/${e.owner}/items/${e.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
   };
   const countByTitle = (title: string) => orgItems(emu).filter((i) => i.json.title === title).length;
 

@@ -78,7 +78,8 @@ for (const kind of ['online', 'enterprise'] as const) {
       expect(other, 'a group owned by someone else').toBeDefined();
       expect(await post(`community/groups/${other!.id}/delete`, {})).toMatchObject({ success: true });
       for (const gone of [mapParks, pdf]) {
-        const answer = await post(`content/users/${gone.owner}/items/${gone.id}/delete`, {});
+        // For good: recreating them is what is tested (recycle-bin-restore.test.ts restores from the bin).
+        const answer = await post(`content/users/${gone.owner}/items/${gone.id}/delete`, { permanentDelete: true });
         expect(answer).toMatchObject({ success: true });
       }
       expect(emu.context.state.items.has(mapParks.id)).toBe(false);
@@ -144,7 +145,7 @@ for (const kind of ['online', 'enterprise'] as const) {
       const waterUrl = water.service!.url;
       const deleted = await s.request<{ deleteResults: { success: boolean }[] }>(`${waterUrl}/0/deleteFeatures`, { where: 'OBJECTID <= 3' }, { httpMethod: 'POST' });
       expect(deleted.deleteResults.length).toBe(3);
-      for (const gone of [parks, map]) await s.request(`${emu.restUrl}/content/users/${gone.owner}/items/${gone.id}/delete`, {}, { httpMethod: 'POST' });
+      for (const gone of [parks, map]) await s.request(`${emu.restUrl}/content/users/${gone.owner}/items/${gone.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
 
       const { result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'in-place', items: [parks.id, map.id, water.id] }, operationId: `hosted-${kind}`, hosted: hosted! });
       expect(result.steps.filter((r) => r.status === 'failed')).toEqual([]);

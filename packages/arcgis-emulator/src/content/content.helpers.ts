@@ -1,7 +1,8 @@
 import { type Ctx, requireUser } from '../context.js';
 import { ArcGISError, errors } from '../errors.js';
+import { startAndNum } from '../http/request.js';
 import { canEditItem, canReadItem, isAdmin, isOwner } from '../state/permissions.js';
-import { type FolderRecord, type ItemRecord, type UserRecord } from '../state/types.js';
+import { type FolderRecord, type ItemRecord, type RecycledItemRecord, type UserRecord } from '../state/types.js';
 
 /** Looks an item up by id (ArcGIS ids are lower-case hex; look-ups tolerate upper case). */
 export function findItem(ctx: Ctx, id: string | undefined): ItemRecord {
@@ -36,6 +37,19 @@ export function editableItem(ctx: Ctx, id: string | undefined): { item: ItemReco
   return { item, user };
 }
 
+/**
+ * An item of the recycle bin the caller may restore or delete (its owner or an administrator of its organization),
+ * or undefined when the bin has no such item. Callers who may not see it are told it does not exist.
+ */
+export function recycledItemFor(ctx: Ctx, id: string | undefined): RecycledItemRecord | undefined {
+  const key = id ?? '';
+  const bin = ctx.emu.state.recycleBin;
+  const entry = bin.get(key) ?? bin.get(key.toLowerCase());
+  if (!entry) return undefined;
+  if (!canEditItem(requireUser(ctx), entry.item)) throw errors.itemNotFound(entry.item.json.id);
+  return entry;
+}
+
 /** The user named in a `content/users/<username>` path. */
 export function pathUser(ctx: Ctx): UserRecord {
   const username = ctx.params.username ?? '';
@@ -67,6 +81,17 @@ export function folderByIdOrTitle(ctx: Ctx, username: string, value: string): Fo
 
 export function folderJson(folder: FolderRecord): { username: string; id: string; title: string; created: number } {
   return { username: folder.username, id: folder.id, title: folder.title, created: folder.created };
+}
+
+/**
+ * The answer of the "can" operations (canDelete, canRecycle, canRestore): `{itemId, success: true}`, or
+ * `success: false` with the error as Esri's examples show it (code, messageCode, message, offendingItems; no details).
+ */
+export function checkAnswer(itemId: string, refusal: ArcGISError | undefined): object {
+  if (!refusal) return { itemId, success: true };
+  const { details: _d, ...error } = refusal.toBody().error;
+  void _d;
+  return { itemId, success: false, error };
 }
 
 /** ArcGIS's wording for a refused write on an item ("Unable to <verb> item.") with the reason as detail. */
@@ -108,4 +133,22 @@ export function contentTypeFor(filename: string, fallback = 'application/octet-s
     xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
   };
   return types[ext] ?? fallback;
+}
+
+/** The page of `items` a user content listing answers, with its paging fields. */
+export function contentPage<T>(ctx: Ctx, owner: UserRecord, folder: FolderRecord | null, items: T[], toJson: (item: T) => Record<string, unknown>): object {
+  const total = items.length;
+  const { start, num } = startAndNum(ctx.req.params, 100);
+  const page = items.slice(start - 1, start - 1 + num);
+  const next = start + num;
+  return {
+    username: owner.username,
+    total,
+    start,
+    num,
+    nextStart: num > 0 && next <= total ? next : -1,
+    currentFolder: folder ? folderJson(folder) : null,
+    items: page.map(toJson),
+    folders: folder ? [] : ctx.emu.state.foldersOf(owner.username).map(folderJson)
+  };
 }

@@ -1,12 +1,13 @@
 import { type Ctx, type EmulatorContext, requireUser } from '../context.js';
 import { errors } from '../errors.js';
-import { startAndNum } from '../http/request.js';
+import { boolParam } from '../http/request.js';
 import { type Router } from '../router.js';
 import { hasPrivilege, isOwner } from '../state/permissions.js';
 import { type FolderRecord } from '../state/types.js';
-import { folderJson, ownerFolder, pathUser, requireSelfOrAdmin, unable } from './content.helpers.js';
+import { contentPage, ownerFolder, pathUser, requireSelfOrAdmin, unable } from './content.helpers.js';
 import { itemJsonFor } from './item-json.js';
 import { deleteItemRecord } from './item-store.js';
+import { recycledContent } from './recycle-bin.routes.js';
 
 /** User content (root folder and folders), `createFolder` and folder `delete`. */
 export function registerFolderRoutes(router: Router, emu: EmulatorContext): void {
@@ -64,22 +65,11 @@ function userContent(ctx: Ctx, folderId: string | null) {
   const owner = pathUser(ctx);
   requireSelfOrAdmin(ctx, owner);
   const folder: FolderRecord | null = folderId ? ownerFolder(ctx, owner, folderId) : null;
+  if (ctx.emu.options.kind === 'online' && boolParam(ctx.req.params, 'inRecycleBin')) return recycledContent(ctx, owner, folder);
   const lower = owner.username.toLowerCase();
   const items = [...ctx.emu.state.items.values()].filter(
     (i) => i.json.owner.toLowerCase() === lower && (i.json.ownerFolder ?? null) === (folder?.id ?? null)
   );
-  const total = items.length;
-  const { start, num } = startAndNum(ctx.req.params, 100);
-  const page = items.slice(start - 1, start - 1 + num);
-  const next = start + num;
-  return {
-    username: owner.username,
-    total,
-    start,
-    num,
-    nextStart: num > 0 && next <= total ? next : -1,
-    currentFolder: folder ? folderJson(folder) : null,
-    items: page.map((i) => itemJsonFor(i, ctx.user)),
-    folders: folder ? [] : ctx.emu.state.foldersOf(owner.username).map(folderJson)
-  };
+  return contentPage(ctx, owner, folder, items, (i) => itemJsonFor(i, ctx.user));
 }
+

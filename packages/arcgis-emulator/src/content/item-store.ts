@@ -4,6 +4,10 @@ import { type ItemData, type ItemJson, type ItemRecord } from '../state/types.js
 import { bufferBlob } from '../util/blob.js';
 import { contentTypeFor, unable } from './content.helpers.js';
 import { removeHostedServiceOf } from './hosted-service-link.js';
+import { relationshipType } from './relationship-types.js';
+import { ArcGISError } from '../errors.js';
+import { serviceForItem } from '../features/hosted-service.factory.js';
+import { allViewsOf } from '../features/view-layer.js';
 
 /**
  * Item changes shared by the content routes: applying addItem/update parameters, keeping `modified` and `size`
@@ -186,18 +190,62 @@ export function touch(emu: EmulatorContext, item: ItemRecord): void {
 }
 
 /**
- * Removes an item and what belongs to it: its relationships and, for a hosted Feature Service, the service.
- * ArcGIS Online moves deleted items to a recycle bin for 14 days; the emulator deletes them at once
- * (as `permanentDelete=true` and ArcGIS Enterprise do).
+ * Why the item cannot be deleted because of other items, or undefined. A hosted feature layer with views: "When
+ * deleting items, you must delete the dependent layers before you can delete the primary item" (ArcGIS Online and
+ * Enterprise "Layer item management"); with `deleteSourceWithViews: 'cascade'` the views go with it instead. The
+ * answer is the one Esri documents for an item with dependents (Can Delete Item: CONT_00481, `offendingItems`).
+ * Views in the recycle bin count: "Before you can permanently delete a hosted feature layer, you must permanently
+ * delete its dependent layers" (ArcGIS Online "Delete items").
  */
-export function deleteItemRecord(emu: EmulatorContext, item: ItemRecord): void {
+export function dependentsBlocker(emu: EmulatorContext, item: ItemRecord): ArcGISError | undefined {
+  if (emu.options.deleteSourceWithViews === 'cascade') return undefined;
+  return viewsBlocker(emu, item, viewItemsOf(emu, item), 'Unable to delete item. This service item has a related Service item', 'delete them first');
+}
+
+/** The CONT_00481 refusal naming `views` (see dependentsBlocker), or undefined when there are none. */
+export function viewsBlocker(emu: EmulatorContext, item: ItemRecord, views: ItemRecord[], message: string, advice: string): ArcGISError | undefined {
+  if (views.length === 0) return undefined;
+  const describe = (v: ItemRecord) => `'${v.json.title}' (${v.json.id}${emu.state.recycleBin.has(v.json.id) ? ', in the recycle bin' : ''})`;
+  return new ArcGISError(400, message, {
+    messageCode: 'CONT_00481',
+    details: [`'${item.json.title}' is the source of ${views.length} hosted feature layer view(s); ${advice}: ${views.map(describe).join(', ')}.`],
+    extra: { offendingItems: views.map((v) => ({ itemId: v.json.id, title: v.json.title, type: v.json.type })) }
+  });
+}
+
+/** The items of the views of the hosted service an item represents, those in the recycle bin included. */
+export function viewItemsOf(emu: EmulatorContext, item: ItemRecord): ItemRecord[] {
+  if (item.json.type !== 'Feature Service') return [];
+  const service = serviceForItem(emu, item.json.id) ?? emu.state.recycleBin.get(item.json.id)?.service;
+  if (!service) return [];
+  return allViewsOf(emu, service)
+    .map((view) => emu.state.items.get(view.itemId) ?? emu.state.recycleBin.get(view.itemId)?.item)
+    .filter((v): v is ItemRecord => !!v);
+}
+
+/**
+ * Removes an item for good, from the organization or from the recycle bin, with what belongs to it: its
+ * relationships, for a hosted Feature Service the service, the destinations of its `compositeDelete` relationships
+ * and (in 'cascade' mode) the views of its service. Returns the ids of every item deleted.
+ */
+export function deleteItemRecord(emu: EmulatorContext, item: ItemRecord, deleted = new Set<string>()): string[] {
   const id = item.json.id;
-  emu.state.items.delete(id);
+  if (deleted.has(id)) return [...deleted];
+  deleted.add(id);
   const rels = emu.state.relationships;
+  const composite = rels
+    .filter((r) => r.originItemId === id && relationshipType(r.type)?.rules.includes('compositeDelete'))
+    .map((r) => emu.state.items.get(r.destinationItemId))
+    .filter((d): d is ItemRecord => !!d && !d.json.protected);
+  const views = emu.options.deleteSourceWithViews === 'cascade' ? viewItemsOf(emu, item) : [];
+  for (const dependent of [...views, ...composite]) deleteItemRecord(emu, dependent, deleted);
+  emu.state.items.delete(id);
+  emu.state.recycleBin.delete(id);
   for (let i = rels.length - 1; i >= 0; i--) {
     const r = rels[i]!;
     if (r.originItemId === id || r.destinationItemId === id) rels.splice(i, 1);
   }
   removeHostedServiceOf(emu, item);
   emu.markDirty();
+  return [...deleted];
 }

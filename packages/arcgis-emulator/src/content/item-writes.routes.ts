@@ -4,16 +4,21 @@ import { boolParam, listParam } from '../http/request.js';
 import { type Router } from '../router.js';
 import { canEditItem, canReadItem, hasPrivilege, isAdmin as isAdminUser, isOwner } from '../state/permissions.js';
 import { newItemRecord } from '../state/records.js';
-import { type ItemRecord } from '../state/types.js';
+import { type ItemRecord, type UserRecord } from '../state/types.js';
 import {
   editableItem,
   findItem,
   folderByIdOrTitle,
   ownerFolder,
+  checkAnswer,
   pathUser,
+  recycledItemFor,
   unable
 } from './content.helpers.js';
-import { applyItemParams, deleteItemRecord, touch } from './item-store.js';
+import { applyItemParams, touch } from './item-store.js';
+import { deleteOrRecycle, deleteRecycled, deleteRefusal } from './recycle-bin.js';
+import { copySharing } from './composite-sharing.js';
+import { endProblem, RELATIONSHIP_TYPES, relationshipType } from './relationship-types.js';
 
 const MAX_BULK_ITEMS = 100;
 
@@ -36,14 +41,13 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
     return { success: true, id: item.json.id };
   });
 
+  // Delete Item and Delete Items: `permanentDelete` (ArcGIS Online, default false) chooses between the recycle bin
+  // and a permanent delete (recycle-bin.ts). `force` only concerns orphaned items of an unfederated server (ArcGIS
+  // Enterprise 10.6.1+); it never overrides delete protection.
   itemOp('delete', (ctx) => {
     pathUser(ctx);
-    const { item } = editableItem(ctx, ctx.params.id);
-    if (item.json.protected) throw deleteProtected(item);
-    // `force` only concerns orphaned items of an unfederated server (ArcGIS Enterprise 10.6.1+); it never
-    // overrides delete protection. `permanentDelete` (Online) is accepted: the emulator has no recycle bin.
-    deleteItemRecord(ctx.emu, item);
-    return { success: true, itemId: item.json.id };
+    const itemId = deleteOne(ctx, requireUser(ctx), ctx.params.id ?? '', boolParam(ctx.req.params, 'permanentDelete'));
+    return { success: true, itemId };
   });
 
   router.post(
@@ -56,15 +60,14 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
       if (ids.length > MAX_BULK_ITEMS) {
         throw unable('delete items', `At most ${MAX_BULK_ITEMS} items can be deleted per request; ${ids.length} were given.`);
       }
+      const permanent = boolParam(ctx.req.params, 'permanentDelete');
       const results = ids.map((id) => {
-        const item = ctx.emu.state.items.get(id) ?? ctx.emu.state.items.get(id.toLowerCase());
-        if (!item || (!canEditItem(user, item) && !canReadItem(ctx.emu.state, user, item))) {
-          return { itemId: id, success: false, error: errors.itemNotFound(id).toBody().error };
+        try {
+          return { itemId: deleteOne(ctx, user, id, permanent), success: true };
+        } catch (error) {
+          if (error instanceof ArcGISError) return { itemId: id, success: false, error: error.toBody().error };
+          throw error;
         }
-        if (!canEditItem(user, item)) return { itemId: id, success: false, error: errors.forbidden().toBody().error };
-        if (item.json.protected) return { itemId: id, success: false, error: deleteProtected(item).toBody().error };
-        deleteItemRecord(ctx.emu, item);
-        return { itemId: item.json.id, success: true };
       });
       return { results };
     },
@@ -165,11 +168,40 @@ export function registerItemWriteRoutes(router: Router, emu: EmulatorContext): v
   // it. Authoritative items are protected from deletion too. The item JSON then carries `contentStatus`.
   router.post(`${emu.urls.paths.rest}/content/items/:id/setContentStatus`, (ctx) => setContentStatus(ctx), { name: 'content/items/setContentStatus' });
 
+  // Can Delete Item (Enterprise 10.6.1+, Online): whether delete would succeed, and which items stand in the way. On an
+  // Online organization with the recycle bin, as a delete without `permanentDelete` would go (recycle-bin.ts).
+  itemOp('canDelete', (ctx) => {
+    pathUser(ctx);
+    const { item } = editableItem(ctx, ctx.params.id);
+    const blocked = item.json.protected
+      ? new ArcGISError(400, 'Unable to delete item. Delete protection is turned on.', { messageCode: 'CONT_0048', extra: { offendingItems: [] } })
+      : deleteRefusal(ctx.emu, item, false);
+    return checkAnswer(item.json.id, blocked);
+  });
+
   itemOp('protect', (ctx) => setProtected(ctx, true));
   itemOp('unprotect', (ctx) => setProtected(ctx, false));
 
   router.post(`${users}/addRelationship`, (ctx) => relationship(ctx, 'add'), { name: 'content/users/addRelationship' });
   router.post(`${users}/deleteRelationship`, (ctx) => relationship(ctx, 'delete'), { name: 'content/users/deleteRelationship' });
+}
+
+/**
+ * Deletes one item for `delete`/`deleteItems`: a live item to the recycle bin or for good (deleteOrRecycle); an item
+ * already in the bin only with `permanentDelete=true`, as the ArcGIS API for Python empties the bin. Returns its id.
+ */
+function deleteOne(ctx: Ctx, user: UserRecord, id: string, permanent: boolean): string {
+  const item = ctx.emu.state.items.get(id) ?? ctx.emu.state.items.get(id.toLowerCase());
+  if (!item) {
+    const recycled = permanent ? recycledItemFor(ctx, id) : undefined;
+    if (!recycled) throw errors.itemNotFound(id);
+    deleteRecycled(ctx.emu, recycled);
+    return recycled.item.json.id;
+  }
+  if (!canEditItem(user, item)) throw canReadItem(ctx.emu.state, user, item) ? errors.forbidden() : errors.itemNotFound(id);
+  if (item.json.protected) throw deleteProtected(item);
+  deleteOrRecycle(ctx.emu, item, user.username, permanent);
+  return item.json.id;
 }
 
 function deleteProtected(item: ItemRecord): ArcGISError {
@@ -263,28 +295,58 @@ async function addItem(ctx: Ctx): Promise<object> {
   return { success: true, id, folder: folder?.id ?? null };
 }
 
+/**
+ * `addRelationship` / `deleteRelationship` (`originItemId`, `destinationItemId`, `relationshipType`; Esri's
+ * example sends `relationshipTypes`). The relationship type decides which item types may be related and who must
+ * own them (relationship-types.ts); "Users can only delete relationships they create".
+ */
 function relationship(ctx: Ctx, action: 'add' | 'delete'): object {
-  pathUser(ctx);
+  const pathOwner = pathUser(ctx);
   const user = requireUser(ctx);
+  // The path's user acts; an administrator of the user's organization may act for them.
+  if (!isOwner(user, pathOwner.username) && !(isAdminUser(user) && user.orgId === pathOwner.orgId)) throw errors.forbidden();
   const p = ctx.req.params;
-  for (const name of ['originItemId', 'destinationItemId', 'relationshipType']) {
-    if (!p[name]) throw errors.missingParam(name);
+  const typeName = p.relationshipType ?? p.relationshipTypes;
+  for (const [name, value] of [['originItemId', p.originItemId], ['destinationItemId', p.destinationItemId], ['relationshipType', typeName]] as const) {
+    if (!value) throw errors.missingParam(name);
+  }
+  const verb = action === 'add' ? 'add relationship' : 'delete relationship';
+  const type = relationshipType(typeName!);
+  if (!type) {
+    throw unable(verb, `'${typeName}' is not a relationship type. See Esri's relationship types: ${RELATIONSHIP_TYPES.map((t) => t.name).join(', ')}, ...`);
   }
   const origin = findItem(ctx, p.originItemId);
   const destination = findItem(ctx, p.destinationItemId);
-  // the caller must be able to change the origin item and see the destination
-  if (!canEditItem(user, origin)) throw errors.forbidden();
-  if (!canReadItem(ctx.emu.state, user, destination)) throw errors.itemNotFound(destination.json.id);
+  for (const item of [origin, destination]) if (!canReadItem(ctx.emu.state, user, item)) throw errors.itemNotFound(item.json.id);
   const rels = ctx.emu.state.relationships;
-  const type = p.relationshipType!;
-  const index = rels.findIndex(
-    (r) => r.originItemId === origin.json.id && r.destinationItemId === destination.json.id && r.type.toLowerCase() === type.toLowerCase()
-  );
-  if (action === 'add') {
-    if (index < 0) rels.push({ type, originItemId: origin.json.id, destinationItemId: destination.json.id, created: ctx.emu.clock.now() });
-  } else {
-    if (index < 0) throw unable('delete relationship', `No '${type}' relationship from '${origin.json.id}' to '${destination.json.id}' exists.`);
+  const index = rels.findIndex((r) => r.originItemId === origin.json.id && r.destinationItemId === destination.json.id && r.type.toLowerCase() === type.name.toLowerCase());
+  if (action === 'delete') {
+    if (index < 0) throw unable(verb, `No '${type.name}' relationship from '${origin.json.id}' to '${destination.json.id}' exists.`);
+    const r = rels[index]!;
+    const creator = r.createdBy ?? origin.json.owner;
+    if (!isOwner(pathOwner, creator) && !(isAdminUser(user) && user.orgId === origin.json.orgId)) {
+      throw unable(verb, `Only its creator ('${creator}') or an administrator can delete this relationship.`, 403);
+    }
     rels.splice(index, 1);
+    ctx.emu.markDirty();
+    return { success: true };
+  }
+  for (const [end, item] of [['origin', origin], ['destination', destination]] as const) {
+    const problem = endProblem(type, end, item);
+    if (problem) throw unable(verb, problem);
+  }
+  const mustOwn = (item: ItemRecord, what: string) => {
+    if (!isOwner(pathOwner, item.json.owner)) throw unable(verb, `${type.name} relationships need '${pathOwner.username}' to own ${what} ('${item.json.id}' belongs to '${item.json.owner}').`);
+  };
+  if (type.rules.includes('mustOwnAllItems')) {
+    mustOwn(origin, 'both items');
+    mustOwn(destination, 'both items');
+  }
+  if (type.rules.includes('mustOwnOriginItem')) mustOwn(origin, 'the origin item');
+  if (type.rules.includes('mustOwnDestinationItem')) mustOwn(destination, 'the destination item');
+  if (index < 0) {
+    rels.push({ type: type.name, originItemId: origin.json.id, destinationItemId: destination.json.id, created: ctx.emu.clock.now(), createdBy: pathOwner.username });
+    if (type.rules.includes('copyOriginShareOnAdd')) copySharing(origin, destination);
   }
   ctx.emu.markDirty();
   return { success: true };

@@ -5,6 +5,7 @@ import { type Router } from '../router.js';
 import { canEditItem, canReadItem, deriveAccess, hasPrivilege, isAdmin, isMemberOf } from '../state/permissions.js';
 import { type GroupRecord, type ItemRecord, type UserRecord } from '../state/types.js';
 import { findItem, pathUser } from './content.helpers.js';
+import { propagateSharing } from './composite-sharing.js';
 
 /**
  * Item sharing: `share`/`unshare` per item (owner path `content/users/<u>/items/<id>/...` and the non-owner path
@@ -134,6 +135,7 @@ function shareItem(ctx: Ctx, user: UserRecord, item: ItemRecord): { notSharedWit
   const wasPublic = item.json.access === 'public';
   const wasOrg = wasPublic || item.json.access === 'org';
   item.json.access = deriveAccess(everyone ?? wasPublic, org ?? wasOrg, item.groups.size);
+  propagateSharing(ctx.emu, item);
   ctx.emu.markDirty();
   return { notSharedWith };
 }
@@ -160,6 +162,7 @@ function unshareItem(ctx: Ctx, user: UserRecord, item: ItemRecord): { notUnshare
     item.groups.delete(group.id);
   }
   if (item.json.access === 'shared' || item.json.access === 'private') item.json.access = deriveAccess(false, false, item.groups.size);
+  propagateSharing(ctx.emu, item);
   ctx.emu.markDirty();
   return { notUnsharedFrom };
 }

@@ -1,4 +1,5 @@
 import { tokenSettings } from '../auth/tokens.js';
+import { purgeTime, RECYCLE_BIN_RETENTION_MS, recycleBinSettings, setRecycleBinMode } from '../content/recycle-bin.js';
 import { type EmulatorContext } from '../context.js';
 import { ArcGISError, errors } from '../errors.js';
 import { type FaultSettings, validateFaultPatch } from '../faults/fault-controller.js';
@@ -16,6 +17,10 @@ import { type Router } from '../router.js';
  *   issued from now on), reset=true (no faults at all; applied before the other fields).
  * - `GET  /__emulator/requests[?recent=N]` -> {total, byEndpoint, byStatus, byFault, recent}; `POST .../requests/reset`.
  * - `GET|POST /__emulator/clock` (`advanceMs`), `GET /__emulator/health`.
+ * - `GET /__emulator/recycle-bin` -> {supported, enabled, retentionMs, restoredSharing, unsupportedTypes, items:
+ *   [{itemId, title, type, owner, deletedBy, deletedAt, purgeAt}]} (ArcGIS Online only: who deleted what and when it
+ *   goes, which ArcGIS's own listing may not tell); `POST` with `mode` (enabled|disabled|unsupported) or `enabled`
+ *   and/or `supported` (true|false) switches the organization's bin.
  */
 export function registerControlRoutes(router: Router, emu: EmulatorContext, prefix: string): void {
   const opts = { auth: 'ignore' as const };
@@ -72,7 +77,54 @@ export function registerControlRoutes(router: Router, emu: EmulatorContext, pref
     },
     { ...opts, name: 'emulator/clock/update' }
   );
+  router.get(`${prefix}/recycle-bin`, () => json(recycleBinView(emu)), { ...opts, name: 'emulator/recycle-bin' });
+  router.post(
+    `${prefix}/recycle-bin`,
+    (ctx) => {
+      const settings = recycleBinSettings(emu);
+      if (!settings) throw errors.invalidParam('ArcGIS Enterprise has no recycle bin.');
+      const p = ctx.req.params;
+      const unknown = Object.keys(p).filter((k) => !['f', 'token', 'mode', 'enabled', 'supported'].includes(k));
+      if (unknown.length > 0) throw errors.invalidParam(`Unknown recycle bin setting: ${unknown.join(', ')}`, ['Known settings: mode, enabled, supported']);
+      const flag = (name: 'enabled' | 'supported'): boolean | undefined => {
+        const v = (p[name] ?? '').toLowerCase();
+        if (v === '') return undefined;
+        if (v !== 'true' && v !== 'false') throw errors.invalidParam(`${name} must be true or false, not ${JSON.stringify(p[name])}`);
+        return v === 'true';
+      };
+      const mode = p.mode;
+      if (mode !== undefined && mode !== 'enabled' && mode !== 'disabled' && mode !== 'unsupported') {
+        throw errors.invalidParam(`mode must be enabled, disabled or unsupported, not ${JSON.stringify(mode)}`);
+      }
+      const enabled = flag('enabled');
+      const supported = flag('supported');
+      if (mode) setRecycleBinMode(emu, mode);
+      if (enabled !== undefined) settings.enabled = enabled;
+      if (supported !== undefined) settings.supported = supported;
+      emu.markDirty();
+      return json(recycleBinView(emu));
+    },
+    { ...opts, name: 'emulator/recycle-bin/update' }
+  );
   router.get(`${prefix}/health`, () => json({ ok: true, kind: emu.options.kind, orgId: emu.state.org.id }), { ...opts, name: 'emulator/health' });
+}
+
+function recycleBinView(emu: EmulatorContext): Record<string, unknown> {
+  const settings = recycleBinSettings(emu);
+  if (!settings) return { supported: false, enabled: false, items: [] };
+  return {
+    ...settings,
+    retentionMs: RECYCLE_BIN_RETENTION_MS,
+    items: [...emu.state.recycleBin.values()].map((entry) => ({
+      itemId: entry.item.json.id,
+      title: entry.item.json.title,
+      type: entry.item.json.type,
+      owner: entry.item.json.owner,
+      deletedBy: entry.deletedBy,
+      deletedAt: entry.deletedAt,
+      purgeAt: purgeTime(entry)
+    }))
+  };
 }
 
 const NUMERIC = ['latencyMs', 'latencyJitterMs', 'errorRate', 'resetRate', 'throttleRpm', 'throttleWindowSeconds', 'retryAfterSeconds'] as const;

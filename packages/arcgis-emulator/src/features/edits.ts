@@ -74,7 +74,12 @@ const err = {
   missingGlobalId: (): EditError => ({ code: 1020, description: 'Missing GlobalID.' }),
   uniqueGlobalId: (): EditError => ({ code: 1022, description: 'Unique constraint violation error on inserting the value.' }),
   notEditable: (f: string): EditError => ({ code: 1023, description: `Field: ${f} is not editable.` }),
-  geometryUpdate: (): EditError => ({ code: 1004, description: 'Geometry update not allowed.' })
+  geometryUpdate: (): EditError => ({ code: 1004, description: 'Geometry update not allowed.' }),
+  /**
+   * An add or update through a view that would leave the view's definition. Esri documents no code for it; the
+   * emulator answers the generic edit error (1000) with the reason.
+   */
+  outsideView: (reason: string): EditError => ({ code: 1000, description: reason })
 };
 
 /** Converts a value for a field as the database would, or returns an error. */
@@ -233,6 +238,8 @@ function planAdd(ctx: EditContext, raw: unknown, planned: Planned[], pendingGlob
   if ('error' in attrs) return { objectId: -1, globalId: null, success: false, error: attrs.error };
   const geometry = layer.geometryType ? prepareGeometry(service, layer, feature.geometry) : { value: null };
   if ('error' in geometry) return { objectId: -1, globalId: null, success: false, error: geometry.error };
+  const outside = layer.editConstraint?.({ attributes: attrs.values, geometry: geometry.value });
+  if (outside) return { objectId: -1, globalId: null, success: false, error: err.outsideView(outside) };
   let globalId: string | null = null;
   if (layer.globalIdField) {
     const given = attrs.values[layer.globalIdField];
@@ -248,7 +255,8 @@ function planAdd(ctx: EditContext, raw: unknown, planned: Planned[], pendingGlob
   planned.push({
     apply: () => {
       const oid = layer.store.allocateOid();
-      const gid = globalId ?? (layer.globalIdField ? numberedGuid(`${service.name.toLowerCase()}:${layer.id}:feature`, oid) : null);
+      // A view's adds are the source layer's features: the same GlobalID series as the source's own adds.
+      const gid = globalId ?? (layer.globalIdField ? numberedGuid(`${service.name.toLowerCase()}:${layer.view?.sourceLayerId ?? layer.id}:feature`, oid) : null);
       const attributes: Record<string, unknown> = { ...attrs.values, ...trackingValues(ctx, 'add'), [layer.objectIdField]: oid };
       if (layer.globalIdField) attributes[layer.globalIdField] = gid;
       const stored: StoredFeature = { oid, attributes, geometry: geometry.value, createdGen: ctx.gen, gen: ctx.gen };
@@ -289,6 +297,8 @@ function planUpdate(ctx: EditContext, raw: unknown, planned: Planned[]): EditRes
     if ('error' in g) return { objectId: target.oid, globalId: gid, success: false, error: g.error };
     geometry = g.value;
   }
+  const outside = layer.editConstraint?.({ attributes: { ...target.attributes, ...attrs.values }, geometry });
+  if (outside) return { objectId: target.oid, globalId: gid, success: false, error: err.outsideView(outside) };
   planned.push({
     apply: () => {
       const current = layer.store.get(target.oid);

@@ -7,6 +7,8 @@ import { boolParam, jsonParam, listParam } from '../http/request.js';
 import { reply } from '../http/reply.js';
 import { type Router } from '../router.js';
 import { layerOf, parseOid, readableService, requireQuery, type ServiceAccess } from './access.js';
+import { dataLayerOf, isReadOnlyView, type LayerRef, relationshipsOf, sourceOf, sourcesOf, viewsOf } from './view-layer.js';
+import { currentVersion } from './service-json.js';
 import { type StoredAttachment } from './attachment-store.js';
 import { type StoredFeature } from './feature-store.js';
 import { bboxIntersects, bboxOf } from './geometry.js';
@@ -15,8 +17,11 @@ import { allows, applyLayerEdits, type LayerEdits, requireCapability, touchLayer
 import { featureErrors } from './feature-errors.js';
 import { featureJson, parseOutSr, parseSelection, resolveOutFields, responseField, runQuery, selectFeatures } from './query.js';
 import { layerJson, serviceJson } from './service-json.js';
+import { serviceUrl } from './hosted-service.factory.js';
+import { canReadItem } from '../state/permissions.js';
+import { ArcGISError } from '../errors.js';
 import { registerServiceAdminRoutes } from './service-admin.routes.js';
-import { type HostedLayer, type HostedService, type RelationshipDef, capabilitiesOf } from './types.js';
+import { type HostedLayer, type HostedService, capabilitiesOf } from './types.js';
 
 export function registerFeatureServiceRoutes(router: Router, emu: EmulatorContext): void {
   const base = `${emu.urls.paths.services}/:name/FeatureServer`;
@@ -24,6 +29,10 @@ export function registerFeatureServiceRoutes(router: Router, emu: EmulatorContex
 
   router.any(base, (ctx) => serviceJson(ctx.emu, readableService(ctx).service), name('service'));
   router.any(`${base}/layers`, (ctx) => allLayers(ctx), name('layers'));
+  // Views: a view's source services, a source's views (literal segments win over `:layerId`).
+  router.any(`${base}/sources`, (ctx) => serviceSources(ctx), name('sources'));
+  router.any(`${base}/views`, (ctx) => serviceViews(ctx), name('views'));
+  router.any(`${base}/:layerId/sources`, (ctx) => layerSources(ctx), name('layerSources'));
   router.any(`${base}/:layerId`, (ctx) => {
     const { service } = readableService(ctx);
     return layerJson(ctx.emu, service, layerOf(service, ctx.params.layerId));
@@ -56,18 +65,78 @@ function allLayers(ctx: Ctx): object {
   };
 }
 
+/** The rows behind the layer named in the URL (a view layer's are its source's, as the view shows them). */
+function dataOf(ctx: Ctx, access: ServiceAccess, layerIdText = ctx.params.layerId): LayerRef {
+  return dataLayerOf(ctx.emu, access.service, layerOf(access.service, layerIdText));
+}
+
+// ---------------------------------------------------------------- views
+
+/** One service in a `/sources` or `/views` answer (rest-js IViewServiceSource: name, type, url, serviceItemId). */
+function serviceEntry(ctx: Ctx, service: HostedService): Record<string, unknown> {
+  return { name: service.name, type: 'FeatureServer', url: serviceUrl(ctx.emu, service.name), serviceItemId: service.itemId };
+}
+
+/**
+ * `<view>/sources`: the services a view reads from, `{currentVersion, services: [...]}` (the shape rest-js
+ * getViewSources types as IViewServiceSources). An ordinary service lists none.
+ */
+function serviceSources(ctx: Ctx): object {
+  const { service } = readableService(ctx);
+  return { currentVersion: currentVersion(ctx.emu), services: sourcesOf(ctx.emu, service).map((s) => serviceEntry(ctx, s)) };
+}
+
+/**
+ * `<source>/views`: the views of a service that the caller can see, `{currentVersion, views: [...]}`. Unverified:
+ * Esri documents no JSON for this resource (its HTML page lists "View Services"); the entries are shaped like
+ * `/sources` entries.
+ */
+function serviceViews(ctx: Ctx): object {
+  const { service } = readableService(ctx);
+  const views = viewsOf(ctx.emu, service).filter((view) => {
+    const item = ctx.emu.state.items.get(view.itemId);
+    return !!item && canReadItem(ctx.emu.state, ctx.user, item);
+  });
+  return { currentVersion: currentVersion(ctx.emu), views: views.map((v) => serviceEntry(ctx, v)) };
+}
+
+/**
+ * `<view>/<layerId>/sources`: the source layer of a view layer, under `layers` or `tables` as the source is one
+ * (what the ArcGIS API for Python's clone_items reads: each entry's `url` and `serviceItemId`).
+ */
+function layerSources(ctx: Ctx): object {
+  const { service } = readableService(ctx);
+  const layer = layerOf(service, ctx.params.layerId);
+  const source = sourceOf(ctx.emu, layer);
+  const out: Record<string, unknown> = { currentVersion: currentVersion(ctx.emu) };
+  const entries = source
+    ? [
+        {
+          id: source.layer.id,
+          name: String(source.layer.definition.name),
+          type: source.layer.kind === 'table' ? 'Table' : 'Feature Layer',
+          url: `${serviceUrl(ctx.emu, source.service.name)}/${source.layer.id}`,
+          serviceItemId: source.service.itemId
+        }
+      ]
+    : [];
+  out[source?.layer.kind === 'table' ? 'tables' : 'layers'] = entries;
+  return out;
+}
+
+// ---------------------------------------------------------------- query
+
 function query(ctx: Ctx): object {
   const access = readableService(ctx);
   requireQuery(ctx, access);
-  const layer = layerOf(access.service, ctx.params.layerId);
-  return runQuery(ctx.emu, access.service, layer, ctx.req.params);
+  const { service, layer } = dataOf(ctx, access);
+  return runQuery(ctx.emu, service, layer, ctx.req.params);
 }
 
 function getFeature(ctx: Ctx): object {
   const access = readableService(ctx);
   requireQuery(ctx, access);
-  const { service } = access;
-  const layer = layerOf(service, ctx.params.layerId);
+  const { service, layer } = dataOf(ctx, access);
   const oid = parseOid(ctx.params.oid);
   const f = layer.store.get(oid);
   if (!f) throw featureErrors.featureNotFound(oid);
@@ -82,15 +151,16 @@ function getFeature(ctx: Ctx): object {
 function queryRelated(ctx: Ctx): object {
   const access = readableService(ctx);
   requireQuery(ctx, access);
-  const { service } = access;
-  const layer = layerOf(service, ctx.params.layerId);
+  const origin = layerOf(access.service, ctx.params.layerId);
   const p = ctx.req.params;
   const relId = Number(p.relationshipId ?? 0);
-  const rel = ((layer.definition.relationships as RelationshipDef[] | undefined) ?? []).find((r) => r.id === relId);
+  const rel = relationshipsOf(ctx.emu, access.service, origin).find((r) => r.id === relId);
   if (!rel) throw featureErrors.invalidParams(['Invalid relationship id.']);
-  const related = service.layers.get(rel.relatedTableId);
-  const back = ((related?.definition.relationships as RelationshipDef[] | undefined) ?? []).find((r) => r.id === relId);
-  if (!related || !back) throw featureErrors.invalidParams(['Invalid relationship id.']);
+  const relatedLayer = access.service.layers.get(rel.relatedTableId);
+  const back = relatedLayer ? relationshipsOf(ctx.emu, access.service, relatedLayer).find((r) => r.id === relId) : undefined;
+  if (!relatedLayer || !back) throw featureErrors.invalidParams(['Invalid relationship id.']);
+  const { service, layer } = dataLayerOf(ctx.emu, access.service, origin);
+  const related = dataLayerOf(ctx.emu, access.service, relatedLayer).layer;
   const oids = listParam(p, 'objectIds').map(Number);
   if (oids.length === 0 || oids.some((n) => !Number.isInteger(n))) throw featureErrors.invalidParameter(ctx.emu, 'objectIds');
   const sel = parseSelection(ctx.emu, service, related, { where: p.definitionExpression ?? '' });
@@ -146,13 +216,14 @@ function attachmentInfo(layer: HostedLayer, parentOid: number, a: StoredAttachme
   };
 }
 
-function featureForAttachments(ctx: Ctx): { access: ServiceAccess; layer: HostedLayer; oid: number } {
+function featureForAttachments(ctx: Ctx): { access: ServiceAccess; data: LayerRef; layer: HostedLayer; oid: number } {
   const access = readableService(ctx);
-  const layer = layerOf(access.service, ctx.params.layerId);
+  const data = dataOf(ctx, access);
+  const { layer } = data;
   requireAttachments(layer);
   const oid = parseOid(ctx.params.oid);
   if (!layer.store.get(oid)) throw featureErrors.featureNotFound(oid);
-  return { access, layer, oid };
+  return { access, data, layer, oid };
 }
 
 function listAttachments(ctx: Ctx): object {
@@ -180,20 +251,30 @@ function uploadedAttachment(ctx: Ctx): { name: string; contentType: string; data
 
 /** Attachment edits need an editable service: adding needs Create or Update; changing Update; deleting Delete or Update. */
 function requireAttachmentEdit(service: HostedService, kinds: ('Create' | 'Update' | 'Delete')[]): void {
+  requireUpdatableView(service);
   if (!kinds.some((k) => allows(service, k))) throw featureErrors.notSupported(kinds.join(' or '));
 }
 
+/** A view created with `isUpdatableView: false` refuses every edit, whatever its capabilities. */
+function requireUpdatableView(service: HostedService): void {
+  if (isReadOnlyView(service)) {
+    throw new ArcGISError(400, 'Requested operation is not supported by this service.', {
+      details: [`View '${service.name}' is not updatable (isUpdatableView is false): it cannot be edited.`]
+    });
+  }
+}
+
 function addAttachment(ctx: Ctx): object {
-  const { access, layer, oid } = featureForAttachments(ctx);
+  const { access, data, layer, oid } = featureForAttachments(ctx);
   requireAttachmentEdit(access.service, ['Create', 'Update']);
   const upload = uploadedAttachment(ctx);
-  const gen = touchLayer(ctx.emu, access.service, layer);
+  const gen = touchLayer(ctx.emu, data.service, layer);
   const record = layer.attachments.add(oid, { ...upload, keywords: ctx.req.params.keywords ?? '' }, undefined, gen);
   return { addAttachmentResult: { objectId: record.id, globalId: record.globalId, success: true } };
 }
 
 function updateAttachment(ctx: Ctx): object {
-  const { access, layer, oid } = featureForAttachments(ctx);
+  const { access, data, layer, oid } = featureForAttachments(ctx);
   requireAttachmentEdit(access.service, ['Update']);
   const attachmentId = Number(ctx.req.params.attachmentId);
   const existing = layer.attachments.get(oid, attachmentId);
@@ -201,7 +282,7 @@ function updateAttachment(ctx: Ctx): object {
     return { updateAttachmentResult: { objectId: attachmentId, globalId: null, success: false, error: { code: 1009, description: 'Updating an attachment failed.' } } };
   }
   const upload = uploadedAttachment(ctx);
-  const gen = touchLayer(ctx.emu, access.service, layer);
+  const gen = touchLayer(ctx.emu, data.service, layer);
   const record = layer.attachments.replace(oid, attachmentId, {
     name: upload.name,
     contentType: upload.contentType,
@@ -213,7 +294,7 @@ function updateAttachment(ctx: Ctx): object {
 }
 
 function deleteAttachments(ctx: Ctx): object {
-  const { access, layer, oid } = featureForAttachments(ctx);
+  const { access, data, layer, oid } = featureForAttachments(ctx);
   requireAttachmentEdit(access.service, ['Delete', 'Update']);
   const ids = listParam(ctx.req.params, 'attachmentIds').map(Number);
   if (ids.length === 0) throw featureErrors.invalidParams(["'attachmentIds' must be specified."]);
@@ -223,15 +304,14 @@ function deleteAttachments(ctx: Ctx): object {
     layer.attachments.remove(oid, id);
     return { objectId: id, globalId: existing.globalId, success: true };
   });
-  if (results.some((r) => r.success)) touchLayer(ctx.emu, access.service, layer);
+  if (results.some((r) => r.success)) touchLayer(ctx.emu, data.service, layer);
   return { deleteAttachmentResults: results };
 }
 
 function queryAttachments(ctx: Ctx): object {
   const access = readableService(ctx);
   requireQuery(ctx, access);
-  const { service } = access;
-  const layer = layerOf(service, ctx.params.layerId);
+  const { service, layer } = dataOf(ctx, access);
   requireAttachments(layer);
   const p = ctx.req.params;
   const sel = parseSelection(ctx.emu, service, layer, { where: p.definitionExpression ?? '', objectIds: p.objectIds ?? '' });
@@ -239,7 +319,8 @@ function queryAttachments(ctx: Ctx): object {
   const types = listParam(p, 'attachmentTypes').map((t) => t.toLowerCase());
   const keywords = listParam(p, 'keywords').map((k) => k.toLowerCase());
   const returnUrl = boolParam(p, 'returnUrl');
-  const layerUrl = `${ctx.emu.urls.servicesRoot}/${service.name}/FeatureServer/${layer.id}`;
+  // Attachments read through a view are addressed through the view.
+  const layerUrl = `${serviceUrl(ctx.emu, access.service.name)}/${layer.id}`;
   const groups = [];
   for (const f of selectFeatures(layer, sel)) {
     const parentGlobalId = layer.globalIdField ? ((f.attributes[layer.globalIdField] as string | null) ?? null) : null;
@@ -277,6 +358,7 @@ function deleteKeys(value: unknown): (number | string)[] {
 }
 
 function requireEditsAllowed(service: HostedService, edits: LayerEdits): void {
+  if ((edits.adds?.length ?? 0) + (edits.updates?.length ?? 0) + (edits.deletes?.length ?? 0) > 0) requireUpdatableView(service);
   if ((edits.adds?.length ?? 0) > 0) requireCapability(service, 'Create');
   if ((edits.updates?.length ?? 0) > 0) requireCapability(service, 'Update');
   if ((edits.deletes?.length ?? 0) > 0) requireCapability(service, 'Delete');
@@ -287,11 +369,13 @@ function editOptions(ctx: Ctx): { useGlobalIds: boolean; rollbackOnFailure: bool
   return { useGlobalIds: boolParam(ctx.req.params, 'useGlobalIds'), rollbackOnFailure: boolParam(ctx.req.params, 'rollbackOnFailure', true) };
 }
 
+/** Edits of one layer: allowed by the addressed service (a view's own capabilities), applied to its rows. */
 function editLayer(ctx: Ctx, edits: LayerEdits) {
-  const { service } = readableService(ctx);
-  const layer = layerOf(service, ctx.params.layerId);
-  requireEditsAllowed(service, edits);
-  return applyLayerEdits(ctx.emu, service, ctx.user, [{ layer, edits }], editOptions(ctx))[0]!;
+  const access = readableService(ctx);
+  const layer = layerOf(access.service, ctx.params.layerId);
+  requireEditsAllowed(access.service, edits);
+  const data = dataLayerOf(ctx.emu, access.service, layer);
+  return applyLayerEdits(ctx.emu, data.service, ctx.user, [{ layer: data.layer, edits }], editOptions(ctx))[0]!;
 }
 
 /** `returnEditMoment=true` adds the time the edits were applied (ms), as ArcGIS does. */
@@ -308,13 +392,13 @@ function layerApplyEdits(ctx: Ctx): object {
     return withEditMoment(ctx, { addResults: r.addResults, updateResults: r.updateResults, deleteResults: r.deleteResults });
   }
   // Attachments travel with the features only by globalId (Esri's applyEdits documentation).
-  const { service } = readableService(ctx);
-  const layer = layerOf(service, ctx.params.layerId);
+  const access = readableService(ctx);
+  const { service, layer } = dataOf(ctx, access);
   const options = editOptions(ctx);
   if (!options.useGlobalIds) throw featureErrors.invalidParams(["'attachments' can only be used with useGlobalIds=true."]);
   requireAttachments(layer);
-  requireEditsAllowed(service, edits);
-  requireAttachmentEdit(service, ['Create', 'Update']);
+  requireEditsAllowed(access.service, edits);
+  requireAttachmentEdit(access.service, ['Create', 'Update']);
   const pendingParents = new Set<string>();
   if (layer.globalIdField) {
     for (const f of edits.adds ?? []) {
@@ -339,12 +423,13 @@ function updateFeatures(ctx: Ctx): object {
 }
 
 function deleteFeatures(ctx: Ctx): object {
-  const { service } = readableService(ctx);
-  const layer = layerOf(service, ctx.params.layerId);
+  const access = readableService(ctx);
+  const { service, layer } = dataOf(ctx, access);
   const p = ctx.req.params;
   const hasFilter = [p.where, p.objectIds, p.geometry].some((v) => v !== undefined && v.trim() !== '');
   if (!hasFilter) throw featureErrors.invalidParams(["'where', 'objectIds' or 'geometry' must be specified."]);
-  requireCapability(service, 'Delete');
+  requireUpdatableView(access.service);
+  requireCapability(access.service, 'Delete');
   const sel = parseSelection(ctx.emu, service, layer, p);
   // Like ArcGIS, objectIds that do not exist are reported as failures; a where clause deletes what matches.
   const keys: number[] = sel.objectIds && !p.where && !p.geometry ? sel.objectIds : [...selectFeatures(layer, sel)].map((f) => f.oid);
@@ -353,33 +438,41 @@ function deleteFeatures(ctx: Ctx): object {
 }
 
 function serviceApplyEdits(ctx: Ctx): object {
-  const { service } = readableService(ctx);
+  const access = readableService(ctx);
   const edits = jsonParam<unknown>(ctx.req.params, 'edits');
   if (!Array.isArray(edits)) throw featureErrors.invalidParams(["'edits' must be a JSON array of {id, adds, updates, deletes}."]);
+  let dataService: HostedService | undefined;
   const requests = edits.map((e) => {
     const entry = (e ?? {}) as { id?: unknown; adds?: unknown; updates?: unknown; deletes?: unknown };
-    const layer = layerOf(service, String(entry.id));
+    const data = dataOf(ctx, access, String(entry.id));
     const layerEdits: LayerEdits = {
       adds: Array.isArray(entry.adds) ? entry.adds : [],
       updates: Array.isArray(entry.updates) ? entry.updates : [],
       deletes: deleteKeys(entry.deletes)
     };
-    requireEditsAllowed(service, layerEdits);
-    return { layer, edits: layerEdits };
+    requireEditsAllowed(access.service, layerEdits);
+    // One transaction edits one database: the layers of a view must share their source service.
+    if (dataService && dataService !== data.service) {
+      throw featureErrors.invalidParams([`The layers of view '${access.service.name}' edited together must come from one source service.`]);
+    }
+    dataService = data.service;
+    return { layer: data.layer, edits: layerEdits };
   });
-  const results = applyLayerEdits(ctx.emu, service, ctx.user, requests, editOptions(ctx));
+  const results = applyLayerEdits(ctx.emu, dataService ?? access.service, ctx.user, requests, editOptions(ctx));
   return results.map((r, i) => withEditMoment(ctx, { id: requests[i]!.layer.id, ...r }));
 }
 
 // ---------------------------------------------------------------- change tracking
 
 function extractChanges(ctx: Ctx): object {
-  const { service } = readableService(ctx);
-  if (!capabilitiesOf(service).includes('ChangeTracking')) throw featureErrors.notSupported('ChangeTracking');
+  const access = readableService(ctx);
+  if (!capabilitiesOf(access.service).includes('ChangeTracking')) throw featureErrors.notSupported('ChangeTracking');
   const p = ctx.req.params;
   const layerIds = parseLayerList(p.layers);
   if (layerIds.length === 0) throw featureErrors.invalidParams(["'layers' must be specified."]);
-  const layers = layerIds.map((id) => layerOf(service, String(id)));
+  const data = layerIds.map((id) => dataOf(ctx, access, String(id)));
+  const layers = data.map((d) => d.layer);
+  const service = data[0]!.service;
   // Where to start per layer: layerServerGens [{id, serverGen}], or serverGens [min, max] for all layers.
   const since = new Map<number, number>();
   const lsg = jsonParam<{ id: number; serverGen: number }[]>(p, 'layerServerGens');

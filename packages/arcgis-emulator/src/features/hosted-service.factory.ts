@@ -63,7 +63,7 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
   if (!spec.name || !SERVICE_NAME_PATTERN.test(spec.name)) {
     throw new Error(`Service name '${spec.name}' is invalid: use letters, digits and underscores only`);
   }
-  if (state.getService(spec.name)) throw serviceNameTaken(spec.name, state.org.id);
+  if (state.serviceNameInUse(spec.name)) throw serviceNameTaken(spec.name, state.org.id);
   const owner = state.getUser(spec.owner);
   if (!owner) throw new Error(`Owner '${spec.owner}' of service '${spec.name}' does not exist`);
   const folderId = spec.folderId ?? null;
@@ -74,7 +74,7 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
     }
   }
   const itemId = spec.itemId ?? state.newId();
-  if (state.items.has(itemId)) throw new Error(`Item id '${itemId}' is already used`);
+  if (state.items.has(itemId) || state.recycleBin.has(itemId)) throw new Error(`Item id '${itemId}' is already used`);
 
   const now = emu.clock.now();
   const created = spec.created ?? now;
@@ -136,7 +136,8 @@ export function createHostedService(emu: EmulatorContext, spec: HostedServiceSpe
         'Metadata',
         service.layers.size > 1 ? 'Multilayer' : 'Singlelayer',
         'Service',
-        'Hosted Service'
+        'Hosted Service',
+        ...(spec.typeKeywords ?? [])
       ],
       description: spec.description ?? null,
       tags: spec.tags ?? [],

@@ -11,9 +11,11 @@ import { isAdmin } from '../state/permissions.js';
 import { administrableService, layerOf } from './access.js';
 import { featureErrors } from './feature-errors.js';
 import { addLayersToService, createHostedService, SERVICE_NAME_PATTERN, serviceUrl } from './hosted-service.factory.js';
+import { addViewLayers, assertViewCapabilities, parseViewFilter, validateDefinitionQuery, viewServiceProperties, type ViewLayerSpec } from './hosted-view.factory.js';
 import { completeField } from './layer-builder.js';
 import { layerJson, serviceJson } from './service-json.js';
 import { type FieldSpec, type HostedLayer, type HostedService, type LayerSpec, type SpatialReference } from './types.js';
+import { allViewsOf, isViewService, sourceOf } from './view-layer.js';
 
 export function registerServiceAdminRoutes(router: Router, emu: EmulatorContext): void {
   const { rest, adminServices } = emu.urls.paths;
@@ -55,6 +57,8 @@ function createService(ctx: Ctx): object {
   }
   const params = jsonParam<Record<string, unknown>>(p, 'createParameters');
   if (!params || typeof params !== 'object') throw errors.missingParam('createParameters');
+  // A view: `isView=true` as a request parameter (ArcGIS API for Python) or in createParameters (both are sent).
+  const isView = (p.isView ?? '').toLowerCase() === 'true' || params.isView === true;
   const serviceName = typeof params.name === 'string' ? params.name.trim() : '';
   if (!serviceName) throw new ArcGISError(400, "Unable to create service. 'name' must be specified in createParameters.", { details: [] });
   if (!SERVICE_NAME_PATTERN.test(serviceName)) {
@@ -72,15 +76,33 @@ function createService(ctx: Ctx): object {
     fullExtent,
     layers,
     tables,
+    isView: _v,
+    isUpdatableView,
+    sourceSchemaChangesAllowed,
     ...extra
   } = params;
   void _n;
+  void _v;
+  if (isView && ((Array.isArray(layers) && layers.length > 0) || (Array.isArray(tables) && tables.length > 0))) {
+    throw new ArcGISError(400, 'Unable to create service.', {
+      details: ["A view gets its layers from addToDefinition with adminLayerInfo.viewLayerDefinition, not from createParameters."]
+    });
+  }
+  const updatable = isUpdatableView !== false;
+  // Unverified: ArcGIS Online's default when createParameters has no capabilities; query-only is the safe reading.
+  const caps = typeof capabilities === 'string' ? capabilities : 'Query';
+  if (isView) {
+    try {
+      assertViewCapabilities(updatable, caps);
+    } catch (error) {
+      throw new ArcGISError(400, 'Unable to create service.', { details: [(error as Error).message] });
+    }
+  }
   const spec = {
     name: serviceName,
     owner: owner.username,
     folderId,
-    // Unverified: ArcGIS Online's default when createParameters has no capabilities; query-only is the safe reading.
-    capabilities: typeof capabilities === 'string' ? capabilities : 'Query',
+    capabilities: caps,
     maxRecordCount: typeof maxRecordCount === 'number' ? maxRecordCount : undefined,
     serviceDescription: typeof serviceDescription === 'string' ? serviceDescription : '',
     description: typeof description === 'string' ? description : '',
@@ -88,7 +110,8 @@ function createService(ctx: Ctx): object {
     spatialReference: (spatialReference as SpatialReference | undefined) ?? undefined,
     initialExtent: initialExtent as never,
     fullExtent: fullExtent as never,
-    extra: pickServiceExtras(extra),
+    extra: { ...pickServiceExtras(extra), ...(isView ? viewServiceProperties(updatable, sourceSchemaChangesAllowed !== false) : {}) },
+    typeKeywords: isView ? ['View Service'] : [],
     layers: Array.isArray(layers) ? (layers as Record<string, unknown>[]).map(layerSpecFromJson) : [],
     tables: Array.isArray(tables) ? (tables as Record<string, unknown>[]).map(layerSpecFromJson) : []
   };
@@ -109,7 +132,7 @@ function createService(ctx: Ctx): object {
     size: -1,
     success: true,
     type: 'Feature Service',
-    isView: false
+    isView
   };
 }
 
@@ -125,7 +148,9 @@ function isServiceNameAvailable(ctx: Ctx): object {
   requireUser(ctx);
   const n = ctx.req.params.name;
   if (!n) throw errors.missingParam('name');
-  return { available: !ctx.emu.state.getService(n) };
+  // A name stays taken while its hosted layer is in the recycle bin ("you cannot create other hosted layers with the
+  // same name").
+  return { available: !ctx.emu.state.serviceNameInUse(n) };
 }
 
 // ---------------------------------------------------------------- admin resources
@@ -140,17 +165,32 @@ function adminInfo(service: HostedService): Record<string, unknown> {
   };
 }
 
-function adminLayerInfo(service: HostedService, layer: HostedLayer): Record<string, unknown> {
+function adminLayerInfo(emu: EmulatorContext, service: HostedService, layer: HostedLayer): Record<string, unknown> {
   const info: Record<string, unknown> = { tableName: `${service.name}_${layer.id}`.toLowerCase() };
   if (layer.geometryType) info.geometryField = { name: 'Shape', srid: service.spatialReference.wkid ?? service.spatialReference.latestWkid };
+  if (layer.view) {
+    // What the view was defined with, as addToDefinition takes it (sourceLayerFields: "*" or the visible fields).
+    const v = layer.view;
+    info.viewLayerDefinition = {
+      sourceServiceName: v.sourceServiceName,
+      sourceLayerId: v.sourceLayerId,
+      sourceLayerFields: v.hiddenFields.length === 0 ? '*' : visibleFieldNames(emu, layer),
+      ...(v.filter ? { filter: v.filter } : {})
+    };
+  }
   return info;
+}
+
+function visibleFieldNames(emu: EmulatorContext, layer: HostedLayer): string[] | '*' {
+  const source = sourceOf(emu, layer);
+  return source ? source.layer.fields.filter((f) => !layer.view!.hiddenFields.includes(f.name.toLowerCase())).map((f) => f.name) : '*';
 }
 
 function adminServiceJson(ctx: Ctx): object {
   const { service } = administrableService(ctx);
   const base = serviceJson(ctx.emu, service);
   const layers = [...service.layers.values()].sort((a, b) => a.id - b.id);
-  const full = (l: HostedLayer) => ({ adminLayerInfo: adminLayerInfo(service, l), ...layerJson(ctx.emu, service, l) });
+  const full = (l: HostedLayer) => ({ adminLayerInfo: adminLayerInfo(ctx.emu, service, l), ...layerJson(ctx.emu, service, l) });
   return {
     adminServiceInfo: adminInfo(service),
     ...base,
@@ -162,7 +202,7 @@ function adminServiceJson(ctx: Ctx): object {
 function adminLayerJson(ctx: Ctx): object {
   const { service } = administrableService(ctx);
   const layer = layerOf(service, ctx.params.layerId);
-  return { adminLayerInfo: adminLayerInfo(service, layer), ...layerJson(ctx.emu, service, layer) };
+  return { adminLayerInfo: adminLayerInfo(ctx.emu, service, layer), ...layerJson(ctx.emu, service, layer) };
 }
 
 /** Layer-definition properties a LayerSpec takes as they are sent. */
@@ -225,6 +265,59 @@ export function layerSpecFromJson(def: Record<string, unknown>): LayerSpec {
   return spec as unknown as LayerSpec;
 }
 
+/** `adminLayerInfo.viewLayerDefinition` of a layer sent to addToDefinition, when it has one. */
+function viewLayerDefinitionOf(def: Record<string, unknown>): Record<string, unknown> | undefined {
+  const info = def && typeof def === 'object' ? (def.adminLayerInfo as { viewLayerDefinition?: unknown } | undefined) : undefined;
+  const v = info?.viewLayerDefinition;
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Properties of a layer JSON sent for a view that the view takes from its source or computes (clone_items sends the
+ * source view's whole layer JSON without `fields`); the rest (drawingInfo, templates, description, ...) is the
+ * view's own.
+ */
+const VIEW_COMPUTED = new Set([
+  'id', 'name', 'type', 'fields', 'adminLayerInfo', 'currentVersion', 'editingInfo', 'serverGens', 'capabilities', 'relationships',
+  'extent', 'geometryType', 'objectIdField', 'globalIdField', 'uniqueIdField', 'isView', 'isUpdatableView', 'sourceSchemaChangesAllowed',
+  'hasViews', 'editFieldsInfo', 'serviceItemId', 'viewDefinitionQuery', 'indexes', 'geometryField', 'hasZ', 'hasM'
+]);
+
+/** Turns a view layer sent to addToDefinition (`adminLayerInfo.viewLayerDefinition`) into a ViewLayerSpec. */
+function viewLayerSpecFromJson(def: Record<string, unknown>): ViewLayerSpec {
+  const v = viewLayerDefinitionOf(def)!;
+  if ('table' in v) {
+    throw new Error(
+      'Join views and other advanced views (viewLayerDefinition.table) are not supported by this emulator; define each view layer with sourceServiceName, sourceLayerId and sourceLayerFields.'
+    );
+  }
+  if (typeof v.sourceServiceName !== 'string' || v.sourceServiceName.trim() === '') {
+    throw new Error('viewLayerDefinition.sourceServiceName must name the source service (as in its URL).');
+  }
+  const sourceLayerId = typeof v.sourceLayerId === 'number' ? v.sourceLayerId : /^\d+$/.test(String(v.sourceLayerId ?? '')) ? Number(v.sourceLayerId) : Number.NaN;
+  if (!Number.isInteger(sourceLayerId)) throw new Error(`viewLayerDefinition.sourceLayerId must be the id of a layer of '${v.sourceServiceName}'.`);
+  const fields = v.sourceLayerFields;
+  let sourceLayerFields: ViewLayerSpec['sourceLayerFields'] = '*';
+  if (Array.isArray(fields)) {
+    sourceLayerFields = fields.map((f) => (typeof f === 'string' ? f : String((f as { name?: unknown })?.name ?? '')));
+  } else if (fields !== undefined && fields !== '*') {
+    throw new Error('viewLayerDefinition.sourceLayerFields must be "*" or a list of field names.');
+  }
+  const { id, name } = def;
+  const extra: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(def)) if (!VIEW_COMPUTED.has(k)) extra[k] = value;
+  return {
+    id: typeof id === 'number' ? id : id !== undefined && /^\d+$/.test(String(id)) ? Number(id) : undefined,
+    name: typeof name === 'string' && name.trim() !== '' ? name : undefined,
+    sourceServiceName: v.sourceServiceName,
+    sourceLayerId,
+    sourceLayerFields,
+    viewDefinitionQuery: typeof def.viewDefinitionQuery === 'string' ? def.viewDefinitionQuery : undefined,
+    filter: v.filter === undefined || v.filter === null ? null : parseViewFilter(v.filter, 'viewLayerDefinition'),
+    extra
+  };
+}
+
 function definitionParam(ctx: Ctx, name: string): Record<string, unknown> {
   const value = jsonParam<Record<string, unknown>>(ctx.req.params, name);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw errors.missingParam(name);
@@ -241,7 +334,20 @@ function addToDefinition(ctx: Ctx): object {
   }
   let added: HostedLayer[];
   try {
-    added = addLayersToService(ctx.emu, service, layers.map(layerSpecFromJson), tables.map(layerSpecFromJson));
+    const all = [...layers, ...tables];
+    const viewLayers = all.filter((l) => viewLayerDefinitionOf(l) !== undefined);
+    if (isViewService(service) || viewLayers.length > 0) {
+      if (viewLayers.length !== all.length) {
+        throw new Error(
+          isViewService(service)
+            ? `'${service.name}' is a view: each layer needs adminLayerInfo.viewLayerDefinition {sourceServiceName, sourceLayerId} naming its source.`
+            : `'${service.name}' is not a view: adminLayerInfo.viewLayerDefinition can only be added to a service created with isView.`
+        );
+      }
+      added = addViewLayers(ctx.emu, service, all.map(viewLayerSpecFromJson), ctx.user);
+    } else {
+      added = addLayersToService(ctx.emu, service, layers.map(layerSpecFromJson), tables.map(layerSpecFromJson));
+    }
   } catch (error) {
     if (error instanceof ArcGISError) throw error;
     throw new ArcGISError(400, 'Unable to add feature service definition.', { details: [error instanceof Error ? error.message : String(error)] });
@@ -283,6 +389,13 @@ function updateDefinition(ctx: Ctx): object {
   if (def.capabilities !== undefined && typeof def.capabilities !== 'string') {
     throw new ArcGISError(400, 'Unable to update feature service definition.', { details: ["'capabilities' must be a comma-separated string."] });
   }
+  if (isViewService(service) && typeof def.capabilities === 'string') {
+    try {
+      assertViewCapabilities(service.definition.isUpdatableView !== false, def.capabilities);
+    } catch (error) {
+      throw new ArcGISError(400, 'Unable to update feature service definition.', { details: [(error as Error).message] });
+    }
+  }
   for (const [k, v] of Object.entries(def)) {
     if (k === 'layers' || k === 'tables') continue;
     if (k === 'syncEnabled') {
@@ -297,7 +410,7 @@ function updateDefinition(ctx: Ctx): object {
   for (const entry of [...((def.layers as unknown[]) ?? []), ...((def.tables as unknown[]) ?? [])]) {
     const l = entry as Record<string, unknown>;
     const layer = layerOf(service, String(l.id));
-    applyLayerUpdate(layer, l, now);
+    applyLayerUpdate(ctx.emu, layer, l, now);
   }
   ctx.emu.markDirty();
   return { success: true };
@@ -309,6 +422,15 @@ function deleteFromDefinition(ctx: Ctx): object {
   const entries = [...((def.layers as unknown[]) ?? []), ...((def.tables as unknown[]) ?? [])] as Record<string, unknown>[];
   if (entries.length === 0) throw new ArcGISError(400, 'Unable to delete from feature service definition.', { details: ["'deleteFromDefinition' names no layers or tables."] });
   const layers = entries.map((e) => layerOf(service, String(e.id)));
+  for (const layer of layers) {
+    // views in the recycle bin count: restored, they would show this layer
+    const views = allViewsOf(ctx.emu, service, layer.id);
+    if (views.length > 0) {
+      throw new ArcGISError(400, 'Unable to delete from feature service definition.', {
+        details: [`Layer ${layer.id} is the source of the views ${views.map((v) => `'${v.name}'`).join(', ')}; delete their layers first.`]
+      });
+    }
+  }
   for (const layer of layers) service.layers.delete(layer.id);
   ctx.emu.markDirty();
   return { success: true };
@@ -318,7 +440,16 @@ function deleteFromDefinition(ctx: Ctx): object {
 
 const LAYER_LOCKED_KEYS = new Set(['id', 'objectIdField', 'globalIdField', 'geometryType', 'fields', 'type', 'editingInfo', 'serverGens', 'currentVersion']);
 
-function applyLayerUpdate(layer: HostedLayer, def: Record<string, unknown>, now: number): void {
+function applyLayerUpdate(emu: EmulatorContext, layer: HostedLayer, def: Record<string, unknown>, now: number): void {
+  if (layer.view) {
+    applyViewLayerUpdate(emu, layer, def, now);
+    return;
+  }
+  if ('viewDefinitionQuery' in def || 'viewLayerDefinition' in def) {
+    throw new ArcGISError(400, 'Unable to update feature service layer definition.', {
+      details: ['viewDefinitionQuery and viewLayerDefinition apply to the layers of a view; this layer is not one.']
+    });
+  }
   for (const [k, v] of Object.entries(def)) {
     if (k === 'fields' && Array.isArray(v)) {
       // updateDefinition may change a field's alias, domain, editable/nullable flags and default value, not its type.
@@ -336,6 +467,80 @@ function applyLayerUpdate(layer: HostedLayer, def: Record<string, unknown>, now:
   layer.lastEditDate = now;
 }
 
+/** Keys of a view layer's JSON that an update cannot change (they come from the view's source or definition). */
+const VIEW_LOCKED_KEYS = new Set([...LAYER_LOCKED_KEYS, 'isView', 'isUpdatableView', 'sourceSchemaChangesAllowed', 'hasViews', 'relationships', 'extent', 'adminLayerInfo']);
+
+/**
+ * `updateDefinition` of a view layer: `viewDefinitionQuery`, field visibility and the view's own field aliases and
+ * domains (`fields: [{name, visible, alias, domain}]`, as clone_items sends them), the spatial filter
+ * (`viewLayerDefinition.filter`) and presentation (drawingInfo, hasAttachments, ...). The source is not changed.
+ * Everything is checked before anything is applied.
+ */
+function applyViewLayerUpdate(emu: EmulatorContext, layer: HostedLayer, def: Record<string, unknown>, now: number): void {
+  const unable = (detail: string) => new ArcGISError(400, 'Unable to update feature service layer definition.', { details: [detail] });
+  const source = sourceOf(emu, layer);
+  if (!source) throw unable(`The source of view layer ${layer.id} ('${layer.view!.sourceServiceName}' layer ${layer.view!.sourceLayerId}) no longer exists.`);
+  const view = layer.view!;
+  const hidden = new Set(view.hiddenFields);
+  const overrides: Record<string, Record<string, unknown>> = structuredClone(view.fieldOverrides);
+  if (def.fields !== undefined) {
+    if (!Array.isArray(def.fields)) throw unable("'fields' must be a list of {name, visible, alias, domain, ...}.");
+    for (const f of def.fields as Record<string, unknown>[]) {
+      const field = source.layer.fields.find((x) => x.name.toLowerCase() === String(f?.name).toLowerCase());
+      if (!field) throw unable(`Field '${String(f?.name)}' does not exist in the view's source layer.`);
+      const lower = field.name.toLowerCase();
+      if (f.visible === false) {
+        if (field.type === 'esriFieldTypeOID') throw unable(`The object id field '${field.name}' cannot be hidden.`);
+        hidden.add(lower);
+      } else if (f.visible === true) hidden.delete(lower);
+      for (const key of ['alias', 'domain', 'description', 'editable', 'nullable', 'defaultValue'] as const) {
+        if (key in f) (overrides[lower] ??= {})[key] = f[key];
+      }
+    }
+  }
+  let query: string | undefined;
+  if (def.viewDefinitionQuery !== undefined) {
+    if (typeof def.viewDefinitionQuery !== 'string') throw unable("'viewDefinitionQuery' must be a SQL where clause (a string; empty to show every feature).");
+    query = def.viewDefinitionQuery.trim();
+    try {
+      validateDefinitionQuery(emu, source.layer, query, `view layer ${layer.id}`);
+    } catch (error) {
+      throw unable((error as Error).message);
+    }
+  }
+  let filter = view.filter;
+  if (def.viewLayerDefinition !== undefined) {
+    const v = def.viewLayerDefinition as Record<string, unknown> | null;
+    if (!v || typeof v !== 'object') throw unable("'viewLayerDefinition' must be an object.");
+    const other = Object.keys(v).filter((k) => k !== 'filter');
+    if (other.length > 0) throw unable(`A view layer's source cannot be changed (${other.join(', ')}); create another view instead.`);
+    try {
+      filter = v.filter === null ? null : parseViewFilter(v.filter, 'viewLayerDefinition');
+    } catch (error) {
+      throw unable((error as Error).message);
+    }
+  }
+  // Everything valid: apply.
+  view.hiddenFields = [...hidden];
+  view.fieldOverrides = overrides;
+  view.filter = filter;
+  if (query !== undefined) layer.definition.viewDefinitionQuery = query;
+  for (const [k, v] of Object.entries(def)) {
+    if (k === 'fields' || k === 'viewDefinitionQuery' || k === 'viewLayerDefinition' || VIEW_LOCKED_KEYS.has(k)) continue;
+    layer.definition[k] = v;
+  }
+  layer.schemaLastEditDate = now;
+  layer.lastEditDate = now;
+}
+
+/** Fields of a view come from its source: they are added and deleted there. */
+function refuseViewSchemaChange(layer: HostedLayer, verb: 'add' | 'delete'): void {
+  if (!layer.view) return;
+  throw new ArcGISError(400, verb === 'add' ? 'Unable to add feature service layer definition.' : 'Unable to delete from feature service layer definition.', {
+    details: [`Layer ${layer.id} is a view of '${layer.view.sourceServiceName}' layer ${layer.view.sourceLayerId}: change the fields of the source layer (hide fields in the view with updateDefinition).`]
+  });
+}
+
 function adminLayer(ctx: Ctx): { service: HostedService; layer: HostedLayer } {
   const { service } = administrableService(ctx);
   return { service, layer: layerOf(service, ctx.params.layerId) };
@@ -343,6 +548,7 @@ function adminLayer(ctx: Ctx): { service: HostedService; layer: HostedLayer } {
 
 function layerAddToDefinition(ctx: Ctx): object {
   const { layer } = adminLayer(ctx);
+  refuseViewSchemaChange(layer, 'add');
   const def = definitionParam(ctx, 'addToDefinition');
   const now = ctx.emu.clock.now();
   const fields = Array.isArray(def.fields) ? (def.fields as FieldSpec[]) : [];
@@ -368,13 +574,14 @@ function layerAddToDefinition(ctx: Ctx): object {
 
 function layerUpdateDefinition(ctx: Ctx): object {
   const { layer } = adminLayer(ctx);
-  applyLayerUpdate(layer, definitionParam(ctx, 'updateDefinition'), ctx.emu.clock.now());
+  applyLayerUpdate(ctx.emu, layer, definitionParam(ctx, 'updateDefinition'), ctx.emu.clock.now());
   ctx.emu.markDirty();
   return { success: true };
 }
 
 function layerDeleteFromDefinition(ctx: Ctx): object {
   const { layer } = adminLayer(ctx);
+  refuseViewSchemaChange(layer, 'delete');
   const def = definitionParam(ctx, 'deleteFromDefinition');
   const names = (Array.isArray(def.fields) ? (def.fields as { name?: unknown }[]) : []).map((f) => String(f.name).toLowerCase());
   for (const n of names) {

@@ -3,8 +3,9 @@
  * shaped after ArcGIS Online / Enterprise hosted feature services (Esri's REST docs and captured responses).
  */
 import { type EmulatorContext } from '../context.js';
-import { type HostedLayer, type HostedService, type RelationshipDef, capabilitiesOf } from './types.js';
+import { type HostedLayer, type HostedService, capabilitiesOf } from './types.js';
 import { EDITOR_TRACKING_FIELDS } from './layer-builder.js';
+import { dataLayerOf, isViewService, relationshipsOf, viewsOf } from './view-layer.js';
 
 /** What `currentVersion` hosted services report (ArcGIS Online at the end of 2025; Enterprise 11.3). */
 export function currentVersion(emu: EmulatorContext): number {
@@ -70,7 +71,7 @@ export function serviceJson(emu: EmulatorContext, service: HostedService): Recor
     xssPreventionInfo: { xssPreventionEnabled: true, xssPreventionRule: 'InputOnly', xssInputRule: 'rejectInvalid' },
     layers: layers.filter((l) => l.kind === 'layer').map(layerEntry),
     tables: layers.filter((l) => l.kind === 'table').map(layerEntry),
-    relationships: serviceRelationships(service),
+    relationships: serviceRelationships(emu, service),
     enableZDefaults: false,
     isLocationTrackingService: false,
     isLocationTrackingView: false,
@@ -90,18 +91,21 @@ export function serviceJson(emu: EmulatorContext, service: HostedService): Recor
       supportsServerGens: true,
       supportsFieldsToCompare: false
     };
-    json.changeTrackingInfo = changeTrackingInfo(service);
+    json.changeTrackingInfo = changeTrackingInfo(emu, service);
   }
+  // A source service says it has views (the ArcGIS API for Python's clone_items drops `hasViews` before recreating).
+  if (!isViewService(service) && viewsOf(emu, service).length > 0) json.hasViews = true;
   // Pass-through properties given at creation that the emulator does not compute.
   for (const [k, v] of Object.entries(service.definition)) if (!(k in json) && k !== 'name') json[k] = v;
   return json;
 }
 
-export function changeTrackingInfo(service: HostedService): Record<string, unknown> {
-  const layers = [...service.layers.values()].sort((a, b) => a.id - b.id);
+export function changeTrackingInfo(emu: EmulatorContext, service: HostedService): Record<string, unknown> {
+  // A view's layers change when their source's rows do.
+  const layers = [...service.layers.values()].sort((a, b) => a.id - b.id).map((l) => dataLayerOf(emu, service, l));
   return {
-    lastSyncDate: Math.max(...layers.map((l) => l.dataLastEditDate), service.created),
-    layerServerGens: layers.map((l) => ({ id: l.id, minServerGen: service.minServerGen, serverGen: l.serverGen }))
+    lastSyncDate: Math.max(...layers.map((l) => l.layer.dataLastEditDate), service.created),
+    layerServerGens: layers.map((l) => ({ id: l.layer.id, minServerGen: l.service.minServerGen, serverGen: l.layer.serverGen }))
   };
 }
 
@@ -121,13 +125,13 @@ function layerEntry(layer: HostedLayer): Record<string, unknown> {
 }
 
 /** Service-level relationship classes, from the origin side of each layer relationship. */
-function serviceRelationships(service: HostedService): Record<string, unknown>[] {
+function serviceRelationships(emu: EmulatorContext, service: HostedService): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const layer of service.layers.values()) {
-    for (const r of (layer.definition.relationships as RelationshipDef[] | undefined) ?? []) {
+    for (const r of relationshipsOf(emu, service, layer)) {
       if (r.role !== 'esriRelRoleOrigin') continue;
       const dest = service.layers.get(r.relatedTableId);
-      const back = ((dest?.definition.relationships as RelationshipDef[] | undefined) ?? []).find((x) => x.id === r.id);
+      const back = dest ? relationshipsOf(emu, service, dest).find((x) => x.id === r.id) : undefined;
       out.push({
         id: r.id,
         name: r.name,
@@ -150,7 +154,10 @@ function serviceRelationships(service: HostedService): Record<string, unknown>[]
   return out.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-export function layerJson(emu: EmulatorContext, service: HostedService, layer: HostedLayer): Record<string, unknown> {
+export function layerJson(emu: EmulatorContext, service: HostedService, viewOrLayer: HostedLayer): Record<string, unknown> {
+  // A view layer describes its source's rows as the view shows them: visible fields, source geometry and dates.
+  const data = dataLayerOf(emu, service, viewOrLayer);
+  const layer = data.layer;
   const d = layer.definition;
   const caps = String(service.definition.capabilities ?? '');
   const json: Record<string, unknown> = {
@@ -255,8 +262,16 @@ export function layerJson(emu: EmulatorContext, service: HostedService, layer: H
     maxRecordCountFactor: 1,
     capabilities: caps,
     relationships: d.relationships ?? [],
-    serverGens: { minServerGen: service.minServerGen, serverGen: layer.serverGen }
+    serverGens: { minServerGen: data.service.minServerGen, serverGen: layer.serverGen }
   });
+  if (viewOrLayer.view) {
+    json.isView = true;
+    json.isUpdatableView = service.definition.isUpdatableView !== false;
+    json.sourceSchemaChangesAllowed = service.definition.sourceSchemaChangesAllowed !== false;
+    json.viewDefinitionQuery = String(d.viewDefinitionQuery ?? '');
+  } else if (viewsOf(emu, service, viewOrLayer.id).length > 0) {
+    json.hasViews = true;
+  }
   if (layer.geometryType) {
     json.geometryField = { name: 'Shape', type: 'esriFieldTypeGeometry', alias: 'Shape', domain: null, editable: true, nullable: true, defaultValue: null };
   }

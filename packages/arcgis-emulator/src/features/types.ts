@@ -171,6 +171,28 @@ export interface LayerSpec {
   attachments?: Record<number, AttachmentSpec[]> | LazyAttachments;
 }
 
+/**
+ * Where a view layer takes its rows and fields from (`adminLayerInfo.viewLayerDefinition` of addToDefinition on a
+ * service created with `isView`). A view layer holds no rows of its own: queries and edits go to the source layer.
+ */
+export interface ViewLayerSource {
+  /** The source service's name, as in its URL. */
+  sourceServiceName: string;
+  sourceLayerId: number;
+  /** Lower-cased names of the source fields the view hides (`updateDefinition` with `fields: [{name, visible: false}]`). */
+  hiddenFields: string[];
+  /** Field properties the view overrides (alias, domain, description, ...), by lower-cased field name. */
+  fieldOverrides: Record<string, Record<string, unknown>>;
+  /** `viewLayerDefinition.filter`: features must intersect this geometry (kept as sent, in its spatial reference). */
+  filter: ViewSpatialFilter | null;
+}
+
+/** A view's spatial filter (`{"operator": "esriSpatialRelIntersects", "value": {"geometryType", "geometry"}}`). */
+export interface ViewSpatialFilter {
+  operator: 'esriSpatialRelIntersects';
+  value: { geometryType: string; geometry: Record<string, unknown> };
+}
+
 export interface HostedServiceSpec {
   /** The service name in its URL (letters, digits, underscores). Unique in the organization, case-insensitively. */
   name: string;
@@ -202,6 +224,8 @@ export interface HostedServiceSpec {
   modified?: number;
   /** Extra item JSON properties (numViews, categories, contentStatus, ...). */
   itemExtra?: Record<string, unknown>;
+  /** Type keywords added to the ones every hosted service item gets (e.g. `Survey123`, the form's id). */
+  typeKeywords?: string[];
   /** Extra service-definition properties passed through. */
   extra?: Record<string, unknown>;
   layers?: LayerSpec[];
@@ -229,6 +253,16 @@ export interface HostedLayer {
   dataLastEditDate: number;
   /** Server generation of the layer's last data change (change tracking). */
   serverGen: number;
+  /**
+   * Set on the layers of a view service: where the rows come from. Such a layer's own `store` and `attachments`
+   * stay empty; requests read and edit the source through `dataLayerOf` (view-layer.ts).
+   */
+  view?: ViewLayerSource;
+  /**
+   * Only on the stand-in that `dataLayerOf` builds for a view layer: why an add or update would put the feature
+   * outside the view (its definition query or spatial filter), or null when it stays inside.
+   */
+  editConstraint?: (feature: { attributes: Record<string, unknown>; geometry: Record<string, unknown> | null }) => string | null;
 }
 
 export interface HostedService {

@@ -1,4 +1,5 @@
 import { type Ctx, type EmulatorContext } from '../context.js';
+import { recycleBinPortalFields } from '../content/recycle-bin.js';
 import { ArcGISError } from '../errors.js';
 import { type Router } from '../router.js';
 import { isAdmin } from '../state/permissions.js';
@@ -117,14 +118,16 @@ export function portalJson(ctx: Ctx): Record<string, unknown> {
     useStandardizedQuery: true,
     useVectorBasemaps: true,
     ...(online ? { subscriptionInfo: org.subscriptionInfo ?? {}, ipCntryCode: 'US' } : {}),
+    ...recycleBinPortalFields(emu),
     ...org.extra
   };
   if (ctx.user) {
     json.user = userJson(emu, ctx.user, ctx.user);
     if (isAdmin(ctx.user)) {
-      // Administrators see the org's storage figures.
+      // Administrators see the org's storage figures; "items in the recycle bin continue to incur a storage credit cost".
       let usage = 0;
       for (const item of emu.state.items.values()) if (item.json.orgId === org.id && item.json.size > 0) usage += item.json.size;
+      for (const { item } of emu.state.recycleBin.values()) if (item.json.orgId === org.id && item.json.size > 0) usage += item.json.size;
       json.storageUsage = usage;
       json.storageQuota = online ? 2199023255552 : -1;
     }

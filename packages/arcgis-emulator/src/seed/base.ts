@@ -1,3 +1,4 @@
+import { defaultRecycleBinSettings } from '../content/recycle-bin.js';
 import { type ResolvedOptions } from '../options.js';
 import { newItemRecord, newUserRecord } from '../state/records.js';
 import { EmulatorState } from '../state/state.js';
@@ -44,7 +45,9 @@ export function createBaseState(options: ResolvedOptions, now: number): BaseSeed
       options.kind === 'enterprise'
         ? null
         : { id: random.alnum(16), type: 'In House', state: 'active', expDate: now + 365 * 24 * 3600 * 1000, maxUsers: 500, availableCredits: 10000 },
-    extra: {}
+    extra: {},
+    // Organizations created since June 2024 have the recycle bin on (seeds and --recycle-bin may change it).
+    ...(options.kind === 'online' ? { recycleBin: defaultRecycleBinSettings() } : {})
   };
   const state = new EmulatorState(org, options.randomSeed);
   const admin = state.addUser(

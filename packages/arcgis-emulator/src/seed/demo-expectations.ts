@@ -102,6 +102,38 @@ export interface DemoExpectations {
   };
   /** The items of every kind real organizations hold (demo-item-types-expectations.ts); merged into the lists above. */
   itemTypes: DemoItemTypeExpectations;
+  /**
+   * Hosted feature layer views (items of type Feature Service with the "View Service" keyword). Their rows are their
+   * source's: a backup that reads features must read them from the source only.
+   */
+  views: {
+    /** View item ids. */
+    all: string[];
+    /** View item id -> source item id (the view's Service2Data relationship, origin the view). */
+    sourceOf: Record<string, string>;
+    /** View item id -> its layer 0's viewDefinitionQuery ('' when none). */
+    definitionQuery: Record<string, string>;
+    /** View item id -> lower-cased names of the source fields layer 0 hides. */
+    hiddenFields: Record<string, string[]>;
+    /** Views that accept edits (isUpdatableView and Create/Update/Delete); the others are read-only. */
+    updatable: string[];
+    /** Public views that let anyone add features (Survey123 submission views). */
+    publicSubmission: string[];
+  };
+  /** The Survey123 surveys: form, its service, the submission and results views, and how it was published. */
+  surveys: {
+    publishedWith: 'web designer' | 'connect';
+    form: string;
+    service: string;
+    /** The view the form submits to (the Survey123 "fieldworker" view of a public survey). */
+    submissionView: string;
+    /** The read-only view of the results (Survey2Data). */
+    resultsView: string;
+    /** Names of the repeat tables (related to layer 0 by parentglobalid -> globalid). */
+    repeats: string[];
+  }[];
+  /** Every relationship between the demo's items. */
+  relationships: { type: string; originItemId: string; destinationItemId: string }[];
   /** Item ids by role, for tests that need a specific kind of item. */
   ids: Record<DemoKey, string>;
 }
@@ -130,6 +162,17 @@ export const DEMO_KEYS = [
   'dash-parks',
   'story-parks',
   'exb-field',
+  // Survey123: a web designer survey and a Survey123 Connect survey, each with its views
+  'form-tree-requests',
+  'svc-tree-requests',
+  'view-tree-requests-fieldworker',
+  'view-tree-requests-results',
+  'form-storm-damage',
+  'svc-storm-damage',
+  'view-storm-damage-public',
+  'view-storm-damage-office',
+  // a filtered, read-only view of the bike lanes layer shared with the GIS team
+  'view-bike-lanes-protected',
   // files
   'csv-trees',
   'csv-trees-copy',
@@ -167,7 +210,9 @@ export const DEMO_KEYS = [
   'fld-field-apps',
   'fld-analysis',
   'fld-archive',
-  'fld-flood-2019'
+  'fld-flood-2019',
+  'fld-survey-trees',
+  'fld-survey-storm'
 ] as const;
 
 export type DemoKey = (typeof DEMO_KEYS)[number];
@@ -198,6 +243,11 @@ export const DEMO_SERVICE_NAMES = {
   permits: 'Demo_Building_Permits',
   reports: 'Demo_Community_Reports',
   flood2019: 'Demo_Flood_Zones_2019',
+  /** Survey123 Connect names the service after the XLSForm's form_id; the views were made by its owner. */
+  stormDamage: 'Storm_Damage_Reports',
+  stormDamagePublic: 'Storm_Damage_Reports_public',
+  stormDamageOffice: 'Storm_Damage_Reports_office',
+  bikeLanesProtected: 'Demo_Bike_Lanes_Protected',
   /** Never created: the deleted layer the broken web map points at. */
   deletedStormDrains: 'Demo_Storm_Drains',
   /** Never created: the dead URL of the other broken web map. */
@@ -207,8 +257,10 @@ export const DEMO_SERVICE_NAMES = {
 export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectations {
   const ids = Object.fromEntries(DEMO_KEYS.map((k) => [k, seedId(randomSeed, k)])) as Record<DemoKey, string>;
   const u = DEMO_USERS;
-  const itemKeys: DemoKey[] = DEMO_KEYS.filter((k) => /^(svc|map|app|dash|story|exb|csv|pdf|fgdb|img|shp|geojson)-/.test(k));
+  const itemKeys: DemoKey[] = DEMO_KEYS.filter((k) => /^(svc|map|app|dash|story|exb|csv|pdf|fgdb|img|shp|geojson|form|view)-/.test(k));
   const t = demoItemTypeExpectations(randomSeed);
+  // The survey123 website names a web designer survey's service and views after the form's item id.
+  const treeService = surveyServiceName(ids['form-tree-requests']);
   return {
     randomSeed,
     users: {
@@ -246,8 +298,18 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
     items: {
       all: [...itemKeys.map((k) => ids[k]), ...t.all],
       staleItems: [ids['svc-flood-2019'], ids['map-flood-2019'], ids['pdf-flood-plan-2019'], ids['csv-budget-2018']],
-      publicItems: [ids['svc-reports'], ids['map-reports'], ids['app-parks-finder'], ids['pdf-annual-report']],
-      publiclyEditableLayers: [ids['svc-reports']],
+      publicItems: [
+        ids['svc-reports'],
+        ids['map-reports'],
+        ids['app-parks-finder'],
+        ids['pdf-annual-report'],
+        // public surveys: the form and the view anyone submits to (the survey's service and results stay private)
+        ids['form-tree-requests'],
+        ids['view-tree-requests-fieldworker'],
+        ids['form-storm-damage'],
+        ids['view-storm-damage-public']
+      ],
+      publiclyEditableLayers: [ids['svc-reports'], ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']],
       duplicatesByTitle: [[ids['pdf-checklist-a'], ids['pdf-checklist-b']]],
       duplicatesByData: [[ids['csv-trees'], ids['csv-trees-copy']]],
       missingMetadata: {
@@ -265,7 +327,9 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [ids['story-parks']]: ['draft.json', 'images/hero.png'],
         [ids['exb-field']]: ['config/config.json', 'images/logo.png'],
         [ids['map-water']]: ['notes/legend-notes.json'],
-        ...t.withResources
+        ...t.withResources,
+        [ids['form-tree-requests']]: ['form.json', 'media/header.png'],
+        [ids['form-storm-damage']]: ['Storm_Damage_Reports.xlsx', 'Storm_Damage_Reports.webform', 'media/storm_banner.png']
       }
     },
     brokenReferences: {
@@ -293,14 +357,93 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [DEMO_SERVICE_NAMES.permits]: ids['svc-permits'],
         [DEMO_SERVICE_NAMES.reports]: ids['svc-reports'],
         [DEMO_SERVICE_NAMES.flood2019]: ids['svc-flood-2019'],
-        ...t.services
+        ...t.services,
+        [treeService]: ids['svc-tree-requests'],
+        [`${treeService}_fieldworker`]: ids['view-tree-requests-fieldworker'],
+        [`${treeService}_results`]: ids['view-tree-requests-results'],
+        [DEMO_SERVICE_NAMES.stormDamage]: ids['svc-storm-damage'],
+        [DEMO_SERVICE_NAMES.stormDamagePublic]: ids['view-storm-damage-public'],
+        [DEMO_SERVICE_NAMES.stormDamageOffice]: ids['view-storm-damage-office'],
+        [DEMO_SERVICE_NAMES.bikeLanesProtected]: ids['view-bike-lanes-protected']
       },
       changeTracking: [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.parks],
-      withAttachments: [`${DEMO_SERVICE_NAMES.water}/0`, `${DEMO_SERVICE_NAMES.reports}/0`]
+      // Layers that hold attachments (views show their source's and hold none).
+      withAttachments: [`${DEMO_SERVICE_NAMES.water}/0`, `${DEMO_SERVICE_NAMES.reports}/0`, `${treeService}/0`, `${DEMO_SERVICE_NAMES.stormDamage}/0`, `${DEMO_SERVICE_NAMES.stormDamage}/1`]
     },
     itemTypes: t,
+    views: {
+      all: [
+        ids['view-tree-requests-fieldworker'],
+        ids['view-tree-requests-results'],
+        ids['view-storm-damage-public'],
+        ids['view-storm-damage-office'],
+        ids['view-bike-lanes-protected']
+      ],
+      sourceOf: {
+        [ids['view-tree-requests-fieldworker']]: ids['svc-tree-requests'],
+        [ids['view-tree-requests-results']]: ids['svc-tree-requests'],
+        [ids['view-storm-damage-public']]: ids['svc-storm-damage'],
+        [ids['view-storm-damage-office']]: ids['svc-storm-damage'],
+        [ids['view-bike-lanes-protected']]: ids['svc-bike-lanes']
+      },
+      definitionQuery: {
+        [ids['view-tree-requests-fieldworker']]: '',
+        [ids['view-tree-requests-results']]: "status <> 'spam'",
+        [ids['view-storm-damage-public']]: '',
+        [ids['view-storm-damage-office']]: "report_status <> 'duplicate'",
+        [ids['view-bike-lanes-protected']]: "LANE_TYPE = 'PROT'"
+      },
+      hiddenFields: {
+        [ids['view-tree-requests-fieldworker']]: [],
+        [ids['view-tree-requests-results']]: ['email', 'phone'],
+        [ids['view-storm-damage-public']]: [],
+        [ids['view-storm-damage-office']]: ['reporter_phone', 'reporter_email'],
+        [ids['view-bike-lanes-protected']]: ['length_mi']
+      },
+      updatable: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']],
+      publicSubmission: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']]
+    },
+    surveys: [
+      {
+        publishedWith: 'web designer',
+        form: ids['form-tree-requests'],
+        service: ids['svc-tree-requests'],
+        submissionView: ids['view-tree-requests-fieldworker'],
+        resultsView: ids['view-tree-requests-results'],
+        repeats: ['trees']
+      },
+      {
+        publishedWith: 'connect',
+        form: ids['form-storm-damage'],
+        service: ids['svc-storm-damage'],
+        submissionView: ids['view-storm-damage-public'],
+        resultsView: ids['view-storm-damage-office'],
+        repeats: ['damage_items']
+      }
+    ],
+    relationships: [
+      { type: 'Map2App', originItemId: ids['map-parks'], destinationItemId: ids['app-parks-finder'] },
+      { type: 'Map2App', originItemId: ids['map-water'], destinationItemId: ids['exb-field'] },
+      // the survey123 website points a public web designer survey at its fieldworker view
+      { type: 'Survey2Service', originItemId: ids['form-tree-requests'], destinationItemId: ids['view-tree-requests-fieldworker'] },
+      { type: 'Survey2Data', originItemId: ids['form-tree-requests'], destinationItemId: ids['view-tree-requests-results'] },
+      { type: 'Service2Data', originItemId: ids['view-tree-requests-fieldworker'], destinationItemId: ids['svc-tree-requests'] },
+      { type: 'Service2Data', originItemId: ids['view-tree-requests-results'], destinationItemId: ids['svc-tree-requests'] },
+      // Survey123 Connect relates the form to the service it published; the form submits to the public view
+      { type: 'Survey2Service', originItemId: ids['form-storm-damage'], destinationItemId: ids['svc-storm-damage'] },
+      { type: 'Survey2Data', originItemId: ids['form-storm-damage'], destinationItemId: ids['view-storm-damage-office'] },
+      { type: 'Service2Data', originItemId: ids['view-storm-damage-public'], destinationItemId: ids['svc-storm-damage'] },
+      { type: 'Service2Data', originItemId: ids['view-storm-damage-office'], destinationItemId: ids['svc-storm-damage'] },
+      { type: 'Service2Data', originItemId: ids['view-bike-lanes-protected'], destinationItemId: ids['svc-bike-lanes'] },
+      ...t.relationships
+    ],
     ids
   };
+}
+
+/** The service name the survey123 website gives a web designer survey's service (`survey123_<form item id>`). */
+export function surveyServiceName(formItemId: string): string {
+  return `survey123_${formItemId}`;
 }
 
 /** The expectations for the default random seed (`orgkeeper-demo`). */

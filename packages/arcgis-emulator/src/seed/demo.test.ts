@@ -257,6 +257,77 @@ describe('demo organization', () => {
     expect(String(state.getService(DEMO_SERVICE_NAMES.permits)!.definition.capabilities)).not.toContain('ChangeTracking');
   });
 
+  it('holds Survey123 surveys and views as their expectations say, rows only in the sources', async () => {
+    const { state } = await demo();
+    const x = DEMO_EXPECTATIONS;
+    const services = [...state.services.values()];
+    const serviceOf = (itemId: string) => services.find((svc) => svc.itemId === itemId)!;
+    const views = [...state.items.values()].filter((i) => i.json.typeKeywords.includes('View Service')).map((i) => i.json.id);
+    expect(views.sort()).toEqual([...x.views.all].sort());
+    for (const id of x.views.all) {
+      const view = serviceOf(id);
+      expect(view.definition.isView).toBe(true);
+      const layer0 = view.layers.get(0)!;
+      expect(state.getService(layer0.view!.sourceServiceName)!.itemId).toBe(x.views.sourceOf[id]);
+      expect(layer0.definition.viewDefinitionQuery).toBe(x.views.definitionQuery[id]);
+      expect([...layer0.view!.hiddenFields].sort()).toEqual([...x.views.hiddenFields[id]!].sort());
+      // no rows and no attachments of their own
+      for (const l of view.layers.values()) expect([l.store.count(), l.attachments.snapshot().byParent.length]).toEqual([0, 0]);
+      const updatable = view.definition.isUpdatableView === true && /(^|,)(Create|Update|Delete)(,|$)/.test(String(view.definition.capabilities));
+      expect(updatable, id).toBe(x.views.updatable.includes(id));
+      expect(state.items.get(id)!.json.owner, 'a view and its source have one owner').toBe(state.items.get(x.views.sourceOf[id]!)!.json.owner);
+    }
+    const rels = (list: { type: string; originItemId: string; destinationItemId: string }[]) => list.map((r) => `${r.type} ${r.originItemId} ${r.destinationItemId}`).sort();
+    expect(rels(state.relationships)).toEqual(rels(x.relationships));
+
+    for (const survey of x.surveys) {
+      const form = state.items.get(survey.form)!;
+      expect(form.json.type).toBe('Form');
+      expect(form.json.typeKeywords).toEqual(['Form', 'Survey123', survey.publishedWith === 'connect' ? 'Survey123 Connect' : 'Survey123 Hub', 'xForm']);
+      // the package names the view the form submits to
+      const zipped = dataBytes(form)!;
+      expect(zipped.readUInt32LE(0)).toBe(0x04034b50);
+      const submission = `${ORIGIN}/${state.org.id}/arcgis/rest/services/${serviceOf(survey.submissionView).name}/FeatureServer`;
+      expect(zipped.toString('latin1')).toContain(`<submission action="${submission}"`);
+      expect(zipped.toString('latin1')).toMatch(/esriinfo\/[^/]+\.webform/);
+      if (survey.publishedWith === 'connect') {
+        const xlsx = [...form.resources.values()].find((r) => r.path.endsWith('.xlsx'))!.blob.read();
+        expect(xlsx.toString('latin1')).toContain('xl/worksheets/sheet3.xml');
+        expect(xlsx.toString('latin1')).toContain(submission);
+      } else {
+        const formJson = JSON.parse(form.resources.get('form.json')!.blob.read().toString('utf8')) as { layerName: string; questions: { type: string }[] };
+        expect(formJson.layerName).toBe('survey');
+        expect(formJson.questions.map((q) => q.type)).toContain('esriQuestionTypeRepeat');
+      }
+      // the service: the survey layer and its repeats, related by globalid -> parentglobalid
+      const service = serviceOf(survey.service);
+      const layer = service.layers.get(0)!;
+      expect(layer.globalIdField).toBe('globalid');
+      expect(layer.definition.hasAttachments).toBe(true);
+      const parents = new Set([...layer.store.scan(0)].map((f) => f.attributes.globalid));
+      expect(parents.size).toBeGreaterThan(20);
+      for (const [i, name] of survey.repeats.entries()) {
+        const table = service.layers.get(i + 1)!;
+        expect([table.kind, table.definition.name]).toEqual(['table', name]);
+        expect(table.definition.relationships).toEqual([expect.objectContaining({ role: 'esriRelRoleDestination', keyField: 'parentglobalid', relatedTableId: 0 })]);
+        const rows = [...table.store.scan(0)];
+        expect(rows.length).toBeGreaterThan(10);
+        for (const row of rows) expect(parents.has(row.attributes.parentglobalid)).toBe(true);
+      }
+      expect((layer.definition.relationships as { keyField: string }[])[0]!.keyField).toBe('globalid');
+      const photos = [...layer.store.scan(0)].flatMap((f) => layer.attachments.list(f.oid));
+      expect(photos.length).toBeGreaterThan(0);
+      expect(new Set(photos.map((a) => a.keywords)).size).toBe(1);
+      // Survey2Service and Survey2Data as the survey was published
+      const forward = (type: string) => state.relationships.filter((r) => r.type === type && r.originItemId === survey.form).map((r) => r.destinationItemId);
+      expect(forward('Survey2Service')).toEqual([survey.publishedWith === 'connect' ? survey.service : survey.submissionView]);
+      expect(forward('Survey2Data')).toEqual([survey.resultsView]);
+      expect(x.views.publicSubmission).toContain(survey.submissionView);
+      expect(state.items.get(survey.submissionView)!.json.access).toBe('public');
+      expect(state.items.get(survey.service)!.json.access).not.toBe('public');
+    }
+  });
+
   it('holds real files: PNG thumbnails, PDFs, a zipped shapefile, metadata XML, lazy large files of the stated size', async () => {
     const { state } = await demo();
     const ids = DEMO_EXPECTATIONS.ids;

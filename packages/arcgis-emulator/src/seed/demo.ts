@@ -9,6 +9,7 @@ import { DEMO_SERVICE_NAMES, DEMO_USERS as U, type DemoKey, demoExpectations, de
 import { seedDemoItemTypes } from './demo-item-types.js';
 import { DAY, fileData, type ItemInput, jsonData, makeFolder, makeGroup, makeItem, makeUser } from './items.js';
 import { itemDataKey, markSeeded } from './seed-registry.js';
+import { seedDemoSurveys } from './demo-surveys.js';
 
 /**
  * The demo organization of the fictional city of Demoville: users of every role, folders, groups, hosted feature
@@ -662,11 +663,14 @@ export function seedDemo(emu: EmulatorContext, now: number): void {
 
   // Relationships ArcGIS keeps between items: apps built on maps (Map2App).
   state.relationships.push(
-    { type: 'Map2App', originItemId: parksMap.json.id, destinationItemId: id('app-parks-finder'), created: ago(900) },
-    { type: 'Map2App', originItemId: waterMap.json.id, destinationItemId: id('exb-field'), created: ago(250) }
+    { type: 'Map2App', originItemId: parksMap.json.id, destinationItemId: id('app-parks-finder'), created: ago(900), createdBy: U.maria },
+    { type: 'Map2App', originItemId: waterMap.json.id, destinationItemId: id('exb-field'), created: ago(250), createdBy: U.tom }
   );
   void permitsItem;
   seedDemoItemTypes(emu, now);
+
+  // Survey123 surveys and hosted feature layer views (their own random stream: nothing above changes).
+  seedDemoSurveys(emu, now, id);
 }
 
 function round(v: number): number {

@@ -79,6 +79,56 @@ describe('JSON seed files (--seed FILE.json)', () => {
     expect([...again.state.items.keys()]).toEqual([...again2.state.items.keys()]);
   });
 
+  it('builds views of services and relationships between items', async () => {
+    const { state } = await build({
+      users: [{ username: 'ana', role: 'org_publisher' }],
+      groups: [{ title: 'Crew', owner: 'ana' }],
+      services: [
+        {
+          name: 'Poles', owner: 'ana', typeKeywords: ['Survey123'], capabilities: 'Query,Create,Update,Delete,Editing',
+          layers: [{ name: 'Poles', geometryType: 'esriGeometryPoint', fields: [{ name: 'TAG', type: 'esriFieldTypeString' }, { name: 'OWNER', type: 'esriFieldTypeString' }],
+            features: [{ attributes: { TAG: 'P1', OWNER: 'city' } }, { attributes: { TAG: 'X2', OWNER: 'utility' } }] }]
+        }
+      ],
+      views: [
+        {
+          name: 'Poles_public', title: 'Poles (public)', owner: 'ana', access: 'public', capabilities: 'Query', updatable: false, typeKeywords: ['FieldworkerView'],
+          layers: [{ source: 'Poles', sourceLayerId: 0, viewDefinitionQuery: "TAG LIKE 'P%'", hiddenFields: ['OWNER'] }]
+        },
+        { name: 'Poles_crew', owner: 'ana', groups: ['Crew'], capabilities: 'Query,Update,Editing', layers: [{ source: 'Poles', fields: ['TAG'] }] }
+      ],
+      items: [{ owner: 'ana', title: 'Pole survey', type: 'Form' }],
+      relationships: [
+        { type: 'Survey2Service', origin: 'Pole survey', destination: 'Poles' },
+        { type: 'survey2data', origin: 'Pole survey', destination: 'Poles (public)' }
+      ]
+    });
+    const view = state.getService('Poles_public')!;
+    expect(view.definition).toMatchObject({ isView: true, isUpdatableView: false, capabilities: 'Query' });
+    expect(view.layers.get(0)!.view).toMatchObject({ sourceServiceName: 'Poles', sourceLayerId: 0, hiddenFields: ['owner'] });
+    expect(view.layers.get(0)!.definition.viewDefinitionQuery).toBe("TAG LIKE 'P%'");
+    const viewItem = state.items.get(view.itemId)!;
+    expect(viewItem.json).toMatchObject({ title: 'Poles (public)', access: 'public' });
+    expect(viewItem.json.typeKeywords).toEqual(expect.arrayContaining(['FieldworkerView', 'View Service']));
+    expect(state.getService('Poles_crew')!.layers.get(0)!.view!.hiddenFields).toEqual(['owner']);
+    const form = [...state.items.values()].find((i) => i.json.title === 'Pole survey')!;
+    const source = state.getService('Poles')!.itemId;
+    expect(state.relationships.map((r) => [r.type, r.originItemId, r.destinationItemId])).toEqual([
+      ['Service2Data', view.itemId, source],
+      ['Service2Data', state.getService('Poles_crew')!.itemId, source],
+      ['Survey2Service', form.json.id, source],
+      ['Survey2Data', form.json.id, view.itemId]
+    ]);
+    const base = { users: [{ username: 'ana' }], services: [{ name: 'S', owner: 'ana', layers: [{ name: 'L' }] }] };
+    await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', layers: [{ source: 'Nope' }] }] })).rejects.toThrow(/views\[0\]: layer 1 \(viewLayerDefinition\): source service 'Nope' does not exist/);
+    await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', layers: [{ source: 'S', viewDefinitionQuery: 'x = 1' }] }] })).rejects.toThrow(/viewDefinitionQuery "x = 1" is not valid/);
+    await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', updatable: false, capabilities: 'Query,Create', layers: [{ source: 'S' }] }] })).rejects.toThrow(/cannot have the capabilities Create/);
+    await expect(build({ ...base, items: [{ owner: 'ana', title: 'M', type: 'Web Map' }], relationships: [{ type: 'Survey2Service', origin: 'M', destination: 'S' }] })).rejects.toThrow(
+      /relationships\[0\]\.origin: A Survey2Service relationship needs an origin of type Form; item '[0-9a-f]{32}' is a Web Map/
+    );
+    await expect(build({ ...base, relationships: [{ type: 'Map2Nothing', origin: 'S', destination: 'S' }] })).rejects.toThrow(/relationships\[0\]\.type 'Map2Nothing' is not a relationship type/);
+  });
+
   it('extends the demo organization', async () => {
     const { state } = await build({ extends: 'demo', items: [{ owner: 'maria.publisher', title: 'Extra', type: 'CSV' }] });
     for (const id of DEMO_EXPECTATIONS.items.all) expect(state.items.has(id)).toBe(true);

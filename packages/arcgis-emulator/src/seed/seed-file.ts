@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { type EmulatorContext } from '../context.js';
 import { createHostedService } from '../features/hosted-service.factory.js';
+import { createHostedView, type ViewLayerSpec } from '../features/hosted-view.factory.js';
+import { endProblem, relationshipType } from '../content/relationship-types.js';
+import { recycleBinSettings } from '../content/recycle-bin.js';
 import { type AttachmentSpec, type Feature, type HostedServiceSpec, type LayerSpec } from '../features/types.js';
 import { type Access, type Blob, type ItemData } from '../state/types.js';
 import { bufferBlob } from '../util/blob.js';
@@ -47,7 +50,7 @@ const SERVER_ROLES = ['STANDALONE_SERVER', 'FEDERATED_SERVER', 'FEDERATED_SERVER
 /** Applies a parsed seed document to the state (exported for tests). */
 export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void {
   const root = obj(doc, '(root)');
-  allowKeys(root, '(root)', ['format', 'extends', 'users', 'folders', 'groups', 'services', 'items', 'federatedServers']);
+  allowKeys(root, '(root)', ['format', 'extends', 'recycleBin', 'users', 'folders', 'groups', 'services', 'views', 'items', 'relationships', 'federatedServers']);
   if (root.format !== undefined && root.format !== 'arcgis-emulator-seed/1') {
     throw new SeedError(`format must be "arcgis-emulator-seed/1", not ${JSON.stringify(root.format)}`);
   }
@@ -55,6 +58,7 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
     if (root.extends !== 'demo' && root.extends !== 'empty') throw new SeedError(`extends must be "demo" or "empty", not ${JSON.stringify(root.extends)}`);
     if (root.extends === 'demo') seedDemo(emu, now);
   }
+  if (root.recycleBin !== undefined) applyRecycleBin(emu, root.recycleBin);
   const { state } = emu;
   const seed = emu.options.randomSeed;
   const ago = (days: unknown, path: string, fallback: number): number => {
@@ -158,11 +162,11 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
     allowKeys(s, p, [
       'name', 'title', 'owner', 'folder', 'itemId', 'access', 'groups', 'description', 'snippet', 'tags', 'serviceDescription',
       'copyrightText', 'capabilities', 'maxRecordCount', 'spatialReference', 'featuresSpatialReference', 'initialExtent',
-      'fullExtent', 'createdDaysAgo', 'modifiedDaysAgo', 'itemExtra', 'extra', 'layers', 'tables'
+      'fullExtent', 'createdDaysAgo', 'modifiedDaysAgo', 'itemExtra', 'extra', 'layers', 'tables', 'typeKeywords'
     ]);
     const owner = userExists(str(s.owner, `${p}.owner`), `${p}.owner`);
     const name = str(s.name, `${p}.name`);
-    const { folder, groups, createdDaysAgo, modifiedDaysAgo, layers, tables, ...rest } = s;
+    const { folder, groups, createdDaysAgo, modifiedDaysAgo, layers, tables, typeKeywords, ...rest } = s;
     const spec: HostedServiceSpec = {
       ...(rest as Partial<HostedServiceSpec>),
       name,
@@ -173,7 +177,8 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
       created: ago(createdDaysAgo, `${p}.createdDaysAgo`, 30),
       modified: ago(modifiedDaysAgo ?? createdDaysAgo, `${p}.modifiedDaysAgo`, 30),
       layers: arr(layers ?? [], `${p}.layers`).map((l, j) => layerSpec(l, `${p}.layers[${j}]`, now)),
-      tables: arr(tables ?? [], `${p}.tables`).map((l, j) => layerSpec(l, `${p}.tables[${j}]`, now))
+      tables: arr(tables ?? [], `${p}.tables`).map((l, j) => layerSpec(l, `${p}.tables[${j}]`, now)),
+      typeKeywords: strings(typeKeywords, `${p}.typeKeywords`)
     };
     if (spec.access !== undefined) oneOf(spec.access, `${p}.access`, ITEM_ACCESS);
     try {
@@ -200,6 +205,56 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
       serverRole: oneOf(fs.serverRole ?? 'FEDERATED_SERVER', `${p}.serverRole`, SERVER_ROLES),
       serverFunction: fs.serverFunction === undefined ? '' : str(fs.serverFunction, `${p}.serverFunction`)
     });
+  });
+  arr(root.views ?? [], 'views').forEach((raw, i) => {
+    const p = `views[${i}]`;
+    const v = obj(raw, p);
+    allowKeys(v, p, [
+      'name', 'title', 'owner', 'folder', 'itemId', 'access', 'groups', 'description', 'snippet', 'tags', 'capabilities', 'updatable',
+      'sourceSchemaChangesAllowed', 'typeKeywords', 'createdDaysAgo', 'modifiedDaysAgo', 'itemExtra', 'layers'
+    ]);
+    const owner = userExists(str(v.owner, `${p}.owner`), `${p}.owner`);
+    const name = str(v.name, `${p}.name`);
+    const layers = arr(v.layers, `${p}.layers`).map((l, j): ViewLayerSpec => {
+      const lp = `${p}.layers[${j}]`;
+      const lo = obj(l, lp);
+      allowKeys(lo, lp, ['id', 'name', 'source', 'sourceLayerId', 'fields', 'hiddenFields', 'viewDefinitionQuery', 'filter', 'extra']);
+      return {
+        id: lo.id === undefined ? undefined : num(lo.id, `${lp}.id`, 0),
+        name: lo.name === undefined ? undefined : str(lo.name, `${lp}.name`),
+        sourceServiceName: str(lo.source, `${lp}.source`),
+        sourceLayerId: num(lo.sourceLayerId ?? 0, `${lp}.sourceLayerId`, 0),
+        sourceLayerFields: lo.fields === undefined || lo.fields === '*' ? '*' : strings(lo.fields, `${lp}.fields`),
+        hiddenFields: strings(lo.hiddenFields, `${lp}.hiddenFields`),
+        viewDefinitionQuery: lo.viewDefinitionQuery === undefined ? undefined : String(lo.viewDefinitionQuery),
+        filter: lo.filter === undefined ? null : (obj(lo.filter, `${lp}.filter`) as unknown as ViewLayerSpec['filter']),
+        extra: lo.extra === undefined ? undefined : obj(lo.extra, `${lp}.extra`)
+      };
+    });
+    try {
+      createHostedView(emu, {
+        name,
+        title: v.title === undefined ? undefined : str(v.title, `${p}.title`),
+        owner,
+        itemId: v.itemId === undefined ? seedId(seed, `file-view:${name}`) : hexId(v.itemId, `${p}.itemId`),
+        folderId: folderIdFor(owner, v.folder, `${p}.folder`),
+        access: v.access === undefined ? undefined : (oneOf(v.access, `${p}.access`, ITEM_ACCESS) as Access),
+        groups: v.groups === undefined ? [] : arr(v.groups, `${p}.groups`).map((g, j) => groupIdFor(g, `${p}.groups[${j}]`)),
+        description: v.description === undefined ? undefined : str(v.description, `${p}.description`),
+        snippet: v.snippet === undefined ? undefined : str(v.snippet, `${p}.snippet`),
+        tags: strings(v.tags, `${p}.tags`),
+        capabilities: v.capabilities === undefined ? undefined : str(v.capabilities, `${p}.capabilities`),
+        updatable: v.updatable === undefined ? undefined : bool(v.updatable, `${p}.updatable`),
+        sourceSchemaChangesAllowed: v.sourceSchemaChangesAllowed === undefined ? undefined : bool(v.sourceSchemaChangesAllowed, `${p}.sourceSchemaChangesAllowed`),
+        typeKeywords: strings(v.typeKeywords, `${p}.typeKeywords`),
+        created: ago(v.createdDaysAgo, `${p}.createdDaysAgo`, 30),
+        modified: ago(v.modifiedDaysAgo ?? v.createdDaysAgo, `${p}.modifiedDaysAgo`, 30),
+        itemExtra: v.itemExtra === undefined ? undefined : obj(v.itemExtra, `${p}.itemExtra`),
+        layers
+      });
+    } catch (error) {
+      throw new SeedError(`${p}: ${(error as Error).message}`);
+    }
   });
 
   arr(root.items ?? [], 'items').forEach((raw, i) => {
@@ -249,6 +304,35 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
       metadata: it.metadata === undefined ? null : bufferBlob(str(it.metadata, `${p}.metadata`), 'application/xml')
     });
   });
+
+  // Relationships last, between any items of the seed (by id, or by title when one item has it).
+  const itemRef = (ref: unknown, path: string) => {
+    const r = str(ref, path);
+    const byId = state.items.get(r);
+    if (byId) return byId;
+    const titled = [...state.items.values()].filter((it) => it.json.title === r);
+    if (titled.length !== 1) throw new SeedError(`${path}: ${titled.length === 0 ? 'no item' : `${titled.length} items`} with id or title '${r}'`);
+    return titled[0]!;
+  };
+  arr(root.relationships ?? [], 'relationships').forEach((raw, i) => {
+    const p = `relationships[${i}]`;
+    const r = obj(raw, p);
+    allowKeys(r, p, ['type', 'origin', 'destination']);
+    const type = relationshipType(str(r.type, `${p}.type`));
+    if (!type) throw new SeedError(`${p}.type '${String(r.type)}' is not a relationship type Esri documents`);
+    const origin = itemRef(r.origin, `${p}.origin`);
+    const destination = itemRef(r.destination, `${p}.destination`);
+    for (const [end, item] of [['origin', origin], ['destination', destination]] as const) {
+      const problem = endProblem(type, end, item);
+      if (problem) throw new SeedError(`${p}.${end}: ${problem}`);
+    }
+    state.relationships.push({ type: type.name, originItemId: origin.json.id, destinationItemId: destination.json.id, created: origin.json.created, createdBy: origin.json.owner });
+  });
+}
+
+function strings(v: unknown, path: string): string[] {
+  if (v === undefined) return [];
+  return arr(v, path).map((t, j) => str(t, `${path}[${j}]`));
 }
 
 function layerSpec(raw: unknown, path: string, now: number): LayerSpec {
@@ -365,6 +449,20 @@ function obj(v: unknown, path: string): Obj {
 function arr(v: unknown, path: string): unknown[] {
   if (!Array.isArray(v)) throw new SeedError(`${path} must be an array`);
   return v;
+}
+
+/** `recycleBin`: the ArcGIS Online organization's recycle bin (src/content/recycle-bin.ts). */
+function applyRecycleBin(emu: EmulatorContext, raw: unknown): void {
+  const settings = recycleBinSettings(emu);
+  if (!settings) throw new SeedError('recycleBin: ArcGIS Enterprise has no recycle bin (start with --kind online or remove recycleBin)');
+  const o = obj(raw, 'recycleBin');
+  allowKeys(o, 'recycleBin', ['supported', 'enabled', 'unsupportedTypes', 'restoredSharing']);
+  if (o.supported !== undefined) settings.supported = bool(o.supported, 'recycleBin.supported');
+  if (o.enabled !== undefined) settings.enabled = bool(o.enabled, 'recycleBin.enabled');
+  if (o.unsupportedTypes !== undefined) {
+    settings.unsupportedTypes = arr(o.unsupportedTypes, 'recycleBin.unsupportedTypes').map((t, i) => str(t, `recycleBin.unsupportedTypes[${i}]`));
+  }
+  if (o.restoredSharing !== undefined) settings.restoredSharing = oneOf(o.restoredSharing, 'recycleBin.restoredSharing', ['owner', 'kept'] as const);
 }
 
 function str(v: unknown, path: string): string {

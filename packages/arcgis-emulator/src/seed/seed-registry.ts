@@ -18,3 +18,8 @@ export function seededKey(value: object | null | undefined): string | undefined 
 export function itemDataKey(itemId: string): string {
   return `item:${itemId}:data`;
 }
+
+/** The key under which an item resource is regenerated: the item's id and the resource's path. */
+export function itemResourceKey(itemId: string, path: string): string {
+  return `item:${itemId}:resource:${path}`;
+}

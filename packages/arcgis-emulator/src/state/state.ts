@@ -8,6 +8,8 @@ import {
   type ItemRecord,
   type OrgRecord,
   type RefreshTokenRecord,
+  type RecycledItemRecord,
+  type RelationshipRecord,
   type TokenRecord,
   type UserRecord
 } from './types.js';
@@ -66,13 +68,18 @@ export class EmulatorState {
   readonly groups: Map<string, GroupRecord> = new VersionedMap<string, GroupRecord>(this.bump);
   readonly folders: Map<string, FolderRecord> = new VersionedMap<string, FolderRecord>(this.bump);
   readonly items: Map<string, ItemRecord> = new VersionedMap<string, ItemRecord>(this.bump);
+  /**
+   * ArcGIS Online's recycle bin, by item id. Its items are not in `items` nor their hosted services in `services`:
+   * both wait in the entry (the data kept, the service name still taken) until restored or purged.
+   */
+  readonly recycleBin: Map<string, RecycledItemRecord> = new VersionedMap<string, RecycledItemRecord>(this.bump);
   readonly services = new Map<string, HostedService>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly apps = new Map<string, AppRegistration>();
   readonly authorizationCodes = new Map<string, AuthorizationCodeRecord>();
   /** Relationships between items (`relatedItems`), in creation order. */
-  readonly relationships: { type: string; originItemId: string; destinationItemId: string; created: number }[] = [];
+  readonly relationships: RelationshipRecord[] = [];
   /** Ids for everything created at runtime; seeded so a replayed test creates the same ids. */
   readonly random: Random;
 
@@ -127,7 +134,7 @@ export class EmulatorState {
   newId(): string {
     let id: string;
     do id = this.random.hexId();
-    while (this.items.has(id) || this.groups.has(id) || this.folders.has(id));
+    while (this.items.has(id) || this.recycleBin.has(id) || this.groups.has(id) || this.folders.has(id));
     return id;
   }
 
@@ -157,6 +164,14 @@ export class EmulatorState {
 
   getService(name: string): HostedService | undefined {
     return this.services.get(name.toLowerCase());
+  }
+
+  /** Whether a hosted service has this name, live or waiting in the recycle bin (whose names stay reserved). */
+  serviceNameInUse(name: string): boolean {
+    if (this.getService(name)) return true;
+    const lower = name.toLowerCase();
+    for (const entry of this.recycleBin.values()) if (entry.service?.name.toLowerCase() === lower) return true;
+    return false;
   }
 
   addService(service: HostedService): HostedService {

@@ -1,3 +1,5 @@
+import { type HostedService } from '../features/types.js';
+
 /**
  * The emulated organization's state. Public JSON shapes follow ArcGIS; fields that ArcGIS never returns are kept
  * in separate properties (`password`, `blobs`, ...) so a record can never leak them by being serialized whole.
@@ -162,6 +164,11 @@ export interface RelationshipRecord {
   originItemId: string;
   destinationItemId: string;
   created: number;
+  /**
+   * Who created it: "Users can only delete relationships they create" (Esri's addRelationship documentation).
+   * Absent in states saved before it was recorded; the origin item's owner is then taken as the creator.
+   */
+  createdBy?: string;
 }
 
 export interface ItemRecord {
@@ -269,6 +276,11 @@ export interface OrgRecord {
    * `portals/self/servers` lists them (seed `federatedServers`, or set by tests). Absent in older saved states.
    */
   federatedServers?: FederatedServerRecord[];
+  /**
+   * ArcGIS Online's recycle bin (src/content/recycle-bin.ts). Absent for ArcGIS Enterprise, which has none, and in
+   * states saved before it was emulated (then an Online organization has it on, as new organizations do).
+   */
+  recycleBin?: RecycleBinSettings;
 }
 
 /** One entry of `portals/self/servers` (Esri: users-groups-and-items/servers). */
@@ -282,4 +294,36 @@ export interface FederatedServerRecord {
   serverType: 'ArcGIS' | 'ARCGIS_NOTEBOOK_SERVER' | 'ARCGIS_MISSION_SERVER';
   serverRole: 'STANDALONE_SERVER' | 'FEDERATED_SERVER' | 'FEDERATED_SERVER_WITH_RESTRICTED_PUBLISHING' | 'HOSTING_SERVER';
   serverFunction: string;
+}
+
+/** How an ArcGIS Online organization's recycle bin behaves. */
+export interface RecycleBinSettings {
+  /** `recycleBinSupported` of portals/self: false for organization types without a bin (trial organizations). */
+  supported: boolean;
+  /** `recycleBinEnabled`: on by default for organizations created since June 2024, opt-in for older ones. */
+  enabled: boolean;
+  /**
+   * Item types that never go to the bin: deleted permanently even when `permanentDelete` is false. Esri's list (its
+   * FAQ "Why don't all the items I delete go to the recycle bin?") could not be read; see recycle-bin.ts.
+   */
+  unsupportedTypes: string[];
+  /**
+   * A restored item's sharing: 'owner' (shared with its owner only, as Esri's community blog describes restored
+   * items) or 'kept' (the access and groups it had when deleted). No Esri reference page says which.
+   */
+  restoredSharing: 'owner' | 'kept';
+}
+
+/**
+ * An item in the recycle bin: out of `state.items` (no search, no read), kept whole until restored or purged. A hosted
+ * feature layer's service waits here too, out of `state.services` (it answers as missing), its rows and its name
+ * kept (`EmulatorState.serviceNameInUse`).
+ */
+export interface RecycledItemRecord {
+  item: ItemRecord;
+  service?: HostedService;
+  /** When it was moved to the bin (emulator clock, ms); purged 14 days (336 hours) later. */
+  deletedAt: number;
+  /** Who deleted it (the owner, or an administrator). */
+  deletedBy: string;
 }

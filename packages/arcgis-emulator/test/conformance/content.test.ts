@@ -285,18 +285,19 @@ for (const kind of ['online', 'enterprise'] as const) {
     });
 
     it('relates items and lists related items in both directions', async () => {
-      const map = await createItem({ item: { title: 'Map', type: 'Web Map' }, authentication: aliceAuth });
+      // WMA2Code: a Web Mapping Application and its Code Attachment (Esri's relationship types).
+      const code = await createItem({ item: { title: 'Code', type: 'Code Attachment' }, authentication: aliceAuth });
       const app = await createItem({ item: { title: 'App', type: 'Web Mapping Application' }, authentication: aliceAuth });
       expect(
-        await addItemRelationship({ originItemId: app.id, destinationItemId: map.id, relationshipType: 'WMA2Code', authentication: aliceAuth })
+        await addItemRelationship({ originItemId: app.id, destinationItemId: code.id, relationshipType: 'WMA2Code', authentication: aliceAuth })
       ).toEqual({ success: true });
       const forward = await getRelatedItems({ id: app.id, relationshipType: 'WMA2Code', direction: 'forward', authentication: aliceAuth });
       expect(forward.total).toBe(1);
-      expect(forward.relatedItems[0]!.id).toBe(map.id);
-      const reverse = await getRelatedItems({ id: map.id, relationshipType: ['WMA2Code', 'Map2Service'], direction: 'reverse', authentication: aliceAuth });
+      expect(forward.relatedItems[0]!.id).toBe(code.id);
+      const reverse = await getRelatedItems({ id: code.id, relationshipType: ['WMA2Code', 'Map2Service'], direction: 'reverse', authentication: aliceAuth });
       expect(reverse.relatedItems.map((i) => i.id)).toEqual([app.id]);
       expect(
-        await removeItemRelationship({ originItemId: app.id, destinationItemId: map.id, relationshipType: 'WMA2Code', authentication: aliceAuth })
+        await removeItemRelationship({ originItemId: app.id, destinationItemId: code.id, relationshipType: 'WMA2Code', authentication: aliceAuth })
       ).toEqual({ success: true });
       expect((await getRelatedItems({ id: app.id, relationshipType: 'WMA2Code', authentication: aliceAuth })).total).toBe(0);
     });

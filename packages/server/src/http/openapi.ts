@@ -27,6 +27,7 @@ const TAGS = [
   { name: 'clean', description: 'Scans for clutter and risk, their findings, comparisons and the allowlist.' },
   { name: 'fixes', description: 'Fixes on scan findings: preview, apply, undo.' },
   { name: 'content-map', description: 'The organization\'s live content for choosing what to back up.' },
+  { name: 'recycle-bin', description: 'ArcGIS Online\'s recycle bin: what it holds, restoring items from it with their ids.' },
   { name: 'settings', description: 'Notification settings: email and webhooks, and the metrics token (administrators).' },
   { name: 'meta', description: 'This description.' }
 ];

@@ -11,8 +11,24 @@ import { adminProblem } from './sign-in-problems.js';
 import type { ArcGISSessionFactory } from './arcgis-session-factory.js';
 import type { IdentityStores } from './identity-stores.js';
 import { isObjectStorageLocation } from '../store/index.js';
-import type { CheckResult, IdentityRow, TestReport } from './identity.types.js';
+import type { CheckResult, CheckStatus, IdentityRow, TestReport } from './identity.types.js';
 import { fetchSignedIn, probePortal, type SignedInInfo } from './portal-client.js';
+
+/**
+ * What the organization's recycle bin means for Clean and Restore: on, deletes keep items (and their ids) for at least
+ * 14 days, so Undo and Restore bring them back with their ids; off or absent, deletes are permanent and items come back
+ * from backups with new ids on ArcGIS Online.
+ */
+export function recycleBinCheck(info: SignedInInfo | undefined): [CheckStatus, string] {
+  if (!info) return ['skipped', 'Skipped: not signed in.'];
+  if (info.portal.isPortal) return ['skipped', 'ArcGIS Enterprise has no recycle bin: deletes are permanent; Undo and Restore recreate deleted items from backups (keeping their ids).'];
+  const { supported, enabled } = info.recycleBin;
+  if (enabled) return ['ok', 'On: deleted items stay in the recycle bin for at least 14 days. Clean\u2019s deletes go there, and Undo and Restore bring them back from it with their ids.'];
+  if (supported) {
+    return ['warning', 'Off: deletes are permanent, and Undo and Restore recreate deleted items from backups with new ids (references to them are rewritten). An administrator can turn the recycle bin on in the organization\u2019s settings.'];
+  }
+  return ['warning', 'This organization has no recycle bin (trial organizations do not): deletes are permanent, and Undo and Restore recreate deleted items from backups with new ids.'];
+}
 
 /** Below this much free space the File Location check warns. */
 export const LOW_SPACE_BYTES = 1024 ** 3;
@@ -24,6 +40,7 @@ const LABELS: Record<CheckResult['id'], string> = {
   kind_matches: 'Kind matches',
   signed_in: 'Signed in',
   administrator: 'Administrator',
+  recycle_bin: 'Recycle bin',
   token_lifetime: 'Token lifetime',
   file_location: 'File Location writable with free space'
 };
@@ -109,6 +126,7 @@ export class IdentityChecks {
       const problem = adminProblem(row, info);
       add('administrator', problem ? 'failed' : 'ok', problem ? problem.message : `"${info.user.username}" is an administrator of ${info.portal.portalName ?? row.portal_name ?? normalizePortalUrl(row.portal_url).portalUrl}.`);
     }
+    add('recycle_bin', ...recycleBinCheck(info));
   }
 
   /**

@@ -26,6 +26,7 @@ import { restoreGroup } from './steps/group.step.js';
 import { rewriteLateReferences, stepsBeforeTheirDependencies } from './steps/late-references.step.js';
 import { createItem } from './steps/item-create.step.js';
 import type { ItemJson } from './steps/item-parts.js';
+import { restoreFromBin } from './steps/item-from-bin.step.js';
 import { overwriteItem } from './steps/item-overwrite.step.js';
 import { mapServiceUrls, parseState, type StepContext } from './steps/step-context.js';
 
@@ -245,6 +246,7 @@ async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
   const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
   const item = await store.getJson<ItemJson>(entry.item!.hash);
   if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);
+  else if (step.recycleBin) await restoreFromBin(ctx, step, entry, item);
   else await createItem(ctx, step, entry, item);
 }
 

@@ -14,6 +14,7 @@ import type { GroupEntry, ItemEntry, SnapshotManifest, Store, UserEntry } from '
 import { cloneOrgRewrites } from './org-rewrites.js';
 import { linkItems, orderItems } from './plan-order.js';
 import { itemReferences, planReferences, referencedGroupIds } from './plan-references.js';
+import { linkViewSources, RecycleBinLookup } from './plan-recycle-bin.js';
 import { selectItems, withDependencies } from './plan-selection.js';
 import { isHostedEntry, ownerResolver, type PlanContext, planFolders, planGroups, planItems, signedInTarget, type TargetSelf } from './plan-steps.js';
 import type { RestoreParams, RestorePlan } from './restore.types.js';
@@ -62,7 +63,15 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const selected = await selectItems(store, content, params);
   const hostedHere = await hostedTest(session, clone);
   const planned = await withDependencies(store, content, selected, clone);
-  const ctx: PlanContext = { input, session, self, clone, hostedHere, ownerFor: await ownerResolver(session, self, params, clone) };
+  const ctx: PlanContext = {
+    input,
+    session,
+    self,
+    clone,
+    hostedHere,
+    ownerFor: await ownerResolver(session, self, params, clone),
+    ...(self.recycleBin.supported && !clone ? { recycleBin: new RecycleBinLookup(session) } : {})
+  };
 
   const found = await itemReferences(ctx, planned.items.values());
   const groupSteps = await planGroups(ctx, planned.items.values(), referencedGroupIds(found));
@@ -71,10 +80,12 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   linkItems(ctx, planned, itemSteps, groupSteps);
   const orgRewrites = clone ? await cloneOrgRewrites(store, content, { portalUrl: self.portalUrl, origins: await session.orgOrigins() }) : undefined;
   for (const [id, step] of itemSteps) planReferences(ctx, planned.items.get(id)!, step, found.get(id), { groupSteps, orgRewrites: orgRewrites ?? [] });
+  linkViewSources(planned.items, itemSteps);
 
   const steps = [...groupSteps.values(), ...folderSteps, ...orderItems([...itemSteps.values()])];
   const counts = { create: 0, overwrite: 0, skip: 0 };
   for (const s of steps) counts[s.action]++;
+  const fromRecycleBin = steps.filter((s) => s.recycleBin).length;
   return {
     snapshotId: content.manifest.id,
     mode: params.mode,
@@ -84,6 +95,7 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
     ...(params.parts ? { parts: params.parts } : {}),
     steps,
     counts,
+    ...(self.recycleBin.supported ? { fromRecycleBin, recycleBin: self.recycleBin } : {}),
     createdAt: input.now.toISOString()
   };
 }

@@ -27,6 +27,7 @@ export const restorePlanSchema = object({
         dependsOn: arrayOf(string),
         rewrites: arrayOf(object({ kind: stringEnum(['item', 'url']), from: string, to: string })),
         hosted: boolean,
+        recycleBin: described('Restored from ArcGIS Online\'s recycle bin with its id (targetId), then brought to the snapshot\'s state.', boolean),
         warnings: arrayOf(string),
         references: described(
           "Items: each reference in the item's parts (the item-type catalogue's reading) and what the restore does with it.",
@@ -48,14 +49,16 @@ export const restorePlanSchema = object({
         ),
         cannotRestore: described('Items: what ArcGIS cannot take back through REST for this kind of item, and what to do instead.', arrayOf(string))
       },
-      ['targetId', 'hosted', 'warnings', 'references', 'cannotRestore']
+      ['targetId', 'hosted', 'recycleBin', 'warnings', 'references', 'cannotRestore']
     )
   ),
   parts: described('In place: only these parts of each item are written.', arrayOf(stringEnum(ITEM_PART_NAMES))),
   orgRewrites: described("Clone: the organization-wide URL rewrites (the portal, the source's services directories).", arrayOf(object({ kind: stringEnum(['item', 'url']), from: string, to: string }))),
   counts: object({ create: integer, overwrite: integer, skip: integer }),
+  fromRecycleBin: described('Of the create steps, the items that come back from the recycle bin with their ids.', integer),
+  recycleBin: described('The target organization\'s recycle bin (ArcGIS Online).', object({ supported: boolean, enabled: boolean })),
   createdAt: dateTime
-}, ['parts', 'orgRewrites']);
+}, ['parts', 'orgRewrites', 'fromRecycleBin', 'recycleBin']);
 
 export const restorePlanAnswerSchema = described('The plan (a dry run): what a restore with these parameters would do.', object({ plan: restorePlanSchema }));
 

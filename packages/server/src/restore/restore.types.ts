@@ -78,6 +78,11 @@ export interface PlanStep {
   rewrites: PlannedRewrite[];
   /** Hosted feature service: restored by the hosted-service module. */
   hosted?: boolean;
+  /**
+   * A `create` step whose item is still in ArcGIS Online's recycle bin: restored from there with its id (`targetId`),
+   * then brought to the snapshot's state; recreated after all if the bin no longer holds it when the step runs.
+   */
+  recycleBin?: boolean;
   /** Warnings that do not stop the step (a reference that will stay pointing elsewhere). */
   warnings?: string[];
   /** Items: every reference in the item's parts and what the restore does with it (the item-type catalogue's reading). */
@@ -97,6 +102,10 @@ export interface RestorePlan {
   orgRewrites?: PlannedRewrite[];
   steps: PlanStep[];
   counts: { create: number; overwrite: number; skip: number };
+  /** Of the `create` steps, the items that come back from the recycle bin with their ids (the others are recreated). */
+  fromRecycleBin?: number;
+  /** The target organization's recycle bin (ArcGIS Online), as `portals/self` describes it. */
+  recycleBin?: { supported: boolean; enabled: boolean };
   createdAt: string;
 }
 

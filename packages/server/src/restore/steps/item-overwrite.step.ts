@@ -11,7 +11,8 @@ import { ensureFolder } from './folder.step.js';
 import { type ItemJson, partParams, propertyParams, syncResources, syncSharing } from './item-parts.js';
 import { parseState, rewriteMaps, type StepContext } from './step-context.js';
 
-export async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson): Promise<void> {
+/** `layerData: false`: the item's properties and parts only, not its hosted layers' rows (a view's are its source's). */
+export async function overwriteItem(ctx: StepContext, step: PlanStep, entry: ItemEntry, item: ItemJson, options: { layerData?: boolean } = {}): Promise<void> {
   const { session, store, hosted, signal } = ctx.input;
   const id = step.targetId!;
   const live = await findItem({ session: session, id: id });
@@ -30,7 +31,7 @@ export async function overwriteItem(ctx: StepContext, step: PlanStep, entry: Ite
     const folderId = step.folder === null ? null : await ensureFolder(ctx, owner, step.folder);
     if (folderId !== null || step.folder === null) await moveItem({ session: session, owner: owner, id: id, folder: folderId });
   }
-  if (entry.service && hosted && !chosen) {
+  if (entry.service && hosted && !chosen && options.layerData !== false) {
     const url = await liveServiceUrl(session, live, entry);
     const state = parseState(ctx.row.state);
     await hosted.restoreLayerData({

@@ -53,6 +53,7 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
       <p className="plan-summary">
         Into {plan.target.portalUrl} as {plan.target.admin}: {formatCount(plan.counts.create)} to create, {formatCount(plan.counts.overwrite)} to overwrite,{' '}
         {formatCount(plan.counts.skip)} to skip.
+        {plan.fromRecycleBin !== undefined && plan.fromRecycleBin > 0 && ` Of those created, ${formatCount(plan.fromRecycleBin)} come back from the recycle bin with their ids; the others are recreated with new ids.`}
       </p>
       <div className="table-scroll">
         <table className="data-table plan-table">
@@ -67,8 +68,8 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
           </thead>
           <tbody>
             {plan.steps.map((step) => (
-              <tr key={step.key} data-step={step.key} data-action={step.action}>
-                <td>{ACTION_LABELS[step.action]}</td>
+              <tr key={step.key} data-step={step.key} data-action={step.action} data-recycle-bin={step.recycleBin ? 'true' : undefined}>
+                <td>{step.recycleBin ? 'From the recycle bin' : ACTION_LABELS[step.action]}</td>
                 <td>
                   <PlainText text={step.title} fallback="(no title)" /> <span className="cell-note">{step.kind === 'item' ? <PlainText text={step.type} /> : step.kind}</span>
                 </td>
