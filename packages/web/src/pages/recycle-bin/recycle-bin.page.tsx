@@ -158,45 +158,7 @@ function BinContent({ view, identity, selected, toggle, canRestore, onRestore, b
               </thead>
               <tbody>
                 {view.items.map((item) => (
-                  <tr key={item.id} data-item={item.id}>
-                    {restorable && (
-                      <td>
-                        <input type="checkbox" aria-label={`Select ${item.title}`} checked={selected.has(item.id)} onChange={(e) => toggle(item.id, e.currentTarget.checked)} />
-                      </td>
-                    )}
-                    <td>
-                      <PlainText text={item.title} fallback="(untitled)" />
-                      <div className="cell-note">
-                        <code>{item.id}</code>
-                        {item.size !== null && ` · ${formatBytes(item.size)}`}
-                      </div>
-                    </td>
-                    <td>
-                      <PlainText text={item.type} />
-                    </td>
-                    <td>
-                      <PlainText text={item.owner} />
-                    </td>
-                    <td>{item.deletedBy ? `${item.deletedBy.username} (Clean fix)` : <span className="cell-note">Not known</span>}</td>
-                    <td>{item.deletedAt ? formatDateTime(item.deletedAt) : <span className="cell-note">Not known</span>}</td>
-                    <td>{item.purgeAfter ? formatDateTime(item.purgeAfter) : <span className="cell-note">14 days after the delete</span>}</td>
-                    <td>
-                      {item.backupSnapshotId ? (
-                        <Link to={`/backups?identity=${encodeURIComponent(identity.id)}&snapshot=${encodeURIComponent(item.backupSnapshotId)}&item=${encodeURIComponent(item.id)}`}>
-                          {item.backupSnapshotId}
-                        </Link>
-                      ) : (
-                        <span className="cell-note">None</span>
-                      )}
-                    </td>
-                    {restorable && (
-                      <td>
-                        <calcite-button appearance="transparent" iconStart="reset" disabled={busy} onClick={() => onRestore(item)} label={`Restore ${item.title}`}>
-                          Restore
-                        </calcite-button>
-                      </td>
-                    )}
-                  </tr>
+                  <BinRow key={item.id} item={item} identity={identity} restorable={restorable} selected={selected.has(item.id)} toggle={toggle} onRestore={onRestore} busy={busy} />
                 ))}
               </tbody>
             </table>
@@ -204,5 +166,60 @@ function BinContent({ view, identity, selected, toggle, canRestore, onRestore, b
         </>
       )}
     </>
+  );
+}
+
+interface BinRowProps {
+  item: RecycledItemView;
+  identity: Identity;
+  restorable: boolean;
+  selected: boolean;
+  toggle: (id: string, on: boolean) => void;
+  onRestore: (item: RecycledItemView) => void;
+  busy: boolean;
+}
+
+/** One item in the bin: what it is, who deleted it and when, until when ArcGIS keeps it, the backup that holds it. */
+function BinRow({ item, identity, restorable, selected, toggle, onRestore, busy }: BinRowProps) {
+  return (
+    <tr data-item={item.id}>
+      {restorable && (
+        <td>
+          <input type="checkbox" aria-label={`Select ${item.title}`} checked={selected} onChange={(e) => toggle(item.id, e.currentTarget.checked)} />
+        </td>
+      )}
+      <td>
+        <PlainText text={item.title} fallback="(untitled)" />
+        <div className="cell-note">
+          <code>{item.id}</code>
+          {item.size !== null && ` · ${formatBytes(item.size)}`}
+        </div>
+      </td>
+      <td>
+        <PlainText text={item.type} />
+      </td>
+      <td>
+        <PlainText text={item.owner} />
+      </td>
+      <td>{item.deletedBy ? `${item.deletedBy.username} (Clean fix)` : <span className="cell-note">Not known</span>}</td>
+      <td>{item.deletedAt ? formatDateTime(item.deletedAt) : <span className="cell-note">Not known</span>}</td>
+      <td>{item.purgeAfter ? formatDateTime(item.purgeAfter) : <span className="cell-note">14 days after the delete</span>}</td>
+      <td>
+        {item.backupSnapshotId ? (
+          <Link to={`/backups?identity=${encodeURIComponent(identity.id)}&snapshot=${encodeURIComponent(item.backupSnapshotId)}&item=${encodeURIComponent(item.id)}`}>
+            {item.backupSnapshotId}
+          </Link>
+        ) : (
+          <span className="cell-note">None</span>
+        )}
+      </td>
+      {restorable && (
+        <td>
+          <calcite-button appearance="transparent" iconStart="reset" disabled={busy} onClick={() => onRestore(item)} label={`Restore ${item.title}`}>
+            Restore
+          </calcite-button>
+        </td>
+      )}
+    </tr>
   );
 }
