@@ -19,6 +19,8 @@ Options:
   --latency-jitter-ms N  random extra latency, uniform in [0, N)
   --fault-rate F         share of requests (0..1) that fail with 500/502/503 or a reset connection
   --throttle-rpm N       requests per minute before answering 429
+  --throttle-scope S     all (default) or features: only hosted feature service requests count and are refused
+  --retry-after N|window Retry-After of throttled answers: seconds (default 1), or window: until the budget has room
   --token-minutes N      access-token lifetime in minutes (default 30)
   --state-dir DIR        keep the organization's state in DIR across restarts
   --iwa                  (enterprise) require HTTP Negotiate (Kerberos) on every request
@@ -51,6 +53,8 @@ export async function main(argv: string[]): Promise<void> {
       'latency-jitter-ms': { type: 'string' },
       'fault-rate': { type: 'string' },
       'throttle-rpm': { type: 'string' },
+      'throttle-scope': { type: 'string' },
+      'retry-after': { type: 'string' },
       'token-minutes': { type: 'string' },
       'state-dir': { type: 'string' },
       iwa: { type: 'boolean' },
@@ -85,6 +89,8 @@ export async function main(argv: string[]): Promise<void> {
     latencyJitterMs: num('latency-jitter-ms', values['latency-jitter-ms']),
     faultRate: num('fault-rate', values['fault-rate']),
     throttleRpm: num('throttle-rpm', values['throttle-rpm']),
+    throttleScope: values['throttle-scope'] as EmulatorOptions['throttleScope'],
+    retryAfter: values['retry-after'] === 'window' ? 'window' : num('retry-after', values['retry-after']),
     tokenMinutes: num('token-minutes', values['token-minutes']),
     stateDir: values['state-dir'],
     iwa: values.iwa,

@@ -15,6 +15,7 @@ export {
   type DemoExpectations,
   type DemoKey
 } from './seed/demo-expectations.js';
+export { DEMO_ITEM_TYPE_KEYS, DEMO_ITEM_TYPE_SERVICE_NAMES, demoItemTypeExpectations, type DemoItemTypeExpectations, type DemoItemTypeKey } from './seed/demo-item-types-expectations.js';
 export { scalePlan, type ScalePlan } from './seed/scale.js';
 export { type RequestLogSnapshot } from './faults/request-log.js';
 export type { EmulatorContext, EmulatorUrls } from './context.js';

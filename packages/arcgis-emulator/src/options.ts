@@ -14,6 +14,10 @@ export interface EmulatorOptions {
   faultRate?: number;
   /** Requests per minute before throttling (0 = no throttling). */
   throttleRpm?: number;
+  /** Which requests the budget covers: all (default) or hosted feature services only (what ArcGIS Online documents). */
+  throttleScope?: 'all' | 'features';
+  /** Retry-After of throttled answers: seconds (default 1), or 'window' (until the budget has room again). */
+  retryAfter?: number | 'window';
   /** Access-token lifetime in minutes (ArcGIS: 30 in the OAuth2 code flow). */
   tokenMinutes?: number;
   /** Keeps the organization's state in this folder across restarts. */
@@ -56,6 +60,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     latencyJitterMs: options.latencyJitterMs ?? 0,
     faultRate: options.faultRate ?? 0,
     throttleRpm: options.throttleRpm ?? 0,
+    throttleScope: options.throttleScope ?? 'all',
+    retryAfter: options.retryAfter ?? 1,
     tokenMinutes: options.tokenMinutes ?? 30,
     stateDir: options.stateDir,
     iwa: options.iwa ?? false,
@@ -80,6 +86,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   if (!(resolved.faultRate >= 0 && resolved.faultRate <= 1)) throw new Error('--fault-rate must be between 0 and 1');
   if (!(resolved.latencyMs >= 0)) throw new Error('--latency-ms must be >= 0');
   if (!(resolved.throttleRpm >= 0)) throw new Error('--throttle-rpm must be >= 0');
+  if (resolved.throttleScope !== 'all' && resolved.throttleScope !== 'features') throw new Error('--throttle-scope must be all or features');
+  if (resolved.retryAfter !== 'window' && !(typeof resolved.retryAfter === 'number' && resolved.retryAfter >= 0)) throw new Error('--retry-after must be a number of seconds >= 0, or window');
   if (!(resolved.tokenMinutes > 0)) throw new Error('--token-minutes must be > 0');
   if (resolved.iwa && resolved.kind !== 'enterprise') throw new Error('--iwa needs --kind enterprise (IWA is an ArcGIS Enterprise feature)');
   if (resolved.iwa && !resolved.keytab) throw new Error('--iwa needs --keytab FILE (the HTTP service keytab)');

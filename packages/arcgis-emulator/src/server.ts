@@ -55,7 +55,9 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
       latencyJitterMs: options.latencyJitterMs,
       errorRate: options.faultRate * 0.7,
       resetRate: options.faultRate * 0.3,
-      throttleRpm: options.throttleRpm
+      throttleRpm: options.throttleRpm,
+      throttleScope: options.throttleScope,
+      ...(options.retryAfter === 'window' ? { retryAfterMode: 'window' as const } : { retryAfterSeconds: options.retryAfter })
     },
     `${options.randomSeed}:faults`
   );

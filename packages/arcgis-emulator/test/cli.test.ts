@@ -43,11 +43,11 @@ describe('arcgis-emulator command line', () => {
   it('starts the scaled demo org with faults and a state dir, prints one JSON line, saves on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emu-cli-'));
     dirs.push(dir);
-    const { child, info } = await run(['--seed', 'demo', '--scale', '2', '--state-dir', dir, '--fault-rate', '0.1', '--latency-ms', '5', '--latency-jitter-ms', '3', '--throttle-rpm', '5000']);
+    const { child, info } = await run(['--seed', 'demo', '--scale', '2', '--state-dir', dir, '--fault-rate', '0.1', '--latency-ms', '5', '--latency-jitter-ms', '3', '--throttle-rpm', '5000', '--throttle-scope', 'features', '--retry-after', 'window']);
     expect(Object.keys(info).sort()).toEqual(['admin', 'appId', 'orgId', 'portalUrl', 'restUrl']);
     const origin = new URL(info.portalUrl).origin;
     const faults = (await (await fetch(`${origin}/__emulator/faults`, { signal: AbortSignal.timeout(15_000) })).json()) as Record<string, number>;
-    expect(faults).toMatchObject({ latencyMs: 5, latencyJitterMs: 3, throttleRpm: 5000 });
+    expect(faults).toMatchObject({ latencyMs: 5, latencyJitterMs: 3, throttleRpm: 5000, throttleScope: 'features', retryAfterMode: 'window' });
     expect(faults.errorRate).toBeCloseTo(0.07);
     expect(faults.resetRate).toBeCloseTo(0.03);
     await fetch(`${origin}/__emulator/faults`, { method: 'POST', body: new URLSearchParams({ reset: 'true' }), signal: AbortSignal.timeout(15_000) });
@@ -61,5 +61,6 @@ describe('arcgis-emulator command line', () => {
     await expect(run(['--scale', 'lots'])).rejects.toThrow(/exited with 2: arcgis-emulator: --scale must be a number, not "lots"/);
     await expect(run(['--seed', '/nonexistent/seed.json'])).rejects.toThrow(/exited with 2: .*--seed \/nonexistent\/seed\.json: cannot read the file/);
     await expect(run(['--fault-rate', '3'])).rejects.toThrow(/exited with 2: .*--fault-rate must be between 0 and 1/);
+    await expect(run(['--throttle-scope', 'portal'])).rejects.toThrow(/exited with 2: .*--throttle-scope must be all or features/);
   });
 });

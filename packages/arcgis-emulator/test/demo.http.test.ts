@@ -55,7 +55,10 @@ for (const kind of ['online', 'enterprise'] as const) {
         if (!ok) broken.push(id);
       }
       expect(resolvedLayers).toBeGreaterThanOrEqual(10);
-      expect(broken.sort()).toEqual([...DEMO_EXPECTATIONS.brokenReferences.itemIds].sort());
+      // The new item types' broken references sit in Arcade and in resources, which this key-based reading of the data
+      // does not see (src/seed/demo.test.ts and the server's broken-links scan check them).
+      const inArcadeOrResources = new Set(DEMO_EXPECTATIONS.itemTypes.broken.itemIds);
+      expect(broken.sort()).toEqual(DEMO_EXPECTATIONS.brokenReferences.itemIds.filter((id) => !inArcadeOrResources.has(id)).sort());
     });
 
     it('lets demo users sign in with their documented password', async () => {

@@ -2,6 +2,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorHandle } from '../src/index.js';
 import { rawRequest, startTestEmulator } from './support/emulator.js';
+import { serviceUrlOf } from './support/feature-fixtures.js';
 
 /** One GET over a fresh connection; reports what really arrived on the wire. */
 function wireGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; received: number; declared: number; cut: boolean; body: string }> {
@@ -116,6 +117,54 @@ describe('fault injection over real HTTP', () => {
     emu.faults.update({ throttleStyle: 'http', throttleRpm: 1 });
     await wireGet(infoUrl);
     expect((await wireGet(infoUrl)).status).toBe(429);
+  });
+
+  it('throttles only hosted feature service requests with throttleScope features, and says when the budget has room in window mode', async () => {
+    const control = await rawRequest(`${controlUrl}/faults`, { json: JSON.stringify({ throttleRpm: 3, throttleScope: 'features', retryAfterMode: 'window', throttleStyle: 'http' }) }, { method: 'POST' });
+    expect(control.body).toMatchObject({ throttleRpm: 3, throttleScope: 'features', retryAfterMode: 'window' });
+    const featureUrl = `${serviceUrlOf(emu, 'Trees')}?f=json`;
+    for (let i = 0; i < 3; i++) expect((await wireGet(featureUrl)).status).not.toBe(429);
+    const refused = await wireGet(featureUrl);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(59);
+    // The portal API is not part of the documented budget.
+    for (let i = 0; i < 10; i++) expect((await wireGet(infoUrl)).status).toBe(200);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 20_000 }, { method: 'POST' });
+    expect(Number((await wireGet(featureUrl)).headers['retry-after'])).toBe(40);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 40_500 }, { method: 'POST' });
+    expect((await wireGet(featureUrl)).status).not.toBe(429);
+
+    const bad = await rawRequest(`${controlUrl}/faults`, { throttleScope: 'portal' }, { method: 'POST' });
+    expect(bad.body).toMatchObject({ error: { code: 400, message: 'throttleScope must be all or features' } });
+    const badMode = await rawRequest(`${controlUrl}/faults`, { retryAfterMode: 'soon' }, { method: 'POST' });
+    expect(badMode.body).toMatchObject({ error: { code: 400, message: 'retryAfterMode must be fixed or window' } });
+    expect(() => emu.faults.update({ throttleScope: 'x' as 'all' })).toThrow('throttleScope must be all or features, not x');
+
+    // A shorter window (benchmarks): the budget is per window, and Retry-After stays within it.
+    emu.faults.update({ throttleScope: 'all', throttleWindowSeconds: 5, throttleRpm: 2 });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    const inShortWindow = await wireGet(infoUrl);
+    expect(inShortWindow.status).toBe(429);
+    expect(Number(inShortWindow.headers['retry-after'])).toBeLessThanOrEqual(5);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 5_100 }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    // A fixed window: once the budget is used, everything waits for the window's end, then a fresh budget.
+    await rawRequest(`${controlUrl}/faults`, { json: JSON.stringify({ reset: true, throttleRpm: 2, throttleWindowSeconds: 10, throttleWindow: 'fixed', retryAfterMode: 'window', throttleStyle: 'http' }) }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 6_000 }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    const cooling = await wireGet(infoUrl);
+    expect(cooling.status).toBe(429);
+    expect(cooling.headers['retry-after']).toBe('4');
+    await rawRequest(`${controlUrl}/clock`, { advanceMs: 4_100 }, { method: 'POST' });
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    expect((await wireGet(infoUrl)).status).toBe(200);
+    expect((await wireGet(infoUrl)).status).toBe(429);
+    const badKind = await rawRequest(`${controlUrl}/faults`, { throttleWindow: 'tumbling' }, { method: 'POST' });
+    expect(badKind.body).toMatchObject({ error: { code: 400, message: 'throttleWindow must be sliding or fixed' } });
+    const badWindow = await rawRequest(`${controlUrl}/faults`, { throttleWindowSeconds: 0 }, { method: 'POST' });
+    expect(badWindow.body).toMatchObject({ error: { code: 400, message: 'throttleWindowSeconds must be a number of seconds from 1 to 3600, not 0' } });
   });
 
   it('adds latency with jitter', async () => {

@@ -11,13 +11,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import type { BackupResult } from '../src/backup/backup.types.js';
 import { openStore } from '../src/store/index.js';
+import { type EmulatorInfo, round, serveEmulator, sessionFor, startEmulatorChild, storedBytes, takeRequests } from './bench-support.js';
 
 const scale = Number(process.env.BACKUP_BENCH_SCALE ?? 10);
 const latencyMs = Number(process.env.BACKUP_BENCH_LATENCY_MS ?? 50);
@@ -26,50 +24,6 @@ const concurrency = Number(process.env.BACKUP_BENCH_CONCURRENCY ?? 8);
 const sequentialItems = Number(process.env.BACKUP_BENCH_SEQUENTIAL_ITEMS ?? 150);
 const runLayerBench = process.env.BACKUP_BENCH_LAYER !== '0';
 const log = (message: string) => process.stderr.write(`backup.bench: ${message}\n`);
-
-interface EmulatorInfo {
-  restUrl: string;
-  portalUrl: string;
-  orgId: string;
-  admin: { username: string; password: string };
-}
-
-/** Child role: the scaled emulator; prints its coordinates, runs until stdin closes. */
-async function serveEmulator(): Promise<void> {
-  const { startEmulator } = await import('@orgkeeper/arcgis-emulator');
-  const emu = await startEmulator({ host: '127.0.0.1', port: 0, quiet: true, scale, latencyMs });
-  const info: EmulatorInfo = { restUrl: emu.restUrl, portalUrl: emu.portalUrl, orgId: emu.orgId, admin: emu.admin };
-  process.stdout.write(`${JSON.stringify(info)}\n`);
-  process.stdin.resume();
-  await new Promise<void>((resolve) => process.stdin.on('end', resolve));
-  await emu.close();
-}
-
-interface RequestCounts {
-  total: number;
-  byEndpoint: Record<string, number>;
-}
-
-/** The emulator's request log (control endpoints excluded), then reset. */
-async function takeRequests(emu: EmulatorInfo): Promise<RequestCounts> {
-  const origin = new URL(emu.portalUrl).origin;
-  const snapshot = (await (await fetch(`${origin}/__emulator/requests?recent=0`)).json()) as RequestCounts;
-  await fetch(`${origin}/__emulator/requests/reset`, { method: 'POST' });
-  const byEndpoint = Object.fromEntries(Object.entries(snapshot.byEndpoint).filter(([name]) => !name.startsWith('emulator/')));
-  return { total: Object.values(byEndpoint).reduce((a, b) => a + b, 0), byEndpoint };
-}
-
-async function storedBytes(dir: string): Promise<number> {
-  const store = await openStore(dir);
-  let bytes = 0;
-  for await (const blob of store.blobs.list()) bytes += blob.storedSize;
-  return bytes;
-}
-
-function sessionFor(emu: EmulatorInfo, limit: number): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: emu.admin });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: limit });
-}
 
 async function backup(emu: EmulatorInfo, dir: string, limit: number, extra: { itemIds?: string[]; includePrincipals?: boolean } = {}) {
   const session = sessionFor(emu, limit);
@@ -103,17 +57,11 @@ async function layerFigures(): Promise<unknown> {
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
 }
 
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BACKUP_BENCH_ROLE: 'emulator' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const { emu, stop } = await startEmulatorChild(fileURLToPath(import.meta.url), { scale, latencyMs });
   const dir = await mkdtemp(join(tmpdir(), 'orgkeeper-backup-bench-'));
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`the emulator process exited with code ${code}`)));
-    });
-    const emu = JSON.parse(line) as EmulatorInfo;
     await takeRequests(emu);
 
     // 1. Full backup.
@@ -206,8 +154,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    child.stdin!.end();
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+    await stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { IItem } from '@esri/arcgis-rest-portal';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { sessionFor } from '../test/support/emulator-session.js';
 import { backupHostedService } from '../src/backup/hosted-service.backup.js';
 import { initStore } from '../src/store/index.js';
 
@@ -79,8 +78,7 @@ async function main(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`the emulator process exited with code ${code}`)));
     });
     const emu = JSON.parse(line) as EmulatorInfo;
-    const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: emu.admin });
-    const session = new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: 8 });
+    const session = sessionFor(emu, { concurrency: 8 });
     const store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'bench' });
 
     global.gc?.();

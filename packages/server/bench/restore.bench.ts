@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { IItem } from '@esri/arcgis-rest-portal';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { sessionFor } from '../test/support/emulator-session.js';
 import { backupHostedService } from '../src/backup/hosted-service.backup.js';
 import { recreateHostedService } from '../src/restore/hosted/index.js';
 import { initStore } from '../src/store/index.js';
@@ -105,8 +104,7 @@ async function main(): Promise<void> {
         child.once('exit', (code) => reject(new Error(`the emulator process exited with code ${code}`)));
       });
     const emu = JSON.parse(await nextLine()) as EmulatorInfo;
-    const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: emu.admin });
-    const session = new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency });
+    const session = sessionFor(emu, { concurrency });
     const store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'bench' });
 
     log(`backing up ${features} features and ${attachments} attachments (no latency)`);
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
     child.stdin!.write('requests\n');
     const received = (JSON.parse(await nextLine()) as { total: number; byEndpoint: Record<string, number> });
     // A fresh session: its counters are the restore's alone (the token is fetched again, and counted).
-    const restoreSession = new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth: new OAuthTokenSource({ restUrl: emu.restUrl, credentials: emu.admin }), concurrency });
+    const restoreSession = sessionFor(emu, { concurrency });
     let checkpoints = 0;
     let lastLog = 0;
     // When the first and the last feature batch were done.

@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { sessionFor } from '../test/support/emulator-session.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import { PLAIN_CODEC } from '../src/store/blob-store/blob-codec.js';
 import { seal } from '../src/store/encryption/aead-stream.js';
@@ -71,8 +70,7 @@ async function startChild<T>(role: string): Promise<{ info: T; child: ChildProce
 }
 
 async function backup(emu: EmulatorInfo, location: StoreLocation, encryptWith: Buffer | undefined) {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: emu.admin });
-  const session = new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency });
+  const session = sessionFor(emu, { concurrency });
   const org = { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Bench' };
   const cpu = process.cpuUsage();
   const started = performance.now();

@@ -31,6 +31,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { cleanRoutes } from './clean/clean.routes.js';
 import { fixRoutes } from './clean/fixes/fix.routes.js';
 import { contentMapRoutes } from './content-map/content-map.routes.js';
+import { recycleBinRoutes } from './recycle-bin/recycle-bin.routes.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { createServices, type Services } from './services.js';
 import type { LoginThrottleOptions } from './auth/login-throttle.service.js';
@@ -70,7 +71,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
       publicUrl: config.publicUrl,
-      metricsToken: config.metricsToken
+      metricsToken: config.metricsToken,
+      ...(config.arcgisConcurrency ? { arcgisConcurrency: config.arcgisConcurrency } : {})
     });
   services.identityConnections.setPublicUrl(config.publicUrl);
   services.notifications.setPublicUrl(config.publicUrl);
@@ -176,7 +178,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiTokenRoutes, { tokens: services.apiTokens });
   await app.register(identityRoutes, { identities: services.identities });
   await app.register(oauthCallbackRoutes, { identities: services.identities });
-  await app.register(backupRoutes, { backups: services.backups, operations: services.operations });
+  await app.register(backupRoutes, { snapshots: services.snapshots, operations: services.operations });
   await app.register(restoreRoutes, { restores: services.restores, operations: services.operations });
   await app.register(operationRoutes, { operations: services.operations });
   await app.register(scheduleRoutes, { schedules: services.schedules });
@@ -185,6 +187,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(cleanRoutes, { clean: services.clean });
   await app.register(fixRoutes, { fixes: services.fixes });
   await app.register(contentMapRoutes, { contentMap: services.contentMap });
+  await app.register(recycleBinRoutes, { recycleBin: services.recycleBin });
   await app.register(healthRoutes, { health: services.health });
   await app.register(metricsRoutes, { metrics: services.metrics, tokens: services.metricsTokens });
 

@@ -16,6 +16,7 @@ import { metricsCommand } from './commands/metrics.command.js';
 import { restoreCommand } from './commands/restore.command.js';
 import { scanCommand } from './commands/scan.command.js';
 import { fixCommand, undoCommand } from './commands/fix.command.js';
+import { recycleBinCommand } from './commands/recycle-bin.command.js';
 import { tokensCommand } from './commands/tokens.command.js';
 import { ConfigError } from './config/config.js';
 import { orgkeeperVersion } from './config/version.js';
@@ -51,6 +52,7 @@ Commands:
   scan           Scan an organization for clutter and risk (stale items, inactive users, broken links, ...)
   fix            Fix a scan's findings in bulk (delete, reassign, move, unshare, protect, tag, deprecate, ...); --dry-run
   undo           Undo a fix (orgkeeper undo --fix ID)
+  recycle-bin    ArcGIS Online's recycle bin: list what it holds, restore items with their ids (list, restore)
 
 Options:
   -h, --help     Show this help (also: orgkeeper <command> --help)
@@ -126,6 +128,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await fixCommand(rest, io);
       case 'undo':
         return await undoCommand(rest, io);
+      case 'recycle-bin':
+        return await recycleBinCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

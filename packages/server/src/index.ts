@@ -38,7 +38,7 @@ export type { RegisteredRoute } from './http/fastify-types.js';
 export { CONTENT_SECURITY_POLICY } from './http/security-headers.js';
 export { CSRF_HEADER, requiredRole, roleAllows } from './auth/access-control.js';
 export { SESSION_COOKIE, type AuthContext } from './auth/session.service.js';
-export { hashPassword, verifyPassword } from './auth/password.js';
+export { hashPassword, verifyPassword } from './lib/password.js';
 export { AuditService, type Actor, type AuditEvent, type AuditRecord } from './audit/audit.service.js';
 export { createLogger, REDACT_PATHS, type Logger } from './logging/logger.js';
 export { loadMasterKey, MasterKeyError, type MasterKey } from './secrets/master-key.js';

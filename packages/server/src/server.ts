@@ -63,6 +63,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       secretBox,
       signals,
       jobs: { maxRunning: config.maxRunning, staleAfterMs: config.staleAfterSeconds * 1000 },
+      arcgisConcurrency: config.arcgisConcurrency,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.sessions ? { sessions: options.sessions } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),

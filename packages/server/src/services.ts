@@ -16,13 +16,13 @@ import type { SecretBox } from './secrets/secret-box.js';
 import { CredentialVault } from './identities/credential-vault.js';
 import { IdentityChecks } from './identities/identity-checks.js';
 import { IdentityConnections } from './identities/identity-connections.js';
-import { IdentitySessions } from './identities/identity-sessions.js';
+import { ArcGISSessionFactory } from './identities/arcgis-session-factory.js';
 import { IdentityRepository } from './identities/identity.repository.js';
 import { IdentityService } from './identities/identity.service.js';
 import { TokenKeeper } from './identities/token-keeper.js';
 import { UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
-import { BackupService } from './backup/backup.service.js';
+import { SnapshotBrowser } from './backup/snapshot-browser.service.js';
 import { SnapshotIndexRepository } from './backup/snapshot-index.repository.js';
 import { OperationRepository } from './operations/operation.repository.js';
 import { OperationSignals } from './operations/operation-signals.js';
@@ -46,6 +46,7 @@ import { forgetJob } from './store-maintenance/forget.job.js';
 import { pruneJob } from './store-maintenance/prune.job.js';
 import { JOB_KINDS } from './job-kinds.types.js';
 import { FixRepository } from './clean/fixes/fix.repository.js';
+import { RecycleBinService } from './recycle-bin/recycle-bin.service.js';
 import { FixService } from './clean/fixes/fix.service.js';
 import { fixJob, undoJob } from './clean/fixes/fix.job.js';
 import { storedFindings } from './clean/fixes/stored-findings.js';
@@ -74,6 +75,8 @@ export interface ServiceOptions {
   webhooks?: Partial<WebhookDeliveryPolicy> & { resolve?: Resolve };
   /** ORGKEEPER_METRICS_TOKEN: a token /metrics accepts besides the stored one. */
   metricsToken?: string | null;
+  /** Most ArcGIS requests in flight per identity (Config.arcgisConcurrency; default DEFAULT_ARCGIS_CONCURRENCY_CEILING). */
+  arcgisConcurrency?: number;
 }
 
 /** Every repository and service, wired once. Routes and commands use these; only repositories touch the database. */
@@ -104,10 +107,10 @@ export interface Services {
   identities: IdentityService;
   identityConnections: IdentityConnections;
   /** ArcGIS sessions for identities: what backups and scans use to reach an organization. */
-  identitySessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   tokenKeeper: TokenKeeper;
   /** Browsing backups (snapshots, items, diffs, exports) and the snapshot index. */
-  backups: BackupService;
+  snapshots: SnapshotBrowser;
   /** The job runner: long work (backups, restores, checks, scans, fixes...) as operations with progress, cancel and a per-item log. */
   operations: OperationsService;
   /** Backups and scans started at set times (the server runs the scheduler). */
@@ -125,6 +128,8 @@ export interface Services {
   clean: CleanService;
   /** Fixes on scan findings (run as `fix` operations, undone as `undo` operations) with their per-finding results. */
   fixes: FixService;
+  /** ArcGIS Online's recycle bin of each identity's organization: list and restore. */
+  recycleBin: RecycleBinService;
   /** The organization's live content (owners, folders, items with sizes) for the Backup page's map. */
   contentMap: ContentMapService;
   /** Restores: plans (dry runs), resumable runs and their logs. */
@@ -158,17 +163,18 @@ export function createServices(options: ServiceOptions): Services {
   const vault = new CredentialVault({ repository: repositories.identities, secretBox: options.secretBox, clock });
   const stores = new IdentityStores({ secretBox: options.secretBox, repository: repositories.identities });
   const metrics = new MetricsService({ db: options.db, clock });
-  const identitySessions = new IdentitySessions({
+  const arcgisSessions = new ArcGISSessionFactory({
     repository: repositories.identities,
     vault,
     clock,
     logger: options.logger,
-    statsFor: (identity) => metrics.sessionStats(identity)
+    statsFor: (identity) => metrics.sessionStats(identity),
+    ...(options.arcgisConcurrency ? { arcgisConcurrency: options.arcgisConcurrency } : {})
   });
   const identityConnections = new IdentityConnections({
     repository: repositories.identities,
     vault,
-    sessions: identitySessions,
+    arcgisSessions,
     audit,
     secretBox: options.secretBox,
     clock,
@@ -178,9 +184,9 @@ export function createServices(options: ServiceOptions): Services {
   const identities = new IdentityService({
     repository: repositories.identities,
     vault,
-    sessions: identitySessions,
+    arcgisSessions,
     connections: identityConnections,
-    checks: new IdentityChecks({ sessions: identitySessions, vault, clock, stores }),
+    checks: new IdentityChecks({ arcgisSessions, vault, clock, stores }),
     audit,
     clock,
     logger: options.logger,
@@ -189,7 +195,7 @@ export function createServices(options: ServiceOptions): Services {
   const arcgisSignIn = new ArcGISSignInService({
     repository: new ArcGISSignInRepository(options.db),
     identities: repositories.identities,
-    identitySessions,
+    arcgisSessions,
     users: repositories.users,
     sessions,
     audit,
@@ -199,8 +205,8 @@ export function createServices(options: ServiceOptions): Services {
     publicUrl: options.publicUrl ?? 'http://localhost:8500'
   });
   sessions.setChecker(arcgisSignIn);
-  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const backups = new BackupService({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
+  const tokenKeeper = new TokenKeeper({ repository: repositories.identities, arcgisSessions, clock, logger: options.logger });
+  const snapshots = new SnapshotBrowser({ identities: repositories.identities, stores, index: repositories.snapshotIndex, audit, clock, logger: options.logger });
   const operations = new OperationsService({
     repository: repositories.operations,
     workers: repositories.workers,
@@ -215,28 +221,30 @@ export function createServices(options: ServiceOptions): Services {
   const clean = new CleanService({
     repository: new CleanRepository(options.db),
     identities: repositories.identities,
-    sessions: identitySessions,
+    arcgisSessions,
     audit,
     clock,
     logger: options.logger,
     operations
   });
+  const fixRepository = new FixRepository(options.db);
   const fixes = new FixService({
-    repository: new FixRepository(options.db),
+    repository: fixRepository,
     identities: repositories.identities,
-    sessions: identitySessions,
+    arcgisSessions,
     operations,
     audit,
     clock,
     logger: options.logger,
     findings: storedFindings(new CleanRepository(options.db))
   });
-  const contentMap = new ContentMapService({ identities: repositories.identities, sessions: identitySessions, clock, logger: options.logger });
-  const restores = new RestoreService({ identities: repositories.identities, stores, sessions: identitySessions, repository: repositories.restores, clock, logger: options.logger });
+  const recycleBin = new RecycleBinService({ sessions: arcgisSessions, snapshots, index: repositories.snapshotIndex, fixes: fixRepository, audit, clock });
+  const contentMap = new ContentMapService({ identities: repositories.identities, arcgisSessions, clock, logger: options.logger });
+  const restores = new RestoreService({ identities: repositories.identities, stores, arcgisSessions, repository: repositories.restores, clock, logger: options.logger });
   // Every job kind's handler, registered where the whole app is wired; a kind without one stops start-up here.
-  operations.register(backupJob({ identities: repositories.identities, sessions: identitySessions, backups, logger: options.logger }));
+  operations.register(backupJob({ identities: repositories.identities, arcgisSessions, snapshots, logger: options.logger }));
   operations.register(checkJob({ identities: repositories.identities, stores }));
-  operations.register(forgetJob({ identities: repositories.identities, backups, stores }));
+  operations.register(forgetJob({ identities: repositories.identities, snapshots, stores }));
   operations.register(pruneJob({ identities: repositories.identities, stores }));
   operations.register(restoreJob(restores));
   operations.register(scanJob({ clean, identities: repositories.identities }));
@@ -299,12 +307,13 @@ export function createServices(options: ServiceOptions): Services {
     arcgisSignIn,
     identities,
     identityConnections,
-    identitySessions,
+    arcgisSessions,
     tokenKeeper,
-    backups,
+    snapshots,
     operations,
     clean,
     fixes,
+    recycleBin,
     contentMap,
     restores,
     schedules,

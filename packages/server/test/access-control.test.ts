@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './support/server-harness.js';
+import { startTestServer, type TestServer, concreteUrl } from './support/server-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 let server: TestServer;
@@ -15,11 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-/** A concrete URL for a route pattern: parameters and wildcards get harmless values. */
-function concrete(url: string): string {
-  return url.replace(/:[A-Za-z0-9_]+/g, 'x1').replace(/\*/g, 'x1');
-}
 
 describe('every API route requires a session unless its definition marks it public', () => {
   it('marks only login (local and ArcGIS), setup, the session probe, the sign-in methods and the OAuth callbacks public among the API routes', () => {
@@ -47,7 +42,7 @@ describe('every API route requires a session unless its definition marks it publ
     for (const route of routes) {
       const method = route.method;
       const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? {} : undefined;
-      const response = await anonymous.request(method, concrete(route.url), body === undefined ? {} : { body });
+      const response = await anonymous.request(method, concreteUrl(route.url), body === undefined ? {} : { body });
       expect(response.status, `${method} ${route.url} answered ${response.status} without a session`).toBe(401);
       if (method !== 'HEAD') expect(response.body).toMatchObject({ error: { code: 'unauthorized' } });
       checked.push(`${method} ${route.url}`);

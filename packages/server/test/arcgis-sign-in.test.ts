@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { ArcGISIdentityManager } from '@esri/arcgis-rest-request';
 import { addGroupUsers, createGroup, removeGroupUsers } from '@esri/arcgis-rest-portal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { createIdentity, TEST_PASSWORD } from './support/org-fixture.js';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
+import { startTestServer, type ApiClient, type TestServer, offsetClock } from './support/server-harness.js';
 
 const MINUTE = 60_000;
 const demo = (username: string) => ({ username, password: `${username}-Pass1!` });
@@ -32,16 +32,6 @@ interface AuditEvent {
   actor: { kind: string; name: string };
   target: string | null;
   details: Record<string, unknown>;
-}
-
-/** Real time moved forward by the test: the emulator's tokens keep their real lifetimes. */
-function offsetClock() {
-  let offset = 0;
-  return Object.assign(() => new Date(Date.now() + offset), {
-    advance(ms: number) {
-      offset += ms;
-    }
-  });
 }
 
 describe('signing in with ArcGIS', () => {

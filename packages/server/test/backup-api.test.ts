@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import type { ApiClient, TestServer } from './support/server-harness.js';
 import { startOrgFixture, TERMINAL_STATUSES, waitForOperation, type OrgFixture } from './support/org-fixture.js';

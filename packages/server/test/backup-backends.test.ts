@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StoreLocation, check, formatStoreLocation, listJournals, openStore } from '../src/store/index.js';
 import { AZURITE_KEY, type AzureTestServer, type S3TestServer, startAzurite, startS3Server } from '../src/store/testing/object-servers.js';
 import type { BackupChildSettings } from './support/backup-child.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, listJournals, openStore } from '../src/store/index.js';
 import type { BackupChildSettings } from './support/backup-child.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./support/backup-child.ts', import.meta.url));
 /** `orgkeeper` from source, in its own process. */
-const CLI_CHILD = fileURLToPath(new URL('./identities/orgkeeper-child.ts', import.meta.url));
+const CLI_CHILD = fileURLToPath(new URL('./support/orgkeeper-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface ChildRun {

@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ArcGISIdentityManager, request } from '@esri/arcgis-rest-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { FOLDER_ROTATION, rotationSlot, runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity, BackupResult } from '../src/backup/backup.types.js';
 import { type ItemEntry, type SnapshotManifest, type Store, check, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-
-function sessionFor(emu: EmulatorHandle): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  // Short retries: a test that injects server errors must not wait for production backoff.
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, maxThrottleAttempts: 3 } });
-}
+import { startTestEmulator, tempFolder, type EmulatorHandle, requestsDuring } from './support/emulator-harness.js';
+import { QUICK_RETRY, sessionFor } from './support/emulator-session.js';
 
 async function entriesOf(store: Store, manifest: SnapshotManifest): Promise<Map<string, ItemEntry>> {
   const map = new Map<string, ItemEntry>();
@@ -23,15 +16,6 @@ async function entriesOf(store: Store, manifest: SnapshotManifest): Promise<Map<
 const endpointCount = (emu: EmulatorHandle, endpoint: string) => emu.requestLog.snapshot(0).byEndpoint[endpoint] ?? 0;
 
 /** Requests per endpoint made while `work` ran. */
-async function requestsDuring<T>(emu: EmulatorHandle, work: () => Promise<T>): Promise<{ result: T; asked: Record<string, number> }> {
-  const before = emu.requestLog.snapshot(0).byEndpoint;
-  const result = await work();
-  const after = emu.requestLog.snapshot(0).byEndpoint;
-  const asked: Record<string, number> = {};
-  for (const [endpoint, count] of Object.entries(after)) if (count - (before[endpoint] ?? 0) > 0) asked[endpoint] = count - (before[endpoint] ?? 0);
-  return { result, asked };
-}
-
 /** A call through the emulator's real REST API, as the organization's administrator. */
 async function adminCall(emu: EmulatorHandle, path: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const authentication = await ArcGISIdentityManager.signIn({ username: emu.admin.username, password: emu.admin.password, portal: emu.restUrl });
@@ -51,8 +35,10 @@ describe('runBackup against the emulated demo organization', () => {
     folder = await tempFolder('orgkeeper-backup-');
     // A documented relationship type (the demo's own links use a type the engine does not ask for).
     const items = [...emu.context.state.items.values()].filter((item) => item.json.orgId === emu.orgId);
-    const map = items.find((i) => i.json.type === 'Web Map')!;
-    const service = items.find((i) => i.json.type === 'Feature Service')!;
+    // A map and a service the demo relates to nothing else (its deployed solution lists the water network).
+    const unrelated = (i: (typeof items)[number]) => !emu.context.state.relationships.some((r) => r.originItemId === i.json.id || r.destinationItemId === i.json.id);
+    const map = items.find((i) => i.json.type === 'Web Map' && unrelated(i))!;
+    const service = items.find((i) => i.json.type === 'Feature Service' && unrelated(i))!;
     related = { map: map.json.id, service: service.json.id };
     emu.context.state.relationships.push({ type: 'Map2Service', originItemId: map.json.id, destinationItemId: service.json.id, created: Date.now() });
     // One large file, so data is streamed into the store (bodies over 1 MB are not held in memory).
@@ -71,7 +57,7 @@ describe('runBackup against the emulated demo organization', () => {
 
   it('stores every part of every item, the groups and the users', async () => {
     const progress: string[] = [];
-    first = await runBackup({ identity, session: sessionFor(emu), name: 'First', onProgress: (p) => progress.push(p.phase) });
+    first = await runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'First', onProgress: (p) => progress.push(p.phase) });
     expect(first.problems).toEqual([]);
     expect(first.items.filter((i) => i.status !== 'ok')).toEqual([]);
     expect(first.status).toBe('complete');
@@ -178,7 +164,7 @@ describe('runBackup against the emulated demo organization', () => {
 
     const dataBefore = endpointCount(emu, 'content/items/data');
     const itemBefore = endpointCount(emu, 'content/items');
-    const second = await runBackup({ identity, session: sessionFor(emu), name: 'Second' });
+    const second = await runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Second' });
     expect(second.status).toBe('complete');
     expect(second.parent).toBe(first.snapshotId);
     expect(endpointCount(emu, 'content/items/data') - dataBefore).toBe(changed.length);
@@ -196,8 +182,8 @@ describe('runBackup against the emulated demo organization', () => {
   }, 60_000);
 
   it('adds almost nothing when nothing changed, and the store checks clean', async () => {
-    const third = await runBackup({ identity, session: sessionFor(emu), name: 'Third' });
-    const { result: fourth, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu), name: 'Fourth' }));
+    const third = await runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Third' });
+    const { result: fourth, byEndpoint: asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Fourth' }));
     // Nothing downloaded again: no item JSON, data, resources, thumbnails, metadata, per-item sharing or feature
     // queries. What is asked: the search pages (the items, and each group's content, which gives the items' sharing),
     // two requests per hosted service, each group's members, the user pages, the folders of the users whose turn in
@@ -248,7 +234,7 @@ describe('runBackup against the emulated demo organization', () => {
     moved.json.ownerFolder = created.folder.id;
     const modified = new Map(plain.map((i) => [i.json.id, i.json.modified]));
 
-    const { result, asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu), name: 'Sharing changed' }));
+    const { result, byEndpoint: asked } = await requestsDuring(emu, () => runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), name: 'Sharing changed' }));
     expect(plain.every((i) => i.json.modified === modified.get(i.json.id))).toBe(true);
     expect(result.counts.carriedOver).toBe(orgItems().length);
     expect(asked['content/items/groups']).toBeUndefined();
@@ -278,7 +264,7 @@ describe('runBackup against the emulated demo organization', () => {
     const chosen = orgItems().filter((i) => i.groups.size > 0).slice(0, 3);
     emu.faults.update({ errorRate: 1, errorStyle: 'http', pathFilter: ['/community/self'] });
     try {
-      const { result, asked } = await requestsDuring(emu, () => runBackup({ identity: { ...identity, fileLocation: `${folder.path}/fallback` }, session: sessionFor(emu), itemIds: chosen.map((i) => i.json.id) }));
+      const { result, byEndpoint: asked } = await requestsDuring(emu, () => runBackup({ identity: { ...identity, fileLocation: `${folder.path}/fallback` }, session: sessionFor(emu, { retry: QUICK_RETRY }), itemIds: chosen.map((i) => i.json.id) }));
       expect(result.status).toBe('complete');
       expect(asked['content/items/groups']).toBe(chosen.length);
       const store = await openStore(`${folder.path}/fallback`);
@@ -301,7 +287,7 @@ describe('runBackup against the emulated demo organization', () => {
       // Changed since the last snapshot, so they are read again rather than carried over.
       broken!.json.modified = Date.now();
       withResource.json.modified = Date.now();
-      const result = await runBackup({ identity, session: sessionFor(emu), itemIds: [broken!.json.id, other!.json.id, withResource.json.id, 'ffffffffffffffffffffffffffffffff'] });
+      const result = await runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }), itemIds: [broken!.json.id, other!.json.id, withResource.json.id, 'ffffffffffffffffffffffffffffffff'] });
       expect(result.status).toBe('partial');
       const byId = new Map(result.items.map((i) => [i.id, i]));
       expect(byId.get(broken!.json.id)).toMatchObject({ status: 'failed', problems: [{ part: 'data', status: 'failed' }] });
@@ -318,13 +304,13 @@ describe('runBackup against the emulated demo organization', () => {
       withResource.thumbnailBlob = thumbnail.blob;
     }
     // After a run over a selection, a full run still carries over what the older full snapshot holds.
-    const full = await runBackup({ identity, session: sessionFor(emu) });
+    const full = await runBackup({ identity, session: sessionFor(emu, { retry: QUICK_RETRY }) });
     expect(full.status).toBe('complete');
     expect(full.items.filter((i) => !i.carriedOver).map((i) => i.id).sort()).toEqual([broken!.json.id, withResource.json.id].sort());
   }, 60_000);
 
   it('refuses a store of another organization and resumes an interrupted run without downloading again', async () => {
-    await expect(runBackup({ identity: { ...identity, orgId: 'anotherOrg123' }, session: sessionFor(emu) })).rejects.toMatchObject({ code: 'wrong_org' });
+    await expect(runBackup({ identity: { ...identity, orgId: 'anotherOrg123' }, session: sessionFor(emu, { retry: QUICK_RETRY }) })).rejects.toMatchObject({ code: 'wrong_org' });
 
     const fresh = { ...identity, fileLocation: `${folder.path}/resume` };
     const controller = new AbortController();
@@ -332,7 +318,7 @@ describe('runBackup against the emulated demo organization', () => {
     await expect(
       runBackup({
         identity: fresh,
-        session: sessionFor(emu),
+        session: sessionFor(emu, { retry: QUICK_RETRY }),
         concurrency: 2,
         signal: controller.signal,
         onProgress: (p) => {
@@ -345,7 +331,7 @@ describe('runBackup against the emulated demo organization', () => {
     const store = await openStore(fresh.fileLocation);
     expect((await store.listSnapshots()).snapshots).toEqual([]);
 
-    const resumed = await runBackup({ identity: fresh, session: sessionFor(emu) });
+    const resumed = await runBackup({ identity: fresh, session: sessionFor(emu, { retry: QUICK_RETRY }) });
     expect(resumed.resumed).toBe(true);
     expect(resumed.items.filter((i) => i.resumed).length).toBeGreaterThanOrEqual(8);
     expect(resumed.status).toBe('complete');

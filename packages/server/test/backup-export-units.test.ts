@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { featureChunkBytes, FEATURE_CHUNK_LEVEL, CHUNK_OID_SPAN } from '../src/backup/feature-chunks.js';
+import { featureChunkBytes, FEATURE_CHUNK_LEVEL, CHUNK_OID_SPAN } from '../src/store/feature-chunks.js';
 import { coordinateHandling, csvCell, esriGeometryToGeoJSON, layerToGeoJSON, safeNamePart, webMercatorToWgs84 } from '../src/backup/export/index.js';
 import { type FeatureChunk, type ItemEntry, type LayerEntry, MANIFEST_FORMAT, MANIFEST_VERSION, type Store, isSafeRelativePath, newSnapshotId } from '../src/store/index.js';
 import { tempStore } from '../src/store/testing/fixtures.js';

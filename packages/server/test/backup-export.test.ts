@@ -9,20 +9,15 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import type * as Emulator from '@orgkeeper/arcgis-emulator';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity, BackupResult } from '../src/backup/backup.types.js';
 import { exportItemZip, layerToGeoJSON, snapshotLogCsv, SNAPSHOT_LOG_COLUMNS } from '../src/backup/export/index.js';
 import { type ItemEntry, type Store, isSafeRelativePath, openStore } from '../src/store/index.js';
-import { EMULATOR_SRC, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { EMULATOR_SRC, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
+import { QUICK_RETRY, sessionFor } from './support/emulator-session.js';
 
 type ItemRecord = EmulatorHandle['context']['state']['items'] extends Map<string, infer I> ? I : never;
-
-function sessionFor(emu: EmulatorHandle): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, maxThrottleAttempts: 3 } });
-}
 
 /** Every entry of a ZIP with its bytes, read with yauzl (an independent reader that also rejects unsafe names). */
 async function readZip(path: string): Promise<Map<string, Buffer>> {
@@ -144,7 +139,7 @@ describe('exports from backup snapshots', () => {
     emu = await startTestEmulator({ kind: 'online' });
     const emulator = (await import(/* @vite-ignore */ EMULATOR_SRC)) as typeof Emulator;
     folder = await tempFolder('orgkeeper-export-');
-    session = sessionFor(emu);
+    session = sessionFor(emu, { retry: QUICK_RETRY });
     const { item } = emulator.createHostedService(emu.context, {
       name: 'Export_Hostile',
       title: HOSTILE_TITLE,

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { openIdentityStore, runBackup } from '../src/backup/backup.engine.js';
 import type { BackupIdentity } from '../src/backup/backup.types.js';
 import { acquireLock, check, type ItemEntry, openStore } from '../src/store/index.js';
-import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import type { RetryPolicy } from '../src/arcgis/retry.js';
+import { sessionFor } from './support/emulator-session.js';
 
-function sessionFor(emu: EmulatorHandle, user: { username: string; password: string } = emu.admin): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: user.username, password: user.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 40, maxThrottleAttempts: 30 } });
-}
+/** Patient enough to get through the injected faults, quick enough for a test. */
+const RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 40, maxThrottleAttempts: 30 };
 
 describe('runBackup under server errors, dropped connections and a busy store', () => {
   let emu: EmulatorHandle;
@@ -32,7 +30,7 @@ describe('runBackup under server errors, dropped connections and a busy store', 
     emu.faults.update({ errorRate: 0.08, resetRate: 0.05, errorStyle: 'mixed', pathFilter: [] });
     let faulty;
     try {
-      faulty = await runBackup({ identity, session: sessionFor(emu), name: 'Under faults' });
+      faulty = await runBackup({ identity, session: sessionFor(emu, { retry: RETRY }), name: 'Under faults' });
     } finally {
       emu.faults.update({ errorRate: 0, resetRate: 0, pathFilter: [] });
     }
@@ -41,7 +39,7 @@ describe('runBackup under server errors, dropped connections and a busy store', 
     expect(faulty.status).toBe('complete');
 
     // A clean run into another store must give the same blobs for every part.
-    const clean = await runBackup({ identity: { ...identity, fileLocation: `${folder.path}/clean` }, session: sessionFor(emu), name: 'Clean' });
+    const clean = await runBackup({ identity: { ...identity, fileLocation: `${folder.path}/clean` }, session: sessionFor(emu, { retry: RETRY }), name: 'Clean' });
     const parts = async (dir: string, id: string) => {
       const store = await openStore(dir);
       const map = new Map<string, Omit<ItemEntry, 'stats' | 'item' | 'sharing' | 'service'>>();
@@ -54,7 +52,7 @@ describe('runBackup under server errors, dropped connections and a busy store', 
   }, 60_000);
 
   it('backs up what a non-administrator may read and says what it could not', async () => {
-    const result = await runBackup({ identity: { ...identity, fileLocation: `${folder.path}/publisher` }, session: sessionFor(emu, NON_ADMIN) });
+    const result = await runBackup({ identity: { ...identity, fileLocation: `${folder.path}/publisher` }, session: sessionFor(emu, { user: NON_ADMIN, retry: RETRY }) });
     expect(result.problems).toContainEqual({ kind: 'user', id: '*', reason: expect.stringMatching(/^The users could not be listed \(this needs an administrator\)/) });
     expect(result.counts.users).toBe(0);
     expect(result.counts.ok).toBeGreaterThan(0);
@@ -66,7 +64,7 @@ describe('runBackup under server errors, dropped connections and a busy store', 
     const store = await openIdentityStore(identity);
     const lock = await acquireLock(store, { kind: 'exclusive', operation: 'prune' });
     try {
-      await expect(runBackup({ identity, session: sessionFor(emu) })).rejects.toMatchObject({ code: 'locked', message: expect.stringMatching(/in use by .*prune/) });
+      await expect(runBackup({ identity, session: sessionFor(emu, { retry: RETRY }) })).rejects.toMatchObject({ code: 'locked', message: expect.stringMatching(/in use by .*prune/) });
     } finally {
       await lock.release();
     }
@@ -77,6 +75,6 @@ describe('runBackup under server errors, dropped connections and a busy store', 
     const other = `${folder.path}/not-empty`;
     await mkdir(other);
     await writeFile(`${other}/report.docx`, 'unrelated');
-    await expect(runBackup({ identity: { ...identity, fileLocation: other }, session: sessionFor(emu) })).rejects.toMatchObject({ code: 'folder_not_empty' });
+    await expect(runBackup({ identity: { ...identity, fileLocation: other }, session: sessionFor(emu, { retry: RETRY }) })).rejects.toMatchObject({ code: 'folder_not_empty' });
   }, 30_000);
 });

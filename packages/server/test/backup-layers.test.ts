@@ -4,24 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { createHostedService, DEMO_EXPECTATIONS, demoPassword, type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { backupHostedService, CHUNK_OID_SPAN } from '../src/backup/hosted-service.backup.js';
-import type { EsriFeature, FeatureChunkContent } from '../src/backup/feature-chunks.js';
+import type { EsriFeature, FeatureChunkContent } from '../src/store/feature-chunks.js';
 import { type HostedServiceEntry, initStore, type LayerEntry, readAttachmentList, type Store } from '../src/store/index.js';
+import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
+import { sessionFor } from './support/emulator-session.js';
+import { requestsDuring } from './support/emulator-harness.js';
 
 type HostedService = EmulatorHandle['context']['state']['services'] extends Map<string, infer S> ? S : never;
 
-function sessionFor(emu: EmulatorHandle, retry?: { maxAttempts: number }, user = { username: emu.admin.username, password: emu.admin.password }): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: user });
-  return new ArcGISSession({
-    portalUrl: emu.portalUrl,
-    restUrl: emu.restUrl,
-    auth,
-    concurrency: 8,
-    ...(retry ? { retry: { maxAttempts: retry.maxAttempts, baseDelayMs: 1, maxDelayMs: 20, maxThrottleAttempts: 1000 } } : {})
-  });
-}
+/** Retries for the tests that inject faults: `maxAttempts` each, with short delays. */
+const retry = (maxAttempts: number) => ({ maxAttempts, baseDelayMs: 1, maxDelayMs: 20, maxThrottleAttempts: 1000 });
 
 function itemOf(emu: EmulatorHandle, service: HostedService): IItem {
   const item = emu.context.state.items.get(service.itemId);
@@ -115,16 +108,6 @@ async function blobCount(store: Store): Promise<number> {
   return n;
 }
 
-function requestsDuring<T>(emu: EmulatorHandle, run: () => Promise<T>): Promise<{ result: T; total: number; byEndpoint: Record<string, number> }> {
-  const before = emu.requestLog.snapshot(0);
-  return run().then((result) => {
-    const after = emu.requestLog.snapshot(0);
-    const byEndpoint: Record<string, number> = {};
-    for (const [k, v] of Object.entries(after.byEndpoint)) if (v - (before.byEndpoint[k] ?? 0) > 0) byEndpoint[k] = v - (before.byEndpoint[k] ?? 0);
-    return { result, total: after.total - before.total, byEndpoint };
-  });
-}
-
 describe('backupHostedService against the emulated demo organization', () => {
   let emu: EmulatorHandle;
   let session: ArcGISSession;
@@ -135,7 +118,7 @@ describe('backupHostedService against the emulated demo organization', () => {
 
   beforeAll(async () => {
     emu = await startEmulator({ host: '127.0.0.1', port: 0, quiet: true });
-    session = sessionFor(emu);
+    session = sessionFor(emu, { concurrency: 8 });
     dir = await mkdtemp(join(tmpdir(), 'orgkeeper-layers-'));
     store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Demo' });
     services = [...emu.context.state.services.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -217,7 +200,7 @@ describe('backupHostedService against the emulated demo organization', () => {
     // Only the feature service is faulted: rest-js 4.10.2 keeps a failed token request cached (reported separately).
     // Throttling is the session's concern (throttling.test.ts); its 60-second window would make this test slow.
     emu.faults.update({ errorRate: 0.05, errorStyle: 'mixed', resetRate: 0.03, pathFilter: ['/FeatureServer'] });
-    const faulty = sessionFor(emu, { maxAttempts: 10 });
+    const faulty = sessionFor(emu, { concurrency: 8, retry: retry(10) });
     const entries = new Map<string, HostedServiceEntry>();
     try {
       for (const service of services) entries.set(service.name, await backupHostedService({ session: faulty, store }, itemOf(emu, service)));
@@ -236,7 +219,7 @@ describe('backupHostedService against the emulated demo organization', () => {
       layers: [{ name: 'Sites', geometryType: 'esriGeometryPoint', features: [{ attributes: {}, geometry: { x: 1, y: 2 } }] }]
     });
     const username = DEMO_EXPECTATIONS.users.byRole.user.find((u) => !DEMO_EXPECTATIONS.users.disabled.includes(u))!;
-    const userSession = sessionFor(emu, undefined, { username, password: demoPassword(username) });
+    const userSession = sessionFor(emu, { concurrency: 8, user: { username, password: demoPassword(username) } });
     const entry = await backupHostedService({ session: userSession, store }, item.json as unknown as IItem);
     expect(entry.layers).toHaveLength(1);
     expect(entry.layers[0]!.status).toBe('skipped');
@@ -252,7 +235,7 @@ describe('backupHostedService against the emulated demo organization', () => {
     const failing = [...service.layers.values()].sort((a, b) => a.id - b.id)[1]!;
     emu.faults.update({ errorRate: 1, errorStyle: 'http', pathFilter: [`/${service.name}/FeatureServer/${failing.id}/query`] });
     try {
-      const entry = await backupHostedService({ session: sessionFor(emu, { maxAttempts: 2 }), store }, itemOf(emu, service));
+      const entry = await backupHostedService({ session: sessionFor(emu, { concurrency: 8, retry: retry(2) }), store }, itemOf(emu, service));
       const failed = entry.layers.find((l) => l.id === failing.id)!;
       expect(failed.status).toBe('failed');
       expect(failed.problems?.[0]?.part).toBe(`layer:${failing.id}`);
@@ -272,7 +255,7 @@ describe('backupHostedService on large layers', () => {
 
   beforeAll(async () => {
     emu = await startEmulator({ host: '127.0.0.1', port: 0, quiet: true, seed: 'empty' });
-    session = sessionFor(emu);
+    session = sessionFor(emu, { concurrency: 8 });
     dir = await mkdtemp(join(tmpdir(), 'orgkeeper-layers-big-'));
     store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Big' });
   }, 60_000);

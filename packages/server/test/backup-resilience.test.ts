@@ -5,11 +5,10 @@
  * run down (the limiter halves) instead of failing it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { sessionFor } from './support/emulator-session.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import { type ItemEntry, check, openStore } from '../src/store/index.js';
-import { control, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { control, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 describe('a backup under errors, resets, throttling and expiring tokens', () => {
   let emu: EmulatorHandle;
@@ -30,9 +29,8 @@ describe('a backup under errors, resets, throttling and expiring tokens', () => 
     // Every request may fail, token requests included; throttling by a sliding minute of the emulator's clock.
     await control(emu, 'faults', { errorRate: 0.05, errorStyle: 'mixed', resetRate: 0.03, throttleRpm: 150, throttleStyle: 'mixed', retryAfterSeconds: 1 });
 
-    const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
     // The production retry policy (backoff from 250 ms, Retry-After honoured): what a real run does.
-    const session = new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: 8 });
+    const session = sessionFor(emu, { concurrency: 8 });
     let lowestConcurrency = session.concurrency;
     const watch = setInterval(() => (lowestConcurrency = Math.min(lowestConcurrency, session.concurrency)), 5);
     // The emulator's clock runs 40 times faster than real time: the two-minute tokens expire every few seconds of

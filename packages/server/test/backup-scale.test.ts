@@ -11,12 +11,11 @@
  */
 import { ArcGISIdentityManager, request } from '@esri/arcgis-rest-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
+import { sessionFor } from './support/emulator-session.js';
 import { runBackup } from '../src/backup/backup.engine.js';
 import { SEARCH_PAGING_CAP } from '../src/arcgis/portal/index.js';
 import { type GroupEntry, type ItemEntry, type UserEntry, check, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 const KEPT_LAYERS = 3;
 
@@ -46,8 +45,7 @@ describe('an organization of more than 10,000 items', () => {
     const expected = [...state.items.values()].filter((item) => item.json.orgId === emu.orgId);
     expect(expected.length).toBeGreaterThan(SEARCH_PAGING_CAP);
 
-    const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-    const session = new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: 16 });
+    const session = sessionFor(emu, { concurrency: 16 });
     const result = await runBackup({
       identity: { id: 'identity-s', name: 'Large', fileLocation: `${folder.path}/store`, orgId: emu.orgId, portalUrl: emu.portalUrl },
       session,

@@ -8,10 +8,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostedService, createHostedView } from '@orgkeeper/arcgis-emulator';
 import { runBackup } from '../src/backup/backup.engine.js';
-import type { FeatureChunkContent } from '../src/backup/feature-chunks.js';
+import type { FeatureChunkContent } from '../src/store/feature-chunks.js';
 import { openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 
 interface SourceShape {
   kinds: number[];
@@ -80,7 +81,7 @@ describe('backup of layers and views (property)', () => {
         const fileLocation = join(folder.path, `store-${run}`);
         const result = await runBackup({
           identity: { id: 'p', name: 'Property', fileLocation, orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Property' },
-          session: sessionFor(emu),
+          session: sessionFor(emu, { retry: RESTORE_RETRY }),
           itemIds,
           includePrincipals: false
         });

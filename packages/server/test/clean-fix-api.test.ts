@@ -12,7 +12,7 @@ import type { FixDetail } from '../src/clean/fixes/fix.service.js';
 import type { FieldChange, FixPreview } from '../src/clean/fixes/fix.types.js';
 import type { MailMessage } from '../src/clean/fixes/mailer.js';
 import { openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import type { ApiClient, TestServer } from './support/server-harness.js';
 import { storeScan as storeScanIn } from './support/stored-scan.js';
 import { startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
@@ -258,7 +258,7 @@ describe(`fixes over the REST API (${kind})`, () => {
     expect(planned.backup.principals).toBe(true);
   }, 120_000);
 
-  it('respects delete protection unless overridden; the deleted items are in the backup taken first and Undo recreates them', async () => {
+  it('respects delete protection unless overridden; the deleted items are in the backup taken first and Undo brings them back', async () => {
     const [kept, gone] = plainItems().filter((i) => i.json.access !== 'public').slice(-2);
     kept!.json.protected = true;
     const { scanId, ids } = await storeScan([itemTarget(kept!.json.id), itemTarget(gone!.json.id)]);
@@ -277,28 +277,23 @@ describe(`fixes over the REST API (${kind})`, () => {
     for await (const entry of store.readList(await store.readSnapshot(detail.fix.snapshotId!), 'items')) ids2.push(entry.id);
     expect(ids2).toEqual([gone!.json.id]);
 
-    // Undo recreates the deleted item from that snapshot (the restore engine) as it was before the fix: ArcGIS
-    // Enterprise keeps its id, ArcGIS Online gives it a new one (the undo says which).
+    // Undo brings the deleted item back as it was before the fix, with its id: ArcGIS Enterprise recreates it from
+    // that snapshot keeping the id, ArcGIS Online restores it from its recycle bin (recycle-bin-clean.test.ts has the
+    // rest: permanent deletes, a bin switched off, purges).
     const undone = await undo(detail.fix.id);
     expect(undone.operation.status, undone.operation.message ?? '').toBe('succeeded');
     const undoOf = undone.detail.results.find((r) => r.target.id === gone!.json.id)!.undo!;
     expect(undoOf.status).toBe('ok');
-    if (kind === 'enterprise') {
-      expect(undoOf.note ?? null).toBeNull();
-      expect(diff(before, orgState())).toEqual([]);
-    } else {
-      const newId = /as item ([0-9a-f]{32})/.exec(undoOf.note ?? '')?.[1];
-      expect(newId, undoOf.note ?? '').toBeTruthy();
-      expect(diff(before, orgState())).toEqual([`item:${gone!.json.id}: gone`, `item:${newId}: new`].sort());
-      expect(orgState()[`item:${newId}`]).toEqual(before[`item:${gone!.json.id}`]);
-    }
+    if (kind === 'enterprise') expect(undoOf.note ?? null).toBeNull();
+    else expect(undoOf.note).toMatch(/Restored from the recycle bin with its id/);
+    expect(diff(before, orgState())).toEqual([]);
 
     // Overridden: the protected item is unprotected, then deleted.
     const again = await storeScan([itemTarget(kept!.json.id)]);
     const overridden = { scanId: again.scanId, findings: again.ids, action: 'delete-items', options: { overrideProtection: true } };
     const beforeOverride = orgState();
     const plannedOverride = await preview(overridden);
-    expect(plannedOverride.findings[0]!.changes.map((c) => `${c.field}:${String(c.before)}->${String(c.after)}`)).toEqual(['protected:true->false', 'item:exists->deleted']);
+    expect(plannedOverride.findings[0]!.changes.map((c) => `${c.field}:${String(c.before)}->${String(c.after)}`)).toEqual(['protected:true->false', `item:exists->${kind === 'online' ? 'recycled' : 'deleted'}`]);
     const done = await apply(overridden);
     expect(done.operation.status).toBe('succeeded');
     expect(diff(beforeOverride, orgState())).toEqual(expectedDiff(plannedOverride, beforeOverride));
@@ -306,8 +301,7 @@ describe(`fixes over the REST API (${kind})`, () => {
     // Undo brings it back protected, as it was.
     const undoneOverride = await undo(done.detail.fix.id);
     expect(undoneOverride.operation.status, undoneOverride.operation.message ?? '').toBe('succeeded');
-    const recreatedId = kind === 'enterprise' ? kept!.json.id : /as item ([0-9a-f]{32})/.exec(undoneOverride.detail.results[0]!.undo!.note ?? '')![1]!;
-    expect(orgState()[`item:${recreatedId}`]).toEqual(beforeOverride[`item:${kept!.json.id}`]);
+    expect(orgState()[`item:${kept!.json.id}`]).toEqual(beforeOverride[`item:${kept!.json.id}`]);
   }, 120_000);
 
   it('disables users with a snapshot of their profiles first, and enables them again on Undo', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPreview } from '../src/clean/fixes/fix.types.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer } from './support/server-harness.js';
 import { storeScan } from './support/stored-scan.js';

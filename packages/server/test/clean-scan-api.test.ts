@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXPECTATIONS as X } from '@orgkeeper/arcgis-emulator';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import type { ApiClient, TestServer } from './support/server-harness.js';
 import { startOrgFixture, type OrgFixture } from './support/org-fixture.js';
 

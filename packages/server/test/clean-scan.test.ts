@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXPECTATIONS as X, DEMO_SERVICE_NAMES } from '@orgkeeper/arcgis-emulator';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 
@@ -113,14 +113,15 @@ describe('clean scans of the demo organization (CLI)', () => {
   }, 120_000);
 
   it('text-search: titles, descriptions, tags, item data and layer field names and aliases, each saying where', async () => {
-    // A field name of the water network's hydrants layer, also used in the water map's popup.
+    // A field name of the water network's hydrants layer, also used in the water map's popup and the Field Maps form.
     const field = await scan('text-search', 'text=PRESSURE_PSI');
     const where = field.findings.map((f) => `${f.target.id} ${f.where}`).sort();
     expect(where).toEqual(
       sorted([
         `${X.ids['svc-water']} field PRESSURE_PSI of layer 0 "Hydrants"`,
         `${X.ids['map-water']} data operationalLayers[0].popupInfo.fieldInfos[2].fieldName`,
-        `${X.ids['map-water']} data operationalLayers[0].popupInfo.fieldInfos[2].label`
+        `${X.ids['map-water']} data operationalLayers[0].popupInfo.fieldInfos[2].label`,
+        `${X.itemTypes.ids['map-hydrant-inspections']} data operationalLayers[0].formInfo.formElements[2].fieldName`
       ])
     );
     // An alias, case-insensitively.

@@ -11,8 +11,9 @@ import type { Finding } from '../src/clean/clean.types.js';
 import type { FixDetail } from '../src/clean/fixes/fix.service.js';
 import type { FixPreview } from '../src/clean/fixes/fix.types.js';
 import { openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
-import { sessionFor } from './restore-support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
+import { RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 import type { ApiClient } from './support/server-harness.js';
 import { startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 import { storeScan } from './support/stored-scan.js';
@@ -46,7 +47,7 @@ for (const kind of ['online', 'enterprise'] as const) {
 
     async function share(id: string, everyone: boolean): Promise<void> {
       const item = state().items.get(id)!;
-      await sessionFor(emu).request(`${emu.restUrl}/content/users/${item.json.owner}/items/${id}/share`, { everyone, org: everyone }, { httpMethod: 'POST' });
+      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${emu.restUrl}/content/users/${item.json.owner}/items/${id}/share`, { everyone, org: everyone }, { httpMethod: 'POST' });
     }
 
     beforeAll(async () => {
@@ -110,7 +111,7 @@ for (const kind of ['online', 'enterprise'] as const) {
       // The source is back (createService gives a recreated hosted layer a new item id), and both views are views of it again.
       const source = [...state().items.values()].find((i) => i.json.orgId === emu.orgId && i.json.title === sourceItem.json.title && i.json.type === 'Feature Service' && !i.json.typeKeywords.includes('View Service'))!;
       expect(source).toBeDefined();
-      const session = sessionFor(emu);
+      const session = sessionFor(emu, { retry: RESTORE_RETRY });
       for (const title of ['Tree Planting Requests_fieldworker', 'Tree Planting Requests_results']) {
         const view = [...state().items.values()].find((i) => i.json.orgId === emu.orgId && i.json.title === title)!;
         expect(view, title).toBeDefined();
@@ -120,7 +121,7 @@ for (const kind of ['online', 'enterprise'] as const) {
     }, 180_000);
 
     it('broken links: a view whose source is gone, a Survey123 form whose service is gone', async () => {
-      const session = sessionFor(emu);
+      const session = sessionFor(emu, { retry: RESTORE_RETRY });
       // A source removed behind ArcGIS's back (its views are left pointing at nothing).
       const bikeView = X.services.byName[DEMO_SERVICE_NAMES.bikeLanesProtected]!;
       const bikes = X.services.byName[DEMO_SERVICE_NAMES.bikeLanes]!;

@@ -4,7 +4,8 @@
  * flat table, a format and its checks side by side) says so in a line `Kept long: <why>` in the comment at its top
  * (the file's first comment; the comment right above the function, or above the declaration that holds it).
  *
- * Checked in the folders whose long functions and files have been gone through; add a folder once its own are.
+ * Checked in the server folders whose long functions and files have been gone through (add a folder once its own are),
+ * and in the whole web app (packages/web/src, components and hooks alike).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -12,6 +13,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', 'src');
+const WEB_SRC = join(import.meta.dirname, '..', '..', 'web', 'src');
 const CHECKED_FOLDERS = ['backup', 'restore', 'schedules', 'identities', 'notifications', 'commands', 'store', 'lib'];
 const MAX_FILE_LINES = 400;
 const MAX_FUNCTION_LINES = 80;
@@ -19,7 +21,7 @@ const REASON = /\bKept long: \w/;
 
 /** What is too long in one source file and gives no reason. */
 function tooLong(fileName: string, text: string): string[] {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
   const lineOf = (pos: number) => source.getLineAndCharacterOfPosition(pos).line + 1;
   const commentsAt = (pos: number) => (ts.getLeadingCommentRanges(text, pos) ?? []).map((range) => text.slice(range.pos, range.end)).join('\n');
   const found: string[] = [];
@@ -50,7 +52,7 @@ function functionName(node: ts.SignatureDeclaration): string {
 async function sourceFiles(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true });
   return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.contract.ts'))
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && !e.name.endsWith('.contract.ts'))
     .map((e) => join(e.parentPath, e.name))
     .filter((path) => !path.split(/[\\/]/).includes('testing'));
 }
@@ -66,6 +68,12 @@ describe('code size', () => {
       }
     }
     expect(files).toBeGreaterThan(100);
+    let webFiles = 0;
+    for (const path of await sourceFiles(WEB_SRC)) {
+      webFiles++;
+      found.push(...tooLong(join('web', relative(WEB_SRC, path)), await readFile(path, 'utf8')));
+    }
+    expect(webFiles).toBeGreaterThan(100);
     expect(found, `Split these into named phases or modules, or say why they stay long in a line "Kept long: <why>" at their top:\n${found.join('\n')}`).toEqual([]);
   });
 
@@ -91,6 +99,11 @@ describe('code size', () => {
       const elsewhere = `/** Kept long: said of short(). */\nfunction short() {}\n\nfunction plain() {\n${body(85)}\n}`;
       const empty = `/** Kept long: */\nfunction plain() {\n${body(85)}\n}`;
       for (const text of [inside, elsewhere, empty]) expect(tooLong('x.ts', text)).toEqual([expect.stringContaining('plain')]);
+    });
+
+    it('reads React components (.tsx) too', () => {
+      const jsx = Array.from({ length: 85 }, (_, i) => `      <p>{${i}}</p>`).join('\n');
+      expect(tooLong('x.tsx', `export function Page() {\n  return (\n    <div>\n${jsx}\n    </div>\n  );\n}\n`)).toEqual([expect.stringContaining('Page: 91 lines')]);
     });
 
     it('finds a long file unless its first comment gives the reason', () => {

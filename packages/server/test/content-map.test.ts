@@ -4,7 +4,7 @@
  * that `refresh=true` bypasses, and clear refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import type { ApiClient, TestServer } from './support/server-harness.js';
 import { createIdentity, startOrgFixture, type OrgFixture } from './support/org-fixture.js';
 

@@ -39,6 +39,7 @@ describe('database', () => {
         'clean_view_counts',
         'identities',
         'login_attempts',
+        'metrics_tokens',
         'notification_settings',
         'oauth_states',
         'operation_items',
@@ -53,6 +54,8 @@ describe('database', () => {
         'sessions',
         'snapshot_index',
         'snapshot_items',
+        'webhook_deliveries',
+        'webhooks',
         'workers'
       ]);
     } finally {

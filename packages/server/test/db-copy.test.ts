@@ -13,7 +13,7 @@ import { migrateToLatest, openDatabase, type DatabaseTarget, type Db } from '../
 import { migrations } from '../src/db/migrations/index.js';
 import { IdentityRepository } from '../src/identities/identity.repository.js';
 import { OperationRepository } from '../src/operations/operation.repository.js';
-import { tempFolder } from './identities/support.js';
+import { tempFolder } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { startOrgFixture, TEST_PASSWORD, waitForOperation, type OrgFixture, type TempFolder } from './support/org-fixture.js';
 import { POSTGRES_INSTALL_HINT, postgresAvailable, startPostgresCluster, type PostgresCluster } from './support/postgres-cluster.js';

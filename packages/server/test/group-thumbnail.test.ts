@@ -12,8 +12,9 @@ import type { Db } from '../src/db/database.js';
 import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import { check, diffSnapshots, openStore, prune, type GroupEntry, type Store } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('field crews badge')]);
 const OTHER_PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('someone changed it')]);
@@ -33,7 +34,7 @@ describe('group thumbnails: backup, check, prune, diff and restore', () => {
   const backUp = (name: string) =>
     runBackup({
       identity: { id: 'source', name: 'Source', fileLocation: join(folder.path, 'store'), orgId: source.orgId, portalUrl: source.portalUrl, portalName: 'Source' },
-      session: sessionFor(source),
+      session: sessionFor(source, { retry: RESTORE_RETRY }),
       name
     });
   const liveThumbnail = (emu: EmulatorHandle, id: string) => {
@@ -47,7 +48,7 @@ describe('group thumbnails: backup, check, prune, diff and restore', () => {
     target = await startTestEmulator({ kind: 'online', seed: 'empty', randomSeed: 'another-org' });
     folder = await tempFolder('orgkeeper-group-thumb-');
     ({ db, repository } = await restoreDb(folder.path));
-    const session = sessionFor(source);
+    const session = sessionFor(source, { retry: RESTORE_RETRY });
     // Created through the portal like a GIS administrator would, thumbnail uploaded as a multipart file part.
     const crews = await session.request<{ group: { id: string } }>(
       `${source.restUrl}/community/createGroup`,
@@ -106,7 +107,7 @@ describe('group thumbnails: backup, check, prune, diff and restore', () => {
   });
 
   it('diff reports a changed thumbnail as a part of the group', async () => {
-    await sessionFor(source).request(`${source.restUrl}/community/groups/${crewsId}/update`, { thumbnail: new File([OTHER_PNG], 'crews-new.png', { type: 'image/png' }) }, { httpMethod: 'POST' });
+    await sessionFor(source, { retry: RESTORE_RETRY }).request(`${source.restUrl}/community/groups/${crewsId}/update`, { thumbnail: new File([OTHER_PNG], 'crews-new.png', { type: 'image/png' }) }, { httpMethod: 'POST' });
     const second = await backUp('Changed thumbnail');
     const diff = await diffSnapshots(store, first.snapshotId, second.snapshotId);
     const crews = diff.groups.changed.find((g) => g.id === crewsId);
@@ -115,7 +116,7 @@ describe('group thumbnails: backup, check, prune, diff and restore', () => {
 
   it('in place, a group whose thumbnail differs gets the snapshot\'s back, and a rerun sends nothing', async () => {
     const params = { snapshotId: first.snapshotId, mode: 'in-place' as const, all: true };
-    const plan = await buildPlan({ store, content, params, source: { identityId: 'source' }, target: { identityId: 'source', session: sessionFor(source) }, hostedAvailable: false, now: new Date() });
+    const plan = await buildPlan({ store, content, params, source: { identityId: 'source' }, target: { identityId: 'source', session: sessionFor(source, { retry: RESTORE_RETRY }) }, hostedAvailable: false, now: new Date() });
     // The live group has another thumbnail (crews-new.png): the plan puts the snapshot's back and keeps the rest.
     const step = plan.steps.find((s) => s.kind === 'group' && s.sourceId === crewsId)!;
     expect(step).toMatchObject({ action: 'overwrite', targetId: crewsId, reason: 'the group exists; its thumbnail is restored from the snapshot' });
@@ -135,7 +136,7 @@ describe('group thumbnails: backup, check, prune, diff and restore', () => {
   });
 
   it('a deleted group is recreated with its thumbnail', async () => {
-    expect(await sessionFor(source).request(`${source.restUrl}/community/groups/${crewsId}/delete`, {}, { httpMethod: 'POST' })).toMatchObject({ success: true });
+    expect(await sessionFor(source, { retry: RESTORE_RETRY }).request(`${source.restUrl}/community/groups/${crewsId}/delete`, {}, { httpMethod: 'POST' })).toMatchObject({ success: true });
     const { result } = await planAndRun({ store, content, target: source, repository, params: { snapshotId: first.snapshotId, mode: 'in-place', all: true }, operationId: 'thumb-recreate' });
     const step = result.steps.find((s) => s.kind === 'group' && s.oldId === crewsId)!;
     expect(step).toMatchObject({ action: 'create', status: 'ok' });

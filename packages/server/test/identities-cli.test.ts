@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer } from './support/server-harness.js';
-import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { NON_ADMIN, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 const cli = runCli;
 
@@ -61,14 +61,14 @@ describe('orgkeeper identities (CLI)', () => {
     expect(run.stdout).toMatch(/All checks passed\./);
     const json = JSON.parse((await cli(['identities', 'test', 'Springfield', '--json'], { dataDir: data.path })).stdout) as { ok: boolean; checks: { id: string }[] };
     expect(json.ok).toBe(true);
-    expect(json.checks.map((c) => c.id)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'token_lifetime', 'file_location']);
+    expect(json.checks.map((c) => c.id)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'recycle_bin', 'token_lifetime', 'file_location']);
   });
 
   it('lets the server run scheduled work with what the CLI stored', async () => {
     const server = await startTestServer({ dataDir: data.path });
     try {
       const [row] = await server.server.services.repositories.identities.list();
-      const session = await server.server.services.identitySessions.sessionFor(row!.id);
+      const session = await server.server.services.arcgisSessions.sessionFor(row!.id);
       const self = await session.request<{ username: string; role: string }>(`${emu.restUrl}/community/self`);
       expect(self).toMatchObject({ username: 'gis_admin', role: 'org_admin' });
     } finally {

@@ -2,7 +2,7 @@ import { mkdir, symlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 

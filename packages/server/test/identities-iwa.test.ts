@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/server-harness.js';
-import { tempFolder } from './identities/support.js';
+import { tempFolder } from './support/emulator-harness.js';
 
 /**
  * IWA for real: a throwaway MIT Kerberos realm on loopback (the emulator's KDC fixture), the emulator in IWA mode in
@@ -74,7 +74,7 @@ describe('identities: IWA (Kerberos) with a real KDC', () => {
     const fixture = (await import(/* @vite-ignore */ KDC_FIXTURE)) as { startKdc(o: { users: string[] }): Promise<Kdc> };
     kdc = await fixture.startKdc({ users: ['gis_admin', 'maria.publisher'] });
     const started = await startChild(
-      [here('./identities/emulator-child.ts'), '--kind', 'enterprise', '--iwa', '--keytab', kdc.httpKeytab, '--service-principal', kdc.servicePrincipal, '--port', '0', '--quiet'],
+      [here('./support/emulator-child.ts'), '--kind', 'enterprise', '--iwa', '--keytab', kdc.httpKeytab, '--service-principal', kdc.servicePrincipal, '--port', '0', '--quiet'],
       await kdc.env(),
       (line) => line.startsWith('{')
     );
@@ -97,12 +97,12 @@ describe('identities: IWA (Kerberos) with a real KDC', () => {
     const data = await tempFolder('orgkeeper-iwa-data-');
     folders.push(data);
     const env = { ...(principal ? await kdc.env(principal) : await kdc.env()), ORGKEEPER_LOG_LEVEL: 'warn' };
-    const adminCreate = spawn(process.execPath, ['--import', 'tsx', here('./identities/orgkeeper-child.ts'), 'admin', 'create', '--username', ADMIN.username, '--password-stdin', '--data-dir', data.path], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const adminCreate = spawn(process.execPath, ['--import', 'tsx', here('./support/orgkeeper-child.ts'), 'admin', 'create', '--username', ADMIN.username, '--password-stdin', '--data-dir', data.path], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     adminCreate.stdin.end(ADMIN.password);
     const code = await new Promise<number | null>((r) => adminCreate.once('exit', r));
     expect(code).toBe(0);
     const { child, line } = await startChild(
-      [here('./identities/orgkeeper-child.ts'), 'serve', '--port', '0', '--data-dir', data.path, '--log-level', 'warn'],
+      [here('./support/orgkeeper-child.ts'), 'serve', '--port', '0', '--data-dir', data.path, '--log-level', 'warn'],
       env,
       (l) => /listening on http/.test(l),
       nodeArgs
@@ -142,8 +142,9 @@ describe('identities: IWA (Kerberos) with a real KDC', () => {
       ['kind_matches', 'ok'],
       ['signed_in', 'ok'],
       ['administrator', 'ok'],
+      ['recycle_bin', 'skipped'],
       ['token_lifetime', 'ok'],
-      [test.body.checks[5]!.id, test.body.checks[5]!.status]
+      [test.body.checks[6]!.id, test.body.checks[6]!.status]
     ]);
     expect(test.body.checks.find((c) => c.id === 'signed_in')?.message).toMatch(/Signed in as "gis_admin" \(IWA/);
     expect(test.body.ok).toBe(true);
@@ -182,7 +183,7 @@ describe('identities: IWA (Kerberos) with a real KDC', () => {
   });
 
   it('says clearly when the optional kerberos package is not installed', async () => {
-    const api = await startOrgKeeper('gis_admin', ['--import', here('./identities/without-kerberos.mjs')]);
+    const api = await startOrgKeeper('gis_admin', ['--import', here('./support/without-kerberos.mjs')]);
     const created = await addIwaIdentity(api, 'Enterprise (no package)');
     expect(created.status).toBe(201);
     expect(created.body.status.state).toBe('error');

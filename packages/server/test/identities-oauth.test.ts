@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
-import { control, NON_ADMIN, setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestServer, type ApiClient, type TestServer, offsetClock } from './support/server-harness.js';
+import { control, NON_ADMIN, setRedirectUris, signInThroughPortal, startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import type { StoredCredentials } from '../src/arcgis/token-source.js';
 import type { IdentityRow } from '../src/identities/identity.types.js';
 
@@ -28,16 +28,6 @@ interface ErrorBody {
 interface TestBody {
   ok: boolean;
   checks: { id: string; label: string; status: string; message: string }[];
-}
-
-/** An offset clock: real time, moved forward by the test (so tokens' real expiry and OrgKeeper's view stay comparable). */
-function offsetClock() {
-  let offset = 0;
-  return Object.assign(() => new Date(Date.now() + offset), {
-    advance(ms: number) {
-      offset += ms;
-    }
-  });
 }
 
 describe('identities: OAuth2 connect through the portal sign-in page', () => {
@@ -179,7 +169,7 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     // The portal's clock moves 31 minutes: every access token it issued is expired, OrgKeeper does not know yet.
     await control(emu, 'clock', { advanceMs: 31 * 60_000 });
     try {
-      const session = await server.server.services.identitySessions.sessionFor(identity.id);
+      const session = await server.server.services.arcgisSessions.sessionFor(identity.id);
       const self = await session.request<{ username: string }>(`${emu.restUrl}/community/self`);
       expect(self.username).toBe('gis_admin');
       expect(session.stats.tokenRefreshes).toBe(1);
@@ -196,7 +186,7 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     await control(emu, 'tokens', { accessMinutes: 0.05 }); // 3-second tokens
     try {
       await connect(identity.id);
-      const session = await server.server.services.identitySessions.sessionFor(identity.id);
+      const session = await server.server.services.arcgisSessions.sessionFor(identity.id);
       const first = (await credentialsOf(identity.id)).token;
       const deadline = Date.now() + 5_000;
       let calls = 0;
@@ -250,7 +240,7 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
 
     // Every token, refresh tokens included, stops working at the portal.
     await control(emu, 'tokens', { expireAll: true, expireRefreshTokens: true });
-    const session = await server.server.services.identitySessions.sessionFor(identity.id);
+    const session = await server.server.services.arcgisSessions.sessionFor(identity.id);
     const self = await session.request<{ username: string }>(`${emu.restUrl}/community/self`);
     expect(self.username).toBe('gis_admin');
     const creds = await credentialsOf(identity.id);
@@ -266,13 +256,13 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     const identity = await addIdentity();
     await connect(identity.id);
     await control(emu, 'tokens', { expireAll: true, expireRefreshTokens: true });
-    const session = await server.server.services.identitySessions.sessionFor(identity.id);
+    const session = await server.server.services.arcgisSessions.sessionFor(identity.id);
     // portals/self answers anonymous callers too: a failed token must not quietly turn into an anonymous answer.
     await expect(session.request(`${emu.restUrl}/portals/self`)).rejects.toMatchObject({ name: 'CredentialsExpiredError' });
     const view = await api.get<IdentityBody>(`/api/identities/${identity.id}`);
     expect(view.body.status.state).toBe('needs_sign_in');
     expect(view.body.status.message).toMatch(/refused the stored refresh token.*Connect the identity again/);
-    await expect(server.server.services.identitySessions.sessionFor(identity.id).then((s) => s.request(`${emu.restUrl}/community/self`))).rejects.toMatchObject({
+    await expect(server.server.services.arcgisSessions.sessionFor(identity.id).then((s) => s.request(`${emu.restUrl}/community/self`))).rejects.toMatchObject({
       name: 'CredentialsExpiredError'
     });
   });
@@ -309,7 +299,7 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     expect(before.status).toBe(200);
     expect(before.body.ok).toBe(false);
     const byId = (b: TestBody) => Object.fromEntries(b.checks.map((c) => [c.id, c]));
-    expect(b(before.body)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'token_lifetime', 'file_location']);
+    expect(b(before.body)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'recycle_bin', 'token_lifetime', 'file_location']);
     expect(byId(before.body).signed_in?.status).toBe('failed');
     expect(byId(before.body).administrator?.status).toBe('skipped');
 
@@ -321,6 +311,8 @@ describe('identities: OAuth2 connect through the portal sign-in page', () => {
     expect(checks.kind_matches?.status).toBe('ok');
     expect(checks.signed_in).toMatchObject({ status: 'ok', message: 'Signed in as "gis_admin".' });
     expect(checks.administrator?.status).toBe('ok');
+    expect(checks.recycle_bin).toMatchObject({ status: 'ok', label: 'Recycle bin' });
+    expect(checks.recycle_bin?.message).toMatch(/^On: .*with their ids/);
     expect(checks.token_lifetime).toMatchObject({ status: 'warning' });
     expect(checks.token_lifetime?.message).toMatch(/memory only/);
     expect(['ok', 'warning']).toContain(checks.file_location?.status);
@@ -363,13 +355,13 @@ describe('identities: credentials across a restart', () => {
       api = await server.login(ADMIN.username, ADMIN.password);
       const stored = await api.get<IdentityBody>(`/api/identities/${ids.Stored}`);
       expect(stored.body.status).toMatchObject({ state: 'connected', username: 'gis_admin' });
-      const session = await server.server.services.identitySessions.sessionFor(ids.Stored!);
+      const session = await server.server.services.arcgisSessions.sessionFor(ids.Stored!);
       expect((await session.request<{ username: string }>(`${emu.restUrl}/community/self`)).username).toBe('gis_admin');
 
       const memory = await api.get<IdentityBody>(`/api/identities/${ids.Memory}`);
       expect(memory.body.status.state).toBe('needs_sign_in');
       expect(memory.body.status.message).toMatch(/in memory only.*Connect \(sign in\) again/);
-      await expect(server.server.services.identitySessions.sessionFor(ids.Memory!)).rejects.toMatchObject({ code: 'needs_sign_in' });
+      await expect(server.server.services.arcgisSessions.sessionFor(ids.Memory!)).rejects.toMatchObject({ code: 'needs_sign_in' });
     } finally {
       await server.close();
       await emu.close();

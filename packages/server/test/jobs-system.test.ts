@@ -17,8 +17,9 @@ import { createLogger } from '../src/logging/logger.js';
 import { SecretBox } from '../src/secrets/secret-box.js';
 import { createServices, type Services } from '../src/services.js';
 import { runToEnd } from '../src/commands/foreground-run.js';
-import { tempFolder } from './identities/support.js';
+import { tempFolder } from './support/emulator-harness.js';
 import { AppError } from '../src/errors/app-error.js';
+import { until } from './support/until.js';
 
 const USER = { kind: 'user', userId: 'u1', username: 'alice' } as const;
 
@@ -82,16 +83,6 @@ class GatedJob {
 function keyOf(params: unknown): string | undefined {
   const key = (params as { key?: unknown }).key;
   return typeof key === 'string' ? key : undefined;
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('job system', () => {

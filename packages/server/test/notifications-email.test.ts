@@ -20,6 +20,7 @@ import { OperationsService } from '../src/operations/operations.service.js';
 import type { ForgetJobParams } from '../src/store-maintenance/store-maintenance.types.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
+import { until } from './support/until.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -75,16 +76,6 @@ function simpleParser(raw: string): { subject: string; contentType: string; text
     ).toString('utf8');
   } else if (/base64/i.test(header('Content-Transfer-Encoding'))) body = Buffer.from(body, 'base64').toString('utf8');
   return { subject: header('Subject'), contentType: header('Content-Type'), text: body.replace(/\r\n/g, '\n') };
-}
-
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('email notifications', () => {

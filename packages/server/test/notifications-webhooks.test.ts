@@ -19,6 +19,7 @@ import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, createIdentity, startDataDirFixture, startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 import { startTestServer, type ApiClient } from './support/server-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import { until as waitUntil } from './support/until.js';
 
 const PATH = '/api/settings/notifications/webhooks';
 interface ErrorBody {
@@ -62,15 +63,8 @@ function operation(overrides: Partial<OperationView> = {}): OperationView {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Webhook deliveries retry with back-off: a longer wait than the default (generous: a loaded CI machine, 2 cores, every test file at once). */
+const until = <T>(probe: () => Promise<T | undefined | false>) => waitUntil(probe, { timeoutMs: 45_000, intervalMs: 25 });
 
 describe('webhooks', () => {
   let org: OrgFixture;
@@ -389,7 +383,7 @@ describe('webhooks', () => {
     expect(bodies[0]!.operation.message).toMatch(/not empty and is not an OrgKeeper store/);
     expect(bodies[1]!.operation).toMatchObject({ kind: 'backup', identity: { id: org.identityId, name: 'Springfield' }, startedBy: 'operator', snapshotId: ok.snapshotId, logUrl: `${org.server.url}/logs/${ok.id}` });
     // Nothing of the identity's credentials: not the access token its session holds, nor any token-like field.
-    const session = await services().identitySessions.sessionFor(org.identityId);
+    const session = await services().arcgisSessions.sessionFor(org.identityId);
     const token = await session.auth!.getToken(`${session.restUrl}/community/self`);
     expect(token.length).toBeGreaterThan(10);
     for (const request of [first!, second!]) {

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../src/operations/operation.types.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { readEventStream } from './support/event-stream.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
 import { enumerateOrgItems, SEARCH_PAGING_CAP } from '../src/arcgis/portal/index.js';
-
-function sessionFor(emu: EmulatorHandle): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency: 8 });
-}
+import { sessionFor } from './support/emulator-session.js';
 
 function orgItemIds(emu: EmulatorHandle): Set<string> {
   const ids = new Set<string>();
@@ -33,7 +27,7 @@ describe('enumerateOrgItems against the emulator', () => {
 
   it('lists every item of a small org exactly once', async () => {
     const seen: string[] = [];
-    const report = await enumerateOrgItems(sessionFor(demo), { orgId: demo.orgId }, (items) => {
+    const report = await enumerateOrgItems(sessionFor(demo, { concurrency: 8 }), { orgId: demo.orgId }, (items) => {
       seen.push(...items.map((i) => i.id));
     });
     expect(new Set(seen).size).toBe(seen.length);
@@ -47,7 +41,7 @@ describe('enumerateOrgItems against the emulator', () => {
     expect(expected.size).toBeGreaterThan(SEARCH_PAGING_CAP);
     const seen = new Set<string>();
     let duplicates = 0;
-    const report = await enumerateOrgItems(sessionFor(big), { orgId: big.orgId }, (items) => {
+    const report = await enumerateOrgItems(sessionFor(big, { concurrency: 8 }), { orgId: big.orgId }, (items) => {
       for (const i of items) {
         if (seen.has(i.id)) duplicates++;
         seen.add(i.id);
@@ -72,7 +66,7 @@ describe('enumerateOrgItems against the emulator', () => {
     try {
       const seen = new Set<string>();
       let duplicates = 0;
-      const report = await enumerateOrgItems(sessionFor(big), { orgId: big.orgId }, (items) => {
+      const report = await enumerateOrgItems(sessionFor(big, { concurrency: 8 }), { orgId: big.orgId }, (items) => {
         for (const i of items) {
           if (seen.has(i.id)) duplicates++;
           seen.add(i.id);
@@ -97,7 +91,7 @@ describe('enumerateOrgItems against the emulator', () => {
     for (const emu of [demo, big]) {
       const expected = orgItemIds(emu);
       const seen: string[] = [];
-      const report = await enumerateOrgItems(sessionFor(emu), { orgId: emu.orgId, firstRound: 8 }, (items) => {
+      const report = await enumerateOrgItems(sessionFor(emu, { concurrency: 8 }), { orgId: emu.orgId, firstRound: 8 }, (items) => {
         seen.push(...items.map((i) => i.id));
       });
       expect(new Set(seen).size).toBe(seen.length);
@@ -111,7 +105,7 @@ describe('enumerateOrgItems against the emulator', () => {
     const seen: string[] = [];
     // ArcGIS's type:"Web Map" also matches "Web Mapping Application" (stemmed terms); Esri's apps exclude it like this.
     const query = 'type:"Web Map" -type:"Web Mapping Application"';
-    await enumerateOrgItems(sessionFor(demo), { orgId: demo.orgId, query }, (items) => {
+    await enumerateOrgItems(sessionFor(demo, { concurrency: 8 }), { orgId: demo.orgId, query }, (items) => {
       seen.push(...items.map((i) => i.id));
     });
     const maps = [...demo.context.state.items.values()].filter((i) => i.json.type === 'Web Map').map((i) => i.json.id);
@@ -126,7 +120,7 @@ describe('enumerateOrgItems against the emulator', () => {
     for (const item of added) item.groups.add(group.id);
     try {
       const seen = new Set<string>();
-      const report = await enumerateOrgItems(sessionFor(big), { scope: `group:${group.id}` }, (page) => {
+      const report = await enumerateOrgItems(sessionFor(big, { concurrency: 8 }), { scope: `group:${group.id}` }, (page) => {
         for (const item of page) seen.add(item.id);
       });
       expect(items.length).toBeGreaterThan(SEARCH_PAGING_CAP);
@@ -135,6 +129,6 @@ describe('enumerateOrgItems against the emulator', () => {
     } finally {
       for (const item of added) item.groups.delete(group.id);
     }
-    await expect(enumerateOrgItems(sessionFor(demo), {}, () => undefined)).rejects.toThrow(/orgId or a scope/);
+    await expect(enumerateOrgItems(sessionFor(demo, { concurrency: 8 }), {}, () => undefined)).rejects.toThrow(/orgId or a scope/);
   }, 120_000);
 });

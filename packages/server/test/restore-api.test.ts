@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreLogRow, RestorePlan } from '../src/restore/restore.types.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 import { createIdentity, ROLE_ACCOUNTS, startOrgFixture, TEST_PASSWORD, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 

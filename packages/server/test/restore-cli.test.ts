@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestorePlan } from '../src/restore/restore.types.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 

@@ -4,6 +4,7 @@
  * administrator as the fallback, folders are created, and no reference points back at the source organization.
  * The dry run changes nothing.
  */
+import { DEMO_EXPECTATIONS as X, DEMO_SERVICE_NAMES } from '@orgkeeper/arcgis-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { loadHostedRestore, type HostedRestore } from '../src/restore/hosted-contract.js';
@@ -11,8 +12,11 @@ import { DEFAULT_COPY_SUFFIX } from '../src/restore/plan-steps.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { Store } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, idMapOf, formMentionsOf, mentionsOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { itemTypeOf } from '../src/item-types/index.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, idMapOf, formMentionsOf, mentionsOf, orgItems, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
+import { checkClone } from './support/clone-references.js';
 
 describe('copy and clone', () => {
   let source: EmulatorHandle;
@@ -45,7 +49,7 @@ describe('copy and clone', () => {
     const targetBefore = target.requestLog.snapshot(0);
     const itemsBefore = orgItems(target).length;
     const { buildPlan } = await import('../src/restore/restore.plan.js');
-    const plan = await buildPlan({ store, content, params: { snapshotId, mode: 'clone', all: true }, source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target) }, hostedAvailable: hosted !== undefined, now: new Date() });
+    const plan = await buildPlan({ store, content, params: { snapshotId, mode: 'clone', all: true }, source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target, { retry: RESTORE_RETRY }) }, hostedAvailable: hosted !== undefined, now: new Date() });
     expect(plan.counts.create).toBeGreaterThan(30);
     // Groups, then folders, then items; feature services before maps before apps.
     const kinds = plan.steps.map((s) => s.kind);
@@ -93,6 +97,22 @@ describe('copy and clone', () => {
     await expectItemMatches(source, store, content, csv, copyId, { ids: new Map(), urls: new Map() }, { titleSuffix: ' (restored)', owner: source.admin.username, folder: 'Restored copies' });
   }, 60_000);
 
+  it('copies a map and the dashboard that shows it: each names the copy of the other, across the reference cycle', async () => {
+    const map = X.itemTypes.ids['map-hydrant-inspections'];
+    const dash = X.itemTypes.ids['dash-inspections'];
+    const { result } = await planAndRun({ store, content, target: source, repository, params: { snapshotId, mode: 'copy', items: [map, dash] }, operationId: 'copy-cycle' });
+    expect(result.steps.filter((st) => st.kind === 'item').map((st) => st.status)).toEqual(['ok', 'ok']);
+    const copies = idMapOf(result);
+    const data = (id: string) => (source.context.state.items.get(copies.get(id)!)!.data as { text: string }).text;
+    const dashboard = JSON.parse(data(dash)) as { desktopView: { widgets: { itemId?: string }[] } };
+    expect(dashboard.desktopView.widgets[0]!.itemId).toBe(copies.get(map));
+    // The map was written first; its popup's link to the dashboard names the dashboard's copy all the same.
+    expect(data(map)).toContain(`/apps/dashboards/${copies.get(dash)!}`);
+    expect(data(map)).not.toContain(`/apps/dashboards/${dash}`);
+    // What neither copy replaces (the water layer, the originals elsewhere) is left as it is.
+    expect(data(dash)).toContain(`'${X.ids['svc-water']}'`);
+  }, 60_000);
+
   it('maps owners of a clone by username, by the mapping given, or to the signed-in administrator', async () => {
     const { buildPlan } = await import('../src/restore/restore.plan.js');
     const maria = [...content.items.values()].find((e) => e.owner === 'maria.publisher' && !e.service)!;
@@ -100,7 +120,7 @@ describe('copy and clone', () => {
     const plan = await buildPlan({
       store, content,
       params: { snapshotId, mode: 'clone', items: [maria.id, tom.id], ownerMap: { 'maria.publisher': target.admin.username, 'tom.editor': 'nobody.here' } },
-      source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target) }, hostedAvailable: hosted !== undefined, now: new Date()
+      source: { identityId: 's' }, target: { identityId: 't', session: sessionFor(target, { retry: RESTORE_RETRY }) }, hostedAvailable: hosted !== undefined, now: new Date()
     });
     const step = (id: string) => plan.steps.find((st) => st.key === `item:${id}`)!;
     expect(step(maria.id)).toMatchObject({ owner: target.admin.username });
@@ -114,7 +134,9 @@ describe('copy and clone', () => {
     const failed = result.steps.filter((s) => s.status === 'failed');
     expect(failed).toEqual([]);
     const ids = idMapOf(result);
-    const urls = new Map<string, string>([[content.manifest.org.portalUrl, target.portalUrl]]);
+    // The organization-wide rewrites (portal, services directories), then each cloned service's own.
+    expect(plan.orgRewrites?.[0]).toEqual({ kind: 'url', from: content.manifest.org.portalUrl, to: target.portalUrl });
+    const urls = new Map<string, string>((plan.orgRewrites ?? []).map((r) => [r.from, r.to]));
     for (const s of result.steps) {
       const e = content.items.get(s.oldId);
       if (e?.service?.url && s.newUrl) urls.set(e.service.url, s.newUrl);
@@ -133,7 +155,7 @@ describe('copy and clone', () => {
     }
     expect(compared).toBeGreaterThan(20);
     // Hosted layers arrive with every feature and attachment (their content in detail: restore-hosted-*).
-    const ts = sessionFor(target);
+    const ts = sessionFor(target, { retry: RESTORE_RETRY });
     let layersChecked = 0;
     for (const entry of content.items.values()) {
       if (!entry.service) continue;
@@ -163,14 +185,60 @@ describe('copy and clone', () => {
       const cloned = [...target.context.state.groups.values()].find((g) => g.title === group.title);
       expect(cloned, `group ${group.title}`).toBeDefined();
     }
-    // No reference points back at the source organization: its host, its item ids, its group ids.
-    expect(mentionsOf(target, new URL(source.portalUrl).host)).toEqual([]);
-    // Survey123 names a survey's service after its form (`survey123_<form id>`); ArcGIS cannot rename a service, so a
-    // cloned one keeps its name: the only mention allowed is that name in a hosted layer's URL.
+    // No reference points back at the source organization: its host, its item ids, its group ids (a notebook's code
+    // names them on purpose: listed in the plan, not rewritten). Survey123 names a survey's service after its form
+    // (`survey123_<form id>`); ArcGIS cannot rename a service, so a cloned one keeps its name: that name in a hosted
+    // layer's URL is the only other mention allowed.
+    const listOnly = new Set(X.itemTypes.listOnly.map((id) => ids.get(id)));
+    const notListOnly = (hits: string[]) => hits.filter((h) => !listOnly.has(h.split(' ')[0]));
     const serviceNames = (id: string) => orgItems(target).filter((i) => typeof i.json.url === 'string' && i.json.url.split('/').at(-2)?.toLowerCase().includes(id)).map((i) => `${i.json.id} "${i.json.title}" url`);
-    for (const id of [...content.items.keys(), ...content.groups.keys()]) expect(mentionsOf(target, id).filter((hit) => !serviceNames(id).includes(hit)), id).toEqual([]);
+    expect(notListOnly(mentionsOf(target, new URL(source.portalUrl).host))).toEqual([]);
+    for (const id of [...content.items.keys(), ...content.groups.keys()]) expect(notListOnly(mentionsOf(target, id)).filter((hit) => !serviceNames(id).includes(hit)), id).toEqual([]);
     // Survey123 forms keep their references inside their package and resources (file names too): none is left.
     const targetServiceNames = [...target.context.state.services.values()].map((svc) => `/${svc.name}/FeatureServer`);
     for (const needle of [new URL(source.portalUrl).host, ...content.items.keys()]) expect(await formMentionsOf(target, needle, targetServiceNames), needle).toEqual([]);
+    // By parsing every part of every cloned item as the catalogue reads it: every reference resolves in the target,
+    // except the planted broken ones and the tile layers ArcGIS must rebuild; nothing names the source.
+    const missing = new Set(X.brokenReferences.findings.map((f) => f.missingItemId).filter((m): m is string => m !== undefined));
+    const deadServices = [DEMO_SERVICE_NAMES.deletedStormDrains, DEMO_SERVICE_NAMES.deadHistoricParcels];
+    const rebuilt = new Set(X.itemTypes.rebuiltByArcGIS.map((id) => ids.get(id)));
+    const checkOptions: Parameters<typeof checkClone>[0] = {
+      target,
+      source: { origin: new URL(source.portalUrl).origin, itemIds: [...content.items.keys()], groupIds: [...content.groups.keys()] },
+      clonedIds: [...content.items.keys()].map((id) => ids.get(id)!),
+      expectedUnresolved: (item, ref) =>
+        (ref.kind === 'item' && missing.has(ref.value)) ||
+        (ref.kind === 'url' && deadServices.some((name) => ref.value.includes(`/${name}/`))) ||
+        (rebuilt.has(item.json.id) && ref.part === 'item' && ref.path === 'url')
+    };
+    const check = checkClone(checkOptions);
+    expect(check.unresolved).toEqual([]);
+    // (the Survey123 service names kept from the source form: see above)
+    expect(check.mentionsOfSource.filter((line) => !/survey123_[0-9a-f]{32}/i.test(line))).toEqual([]);
+    // The check catches what it must: the source's water layer id put back into the cloned dashboard's Arcade.
+    const dashboard = target.context.state.items.get(ids.get(X.itemTypes.ids['dash-inspections'])!)!;
+    const cloned = (dashboard.data as { text: string }).text;
+    dashboard.data = { kind: 'json', text: cloned.replaceAll(ids.get(X.ids['svc-water'])!, X.ids['svc-water']) };
+    const caught = checkClone(checkOptions);
+    dashboard.data = { kind: 'json', text: cloned };
+    expect(caught.unresolved.some((line) => line.includes('Hydrant Inspections Dashboard') && line.includes('dataSource.script'))).toBe(true);
+    expect(caught.mentionsOfSource.some((line) => line.includes(X.ids['svc-water']))).toBe(true);
+    expect(check.references.length).toBeGreaterThan(150);
+    // Every kind of item the demo holds arrived and was checked (code attachments, packages and map areas hold no references).
+    const checkedKinds = new Set(check.references.map((r) => itemTypeOf(target.context.state.items.get(r.itemId)!.json)?.key));
+    for (const key of new Set(Object.values(X.itemTypes.catalogueKey))) if (!['code-attachment', 'offline-package', 'map-area'].includes(key)) expect(checkedKinds, key).toContain(key);
+    // The plan said what it rewrites, what it lists only and what it cannot bring back.
+    const stepOf = (key: string) => plan.steps.find((st) => st.sourceId === X.itemTypes.ids[key as keyof typeof X.itemTypes.ids])!;
+    expect(stepOf('nb-inventory').references?.filter((r) => r.action === 'list').map((r) => r.value)).toEqual(expect.arrayContaining([X.ids['svc-water']]));
+    expect(stepOf('nb-inventory').cannotRestore?.join(' ')).toMatch(/Scheduled tasks/);
+    expect(stepOf('vts-parks').cannotRestore?.join(' ')).toMatch(/tiles are not in the snapshot/);
+    expect(stepOf('tiles-parks').cannotRestore?.join(' ')).toMatch(/tiles are not in the snapshot/);
+    expect(stepOf('hub-site').cannotRestore?.join(' ')).toMatch(/domain/);
+    const dash = stepOf('dash-inspections').references ?? [];
+    expect(dash.find((r) => r.label === 'data expression (Arcade)' && r.kind === 'item')).toMatchObject({ value: X.ids['svc-water'], action: 'rewrite' });
+    const qc = stepOf('qc-hydrants').references ?? [];
+    expect(qc.find((r) => r.value === X.ids['deleted-storm-drains'])).toMatchObject({ action: 'keep', note: expect.stringMatching(/not in the snapshot/) });
+    const hub = stepOf('hub-site').references ?? [];
+    expect(hub.filter((r) => r.kind === 'group').every((r) => r.action === 'rewrite')).toBe(true);
   }, 180_000);
 });

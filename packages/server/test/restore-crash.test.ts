@@ -8,11 +8,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreLogRow } from '../src/restore/restore.types.js';
-import type { RestoreChildSettings } from './restore-child.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, orgItems } from './restore-support.js';
+import type { RestoreChildSettings } from './support/restore-child.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, orgItems } from './support/restore-harness.js';
 
-const CHILD = fileURLToPath(new URL('./restore-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./support/restore-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface ChildRun {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostedService, DEMO_SERVICE_NAMES, type EmulatorHandle } from '@orgkeeper/arcgis-emulator';
 import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import type { EsriFeature } from '../src/backup/feature-chunks.js';
+import type { EsriFeature } from '../src/store/feature-chunks.js';
 import { comparableLayerDefinition, restoreLayerData } from '../src/restore/hosted/index.js';
 import { restoreServiceData } from '../src/restore/hosted/service-data.js';
 import type { ItemEntry, Store } from '../src/store/index.js';

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostedService, DEMO_SERVICE_NAMES, type EmulatorHandle } from '@orgkeeper/arcgis-emulator';
 import type { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import type { EsriFeature } from '../src/backup/feature-chunks.js';
+import type { EsriFeature } from '../src/store/feature-chunks.js';
 import { comparableLayerDefinition, HostedRestoreError, recreateHostedService } from '../src/restore/hosted/index.js';
 import type { ItemEntry, Store } from '../src/store/index.js';
-import { sessionFor, serviceNamed, backUp, snapshotRecords, liveRecords, startHostedFixture, type HostedFixture } from './support/hosted-restore.js';
+import { HOSTED_RETRY, serviceNamed, backUp, snapshotRecords, liveRecords, startHostedFixture, type HostedFixture } from './support/hosted-restore.js';
+import { sessionFor } from './support/emulator-session.js';
 
 /**
  * Deletes the item for good: on ArcGIS Online a plain delete moves a hosted layer to the recycle bin, where its service
@@ -155,7 +156,7 @@ describe.each(['online', 'enterprise'] as const)('recreateHostedService (%s emul
       // the 6th (the second of the features) fails after its batch was applied, like a crash before the state reached
       // the disk; batches in flight at that moment are applied too and recorded nowhere.
       const first = checkpoints(6);
-      await expect(recreateHostedService({ ...args, session: sessionFor(emu, 2), checkpoint: first.save })).rejects.toThrow('injected crash');
+      await expect(recreateHostedService({ ...args, session: sessionFor(emu, { concurrency: 2, retry: HOSTED_RETRY }), checkpoint: first.save })).rejects.toThrow('injected crash');
       const layerUrl = () => `${(first.last as { serviceUrl: string }).serviceUrl}/0`;
       const partial = (await session.request<{ count: number }>(`${layerUrl()}/query`, { where: '1=1', returnCountOnly: true })).count;
       expect(partial).toBeGreaterThan(0);

@@ -10,8 +10,9 @@ import type { Db } from '../src/db/database.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { ItemEntry, Store } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, orgItems, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 
 const TITLES = ['Parks and Trails', 'Parks Finder', 'Water Network Map', 'Street Trees Inventory', "Discover Demoville's Parks"];
 
@@ -62,7 +63,7 @@ describe('restore round trip after random changes (property)', () => {
     const e = entries[c.item]!;
     const live = emu.context.state.items.get(e.id);
     if (!live) return; // already deleted in this sequence
-    const s = sessionFor(emu);
+    const s = sessionFor(emu, { retry: RESTORE_RETRY });
     const at = `${emu.restUrl}/content/users/${live.json.owner}/items/${e.id}`;
     const post = (op: string, params: Record<string, unknown>) => s.request(`${at}/${op}`, params, { httpMethod: 'POST' });
     switch (c.kind) {

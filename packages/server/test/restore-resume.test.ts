@@ -8,8 +8,9 @@ import type { Db } from '../src/db/database.js';
 import { markerFor } from '../src/restore/steps/item-create.step.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { ItemEntry } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 
 describe('restore after injected failures', () => {
   let emu: EmulatorHandle;
@@ -32,8 +33,9 @@ describe('restore after injected failures', () => {
   });
 
   const deleteItems = async (entries: ItemEntry[]) => {
-    const s = sessionFor(emu);
-    for (const e of entries) await s.request(`${emu.restUrl}/content/users/${e.owner}/items/${e.id}/delete`, {}, { httpMethod: 'POST' });
+    const s = sessionFor(emu, { retry: RESTORE_RETRY });
+    // For good: a resumed recreate is what is tested (recycle-bin-restore.test.ts restores from the bin).
+    for (const e of entries) await s.request(`${emu.restUrl}/content/users/${e.owner}/items/${e.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
   };
   const countByTitle = (title: string) => orgItems(emu).filter((i) => i.json.title === title).length;
 

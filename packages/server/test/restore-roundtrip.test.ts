@@ -10,8 +10,9 @@ import type { Db } from '../src/db/database.js';
 import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { ItemEntry } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, idMapOf, orgItems, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 
 const DEMO_KEYS_USED = { mapParks: 'Parks and Trails', mapWater: 'Water Network Map', app: 'Parks Finder', dash: 'Parks Operations Dashboard', story: "Discover Demoville's Parks" };
 
@@ -45,7 +46,7 @@ for (const kind of ['online', 'enterprise'] as const) {
       const pdf = [...content.items.values()].find((e) => e.type === 'PDF' && e.data?.kind === 'file' && e.id !== csv.id)!;
 
       // Change the organization through its REST API, as people and scripts do.
-      const s = sessionFor(emu);
+      const s = sessionFor(emu, { retry: RESTORE_RETRY });
       const rest = emu.restUrl;
       const post = (path: string, params: Record<string, unknown>) => s.request(`${rest}/${path}`, params, { httpMethod: 'POST' });
       await post(`content/users/${mapWater.owner}/items/${mapWater.id}/update`, {
@@ -77,7 +78,8 @@ for (const kind of ['online', 'enterprise'] as const) {
       expect(other, 'a group owned by someone else').toBeDefined();
       expect(await post(`community/groups/${other!.id}/delete`, {})).toMatchObject({ success: true });
       for (const gone of [mapParks, pdf]) {
-        const answer = await post(`content/users/${gone.owner}/items/${gone.id}/delete`, {});
+        // For good: recreating them is what is tested (recycle-bin-restore.test.ts restores from the bin).
+        const answer = await post(`content/users/${gone.owner}/items/${gone.id}/delete`, { permanentDelete: true });
         expect(answer).toMatchObject({ success: true });
       }
       expect(emu.context.state.items.has(mapParks.id)).toBe(false);
@@ -139,11 +141,11 @@ for (const kind of ['online', 'enterprise'] as const) {
       const water = byTitle('Water Network');
       const map = byTitle(DEMO_KEYS_USED.mapParks);
       expect(parks.service?.layers.some((l) => (l.attachmentCount ?? 0) > 0) || water.service?.layers.some((l) => (l.attachmentCount ?? 0) > 0)).toBe(true);
-      const s = sessionFor(emu);
+      const s = sessionFor(emu, { retry: RESTORE_RETRY });
       const waterUrl = water.service!.url;
       const deleted = await s.request<{ deleteResults: { success: boolean }[] }>(`${waterUrl}/0/deleteFeatures`, { where: 'OBJECTID <= 3' }, { httpMethod: 'POST' });
       expect(deleted.deleteResults.length).toBe(3);
-      for (const gone of [parks, map]) await s.request(`${emu.restUrl}/content/users/${gone.owner}/items/${gone.id}/delete`, {}, { httpMethod: 'POST' });
+      for (const gone of [parks, map]) await s.request(`${emu.restUrl}/content/users/${gone.owner}/items/${gone.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
 
       const { result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'in-place', items: [parks.id, map.id, water.id] }, operationId: `hosted-${kind}`, hosted: hosted! });
       expect(result.steps.filter((r) => r.status === 'failed')).toEqual([]);

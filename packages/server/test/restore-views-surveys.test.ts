@@ -14,8 +14,9 @@ import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { RestoreResult } from '../src/restore/restore.types.js';
 import { type ItemEntry, type Store } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, sessionFor, zipFiles } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, zipFiles, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 import { liveRecords, snapshotRecords } from './support/hosted-restore.js';
 
 type Survey = { form: string; service: string; submissionView: string; resultsView: string; publishedWith: string };
@@ -38,7 +39,7 @@ const serviceOf = (emu: EmulatorHandle, url: string) => emu.context.state.getSer
 
 /** A view restored as a view: on `sourceUrl`, with the snapshot's capabilities, definition query and shown fields. */
 async function expectViewMatches(emu: EmulatorHandle, store: Store, entry: ItemEntry, url: string, sourceUrl: string): Promise<void> {
-  const session = sessionFor(emu);
+  const session = sessionFor(emu, { retry: RESTORE_RETRY });
   const service = await session.request<Record<string, unknown>>(url);
   const stored = await store.getJson<Record<string, unknown>>(entry.service!.definition.hash);
   expect(service.isView, `${entry.title} isView`).toBe(true);
@@ -67,7 +68,7 @@ async function submissionUrlOf(emu: EmulatorHandle, formId: string): Promise<str
 /** Submits a record as the Survey123 form does (applyEdits on the submission view's layer 0); answers its GlobalID. */
 async function submit(emu: EmulatorHandle, submissionUrl: string, attributes: Record<string, unknown>): Promise<string> {
   const globalId = `{${crypto.randomUUID().toUpperCase()}}`;
-  const answer = await sessionFor(emu).request<{ addResults: { success: boolean; globalId?: string }[] }>(
+  const answer = await sessionFor(emu, { retry: RESTORE_RETRY }).request<{ addResults: { success: boolean; globalId?: string }[] }>(
     `${submissionUrl}/0/applyEdits`,
     { adds: JSON.stringify([{ attributes: { ...attributes, globalid: globalId }, geometry: { x: -13046000, y: 4036000, spatialReference: { wkid: 102100 } } }]), useGlobalIds: true, rollbackOnFailure: true },
     { httpMethod: 'POST' }
@@ -77,7 +78,7 @@ async function submit(emu: EmulatorHandle, submissionUrl: string, attributes: Re
 }
 
 async function countWhere(emu: EmulatorHandle, layerUrl: string, where: string): Promise<number> {
-  return (await sessionFor(emu).request<{ count: number }>(`${layerUrl}/query`, { where, returnCountOnly: true })).count;
+  return (await sessionFor(emu, { retry: RESTORE_RETRY }).request<{ count: number }>(`${layerUrl}/query`, { where, returnCountOnly: true })).count;
 }
 
 /** Edit requests (features and attachments) the emulator served for services named in `names`. */
@@ -106,7 +107,7 @@ for (const kind of ['online', 'enterprise'] as const) {
       emu = await startTestEmulator({ kind });
       // A view with a field alias of its own (updateDefinition on the view), which every restore must keep.
       const protectedUrl = `${emu.context.urls.servicesRoot}/Demo_Bike_Lanes_Protected/FeatureServer`;
-      await sessionFor(emu).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane' }] }] }) }, { httpMethod: 'POST' });
+      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane' }] }] }) }, { httpMethod: 'POST' });
       folder = await tempFolder(`orgkeeper-views-${kind}-`);
       ({ db, repository } = await restoreDb(folder.path));
       ({ store, snapshotId, content } = await backUp(emu, folder.path));
@@ -145,7 +146,7 @@ for (const kind of ['online', 'enterprise'] as const) {
     });
 
     it('recreates deleted surveys: views are views of the recreated service, forms submit to them, relationships are back', async () => {
-      const session = sessionFor(emu);
+      const session = sessionFor(emu, { retry: RESTORE_RETRY });
       // Views first: ArcGIS refuses to delete a layer that has views. On Online the items go to the recycle bin,
       // where their service names stay taken: the recreated services get new names, and the views follow them.
       for (const survey of surveys) {
@@ -193,7 +194,7 @@ for (const kind of ['online', 'enterprise'] as const) {
     }, 120_000);
 
     it('in place: views get their definitions back, rows come back only through the source, no edit addresses a view', async () => {
-      const session = sessionFor(emu);
+      const session = sessionFor(emu, { retry: RESTORE_RETRY });
       // The 'Protected Bike Lanes' view and its source Bike Lanes exist; change both.
       const view = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
       const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
@@ -225,11 +226,11 @@ for (const kind of ['online', 'enterprise'] as const) {
       await expectViewMatches(emu, store, view, copyUrl, source.service!.url);
       expect(await countWhere(emu, `${copyUrl}/0`, '1=1')).toBe(await countWhere(emu, `${view.service!.url}/0`, '1=1'));
       const copy = result.steps.find((s) => s.oldId === view.id)!.newId!;
-      await sessionFor(emu).request(`${emu.restUrl}/content/users/${emu.context.state.items.get(copy)!.json.owner}/items/${copy}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
+      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${emu.restUrl}/content/users/${emu.context.state.items.get(copy)!.json.owner}/items/${copy}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
     }, 60_000);
 
     it('a dry run says why a view cannot be restored when its source is in neither the snapshot nor the organization', async () => {
-      const session = sessionFor(emu);
+      const session = sessionFor(emu, { retry: RESTORE_RETRY });
       const view = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
       const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
       // A snapshot without the source, then both deleted for good.

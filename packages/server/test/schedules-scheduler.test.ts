@@ -12,7 +12,7 @@ import { SchedulesService, nextRun } from '../src/schedules/schedules.service.js
 import type { ScheduleView } from '../src/schedules/schedule.types.js';
 import type { OperationView } from '../src/operations/operation.types.js';
 import { openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder, ROLE_ACCOUNTS, TERMINAL_STATUSES } from './support/org-fixture.js';

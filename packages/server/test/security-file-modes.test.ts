@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../src/db/database.js';
 import { runCli } from './support/cli-runner.js';
-import { tempFolder } from './identities/support.js';
+import { tempFolder } from './support/emulator-harness.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture } from './support/org-fixture.js';
 
 const modeOf = async (path: string) => (await lstat(path)).mode & 0o777;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probePortal } from '../src/identities/portal-client.js';
 import { forbiddenAddress, MAX_REDIRECTS, probeRequest } from '../src/identities/probe-request.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { freePort, startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
 
 interface ErrorBody {

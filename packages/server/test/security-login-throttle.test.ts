@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthService } from '../src/auth/auth.service.js';
-import { scryptVerifier, type PasswordVerifier } from '../src/auth/password.js';
+import { scryptVerifier, type PasswordVerifier } from '../src/lib/password.js';
 import { AppError } from '../src/errors/app-error.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createServices } from '../src/services.js';

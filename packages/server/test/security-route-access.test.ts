@@ -21,7 +21,7 @@ import type { RegisteredRoute } from '../src/http/fastify-types.js';
 import { createLogger } from '../src/logging/logger.js';
 import { SecretBox } from '../src/secrets/secret-box.js';
 import { rawClient, type RawClient, type RawRequest, type RawResponse } from './support/raw-http.js';
-import { startTestServer, type ApiClient, type TestServer } from './support/server-harness.js';
+import { startTestServer, type ApiClient, type TestServer, concreteUrl } from './support/server-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const INDEX = '<!doctype html><html><body><div id="root">web app marker 7f3a</div></body></html>';
@@ -59,11 +59,6 @@ const key = (route: RegisteredRoute) => `${route.method} ${route.url}`;
 /** The least role a signed-in account needs, as the route declares it (state-changing routes: operator unless they say otherwise). */
 function requiredRole(route: RegisteredRoute): Role {
   return route.role ?? (STATE_CHANGING.has(route.method) && !route.public ? 'operator' : 'viewer');
-}
-
-/** A concrete path for a route pattern: parameters and wildcards get a harmless value. */
-function concrete(url: string): string {
-  return url.replace(/:[A-Za-z0-9_]+/g, 'x1').replace(/\*/g, 'x1');
 }
 
 interface Spelling {
@@ -123,7 +118,7 @@ interface Case {
 
 function cases(routeList: RegisteredRoute[], headers: Record<string, string>): Case[] {
   return routeList.flatMap((route) =>
-    spellings(concrete(route.url)).map((spelling) => ({
+    spellings(concreteUrl(route.url)).map((spelling) => ({
       route: key(route),
       spelling,
       request: {

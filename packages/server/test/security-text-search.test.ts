@@ -5,7 +5,7 @@
  * while a long scan of a large organization (the emulator's scale seed) is matching.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import type { ApiClient } from './support/server-harness.js';
 import { startOrgFixture, waitForOperation, type OrgFixture } from './support/org-fixture.js';
 

@@ -22,9 +22,10 @@ import { scanTextSearch } from '../src/clean/scans/text-search.scan.js';
 import type { ScanOutput } from '../src/clean/scans/scan-context.js';
 import { loadHostedRestore } from '../src/restore/hosted-contract.js';
 import { readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
-import { planAndRun, restoreDb, sessionFor, type RestoreRun } from './restore-support.js';
+import { planAndRun, restoreDb, type RestoreRun, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 
 /**
  * A host an attacker controls: records every request and answers like a federated ArcGIS Server that claims
@@ -102,7 +103,7 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
 
     backup = await runBackup({
       identity: { id: 'identity-1', name: 'Demoville', fileLocation: join(folder.path, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Demoville' },
-      session: sessionFor(emu),
+      session: sessionFor(emu, { retry: RESTORE_RETRY }),
       name: 'With hostile items'
     });
     store = await openStore(join(folder.path, 'store'), { expectOrgId: emu.orgId });
@@ -134,13 +135,16 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
 
   it("still backs up the organization's real hosted layers with their data", () => {
     const real = [...content.items.values()].filter((e) => e.type === 'Feature Service' && !hostile.has(e.title) && e.service);
-    const demoHosted = [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId && i.json.typeKeywords.includes('Hosted Service') && String(i.json.url).startsWith(emu.portalUrl + '/' + emu.orgId));
+    // Hosted feature layers (the demo's hosted tile layers carry the keyword too, and are not feature services).
+    const demoHosted = [...emu.context.state.items.values()].filter(
+      (i) => i.json.orgId === emu.orgId && i.json.type === 'Feature Service' && i.json.typeKeywords.includes('Hosted Service') && String(i.json.url).startsWith(emu.portalUrl + '/' + emu.orgId)
+    );
     expect(real.length).toBe(demoHosted.length);
     expect(real.every((e) => e.external === undefined && e.service!.layers.length > 0)).toBe(true);
   });
 
   it('the broken-links scan does not take the attacker host for one of the org servers, and requests nothing there', async () => {
-    const session = sessionFor(emu);
+    const session = sessionFor(emu, { retry: RESTORE_RETRY });
     const reader = new OrgReader(session, { orgId: emu.orgId });
     const { options } = validateScanRequest({ type: 'broken-links' });
     const output: ScanOutput = await scanBrokenLinks({ reader, options, portalUrl: emu.portalUrl, platform: 'online', now: Date.now(), viewHistory: new Map(), progress: () => undefined });
@@ -157,7 +161,7 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
   it('the other scans that read services (over-shared, text-search in fields) request nothing there either', async () => {
     for (const { id } of hostile.values()) await setItemAccess({ id, owner: DEMO_USERS.maria, access: 'public', authentication: publisher });
     const scan = async (fn: typeof scanOverShared, type: string, opts: Record<string, unknown>) => {
-      const reader = new OrgReader(sessionFor(emu), { orgId: emu.orgId });
+      const reader = new OrgReader(sessionFor(emu, { retry: RESTORE_RETRY }), { orgId: emu.orgId });
       const { options } = validateScanRequest({ type, options: opts });
       return fn({ reader, options, portalUrl: emu.portalUrl, platform: 'online', now: Date.now(), viewHistory: new Map(), progress: () => undefined });
     };
@@ -198,7 +202,7 @@ describe('a member cannot make OrgKeeper send the token (or anything) outside th
   }, 60_000);
 
   it('the session refuses, without sending anything, every way of asking the attacker host directly', async () => {
-    const session = sessionFor(emu);
+    const session = sessionFor(emu, { retry: RESTORE_RETRY });
     for (const { url } of hostile.values()) {
       if (url.startsWith(emu.portalUrl)) continue;
       expect(await session.auth!.getToken(url), url).toBe('');
@@ -240,7 +244,7 @@ describe('a hostile owningSystemUrl gets no token (ArcGIS Enterprise)', () => {
       .map((r) => r.path);
 
   it('a server the portal does not list gets nothing, even when its rest/info names the portal as owner', async () => {
-    const session = sessionFor(emu);
+    const session = sessionFor(emu, { retry: RESTORE_RETRY });
     const url = `${unlisted.origin}/arcgis/rest/services/Claimed/FeatureServer`;
     expect(await session.auth!.getToken(url)).toBe('');
     await expect(session.request(url)).rejects.toBeInstanceOf(ForeignOriginError);
@@ -248,7 +252,7 @@ describe('a hostile owningSystemUrl gets no token (ArcGIS Enterprise)', () => {
   });
 
   it("a listed server cannot send rest-js's token chain to another host: that host gets no request, let alone a token", async () => {
-    const session = sessionFor(emu);
+    const session = sessionFor(emu, { retry: RESTORE_RETRY });
     await session.request(`${emu.restUrl}/portals/self`); // signed in (its own generateToken) before counting
     const url = `${listed.origin}/arcgis/rest/services/Roads/FeatureServer`;
     const generateTokensBefore = generateTokenRequests().length;

@@ -11,8 +11,9 @@ import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { RestoreRepository } from '../src/restore/restore.repository.js';
 import type { ItemEntry, Store } from '../src/store/index.js';
 import type { Db } from '../src/db/database.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
-import { backUp, planAndRun, restoreDb, sessionFor } from './restore-support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
+import { backUp, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { sessionFor } from './support/emulator-session.js';
 
 describe('a view whose recorded source lies outside the organization', () => {
   let emu: EmulatorHandle;
@@ -61,7 +62,7 @@ describe('a view whose recorded source lies outside the organization', () => {
 
   it('recreate: the view is defined on a source named inside the organization only, and the foreign host gets no request', async () => {
     const item = emu.context.state.items.get(view.id)!;
-    await sessionFor(emu).request(`${emu.restUrl}/content/users/${item.json.owner}/items/${view.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
+    await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${emu.restUrl}/content/users/${item.json.owner}/items/${view.id}/delete`, { permanentDelete: true }, { httpMethod: 'POST' });
     const { result } = await planAndRun({ store, content: tampered(), target: emu, repository, params: { snapshotId, mode: 'recreate', items: [view.id] }, operationId: 'evil-recreate', hosted: await loadHostedRestore() });
     // The source the plan cannot find live is missing: the view is skipped with that reason.
     const step = result.steps.find((s) => s.oldId === view.id)!;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Store, initStore, openStore } from '../src/store/index.js';
 import { type S3TestServer, startS3Server } from '../src/store/testing/object-servers.js';
 import { buildSnapshot } from '../src/store/testing/fixtures.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 

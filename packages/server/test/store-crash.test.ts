@@ -1,26 +1,21 @@
 // Crash safety: a writer (blobs, streamed blobs, journal, lists, manifests, forget + prune) is SIGKILLed at random
 // moments, many times. After every kill, every snapshot it reported as written is intact and check is clean; the next
 // writer takes over the dead writer's lock and completes.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DiskStoreBackend } from '../src/store/backend/disk/disk-store-backend.js';
 import { check, summarizeCheck } from '../src/store/check.js';
 import { listJournals, readJournal } from '../src/store/journal.js';
 import { readLock } from '../src/store/lock.js';
 import { openStore } from '../src/store/store.js';
 import { type TestLocation, describeEachBackend, tempStoreOn } from '../src/store/testing/backends.js';
+import { cleanUpAfterEach } from './support/child-cleanup.js';
 
 const writer = fileURLToPath(new URL('../src/store/testing/crash-writer.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const running = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of running) c.kill('SIGKILL');
-  running.clear();
-  for (const c of cleanups.splice(0)) await c();
-});
+const { running, cleanups } = cleanUpAfterEach();
 
 function runWriter(at: TestLocation, seed: number, options: { killAfterMs?: number; count?: number }) {
   const proc = spawn(process.execPath, ['--import', 'tsx', writer, at.text, String(seed), ...(options.count ? [String(options.count)] : [])], {

@@ -1,19 +1,14 @@
 // The store lock across real processes: racing writers, a killed holder, racing takers of a stale lock.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { acquireLock, readLock } from '../src/store/lock.js';
 import { type TestLocation, describeEachBackend, tempStoreOn } from '../src/store/testing/backends.js';
+import { cleanUpAfterEach } from './support/child-cleanup.js';
 
 const child = fileURLToPath(new URL('../src/store/testing/lock-child.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const running = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of running) c.kill('SIGKILL');
-  running.clear();
-  for (const c of cleanups.splice(0)) await c();
-});
+const { running, cleanups } = cleanUpAfterEach();
 
 interface ChildEvent {
   pid: number;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotIndexRepository } from '../src/backup/snapshot-index.repository.js';
 import { openDatabase } from '../src/db/database.js';
-import type { EmulatorHandle } from './identities/support.js';
+import type { EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture, type TempFolder } from './support/org-fixture.js';
 import { startTestServer } from './support/server-harness.js';

@@ -12,7 +12,7 @@ import type { WorkerListView } from '../src/operations/worker.types.js';
 import { runCli } from './support/cli-runner.js';
 import { addIdentityWithCli, startDataDirFixture, type DataDirFixture } from './support/org-fixture.js';
 
-const CLI_CHILD = fileURLToPath(new URL('./identities/orgkeeper-child.ts', import.meta.url));
+const CLI_CHILD = fileURLToPath(new URL('./support/orgkeeper-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('orgkeeper worker on SQLite', () => {

@@ -19,14 +19,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../src/operations/operation.types.js';
 import type { WorkerListView } from '../src/operations/worker.types.js';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from './identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
 import { runCli } from './support/cli-runner.js';
 import { POSTGRES_INSTALL_HINT, postgresAvailable, startPostgresCluster, type PostgresCluster } from './support/postgres-cluster.js';
 import { readEventStream } from './support/event-stream.js';
 import { ApiClient } from './support/server-harness.js';
 import type { TempFolder } from './support/org-fixture.js';
+import { until as waitUntil } from './support/until.js';
 
-const CLI_CHILD = fileURLToPath(new URL('./identities/orgkeeper-child.ts', import.meta.url));
+const CLI_CHILD = fileURLToPath(new URL('./support/orgkeeper-child.ts', import.meta.url));
 const SERVER_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 /** Short, so the test sees a killed worker's operation taken over within seconds (the default is 30). */
@@ -41,15 +42,8 @@ interface OrgKeeperProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Workers are separate processes that start and poll: a long wait, polled gently. */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000) => waitUntil(probe, { what, timeoutMs, intervalMs: 100 });
 
 const suite = postgresAvailable() ? describe : describe.skip;
 

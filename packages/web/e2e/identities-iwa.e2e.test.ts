@@ -111,7 +111,8 @@ describe('ArcGIS Enterprise with IWA (Kerberos)', () => {
             items.map((item) => [item.getAttribute('data-check'), item.getAttribute('data-status')])
           )) as Array<[string, string]>
         );
-        expect(Object.keys(checks)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'token_lifetime', 'file_location']);
+        expect(Object.keys(checks)).toEqual(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'recycle_bin', 'token_lifetime', 'file_location']);
+        expect(checks.recycle_bin).toBe('skipped');
         for (const id of ['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'file_location']) expect(checks[id]).toBe('ok');
         expect(['ok', 'skipped']).toContain(checks.token_lifetime);
         await snapshot(page, 'identities-iwa-connected');

@@ -136,10 +136,11 @@ describe('first run to a connected ArcGIS Online identity', () => {
       'kind_matches:ok',
       'signed_in:ok',
       'administrator:ok',
+      'recycle_bin:ok',
       'token_lifetime:ok',
       'file_location:ok'
     ]);
-    expect(await results.locator('calcite-icon[icon="check-circle"]').count()).toBe(6);
+    expect(await results.locator('calcite-icon[icon="check-circle"]').count()).toBe(7);
     await app.snapshot('identities-tested');
 
     // Delete asks first and says the backups stay on disk.

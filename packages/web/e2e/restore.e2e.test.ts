@@ -2,7 +2,7 @@
 // deleted in ArcGIS, found in the snapshot, restored with the wizard (recreate, after a dry-run plan), and is back in
 // the organization.
 import type { EmulatorHandle } from './support/arcgis';
-import { addDemoIdentity, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
+import { addDemoIdentity, deleteInArcGIS, signIn, type TempFolders, useDemoOrg } from './support/demo-org';
 import { describe, expect, test, type E2EApp } from './support/fixtures';
 import { ADMIN, unnamedControls, waitForPath } from './support/ui';
 
@@ -15,24 +15,6 @@ useDemoOrg((org) => ({ emu, folders } = org));
 async function signInWithIdentity(app: E2EApp): Promise<{ identityId: string; csrfToken: string }> {
   await signIn(app);
   return addDemoIdentity(app, emu, { fileLocation: folders.sub('demo') });
-}
-
-/** What an administrator does in ArcGIS by mistake: deletes the item (`content/users/<owner>/items/<id>/delete`). */
-async function deleteInArcGIS(itemId: string, owner: string): Promise<void> {
-  const post = async (url: string, params: Record<string, string>) => {
-    const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ f: 'json', ...params }) });
-    const body = (await response.json()) as Record<string, unknown>;
-    if (body.error) throw new Error(`${url}: ${JSON.stringify(body.error)}`);
-    return body;
-  };
-  const { token } = (await post(`${emu.restUrl}/generateToken`, {
-    username: emu.admin.username,
-    password: emu.admin.password,
-    client: 'referer',
-    referer: emu.portalUrl,
-    expiration: '10'
-  })) as { token: string };
-  await post(`${emu.restUrl}/content/users/${owner}/items/${itemId}/delete`, { token, permanentDelete: 'true' });
 }
 
 describe('restoring a deleted item', () => {
@@ -55,7 +37,8 @@ describe('restoring a deleted item', () => {
       .poll(async () => ((await (await page.request.get(`${app.server.url}/api/operations/${operationId}`)).json()) as { status: string }).status, { timeout: 60_000 })
       .toBe('succeeded');
 
-    await deleteInArcGIS(id, owner);
+    // Deleted for good: the wizard recreates it (the recycle bin's way back is in recycle-bin.e2e.test.ts).
+    await deleteInArcGIS(emu, id, owner, { permanent: true });
     expect(emu.context.state.items.has(id)).toBe(false);
 
     // Find it in the snapshot and go to the wizard from its detail.
@@ -78,6 +61,8 @@ describe('restoring a deleted item', () => {
     await step.waitFor();
     expect(await step.getAttribute('data-action')).toBe('create');
     await step.getByText(title, { exact: true }).waitFor();
+    // The plan says what it does with the item's references (the item-type catalogue's reading).
+    await step.getByText(/references: \d+ rewritten, \d+ kept, \d+ listed only/).waitFor();
     expect(emu.context.state.items.has(id)).toBe(false);
     await app.snapshot('restore-plan');
 

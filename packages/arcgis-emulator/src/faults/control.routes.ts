@@ -13,7 +13,7 @@ import { type Router } from '../router.js';
  * - `GET  /__emulator/faults` -> the fault settings, `tokenMinutes` and counts of injected faults.
  * - `POST /__emulator/faults` with any of: latencyMs, latencyJitterMs, errorRate, errorStyle (http|body|mixed),
  *   resetRate, faultRate (shortcut: 70% errors, 30% resets, as `--fault-rate`), throttleRpm, throttleStyle
- *   (http|body|mixed), retryAfterSeconds, pathFilter (list or comma-separated), tokenMinutes (lifetime of tokens
+ *   (http|body|mixed), throttleScope (all|features), throttleWindowSeconds, throttleWindow (sliding|fixed), retryAfterSeconds, retryAfterMode (fixed|window), pathFilter (list or comma-separated), tokenMinutes (lifetime of tokens
  *   issued from now on), reset=true (no faults at all; applied before the other fields).
  * - `GET  /__emulator/requests[?recent=N]` -> {total, byEndpoint, byStatus, byFault, recent}; `POST .../requests/reset`.
  * - `GET|POST /__emulator/clock` (`advanceMs`), `GET /__emulator/health`.
@@ -127,9 +127,9 @@ function recycleBinView(emu: EmulatorContext): Record<string, unknown> {
   };
 }
 
-const NUMERIC = ['latencyMs', 'latencyJitterMs', 'errorRate', 'resetRate', 'throttleRpm', 'retryAfterSeconds'] as const;
+const NUMERIC = ['latencyMs', 'latencyJitterMs', 'errorRate', 'resetRate', 'throttleRpm', 'throttleWindowSeconds', 'retryAfterSeconds'] as const;
 /** Fields the control endpoint accepts besides the settings (`f` and `token` are sent by generic clients). */
-const ALSO_ALLOWED = new Set(['f', 'token', 'json', 'faultRate', 'tokenMinutes', 'reset', 'errorStyle', 'throttleStyle', 'pathFilter']);
+const ALSO_ALLOWED = new Set(['f', 'token', 'json', 'faultRate', 'tokenMinutes', 'reset', 'errorStyle', 'throttleStyle', 'throttleScope', 'throttleWindow', 'retryAfterMode', 'pathFilter']);
 
 function parsePatch(params: Record<string, string>): { patch: Partial<FaultSettings>; tokenMinutes?: number; reset: boolean } {
   let source: Record<string, unknown> = params;
@@ -146,7 +146,7 @@ function parsePatch(params: Record<string, string>): { patch: Partial<FaultSetti
   const unknown = Object.keys(source).filter((k) => !ALSO_ALLOWED.has(k) && !(NUMERIC as readonly string[]).includes(k));
   if (unknown.length > 0) {
     throw new ArcGISError(400, `Unknown fault setting: ${unknown.join(', ')}`, {
-      details: [`Known settings: ${[...NUMERIC, 'errorStyle', 'throttleStyle', 'pathFilter', 'faultRate', 'tokenMinutes', 'reset'].join(', ')}`]
+      details: [`Known settings: ${[...NUMERIC, 'errorStyle', 'throttleStyle', 'throttleScope', 'throttleWindow', 'retryAfterMode', 'pathFilter', 'faultRate', 'tokenMinutes', 'reset'].join(', ')}`]
     });
   }
   const number = (key: string): number | undefined => {
@@ -173,6 +173,21 @@ function parsePatch(params: Record<string, string>): { patch: Partial<FaultSetti
     const style = String(source[key]);
     if (style !== 'http' && style !== 'body' && style !== 'mixed') throw errors.invalidParam(`${key} must be http, body or mixed`);
     patch[key] = style;
+  }
+  if (source.throttleScope !== undefined) {
+    const scope = String(source.throttleScope);
+    if (scope !== 'all' && scope !== 'features') throw errors.invalidParam('throttleScope must be all or features');
+    patch.throttleScope = scope;
+  }
+  if (source.throttleWindow !== undefined) {
+    const kind = String(source.throttleWindow);
+    if (kind !== 'sliding' && kind !== 'fixed') throw errors.invalidParam('throttleWindow must be sliding or fixed');
+    patch.throttleWindow = kind;
+  }
+  if (source.retryAfterMode !== undefined) {
+    const mode = String(source.retryAfterMode);
+    if (mode !== 'fixed' && mode !== 'window') throw errors.invalidParam('retryAfterMode must be fixed or window');
+    patch.retryAfterMode = mode;
   }
   if (source.pathFilter !== undefined) {
     const v = source.pathFilter;

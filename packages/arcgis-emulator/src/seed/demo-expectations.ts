@@ -1,3 +1,4 @@
+import { type DemoItemTypeExpectations, demoItemTypeExpectations } from './demo-item-types-expectations.js';
 import { seedId } from './items.js';
 
 /**
@@ -99,6 +100,8 @@ export interface DemoExpectations {
     /** "service/layerId" of layers with attachments. */
     withAttachments: string[];
   };
+  /** The items of every kind real organizations hold (demo-item-types-expectations.ts); merged into the lists above. */
+  itemTypes: DemoItemTypeExpectations;
   /**
    * Hosted feature layer views (items of type Feature Service with the "View Service" keyword). Their rows are their
    * source's: a backup that reads features must read them from the source only.
@@ -255,6 +258,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
   const ids = Object.fromEntries(DEMO_KEYS.map((k) => [k, seedId(randomSeed, k)])) as Record<DemoKey, string>;
   const u = DEMO_USERS;
   const itemKeys: DemoKey[] = DEMO_KEYS.filter((k) => /^(svc|map|app|dash|story|exb|csv|pdf|fgdb|img|shp|geojson|form|view)-/.test(k));
+  const t = demoItemTypeExpectations(randomSeed);
   // The survey123 website names a web designer survey's service and views after the form's item id.
   const treeService = surveyServiceName(ids['form-tree-requests']);
   return {
@@ -292,7 +296,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
     },
     folders: { emptyFolders: [ids['fld-archive']] },
     items: {
-      all: itemKeys.map((k) => ids[k]),
+      all: [...itemKeys.map((k) => ids[k]), ...t.all],
       staleItems: [ids['svc-flood-2019'], ids['map-flood-2019'], ids['pdf-flood-plan-2019'], ids['csv-budget-2018']],
       publicItems: [
         ids['svc-reports'],
@@ -323,6 +327,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [ids['story-parks']]: ['draft.json', 'images/hero.png'],
         [ids['exb-field']]: ['config/config.json', 'images/logo.png'],
         [ids['map-water']]: ['notes/legend-notes.json'],
+        ...t.withResources,
         [ids['form-tree-requests']]: ['form.json', 'media/header.png'],
         [ids['form-storm-damage']]: ['Storm_Damage_Reports.xlsx', 'Storm_Damage_Reports.webform', 'media/storm_banner.png']
       }
@@ -335,13 +340,14 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       },
       webMapToDeadUrl: { itemId: ids['map-broken-url'], deadServiceName: DEMO_SERVICE_NAMES.deadHistoricParcels },
       appToMissingMap: { itemId: ids['app-broken'], missingItemId: ids['deleted-permits-map'] },
-      itemIds: [ids['map-broken-deleted'], ids['map-broken-url'], ids['app-broken']],
+      itemIds: [ids['map-broken-deleted'], ids['map-broken-url'], ids['app-broken'], ...t.broken.itemIds],
       findings: [
         { itemId: ids['map-broken-deleted'], path: 'operationalLayers[0]', title: 'Storm Drains', missingItemId: ids['deleted-storm-drains'], url: `<servicesRoot>/${DEMO_SERVICE_NAMES.deletedStormDrains}/FeatureServer/0` },
         { itemId: ids['map-broken-url'], path: 'operationalLayers[0]', title: 'Historic Parcels', url: `<servicesRoot>/${DEMO_SERVICE_NAMES.deadHistoricParcels}/FeatureServer/0` },
-        { itemId: ids['app-broken'], path: 'values.webmap', missingItemId: ids['deleted-permits-map'] }
+        { itemId: ids['app-broken'], path: 'values.webmap', missingItemId: ids['deleted-permits-map'] },
+        ...t.broken.findings
       ],
-      externalHosts: ['services.arcgisonline.com', 'cdn.arcgis.com']
+      externalHosts: ['services.arcgisonline.com', 'cdn.arcgis.com', ...t.externalHosts]
     },
     services: {
       byName: {
@@ -351,6 +357,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [DEMO_SERVICE_NAMES.permits]: ids['svc-permits'],
         [DEMO_SERVICE_NAMES.reports]: ids['svc-reports'],
         [DEMO_SERVICE_NAMES.flood2019]: ids['svc-flood-2019'],
+        ...t.services,
         [treeService]: ids['svc-tree-requests'],
         [`${treeService}_fieldworker`]: ids['view-tree-requests-fieldworker'],
         [`${treeService}_results`]: ids['view-tree-requests-results'],
@@ -363,6 +370,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       // Layers that hold attachments (views show their source's and hold none).
       withAttachments: [`${DEMO_SERVICE_NAMES.water}/0`, `${DEMO_SERVICE_NAMES.reports}/0`, `${treeService}/0`, `${DEMO_SERVICE_NAMES.stormDamage}/0`, `${DEMO_SERVICE_NAMES.stormDamage}/1`]
     },
+    itemTypes: t,
     views: {
       all: [
         ids['view-tree-requests-fieldworker'],
@@ -426,7 +434,8 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       { type: 'Survey2Data', originItemId: ids['form-storm-damage'], destinationItemId: ids['view-storm-damage-office'] },
       { type: 'Service2Data', originItemId: ids['view-storm-damage-public'], destinationItemId: ids['svc-storm-damage'] },
       { type: 'Service2Data', originItemId: ids['view-storm-damage-office'], destinationItemId: ids['svc-storm-damage'] },
-      { type: 'Service2Data', originItemId: ids['view-bike-lanes-protected'], destinationItemId: ids['svc-bike-lanes'] }
+      { type: 'Service2Data', originItemId: ids['view-bike-lanes-protected'], destinationItemId: ids['svc-bike-lanes'] },
+      ...t.relationships
     ],
     ids
   };

@@ -6,6 +6,7 @@ import { bufferBlob, lazyBlob } from '../util/blob.js';
 import { Random } from '../util/random.js';
 import { fillerBytes, metadataXml, pdf, pdfLayout, png, zip, zippedShapefile, zipSize } from './assets.js';
 import { DEMO_SERVICE_NAMES, DEMO_USERS as U, type DemoKey, demoExpectations, demoPassword } from './demo-expectations.js';
+import { seedDemoItemTypes } from './demo-item-types.js';
 import { DAY, fileData, type ItemInput, jsonData, makeFolder, makeGroup, makeItem, makeUser } from './items.js';
 import { itemDataKey, markSeeded } from './seed-registry.js';
 import { seedDemoSurveys } from './demo-surveys.js';
@@ -666,6 +667,7 @@ export function seedDemo(emu: EmulatorContext, now: number): void {
     { type: 'Map2App', originItemId: waterMap.json.id, destinationItemId: id('exb-field'), created: ago(250), createdBy: U.tom }
   );
   void permitsItem;
+  seedDemoItemTypes(emu, now);
 
   // Survey123 surveys and hosted feature layer views (their own random stream: nothing above changes).
   seedDemoSurveys(emu, now, id);

@@ -2,7 +2,7 @@ import { type IRequestOptions, request } from '@esri/arcgis-rest-request';
 import { ArcGISFailure, toArcGISFailure } from './arcgis-errors.js';
 import { currentFetchContext, type FetchContext, withFetchContext } from './arcgis-fetch.js';
 import { IwaUnavailableError } from './iwa-client.js';
-import { AdaptiveLimiter } from './limiter.js';
+import { AdaptiveLimiter, DEFAULT_ARCGIS_CONCURRENCY_CEILING } from './adaptive-limiter.js';
 import { loadOrgOrigins, type OrgOrigins, urlOrigin } from './org-origins.js';
 import { boundToOrigins, ForeignOriginError } from './origin-guard.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs, shouldRetry, sleep } from './retry.js';
@@ -30,8 +30,15 @@ export interface ArcGISSessionOptions {
   auth: TokenSource | null;
   /** Extra per-request headers (IWA Negotiate). */
   headersFor?: (url: string) => Promise<Record<string, string>>;
-  /** Requests in flight at once (default 8). */
+  /**
+   * Most requests in flight at once (the ceiling of the adaptive limiter, default DEFAULT_ARCGIS_CONCURRENCY_CEILING);
+   * ignored when a limiter is given (an identity's limiter is shared by its sessions).
+   */
   concurrency?: number;
+  /** Requests in flight at the start (default 8, or the ceiling when lower). */
+  initialConcurrency?: number;
+  /** The identity's shared limiter (ArcGISSessionFactory keeps one per identity). */
+  limiter?: AdaptiveLimiter;
   retry?: RetryPolicy;
   /** Time limit for one HTTP request (default 2 minutes). */
   timeoutMs?: number;
@@ -80,7 +87,10 @@ export class ArcGISSession {
     this.portalOrigin = urlOrigin(options.portalUrl);
     this.auth = options.auth ? boundToOrigins(options.auth, this.allowsUrl) : null;
     this.authForRestJs = this.auth ? recordingTokenFailures(this.auth) : null;
-    this.limiter = limiter ?? new AdaptiveLimiter(options.concurrency ?? 8);
+    this.limiter =
+      limiter ??
+      options.limiter ??
+      new AdaptiveLimiter({ ceiling: options.concurrency ?? DEFAULT_ARCGIS_CONCURRENCY_CEILING, ...(options.initialConcurrency ? { initial: options.initialConcurrency } : {}) });
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.timeoutMs = options.timeoutMs ?? 120_000;
   }
@@ -117,8 +127,24 @@ export class ArcGISSession {
     return (await this.orgOrigins()).allows(url);
   }
 
+  /** Requests allowed in flight now (moves with the adaptive limiter). */
   get concurrency(): number {
     return this.limiter.current;
+  }
+
+  /** The most requests this session may ever have in flight. */
+  get concurrencyCeiling(): number {
+    return this.limiter.ceiling;
+  }
+
+  /** The most times one request of the identity was refused for throttling in a row (1: each passed when retried). */
+  get mostThrottledInARow(): number {
+    return this.limiter.mostRefusedInARow;
+  }
+
+  /** The adaptive limiter's decisions so far (for benchmarks and logs). */
+  get limiterCounts(): { increases: number; throttleDecreases: number; latencyDecreases: number; clientBoundRounds: number } {
+    return { ...this.limiter.controller.counts };
   }
 
   /** Options to spread into any rest-js call: `{ ...session.requestOptions, ... }`. */
@@ -147,10 +173,17 @@ export class ArcGISSession {
       };
       try {
         this.stats.requests++;
-        const result = await this.limiter.run(() => withFetchContext(context, fn));
-        // rest-js answered anonymously after the token failed: that answer is not what the caller asked for.
-        if (context.tokenError !== undefined) throw context.tokenError;
-        this.limiter.onSuccess();
+        const ticket = await this.limiter.acquire({ retry: attempts.throttled + attempts.other > 0, signal: this.options.signal });
+        let result: T;
+        try {
+          result = await withFetchContext(context, fn);
+          // rest-js answered anonymously after the token failed: that answer is not what the caller asked for.
+          if (context.tokenError !== undefined) throw context.tokenError;
+        } catch (error) {
+          this.limiter.release(ticket, limiterOutcome(error, context));
+          throw error;
+        }
+        this.limiter.release(ticket, { kind: 'ok' });
         return result;
       } catch (error) {
         if (this.options.signal?.aborted) throw this.options.signal.reason ?? error;
@@ -186,11 +219,9 @@ export class ArcGISSession {
             failure = refreshFailure;
           }
         }
-        if (failure.kind === 'throttled') {
-          this.stats.throttled++;
-          this.limiter.onThrottled();
-        }
+        if (failure.kind === 'throttled') this.stats.throttled++;
         const attempt = failure.kind === 'throttled' ? ++attempts.throttled : ++attempts.other;
+        if (failure.kind === 'throttled') this.limiter.noteRefusedInARow(attempts.throttled);
         if (!shouldRetry(this.retry, attempt, failure)) throw failure;
         const delayMs = retryDelayMs(this.retry, attempt, failure);
         this.stats.retries++;
@@ -234,6 +265,19 @@ export class ArcGISSession {
       return { bytes, contentType };
     });
   }
+}
+
+/**
+ * What a failed request tells the limiter: throttling (429 in the status or the body, or a 503 that says when to come
+ * back, as RFC 9110 has overloaded servers do), with how long to wait; anything else is an error.
+ */
+function limiterOutcome(error: unknown, context: FetchContext): { kind: 'throttled'; retryAfterMs?: number } | { kind: 'error' } {
+  if (error instanceof CredentialsExpiredError || error instanceof IwaUnavailableError || error instanceof ForeignOriginError) return { kind: 'error' };
+  const failure = toArcGISFailure(error);
+  const retryAfterSeconds = failure.retryAfterSeconds ?? context.observed.retryAfterSeconds;
+  const overloaded = failure.kind === 'transient' && context.observed.status === 503 && retryAfterSeconds !== undefined;
+  if (failure.kind !== 'throttled' && !overloaded) return { kind: 'error' };
+  return retryAfterSeconds === undefined ? { kind: 'throttled' } : { kind: 'throttled', retryAfterMs: retryAfterSeconds * 1000 };
 }
 
 /**

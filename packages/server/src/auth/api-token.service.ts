@@ -4,7 +4,7 @@ import type { Role } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { ROLES } from '../users/user.service.js';
+import { ROLES } from '../users/index.js';
 import type { ApiTokenRepository } from './api-token.repository.js';
 import type { ApiTokenRow, ApiTokenView, CreatedApiTokenView, NewApiTokenInput } from './api-token.types.js';
 

@@ -8,17 +8,13 @@ import { CredentialsExpiredError, OAuthTokenSource, type StoredCredentials } fro
 import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import type { AppUserRow, Role, SessionRow } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
-import { redirectUriMessage } from '../identities/sign-in-problems.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import { redirectUriMessage, type ArcGISSessionFactory, type IdentityRepository, preflightAuthorize } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
-import { preflightAuthorize } from '../identities/portal-client.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import type { UserRepository } from '../users/user.repository.js';
-import { ROLES } from '../users/user.service.js';
+import { type UserRepository, ROLES } from '../users/index.js';
 import type { ClientContext, SignedIn } from './auth.service.js';
 import { mapRole, type ArcGISPerson, type MappedRole } from './arcgis-role-mapping.js';
 import { fetchPerson, searchOrgGroups } from './arcgis-sign-in.portal.js';
@@ -57,7 +53,7 @@ interface SessionGrant {
 export interface ArcGISSignInServiceDeps {
   repository: ArcGISSignInRepository;
   identities: IdentityRepository;
-  identitySessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   users: UserRepository;
   sessions: SessionService;
   audit: AuditService;
@@ -187,7 +183,7 @@ export class ArcGISSignInService implements SessionChecker {
     const identity = await this.deps.identities.findById(identityId);
     if (!identity) throw new AppError('not_found', 'There is no such identity.');
     if (!identity.org_id) throw new AppError('needs_sign_in', `Connect "${identity.name}" first: its organization is not known yet.`);
-    const session = await this.deps.identitySessions.sessionFor(identity.id);
+    const session = await this.deps.arcgisSessions.sessionFor(identity.id);
     try {
       return await searchOrgGroups(session, { orgId: identity.org_id, text });
     } catch (error) {

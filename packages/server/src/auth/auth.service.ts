@@ -2,10 +2,9 @@ import { AppError } from '../errors/app-error.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Role } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
-import type { UserRepository } from '../users/user.repository.js';
-import { MAX_PASSWORD_LENGTH, usernameKey, type UserService } from '../users/user.service.js';
+import { type UserRepository, MAX_PASSWORD_LENGTH, usernameKey, type UserService } from '../users/index.js';
 import type { LoginThrottleService } from './login-throttle.service.js';
-import { hashPassword, needsRehash, scryptVerifier, type PasswordVerifier } from './password.js';
+import { hashPassword, needsRehash, scryptVerifier, type PasswordVerifier } from '../lib/password.js';
 import type { NewSession, SessionAuthContext, SessionService } from './session.service.js';
 
 export interface ClientContext {
@@ -25,7 +24,7 @@ export interface AuthServiceDeps {
   throttle: LoginThrottleService;
   audit: AuditService;
   clock: Clock;
-  /** Default: scrypt (auth/password.ts). */
+  /** Default: scrypt (lib/password.ts). */
   passwords?: PasswordVerifier;
 }
 

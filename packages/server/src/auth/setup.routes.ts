@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { credentialsBodySchema, signedInSchema } from '../http/schemas.js';
-import type { UserService } from '../users/user.service.js';
+import type { UserService } from '../users/index.js';
 import { clientContext, setSessionCookie, signedInBody } from './auth.routes.js';
 import type { AuthService } from './auth.service.js';
 

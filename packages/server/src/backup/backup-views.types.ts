@@ -1,7 +1,7 @@
 /**
  * The JSON the backup browsing API answers with (`/api/identities/:id/snapshots...`, see backup.routes.ts). The web app
  * imports these types, so this file holds types only and imports nothing that needs Node: shapes the store declares
- * (store/diff.ts, store/manifest.ts) are restated here as plain JSON, and BackupService's return types check that the
+ * (store/diff.ts, store/manifest.ts) are restated here as plain JSON, and SnapshotBrowser's return types check that the
  * store's values still fit them.
  */
 

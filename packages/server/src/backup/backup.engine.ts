@@ -50,7 +50,6 @@ import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, Ba
 import { accessOf, readSharing } from './item-backup.js';
 import { backupUsers, type GroupsResult, type GroupsRun, startGroups } from './principals-backup.js';
 
-export const DEFAULT_BACKUP_CONCURRENCY = 8;
 /**
  * Items in flight per unit of `concurrency`. An item's requests come in a few dependent rounds (item JSON, then its
  * parts, then its resources), and storing what it read takes CPU: with several items per request slot, the session
@@ -137,7 +136,7 @@ class BackupRun {
     // Every request in flight and every retry waiting on its backoff listens to the run's signal: many at once is
     // normal here (items and their parts in parallel), not the leak Node's default warning at 10 listeners guards against.
     setMaxListeners(1000, signal);
-    this.ctx = { session: options.session.withSignal(signal), store, signal, counters: { bytesRead: 0, newBytes: 0 } };
+    this.ctx = { session: options.session.withSignal(signal), store, signal, counters: { bytesRead: 0, newBytes: 0 }, ...(options.partPolicy ? { partPolicy: options.partPolicy } : {}) };
   }
 
   async run(): Promise<BackupResult> {
@@ -289,10 +288,13 @@ class BackupRun {
   private async backupItems(items: IItem[], run: ItemsRun): Promise<void> {
     const isHosted = (item: IItem) => run.classify(item).kind === 'hosted';
     const ordered = [...items.filter(isHosted), ...items.filter((i) => !isHosted(i))];
-    const concurrency = Math.max(1, Math.min(64, Math.floor(this.options.concurrency ?? DEFAULT_BACKUP_CONCURRENCY)));
+    // The session's limiter finds how many requests the organization takes at once (adaptive-limiter.ts); the items
+    // in flight follow it, so its slots stay busy as it grows and memory stays bounded when it shrinks.
+    const ceiling = Math.max(1, Math.min(64, Math.floor(this.options.concurrency ?? this.ctx.session.concurrencyCeiling)));
+    const concurrency = () => Math.min(ceiling, this.ctx.session.concurrency) * ITEMS_PER_SLOT;
     try {
       // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
-      await runPool(ordered, { concurrency: concurrency * ITEMS_PER_SLOT, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
+      await runPool(ordered, { concurrency, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
     } finally {
       this.itemsDone();
     }

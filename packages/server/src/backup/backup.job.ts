@@ -9,8 +9,7 @@
  *   does not download again what the stopped one stored.
  */
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { ArcGISSessionFactory, IdentityRepository } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Logger } from '../logging/logger.js';
 import { JobStopped, type JobContext, type JobHandler, type JobItemLog, type JobOutcome } from '../operations/job.types.js';
@@ -20,13 +19,13 @@ import { backupIdentity, storeKey } from './backup-identity.js';
 import { validateBackupJobParams } from './backup-request.js';
 import type { BackupRequest } from './backup-request.types.js';
 import { runBackup } from './backup.engine.js';
-import { entryParts, storeFailure, type BackupService } from './backup.service.js';
+import { entryParts, storeFailure, type SnapshotBrowser } from './snapshot-browser.service.js';
 import type { BackupResult } from './backup.types.js';
 
 export interface BackupJobDeps {
   identities: IdentityRepository;
-  sessions: IdentitySessions;
-  backups: BackupService;
+  arcgisSessions: ArcGISSessionFactory;
+  snapshots: SnapshotBrowser;
   logger: Logger;
   /** Items backed up at once when the params do not say (default: the engine's). */
   concurrency?: number;
@@ -63,7 +62,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
       if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
       backupIdentity(row);
       // Getting a session reports missing or expired credentials now, as an error, rather than as a failed operation.
-      await deps.sessions.sessionFor(identityId);
+      await deps.arcgisSessions.sessionFor(identityId);
       return clean;
     },
 
@@ -72,14 +71,14 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
     async run(ctx): Promise<JobOutcome> {
       const row = await deps.identities.findById(ctx.identityId ?? '');
       if (!row) throw new BackupFailed('The identity was deleted; there is nothing to back up.');
-      const identity = deps.backups.backupIdentity(row);
+      const identity = deps.snapshots.backupIdentity(row);
       const params = ctx.params;
       ctx.progress({ phase: 'starting', itemsTotal: 0, itemsDone: 0, bytesRead: 0, newBytes: 0 });
       let result: BackupResult;
       try {
         // The bound applies to requests in flight (the session's limiter) as well as to items worked on at once.
         const concurrency = params.concurrency ?? deps.concurrency;
-        const session = await deps.sessions.sessionFor(row.id, { signal: ctx.signal, ...(concurrency ? { concurrency } : {}) });
+        const session = await deps.arcgisSessions.sessionFor(row.id, { signal: ctx.signal, ...(concurrency ? { concurrency } : {}) });
         result = await runBackup({
           identity,
           session,
@@ -136,11 +135,11 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
 async function indexNewSnapshot(deps: BackupJobDeps, ctx: JobContext<'backup'>, row: IdentityRow, snapshotId: string) {
   const entries = new Map<string, ItemEntry>();
   try {
-    const store = await deps.backups.openStore(row);
+    const store = await deps.snapshots.openStore(row);
     if (store) {
       const manifest = await store.readSnapshot(snapshotId);
       for await (const item of store.readList(manifest, 'items')) entries.set(item.id, item);
-      await deps.backups.indexSnapshot(row.id, store, manifest);
+      await deps.snapshots.indexSnapshot(row.id, store, manifest);
     }
     return { entries, indexWarning: undefined };
   } catch (error) {
@@ -198,14 +197,14 @@ export function backupResultOf(operation: OperationView): BackupJobResult | unde
 /** Forget what the policy does not keep, then prune; a failure here leaves the new backup intact (partial). */
 async function applyRetention(deps: BackupJobDeps, row: IdentityRow, policy: ForgetPolicy, ctx: JobContext<'backup'>) {
   try {
-    const store = await deps.backups.openStore(row);
+    const store = await deps.snapshots.openStore(row);
     if (!store) return undefined;
     ctx.progress({ phase: 'retention' });
     const forgot = await forget(store, policy, {});
     const pruned = forgot.removed.length > 0 ? await prune(store, {}) : undefined;
     const errors = forgot.errors.length + (pruned?.errors.length ?? 0);
     // Keep the index in step with the store (listing drops the forgotten snapshots from it).
-    if (forgot.removed.length > 0) await deps.backups.listSnapshots(row.id).catch(() => undefined);
+    if (forgot.removed.length > 0) await deps.snapshots.listSnapshots(row.id).catch(() => undefined);
     return {
       failed: errors > 0,
       message:
@@ -230,7 +229,7 @@ async function applyRetention(deps: BackupJobDeps, row: IdentityRow, policy: For
  */
 async function logJournaledItems(deps: BackupJobDeps, ctx: JobContext<'backup'>, row: IdentityRow): Promise<number> {
   try {
-    const store = await deps.backups.openStore(row);
+    const store = await deps.snapshots.openStore(row);
     if (!store) return 0;
     const journal = (await listJournals(store)).filter((j) => j.header?.operation === 'backup').pop();
     if (!journal) return 0;

@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
 import { BACKUP_REQUEST_SCHEMA, type BackupRequest } from './backup-request.types.js';
-import type { BackupService } from './backup.service.js';
+import type { SnapshotBrowser } from './snapshot-browser.service.js';
 import { operationStartedSchema } from '../operations/operation.schemas.js';
 import { geojsonResponse, itemDetailSchema, snapshotDetailSchema, snapshotDiffSchema, snapshotItemPageSchema, snapshotListSchema, zipResponse } from './backup.schemas.js';
 
 export interface BackupRoutesDeps {
-  backups: BackupService;
+  snapshots: SnapshotBrowser;
   operations: OperationsService;
 }
 
@@ -38,7 +38,7 @@ function sendDownload(request: FastifyRequest, reply: FastifyReply, type: string
  * Backups of an identity: start one (`POST /api/identities/:id/backups`, operators), and browse what is stored
  * (snapshots, their items, an item's detail, diffs and downloads; any account).
  */
-export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { backups, operations }) => {
+export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { snapshots, operations }) => {
   app.post<{ Params: { id: string }; Body: BackupRequest | undefined }>(
     '/api/identities/:id/backups',
     {
@@ -62,7 +62,7 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
     '/api/identities/:id/snapshots',
     { schema: { tags: ['backups'], operationId: 'listSnapshots', summary: 'The identity\'s snapshots (backups), oldest first', params: identityParams, response: { 200: snapshotListSchema } } },
     async (request) =>
-    backups.listSnapshots(request.params.id)
+    snapshots.listSnapshots(request.params.id)
   );
 
   app.get<{ Params: { id: string }; Querystring: { from: string; to: string } }>(
@@ -77,19 +77,19 @@ export const backupRoutes: FastifyPluginAsync<BackupRoutesDeps> = async (app, { 
         querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: snapshotId, to: snapshotId } }
       }
     },
-    async (request) => backups.diff(request.params.id, request.query.from, request.query.to)
+    async (request) => snapshots.diff(request.params.id, request.query.from, request.query.to)
   );
 
-  snapshotContentRoutes(app, backups);
+  snapshotContentRoutes(app, snapshots);
 };
 
 /** A snapshot's content: its detail, items, an item's detail and downloads. */
-function snapshotContentRoutes(app: FastifyInstance, backups: BackupService): void {
+function snapshotContentRoutes(app: FastifyInstance, snapshots: SnapshotBrowser): void {
   app.get<{ Params: SnapshotParams }>(
     '/api/identities/:id/snapshots/:snapshotId',
     { schema: { tags: ['backups'], operationId: 'getSnapshot', summary: 'A snapshot with item counts per type and owner', params: snapshotParams, response: { 200: snapshotDetailSchema } } },
     async (request) =>
-    backups.getSnapshot(request.params.id, request.params.snapshotId)
+    snapshots.getSnapshot(request.params.id, request.params.snapshotId)
   );
 
   app.get<{ Params: SnapshotParams; Querystring: { q?: string; type?: string; owner?: string; status?: string; start: number; num: number } }>(
@@ -115,14 +115,14 @@ function snapshotContentRoutes(app: FastifyInstance, backups: BackupService): vo
         }
       }
     },
-    async (request) => backups.listItems(request.params.id, request.params.snapshotId, request.query)
+    async (request) => snapshots.listItems(request.params.id, request.params.snapshotId, request.query)
   );
 
   app.get<{ Params: ItemParams }>(
     '/api/identities/:id/snapshots/:snapshotId/items/:itemId',
     { schema: { tags: ['backups'], operationId: 'getSnapshotItem', summary: 'An item as stored in a snapshot: parts, layers, problems', params: itemParams, response: { 200: itemDetailSchema } } },
     async (request) =>
-    backups.itemDetail(request.params.id, request.params.snapshotId, request.params.itemId)
+    snapshots.itemDetail(request.params.id, request.params.snapshotId, request.params.itemId)
   );
 
   app.get<{ Params: ItemParams }>(
@@ -130,7 +130,7 @@ function snapshotContentRoutes(app: FastifyInstance, backups: BackupService): vo
     { schema: { tags: ['backups'], operationId: 'exportSnapshotItem', summary: 'Download a backed-up item as a ZIP', params: itemParams, response: { 200: zipResponse } } },
     async (request, reply) => {
       const { id: identityId, snapshotId: snapshot, itemId } = request.params;
-      const download = await backups.itemZip(identityId, snapshot, itemId);
+      const download = await snapshots.itemZip(identityId, snapshot, itemId);
       return sendDownload(request, reply, 'application/zip', download.filename, download.write);
     }
   );
@@ -148,7 +148,7 @@ function snapshotContentRoutes(app: FastifyInstance, backups: BackupService): vo
     },
     async (request, reply) => {
       const { id: identityId, snapshotId: snapshot, itemId, layerId } = request.params;
-      const download = await backups.layerGeoJSON(identityId, snapshot, itemId, Number(layerId));
+      const download = await snapshots.layerGeoJSON(identityId, snapshot, itemId, Number(layerId));
       return sendDownload(request, reply, 'application/geo+json', download.filename, download.write);
     }
   );

@@ -4,6 +4,7 @@
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import type { EntryStatus, PartProblem, Store } from '../store/index.js';
+import type { PartPolicy } from './part-needs.js';
 
 /** What a run needs to know about the identity it backs up. */
 export interface BackupIdentity {
@@ -44,14 +45,16 @@ export interface BackupOptions {
   query?: string;
   itemIds?: string[];
   /**
-   * Requests to ArcGIS in flight at once (default 8: the session's limit); the items worked on at once are a multiple
-   * of it (ITEMS_PER_SLOT in backup.engine.ts says why).
+   * Most requests to ArcGIS in flight at once (default: the session's ceiling). The session's adaptive limiter decides
+   * how many below it; the items worked on at once are a multiple of that (ITEMS_PER_SLOT in backup.engine.ts says why).
    */
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: BackupProgress) => void;
   /** Also back up groups and users (default true). A run limited by --query or --items still records them. */
   includePrincipals?: boolean;
+  /** Which parts are asked for (part-needs.ts): `floor` (default) or `every` (the benchmark's before figures). */
+  partPolicy?: PartPolicy;
 }
 
 export interface BackupItemResult {
@@ -92,4 +95,6 @@ export interface BackupContext {
   store: Store;
   signal: AbortSignal;
   counters: { bytesRead: number; newBytes: number };
+  /** Which parts are asked for (part-needs.ts; default `floor`). */
+  partPolicy?: PartPolicy;
 }

@@ -9,7 +9,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { downloadAttachment, type LayerInfo } from '../arcgis/feature-service/index.js';
 import { runPool } from '../lib/task-pool.js';
 import { type AttachmentEntry, type BlobRef, type FeatureChunk, type LayerEntry, type PartProblem, readAttachmentList, type Store, writeAttachmentList } from '../store/index.js';
-import { chunkRangeOf, type EsriFeature, FEATURE_CHUNK_FORMAT, FEATURE_CHUNK_LEVEL, type FeatureChunkContent, featureChunkBytes, featureOid, type OidRange } from './feature-chunks.js';
+import { chunkRangeOf, type EsriFeature, FEATURE_CHUNK_FORMAT, FEATURE_CHUNK_LEVEL, type FeatureChunkContent, featureChunkBytes, featureOid, type OidRange } from '../store/feature-chunks.js';
 import { attachmentEntry, attachmentFileName, attachmentIdentity, listAttachmentsInRange, type ListedAttachment } from './layer-attachments.js';
 
 /** Chunks whose attachments are listed with one queryAttachments request (metadata is small: ~200 bytes each). */
@@ -67,7 +67,7 @@ export class LayerReader {
     ranges.sort((a, b) => a.fromOid - b.fromOid);
 
     const read = new Map<number, { chunk: FeatureChunk | undefined; oids: number[] }>();
-    await runPool(ranges, { concurrency: this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (range) => {
+    await runPool(ranges, { concurrency: () => this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (range) => {
       read.set(range.fromOid, await this.readRange(range));
     });
     const chunks: FeatureChunk[] = [...carried.values()];
@@ -167,7 +167,7 @@ export class LayerReader {
     const batches: FeatureChunk[][] = [];
     const perBatch = supportsQueryAttachments ? ATTACHMENT_LIST_CHUNKS : 1;
     for (let i = 0; i < chunks.length; i += perBatch) batches.push(chunks.slice(i, i + perBatch));
-    await runPool(batches, { concurrency: this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (batch) => {
+    await runPool(batches, { concurrency: () => this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (batch) => {
       const range: OidRange = { fromOid: batch[0]!.fromOid, toOid: batch.at(-1)!.toOid };
       let listed: ListedAttachment[];
       try {
@@ -182,7 +182,9 @@ export class LayerReader {
         }
         throw error;
       }
-      await runPool(listed, { concurrency: 4, onError: 'stop', signal: this.owner.signal }, async (attachment) => {
+      // As many downloads at once as the session allows requests (its limiter bounds them across layers): a layer whose
+      // attachments fall in a few chunks would otherwise fetch them four at a time while slots idle.
+      await runPool(listed, { concurrency: () => this.owner.chunkConcurrency, onError: 'stop', signal: this.owner.signal }, async (attachment) => {
         const entry = await this.attachment(attachment);
         if (entry) entries.push(entry);
       });

@@ -16,7 +16,7 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { extractChanges, getLayerInfo, getLayers, getServiceInfo, type LayerInfo, type ServiceInfo } from '../arcgis/feature-service/index.js';
 import { runPool } from '../lib/task-pool.js';
 import type { BlobRef, HostedServiceEntry, LayerEntry, Store } from '../store/index.js';
-import { canonicalBytes, CHUNK_OID_SPAN, featureOid, isAlignedRange } from './feature-chunks.js';
+import { canonicalBytes, CHUNK_OID_SPAN, featureOid, isAlignedRange } from '../store/feature-chunks.js';
 import { type LayerOwner, LayerReader, objectIdFieldOf } from './hosted-layer.backup.js';
 import { backupViewService, isViewService } from './view-backup.js';
 

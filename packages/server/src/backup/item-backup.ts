@@ -8,43 +8,8 @@ import { getItem, getItemGroupIds, getRelatedItems, itemDataUrl, itemInfoUrl, it
 import { type ItemEntry, type PartProblem, type RelatedItemEntry, type ResourceEntry, type SharingEntry, isSafeRelativePath } from '../store/index.js';
 import type { BackupContext } from './backup.types.js';
 import { fetchPartToStore, partProblem, putBytes, putJson } from './part-fetch.js';
+import { type Direction, needsThumbnail, relationshipTypesFor, typesToAskEach } from './part-needs.js';
 
-/**
- * Relationship types that tie items together in ways a restore must recreate (maps to services and apps, services to
- * their data and layers, surveys, areas, solutions). Asked in one request per direction.
- */
-export const RELATIONSHIP_TYPES = [
-  'Map2Service',
-  'Map2FeatureCollection',
-  'Map2AppConfig',
-  'Map2Area',
-  'Service2Data',
-  'Service2Layer',
-  'Service2Service',
-  'Service2Style',
-  'Survey2Service',
-  'Survey2Data',
-  'Area2Package',
-  'Area2CustomPackage',
-  'Item2Attachment',
-  'Item2Report',
-  'Solution2Item',
-  'Theme2Story',
-  'TrackView2Map',
-  'WorkforceMap2FeatureService',
-  'MobileApp2Code',
-  'WMA2Code',
-  'APIKey2Item',
-  // Named by Esri's relationship types page or its clients but not by rest-js's ItemRelationshipType.
-  'Listed2Provisioned',
-  'Style2Style',
-  'WebStyle2DesktopStyle',
-  'Service2Route',
-  'SurveyAddIn2Data',
-  'Map2App',
-  'App2DependentApp',
-  'Map2IndoorsConfig'
-] as const;
 /** Related items kept per direction (a service used by thousands of maps must not grow one entry without bound). */
 export const RELATED_LIMIT = 1000;
 
@@ -87,7 +52,7 @@ export async function readSharing(ctx: BackupContext, item: IItem): Promise<Shar
  * (sharing changes do not change `modified`, so it is taken afresh on every run, also for items carried over).
  */
 export async function backupItemParts(ctx: BackupContext, listed: IItem, sharingOf: (item: IItem) => Promise<SharingEntry> = (item) => readSharing(ctx, item)): Promise<ItemEntry> {
-  // The item JSON as getItem answers it (the full item; a search result may omit fields on some portals).
+  // The item JSON as getItem answers it: the search result comes from an index and differs (part-needs.ts says how).
   let item: IItem;
   try {
     item = await getItem({ session: ctx.session, id: listed.id });
@@ -109,7 +74,7 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
       (error: unknown) => ({ value: undefined, problems: [...problems, partProblem(name, error, ctx.signal)] })
     );
   };
-  const thumbnailPath = typeof item.thumbnail === 'string' && item.thumbnail !== '' ? item.thumbnail : undefined;
+  const thumbnailPath = needsThumbnail(item);
   const [data, resources, thumbnail, metadata, sharing, related] = await Promise.all([
     part('data', async (): Promise<ItemEntry['data']> => {
       const file = await fetchPartToStore(ctx, itemDataUrl(ref), 'item data');
@@ -138,7 +103,7 @@ export async function backupItemParts(ctx: BackupContext, listed: IItem, sharing
       }
     }),
     part('sharing', () => sharingOf(item)),
-    part('related', () => readRelated(ctx, item.id))
+    part('related', () => readRelated(ctx, item))
   ]);
   if (data.value) entry.data = data.value;
   if (resources.value) entry.resources = resources.value;
@@ -174,18 +139,31 @@ async function readResources(ctx: BackupContext, id: string, problems: PartProbl
   return resources;
 }
 
-async function readRelated(ctx: BackupContext, id: string): Promise<RelatedItemEntry[]> {
-  const ask = (direction: 'forward' | 'reverse', relationshipType: string | string[]) =>
-    getRelatedItems({ session: ctx.session, id, direction, relationshipType: relationshipType as ItemRelationshipType | ItemRelationshipType[] });
+async function readRelated(ctx: BackupContext, item: IItem): Promise<RelatedItemEntry[]> {
+  const policy = ctx.partPolicy ?? 'floor';
+  const ask = (direction: Direction, relationshipType: string | string[]) =>
+    getRelatedItems({ session: ctx.session, id: item.id, direction, relationshipType: relationshipType as ItemRelationshipType | ItemRelationshipType[] });
   // Both directions at once; the result lists forward then reverse, whichever answered first.
   const byDirection = await Promise.all(
     (['forward', 'reverse'] as const).map(async (direction) => {
       const related: RelatedItemEntry[] = [];
+      const types = relationshipTypesFor(item, direction, policy);
+      if (types.length === 0) return related;
       // One request for every type at once; most items have no relationships, so that answer is usually all it takes.
-      // ArcGIS does not say which type links each related item, so only a non-empty answer is asked again per type.
-      const any = await ask(direction, [...RELATIONSHIP_TYPES]);
-      if ((any.relatedItems ?? []).length === 0) return related;
-      const perType = await Promise.all(RELATIONSHIP_TYPES.map(async (type) => ({ type, answer: await ask(direction, type) })));
+      // ArcGIS does not say which type links each related item: a non-empty answer is asked again per type, for the
+      // types that can link the item to what was found (their types are in the answer).
+      const found = (await ask(direction, [...types])).relatedItems ?? [];
+      if (found.length === 0) return related;
+      const first = typesToAskEach(item, direction, types, found, policy);
+      const perType = await Promise.all(first.map(async (type) => ({ type, answer: await ask(direction, type) })));
+      // A found item no per-type answer gave back (the type table is out of date): ask the remaining types too.
+      const given = new Set(perType.flatMap(({ answer }) => (answer.relatedItems ?? []).map((other) => other.id)));
+      if (found.some((other) => !given.has(other.id))) {
+        const rest = types.filter((type) => !first.includes(type));
+        perType.push(...(await Promise.all(rest.map(async (type) => ({ type, answer: await ask(direction, type) })))));
+      }
+      // In the fixed order of the types, whatever order the answers came in.
+      perType.sort((a, b) => types.indexOf(a.type) - types.indexOf(b.type));
       for (const { type, answer } of perType) {
         for (const other of (answer.relatedItems ?? []).slice(0, RELATED_LIMIT)) {
           if (typeof other.id === 'string') related.push({ relationshipType: type, direction, itemId: other.id });

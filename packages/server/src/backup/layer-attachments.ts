@@ -7,7 +7,7 @@
 import { type AttachmentInfo, getFeatureAttachments, queryAttachmentsInRange } from '../arcgis/feature-service/index.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { isSafeRelativePath, type AttachmentEntry } from '../store/index.js';
-import type { OidRange } from './feature-chunks.js';
+import type { OidRange } from '../store/feature-chunks.js';
 
 export interface ListedAttachment {
   objectId: number;

@@ -138,4 +138,21 @@ export class SnapshotIndexRepository {
     const num = (rows: { value: string; count: number }[]) => rows.map((r) => ({ value: r.value, count: Number(r.count) }));
     return { types: num(types), owners: num(owners) };
   }
+
+  /** The newest snapshot of the identity that holds each of these items (by id; snapshot ids sort by time). */
+  async newestSnapshotsWith(identityId: string, itemIds: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < itemIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('snapshot_items')
+        .select(['item_id', (eb) => eb.fn.max('snapshot_id').as('snapshot_id')])
+        .where('identity_id', '=', identityId)
+        .where('status', '!=', 'failed')
+        .where('item_id', 'in', itemIds.slice(i, i + 500))
+        .groupBy('item_id')
+        .execute();
+      for (const row of rows) found.set(row.item_id, String(row.snapshot_id));
+    }
+    return found;
+  }
 }

@@ -14,7 +14,7 @@ import { ArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { type AdminServiceInfo, getServiceAdminInfo, getViewLayerSource, getViewSources, type LayerInfo, serviceNameInUrl, type ServiceInfo } from '../arcgis/feature-service/index.js';
 import type { BlobRef, HostedServiceEntry, LayerEntry, Store, ViewEntry, ViewLayerEntry } from '../store/index.js';
-import { canonicalBytes } from './feature-chunks.js';
+import { canonicalBytes } from '../store/feature-chunks.js';
 import { objectIdFieldOf } from './hosted-layer.backup.js';
 
 export interface ViewBackupOwner {

@@ -6,8 +6,7 @@
  */
 import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { ArcGISSessionFactory, IdentityRepository } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -48,7 +47,7 @@ export interface RunScanOptions {
 export interface CleanServiceDeps {
   repository: CleanRepository;
   identities: IdentityRepository;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   audit: AuditService;
   clock: Clock;
   logger: Logger;
@@ -79,7 +78,7 @@ export class CleanService {
     if (!identity.org_id) {
       throw new AppError('needs_sign_in', `"${identity.name}" has never connected, so its organization is not known yet. Connect it first, then scan it.`);
     }
-    const base = await this.deps.sessions.sessionFor(identityId, { signal: options.signal });
+    const base = await this.deps.arcgisSessions.sessionFor(identityId, { signal: options.signal });
     const session = options.signal ? base.withSignal(options.signal) : base;
     const requestsBefore = session.stats.requests;
     const now = options.now ?? this.deps.clock().getTime();

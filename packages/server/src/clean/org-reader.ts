@@ -10,12 +10,15 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { findServiceInfo, getLayers, type ServiceInfo, type ServiceLayers } from '../arcgis/feature-service/index.js';
 import { hostedServiceUrl } from '../arcgis/item-classifier.js';
 import type { OrgOrigins } from '../arcgis/org-origins.js';
+import { type ItemPart, itemTypeOf, parsedPart } from '../item-types/index.js';
 import {
   countItems,
   enumerateOrgItems,
   getGroupMembers,
   getItem,
   getItemDataBytes,
+  itemResourceUrl,
+  listItemResources,
   type GroupMembers,
   type Listing,
   listOrgGroups,
@@ -119,6 +122,26 @@ export class OrgReader {
       }
     }
     return { bytes };
+  }
+
+  /**
+   * The item's resources whose text the item-type catalogue reads references from (`qc.project.json`, StoryMap drafts,
+   * Experience Builder's published configuration), parsed; other resources are not downloaded.
+   */
+  async itemReferenceResources(item: IItem): Promise<ItemPart[]> {
+    const spec = itemTypeOf(item);
+    const sites = spec?.references.filter((r) => r.part === 'resource') ?? [];
+    if (sites.length === 0) return [];
+    const paths = (await listItemResources({ session: this.session, id: item.id }))
+      .map((r) => r.resource)
+      .filter((p): p is string => typeof p === 'string' && sites.some((s) => !s.resources || s.resources.test(p)));
+    const parts: ItemPart[] = [];
+    for (const path of paths) {
+      const downloaded = await this.session.download(itemResourceUrl({ session: this.session, id: item.id, path }));
+      if (!downloaded) continue;
+      parts.push(parsedPart('resource', downloaded.bytes.toString('utf8'), path));
+    }
+    return parts;
   }
 
   /** An item by id, or null when it does not exist or is not accessible (asked once per id). */

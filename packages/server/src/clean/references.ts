@@ -4,7 +4,8 @@
  * restore module's (restore/references.ts: web maps, apps, dashboards, StoryMaps, Experience Builder, generically by
  * key); this groups its key-level references by the object they sit in and adds the object's title.
  */
-import { extractReferences as extractKeyReferences } from '../restore/references.js';
+import { findReferences, type ItemPart, type ItemTypeSpec } from '../item-types/index.js';
+import { extractReferences as extractKeyReferences } from '../restore/index.js';
 
 export interface DataReference {
   /** Where in the data, e.g. `operationalLayers[0]`, `widgets[1].datasets[0].dataSource`, `values.webmap`. */
@@ -92,4 +93,40 @@ export function parseServiceUrl(raw: string): ServiceUrl | undefined {
 export function itemIdInUrl(raw: string): string | undefined {
   const match = /\/sharing\/rest\/content\/items\/([0-9a-f]{32})(?=\/|$|\?)/i.exec(raw);
   return match?.[1]?.toLowerCase();
+}
+
+/** Keys of an object that hold the object's own item or service (grouped into one reference with its title). */
+const CATALOGUE_OBJECT_KEYS = new Set([...OBJECT_KEYS, 'featureserviceitemid', 'serviceitemid']);
+
+/**
+ * References of one item as the item-type catalogue reads its parts (item-types/): the data's key-level references
+ * as `extractReferences` groups them, plus what only the catalogue knows: ids in Arcade data expressions and popups,
+ * URLs in text, and references in JSON resources (`qc.project.json`, StoryMap drafts, Experience Builder's published
+ * configuration), whose paths start with the resource path (`qc.project.json: dataSources[0]`). Ids read from inside
+ * URLs are left to the URL check (an id in Esri's basemap URL is not one of the organization's items).
+ */
+export function extractItemReferences(spec: ItemTypeSpec | undefined, parts: readonly ItemPart[]): DataReference[] {
+  const data = parts.find((p) => p.part === 'data')?.json;
+  const out = data === undefined ? [] : extractReferences(data);
+  const covered = new Set(out.map((r) => r.path));
+  const byPath = new Map<string, DataReference[]>();
+  for (const ref of findReferences(spec, parts.filter((p) => p.part !== 'item'))) {
+    if (ref.inUrl !== undefined || ref.listOnly || (ref.kind !== 'item' && ref.kind !== 'url')) continue;
+    const { parent, key } = splitPath(ref.path);
+    const grouped = CATALOGUE_OBJECT_KEYS.has(key.replace(/\[\d+\]$/, '').toLowerCase());
+    const local = grouped ? parent || '(root)' : ref.path;
+    if (ref.part === 'data' && (covered.has(local) || covered.has(ref.path) || covered.has(parent))) continue;
+    const path = ref.part === 'resource' ? `${ref.resource ?? ''}: ${local}` : local;
+    const list = byPath.get(path) ?? [];
+    // One reference per object; code may name several items (one reference each).
+    let target = grouped ? list[0] : list.find((r) => (ref.kind === 'item' ? r.itemId === undefined : r.url === undefined));
+    if (!target) {
+      target = { path: list.length === 0 ? path : `${path}#${list.length + 1}` };
+      list.push(target);
+      byPath.set(path, list);
+    }
+    if (ref.kind === 'item') target.itemId ??= ref.value;
+    else target.url ??= ref.value.trim();
+  }
+  return [...out, ...[...byPath.values()].flat()];
 }

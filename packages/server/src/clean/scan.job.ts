@@ -7,7 +7,7 @@
  * queued behind the first. A scan only reads the organization, so an interrupted scan is simply run again.
  */
 import { AppError } from '../errors/app-error.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRepository } from '../identities/index.js';
 import { RUN_AGAIN, type JobHandler, type JobOutcome } from '../operations/job.types.js';
 import type { CleanService } from './clean.service.js';
 import { SCAN_TYPE_INFO, validateScanRequest } from './scan-options.js';

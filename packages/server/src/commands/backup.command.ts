@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { backupIdentity } from '../backup/backup-identity.js';
 import { isItemId } from '../backup/backup-request.js';
 import { MAX_BACKUP_CONCURRENCY, type BackupRequest } from '../backup/backup-request.types.js';
-import { DEFAULT_BACKUP_CONCURRENCY } from '../backup/backup.engine.js';
+import { DEFAULT_ARCGIS_CONCURRENCY_CEILING } from '../arcgis/adaptive-limiter.js';
 import type { BackupJobResult } from '../backup/backup.job.js';
 import type { BackupProgress } from '../backup/backup.types.js';
 import type { IdentityRow } from '../identities/identity.types.js';
@@ -31,7 +31,8 @@ already running (in the server or another command) is refused. Ctrl-C stops it c
   --name NAME           the snapshot's name (default: identity name and time)
   --query Q             only items matching this ArcGIS search query, e.g. 'owner:jdoe' or 'type:"Web Map"'
   --items ID,ID         only these items (ids)
-  --concurrency N       requests to ArcGIS in flight at once, 1-64 (default ${DEFAULT_BACKUP_CONCURRENCY})
+  --concurrency N       most requests to ArcGIS in flight at once, 1-64 (default: ORGKEEPER_ARCGIS_CONCURRENCY, or
+                        ${DEFAULT_ARCGIS_CONCURRENCY_CEILING}); below it the backup finds the speed the organization allows
   --json                print one JSON object with the result instead of text
   --data-dir DIR        folder holding the database and key (default ./data)        [ORGKEEPER_DATA_DIR]
   --database-url URL    PostgreSQL database (postgres://...) instead of SQLite      [ORGKEEPER_DATABASE_URL]

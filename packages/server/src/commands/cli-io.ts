@@ -123,3 +123,16 @@ function promptHidden(io: CliIo, options: { prompt: string; command: string }): 
     stdin.on('data', onData);
   });
 }
+
+const HELP_WORDS = ['-h', '--help', 'help'];
+
+/** Whether a command with subcommands was given none (`orgkeeper store`) or was asked for help (`orgkeeper store -h`). */
+export function isUsageRequest(sub: string | undefined): sub is undefined | '-h' | '--help' | 'help' {
+  return sub === undefined || HELP_WORDS.includes(sub);
+}
+
+/** Prints a command's usage: asked for, on stdout (exit 0); for a missing subcommand, on stderr (exit 2). */
+export function writeUsage(io: CliIo, usage: string, sub: string | undefined): number {
+  (sub === undefined ? io.stderr : io.stdout).write(usage);
+  return sub === undefined ? EXIT_USAGE : EXIT_OK;
+}

@@ -15,7 +15,7 @@ import { UsageError, type CliIo } from './cli-io.js';
  */
 export async function withServices<T>(
   io: CliIo,
-  flags: Pick<ConfigFlags, 'dataDir' | 'databaseUrl' | 'publicUrl'>,
+  flags: Pick<ConfigFlags, 'dataDir' | 'databaseUrl' | 'publicUrl' | 'arcgisConcurrency'>,
   work: (services: Services) => Promise<T>
 ): Promise<T> {
   const config = loadConfig({ flags, env: io.env, cwd: io.cwd });
@@ -34,7 +34,8 @@ export async function withServices<T>(
       publicUrl: config.publicUrl,
       signals,
       jobs: { staleAfterMs: config.staleAfterSeconds * 1000 },
-      metricsToken: config.metricsToken
+      metricsToken: config.metricsToken,
+      arcgisConcurrency: config.arcgisConcurrency
     });
     const result = await work(services);
     // Webhook deliveries an operation of this command wrote: sent now, before the process ends (a server retries failures).

@@ -11,7 +11,7 @@ import { connectDatabase, describeDatabase, migrateToLatest, migrationStatus, ty
 import { ensureDataDir } from '../data-dir.js';
 import { createLogger } from '../logging/logger.js';
 import { createServices } from '../services.js';
-import { cliUserActor, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './cli-io.js';
+import { cliUserActor, EXIT_OK, UsageError, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import { databaseFlags } from './command-services.js';
 
 export const DB_USAGE = `Usage: orgkeeper db <migrate|copy> [options]
@@ -37,10 +37,7 @@ same key (<data-dir>/master.key, or ORGKEEPER_SECRET_KEY).
 
 export async function dbCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
-    (sub === undefined ? io.stderr : io.stdout).write(DB_USAGE);
-    return sub === undefined ? EXIT_USAGE : EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, DB_USAGE, sub);
   if (sub !== 'migrate' && sub !== 'copy') throw new UsageError(`Unknown db command "${sub}"; the db command has: migrate, copy.`, 'db');
   let values: { to?: string; replace?: boolean; json?: boolean; 'data-dir'?: string; 'database-url'?: string; help?: boolean };
   try {

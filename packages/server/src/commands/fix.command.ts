@@ -22,6 +22,8 @@ puts it back.
   --action ACTION       ${FIX_ACTIONS.join(', ')}
   --option NAME=VALUE   an option of the action (repeat for several):
                           delete-items: override-protection=true (unprotect protected items, then delete them)
+                                        permanent-delete=true (delete for good, skipping ArcGIS Online's
+                                        recycle bin: Undo then recreates the items with new ids)
                           reassign: target-username=USER [target-folder=FOLDER]
                           move: folder=FOLDER (a folder title of the item's owner, / for the root folder)
                           unshare: from=everyone|org|groups [groups=ID,ID] (default everyone; groups: all when none given)
@@ -54,7 +56,7 @@ restore engine is available.
 Exit codes: 0 everything put back, 1 some findings could not be put back (each is listed with the reason), 2 wrong usage.
 `;
 
-const BOOLEAN_OPTIONS = new Set(['overrideProtection']);
+const BOOLEAN_OPTIONS = new Set(['overrideProtection', 'permanentDelete']);
 const LIST_OPTIONS = new Set(['groups', 'tags']);
 
 export async function fixCommand(args: string[], io: CliIo): Promise<number> {

@@ -3,7 +3,7 @@
  * shows). The SMTP password is read from standard input only, and stored encrypted.
  */
 import type { EmailSettingsInput, EmailSettingsView, TlsMode } from '../notifications/notification.types.js';
-import { CLI_ACTOR, EXIT_OK, EXIT_USAGE, parseCommandArgs, readPasswordFromStdin, UsageError, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_OK, parseCommandArgs, readPasswordFromStdin, UsageError, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { webhookCommand } from './webhook.command.js';
 
@@ -49,14 +49,7 @@ const OPTIONS = {
 
 export async function notificationsCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(NOTIFICATIONS_USAGE);
-    return EXIT_USAGE;
-  }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(NOTIFICATIONS_USAGE);
-    return EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, NOTIFICATIONS_USAGE, sub);
   if (sub === 'webhook' || sub === 'webhooks') return webhookCommand(rest, io);
   const parsed = parseCommandArgs('notifications', { args: rest, strict: true, allowPositionals: false, options: OPTIONS });
   const values = parsed.values;

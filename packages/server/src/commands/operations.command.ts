@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus, type OperationView } from '../operations/operation.types.js';
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, keyValues, parseCommandArgs, textTable, UsageError, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, keyValues, parseCommandArgs, textTable, UsageError, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
 import { onStopSignal } from './foreground-run.js';
 
@@ -52,14 +52,7 @@ type Call = SubcommandCall<Values>;
 
 export async function operationsCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(OPERATIONS_USAGE);
-    return EXIT_USAGE;
-  }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(OPERATIONS_USAGE);
-    return EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, OPERATIONS_USAGE, sub);
   const parsed = parseCommandArgs('operations', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
   if (parsed.values.help) {
     io.stdout.write(OPERATIONS_USAGE);

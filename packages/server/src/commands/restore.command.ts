@@ -33,6 +33,8 @@ restored item gets a new id or URL. A restore that stops can be run again with -
   --owner-map A=B,C=D     clone: source user A's items go to target user B
   --folder NAME           folder of copies and clones (created when missing; default: the original folder)
   --suffix TEXT           appended to the titles of copies (default " (copy)")
+  --parts P,P             in place: restore only these parts of the items: item (properties, owner, folder), data,
+                          resources, sharing, thumbnail, metadata (see \`orgkeeper snapshot diff ID --live --item ID\`)
   --dry-run               print the plan and change nothing
   --resume OP             continue the restore with this operation id (the other choices are the stored ones)
   --csv                   print the log as CSV
@@ -56,6 +58,7 @@ const OPTIONS = {
   'owner-map': { type: 'string' },
   folder: { type: 'string' },
   suffix: { type: 'string' },
+  parts: { type: 'string' },
   'dry-run': { type: 'boolean' },
   resume: { type: 'string' },
   csv: { type: 'boolean' },
@@ -148,6 +151,7 @@ function requestOf(values: Values, targetIdentityId: string | undefined, ownerMa
     ...(values.owner !== undefined ? { owner: values.owner } : {}),
     ...(values.folder !== undefined ? { folder: values.folder } : {}),
     ...(values.suffix !== undefined ? { suffix: values.suffix } : {}),
+    ...(values.parts !== undefined ? { parts: values.parts.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(ownerMap ? { ownerMap } : {})
   };
 }
@@ -195,6 +199,13 @@ function stepLine(step: PlanStep, index: number): string[] {
   const where = { restored: 'restored first by this plan', live: 'in the organization', missing: 'missing' } as const;
   for (const s of step.view?.sources ?? []) lines.push(`       view of ${s.title ? `"${s.title}" ` : ''}${s.url} (${where[s.status]})`);
   for (const r of step.relationships ?? []) lines.push(`       relationship ${r.type} ${r.direction === 'forward' ? 'to' : 'from'} ${r.title ? `"${r.title}" ` : ''}(${r.itemId})`);
+  const refs = step.references ?? [];
+  if (refs.length > 0) {
+    const count = (a: string) => refs.filter((r) => r.action === a).length;
+    lines.push(`       references: ${count('rewrite')} rewritten, ${count('keep')} kept, ${count('list')} listed only`);
+    for (const r of refs.filter((x) => x.action !== 'rewrite')) lines.push(`         ${r.action} ${r.label} ${r.part === 'resource' ? `${r.resource ?? ''}: ` : ''}${r.path} ${r.value}: ${r.note}`);
+  }
+  for (const c of step.cannotRestore ?? []) lines.push(`       cannot restore: ${c}`);
   return lines;
 }
 
@@ -202,6 +213,8 @@ export function planText(plan: RestorePlan): string {
   const lines = [
     `Plan: ${plan.mode} restore of snapshot ${plan.snapshotId} into ${plan.target.portalUrl} (signed in as ${plan.target.admin})`,
     `  ${plan.counts.create} to create, ${plan.counts.overwrite} to overwrite, ${plan.counts.skip} to skip. Nothing has been changed.`,
+    ...(plan.parts ? [`  Only these parts of each item: ${plan.parts.join(', ')}.`] : []),
+    ...(plan.orgRewrites ?? []).map((r) => `  rewrite URL ${r.from} -> ${r.to} (everywhere)`),
     ...plan.steps.flatMap(stepLine)
   ];
   return `${lines.join('\n')}\n`;

@@ -5,7 +5,7 @@
 import { type parseArgs } from 'node:util';
 import type { ScheduleInput, ScheduleTiming, ScheduleView } from '../schedules/schedule.types.js';
 import { KEEP_FLAG_OPTIONS, policyFromFlags } from '../store/index.js';
-import { CLI_ACTOR, EXIT_OK, EXIT_USAGE, keyValues, parseCommandArgs, UsageError, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_OK, keyValues, parseCommandArgs, UsageError, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
 import { runOrQueue } from './operations.command.js';
 
@@ -60,14 +60,7 @@ type Call = SubcommandCall<Values>;
 
 export async function schedulesCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(SCHEDULES_USAGE);
-    return EXIT_USAGE;
-  }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(SCHEDULES_USAGE);
-    return EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, SCHEDULES_USAGE, sub);
   const parsed = parseCommandArgs('schedules', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
   if (parsed.values.help) {
     io.stdout.write(SCHEDULES_USAGE);

@@ -23,6 +23,9 @@ Options:
   --max-running N      Operations this server runs at once (default 3)              [ORGKEEPER_MAX_RUNNING]
   --stale-after SECONDS  How long a worker may stay silent before the others take   [ORGKEEPER_STALE_AFTER]
                        over its operations (default 30)
+  --arcgis-concurrency N  Most ArcGIS requests in flight per identity, 1-64      [ORGKEEPER_ARCGIS_CONCURRENCY]
+                       (default 32); below it OrgKeeper finds the speed each
+                       organization allows and slows down when ArcGIS throttles
   -h, --help           Show this help
 
 Environment only:
@@ -47,6 +50,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       'no-worker': { type: 'boolean' },
       'max-running': { type: 'string' },
       'stale-after': { type: 'string' },
+      'arcgis-concurrency': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -67,7 +71,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       trustProxy: values['trust-proxy'],
       noWorker: values['no-worker'],
       maxRunning: values['max-running'],
-      staleAfter: values['stale-after']
+      staleAfter: values['stale-after'],
+      arcgisConcurrency: values['arcgis-concurrency']
     },
     env: io.env,
     cwd: io.cwd

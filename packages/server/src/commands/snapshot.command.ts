@@ -9,6 +9,7 @@ import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { exportItemZip, snapshotLogCsv, entryParts } from '../backup/export/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
+import type { LiveItemDiff } from '../restore/live-diff.js';
 import type { Services } from '../services.js';
 import { diffSnapshots, isSnapshotId, isStoreError, type SnapshotManifest, type Store } from '../store/index.js';
 import { formatBytes } from './backup.command.js';
@@ -17,9 +18,15 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, oneLine, type CliIo } from './cli-io
 
 export const SNAPSHOT_USAGE = `Usage: orgkeeper snapshot show ID [--identity NAME] [--json]
        orgkeeper snapshot diff FROM TO [--identity NAME] [--json]
+       orgkeeper snapshot diff ID --live --item ITEM_ID [--identity NAME] [--json]
 
 show: a snapshot's summary and its items (id, title, type, owner, status).
-diff: items, groups and users added, removed and changed between two snapshots, and which parts of an item changed.
+diff: items, groups and users added, removed and changed between two snapshots, and which parts of an item changed;
+      with --live, one item of a snapshot against the live item, part by part (item, data, resources, sharing,
+      thumbnail, metadata). Restore the parts you pick with \`orgkeeper restore --mode in-place --items ID --parts P,P\`.
+
+  --live                compare with the live organization (needs --item)
+  --item ITEM_ID        the item to compare
 
   --identity NAME       look for the snapshot only in this identity's File Location
   --json                machine-readable output
@@ -39,6 +46,28 @@ export const LOG_USAGE = `Usage: orgkeeper log --snapshot ID [--csv] [--out FILE
 The per-item log of a snapshot: id, title, type, owner, parts, bytes read, new bytes stored, status, error, duration.
 --csv writes CSV (ISO dates, RFC 4180) to standard output or --out FILE.
 `;
+
+function liveDiffText(diff: LiveItemDiff, identity: string): string {
+  const lines = [`${diff.type} "${oneLine(diff.title)}" (${diff.itemId}): snapshot ${diff.snapshotId} against the live item of ${identity}`];
+  if (diff.live === 'deleted') lines.push('  The item no longer exists: bring it back with `orgkeeper restore --mode recreate`.');
+  for (const p of diff.parts) {
+    lines.push(`  ${p.part.padEnd(10)} ${p.status}`);
+    for (const c of p.changes) {
+      const values = c.how === 'changed' && (c.snapshot !== undefined || c.live !== undefined) ? `: ${short(c.snapshot)} -> ${short(c.live)}` : '';
+      lines.push(`    ${c.how === 'changed' ? '~' : c.how === 'only live' ? '+' : '-'} ${oneLine(c.what)}${c.how === 'changed' ? '' : ` (${c.how})`}${values}`);
+    }
+  }
+  const changed = diff.parts.filter((p) => p.status === 'changed').map((p) => p.part);
+  if (changed.length > 0) lines.push(`Restore these parts: orgkeeper restore --identity ${JSON.stringify(identity)} --snapshot ${diff.snapshotId} --mode in-place --items ${diff.itemId} --parts ${changed.join(',')}`);
+  else if (diff.live === 'exists') lines.push('The live item is as in the snapshot.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A value on one line, at most 80 characters. */
+function short(value: unknown): string {
+  const text = oneLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'none'));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
 
 function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: string[], command: string, options: T, positionals = false) {
   try {
@@ -82,7 +111,7 @@ async function locateSnapshot(services: Services, snapshotId: string, identity: 
 }
 
 export async function snapshotCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, 'snapshot', {}, true);
+  const { values, positionals } = parse(args, 'snapshot', { live: { type: 'boolean' }, item: { type: 'string' } }, true);
   const [sub, ...ids] = positionals;
   if (values.help || !sub) {
     io.stdout.write(SNAPSHOT_USAGE);
@@ -106,6 +135,21 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
           `  read ${formatBytes(manifest.bytes.read)}, added ${formatBytes(manifest.bytes.newStored)} to the store\n\n`
       );
       for (const i of items) io.stdout.write(`${i.id}  ${i.status.padEnd(7)}  ${i.type}  ${i.owner}  ${oneLine(i.title)}\n`);
+      return EXIT_OK;
+    });
+  }
+  if (sub === 'diff' && (values.live || values.item !== undefined)) {
+    if (!values.live || !values.item) throw new UsageError('Compare an item with the live organization with --live --item ITEM_ID (both).', 'snapshot');
+    if (ids.length !== 1) throw new UsageError('snapshot diff --live takes one snapshot id.', 'snapshot');
+    const itemId = values.item;
+    return withServices(io, databaseFlags(values), async (services) => {
+      const { row } = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
+      const diff = await services.restores.liveDiff(row.id, ids[0]!, itemId);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
+        return EXIT_OK;
+      }
+      io.stdout.write(liveDiffText(diff, row.name));
       return EXIT_OK;
     });
   }

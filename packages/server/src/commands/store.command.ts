@@ -4,7 +4,7 @@
  * - `key list|add|remove`: who can open an encrypted store (passphrases, OrgKeeper servers' keys).
  * - `copy`: copy the store to another location (a folder, S3, Azure; encrypted or not) and verify the copy.
  */
-import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, parseCommandArgs, readPasswordFromStdin, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, UsageError, parseCommandArgs, readPasswordFromStdin, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import type { Services } from '../services.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { credentialsFromEnvironment } from './location-credentials.js';
@@ -67,10 +67,7 @@ const COMMAND = 'store';
 
 export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
-    (sub === undefined ? io.stderr : io.stdout).write(STORE_USAGE);
-    return sub === undefined ? EXIT_USAGE : EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, STORE_USAGE, sub);
   if (sub === 'reindex') return reindex(rest, io);
   if (sub === 'key') return key(rest, io);
   if (sub === 'copy') return copy(rest, io);
@@ -93,7 +90,7 @@ async function reindex(args: string[], io: CliIo): Promise<number> {
   const identity = requireIdentity(values.identity);
   return withServices(io, databaseFlags(values), async (services) => {
     const { id, name } = await findIdentity(services, identity, COMMAND);
-    const result = await services.backups.reindex(id, CLI_ACTOR);
+    const result = await services.snapshots.reindex(id, CLI_ACTOR);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ identity: name, ...result }, null, 2)}\n`);
     } else {

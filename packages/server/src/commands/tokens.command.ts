@@ -5,7 +5,7 @@
 import type { ApiTokenView } from '../auth/api-token.types.js';
 import type { Role } from '../db/schema.js';
 import { ROLES } from '../users/user.service.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, cliUserActor, parseCommandArgs, type CliIo } from './cli-io.js';
+import { EXIT_OK, UsageError, cliUserActor, parseCommandArgs, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import { databaseFlags, withServices } from './command-services.js';
 
 export const TOKENS_USAGE = `Usage: orgkeeper tokens <create|list|revoke> [options]
@@ -28,14 +28,7 @@ Options:
 
 export async function tokensCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(TOKENS_USAGE);
-    return EXIT_USAGE;
-  }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(TOKENS_USAGE);
-    return EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, TOKENS_USAGE, sub);
   const { values, positionals } = parseCommandArgs('tokens', {
     args: rest,
     strict: true,

@@ -7,7 +7,7 @@
 import type { Services } from '../services.js';
 import type { WebhookDeliveryView, WebhookInput, WebhookKind, WebhookView } from '../notifications/webhook.types.js';
 import { WEBHOOK_KINDS } from '../notifications/webhook.types.js';
-import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, oneLine, parseCommandArgs, readPasswordFromStdin, type CliIo } from './cli-io.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, UsageError, oneLine, parseCommandArgs, readPasswordFromStdin, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 
 export const WEBHOOK_USAGE = `Usage: orgkeeper notifications webhook <list|add|remove|test> [options]
@@ -48,14 +48,7 @@ const COMMAND = 'notifications webhook';
 
 export async function webhookCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(WEBHOOK_USAGE);
-    return EXIT_USAGE;
-  }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(WEBHOOK_USAGE);
-    return EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, WEBHOOK_USAGE, sub);
   const { values, positionals } = parseCommandArgs(COMMAND, { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
   if (values.help) {
     io.stdout.write(WEBHOOK_USAGE);

@@ -21,7 +21,8 @@ describe('loadConfig', () => {
       runJobs: true,
       maxRunning: 3,
       staleAfterSeconds: 30,
-      metricsToken: null
+      metricsToken: null,
+      arcgisConcurrency: 32
     });
     expect(usesHttps(config)).toBe(false);
     expect(databaseTarget(config)).toEqual({ kind: 'sqlite', file: resolve(cwd, 'data', 'orgkeeper.db') });
@@ -124,6 +125,17 @@ describe('loadConfig', () => {
 
 describe('database URL', () => {
   const url = 'postgres://orgkeeper:s%40cret@db.example.org:5432/orgkeeper';
+
+  it('reads the ArcGIS concurrency ceiling from --arcgis-concurrency or ORGKEEPER_ARCGIS_CONCURRENCY and refuses nonsense', () => {
+    expect(loadConfig({ env: { ORGKEEPER_ARCGIS_CONCURRENCY: '12' }, cwd }).arcgisConcurrency).toBe(12);
+    expect(loadConfig({ env: { ORGKEEPER_ARCGIS_CONCURRENCY: '12' }, cwd, flags: { arcgisConcurrency: '4' } }).arcgisConcurrency).toBe(4);
+    for (const bad of ['0', '65', '2.5', 'many', '-3', '1e1']) {
+      expect(() => loadConfig({ env: {}, cwd, flags: { arcgisConcurrency: bad } })).toThrow(
+        new RegExp(`--arcgis-concurrency "${bad.replace('.', '\\.')}" is not a request count; use a whole number from 1 to 64`)
+      );
+    }
+    expect(() => loadConfig({ env: { ORGKEEPER_ARCGIS_CONCURRENCY: '100' }, cwd })).toThrow(/ORGKEEPER_ARCGIS_CONCURRENCY "100"/);
+  });
 
   it('selects PostgreSQL from --database-url or ORGKEEPER_DATABASE_URL, the flag winning', () => {
     const fromEnv = loadConfig({ env: { ORGKEEPER_DATABASE_URL: url }, cwd });

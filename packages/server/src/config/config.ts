@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DEFAULT_ARCGIS_CONCURRENCY_CEILING, MAX_ARCGIS_CONCURRENCY } from '../arcgis/adaptive-limiter.js';
 import type { DatabaseTarget } from '../db/database.js';
 import { defaultWebDir } from './paths.js';
 
@@ -25,6 +26,7 @@ export interface ConfigFlags {
   noWorker?: boolean | undefined;
   maxRunning?: string | undefined;
   staleAfter?: string | undefined;
+  arcgisConcurrency?: string | undefined;
 }
 
 export interface Config {
@@ -60,6 +62,11 @@ export interface Config {
    * OrgKeeper (`orgkeeper metrics token new`, stored as a hash); null: only that one.
    */
   metricsToken: string | null;
+  /**
+   * Most ArcGIS requests in flight at once per identity (the ceiling of the adaptive limiter, which finds the speed
+   * the organization allows below it).
+   */
+  arcgisConcurrency: number;
 }
 
 export const DEFAULT_MAX_RUNNING = 3;
@@ -193,8 +200,22 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     else problems.push('ORGKEEPER_METRICS_TOKEN must be 16 to 500 printable characters without spaces; generate one with `openssl rand -base64 32`.');
   }
 
+  let arcgisConcurrency = DEFAULT_ARCGIS_CONCURRENCY_CEILING;
+  const concurrencyIn = pick(flags.arcgisConcurrency, 'ARCGIS_CONCURRENCY');
+  if (concurrencyIn) {
+    const value = concurrencyIn.value.trim();
+    const parsed = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(parsed) && parsed >= 1 && parsed <= MAX_ARCGIS_CONCURRENCY) arcgisConcurrency = parsed;
+    else {
+      problems.push(
+        `${concurrencyIn.source} "${concurrencyIn.value}" is not a request count; use a whole number from 1 to ${MAX_ARCGIS_CONCURRENCY} ` +
+          `(the most ArcGIS requests in flight at once per identity; default ${DEFAULT_ARCGIS_CONCURRENCY_CEILING}).`
+      );
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, runJobs, maxRunning, staleAfterSeconds, metricsToken };
+  return { host, port, dataDir, publicUrl, secretKey, logLevel, webDir, trustProxy, databaseUrl, runJobs, maxRunning, staleAfterSeconds, metricsToken, arcgisConcurrency };
 }
 
 /** A whole number in a range, or the default; a problem naming where it came from when it is not. */

@@ -12,8 +12,7 @@ import { IwaUnavailableError } from '../arcgis/iwa-client.js';
 import { enumerateOrgItems, getUserFolders } from '../arcgis/portal/index.js';
 import { CredentialsExpiredError } from '../arcgis/token-source.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { ArcGISSessionFactory, IdentityRepository } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -24,7 +23,7 @@ export const CONTENT_MAP_TTL_MS = 60_000;
 
 export interface ContentMapServiceDeps {
   identities: IdentityRepository;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   clock: Clock;
   logger: Logger;
   ttlMs?: number;
@@ -75,7 +74,7 @@ export class ContentMapService {
       throw new AppError('needs_sign_in', `"${row.name}" has not been connected yet, so OrgKeeper does not know its organization. Connect it on Manage Identities first.`);
     }
     const orgId = row.org_id;
-    const session = await this.deps.sessions.sessionFor(row.id);
+    const session = await this.deps.arcgisSessions.sessionFor(row.id);
     const items: ContentMapItem[] = [];
     const problems: ContentMapProblem[] = [];
     try {

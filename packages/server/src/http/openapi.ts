@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { requiredRole } from '../auth/access-control.js';
+import { requiredRole } from '../auth/index.js';
 import { packageRoot } from '../config/paths.js';
 import { errorBodySchema } from './schemas.js';
 import { OPTIONAL_BODY } from './validation.js';
@@ -27,6 +27,7 @@ const TAGS = [
   { name: 'clean', description: 'Scans for clutter and risk, their findings, comparisons and the allowlist.' },
   { name: 'fixes', description: 'Fixes on scan findings: preview, apply, undo.' },
   { name: 'content-map', description: 'The organization\'s live content for choosing what to back up.' },
+  { name: 'recycle-bin', description: 'ArcGIS Online\'s recycle bin: what it holds, restoring items from it with their ids.' },
   { name: 'settings', description: 'Notification settings: email and webhooks, and the metrics token (administrators).' },
   { name: 'meta', description: 'This description.' }
 ];

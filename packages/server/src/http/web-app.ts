@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { extname, join, posix, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireSession } from '../auth/access-control.js';
+import { requireSession } from '../auth/index.js';
 import { AppError } from '../errors/app-error.js';
 
 /** Vite's content-hashed output (`assets/index-B1a2c3D4.js`): its name changes whenever its content does. */

@@ -8,11 +8,27 @@ import type { Clock } from '../lib/clock.js';
 import type { CredentialVault } from './credential-vault.js';
 import { checkFileLocation, freeBytes } from './file-location.js';
 import { adminProblem } from './sign-in-problems.js';
-import type { IdentitySessions } from './identity-sessions.js';
+import type { ArcGISSessionFactory } from './arcgis-session-factory.js';
 import type { IdentityStores } from './identity-stores.js';
 import { isObjectStorageLocation } from '../store/index.js';
-import type { CheckResult, IdentityRow, TestReport } from './identity.types.js';
+import type { CheckResult, CheckStatus, IdentityRow, TestReport } from './identity.types.js';
 import { fetchSignedIn, probePortal, type SignedInInfo } from './portal-client.js';
+
+/**
+ * What the organization's recycle bin means for Clean and Restore: on, deletes keep items (and their ids) for at least
+ * 14 days, so Undo and Restore bring them back with their ids; off or absent, deletes are permanent and items come back
+ * from backups with new ids on ArcGIS Online.
+ */
+export function recycleBinCheck(info: SignedInInfo | undefined): [CheckStatus, string] {
+  if (!info) return ['skipped', 'Skipped: not signed in.'];
+  if (info.portal.isPortal) return ['skipped', 'ArcGIS Enterprise has no recycle bin: deletes are permanent; Undo and Restore recreate deleted items from backups (keeping their ids).'];
+  const { supported, enabled } = info.recycleBin;
+  if (enabled) return ['ok', 'On: deleted items stay in the recycle bin for at least 14 days. Clean\u2019s deletes go there, and Undo and Restore bring them back from it with their ids.'];
+  if (supported) {
+    return ['warning', 'Off: deletes are permanent, and Undo and Restore recreate deleted items from backups with new ids (references to them are rewritten). An administrator can turn the recycle bin on in the organization\u2019s settings.'];
+  }
+  return ['warning', 'This organization has no recycle bin (trial organizations do not): deletes are permanent, and Undo and Restore recreate deleted items from backups with new ids.'];
+}
 
 /** Below this much free space the File Location check warns. */
 export const LOW_SPACE_BYTES = 1024 ** 3;
@@ -24,6 +40,7 @@ const LABELS: Record<CheckResult['id'], string> = {
   kind_matches: 'Kind matches',
   signed_in: 'Signed in',
   administrator: 'Administrator',
+  recycle_bin: 'Recycle bin',
   token_lifetime: 'Token lifetime',
   file_location: 'File Location writable with free space'
 };
@@ -32,7 +49,7 @@ type AddCheck = (id: CheckResult['id'], status: CheckResult['status'], message: 
 
 /** `POST /api/identities/:id/test`: each check on its own, so the administrator sees exactly what is wrong. */
 export class IdentityChecks {
-  constructor(private readonly deps: { sessions: IdentitySessions; vault: CredentialVault; clock: Clock; stores?: IdentityStores }) {}
+  constructor(private readonly deps: { arcgisSessions: ArcGISSessionFactory; vault: CredentialVault; clock: Clock; stores?: IdentityStores }) {}
 
   async run(row: IdentityRow): Promise<TestReport> {
     const checks: CheckResult[] = [];
@@ -94,7 +111,7 @@ export class IdentityChecks {
     }
     let info: SignedInInfo | undefined;
     try {
-      const session = this.deps.sessions.sessionForRow(row, { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottleAttempts: 3 }, timeoutMs: 30_000 });
+      const session = this.deps.arcgisSessions.sessionForRow(row, { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottleAttempts: 3 }, timeoutMs: 30_000 });
       info = await fetchSignedIn(session);
       add('signed_in', 'ok', `Signed in as "${info.user.username}"${row.auth_method === 'iwa' ? ' (IWA, the account running OrgKeeper)' : ''}.`);
     } catch (error) {
@@ -109,6 +126,7 @@ export class IdentityChecks {
       const problem = adminProblem(row, info);
       add('administrator', problem ? 'failed' : 'ok', problem ? problem.message : `"${info.user.username}" is an administrator of ${info.portal.portalName ?? row.portal_name ?? normalizePortalUrl(row.portal_url).portalUrl}.`);
     }
+    add('recycle_bin', ...recycleBinCheck(info));
   }
 
   /**

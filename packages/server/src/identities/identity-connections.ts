@@ -12,7 +12,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { CredentialVault } from './credential-vault.js';
-import type { IdentitySessions } from './identity-sessions.js';
+import type { ArcGISSessionFactory } from './arcgis-session-factory.js';
 import type { IdentityRepository } from './identity.repository.js';
 import type { IdentityRow, OAuthStateRow } from './identity.types.js';
 import { fetchSignedIn, preflightAuthorize, type SignedInInfo } from './portal-client.js';
@@ -28,7 +28,7 @@ const INTERACTIVE_RETRY = { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, maxThrottle
 export interface IdentityConnectionsDeps {
   repository: IdentityRepository;
   vault: CredentialVault;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   audit: AuditService;
   secretBox: SecretBox | undefined;
   clock: Clock;
@@ -295,7 +295,7 @@ export class IdentityConnections {
     const previous = this.heldCredentials(row);
     if (previous?.refreshToken) await this.revoke(row, previous);
     await this.deps.vault.save(row.id, signIn.credentials, row.store_credentials === 1);
-    this.deps.sessions.invalidate(row.id);
+    this.deps.arcgisSessions.invalidate(row.id);
     await this.deps.repository.update(row.id, {
       status_state: 'connected',
       status_message: null,
@@ -312,7 +312,7 @@ export class IdentityConnections {
   /** Forgets the identity's credentials and revokes its refresh token at the portal (best effort). */
   async disconnect(row: IdentityRow): Promise<void> {
     const held = await this.deps.vault.forget(row.id);
-    this.deps.sessions.invalidate(row.id);
+    this.deps.arcgisSessions.invalidate(row.id);
     if (held) await this.revoke(row, held);
   }
 
@@ -339,7 +339,7 @@ export class IdentityConnections {
 
   private async markConnected(row: IdentityRow, info: SignedInInfo): Promise<void> {
     const now = this.deps.clock().toISOString();
-    this.deps.sessions.invalidate(row.id);
+    this.deps.arcgisSessions.invalidate(row.id);
     await this.deps.repository.update(row.id, {
       status_state: 'connected',
       status_message: null,

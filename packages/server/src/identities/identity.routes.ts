@@ -118,7 +118,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesDeps> = async (app
     '/api/identities/:id/test',
     {
       config: { role: 'operator' },
-      schema: { tags: ['identities'], operationId: 'testIdentity', summary: 'Check an identity: portal, sign-in, administrator, token lifetime, File Location', params: idParams, response: { 200: testReportSchema } }
+      schema: { tags: ['identities'], operationId: 'testIdentity', summary: 'Check an identity: portal, sign-in, administrator, recycle bin, token lifetime, File Location', params: idParams, response: { 200: testReportSchema } }
     },
     async (request) => identities.test(request.params.id)
   );

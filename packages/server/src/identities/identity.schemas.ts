@@ -43,7 +43,7 @@ export const testReportSchema = object({
   ok: boolean,
   checks: arrayOf(
     object({
-      id: stringEnum(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'token_lifetime', 'file_location']),
+      id: stringEnum(['portal_reachable', 'kind_matches', 'signed_in', 'administrator', 'recycle_bin', 'token_lifetime', 'file_location']),
       label: string,
       status: stringEnum(['ok', 'warning', 'failed', 'skipped']),
       message: string

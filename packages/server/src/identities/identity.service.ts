@@ -10,7 +10,7 @@ import { FOLDER_TAKEN, IdentityLocations, type LocationChoice, parsePassphrase }
 import type { IdentityStores } from './identity-stores.js';
 import { checkNameSyntax, checkUrl, nameKey, nameTaken, parseAppId, parseAuthMethod, parseLogin, parseType, type PortalFacts, safeNormalize } from './identity-fields.js';
 import type { IdentityConnections, OAuthAnswer } from './identity-connections.js';
-import type { IdentitySessions } from './identity-sessions.js';
+import type { ArcGISSessionFactory } from './arcgis-session-factory.js';
 import type { IdentityRepository } from './identity.repository.js';
 import { isObjectStorageLocation } from '../store/index.js';
 import type { IdentityConnectView, IdentityInput, IdentityRow, IdentityUpdate, IdentityView, TestReport } from './identity.types.js';
@@ -18,7 +18,7 @@ import type { IdentityConnectView, IdentityInput, IdentityRow, IdentityUpdate, I
 export interface IdentityServiceDeps {
   repository: IdentityRepository;
   vault: CredentialVault;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   connections: IdentityConnections;
   checks: IdentityChecks;
   audit: AuditService;
@@ -234,7 +234,7 @@ export class IdentityService {
       if (conflict === 'file_location') throw AppError.validation({ fileLocation: FOLDER_TAKEN });
     }
     if (changes.store_credentials !== undefined) await this.deps.vault.setStored(id, storeCredentials);
-    this.deps.sessions.invalidate(id);
+    this.deps.arcgisSessions.invalidate(id);
     if (signedIn) await this.deps.connections.recordPasswordSignIn({ ...merged, store_credentials: storeCredentials ? 1 : 0 }, signedIn);
     return merged;
   }
@@ -244,7 +244,7 @@ export class IdentityService {
     const row = await this.row(id);
     await this.deps.connections.disconnect(row);
     await this.deps.repository.delete(id);
-    this.deps.sessions.invalidate(id);
+    this.deps.arcgisSessions.invalidate(id);
     await this.deps.audit.record({
       actor,
       action: 'identity.delete',

@@ -133,7 +133,7 @@ export type LocationCredentialsInput =
   | { kind: 'azure-sas'; token: string };
 
 export type CheckStatus = 'ok' | 'warning' | 'failed' | 'skipped';
-export type CheckId = 'portal_reachable' | 'kind_matches' | 'signed_in' | 'administrator' | 'token_lifetime' | 'file_location';
+export type CheckId = 'portal_reachable' | 'kind_matches' | 'signed_in' | 'administrator' | 'recycle_bin' | 'token_lifetime' | 'file_location';
 
 export interface CheckResult {
   id: CheckId;

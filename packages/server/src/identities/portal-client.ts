@@ -1,5 +1,5 @@
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
-import { getCommunitySelf, getPortalSelf } from '../arcgis/portal/index.js';
+import { getCommunitySelf, getPortalSelf, type RecycleBinState, recycleBinState } from '../arcgis/portal/index.js';
 import { probeRequest, type Resolve } from './probe-request.js';
 
 /**
@@ -89,6 +89,8 @@ export interface SignedInUser {
 export interface SignedInInfo {
   portal: PortalSummary;
   user: SignedInUser;
+  /** ArcGIS Online's recycle bin, as portals/self describes it. */
+  recycleBin: RecycleBinState;
 }
 
 /** Who the session is signed in as, and in which organization (`portals/self` and `community/self`). */
@@ -100,6 +102,7 @@ export async function fetchSignedIn(session: ArcGISSession): Promise<SignedInInf
   const orgOfUser = typeof user.orgId === 'string' ? user.orgId : typeof self.user?.orgId === 'string' ? self.user.orgId : null;
   return {
     portal,
+    recycleBin: recycleBinState(self),
     user: {
       username: typeof user.username === 'string' ? user.username : '',
       fullName: typeof user.fullName === 'string' ? user.fullName : null,

@@ -2,7 +2,7 @@ import { toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import { CredentialsExpiredError } from '../arcgis/token-source.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
-import type { IdentitySessions } from './identity-sessions.js';
+import type { ArcGISSessionFactory } from './arcgis-session-factory.js';
 import type { IdentityRepository } from './identity.repository.js';
 
 export const KEEPER_INTERVAL_MS = 60 * 60_000;
@@ -23,7 +23,7 @@ export class TokenKeeper {
   private running: Promise<KeeperResult[]> | undefined;
 
   constructor(
-    private readonly deps: { repository: IdentityRepository; sessions: IdentitySessions; clock: Clock; logger: Logger },
+    private readonly deps: { repository: IdentityRepository; arcgisSessions: ArcGISSessionFactory; clock: Clock; logger: Logger },
     private readonly intervalMs = KEEPER_INTERVAL_MS
   ) {}
 
@@ -68,7 +68,7 @@ export class TokenKeeper {
         results.push({ identityId: row.id, status: 'skipped' });
         continue;
       }
-      const source = this.deps.sessions.oauthSourceFor(row);
+      const source = this.deps.arcgisSessions.oauthSourceFor(row);
       if (!source) {
         results.push({ identityId: row.id, status: 'skipped' });
         continue;
@@ -81,7 +81,7 @@ export class TokenKeeper {
         const message = error instanceof CredentialsExpiredError ? error.message : toArcGISFailure(error).message;
         if (error instanceof CredentialsExpiredError) {
           await this.deps.repository.update(row.id, { status_state: 'needs_sign_in', status_message: message, updated_at: this.deps.clock().toISOString() });
-          this.deps.sessions.invalidate(row.id);
+          this.deps.arcgisSessions.invalidate(row.id);
         }
         this.deps.logger.warn({ identity: row.id, error: message }, 'could not renew the tokens of an identity');
         results.push({ identityId: row.id, status: 'failed', error: message });

@@ -1,7 +1,7 @@
 /**
  * ArcGIS request counts per identity for /metrics, without touching the transport: an ArcGISSession counts its
  * requests, retries, throttled answers and token refreshes in its `stats` object (arcgis-session.ts); the sessions
- * IdentitySessions makes get a stats object whose fields pass each increase on to `report` as well. The session's own
+ * ArcGISSessionFactory makes get a stats object whose fields pass each increase on to `report` as well. The session's own
  * figures stay its own (a Clean scan reads `session.stats.requests` for its count).
  */
 import type { SessionStats } from '../arcgis/arcgis-session.js';

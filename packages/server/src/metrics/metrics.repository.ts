@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SnapshotIndexTables } from '../backup/snapshot-index.repository.js';
+import type { SnapshotIndexTables } from '../backup/index.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { IdentityTables } from '../identities/identity.types.js';

@@ -1,4 +1,4 @@
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRepository } from '../identities/index.js';
 
 /**
  * Checks a channel's choice of identities (email, a webhook): null means every identity; a list names existing

@@ -8,7 +8,7 @@ import { actorName, type Actor, type AuditService } from '../audit/audit.service
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { EMAIL_SETTINGS_ID, NotificationRepository } from './notification.repository.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRepository } from '../identities/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { OperationView } from '../operations/operation.types.js';

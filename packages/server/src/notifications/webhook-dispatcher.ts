@@ -11,6 +11,7 @@
  */
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../lib/clock.js';
+import { CoalescingPump } from '../lib/coalescing-pump.js';
 import type { Resolve } from '../http/outbound-target.js';
 import { newRunnerId } from '../operations/runner-id.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -71,8 +72,10 @@ export class WebhookDispatcher {
   readonly runnerId = newRunnerId();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private pumping = false;
-  private pumpAgain = false;
+  private readonly pumper = new CoalescingPump(() => this.startDue(), {
+    active: () => this.running,
+    onError: (error) => this.deps.logger.warn({ err: error }, 'could not look for webhook deliveries')
+  });
   private readonly inflight = new Map<string, Promise<void>>();
   private stopping = new AbortController();
 
@@ -126,34 +129,24 @@ export class WebhookDispatcher {
     return new Date(this.deps.clock().getTime() + this.deps.policy.timeoutMs + 60_000).toISOString();
   }
 
-  private async pump(): Promise<void> {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        const room = this.deps.policy.concurrency - this.inflight.size;
-        if (room <= 0) break;
-        for (const row of await this.deps.repository.due(this.now(), room + this.inflight.size)) {
-          if (!this.running || this.inflight.size >= this.deps.policy.concurrency) break;
-          if (this.inflight.has(row.id) || !(await this.claim(row))) continue;
-          const attempt = this.attempt(row)
-            .catch((error: unknown) => this.deps.logger.error({ err: error, deliveryId: row.id }, 'webhook delivery bookkeeping failed'))
-            .finally(() => {
-              this.inflight.delete(row.id);
-              if (this.running) void this.pump();
-            });
-          this.inflight.set(row.id, attempt);
-        }
-      } while (this.pumpAgain && this.running);
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not look for webhook deliveries');
-    } finally {
-      this.pumping = false;
+  private pump(): Promise<void> {
+    return this.pumper.pump();
+  }
+
+  /** One pass: claims due deliveries while there is room and starts their attempts. */
+  private async startDue(): Promise<void> {
+    const room = this.deps.policy.concurrency - this.inflight.size;
+    if (room <= 0) return;
+    for (const row of await this.deps.repository.due(this.now(), room + this.inflight.size)) {
+      if (!this.running || this.inflight.size >= this.deps.policy.concurrency) break;
+      if (this.inflight.has(row.id) || !(await this.claim(row))) continue;
+      const attempt = this.attempt(row)
+        .catch((error: unknown) => this.deps.logger.error({ err: error, deliveryId: row.id }, 'webhook delivery bookkeeping failed'))
+        .finally(() => {
+          this.inflight.delete(row.id);
+          if (this.running) void this.pump();
+        });
+      this.inflight.set(row.id, attempt);
     }
   }
 

@@ -11,7 +11,7 @@ import { actorName, type Actor, type AuditService } from '../audit/audit.service
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { checkOutboundTarget, type Resolve } from '../http/outbound-target.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRepository } from '../identities/index.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';

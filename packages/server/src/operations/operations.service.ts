@@ -24,7 +24,6 @@ import { actorName, type Actor, type AuditService } from '../audit/audit.service
 import { orgkeeperVersion } from '../config/version.js';
 import { LocalSignals } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logging/logger.js';
@@ -58,7 +57,7 @@ const SHUTDOWN_GRACE_MS = 30_000;
 export interface OperationsServiceDeps {
   repository: OperationRepository;
   /** Operations belong to identities: a start names an existing one. */
-  identities: Pick<IdentityRepository, 'findById'>;
+  identities: { findById(id: string): Promise<{ name: string } | undefined> };
   audit: AuditService;
   clock: Clock;
   logger: Logger;

@@ -7,6 +7,7 @@
  * whose process died (recovery.ts: taken over, or marked interrupted) and starts what waited behind them. `launch()`
  * also runs the CLI's foreground runs and child operations.
  */
+import { CoalescingPump } from '../lib/coalescing-pump.js';
 import type { Logger } from '../logging/logger.js';
 import type { OperationClaims } from './claims.js';
 import type { JobExecution } from './job-execution.js';
@@ -36,8 +37,10 @@ export interface WorkerPoolDeps {
 
 export class WorkerPool {
   private working = false;
-  private pumping = false;
-  private pumpAgain = false;
+  private readonly pumper = new CoalescingPump(() => this.fill(), {
+    active: () => this.working,
+    onError: (error) => this.deps.logger.error({ err: error }, 'could not start queued operations')
+  });
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly unrunnable = new Set<string>();
@@ -79,23 +82,8 @@ export class WorkerPool {
   }
 
   /** Starts queued operations while there is room, oldest first, passing over those whose keys are held. */
-  async pump(): Promise<void> {
-    if (!this.working) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        await this.fill();
-      } while (this.pumpAgain && this.working);
-    } catch (error) {
-      this.deps.logger.error({ err: error }, 'could not start queued operations');
-    } finally {
-      this.pumping = false;
-    }
+  pump(): Promise<void> {
+    return this.pumper.pump();
   }
 
   private async fill(): Promise<void> {

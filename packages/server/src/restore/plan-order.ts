@@ -2,16 +2,14 @@
  * Planning, last phase: what each item step waits for (its folder, the groups it is shared with, the items it
  * references), the id and URL rewrites that follow, and the order the item steps run in.
  */
+import { restoreRank } from '../item-types/index.js';
 import type { PlannedItems } from './plan-selection.js';
 import type { PlanContext } from './plan-steps.js';
 import type { PlannedRewrite, PlanStep } from './restore.types.js';
 
-/** Rank of an item type in the restore order: data and services first, then maps, then what uses maps. */
+/** Rank of an item type in the restore order (the item-type catalogue's): services first, then data, maps, apps, sites. */
 export function typeRank(type: string): number {
-  if (type === 'Feature Service' || type === 'Map Service' || type === 'Image Service' || type === 'Vector Tile Service' || type === 'Scene Service') return 0;
-  if (type === 'Web Map' || type === 'Web Scene') return 2;
-  if (type === 'Web Mapping Application' || type === 'Dashboard' || type === 'StoryMap' || type === 'Web Experience' || /Application|App$|Site/.test(type)) return 3;
-  return 1;
+  return restoreRank({ type });
 }
 
 /** Adds to each item step the groups and items it depends on and the rewrites their new ids and URLs make. */

@@ -4,7 +4,9 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { ItemEntry, Store } from '../store/index.js';
-import { extractReferences, urlUnder } from './references.js';
+import { findReferences } from '../item-types/index.js';
+import { readItemParts } from './item-part-reader.js';
+import { urlUnder } from './references.js';
 import type { SnapshotContent } from './restore.plan.js';
 import type { RestoreParams } from './restore.types.js';
 import { formReferencedIds, linkedItemIds } from './plan-views.js';
@@ -48,16 +50,16 @@ export async function selectItems(store: Store, content: SnapshotContent, params
   return selected;
 }
 
-/** What one item's data and properties reference among the snapshot's items (ids, and service URLs of hosted items). */
-export async function itemDependencies(store: Store, entry: ItemEntry, byId: ReadonlyMap<string, ItemEntry>, serviceUrls: readonly [string, string][]): Promise<ItemDependencies> {
-  const refs = [];
-  if (entry.data?.kind === 'json') {
-    try {
-      refs.push(...extractReferences(await store.getJson(entry.data.hash)));
-    } catch {
-      // Data that is not JSON after all has no references to follow.
-    }
-  }
+/** What one item's parts reference among the snapshot's items (ids, and service URLs of hosted items): the catalogue's reading. */
+export async function itemDependencies(
+  store: Store,
+  entry: ItemEntry,
+  snapshot: { byId: ReadonlyMap<string, ItemEntry>; serviceUrls: readonly [string, string][]; portalUrl: string }
+): Promise<ItemDependencies> {
+  const { byId, serviceUrls } = snapshot;
+  // Ids in URLs of other portals (Esri's basemap styles on cdn.arcgis.com) are that portal's items, not the snapshot's.
+  const { spec, parts } = await readItemParts(store, entry);
+  const refs = findReferences(spec, parts).filter((r) => r.inUrl === undefined || sameOrigin(r.inUrl, snapshot.portalUrl));
   const ids = new Set<string>();
   const outside = new Set<string>();
   for (const ref of refs) {
@@ -65,7 +67,7 @@ export async function itemDependencies(store: Store, entry: ItemEntry, byId: Rea
       if (ref.value === entry.id) continue;
       if (byId.has(ref.value)) ids.add(ref.value);
       else outside.add(ref.value);
-    } else {
+    } else if (ref.kind === 'url') {
       const hit = serviceUrls.find(([url]) => urlUnder(ref.value, url));
       if (hit && hit[1] !== entry.id) ids.add(hit[1]);
     }
@@ -87,7 +89,7 @@ export async function withDependencies(store: Store, content: SnapshotContent, s
   while (queue.length > 0) {
     const entry = queue.shift()!;
     if (deps.has(entry.id)) continue;
-    const d = await itemDependencies(store, entry, content.items, serviceUrls);
+    const d = await itemDependencies(store, entry, { byId: content.items, serviceUrls, portalUrl: content.manifest.org.portalUrl });
     // A view's sources and the items it relates to as origin (a form's service and views) come first too.
     for (const id of [...linkedItemIds(entry, content.items), ...(await formReferencedIds(store, entry, content.items))]) if (!d.ids.includes(id)) d.ids.push(id);
     deps.set(entry.id, d);
@@ -103,4 +105,12 @@ export async function withDependencies(store: Store, content: SnapshotContent, s
     }
   }
   return { items, deps, reasonIncluded };
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,8 @@ import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
 import type { ItemEntry } from '../store/index.js';
 import type { PlannedItems } from './plan-selection.js';
-import { findActiveUsername, findGroup, findGroupByTitle, findItem, getPortalSelf, listUserContent } from '../arcgis/portal/index.js';
+import { findActiveUsername, findGroup, findGroupByTitle, findItem, getPortalSelf, listUserContent, type RecycleBinState, recycleBinState } from '../arcgis/portal/index.js';
+import { planFromBin, type RecycleBinLookup } from './plan-recycle-bin.js';
 import type { PlanInput, SnapshotContent } from './restore.plan.js';
 import type { PlanStep, RestoreParams } from './restore.types.js';
 
@@ -16,6 +17,8 @@ export interface TargetSelf {
   isPortal: boolean;
   portalUrl: string;
   username: string;
+  /** ArcGIS Online's recycle bin (never supported on Enterprise). */
+  recycleBin: RecycleBinState;
 }
 
 /** Which organization and administrator the target session signs in as (`portals/self`). */
@@ -23,7 +26,7 @@ export async function signedInTarget(session: ArcGISSession): Promise<TargetSelf
   const self = await getPortalSelf({ session });
   const username = self.user?.username;
   if (!self.id || !username) throw new Error(`${session.portalUrl} did not say which organization and user this sign-in belongs to (portals/self).`);
-  return { id: self.id, isPortal: self.isPortal === true, portalUrl: session.portalUrl, username };
+  return { id: self.id, isPortal: self.isPortal === true, portalUrl: session.portalUrl, username, recycleBin: recycleBinState(self) };
 }
 
 export const DEFAULT_COPY_SUFFIX = ' (copy)';
@@ -44,6 +47,8 @@ export interface PlanContext {
   /** The entry holds a hosted feature layer of the target organization: service data to recreate or write back. */
   hostedHere: (entry: ItemEntry) => boolean;
   ownerFor: (source: string) => Promise<TargetOwner>;
+  /** The target's recycle bins (ArcGIS Online organizations that have one; undefined elsewhere). */
+  recycleBin?: RecycleBinLookup;
 }
 
 /**
@@ -88,10 +93,11 @@ function newStep(fields: Pick<PlanStep, 'key' | 'kind' | 'sourceId' | 'title' | 
   return { key, kind, action: 'create', reason: '', sourceId, title, type, owner, folder, dependsOn: [], rewrites: [] };
 }
 
-/** Group steps, by group id in id order: the groups the planned items are shared with (every group with --all). */
-export async function planGroups(ctx: PlanContext, items: Iterable<ItemEntry>): Promise<Map<string, PlanStep>> {
+/** Group steps, by group id in id order: the groups the planned items are shared with or name (every group with --all). */
+export async function planGroups(ctx: PlanContext, items: Iterable<ItemEntry>, referenced: readonly string[] = []): Promise<Map<string, PlanStep>> {
   const { content, params } = ctx.input;
-  const groupIds = new Set<string>();
+  // Groups the items name in their parts (a site's catalog, a project's group) come along like the ones they are shared with.
+  const groupIds = new Set<string>(referenced.filter((g) => content.groups.has(g)));
   for (const e of items) for (const g of e.sharing?.groups ?? []) groupIds.add(g);
   if (params.all) for (const g of content.groups.keys()) groupIds.add(g);
   const groupSteps = new Map<string, PlanStep>();
@@ -169,10 +175,13 @@ async function planItem(ctx: PlanContext, planned: PlannedItems, entry: ItemEntr
       }
     } else {
       step.reason = 'the item no longer exists';
-      if (ctx.self.isPortal) {
+      // Items may wait in the bin even when it has been switched off since (they can still be restored).
+      const placement = await ctx.recycleBin?.find(entry);
+      if (placement?.inBin) planFromBin(step, entry, placement, warnings);
+      else if (ctx.self.isPortal) {
         step.targetId = entry.id;
         step.reason += '; ArcGIS Enterprise keeps its id (itemIdToCreate)';
-      }
+      } else if (placement) step.reason += ' and is not in the recycle bin (purged, or deleted for good): it is recreated with a new id';
     }
   } else {
     const owner = await ctx.ownerFor(entry.owner);

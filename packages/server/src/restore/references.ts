@@ -103,9 +103,16 @@ export function stringRewriter(maps: RewriteMaps): (text: string) => string {
   // One pass over both: a URL already rewritten is not scanned again, so an old id inside a new URL (a Survey123
   // service is named `survey123_<form id>`, and keeps its name) is left as the new URL has it.
   const pattern = urlPattern ? new RegExp(`${urlPattern.source}${ids.size > 0 ? `|${idPattern}` : ''}`, 'gi') : ids.size > 0 ? new RegExp(idPattern, 'gi') : undefined;
+  // The same URLs percent-encoded, as apps pass them in query strings (`?url=https%3A%2F%2F...`).
+  const encoded = urls.map(([from, to]) => [encodeURIComponent(from), encodeURIComponent(to)] as const).sort((a, b) => b[0].length - a[0].length);
+  const encodedPattern =
+    encoded.length === 0 ? undefined : new RegExp(`(${encoded.map(([from]) => escapeRegExp(from)).join('|')})(?=$|%2F|%3F|%23|[&"'\\s,)\\]])`, 'gi');
+  const encodedTarget = new Map(encoded.map(([from, to]) => [from.toLowerCase(), to]));
   return (text: string): string => {
-    if (!pattern) return text;
-    return text.replace(pattern, (match) => urlTarget.get(match.toLowerCase()) ?? ids.get(match.toLowerCase()) ?? match);
+    let out = text;
+    if (encodedPattern && out.includes('%')) out = out.replace(encodedPattern, (match) => encodedTarget.get(match.toLowerCase()) ?? match);
+    if (!pattern) return out;
+    return out.replace(pattern, (match) => urlTarget.get(match.toLowerCase()) ?? ids.get(match.toLowerCase()) ?? match);
   };
 }
 

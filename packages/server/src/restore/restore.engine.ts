@@ -23,8 +23,10 @@ import type { SnapshotContent } from './restore.plan.js';
 import type { PlanStep, RestoreLogRow, RestorePlan, RestoreProgress, RestoreResult } from './restore.types.js';
 import { restoreFolder } from './steps/folder.step.js';
 import { restoreGroup } from './steps/group.step.js';
+import { rewriteLateReferences, stepsBeforeTheirDependencies } from './steps/late-references.step.js';
 import { createItem } from './steps/item-create.step.js';
 import type { ItemJson } from './steps/item-parts.js';
+import { restoreFromBin } from './steps/item-from-bin.step.js';
 import { overwriteItem } from './steps/item-overwrite.step.js';
 import { mapServiceUrls, parseState, type StepContext } from './steps/step-context.js';
 
@@ -78,8 +80,15 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
     outcomes: new Map(),
     rows: []
   };
-  if (plan.mode === 'clone') run.maps.urls.set(plan.source.portalUrl, plan.target.portalUrl);
-  for (const step of plan.steps) if (step.kind === 'group' && step.targetId) run.groups.set(step.sourceId, step.targetId);
+  // A clone's organization-wide rewrites (plans made before they existed: the portal URL only).
+  if (plan.orgRewrites) for (const r of plan.orgRewrites) run.maps.urls.set(r.from, r.to);
+  else if (plan.mode === 'clone') run.maps.urls.set(plan.source.portalUrl, plan.target.portalUrl);
+  for (const step of plan.steps) {
+    if (step.kind !== 'group' || !step.targetId) continue;
+    run.groups.set(step.sourceId, step.targetId);
+    // Items name groups too (a Hub site's catalog, an app's group): an existing target group replaces the source's.
+    if (step.targetId !== step.sourceId) run.maps.ids.set(step.sourceId, step.targetId);
+  }
 
   // Steps run as soon as the steps they depend on have finished, a few at a time (the plan's order is a topological
   // order, so every dependency is scheduled before its dependents).
@@ -95,6 +104,7 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
   const outcomes = await Promise.allSettled(finished.values());
   const stopped = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (stopped) throw stopped.reason;
+  await rewriteCycles(run);
   const { progress, rows } = run;
   progress.phase = 'done';
   delete progress.current;
@@ -103,6 +113,26 @@ export async function runRestore(input: RestoreRunInput): Promise<RestoreResult>
   for (const row of rows) counts[row.status]++;
   rows.sort((a, b) => plan.steps.findIndex((s) => s.key === a.key) - plan.steps.findIndex((s) => s.key === b.key));
   return { operationId, counts, steps: rows, durationMs: Date.now() - started };
+}
+
+/** Items written before an item they reference had its new id (a cycle): their references are rewritten again now. */
+async function rewriteCycles(run: RestoreRun): Promise<void> {
+  const { input } = run;
+  for (const step of stepsBeforeTheirDependencies(input.plan.steps)) {
+    const row = run.rows.find((r) => r.key === step.key);
+    const entry = input.content.items.get(step.sourceId);
+    if (row?.status !== 'ok' || !row.newId || !entry) continue;
+    input.signal.throwIfAborted();
+    try {
+      await rewriteLateReferences(input, entry, row.newId, run.maps);
+    } catch (error) {
+      // The item exists and is complete but for references to items restored after it: said in its log row.
+      row.status = 'failed';
+      row.error = `The item was restored, but its references to items restored after it could not be rewritten: ${describe(error)}`;
+      const stored = run.existing.get(step.key) ?? (await input.repository.steps(input.operationId)).find((r) => r.step_key === step.key);
+      if (stored) await input.repository.putStep({ ...stored, status: 'failed', error: row.error });
+    }
+  }
 }
 
 /** Runs one step unless an earlier run finished it, or a dependency failed; records what became of it. */
@@ -216,6 +246,7 @@ async function restoreItem(ctx: StepContext, step: PlanStep): Promise<void> {
   const entry: ItemEntry = step.hosted || !stored.service ? stored : { ...stored, service: undefined };
   const item = await store.getJson<ItemJson>(entry.item!.hash);
   if (step.action === 'overwrite') await overwriteItem(ctx, step, entry, item);
+  else if (step.recycleBin) await restoreFromBin(ctx, step, entry, item);
   else await createItem(ctx, step, entry, item);
 }
 

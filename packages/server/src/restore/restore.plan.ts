@@ -11,7 +11,10 @@
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
 import type { GroupEntry, ItemEntry, SnapshotManifest, Store, UserEntry } from '../store/index.js';
+import { cloneOrgRewrites } from './org-rewrites.js';
 import { linkItems, orderItems } from './plan-order.js';
+import { itemReferences, planReferences, referencedGroupIds } from './plan-references.js';
+import { linkViewSources, RecycleBinLookup } from './plan-recycle-bin.js';
 import { selectItems, withDependencies } from './plan-selection.js';
 import { planViewsAndRelationships } from './plan-views.js';
 import { isHostedEntry, ownerResolver, type PlanContext, planFolders, planGroups, planItems, signedInTarget, type TargetSelf } from './plan-steps.js';
@@ -61,24 +64,40 @@ export async function buildPlan(input: PlanInput): Promise<RestorePlan> {
   const selected = await selectItems(store, content, params);
   const hostedHere = await hostedTest(session, clone);
   const planned = await withDependencies(store, content, selected, clone);
-  const ctx: PlanContext = { input, session, self, clone, hostedHere, ownerFor: await ownerResolver(session, self, params, clone) };
+  const ctx: PlanContext = {
+    input,
+    session,
+    self,
+    clone,
+    hostedHere,
+    ownerFor: await ownerResolver(session, self, params, clone),
+    ...(self.recycleBin.supported && !clone ? { recycleBin: new RecycleBinLookup(session) } : {})
+  };
 
-  const groupSteps = await planGroups(ctx, planned.items.values());
+  const found = await itemReferences(ctx, planned.items.values());
+  const groupSteps = await planGroups(ctx, planned.items.values(), referencedGroupIds(found));
   const itemSteps = await planItems(ctx, planned);
   await planViewsAndRelationships(ctx, planned, itemSteps);
   const folderSteps = await planFolders(ctx, itemSteps.values());
   linkItems(ctx, planned, itemSteps, groupSteps);
+  const orgRewrites = clone ? await cloneOrgRewrites(store, content, { portalUrl: self.portalUrl, origins: await session.orgOrigins() }) : undefined;
+  for (const [id, step] of itemSteps) planReferences(ctx, planned.items.get(id)!, step, found.get(id), { groupSteps, orgRewrites: orgRewrites ?? [] });
+  linkViewSources(planned.items, itemSteps);
 
   const steps = [...groupSteps.values(), ...folderSteps, ...orderItems([...itemSteps.values()])];
   const counts = { create: 0, overwrite: 0, skip: 0 };
   for (const s of steps) counts[s.action]++;
+  const fromRecycleBin = steps.filter((s) => s.recycleBin).length;
   return {
     snapshotId: content.manifest.id,
     mode: params.mode,
     source: { identityId: input.source.identityId, orgId: content.manifest.org.id, portalUrl: content.manifest.org.portalUrl },
     target: { identityId: target.identityId, orgId: self.id, portalUrl: self.portalUrl, admin: self.username, isEnterprise: self.isPortal },
+    ...(orgRewrites ? { orgRewrites } : {}),
+    ...(params.parts ? { parts: params.parts } : {}),
     steps,
     counts,
+    ...(self.recycleBin.supported ? { fromRecycleBin, recycleBin: self.recycleBin } : {}),
     createdAt: input.now.toISOString()
   };
 }

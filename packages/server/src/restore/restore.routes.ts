@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
 import type { OperationsService } from '../operations/operations.service.js';
+import type { LiveItemDiff } from './live-diff.js';
 import type { RestoreService } from './restore.service.js';
 import type { RestorePlan, RestoreStepsView } from './restore.types.js';
 import { csvResponse, operationStartedSchema } from '../operations/operation.schemas.js';
-import { restorePlanAnswerSchema, restoreStepsSchema } from './restore.schemas.js';
+import { liveItemDiffSchema, restorePlanAnswerSchema, restoreStepsSchema } from './restore.schemas.js';
 
 export interface RestoreRoutesDeps {
   restores: RestoreService;
@@ -13,6 +14,7 @@ export interface RestoreRoutesDeps {
 
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const identityParams = { type: 'object', required: ['id'], properties: { id } } as const;
+const liveDiffParams = { type: 'object', required: ['id', 'snapshotId', 'itemId'], properties: { id, snapshotId: id, itemId: { type: 'string', pattern: '^[0-9a-zA-Z]{1,64}$' } } } as const;
 const operationParams = { type: 'object', required: ['operationId'], properties: { operationId: id } } as const;
 
 /** The restore request body (validated again, with messages per field, by RestoreService.validate). */
@@ -30,14 +32,17 @@ const restoreBody = {
     owner: { type: 'string', maxLength: 256 },
     folder: { type: 'string', maxLength: 256 },
     suffix: { type: 'string', maxLength: 256 },
-    ownerMap: { type: 'object', maxProperties: 10000, additionalProperties: { type: 'string', maxLength: 256 } }
+    ownerMap: { type: 'object', maxProperties: 10000, additionalProperties: { type: 'string', maxLength: 256 } },
+    parts: { type: 'array', maxItems: 6, items: { type: 'string', maxLength: 32 } }
   }
 } as const;
 
 /**
  * Restores of an identity's snapshots: the plan (a dry run: `POST /api/identities/:id/restores/plan`), starting one as
  * an operation (`POST /api/identities/:id/restores`, returns its operation id; progress and cancel are the operation's),
- * and its per-step log (`GET /api/restores/:operationId/steps`, `.../log.csv`). Writes need an operator.
+ * its per-step log (`GET /api/restores/:operationId/steps`, `.../log.csv`), and a live item compared with a snapshot
+ * part by part (`GET /api/identities/:id/snapshots/:snapshotId/items/:itemId/live-diff`; restore the parts picked with
+ * `parts`). Writes need an operator.
  */
 export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, { restores, operations }) => {
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
@@ -76,6 +81,20 @@ export const restoreRoutes: FastifyPluginAsync<RestoreRoutesDeps> = async (app, 
       const operation = await operations.start('restore', request.params.id, request.body, actorOf(request));
       return reply.code(202).send({ operationId: operation.id, operation });
     }
+  );
+
+  app.get<{ Params: { id: string; snapshotId: string; itemId: string } }>(
+    '/api/identities/:id/snapshots/:snapshotId/items/:itemId/live-diff',
+    {
+      schema: {
+        tags: ['restores'],
+        operationId: 'getLiveItemDiff',
+        summary: 'A live item against its state in a snapshot, part by part (reads the organization, changes nothing)',
+        params: liveDiffParams,
+        response: { 200: liveItemDiffSchema }
+      }
+    },
+    async (request): Promise<LiveItemDiff> => restores.liveDiff(request.params.id, request.params.snapshotId, request.params.itemId)
   );
 
   app.get<{ Params: { operationId: string } }>(

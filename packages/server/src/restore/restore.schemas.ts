@@ -1,6 +1,7 @@
 /** JSON schemas of the restore API's answers (restore.routes.ts), checked against restore.types.ts. */
-import { arrayOf, boolean, dateTime, described, integer, nullable, number, object, string, stringEnum, type SchemaAgrees } from '../http/schema-kit.js';
-import { RESTORE_MODES, type RestorePlan, type RestoreStepsView } from './restore.types.js';
+import { anyJson, arrayOf, boolean, dateTime, described, integer, nullable, number, object, string, stringEnum, type SchemaAgrees } from '../http/schema-kit.js';
+import type { LiveItemDiff } from './live-diff.js';
+import { ITEM_PART_NAMES, RESTORE_MODES, type RestorePlan, type RestoreStepsView } from './restore.types.js';
 
 const stepKind = stringEnum(['group', 'folder', 'item']);
 const stepAction = stringEnum(['create', 'overwrite', 'skip']);
@@ -26,7 +27,27 @@ export const restorePlanSchema = object({
         dependsOn: arrayOf(string),
         rewrites: arrayOf(object({ kind: stringEnum(['item', 'url']), from: string, to: string })),
         hosted: boolean,
+        recycleBin: described('Restored from ArcGIS Online\'s recycle bin with its id (targetId), then brought to the snapshot\'s state.', boolean),
         warnings: arrayOf(string),
+        references: described(
+          "Items: each reference in the item's parts (the item-type catalogue's reading) and what the restore does with it.",
+          arrayOf(
+            object(
+              {
+                part: stringEnum(['item', 'data', 'resource']),
+                resource: string,
+                path: string,
+                kind: stringEnum(['item', 'group', 'url', 'folder']),
+                value: string,
+                label: string,
+                action: stringEnum(['rewrite', 'keep', 'list']),
+                note: described('The new id or URL (rewrite), or why it stays (keep, list).', string)
+              },
+              ['resource']
+            )
+          )
+        ),
+        cannotRestore: described('Items: what ArcGIS cannot take back through REST for this kind of item, and what to do instead.', arrayOf(string)),
         view: described(
           'A hosted feature layer view: its sources and where each is in the target (restored by this plan, live, or missing).',
           object({ sources: arrayOf(object({ url: string, itemId: string, title: string, status: stringEnum(['restored', 'live', 'missing']) }, ['itemId', 'title'])) })
@@ -36,12 +57,16 @@ export const restorePlanSchema = object({
           arrayOf(object({ type: string, direction: stringEnum(['forward', 'reverse']), itemId: string, title: string }, ['title']))
         )
       },
-      ['targetId', 'hosted', 'warnings', 'view', 'relationships']
+      ['targetId', 'hosted', 'recycleBin', 'warnings', 'references', 'cannotRestore', 'view', 'relationships']
     )
   ),
+  parts: described('In place: only these parts of each item are written.', arrayOf(stringEnum(ITEM_PART_NAMES))),
+  orgRewrites: described("Clone: the organization-wide URL rewrites (the portal, the source's services directories).", arrayOf(object({ kind: stringEnum(['item', 'url']), from: string, to: string }))),
   counts: object({ create: integer, overwrite: integer, skip: integer }),
+  fromRecycleBin: described('Of the create steps, the items that come back from the recycle bin with their ids.', integer),
+  recycleBin: described('The target organization\'s recycle bin (ArcGIS Online).', object({ supported: boolean, enabled: boolean })),
   createdAt: dateTime
-});
+}, ['parts', 'orgRewrites', 'fromRecycleBin', 'recycleBin']);
 
 export const restorePlanAnswerSchema = described('The plan (a dry run): what a restore with these parameters would do.', object({ plan: restorePlanSchema }));
 
@@ -66,5 +91,34 @@ export const restoreStepsSchema = object({
   )
 });
 
-const agrees: [SchemaAgrees<typeof restorePlanAnswerSchema, { plan: RestorePlan }>, SchemaAgrees<typeof restoreStepsSchema, RestoreStepsView>] = [true, true];
+export const liveItemDiffSchema = object({
+  snapshotId: string,
+  itemId: string,
+  title: string,
+  type: string,
+  live: described('deleted: the item is gone (restore it with mode recreate).', stringEnum(['exists', 'deleted'])),
+  parts: arrayOf(
+    object({
+      part: stringEnum(ITEM_PART_NAMES),
+      status: stringEnum(['same', 'changed']),
+      changes: arrayOf(
+        object(
+          {
+            what: described('A property name, a JSON path of the data, a resource path, access or a group id.', string),
+            how: stringEnum(['changed', 'only in the snapshot', 'only live']),
+            snapshot: anyJson,
+            live: anyJson
+          },
+          ['snapshot', 'live']
+        )
+      )
+    })
+  )
+});
+
+const agrees: [
+  SchemaAgrees<typeof restorePlanAnswerSchema, { plan: RestorePlan }>,
+  SchemaAgrees<typeof restoreStepsSchema, RestoreStepsView>,
+  SchemaAgrees<typeof liveItemDiffSchema, LiveItemDiff>
+] = [true, true, true];
 void agrees;

@@ -4,25 +4,24 @@
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentitySessions } from '../identities/identity-sessions.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
-import type { IdentityStores } from '../identities/identity-stores.js';
+import type { ArcGISSessionFactory, IdentityRepository, IdentityStores } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
 import { csvLine } from '../operations/csv.js';
 import { type Store, StoreError, isSnapshotId, pinSnapshots } from '../store/index.js';
 import { type HostedRestore, loadHostedRestore } from './hosted-contract.js';
+import { diffLiveItem, type LiveItemDiff } from './live-diff.js';
 import { runRestore } from './restore.engine.js';
 import { buildPlan, readSnapshotContent } from './restore.plan.js';
 import type { RestoreRepository } from './restore.repository.js';
-import { RESTORE_MODES, type PlanStep, type RestoreLogRow, type RestoreMode, type RestoreParams, type RestorePlan, type RestoreProgress, type RestoreResult } from './restore.types.js';
+import { ITEM_PART_NAMES, type ItemPartName, RESTORE_MODES, type PlanStep, type RestoreLogRow, type RestoreMode, type RestoreParams, type RestorePlan, type RestoreProgress, type RestoreResult } from './restore.types.js';
 
 export interface RestoreServiceDeps {
   identities: IdentityRepository;
   /** Opens identities' stores (location credentials, encryption keys). */
   stores: IdentityStores;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   repository: RestoreRepository;
   clock: Clock;
   logger: Logger;
@@ -106,6 +105,13 @@ export class RestoreService {
         fields.ownerMap = 'The owner mapping is an object of source username to target username.';
       } else params.ownerMap = map as Record<string, string>;
     }
+    if (p.parts !== undefined) {
+      const parts = Array.isArray(p.parts) ? [...new Set(p.parts.map(String))] : [];
+      const bad = parts.find((x) => !ITEM_PART_NAMES.includes(x as ItemPartName));
+      if (parts.length === 0 || bad !== undefined) fields.parts = `Choose the parts to restore among ${ITEM_PART_NAMES.join(', ')}${bad !== undefined ? ` ("${bad}" is not one)` : ''}.`;
+      else if (mode !== 'in-place') fields.parts = 'Parts of an item are restored in place only (mode in-place); the other modes write whole items.';
+      else params.parts = ITEM_PART_NAMES.filter((x) => parts.includes(x));
+    }
     if (Object.keys(fields).length > 0) throw AppError.validation(fields);
     return params;
   }
@@ -119,7 +125,7 @@ export class RestoreService {
 
   private async session(identityId: string, signal: AbortSignal): Promise<ArcGISSession> {
     if (this.deps.sessionFor) return this.deps.sessionFor(identityId, signal);
-    const session = await this.deps.sessions.sessionFor(identityId, { signal });
+    const session = await this.deps.arcgisSessions.sessionFor(identityId, { signal });
     return session.withSignal(signal);
   }
 
@@ -158,6 +164,21 @@ export class RestoreService {
       hostedAvailable: (await this.hosted()) !== undefined,
       now: this.deps.clock()
     });
+  }
+
+  /** A live item compared with its state in a snapshot, part by part (reads the organization, writes nothing). */
+  async liveDiff(identityId: string, snapshotId: string, itemId: string, signal: AbortSignal = new AbortController().signal): Promise<LiveItemDiff> {
+    if (!isSnapshotId(snapshotId)) throw AppError.validation({ snapshotId: 'Give the id of a snapshot (see `orgkeeper snapshots`), e.g. 20261124T211915123Z-9f86d081.' });
+    const row = await this.identity(identityId);
+    const store = await this.openStore(row);
+    const content = await readSnapshotContent(store, snapshotId).catch((error: unknown) => {
+      if (error instanceof StoreError && error.code === 'snapshot_not_found') throw new AppError('not_found', `${error.message} List the snapshots with \`orgkeeper snapshots\`.`);
+      throw error;
+    });
+    const entry = content.items.get(itemId);
+    if (!entry) throw new AppError('not_found', `Item ${itemId} is not in snapshot ${snapshotId}. List its items with \`orgkeeper snapshot show ${snapshotId}\`.`);
+    if (!entry.item) throw new AppError('not_found', `Snapshot ${snapshotId} has no item JSON for ${itemId} (it failed at backup time), so there is nothing to compare.`);
+    return diffLiveItem({ store, snapshotId, entry, session: await this.session(identityId, signal) });
   }
 
   /** Runs (or resumes) the restore of this operation id: a resumed run follows the plan it made first. */

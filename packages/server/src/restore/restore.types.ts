@@ -3,6 +3,10 @@
 export type RestoreMode = 'in-place' | 'recreate' | 'copy' | 'clone';
 export const RESTORE_MODES: readonly RestoreMode[] = ['in-place', 'recreate', 'copy', 'clone'];
 
+/** Parts of an item that can be compared with the live item and restored on their own (in place). */
+export type ItemPartName = 'item' | 'data' | 'resources' | 'sharing' | 'thumbnail' | 'metadata';
+export const ITEM_PART_NAMES: readonly ItemPartName[] = ['item', 'data', 'resources', 'sharing', 'thumbnail', 'metadata'];
+
 export interface RestoreParams {
   snapshotId: string;
   mode: RestoreMode;
@@ -21,6 +25,11 @@ export interface RestoreParams {
   suffix?: string;
   /** Clone: source username -> target username; wins over the same-username match. */
   ownerMap?: Record<string, string>;
+  /**
+   * In place only: restore just these parts of the items (the rest, and a hosted layer's features, stay as they are
+   * live). Default: every part.
+   */
+  parts?: ItemPartName[];
 }
 
 export type StepAction = 'create' | 'overwrite' | 'skip';
@@ -31,6 +40,21 @@ export interface PlannedRewrite {
   from: string;
   /** The new id or URL when known at plan time; otherwise a description (`new id of "Parks"`). */
   to: string;
+}
+
+/** A reference in one of an item's parts, and what the restore does with it (restore/plan-references.ts). */
+export interface PlannedReference {
+  part: 'item' | 'data' | 'resource';
+  /** The resource path, for `resource`. */
+  resource?: string;
+  path: string;
+  kind: 'item' | 'group' | 'url' | 'folder';
+  value: string;
+  /** What the reference is, in the app's words (`operational layer URL`, `data expression (Arcade)`). */
+  label: string;
+  action: 'rewrite' | 'keep' | 'list';
+  /** The new id or URL (`rewrite`), or why it stays (`keep`, `list`). */
+  note: string;
 }
 
 export interface PlanStep {
@@ -54,8 +78,17 @@ export interface PlanStep {
   rewrites: PlannedRewrite[];
   /** Hosted feature service: restored by the hosted-service module. */
   hosted?: boolean;
+  /**
+   * A `create` step whose item is still in ArcGIS Online's recycle bin: restored from there with its id (`targetId`),
+   * then brought to the snapshot's state; recreated after all if the bin no longer holds it when the step runs.
+   */
+  recycleBin?: boolean;
   /** Warnings that do not stop the step (a reference that will stay pointing elsewhere). */
   warnings?: string[];
+  /** Items: every reference in the item's parts and what the restore does with it (the item-type catalogue's reading). */
+  references?: PlannedReference[];
+  /** Items: what ArcGIS cannot take back through REST for this kind of item, and what to do instead. */
+  cannotRestore?: string[];
   /** A hosted feature layer view: the sources it is defined on, and where each is in the target. */
   view?: { sources: PlannedViewSource[] };
   /** The item's relationships the step adds again (the snapshot's, in both directions). */
@@ -75,8 +108,16 @@ export interface RestorePlan {
   mode: RestoreMode;
   source: { identityId: string; orgId: string; portalUrl: string };
   target: { identityId: string; orgId: string; portalUrl: string; admin: string; isEnterprise: boolean };
+  /** In place: only these parts of each item are written (RestoreParams.parts). */
+  parts?: ItemPartName[];
+  /** Clone: organization-wide URL rewrites (the portal, the source's services directories), applied after each item's own. */
+  orgRewrites?: PlannedRewrite[];
   steps: PlanStep[];
   counts: { create: number; overwrite: number; skip: number };
+  /** Of the `create` steps, the items that come back from the recycle bin with their ids (the others are recreated). */
+  fromRecycleBin?: number;
+  /** The target organization's recycle bin (ArcGIS Online), as `portals/self` describes it. */
+  recycleBin?: { supported: boolean; enabled: boolean };
   createdAt: string;
 }
 

@@ -14,7 +14,7 @@
 import { Cron } from 'croner';
 import { actorName, type Actor, type AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRepository } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { DatabaseSignals } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';

@@ -2,7 +2,7 @@
  * The `forget` job: removes the snapshots a retention policy does not keep (their content stays until a prune), and
  * brings the snapshot index in line. The log has a row per snapshot removed or that could not be.
  */
-import type { BackupService } from '../backup/backup.service.js';
+import type { SnapshotBrowser } from '../backup/index.js';
 import { AppError } from '../errors/app-error.js';
 import type { JobHandler, JobOutcome } from '../operations/job.types.js';
 import { forget, parsePolicy } from '../store/index.js';
@@ -10,7 +10,7 @@ import type { ForgetJobParams } from './store-maintenance.types.js';
 import { STORE_JOB, storeJobInput, storeOf, type StoreJobDeps } from './store-job-support.js';
 
 export interface ForgetJobDeps extends StoreJobDeps {
-  backups: BackupService;
+  snapshots: SnapshotBrowser;
 }
 
 export function forgetJob(deps: ForgetJobDeps): JobHandler<'forget'> {
@@ -40,7 +40,7 @@ export function forgetJob(deps: ForgetJobDeps): JobHandler<'forget'> {
         ...result.errors.map((e) => ({ itemId: e.id, title: names.get(e.id)?.name ?? '', status: 'failed' as const, action: 'forget', error: e.error }))
       ]);
       // The index drops the forgotten snapshots when it is listed against the store.
-      if (result.removed.length > 0) await deps.backups.listSnapshots(row.id).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not update the snapshot index'));
+      if (result.removed.length > 0) await deps.snapshots.listSnapshots(row.id).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not update the snapshot index'));
       const total = result.keep.length + result.remove.length;
       const message = result.dryRun
         ? `Dry run: ${result.remove.length} of ${total} snapshots would be removed.`

@@ -3,12 +3,11 @@
  * store's exclusivity key with backups (`store:<identityId>`), under which they wait in the queue while a backup
  * runs rather than failing on the store lock.
  */
-import { backupIdentity, storeKey } from '../backup/backup-identity.js';
+import { backupIdentity, storeKey } from '../backup/index.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
+import type { IdentityRepository, IdentityStores } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import { RUN_AGAIN, type JobHandler } from '../operations/job.types.js';
-import type { IdentityStores } from '../identities/identity-stores.js';
 import type { Store } from '../store/index.js';
 
 /** What every maintenance job is: queued behind the store's other work (key `store:<identityId>`), run again if interrupted. */

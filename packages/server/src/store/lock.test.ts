@@ -51,9 +51,12 @@ describeEachBackend('store lock (one process)', (kind, servers) => {
   it('waits for a holder that finishes within waitMs', async () => {
     const { store } = await fresh();
     const first = await acquireLock(store, { kind: 'write', operation: 'backup' });
-    setTimeout(() => void first.release(), 300);
+    // The release is awaited before the test ends: the store's folder is removed afterwards, and a waiter in this
+    // process may take over as soon as the first holder has let go, before its release has finished.
+    const released = new Promise<void>((resolve, reject) => setTimeout(() => first.release().then(resolve, reject), 300));
     const second = await acquireLock(store, { kind: 'write', operation: 'backup', waitMs: 5000 });
     await second.release();
+    await released;
   });
 
   it('takes over a lock whose heartbeat is too old; the old holder learns it lost the lock and cannot remove the new one', async () => {

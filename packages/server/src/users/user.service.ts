@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error.js';
-import { hashPassword } from '../auth/password.js';
+import { hashPassword } from '../lib/password.js';
 import type { AuditService, Actor } from '../audit/audit.service.js';
 import type { AppUserRow, Role } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';

@@ -5,8 +5,7 @@
  *
  *   node --import tsx test/support/backup-child.ts '{"restUrl": ..., "portalUrl": ..., "orgId": ..., ...}'
  */
-import { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../../src/arcgis/token-source.js';
+import { sessionFor } from './emulator-session.js';
 import { runBackup } from '../../src/backup/backup.engine.js';
 import { initStore } from '../../src/store/index.js';
 
@@ -25,8 +24,7 @@ export interface BackupChildSettings {
 const settings = JSON.parse(process.argv[2] ?? '{}') as BackupChildSettings;
 const write = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-const auth = new OAuthTokenSource({ restUrl: settings.restUrl, credentials: settings.admin });
-const session = new ArcGISSession({ portalUrl: settings.portalUrl, restUrl: settings.restUrl, auth, concurrency: settings.concurrency ?? 8 });
+const session = sessionFor(settings, { concurrency: settings.concurrency ?? 8 });
 const result = await runBackup({
   identity: {
     id: 'crash-identity',

@@ -10,19 +10,18 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { type EmulatorHandle, startEmulator } from '@orgkeeper/arcgis-emulator';
-import { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../../src/arcgis/token-source.js';
-import { canonicalJson, type EsriFeature, type FeatureChunkContent } from '../../src/backup/feature-chunks.js';
+import { canonicalJson, type EsriFeature, type FeatureChunkContent } from '../../src/store/feature-chunks.js';
 import { backupHostedService } from '../../src/backup/hosted-service.backup.js';
 import { layerWriteInfo } from '../../src/restore/hosted/definitions.js';
 import { initStore, type ItemEntry, readAttachmentList, type Store } from '../../src/store/index.js';
+import type { ArcGISSession } from '../../src/arcgis/arcgis-session.js';
+import type { RetryPolicy } from '../../src/arcgis/retry.js';
+import { sessionFor } from './emulator-session.js';
 
 export type HostedService = EmulatorHandle['context']['state']['services'] extends Map<string, infer S> ? S : never;
 
-export function sessionFor(emu: EmulatorHandle, concurrency = 8): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  return new ArcGISSession({ portalUrl: emu.portalUrl, restUrl: emu.restUrl, auth, concurrency, retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 20, maxThrottleAttempts: 100 } });
-}
+/** Short delays, and patience enough for the tests that inject faults into hosted services. */
+export const HOSTED_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 20, maxThrottleAttempts: 100 };
 
 export function serviceNamed(emu: EmulatorHandle, name: string): HostedService {
   const service = [...emu.context.state.services.values()].find((s) => s.name === name);
@@ -126,7 +125,7 @@ export async function startHostedFixture(kind: 'online' | 'enterprise', prefix: 
     }
   };
   try {
-    const session = sessionFor(emu);
+    const session = sessionFor(emu, { concurrency: 8, retry: HOSTED_RETRY });
     dir = await mkdtemp(join(tmpdir(), prefix));
     const store = await initStore(dir, { id: emu.orgId, portalUrl: emu.portalUrl, name: 'Demo' });
     return { emu, session, dir, store, close };

@@ -14,7 +14,7 @@
  */
 import { expect } from 'vitest';
 import type { EmulatorOptions } from '@orgkeeper/arcgis-emulator';
-import { startTestEmulator, tempFolder, type EmulatorHandle } from '../identities/support.js';
+import { startTestEmulator, tempFolder, type EmulatorHandle } from './emulator-harness.js';
 import { runCli } from './cli-runner.js';
 import { startTestServer, type ApiClient, type TestAccount, type TestServer, type TestServerOptions } from './server-harness.js';
 

@@ -279,6 +279,21 @@ export function manualClock(start = new Date('2030-01-01T12:00:00.000Z')): Clock
   });
 }
 
+/** An offset clock: real time, moved forward by the test (so tokens' real expiry and OrgKeeper's view stay comparable). */
+export function offsetClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return Object.assign(() => new Date(Date.now() + offset), {
+    advance(ms: number) {
+      offset += ms;
+    }
+  });
+}
+
+/** A concrete URL for a route pattern (`registeredRoutes`): parameters and wildcards get a harmless value. */
+export function concreteUrl(url: string): string {
+  return url.replace(/:[A-Za-z0-9_]+/g, 'x1').replace(/\*/g, 'x1');
+}
+
 /** A port that was free a moment ago (the OS picks it; the server binds it right after). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

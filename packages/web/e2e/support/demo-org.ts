@@ -74,3 +74,24 @@ export async function addDemoIdentity(app: E2EApp, emu: EmulatorHandle, options:
   await page.getByRole('article', { name, exact: true }).getByText(/^Connected/).first().waitFor();
   return { identityId: ((await created.json()) as { id: string }).id, csrfToken };
 }
+
+/**
+ * What an administrator does in ArcGIS: deletes an item (`content/users/<owner>/items/<id>/delete`). ArcGIS Online
+ * moves it to the recycle bin where that is on, unless `permanent`.
+ */
+export async function deleteInArcGIS(emu: EmulatorHandle, itemId: string, owner: string, options: { permanent?: boolean } = {}): Promise<void> {
+  const post = async (url: string, params: Record<string, string>) => {
+    const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ f: 'json', ...params }) });
+    const body = (await response.json()) as Record<string, unknown>;
+    if (body.error) throw new Error(`${url}: ${JSON.stringify(body.error)}`);
+    return body;
+  };
+  const { token } = (await post(`${emu.restUrl}/generateToken`, {
+    username: emu.admin.username,
+    password: emu.admin.password,
+    client: 'referer',
+    referer: emu.portalUrl,
+    expiration: '10'
+  })) as { token: string };
+  await post(`${emu.restUrl}/content/users/${owner}/items/${itemId}/delete`, { token, ...(options.permanent ? { permanentDelete: 'true' } : {}) });
+}

@@ -67,6 +67,15 @@ export const appPages: readonly AppPage[] = [
     component: lazyPage(() => import('../pages/restore/restore.page'), (m) => m.RestorePage)
   },
   {
+    id: 'recycle-bin',
+    path: 'recycle-bin',
+    title: 'Recycle bin',
+    icon: 'trash',
+    component: lazyPage(() => import('../pages/recycle-bin/recycle-bin.page'), (m) => m.RecycleBinPage),
+    // Reached from the Restore page and Clean's delete (keeps the navigation short).
+    hiddenFromNavigation: true
+  },
+  {
     id: 'schedules',
     path: 'schedules',
     title: 'Schedules',

@@ -28,10 +28,10 @@ function useCountdown(until: number | null): number {
   return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
 }
 
-export function SignInPage() {
+/** Signing in with an OrgKeeper account: the form, its checks, and the wait a throttled sign-in imposes. */
+function useLocalSignIn() {
   const apiClient = useApiClient();
   const queryClient = useQueryClient();
-  const arrival = useLocation().state as SignInLocationState | null;
   const form = useFormState<Record<Field, string>>(() => ({ username: '', password: '' }), ['username', 'password']);
   const [throttledUntil, setThrottledUntil] = useState<number | null>(null);
   const waitSeconds = useCountdown(throttledUntil);
@@ -75,6 +75,13 @@ export function SignInPage() {
     setThrottledUntil(null);
     signInMutation.mutate({ username: username.trim(), password });
   };
+  return { form, submit, signInMutation, waitSeconds, throttled };
+}
+
+export function SignInPage() {
+  const apiClient = useApiClient();
+  const arrival = useLocation().state as SignInLocationState | null;
+  const { form, submit, signInMutation, waitSeconds, throttled } = useLocalSignIn();
 
   const methods = useQuery({ queryKey: ['sign-in-methods'], queryFn: ({ signal }) => getSignInMethods(apiClient, signal), staleTime: 60_000 });
   const arcgis = methods.data?.arcgis ?? null;

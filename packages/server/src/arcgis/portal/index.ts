@@ -11,6 +11,7 @@ export * from './org-enumerator.js';
 export * from './paging.js';
 export * from './portal-request.js';
 export * from './portal-self.js';
+export * from './recycle-bin.js';
 export * from './search.js';
 export * from './user-content.js';
 export * from './users.js';

@@ -33,7 +33,11 @@ export async function setItemProtected({ session, owner, id, value }: OwnedItemO
   await session.call(value ? 'protect item' : 'unprotect item', () => (value ? protectItem(options) : unprotectItem(options)));
 }
 
-/** Deletes the item (ArcGIS Online keeps it in the recycle bin; delete protection makes ArcGIS refuse). */
-export async function deleteItem({ session, owner, id }: OwnedItemOptions): Promise<void> {
-  await session.call('delete item', () => removeItem({ ...signedIn(session), owner: segment(owner), id: segment(id) }));
+/**
+ * Deletes the item (delete protection makes ArcGIS refuse). Where ArcGIS Online's recycle bin is on, a supported item
+ * goes there unless `permanentDelete` (see recycle-bin.ts); Enterprise ignores the parameter.
+ */
+export async function deleteItem({ session, owner, id, permanentDelete }: OwnedItemOptions & { permanentDelete?: boolean }): Promise<void> {
+  const params = permanentDelete === undefined ? {} : { params: { permanentDelete } };
+  await session.call('delete item', () => removeItem({ ...signedIn(session), owner: segment(owner), id: segment(id), ...params }));
 }

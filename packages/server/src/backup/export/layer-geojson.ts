@@ -12,7 +12,7 @@
 import type { Writable } from 'node:stream';
 import { AppError } from '../../errors/app-error.js';
 import { type LayerEntry, type Store, StoreError } from '../../store/index.js';
-import { FEATURE_CHUNK_FORMAT, type FeatureChunkContent, featureOid } from '../feature-chunks.js';
+import { FEATURE_CHUNK_FORMAT, type FeatureChunkContent, featureOid } from '../../store/feature-chunks.js';
 import { type CoordinateHandling, type GeometryOptions, coordinateHandling, esriFeatureToGeoJSON } from './esri-geojson.js';
 import { findItemEntry, writeChunk } from './export-support.js';
 

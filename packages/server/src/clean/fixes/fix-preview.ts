@@ -1,5 +1,5 @@
 /** What a fix would do, shown before it is applied: the plan, its fingerprint, and the backup that will be taken first. */
-import { checkFileLocation } from '../../identities/file-location.js';
+import { checkFileLocation } from '../../identities/index.js';
 import { isObjectStorageLocation } from '../../store/index.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
 import { changesArcGIS } from './actions/index.js';

@@ -34,7 +34,7 @@ export function validateFixRequest(input: unknown): FixRequest {
   };
 }
 
-const OPTION_KEYS = ['overrideProtection', 'targetUsername', 'targetFolder', 'folder', 'from', 'groups', 'tags', 'message'];
+const OPTION_KEYS = ['overrideProtection', 'permanentDelete', 'targetUsername', 'targetFolder', 'folder', 'from', 'groups', 'tags', 'message'];
 
 function validateOptions(input: unknown, fields: Record<string, string>): FixOptions {
   if (input === undefined || input === null) return {};
@@ -58,6 +58,11 @@ function validateOptions(input: unknown, fields: Record<string, string>): FixOpt
   if (raw.overrideProtection !== undefined) {
     if (typeof raw.overrideProtection !== 'boolean') fields['options.overrideProtection'] = 'true or false.';
     else out.overrideProtection = raw.overrideProtection;
+  }
+  if (raw.permanentDelete !== undefined) {
+    if (typeof raw.permanentDelete !== 'boolean') fields['options.permanentDelete'] = 'true or false.';
+    // false is the default: left out, so the same fix asked two ways has the same plan hash.
+    else if (raw.permanentDelete) out.permanentDelete = true;
   }
   if (raw.from !== undefined) {
     if (raw.from !== 'everyone' && raw.from !== 'org' && raw.from !== 'groups') fields['options.from'] = 'One of everyone, org, groups.';

@@ -6,7 +6,7 @@
  */
 import type { JobContext, JobOutcome } from '../../operations/job.types.js';
 import { JobStopped } from '../../operations/job.types.js';
-import { backupBeforeChange } from '../../backup/backup.job.js';
+import { backupBeforeChange } from '../../backup/index.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
 import type { FindingTarget, FixAction } from '../clean.types.js';
 import { reasonOf, type FixContext } from './actions/index.js';
@@ -78,7 +78,7 @@ export class FixRunner {
   }
 
   private async fixNow(ctx: JobContext<'fix'>, row: IdentityRow, request: FixRequest, fixId: string): Promise<JobOutcome> {
-    const session = await this.deps.sessions.sessionFor(row.id, { signal: ctx.signal });
+    const session = await this.deps.arcgisSessions.sessionFor(row.id, { signal: ctx.signal });
     const fixCtx = fixContextFor(row, session, { mailer: this.deps.mailer, signal: ctx.signal });
     ctx.progress({ phase: 'planning', total: 0, done: 0 });
     const findings = await loadFindings(this.deps.findings, row, request);
@@ -179,7 +179,7 @@ export class FixRunner {
   async runUndo(ctx: JobContext<'undo'>, fix: CleanFixRow, identity: IdentityRow): Promise<JobOutcome> {
     const by = ctx.startedBy;
     await this.deps.repository.update(fix.id, { undo_operation_id: ctx.operationId, undo_status: 'running', undo_by: by, undo_at: this.now() });
-    const session = await this.deps.sessions.sessionFor(identity.id, { signal: ctx.signal });
+    const session = await this.deps.arcgisSessions.sessionFor(identity.id, { signal: ctx.signal });
     const fixCtx = fixContextFor(identity, session, { mailer: this.deps.mailer, signal: ctx.signal });
     const results = (await this.deps.repository.results(fix.id)).map(toResult);
     if (fix.snapshot_id) await ctx.setSnapshot(fix.snapshot_id);

@@ -13,7 +13,7 @@
 import { runPool } from '../../lib/task-pool.js';
 import type { FixAction } from '../clean.types.js';
 import { FIX_ACTION_HANDLERS } from './actions/index.js';
-import type { FixContext, StoredFinding, UndoContext, UndoRestorer } from './actions/fix-action.js';
+import type { FixActionHandler, FixContext, PlanRow, StoredFinding, UndoContext, UndoRestorer } from './actions/fix-action.js';
 import { newPlanCache, reasonOf, resultOf, skip } from './actions/fix-support.js';
 import type { FieldChange, FixOptions, FixResult, PlannedFix, UndoStatus } from './fix.types.js';
 
@@ -76,7 +76,19 @@ export async function applyPlan(
   }
   const apply = handler.apply;
   if (!apply) throw new Error(`${action} cannot be applied here.`);
-  await runPool(todo, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async ({ planned, index }) => {
+  // Phases run one after the other (delete-items: a hosted layer's views before the layer); a phase's rows at once.
+  for (const phase of handler.phases?.(todo) ?? [todo]) await applyRows(ctx, options, phase, apply, finish);
+  return results;
+}
+
+async function applyRows(
+  ctx: FixContext,
+  options: FixOptions,
+  rows: PlanRow[],
+  apply: NonNullable<FixActionHandler['apply']>,
+  finish: (index: number, result: FixResult) => Promise<void>
+): Promise<void> {
+  await runPool(rows, { concurrency: CONCURRENCY, onError: 'stop', signal: ctx.signal }, async ({ planned, index }) => {
     const applied: FieldChange[] = [];
     try {
       await apply(ctx, planned, options, applied);
@@ -90,7 +102,6 @@ export async function applyPlan(
       await finish(index, { ...resultOf(planned), status: 'failed', error: reasonOf(error), applied });
     }
   });
-  return results;
 }
 
 export interface UndoOutcome {

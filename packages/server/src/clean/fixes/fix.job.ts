@@ -9,7 +9,7 @@
  * - Neither is resumable: a fix stopped halfway has its results recorded; Undo reverts what it did, and running the
  *   fix again plans afresh from the organization's state.
  */
-import { storeKey } from '../../backup/backup-identity.js';
+import { storeKey } from '../../backup/index.js';
 import { orgKey, RUN_AGAIN, type JobHandler } from '../../operations/job.types.js';
 import type { FixService } from './fix.service.js';
 

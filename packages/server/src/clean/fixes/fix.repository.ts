@@ -104,4 +104,27 @@ export class FixRepository {
       .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
+
+  /**
+   * The delete-items fixes of an identity that deleted these items (newest first): who asked, when the fix ended,
+   * and what was applied to each (the recycle bin page says who deleted an item and when, which ArcGIS does not).
+   */
+  async deletesOf(identityId: string, itemIds: string[]): Promise<{ item_id: string; fix_id: string; created_by: string; finished_at: string | null; applied: string }[]> {
+    const out: { item_id: string; fix_id: string; created_by: string; finished_at: string | null; applied: string }[] = [];
+    for (let i = 0; i < itemIds.length; i += INSERT_BATCH * 10) {
+      const rows = await this.db
+        .selectFrom('clean_fix_results as r')
+        .innerJoin('clean_fixes as f', 'f.id', 'r.fix_id')
+        .select(['r.target_id as item_id', 'f.id as fix_id', 'f.created_by', 'f.finished_at', 'r.applied'])
+        .where('f.identity_id', '=', identityId)
+        .where('f.action', '=', 'delete-items')
+        .where('r.target_kind', '=', 'item')
+        .where('r.status', '=', 'ok')
+        .where('r.target_id', 'in', itemIds.slice(i, i + INSERT_BATCH * 10))
+        .orderBy('f.created_at', 'desc')
+        .execute();
+      out.push(...rows);
+    }
+    return out;
+  }
 }

@@ -6,6 +6,7 @@ import { FIX_ACTIONS, type FixDetail, type FixPreview, type FixStarted, type Fix
 const fixOptions = object(
   {
     overrideProtection: boolean,
+    permanentDelete: described('delete-items: delete for good even where ArcGIS Online\'s recycle bin would keep the items.', boolean),
     targetUsername: string,
     targetFolder: string,
     folder: string,
@@ -14,7 +15,7 @@ const fixOptions = object(
     tags: arrayOf(string),
     message: string
   },
-  ['overrideProtection', 'targetUsername', 'targetFolder', 'folder', 'from', 'groups', 'tags', 'message']
+  ['overrideProtection', 'permanentDelete', 'targetUsername', 'targetFolder', 'folder', 'from', 'groups', 'tags', 'message']
 );
 
 const fieldChange = object({
@@ -32,9 +33,12 @@ const planContext = object(
     items: arrayOf(object({ id: string, title: string, folder: nullable(string) })),
     ownedGroups: arrayOf(object({ id: string, title: string })),
     recipient: string,
+    deleteTo: described('delete-items: to the recycle bin, deleted for good on an organization with one, or no bin at all.', stringEnum(['recycled', 'permanent', 'none'])),
+    restorableUntil: described('delete-items to the recycle bin: the earliest time ArcGIS may purge it.', dateTime),
+    deleteAfter: described('delete-items: items deleted first (a hosted layer\'s views).', arrayOf(string)),
     views: described('delete-items: the views of a hosted layer, deleted first and brought back with it.', arrayOf(object({ id: string, title: string, owner: string })))
   },
-  ['owner', 'folderId', 'toFolder', 'items', 'ownedGroups', 'recipient', 'views']
+  ['owner', 'folderId', 'toFolder', 'items', 'ownedGroups', 'recipient', 'deleteTo', 'restorableUntil', 'deleteAfter', 'views']
 );
 
 const action = stringEnum(FIX_ACTIONS);

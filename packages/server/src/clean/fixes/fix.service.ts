@@ -14,8 +14,7 @@
  */
 import type { Actor, AuditService } from '../../audit/audit.service.js';
 import { AppError } from '../../errors/app-error.js';
-import type { IdentitySessions } from '../../identities/identity-sessions.js';
-import type { IdentityRepository } from '../../identities/identity.repository.js';
+import type { ArcGISSessionFactory, IdentityRepository } from '../../identities/index.js';
 import type { IdentityRow } from '../../identities/identity.types.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../logging/logger.js';
@@ -40,7 +39,7 @@ export type { FixDetail } from './fix.types.js';
 export interface FixServiceDeps {
   repository: FixRepository;
   identities: IdentityRepository;
-  sessions: IdentitySessions;
+  arcgisSessions: ArcGISSessionFactory;
   operations: OperationsService;
   audit: AuditService;
   clock: Clock;
@@ -89,7 +88,7 @@ export class FixService {
   async preview(identityId: string, input: unknown): Promise<FixPreview> {
     const request = validateFixRequest(input);
     const row = await this.identity(identityId);
-    const session = await this.deps.sessions.sessionFor(row.id);
+    const session = await this.deps.arcgisSessions.sessionFor(row.id);
     const ctx = fixContextFor(row, session, this.deps);
     const findings = await loadFindings(this.deps.findings, row, request);
     await checkActionOptions(ctx, request.action, request.options);
@@ -109,7 +108,7 @@ export class FixService {
     if (!identityId) throw new AppError('bad_request', 'A fix needs an identity.');
     const request = validateFixRequest(input);
     const row = await this.identity(identityId);
-    const session = await this.deps.sessions.sessionFor(row.id);
+    const session = await this.deps.arcgisSessions.sessionFor(row.id);
     await loadFindings(this.deps.findings, row, request);
     await checkActionOptions(fixContextFor(row, session, this.deps), request.action, request.options);
     if (changesArcGIS(request.action) && !request.confirmNoBackup) {

@@ -24,6 +24,8 @@ export type UnshareFrom = 'everyone' | 'org' | 'groups';
 export interface FixOptions {
   /** delete-items: unprotect protected items, then delete them (default false: protected items are skipped). */
   overrideProtection?: boolean;
+  /** delete-items: delete for good even where ArcGIS Online's recycle bin would keep the items (default false). */
+  permanentDelete?: boolean;
   /** reassign, transfer-and-delete-user: the user who receives the items (and groups). */
   targetUsername?: string;
   /** reassign: the receiver's folder (title; created when missing; default root). transfer: one folder for everything
@@ -108,6 +110,16 @@ export interface PlanContext {
   ownedGroups?: { id: string; title: string }[];
   /** notify-owners: who is emailed (the owner's username). */
   recipient?: string;
+  /**
+   * delete-items: where the item goes: ArcGIS Online's recycle bin (`recycled`), or gone for good on an organization
+   * with a bin (`permanent`: the user's choice, a type the bin does not take, or the bin switched off), or `none`
+   * (no bin: Enterprise, or an Online organization without one).
+   */
+  deleteTo?: 'recycled' | 'permanent' | 'none';
+  /** delete-items to the bin: the earliest time ArcGIS may purge it (ISO 8601), as planned. */
+  restorableUntil?: string;
+  /** delete-items: items that must be deleted first (a hosted layer's views, as `canRecycle` names them). */
+  deleteAfter?: string[];
   /** delete-items: the views of a hosted layer, deleted with it (backed up and brought back with it). */
   views?: { id: string; title: string; owner: string }[];
 }

@@ -1,7 +1,8 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { OrgOrigins } from '../../arcgis/org-origins.js';
 import type { Finding } from '../clean.types.js';
-import { extractReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
+import { type ItemPart, itemTypeOf } from '../../item-types/index.js';
+import { extractItemReferences, itemIdInUrl, parseServiceUrl, type DataReference } from '../references.js';
 import { findingKey, forEachReporting, itemTarget, isRecoverable, REFERENCING_TYPES, type ScanContext, type ScanFunction } from './scan-context.js';
 import { brokenViews, formReferences } from './view-links.js';
 
@@ -25,8 +26,10 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
   // item a URL on their own host and the "Hosted Service" keyword).
   const origins = await ctx.reader.origins();
   const links = new LinkChecker(ctx, items, origins);
-  // Survey123 forms name their service and views inside their package (view-links.ts).
-  const candidates = items.filter((item) => (REFERENCING_TYPES.has(item.type) || item.type === 'Form') && (only.size === 0 || only.has(item.type.toLowerCase())));
+  // The referencing types, Survey123 forms (they name their service and views inside their package: view-links.ts), and
+  // every type the item-type catalogue knows references in (dashboards' Arcade, QuickCapture).
+  const referencing = (item: IItem) => REFERENCING_TYPES.has(item.type) || item.type === 'Form' || (itemTypeOf(item)?.references.length ?? 0) > 0;
+  const candidates = items.filter((item) => referencing(item) && (only.size === 0 || only.has(item.type.toLowerCase())));
   const findings: Finding[] = [];
   const counts = { references: 0, external: 0, unreadable: 0, unchecked: 0 };
   await forEachReporting(candidates, 'references', ctx, async (item: IItem) => {
@@ -39,7 +42,22 @@ export const scanBrokenLinks: ScanFunction = async (ctx) => {
       ctx.reader.problems.push(`The data of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
       return;
     }
-    const refs = item.type === 'Form' ? (data ? await formReferences(data.bytes) : []) : data?.json ? extractReferences(data.json) : [];
+    let refs: Awaited<ReturnType<typeof formReferences>> | ReturnType<typeof extractItemReferences>;
+    if (item.type === 'Form') refs = data ? await formReferences(data.bytes) : [];
+    else {
+      let resources: ItemPart[];
+      try {
+        resources = await ctx.reader.itemReferenceResources(item);
+      } catch (error) {
+        if (!isRecoverable(error, ctx)) throw error;
+        counts.unreadable++;
+        ctx.reader.problems.push(`The resources of "${item.title}" (${item.id}) could not be read: ${(error as Error).message}`);
+        resources = [];
+      }
+      const parts: ItemPart[] = [...(data?.json !== undefined ? [{ part: 'data' as const, json: data.json }] : []), ...resources];
+      if (parts.length === 0) return;
+      refs = extractItemReferences(itemTypeOf(item), parts);
+    }
     for (const ref of refs) {
       counts.references++;
       let problem: LinkProblem | 'external' | undefined;

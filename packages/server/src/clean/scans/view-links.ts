@@ -10,7 +10,7 @@ import type { IItem } from '@esri/arcgis-rest-portal';
 import { getViewSources } from '../../arcgis/feature-service/index.js';
 import { hostedServiceUrl } from '../../arcgis/item-classifier.js';
 import type { OrgOrigins } from '../../arcgis/org-origins.js';
-import { packageTexts } from '../../restore/survey-package.js';
+import { packageTexts } from '../../restore/index.js';
 import type { Finding } from '../clean.types.js';
 import type { DataReference } from '../references.js';
 import { findingKey, forEachReporting, isRecoverable, itemTarget, type ScanContext } from './scan-context.js';

@@ -1,5 +1,5 @@
 /** Step 4 of a layer's sync (layer-sync.ts lists the steps): each restored feature's attachments made the snapshot's. */
-import { CHUNK_OID_SPAN } from '../../backup/feature-chunks.js';
+import { CHUNK_OID_SPAN } from '../../store/feature-chunks.js';
 import { runPool } from '../../lib/task-pool.js';
 import { type AttachmentEntry, readAttachmentList, sha256Hex } from '../../store/index.js';
 import { describeEditError, type LayerSyncContext, MAX_PASSES } from './layer-sync-context.js';

@@ -3,7 +3,7 @@
  * checkpointed as they are made, so a crashed run knows which live features it added.
  */
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, type EsriFeature, type FeatureChunkContent, featureOid } from '../../backup/feature-chunks.js';
+import { canonicalJson, type EsriFeature, type FeatureChunkContent, featureOid } from '../../store/feature-chunks.js';
 import { runPool } from '../../lib/task-pool.js';
 import { describeEditError, type LayerSyncContext, type Match, MAX_EDIT_BATCH, readChunk, snapshotGlobalId } from './layer-sync-context.js';
 import type { OidMap } from './oid-map.js';

@@ -3,7 +3,7 @@
  * snapshot features to live ones, and reading the snapshot's features.
  */
 import type { ArcGISSession } from '../../arcgis/arcgis-session.js';
-import { type EsriFeature, FEATURE_CHUNK_FORMAT, type FeatureChunkContent } from '../../backup/feature-chunks.js';
+import { type EsriFeature, FEATURE_CHUNK_FORMAT, type FeatureChunkContent } from '../../store/feature-chunks.js';
 import type { LayerEntry, Store } from '../../store/index.js';
 import type { LayerWriteInfo } from './definitions.js';
 import type { OidRun } from './oid-map.js';

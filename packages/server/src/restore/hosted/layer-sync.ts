@@ -13,7 +13,7 @@
  *  4. Make each feature's attachments match the snapshot's: delete extra ones, add missing ones.
  * An add whose answer was lost (AmbiguousWriteError) makes the layer run another pass, which finds what it did.
  */
-import { featureOid } from '../../backup/feature-chunks.js';
+import { featureOid } from '../../store/feature-chunks.js';
 import { runPool, TaskPool } from '../../lib/task-pool.js';
 import type { AttachmentEntry } from '../../store/index.js';
 import { ATTACHMENT_WORKERS_PER_SLOT, type AttachmentWork, featureAttachmentWork, syncAttachments, wantedAttachments } from './attachment-sync.js';

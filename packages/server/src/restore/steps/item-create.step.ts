@@ -6,7 +6,8 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { ItemEntry } from '../../store/index.js';
 import { addItem, findItem, type ItemParams, listUserContent, moveItem, type PortalFolder, reassignItem, setItemProtected, updateItem } from '../../arcgis/portal/index.js';
-import { type RewriteMaps, stringRewriter } from '../references.js';
+import { itemTypeOf, rewritesData } from '../../item-types/index.js';
+import { type RewriteMaps, rewriteJsonText, stringRewriter } from '../references.js';
 import { serviceNameOf } from '../restore.plan.js';
 import type { PlanStep } from '../restore.types.js';
 import { ensureFolder } from './folder.step.js';
@@ -37,7 +38,27 @@ export async function createItem(ctx: StepContext, step: PlanStep, entry: ItemEn
   if (!id) id = await findOrAddItem(ctx, step, entry, item, { props, marker, maps });
   ctx.maps.ids.set(entry.id, id);
   const owner = await placeItem(ctx, step, id);
-  await finishItem(ctx, step, entry, item, { id, owner, marker, maps, newUrl });
+  await finishItem(ctx, step, entry, item, { id, owner, marker, maps: await withOwnIds(ctx, entry, id, maps), newUrl });
+}
+
+/**
+ * What the item's data says of the item itself, known only once it exists: its new id (a scene's slide thumbnails,
+ * a QuickCapture project's `itemId`) and, for items that name their own folder (a Workforce project's `folderId`),
+ * its target folder. The data, written before either was known, is written again when it names them.
+ */
+async function withOwnIds(ctx: StepContext, entry: ItemEntry, id: string, maps: RewriteMaps): Promise<RewriteMaps> {
+  if (entry.data?.kind !== 'json' || id === entry.id) return maps;
+  const spec = itemTypeOf(entry);
+  if (!rewritesData(spec)) return maps;
+  const text = (await ctx.input.store.blobs.get(entry.data.hash)).toString('utf8');
+  const live = await findItem({ session: ctx.input.session, id });
+  const folder = typeof live?.ownerFolder === 'string' && live.ownerFolder !== '' ? live.ownerFolder : undefined;
+  const namesFolder = !!entry.folderId && !!folder && folder !== entry.folderId && !!spec?.references.some((r) => r.kind === 'folder');
+  const own: RewriteMaps = namesFolder ? { ids: new Map([...maps.ids, [entry.folderId!, folder!]]), urls: maps.urls } : maps;
+  if (namesFolder || new RegExp(`(?<![0-9a-f])${entry.id}(?![0-9a-f])`, 'i').test(text)) {
+    await updateItem({ session: ctx.input.session, owner: live!.owner, id, params: { text: rewriteJsonText(text, own).text } });
+  }
+  return own;
 }
 
 /** Recreates the item's hosted service (the hosted module creates the service and its item); checkpoints the new ids. */

@@ -4,6 +4,7 @@
  */
 import type { ItemEntry, Store } from '../../store/index.js';
 import { getItemGroupIds, type ItemParams, listItemResources, removeItemResource, shareItem, unshareItem, writeItemResource } from '../../arcgis/portal/index.js';
+import { itemTypeOf, rewritesData, rewritesResource } from '../../item-types/index.js';
 import { type RewriteMaps, rewriteJsonText, rewriteReferences, stringRewriter } from '../references.js';
 import type { PlanStep } from '../restore.types.js';
 import { fileFrom, fileOf, type StepContext } from './step-context.js';
@@ -48,7 +49,8 @@ async function partParams(store: Store, entry: ItemEntry, maps: RewriteMaps, for
   const params: ItemParams = {};
   if (entry.data?.kind === 'json') {
     const text = (await store.blobs.get(entry.data.hash)).toString('utf8');
-    params.text = rewriteJsonText(text, maps).text;
+    // The catalogue decides: a notebook's code is listed in the plan, never rewritten.
+    params.text = rewritesData(itemTypeOf(entry)) ? rewriteJsonText(text, maps).text : text;
   } else if (entry.data?.kind === 'file') {
     if (isSurveyForm(entry.type)) Object.assign(params, await surveyPackageParams(store, entry, maps));
     else {
@@ -68,10 +70,11 @@ export async function syncResources(ctx: StepContext, owner: string, id: string,
   const { session, store } = ctx.input;
   const live = new Set((await listItemResources({ session: session, id: id })).map((r) => r.resource).filter((path): path is string => typeof path === 'string'));
   const wanted = new Map((entry.resources ?? []).map((r) => [r.path, r]));
+  const spec = itemTypeOf(entry);
   for (const path of live) if (!wanted.has(path)) await removeItemResource({ session: session, owner: owner, id: id, path: path });
   for (const resource of wanted.values()) {
     let bytes = await store.blobs.get(resource.hash);
-    if (/\.json$/i.test(resource.path) && (maps.ids.size > 0 || maps.urls.size > 0)) {
+    if (rewritesResource(spec, resource.path) && (maps.ids.size > 0 || maps.urls.size > 0)) {
       const out = rewriteJsonText(bytes.toString('utf8'), maps);
       if (out.changed) bytes = Buffer.from(out.text, 'utf8');
     } else if (isSurveyForm(entry.type)) bytes = (await rewriteFile(resource.path, bytes, maps)).bytes;

@@ -14,6 +14,7 @@ import {
 } from '../../api/admin.api';
 import { isApiError } from '../../api/api-client';
 import { roleLabel } from '../../api/auth.api';
+import type { Identity } from '../../api/identities.api';
 import { useIdentities } from '../../api/identities.query';
 import { useApiClient } from '../../app/api-context';
 import { CopyButton } from '../../components/copy-button';
@@ -47,7 +48,6 @@ function SignInForm({ settings }: { settings: ArcGISSignInSettings }) {
   const client = useApiClient();
   const queryClient = useQueryClient();
   const identities = useIdentities();
-  const identityFieldId = useId();
   const [enabled, setEnabled] = useState(settings.enabled);
   const [identityId, setIdentityId] = useState(settings.identityId ?? '');
   const [appId, setAppId] = useState(settings.appId ?? '');
@@ -87,20 +87,7 @@ function SignInForm({ settings }: { settings: ArcGISSignInSettings }) {
         <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
         Let people sign in with their ArcGIS account
       </label>
-      <div className="native-field">
-        <label htmlFor={identityFieldId}>Organization (identity)</label>
-        <select id={identityFieldId} value={identityId} onChange={(event) => setIdentityId(event.target.value)} aria-describedby={`${identityFieldId}-help`}>
-          <option value="">Choose an identity</option>
-          {list.map((identity) => (
-            <option key={identity.id} value={identity.id}>
-              {identity.name} ({identity.url})
-            </option>
-          ))}
-        </select>
-        <span id={`${identityFieldId}-help`} className={fields.identityId ? 'cell-error' : 'form-field-help'}>
-          {fields.identityId ?? 'People sign in with an account of this identity\'s organization; accounts of other organizations are refused.'}
-        </span>
-      </div>
+      <IdentitySelect identities={list} value={identityId} onChange={setIdentityId} error={fields.identityId} />
       <FormField
         name="appId"
         label="App ID"
@@ -109,19 +96,7 @@ function SignInForm({ settings }: { settings: ArcGISSignInSettings }) {
         onValueChange={setAppId}
         error={fields.appId}
       />
-      <div className="admin-redirect" role="group" aria-label="Redirect URI to register on the App ID">
-        <div className="admin-redirect-label">Redirect URI to register on the App ID</div>
-        <div className="admin-redirect-row">
-          <code className="admin-redirect-value" data-testid="arcgis-redirect-uri">
-            {settings.redirectUri}
-          </code>
-          <CopyButton text={settings.redirectUri} label="Copy the redirect URI" />
-        </div>
-        <p className="form-field-help">
-          Add it to the application&apos;s redirect URLs in the portal (Settings, or Registered Info &gt; Update), beside
-          OrgKeeper&apos;s identity callback if it is the same application.
-        </p>
-      </div>
+      <RedirectUriToRegister uri={settings.redirectUri} />
 
       <fieldset className="mapping" aria-describedby="mapping-help">
         <legend>Who gets in</legend>
@@ -133,15 +108,69 @@ function SignInForm({ settings }: { settings: ArcGISSignInSettings }) {
         <GroupRules groups={groups} onChange={setGroups} identityId={identityId} error={fields['mapping.groups']} />
       </fieldset>
 
+      <SaveOutcome error={save.error} fields={fields} saved={saved} settings={settings} />
+      <div className="form-actions">
+        <calcite-button type="submit" loading={save.isPending} disabled={save.isPending}>
+          Save
+        </calcite-button>
+      </div>
+    </form>
+  );
+}
+
+/** The identity whose organization's accounts may sign in. */
+function IdentitySelect({ identities, value, onChange, error }: { identities: readonly Identity[]; value: string; onChange: (id: string) => void; error: string | undefined }) {
+  const identityFieldId = useId();
+  return (
+    <div className="native-field">
+      <label htmlFor={identityFieldId}>Organization (identity)</label>
+      <select id={identityFieldId} value={value} onChange={(event) => onChange(event.target.value)} aria-describedby={`${identityFieldId}-help`}>
+        <option value="">Choose an identity</option>
+        {identities.map((identity) => (
+          <option key={identity.id} value={identity.id}>
+            {identity.name} ({identity.url})
+          </option>
+        ))}
+      </select>
+      <span id={`${identityFieldId}-help`} className={error ? 'cell-error' : 'form-field-help'}>
+        {error ?? 'People sign in with an account of this identity\'s organization; accounts of other organizations are refused.'}
+      </span>
+    </div>
+  );
+}
+
+/** The redirect URI the administrator registers on the App ID, with a Copy button. */
+function RedirectUriToRegister({ uri }: { uri: string }) {
+  return (
+    <div className="admin-redirect" role="group" aria-label="Redirect URI to register on the App ID">
+      <div className="admin-redirect-label">Redirect URI to register on the App ID</div>
+      <div className="admin-redirect-row">
+        <code className="admin-redirect-value" data-testid="arcgis-redirect-uri">
+          {uri}
+        </code>
+        <CopyButton text={uri} label="Copy the redirect URI" />
+      </div>
+      <p className="form-field-help">
+        Add it to the application&apos;s redirect URLs in the portal (Settings, or Registered Info &gt; Update), beside
+        OrgKeeper&apos;s identity callback if it is the same application.
+      </p>
+    </div>
+  );
+}
+
+/** What came of pressing Save: which settings to fix, another error, or saved. */
+function SaveOutcome({ error, fields, saved, settings }: { error: Error | null; fields: Readonly<Record<string, string>>; saved: boolean; settings: ArcGISSignInSettings }) {
+  return (
+    <>
       {fields.enabled && (
         <Notice kind="danger" title="Not turned on">
           {fields.enabled}
         </Notice>
       )}
-      {save.error !== null && Object.keys(fields).length === 0 && <ErrorNotice error={save.error} title="The settings were not saved" />}
-      {save.error !== null && Object.keys(fields).length > 0 && (
+      {error !== null && Object.keys(fields).length === 0 && <ErrorNotice error={error} title="The settings were not saved" />}
+      {error !== null && Object.keys(fields).length > 0 && (
         <Notice kind="danger" title="Check the highlighted settings" announce>
-          {save.error.message}
+          {error.message}
         </Notice>
       )}
       {saved && (
@@ -150,12 +179,7 @@ function SignInForm({ settings }: { settings: ArcGISSignInSettings }) {
           {settings.updatedAt ? `Saved ${formatDateTime(settings.updatedAt)}.` : ''}
         </Notice>
       )}
-      <div className="form-actions">
-        <calcite-button type="submit" loading={save.isPending} disabled={save.isPending}>
-          Save
-        </calcite-button>
-      </div>
-    </form>
+    </>
   );
 }
 

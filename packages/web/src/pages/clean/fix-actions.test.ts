@@ -17,6 +17,8 @@ describe('fix actions', () => {
     expect(toFixOptions(fixActionInfo('reassign')!, { targetUsername: '  ' }).errors).toEqual({ targetUsername: 'New owner is required for reassign owner.' });
     expect(toFixOptions(fixActionInfo('delete-items')!, { overrideProtection: true }).options).toEqual({ overrideProtection: true });
     expect(toFixOptions(fixActionInfo('delete-items')!, { overrideProtection: false }).options).toEqual({});
+    expect(toFixOptions(fixActionInfo('delete-items')!, { permanentDelete: true }).options).toEqual({ permanentDelete: true });
+    expect(toFixOptions(fixActionInfo('delete-items')!, { overrideProtection: true, permanentDelete: false }).options).toEqual({ overrideProtection: true });
     // Groups only go with unsharing from groups.
     expect(toFixOptions(fixActionInfo('unshare')!, { from: 'org', groups: 'g1' }).options).toEqual({ from: 'org' });
     expect(toFixOptions(fixActionInfo('unshare')!, { from: 'groups', groups: 'g1,g2' }).options).toEqual({ from: 'groups', groups: ['g1', 'g2'] });

@@ -3,7 +3,7 @@
 import type { FixAction, FixOptions, TargetKind } from '../../api/clean.api';
 import { splitList } from './option-values';
 
-export type FixOptionName = 'overrideProtection' | 'targetUsername' | 'targetFolder' | 'folder' | 'from' | 'groups' | 'tags' | 'message';
+export type FixOptionName = 'overrideProtection' | 'permanentDelete' | 'targetUsername' | 'targetFolder' | 'folder' | 'from' | 'groups' | 'tags' | 'message';
 
 export interface FixOptionField {
   name: FixOptionName;
@@ -78,10 +78,19 @@ export const FIX_ACTIONS: readonly FixActionInfo[] = [
   {
     action: 'delete-items',
     label: 'Delete items',
-    description: 'Deletes the items. Delete-protected items are skipped unless you override the protection.',
+    description:
+      'Deletes the items. Delete-protected items are skipped unless you override the protection. Where ArcGIS Online\u2019s recycle bin is on, the items go there (the preview says per item, and until when), and Undo brings them back with their ids.',
     targets: ['item'],
     destructive: true,
-    fields: [{ name: 'overrideProtection', kind: 'boolean', label: 'Override delete protection', help: 'Remove the protection of protected items, then delete them.' }]
+    fields: [
+      { name: 'overrideProtection', kind: 'boolean', label: 'Override delete protection', help: 'Remove the protection of protected items, then delete them.' },
+      {
+        name: 'permanentDelete',
+        kind: 'boolean',
+        label: 'Delete permanently (skip the recycle bin)',
+        help: 'The items do not go to ArcGIS Online\u2019s recycle bin: Undo then recreates them from the backup with new ids, and references to them are rewritten.'
+      }
+    ]
   },
   {
     action: 'disable-users',
@@ -133,7 +142,7 @@ export function toFixOptions(info: FixActionInfo, values: FixFormValues): { opti
   for (const field of info.fields) {
     const raw = values[field.name];
     if (field.kind === 'boolean') {
-      if (raw === true) options.overrideProtection = true;
+      if (raw === true && (field.name === 'overrideProtection' || field.name === 'permanentDelete')) options[field.name] = true;
       continue;
     }
     const text = typeof raw === 'string' ? raw.trim() : '';

@@ -2,7 +2,7 @@
 // exactly what will change, and the confirmations the preview asks for. Any change after a preview makes it stale.
 import { useMutation } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { isApiError } from '../../api/api-client';
+import { type ApiError, isApiError } from '../../api/api-client';
 import { applyFix, type Finding, type FixAction, type FixPreview, type FixRequest, previewFix, type TargetKind } from '../../api/clean.api';
 import { useApiClient } from '../../app/api-context';
 import { actionsFor, type FixFormValues, type FixOptionName, fixActionInfo, toFixOptions } from './fix-actions';
@@ -15,7 +15,6 @@ export interface FixPanelInput {
 }
 
 export function useFixPanel({ identityId, scanId, findings, onApplied }: FixPanelInput) {
-  const client = useApiClient();
   const kinds = useMemo(() => new Set<TargetKind>(findings.map((f) => f.target.kind)), [findings]);
   const actions = actionsFor(kinds);
   const [action, setAction] = useState<FixAction>(actions[0]?.action ?? 'notify-owners');
@@ -26,20 +25,14 @@ export function useFixPanel({ identityId, scanId, findings, onApplied }: FixPane
   const [confirmNoBackup, setConfirmNoBackup] = useState(false);
   const [confirmDestructive, setConfirmDestructive] = useState(false);
 
-  const previewing = useMutation({
-    mutationFn: (body: FixRequest) => previewFix(client, identityId, body),
-    onSuccess: (result) => {
+  const { previewing, applying } = useFixRequests(identityId, {
+    previewed: (result) => {
       setPreview(result);
       setConfirmNoBackup(false);
       setConfirmDestructive(false);
     },
-    onError: (error) => {
-      if (isApiError(error)) setErrors(fieldErrors(error.fields));
-    }
-  });
-  const applying = useMutation({
-    mutationFn: (body: FixRequest) => applyFix(client, identityId, body),
-    onSuccess: (started) => onApplied(started.fixId)
+    rejected: (error) => setErrors(fieldErrors(error.fields)),
+    applied: onApplied
   });
 
   // Anything changed after a preview makes it stale: preview again before applying.
@@ -98,6 +91,26 @@ export function useFixPanel({ identityId, scanId, findings, onApplied }: FixPane
 }
 
 export type FixPanelState = ReturnType<typeof useFixPanel>;
+
+/** The two requests of the panel: the preview (what would change) and the fix itself. */
+function useFixRequests(
+  identityId: string,
+  on: { previewed: (preview: FixPreview) => void; rejected: (error: ApiError) => void; applied: (fixId: string) => void }
+) {
+  const client = useApiClient();
+  const previewing = useMutation({
+    mutationFn: (body: FixRequest) => previewFix(client, identityId, body),
+    onSuccess: on.previewed,
+    onError: (error) => {
+      if (isApiError(error)) on.rejected(error);
+    }
+  });
+  const applying = useMutation({
+    mutationFn: (body: FixRequest) => applyFix(client, identityId, body),
+    onSuccess: (started) => on.applied(started.fixId)
+  });
+  return { previewing, applying };
+}
 
 function fieldErrors(fields: Readonly<Record<string, string>>): Partial<Record<FixOptionName, string>> {
   const out: Partial<Record<FixOptionName, string>> = {};

@@ -2,6 +2,7 @@
 // apply. The apply carries the preview's hash, so the server changes nothing if the organization changed since the
 // preview. The state is in fix-panel-state.ts.
 import { ErrorNotice, Notice } from '../../components/notice';
+import { RecycleBinNote } from '../../components/recycle-bin-note';
 import { plural } from '../../components/units';
 import type { FixAction } from '../../api/clean.api';
 import type { FixOptionField } from './fix-actions';
@@ -38,6 +39,7 @@ export function FixPanel({ onClose, ...input }: FixPanelProps) {
           ))}
         </calcite-select>
         <p className="clean-type-description">{info.description}</p>
+        {info.action === 'delete-items' && <RecycleBinNote identityId={input.identityId} context="delete" />}
         {info.fields.map((field) => (
           <FixOption key={field.name} field={field} fix={fix} />
         ))}

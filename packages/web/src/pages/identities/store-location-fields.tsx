@@ -4,7 +4,6 @@ import { FormField } from '../../components/form-field';
 import type { AzureAuth, CredentialValues, LocationKind, LocationValues } from './store-location';
 import '@esri/calcite-components/components/calcite-checkbox';
 import '@esri/calcite-components/components/calcite-input-message';
-import '@esri/calcite-components/components/calcite-notice';
 import '@esri/calcite-components/components/calcite-segmented-control';
 import '@esri/calcite-components/components/calcite-segmented-control-item';
 
@@ -23,6 +22,7 @@ export function StoreLocationFields({ values, onChange, credentials, onCredentia
   const set = <K extends keyof LocationValues>(key: K) => (value: LocationValues[K]) => onChange({ ...values, [key]: value });
   const setCredential = <K extends keyof CredentialValues>(key: K) => (value: CredentialValues[K]) => onCredentialsChange({ ...credentials, [key]: value });
   const kept = editing && hasStoredCredentials ? ' Leave blank to keep the credentials already saved.' : '';
+  const parts: LocationParts = { values, credentials, set, setCredential, kept, errors };
   return (
     <fieldset className="form-field store-location" data-field="fileLocation">
       <legend>Where backups are kept</legend>
@@ -54,88 +54,107 @@ export function StoreLocationFields({ values, onChange, credentials, onCredentia
           error={errors.fileLocation}
         />
       )}
-      {values.kind === 's3' && (
-        <>
-          <FormField name="fileLocation" label="Bucket" help="The S3 bucket, e.g. city-gis-backups" required value={values.s3Bucket} onValueChange={set('s3Bucket')} error={errors.fileLocation} />
-          <FormField name="s3Prefix" label="Prefix (optional)" help="A folder-like prefix in the bucket for this organization, e.g. orgkeeper/springfield" value={values.s3Prefix} onValueChange={set('s3Prefix')} />
-          <FormField name="s3Region" label="Region (optional)" help="e.g. us-east-1; OrgKeeper follows AWS's redirect when it is wrong" value={values.s3Region} onValueChange={set('s3Region')} />
-          <FormField
-            name="s3Endpoint"
-            type="url"
-            label="Endpoint (S3-compatible services only)"
-            help="For MinIO, Wasabi, Ceph or a NAS's S3 gateway, e.g. https://s3.example.org:9000; leave empty for AWS"
-            value={values.s3Endpoint}
-            onValueChange={set('s3Endpoint')}
-          />
-          <div className="form-field">
-            <calcite-checkbox
-              name="s3PathStyle"
-              checked={values.s3PathStyle}
-              labelText="Path-style addressing"
-              label="Path-style addressing"
-              oncalciteCheckboxChange={(event) => set('s3PathStyle')(event.target.checked)}
-            />
-            <div className="form-field-help">Needed by many S3-compatible services (https://endpoint/bucket instead of https://bucket.endpoint).</div>
-          </div>
-          <FormField
-            name="s3AccessKeyId"
-            label="Access key ID"
-            help={`An access key allowed to get, put, delete and list objects under the prefix. Leave both blank to use the AWS credentials of the account that runs OrgKeeper (environment, ~/.aws, instance role).${kept}`}
-            autoComplete="off"
-            value={credentials.s3AccessKeyId}
-            onValueChange={setCredential('s3AccessKeyId')}
-            error={errors.fileLocationCredentials}
-          />
-          <FormField name="s3SecretAccessKey" type="password" label="Secret access key" help="Kept encrypted on the OrgKeeper server, never shown again." autoComplete="new-password" value={credentials.s3SecretAccessKey} onValueChange={setCredential('s3SecretAccessKey')} />
-        </>
-      )}
-      {values.kind === 'azure' && (
-        <>
-          <FormField
-            name="fileLocation"
-            type="url"
-            label="Storage account URL"
-            help="The account's blob endpoint, e.g. https://myaccount.blob.core.windows.net"
-            required
-            value={values.azureAccountUrl}
-            onValueChange={set('azureAccountUrl')}
-            error={errors.fileLocation}
-          />
-          <FormField name="azureContainer" label="Container" help="An existing blob container, e.g. orgkeeper-backups" required value={values.azureContainer} onValueChange={set('azureContainer')} />
-          <FormField name="azurePrefix" label="Prefix (optional)" help="A folder-like prefix in the container for this organization, e.g. springfield" value={values.azurePrefix} onValueChange={set('azurePrefix')} />
-          <calcite-segmented-control
-            name="azureAuth"
-            labelText="Sign in to Azure with"
-            value={credentials.azureAuth}
-            width="full"
-            oncalciteSegmentedControlChange={(event) => setCredential('azureAuth')(event.target.value as AzureAuth)}
-          >
-            <calcite-segmented-control-item value="key" checked={credentials.azureAuth === 'key'}>
-              Account key
-            </calcite-segmented-control-item>
-            <calcite-segmented-control-item value="sas" checked={credentials.azureAuth === 'sas'}>
-              SAS token
-            </calcite-segmented-control-item>
-            <calcite-segmented-control-item value="chain" checked={credentials.azureAuth === 'chain'}>
-              The server's Azure identity
-            </calcite-segmented-control-item>
-          </calcite-segmented-control>
-          {credentials.azureAuth === 'key' && (
-            <FormField name="azureAccountKey" type="password" label="Storage account key" help={`From Access keys in the Azure portal; kept encrypted.${kept}`} autoComplete="new-password" value={credentials.azureAccountKey} onValueChange={setCredential('azureAccountKey')} error={errors.fileLocationCredentials} />
-          )}
-          {credentials.azureAuth === 'sas' && (
-            <FormField name="azureSasToken" type="password" label="SAS token" help={`With read, add, create, write, delete and list permissions on the container; kept encrypted.${kept}`} autoComplete="off" value={credentials.azureSasToken} onValueChange={setCredential('azureSasToken')} error={errors.fileLocationCredentials} />
-          )}
-          {credentials.azureAuth === 'chain' && (
-            <div className="form-field-help">
-              OrgKeeper signs in as its own Azure identity (managed identity, workload identity, an environment service principal, or an Azure
-              CLI sign-in of the account that runs it). Give that identity the Storage Blob Data Contributor role on the container.
-            </div>
-          )}
-        </>
-      )}
+      {values.kind === 's3' && <S3Fields {...parts} />}
+      {values.kind === 'azure' && <AzureFields {...parts} />}
       <div className="form-field-help">When you save, OrgKeeper writes, reads, lists and deletes a test object there, and says what went wrong if it cannot.</div>
     </fieldset>
+  );
+}
+
+/** What the fields of one kind of location get from the form. */
+interface LocationParts {
+  values: LocationValues;
+  credentials: CredentialValues;
+  set: <K extends keyof LocationValues>(key: K) => (value: LocationValues[K]) => void;
+  setCredential: <K extends keyof CredentialValues>(key: K) => (value: CredentialValues[K]) => void;
+  /** Added to the credential fields' help when saved credentials are kept. */
+  kept: string;
+  errors: StoreLocationFieldsProps['errors'];
+}
+
+function S3Fields({ values, credentials, set, setCredential, kept, errors }: LocationParts) {
+  return (
+    <>
+      <FormField name="fileLocation" label="Bucket" help="The S3 bucket, e.g. city-gis-backups" required value={values.s3Bucket} onValueChange={set('s3Bucket')} error={errors.fileLocation} />
+      <FormField name="s3Prefix" label="Prefix (optional)" help="A folder-like prefix in the bucket for this organization, e.g. orgkeeper/springfield" value={values.s3Prefix} onValueChange={set('s3Prefix')} />
+      <FormField name="s3Region" label="Region (optional)" help="e.g. us-east-1; OrgKeeper follows AWS's redirect when it is wrong" value={values.s3Region} onValueChange={set('s3Region')} />
+      <FormField
+        name="s3Endpoint"
+        type="url"
+        label="Endpoint (S3-compatible services only)"
+        help="For MinIO, Wasabi, Ceph or a NAS's S3 gateway, e.g. https://s3.example.org:9000; leave empty for AWS"
+        value={values.s3Endpoint}
+        onValueChange={set('s3Endpoint')}
+      />
+      <div className="form-field">
+        <calcite-checkbox
+          name="s3PathStyle"
+          checked={values.s3PathStyle}
+          labelText="Path-style addressing"
+          label="Path-style addressing"
+          oncalciteCheckboxChange={(event) => set('s3PathStyle')(event.target.checked)}
+        />
+        <div className="form-field-help">Needed by many S3-compatible services (https://endpoint/bucket instead of https://bucket.endpoint).</div>
+      </div>
+      <FormField
+        name="s3AccessKeyId"
+        label="Access key ID"
+        help={`An access key allowed to get, put, delete and list objects under the prefix. Leave both blank to use the AWS credentials of the account that runs OrgKeeper (environment, ~/.aws, instance role).${kept}`}
+        autoComplete="off"
+        value={credentials.s3AccessKeyId}
+        onValueChange={setCredential('s3AccessKeyId')}
+        error={errors.fileLocationCredentials}
+      />
+      <FormField name="s3SecretAccessKey" type="password" label="Secret access key" help="Kept encrypted on the OrgKeeper server, never shown again." autoComplete="new-password" value={credentials.s3SecretAccessKey} onValueChange={setCredential('s3SecretAccessKey')} />
+    </>
+  );
+}
+
+function AzureFields({ values, credentials, set, setCredential, kept, errors }: LocationParts) {
+  return (
+    <>
+      <FormField
+        name="fileLocation"
+        type="url"
+        label="Storage account URL"
+        help="The account's blob endpoint, e.g. https://myaccount.blob.core.windows.net"
+        required
+        value={values.azureAccountUrl}
+        onValueChange={set('azureAccountUrl')}
+        error={errors.fileLocation}
+      />
+      <FormField name="azureContainer" label="Container" help="An existing blob container, e.g. orgkeeper-backups" required value={values.azureContainer} onValueChange={set('azureContainer')} />
+      <FormField name="azurePrefix" label="Prefix (optional)" help="A folder-like prefix in the container for this organization, e.g. springfield" value={values.azurePrefix} onValueChange={set('azurePrefix')} />
+      <calcite-segmented-control
+        name="azureAuth"
+        labelText="Sign in to Azure with"
+        value={credentials.azureAuth}
+        width="full"
+        oncalciteSegmentedControlChange={(event) => setCredential('azureAuth')(event.target.value as AzureAuth)}
+      >
+        <calcite-segmented-control-item value="key" checked={credentials.azureAuth === 'key'}>
+          Account key
+        </calcite-segmented-control-item>
+        <calcite-segmented-control-item value="sas" checked={credentials.azureAuth === 'sas'}>
+          SAS token
+        </calcite-segmented-control-item>
+        <calcite-segmented-control-item value="chain" checked={credentials.azureAuth === 'chain'}>
+          The server's Azure identity
+        </calcite-segmented-control-item>
+      </calcite-segmented-control>
+      {credentials.azureAuth === 'key' && (
+        <FormField name="azureAccountKey" type="password" label="Storage account key" help={`From Access keys in the Azure portal; kept encrypted.${kept}`} autoComplete="new-password" value={credentials.azureAccountKey} onValueChange={setCredential('azureAccountKey')} error={errors.fileLocationCredentials} />
+      )}
+      {credentials.azureAuth === 'sas' && (
+        <FormField name="azureSasToken" type="password" label="SAS token" help={`With read, add, create, write, delete and list permissions on the container; kept encrypted.${kept}`} autoComplete="off" value={credentials.azureSasToken} onValueChange={setCredential('azureSasToken')} error={errors.fileLocationCredentials} />
+      )}
+      {credentials.azureAuth === 'chain' && (
+        <div className="form-field-help">
+          OrgKeeper signs in as its own Azure identity (managed identity, workload identity, an environment service principal, or an Azure
+          CLI sign-in of the account that runs it). Give that identity the Storage Blob Data Contributor role on the container.
+        </div>
+      )}
+    </>
   );
 }
 

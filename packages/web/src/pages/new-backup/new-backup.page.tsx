@@ -25,7 +25,7 @@ export function NewBackupPage() {
   const selection = useSelectedIdentity();
   const user = useCurrentUser();
   return (
-    <div className="page backup-page">
+    <div className="page new-backup-page">
       <header className="page-header">
         <h1>Back up</h1>
         <p>

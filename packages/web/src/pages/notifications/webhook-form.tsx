@@ -26,12 +26,9 @@ export function kindLabel(kind: WebhookKind): string {
   return KINDS.find((k) => k.value === kind)?.label ?? kind;
 }
 
-export function WebhookForm({ webhook, onSaved, onCancel }: { webhook: Webhook | null; onSaved: (saved: SavedWebhook) => void; onCancel: () => void }) {
-  const client = useApiClient();
-  const queryClient = useQueryClient();
-  const headingId = useId();
-  const kindId = useId();
-  const [values, setValues] = useState({
+/** The form's values for a new webhook, or for changing one (its URL and secret are never sent back: left empty). */
+function initialValues(webhook: Webhook | null) {
+  return {
     name: webhook?.name ?? '',
     kind: webhook?.kind ?? ('slack' as WebhookKind),
     url: '',
@@ -42,26 +39,40 @@ export function WebhookForm({ webhook, onSaved, onCancel }: { webhook: Webhook |
     onPartial: webhook?.notifyOnPartial ?? true,
     onSuccess: webhook?.notifyOnSuccess ?? false,
     identityIds: webhook?.identityIds ?? null
-  });
+  };
+}
+
+type WebhookFormValues = ReturnType<typeof initialValues>;
+
+function toWebhookInput(values: WebhookFormValues): WebhookInput {
+  return {
+    name: values.name.trim(),
+    kind: values.kind,
+    enabled: values.enabled,
+    notifyOnFailure: values.onFailure,
+    notifyOnPartial: values.onPartial,
+    notifyOnSuccess: values.onSuccess,
+    identityIds: values.identityIds,
+    // Left out: the stored URL (and secret) stay.
+    ...(values.url.trim() !== '' ? { url: values.url.trim() } : {}),
+    ...(values.kind === 'json' && values.secret !== '' ? { secret: values.secret } : {}),
+    ...(values.kind === 'json' && values.rotateSecret && values.secret === '' ? { rotateSecret: true } : {})
+  };
+}
+
+export function WebhookForm({ webhook, onSaved, onCancel }: { webhook: Webhook | null; onSaved: (saved: SavedWebhook) => void; onCancel: () => void }) {
+  const client = useApiClient();
+  const queryClient = useQueryClient();
+  const headingId = useId();
+  const kindId = useId();
+  const [values, setValues] = useState(() => initialValues(webhook));
   const set =
     <K extends keyof typeof values>(key: K) =>
     (value: (typeof values)[K]) =>
       setValues((current) => ({ ...current, [key]: value }));
   const save = useMutation({
     mutationFn: () => {
-      const input: WebhookInput = {
-        name: values.name.trim(),
-        kind: values.kind,
-        enabled: values.enabled,
-        notifyOnFailure: values.onFailure,
-        notifyOnPartial: values.onPartial,
-        notifyOnSuccess: values.onSuccess,
-        identityIds: values.identityIds,
-        // Left out: the stored URL (and secret) stay.
-        ...(values.url.trim() !== '' ? { url: values.url.trim() } : {}),
-        ...(values.kind === 'json' && values.secret !== '' ? { secret: values.secret } : {}),
-        ...(values.kind === 'json' && values.rotateSecret && values.secret === '' ? { rotateSecret: true } : {})
-      };
+      const input = toWebhookInput(values);
       return webhook ? updateWebhook(client, webhook.id, input) : createWebhook(client, input);
     },
     onSuccess: (saved) => {

@@ -35,26 +35,7 @@ export function WebhooksSection() {
         Tell a Slack or Microsoft Teams channel, or any system that takes JSON (signed with HMAC-SHA256), when operations end.
         Messages are sent in the background and retried when the receiver is unavailable.
       </p>
-      {secret && (
-        <Notice
-          kind="warning"
-          title={`Signing secret of "${secret.name}": shown only now`}
-          announce
-          actions={
-            <calcite-button appearance="outline" scale="s" onClick={() => setSecret(null)}>
-              Done
-            </calcite-button>
-          }
-        >
-          <div className="secret-row">
-            <code className="secret-value" data-testid="webhook-secret">
-              {secret.secret}
-            </code>
-            <CopyButton text={secret.secret} label="Copy the signing secret" />
-          </div>
-          Give it to the receiver, which checks X-OrgKeeper-Signature with it. OrgKeeper keeps it encrypted and never shows it again.
-        </Notice>
-      )}
+      {secret && <SigningSecretNotice {...secret} onDone={() => setSecret(null)} />}
       {editing !== null ? (
         <WebhookForm key={editing === 'new' ? 'new' : editing.id} webhook={editing === 'new' ? null : editing} onSaved={saved} onCancel={() => setEditing(null)} />
       ) : (
@@ -72,30 +53,60 @@ export function WebhooksSection() {
           Press Add webhook to tell a channel or another system when operations end.
         </Notice>
       ) : (
-        <div className="table-scroll">
-          <table className="data-table webhooks-table">
-            <caption className="visually-hidden">Webhooks</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">URL</th>
-                <th scope="col">Sends</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((webhook) => (
-                <WebhookRow key={webhook.id} webhook={webhook} onEdit={() => setEditing(webhook)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <WebhooksTable webhooks={list} onEdit={setEditing} />
       )}
     </section>
+  );
+}
+
+/** The signing secret OrgKeeper made for a webhook: shown once, with a Copy button. */
+function SigningSecretNotice({ name, secret, onDone }: { name: string; secret: string; onDone: () => void }) {
+  return (
+    <Notice
+      kind="warning"
+      title={`Signing secret of "${name}": shown only now`}
+      announce
+      actions={
+        <calcite-button appearance="outline" scale="s" onClick={onDone}>
+          Done
+        </calcite-button>
+      }
+    >
+      <div className="secret-row">
+        <code className="secret-value" data-testid="webhook-secret">
+          {secret}
+        </code>
+        <CopyButton text={secret} label="Copy the signing secret" />
+      </div>
+      Give it to the receiver, which checks X-OrgKeeper-Signature with it. OrgKeeper keeps it encrypted and never shows it again.
+    </Notice>
+  );
+}
+
+function WebhooksTable({ webhooks, onEdit }: { webhooks: readonly Webhook[]; onEdit: (webhook: Webhook) => void }) {
+  return (
+    <div className="table-scroll">
+      <table className="data-table webhooks-table">
+        <caption className="visually-hidden">Webhooks</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">URL</th>
+            <th scope="col">Sends</th>
+            <th scope="col">Last delivery</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {webhooks.map((webhook) => (
+            <WebhookRow key={webhook.id} webhook={webhook} onEdit={() => onEdit(webhook)} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

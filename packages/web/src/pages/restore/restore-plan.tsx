@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useOperation } from '../../api/operation-updates';
-import { type RestorePlan, restoreSteps } from '../../api/restore.api';
+import { type PlanStep, type RestorePlan, restoreSteps } from '../../api/restore.api';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgress } from '../../components/operation-progress';
@@ -53,6 +53,7 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
       <p className="plan-summary">
         Into {plan.target.portalUrl} as {plan.target.admin}: {formatCount(plan.counts.create)} to create, {formatCount(plan.counts.overwrite)} to overwrite,{' '}
         {formatCount(plan.counts.skip)} to skip.
+        {plan.fromRecycleBin !== undefined && plan.fromRecycleBin > 0 && ` Of those created, ${formatCount(plan.fromRecycleBin)} come back from the recycle bin with their ids; the others are recreated with new ids.`}
       </p>
       <div className="table-scroll">
         <table className="data-table plan-table">
@@ -67,8 +68,8 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
           </thead>
           <tbody>
             {plan.steps.map((step) => (
-              <tr key={step.key} data-step={step.key} data-action={step.action}>
-                <td>{ACTION_LABELS[step.action]}</td>
+              <tr key={step.key} data-step={step.key} data-action={step.action} data-recycle-bin={step.recycleBin ? 'true' : undefined}>
+                <td>{step.recycleBin ? 'From the recycle bin' : ACTION_LABELS[step.action]}</td>
                 <td>
                   <PlainText text={step.title} fallback="(no title)" /> <span className="cell-note">{step.kind === 'item' ? <PlainText text={step.type} /> : step.kind}</span>
                 </td>
@@ -88,6 +89,7 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
                       <PlainText text={warning} />
                     </div>
                   ))}
+                  <StepReferences step={step} />
                 </td>
               </tr>
             ))}
@@ -95,6 +97,41 @@ function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
         </table>
       </div>
     </div>
+  );
+}
+
+/** The references an item step rewrites, keeps or only lists, and what it cannot bring back (the item-type catalogue's). */
+function StepReferences({ step }: { step: PlanStep }) {
+  const refs = step.references ?? [];
+  const cannot = step.cannotRestore ?? [];
+  if (refs.length === 0 && cannot.length === 0) return null;
+  const count = (action: string) => refs.filter((r) => r.action === action).length;
+  return (
+    <>
+      {cannot.map((text, i) => (
+        <div key={i} className="cell-note" data-cannot-restore>
+          Cannot restore: <PlainText text={text} />
+        </div>
+      ))}
+      {refs.length > 0 && (
+        <details className="plan-references">
+          <summary>
+            {formatCount(refs.length)} references: {formatCount(count('rewrite'))} rewritten, {formatCount(count('keep'))} kept, {formatCount(count('list'))} listed only
+          </summary>
+          <ul className="plain-list">
+            {refs.map((r, i) => (
+              <li key={i} data-reference-action={r.action}>
+                {r.action === 'rewrite' ? 'Rewrite' : r.action === 'keep' ? 'Keep' : 'List'} <PlainText text={r.label} />{' '}
+                <code>
+                  <PlainText text={`${r.part === 'resource' ? `${r.resource ?? ''}: ` : ''}${r.path}`} />
+                </code>{' '}
+                <PlainText text={r.value} /> → <PlainText text={r.note} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
   );
 }
 

@@ -7,6 +7,7 @@ import type { Identity } from '../../api/identities.api';
 import { useCurrentUser } from '../../app/session';
 import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice, Notice } from '../../components/notice';
+import { RecycleBinNote } from '../../components/recycle-bin-note';
 import { canOperate } from '../../components/roles';
 import { RestoreItemsStep } from './restore-items';
 import { RestoreModeStep } from './restore-mode';
@@ -28,6 +29,7 @@ export function RestorePage() {
       <div className="page-toolbar">
         <IdentityPicker selection={selection} help="The organization whose backup is restored." />
       </div>
+      {selection.identity && <RecycleBinNote identityId={selection.identity.id} context="restore" />}
       {selection.identity &&
         (canOperate(user) ? (
           <RestoreWizard key={selection.identity.id} identity={selection.identity} identities={selection.identities} />

@@ -10,6 +10,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDateTime } from '../../components/units';
 import { PlainText, RichText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
+import { LiveComparison } from './live-compare';
 import '@esri/calcite-components/components/calcite-icon';
 
 export interface ItemDetailViewProps {
@@ -77,6 +78,7 @@ export function ItemDetailView({ identity, snapshotId, itemId }: ItemDetailViewP
         </Notice>
       )}
       <PartsTable parts={item.parts} />
+      {item.parts.item && <LiveComparison identity={identity} snapshotId={snapshotId} itemId={item.id} />}
       {item.service && <LayersTable identity={identity} snapshotId={snapshotId} item={item} layers={item.service.layers} />}
       <details className="item-section">
         <summary>Item JSON</summary>

@@ -18,7 +18,7 @@ import './snapshots.css';
 export function SnapshotsPage() {
   const selection = useSelectedIdentity();
   return (
-    <div className="page backups-page">
+    <div className="page snapshots-page">
       <header className="page-header">
         <h1>Backups</h1>
         <p>

@@ -1,10 +1,14 @@
 /**
- * delete-items: deletes the items (ArcGIS Online keeps them in its recycle bin for 14 days). A protected item is
- * skipped unless `overrideProtection`, which unprotects it first. Undo brings the items back from the snapshot taken
- * before the fix (a `recreate` restore: ArcGIS cannot undelete through its REST API), then protects them again.
+ * delete-items: deletes the items. On an ArcGIS Online organization whose recycle bin is on they go to the bin
+ * (delete-to-bin.ts says per item), unless the user asks for `permanentDelete`. A protected item is skipped unless
+ * `overrideProtection`, which unprotects it first. Undo brings the items back through a `recreate` restore of the
+ * snapshot taken before the fix: an item still in the bin is restored from there with its id and then given back
+ * what the bin drops (sharing, categories); an item the bin no longer holds is recreated from the snapshot. Then
+ * protection is turned on again.
  */
 import { deleteItem, setItemProtected } from '../../../arcgis/portal/index.js';
 import type { FieldChange } from '../fix.types.js';
+import { deletePlanFor, undoNote, viewsFirst } from './delete-to-bin.js';
 import type { FixActionHandler } from './fix-action.js';
 import { deletedViewIds, deleteViews, viewsChange, viewsToDelete } from './delete-views.js';
 import { appliedChange, change, currentOwner, ownerOf, plannedChange, planOnItem, reasonOf, skip } from './fix-support.js';
@@ -22,9 +26,12 @@ export const deleteItemsFix: FixActionHandler = {
       // A hosted layer's views go first (delete-views.ts): the preview and the backup name them.
       const views = await viewsToDelete(ctx, item);
       if (views.length > 0) changes.push(viewsChange(views));
-      changes.push({ field: 'item', before: 'exists', after: 'deleted', summary: `Item deleted (owner ${String(item.owner)})` });
-      return change(finding, changes, { folderId: (item.ownerFolder as string | null | undefined) ?? null, ...(views.length > 0 ? { views } : {}) });
+      const target = await deletePlanFor(ctx, item, options);
+      changes.push(target.change);
+      return change(finding, changes, { folderId: (item.ownerFolder as string | null | undefined) ?? null, ...target.context, ...(views.length > 0 ? { views } : {}) });
     }),
+
+  phases: viewsFirst,
 
   async apply(ctx, planned, _options, applied) {
     const session = ctx.session;
@@ -37,7 +44,8 @@ export const deleteItemsFix: FixActionHandler = {
     }
     try {
       await deleteViews(ctx, planned, applied);
-      await deleteItem({ session, owner, id });
+      // Where the organization has a bin, anything not planned for it is deleted for good, as the preview said.
+      await deleteItem({ session, owner, id, ...(planned.context.deleteTo === 'permanent' ? { permanentDelete: true } : {}) });
       applied.push(plannedChange(planned, 'item')!);
     } catch (error) {
       // Leave the item as it was: protected again, so a failed delete does not leave it unprotected.
@@ -53,7 +61,7 @@ export const deleteItemsFix: FixActionHandler = {
     }
   },
 
-  /** The deleted items come back first, all at once, from the snapshot (the restore engine recreates them). */
+  /** The deleted items come back first, all at once: from the recycle bin where it holds them, else from the snapshot. */
   async prepareUndo(ctx, results) {
     // A source's views come back with it (the restore makes them views of the recreated source).
     const deleted = [...new Set(results.flatMap((r) => [...(appliedChange(r, 'item') ? [r.target.id] : []), ...deletedViewIds(r)]))];
@@ -84,7 +92,6 @@ export const deleteItemsFix: FixActionHandler = {
       const now = outcome?.newId ?? id;
       await setItemProtected({ session: ctx.session, owner: await currentOwner(ctx, now), id: now, value: true });
     }
-    const newId = outcome?.newId;
-    return newId && newId !== id ? `Recreated from snapshot ${ctx.snapshotId} as item ${newId} (ArcGIS Online gives recreated items a new id).` : undefined;
+    return outcome ? undoNote(ctx.snapshotId, id, result, outcome) : undefined;
   }
 };

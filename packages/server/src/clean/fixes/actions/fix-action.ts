@@ -4,7 +4,7 @@
  * turns errors into per-finding results and reports them; the action knows only its own change.
  */
 import type { ArcGISSession } from '../../../arcgis/arcgis-session.js';
-import type { PortalFolder, PortalUser } from '../../../arcgis/portal/index.js';
+import type { PortalFolder, PortalUser, RecycleBinState } from '../../../arcgis/portal/index.js';
 import type { Finding } from '../../clean.types.js';
 import type { FieldChange, FixOptions, FixResult, PlannedFix } from '../fix.types.js';
 import type { Mailer } from '../mailer.js';
@@ -29,6 +29,8 @@ export interface PlanCache {
   folders: Map<string, Promise<PortalFolder[]>>;
   /** notify-owners: why email cannot be sent (null: it can), asked once per plan. */
   mailProblem?: Promise<string | null>;
+  /** delete-items: the organization's recycle bin (portals/self), asked once per plan. */
+  recycleBin?: Promise<RecycleBinState>;
 }
 
 export interface PlanningContext extends FixContext {
@@ -46,6 +48,8 @@ export interface RecreateOutcome {
   error?: string;
   /** The recreated item's id when ArcGIS gave it a new one (ArcGIS Online). */
   newId?: string;
+  /** Restored from ArcGIS Online's recycle bin with its id (then brought to its state in the snapshot). */
+  fromRecycleBin?: boolean;
 }
 
 export interface UndoContext extends FixContext {
@@ -74,6 +78,8 @@ export interface FixActionHandler {
    * leaves the steps that happened there, for Undo). Throws the reason it failed.
    */
   apply?(ctx: FixContext, planned: PlannedFix, options: FixOptions, applied: FieldChange[]): Promise<void>;
+  /** With `apply`: the planned changes in phases run one after the other (default: one phase). */
+  phases?(rows: PlanRow[]): PlanRow[][];
   /** Instead of `apply`: applies every planned change at once (notify-owners sends one email per owner). */
   applyAll?(ctx: FixContext, options: FixOptions, rows: PlanRow[], finish: (index: number, result: FixResult) => Promise<void>): Promise<void>;
   /** Whether the action changes nothing in ArcGIS (no backup before it, nothing to undo). */

@@ -1,3 +1,4 @@
+import { AdaptiveLimiter, checkCeiling, DEFAULT_ARCGIS_CONCURRENCY_CEILING } from '../arcgis/adaptive-limiter.js';
 import { ArcGISSession, type ArcGISSessionOptions, type SessionStats } from '../arcgis/arcgis-session.js';
 import { IwaTokenSource } from '../arcgis/iwa-client.js';
 import { normalizePortalUrl } from '../arcgis/portal-url.js';
@@ -9,7 +10,7 @@ import type { CredentialVault } from './credential-vault.js';
 import type { IdentityRepository } from './identity.repository.js';
 import type { IdentityRow } from './identity.types.js';
 
-export type SessionOptions = Pick<ArcGISSessionOptions, 'signal' | 'concurrency' | 'retry' | 'timeoutMs' | 'onRetry'>;
+export type SessionForOptions = Pick<ArcGISSessionOptions, 'signal' | 'concurrency' | 'retry' | 'timeoutMs' | 'onRetry'>;
 
 interface CachedSource {
   source: OAuthTokenSource | IwaTokenSource;
@@ -22,8 +23,14 @@ interface CachedSource {
  * or in-memory credentials. One token source per identity is shared by all its sessions, so a refresh or a
  * refresh-token exchange happens once and every session sees the new tokens; rotations are persisted at once.
  */
-export class IdentitySessions {
+export class ArcGISSessionFactory {
   private readonly sources = new Map<string, CachedSource>();
+  /**
+   * One adaptive limiter per identity: the organization's request budget is shared by everything OrgKeeper does for
+   * it (a backup, a scan and a restore at once slow down together when ArcGIS throttles).
+   */
+  private readonly limiters = new Map<string, AdaptiveLimiter>();
+  private readonly ceiling: number;
 
   constructor(
     private readonly deps: {
@@ -33,27 +40,45 @@ export class IdentitySessions {
       logger: Logger;
       /** A stats object for each new session of the identity (metrics add its counts up per identity). */
       statsFor?: (identity: Pick<IdentityRow, 'id' | 'name'>) => SessionStats;
+      arcgisConcurrency?: number;
     }
-  ) {}
+  ) {
+    this.ceiling = checkCeiling(deps.arcgisConcurrency ?? DEFAULT_ARCGIS_CONCURRENCY_CEILING, 'The ArcGIS concurrency (--arcgis-concurrency)');
+  }
+
+  /** The identity's shared limiter (created on first use with the server's ceiling). */
+  limiterFor(identityId: string): AdaptiveLimiter {
+    let limiter = this.limiters.get(identityId);
+    if (!limiter) {
+      limiter = new AdaptiveLimiter({ ceiling: this.ceiling });
+      this.limiters.set(identityId, limiter);
+    }
+    return limiter;
+  }
 
   /** A session for the identity; throws AppError `needs_sign_in` when it has no usable credentials, `not_found` when it does not exist. */
-  async sessionFor(identityId: string, options: SessionOptions = {}): Promise<ArcGISSession> {
+  async sessionFor(identityId: string, options: SessionForOptions = {}): Promise<ArcGISSession> {
     const row = await this.deps.repository.findById(identityId);
     if (!row) throw new AppError('not_found', 'There is no such identity; it may have been deleted.');
     return this.sessionForRow(row, options);
   }
 
-  sessionForRow(row: IdentityRow, options: SessionOptions = {}): ArcGISSession {
+  sessionForRow(row: IdentityRow, options: SessionForOptions = {}): ArcGISSession {
     const { portalUrl, restUrl } = normalizePortalUrl(row.portal_url);
     const source = this.sourceFor(row);
     const guarded = this.guard(row, source);
+    // A caller's own bound (a backup's --concurrency) gets a limiter of its own below the server's ceiling; otherwise
+    // the identity's shared one.
+    const { concurrency, ...rest } = options;
+    const limiter = concurrency === undefined ? this.limiterFor(row.id) : new AdaptiveLimiter({ ceiling: Math.min(concurrency, this.ceiling) });
     return new ArcGISSession(
       {
         portalUrl,
         restUrl,
         auth: guarded,
         ...(source instanceof IwaTokenSource ? { headersFor: (url: string) => source.headersFor(url) } : {}),
-        ...options
+        ...rest,
+        limiter
       },
       undefined,
       this.deps.statsFor?.(row)

@@ -1,6 +1,7 @@
 /**
- * Helpers for the identities tests: an emulated ArcGIS organization (in process, real HTTP on 127.0.0.1), its
- * application's redirect URIs, and the portal's own sign-in page driven like a browser would.
+ * The emulated ArcGIS organization for tests (in process, real HTTP on 127.0.0.1, from the emulator's source): start it,
+ * drive its control endpoints, count what it was asked, set its application's redirect URIs and go through the portal's
+ * own sign-in page as a browser would; and temporary folders for File Locations.
  */
 import { ArcGISIdentityManager, request } from '@esri/arcgis-rest-request';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Emulator from '@orgkeeper/arcgis-emulator';
 import type { EmulatorHandle, EmulatorOptions } from '@orgkeeper/arcgis-emulator';
-import type { ApiClient } from '../support/server-harness.js';
+import type { ApiClient } from './server-harness.js';
 
 export type { EmulatorHandle };
 
@@ -40,6 +41,16 @@ export async function control(emu: EmulatorHandle, path: string, params: Record<
   const body = new URLSearchParams({ f: 'json', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
   const response = await fetch(`${origin}/__emulator/${path}`, { method: 'POST', body });
   return response.json();
+}
+
+/** What the emulator was asked while `work` ran: the number of requests, and the number per endpoint that was asked. */
+export async function requestsDuring<T>(emu: EmulatorHandle, work: () => Promise<T>): Promise<{ result: T; total: number; byEndpoint: Record<string, number> }> {
+  const before = emu.requestLog.snapshot(0);
+  const result = await work();
+  const after = emu.requestLog.snapshot(0);
+  const byEndpoint: Record<string, number> = {};
+  for (const [endpoint, count] of Object.entries(after.byEndpoint)) if (count - (before.byEndpoint[endpoint] ?? 0) > 0) byEndpoint[endpoint] = count - (before.byEndpoint[endpoint] ?? 0);
+  return { result, total: after.total - before.total, byEndpoint };
 }
 
 export interface PortalSignIn {

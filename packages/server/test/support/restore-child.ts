@@ -3,16 +3,15 @@
  * a real SQLite file; a run with the same operation id continues the stored plan. Prints one JSON line per finished
  * step (`{"step": ...}`) and ends with `{"result": ...}`.
  *
- *   node --import tsx test/restore-child.ts '{"restUrl": ..., "dbFile": ..., "operationId": ..., ...}'
+ *   node --import tsx test/support/restore-child.ts '{"restUrl": ..., "dbFile": ..., "operationId": ..., ...}'
  */
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { migrateToLatest, openDatabase } from '../src/db/database.js';
-import { runRestore } from '../src/restore/restore.engine.js';
-import { buildPlan, readSnapshotContent } from '../src/restore/restore.plan.js';
-import { RestoreRepository } from '../src/restore/restore.repository.js';
-import type { RestoreParams } from '../src/restore/restore.types.js';
-import { openStore } from '../src/store/index.js';
+import { sessionFor } from './emulator-session.js';
+import { migrateToLatest, openDatabase } from '../../src/db/database.js';
+import { runRestore } from '../../src/restore/restore.engine.js';
+import { buildPlan, readSnapshotContent } from '../../src/restore/restore.plan.js';
+import { RestoreRepository } from '../../src/restore/restore.repository.js';
+import type { RestoreParams } from '../../src/restore/restore.types.js';
+import { openStore } from '../../src/store/index.js';
 
 export interface RestoreChildSettings {
   restUrl: string;
@@ -32,8 +31,7 @@ await migrateToLatest(db);
 const repository = new RestoreRepository(db);
 const store = await openStore(settings.storeDir);
 const content = await readSnapshotContent(store, settings.params.snapshotId);
-const auth = new OAuthTokenSource({ restUrl: settings.restUrl, credentials: settings.admin });
-const session = new ArcGISSession({ portalUrl: settings.portalUrl, restUrl: settings.restUrl, auth });
+const session = sessionFor(settings);
 let plan = (await repository.findRun(settings.operationId))?.plan;
 if (!plan) {
   plan = await buildPlan({ store, content, params: settings.params, source: { identityId: 'crash' }, target: { identityId: 'crash', session }, hostedAvailable: false, now: new Date() });

@@ -7,8 +7,7 @@
 import type { Writable } from 'node:stream';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import { AppError } from '../errors/app-error.js';
-import type { IdentityRepository } from '../identities/identity.repository.js';
-import type { IdentityStores } from '../identities/identity-stores.js';
+import type { IdentityRepository, IdentityStores } from '../identities/index.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -50,7 +49,7 @@ export interface ReindexResult {
   durationMs: number;
 }
 
-export interface BackupServiceDeps {
+export interface SnapshotBrowserDeps {
   identities: IdentityRepository;
   /** Opens identities' stores (location credentials, encryption keys). */
   stores: IdentityStores;
@@ -62,8 +61,8 @@ export interface BackupServiceDeps {
 
 const ITEM_ID = /^[0-9A-Za-z]{1,64}$/;
 
-export class BackupService {
-  constructor(private readonly deps: BackupServiceDeps) {}
+export class SnapshotBrowser {
+  constructor(private readonly deps: SnapshotBrowserDeps) {}
 
   /** Opens identities' stores (for operations that work on a store: check, prune). */
   get stores(): IdentityStores {

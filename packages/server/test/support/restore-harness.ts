@@ -5,31 +5,23 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import yauzl from 'yauzl';
-import { ArcGISSession } from '../src/arcgis/arcgis-session.js';
-import { OAuthTokenSource } from '../src/arcgis/token-source.js';
-import { runBackup } from '../src/backup/backup.engine.js';
-import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
-import type { HostedRestore } from '../src/restore/hosted-contract.js';
-import { runRestore } from '../src/restore/restore.engine.js';
-import { buildPlan, readSnapshotContent, type SnapshotContent } from '../src/restore/restore.plan.js';
-import { RestoreRepository } from '../src/restore/restore.repository.js';
-import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../src/restore/references.js';
-import { rewriteFile } from '../src/restore/survey-package.js';
-import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../src/restore/restore.types.js';
-import { type ItemEntry, type Store, openStore } from '../src/store/index.js';
-import type { EmulatorHandle } from './identities/support.js';
+import { runBackup } from '../../src/backup/backup.engine.js';
+import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
+import type { HostedRestore } from '../../src/restore/hosted-contract.js';
+import { runRestore } from '../../src/restore/restore.engine.js';
+import { buildPlan, readSnapshotContent, type SnapshotContent } from '../../src/restore/restore.plan.js';
+import { RestoreRepository } from '../../src/restore/restore.repository.js';
+import { rewriteJsonText, stringRewriter, type RewriteMaps } from '../../src/restore/references.js';
+import type { PlanStep, RestoreParams, RestorePlan, RestoreResult } from '../../src/restore/restore.types.js';
+import { type ItemEntry, type Store, openStore } from '../../src/store/index.js';
+import type { EmulatorHandle } from './emulator-harness.js';
+import type { RetryPolicy } from '../../src/arcgis/retry.js';
+import { sessionFor } from './emulator-session.js';
+import { itemTypeOf, rewritesData, rewritesResource } from '../../src/item-types/index.js';
+import { rewriteFile } from '../../src/restore/survey-package.js';
 
-export function sessionFor(emu: EmulatorHandle, signal?: AbortSignal): ArcGISSession {
-  const auth = new OAuthTokenSource({ restUrl: emu.restUrl, credentials: { username: emu.admin.username, password: emu.admin.password } });
-  // Short retries: tests that inject server errors must not wait for production backoff.
-  return new ArcGISSession({
-    portalUrl: emu.portalUrl,
-    restUrl: emu.restUrl,
-    auth,
-    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxThrottleAttempts: 3 },
-    ...(signal ? { signal } : {})
-  });
-}
+/** Short retries: tests that inject server errors must not wait for production backoff. */
+export const RESTORE_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxThrottleAttempts: 3 };
 
 export const orgItems = (emu: EmulatorHandle) => [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId);
 
@@ -37,7 +29,7 @@ export const orgItems = (emu: EmulatorHandle) => [...emu.context.state.items.val
 export async function backUp(emu: EmulatorHandle, dir: string, name = 'Before'): Promise<{ store: Store; snapshotId: string; content: SnapshotContent }> {
   const result = await runBackup({
     identity: { id: 'source', name: 'Source', fileLocation: join(dir, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Source' },
-    session: sessionFor(emu),
+    session: sessionFor(emu, { retry: RESTORE_RETRY }),
     name
   });
   expect(result.items.filter((i) => i.status === 'failed')).toEqual([]);
@@ -70,7 +62,7 @@ export async function planAndRun(options: {
   signal?: AbortSignal;
 }): Promise<RestoreRun> {
   const signal = options.signal ?? new AbortController().signal;
-  const session = sessionFor(options.target, signal);
+  const session = sessionFor(options.target, { retry: RESTORE_RETRY, signal });
   const plan =
     options.plan ??
     (await buildPlan({
@@ -151,11 +143,16 @@ export async function expectItemMatches(
   const snapFolder = entry.folderId ? (content.users.get(entry.owner.toLowerCase())?.folders?.find((f) => f.id === entry.folderId)?.title ?? null) : null;
   expect(folderTitle(live.json.owner, live.json.ownerFolder), `${at} folder`).toBe(options.folder === undefined ? snapFolder : options.folder);
 
-  // Data.
+  // Data: rewritten unless the catalogue lists it only (a notebook's code); an item that names its own folder
+  // (Workforce) names the target's.
+  const spec = itemTypeOf(entry);
+  const partMaps: RewriteMaps =
+    entry.folderId && live.json.ownerFolder && spec?.references.some((r) => r.kind === 'folder') ? { ids: new Map([...maps.ids, [entry.folderId, live.json.ownerFolder]]), urls: maps.urls } : maps;
   if (!entry.data) expect(live.data, `${at} data`).toBeNull();
   else if (entry.data.kind === 'json') {
     expect(live.data?.kind, `${at} data kind`).toBe('json');
-    const want = JSON.parse(rewriteJsonText((await store.blobs.get(entry.data.hash)).toString('utf8'), maps).text) as unknown;
+    const text = (await store.blobs.get(entry.data.hash)).toString('utf8');
+    const want = JSON.parse(rewritesData(spec) ? rewriteJsonText(text, partMaps).text : text) as unknown;
     expect(JSON.parse((live.data as { text: string }).text), `${at} data`).toEqual(want);
   } else {
     expect(live.data?.kind, `${at} data kind`).toBe('file');
@@ -172,8 +169,8 @@ export async function expectItemMatches(
   expect([...live.resources.keys()].sort(), `${at} resources`).toEqual(wantPaths);
   for (const r of entry.resources ?? []) {
     let want = await store.blobs.get(r.hash);
-    if (r.path.endsWith('.json')) want = Buffer.from(rewriteJsonText(want.toString('utf8'), maps).text);
-    else if (entry.type === 'Form') want = (await rewriteFile(r.path, want, maps)).bytes;
+    if (rewritesResource(spec, r.path)) want = Buffer.from(rewriteJsonText(want.toString('utf8'), partMaps).text);
+    else if (entry.type === 'Form') want = (await rewriteFile(r.path, want, partMaps)).bytes;
     const got = live.resources.get(r.path)!.blob.read();
     if (entry.type === 'Form' && /\.(xlsx|zip)$/i.test(r.path)) expect(await zipFiles(got), `${at} resource ${r.path}`).toEqual(await zipFiles(want));
     else expect(got.equals(want), `${at} resource ${r.path}`).toBe(true);
