@@ -153,7 +153,7 @@ describe('Clean delete fix with the recycle bin (ArcGIS Online)', () => {
     const { scanId, ids: findingIds } = await storeScan(ids);
     const planned = await preview({ scanId, findings: findingIds, action: 'delete-items' });
     expect(planned.findings[0]!.context.deleteAfter).toEqual([view.json.id]);
-    expect(planned.findings[0]!.changes[0]!.summary).toMatch(/after its views "Protected Bike Lanes"/);
+    expect(planned.findings[0]!.changes.find((c) => c.field === 'item')!.summary).toMatch(/after its views "Protected Bike Lanes"/);
     expect(planned.findings[1]!.context.deleteAfter).toBeUndefined();
     const fix = await apply({ scanId, findings: findingIds, action: 'delete-items', previewHash: planned.hash });
     expect(fix.results.map((r) => [r.target.id, r.status, r.error])).toEqual(ids.map((id) => [id, 'ok', null]));

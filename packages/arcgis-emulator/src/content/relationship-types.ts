@@ -53,7 +53,9 @@ export const RELATIONSHIP_TYPES: RelationshipType[] = [
     },
     rules: ['mustOwnAllItems']
   },
-  { name: 'Service2Service', origin: { types: ['Feature Service'] }, destination: { types: ['Map Service'] }, rules: ['mustOwnAllItems'] },
+  // "Relates a source service and a derived service" (Esri's Maps SDKs, PortalItemRelationship): hosted tile layers
+  // (Map Service) and vector tile layers published from a hosted feature layer.
+  { name: 'Service2Service', origin: { types: ['Feature Service'] }, destination: { types: ['Map Service', 'Vector Tile Service'] }, rules: ['mustOwnAllItems'] },
   { name: 'Map2AppConfig', origin: { types: ['Web Map'] }, destination: { types: ['Application Configuration'] }, rules: ['mustOwnAllItems', ...COMPOSITE] },
   { name: 'Item2Attachment', origin: '*', destination: { types: OFFICE }, rules: ['mustOwnAllItems', 'compositeShare', 'compositeDelete'] },
   { name: 'Item2Report', origin: '*', destination: { types: OFFICE }, rules: [] },

@@ -17,7 +17,11 @@ describe('part needs', () => {
     expect(map).not.toContain('Survey2Service');
     expect(map).not.toContain('Service2Data');
     // A PDF is the destination of attachments and reports, and of the types whose destination is any item.
-    expect(relationshipTypesFor(item('PDF'), 'reverse', 'floor')).toEqual(['Service2Layer', 'Survey2Data', 'Item2Attachment', 'Item2Report', 'Solution2Item', 'APIKey2Item']);
+    expect(relationshipTypesFor(item('PDF'), 'reverse', 'floor')).toEqual([
+      'Service2Layer', 'Survey2Data', 'Item2Attachment', 'Item2Report', 'Solution2Item', 'APIKey2Item',
+      // named by Esri's SDKs with any item at that end (or ends not given)
+      'Listed2Provisioned', 'SurveyAddIn2Data', 'Map2App', 'App2DependentApp', 'Map2IndoorsConfig'
+    ]);
     expect(relationshipTypesFor(item('Feature Service'), 'reverse', 'floor')).toEqual(
       expect.arrayContaining(['Map2Service', 'Service2Data', 'Survey2Service', 'WorkforceMap2FeatureService'])
     );
@@ -27,13 +31,17 @@ describe('part needs', () => {
   it('asks one by one only the types that can link the item to what the combined answer found', () => {
     const map = item('Web Map');
     const asked = relationshipTypesFor(map, 'forward', 'floor');
-    expect(typesToAskEach(map, 'forward', asked, [item('Feature Service')], 'floor')).toEqual(['Map2Service', 'Service2Layer', 'Solution2Item', 'WorkforceMap2FeatureService']);
+    expect(typesToAskEach(map, 'forward', asked, [item('Feature Service')], 'floor')).toEqual(['Map2Service', 'Service2Layer', 'Solution2Item', 'WorkforceMap2FeatureService', 'Listed2Provisioned', 'Map2App', 'App2DependentApp', 'Map2IndoorsConfig']);
     expect(typesToAskEach(map, 'forward', asked, [item('Feature Collection'), item('PDF')], 'floor')).toEqual([
       'Map2FeatureCollection',
       'Service2Layer',
       'Item2Attachment',
       'Item2Report',
-      'Solution2Item'
+      'Solution2Item',
+      'Listed2Provisioned',
+      'Map2App',
+      'App2DependentApp',
+      'Map2IndoorsConfig'
     ]);
     // A type the table cannot place makes every type asked: the table never hides a relationship.
     const service = item('Feature Service');

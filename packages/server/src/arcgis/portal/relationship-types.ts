@@ -31,7 +31,9 @@ export const RELATIONSHIP_ENDS = {
     ]
   },
   Service2Layer: { origin: '*', destination: '*' },
-  Service2Service: { origin: ['Feature Service'], destination: ['Map Service'] },
+  // A hosted feature layer to the tile layers made from it: hosted (raster) tiles are a Map Service, vector tiles a
+  // Vector Tile Service (Esri's table names the hosted tile layer only; vector tile layers are published the same way).
+  Service2Service: { origin: ['Feature Service'], destination: ['Map Service', 'Vector Tile Service'] },
   Service2Style: { origin: STYLES, destination: STYLES },
   Survey2Service: { origin: ['Form'], destination: ['Feature Service'] },
   // ArcGIS Online's table gives `*` as the destination (Enterprise 11's lists views, maps, packages and Word files).
@@ -49,13 +51,14 @@ export const RELATIONSHIP_ENDS = {
   MobileApp2Code: { origin: ['Mobile Application'], destination: ['Code Attachment'] },
   WMA2Code: { origin: ['Web Mapping Application'], destination: ['Code Attachment'] },
   APIKey2Item: { origin: ['API Key'], destination: '*' },
-  // Named by Esri's relationship types page or its clients but not by rest-js's ItemRelationshipType; ends not given.
+  // Named by Esri's relationship types page or its clients (the Maps SDKs' PortalItemRelationship) but not by rest-js's
+  // ItemRelationshipType; ends from those descriptions where they name item types, `*` where they do not.
   Map2App: { origin: ['Web Map'], destination: '*' },
   Listed2Provisioned: { origin: '*', destination: '*' },
-  Style2Style: { origin: '*', destination: '*' },
-  WebStyle2DesktopStyle: { origin: '*', destination: '*' },
-  Service2Route: { origin: '*', destination: '*' },
-  SurveyAddIn2Data: { origin: '*', destination: '*' },
+  Style2Style: { origin: ['Vector Tile Service'], destination: ['Style'] },
+  WebStyle2DesktopStyle: { origin: ['Style'], destination: ['Desktop Style'] },
+  Service2Route: { origin: ['Feature Service'], destination: ['Route Layer'] },
+  SurveyAddIn2Data: { origin: ['Survey123 Add In'], destination: '*' },
   App2DependentApp: { origin: '*', destination: '*' },
   Map2IndoorsConfig: { origin: ['Web Map'], destination: '*' }
 } as const satisfies Partial<Record<ItemRelationshipType | string, RelationshipEnds>>;
