@@ -5,7 +5,7 @@
  */
 import { type parseArgs } from 'node:util';
 import type { RecycleBinView } from '../recycle-bin/recycle-bin.types.js';
-import { cliUserActor, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine, parseCommandArgs, textTable, UsageError, type CliIo } from './cli-io.js';
+import { cliUserActor, EXIT_FAILURE, EXIT_OK, isUsageRequest, oneLine, parseCommandArgs, textTable, UsageError, writeUsage, type CliIo } from './cli-io.js';
 import { findIdentity, type SubcommandCall, subcommandCall } from './command-services.js';
 
 export const RECYCLE_BIN_USAGE = `Usage: orgkeeper recycle-bin <list|restore> --identity NAME [options]
@@ -42,14 +42,7 @@ type Call = SubcommandCall<Values>;
 
 export async function recycleBinCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(RECYCLE_BIN_USAGE);
-    return EXIT_USAGE;
-  }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(RECYCLE_BIN_USAGE);
-    return EXIT_OK;
-  }
+  if (isUsageRequest(sub)) return writeUsage(io, RECYCLE_BIN_USAGE, sub);
   const parsed = parseCommandArgs('recycle-bin', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
   if (parsed.values.help) {
     io.stdout.write(RECYCLE_BIN_USAGE);

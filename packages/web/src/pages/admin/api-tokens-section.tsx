@@ -7,6 +7,7 @@ import { fieldError } from '../../api/api-client';
 import { roleLabel } from '../../api/auth.api';
 import { useApiClient } from '../../app/api-context';
 import { CopyButton } from '../../components/copy-button';
+import { DataTable } from '../../components/data-table';
 import { FormField } from '../../components/form-field';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { formatDateTime } from '../../components/units';
@@ -115,26 +116,11 @@ function CreatedToken({ created, onDone }: { created: CreatedApiToken; onDone: (
 function TokenTable({ tokens }: { tokens: ApiToken[] }) {
   if (tokens.length === 0) return <p className="form-field-help">No API tokens yet.</p>;
   return (
-    <table className="admin-table" aria-label="API tokens">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Role</th>
-          <th scope="col">Token</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Last used</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {tokens.map((token) => (
-          <TokenRow key={token.id} token={token} />
-        ))}
-      </tbody>
-    </table>
+    <DataTable caption="API tokens" columns={['Name', 'Role', 'Token', 'Created', 'Expires', 'Last used']} actions className="api-tokens-table">
+      {tokens.map((token) => (
+        <TokenRow key={token.id} token={token} />
+      ))}
+    </DataTable>
   );
 }
 

@@ -5,6 +5,7 @@ import { cleanKeys, listAllowlist, removeAllowlistEntry } from '../../api/clean.
 import type { Identity } from '../../api/identities.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
+import { DataTable } from '../../components/data-table';
 import { ErrorNotice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
 import { formatDateTime } from '../../components/units';
@@ -28,56 +29,41 @@ export function Allowlist({ identity }: { identity: Identity }) {
       {remove.error !== null && <ErrorNotice error={remove.error} title="The entry could not be removed" />}
       {entries.data && entries.data.length === 0 && <p className="empty-note">Nothing is allowlisted. Allowlist findings from a scan&apos;s findings table.</p>}
       {entries.data && entries.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="data-table clean-allowlist-table">
-            <caption className="visually-hidden">Allowlisted findings</caption>
-            <thead>
-              <tr>
-                <th scope="col">What</th>
-                <th scope="col">Scan type</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+        <DataTable caption="Allowlisted findings" columns={['What', 'Scan type', 'Reason', 'Added']} actions className="clean-allowlist-table">
+          {entries.data.map((entry) => {
+            const what = entry.target?.title ?? entry.target?.id ?? entry.findingKey ?? entry.id;
+            return (
+              <tr key={entry.id} data-entry-id={entry.id}>
+                <td>
+                  <PlainText text={what} fallback={entry.target?.id ?? '(unnamed)'} />
+                  {entry.code && <span className="cell-note"> · {entry.code}</span>}
+                </td>
+                <td>{entry.scanType}</td>
+                <td>
+                  <PlainText text={entry.reason} />
+                </td>
+                <td>
+                  {formatDateTime(entry.addedAt)} by {entry.addedBy}
+                </td>
+                <td>
+                  {operator && (
+                    <calcite-button
+                      appearance="transparent"
+                      kind="danger"
+                      iconStart="trash"
+                      label={`Remove ${untrustedLabel(what)} from the allowlist`}
+                      disabled={remove.isPending}
+                      onClick={() => remove.mutate(entry.id)}
+                    >
+                      Remove
+                    </calcite-button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {entries.data.map((entry) => {
-                const what = entry.target?.title ?? entry.target?.id ?? entry.findingKey ?? entry.id;
-                return (
-                  <tr key={entry.id} data-entry-id={entry.id}>
-                    <td>
-                      <PlainText text={what} fallback={entry.target?.id ?? '(unnamed)'} />
-                      {entry.code && <span className="cell-note"> · {entry.code}</span>}
-                    </td>
-                    <td>{entry.scanType}</td>
-                    <td>
-                      <PlainText text={entry.reason} />
-                    </td>
-                    <td>
-                      {formatDateTime(entry.addedAt)} by {entry.addedBy}
-                    </td>
-                    <td>
-                      {operator && (
-                        <calcite-button
-                          appearance="transparent"
-                          kind="danger"
-                          iconStart="trash"
-                          label={`Remove ${untrustedLabel(what)} from the allowlist`}
-                          disabled={remove.isPending}
-                          onClick={() => remove.mutate(entry.id)}
-                        >
-                          Remove
-                        </calcite-button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        
+        </DataTable>
       )}
     </section>
   );

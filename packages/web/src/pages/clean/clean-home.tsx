@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { Identity } from '../../api/identities.api';
 import { useCurrentUser } from '../../app/session';
-import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
+import { IdentityPage } from '../../components/identity-page';
 import { ErrorNotice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
 import { Allowlist } from './allowlist-section';
@@ -14,19 +14,15 @@ import { ScanSchedules } from './scan-schedules';
 import { useScanTypes } from './scan-types';
 
 export function CleanHome() {
-  const selection = useSelectedIdentity();
-  const identity = selection.identity;
   return (
-    <div className="page clean-page">
-      <header className="page-header">
-        <h1>Clean</h1>
-        <p>Scan an organization for clutter and risk, then fix what the scan found in bulk, with a preview first and Undo after.</p>
-      </header>
-      <div className="page-toolbar">
-        <IdentityPicker selection={selection} help="The organization to scan." />
-      </div>
-      {identity && <CleanForIdentity key={identity.id} identity={identity} />}
-    </div>
+    <IdentityPage
+      className="clean-page"
+      title="Clean"
+      intro="Scan an organization for clutter and risk, then fix what the scan found in bulk, with a preview first and Undo after."
+      pickerHelp="The organization to scan."
+    >
+      {(identity) => <CleanForIdentity identity={identity} />}
+    </IdentityPage>
   );
 }
 

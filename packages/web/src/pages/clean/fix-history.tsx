@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { cleanKeys, listFixes } from '../../api/clean.api';
 import { useApiClient } from '../../app/api-context';
+import { DataTable } from '../../components/data-table';
 import { ErrorNotice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatCount, formatDateTime } from '../../components/units';
@@ -21,41 +22,28 @@ export function FixHistory({ identityId, scanId }: { identityId: string; scanId:
   return (
     <section className="panel clean-fixes" aria-labelledby="fixes-heading">
       <h2 id="fixes-heading">Fixes on this scan</h2>
-      <div className="table-scroll">
-        <table className="data-table">
-          <caption className="visually-hidden">Fixes made on this scan's findings, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Fix</th>
-              <th scope="col">When</th>
-              <th scope="col">Status</th>
-              <th scope="col">Results</th>
-              <th scope="col">Undo</th>
-            </tr>
-          </thead>
-          <tbody>
-            {fixes.data.map((fix) => (
-              <tr key={fix.id} data-fix-id={fix.id}>
-                <td>
-                  <Link className="text-link" to={cleanLinks.fix(identityId, fix.id)}>
-                    {fixActionLabel(fix.action)}
-                  </Link>
-                </td>
-                <td>
-                  {formatDateTime(fix.createdAt)} by {fix.createdBy}
-                </td>
-                <td>
-                  <StatusBadge status={fix.status} />
-                </td>
-                <td>
-                  {formatCount(fix.counts.ok)} ok · {formatCount(fix.counts.failed)} failed · {formatCount(fix.counts.skipped)} skipped
-                </td>
-                <td>{fix.undo ? <StatusBadge status={fix.undo.status} /> : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Fixes made on this scan's findings, newest first" columns={['Fix', 'When', 'Status', 'Results', 'Undo']}>
+        {fixes.data.map((fix) => (
+          <tr key={fix.id} data-fix-id={fix.id}>
+            <td>
+              <Link className="text-link" to={cleanLinks.fix(identityId, fix.id)}>
+                {fixActionLabel(fix.action)}
+              </Link>
+            </td>
+            <td>
+              {formatDateTime(fix.createdAt)} by {fix.createdBy}
+            </td>
+            <td>
+              <StatusBadge status={fix.status} />
+            </td>
+            <td>
+              {formatCount(fix.counts.ok)} ok · {formatCount(fix.counts.failed)} failed · {formatCount(fix.counts.skipped)} skipped
+            </td>
+            <td>{fix.undo ? <StatusBadge status={fix.undo.status} /> : '—'}</td>
+          </tr>
+        ))}
+      
+      </DataTable>
     </section>
   );
 }

@@ -2,6 +2,7 @@
 // first, and (as children) the confirmations and the Apply button.
 import type { ReactNode } from 'react';
 import type { FixPreview } from '../../api/clean.api';
+import { DataTable } from '../../components/data-table';
 import { Notice } from '../../components/notice';
 import { formatCount, plural } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
@@ -30,53 +31,40 @@ export function PreviewView({ preview, children }: { preview: FixPreview; childr
           This action changes nothing in the organization, so there is nothing to back up or undo.
         </Notice>
       )}
-      <div className="table-scroll">
-        <table className="data-table clean-preview-table">
-          <caption className="visually-hidden">What the fix will change, finding by finding</caption>
-          <thead>
-            <tr>
-              <th scope="col">What</th>
-              <th scope="col">Will</th>
-              <th scope="col">Change</th>
-              <th scope="col">Before</th>
-              <th scope="col">After</th>
+      <DataTable caption="What the fix will change, finding by finding" columns={['What', 'Will', 'Change', 'Before', 'After']} className="clean-preview-table">
+        {preview.findings.map((plan) => {
+          const rows = plan.status === 'skip' || plan.changes.length === 0 ? [null] : plan.changes;
+          return rows.map((change, index) => (
+            <tr key={`${plan.findingId}.${index}`} data-finding-id={plan.findingId} data-plan={plan.status}>
+              {index === 0 && (
+                <td rowSpan={rows.length}>
+                  <PlainText text={plan.target.title} fallback={plan.target.id} />
+                  <span className="cell-note finding-id">{plan.target.id}</span>
+                </td>
+              )}
+              {index === 0 && <td rowSpan={rows.length}>{plan.status === 'change' ? 'Change' : 'Skip'}</td>}
+              {change ? (
+                <>
+                  <td>
+                    <PlainText text={change.summary} />
+                  </td>
+                  <td>
+                    <PlainText text={describeValue(change.before)} />
+                  </td>
+                  <td>
+                    <PlainText text={describeValue(change.after)} />
+                  </td>
+                </>
+              ) : (
+                <td colSpan={3}>
+                  <PlainText text={plan.reason ?? 'Nothing to change.'} />
+                </td>
+              )}
             </tr>
-          </thead>
-          <tbody>
-            {preview.findings.map((plan) => {
-              const rows = plan.status === 'skip' || plan.changes.length === 0 ? [null] : plan.changes;
-              return rows.map((change, index) => (
-                <tr key={`${plan.findingId}.${index}`} data-finding-id={plan.findingId} data-plan={plan.status}>
-                  {index === 0 && (
-                    <td rowSpan={rows.length}>
-                      <PlainText text={plan.target.title} fallback={plan.target.id} />
-                      <span className="cell-note finding-id">{plan.target.id}</span>
-                    </td>
-                  )}
-                  {index === 0 && <td rowSpan={rows.length}>{plan.status === 'change' ? 'Change' : 'Skip'}</td>}
-                  {change ? (
-                    <>
-                      <td>
-                        <PlainText text={change.summary} />
-                      </td>
-                      <td>
-                        <PlainText text={describeValue(change.before)} />
-                      </td>
-                      <td>
-                        <PlainText text={describeValue(change.after)} />
-                      </td>
-                    </>
-                  ) : (
-                    <td colSpan={3}>
-                      <PlainText text={plan.reason ?? 'Nothing to change.'} />
-                    </td>
-                  )}
-                </tr>
-              ));
-            })}
-          </tbody>
-        </table>
-      </div>
+          ));
+        })}
+      
+      </DataTable>
       {children}
     </section>
   );

@@ -9,6 +9,7 @@ import { isActive } from '../../api/operations.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { BackLink } from '../../components/back-link';
+import { DataTable } from '../../components/data-table';
 import { useSelectedIdentity } from '../../components/identity-picker';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
@@ -166,52 +167,40 @@ function FixResults({ results }: { results: FixDetail['results'] }) {
   return (
     <section aria-labelledby="results-heading">
       <h2 id="results-heading">Results per finding</h2>
-      <div className="table-scroll">
-        <table className="data-table clean-results-table">
-          <caption className="visually-hidden">What the fix did to each finding</caption>
-          <thead>
-            <tr>
-              <th scope="col">What</th>
-              <th scope="col">Result</th>
-              <th scope="col">Changes</th>
-              <th scope="col">Undo</th>
-            </tr>
-          </thead>
-          <tbody>
-            {results.map((result) => (
-              <tr key={result.findingId} data-finding-id={result.findingId} data-target-id={result.target.id} data-result={result.status}>
-                <td>
-                  <TargetName target={result.target} />
-                </td>
-                <td>
-                  <StatusBadge status={result.status} />
-                  {result.error && <PlainText as="span" className="cell-error" text={result.error} />}
-                </td>
-                <td>
-                  <ul className="plain-list">
-                    {(result.applied.length > 0 ? result.applied : result.changes).map((change, index) => (
-                      <li key={index}>
-                        <PlainText text={change.summary} />
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td>
-                  {result.undo ? (
-                    <>
-                      <StatusBadge status={result.undo.status} />
-                      {result.undo.error && <PlainText as="span" className="cell-error" text={result.undo.error} />}
-                      {result.undo.note && <PlainText as="span" className="cell-note" text={result.undo.note} />}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="What the fix did to each finding" columns={['What', 'Result', 'Changes', 'Undo']} className="clean-results-table">
+        {results.map((result) => (
+          <tr key={result.findingId} data-finding-id={result.findingId} data-target-id={result.target.id} data-result={result.status}>
+            <td>
+              <TargetName target={result.target} />
+            </td>
+            <td>
+              <StatusBadge status={result.status} />
+              {result.error && <PlainText as="span" className="cell-error" text={result.error} />}
+            </td>
+            <td>
+              <ul className="plain-list">
+                {(result.applied.length > 0 ? result.applied : result.changes).map((change, index) => (
+                  <li key={index}>
+                    <PlainText text={change.summary} />
+                  </li>
+                ))}
+              </ul>
+            </td>
+            <td>
+              {result.undo ? (
+                <>
+                  <StatusBadge status={result.undo.status} />
+                  {result.undo.error && <PlainText as="span" className="cell-error" text={result.undo.error} />}
+                  {result.undo.note && <PlainText as="span" className="cell-note" text={result.undo.note} />}
+                </>
+              ) : (
+                '—'
+              )}
+            </td>
+          </tr>
+        ))}
+      
+      </DataTable>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { Link, useNavigate } from 'react-router';
 import { cleanKeys, listScans, type Scan, type ScanType, type ScanTypeInfo } from '../../api/clean.api';
 import type { Identity } from '../../api/identities.api';
 import { useApiClient } from '../../app/api-context';
+import { DataTable } from '../../components/data-table';
 import { FilterSelect } from '../../components/filter-select';
 import { ErrorNotice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
@@ -76,55 +77,35 @@ interface ScanTableProps {
 
 function ScanTable({ identity, scans, scanTypes, titleOf, chosen, onToggle }: ScanTableProps) {
   return (
-    <div className="table-scroll">
-      <table className="data-table clean-history-table">
-        <caption className="visually-hidden">Scans of {identity.name}, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Compare</th>
-            <th scope="col">Scan</th>
-            <th scope="col">Started</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Findings
-            </th>
-            <th scope="col" className="num">
-              Allowlisted
-            </th>
-            <th scope="col">Options</th>
-            <th scope="col">By</th>
-          </tr>
-        </thead>
-        <tbody>
-          {scans.map((scan) => (
-            <tr key={scan.id} data-scan-id={scan.id} data-scan-type={scan.type}>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`Compare the ${titleOf(scan.type)} scan of ${formatDateTime(scan.startedAt)}`}
-                  checked={chosen.includes(scan.id)}
-                  disabled={scan.status !== 'succeeded'}
-                  onChange={(event) => onToggle(scan.id, event.target.checked)}
-                />
-              </td>
-              <td>
-                <Link className="text-link" to={cleanLinks.scan(identity.id, scan.id)}>
-                  {titleOf(scan.type)}
-                </Link>
-              </td>
-              <td>{formatDateTime(scan.startedAt)}</td>
-              <td>
-                <StatusBadge status={scan.status} />
-                {scan.status !== 'succeeded' && scan.message && <span className="cell-error">{scan.message}</span>}
-              </td>
-              <td className="num">{scan.status === 'succeeded' ? formatCount(scan.findings) : '—'}</td>
-              <td className="num">{scan.status === 'succeeded' ? formatCount(scan.allowlisted) : '—'}</td>
-              <td className="cell-note">{describeOptions(scanTypes.find((t) => t.type === scan.type)?.options, scan.options) || 'Defaults'}</td>
-              <td>{scan.createdBy}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={`Scans of ${identity.name}, newest first`} columns={['Compare', 'Scan', 'Started', 'Status', { name: 'Findings', numeric: true }, { name: 'Allowlisted', numeric: true }, 'Options', 'By']} className="clean-history-table">
+      {scans.map((scan) => (
+        <tr key={scan.id} data-scan-id={scan.id} data-scan-type={scan.type}>
+          <td>
+            <input
+              type="checkbox"
+              aria-label={`Compare the ${titleOf(scan.type)} scan of ${formatDateTime(scan.startedAt)}`}
+              checked={chosen.includes(scan.id)}
+              disabled={scan.status !== 'succeeded'}
+              onChange={(event) => onToggle(scan.id, event.target.checked)}
+            />
+          </td>
+          <td>
+            <Link className="text-link" to={cleanLinks.scan(identity.id, scan.id)}>
+              {titleOf(scan.type)}
+            </Link>
+          </td>
+          <td>{formatDateTime(scan.startedAt)}</td>
+          <td>
+            <StatusBadge status={scan.status} />
+            {scan.status !== 'succeeded' && scan.message && <span className="cell-error">{scan.message}</span>}
+          </td>
+          <td className="num">{scan.status === 'succeeded' ? formatCount(scan.findings) : '—'}</td>
+          <td className="num">{scan.status === 'succeeded' ? formatCount(scan.allowlisted) : '—'}</td>
+          <td className="cell-note">{describeOptions(scanTypes.find((t) => t.type === scan.type)?.options, scan.options) || 'Defaults'}</td>
+          <td>{scan.createdBy}</td>
+        </tr>
+      ))}
+    
+    </DataTable>
   );
 }

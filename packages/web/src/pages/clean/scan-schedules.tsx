@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { cleanKeys, type OptionValue, type ScanTypeInfo } from '../../api/clean.api';
 import { deleteSchedule, listSchedules, runScheduleNow, type Schedule, type ScheduleAction, scheduleKeys, updateSchedule } from '../../api/schedules.api';
 import { useApiClient } from '../../app/api-context';
+import { DataTable } from '../../components/data-table';
 import { ErrorNotice } from '../../components/notice';
 import { formatDateTime } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
@@ -57,29 +58,12 @@ export function ScanSchedules(props: ScanSchedulesProps) {
       {error && <ErrorNotice error={error} title="The schedules could not be read or changed" />}
       {schedules.data && schedules.data.length === 0 && <p className="empty-note">No scan is scheduled. Schedule one from the scan form above.</p>}
       {schedules.data && schedules.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="data-table">
-            <caption className="visually-hidden">Scheduled scans</caption>
-            <thead>
-              <tr>
-                <th scope="col">Schedule</th>
-                <th scope="col">Scan</th>
-                <th scope="col">When</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Enabled</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {schedules.data.map((schedule) => (
-                <ScanScheduleRow key={schedule.id} schedule={schedule} info={props.scanTypes.find((t) => t.type === schedule.action.type)} operator={props.operator} state={state} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Scheduled scans" columns={['Schedule', 'Scan', 'When', 'Next run', 'Last run', 'Enabled']} actions>
+          {schedules.data.map((schedule) => (
+            <ScanScheduleRow key={schedule.id} schedule={schedule} info={props.scanTypes.find((t) => t.type === schedule.action.type)} operator={props.operator} state={state} />
+          ))}
+        
+        </DataTable>
       )}
     </section>
   );

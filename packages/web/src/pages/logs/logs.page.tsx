@@ -22,6 +22,7 @@ import {
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { BackLink } from '../../components/back-link';
+import { DataTable } from '../../components/data-table';
 import { FilterSelect } from '../../components/filter-select';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgressView } from '../../components/operation-progress';
@@ -123,31 +124,12 @@ function OperationList() {
 function OperationTable({ operations, identities }: { operations: Operation[]; identities: Map<string, Identity> }) {
   const canCancel = canOperate(useCurrentUser());
   return (
-    <div className="table-scroll">
-      <table className="data-table operations-table">
-        <caption className="visually-hidden">Operations, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Operation</th>
-            <th scope="col">Identity</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">Items</th>
-            <th scope="col" className="num">Duration</th>
-            <th scope="col">By</th>
-            <th scope="col">Worker</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {operations.map((operation) => (
-            <OperationRow key={operation.id} operation={operation} identity={operation.identityId ? identities.get(operation.identityId) : undefined} canCancel={canCancel} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Operations, newest first" columns={['Started', 'Operation', 'Identity', 'Status', { name: 'Items', numeric: true }, { name: 'Duration', numeric: true }, 'By', 'Worker']} actions className="operations-table">
+      {operations.map((operation) => (
+        <OperationRow key={operation.id} operation={operation} identity={operation.identityId ? identities.get(operation.identityId) : undefined} canCancel={canCancel} />
+      ))}
+    
+    </DataTable>
   );
 }
 

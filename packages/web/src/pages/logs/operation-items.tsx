@@ -4,6 +4,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { type ItemLogStatus, listAllOperationItems, listOperationItems, type Operation, type OperationItem, operationKeys } from '../../api/operations.api';
 import { useApiClient } from '../../app/api-context';
+import { DataTable } from '../../components/data-table';
 import { ErrorNotice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDuration } from '../../components/units';
@@ -91,48 +92,31 @@ export function OperationItems({ operation, active }: { operation: Operation; ac
 
 function ItemTable({ items }: { items: OperationItem[] }) {
   return (
-    <div className="table-scroll">
-      <table className="data-table item-log-table">
-        <caption className="visually-hidden">Per-item log</caption>
-        <thead>
-          <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Type</th>
-            <th scope="col">Owner</th>
-            <th scope="col">Status</th>
-            <th scope="col">Parts</th>
-            <th scope="col" className="num">Read</th>
-            <th scope="col" className="num">New</th>
-            <th scope="col" className="num">Time</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <tr key={item.itemId} data-item-id={item.itemId}>
-              <td>
-                <PlainText text={item.title} fallback="(no title)" />
-                <div className="cell-note">{item.itemId}</div>
-              </td>
-              <td>
-                <PlainText text={item.type} />
-              </td>
-              <td>
-                <PlainText text={item.owner} />
-              </td>
-              <td>
-                <StatusBadge status={item.status} />
-                {item.carriedOver && <div className="cell-note">unchanged, carried over</div>}
-              </td>
-              <td>{item.parts.join(', ')}</td>
-              <td className="num">{formatBytes(item.bytesRead)}</td>
-              <td className="num">{formatBytes(item.newBytes)}</td>
-              <td className="num">{formatDuration(item.durationMs)}</td>
-              <td>{item.error ? <PlainText text={item.error} /> : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Per-item log" columns={['Title', 'Type', 'Owner', 'Status', 'Parts', { name: 'Read', numeric: true }, { name: 'New', numeric: true }, { name: 'Time', numeric: true }, 'Error']} className="item-log-table">
+      {items.map((item) => (
+        <tr key={item.itemId} data-item-id={item.itemId}>
+          <td>
+            <PlainText text={item.title} fallback="(no title)" />
+            <div className="cell-note">{item.itemId}</div>
+          </td>
+          <td>
+            <PlainText text={item.type} />
+          </td>
+          <td>
+            <PlainText text={item.owner} />
+          </td>
+          <td>
+            <StatusBadge status={item.status} />
+            {item.carriedOver && <div className="cell-note">unchanged, carried over</div>}
+          </td>
+          <td>{item.parts.join(', ')}</td>
+          <td className="num">{formatBytes(item.bytesRead)}</td>
+          <td className="num">{formatBytes(item.newBytes)}</td>
+          <td className="num">{formatDuration(item.durationMs)}</td>
+          <td>{item.error ? <PlainText text={item.error} /> : ''}</td>
+        </tr>
+      ))}
+    
+    </DataTable>
   );
 }

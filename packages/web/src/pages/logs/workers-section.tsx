@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { listWorkers, workerKeys, workerLabel, workerRole, type Worker } from '../../api/workers.api';
 import { useApiClient } from '../../app/api-context';
+import { DataTable } from '../../components/data-table';
 import { ErrorNotice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatDateTime } from '../../components/units';
@@ -27,26 +28,12 @@ export function WorkersSection({ kindLabel }: { kindLabel: (kind: string) => str
       {workers.isPending ? (
         <calcite-loader label="Loading the workers" inline />
       ) : list && list.workers.length > 0 ? (
-        <div className="table-scroll">
-          <table className="data-table workers-table">
-            <caption className="visually-hidden">OrgKeeper processes, running ones first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Host and process</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Version</th>
-                <th scope="col">Runs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.workers.map((worker) => (
-                <WorkerRow key={worker.id} worker={worker} self={worker.id === list.self} kindLabel={kindLabel} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="OrgKeeper processes, running ones first" columns={['Host and process', 'Role', 'State', 'Last seen', 'Version', 'Runs']} className="workers-table">
+          {list.workers.map((worker) => (
+            <WorkerRow key={worker.id} worker={worker} self={worker.id === list.self} kindLabel={kindLabel} />
+          ))}
+        
+        </DataTable>
       ) : (
         list && <p className="cell-note">No process has run operations on this database in the last day.</p>
       )}

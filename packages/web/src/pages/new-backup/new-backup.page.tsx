@@ -9,7 +9,7 @@ import { listOperations, operationKeys } from '../../api/operations.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
 import { FormField } from '../../components/form-field';
-import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
+import { IdentityPage } from '../../components/identity-page';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { OperationProgress } from '../../components/operation-progress';
 import { canOperate } from '../../components/roles';
@@ -22,23 +22,21 @@ import { backupRequest, indexMap, type MapIndex, setAll, tally, toggle, triState
 import './new-backup.css';
 
 export function NewBackupPage() {
-  const selection = useSelectedIdentity();
   const user = useCurrentUser();
   return (
-    <div className="page new-backup-page">
-      <header className="page-header">
-        <h1>Back up</h1>
-        <p>
+    <IdentityPage
+      className="new-backup-page"
+      title="Back up"
+      intro={
+        <>
           The organization as a map: each owner, their folders and items, sized by the storage they use. Press a block to
           select or deselect it (an owner or folder selects everything inside), or choose by type and owner below. Then name
           the backup and press <b>Back up now</b>. Unchanged items cost no new storage.
-        </p>
-      </header>
-      <div className="page-toolbar">
-        <IdentityPicker selection={selection} />
-      </div>
-      {selection.identity && <BackupWorkspace key={selection.identity.id} identity={selection.identity} canRun={canOperate(user)} />}
-    </div>
+        </>
+      }
+    >
+      {(identity) => <BackupWorkspace identity={identity} canRun={canOperate(user)} />}
+    </IdentityPage>
   );
 }
 

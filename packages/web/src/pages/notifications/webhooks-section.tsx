@@ -6,6 +6,7 @@ import { useId, useState } from 'react';
 import { deleteWebhook, listWebhookDeliveries, listWebhooks, notificationKeys, type SavedWebhook, testWebhook, type Webhook, type WebhookDelivery } from '../../api/notifications.api';
 import { useApiClient } from '../../app/api-context';
 import { CopyButton } from '../../components/copy-button';
+import { DataTable } from '../../components/data-table';
 import { DeleteButton } from '../../components/delete-button';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
@@ -85,28 +86,12 @@ function SigningSecretNotice({ name, secret, onDone }: { name: string; secret: s
 
 function WebhooksTable({ webhooks, onEdit }: { webhooks: readonly Webhook[]; onEdit: (webhook: Webhook) => void }) {
   return (
-    <div className="table-scroll">
-      <table className="data-table webhooks-table">
-        <caption className="visually-hidden">Webhooks</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">URL</th>
-            <th scope="col">Sends</th>
-            <th scope="col">Last delivery</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {webhooks.map((webhook) => (
-            <WebhookRow key={webhook.id} webhook={webhook} onEdit={() => onEdit(webhook)} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Webhooks" columns={['Name', 'Kind', 'URL', 'Sends', 'Last delivery']} actions className="webhooks-table">
+      {webhooks.map((webhook) => (
+        <WebhookRow key={webhook.id} webhook={webhook} onEdit={() => onEdit(webhook)} />
+      ))}
+    
+    </DataTable>
   );
 }
 

@@ -8,7 +8,8 @@ import type { Identity } from '../../api/identities.api';
 import { getRecycleBin, recycleBinKeys, type RecycleBinRestoreResult, type RecycleBinView, restoreFromRecycleBin, type RecycledItemView } from '../../api/recycle-bin.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
-import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
+import { DataTable } from '../../components/data-table';
+import { IdentityPage } from '../../components/identity-page';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
 import { PlainText } from '../../components/untrusted-text';
@@ -17,23 +18,21 @@ import '../../components/native-forms.css';
 import './recycle-bin.css';
 
 export function RecycleBinPage() {
-  const selection = useSelectedIdentity();
   const user = useCurrentUser();
   return (
-    <div className="page recycle-bin-page">
-      <header className="page-header">
-        <h1>Recycle bin</h1>
-        <p>
+    <IdentityPage
+      className="recycle-bin-page"
+      title="Recycle bin"
+      intro={
+        <>
           ArcGIS Online keeps deleted items in the organization's recycle bin for at least 14 days, where the bin is on. An item
           restored from it keeps its id, so every map, app and form that uses it works again; an item recreated from a backup
           gets a new id. ArcGIS Enterprise has no recycle bin.
-        </p>
-      </header>
-      <div className="page-toolbar">
-        <IdentityPicker selection={selection} />
-      </div>
-      {selection.identity && <IdentityBin key={selection.identity.id} identity={selection.identity} canRestore={canOperate(user)} />}
-    </div>
+        </>
+      }
+    >
+      {(identity) => <IdentityBin identity={identity} canRestore={canOperate(user)} />}
+    </IdentityPage>
   );
 }
 
@@ -132,37 +131,16 @@ function BinContent({ view, identity, selected, toggle, canRestore, onRestore, b
             {plural(view.items.length, 'item')} in the recycle bin. ArcGIS keeps an item at least {view.retentionHours / 24} days; who deleted
             it and when are known for OrgKeeper's own deletes (ArcGIS does not say for the others).
           </p>
-          <div className="table-scroll">
-            <table className="data-table recycle-bin-table">
-              <caption className="visually-hidden">Items in the recycle bin</caption>
-              <thead>
-                <tr>
-                  {restorable && (
-                    <th scope="col">
-                      <span className="visually-hidden">Select</span>
-                    </th>
-                  )}
-                  <th scope="col">Title</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Deleted by</th>
-                  <th scope="col">Deleted</th>
-                  <th scope="col">Purged from</th>
-                  <th scope="col">Backup</th>
-                  {restorable && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {view.items.map((item) => (
-                  <BinRow key={item.id} item={item} identity={identity} restorable={restorable} selected={selected.has(item.id)} toggle={toggle} onRestore={onRestore} busy={busy} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Items in the recycle bin"
+            columns={[...(restorable ? [{ name: 'Select', visuallyHidden: true }] : []), 'Title', 'Type', 'Owner', 'Deleted by', 'Deleted', 'Purged from', 'Backup']}
+            actions={restorable}
+            className="recycle-bin-table"
+          >
+            {view.items.map((item) => (
+              <BinRow key={item.id} item={item} identity={identity} restorable={restorable} selected={selected.has(item.id)} toggle={toggle} onRestore={onRestore} busy={busy} />
+            ))}
+          </DataTable>
         </>
       )}
     </>

@@ -9,7 +9,8 @@ import { operationKeys } from '../../api/operations.api';
 import { deleteSchedule, listSchedules, runScheduleNow, type Schedule, scheduleKeys, updateSchedule } from '../../api/schedules.api';
 import { useApiClient } from '../../app/api-context';
 import { useCurrentUser } from '../../app/session';
-import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
+import { DataTable } from '../../components/data-table';
+import { IdentityPage } from '../../components/identity-page';
 import { DeleteButton } from '../../components/delete-button';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { canOperate } from '../../components/roles';
@@ -20,23 +21,21 @@ import '../../components/native-forms.css';
 import './schedules.css';
 
 export function SchedulesPage() {
-  const selection = useSelectedIdentity();
   const user = useCurrentUser();
   return (
-    <div className="page schedules-page">
-      <header className="page-header">
-        <h1>Schedules</h1>
-        <p>
+    <IdentityPage
+      className="schedules-page"
+      title="Schedules"
+      intro={
+        <>
           Backups that run by themselves. Each run is incremental: unchanged items cost no new storage. A run missed while
           OrgKeeper was stopped starts once when it is back. Scheduling needs an identity with stored credentials. Who hears
           about failures is set under <Link to="/notifications">email notifications</Link>.
-        </p>
-      </header>
-      <div className="page-toolbar">
-        <IdentityPicker selection={selection} />
-      </div>
-      {selection.identity && <IdentitySchedules key={selection.identity.id} identity={selection.identity} canEdit={canOperate(user)} />}
-    </div>
+        </>
+      }
+    >
+      {(identity) => <IdentitySchedules identity={identity} canEdit={canOperate(user)} />}
+    </IdentityPage>
   );
 }
 
@@ -70,29 +69,12 @@ function IdentitySchedules({ identity, canEdit }: { identity: Identity; canEdit:
           {canEdit ? 'Press New schedule to back it up regularly.' : 'An operator or administrator can add one.'}
         </Notice>
       ) : (
-        <div className="table-scroll">
-          <table className="data-table schedules-table">
-            <caption className="visually-hidden">Schedules</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Active</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((schedule) => (
-                <ScheduleRow key={schedule.id} schedule={schedule} canEdit={canEdit} onEdit={() => setEditing(schedule)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Schedules" columns={['Name', 'When', 'What', 'Next run', 'Last run', 'Active']} actions className="schedules-table">
+          {list.map((schedule) => (
+            <ScheduleRow key={schedule.id} schedule={schedule} canEdit={canEdit} onEdit={() => setEditing(schedule)} />
+          ))}
+        
+        </DataTable>
       )}
     </>
   );

@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { backupKeys, listSnapshots, type SnapshotSummary } from '../../api/backup.api';
 import { useApiClient } from '../../app/api-context';
-import { IdentityPicker, useSelectedIdentity } from '../../components/identity-picker';
+import { IdentityPage } from '../../components/identity-page';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { formatBytes, formatCount, formatDateTime } from '../../components/units';
@@ -16,21 +16,19 @@ import { SnapshotDiffView } from './snapshot-diff';
 import './snapshots.css';
 
 export function SnapshotsPage() {
-  const selection = useSelectedIdentity();
   return (
-    <div className="page snapshots-page">
-      <header className="page-header">
-        <h1>Backups</h1>
-        <p>
+    <IdentityPage
+      className="snapshots-page"
+      title="Backups"
+      intro={
+        <>
           Each backup is a snapshot of the organization at that time. Open one to browse its owners, folders and items, look
           at an item's parts and download it, or compare two snapshots to see what changed.
-        </p>
-      </header>
-      <div className="page-toolbar">
-        <IdentityPicker selection={selection} />
-      </div>
-      {selection.identity && <IdentitySnapshots key={selection.identity.id} identity={selection.identity} />}
-    </div>
+        </>
+      }
+    >
+      {(identity) => <IdentitySnapshots identity={identity} />}
+    </IdentityPage>
   );
 }
 
