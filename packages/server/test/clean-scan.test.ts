@@ -180,6 +180,10 @@ describe('clean scans of the demo organization (CLI)', () => {
     const copy = result.findings.find((f) => f.code === 'same-data' && f.target.id === a)!;
     expect(copy.details).toMatchObject({ duplicates: [b], set: expect.arrayContaining([a, b]) });
     expect(result.findings.filter((f) => f.code === 'same-data' && f.details.oldest === true)).toHaveLength(1);
+    // Sizes come from the content listings (search answers -1): the large items are not downloaded under a 10 MB limit.
+    expect(result.scan.summary.tooLargeToCompare).toBe(0);
+    const limited = await scan('duplicates', 'maxDataMb=10');
+    expect(Number(limited.scan.summary.tooLargeToCompare)).toBeGreaterThanOrEqual(X.items.largeItems.length);
   }, 60_000);
 
   it('groups: empty, single member, no content, owner disabled', async () => {
