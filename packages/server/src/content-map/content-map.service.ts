@@ -1,9 +1,9 @@
 /**
  * The content map of an identity's organization (owners -> folders -> items, with sizes), read live with the
  * identity's session: every item through the org enumerator (which works around the 10,000-result search cap), and each
- * owner's folders and the items' sizes from their content listings (search answers size -1). Maps are cached for a short time per identity, and concurrent requests
- * for the same identity share one read, because the Backup page asks again on every visit and a large org takes many
- * requests to list.
+ * owner's folders and the items' sizes from their content listings (search answers size -1). Maps are cached for a
+ * short time per identity, and concurrent requests for the same identity share one read, because the Backup page asks
+ * again on every visit and a large org takes many requests to list.
  */
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { ArcGISFailure, toArcGISFailure } from '../arcgis/arcgis-errors.js';

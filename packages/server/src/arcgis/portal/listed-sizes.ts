@@ -13,8 +13,10 @@ import type { ArcGISSession } from '../arcgis-session.js';
 import { listAllUserContent, type PortalFolder } from './user-content.js';
 
 export interface ListedSizes {
-  /** Bytes by item id, for every listed item whose listing gave a size (ArcGIS's -1, "not tracked", is left out). */
+  /** Bytes by item id, for every listed item whose listing gave a size (a negative size is left out). */
   sizes: Map<string, number>;
+  /** Every item id the listings gave, with a size or not. */
+  listed: Set<string>;
   /** Every folder of the owners listed, by id. */
   folders: Map<string, PortalFolder & { owner: string }>;
   /** Owners whose listing failed or was refused, with the error. */
@@ -26,15 +28,17 @@ export interface ListedSizes {
  * sizes, unless `fatal` says the error ends the whole read (an expired sign-in, a cancelled run): it is thrown.
  */
 export async function readListedSizes(session: ArcGISSession, owners: Iterable<string>, fatal: (error: unknown) => boolean): Promise<ListedSizes> {
-  const result: ListedSizes = { sizes: new Map(), folders: new Map(), refused: [] };
+  const result: ListedSizes = { sizes: new Map(), listed: new Set(), folders: new Map(), refused: [] };
   await Promise.all(
     [...new Set(owners)].map(async (owner) => {
       try {
         const { items, folders } = await listAllUserContent({ session, username: owner });
         for (const folder of folders) result.folders.set(folder.id, { ...folder, owner });
         for (const { item } of items) {
+          if (typeof item.id !== 'string') continue;
+          result.listed.add(item.id);
           const size = Number(item.size);
-          if (typeof item.id === 'string' && Number.isFinite(size) && size >= 0) result.sizes.set(item.id, size);
+          if (Number.isFinite(size) && size >= 0) result.sizes.set(item.id, size);
         }
       } catch (error) {
         if (fatal(error)) throw error;

@@ -29,7 +29,7 @@ export type SizeSource = 'listing' | 'item' | 'unknown';
 
 /**
  * The items' sizes. Search answers -1 (arcgis/portal/listed-sizes.ts), so they come from the owners' content listings;
- * an item no listing gives (its owner's listing refused, or the item added or moved since) is asked itself, at most
+ * an item no listing has (its owner's listing refused, or the item added or moved since) is asked itself, at most
  * `maxLookups` of them, and the rest stay unknown (0, and counted in the summary).
  */
 async function itemSizes(ctx: ScanContext, items: readonly IItem[], maxLookups: number): Promise<Map<string, { bytes: number; from: SizeSource }>> {
@@ -38,8 +38,9 @@ async function itemSizes(ctx: ScanContext, items: readonly IItem[], maxLookups: 
   const missing: IItem[] = [];
   for (const item of items) {
     const bytes = listed.sizes.get(item.id);
-    if (bytes === undefined) missing.push(item);
-    else sizes.set(item.id, { bytes, from: 'listing' });
+    if (bytes !== undefined) sizes.set(item.id, { bytes, from: 'listing' });
+    // Listed without a size: the item GET gives the same Item fields (listed-sizes.ts), so it is not asked.
+    else if (!listed.listed.has(item.id)) missing.push(item);
   }
   await forEachReporting(missing.slice(0, maxLookups), 'sizes', ctx, async (item) => {
     try {
