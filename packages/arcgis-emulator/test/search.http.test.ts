@@ -110,4 +110,19 @@ describe('search and bulk sharing over HTTP', () => {
     const thumb = await fetch(`${rest}/content/items/${first.id}/info/${item.thumbnail}?token=${aliceToken}`);
     expect(Buffer.from(await thumb.arrayBuffer()).toString('base64')).toBe('iVBORw0KGgo=');
   });
+
+  it('answers size -1 in search results and group content, the real size in the item GET and the user content listing', async () => {
+    const added = await rawRequest(
+      `${rest}/content/users/alice_pub/addItem`,
+      { title: 'Sized map', type: 'Web Map', text: JSON.stringify({ operationalLayers: [], version: '2.30' }), token: aliceToken },
+      { method: 'POST' }
+    );
+    const id = (added.body as { id: string }).id;
+    const found = (await search({ q: `id:${id}` })).results[0] as { id: string; size: number };
+    expect(found).toMatchObject({ id, size: -1 });
+    const item = (await rawRequest(`${rest}/content/items/${id}`, { token: aliceToken })).body as { size: number };
+    expect(item.size).toBeGreaterThan(0);
+    const listed = (await rawRequest(`${rest}/content/users/alice_pub`, { num: 100, token: aliceToken })).body as { items: { id: string; size: number }[] };
+    expect(listed.items.find((i) => i.id === id)).toEqual(item);
+  });
 });

@@ -180,6 +180,10 @@ describe('clean scans of the demo organization (CLI)', () => {
     const copy = result.findings.find((f) => f.code === 'same-data' && f.target.id === a)!;
     expect(copy.details).toMatchObject({ duplicates: [b], set: expect.arrayContaining([a, b]) });
     expect(result.findings.filter((f) => f.code === 'same-data' && f.details.oldest === true)).toHaveLength(1);
+    // Sizes come from the content listings (search answers -1): the large items are not downloaded under a 10 MB limit.
+    expect(result.scan.summary.tooLargeToCompare).toBe(0);
+    const limited = await scan('duplicates', 'maxDataMb=10');
+    expect(Number(limited.scan.summary.tooLargeToCompare)).toBeGreaterThanOrEqual(X.items.largeItems.length);
   }, 60_000);
 
   it('groups: empty, single member, no content, owner disabled', async () => {
@@ -214,6 +218,33 @@ describe('clean scans of the demo organization (CLI)', () => {
     const expected = (tom.featureBytes / (10 * 1024 * 1024)) * 2.4 + (tom.fileBytes / 1024 ** 3) * 1.2;
     expect(tom.creditsPerMonth).toBeCloseTo(expected, 2);
   }, 60_000);
+
+  it('storage: sizes come from the owners\' content listings (search answers -1), else from the item itself, within the lookup limit', async () => {
+    const ortho = X.ids['fgdb-ortho']!;
+    const token = (await (await fetch(`${emu.restUrl}/generateToken`, { method: 'POST', body: new URLSearchParams({ ...emu.admin, client: 'referer', referer: emu.portalUrl, f: 'json' }) })).json()) as { token: string };
+    const searched = (await (await fetch(`${emu.restUrl}/search?q=id:${ortho}&f=json&token=${token.token}`)).json()) as { results: { size: number }[] };
+    expect(searched.results[0]!.size).toBe(-1);
+    const listed = await scan('storage');
+    const sizeOf = (r: ScanJson) => r.findings.find((f) => f.target.id === ortho)?.details;
+    expect(sizeOf(listed)).toMatchObject({ sizeFrom: 'listing' });
+    const checked = Number(listed.scan.summary.itemsChecked);
+    expect(listed.scan.summary.sizesFrom).toEqual({ contentListing: checked, itemRequest: 0, unknown: 0 });
+    emu.faults.update({ errorRate: 1, errorStyle: 'http', pathFilter: ['/content/users/tom.editor'] });
+    try {
+      const asked = await scan('storage');
+      expect(sizeOf(asked)).toEqual({ ...sizeOf(listed), sizeFrom: 'item' });
+      const fromItems = (asked.scan.summary.sizesFrom as { itemRequest: number }).itemRequest;
+      expect(fromItems).toBeGreaterThan(0);
+      expect(asked.scan.summary.sizesFrom).toEqual({ contentListing: checked - fromItems, itemRequest: fromItems, unknown: 0 });
+      expect((asked.scan.summary.problems as string[])[0]).toMatch(/^The content of tom\.editor could not be listed for the sizes of their items: /);
+      // No lookups allowed: tom's items stay unknown (0) and the orthophoto is not reported.
+      const bounded = await scan('storage', 'maxSizeLookups=0');
+      expect(sizeOf(bounded)).toBeUndefined();
+      expect(bounded.scan.summary.sizesFrom).toEqual({ contentListing: checked - fromItems, itemRequest: 0, unknown: fromItems });
+    } finally {
+      emu.faults.update({ errorRate: 0, pathFilter: [] });
+    }
+  }, 120_000);
 
   it('prints text and CSV, and explains wrong input (exit 2)', async () => {
     const text = await runCli(['scan', '--identity', 'Demoville', '--type', 'groups'], { dataDir: data.path });

@@ -145,8 +145,10 @@ describe('content map API', () => {
     expect(map.problems.length).toBe(map.owners.length);
     for (const problem of map.problems) {
       expect(problem.kind).toBe('folders');
-      expect(problem.message).toMatch(/^The folders of .+ could not be listed: /);
+      expect(problem.message).toMatch(/^The folders of .+ could not be listed: .*\(the sizes of their items are unknown\)\.$/);
     }
+    // Search answers size -1 and no listing gave one: every size is unknown (0), not search's -1.
+    expect(map.items.every((i) => i.size === 0)).toBe(true);
     // Items stay grouped by their folder id, named after it.
     const used = new Set(orgItems().map((i) => i.json.ownerFolder).filter(Boolean));
     expect(new Set(map.folders.map((f) => f.id))).toEqual(used);

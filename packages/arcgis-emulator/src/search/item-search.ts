@@ -47,6 +47,18 @@ const SORT_KEYS: Record<string, (item: ItemRecord) => string | number> = {
   id: (i) => i.json.id
 };
 
+/**
+ * An item as the search index answers it: the item JSON with `size: -1`. Esri: search runs on "a high-performance
+ * index that indexes the most popular fields of an item" (Sharing API, Search); an item found by search has size -1
+ * where the item GET gives the bytes, "a result of optimization in search logic" (Esri/arcgis-python-api#43, answered
+ * by Esri, asked against "Portal or Organizational AGOL"); the captured search response in Esri/arcgis-rest-js's mocks
+ * (test/mocks/items/search.ts, a Feature Service) has `size: -1` too. Nothing says a type or a deployment differs, so
+ * every item, on Online and Enterprise, answers -1. The group content listings read the same index here (search.routes.ts).
+ */
+export function indexedItemJson(item: ItemRecord, user: UserRecord | null): Record<string, unknown> {
+  return { ...itemJsonFor(item, user), size: -1 };
+}
+
 export interface ItemSearchScope {
   /** Only items shared with this group (group content search). */
   groupId?: string;
@@ -107,7 +119,7 @@ export function runItemSearch(
     start,
     num,
     nextStart,
-    results: page.map((item) => itemJsonFor(item, user))
+    results: page.map((item) => indexedItemJson(item, user))
   };
   if (countFields.length > 0) {
     let countSize = intParam(params, 'countSize', 10);

@@ -6,7 +6,33 @@
  *   high-performance index that indexes the most popular fields of an item" and "there may be a lag between the time
  *   that the content is updated and the time it's reflected in the search results" (Sharing API, Search); its
  *   `size` is -1 where the item GET gives the bytes (Esri/arcgis-python-api#43, confirmed by Esri as a search
- *   optimization; the search mock of Esri/arcgis-rest-js has `size: -1` too). The stored item JSON stays the item's.
+ *   optimization; the search mock of Esri/arcgis-rest-js, a captured Survey123 service, has `size: -1` too). The
+ *   stored item JSON stays the item's.
+ *
+ *   Nor is it taken from the owner's content listing (`content/users/<u>[/<folderId>]`, rest-js `getUserContent`,
+ *   Python `User.items()`), which the backup does not read page by page anyway (it reads one item of the root for the
+ *   folders). What Esri says of that listing (looked up 2026-12-05):
+ *   - Fields: the REST page (User Content) says `items` is "the list of the user's items. See Item for response
+ *     properties" and documents no field of its own; rest-js types them `IItem`. No captured listing exists in Esri's
+ *     sources: rest-js's `getUserContent` test answers a hand-written one (ids "1qwe"/"2asd", `created: 0`,
+ *     `size: 10`), unlike its captured search answer. So nothing shows, field by field, that a listed item is the
+ *     item GET's JSON (`ownerFolder`, `itemControl`, `isOrgItem`, the fields Esri adds over time).
+ *   - Freshness: nothing says whether the listing is read from the item store or from the search index, nor whether
+ *     its `modified` lags. "Items in a folder are stored by reference ... as links to the original item" is about
+ *     where items live, not how the listing is served.
+ *   - Completeness: Esri's tracker has listings missing items that search and the web UI show
+ *     (Esri/arcgis-python-api#2224, closed: "user.items() does not return all items", 43 of 99 users, root folder;
+ *     #2176, open: 100 of 654; #2322, open: "not all items are fetched ... in folder" since July 2025). Whether the
+ *     client or the service drops them, nobody at Esri has said in those threads.
+ *   - Esri's own client does not trust it: ArcGIS API for Python 2.4.2 builds each listed item from its id alone and
+ *     reads the item again on first use (Esri/arcgis-python-api#2438, open).
+ *   - Paging and access: `num` at most 100 (default 10; Enterprise docs: 1,000 a page without `start`/`num`); one folder
+ *     per request, the root naming the folders (newer Online docs add `foldersContent=true` for all folders at once);
+ *     only the owner or an administrator of the owner's organization may list it.
+ *   So Esri does not confirm that a listed item is what `content/items/<id>` answers, and a backup must store that
+ *   byte for byte: the GET per item stays. Sizes, which only estimate storage, are taken from the listings
+ *   (arcgis/portal/listed-sizes.ts: Clean's storage and duplicates scans, the content map), the item asked where no
+ *   listing gives one.
  * - Data (`/data`): asked. Nothing in the item JSON says whether an item has data (web maps and apps keep it as JSON,
  *   files as the upload, services optionally as layer overrides); an empty answer means none.
  * - Resources (`/resources`): asked. The item JSON has no resource count or flag.

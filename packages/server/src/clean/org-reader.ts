@@ -22,10 +22,13 @@ import {
   type GroupMembers,
   type Listing,
   listOrgGroups,
+  type ListedSizes,
   listOrgUsers,
   type PortalUser,
+  readListedSizes,
   SEARCH_PAGING_CAP
 } from '../arcgis/portal/index.js';
+import { isRecoverable } from './scans/scan-context.js';
 
 export interface OrgReaderOptions {
   orgId: string;
@@ -38,6 +41,7 @@ export class OrgReader {
   private itemsPromise?: Promise<IItem[]>;
   private usersPromise?: Promise<PortalUser[]>;
   private groupsPromise?: Promise<IGroup[]>;
+  private sizesPromise?: Promise<ListedSizes>;
   private readonly serviceInfos = new Map<string, Promise<ServiceInfo | null>>();
   private readonly itemLookups = new Map<string, Promise<IItem | null>>();
   private readonly itemBatchListeners: ((items: IItem[]) => void)[] = [];
@@ -85,6 +89,23 @@ export class OrgReader {
       return items;
     })();
     return this.itemsPromise;
+  }
+
+  /**
+   * The sizes of the organization's items from their owners' content listings (search answers -1; see
+   * arcgis/portal/listed-sizes.ts), read once per scan. An owner whose listing fails is a problem of the scan.
+   */
+  listedSizes(): Promise<ListedSizes> {
+    this.sizesPromise ??= (async () => {
+      const items = await this.items();
+      const listed = await readListedSizes(this.session, items.map((item) => item.owner), (error) => !isRecoverable(error, { signal: this.options.signal }));
+      for (const { owner, error } of listed.refused) {
+        this.problems.push(`The content of ${owner} could not be listed for the sizes of their items: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.options.onRead?.('sizes', listed.sizes.size);
+      return listed;
+    })();
+    return this.sizesPromise;
   }
 
   /** Every member of the organization with the administrator's view (lastLogin, disabled, role, license type). */

@@ -125,7 +125,16 @@ export const SCAN_TYPE_INFO: Record<ScanType, ScanTypeInfo> = {
     options: [
       { name: 'minItemMb', kind: 'number', label: 'Item size (MB)', description: 'Report items at least this large.', default: 10, min: 0, max: 10_000_000 },
       { name: 'minOwnerMb', kind: 'number', label: 'Owner total (MB)', description: 'Report owners whose items add up to at least this much.', default: 1024, min: 0, max: 10_000_000 },
-      { name: 'top', kind: 'integer', label: 'Top N in the summary', description: 'How many of the largest items and owners the summary lists.', default: 20, min: 1, max: 1000 }
+      { name: 'top', kind: 'integer', label: 'Top N in the summary', description: 'How many of the largest items and owners the summary lists.', default: 20, min: 1, max: 1000 },
+      {
+        name: 'maxSizeLookups',
+        kind: 'integer',
+        label: 'Items asked for their size',
+        description: "Sizes come from each owner's content listing (search reports none); items no listing gives are asked one by one, at most this many (one request each).",
+        default: 500,
+        min: 0,
+        max: 100_000
+      }
     ]
   }
 };

@@ -1,15 +1,15 @@
 /**
  * The content map of an identity's organization (owners -> folders -> items, with sizes), read live with the
  * identity's session: every item through the org enumerator (which works around the 10,000-result search cap), and each
- * owner's folders from their content listing. Maps are cached for a short time per identity, and concurrent requests
- * for the same identity share one read, because the Backup page asks again on every visit and a large org takes many
- * requests to list.
+ * owner's folders and the items' sizes from their content listings (search answers size -1). Maps are cached for a
+ * short time per identity, and concurrent requests for the same identity share one read, because the Backup page asks
+ * again on every visit and a large org takes many requests to list.
  */
 import type { IItem } from '@esri/arcgis-rest-portal';
 import { ArcGISFailure, toArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
 import { IwaUnavailableError } from '../arcgis/iwa-client.js';
-import { enumerateOrgItems, getUserFolders } from '../arcgis/portal/index.js';
+import { enumerateOrgItems, readListedSizes } from '../arcgis/portal/index.js';
 import { CredentialsExpiredError } from '../arcgis/token-source.js';
 import { AppError } from '../errors/app-error.js';
 import type { ArcGISSessionFactory, IdentityRepository } from '../identities/index.js';
@@ -88,29 +88,26 @@ export class ContentMapService {
           message: `${range.total} items were created in the same millisecond; ArcGIS search can list only the first 10,000 of them.`
         });
       }
-      const folders = await this.readFolders(session, [...new Set(items.map((i) => i.owner))], problems);
+      const folders = await this.readFolders(session, [...new Set(items.map((i) => i.owner))], items, problems);
       return assemble(row.id, orgId, this.deps.clock().toISOString(), items, folders, problems);
     } catch (error) {
       throw arcgisError(row, error);
     }
   }
 
-  /** Each owner's folders, from the root of their content listing; one owner's failure only leaves its folders unnamed. */
-  private async readFolders(session: ArcGISSession, owners: string[], problems: ContentMapProblem[]): Promise<Map<string, { id: string; title: string; owner: string }>> {
-    const folders = new Map<string, { id: string; title: string; owner: string }>();
-    await Promise.all(
-      owners.map(async (owner) => {
-        try {
-          for (const folder of await getUserFolders({ session, username: owner })) folders.set(folder.id, { ...folder, owner });
-        } catch (error) {
-          if (error instanceof CredentialsExpiredError || error instanceof AppError) throw error;
-          const failure = toArcGISFailure(error);
-          this.deps.logger.warn({ owner, err: failure }, 'could not list an owner\'s folders for the content map');
-          problems.push({ kind: 'folders', target: owner, message: `The folders of ${owner} could not be listed: ${failure.message}` });
-        }
-      })
-    );
-    return folders;
+  /**
+   * Each owner's folders and the items' sizes, from their content listings (search answers size -1:
+   * arcgis/portal/listed-sizes.ts); one owner's failure only leaves its folders unnamed and its items' sizes 0.
+   */
+  private async readFolders(session: ArcGISSession, owners: string[], items: ContentMapItem[], problems: ContentMapProblem[]): Promise<Map<string, { id: string; title: string; owner: string }>> {
+    const listed = await readListedSizes(session, owners, (error) => error instanceof CredentialsExpiredError || error instanceof AppError);
+    for (const { owner, error } of listed.refused) {
+      const failure = toArcGISFailure(error);
+      this.deps.logger.warn({ owner, err: failure }, 'could not list an owner\'s content for the content map');
+      problems.push({ kind: 'folders', target: owner, message: `The folders of ${owner} could not be listed: ${failure.message} (the sizes of their items are unknown).` });
+    }
+    for (const item of items) item.size = listed.sizes.get(item.id) ?? 0;
+    return listed.folders;
   }
 }
 
@@ -122,7 +119,7 @@ function mapItem(item: IItem): ContentMapItem {
     id: item.id,
     title: typeof item.title === 'string' ? item.title : '',
     type: typeof item.type === 'string' ? item.type : '',
-    // ArcGIS reports -1 for items whose size it does not track (some service items).
+    // Search answers -1 (the owner's content listing's size replaces it in readFolders).
     size: Number.isFinite(size) && size > 0 ? size : 0,
     owner: item.owner,
     folderId: typeof raw.ownerFolder === 'string' && raw.ownerFolder !== '' ? raw.ownerFolder : null,

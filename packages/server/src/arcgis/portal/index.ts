@@ -7,6 +7,7 @@ export * from './item-relationships.js';
 export * from './item-resources.js';
 export * from './item-sharing.js';
 export * from './item.js';
+export * from './listed-sizes.js';
 export * from './org-enumerator.js';
 export * from './paging.js';
 export * from './portal-request.js';

@@ -53,15 +53,20 @@ export async function listUserContent(options: UserContentOptions): Promise<{ it
   return { items, folders };
 }
 
-/** Every item the user owns, in every folder, with the title of its folder (null: the root). */
-export async function listUserItems({ session, username }: SessionOptions & { username: string }): Promise<{ id: string; title: string; folder: string | null }[]> {
+/**
+ * Every item the user owns as the content listing gives it (the root and each folder, every page), with its folder
+ * (null: the root), and the user's folders. The folders' listings are read together.
+ */
+export async function listAllUserContent({ session, username }: SessionOptions & { username: string }): Promise<{ items: { item: IItem; folder: PortalFolder | null }[]; folders: PortalFolder[] }> {
   const root = await listUserContent({ session, username });
-  const out = root.items.map((item) => ({ id: item.id, title: String(item.title ?? ''), folder: null as string | null }));
-  for (const folder of root.folders) {
-    const { items } = await listUserContent({ session, username, folderId: folder.id });
-    for (const item of items) out.push({ id: item.id, title: String(item.title ?? ''), folder: folder.title });
-  }
-  return out;
+  const inFolders = await Promise.all(root.folders.map(async (folder) => (await listUserContent({ session, username, folderId: folder.id })).items.map((item) => ({ item, folder }))));
+  return { items: [...root.items.map((item) => ({ item, folder: null })), ...inFolders.flat()], folders: root.folders };
+}
+
+/** Every item the user owns, in every folder, with the title of its folder (null: the root). */
+export async function listUserItems(options: SessionOptions & { username: string }): Promise<{ id: string; title: string; folder: string | null }[]> {
+  const { items } = await listAllUserContent(options);
+  return items.map(({ item, folder }) => ({ id: item.id, title: String(item.title ?? ''), folder: folder?.title ?? null }));
 }
 
 export interface CreateFolderOptions extends SessionOptions {

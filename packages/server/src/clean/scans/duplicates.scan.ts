@@ -53,9 +53,11 @@ export const scanDuplicates: ScanFunction = async (ctx) => {
   let sameDataSets = 0;
   if (o.byData) {
     const limit = Number(o.maxDataMb) * 1024 * 1024;
+    // Search answers size -1: the sizes come from the owners' content listings (an item none gives is compared).
+    const { sizes } = await ctx.reader.listedSizes();
     const candidates = items.filter((item) => {
       if (SERVICE_TYPES.test(item.type)) return false;
-      if (Number(item.size ?? 0) > limit) {
+      if ((sizes.get(item.id) ?? 0) > limit) {
         skippedLarge++;
         return false;
       }

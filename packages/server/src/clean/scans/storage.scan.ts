@@ -1,6 +1,6 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { Finding } from '../clean.types.js';
-import { findingKey, isHostedFeatureService, itemTarget, portalLink, type ScanFunction } from './scan-context.js';
+import { findingKey, forEachReporting, isHostedFeatureService, isRecoverable, itemTarget, portalLink, type ScanContext, type ScanFunction } from './scan-context.js';
 
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
@@ -24,7 +24,38 @@ export function monthlyCredits(bytes: number, kind: StorageKind): number {
   return Math.round(credits * 1000) / 1000;
 }
 
-/** The largest items and owners with their estimated monthly credit cost, from the sizes search reports. */
+/** Where an item's size came from: its owner's content listing, the item itself, or nowhere (counted as 0). */
+export type SizeSource = 'listing' | 'item' | 'unknown';
+
+/**
+ * The items' sizes. Search answers -1 (arcgis/portal/listed-sizes.ts), so they come from the owners' content listings;
+ * an item no listing has (its owner's listing refused, or the item added or moved since) is asked itself, at most
+ * `maxLookups` of them, and the rest stay unknown (0, and counted in the summary).
+ */
+async function itemSizes(ctx: ScanContext, items: readonly IItem[], maxLookups: number): Promise<Map<string, { bytes: number; from: SizeSource }>> {
+  const listed = await ctx.reader.listedSizes();
+  const sizes = new Map<string, { bytes: number; from: SizeSource }>();
+  const missing: IItem[] = [];
+  for (const item of items) {
+    const bytes = listed.sizes.get(item.id);
+    if (bytes !== undefined) sizes.set(item.id, { bytes, from: 'listing' });
+    // Listed without a size: the item GET gives the same Item fields (listed-sizes.ts), so it is not asked.
+    else if (!listed.listed.has(item.id)) missing.push(item);
+  }
+  await forEachReporting(missing.slice(0, maxLookups), 'sizes', ctx, async (item) => {
+    try {
+      const found = await ctx.reader.lookupItem(item.id);
+      const bytes = Number(found?.size);
+      if (found && Number.isFinite(bytes) && bytes >= 0) sizes.set(item.id, { bytes, from: 'item' });
+    } catch (error) {
+      if (!isRecoverable(error, ctx)) throw error;
+    }
+  });
+  for (const item of items) if (!sizes.has(item.id)) sizes.set(item.id, { bytes: 0, from: 'unknown' });
+  return sizes;
+}
+
+/** The largest items and owners with their estimated monthly credit cost, from the sizes the owners' content listings give. */
 export const scanStorage: ScanFunction = async (ctx) => {
   const o = ctx.options;
   const online = ctx.platform === 'online';
@@ -33,12 +64,14 @@ export const scanStorage: ScanFunction = async (ctx) => {
   const top = Number(o.top);
   ctx.progress({ phase: 'items', done: 0, total: 0 });
   const items = await ctx.reader.items();
+  const sizes = await itemSizes(ctx, items, Number(o.maxSizeLookups));
+  const sizeOf = (item: IItem) => sizes.get(item.id)!.bytes;
   const findings: Finding[] = [];
   const owners = new Map<string, { owner: string; items: number; featureBytes: number; fileBytes: number }>();
   const totals = { featureBytes: 0, fileBytes: 0 };
   const credits = (bytes: number, kind: StorageKind) => (online ? monthlyCredits(bytes, kind) : null);
   for (const item of items) {
-    const size = Math.max(0, Number(item.size ?? 0));
+    const size = sizeOf(item);
     const kind = storageKind(item);
     const entry = owners.get(item.owner) ?? { owner: item.owner, items: 0, featureBytes: 0, fileBytes: 0 };
     entry.items++;
@@ -57,7 +90,7 @@ export const scanStorage: ScanFunction = async (ctx) => {
       code: 'large-item',
       message: `Uses ${formatBytes(size)} of ${kind === 'feature' ? 'hosted feature' : 'file'} storage${cost === null ? '' : `, about ${cost} credits a month`}.`,
       severity: 'info',
-      details: { sizeBytes: size, storage: kind, creditsPerMonth: cost }
+      details: { sizeBytes: size, sizeFrom: sizes.get(item.id)!.from, storage: kind, creditsPerMonth: cost }
     });
   }
   const ownerList = [...owners.values()].map((e) => ({
@@ -79,7 +112,9 @@ export const scanStorage: ScanFunction = async (ctx) => {
       details: { items: owner.items, totalBytes: owner.totalBytes, featureBytes: owner.featureBytes, fileBytes: owner.fileBytes, creditsPerMonth: owner.creditsPerMonth }
     });
   }
-  const largest = [...items].sort((a, b) => Number(b.size ?? 0) - Number(a.size ?? 0)).slice(0, top);
+  const largest = [...items].sort((a, b) => sizeOf(b) - sizeOf(a)).slice(0, top);
+  const from = { listing: 0, item: 0, unknown: 0 };
+  for (const size of sizes.values()) from[size.from]++;
   return {
     findings,
     summary: {
@@ -88,7 +123,9 @@ export const scanStorage: ScanFunction = async (ctx) => {
       fileBytes: totals.fileBytes,
       creditsPerMonth: online ? Math.round((monthlyCredits(totals.featureBytes, 'feature') + monthlyCredits(totals.fileBytes, 'file')) * 1000) / 1000 : null,
       rates: { featureCreditsPer10MbMonth: FEATURE_CREDITS_PER_10MB_MONTH, fileCreditsPerGbMonth: FILE_CREDITS_PER_GB_MONTH },
-      largestItems: largest.map((item) => ({ id: item.id, title: item.title, type: item.type, owner: item.owner, sizeBytes: Number(item.size ?? 0), storage: storageKind(item), creditsPerMonth: credits(Number(item.size ?? 0), storageKind(item)) })),
+      // Where the sizes came from: search reports none (-1), so each owner's content listing, else the item itself.
+      sizesFrom: { contentListing: from.listing, itemRequest: from.item, unknown: from.unknown },
+      largestItems: largest.map((item) => ({ id: item.id, title: item.title, type: item.type, owner: item.owner, sizeBytes: sizeOf(item), storage: storageKind(item), creditsPerMonth: credits(sizeOf(item), storageKind(item)) })),
       largestOwners: ownerList.slice(0, top)
     }
   };
