@@ -66,10 +66,27 @@ describe('AimdController', () => {
     );
   });
 
-  it('grows by one per clean round up to the ceiling, and no further', () => {
+  it('doubles per clean round up to the ceiling (slow start), and no further', () => {
     fc.assert(
       fc.property(settings, fc.double({ min: 1, max: 500, noNaN: true }), (s, latencyMs) => {
         const controller = new AimdController(s);
+        let previous = controller.limit;
+        for (let round = 0; round < 8; round++) {
+          const size = controller.limit;
+          for (let i = 0; i < size; i++) controller.record(controller.epoch, { kind: 'ok', latencyMs });
+          expect(controller.limit).toBe(Math.min(s.ceiling, previous * 2));
+          previous = controller.limit;
+        }
+        expect(controller.limit).toBe(s.ceiling);
+      })
+    );
+  });
+
+  it('grows by one per clean round once it has backed off (congestion avoidance)', () => {
+    fc.assert(
+      fc.property(settings, fc.double({ min: 1, max: 500, noNaN: true }), (s, latencyMs) => {
+        const controller = new AimdController(s);
+        controller.record(controller.epoch, { kind: 'throttled' });
         let previous = controller.limit;
         for (let round = 0; round < s.ceiling + 2; round++) {
           const size = controller.limit;
@@ -84,25 +101,27 @@ describe('AimdController', () => {
   });
 
   it('backs off when answers slow down well past the baseline', () => {
-    const controller = new AimdController({ ceiling: 32, initial: 20 });
+    const controller = new AimdController({ ceiling: 64, initial: 20 });
     for (let i = 0; i < 20; i++) controller.record(0, { kind: 'ok', latencyMs: 50 });
-    expect(controller.limit).toBe(21);
-    for (let i = 0; i < 21; i++) controller.record(0, { kind: 'ok', latencyMs: 400 });
-    // One slow round may be the mix of requests: it only stops the growth.
-    expect(controller.limit).toBe(21);
-    for (let i = 0; i < 21; i++) controller.record(0, { kind: 'ok', latencyMs: 400 });
-    expect(controller.limit).toBe(16);
+    expect(controller.limit).toBe(40);
+    for (let i = 0; i < 40; i++) controller.record(0, { kind: 'ok', latencyMs: 400 });
+    // One slow round may be the mix of requests: it only stops the growth, and the doubling for good.
+    expect(controller.limit).toBe(40);
+    for (let i = 0; i < 40; i++) controller.record(0, { kind: 'ok', latencyMs: 400 });
+    expect(controller.limit).toBe(32);
     expect(controller.counts.latencyDecreases).toBe(1);
+    for (let i = 0; i < 32; i++) controller.record(0, { kind: 'ok', latencyMs: 50 });
+    expect(controller.limit).toBe(33);
   });
 
   it('holds when answers are slow because this process was late to read them', () => {
-    const controller = new AimdController({ ceiling: 32, initial: 20 });
+    const controller = new AimdController({ ceiling: 64, initial: 20 });
     for (let i = 0; i < 20; i++) controller.record(0, { kind: 'ok', latencyMs: 50 });
     for (let round = 0; round < 4; round++) {
       const size = controller.limit;
       for (let i = 0; i < size; i++) controller.record(0, { kind: 'ok', latencyMs: 400, clientLagMs: 300 });
     }
-    expect(controller.limit).toBe(21);
+    expect(controller.limit).toBe(40);
     expect(controller.counts).toMatchObject({ latencyDecreases: 0, clientBoundRounds: 4 });
   });
 

@@ -1,6 +1,7 @@
 /**
- * How many ArcGIS requests of one identity run at once, found as TCP finds its window (AIMD): one more per round of
- * clean, fast answers; halved on throttling (HTTP or body 429, or a 503 with `Retry-After`), at most once per round;
+ * How many ArcGIS requests of one identity run at once, found as TCP finds its window (AIMD): twice as many per round
+ * of clean, fast answers until the first sign of congestion (TCP's slow start: a backup reaches the ceiling in a few
+ * round trips instead of one more per round), then one more per clean round; halved on throttling (HTTP or body 429, or a 503 with `Retry-After`), at most once per round;
  * a fifth less when two rounds in a row answer well past the fastest recently seen (one slow round is often only the
  * mix of requests: a page of 2,000 features beside small JSON answers), unless this process's own event loop was late
  * by about as much (a busy machine: fewer requests would not help the organization, and it would slow the backup). Always between 1 and the administrator's
@@ -65,6 +66,8 @@ export class AimdController {
   private roundLags: number[] = [];
   private roundHadError = false;
   private slowRounds = 0;
+  /** Doubling per clean round (TCP's slow start) until the first slow round or decrease, then one more per round. */
+  private slowStart = true;
   private readonly medians: number[] = [];
   /** Counts of decisions, for benchmarks and logs. */
   readonly counts = { increases: 0, throttleDecreases: 0, latencyDecreases: 0, clientBoundRounds: 0 };
@@ -131,7 +134,9 @@ export class AimdController {
         this.counts.clientBoundRounds++;
         return;
       }
-      // Answers slow down: the server (or the link) is queueing. Back off gently, once per two slow rounds.
+      // Answers slow down: the server (or the link) is queueing. Stop doubling, and back off gently, once per two
+      // slow rounds.
+      this.slowStart = false;
       this.slowRounds++;
       if (this.slowRounds >= 2 && epoch >= this.epochValue) {
         this.slowRounds = 0;
@@ -143,12 +148,14 @@ export class AimdController {
     this.slowRounds = 0;
     // A round with server errors or resets is not clean: hold, do not grow.
     if (hadError || this.limitValue >= this.ceiling) return;
-    this.limitValue = Math.min(this.ceiling, Math.floor(this.limitValue) + 1);
+    const current = Math.floor(this.limitValue);
+    this.limitValue = Math.min(this.ceiling, this.slowStart ? current * 2 : current + 1);
     this.counts.increases++;
   }
 
   private decrease(factor: number): void {
     this.limitValue = Math.max(1, Math.floor(this.limitValue * factor));
+    this.slowStart = false;
     this.epochValue++;
     this.roundLatencies = [];
     this.roundLags = [];
