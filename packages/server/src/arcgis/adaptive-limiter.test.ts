@@ -161,6 +161,32 @@ describe('AdaptiveLimiter', () => {
     expect(order).toEqual(['retry', 'new']);
   });
 
+  it('sends urgent first attempts after the retries and before the other first attempts, each in arrival order', async () => {
+    const limiter = new AdaptiveLimiter({ ceiling: 1, initial: 1 });
+    const first = await limiter.acquire();
+    const order: string[] = [];
+    const queue = (name: string, options: { retry?: boolean; urgent?: boolean; signal?: AbortSignal }) =>
+      limiter.acquire(options).then((ticket) => {
+        order.push(name);
+        limiter.release(ticket, { kind: 'ok' });
+      });
+    const cancelled = new AbortController();
+    const waits = [
+      queue('new 1', {}),
+      queue('urgent 1', { urgent: true }),
+      queue('retry 1', { retry: true }),
+      queue('urgent cancelled', { urgent: true, signal: cancelled.signal }).catch(() => order.push('cancelled')),
+      queue('new 2', {}),
+      queue('urgent 2', { urgent: true }),
+      queue('retry 2', { retry: true })
+    ];
+    cancelled.abort(new Error('stopped'));
+    await Promise.resolve();
+    limiter.release(first, { kind: 'ok' });
+    await Promise.all(waits);
+    expect(order).toEqual(['cancelled', 'retry 1', 'retry 2', 'urgent 1', 'urgent 2', 'new 1', 'new 2']);
+  });
+
   it('stops waiting when the caller is cancelled, and the place goes to the next one', async () => {
     const limiter = new AdaptiveLimiter({ ceiling: 1, initial: 1 });
     const first = await limiter.acquire();

@@ -176,9 +176,13 @@ export interface LimiterTicket {
 export class AdaptiveLimiter {
   readonly controller: AimdController;
   private active = 0;
-  /** The retries first (the first `retriesWaiting`, oldest first), then first attempts in arrival order. */
+  /**
+   * The retries first (the first `retriesWaiting`, oldest first), then urgent first attempts (the next
+   * `urgentWaiting`), then the other first attempts, each in arrival order.
+   */
   private readonly waiting: (() => void)[] = [];
   private retriesWaiting = 0;
+  private urgentWaiting = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   private mostRefused = 0;
@@ -219,8 +223,9 @@ export class AdaptiveLimiter {
   /**
    * Waits for a free place (and for any `Retry-After` pause to pass). `retry`: a request ArcGIS refused goes before
    * every first attempt waiting, so it is sent as soon as the budget has room, not after requests that came later.
+   * `urgent`: a first attempt other work waits on goes after the retries but before the other first attempts.
    */
-  acquire(options: { retry?: boolean; signal?: AbortSignal | undefined } = {}): Promise<LimiterTicket> {
+  acquire(options: { retry?: boolean; urgent?: boolean; signal?: AbortSignal | undefined } = {}): Promise<LimiterTicket> {
     if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error);
     if (this.active < this.current && this.now() >= this.pausedUntil && this.waiting.length === 0) return Promise.resolve(this.start());
     return new Promise((resolve, reject) => {
@@ -236,11 +241,13 @@ export class AdaptiveLimiter {
         if (at >= 0) {
           this.waiting.splice(at, 1);
           if (at < this.retriesWaiting) this.retriesWaiting--;
+          else if (at < this.retriesWaiting + this.urgentWaiting) this.urgentWaiting--;
         }
         reject(signal!.reason);
       };
       waiters?.add(cancel);
       if (options.retry) this.waiting.splice(this.retriesWaiting++, 0, start);
+      else if (options.urgent) this.waiting.splice(this.retriesWaiting + this.urgentWaiting++, 0, start);
       else this.waiting.push(start);
       this.pump();
     });
@@ -322,6 +329,7 @@ export class AdaptiveLimiter {
     }
     while (this.active < this.current && this.waiting.length > 0) {
       if (this.retriesWaiting > 0) this.retriesWaiting--;
+      else if (this.urgentWaiting > 0) this.urgentWaiting--;
       this.waiting.shift()!();
     }
   }

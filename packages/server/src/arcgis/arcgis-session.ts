@@ -43,6 +43,11 @@ export interface ArcGISSessionOptions {
   /** Time limit for one HTTP request (default 2 minutes). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Requests that other work waits on (a backup's group content lists, which give every item its sharing): they go
+   * before the first attempts queued in the limiter, so a flood of feature pages and attachments cannot hold them up.
+   */
+  urgent?: boolean;
   /** The organization's origins when already known (otherwise asked of the portal on first need). */
   origins?: OrgOrigins;
   /** Called before each retry (for logs and progress). */
@@ -98,6 +103,11 @@ export class ArcGISSession {
   /** A session sharing this one's limiter, credentials and organization origins but with its own cancellation signal. */
   withSignal(signal: AbortSignal): ArcGISSession {
     return new ArcGISSession({ ...this.options, signal }, this.limiter, this.stats, this.originsCache);
+  }
+
+  /** A session sharing everything with this one whose requests go before the first attempts waiting (`urgent`). */
+  urgent(): ArcGISSession {
+    return new ArcGISSession({ ...this.options, urgent: true }, this.limiter, this.stats, this.originsCache);
   }
 
   /**
@@ -173,7 +183,7 @@ export class ArcGISSession {
       };
       try {
         this.stats.requests++;
-        const ticket = await this.limiter.acquire({ retry: attempts.throttled + attempts.other > 0, signal: this.options.signal });
+        const ticket = await this.limiter.acquire({ retry: attempts.throttled + attempts.other > 0, urgent: this.options.urgent === true, signal: this.options.signal });
         let result: T;
         try {
           result = await withFetchContext(context, fn);

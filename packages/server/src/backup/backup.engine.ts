@@ -256,7 +256,9 @@ class BackupRun {
   /** Groups start at once: their content lists give the items' sharing, and reading them alongside the item search keeps the request slots busy. */
   private startGroups(parent: SnapshotManifest | undefined): GroupsRun | undefined {
     if (!(this.options.includePrincipals ?? true)) return undefined;
-    const groupsRun = startGroups(this.ctx, this.options.identity.orgId, previousGroups(this.store, parent));
+    // Every item waits for the groups' content lists (its sharing): their requests go before the feature pages and
+    // attachments of the hosted services, which start first and would otherwise fill the queue ahead of them.
+    const groupsRun = startGroups({ ...this.ctx, session: this.ctx.session.urgent() }, this.options.identity.orgId, previousGroups(this.store, parent));
     // Awaited later; a fatal error while the items run must not also surface as an unhandled rejection.
     this.background.push(groupsRun.done.catch(() => undefined));
     return groupsRun;
