@@ -72,6 +72,7 @@ describe('the restore plan shows views and relationships', () => {
     await expect.poll(async () => (await source.locator('dd').last().textContent())?.trim()).toBe(`Restored by step ${serviceStep} of this plan`);
 
     // Its relationships: type, direction in words, the related item and the step that restores it.
+    await details.getByRole('heading', { name: 'Relationships added again' }).waitFor();
     const toService = details.locator('li[data-relationship="Service2Data"][data-direction="forward"]');
     await toService.getByText(`“${service!.title}”`).waitFor();
     expect(await toService.textContent()).toMatch(new RegExp(`from this item to .*: restored by step ${serviceStep}$`));

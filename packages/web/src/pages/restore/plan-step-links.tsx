@@ -43,17 +43,21 @@ export function StepLinks({ step, plan, index }: StepLinksProps) {
         <summary>{summary[0]!.toUpperCase() + summary.slice(1)}</summary>
         {sources.length > 0 && (
           <div className="plan-view-sources">
+            <h3 className="plan-links-heading">{sources.length === 1 ? 'View source' : 'View sources'}</h3>
             {sources.map((source, i) => (
               <ViewSource key={i} source={source} plan={plan} index={index} />
             ))}
           </div>
         )}
         {relationships.length > 0 && (
-          <ul className="plain-list plan-relationships" aria-label="Relationships added again">
-            {relationships.map((r, i) => (
-              <RelationshipLine key={i} relationship={r} index={index} clone={clone} />
-            ))}
-          </ul>
+          <>
+            <h3 className="plan-links-heading">Relationships added again</h3>
+            <ul className="plain-list plan-relationships">
+              {relationships.map((r, i) => (
+                <RelationshipLine key={i} relationship={r} index={index} clone={clone} />
+              ))}
+            </ul>
+          </>
         )}
       </details>
     </>

@@ -93,6 +93,7 @@ describe('PlanView: views and relationships', () => {
       ['Comes from', 'Restored by step 1 of this plan']
     ]);
     expect(fields.querySelector('a[href="#restore-plan-step-1"]')?.textContent).toBe('step 1');
+    expect([...details.querySelectorAll('h3')].map(text)).toEqual(['View source', 'Relationships added again']);
     expect(out.querySelector('[data-missing-source]')).toBeNull();
   });
 
