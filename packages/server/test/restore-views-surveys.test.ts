@@ -164,6 +164,16 @@ for (const kind of ['online', 'enterprise'] as const) {
         // The plan said what it would do: the views' source, their relationships.
         const viewStep = plan.steps.find((s) => s.sourceId === survey.resultsView)!;
         expect(viewStep.view?.sources).toEqual([expect.objectContaining({ itemId: survey.service, status: 'restored' })]);
+        // Each view layer with the source layer it shows, named from the snapshot (what the web plan shows).
+        const sourceLayers = content.items.get(survey.service)!.service!.layers;
+        expect(viewStep.view!.sources[0]!.layers).toEqual(
+          content.items.get(survey.resultsView)!.service!.view!.layers.map((link) => ({
+            id: link.id,
+            name: content.items.get(survey.resultsView)!.service!.layers.find((l) => l.id === link.id)!.name,
+            sourceLayerId: link.sourceLayerId,
+            sourceLayerName: sourceLayers.find((l) => l.id === link.sourceLayerId)!.name
+          }))
+        );
         expect(viewStep.relationships).toContainEqual(expect.objectContaining({ type: 'Service2Data', direction: 'forward', itemId: survey.service }));
         expect(plan.steps.findIndex((s) => s.sourceId === survey.service)).toBeLessThan(plan.steps.indexOf(viewStep));
         expect(plan.steps.indexOf(viewStep)).toBeLessThan(plan.steps.findIndex((s) => s.sourceId === survey.form));
@@ -244,6 +254,8 @@ for (const kind of ['online', 'enterprise'] as const) {
       expect(step.reason).toMatch(/view cannot be restored without its source/);
       expect(step.reason).toContain(source.service!.url);
       expect(step.view?.sources).toEqual([expect.objectContaining({ status: 'missing', itemId: source.id })]);
+      // The view's own layer names are in the snapshot; the missing source's are not.
+      expect(step.view!.sources[0]!.layers).toEqual([{ id: 0, name: view.service!.layers[0]!.name, sourceLayerId: 0 }]);
     });
   });
 }

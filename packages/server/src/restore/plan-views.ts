@@ -11,7 +11,7 @@ import type { ItemEntry, Store } from '../store/index.js';
 import { isSurveyForm, packageTexts } from './survey-package.js';
 import type { PlannedItems } from './plan-selection.js';
 import type { PlanContext } from './plan-steps.js';
-import type { PlannedViewSource, PlanStep } from './restore.types.js';
+import type { PlannedViewLayer, PlannedViewSource, PlanStep } from './restore.types.js';
 
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
 
@@ -59,7 +59,7 @@ export async function planViewsAndRelationships(ctx: PlanContext, planned: Plann
     const view = entry.service?.view;
     if (!view || !step.hosted) continue;
     const sources: PlannedViewSource[] = [];
-    for (const source of view.sources) sources.push(await plannedSource(ctx, source, itemSteps));
+    for (const source of view.sources) sources.push({ ...(await plannedSource(ctx, source, itemSteps)), ...viewLayersOn(entry, source, items) });
     step.view = { sources };
     const described = sources.map((s) => `${s.title ? `"${s.title}"` : s.url} (${s.status === 'restored' ? 'restored first by this plan' : s.status === 'live' ? 'in the organization' : 'missing'})`).join(', ');
     const missing = sources.filter((s) => s.status === 'missing');
@@ -73,6 +73,19 @@ export async function planViewsAndRelationships(ctx: PlanContext, planned: Plann
       step.reason = `${step.reason}; a view of ${described}, made a view again (never filled with rows)`;
     }
   }
+}
+
+/** The view layers defined on `source`, named from the snapshot (the view's layers, and the source's when it holds it). */
+function viewLayersOn(view: ItemEntry, source: { url: string; itemId?: string }, items: ReadonlyMap<string, ItemEntry>): { layers?: PlannedViewLayer[] } {
+  const links = (view.service?.view?.layers ?? []).filter((l) => sameUrl(l.sourceUrl, source.url));
+  if (links.length === 0) return {};
+  const sourceLayers = sourceEntry(source, items)?.service?.layers ?? [];
+  const layers = links.map((link) => {
+    const name = view.service!.layers.find((l) => l.id === link.id)?.name;
+    const sourceLayerName = sourceLayers.find((l) => l.id === link.sourceLayerId)?.name;
+    return { id: link.id, ...(name ? { name } : {}), sourceLayerId: link.sourceLayerId, ...(sourceLayerName ? { sourceLayerName } : {}) };
+  });
+  return { layers };
 }
 
 async function plannedSource(ctx: PlanContext, source: { url: string; itemId?: string }, itemSteps: ReadonlyMap<string, PlanStep>): Promise<PlannedViewSource> {

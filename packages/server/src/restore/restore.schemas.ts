@@ -50,7 +50,23 @@ export const restorePlanSchema = object({
         cannotRestore: described('Items: what ArcGIS cannot take back through REST for this kind of item, and what to do instead.', arrayOf(string)),
         view: described(
           'A hosted feature layer view: its sources and where each is in the target (restored by this plan, live, or missing).',
-          object({ sources: arrayOf(object({ url: string, itemId: string, title: string, status: stringEnum(['restored', 'live', 'missing']) }, ['itemId', 'title'])) })
+          object({
+            sources: arrayOf(
+              object(
+                {
+                  url: string,
+                  itemId: string,
+                  title: string,
+                  status: stringEnum(['restored', 'live', 'missing']),
+                  layers: described(
+                    'The view layers defined on this source, each with the source layer it shows.',
+                    arrayOf(object({ id: integer, name: string, sourceLayerId: integer, sourceLayerName: string }, ['name', 'sourceLayerName']))
+                  )
+                },
+                ['itemId', 'title', 'layers']
+              )
+            )
+          })
         ),
         relationships: described(
           'The item relationships the step adds again.',

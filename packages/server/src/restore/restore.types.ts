@@ -101,6 +101,17 @@ export interface PlannedViewSource {
   title?: string;
   /** restored: by a step of this plan; live: the organization has it; missing: neither, so the view cannot be made. */
   status: 'restored' | 'live' | 'missing';
+  /** The view's layers defined on this source: each view layer and the source layer it shows (names from the snapshot). */
+  layers?: PlannedViewLayer[];
+}
+
+export interface PlannedViewLayer {
+  /** The view layer's id and name. */
+  id: number;
+  name?: string;
+  sourceLayerId: number;
+  /** The source layer's name, when the snapshot holds the source. */
+  sourceLayerName?: string;
 }
 
 export interface RestorePlan {

@@ -21,6 +21,8 @@ const emulator = (await import(/* @vite-ignore */ EMULATOR_SRC)) as Emulator;
 /** The demo organization's users (DEMO_USERS.admin is its administrator) and their passwords. */
 export const DEMO_USERS: Emulator['DEMO_USERS'] = emulator.DEMO_USERS;
 export const demoPassword: Emulator['demoPassword'] = emulator.demoPassword;
+/** What the demo organization holds (item ids by role, the surveys and their views, the relationships). */
+export const DEMO_EXPECTATIONS: Emulator['DEMO_EXPECTATIONS'] = emulator.DEMO_EXPECTATIONS;
 
 /** An emulated organization on 127.0.0.1, a free port; the demo org unless another seed is given. */
 export function startArcGIS(options: EmulatorOptions = {}): Promise<EmulatorHandle> {

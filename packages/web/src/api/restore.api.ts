@@ -11,6 +11,8 @@ export type { LiveItemDiff, PartChange, PartDiff } from '@orgkeeper/server-types
 export type {
   ItemPartName,
   PlannedReference,
+  PlannedViewLayer,
+  PlannedViewSource,
   PlanStep,
   PlannedRewrite,
   RestoreLogRow,

@@ -1,18 +1,17 @@
-// Steps 3 and 4 of a restore: preview the dry-run plan for exactly the choices shown, run it, follow its progress, and
-// see what each step did once it has finished.
+// Steps 3 and 4 of a restore: preview the dry-run plan for exactly the choices shown (plan-view.tsx), run it, follow
+// its progress, and see what each step did once it has finished.
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useOperation } from '../../api/operation-updates';
-import { type PlanStep, type RestorePlan, restoreSteps } from '../../api/restore.api';
+import { restoreSteps } from '../../api/restore.api';
 import { useApiClient } from '../../app/api-context';
-import { ErrorNotice, Notice } from '../../components/notice';
+import { ErrorNotice } from '../../components/notice';
 import { OperationProgress } from '../../components/operation-progress';
 import { StatusBadge } from '../../components/status-badge';
-import { formatCount, formatDuration } from '../../components/units';
+import { formatDuration } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
+import { ACTION_LABELS, PlanView } from './plan-view';
 import type { RestoreRun } from './restore-run';
-
-const ACTION_LABELS = { create: 'Create', overwrite: 'Overwrite', skip: 'Skip' } as const;
 
 export function RestorePlanStep({ restore, chosenCount }: { restore: RestoreRun; chosenCount: number }) {
   const headingId = useId();
@@ -39,99 +38,6 @@ export function RestorePlanStep({ restore, chosenCount }: { restore: RestoreRun;
         </>
       )}
     </section>
-  );
-}
-
-function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean }) {
-  return (
-    <div className="restore-plan" data-testid="restore-plan">
-      {stale && (
-        <Notice kind="warning" title="The choices changed">
-          This plan was made for earlier choices. Preview the plan again before restoring.
-        </Notice>
-      )}
-      <p className="plan-summary">
-        Into {plan.target.portalUrl} as {plan.target.admin}: {formatCount(plan.counts.create)} to create, {formatCount(plan.counts.overwrite)} to overwrite,{' '}
-        {formatCount(plan.counts.skip)} to skip.
-        {plan.fromRecycleBin !== undefined && plan.fromRecycleBin > 0 && ` Of those created, ${formatCount(plan.fromRecycleBin)} come back from the recycle bin with their ids; the others are recreated with new ids.`}
-      </p>
-      <div className="table-scroll">
-        <table className="data-table plan-table">
-          <caption className="visually-hidden">Restore plan</caption>
-          <thead>
-            <tr>
-              <th scope="col">Action</th>
-              <th scope="col">What</th>
-              <th scope="col">Owner and folder</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.steps.map((step) => (
-              <tr key={step.key} data-step={step.key} data-action={step.action} data-recycle-bin={step.recycleBin ? 'true' : undefined}>
-                <td>{step.recycleBin ? 'From the recycle bin' : ACTION_LABELS[step.action]}</td>
-                <td>
-                  <PlainText text={step.title} fallback="(no title)" /> <span className="cell-note">{step.kind === 'item' ? <PlainText text={step.type} /> : step.kind}</span>
-                </td>
-                <td>
-                  <PlainText text={step.owner} />
-                  {step.folder && (
-                    <>
-                      {' / '}
-                      <PlainText text={step.folder} />
-                    </>
-                  )}
-                </td>
-                <td>
-                  <PlainText text={step.reason} />
-                  {(step.warnings ?? []).map((warning, i) => (
-                    <div key={i} className="cell-error">
-                      <PlainText text={warning} />
-                    </div>
-                  ))}
-                  <StepReferences step={step} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </div>
-  );
-}
-
-/** The references an item step rewrites, keeps or only lists, and what it cannot bring back (the item-type catalogue's). */
-function StepReferences({ step }: { step: PlanStep }) {
-  const refs = step.references ?? [];
-  const cannot = step.cannotRestore ?? [];
-  if (refs.length === 0 && cannot.length === 0) return null;
-  const count = (action: string) => refs.filter((r) => r.action === action).length;
-  return (
-    <>
-      {cannot.map((text, i) => (
-        <div key={i} className="cell-note" data-cannot-restore>
-          Cannot restore: <PlainText text={text} />
-        </div>
-      ))}
-      {refs.length > 0 && (
-        <details className="plan-references">
-          <summary>
-            {formatCount(refs.length)} references: {formatCount(count('rewrite'))} rewritten, {formatCount(count('keep'))} kept, {formatCount(count('list'))} listed only
-          </summary>
-          <ul className="plain-list">
-            {refs.map((r, i) => (
-              <li key={i} data-reference-action={r.action}>
-                {r.action === 'rewrite' ? 'Rewrite' : r.action === 'keep' ? 'Keep' : 'List'} <PlainText text={r.label} />{' '}
-                <code>
-                  <PlainText text={`${r.part === 'resource' ? `${r.resource ?? ''}: ` : ''}${r.path}`} />
-                </code>{' '}
-                <PlainText text={r.value} /> → <PlainText text={r.note} />
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-    </>
   );
 }
 
