@@ -181,6 +181,9 @@ for (const kind of ['online', 'enterprise'] as const) {
         const text = planText(plan);
         expect(text).toContain(`view of "${content.items.get(survey.service)!.title}" ${content.items.get(survey.service)!.service!.url} (restored first by this plan)`);
         expect(text).toContain(`relationship Service2Data to "${content.items.get(survey.service)!.title}" (${survey.service})`);
+        for (const link of content.items.get(survey.resultsView)!.service!.view!.layers) {
+          expect(text).toMatch(new RegExp(`view layer ${link.id} "[^"]+" shows source layer ${link.sourceLayerId} "${sourceLayers.find((l) => l.id === link.sourceLayerId)!.name}"`));
+        }
         for (const id of [survey.form, survey.service, survey.submissionView, survey.resultsView]) {
           await expectItemMatches(emu, store, content, content.items.get(id)!, newId(id), maps);
         }

@@ -197,7 +197,10 @@ function stepLine(step: PlanStep, index: number): string[] {
   for (const r of step.rewrites) lines.push(`       rewrite ${r.kind === 'item' ? 'id' : 'URL'} ${r.from} -> ${r.to}`);
   for (const w of step.warnings ?? []) lines.push(`       warning: ${w}`);
   const where = { restored: 'restored first by this plan', live: 'in the organization', missing: 'missing' } as const;
-  for (const s of step.view?.sources ?? []) lines.push(`       view of ${s.title ? `"${s.title}" ` : ''}${s.url} (${where[s.status]})`);
+  for (const s of step.view?.sources ?? []) {
+    lines.push(`       view of ${s.title ? `"${s.title}" ` : ''}${s.url} (${where[s.status]})`);
+    for (const l of s.layers ?? []) lines.push(`         view layer ${l.id}${l.name ? ` "${l.name}"` : ''} shows source layer ${l.sourceLayerId}${l.sourceLayerName ? ` "${l.sourceLayerName}"` : ''}`);
+  }
   for (const r of step.relationships ?? []) lines.push(`       relationship ${r.type} ${r.direction === 'forward' ? 'to' : 'from'} ${r.title ? `"${r.title}" ` : ''}(${r.itemId})`);
   const refs = step.references ?? [];
   if (refs.length > 0) {
