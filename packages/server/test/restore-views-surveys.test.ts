@@ -35,6 +35,9 @@ function mapsOf(content: SnapshotContent, result: RestoreResult, extra: [string,
   return { ids, urls };
 }
 
+/** The coded-value domain the 'Protected Bike Lanes' view sets on its LANE_TYPE field (its source has another). */
+const LANE_DOMAIN = { type: 'codedValue', name: 'ProtectedLaneKind', codedValues: [{ name: 'Protected (separated)', code: 'PROT' }] };
+
 const serviceOf = (emu: EmulatorHandle, url: string) => emu.context.state.getService(decodeURIComponent(url.split('/').at(-2)!))!;
 
 /** A view restored as a view: on `sourceUrl`, with the snapshot's capabilities, definition query and shown fields. */
@@ -48,10 +51,12 @@ async function expectViewMatches(emu: EmulatorHandle, store: Store, entry: ItemE
   expect(sources.services.map((s) => s.url.toLowerCase()), `${entry.title} sources`).toEqual([sourceUrl.toLowerCase()]);
   for (const layer of entry.service!.layers) {
     expect(layer.chunks, 'a view stores no rows').toEqual([]);
-    const want = await store.getJson<{ fields: { name: string; alias?: string }[]; viewDefinitionQuery?: string }>(layer.definition.hash);
-    const got = await session.request<{ fields: { name: string; alias?: string }[]; viewDefinitionQuery?: string }>(`${url}/${layer.id}`);
+    type Fields = { fields: { name: string; alias?: string; domain?: unknown }[]; viewDefinitionQuery?: string };
+    const want = await store.getJson<Fields>(layer.definition.hash);
+    const got = await session.request<Fields>(`${url}/${layer.id}`);
     expect(got.viewDefinitionQuery ?? '', `${entry.title} ${layer.id} query`).toBe(want.viewDefinitionQuery ?? '');
-    expect(got.fields.map((f) => [f.name, f.alias]), `${entry.title} ${layer.id} fields and aliases`).toEqual(want.fields.map((f) => [f.name, f.alias]));
+    const own = (f: Fields['fields'][number]) => [f.name, f.alias, f.domain ?? null];
+    expect(got.fields.map(own), `${entry.title} ${layer.id} fields, aliases and domains`).toEqual(want.fields.map(own));
     expect(serviceOf(emu, url).layers.get(layer.id)!.store.count(), 'the view holds no rows of its own').toBe(0);
   }
 }
@@ -105,9 +110,10 @@ for (const kind of ['online', 'enterprise'] as const) {
 
     beforeAll(async () => {
       emu = await startTestEmulator({ kind });
-      // A view with a field alias of its own (updateDefinition on the view), which every restore must keep.
+      // A view with a field alias and a coded-value domain of its own (updateDefinition on the view), which every
+      // restore must keep.
       const protectedUrl = `${emu.context.urls.servicesRoot}/Demo_Bike_Lanes_Protected/FeatureServer`;
-      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane' }] }] }) }, { httpMethod: 'POST' });
+      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane', domain: LANE_DOMAIN }] }] }) }, { httpMethod: 'POST' });
       folder = await tempFolder(`orgkeeper-views-${kind}-`);
       ({ db, repository } = await restoreDb(folder.path));
       ({ store, snapshotId, content } = await backUp(emu, folder.path));
@@ -200,8 +206,9 @@ for (const kind of ['online', 'enterprise'] as const) {
       const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
       const viewName = view.service!.url.split('/').at(-2)!;
       const adminUrl = (url: string) => url.replace('/rest/services', '/rest/admin/services');
-      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }, { name: 'LANE_TYPE', alias: 'Changed' }] }] }) }, { httpMethod: 'POST' });
+      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }, { name: 'LANE_TYPE', alias: 'Changed', domain: null }] }] }) }, { httpMethod: 'POST' });
       expect(JSON.stringify(await session.request(`${view.service!.url}/0`))).toContain('"alias":"Changed"');
+      expect(JSON.stringify(await session.request(`${view.service!.url}/0`))).not.toContain('ProtectedLaneKind');
       const firstOid = [...serviceOf(emu, source.service!.url).layers.get(0)!.store.scan()][0]!.oid;
       await session.request(`${source.service!.url}/0/deleteFeatures`, { objectIds: String(firstOid) }, { httpMethod: 'POST' });
       emu.requestLog.reset();
@@ -209,6 +216,7 @@ for (const kind of ['online', 'enterprise'] as const) {
       const { result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'in-place', items: [view.id, source.id] }, operationId: `in-place-${kind}`, hosted });
       expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
       await expectViewMatches(emu, store, view, view.service!.url, source.service!.url);
+      expect(JSON.stringify(await session.request(`${view.service!.url}/0`)), 'the view\'s own domain is back').toContain('ProtectedLaneKind');
       expect(await liveRecords(session, `${source.service!.url}/0`)).toEqual(await snapshotRecords(store, source, 0));
       // Rows went to the source; nothing was written through the view.
       expect(editsTo(emu, [viewName])).toEqual([]);

@@ -10,7 +10,7 @@ import type { Store } from '../../store/index.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RestoreLayerDataArgs } from './hosted-restore.types.js';
 import { defineViewLayers } from './view-recreate.js';
-import { fieldAliases, type SourceUrlFor, targetSourceUrl, viewLinkOf, visibleFieldNames } from './view-layers.js';
+import { type SourceUrlFor, targetSourceUrl, viewFieldOverrides, viewLinkOf, visibleFieldNames } from './view-layers.js';
 
 export interface RestoreViewDefinitionArgs extends Omit<RestoreLayerDataArgs, 'layerIds' | 'onProgress' | 'checkpoint' | 'resumeState'> {
   sourceUrlFor: SourceUrlFor;
@@ -51,10 +51,12 @@ async function layerUpdate(session: ArcGISSession, store: Store, hash: string, l
   const sourceUrl = (await session.orgOrigins()).hostedFeatureServiceUrl(targetSourceUrl(link, sourceUrlFor));
   if (!sourceUrl) throw new HostedRestoreError('view_source_missing', `The source of view layer ${id} (${link.sourceUrl}) is not a hosted feature layer of the organization, so it was not requested.`);
   const source = await getLayerInfo({ session, url: `${sourceUrl}/${link.sourceLayerId}` });
-  const aliases = fieldAliases(stored, source.fields ?? []);
+  const own = viewFieldOverrides(stored, (source.fields ?? []));
+  // Aliases are set on every field (back to the source's where the view had none of its own); a domain or description
+  // only where the view had its own (the live view's are not read: setting the source's would pin it on the view).
   const fields = (source.fields ?? [])
     .filter((f) => f.type !== 'esriFieldTypeOID')
-    .map((f) => ({ name: f.name, visible: shown.has(f.name.toLowerCase()), alias: aliases.get(f.name.toLowerCase()) ?? f.alias ?? f.name }));
+    .map((f) => ({ alias: f.alias ?? f.name, ...own.get(f.name.toLowerCase()), name: f.name, visible: shown.has(f.name.toLowerCase()) }));
   const entry: Record<string, unknown> = { id, viewDefinitionQuery: typeof stored.viewDefinitionQuery === 'string' ? stored.viewDefinitionQuery : '', fields };
   const filter = link.viewLayerDefinition?.filter;
   if (filter !== undefined) entry.viewLayerDefinition = { filter };

@@ -5,6 +5,7 @@
  * and layer, the fields it shows and its spatial filter, and its `viewDefinitionQuery`. As the ArcGIS API for
  * Python's clone_items sends them; Esri documents `viewLayerDefinition` in Add to Definition (Feature Service).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { serviceNameInUrl } from '../../arcgis/feature-service/index.js';
 import type { HostedServiceEntry, Store, ViewLayerEntry } from '../../store/index.js';
 import { layerDefinitionForAdd } from './definitions.js';
@@ -60,15 +61,33 @@ export async function viewLayersForAdd(store: Store, service: HostedServiceEntry
 }
 
 /**
- * The view's own field properties (set with updateDefinition `fields: [{name, alias}]`): the aliases its stored
- * definition gives that differ from its source's, as updateDefinition takes them.
+ * Field properties a view may set for itself with updateDefinition `fields: [{name, ...}]` without changing its
+ * source: the alias and the domain (ArcGIS Online "Set view definition" and the Data tab's field settings; the ArcGIS
+ * API for Python's clone_items sends `fields` with `alias` and `domain` to a cloned view), and the field description
+ * (the Data tab's "field description", kept in the field's `description`). Esri documents no list of the per-field
+ * properties a view takes: `visible` (handled apart, by the fields shown) and these three are those its clients send.
  */
-export function fieldAliases(stored: Record<string, unknown>, sourceFields: { name: string; alias?: string }[]): Map<string, string> {
-  const source = new Map(sourceFields.map((f) => [f.name.toLowerCase(), f.alias]));
-  const out = new Map<string, string>();
-  for (const f of (Array.isArray(stored.fields) ? stored.fields : []) as { name?: unknown; alias?: unknown }[]) {
-    if (typeof f.name !== 'string' || typeof f.alias !== 'string') continue;
-    if (source.has(f.name.toLowerCase()) && source.get(f.name.toLowerCase()) !== f.alias) out.set(f.name.toLowerCase(), f.alias);
+const OWN_FIELD_KEYS = ['alias', 'domain', 'description'] as const;
+export type ViewFieldOverride = Partial<Record<(typeof OWN_FIELD_KEYS)[number], unknown>>;
+
+/**
+ * The view's own field properties: those its stored definition gives that differ from its source's field, by
+ * lower-cased field name, as updateDefinition takes them. A property the stored field lacks is left alone.
+ */
+export function viewFieldOverrides(stored: Record<string, unknown>, sourceFields: readonly { name: string }[]): Map<string, ViewFieldOverride> {
+  const source = new Map(sourceFields.map((f) => [f.name.toLowerCase(), f as Record<string, unknown>]));
+  const out = new Map<string, ViewFieldOverride>();
+  for (const f of (Array.isArray(stored.fields) ? stored.fields : []) as Record<string, unknown>[]) {
+    if (typeof f?.name !== 'string') continue;
+    const from = source.get(f.name.toLowerCase());
+    if (!from) continue;
+    const own: ViewFieldOverride = {};
+    for (const key of OWN_FIELD_KEYS) {
+      if (!(key in f) || (key === 'alias' && typeof f.alias !== 'string')) continue;
+      // A missing property on the source reads as null, as the layer JSON of an ArcGIS field does.
+      if (!isDeepStrictEqual(f[key] ?? null, from[key] ?? null)) own[key] = f[key];
+    }
+    if (Object.keys(own).length > 0) out.set(f.name.toLowerCase(), own);
   }
   return out;
 }
