@@ -390,6 +390,89 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
     [120, 60, 150]
   );
 
+  // ------------------------------------------------------------------ a join view across two services
+  // Fire-flow tests kept in their own table service, joined to the hydrants: each hydrant with its latest test
+  // (a LEFT join with a topFilter, the one-to-many case Esri's join views serve). Deterministic: hydrants
+  // HYD-1001..HYD-1015 have two tests each (the later one is test i, 0 <= i < 15), the other 25 hydrants none.
+  service(
+    {
+      name: DEMO_SERVICE_NAMES.hydrantFlowTests,
+      title: 'Hydrant Flow Tests',
+      owner: U.tom,
+      folderId: id('fld-utilities'),
+      itemId: id('svc-hydrant-flow-tests'),
+      access: 'org',
+      tags: ['water', 'hydrants', 'fire flow'],
+      capabilities: 'Create,Delete,Query,Update,Editing',
+      created: ago(400),
+      modified: ago(10),
+      tables: [
+        {
+          id: 0,
+          name: 'Flow Tests',
+          fields: [
+            { name: 'HYDRANT_ID', type: 'esriFieldTypeString', alias: 'Hydrant', length: 20 },
+            { name: 'TEST_DATE', type: 'esriFieldTypeDate', alias: 'Test Date' },
+            { name: 'FLOW_GPM', type: 'esriFieldTypeInteger', alias: 'Flow (gpm)' },
+            { name: 'TESTED_BY', type: 'esriFieldTypeString', length: 50 }
+          ],
+          features: Array.from({ length: 30 }, (_, i) => ({
+            attributes: { HYDRANT_ID: demoFlowTest(i).hydrant, TEST_DATE: ago(10 + i * 7), FLOW_GPM: demoFlowTest(i).flow, TESTED_BY: ['S. Okafor', 'T. Becker', 'L. Chen'][i % 3] }
+          }))
+        }
+      ]
+    },
+    'Fire-flow tests of the city hydrants by the fire department.',
+    [200, 60, 40]
+  );
+  view(
+    {
+      name: DEMO_SERVICE_NAMES.hydrantsLatestFlow,
+      title: 'Hydrants with Latest Flow Test',
+      owner: U.tom,
+      folderId: id('fld-utilities'),
+      itemId: id('view-hydrants-latest-flow'),
+      access: 'org',
+      tags: ['water', 'hydrants', 'fire flow', 'join'],
+      capabilities: 'Query',
+      updatable: false,
+      created: ago(60),
+      modified: ago(9),
+      layers: [
+        {
+          id: 0,
+          name: 'Hydrants with Latest Flow Test',
+          sourceServiceName: DEMO_SERVICE_NAMES.water,
+          sourceLayerId: 0,
+          join: {
+            name: 'Hydrants',
+            sourceServiceName: DEMO_SERVICE_NAMES.water,
+            sourceLayerId: 0,
+            fields: [{ name: 'FACILITYID', source: 'FACILITYID' }, { name: 'STATUS', source: 'STATUS' }],
+            relatedTables: [
+              {
+                name: 'FlowTests',
+                sourceServiceName: DEMO_SERVICE_NAMES.hydrantFlowTests,
+                sourceLayerId: 0,
+                fields: [
+                  { name: 'LAST_TEST_DATE', source: 'TEST_DATE', alias: 'Last flow test' },
+                  { name: 'LAST_FLOW_GPM', source: 'FLOW_GPM', alias: 'Last flow (gpm)' }
+                ],
+                type: 'LEFT',
+                parentKeyFields: ['FACILITYID'],
+                keyFields: ['HYDRANT_ID'],
+                topFilter: { groupByFields: 'HYDRANT_ID', orderByFields: 'TEST_DATE DESC', topCount: 1 }
+              }
+            ],
+            materialized: false
+          }
+        }
+      ]
+    },
+    'Each hydrant with its latest fire-flow test: a join view of Water Network hydrants and Hydrant Flow Tests.',
+    [200, 90, 60]
+  );
+
   /**
    * A Form item as Survey123 publishes it: the survey package (XForm, .webform, .info, .itemInfo, the XLSForm for
    * Connect, media) as data; as resources the web designer's form.json or Connect's XLSForm and .webform, and the
@@ -451,4 +534,9 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
     document(item, spec.tags, `The ${spec.design.title} survey (ArcGIS Survey123).`, [170, 90, 40]);
     return item;
   }
+}
+
+/** The demo's fire-flow test `i` (0 <= i < 30): hydrants HYD-1001..HYD-1015 twice each, test i the later of the two. */
+export function demoFlowTest(i: number): { hydrant: string; flow: number } {
+  return { hydrant: `HYD-${1001 + (i % 15)}`, flow: 800 + ((i * 37) % 700) };
 }
