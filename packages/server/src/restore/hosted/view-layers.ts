@@ -2,11 +2,12 @@
  * The layers of a hosted feature layer view as `addToDefinition` takes them: each layer's own definition (drawing
  * info, templates, description) without what the view takes from its source (fields, relationships) or what ArcGIS
  * computes, with `adminLayerInfo.viewLayerDefinition` naming the source service (restored or cloned: its new name)
- * and layer, the fields it shows and its spatial filter, and its `viewDefinitionQuery`. As the ArcGIS API for
- * Python's clone_items sends them; Esri documents `viewLayerDefinition` in Add to Definition (Feature Service).
+ * and layer, the fields it shows and its spatial filter, and its `viewDefinitionQuery`; for a join view, its `table`
+ * with the main and related sources renamed the same way. As the ArcGIS API for Python's clone_items sends them;
+ * Esri documents `viewLayerDefinition` (and advanced views' `table`) in Add to Definition (Feature Service).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { serviceNameInUrl } from '../../arcgis/feature-service/index.js';
+import { joinTableOf, serviceNameInUrl, withJoinSourceNames } from '../../arcgis/feature-service/index.js';
 import type { HostedServiceEntry, Store, ViewLayerEntry } from '../../store/index.js';
 import { layerDefinitionForAdd } from './definitions.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
@@ -18,10 +19,27 @@ export type SourceUrlFor = (snapshotUrl: string) => string | undefined;
 export function viewLinkOf(service: HostedServiceEntry, layerId: number): ViewLayerEntry {
   const link = service.view?.layers.find((l) => l.id === layerId);
   if (!link) throw new HostedRestoreError('view_source_missing', `View layer ${layerId} has no source in the snapshot (it could not be read at backup time), so it cannot be defined again.`);
-  if (link.viewLayerDefinition && 'table' in link.viewLayerDefinition) {
-    throw new HostedRestoreError('view_source_missing', `View layer ${layerId} is a join view (viewLayerDefinition.table): OrgKeeper keeps its definition but cannot make it again.`);
-  }
   return link;
+}
+
+/** The `table` of a join view layer (viewLayerDefinition.table), else undefined. */
+export function joinOf(link: ViewLayerEntry): Record<string, unknown> | undefined {
+  return joinTableOf(link.viewLayerDefinition);
+}
+
+/**
+ * A join view layer's `table` with every source (main and related) named as in the target: each snapshot service
+ * name found among the view's sources, then where this restore made it (or where it still is). A clear error names
+ * the first source that is in neither.
+ */
+export function targetJoinTable(service: HostedServiceEntry, link: ViewLayerEntry, table: Record<string, unknown>, sourceUrlFor: SourceUrlFor): Record<string, unknown> {
+  return withJoinSourceNames(table, (name) => {
+    const source = service.view?.sources.find((s) => serviceNameInUrl(s.url)?.toLowerCase() === name.toLowerCase());
+    const url = source ? sourceUrlFor(source.url) : undefined;
+    const target = url ? serviceNameInUrl(url) : undefined;
+    if (!target) throw new HostedRestoreError('view_source_missing', `Join view layer ${link.id} joins the service '${name}'${source ? ` (${source.url})` : ''}, which is neither restored by this run nor in the organization.`);
+    return target;
+  });
 }
 
 /** The source URL of a view layer in the target organization, or a clear error. */
@@ -51,9 +69,11 @@ export async function viewLayersForAdd(store: Store, service: HostedServiceEntry
     delete definition.viewDefinitionQuery;
     definition.id = layer.id;
     const given = link.viewLayerDefinition ?? {};
-    definition.adminLayerInfo = {
-      viewLayerDefinition: { ...given, sourceServiceName, sourceLayerId: link.sourceLayerId, sourceLayerFields: given.sourceLayerFields ?? visibleFieldNames(stored) }
-    };
+    const join = joinOf(link);
+    definition.adminLayerInfo = join
+      ? // A join view: its whole definition, each source named as in the target (the main one is `sourceServiceName`).
+        { viewLayerDefinition: { ...given, table: targetJoinTable(service, link, join, sourceUrlFor) } }
+      : { viewLayerDefinition: { ...given, sourceServiceName, sourceLayerId: link.sourceLayerId, sourceLayerFields: given.sourceLayerFields ?? visibleFieldNames(stored) } };
     if (typeof stored.viewDefinitionQuery === 'string' && stored.viewDefinitionQuery.trim() !== '') definition.viewDefinitionQuery = stored.viewDefinitionQuery;
     (layer.kind === 'table' ? tables : layers).push(definition);
   }

@@ -15,7 +15,7 @@ import { createParameters } from './definitions.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RecreateHostedServiceArgs, RecreateHostedServiceResult } from './hosted-restore.types.js';
 import { createWithFreeName } from './recreate.js';
-import { type SourceUrlFor, targetSourceUrl, viewFieldOverrides, viewLayersForAdd, viewLinkOf } from './view-layers.js';
+import { joinOf, type SourceUrlFor, targetSourceUrl, viewFieldOverrides, viewLayersForAdd, viewLinkOf } from './view-layers.js';
 
 export interface RecreateViewArgs extends Omit<RecreateHostedServiceArgs, 'onProgress'> {
   /** The target URL of each source service the snapshot names (restored by this run, or still in the organization). */
@@ -99,6 +99,8 @@ async function restoreOwnFieldProperties(session: ArcGISSession, store: Store, s
   const layers: Record<string, unknown>[] = [];
   for (const layer of service.layers) {
     const link = viewLinkOf(service, layer.id);
+    // A join names its fields and aliases in its definition (sent with addToDefinition); ArcGIS takes no field update.
+    if (joinOf(link)) continue;
     const sourceUrl = origins.hostedFeatureServiceUrl(targetSourceUrl(link, sourceUrlFor));
     if (!sourceUrl) continue;
     const source = await getLayerInfo({ session, url: `${sourceUrl}/${link.sourceLayerId}` });
