@@ -3,7 +3,7 @@
  * and ArcGIS Enterprise: deleted and recreated (views made views again on their recreated source), restored in place
  * (definitions only through a view, rows only through the source: the request log shows no edit addressed to a view),
  * cloned into an empty organization, and a submission made as the form makes it lands in the restored or cloned
- * service and shows through the results view.
+ * service and shows through the results view. The demo's join view and a view with its own domain are cloned too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
@@ -18,6 +18,7 @@ import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/em
 import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, zipFiles, RESTORE_RETRY } from './support/restore-harness.js';
 import { sessionFor } from './support/emulator-session.js';
 import { liveRecords, snapshotRecords } from './support/hosted-restore.js';
+import { joinAt, nameOf, newUrlOf, renamed, rowsAt } from './support/join-views.js';
 
 type Survey = { form: string; service: string; submissionView: string; resultsView: string; publishedWith: string };
 
@@ -269,6 +270,8 @@ describe('views and Survey123 surveys cloned into an empty organization', () => 
   beforeAll(async () => {
     source = await startTestEmulator({ kind: 'online' });
     target = await startTestEmulator({ kind: 'enterprise', seed: 'empty', randomSeed: 'clone-target' });
+    const protectedUrl = `${source.context.urls.servicesRoot}/Demo_Bike_Lanes_Protected/FeatureServer`;
+    await sessionFor(source, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', domain: LANE_DOMAIN }] }] }) }, { httpMethod: 'POST' });
     folder = await tempFolder('orgkeeper-views-clone-');
     ({ db, repository } = await restoreDb(folder.path));
     ({ store, snapshotId, content } = await backUp(source, folder.path));
@@ -300,5 +303,26 @@ describe('views and Survey123 surveys cloned into an empty organization', () => 
     }
     const names = [...target.context.state.services.values()].map((s) => `/${s.name}/FeatureServer`);
     for (const needle of [new URL(source.portalUrl).host, content.manifest.org.id]) expect(await formMentionsOf(target, needle, names), needle).toEqual([]);
+  }, 120_000);
+
+  it('clones the join view with both its sources, and the view with its own domain', async () => {
+    const { DEMO_EXPECTATIONS: x } = await import('@orgkeeper/arcgis-emulator');
+    const [joinId, sourceIds] = Object.entries(x.views.joins)[0]!;
+    const protectedView = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
+    const join = content.items.get(joinId)!;
+    const table = await joinAt(source, join.service!.url);
+    const rows = await rowsAt(source, join.service!.url);
+    const { plan, result } = await planAndRun({ store, content, target, repository, params: { snapshotId, mode: 'clone', items: [joinId, protectedView.id] }, operationId: 'join-clone', hosted: await loadHostedRestore() });
+    expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
+    for (const id of sourceIds) expect(plan.steps.some((s) => s.sourceId === id), `${id} taken along`).toBe(true);
+    const names: Record<string, string> = {};
+    for (const id of sourceIds) names[nameOf(content.items.get(id)!.service!.url)] = nameOf(newUrlOf(result, id)!);
+    const viewUrl = newUrlOf(result, joinId)!;
+    expect(new URL(viewUrl).origin).toBe(new URL(target.portalUrl).origin);
+    expect(await joinAt(target, viewUrl)).toEqual(renamed(table, names));
+    expect(await rowsAt(target, viewUrl)).toEqual(rows);
+
+    const layer = await sessionFor(target, { retry: RESTORE_RETRY }).request<{ fields: { name: string; domain?: unknown }[] }>(`${newUrlOf(result, protectedView.id)!}/0`);
+    expect(layer.fields.find((f) => f.name === 'LANE_TYPE')?.domain).toEqual(LANE_DOMAIN);
   }, 120_000);
 });

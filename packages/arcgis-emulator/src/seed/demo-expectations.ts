@@ -175,9 +175,10 @@ export const DEMO_KEYS = [
   'view-storm-damage-office',
   // a filtered, read-only view of the bike lanes layer shared with the GIS team
   'view-bike-lanes-protected',
-  // a join view: the hydrants of the water network with their latest fire-flow test from another service
-  'svc-hydrant-flow-tests',
-  'view-hydrants-latest-flow',
+  // a join view: the fire stations with their latest inspection, kept in another service
+  'svc-fire-stations',
+  'svc-station-inspections',
+  'view-stations-latest-inspection',
   // files
   'csv-trees',
   'csv-trees-copy',
@@ -253,8 +254,9 @@ export const DEMO_SERVICE_NAMES = {
   stormDamagePublic: 'Storm_Damage_Reports_public',
   stormDamageOffice: 'Storm_Damage_Reports_office',
   bikeLanesProtected: 'Demo_Bike_Lanes_Protected',
-  hydrantFlowTests: 'Demo_Hydrant_Flow_Tests',
-  hydrantsLatestFlow: 'Demo_Hydrants_Latest_Flow',
+  fireStations: 'Demo_Fire_Stations',
+  stationInspections: 'Demo_Station_Inspections',
+  stationsLatestInspection: 'Demo_Stations_Latest_Inspection',
   /** Never created: the deleted layer the broken web map points at. */
   deletedStormDrains: 'Demo_Storm_Drains',
   /** Never created: the dead URL of the other broken web map. */
@@ -372,8 +374,9 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [DEMO_SERVICE_NAMES.stormDamagePublic]: ids['view-storm-damage-public'],
         [DEMO_SERVICE_NAMES.stormDamageOffice]: ids['view-storm-damage-office'],
         [DEMO_SERVICE_NAMES.bikeLanesProtected]: ids['view-bike-lanes-protected'],
-        [DEMO_SERVICE_NAMES.hydrantFlowTests]: ids['svc-hydrant-flow-tests'],
-        [DEMO_SERVICE_NAMES.hydrantsLatestFlow]: ids['view-hydrants-latest-flow']
+        [DEMO_SERVICE_NAMES.fireStations]: ids['svc-fire-stations'],
+        [DEMO_SERVICE_NAMES.stationInspections]: ids['svc-station-inspections'],
+        [DEMO_SERVICE_NAMES.stationsLatestInspection]: ids['view-stations-latest-inspection']
       },
       changeTracking: [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.parks],
       // Layers that hold attachments (views show their source's and hold none).
@@ -387,7 +390,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         ids['view-storm-damage-public'],
         ids['view-storm-damage-office'],
         ids['view-bike-lanes-protected'],
-        ids['view-hydrants-latest-flow']
+        ids['view-stations-latest-inspection']
       ],
       sourceOf: {
         [ids['view-tree-requests-fieldworker']]: ids['svc-tree-requests'],
@@ -395,7 +398,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [ids['view-storm-damage-public']]: ids['svc-storm-damage'],
         [ids['view-storm-damage-office']]: ids['svc-storm-damage'],
         [ids['view-bike-lanes-protected']]: ids['svc-bike-lanes'],
-        [ids['view-hydrants-latest-flow']]: ids['svc-water']
+        [ids['view-stations-latest-inspection']]: ids['svc-fire-stations']
       },
       definitionQuery: {
         [ids['view-tree-requests-fieldworker']]: '',
@@ -403,7 +406,7 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [ids['view-storm-damage-public']]: '',
         [ids['view-storm-damage-office']]: "report_status <> 'duplicate'",
         [ids['view-bike-lanes-protected']]: "LANE_TYPE = 'PROT'",
-        [ids['view-hydrants-latest-flow']]: ''
+        [ids['view-stations-latest-inspection']]: ''
       },
       hiddenFields: {
         [ids['view-tree-requests-fieldworker']]: [],
@@ -411,9 +414,9 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [ids['view-storm-damage-public']]: [],
         [ids['view-storm-damage-office']]: ['reporter_phone', 'reporter_email'],
         [ids['view-bike-lanes-protected']]: ['length_mi'],
-        [ids['view-hydrants-latest-flow']]: []
+        [ids['view-stations-latest-inspection']]: []
       },
-      joins: { [ids['view-hydrants-latest-flow']]: [ids['svc-water'], ids['svc-hydrant-flow-tests']] },
+      joins: { [ids['view-stations-latest-inspection']]: [ids['svc-fire-stations'], ids['svc-station-inspections']] },
       updatable: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']],
       publicSubmission: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']]
     },
@@ -449,8 +452,8 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       { type: 'Service2Data', originItemId: ids['view-storm-damage-public'], destinationItemId: ids['svc-storm-damage'] },
       { type: 'Service2Data', originItemId: ids['view-storm-damage-office'], destinationItemId: ids['svc-storm-damage'] },
       { type: 'Service2Data', originItemId: ids['view-bike-lanes-protected'], destinationItemId: ids['svc-bike-lanes'] },
-      { type: 'Service2Data', originItemId: ids['view-hydrants-latest-flow'], destinationItemId: ids['svc-water'] },
-      { type: 'Service2Data', originItemId: ids['view-hydrants-latest-flow'], destinationItemId: ids['svc-hydrant-flow-tests'] },
+      { type: 'Service2Data', originItemId: ids['view-stations-latest-inspection'], destinationItemId: ids['svc-fire-stations'] },
+      { type: 'Service2Data', originItemId: ids['view-stations-latest-inspection'], destinationItemId: ids['svc-station-inspections'] },
       ...t.relationships
     ],
     ids

@@ -391,49 +391,82 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
   );
 
   // ------------------------------------------------------------------ a join view across two services
-  // Fire-flow tests kept in their own table service, joined to the hydrants: each hydrant with its latest test
-  // (a LEFT join with a topFilter, the one-to-many case Esri's join views serve). Deterministic: hydrants
-  // HYD-1001..HYD-1015 have two tests each (the later one is test i, 0 <= i < 15), the other 25 hydrants none.
+  // The fire stations, and their safety inspections kept in a table of another service, joined: each station with
+  // its latest inspection (a LEFT join with a topFilter, the one-to-many case Esri's join views serve).
+  // Deterministic (demoStationInspection): stations FS-01..FS-06 have two inspections each, FS-07 and FS-08 none.
   service(
     {
-      name: DEMO_SERVICE_NAMES.hydrantFlowTests,
-      title: 'Hydrant Flow Tests',
+      name: DEMO_SERVICE_NAMES.fireStations,
+      title: 'Fire Stations',
       owner: U.tom,
       folderId: id('fld-utilities'),
-      itemId: id('svc-hydrant-flow-tests'),
+      itemId: id('svc-fire-stations'),
       access: 'org',
-      tags: ['water', 'fire flow', 'flow tests'],
+      tags: ['fire', 'stations', 'public safety'],
+      capabilities: 'Create,Delete,Query,Update,Editing',
+      created: ago(900),
+      modified: ago(45),
+      layers: [
+        {
+          id: 0,
+          name: 'Stations',
+          geometryType: 'esriGeometryPoint',
+          displayField: 'STATION_ID',
+          fields: [
+            { name: 'STATION_ID', type: 'esriFieldTypeString', alias: 'Station', length: 10 },
+            { name: 'STATION_NAME', type: 'esriFieldTypeString', alias: 'Name', length: 60 },
+            { name: 'ENGINES', type: 'esriFieldTypeSmallInteger', alias: 'Engines' }
+          ],
+          features: Array.from({ length: 8 }, (_, i) => ({
+            attributes: { STATION_ID: `FS-0${i + 1}`, STATION_NAME: `Station ${i + 1}`, ENGINES: 1 + (i % 3) },
+            geometry: point()
+          }))
+        }
+      ]
+    },
+    'The fire stations of the city.',
+    [200, 40, 40]
+  );
+  service(
+    {
+      name: DEMO_SERVICE_NAMES.stationInspections,
+      title: 'Fire Station Inspections',
+      owner: U.tom,
+      folderId: id('fld-utilities'),
+      itemId: id('svc-station-inspections'),
+      access: 'org',
+      tags: ['fire', 'stations', 'inspections'],
       capabilities: 'Create,Delete,Query,Update,Editing',
       created: ago(400),
       modified: ago(10),
       tables: [
         {
           id: 0,
-          name: 'Flow Tests',
+          name: 'Inspections',
           fields: [
-            { name: 'HYDRANT_ID', type: 'esriFieldTypeString', alias: 'Hydrant', length: 20 },
-            { name: 'TEST_DATE', type: 'esriFieldTypeDate', alias: 'Test Date' },
-            { name: 'FLOW_GPM', type: 'esriFieldTypeInteger', alias: 'Flow (gpm)' },
-            { name: 'TESTED_BY', type: 'esriFieldTypeString', length: 50 }
+            { name: 'STATION_ID', type: 'esriFieldTypeString', alias: 'Station', length: 10 },
+            { name: 'INSPECTED', type: 'esriFieldTypeDate', alias: 'Inspected' },
+            { name: 'SCORE', type: 'esriFieldTypeSmallInteger', alias: 'Score' },
+            { name: 'INSPECTOR', type: 'esriFieldTypeString', length: 50 }
           ],
-          features: Array.from({ length: 30 }, (_, i) => ({
-            attributes: { HYDRANT_ID: demoFlowTest(i).hydrant, TEST_DATE: ago(10 + i * 7), FLOW_GPM: demoFlowTest(i).flow, TESTED_BY: ['S. Okafor', 'T. Becker', 'L. Chen'][i % 3] }
+          features: Array.from({ length: 12 }, (_, i) => ({
+            attributes: { STATION_ID: demoStationInspection(i).station, INSPECTED: ago(10 + i * 9), SCORE: demoStationInspection(i).score, INSPECTOR: ['S. Okafor', 'T. Becker', 'L. Chen'][i % 3] }
           }))
         }
       ]
     },
-    'Fire-flow tests of the city hydrants by the fire department.',
+    'Safety inspections of the fire stations.',
     [200, 60, 40]
   );
   view(
     {
-      name: DEMO_SERVICE_NAMES.hydrantsLatestFlow,
-      title: 'Hydrants with Latest Flow Test',
+      name: DEMO_SERVICE_NAMES.stationsLatestInspection,
+      title: 'Fire Stations with Latest Inspection',
       owner: U.tom,
       folderId: id('fld-utilities'),
-      itemId: id('view-hydrants-latest-flow'),
+      itemId: id('view-stations-latest-inspection'),
       access: 'org',
-      tags: ['water', 'fire flow', 'join'],
+      tags: ['fire', 'stations', 'join'],
       capabilities: 'Query',
       updatable: false,
       created: ago(60),
@@ -441,27 +474,27 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
       layers: [
         {
           id: 0,
-          name: 'Hydrants with Latest Flow Test',
-          sourceServiceName: DEMO_SERVICE_NAMES.water,
+          name: 'Stations with Latest Inspection',
+          sourceServiceName: DEMO_SERVICE_NAMES.fireStations,
           sourceLayerId: 0,
           join: {
-            name: 'Hydrants',
-            sourceServiceName: DEMO_SERVICE_NAMES.water,
+            name: 'Stations',
+            sourceServiceName: DEMO_SERVICE_NAMES.fireStations,
             sourceLayerId: 0,
-            fields: [{ name: 'FACILITYID', source: 'FACILITYID' }, { name: 'STATUS', source: 'STATUS' }],
+            fields: [{ name: 'STATION_ID', source: 'STATION_ID' }, { name: 'STATION_NAME', source: 'STATION_NAME' }],
             relatedTables: [
               {
-                name: 'FlowTests',
-                sourceServiceName: DEMO_SERVICE_NAMES.hydrantFlowTests,
+                name: 'Inspections',
+                sourceServiceName: DEMO_SERVICE_NAMES.stationInspections,
                 sourceLayerId: 0,
                 fields: [
-                  { name: 'LAST_TEST_DATE', source: 'TEST_DATE', alias: 'Last flow test' },
-                  { name: 'LAST_FLOW_GPM', source: 'FLOW_GPM', alias: 'Last flow (gpm)' }
+                  { name: 'LAST_INSPECTED', source: 'INSPECTED', alias: 'Last inspected' },
+                  { name: 'LAST_SCORE', source: 'SCORE', alias: 'Last score' }
                 ],
                 type: 'LEFT',
-                parentKeyFields: ['FACILITYID'],
-                keyFields: ['HYDRANT_ID'],
-                topFilter: { groupByFields: 'HYDRANT_ID', orderByFields: 'TEST_DATE DESC', topCount: 1 }
+                parentKeyFields: ['STATION_ID'],
+                keyFields: ['STATION_ID'],
+                topFilter: { groupByFields: 'STATION_ID', orderByFields: 'INSPECTED DESC', topCount: 1 }
               }
             ],
             materialized: false
@@ -469,7 +502,7 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
         }
       ]
     },
-    'Each hydrant with its latest fire-flow test: a join view of Water Network hydrants and Hydrant Flow Tests.',
+    'Each fire station with its latest safety inspection: a join view of Fire Stations and Fire Station Inspections.',
     [200, 90, 60]
   );
 
@@ -536,7 +569,7 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
   }
 }
 
-/** The demo's fire-flow test `i` (0 <= i < 30): hydrants HYD-1001..HYD-1015 twice each, test i the later of the two. */
-export function demoFlowTest(i: number): { hydrant: string; flow: number } {
-  return { hydrant: `HYD-${1001 + (i % 15)}`, flow: 800 + ((i * 37) % 700) };
+/** The demo's station inspection `i` (0 <= i < 12): stations FS-01..FS-06 twice each, inspection i the later one. */
+export function demoStationInspection(i: number): { station: string; score: number } {
+  return { station: `FS-0${1 + (i % 6)}`, score: 60 + ((i * 17) % 40) };
 }

@@ -3,7 +3,7 @@ import { type ArcGISIdentityManager, ArcGISRequestError, request } from '@esri/a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorHandle } from '../../src/index.js';
 import { DEMO_EXPECTATIONS, DEMO_SERVICE_NAMES } from '../../src/seed/demo-expectations.js';
-import { demoFlowTest } from '../../src/seed/demo-surveys.js';
+import { demoStationInspection } from '../../src/seed/demo-surveys.js';
 import { signInAsAdmin, startTestEmulator } from '../support/emulator.js';
 import { serviceUrlOf } from '../support/feature-fixtures.js';
 
@@ -16,22 +16,22 @@ const failure = async (p: Promise<unknown>) => {
   return e as ArcGISRequestError & { response: { error: { code: number; message: string; details: string[] } } };
 };
 
-/** The `viewLayerDefinition.table` of a join of the demo hydrants with their flow tests. */
-function hydrantJoin(related: Record<string, unknown> = {}): Record<string, unknown> {
+/** The `viewLayerDefinition.table` of a join of the demo fire stations with their inspections. */
+function stationJoin(related: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    name: 'Hydrants',
-    sourceServiceName: DEMO_SERVICE_NAMES.water,
+    name: 'Stations',
+    sourceServiceName: DEMO_SERVICE_NAMES.fireStations,
     sourceLayerId: 0,
-    sourceLayerFields: [{ name: 'FACILITYID', alias: 'Hydrant', source: 'FACILITYID' }],
+    sourceLayerFields: [{ name: 'STATION_ID', alias: 'Station', source: 'STATION_ID' }],
     relatedTables: [
       {
-        name: 'Tests',
-        sourceServiceName: DEMO_SERVICE_NAMES.hydrantFlowTests,
+        name: 'Inspections',
+        sourceServiceName: DEMO_SERVICE_NAMES.stationInspections,
         sourceLayerId: 0,
-        sourceLayerFields: [{ name: 'FLOW', source: 'FLOW_GPM' }],
+        sourceLayerFields: [{ name: 'SCORE', source: 'SCORE' }],
         type: 'INNER',
-        parentKeyFields: ['FACILITYID'],
-        keyFields: ['HYDRANT_ID'],
+        parentKeyFields: ['STATION_ID'],
+        keyFields: ['STATION_ID'],
         ...related
       }
     ],
@@ -55,81 +55,81 @@ describe.each(['online', 'enterprise'] as const)("join views with Esri's client 
   });
 
   it("describes the demo's join view: both sources, the join as addToDefinition takes it, the fields it names", async () => {
-    const url = serviceUrlOf(emu, DEMO_SERVICE_NAMES.hydrantsLatestFlow);
+    const url = serviceUrlOf(emu, DEMO_SERVICE_NAMES.stationsLatestInspection);
     expect(await getService({ url, authentication: session })).toMatchObject({ isView: true, isUpdatableView: false, capabilities: 'Query' });
     const sources = await getViewSources(url, session);
     expect(sources.services.map((s) => s.serviceItemId)).toEqual(x.views.joins[joinId]);
-    for (const name of [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.hydrantFlowTests]) {
+    for (const name of [DEMO_SERVICE_NAMES.fireStations, DEMO_SERVICE_NAMES.stationInspections]) {
       expect(await getService({ url: serviceUrlOf(emu, name), authentication: session }), name).toMatchObject({ hasViews: true });
     }
     const layer = await getLayer({ url: `${url}/0`, authentication: session });
     expect(layer).toMatchObject({ isView: true, geometryType: 'esriGeometryPoint', objectIdField: 'OBJECTID', relationships: [], hasAttachments: false });
     expect(layer.fields!.map((f) => [f.name, f.alias])).toEqual([
       ['OBJECTID', 'OBJECTID'],
-      ['FACILITYID', 'Facility ID'],
-      ['STATUS', 'Status'],
-      ['LAST_TEST_DATE', 'Last flow test'],
-      ['LAST_FLOW_GPM', 'Last flow (gpm)']
+      ['STATION_ID', 'Station'],
+      ['STATION_NAME', 'Name'],
+      ['LAST_INSPECTED', 'Last inspected'],
+      ['LAST_SCORE', 'Last score']
     ]);
     const admin = await request(`${url.replace('/rest/services', '/rest/admin/services')}/0`, { authentication: session, httpMethod: 'GET' });
     const table = (admin as { adminLayerInfo: { viewLayerDefinition: { table: Record<string, unknown> } } }).adminLayerInfo.viewLayerDefinition.table;
-    expect(table).toMatchObject({ sourceServiceName: DEMO_SERVICE_NAMES.water, sourceLayerId: 0, relatedTables: [{ sourceServiceName: DEMO_SERVICE_NAMES.hydrantFlowTests, type: 'LEFT', parentKeyFields: ['FACILITYID'], keyFields: ['HYDRANT_ID'], topFilter: { topCount: 1 } }] });
+    expect(table).toMatchObject({ sourceServiceName: DEMO_SERVICE_NAMES.fireStations, sourceLayerId: 0, relatedTables: [{ sourceServiceName: DEMO_SERVICE_NAMES.stationInspections, type: 'LEFT', parentKeyFields: ['STATION_ID'], keyFields: ['STATION_ID'], topFilter: { topCount: 1 } }] });
   });
 
-  it('answers queries from the joined rows: every hydrant once (LEFT), with its latest test (topFilter)', async () => {
-    const url = serviceUrlOf(emu, DEMO_SERVICE_NAMES.hydrantsLatestFlow);
+  it('answers queries from the joined rows: every station once (LEFT), with its latest inspection (topFilter)', async () => {
+    const url = serviceUrlOf(emu, DEMO_SERVICE_NAMES.stationsLatestInspection);
     const all = await queryAllFeatures({ url: `${url}/0`, authentication: session, outFields: '*', returnGeometry: true });
-    const hydrants = [...emu.context.state.getService(DEMO_SERVICE_NAMES.water)!.layers.get(0)!.store.scan()];
-    expect(all.features).toHaveLength(hydrants.length);
+    const stations = [...emu.context.state.getService(DEMO_SERVICE_NAMES.fireStations)!.layers.get(0)!.store.scan()];
+    expect(all.features).toHaveLength(8);
     for (const f of all.features) {
-      const hydrant = hydrants.find((h) => h.oid === f.attributes.OBJECTID)!;
-      expect(f.attributes.FACILITYID).toBe(hydrant.attributes.FACILITYID);
-      expect(f.geometry).toMatchObject({ x: (hydrant.geometry as { x: number }).x });
-      const latest = Array.from({ length: 15 }, (_, i) => i).find((i) => demoFlowTest(i).hydrant === hydrant.attributes.FACILITYID);
-      expect(f.attributes.LAST_FLOW_GPM, String(hydrant.attributes.FACILITYID)).toBe(latest === undefined ? null : demoFlowTest(latest).flow);
+      const station = stations.find((h) => h.oid === f.attributes.OBJECTID)!;
+      expect(f.attributes.STATION_ID).toBe(station.attributes.STATION_ID);
+      expect(f.geometry).toMatchObject({ x: (station.geometry as { x: number }).x });
+      const latest = Array.from({ length: 6 }, (_, i) => i).find((i) => demoStationInspection(i).station === station.attributes.STATION_ID);
+      expect(f.attributes.LAST_SCORE, String(station.attributes.STATION_ID)).toBe(latest === undefined ? null : demoStationInspection(latest).score);
     }
-    // A where clause and statistics work on the view's own field names.
-    const tested = await queryAllFeatures({ url: `${url}/0`, authentication: session, where: 'LAST_FLOW_GPM IS NOT NULL', outFields: 'FACILITYID' });
-    expect(tested.features).toHaveLength(15);
+    // A where clause works on the view's own field names.
+    const inspected = await queryAllFeatures({ url: `${url}/0`, authentication: session, where: 'LAST_SCORE IS NOT NULL', outFields: ['STATION_ID'] });
+    expect(inspected.features).toHaveLength(6);
   });
 
   it('refuses edits: advanced views are read-only', async () => {
-    const url = serviceUrlOf(emu, DEMO_SERVICE_NAMES.hydrantsLatestFlow);
-    const e = await failure(applyEdits({ url: `${url}/0`, authentication: session, updates: [{ attributes: { OBJECTID: 1, FACILITYID: 'X' } }] }));
+    const url = serviceUrlOf(emu, DEMO_SERVICE_NAMES.stationsLatestInspection);
+    const e = await failure(applyEdits({ url: `${url}/0`, authentication: session, updates: [{ attributes: { OBJECTID: 1, STATION_ID: 'X' } }] }));
     expect(e.response.error).toMatchObject({ code: 400, message: 'Requested operation is not supported by this service.' });
     expect(e.response.error.details[0]).toMatch(/advanced views are read-only/);
-    const u = await failure(updateServiceDefinition(`${url}/0`, { authentication: session, updateDefinition: { fields: [{ name: 'FACILITYID', alias: 'x' }] } as never }));
+    const u = await failure(updateServiceDefinition(`${url}/0`, { authentication: session, updateDefinition: { fields: [{ name: 'STATION_ID', alias: 'x' }] } as never }));
     expect(u.response.error.details[0]).toMatch(/is a join view: its fields cannot be changed/);
   });
 
   it('creates a join view with addToServiceDefinition; one-to-many INNER joins give a row per match', async () => {
     const created = await createFeatureService({
       authentication: session,
-      item: { name: 'Hydrant_Tests_Join', isView: true, isUpdatableView: false, capabilities: 'Query', spatialReference: { wkid: 102100 } } as never,
+      item: { name: 'Station_Inspections_Join', isView: true, isUpdatableView: false, capabilities: 'Query', spatialReference: { wkid: 102100 } } as never,
       params: { isView: true }
     });
     const url = created.serviceurl;
-    const added = await addToServiceDefinition(url, { authentication: session, layers: [{ name: 'Hydrant tests', adminLayerInfo: { viewLayerDefinition: { table: hydrantJoin() } } } as never] });
-    expect(added).toEqual({ layers: [{ name: 'Hydrant tests', id: 0 }], success: true });
+    const added = await addToServiceDefinition(url, { authentication: session, layers: [{ name: 'Station inspections', adminLayerInfo: { viewLayerDefinition: { table: stationJoin() } } } as never] });
+    expect(added).toEqual({ layers: [{ name: 'Station inspections', id: 0 }], success: true });
     const rows = await queryAllFeatures({ url: `${url}/0`, authentication: session, outFields: '*' });
-    // Every test of hydrants HYD-1001..1015 (30), none of the untested hydrants; object ids 1..n.
-    expect(rows.features).toHaveLength(30);
-    expect(rows.features.map((f) => f.attributes.OBJECTID)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(new Set(rows.features.map((f) => f.attributes.FACILITYID)).size).toBe(15);
-    expect((await getViewSources(url, session)).services.map((s) => s.name)).toEqual([DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.hydrantFlowTests]);
+    // Every inspection of stations FS-01..FS-06 (12), none of the stations never inspected; object ids 1..n.
+    expect(rows.features).toHaveLength(12);
+    expect(rows.features.map((f) => f.attributes.OBJECTID)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(new Set(rows.features.map((f) => f.attributes.STATION_ID)).size).toBe(6);
+    expect((await getViewSources(url, session)).services.map((s) => s.name)).toEqual([DEMO_SERVICE_NAMES.fireStations, DEMO_SERVICE_NAMES.stationInspections]);
 
     // What is not built or not valid is refused with what to do, and nothing is added.
     const refused = async (table: Record<string, unknown>, detail: RegExp) => {
       const e = await failure(addToServiceDefinition(url, { authentication: session, layers: [{ name: 'Other', adminLayerInfo: { viewLayerDefinition: { table } } } as never] }));
       expect(e.response.error.details[0]).toMatch(detail);
     };
-    await refused(hydrantJoin({ type: 'RIGHT' }), /type must be INNER or LEFT/);
-    await refused(hydrantJoin({ keyFields: ['NOPE'] }), /keyFields names 'NOPE'/);
-    await refused(hydrantJoin({ keyFields: ['HYDRANT_ID', 'TESTED_BY'] }), /as many fields/);
-    await refused(hydrantJoin({ sourceLayerFields: [{ name: 'FACILITYID', source: 'TESTED_BY' }] }), /two fields named 'FACILITYID'/);
-    await refused(hydrantJoin({ topFilter: { groupByFields: 'HYDRANT_ID', orderByFields: 'TEST_DATE DESC', topCount: 0 } }), /topFilter must be/);
-    await refused(hydrantJoin({ sourceServiceName: 'Nope' }), /source service 'Nope' does not exist/);
-    await refused({ ...hydrantJoin(), relatedTables: [] }, /relatedTables must list/);
-    expect(emu.context.state.getService('Hydrant_Tests_Join')!.layers.size).toBe(1);
+    await refused(stationJoin({ type: 'RIGHT' }), /type must be INNER or LEFT/);
+    await refused(stationJoin({ keyFields: ['NOPE'] }), /keyFields names 'NOPE'/);
+    await refused(stationJoin({ keyFields: ['STATION_ID', 'INSPECTOR'] }), /as many fields/);
+    await refused(stationJoin({ sourceLayerFields: [{ name: 'STATION_ID', source: 'INSPECTOR' }] }), /two fields named 'STATION_ID'/);
+    await refused(stationJoin({ topFilter: { groupByFields: 'STATION_ID', orderByFields: 'INSPECTED DESC', topCount: 0 } }), /topFilter must be/);
+    await refused(stationJoin({ sourceServiceName: 'Nope' }), /source service 'Nope' does not exist/);
+    await refused({ ...stationJoin(), relatedTables: [] }, /relatedTables must list/);
+    expect(emu.context.state.getService('Station_Inspections_Join')!.layers.size).toBe(1);
   });
 });
