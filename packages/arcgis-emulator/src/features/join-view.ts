@@ -14,9 +14,10 @@
  * What the ArcGIS API for Python sends (its `PrimaryTableView` / `RelatedTable` / `SourceLayerField` classes): `table`
  * = {name, sourceServiceName, sourceLayerId, sourceLayerFields: [{name, alias, source, statisticType, type}], filter,
  * topFilter, relatedTables, havingFilter, groupBy}; each related table = {name, sourceServiceName, sourceLayerId,
- * sourceLayerFields, type (INNER, LEFT, RIGHT, FULL), parentKeyFields, keyFields, filter, topFilter}; user scripts
- * add `materialized: false` and a layer-level `adminLayerInfo.geometryField`. `topFilter` is
- * {groupByFields, orderByFields, topCount} (the one-to-many "keep the latest related record" case).
+ * sourceLayerFields, type (INNER, LEFT, RIGHT, FULL), parentKeyFields, keyFields, filter, topFilter}. Its
+ * `topFilter` is typed as a plain string there; the object {groupByFields, orderByFields, topCount} (the one-to-many
+ * "keep the latest related record" case) and `materialized: false` are what scripts written against the API send
+ * (public repositories), not something an Esri page we could read shows.
  *
  * Not confirmed, chosen here and said so: the object ids of joined rows (here: the main row's object id while each
  * main row gives at most one joined row, else 1..n in main-then-related object id order); the error texts (Esri's
