@@ -162,7 +162,7 @@ describe.each(['online', 'enterprise'] as const)('hosted feature layer views (%s
     expect(errorOf({ body: await post(`${admin$(readOnly.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query,Update,Editing' }) }) })!.details[0]).toMatch(/isUpdatableView false/);
   });
 
-  it('refuses what it does not build: views of views, join views, views in an ordinary service, views without a source', async () => {
+  it('refuses what it does not build: views of views, joins of nothing, views in an ordinary service, views without a source', async () => {
     const { url: first } = await createView('Trees_first', [viewOf(0)]);
     void first;
     const ofView = await createView('Trees_second', [{ adminLayerInfo: { viewLayerDefinition: { sourceServiceName: 'Trees_first', sourceLayerId: 0 } }, name: 'Trees' }]);
@@ -171,7 +171,7 @@ describe.each(['online', 'enterprise'] as const)('hosted feature layer views (%s
     const join = await createView('Trees_join', [
       { adminLayerInfo: { viewLayerDefinition: { table: { name: 'j', sourceServiceName: 'Trees', sourceLayerId: 0, relatedTables: [] } } }, name: 'Joined' }
     ]);
-    expect(errorOf({ body: join.answer })!.details[0]).toMatch(/Join views and other advanced views .* are not supported/);
+    expect(errorOf({ body: join.answer })!.details[0]).toMatch(/sourceLayerFields must list the fields the view shows/);
     const noSource = await createView('Trees_nosource', [{ name: 'Plain', geometryType: 'esriGeometryPoint' }]);
     expect(errorOf({ body: noSource.answer })!.details[0]).toMatch(/is a view: each layer needs adminLayerInfo.viewLayerDefinition/);
     const missing = await createView('Trees_missing', [{ adminLayerInfo: { viewLayerDefinition: { sourceServiceName: 'Nope', sourceLayerId: 0 } }, name: 'X' }]);

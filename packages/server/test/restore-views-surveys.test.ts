@@ -3,7 +3,7 @@
  * and ArcGIS Enterprise: deleted and recreated (views made views again on their recreated source), restored in place
  * (definitions only through a view, rows only through the source: the request log shows no edit addressed to a view),
  * cloned into an empty organization, and a submission made as the form makes it lands in the restored or cloned
- * service and shows through the results view.
+ * service and shows through the results view. The demo's join view and a view with its own domain are cloned too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
@@ -18,6 +18,7 @@ import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/em
 import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, zipFiles, RESTORE_RETRY } from './support/restore-harness.js';
 import { sessionFor } from './support/emulator-session.js';
 import { liveRecords, snapshotRecords } from './support/hosted-restore.js';
+import { joinAt, nameOf, newUrlOf, renamed, rowsAt } from './support/join-views.js';
 
 type Survey = { form: string; service: string; submissionView: string; resultsView: string; publishedWith: string };
 
@@ -35,6 +36,9 @@ function mapsOf(content: SnapshotContent, result: RestoreResult, extra: [string,
   return { ids, urls };
 }
 
+/** The coded-value domain the 'Protected Bike Lanes' view sets on its LANE_TYPE field (its source has another). */
+const LANE_DOMAIN = { type: 'codedValue', name: 'ProtectedLaneKind', codedValues: [{ name: 'Protected (separated)', code: 'PROT' }] };
+
 const serviceOf = (emu: EmulatorHandle, url: string) => emu.context.state.getService(decodeURIComponent(url.split('/').at(-2)!))!;
 
 /** A view restored as a view: on `sourceUrl`, with the snapshot's capabilities, definition query and shown fields. */
@@ -48,10 +52,12 @@ async function expectViewMatches(emu: EmulatorHandle, store: Store, entry: ItemE
   expect(sources.services.map((s) => s.url.toLowerCase()), `${entry.title} sources`).toEqual([sourceUrl.toLowerCase()]);
   for (const layer of entry.service!.layers) {
     expect(layer.chunks, 'a view stores no rows').toEqual([]);
-    const want = await store.getJson<{ fields: { name: string; alias?: string }[]; viewDefinitionQuery?: string }>(layer.definition.hash);
-    const got = await session.request<{ fields: { name: string; alias?: string }[]; viewDefinitionQuery?: string }>(`${url}/${layer.id}`);
+    type Fields = { fields: { name: string; alias?: string; domain?: unknown }[]; viewDefinitionQuery?: string };
+    const want = await store.getJson<Fields>(layer.definition.hash);
+    const got = await session.request<Fields>(`${url}/${layer.id}`);
     expect(got.viewDefinitionQuery ?? '', `${entry.title} ${layer.id} query`).toBe(want.viewDefinitionQuery ?? '');
-    expect(got.fields.map((f) => [f.name, f.alias]), `${entry.title} ${layer.id} fields and aliases`).toEqual(want.fields.map((f) => [f.name, f.alias]));
+    const own = (f: Fields['fields'][number]) => [f.name, f.alias, f.domain ?? null];
+    expect(got.fields.map(own), `${entry.title} ${layer.id} fields, aliases and domains`).toEqual(want.fields.map(own));
     expect(serviceOf(emu, url).layers.get(layer.id)!.store.count(), 'the view holds no rows of its own').toBe(0);
   }
 }
@@ -105,9 +111,10 @@ for (const kind of ['online', 'enterprise'] as const) {
 
     beforeAll(async () => {
       emu = await startTestEmulator({ kind });
-      // A view with a field alias of its own (updateDefinition on the view), which every restore must keep.
+      // A view with a field alias and a coded-value domain of its own (updateDefinition on the view), which every
+      // restore must keep.
       const protectedUrl = `${emu.context.urls.servicesRoot}/Demo_Bike_Lanes_Protected/FeatureServer`;
-      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane' }] }] }) }, { httpMethod: 'POST' });
+      await sessionFor(emu, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', alias: 'Kind of lane', domain: LANE_DOMAIN }] }] }) }, { httpMethod: 'POST' });
       folder = await tempFolder(`orgkeeper-views-${kind}-`);
       ({ db, repository } = await restoreDb(folder.path));
       ({ store, snapshotId, content } = await backUp(emu, folder.path));
@@ -213,8 +220,9 @@ for (const kind of ['online', 'enterprise'] as const) {
       const source = content.items.get(view.service!.view!.sources[0]!.itemId!)!;
       const viewName = view.service!.url.split('/').at(-2)!;
       const adminUrl = (url: string) => url.replace('/rest/services', '/rest/admin/services');
-      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }, { name: 'LANE_TYPE', alias: 'Changed' }] }] }) }, { httpMethod: 'POST' });
+      await session.request(`${adminUrl(view.service!.url)}/updateDefinition`, { updateDefinition: JSON.stringify({ capabilities: 'Query', layers: [{ id: 0, viewDefinitionQuery: '1=1', fields: [{ name: 'LENGTH_MI', visible: true }, { name: 'LANE_TYPE', alias: 'Changed', domain: null }] }] }) }, { httpMethod: 'POST' });
       expect(JSON.stringify(await session.request(`${view.service!.url}/0`))).toContain('"alias":"Changed"');
+      expect(JSON.stringify(await session.request(`${view.service!.url}/0`))).not.toContain('ProtectedLaneKind');
       const firstOid = [...serviceOf(emu, source.service!.url).layers.get(0)!.store.scan()][0]!.oid;
       await session.request(`${source.service!.url}/0/deleteFeatures`, { objectIds: String(firstOid) }, { httpMethod: 'POST' });
       emu.requestLog.reset();
@@ -222,6 +230,7 @@ for (const kind of ['online', 'enterprise'] as const) {
       const { result } = await planAndRun({ store, content, target: emu, repository, params: { snapshotId, mode: 'in-place', items: [view.id, source.id] }, operationId: `in-place-${kind}`, hosted });
       expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
       await expectViewMatches(emu, store, view, view.service!.url, source.service!.url);
+      expect(JSON.stringify(await session.request(`${view.service!.url}/0`)), 'the view\'s own domain is back').toContain('ProtectedLaneKind');
       expect(await liveRecords(session, `${source.service!.url}/0`)).toEqual(await snapshotRecords(store, source, 0));
       // Rows went to the source; nothing was written through the view.
       expect(editsTo(emu, [viewName])).toEqual([]);
@@ -276,6 +285,8 @@ describe('views and Survey123 surveys cloned into an empty organization', () => 
   beforeAll(async () => {
     source = await startTestEmulator({ kind: 'online' });
     target = await startTestEmulator({ kind: 'enterprise', seed: 'empty', randomSeed: 'clone-target' });
+    const protectedUrl = `${source.context.urls.servicesRoot}/Demo_Bike_Lanes_Protected/FeatureServer`;
+    await sessionFor(source, { retry: RESTORE_RETRY }).request(`${protectedUrl.replace('/rest/services', '/rest/admin/services')}/updateDefinition`, { updateDefinition: JSON.stringify({ layers: [{ id: 0, fields: [{ name: 'LANE_TYPE', domain: LANE_DOMAIN }] }] }) }, { httpMethod: 'POST' });
     folder = await tempFolder('orgkeeper-views-clone-');
     ({ db, repository } = await restoreDb(folder.path));
     ({ store, snapshotId, content } = await backUp(source, folder.path));
@@ -307,5 +318,26 @@ describe('views and Survey123 surveys cloned into an empty organization', () => 
     }
     const names = [...target.context.state.services.values()].map((s) => `/${s.name}/FeatureServer`);
     for (const needle of [new URL(source.portalUrl).host, content.manifest.org.id]) expect(await formMentionsOf(target, needle, names), needle).toEqual([]);
+  }, 120_000);
+
+  it('clones the join view with both its sources, and the view with its own domain', async () => {
+    const { DEMO_EXPECTATIONS: x } = await import('@orgkeeper/arcgis-emulator');
+    const [joinId, sourceIds] = Object.entries(x.views.joins)[0]!;
+    const protectedView = [...content.items.values()].find((e) => e.service?.view && e.title === 'Protected Bike Lanes')!;
+    const join = content.items.get(joinId)!;
+    const table = await joinAt(source, join.service!.url);
+    const rows = await rowsAt(source, join.service!.url);
+    const { plan, result } = await planAndRun({ store, content, target, repository, params: { snapshotId, mode: 'clone', items: [joinId, protectedView.id] }, operationId: 'join-clone', hosted: await loadHostedRestore() });
+    expect(result.steps.filter((s) => s.status === 'failed')).toEqual([]);
+    for (const id of sourceIds) expect(plan.steps.some((s) => s.sourceId === id), `${id} taken along`).toBe(true);
+    const names: Record<string, string> = {};
+    for (const id of sourceIds) names[nameOf(content.items.get(id)!.service!.url)] = nameOf(newUrlOf(result, id)!);
+    const viewUrl = newUrlOf(result, joinId)!;
+    expect(new URL(viewUrl).origin).toBe(new URL(target.portalUrl).origin);
+    expect(await joinAt(target, viewUrl)).toEqual(renamed(table, names));
+    expect(await rowsAt(target, viewUrl)).toEqual(rows);
+
+    const layer = await sessionFor(target, { retry: RESTORE_RETRY }).request<{ fields: { name: string; domain?: unknown }[] }>(`${newUrlOf(result, protectedView.id)!}/0`);
+    expect(layer.fields.find((f) => f.name === 'LANE_TYPE')?.domain).toEqual(LANE_DOMAIN);
   }, 120_000);
 });

@@ -41,6 +41,7 @@ import { type ItemRecord, type RecycleBinSettings, type RecycledItemRecord } fro
 import { deleteItemRecord, dependentsBlocker, viewItemsOf, viewsBlocker } from './item-store.js';
 import { relationshipType } from './relationship-types.js';
 import { serviceForItem } from '../features/hosted-service.factory.js';
+import { viewSourceNames } from '../features/view-layer.js';
 
 /** "At least 14 days (336 hours)": the emulator purges an item exactly 336 hours after it moved to the bin. */
 export const RECYCLE_BIN_RETENTION_MS = 336 * 3600 * 1000;
@@ -208,7 +209,7 @@ export function restoreBlockers(emu: EmulatorContext, entry: RecycledItemRecord)
   const bin = emu.state.recycleBin;
   const id = entry.item.json.id;
   const sourceNames = new Set<string>();
-  for (const layer of entry.service?.layers.values() ?? []) if (layer.view) sourceNames.add(layer.view.sourceServiceName.toLowerCase());
+  for (const layer of entry.service?.layers.values() ?? []) for (const name of viewSourceNames(layer)) sourceNames.add(name.toLowerCase());
   const ids = new Set<string>();
   for (const other of bin.values()) if (other.service && sourceNames.has(other.service.name.toLowerCase())) ids.add(other.item.json.id);
   for (const r of emu.state.relationships) if (r.type === 'Service2Data' && r.originItemId === id && bin.has(r.destinationItemId)) ids.add(r.destinationItemId);

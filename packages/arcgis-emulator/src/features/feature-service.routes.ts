@@ -7,6 +7,7 @@ import { boolParam, jsonParam, listParam } from '../http/request.js';
 import { reply } from '../http/reply.js';
 import { type Router } from '../router.js';
 import { layerOf, parseOid, readableService, requireQuery, type ServiceAccess } from './access.js';
+import { joinReadOnly } from './join-view.js';
 import { dataLayerOf, isReadOnlyView, type LayerRef, relationshipsOf, sourceOf, sourcesOf, viewsOf } from './view-layer.js';
 import { currentVersion } from './service-json.js';
 import { type StoredAttachment } from './attachment-store.js';
@@ -257,6 +258,7 @@ function requireAttachmentEdit(service: HostedService, kinds: ('Create' | 'Updat
 
 /** A view created with `isUpdatableView: false` refuses every edit, whatever its capabilities. */
 function requireUpdatableView(service: HostedService): void {
+  if ([...service.layers.values()].some((l) => l.view?.join)) throw joinReadOnly(service);
   if (isReadOnlyView(service)) {
     throw new ArcGISError(400, 'Requested operation is not supported by this service.', {
       details: [`View '${service.name}' is not updatable (isUpdatableView is false): it cannot be edited.`]

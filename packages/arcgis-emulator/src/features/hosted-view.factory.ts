@@ -4,9 +4,9 @@
  * `clone_items` send them. Used by the seeds and by the admin routes, so both validate the same way.
  *
  * Built: views of one or several hosted services, each layer showing one source layer (all or some of its fields,
- * a definition query, a spatial filter). Not built, refused with a clear error: join views and other "advanced
- * views" (`viewLayerDefinition.table`), and views of views (Esri documents creating views from hosted feature
- * layers only).
+ * a definition query, a spatial filter), and join views (`viewLayerDefinition.table`, join-view.ts: what Esri
+ * documents of them and what is not built). Not built, refused with a clear error: views of views (Esri documents
+ * creating views from hosted feature layers only).
  */
 import { type EmulatorContext } from '../context.js';
 import { ArcGISError } from '../errors.js';
@@ -15,8 +15,9 @@ import { type ItemRecord, type UserRecord } from '../state/types.js';
 import { AttachmentStore } from './attachment-store.js';
 import { MemoryFeatureStore } from './feature-store.js';
 import { createHostedService } from './hosted-service.factory.js';
+import { joinFields, resolveJoin } from './join-view.js';
 import { compileLayerWhere } from './query.js';
-import { type HostedLayer, type HostedService, type HostedServiceSpec, type SpatialReference, type ViewSpatialFilter } from './types.js';
+import { type HostedLayer, type HostedService, type HostedServiceSpec, type SpatialReference, type ViewJoin, type ViewSpatialFilter } from './types.js';
 import { isViewService } from './view-layer.js';
 
 /** One layer of a view. */
@@ -36,6 +37,11 @@ export interface ViewLayerSpec {
   filter?: ViewSpatialFilter | null;
   /** Layer-definition properties the view sets for itself (drawingInfo, hasAttachments, description, ...). */
   extra?: Record<string, unknown>;
+  /**
+   * A join view layer (`viewLayerDefinition.table`, as parseJoinTable reads it): its main table must be the one
+   * `sourceServiceName` and `sourceLayerId` name; the fields, query and filter above do not apply.
+   */
+  join?: ViewJoin;
 }
 
 export interface HostedViewSpec extends Omit<HostedServiceSpec, 'layers' | 'tables' | 'features' | 'capabilities'> {
@@ -105,29 +111,11 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
   const usedIds = new Set(view.layers.keys());
   const usedNames = new Set([...view.layers.values()].map((l) => String(l.definition.name).toLowerCase()));
   let nextId = usedIds.size === 0 ? 0 : Math.max(...usedIds) + 1;
-  const built: { layer: HostedLayer; source: HostedService; sourceLayer: HostedLayer }[] = [];
+  const built: { layer: HostedLayer; sources: { source: HostedService; sourceLayer: HostedLayer }[] }[] = [];
   specs.forEach((spec, index) => {
     const where = `layer ${index + 1} (viewLayerDefinition)`;
-    const source = emu.state.getService(String(spec.sourceServiceName ?? ''));
-    if (!source) {
-      // A service whose item is in the recycle bin keeps its name and data but cannot be used until restored.
-      if (emu.state.serviceNameInUse(String(spec.sourceServiceName ?? ''))) {
-        throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' is in the recycle bin; restore its item first.`);
-      }
-      throw new Error(`${where}: source service '${String(spec.sourceServiceName)}' does not exist.`);
-    }
-    if (isViewService(source)) {
-      throw new Error(`${where}: '${source.name}' is itself a view; views of views are not supported (create the view from the hosted feature layer '${sourceNames(source)}').`);
-    }
-    const sourceLayer = source.layers.get(Number(spec.sourceLayerId));
-    if (!sourceLayer) throw new Error(`${where}: service '${source.name}' has no layer ${String(spec.sourceLayerId)}.`);
-    const sourceItem = emu.state.items.get(source.itemId);
-    if (actor && (!sourceItem || !canEditItem(actor, sourceItem))) {
-      throw new ArcGISError(403, 'You do not have permissions to access this resource or perform this operation.', {
-        messageCode: 'GWM_0003',
-        details: [`Only the owner of '${source.name}' or an administrator can create views of it.`]
-      });
-    }
+    const { source, sourceLayer } = viewSource(emu, String(spec.sourceServiceName ?? ''), Number(spec.sourceLayerId), actor, where);
+    const related = (spec.join?.relatedTables ?? []).map((r, i) => viewSource(emu, r.sourceServiceName, r.sourceLayerId, actor, `${where}.table.relatedTables[${i}]`));
     const id = spec.id ?? nextId;
     if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: layer id ${String(id)} is invalid.`);
     if (usedIds.has(id)) throw new Error(`${where}: layer id ${id} is used twice in view '${view.name}'.`);
@@ -136,6 +124,36 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
     usedIds.add(id);
     usedNames.add(name.toLowerCase());
     nextId = Math.max(nextId, id + 1);
+
+    if (spec.join) {
+      const join = resolveJoin(spec.join, sourceLayer, related.map((r) => r.sourceLayer), where);
+      // Checked now so that a join the view cannot show is refused here, not on its first query.
+      joinFields(join, sourceLayer, related.map((r) => r.sourceLayer));
+      const copied: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(sourceLayer.definition)) if (!DYNAMIC_KEYS.has(k) && k !== 'hasAttachments') copied[k] = structuredClone(v);
+      const own: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(spec.extra ?? {})) if (!DYNAMIC_KEYS.has(k) && k !== 'hasAttachments') own[k] = v;
+      const layer: HostedLayer = {
+        id,
+        kind: sourceLayer.kind,
+        // Attachments of the left table (Enterprise 11.2) are not built: a join layer has none.
+        definition: { ...copied, ...own, name, type: sourceLayer.kind === 'table' ? 'Table' : 'Feature Layer', viewDefinitionQuery: '', hasAttachments: false },
+        fields: [],
+        objectIdField: sourceLayer.objectIdField,
+        globalIdField: null,
+        geometryType: sourceLayer.geometryType,
+        editorTracking: false,
+        store: new MemoryFeatureStore(null),
+        attachments: new AttachmentStore(() => ''),
+        lastEditDate: now,
+        schemaLastEditDate: now,
+        dataLastEditDate: now,
+        serverGen: view.serverGen,
+        view: { sourceServiceName: source.name, sourceLayerId: sourceLayer.id, hiddenFields: [], fieldOverrides: {}, filter: null, join: { ...join, sourceServiceName: source.name } }
+      };
+      built.push({ layer, sources: [{ source, sourceLayer }, ...related] });
+      return;
+    }
 
     const hiddenFields = hiddenFieldsOf(sourceLayer, spec, where);
     const viewDefinitionQuery = (spec.viewDefinitionQuery ?? '').trim();
@@ -164,16 +182,18 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
       serverGen: view.serverGen,
       view: { sourceServiceName: source.name, sourceLayerId: sourceLayer.id, hiddenFields, fieldOverrides: {}, filter }
     };
-    built.push({ layer, source, sourceLayer });
+    built.push({ layer, sources: [{ source, sourceLayer }] });
   });
 
   const viewItem = emu.state.items.get(view.itemId);
-  for (const { layer, source, sourceLayer } of built) {
+  for (const { layer, sources } of built) {
     view.layers.set(layer.id, layer);
-    // "Creating a hosted feature layer view alters the schema of the source hosted feature layer" (ArcGIS Online).
-    sourceLayer.schemaLastEditDate = Math.max(sourceLayer.schemaLastEditDate, now);
-    sourceLayer.lastEditDate = Math.max(sourceLayer.lastEditDate, now);
-    if (viewItem) relateViewToSource(emu, viewItem, source, now);
+    for (const { source, sourceLayer } of sources) {
+      // "Creating a hosted feature layer view alters the schema of the source hosted feature layer" (ArcGIS Online).
+      sourceLayer.schemaLastEditDate = Math.max(sourceLayer.schemaLastEditDate, now);
+      sourceLayer.lastEditDate = Math.max(sourceLayer.lastEditDate, now);
+      if (viewItem) relateViewToSource(emu, viewItem, source, now);
+    }
   }
   if (viewItem) {
     const count = view.layers.size > 1 ? 'Multilayer' : 'Singlelayer';
@@ -181,6 +201,29 @@ export function addViewLayers(emu: EmulatorContext, view: HostedService, specs: 
   }
   emu.markDirty();
   return built.map((b) => b.layer);
+}
+
+/** A view layer's source service and layer, checked: it exists, is no view and `actor` may make views of it. */
+function viewSource(emu: EmulatorContext, name: string, layerId: number, actor: UserRecord | null, where: string): { source: HostedService; sourceLayer: HostedLayer } {
+  const source = emu.state.getService(name);
+  if (!source) {
+    // A service whose item is in the recycle bin keeps its name and data but cannot be used until restored.
+    if (emu.state.serviceNameInUse(name)) throw new Error(`${where}: source service '${name}' is in the recycle bin; restore its item first.`);
+    throw new Error(`${where}: source service '${name}' does not exist.`);
+  }
+  if (isViewService(source)) {
+    throw new Error(`${where}: '${source.name}' is itself a view; views of views are not supported (create the view from the hosted feature layer '${sourceNames(source)}').`);
+  }
+  const sourceLayer = source.layers.get(layerId);
+  if (!sourceLayer) throw new Error(`${where}: service '${source.name}' has no layer ${String(layerId)}.`);
+  const sourceItem = emu.state.items.get(source.itemId);
+  if (actor && (!sourceItem || !canEditItem(actor, sourceItem))) {
+    throw new ArcGISError(403, 'You do not have permissions to access this resource or perform this operation.', {
+      messageCode: 'GWM_0003',
+      details: [`Only the owner of '${source.name}' or an administrator can create views of it.`]
+    });
+  }
+  return { source, sourceLayer };
 }
 
 function sourceNames(view: HostedService): string {

@@ -12,6 +12,7 @@ import { administrableService, layerOf } from './access.js';
 import { featureErrors } from './feature-errors.js';
 import { addLayersToService, createHostedService, SERVICE_NAME_PATTERN, serviceUrl } from './hosted-service.factory.js';
 import { addViewLayers, assertViewCapabilities, parseViewFilter, validateDefinitionQuery, viewServiceProperties, type ViewLayerSpec } from './hosted-view.factory.js';
+import { isJoinDefinition, joinDefinitionJson, parseJoinTable } from './join-view.js';
 import { completeField } from './layer-builder.js';
 import { layerJson, serviceJson } from './service-json.js';
 import { type FieldSpec, type HostedLayer, type HostedService, type LayerSpec, type SpatialReference } from './types.js';
@@ -168,7 +169,9 @@ function adminInfo(service: HostedService): Record<string, unknown> {
 function adminLayerInfo(emu: EmulatorContext, service: HostedService, layer: HostedLayer): Record<string, unknown> {
   const info: Record<string, unknown> = { tableName: `${service.name}_${layer.id}`.toLowerCase() };
   if (layer.geometryType) info.geometryField = { name: 'Shape', srid: service.spatialReference.wkid ?? service.spatialReference.latestWkid };
-  if (layer.view) {
+  if (layer.view?.join) {
+    info.viewLayerDefinition = { table: joinDefinitionJson(layer.view.join) };
+  } else if (layer.view) {
     // What the view was defined with, as addToDefinition takes it (sourceLayerFields: "*" or the visible fields).
     const v = layer.view;
     info.viewLayerDefinition = {
@@ -286,10 +289,16 @@ const VIEW_COMPUTED = new Set([
 /** Turns a view layer sent to addToDefinition (`adminLayerInfo.viewLayerDefinition`) into a ViewLayerSpec. */
 function viewLayerSpecFromJson(def: Record<string, unknown>): ViewLayerSpec {
   const v = viewLayerDefinitionOf(def)!;
-  if ('table' in v) {
-    throw new Error(
-      'Join views and other advanced views (viewLayerDefinition.table) are not supported by this emulator; define each view layer with sourceServiceName, sourceLayerId and sourceLayerFields.'
-    );
+  const { id, name } = def;
+  const layerId = typeof id === 'number' ? id : id !== undefined && /^\d+$/.test(String(id)) ? Number(id) : undefined;
+  const extra: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(def)) if (!VIEW_COMPUTED.has(k)) extra[k] = value;
+  if (isJoinDefinition(v)) {
+    const join = parseJoinTable(v.table, 'viewLayerDefinition');
+    const other = Object.keys(v).filter((k) => k !== 'table');
+    if (other.length > 0) throw new Error(`viewLayerDefinition of a join view holds its sources in 'table' only (found also: ${other.join(', ')}).`);
+    if (typeof def.viewDefinitionQuery === 'string' && def.viewDefinitionQuery.trim() !== '') throw new Error('A join view layer takes no viewDefinitionQuery in this emulator (table filters are not built).');
+    return { id: layerId, name: typeof name === 'string' && name.trim() !== '' ? name : undefined, sourceServiceName: join.sourceServiceName, sourceLayerId: join.sourceLayerId, join, extra };
   }
   if (typeof v.sourceServiceName !== 'string' || v.sourceServiceName.trim() === '') {
     throw new Error('viewLayerDefinition.sourceServiceName must name the source service (as in its URL).');
@@ -303,11 +312,8 @@ function viewLayerSpecFromJson(def: Record<string, unknown>): ViewLayerSpec {
   } else if (fields !== undefined && fields !== '*') {
     throw new Error('viewLayerDefinition.sourceLayerFields must be "*" or a list of field names.');
   }
-  const { id, name } = def;
-  const extra: Record<string, unknown> = {};
-  for (const [k, value] of Object.entries(def)) if (!VIEW_COMPUTED.has(k)) extra[k] = value;
   return {
-    id: typeof id === 'number' ? id : id !== undefined && /^\d+$/.test(String(id)) ? Number(id) : undefined,
+    id: layerId,
     name: typeof name === 'string' && name.trim() !== '' ? name : undefined,
     sourceServiceName: v.sourceServiceName,
     sourceLayerId,
@@ -478,6 +484,15 @@ const VIEW_LOCKED_KEYS = new Set([...LAYER_LOCKED_KEYS, 'isView', 'isUpdatableVi
  */
 function applyViewLayerUpdate(emu: EmulatorContext, layer: HostedLayer, def: Record<string, unknown>, now: number): void {
   const unable = (detail: string) => new ArcGISError(400, 'Unable to update feature service layer definition.', { details: [detail] });
+  if (layer.view!.join) {
+    // A join's fields, keys and tables are its definition: another join is another view (Esri documents no update).
+    const fixed = ['fields', 'viewDefinitionQuery', 'viewLayerDefinition'].filter((k) => def[k] !== undefined);
+    if (fixed.length > 0) throw unable(`Layer ${layer.id} is a join view: its ${fixed.join(', ')} cannot be changed; create another join view instead.`);
+    for (const [k, v] of Object.entries(def)) if (!VIEW_LOCKED_KEYS.has(k) && k !== 'hasAttachments') layer.definition[k] = v;
+    layer.schemaLastEditDate = now;
+    layer.lastEditDate = now;
+    return;
+  }
   const source = sourceOf(emu, layer);
   if (!source) throw unable(`The source of view layer ${layer.id} ('${layer.view!.sourceServiceName}' layer ${layer.view!.sourceLayerId}) no longer exists.`);
   const view = layer.view!;

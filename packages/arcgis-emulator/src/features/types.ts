@@ -185,6 +185,52 @@ export interface ViewLayerSource {
   fieldOverrides: Record<string, Record<string, unknown>>;
   /** `viewLayerDefinition.filter`: features must intersect this geometry (kept as sent, in its spatial reference). */
   filter: ViewSpatialFilter | null;
+  /**
+   * Set on a join view layer (`viewLayerDefinition.table`, join-view.ts): the main table (also named by
+   * `sourceServiceName` and `sourceLayerId` above) and the tables joined to it. Such a layer hides no field and has
+   * no overrides: its fields are those the join names.
+   */
+  join?: ViewJoin;
+}
+
+/** A field of a join view: its name in the view, the source field it shows (`source`), its alias. */
+export interface ViewJoinField {
+  name: string;
+  source: string;
+  alias?: string;
+}
+
+/** One table of a join view (`viewLayerDefinition.table` or one of its `relatedTables`). */
+export interface ViewJoinTable {
+  /** The name the definition gives the table (Esri: "an alias sometimes used to reference this table"). */
+  name?: string;
+  sourceServiceName: string;
+  sourceLayerId: number;
+  /** The fields the view shows from this table. */
+  fields: ViewJoinField[];
+}
+
+/** `topFilter`: per group of rows with the same `groupByFields`, the first `topCount` in `orderByFields` order. */
+export interface ViewTopFilter {
+  groupByFields: string;
+  orderByFields: string;
+  topCount: number;
+}
+
+/** A table joined to the main table of a join view. */
+export interface ViewJoinRelated extends ViewJoinTable {
+  type: 'INNER' | 'LEFT';
+  /** Fields of the main table matched, in order, with `keyFields` of this one. */
+  parentKeyFields: string[];
+  keyFields: string[];
+  topFilter?: ViewTopFilter;
+}
+
+/** A join view layer's definition: the main table and the tables joined to it. */
+export interface ViewJoin extends ViewJoinTable {
+  relatedTables: ViewJoinRelated[];
+  /** `materialized` as sent (false when not): the emulator always joins at query time. */
+  materialized: boolean;
 }
 
 /** A view's spatial filter (`{"operator": "esriSpatialRelIntersects", "value": {"geometryType", "geometry"}}`). */

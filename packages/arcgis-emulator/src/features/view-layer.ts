@@ -15,6 +15,7 @@ import { type EmulatorContext } from '../context.js';
 import { ArcGISError } from '../errors.js';
 import { type FeatureStore, type FeatureStoreSnapshot, type StoredFeature, type Tombstone } from './feature-store.js';
 import { type BBox, bboxIntersects, bboxOf, projectGeometry } from './geometry.js';
+import { joinDataLayer, joinSourceNames } from './join-view.js';
 import { compileLayerWhere } from './query.js';
 import { type FieldDef, type HostedLayer, type HostedService, type RelationshipDef, type SpatialReference, type ViewLayerSource } from './types.js';
 
@@ -117,6 +118,8 @@ export function viewRelationships(viewService: HostedService, layer: HostedLayer
 /** A layer's relationships as its resource reports them (views: mapped from the source). */
 export function relationshipsOf(emu: EmulatorContext, service: HostedService, layer: HostedLayer): RelationshipDef[] {
   if (!layer.view) return (layer.definition.relationships as RelationshipDef[] | undefined) ?? [];
+  // A joined row is no source row: a join layer takes part in no relationship class.
+  if (layer.view.join) return [];
   const source = sourceOf(emu, layer);
   return source ? viewRelationships(service, layer, source.layer) : [];
 }
@@ -128,6 +131,7 @@ export function relationshipsOf(emu: EmulatorContext, service: HostedService, la
  */
 export function dataLayerOf(emu: EmulatorContext, service: HostedService, layer: HostedLayer): LayerRef {
   if (!layer.view) return { service, layer };
+  if (layer.view.join) return joinDataLayer(emu, service, layer);
   const source = sourceOf(emu, layer);
   if (!source) throw sourceMissing(layer);
   const test = viewTest(emu, layer, source);
@@ -201,16 +205,26 @@ export function isViewOf(candidate: HostedService, service: HostedService, layer
   const name = service.name.toLowerCase();
   for (const layer of candidate.layers.values()) {
     if (layer.view?.sourceServiceName.toLowerCase() === name && (layerId === undefined || layer.view.sourceLayerId === layerId)) return true;
+    // A join view is a view of each table it joins.
+    for (const r of layer.view?.join?.relatedTables ?? []) if (r.sourceServiceName.toLowerCase() === name && (layerId === undefined || r.sourceLayerId === layerId)) return true;
   }
   return false;
+}
+
+/** The names of the services a view layer reads (a join layer: each table's, main first). */
+export function viewSourceNames(layer: HostedLayer): string[] {
+  if (!layer.view) return [];
+  return layer.view.join ? joinSourceNames(layer.view.join) : [layer.view.sourceServiceName];
 }
 
 /** The source services of a view service, in the order its layers name them. */
 export function sourcesOf(emu: EmulatorContext, service: HostedService): HostedService[] {
   const out: HostedService[] = [];
   for (const layer of [...service.layers.values()].sort((a, b) => a.id - b.id)) {
-    const source = layer.view ? emu.state.getService(layer.view.sourceServiceName) : undefined;
-    if (source && !out.includes(source)) out.push(source);
+    for (const name of viewSourceNames(layer)) {
+      const source = emu.state.getService(name);
+      if (source && !out.includes(source)) out.push(source);
+    }
   }
   return out;
 }

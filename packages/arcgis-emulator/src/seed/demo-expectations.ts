@@ -119,6 +119,8 @@ export interface DemoExpectations {
     updatable: string[];
     /** Public views that let anyone add features (Survey123 submission views). */
     publicSubmission: string[];
+    /** Join views (`viewLayerDefinition.table`): view item id -> the item ids of the services it joins, main first. */
+    joins: Record<string, string[]>;
   };
   /** The Survey123 surveys: form, its service, the submission and results views, and how it was published. */
   surveys: {
@@ -173,6 +175,10 @@ export const DEMO_KEYS = [
   'view-storm-damage-office',
   // a filtered, read-only view of the bike lanes layer shared with the GIS team
   'view-bike-lanes-protected',
+  // a join view: the fire stations with their latest inspection, kept in another service
+  'svc-fire-stations',
+  'svc-station-inspections',
+  'view-stations-latest-inspection',
   // files
   'csv-trees',
   'csv-trees-copy',
@@ -248,6 +254,9 @@ export const DEMO_SERVICE_NAMES = {
   stormDamagePublic: 'Storm_Damage_Reports_public',
   stormDamageOffice: 'Storm_Damage_Reports_office',
   bikeLanesProtected: 'Demo_Bike_Lanes_Protected',
+  fireStations: 'Demo_Fire_Stations',
+  stationInspections: 'Demo_Station_Inspections',
+  stationsLatestInspection: 'Demo_Stations_Latest_Inspection',
   /** Never created: the deleted layer the broken web map points at. */
   deletedStormDrains: 'Demo_Storm_Drains',
   /** Never created: the dead URL of the other broken web map. */
@@ -364,7 +373,10 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         [DEMO_SERVICE_NAMES.stormDamage]: ids['svc-storm-damage'],
         [DEMO_SERVICE_NAMES.stormDamagePublic]: ids['view-storm-damage-public'],
         [DEMO_SERVICE_NAMES.stormDamageOffice]: ids['view-storm-damage-office'],
-        [DEMO_SERVICE_NAMES.bikeLanesProtected]: ids['view-bike-lanes-protected']
+        [DEMO_SERVICE_NAMES.bikeLanesProtected]: ids['view-bike-lanes-protected'],
+        [DEMO_SERVICE_NAMES.fireStations]: ids['svc-fire-stations'],
+        [DEMO_SERVICE_NAMES.stationInspections]: ids['svc-station-inspections'],
+        [DEMO_SERVICE_NAMES.stationsLatestInspection]: ids['view-stations-latest-inspection']
       },
       changeTracking: [DEMO_SERVICE_NAMES.water, DEMO_SERVICE_NAMES.parks],
       // Layers that hold attachments (views show their source's and hold none).
@@ -377,29 +389,34 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
         ids['view-tree-requests-results'],
         ids['view-storm-damage-public'],
         ids['view-storm-damage-office'],
-        ids['view-bike-lanes-protected']
+        ids['view-bike-lanes-protected'],
+        ids['view-stations-latest-inspection']
       ],
       sourceOf: {
         [ids['view-tree-requests-fieldworker']]: ids['svc-tree-requests'],
         [ids['view-tree-requests-results']]: ids['svc-tree-requests'],
         [ids['view-storm-damage-public']]: ids['svc-storm-damage'],
         [ids['view-storm-damage-office']]: ids['svc-storm-damage'],
-        [ids['view-bike-lanes-protected']]: ids['svc-bike-lanes']
+        [ids['view-bike-lanes-protected']]: ids['svc-bike-lanes'],
+        [ids['view-stations-latest-inspection']]: ids['svc-fire-stations']
       },
       definitionQuery: {
         [ids['view-tree-requests-fieldworker']]: '',
         [ids['view-tree-requests-results']]: "status <> 'spam'",
         [ids['view-storm-damage-public']]: '',
         [ids['view-storm-damage-office']]: "report_status <> 'duplicate'",
-        [ids['view-bike-lanes-protected']]: "LANE_TYPE = 'PROT'"
+        [ids['view-bike-lanes-protected']]: "LANE_TYPE = 'PROT'",
+        [ids['view-stations-latest-inspection']]: ''
       },
       hiddenFields: {
         [ids['view-tree-requests-fieldworker']]: [],
         [ids['view-tree-requests-results']]: ['email', 'phone'],
         [ids['view-storm-damage-public']]: [],
         [ids['view-storm-damage-office']]: ['reporter_phone', 'reporter_email'],
-        [ids['view-bike-lanes-protected']]: ['length_mi']
+        [ids['view-bike-lanes-protected']]: ['length_mi'],
+        [ids['view-stations-latest-inspection']]: []
       },
+      joins: { [ids['view-stations-latest-inspection']]: [ids['svc-fire-stations'], ids['svc-station-inspections']] },
       updatable: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']],
       publicSubmission: [ids['view-tree-requests-fieldworker'], ids['view-storm-damage-public']]
     },
@@ -435,6 +452,8 @@ export function demoExpectations(randomSeed = 'orgkeeper-demo'): DemoExpectation
       { type: 'Service2Data', originItemId: ids['view-storm-damage-public'], destinationItemId: ids['svc-storm-damage'] },
       { type: 'Service2Data', originItemId: ids['view-storm-damage-office'], destinationItemId: ids['svc-storm-damage'] },
       { type: 'Service2Data', originItemId: ids['view-bike-lanes-protected'], destinationItemId: ids['svc-bike-lanes'] },
+      { type: 'Service2Data', originItemId: ids['view-stations-latest-inspection'], destinationItemId: ids['svc-fire-stations'] },
+      { type: 'Service2Data', originItemId: ids['view-stations-latest-inspection'], destinationItemId: ids['svc-station-inspections'] },
       ...t.relationships
     ],
     ids

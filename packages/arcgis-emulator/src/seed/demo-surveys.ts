@@ -390,6 +390,122 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
     [120, 60, 150]
   );
 
+  // ------------------------------------------------------------------ a join view across two services
+  // The fire stations, and their safety inspections kept in a table of another service, joined: each station with
+  // its latest inspection (a LEFT join with a topFilter, the one-to-many case Esri's join views serve).
+  // Deterministic (demoStationInspection): stations FS-01..FS-06 have two inspections each, FS-07 and FS-08 none.
+  service(
+    {
+      name: DEMO_SERVICE_NAMES.fireStations,
+      title: 'Fire Stations',
+      owner: U.tom,
+      folderId: id('fld-utilities'),
+      itemId: id('svc-fire-stations'),
+      access: 'org',
+      tags: ['fire', 'stations', 'public safety'],
+      capabilities: 'Create,Delete,Query,Update,Editing',
+      created: ago(900),
+      modified: ago(45),
+      layers: [
+        {
+          id: 0,
+          name: 'Stations',
+          geometryType: 'esriGeometryPoint',
+          displayField: 'STATION_ID',
+          fields: [
+            { name: 'STATION_ID', type: 'esriFieldTypeString', alias: 'Station', length: 10 },
+            { name: 'STATION_NAME', type: 'esriFieldTypeString', alias: 'Name', length: 60 },
+            { name: 'ENGINES', type: 'esriFieldTypeSmallInteger', alias: 'Engines' }
+          ],
+          features: Array.from({ length: 8 }, (_, i) => ({
+            attributes: { STATION_ID: `FS-0${i + 1}`, STATION_NAME: `Station ${i + 1}`, ENGINES: 1 + (i % 3) },
+            geometry: point()
+          }))
+        }
+      ]
+    },
+    'The fire stations of the city.',
+    [200, 40, 40]
+  );
+  service(
+    {
+      name: DEMO_SERVICE_NAMES.stationInspections,
+      title: 'Fire Station Inspections',
+      owner: U.tom,
+      folderId: id('fld-utilities'),
+      itemId: id('svc-station-inspections'),
+      access: 'org',
+      tags: ['fire', 'stations', 'inspections'],
+      capabilities: 'Create,Delete,Query,Update,Editing',
+      created: ago(400),
+      modified: ago(10),
+      tables: [
+        {
+          id: 0,
+          name: 'Inspections',
+          fields: [
+            { name: 'STATION_ID', type: 'esriFieldTypeString', alias: 'Station', length: 10 },
+            { name: 'INSPECTED', type: 'esriFieldTypeDate', alias: 'Inspected' },
+            { name: 'SCORE', type: 'esriFieldTypeSmallInteger', alias: 'Score' },
+            { name: 'INSPECTOR', type: 'esriFieldTypeString', length: 50 }
+          ],
+          features: Array.from({ length: 12 }, (_, i) => ({
+            attributes: { STATION_ID: demoStationInspection(i).station, INSPECTED: ago(10 + i * 9), SCORE: demoStationInspection(i).score, INSPECTOR: ['S. Okafor', 'T. Becker', 'L. Chen'][i % 3] }
+          }))
+        }
+      ]
+    },
+    'Safety inspections of the fire stations.',
+    [200, 60, 40]
+  );
+  view(
+    {
+      name: DEMO_SERVICE_NAMES.stationsLatestInspection,
+      title: 'Fire Stations with Latest Inspection',
+      owner: U.tom,
+      folderId: id('fld-utilities'),
+      itemId: id('view-stations-latest-inspection'),
+      access: 'org',
+      tags: ['fire', 'stations', 'join'],
+      capabilities: 'Query',
+      updatable: false,
+      created: ago(60),
+      modified: ago(9),
+      layers: [
+        {
+          id: 0,
+          name: 'Stations with Latest Inspection',
+          sourceServiceName: DEMO_SERVICE_NAMES.fireStations,
+          sourceLayerId: 0,
+          join: {
+            name: 'Stations',
+            sourceServiceName: DEMO_SERVICE_NAMES.fireStations,
+            sourceLayerId: 0,
+            fields: [{ name: 'STATION_ID', source: 'STATION_ID' }, { name: 'STATION_NAME', source: 'STATION_NAME' }],
+            relatedTables: [
+              {
+                name: 'Inspections',
+                sourceServiceName: DEMO_SERVICE_NAMES.stationInspections,
+                sourceLayerId: 0,
+                fields: [
+                  { name: 'LAST_INSPECTED', source: 'INSPECTED', alias: 'Last inspected' },
+                  { name: 'LAST_SCORE', source: 'SCORE', alias: 'Last score' }
+                ],
+                type: 'LEFT',
+                parentKeyFields: ['STATION_ID'],
+                keyFields: ['STATION_ID'],
+                topFilter: { groupByFields: 'STATION_ID', orderByFields: 'INSPECTED DESC', topCount: 1 }
+              }
+            ],
+            materialized: false
+          }
+        }
+      ]
+    },
+    'Each fire station with its latest safety inspection: a join view of Fire Stations and Fire Station Inspections.',
+    [200, 90, 60]
+  );
+
   /**
    * A Form item as Survey123 publishes it: the survey package (XForm, .webform, .info, .itemInfo, the XLSForm for
    * Connect, media) as data; as resources the web designer's form.json or Connect's XLSForm and .webform, and the
@@ -451,4 +567,9 @@ export function seedDemoSurveys(emu: EmulatorContext, now: number, id: (key: Dem
     document(item, spec.tags, `The ${spec.design.title} survey (ArcGIS Survey123).`, [170, 90, 40]);
     return item;
   }
+}
+
+/** The demo's station inspection `i` (0 <= i < 12): stations FS-01..FS-06 twice each, inspection i the later one. */
+export function demoStationInspection(i: number): { station: string; score: number } {
+  return { station: `FS-0${1 + (i % 6)}`, score: 60 + ((i * 17) % 40) };
 }

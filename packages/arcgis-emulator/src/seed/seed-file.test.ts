@@ -79,6 +79,26 @@ describe('JSON seed files (--seed FILE.json)', () => {
     expect([...again.state.items.keys()]).toEqual([...again2.state.items.keys()]);
   });
 
+  it('builds a join view from a seed file', async () => {
+    const { state } = await build({
+      users: [{ username: 'ana', role: 'org_publisher' }],
+      services: [
+        { name: 'Poles', owner: 'ana', layers: [{ name: 'Poles', geometryType: 'esriGeometryPoint', fields: [{ name: 'TAG', type: 'esriFieldTypeString' }], features: [{ attributes: { TAG: 'P1' } }, { attributes: { TAG: 'P2' } }] }] },
+        { name: 'Checks', owner: 'ana', tables: [{ name: 'Checks', fields: [{ name: 'POLE_TAG', type: 'esriFieldTypeString' }, { name: 'RESULT', type: 'esriFieldTypeString' }], features: [{ attributes: { POLE_TAG: 'P1', RESULT: 'ok' } }] }] }
+      ],
+      views: [
+        {
+          name: 'Poles_checked', owner: 'ana', updatable: false,
+          layers: [{ name: 'Checked', join: { sourceServiceName: 'Poles', sourceLayerId: 0, sourceLayerFields: ['TAG'], relatedTables: [{ sourceServiceName: 'Checks', sourceLayerId: 0, sourceLayerFields: ['RESULT'], type: 'LEFT', parentKeyFields: ['TAG'], keyFields: ['POLE_TAG'] }] } }]
+        }
+      ]
+    });
+    const view = state.getService('Poles_checked')!;
+    expect(view.layers.get(0)!.view!.join).toMatchObject({ sourceServiceName: 'Poles', relatedTables: [{ sourceServiceName: 'Checks', type: 'LEFT' }] });
+    const sources = ['Poles', 'Checks'].map((n) => state.getService(n)!.itemId);
+    expect(state.relationships.filter((r) => r.originItemId === view.itemId).map((r) => r.destinationItemId)).toEqual(sources);
+  });
+
   it('builds views of services and relationships between items', async () => {
     const { state } = await build({
       users: [{ username: 'ana', role: 'org_publisher' }],
@@ -121,6 +141,8 @@ describe('JSON seed files (--seed FILE.json)', () => {
     ]);
     const base = { users: [{ username: 'ana' }], services: [{ name: 'S', owner: 'ana', layers: [{ name: 'L' }] }] };
     await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', layers: [{ source: 'Nope' }] }] })).rejects.toThrow(/views\[0\]: layer 1 \(viewLayerDefinition\): source service 'Nope' does not exist/);
+    await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', layers: [{ source: 'S', join: {} }] }] })).rejects.toThrow(/names its sources, fields and keys in 'join' only/);
+    await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', layers: [{ join: { sourceServiceName: 'S', sourceLayerId: 0, sourceLayerFields: ['x'], relatedTables: [] } }] }] })).rejects.toThrow(/relatedTables must list/);
     await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', layers: [{ source: 'S', viewDefinitionQuery: 'x = 1' }] }] })).rejects.toThrow(/viewDefinitionQuery "x = 1" is not valid/);
     await expect(build({ ...base, views: [{ name: 'V', owner: 'ana', updatable: false, capabilities: 'Query,Create', layers: [{ source: 'S' }] }] })).rejects.toThrow(/cannot have the capabilities Create/);
     await expect(build({ ...base, items: [{ owner: 'ana', title: 'M', type: 'Web Map' }], relationships: [{ type: 'Survey2Service', origin: 'M', destination: 'S' }] })).rejects.toThrow(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type EmulatorContext } from '../context.js';
 import { createHostedService } from '../features/hosted-service.factory.js';
 import { createHostedView, type ViewLayerSpec } from '../features/hosted-view.factory.js';
+import { parseJoinTable } from '../features/join-view.js';
 import { endProblem, relationshipType } from '../content/relationship-types.js';
 import { recycleBinSettings } from '../content/recycle-bin.js';
 import { type AttachmentSpec, type Feature, type HostedServiceSpec, type LayerSpec } from '../features/types.js';
@@ -218,7 +219,22 @@ export function applySeed(emu: EmulatorContext, doc: unknown, now: number): void
     const layers = arr(v.layers, `${p}.layers`).map((l, j): ViewLayerSpec => {
       const lp = `${p}.layers[${j}]`;
       const lo = obj(l, lp);
-      allowKeys(lo, lp, ['id', 'name', 'source', 'sourceLayerId', 'fields', 'hiddenFields', 'viewDefinitionQuery', 'filter', 'extra']);
+      allowKeys(lo, lp, ['id', 'name', 'source', 'sourceLayerId', 'fields', 'hiddenFields', 'viewDefinitionQuery', 'filter', 'extra', 'join']);
+      if (lo.join !== undefined) {
+        // A join view layer: `join` is viewLayerDefinition.table as addToDefinition takes it; it names its sources.
+        if (['source', 'sourceLayerId', 'fields', 'hiddenFields', 'viewDefinitionQuery', 'filter'].some((k) => lo[k] !== undefined)) {
+          throw new Error(`${lp}: a join view layer names its sources, fields and keys in 'join' only.`);
+        }
+        const join = parseJoinTable(lo.join, lp);
+        return {
+          id: lo.id === undefined ? undefined : num(lo.id, `${lp}.id`, 0),
+          name: lo.name === undefined ? undefined : str(lo.name, `${lp}.name`),
+          sourceServiceName: join.sourceServiceName,
+          sourceLayerId: join.sourceLayerId,
+          join,
+          extra: lo.extra === undefined ? undefined : obj(lo.extra, `${lp}.extra`)
+        };
+      }
       return {
         id: lo.id === undefined ? undefined : num(lo.id, `${lp}.id`, 0),
         name: lo.name === undefined ? undefined : str(lo.name, `${lp}.name`),

@@ -8,11 +8,12 @@
  * from edit dates) keeps the previous snapshot's source reference, so it costs those two requests, as an unchanged
  * service does. Otherwise `<view>/sources` names the source services and the admin service JSON gives each layer's
  * `adminLayerInfo.viewLayerDefinition` (what the ArcGIS API for Python's clone_items reads); an identity that may not
- * read the admin JSON asks each layer's `<view>/<id>/sources` instead.
+ * read the admin JSON asks each layer's `<view>/<id>/sources` instead. A join view (`viewLayerDefinition.table`) is kept
+ * with its whole `table`: the main source and each related table's, by service name.
  */
 import { ArcGISFailure } from '../arcgis/arcgis-errors.js';
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
-import { type AdminServiceInfo, getServiceAdminInfo, getViewLayerSource, getViewSources, type LayerInfo, serviceNameInUrl, type ServiceInfo } from '../arcgis/feature-service/index.js';
+import { type AdminServiceInfo, getServiceAdminInfo, getViewLayerSource, getViewSources, joinSources, joinTableOf, type LayerInfo, serviceNameInUrl, type ServiceInfo } from '../arcgis/feature-service/index.js';
 import type { BlobRef, HostedServiceEntry, LayerEntry, Store, ViewEntry, ViewLayerEntry } from '../store/index.js';
 import { canonicalBytes } from '../store/feature-chunks.js';
 import { objectIdFieldOf } from './hosted-layer.backup.js';
@@ -85,10 +86,14 @@ async function readViewReference(session: ArcGISSession, url: string, infos: Lay
   const layers: ViewLayerEntry[] = [];
   for (const info of infos) {
     const definition = adminLayers.find((l) => l.id === info.id)?.adminLayerInfo?.viewLayerDefinition;
-    const named = typeof definition?.sourceServiceName === 'string' ? sources.find((s) => serviceNameInUrl(s.url)?.toLowerCase() === definition.sourceServiceName!.toLowerCase()) : undefined;
-    const sourceLayerId = Number(definition?.sourceLayerId);
+    // A join view names its main source in `table`, and keeps every source name there (a restore rewrites them).
+    const join = joinTableOf(definition);
+    const mainName = join?.sourceServiceName ?? definition?.sourceServiceName;
+    const named = typeof mainName === 'string' ? sources.find((s) => serviceNameInUrl(s.url)?.toLowerCase() === mainName.toLowerCase()) : undefined;
+    const sourceLayerId = Number(join ? join.sourceLayerId : definition?.sourceLayerId);
     if (definition && named && Number.isInteger(sourceLayerId)) {
-      layers.push({ id: info.id, sourceUrl: named.url, sourceLayerId, viewLayerDefinition: withoutSourceNames(definition) });
+      if (join) addJoinedSources(sources, named.url, join);
+      layers.push({ id: info.id, sourceUrl: named.url, sourceLayerId, viewLayerDefinition: join ? { ...definition } : withoutSourceNames(definition) });
       continue;
     }
     const source = await getViewLayerSource({ session, url: `${url}/${info.id}` });
@@ -98,6 +103,17 @@ async function readViewReference(session: ArcGISSession, url: string, infos: Lay
     if (!sources.some((s) => s.url.toLowerCase() === trim(match[1]!).toLowerCase())) sources.push({ url: trim(match[1]!), ...(source?.serviceItemId ? { itemId: source.serviceItemId } : {}) });
   }
   return { sources, layers };
+}
+
+/**
+ * The joined services `/sources` did not list (it lists them all on ArcGIS; this keeps a snapshot whole if not): each
+ * on the main source's server, by name.
+ */
+function addJoinedSources(sources: ViewEntry['sources'], mainUrl: string, join: Record<string, unknown>): void {
+  for (const { sourceServiceName } of joinSources(join)) {
+    if (sources.some((s) => serviceNameInUrl(s.url)?.toLowerCase() === sourceServiceName.toLowerCase())) continue;
+    sources.push({ url: mainUrl.replace(/\/[^/]+\/FeatureServer$/i, `/${encodeURIComponent(sourceServiceName)}/FeatureServer`) });
+  }
 }
 
 function withoutSourceNames(definition: Record<string, unknown>): Record<string, unknown> {

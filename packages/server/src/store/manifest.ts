@@ -131,7 +131,10 @@ export interface ViewLayerEntry {
   id: number;
   sourceUrl: string;
   sourceLayerId: number;
-  /** `adminLayerInfo.viewLayerDefinition` without its source names (fields shown, spatial filter), when it could be read. */
+  /**
+   * `adminLayerInfo.viewLayerDefinition` without its source names (fields shown, spatial filter), when it could be read;
+   * a join view's keeps its `table` whole (the main and related sources by service name, fields, join keys, topFilter).
+   */
   viewLayerDefinition?: Record<string, unknown>;
 }
 

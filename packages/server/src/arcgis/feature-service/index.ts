@@ -7,4 +7,5 @@ export * from './feature-service.types.js';
 export * from './features.js';
 export * from './service-admin.js';
 export * from './service.js';
+export * from './view-joins.js';
 export * from './views.js';

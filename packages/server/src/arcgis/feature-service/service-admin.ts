@@ -79,3 +79,13 @@ export async function updateDefinition({ session, url, definition }: ServiceOpti
   // Setting properties to given values is idempotent, so a plain retried call is right here.
   await session.call(`${url} updateDefinition`, () => updateServiceDefinition(url, { ...session.requestOptions, updateDefinition: definition } as never));
 }
+
+/**
+ * Admin `deleteFromDefinition` of layers and tables by id (rest-js has no function for it; Esri: Delete From
+ * Definition (Feature Service), `{"layers": [{"id": n}]}`). Not retried blindly: a lost answer is checked by the caller.
+ */
+export async function deleteFromDefinition({ session, url, layerIds }: ServiceOptions & { layerIds: number[] }): Promise<void> {
+  const adminUrl = `${url.replace(/\/+$/, '').replace('/rest/services', '/rest/admin/services')}/deleteFromDefinition`;
+  const response = await session.request<{ success?: boolean }>(adminUrl, { deleteFromDefinition: JSON.stringify({ layers: layerIds.map((id) => ({ id })) }) }, { httpMethod: 'POST' });
+  if (response.success === false) throw new Error(`deleteFromDefinition on ${url} did not succeed: ${JSON.stringify(response).slice(0, 300)}`);
+}

@@ -20,7 +20,7 @@ export interface ViewLayerDefinition {
   sourceLayerId?: number | string;
   sourceLayerFields?: '*' | string[] | { name: string }[];
   filter?: unknown;
-  /** Join views and other advanced views: OrgKeeper keeps them but cannot recreate them. */
+  /** Join views (advanced views): the main source and its related tables (view-joins.ts). */
   table?: unknown;
   [extra: string]: unknown;
 }

@@ -2,10 +2,12 @@
  * The layers of a hosted feature layer view as `addToDefinition` takes them: each layer's own definition (drawing
  * info, templates, description) without what the view takes from its source (fields, relationships) or what ArcGIS
  * computes, with `adminLayerInfo.viewLayerDefinition` naming the source service (restored or cloned: its new name)
- * and layer, the fields it shows and its spatial filter, and its `viewDefinitionQuery`. As the ArcGIS API for
- * Python's clone_items sends them; Esri documents `viewLayerDefinition` in Add to Definition (Feature Service).
+ * and layer, the fields it shows and its spatial filter, and its `viewDefinitionQuery`; for a join view, its `table`
+ * with the main and related sources renamed the same way. As the ArcGIS API for Python's clone_items sends them;
+ * Esri documents `viewLayerDefinition` (and advanced views' `table`) in Add to Definition (Feature Service).
  */
-import { serviceNameInUrl } from '../../arcgis/feature-service/index.js';
+import { isDeepStrictEqual } from 'node:util';
+import { joinTableOf, serviceNameInUrl, withJoinSourceNames } from '../../arcgis/feature-service/index.js';
 import type { HostedServiceEntry, Store, ViewLayerEntry } from '../../store/index.js';
 import { layerDefinitionForAdd } from './definitions.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
@@ -17,10 +19,27 @@ export type SourceUrlFor = (snapshotUrl: string) => string | undefined;
 export function viewLinkOf(service: HostedServiceEntry, layerId: number): ViewLayerEntry {
   const link = service.view?.layers.find((l) => l.id === layerId);
   if (!link) throw new HostedRestoreError('view_source_missing', `View layer ${layerId} has no source in the snapshot (it could not be read at backup time), so it cannot be defined again.`);
-  if (link.viewLayerDefinition && 'table' in link.viewLayerDefinition) {
-    throw new HostedRestoreError('view_source_missing', `View layer ${layerId} is a join view (viewLayerDefinition.table): OrgKeeper keeps its definition but cannot make it again.`);
-  }
   return link;
+}
+
+/** The `table` of a join view layer (viewLayerDefinition.table), else undefined. */
+export function joinOf(link: ViewLayerEntry): Record<string, unknown> | undefined {
+  return joinTableOf(link.viewLayerDefinition);
+}
+
+/**
+ * A join view layer's `table` with every source (main and related) named as in the target: each snapshot service
+ * name found among the view's sources, then where this restore made it (or where it still is). A clear error names
+ * the first source that is in neither.
+ */
+export function targetJoinTable(service: HostedServiceEntry, link: ViewLayerEntry, table: Record<string, unknown>, sourceUrlFor: SourceUrlFor): Record<string, unknown> {
+  return withJoinSourceNames(table, (name) => {
+    const source = service.view?.sources.find((s) => serviceNameInUrl(s.url)?.toLowerCase() === name.toLowerCase());
+    const url = source ? sourceUrlFor(source.url) : undefined;
+    const target = url ? serviceNameInUrl(url) : undefined;
+    if (!target) throw new HostedRestoreError('view_source_missing', `Join view layer ${link.id} joins the service '${name}'${source ? ` (${source.url})` : ''}, which is neither restored by this run nor in the organization.`);
+    return target;
+  });
 }
 
 /** The source URL of a view layer in the target organization, or a clear error. */
@@ -50,9 +69,11 @@ export async function viewLayersForAdd(store: Store, service: HostedServiceEntry
     delete definition.viewDefinitionQuery;
     definition.id = layer.id;
     const given = link.viewLayerDefinition ?? {};
-    definition.adminLayerInfo = {
-      viewLayerDefinition: { ...given, sourceServiceName, sourceLayerId: link.sourceLayerId, sourceLayerFields: given.sourceLayerFields ?? visibleFieldNames(stored) }
-    };
+    const join = joinOf(link);
+    definition.adminLayerInfo = join
+      ? // A join view: its whole definition, each source named as in the target (the main one is `sourceServiceName`).
+        { viewLayerDefinition: { ...given, table: targetJoinTable(service, link, join, sourceUrlFor) } }
+      : { viewLayerDefinition: { ...given, sourceServiceName, sourceLayerId: link.sourceLayerId, sourceLayerFields: given.sourceLayerFields ?? visibleFieldNames(stored) } };
     if (typeof stored.viewDefinitionQuery === 'string' && stored.viewDefinitionQuery.trim() !== '') definition.viewDefinitionQuery = stored.viewDefinitionQuery;
     (layer.kind === 'table' ? tables : layers).push(definition);
   }
@@ -60,15 +81,33 @@ export async function viewLayersForAdd(store: Store, service: HostedServiceEntry
 }
 
 /**
- * The view's own field properties (set with updateDefinition `fields: [{name, alias}]`): the aliases its stored
- * definition gives that differ from its source's, as updateDefinition takes them.
+ * Field properties a view may set for itself with updateDefinition `fields: [{name, ...}]` without changing its
+ * source: the alias and the domain (ArcGIS Online "Set view definition" and the Data tab's field settings; the ArcGIS
+ * API for Python's clone_items sends `fields` with `alias` and `domain` to a cloned view), and the field description
+ * (the Data tab's "field description", kept in the field's `description`). Esri documents no list of the per-field
+ * properties a view takes: `visible` (handled apart, by the fields shown) and these three are those its clients send.
  */
-export function fieldAliases(stored: Record<string, unknown>, sourceFields: { name: string; alias?: string }[]): Map<string, string> {
-  const source = new Map(sourceFields.map((f) => [f.name.toLowerCase(), f.alias]));
-  const out = new Map<string, string>();
-  for (const f of (Array.isArray(stored.fields) ? stored.fields : []) as { name?: unknown; alias?: unknown }[]) {
-    if (typeof f.name !== 'string' || typeof f.alias !== 'string') continue;
-    if (source.has(f.name.toLowerCase()) && source.get(f.name.toLowerCase()) !== f.alias) out.set(f.name.toLowerCase(), f.alias);
+const OWN_FIELD_KEYS = ['alias', 'domain', 'description'] as const;
+export type ViewFieldOverride = Partial<Record<(typeof OWN_FIELD_KEYS)[number], unknown>>;
+
+/**
+ * The view's own field properties: those its stored definition gives that differ from its source's field, by
+ * lower-cased field name, as updateDefinition takes them. A property the stored field lacks is left alone.
+ */
+export function viewFieldOverrides(stored: Record<string, unknown>, sourceFields: readonly { name: string }[]): Map<string, ViewFieldOverride> {
+  const source = new Map(sourceFields.map((f) => [f.name.toLowerCase(), f as Record<string, unknown>]));
+  const out = new Map<string, ViewFieldOverride>();
+  for (const f of (Array.isArray(stored.fields) ? stored.fields : []) as Record<string, unknown>[]) {
+    if (typeof f?.name !== 'string') continue;
+    const from = source.get(f.name.toLowerCase());
+    if (!from) continue;
+    const own: ViewFieldOverride = {};
+    for (const key of OWN_FIELD_KEYS) {
+      if (!(key in f) || (key === 'alias' && typeof f.alias !== 'string')) continue;
+      // A missing property on the source reads as null, as the layer JSON of an ArcGIS field does.
+      if (!isDeepStrictEqual(f[key] ?? null, from[key] ?? null)) own[key] = f[key];
+    }
+    if (Object.keys(own).length > 0) out.set(f.name.toLowerCase(), own);
   }
   return out;
 }

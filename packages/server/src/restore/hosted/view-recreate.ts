@@ -15,7 +15,7 @@ import { createParameters } from './definitions.js';
 import { HostedRestoreError } from './hosted-restore.error.js';
 import type { RecreateHostedServiceArgs, RecreateHostedServiceResult } from './hosted-restore.types.js';
 import { createWithFreeName } from './recreate.js';
-import { fieldAliases, type SourceUrlFor, targetSourceUrl, viewLayersForAdd, viewLinkOf } from './view-layers.js';
+import { joinOf, type SourceUrlFor, targetSourceUrl, viewFieldOverrides, viewLayersForAdd, viewLinkOf } from './view-layers.js';
 
 export interface RecreateViewArgs extends Omit<RecreateHostedServiceArgs, 'onProgress'> {
   /** The target URL of each source service the snapshot names (restored by this run, or still in the organization). */
@@ -48,7 +48,7 @@ export async function recreateView(args: RecreateViewArgs): Promise<RecreateHost
   const serviceUrl = state.serviceUrl!;
   if (!state.defined) {
     await defineViewLayers(session, args.store, service, serviceUrl, args.sourceUrlFor, { knownEmpty: args.resumeState === undefined || args.resumeState === null, given: definitions });
-    await restoreFieldAliases(session, args.store, service, serviceUrl, args.sourceUrlFor);
+    await restoreOwnFieldProperties(session, args.store, service, serviceUrl, args.sourceUrlFor);
     state.defined = true;
     await save();
   }
@@ -93,17 +93,19 @@ export async function defineViewLayers(
   return missing;
 }
 
-/** The view's own field aliases, where they differ from its source's (setting them again is harmless). */
-async function restoreFieldAliases(session: ArcGISSession, store: Store, service: HostedServiceEntry, serviceUrl: string, sourceUrlFor: SourceUrlFor): Promise<void> {
+/** The view's own field properties (alias, domain, description) where they differ from its source's. */
+async function restoreOwnFieldProperties(session: ArcGISSession, store: Store, service: HostedServiceEntry, serviceUrl: string, sourceUrlFor: SourceUrlFor): Promise<void> {
   const origins = await session.orgOrigins();
   const layers: Record<string, unknown>[] = [];
   for (const layer of service.layers) {
     const link = viewLinkOf(service, layer.id);
+    // A join names its fields and aliases in its definition (sent with addToDefinition); ArcGIS takes no field update.
+    if (joinOf(link)) continue;
     const sourceUrl = origins.hostedFeatureServiceUrl(targetSourceUrl(link, sourceUrlFor));
     if (!sourceUrl) continue;
     const source = await getLayerInfo({ session, url: `${sourceUrl}/${link.sourceLayerId}` });
-    const aliases = fieldAliases(await store.getJson<Record<string, unknown>>(layer.definition.hash), source.fields ?? []);
-    const fields = (source.fields ?? []).filter((f) => aliases.has(f.name.toLowerCase())).map((f) => ({ name: f.name, alias: aliases.get(f.name.toLowerCase())! }));
+    const own = viewFieldOverrides(await store.getJson<Record<string, unknown>>(layer.definition.hash), (source.fields ?? []));
+    const fields = (source.fields ?? []).filter((f) => own.has(f.name.toLowerCase())).map((f) => ({ name: f.name, ...own.get(f.name.toLowerCase())! }));
     if (fields.length > 0) layers.push({ id: layer.id, fields });
   }
   if (layers.length > 0) await updateDefinition({ session, url: serviceUrl, definition: { layers } });
