@@ -118,7 +118,7 @@ describe('search and bulk sharing over HTTP', () => {
       { method: 'POST' }
     );
     const id = (added.body as { id: string }).id;
-    const found = (await search({ q: `id:${id}` })).results[0] as { id: string; size: number };
+    const found = (await search({ q: `id:${id}` })).results[0] as unknown as { id: string; size: number };
     expect(found).toMatchObject({ id, size: -1 });
     const item = (await rawRequest(`${rest}/content/items/${id}`, { token: aliceToken })).body as { size: number };
     expect(item.size).toBeGreaterThan(0);
