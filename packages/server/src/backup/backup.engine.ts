@@ -20,6 +20,8 @@
  *   only for users whose profile or content changed (plus a slow rotation, see FOLDER_ROTATION).
  * - Pipelined: several items per request slot are in flight, hosted services (the longest) first, so the session's
  *   request slots stay busy until the end of the run.
+ * - Chosen items (`itemIds`, `query`) take along what they need to be restored (a survey's service and views, a
+ *   view's source: item-dependencies.ts), in rounds after them, unless `withDependencies` is false.
  * - The manifest is written last: `complete`, or `partial` when some items failed.
  */
 import { createHash } from 'node:crypto';
@@ -45,8 +47,9 @@ import {
   readJournal,
   snapshotIdTime
 } from '../store/index.js';
-import { backupItem, type ItemsRun, itemResult, selectItems } from './backup-items.js';
+import { backupItem, type ItemsRun, itemResult, readItems, selectItems } from './backup-items.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
+import { describeNeed, fitsNeed, MAX_DEPENDENCIES, MAX_DEPENDENCY_DEPTH, type Need, needsOf } from './item-dependencies.js';
 import { accessOf, readSharing } from './item-backup.js';
 import { backupUsers, type GroupsResult, type GroupsRun, startGroups } from './principals-backup.js';
 
@@ -168,7 +171,7 @@ class BackupRun {
       const listedIds = new Set(items.map((i) => i.id));
       for (const { entry } of earlier.previous.values()) if (!listedIds.has(entry.id)) changedOwners.add(entry.owner.toLowerCase());
     }
-    await this.backupItems(items, {
+    const itemsRun: ItemsRun = {
       ctx: this.ctx,
       journal: journal.journal,
       resumedUnits: journal.resumedUnits,
@@ -181,8 +184,15 @@ class BackupRun {
       itemDone: () => {
         this.progress.itemsDone += 1;
         this.report();
-      }
-    });
+      },
+      neededBy: new Map()
+    };
+    try {
+      await this.backupItems(items, itemsRun);
+      if (selective && (this.options.withDependencies ?? true)) await this.takeAlong(items, itemsRun);
+    } finally {
+      this.itemsDone();
+    }
     const principals = await this.principals(groupsRun, usersRun);
 
     this.report('writing');
@@ -204,6 +214,7 @@ class BackupRun {
       newBytes: this.ctx.counters.newBytes,
       durationMs: Date.now() - this.startedMs,
       items: this.results,
+      takenAlong: this.entries.filter((e) => e.neededBy).map((e) => ({ id: e.id, title: e.title, type: e.type, neededBy: e.neededBy! })),
       problems: this.problems
     };
   }
@@ -292,11 +303,70 @@ class BackupRun {
     // in flight follow it, so its slots stay busy as it grows and memory stays bounded when it shrinks.
     const ceiling = Math.max(1, Math.min(64, Math.floor(this.options.concurrency ?? this.ctx.session.concurrencyCeiling)));
     const concurrency = () => Math.min(ceiling, this.ctx.session.concurrency) * ITEMS_PER_SLOT;
-    try {
-      // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
-      await runPool(ordered, { concurrency, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
-    } finally {
-      this.itemsDone();
+    // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
+    await runPool(ordered, { concurrency, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
+  }
+
+  /**
+   * The items the backed-up ones need (item-dependencies.ts), round by round: each round reads what the last one's
+   * entries name, keeps what fits its rule, backs it up, and goes on from the items whose rule follows, at most
+   * MAX_DEPENDENCY_DEPTH rounds and MAX_DEPENDENCIES items. An item already in the backup is not read again (a taken
+   * one gains the new reason); one that cannot be read is a problem of the run, and of the snapshot.
+   */
+  private async takeAlong(chosen: IItem[], run: ItemsRun): Promise<void> {
+    const items = new Map(chosen.map((item) => [item.id, item]));
+    const inBackup = new Set(this.entries.map((e) => e.id));
+    let round: IItem[] = chosen;
+    let taken = 0;
+    for (let depth = 1; depth <= MAX_DEPENDENCY_DEPTH && round.length > 0; depth += 1) {
+      const entries = new Map(this.entries.map((e) => [e.id, e]));
+      const wanted = new Map<string, Need[]>();
+      for (const item of round) {
+        const entry = entries.get(item.id);
+        if (!entry) continue;
+        for (const need of needsOf(item, entry)) {
+          if (!inBackup.has(need.itemId)) wanted.set(need.itemId, [...(wanted.get(need.itemId) ?? []), need]);
+          else addReason(entries.get(need.itemId), need);
+        }
+      }
+      const ids = [...wanted.keys()].sort();
+      const room = Math.max(0, MAX_DEPENDENCIES - taken);
+      for (const id of ids.slice(room)) {
+        this.problems.push({ kind: 'dependency', id, reason: `Not backed up: ${describeNeed(wanted.get(id)![0]!.neededBy)}, but this backup already took ${MAX_DEPENDENCIES} items along. Back it up by id, or back up everything.` });
+      }
+      const entriesBefore = this.entries.length;
+      const found = await readItems(this.ctx, ids.slice(0, room), (id, entry) => {
+        const needs = wanted.get(id) ?? [];
+        entry.neededBy = needs.map((n) => n.neededBy);
+        inBackup.add(id);
+        this.entries.push(entry);
+        this.results.push(itemResult(entry, { carriedOver: false, resumed: false, durationMs: 0, bytesRead: 0, newBytes: 0 }));
+        const reason = entry.problems?.[0]?.reason ?? 'unreadable';
+        for (const need of needs) this.problems.push({ kind: 'dependency', id, reason: `${describeNeed(need.neededBy)} could not be read: ${reason}` });
+      });
+      const unreadable = this.entries.length - entriesBefore;
+      const next: IItem[] = [];
+      const follow = new Set<string>();
+      for (const item of found) {
+        // Only what the rule takes: a relationship may also link items that are not needed (a service's upload).
+        const fitting = (wanted.get(item.id) ?? []).filter((need) => {
+          const needing = items.get(need.neededBy.itemId);
+          return needing !== undefined && fitsNeed(need, needing, item);
+        });
+        if (fitting.length === 0) continue;
+        run.neededBy.set(item.id, fitting.map((n) => n.neededBy));
+        items.set(item.id, item);
+        inBackup.add(item.id);
+        next.push(item);
+        if (fitting.some((n) => n.rule.follow)) follow.add(item.id);
+      }
+      taken += next.length + unreadable;
+      this.progress.itemsTotal += next.length + unreadable;
+      this.progress.itemsDone += unreadable;
+      this.progress.itemsTakenAlong = taken;
+      this.report();
+      await this.backupItems(next, run);
+      round = next.filter((item) => follow.has(item.id));
     }
   }
 
@@ -348,6 +418,12 @@ class BackupRun {
     await this.store.writeSnapshot(manifest);
     return manifest;
   }
+}
+
+/** A second reason for an item already taken along (a chosen item keeps none: it was chosen). */
+function addReason(entry: ItemEntry | undefined, need: Need): void {
+  if (!entry?.neededBy || entry.neededBy.some((n) => n.itemId === need.neededBy.itemId && n.need === need.neededBy.need)) return;
+  entry.neededBy.push(need.neededBy);
 }
 
 /** An item's sharing: from the groups' content lists when they are complete, else asked per item. */

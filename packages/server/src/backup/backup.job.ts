@@ -42,6 +42,8 @@ export interface BackupJobResult {
   bytesRead: number;
   newBytes: number;
   durationMs: number;
+  /** Items taken along because chosen ones need them, and why (a backup of chosen items). */
+  takenAlong: BackupResult['takenAlong'];
   problems: BackupResult['problems'];
   retention?: Record<string, unknown>;
 }
@@ -87,7 +89,8 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
           ...(concurrency ? { concurrency } : {}),
           ...(params.name ? { name: params.name } : {}),
           ...(params.query ? { query: params.query } : {}),
-          ...(params.items ? { itemIds: params.items } : {})
+          ...(params.items ? { itemIds: params.items } : {}),
+          ...(params.withDependencies !== undefined ? { withDependencies: params.withDependencies } : {})
         });
       } catch (error) {
         const kept = await logJournaledItems(deps, ctx, row);
@@ -154,6 +157,7 @@ function backupOutcome(result: BackupResult, indexWarning: string | undefined, r
   const c = result.counts;
   const message =
     `${c.ok} items ok, ${c.skipped} skipped, ${c.failed} failed (${c.carriedOver} unchanged, carried over); ${c.groups} groups, ${c.users} users.` +
+    (result.takenAlong.length > 0 ? ` ${result.takenAlong.length} items taken along because the chosen ones need them.` : '') +
     (result.problems.length > 0 ? ` ${result.problems.length} groups, users or items could not be read; see the log.` : '') +
     (indexWarning ? ` ${indexWarning}` : '') +
     (retention ? ` ${retention.message}` : '');
@@ -167,6 +171,7 @@ function backupOutcome(result: BackupResult, indexWarning: string | undefined, r
     bytesRead: result.bytesRead,
     newBytes: result.newBytes,
     durationMs: result.durationMs,
+    takenAlong: result.takenAlong,
     problems: result.problems,
     ...(retention ? { retention: retention.result } : {})
   };
