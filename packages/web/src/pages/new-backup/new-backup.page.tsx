@@ -208,10 +208,11 @@ function BackupSide({ identity, index, selected, canRun, operationId, onStarted 
   const queryClient = useQueryClient();
   const [name, setName] = useState(() => defaultName(identity));
   const [problem, setProblem] = useState<string | null>(null);
+  const [withDependencies, setWithDependencies] = useState(true);
   const counts = tally(selected, index);
   const start = useMutation({
     mutationFn: async () => {
-      const request = backupRequest(name, selected, index);
+      const request = backupRequest(name, selected, index, withDependencies);
       if ('problem' in request) throw new Error(request.problem);
       return startBackup(client, identity.id, request);
     },
@@ -241,6 +242,12 @@ function BackupSide({ identity, index, selected, canRun, operationId, onStarted 
         </div>
       </div>
       <FormField name="name" label="Backup name" help="Shown in the list of backups and in its log." value={name} onValueChange={setName} error={nameError} required disabled={!canRun} />
+      {!counts.everything && counts.items > 0 && (
+        <label className="inline-check">
+          <input type="checkbox" checked={withDependencies} disabled={!canRun} onChange={(event) => setWithDependencies(event.target.checked)} />
+          Also back up what the chosen items need to be restored (a survey's service and views, a view's source)
+        </label>
+      )}
       {problem && <Notice kind="warning" title="Not yet" announce>{problem}</Notice>}
       {start.error !== null && isApiError(start.error) && !nameError && <ErrorNotice error={start.error} title="The backup did not start" />}
       {canRun ? (
