@@ -389,6 +389,10 @@ describe('backup REST API', () => {
     const detail = await viewer.get<{ item: { neededBy: { itemId: string; need: string }[] } }>(`${base()}/snapshots/${withNeeds.snapshotId}/items/${taken[0]!.id}`);
     expect(detail.status, detail.text).toBe(200);
     expect(detail.body.item.neededBy).toEqual(taken[0]!.neededBy.map((b) => expect.objectContaining({ itemId: b.itemId, need: b.need })));
+    // The operation's per-item log says it too.
+    const log = await viewer.get<{ items: { itemId: string; details: { takenAlong?: string[] } | null }[] }>(`/api/operations/${withNeeds.id}/items`);
+    expect(log.body.items.find((i) => i.itemId === taken[0]!.id)?.details?.takenAlong?.[0]).toMatch(/^(service|data) of survey |^(source|view) of (view|service) /);
+    expect(log.body.items.find((i) => i.itemId === form.json.id)?.details ?? null).toBeNull();
     const formDetail = await viewer.get<{ item: { neededBy: unknown[] } }>(`${base()}/snapshots/${withNeeds.snapshotId}/items/${form.json.id}`);
     expect(formDetail.body.item.neededBy).toEqual([]);
 

@@ -14,11 +14,12 @@ import type { IdentityRow } from '../identities/identity.types.js';
 import type { Logger } from '../logging/logger.js';
 import { JobStopped, type JobContext, type JobHandler, type JobItemLog, type JobOutcome } from '../operations/job.types.js';
 import type { ItemLogStatus, OperationView } from '../operations/operation.types.js';
-import { type ForgetPolicy, type ItemEntry, type PartProblem, StoreError, forget, listJournals, prune, readJournal } from '../store/index.js';
+import { type ForgetPolicy, type ItemEntry, type NeededBy, type PartProblem, StoreError, forget, listJournals, prune, readJournal } from '../store/index.js';
 import { backupIdentity, storeKey } from './backup-identity.js';
 import { validateBackupJobParams } from './backup-request.js';
 import type { BackupRequest } from './backup-request.types.js';
 import { runBackup } from './backup.engine.js';
+import { describeNeed } from './item-dependencies.js';
 import { entryParts, storeFailure, type SnapshotBrowser } from './snapshot-browser.service.js';
 import type { BackupResult } from './backup.types.js';
 
@@ -119,7 +120,8 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
               carriedOver: item.carriedOver,
               bytesRead: item.bytesRead,
               newBytes: item.newBytes,
-              durationMs: item.durationMs
+              durationMs: item.durationMs,
+              ...(item.neededBy ? { neededBy: item.neededBy } : {})
             },
             stored
           );
@@ -278,6 +280,8 @@ interface ItemFigures {
   bytesRead: number;
   newBytes: number;
   durationMs: number;
+  /** Why a backup of chosen items took this one along. */
+  neededBy?: NeededBy[];
 }
 
 /** One per-item log row: the run's figures, with owner, modification date and parts from the stored entry. */
@@ -295,8 +299,11 @@ function logRow(item: ItemFigures, stored: ItemEntry | undefined): JobItemLog {
     newBytes: item.newBytes,
     error: item.problems.length > 0 ? item.problems.map((p) => `${p.part}: ${p.reason}`).join('; ') : null,
     durationMs: item.durationMs,
-    // The parts that could not be read, each with its status and reason (the CLI's summary, the log's detail).
-    ...(item.problems.length > 0 ? { details: { problems: item.problems } } : {})
+    // The parts that could not be read, each with its status and reason (the CLI's summary, the log's detail), and
+    // why the item was taken along ("service of survey ...").
+    ...(item.problems.length > 0 || item.neededBy
+      ? { details: { ...(item.problems.length > 0 ? { problems: item.problems } : {}), ...(item.neededBy ? { takenAlong: item.neededBy.map(describeNeed) } : {}) } }
+      : {})
   };
 }
 
