@@ -220,7 +220,7 @@ describe('backing up from the map', () => {
     const { csrfToken } = (await session.json()) as { csrfToken: string };
     const second = await page.request.post(`${app.server.url}/api/identities/${identityId}/backups`, {
       headers: { 'x-csrf-token': csrfToken },
-      data: { name: 'Only the largest', items: [largest.id] }
+      data: { name: 'Only the largest', items: [largest.id], withDependencies: false }
     });
     expect(second.status(), await second.text()).toBe(202);
     const secondId = ((await second.json()) as { operationId: string }).operationId;
