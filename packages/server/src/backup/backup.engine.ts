@@ -47,9 +47,9 @@ import {
   readJournal,
   snapshotIdTime
 } from '../store/index.js';
-import { backupItem, type ItemsRun, itemResult, readItems, selectItems } from './backup-items.js';
+import { backupItem, type ItemsRun, itemResult, selectItems } from './backup-items.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
-import { describeNeed, fitsNeed, MAX_DEPENDENCIES, MAX_DEPENDENCY_DEPTH, type Need, needsOf } from './item-dependencies.js';
+import { takeAlong, type TakeAlongHost } from './take-along.js';
 import { accessOf, readSharing } from './item-backup.js';
 import { backupUsers, type GroupsResult, type GroupsRun, startGroups } from './principals-backup.js';
 
@@ -189,7 +189,7 @@ class BackupRun {
     };
     try {
       await this.backupItems(items, itemsRun);
-      if (selective && (this.options.withDependencies ?? true)) await this.takeAlong(items, itemsRun);
+      if (selective && (this.options.withDependencies ?? true)) await takeAlong(this.takeAlongHost(itemsRun), items);
     } finally {
       this.itemsDone();
     }
@@ -307,67 +307,14 @@ class BackupRun {
     await runPool(ordered, { concurrency, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
   }
 
-  /**
-   * The items the backed-up ones need (item-dependencies.ts), round by round: each round reads what the last one's
-   * entries name, keeps what fits its rule, backs it up, and goes on from the items whose rule follows, at most
-   * MAX_DEPENDENCY_DEPTH rounds and MAX_DEPENDENCIES items. An item already in the backup is not read again (a taken
-   * one gains the new reason); one that cannot be read is a problem of the run, and of the snapshot.
-   */
-  private async takeAlong(chosen: IItem[], run: ItemsRun): Promise<void> {
-    const items = new Map(chosen.map((item) => [item.id, item]));
-    const inBackup = new Set(this.entries.map((e) => e.id));
-    let round: IItem[] = chosen;
-    let taken = 0;
-    for (let depth = 1; depth <= MAX_DEPENDENCY_DEPTH && round.length > 0; depth += 1) {
-      const entries = new Map(this.entries.map((e) => [e.id, e]));
-      const wanted = new Map<string, Need[]>();
-      for (const item of round) {
-        const entry = entries.get(item.id);
-        if (!entry) continue;
-        for (const need of needsOf(item, entry)) {
-          if (!inBackup.has(need.itemId)) wanted.set(need.itemId, [...(wanted.get(need.itemId) ?? []), need]);
-          else addReason(entries.get(need.itemId), need);
-        }
-      }
-      const ids = [...wanted.keys()].sort();
-      const room = Math.max(0, MAX_DEPENDENCIES - taken);
-      for (const id of ids.slice(room)) {
-        this.problems.push({ kind: 'dependency', id, reason: `Not backed up: ${describeNeed(wanted.get(id)![0]!.neededBy)}, but this backup already took ${MAX_DEPENDENCIES} items along. Back it up by id, or back up everything.` });
-      }
-      const entriesBefore = this.entries.length;
-      const found = await readItems(this.ctx, ids.slice(0, room), (id, entry) => {
-        const needs = wanted.get(id) ?? [];
-        entry.neededBy = needs.map((n) => n.neededBy);
-        inBackup.add(id);
-        this.entries.push(entry);
-        this.results.push(itemResult(entry, { carriedOver: false, resumed: false, durationMs: 0, bytesRead: 0, newBytes: 0 }));
-        const reason = entry.problems?.[0]?.reason ?? 'unreadable';
-        for (const need of needs) this.problems.push({ kind: 'dependency', id, reason: `${describeNeed(need.neededBy)} could not be read: ${reason}` });
-      });
-      const unreadable = this.entries.length - entriesBefore;
-      const next: IItem[] = [];
-      const follow = new Set<string>();
-      for (const item of found) {
-        // Only what the rule takes: a relationship may also link items that are not needed (a service's upload).
-        const fitting = (wanted.get(item.id) ?? []).filter((need) => {
-          const needing = items.get(need.neededBy.itemId);
-          return needing !== undefined && fitsNeed(need, needing, item);
-        });
-        if (fitting.length === 0) continue;
-        run.neededBy.set(item.id, fitting.map((n) => n.neededBy));
-        items.set(item.id, item);
-        inBackup.add(item.id);
-        next.push(item);
-        if (fitting.some((n) => n.rule.follow)) follow.add(item.id);
-      }
-      taken += next.length + unreadable;
-      this.progress.itemsTotal += next.length + unreadable;
-      this.progress.itemsDone += unreadable;
-      this.progress.itemsTakenAlong = taken;
+  /** What taking items along reads and adds to: this run's entries, results, problems, progress and item pool. */
+  private takeAlongHost(run: ItemsRun): TakeAlongHost {
+    const { ctx, entries, results, problems, progress } = this;
+    const counted = (known: number, doneAtOnce: number, taken: number) => {
+      Object.assign(progress, { itemsTotal: progress.itemsTotal + known, itemsDone: progress.itemsDone + doneAtOnce, itemsTakenAlong: taken });
       this.report();
-      await this.backupItems(next, run);
-      round = next.filter((item) => follow.has(item.id));
-    }
+    };
+    return { ctx, run, entries, results, problems, counted, backupItems: (items) => this.backupItems(items, run) };
   }
 
   private async principals(groupsRun: GroupsRun | undefined, usersRun: UsersRun | undefined): Promise<{ groups: GroupEntry[]; users: UserEntry[] }> {
@@ -418,12 +365,6 @@ class BackupRun {
     await this.store.writeSnapshot(manifest);
     return manifest;
   }
-}
-
-/** A second reason for an item already taken along (a chosen item keeps none: it was chosen). */
-function addReason(entry: ItemEntry | undefined, need: Need): void {
-  if (!entry?.neededBy || entry.neededBy.some((n) => n.itemId === need.neededBy.itemId && n.need === need.neededBy.need)) return;
-  entry.neededBy.push(need.neededBy);
 }
 
 /** An item's sharing: from the groups' content lists when they are complete, else asked per item. */

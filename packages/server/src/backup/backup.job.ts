@@ -21,7 +21,7 @@ import type { BackupRequest } from './backup-request.types.js';
 import { runBackup } from './backup.engine.js';
 import { describeNeed } from './item-dependencies.js';
 import { entryParts, storeFailure, type SnapshotBrowser } from './snapshot-browser.service.js';
-import type { BackupResult } from './backup.types.js';
+import type { BackupItemResult, BackupResult } from './backup.types.js';
 
 export interface BackupJobDeps {
   identities: IdentityRepository;
@@ -107,26 +107,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
 
       const { entries, indexWarning } = await indexNewSnapshot(deps, ctx, row, result.snapshotId);
       await ctx.setSnapshot(result.snapshotId);
-      await ctx.logItems(
-        result.items.map((item) => {
-          const stored = entries.get(item.id);
-          return logRow(
-            {
-              id: item.id,
-              title: item.title || stored?.title || '',
-              type: item.type || stored?.type || '',
-              status: item.status,
-              problems: item.problems.length > 0 ? item.problems : (stored?.problems ?? []),
-              carriedOver: item.carriedOver,
-              bytesRead: item.bytesRead,
-              newBytes: item.newBytes,
-              durationMs: item.durationMs,
-              ...(item.neededBy ? { neededBy: item.neededBy } : {})
-            },
-            stored
-          );
-        })
-      );
+      await ctx.logItems(result.items.map((item) => resultLogRow(item, entries.get(item.id))));
       const retention = params.retention ? await applyRetention(deps, row, params.retention, ctx) : undefined;
       return backupOutcome(result, indexWarning, retention);
     }
@@ -282,6 +263,25 @@ interface ItemFigures {
   durationMs: number;
   /** Why a backup of chosen items took this one along. */
   neededBy?: NeededBy[];
+}
+
+/** The log row of an item of the run's result, with what its stored entry adds. */
+function resultLogRow(item: BackupItemResult, stored: ItemEntry | undefined): JobItemLog {
+  return logRow(
+    {
+      id: item.id,
+      title: item.title || stored?.title || '',
+      type: item.type || stored?.type || '',
+      status: item.status,
+      problems: item.problems.length > 0 ? item.problems : (stored?.problems ?? []),
+      carriedOver: item.carriedOver,
+      bytesRead: item.bytesRead,
+      newBytes: item.newBytes,
+      durationMs: item.durationMs,
+      ...(item.neededBy ? { neededBy: item.neededBy } : {})
+    },
+    stored
+  );
 }
 
 /** One per-item log row: the run's figures, with owner, modification date and parts from the stored entry. */
