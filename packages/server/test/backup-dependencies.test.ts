@@ -137,6 +137,37 @@ describe('a backup of chosen items takes what they need along', () => {
     for (const id of [survey.service, survey.submissionView, survey.resultsView]) expect(content.items.get(id)?.neededBy, id).toBeDefined();
   }, 120_000);
 
+  it('follows a loop of needs once, stops at its depth, and reports what it leaves out past its item bound', async () => {
+    const [a, b] = x.surveys as [(typeof x.surveys)[0], (typeof x.surveys)[0]];
+    const rels = emu.context.state.relationships;
+    const added = [
+      { type: 'Survey2Data', originItemId: a.form, destinationItemId: b.form, created: Date.now(), createdBy: emu.admin.username },
+      { type: 'Survey2Data', originItemId: b.form, destinationItemId: a.form, created: Date.now(), createdBy: emu.admin.username }
+    ];
+    rels.push(...added);
+    try {
+      const { content } = await backUp(emu, dir(), 'Loop', { itemIds: [a.form] });
+      // A -> B (data of survey A, followed) -> B's service and data; B -> A is the chosen form, read once.
+      expect(content.items.get(a.form)!.neededBy).toBeUndefined();
+      expect(content.items.get(b.form)!.neededBy).toEqual([expect.objectContaining({ itemId: a.form, need: 'data of survey' })]);
+      for (const id of [b.service, b.resultsView]) expect(content.items.get(id)?.neededBy, id).toEqual(expect.arrayContaining([expect.objectContaining({ itemId: b.form })]));
+      // Three levels down (B's service's other views) is past the depth.
+      const deeper = Object.entries(x.views.sourceOf).filter(([view, source]) => source === b.service && view !== b.resultsView).map(([view]) => view);
+      expect(deeper.length).toBeGreaterThan(0);
+      for (const view of deeper) expect(content.items.has(view), view).toBe(false);
+
+      const bounded = await backUp(emu, dir(), 'Bounded', { itemIds: [a.form], dependencyBounds: { depth: 5, items: 2 } });
+      expect(bounded.result.takenAlong).toHaveLength(2);
+      // The third need of the form, and every need of the two taken, are named as left out.
+      expect(bounded.result.problems.length).toBeGreaterThanOrEqual(2);
+      for (const problem of bounded.result.problems) expect(problem).toMatchObject({ kind: 'dependency', reason: expect.stringMatching(/^Not backed up: .* already took 2 items along/) });
+      expect(bounded.result.problems.map((p) => p.id)).toContain([a.submissionView, a.resultsView, b.form].sort()[2]);
+      expect(bounded.content.items.size).toBe(3);
+    } finally {
+      for (const r of added) rels.splice(rels.indexOf(r), 1);
+    }
+  }, 120_000);
+
   it('a needed item the identity cannot read is a problem of the run and an entry of the snapshot, not dropped', async () => {
     // A public view of a private service, backed up by a member who may read the view but not its source.
     const survey = x.surveys.find((s) => x.views.publicSubmission.includes(s.submissionView) && emu.context.state.items.get(s.service)!.json.access === 'private')!;

@@ -314,7 +314,7 @@ class BackupRun {
       Object.assign(progress, { itemsTotal: progress.itemsTotal + known, itemsDone: progress.itemsDone + doneAtOnce, itemsTakenAlong: taken });
       this.report();
     };
-    return { ctx, run, entries, results, problems, counted, backupItems: (items) => this.backupItems(items, run) };
+    return { ctx, run, entries, results, problems, counted, backupItems: (items) => this.backupItems(items, run), bounds: this.options.dependencyBounds };
   }
 
   private async principals(groupsRun: GroupsRun | undefined, usersRun: UsersRun | undefined): Promise<{ groups: GroupEntry[]; users: UserEntry[] }> {

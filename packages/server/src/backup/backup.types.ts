@@ -51,6 +51,8 @@ export interface BackupOptions {
    * a view's source: item-dependencies.ts). Default true.
    */
   withDependencies?: boolean;
+  /** Bounds of taking items along (default MAX_DEPENDENCY_DEPTH levels, MAX_DEPENDENCIES items: item-dependencies.ts). */
+  dependencyBounds?: { depth: number; items: number };
   /**
    * Most requests to ArcGIS in flight at once (default: the session's ceiling). The session's adaptive limiter decides
    * how many below it; the items worked on at once are a multiple of that (ITEMS_PER_SLOT in backup.engine.ts says why).

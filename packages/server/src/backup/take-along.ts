@@ -21,6 +21,7 @@ export interface TakeAlongHost {
   /** Items newly known (added to the total), done at once (unreadable), and taken along so far. */
   counted(known: number, doneAtOnce: number, taken: number): void;
   backupItems(items: IItem[]): Promise<void>;
+  bounds?: { depth: number; items: number } | undefined;
 }
 
 export async function takeAlong(host: TakeAlongHost, chosen: IItem[]): Promise<void> {
@@ -28,12 +29,13 @@ export async function takeAlong(host: TakeAlongHost, chosen: IItem[]): Promise<v
   const inBackup = new Set(host.entries.map((e) => e.id));
   let round: IItem[] = chosen;
   let taken = 0;
-  for (let depth = 1; depth <= MAX_DEPENDENCY_DEPTH && round.length > 0; depth += 1) {
+  const bounds = host.bounds ?? { depth: MAX_DEPENDENCY_DEPTH, items: MAX_DEPENDENCIES };
+  for (let depth = 1; depth <= bounds.depth && round.length > 0; depth += 1) {
     const wanted = wantedBy(host, round, inBackup);
     const ids = [...wanted.keys()].sort();
-    const room = Math.max(0, MAX_DEPENDENCIES - taken);
+    const room = Math.max(0, bounds.items - taken);
     for (const id of ids.slice(room)) {
-      host.problems.push({ kind: 'dependency', id, reason: `Not backed up: ${describeNeed(wanted.get(id)![0]!.neededBy)}, but this backup already took ${MAX_DEPENDENCIES} items along. Back it up by id, or back up everything.` });
+      host.problems.push({ kind: 'dependency', id, reason: `Not backed up: ${describeNeed(wanted.get(id)![0]!.neededBy)}, but this backup already took ${bounds.items} items along. Back it up by id, or back up everything.` });
     }
     let unreadable = 0;
     const found = await readItems(host.ctx, ids.slice(0, room), (id, entry) => {

@@ -32,7 +32,7 @@ export async function backUp(
   emu: EmulatorHandle,
   dir: string,
   name = 'Before',
-  choose: Pick<BackupOptions, 'itemIds' | 'query' | 'withDependencies'> = {}
+  choose: Pick<BackupOptions, 'itemIds' | 'query' | 'withDependencies' | 'dependencyBounds'> = {}
 ): Promise<{ store: Store; snapshotId: string; content: SnapshotContent; result: BackupResult }> {
   const result = await runBackup({
     identity: { id: 'source', name: 'Source', fileLocation: join(dir, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Source' },
