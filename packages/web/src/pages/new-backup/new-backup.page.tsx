@@ -19,6 +19,7 @@ import { PlainText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
 import { ContentTreemap } from './content-treemap';
 import { backupRequest, indexMap, type MapIndex, setAll, tally, toggle, triState } from './selection';
+import '../../components/native-forms.css';
 import './new-backup.css';
 
 export function NewBackupPage() {
