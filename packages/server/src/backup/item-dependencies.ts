@@ -11,8 +11,10 @@
  * | hosted feature layer         | Service2Data (reverse), views    | its views                        | no              |
  *
  * Why: a form without its service cannot take a submission; a view's rows live under its source, so a snapshot
- * without the source cannot make the view again; and deleting a source deletes its views (ArcGIS documents this), so
- * a snapshot of a service an administrator protects must hold the views that go with it. A "then follows it" row
+ * without the source cannot make the view again; and a layer and its views go together: ArcGIS refuses to delete a
+ * hosted feature layer while dependent layers exist (Enterprise's "Manage hosted layers": they are deleted first) or
+ * deletes its views with it (ArcGIS Velocity's "Create hosted feature layer views"), so a snapshot of a service an
+ * administrator protects must hold the views that go with it. A "then follows it" row
  * also applies the table to what it took (a form's service brings that service's views, a form's view its source);
  * the others stop there (a chosen view brings its source, not the source's other views). Nothing goes deeper than
  * MAX_DEPENDENCY_DEPTH levels from a chosen item, nor adds more than MAX_DEPENDENCIES items.
