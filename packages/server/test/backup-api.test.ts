@@ -16,9 +16,9 @@ interface Operation {
   identityId: string;
   status: string;
   params: Record<string, unknown>;
-  progress: { phase: string; itemsTotal: number; itemsDone: number; bytesRead: number; newBytes: number } | null;
+  progress: { phase: string; itemsTotal: number; itemsDone: number; bytesRead: number; newBytes: number; itemsTakenAlong?: number } | null;
   message: string | null;
-  result: { snapshotId: string; counts: { ok: number; skipped: number; failed: number; carriedOver: number }; newBytes: number } | null;
+  result: { snapshotId: string; counts: { ok: number; skipped: number; failed: number; carriedOver: number }; newBytes: number; takenAlong?: unknown[] } | null;
   snapshotId: string | null;
   createdBy: string;
   startedAt: string | null;
@@ -369,6 +369,36 @@ describe('backup REST API', () => {
       emu.faults.reset();
     }
     expect((await check(await openStore(storeDir, { expectOrgId: emu.orgId }))).ok).toBe(true);
+  }, 120_000);
+
+  it('backs up a chosen survey form with what it needs (withDependencies, default on) or alone, and says why items were taken', async () => {
+    const bad = await operator.post<ErrorBody>(`${base()}/backups`, { items: ['abc'], withDependencies: 'no' });
+    expect(bad.status).toBe(400);
+    const badParam = await operator.post<ErrorBody>('/api/operations', { kind: 'backup', identityId, params: { items: ['abc'], withDependencies: 'no' } });
+    expect(badParam.body.error.fields?.withDependencies).toMatch(/must be true or false/);
+
+    const form = orgItems().find((i) => i.json.type === 'Form')!;
+    const withNeeds = await waitForOperation<Operation>(viewer, (await operator.post<{ operationId: string }>(`${base()}/backups`, { items: [form.json.id] })).body.operationId);
+    expect(withNeeds.status, withNeeds.message ?? '').toBe('succeeded');
+    const taken = withNeeds.result?.takenAlong as { id: string; type: string; neededBy: { itemId: string; need: string }[] }[];
+    expect(taken.length).toBeGreaterThanOrEqual(3);
+    expect(taken.every((t) => t.type === 'Feature Service')).toBe(true);
+    expect(taken.flatMap((t) => t.neededBy.map((b) => b.need))).toContain('service of survey');
+    expect(withNeeds.progress).toMatchObject({ itemsTotal: 1 + taken.length, itemsTakenAlong: taken.length });
+    expect(withNeeds.message).toMatch(new RegExp(`${taken.length} items taken along`));
+    const detail = await viewer.get<{ item: { neededBy: { itemId: string; need: string }[] } }>(`${base()}/snapshots/${withNeeds.snapshotId}/items/${taken[0]!.id}`);
+    expect(detail.status, detail.text).toBe(200);
+    expect(detail.body.item.neededBy).toEqual(taken[0]!.neededBy.map((b) => expect.objectContaining({ itemId: b.itemId, need: b.need })));
+    // The operation's per-item log says it too.
+    const log = await viewer.get<{ items: { itemId: string; details: { takenAlong?: string[] } | null }[] }>(`/api/operations/${withNeeds.id}/items`);
+    expect(log.body.items.find((i) => i.itemId === taken[0]!.id)?.details?.takenAlong?.[0]).toMatch(/^(service|data) of survey |^(source|view) of (view|service) /);
+    expect(log.body.items.find((i) => i.itemId === form.json.id)?.details ?? null).toBeNull();
+    const formDetail = await viewer.get<{ item: { neededBy: unknown[] } }>(`${base()}/snapshots/${withNeeds.snapshotId}/items/${form.json.id}`);
+    expect(formDetail.body.item.neededBy).toEqual([]);
+
+    const alone = await waitForOperation<Operation>(viewer, (await operator.post<{ operationId: string }>(`${base()}/backups`, { items: [form.json.id], withDependencies: false })).body.operationId);
+    expect(alone).toMatchObject({ status: 'succeeded', params: { items: [form.json.id], withDependencies: false }, result: { takenAlong: [] } });
+    expect(alone.result?.counts).toMatchObject({ ok: 1, skipped: 0, failed: 0 });
   }, 120_000);
 
   it('marks operations left running by an earlier process as interrupted at start-up', async () => {

@@ -163,6 +163,23 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
     }
   }, 60_000);
 
+  it('takes along what a chosen survey form needs, and with --no-dependencies only the form', async () => {
+    const form = orgItems().find((i) => i.json.type === 'Form')!;
+    const withNeeds = await run(['backup', '--identity', 'Springfield', '--items', form.json.id, '--json']);
+    expect(withNeeds.code, withNeeds.stderr).toBe(0);
+    const body = JSON.parse(withNeeds.stdout) as BackupJson & { takenAlong: { id: string; neededBy: { itemId: string; need: string }[] }[] };
+    expect(body.takenAlong.length).toBeGreaterThanOrEqual(3);
+    expect(body.takenAlong.flatMap((t) => t.neededBy)).toContainEqual(expect.objectContaining({ itemId: form.json.id, need: 'service of survey' }));
+    expect(body.counts).toMatchObject({ ok: 1 + body.takenAlong.length, failed: 0 });
+    const text = await run(['backup', '--identity', 'Springfield', '--items', form.json.id]);
+    expect(text.stdout).toMatch(/taken along: \S+ ".*" \(Feature Service\): service of survey /);
+
+    const alone = await run(['backup', '--identity', 'Springfield', '--items', form.json.id, '--no-dependencies', '--json']);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ counts: { ok: 1, skipped: 0, failed: 0 }, takenAlong: [] });
+    expect((await operations())[0]).toMatchObject({ params: { items: [form.json.id], withDependencies: false } });
+  }, 60_000);
+
   it('explains wrong input (exit 2)', async () => {
     const cases: [string[], RegExp][] = [
       [['backup'], /--identity is required/],
@@ -173,6 +190,7 @@ describe('orgkeeper backup, snapshots and check (CLI)', () => {
       [['backup', '--identity', 'Springfield', '--items', 'abc', '--query', 'owner:x'], /either --query or --items/],
       [['backup', '--identity', 'Springfield', '--items', '../etc'], /is not an ArcGIS item id/],
       [['backup', '--identity', 'Springfield', '--bogus'], /Unknown option '--bogus'/],
+      [['backup', '--identity', 'Springfield', '--no-dependencies'], /--no-dependencies goes with --items or --query/],
       [['check', '--identity', 'Springfield', '--read-data=0'], /--read-data=PERCENT needs a percentage/],
       [['snapshots'], /--identity is required/]
     ];

@@ -15,7 +15,8 @@ import type { SnapshotContent } from '../src/restore/restore.plan.js';
 import type { RestoreResult } from '../src/restore/restore.types.js';
 import { type ItemEntry, type Store } from '../src/store/index.js';
 import { startTestEmulator, tempFolder, type EmulatorHandle } from './support/emulator-harness.js';
-import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, zipFiles, RESTORE_RETRY } from './support/restore-harness.js';
+import { backUp, expectItemMatches, formMentionsOf, idMapOf, planAndRun, restoreDb, RESTORE_RETRY } from './support/restore-harness.js';
+import { countWhere, submissionUrlOf, submit } from './support/survey-submit.js';
 import { sessionFor } from './support/emulator-session.js';
 import { liveRecords, snapshotRecords } from './support/hosted-restore.js';
 import { joinAt, nameOf, newUrlOf, renamed, rowsAt } from './support/join-views.js';
@@ -60,31 +61,6 @@ async function expectViewMatches(emu: EmulatorHandle, store: Store, entry: ItemE
     expect(got.fields.map(own), `${entry.title} ${layer.id} fields, aliases and domains`).toEqual(want.fields.map(own));
     expect(serviceOf(emu, url).layers.get(layer.id)!.store.count(), 'the view holds no rows of its own').toBe(0);
   }
-}
-
-/** The URL the form submits to, as its package's XForm says (`<submission action>`). */
-async function submissionUrlOf(emu: EmulatorHandle, formId: string): Promise<string> {
-  const form = emu.context.state.items.get(formId)!;
-  expect(form.data?.kind).toBe('file');
-  const files = await zipFiles((form.data as { blob: { read(): Buffer } }).blob.read());
-  const xml = Object.entries(files).find(([name]) => /^esriinfo\/[^!/]+\.xml$/.test(name))!;
-  return /<submission action="([^"]+)"/.exec(Buffer.from(xml[1], 'base64').toString('utf8'))![1]!.replace(/&amp;/g, '&');
-}
-
-/** Submits a record as the Survey123 form does (applyEdits on the submission view's layer 0); answers its GlobalID. */
-async function submit(emu: EmulatorHandle, submissionUrl: string, attributes: Record<string, unknown>): Promise<string> {
-  const globalId = `{${crypto.randomUUID().toUpperCase()}}`;
-  const answer = await sessionFor(emu, { retry: RESTORE_RETRY }).request<{ addResults: { success: boolean; globalId?: string }[] }>(
-    `${submissionUrl}/0/applyEdits`,
-    { adds: JSON.stringify([{ attributes: { ...attributes, globalid: globalId }, geometry: { x: -13046000, y: 4036000, spatialReference: { wkid: 102100 } } }]), useGlobalIds: true, rollbackOnFailure: true },
-    { httpMethod: 'POST' }
-  );
-  expect(answer.addResults[0]?.success, JSON.stringify(answer)).toBe(true);
-  return globalId;
-}
-
-async function countWhere(emu: EmulatorHandle, layerUrl: string, where: string): Promise<number> {
-  return (await sessionFor(emu, { retry: RESTORE_RETRY }).request<{ count: number }>(`${layerUrl}/query`, { where, returnCountOnly: true })).count;
 }
 
 /** Edit requests (features and attachments) the emulator served for services named in `names`. */

@@ -123,6 +123,11 @@ describe('backing up from the map', () => {
     const chosen = new Set([...owned.map((i) => i.id), ...webMaps.map((i) => i.id)]);
     await expect.poll(() => selectedCount(page).innerText()).toBe(formatCount(chosen.size));
 
+    // Only the chosen items: what they need (a survey's service, a view's source) is not taken along this time.
+    const takeAlong = page.getByRole('checkbox', { name: /^Also back up what the chosen items need/ });
+    expect(await takeAlong.isChecked()).toBe(true);
+    await takeAlong.uncheck();
+
     // Rename and run.
     await field(page, 'Backup name').fill('Parks before the migration');
     await page.getByRole('button', { name: 'Back up now' }).click();
@@ -215,7 +220,7 @@ describe('backing up from the map', () => {
     const { csrfToken } = (await session.json()) as { csrfToken: string };
     const second = await page.request.post(`${app.server.url}/api/identities/${identityId}/backups`, {
       headers: { 'x-csrf-token': csrfToken },
-      data: { name: 'Only the largest', items: [largest.id] }
+      data: { name: 'Only the largest', items: [largest.id], withDependencies: false }
     });
     expect(second.status(), await second.text()).toBe(202);
     const secondId = ((await second.json()) as { operationId: string }).operationId;

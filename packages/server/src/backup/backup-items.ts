@@ -6,7 +6,7 @@
 import type { IItem } from '@esri/arcgis-rest-portal';
 import type { ItemUrlClass } from '../arcgis/item-classifier.js';
 import { runPool } from '../lib/task-pool.js';
-import type { HostedServiceEntry, ItemEntry, JournalWriter, PartProblem, SharingEntry } from '../store/index.js';
+import type { HostedServiceEntry, ItemEntry, JournalWriter, NeededBy, PartProblem, SharingEntry } from '../store/index.js';
 import type { BackupContext, BackupItemResult, BackupOptions } from './backup.types.js';
 import { backupHostedService } from './hosted-service.backup.js';
 import { backupItemParts, entryHeader, statusOf } from './item-backup.js';
@@ -29,28 +29,33 @@ export interface ItemsRun {
   results: BackupItemResult[];
   /** Called as each item is done. */
   itemDone: () => void;
+  /** Items taken along because others need them, and why (item-dependencies.ts); chosen items are not in it. */
+  neededBy: Map<string, NeededBy[]>;
 }
 
 /** The items to back up: the given ids (each read with getItem), or every item of the org matching the query. */
 export async function selectItems(ctx: BackupContext, options: BackupOptions, orgId: string, unreadable: (id: string, entry: ItemEntry) => void): Promise<IItem[]> {
-  if (options.itemIds && options.itemIds.length > 0) {
-    const ids = [...new Set(options.itemIds)];
-    const found: IItem[] = [];
-    await runPool(ids, { concurrency: 8, onError: 'stop', signal: ctx.signal }, async (id) => {
-      try {
-        found.push(await getItem({ session: ctx.session, id }));
-      } catch (error) {
-        const problem = partProblem('item', error, ctx.signal);
-        unreadable(id, { id, title: '', type: '', owner: '', modified: 0, status: problem.status, problems: [problem] });
-      }
-    });
-    return found;
-  }
+  if (options.itemIds && options.itemIds.length > 0) return readItems(ctx, options.itemIds, unreadable);
   const items: IItem[] = [];
   await enumerateOrgItems(ctx.session, { orgId, ...(options.query ? { query: options.query } : {}), signal: ctx.signal }, (page) => {
     items.push(...page);
   });
   return items;
+}
+
+/** The items of these ids, each read with getItem; one that cannot be read goes to `unreadable` with its problem. */
+export async function readItems(ctx: BackupContext, itemIds: readonly string[], unreadable: (id: string, entry: ItemEntry) => void): Promise<IItem[]> {
+  const ids = [...new Set(itemIds)];
+  const found: IItem[] = [];
+  await runPool(ids, { concurrency: 8, onError: 'stop', signal: ctx.signal }, async (id) => {
+    try {
+      found.push(await getItem({ session: ctx.session, id }));
+    } catch (error) {
+      const problem = partProblem('item', error, ctx.signal);
+      unreadable(id, { id, title: '', type: '', owner: '', modified: 0, status: problem.status, problems: [problem] });
+    }
+  });
+  return found;
 }
 
 /** Backs up one item and records its entry in the journal (unless the journal already had it) and in `run`. */
@@ -85,11 +90,20 @@ export async function backupItem(run: ItemsRun, item: IItem): Promise<void> {
     // Carried entries keep no timings: an unchanged organization then writes byte-identical list pages, which
     // deduplicate (the run's result still reports each item's figures).
     if (!carriedOver) entry.stats = { bytesRead: own.bytesRead, newBytesStored: own.newBytes, durationMs: Date.now() - itemStarted };
+    withNeededBy(entry, run.neededBy.get(item.id));
     await run.journal.append(key, entryBlobs(entry), entry);
   }
+  // A resumed entry may have been taken along in the interrupted run and chosen in this one, or the other way round.
+  withNeededBy(entry, run.neededBy.get(item.id));
   run.entries.push(entry);
   run.results.push(itemResult(entry, { carriedOver, resumed, durationMs: Date.now() - itemStarted, bytesRead: own.bytesRead, newBytes: own.newBytes }));
   run.itemDone();
+}
+
+/** Marks an entry as taken along for these reasons, or as chosen (no reasons). */
+export function withNeededBy(entry: ItemEntry, neededBy: NeededBy[] | undefined): void {
+  if (neededBy && neededBy.length > 0) entry.neededBy = neededBy;
+  else delete entry.neededBy;
 }
 
 /** The owner's folders may have changed: new, changed, moved or re-owned items (moves do not change `modified`). */
@@ -118,7 +132,7 @@ async function resumedEntry(run: ItemsRun, item: IItem, journaled: ItemEntry): P
  * service and becomes an external reference.
  */
 async function carryOver(ctx: BackupContext, item: IItem, urlClass: ItemUrlClass, before: ItemEntry, parentId: string, sharingOf: (item: IItem) => Promise<SharingEntry>): Promise<ItemEntry> {
-  const { stats: _stats, problems: _problems, service: _service, external: _external, ...kept } = before;
+  const { stats: _stats, problems: _problems, service: _service, external: _external, neededBy: _neededBy, ...kept } = before;
   const entry: ItemEntry = { ...kept, ...entryHeader(item), carriedFrom: before.carriedFrom ?? parentId, status: 'ok' };
   const problems: PartProblem[] = [];
   try {
@@ -203,7 +217,8 @@ export function itemResult(entry: ItemEntry, extra: { carriedOver: boolean; resu
     problems: entry.problems ?? [],
     bytesRead: extra.bytesRead,
     newBytes: extra.newBytes,
-    durationMs: extra.durationMs
+    durationMs: extra.durationMs,
+    ...(entry.neededBy ? { neededBy: entry.neededBy } : {})
   };
 }
 

@@ -4,7 +4,7 @@ import { parsePolicy } from '../store/index.js';
 import { MAX_BACKUP_CONCURRENCY, type BackupJobParams } from './backup-request.types.js';
 
 const ITEM_ID = /^[0-9a-zA-Z]{1,64}$/;
-const KNOWN = ['name', 'query', 'items', 'concurrency', 'retention'];
+const KNOWN = ['name', 'query', 'items', 'withDependencies', 'concurrency', 'retention'];
 
 /** Whether the text is an ArcGIS item id (letters and digits). */
 export function isItemId(id: string): boolean {
@@ -38,6 +38,10 @@ export function validateBackupJobParams(input: unknown): BackupJobParams {
     else if (bad !== undefined) fields.items = `"${bad}" is not an ArcGIS item id (letters and digits, e.g. 9f86d081884c7d659a2feaa0c55ad015).`;
     else clean.items = ids;
     if (params.query !== undefined) fields.items = 'Give either a search query or item ids, not both.';
+  }
+  if (params.withDependencies !== undefined) {
+    if (typeof params.withDependencies !== 'boolean') fields.withDependencies = 'withDependencies must be true or false (whether chosen items take along what they need, e.g. a survey its service).';
+    else clean.withDependencies = params.withDependencies;
   }
   if (params.concurrency !== undefined && params.concurrency !== null) {
     const n = params.concurrency;

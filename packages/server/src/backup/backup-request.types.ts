@@ -17,6 +17,11 @@ export interface BackupRequest {
   query?: string;
   /** Only these items, by id (not with `query`). */
   items?: string[];
+  /**
+   * With `items` or `query`: also back up what the chosen items need to be restored: a Survey123 form's service, views
+   * and data, a view's source, a service's views (backup/item-dependencies.ts). Default true; a full backup holds them anyway.
+   */
+  withDependencies?: boolean;
   /** Requests to ArcGIS in flight at once, 1-64 (default: the server's setting, else the engine's). */
   concurrency?: number;
 }
@@ -29,6 +34,7 @@ export const BACKUP_REQUEST_SCHEMA = {
     name: { type: 'string', maxLength: 500 },
     query: { type: 'string', maxLength: 4000 },
     items: { type: 'array', maxItems: 10000, items: { type: 'string', maxLength: 64 } },
+    withDependencies: { type: 'boolean' },
     concurrency: { type: 'integer', minimum: 1, maximum: MAX_BACKUP_CONCURRENCY }
   }
 } as const;

@@ -106,6 +106,11 @@ export interface ItemEntryView extends Pick<SnapshotItemView, 'id' | 'title' | '
    * "Hosted Service" but on none of the org's hosting servers). Its URL (untrusted text) was never requested.
    */
   external: { url: string; reason: string } | null;
+  /**
+   * Set when a backup of chosen items took this item along because others need it (a survey's service, a view's
+   * source): each item that needs it (its title is ArcGIS's, untrusted text) and what this one is to it.
+   */
+  neededBy: { itemId: string; title: string; need: string; relationshipType: string }[];
 }
 
 /** `GET /api/identities/:id/snapshots/:snapshotId/items/:itemId`. */

@@ -20,6 +20,8 @@
  *   only for users whose profile or content changed (plus a slow rotation, see FOLDER_ROTATION).
  * - Pipelined: several items per request slot are in flight, hosted services (the longest) first, so the session's
  *   request slots stay busy until the end of the run.
+ * - Chosen items (`itemIds`, `query`) take along what they need to be restored (a survey's service and views, a
+ *   view's source: item-dependencies.ts), in rounds after them, unless `withDependencies` is false.
  * - The manifest is written last: `complete`, or `partial` when some items failed.
  */
 import { createHash } from 'node:crypto';
@@ -47,6 +49,7 @@ import {
 } from '../store/index.js';
 import { backupItem, type ItemsRun, itemResult, selectItems } from './backup-items.js';
 import type { BackupContext, BackupItemResult, BackupOptions, BackupProgress, BackupResult } from './backup.types.js';
+import { takeAlong, type TakeAlongHost } from './take-along.js';
 import { accessOf, readSharing } from './item-backup.js';
 import { backupUsers, type GroupsResult, type GroupsRun, startGroups } from './principals-backup.js';
 
@@ -168,7 +171,7 @@ class BackupRun {
       const listedIds = new Set(items.map((i) => i.id));
       for (const { entry } of earlier.previous.values()) if (!listedIds.has(entry.id)) changedOwners.add(entry.owner.toLowerCase());
     }
-    await this.backupItems(items, {
+    const itemsRun: ItemsRun = {
       ctx: this.ctx,
       journal: journal.journal,
       resumedUnits: journal.resumedUnits,
@@ -181,8 +184,15 @@ class BackupRun {
       itemDone: () => {
         this.progress.itemsDone += 1;
         this.report();
-      }
-    });
+      },
+      neededBy: new Map()
+    };
+    try {
+      await this.backupItems(items, itemsRun);
+      if (selective && (this.options.withDependencies ?? true)) await takeAlong(this.takeAlongHost(itemsRun), items);
+    } finally {
+      this.itemsDone();
+    }
     const principals = await this.principals(groupsRun, usersRun);
 
     this.report('writing');
@@ -204,6 +214,7 @@ class BackupRun {
       newBytes: this.ctx.counters.newBytes,
       durationMs: Date.now() - this.startedMs,
       items: this.results,
+      takenAlong: this.entries.filter((e) => e.neededBy).map((e) => ({ id: e.id, title: e.title, type: e.type, neededBy: e.neededBy! })),
       problems: this.problems
     };
   }
@@ -294,12 +305,18 @@ class BackupRun {
     // in flight follow it, so its slots stay busy as it grows and memory stays bounded when it shrinks.
     const ceiling = Math.max(1, Math.min(64, Math.floor(this.options.concurrency ?? this.ctx.session.concurrencyCeiling)));
     const concurrency = () => Math.min(ceiling, this.ctx.session.concurrency) * ITEMS_PER_SLOT;
-    try {
-      // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
-      await runPool(ordered, { concurrency, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
-    } finally {
-      this.itemsDone();
-    }
+    // An item records its own failures; what it throws (a stop, credentials, the store) ends the run.
+    await runPool(ordered, { concurrency, onError: 'stop', signal: this.ctx.signal }, (item) => backupItem(run, item));
+  }
+
+  /** What taking items along reads and adds to: this run's entries, results, problems, progress and item pool. */
+  private takeAlongHost(run: ItemsRun): TakeAlongHost {
+    const { ctx, entries, results, problems, progress } = this;
+    const counted = (known: number, doneAtOnce: number, taken: number) => {
+      Object.assign(progress, { itemsTotal: progress.itemsTotal + known, itemsDone: progress.itemsDone + doneAtOnce, itemsTakenAlong: taken });
+      this.report();
+    };
+    return { ctx, run, entries, results, problems, counted, backupItems: (items) => this.backupItems(items, run), bounds: this.options.dependencyBounds };
   }
 
   private async principals(groupsRun: GroupsRun | undefined, usersRun: UsersRun | undefined): Promise<{ groups: GroupEntry[]; users: UserEntry[] }> {

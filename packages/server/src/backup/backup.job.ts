@@ -14,13 +14,14 @@ import type { IdentityRow } from '../identities/identity.types.js';
 import type { Logger } from '../logging/logger.js';
 import { JobStopped, type JobContext, type JobHandler, type JobItemLog, type JobOutcome } from '../operations/job.types.js';
 import type { ItemLogStatus, OperationView } from '../operations/operation.types.js';
-import { type ForgetPolicy, type ItemEntry, type PartProblem, StoreError, forget, listJournals, prune, readJournal } from '../store/index.js';
+import { type ForgetPolicy, type ItemEntry, type NeededBy, type PartProblem, StoreError, forget, listJournals, prune, readJournal } from '../store/index.js';
 import { backupIdentity, storeKey } from './backup-identity.js';
 import { validateBackupJobParams } from './backup-request.js';
 import type { BackupRequest } from './backup-request.types.js';
 import { runBackup } from './backup.engine.js';
+import { describeNeed } from './item-dependencies.js';
 import { entryParts, storeFailure, type SnapshotBrowser } from './snapshot-browser.service.js';
-import type { BackupResult } from './backup.types.js';
+import type { BackupItemResult, BackupResult } from './backup.types.js';
 
 export interface BackupJobDeps {
   identities: IdentityRepository;
@@ -42,6 +43,8 @@ export interface BackupJobResult {
   bytesRead: number;
   newBytes: number;
   durationMs: number;
+  /** Items taken along because chosen ones need them, and why (a backup of chosen items). */
+  takenAlong: BackupResult['takenAlong'];
   problems: BackupResult['problems'];
   retention?: Record<string, unknown>;
 }
@@ -87,7 +90,8 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
           ...(concurrency ? { concurrency } : {}),
           ...(params.name ? { name: params.name } : {}),
           ...(params.query ? { query: params.query } : {}),
-          ...(params.items ? { itemIds: params.items } : {})
+          ...(params.items ? { itemIds: params.items } : {}),
+          ...(params.withDependencies !== undefined ? { withDependencies: params.withDependencies } : {})
         });
       } catch (error) {
         const kept = await logJournaledItems(deps, ctx, row);
@@ -103,25 +107,7 @@ export function backupJob(deps: BackupJobDeps): JobHandler<'backup'> {
 
       const { entries, indexWarning } = await indexNewSnapshot(deps, ctx, row, result.snapshotId);
       await ctx.setSnapshot(result.snapshotId);
-      await ctx.logItems(
-        result.items.map((item) => {
-          const stored = entries.get(item.id);
-          return logRow(
-            {
-              id: item.id,
-              title: item.title || stored?.title || '',
-              type: item.type || stored?.type || '',
-              status: item.status,
-              problems: item.problems.length > 0 ? item.problems : (stored?.problems ?? []),
-              carriedOver: item.carriedOver,
-              bytesRead: item.bytesRead,
-              newBytes: item.newBytes,
-              durationMs: item.durationMs
-            },
-            stored
-          );
-        })
-      );
+      await ctx.logItems(result.items.map((item) => resultLogRow(item, entries.get(item.id))));
       const retention = params.retention ? await applyRetention(deps, row, params.retention, ctx) : undefined;
       return backupOutcome(result, indexWarning, retention);
     }
@@ -154,6 +140,7 @@ function backupOutcome(result: BackupResult, indexWarning: string | undefined, r
   const c = result.counts;
   const message =
     `${c.ok} items ok, ${c.skipped} skipped, ${c.failed} failed (${c.carriedOver} unchanged, carried over); ${c.groups} groups, ${c.users} users.` +
+    (result.takenAlong.length > 0 ? ` ${result.takenAlong.length} items taken along because the chosen ones need them.` : '') +
     (result.problems.length > 0 ? ` ${result.problems.length} groups, users or items could not be read; see the log.` : '') +
     (indexWarning ? ` ${indexWarning}` : '') +
     (retention ? ` ${retention.message}` : '');
@@ -167,6 +154,7 @@ function backupOutcome(result: BackupResult, indexWarning: string | undefined, r
     bytesRead: result.bytesRead,
     newBytes: result.newBytes,
     durationMs: result.durationMs,
+    takenAlong: result.takenAlong,
     problems: result.problems,
     ...(retention ? { retention: retention.result } : {})
   };
@@ -273,6 +261,27 @@ interface ItemFigures {
   bytesRead: number;
   newBytes: number;
   durationMs: number;
+  /** Why a backup of chosen items took this one along. */
+  neededBy?: NeededBy[];
+}
+
+/** The log row of an item of the run's result, with what its stored entry adds. */
+function resultLogRow(item: BackupItemResult, stored: ItemEntry | undefined): JobItemLog {
+  return logRow(
+    {
+      id: item.id,
+      title: item.title || stored?.title || '',
+      type: item.type || stored?.type || '',
+      status: item.status,
+      problems: item.problems.length > 0 ? item.problems : (stored?.problems ?? []),
+      carriedOver: item.carriedOver,
+      bytesRead: item.bytesRead,
+      newBytes: item.newBytes,
+      durationMs: item.durationMs,
+      ...(item.neededBy ? { neededBy: item.neededBy } : {})
+    },
+    stored
+  );
 }
 
 /** One per-item log row: the run's figures, with owner, modification date and parts from the stored entry. */
@@ -290,8 +299,11 @@ function logRow(item: ItemFigures, stored: ItemEntry | undefined): JobItemLog {
     newBytes: item.newBytes,
     error: item.problems.length > 0 ? item.problems.map((p) => `${p.part}: ${p.reason}`).join('; ') : null,
     durationMs: item.durationMs,
-    // The parts that could not be read, each with its status and reason (the CLI's summary, the log's detail).
-    ...(item.problems.length > 0 ? { details: { problems: item.problems } } : {})
+    // The parts that could not be read, each with its status and reason (the CLI's summary, the log's detail), and
+    // why the item was taken along ("service of survey ...").
+    ...(item.problems.length > 0 || item.neededBy
+      ? { details: { ...(item.problems.length > 0 ? { problems: item.problems } : {}), ...(item.neededBy ? { takenAlong: item.neededBy.map(describeNeed) } : {}) } }
+      : {})
   };
 }
 

@@ -98,7 +98,11 @@ const itemEntry = object({
       )
     })
   ),
-  external: described('An external reference whose URL (untrusted) was never requested.', nullable(object({ url: string, reason: string })))
+  external: described('An external reference whose URL (untrusted) was never requested.', nullable(object({ url: string, reason: string }))),
+  neededBy: described(
+    'Empty unless a backup of chosen items took this item along because others need it: each such item (title untrusted) and what this one is to it, e.g. "service of survey".',
+    arrayOf(object({ itemId: string, title: string, need: string, relationshipType: string }))
+  )
 });
 
 export const itemDetailSchema = object({

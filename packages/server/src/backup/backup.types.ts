@@ -3,7 +3,7 @@
  * the REST API and the run log can show them as they are.
  */
 import type { ArcGISSession } from '../arcgis/arcgis-session.js';
-import type { EntryStatus, PartProblem, Store } from '../store/index.js';
+import type { EntryStatus, NeededBy, PartProblem, Store } from '../store/index.js';
 import type { PartPolicy } from './part-needs.js';
 
 /** What a run needs to know about the identity it backs up. */
@@ -34,6 +34,8 @@ export interface BackupProgress {
   bytesRead: number;
   /** Bytes added to the store so far (compressed, new blobs only). */
   newBytes: number;
+  /** Items a backup of chosen items took along because chosen ones need them (counted in itemsTotal too). */
+  itemsTakenAlong?: number;
 }
 
 export interface BackupOptions {
@@ -44,6 +46,13 @@ export interface BackupOptions {
   /** Search query ANDed with the organization (e.g. `owner:jdoe`), or explicit item ids; neither: every item. */
   query?: string;
   itemIds?: string[];
+  /**
+   * With `query` or `itemIds`: also back up the items the chosen ones need to be restored (a survey's service and views,
+   * a view's source: item-dependencies.ts). Default true.
+   */
+  withDependencies?: boolean;
+  /** Bounds of taking items along (default MAX_DEPENDENCY_DEPTH levels, MAX_DEPENDENCIES items: item-dependencies.ts). */
+  dependencyBounds?: { depth: number; items: number };
   /**
    * Most requests to ArcGIS in flight at once (default: the session's ceiling). The session's adaptive limiter decides
    * how many below it; the items worked on at once are a multiple of that (ITEMS_PER_SLOT in backup.engine.ts says why).
@@ -70,6 +79,8 @@ export interface BackupItemResult {
   bytesRead: number;
   newBytes: number;
   durationMs: number;
+  /** Set on an item taken along because others need it (item-dependencies.ts), not chosen itself. */
+  neededBy?: NeededBy[];
 }
 
 export interface BackupResult {
@@ -85,8 +96,21 @@ export interface BackupResult {
   newBytes: number;
   durationMs: number;
   items: BackupItemResult[];
-  /** Problems with groups and users, and with the portal's list of the organization's servers (they do not fail the run). */
-  problems: { kind: 'group' | 'user' | 'enumeration' | 'organization'; id: string; reason: string }[];
+  /** The items a backup of chosen items took along, and why (item-dependencies.ts); empty otherwise. */
+  takenAlong: TakenAlong[];
+  /**
+   * Problems with groups and users, with the portal's list of the organization's servers, and with items the chosen
+   * ones need that could not be read or were too many (`dependency`); they do not fail the run.
+   */
+  problems: { kind: 'group' | 'user' | 'enumeration' | 'organization' | 'dependency'; id: string; reason: string }[];
+}
+
+/** An item a backup of chosen items took along: what it is, and which items need it for what. */
+export interface TakenAlong {
+  id: string;
+  title: string;
+  type: string;
+  neededBy: NeededBy[];
 }
 
 /** What each part fetcher gets. Counters are shared by the whole run. */

@@ -392,6 +392,7 @@ function entryView(entry: ItemEntry): ItemEntryView {
           }))
         }
       : null,
-    external: entry.external ? { url: entry.external.url, reason: entry.external.reason } : null
+    external: entry.external ? { url: entry.external.url, reason: entry.external.reason } : null,
+    neededBy: (entry.neededBy ?? []).map(({ itemId, title, need, relationshipType }) => ({ itemId, title, need, relationshipType }))
   };
 }

@@ -9,6 +9,7 @@ import { MAX_BACKUP_CONCURRENCY, type BackupRequest } from '../backup/backup-req
 import { DEFAULT_ARCGIS_CONCURRENCY_CEILING } from '../arcgis/adaptive-limiter.js';
 import type { BackupJobResult } from '../backup/backup.job.js';
 import type { BackupProgress } from '../backup/backup.types.js';
+import { describeNeed } from '../backup/item-dependencies.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { OperationItemView, OperationView } from '../operations/operation.types.js';
 import type { OperationsService } from '../operations/operations.service.js';
@@ -31,6 +32,8 @@ already running (in the server or another command) is refused. Ctrl-C stops it c
   --name NAME           the snapshot's name (default: identity name and time)
   --query Q             only items matching this ArcGIS search query, e.g. 'owner:jdoe' or 'type:"Web Map"'
   --items ID,ID         only these items (ids)
+  --no-dependencies     with --query or --items: only the chosen items. By default they take along what they need to
+                        be restored: a Survey123 form its service, views and data, a view its source, a service its views
   --concurrency N       most requests to ArcGIS in flight at once, 1-64 (default: ORGKEEPER_ARCGIS_CONCURRENCY, or
                         ${DEFAULT_ARCGIS_CONCURRENCY_CEILING}); below it the backup finds the speed the organization allows
   --json                print one JSON object with the result instead of text
@@ -98,6 +101,7 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
     name: { type: 'string' },
     query: { type: 'string' },
     items: { type: 'string' },
+    'no-dependencies': { type: 'boolean' },
     concurrency: { type: 'string' }
   });
   if (values.help) {
@@ -138,7 +142,7 @@ export async function backupCommand(args: string[], io: CliIo): Promise<number> 
 }
 
 /** The backup request the flags ask for; flag-worded usage errors for what the flags get wrong (the job checks the rest). */
-function backupRequestOf(values: { name?: string; query?: string; items?: string; concurrency?: string }): BackupRequest {
+function backupRequestOf(values: { name?: string; query?: string; items?: string; 'no-dependencies'?: boolean; concurrency?: string }): BackupRequest {
   let concurrency: number | undefined;
   if (values.concurrency !== undefined) {
     concurrency = Number(values.concurrency);
@@ -155,10 +159,14 @@ function backupRequestOf(values: { name?: string; query?: string; items?: string
   }
   if (values.query !== undefined && values.query.trim() === '') throw new UsageError('--query is empty.', 'backup');
   if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty.', 'backup');
+  if (values['no-dependencies'] && itemIds === undefined && values.query === undefined) {
+    throw new UsageError('--no-dependencies goes with --items or --query (a backup of everything holds every item anyway).', 'backup');
+  }
   return {
     ...(values.name !== undefined ? { name: values.name.trim() } : {}),
     ...(values.query !== undefined ? { query: values.query } : {}),
     ...(itemIds !== undefined ? { items: itemIds } : {}),
+    ...(values['no-dependencies'] ? { withDependencies: false } : {}),
     ...(concurrency !== undefined ? { concurrency } : {})
   };
 }
@@ -204,7 +212,8 @@ async function itemsWithProblems(operations: OperationsService, id: string): Pro
 }
 
 function progressText(p: Partial<BackupProgress>): string {
-  const what = p.phase === 'items' ? `items ${p.itemsDone ?? 0}/${p.itemsTotal ?? 0}` : (p.phase ?? 'starting');
+  const along = p.itemsTakenAlong ? ` (${p.itemsTakenAlong} taken along)` : '';
+  const what = p.phase === 'items' ? `items ${p.itemsDone ?? 0}/${p.itemsTotal ?? 0}${along}` : (p.phase ?? 'starting');
   return `Backing up: ${what}, ${formatBytes(p.bytesRead ?? 0)} read, ${formatBytes(p.newBytes ?? 0)} new`;
 }
 
@@ -220,6 +229,7 @@ function jsonSummary(op: OperationView, result: BackupJobResult, items: ItemProb
     durationMs: result.durationMs,
     ...(result.parent ? { parent: result.parent } : {}),
     resumed: result.resumed,
+    takenAlong: result.takenAlong ?? [],
     problems: [...items, ...result.problems.map((p) => ({ [p.kind]: p.id, reason: p.reason }))]
   };
 }
@@ -231,6 +241,9 @@ function textSummary(op: OperationView, result: BackupJobResult, items: ItemProb
     `  items: ${c.ok} ok (${c.carriedOver} unchanged), ${c.skipped} skipped, ${c.failed} failed; ${c.groups} groups, ${c.users} users`,
     `  ${formatBytes(result.bytesRead)} read from ArcGIS, ${formatBytes(result.newBytes)} added to the store, in ${(result.durationMs / 1000).toFixed(1)} s`
   ];
+  for (const taken of result.takenAlong ?? []) {
+    lines.push(`  taken along: ${taken.id} "${taken.title}" (${taken.type}): ${taken.neededBy.map(describeNeed).join('; ')}`);
+  }
   for (const item of items.filter((i) => i.status !== 'ok')) {
     lines.push(`  ${item.status.toUpperCase()} ${item.itemId} "${item.title}": ${item.problems.map((p) => `${p.part}: ${p.reason}`).join('; ')}`);
   }

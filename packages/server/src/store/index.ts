@@ -50,6 +50,7 @@ export {
   type ResourceEntry,
   type SharingEntry,
   type RelatedItemEntry,
+  type NeededBy,
   type HostedServiceEntry,
   type ViewEntry,
   type ViewLayerEntry,

@@ -64,6 +64,20 @@ export interface RelatedItemEntry {
   itemId: string;
 }
 
+/**
+ * Why a backup of chosen items took this one along (backup/item-dependencies.ts): the chosen (or taken) item that needs
+ * it, in words, and the relationship that links them. Absent on items chosen or in a full backup.
+ */
+export interface NeededBy {
+  /** The item that needs this one. */
+  itemId: string;
+  /** Its title when the backup read it (ArcGIS's text, untrusted). */
+  title: string;
+  /** What this item is to it: `service of survey`, `data of survey`, `source of view`, `view of service`. */
+  need: string;
+  relationshipType: string;
+}
+
 /** Features with object ids in [fromOid, toOid], as one JSON blob (a FeatureSet page). Unchanged ranges deduplicate. */
 export interface FeatureChunk extends BlobRef {
   fromOid: number;
@@ -184,6 +198,8 @@ export interface ItemEntry {
   external?: ExternalReference;
   /** Set when the entry was carried over unchanged from an earlier snapshot (its id). */
   carriedFrom?: string;
+  /** Set when a backup of chosen items took this item along because others need it (not chosen itself). */
+  neededBy?: NeededBy[];
   stats?: EntryStats;
 }
 
@@ -384,6 +400,10 @@ export function itemEntryProblems(entry: unknown, at = 'item'): string[] {
     if (entry.service !== undefined) problems.push(`${at} is an external reference and cannot have a service`);
   }
   if (entry.carriedFrom !== undefined && !isSnapshotId(entry.carriedFrom)) problems.push(`${at}.carriedFrom is not a snapshot id`);
+  if (entry.neededBy !== undefined) {
+    const fine = Array.isArray(entry.neededBy) && entry.neededBy.every((n) => isObject(n) && ['itemId', 'title', 'need', 'relationshipType'].every((k) => typeof n[k] === 'string'));
+    if (!fine) problems.push(`${at}.neededBy needs a list of {itemId, title, need, relationshipType}`);
+  }
   return problems;
 }
 

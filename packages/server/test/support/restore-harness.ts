@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import yauzl from 'yauzl';
 import { runBackup } from '../../src/backup/backup.engine.js';
+import type { BackupOptions, BackupResult } from '../../src/backup/backup.types.js';
 import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
 import type { HostedRestore } from '../../src/restore/hosted-contract.js';
 import { runRestore } from '../../src/restore/restore.engine.js';
@@ -26,15 +27,22 @@ export const RESTORE_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxD
 export const orgItems = (emu: EmulatorHandle) => [...emu.context.state.items.values()].filter((i) => i.json.orgId === emu.orgId);
 
 /** Backs up the whole organization into `<dir>/store`; returns the store and the snapshot id. */
-export async function backUp(emu: EmulatorHandle, dir: string, name = 'Before'): Promise<{ store: Store; snapshotId: string; content: SnapshotContent }> {
+/** Backs up the emulator's organization (or, with `choose`, chosen items) into `<dir>/store`; no item may fail. */
+export async function backUp(
+  emu: EmulatorHandle,
+  dir: string,
+  name = 'Before',
+  choose: Pick<BackupOptions, 'itemIds' | 'query' | 'withDependencies' | 'dependencyBounds'> = {}
+): Promise<{ store: Store; snapshotId: string; content: SnapshotContent; result: BackupResult }> {
   const result = await runBackup({
     identity: { id: 'source', name: 'Source', fileLocation: join(dir, 'store'), orgId: emu.orgId, portalUrl: emu.portalUrl, portalName: 'Source' },
     session: sessionFor(emu, { retry: RESTORE_RETRY }),
-    name
+    name,
+    ...choose
   });
   expect(result.items.filter((i) => i.status === 'failed')).toEqual([]);
   const store = await openStore(join(dir, 'store'), { expectOrgId: emu.orgId });
-  return { store, snapshotId: result.snapshotId, content: await readSnapshotContent(store, result.snapshotId) };
+  return { store, snapshotId: result.snapshotId, content: await readSnapshotContent(store, result.snapshotId), result };
 }
 
 export async function restoreDb(dir: string): Promise<{ db: Db; repository: RestoreRepository }> {

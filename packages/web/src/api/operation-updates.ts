@@ -106,6 +106,8 @@ export interface ProgressView {
   newBytes: number;
   /** What it is working on now (untrusted: may hold an ArcGIS title). */
   current: string | null;
+  /** A backup of chosen items: items it took along because the chosen ones need them (counted in total). */
+  takenAlong: number;
 }
 
 export function operationProgress(operation: Operation): ProgressView {
@@ -119,6 +121,7 @@ export function operationProgress(operation: Operation): ProgressView {
     done: num(steps ? p.stepsDone : p.itemsDone),
     bytesRead: num(p.bytesRead),
     newBytes: num(p.newBytes),
-    current: typeof p.current === 'string' && p.current !== '' ? p.current : null
+    current: typeof p.current === 'string' && p.current !== '' ? p.current : null,
+    takenAlong: num(p.itemsTakenAlong)
   };
 }

@@ -85,6 +85,7 @@ function Running({ operation, title, canCancel }: { operation: Operation; title:
       <p className="operation-progress-line" role="status" aria-live="polite">
         {PHASES[progress.phase] ?? progress.phase}
         {progress.total > 0 && ` · ${formatCount(progress.done)} of ${formatCount(progress.total)} ${progress.unit}`}
+        {progress.takenAlong > 0 && ` (${formatCount(progress.takenAlong)} taken along: the chosen items need them)`}
         {progress.bytesRead > 0 && ` · ${formatBytes(progress.bytesRead)} read`}
         {progress.newBytes > 0 && ` · ${formatBytes(progress.newBytes)} new`}
         {` · ${elapsed(operation.startedAt ?? operation.createdAt)}`}

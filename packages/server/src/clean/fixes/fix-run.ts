@@ -133,7 +133,10 @@ export class FixRunner {
       const { itemIds } = preview.backup;
       const { snapshotId, operationId } = await backupBeforeChange(ctx, {
         name: `Before fix ${request.action} (${fixId.slice(0, 8)})`,
-        ...(itemIds.length > 0 ? { items: itemIds } : { query: NO_ITEMS_QUERY })
+        ...(itemIds.length > 0 ? { items: itemIds } : { query: NO_ITEMS_QUERY }),
+        // The preview names every item the fix changes (a deleted layer's views included): Undo puts back exactly
+        // those, so what they need and the fix leaves alone is not read.
+        withDependencies: false
       });
       await ctx.setSnapshot(snapshotId);
       return { snapshotId, operationId, note: null };

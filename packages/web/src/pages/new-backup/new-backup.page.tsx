@@ -19,6 +19,7 @@ import { PlainText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
 import { ContentTreemap } from './content-treemap';
 import { backupRequest, indexMap, type MapIndex, setAll, tally, toggle, triState } from './selection';
+import '../../components/native-forms.css';
 import './new-backup.css';
 
 export function NewBackupPage() {
@@ -206,10 +207,11 @@ function BackupSide({ identity, index, selected, canRun, operationId, onStarted 
   const queryClient = useQueryClient();
   const [name, setName] = useState(() => defaultName(identity));
   const [problem, setProblem] = useState<string | null>(null);
+  const [withDependencies, setWithDependencies] = useState(true);
   const counts = tally(selected, index);
   const start = useMutation({
     mutationFn: async () => {
-      const request = backupRequest(name, selected, index);
+      const request = backupRequest(name, selected, index, withDependencies);
       if ('problem' in request) throw new Error(request.problem);
       return startBackup(client, identity.id, request);
     },
@@ -239,6 +241,12 @@ function BackupSide({ identity, index, selected, canRun, operationId, onStarted 
         </div>
       </div>
       <FormField name="name" label="Backup name" help="Shown in the list of backups and in its log." value={name} onValueChange={setName} error={nameError} required disabled={!canRun} />
+      {!counts.everything && counts.items > 0 && (
+        <label className="inline-check">
+          <input type="checkbox" checked={withDependencies} disabled={!canRun} onChange={(event) => setWithDependencies(event.target.checked)} />
+          Also back up what the chosen items need to be restored (a survey's service and views, a view's source)
+        </label>
+      )}
       {problem && <Notice kind="warning" title="Not yet" announce>{problem}</Notice>}
       {start.error !== null && isApiError(start.error) && !nameError && <ErrorNotice error={start.error} title="The backup did not start" />}
       {canRun ? (

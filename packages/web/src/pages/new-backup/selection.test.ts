@@ -52,6 +52,9 @@ describe('backup selection', () => {
   it('asks for everything when everything is selected, else for the chosen ids', () => {
     expect(backupRequest(' Nightly ', new Set(index.allIds), index)).toEqual({ name: 'Nightly' });
     expect(backupRequest('Maps', new Set(['a3', 'a1']), index)).toEqual({ name: 'Maps', items: ['a1', 'a3'] });
+    expect(backupRequest('Maps', new Set(['a1']), index, false)).toEqual({ name: 'Maps', items: ['a1'], withDependencies: false });
+    // Everything holds every item: the option does not apply.
+    expect(backupRequest('All', new Set(index.allIds), index, false)).toEqual({ name: 'All' });
     expect(backupRequest('', new Set(['a1']), index)).toEqual({ problem: 'Give the backup a name.' });
     expect(backupRequest('x', new Set(), index)).toEqual({ problem: 'Select at least one item on the map.' });
   });

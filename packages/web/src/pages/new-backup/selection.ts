@@ -77,7 +77,7 @@ export function tally(selected: ReadonlySet<string>, index: MapIndex): Tally {
  * The backup request for a selection: everything selected backs up the whole organization (items, groups and users,
  * and items created since the map was read); otherwise the chosen items. Returns a message instead when it cannot run.
  */
-export function backupRequest(name: string, selected: ReadonlySet<string>, index: MapIndex): BackupRequest | { problem: string } {
+export function backupRequest(name: string, selected: ReadonlySet<string>, index: MapIndex, withDependencies = true): BackupRequest | { problem: string } {
   const trimmed = name.trim();
   if (trimmed === '') return { problem: 'Give the backup a name.' };
   const counts = tally(selected, index);
@@ -86,5 +86,6 @@ export function backupRequest(name: string, selected: ReadonlySet<string>, index
   if (counts.items > MAX_ITEMS_PER_REQUEST) {
     return { problem: `A backup of chosen items can hold at most ${MAX_ITEMS_PER_REQUEST.toLocaleString('en-US')}; select everything, or fewer items.` };
   }
-  return { name: trimmed, items: index.allIds.filter((id) => selected.has(id)) };
+  // Chosen items take along what they need (a survey's service and views) unless the user turns it off.
+  return { name: trimmed, items: index.allIds.filter((id) => selected.has(id)), ...(withDependencies ? {} : { withDependencies: false }) };
 }

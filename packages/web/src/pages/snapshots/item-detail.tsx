@@ -66,6 +66,18 @@ export function ItemDetailView({ identity, snapshotId, itemId }: ItemDetailViewP
           kept the item and its parts, never requested the URL, and a restore brings back the item only.
         </Notice>
       )}
+      {item.neededBy.length > 0 && (
+        <Notice kind="info" icon="link" title="Taken along: the chosen items need it">
+          This backup of chosen items took it along so they can be restored:
+          <ul className="plain-list">
+            {item.neededBy.map((n) => (
+              <li key={`${n.itemId} ${n.need}`}>
+                {n.need} <PlainText text={n.title} fallback={n.itemId} /> ({n.relationshipType})
+              </li>
+            ))}
+          </ul>
+        </Notice>
+      )}
       {item.problems.length > 0 && (
         <Notice kind="warning" title="Parts that could not be backed up">
           <ul className="plain-list">
