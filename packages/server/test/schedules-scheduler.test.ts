@@ -259,6 +259,23 @@ describe('schedules', () => {
     for (const a of ['schedule.create:operator', 'schedule.update:operator', 'schedule.delete:operator', 'schedule.run:scheduler']) expect(actions).toContain(a);
   }, 120_000);
 
+  it('passes a selection’s withDependencies on to its runs, and refuses it for a backup of everything', async () => {
+    const base = { name: 'Only the form', timing: { preset: 'daily', time: '05:00' }, timeZone: 'UTC' };
+    const refused = await operator.post<{ error: { fields: Record<string, string> } }>(`/api/identities/${springfield}/schedules`, { ...base, action: { kind: 'backup', target: 'everything', withDependencies: false } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.fields.action).toMatch(/withDependencies applies to a selection or a query/);
+    const notBoolean = await operator.post<{ error: { fields: Record<string, string> } }>(`/api/identities/${springfield}/schedules`, { ...base, action: { kind: 'backup', target: 'query', query: 'owner:admin', withDependencies: 'no' } });
+    expect(notBoolean.status).toBe(400);
+    const created = await operator.post<ScheduleView>(`/api/identities/${springfield}/schedules`, { ...base, action: { kind: 'backup', target: 'query', query: 'type:Form', withDependencies: false } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.action).toMatchObject({ kind: 'backup', target: 'query', query: 'type:Form', withDependencies: false });
+    const ran = await operator.post<{ operationId: string }>(`/api/schedules/${created.body.id}/run`);
+    expect(ran.status, ran.text).toBe(202);
+    const run = await finished(ran.body.operationId);
+    expect(run.params).toMatchObject({ query: 'type:Form', withDependencies: false });
+    expect((await operator.delete(`/api/schedules/${created.body.id}`)).status).toBe(204);
+  }, 120_000);
+
   it('is managed from the CLI too', async () => {
     const cli = (args: string[]) => runCli(args, { dataDir: data.path });
     const added = await cli(['schedules', 'add', '--identity', 'Springfield', '--name', 'Weekly CLI', '--weekly', 'mon@02:00', '--time-zone', 'UTC', '--backup', '--query', 'owner:admin', '--keep-last', '3', '--json']);
@@ -274,6 +291,15 @@ describe('schedules', () => {
     expect(refused.stderr).toMatch(/does not keep its credentials/);
     const usage = await cli(['schedules', 'add', '--identity', 'Springfield', '--name', 'x', '--daily', '02:00', '--weekly', 'mon@01:00', '--backup']);
     expect(usage.code).toBe(2);
+    const everythingOnly = await cli(['schedules', 'add', '--identity', 'Springfield', '--name', 'x', '--daily', '02:00', '--backup', '--no-dependencies']);
+    expect(everythingOnly.code).toBe(2);
+    expect(everythingOnly.stderr).toMatch(/--no-dependencies applies to --items or --query/);
+    const formsOnly = await cli(['schedules', 'add', '--identity', 'Springfield', '--name', 'Forms only', '--daily', '02:00', '--time-zone', 'UTC', '--backup', '--query', 'type:Form', '--no-dependencies', '--json']);
+    expect(formsOnly.code, formsOnly.stderr).toBe(0);
+    const formsSchedule = JSON.parse(formsOnly.stdout) as ScheduleView;
+    expect(formsSchedule.action).toMatchObject({ target: 'query', query: 'type:Form', withDependencies: false });
+    expect((await cli(['schedules', 'list', '--identity', 'Springfield'])).stdout).toContain('backup query type:Form, without what they need');
+    expect((await cli(['schedules', 'remove', formsSchedule.id])).code).toBe(0);
     const removed = await cli(['schedules', 'remove', schedule.id]);
     expect(removed.stdout).toBe(`Removed schedule ${schedule.id}.\n`);
   });

@@ -59,6 +59,20 @@ describe('schedules', () => {
     await page.getByRole('menuitem', { name: 'Schedules' }).click();
     await row.getByRole('checkbox', { name: 'Active: Every minute' }).uncheck();
     await row.getByText('Paused', { exact: true }).waitFor();
+
+    // A schedule of what a search finds takes along what those items need, unless told not to.
+    await page.getByRole('button', { name: 'New schedule' }).click();
+    await field(page, 'Schedule name').fill('Forms only');
+    await page.getByRole('radio', { name: 'What a search finds at each run' }).check();
+    await field(page, 'Search query').fill('type:Form');
+    const takeAlong = page.getByRole('checkbox', { name: /Also back up what the chosen items need to be restored/ });
+    expect(await takeAlong.isChecked()).toBe(true);
+    await takeAlong.uncheck();
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.locator('.schedules-table tbody tr').getByText('Back up what "type:Form" finds, without what they need').waitFor();
+    const saved = ((await (await page.request.get(`${app.server.url}/api/identities/${identityId}/schedules`)).json()) as { schedules: { name: string; action: Record<string, unknown> }[] }).schedules;
+    expect(saved.find((s) => s.name === 'Forms only')?.action).toMatchObject({ target: 'query', query: 'type:Form', withDependencies: false });
     expect(app.browserErrors).toEqual([]);
   });
 });

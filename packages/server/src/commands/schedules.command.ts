@@ -19,7 +19,7 @@ it is back. Only identities whose credentials are stored can be scheduled.
       WHEN:  --daily HH:MM | --weekly DAY@HH:MM (DAY: mon..sun) | --monthly DAY@HH:MM (DAY: 1-31 or last)
              | --cron "MIN HOUR DOM MON DOW"
       TZ:    an IANA time zone such as Europe/Zurich (default: this computer's, ${Intl.DateTimeFormat().resolvedOptions().timeZone})
-      WHAT:  --backup [--items ID,ID | --query Q] [--backup-name NAME]
+      WHAT:  --backup [--items ID,ID | --query Q [--no-dependencies]] [--backup-name NAME]
                       [--keep-last N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--keep-yearly N]
              | --scan TYPE [--option key=value ...]
   schedules enable ID | disable ID | remove ID
@@ -43,6 +43,7 @@ const OPTIONS = {
   backup: { type: 'boolean' },
   items: { type: 'string' },
   query: { type: 'string' },
+  'no-dependencies': { type: 'boolean' },
   'backup-name': { type: 'string' },
   ...KEEP_FLAG_OPTIONS,
   scan: { type: 'string' },
@@ -158,6 +159,9 @@ function actionOf(values: Values): ScheduleInput['action'] {
     return { kind: 'scan', type: values.scan, ...(Object.keys(options).length > 0 ? { options } : {}) };
   }
   if (values.items !== undefined && values.query !== undefined) throw new UsageError('Give either --items or --query, not both.', 'schedules');
+  if (values['no-dependencies'] && values.items === undefined && values.query === undefined) {
+    throw new UsageError('--no-dependencies applies to --items or --query; a backup of everything holds every item.', 'schedules');
+  }
   const flags = policyFromFlags(values);
   if ('problem' in flags) throw new UsageError(flags.problem, 'schedules');
   const retention = flags.policy;
@@ -166,6 +170,7 @@ function actionOf(values: Values): ScheduleInput['action'] {
     target: values.items !== undefined ? 'selection' : values.query !== undefined ? 'query' : 'everything',
     ...(values.items !== undefined ? { items: values.items.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(values.query !== undefined ? { query: values.query } : {}),
+    ...(values['no-dependencies'] ? { withDependencies: false } : {}),
     ...(values['backup-name'] !== undefined ? { backupName: values['backup-name'] } : {}),
     ...(Object.keys(retention).length > 0 ? { retention } : {})
   };
@@ -174,7 +179,7 @@ function actionOf(values: Values): ScheduleInput['action'] {
 function describe(s: ScheduleView): string {
   const what =
     s.action.kind === 'backup'
-      ? `backup ${s.action.target === 'selection' ? `${s.action.items?.length ?? 0} items` : s.action.target === 'query' ? `query ${s.action.query ?? ''}` : 'everything'}${s.action.retention ? `, keep ${JSON.stringify(s.action.retention)}` : ''}`
+      ? `backup ${s.action.target === 'selection' ? `${s.action.items?.length ?? 0} items` : s.action.target === 'query' ? `query ${s.action.query ?? ''}` : 'everything'}${s.action.withDependencies === false ? ', without what they need' : ''}${s.action.retention ? `, keep ${JSON.stringify(s.action.retention)}` : ''}`
       : `scan ${s.action.type}`;
   return (
     `${s.id}  "${s.name}"  ${s.enabled ? 'enabled' : 'disabled'}  cron "${s.cron}" (${s.timeZone})  ${what}\n` +

@@ -105,7 +105,7 @@ export function checkAction(value: unknown, fields: Record<string, string>): Sch
     return undefined;
   }
   if (value.kind === 'backup') {
-    const known = ['kind', 'target', 'items', 'query', 'backupName', 'retention'];
+    const known = ['kind', 'target', 'items', 'query', 'withDependencies', 'backupName', 'retention'];
     const extra = Object.keys(value).find((k) => !known.includes(k));
     if (extra) fields.action = `Unknown backup option "${extra}" (known: ${known.join(', ')}).`;
     const action: ScheduleAction = { kind: 'backup', target: 'everything' };
@@ -119,6 +119,11 @@ export function checkAction(value: unknown, fields: Record<string, string>): Sch
       action.target = 'query';
     } else if (value.target !== 'everything' && value.target !== undefined) {
       fields.action = 'The backup target is "everything", "selection" (with items) or "query" (with a query).';
+    }
+    if (value.withDependencies !== undefined) {
+      if (typeof value.withDependencies !== 'boolean') fields.action = 'withDependencies must be true or false.';
+      else if (action.target === 'everything') fields.action = 'withDependencies applies to a selection or a query; a backup of everything holds every item.';
+      else action.withDependencies = value.withDependencies;
     }
     if (value.backupName !== undefined) {
       if (typeof value.backupName !== 'string' || value.backupName.trim() === '') fields.action = 'backupName must be non-empty text.';

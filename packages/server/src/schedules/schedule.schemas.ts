@@ -26,10 +26,11 @@ export const scheduleActionSchema = anyOf(
       target: stringEnum(['everything', 'selection', 'query']),
       items: arrayOf(string),
       query: string,
+      withDependencies: described('With a selection or a query: also back up what the chosen items need to be restored (default true).', boolean),
       backupName: string,
       retention: described('Applied after each run (forget, then prune).', retention)
     },
-    ['items', 'query', 'backupName', 'retention']
+    ['items', 'query', 'withDependencies', 'backupName', 'retention']
   ),
   object({ kind: constant('scan'), type: string, options: anyObject }, ['options'])
 );

@@ -53,6 +53,8 @@ export type ScheduleAction =
       target: 'everything' | 'selection' | 'query';
       items?: string[];
       query?: string;
+      /** With a selection or a query: also back up what the chosen items need to be restored (default true). */
+      withDependencies?: boolean;
       /** The snapshots' name (default: the schedule's name); the run's date is added. */
       backupName?: string;
       /** Applied after each run (forget, then prune). */

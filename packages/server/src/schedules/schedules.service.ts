@@ -302,6 +302,7 @@ function operationParams(row: Pick<ScheduleRow, 'kind' | 'params' | 'name'>, now
       name: `${name} ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       ...(params.target === 'selection' ? { items: params.items } : {}),
       ...(params.target === 'query' ? { query: params.query } : {}),
+      ...(typeof params.withDependencies === 'boolean' ? { withDependencies: params.withDependencies } : {}),
       ...(params.retention ? { retention: params.retention } : {})
     };
   }

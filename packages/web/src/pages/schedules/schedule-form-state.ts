@@ -49,6 +49,7 @@ export function useScheduleForm(identity: Identity, schedule: Schedule | null, o
   const [target, setTarget] = useState<Target>(action?.target ?? 'everything');
   const [query, setQuery] = useState(action?.query ?? '');
   const [items, setItems] = useState((action?.items ?? []).join('\n'));
+  const [withDependencies, setWithDependencies] = useState(action?.withDependencies ?? true);
   const [retention, setRetention] = useState<RetentionPolicy>(action?.retention ?? { keepLast: 7, keepDaily: 14, keepWeekly: 8, keepMonthly: 12 });
   const [enabled, setEnabled] = useState(schedule?.enabled ?? true);
 
@@ -65,6 +66,7 @@ export function useScheduleForm(identity: Identity, schedule: Schedule | null, o
       target,
       ...(target === 'query' ? { query } : {}),
       ...(target === 'selection' ? { items: parseItemIds(items) } : {}),
+      ...(target !== 'everything' && !withDependencies ? { withDependencies: false } : {}),
       ...(Object.keys(kept).length > 0 ? { retention: kept } : {})
     }
   };
@@ -95,6 +97,8 @@ export function useScheduleForm(identity: Identity, schedule: Schedule | null, o
     setQuery,
     items,
     setItems,
+    withDependencies,
+    setWithDependencies,
     retention,
     setRetention,
     enabled,

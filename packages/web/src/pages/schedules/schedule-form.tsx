@@ -153,6 +153,12 @@ function TargetFields({ form }: { form: ScheduleFormState }) {
           </span>
         </div>
       )}
+      {target !== 'everything' && (
+        <label className="inline-check">
+          <input type="checkbox" checked={form.withDependencies} onChange={(event) => form.setWithDependencies(event.target.checked)} />
+          Also back up what the chosen items need to be restored (a survey's service and views, a view's source)
+        </label>
+      )}
       {fieldError('action') && target !== 'query' && <Notice kind="danger" title="What to back up">{fieldError('action')}</Notice>}
     </>
   );

@@ -14,6 +14,7 @@ describe('schedule wording', () => {
     expect(describeAction({ kind: 'backup', target: 'everything' })).toBe('Back up everything');
     expect(describeAction({ kind: 'backup', target: 'selection', items: ['a'] })).toBe('Back up 1 chosen item');
     expect(describeAction({ kind: 'backup', target: 'query', query: 'owner:ana' })).toBe('Back up what "owner:ana" finds');
+    expect(describeAction({ kind: 'backup', target: 'selection', items: ['a', 'b'], withDependencies: false })).toBe('Back up 2 chosen items, without what they need');
     expect(describeRetention({ keepLast: 7, keepMonthly: 12 })).toBe('Keeps last 7, 12 monthly');
     expect(describeRetention(undefined)).toBe('Keeps every backup');
     expect(parseItemIds('a1, b2\nc3  a1;d4')).toEqual(['a1', 'b2', 'c3', 'd4']);

@@ -18,9 +18,10 @@ export function describeTiming(timing: ScheduleTiming): string {
 export function describeAction(action: ScheduleAction): string {
   if (action.kind !== 'backup') return `Scan: ${action.type}`;
   if (action.target === 'everything') return 'Back up everything';
-  if (action.target === 'query') return `Back up what "${action.query ?? ''}" finds`;
+  const only = action.withDependencies === false ? ', without what they need' : '';
+  if (action.target === 'query') return `Back up what "${action.query ?? ''}" finds${only}`;
   const count = action.items?.length ?? 0;
-  return `Back up ${count} chosen ${count === 1 ? 'item' : 'items'}`;
+  return `Back up ${count} chosen ${count === 1 ? 'item' : 'items'}${only}`;
 }
 
 export function describeRetention(retention: RetentionPolicy | undefined): string {
