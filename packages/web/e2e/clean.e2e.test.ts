@@ -290,4 +290,21 @@ describe('scheduling scans', () => {
     await list.getByText('No scan is scheduled.').waitFor();
     expect(app.browserErrors).toEqual([]);
   });
+
+  test('storage scan: the summary says where the item sizes came from (search gives none)', async ({ app }) => {
+    const { page } = app;
+    await signInWithIdentity(app);
+    await page.getByRole('menuitem', { name: 'Clean' }).click();
+    await waitForPath(page, '/clean');
+    await page.getByLabel('Scan type', { exact: true }).selectOption('storage');
+    await page.getByRole('button', { name: 'Run scan now' }).press('Enter');
+    await scanRun(page).locator('[data-status="succeeded"]').first().waitFor({ timeout: 60_000 });
+    await scanRun(page).getByRole('link', { name: /^Show the \d+ findings?$/ }).press('Enter');
+    await page.waitForURL((url) => url.pathname.startsWith('/clean/scans/'));
+    const sizes = page.getByTestId('scan-sizes-from');
+    await sizes.waitFor();
+    expect(await sizes.textContent()).toMatch(/^[\d,]+ from the owners' content listings, 0 from the items themselves$/);
+    expect(await page.getByText('Some item sizes are not known').count()).toBe(0);
+    expect(app.browserErrors).toEqual([]);
+  });
 });

@@ -17,6 +17,7 @@ import { FixHistory } from './fix-history';
 import { humanize } from './labels';
 import { describeOptions } from './option-values';
 import { useScanTypes } from './scan-types';
+import { sizesFromText } from './scan-sizes';
 
 export function ScanPage() {
   const { scanId = '' } = useParams();
@@ -60,6 +61,7 @@ function ScanView({ identityId, identityName, scanId }: { identityId: string; id
 function ScanSummary({ scan, optionsText }: { scan: Scan; optionsText: string }) {
   const summary = Object.entries(scan.summary ?? {}).filter(([key, value]) => key !== 'problems' && (typeof value === 'number' || typeof value === 'string'));
   const problems = Array.isArray(scan.summary?.problems) ? (scan.summary.problems as unknown[]) : [];
+  const sizes = sizesFromText(scan.summary);
   return (
     <>
       <dl className="operation-summary clean-summary">
@@ -93,7 +95,20 @@ function ScanSummary({ scan, optionsText }: { scan: Scan; optionsText: string })
             </dd>
           </div>
         ))}
+        {sizes && (
+          <div>
+            <dt>Item sizes</dt>
+            <dd data-testid="scan-sizes-from">{sizes.text}</dd>
+          </div>
+        )}
       </dl>
+      {sizes && sizes.unknown > 0 && (
+        <Notice kind="warning" title="Some item sizes are not known">
+          ArcGIS search does not give item sizes, so they are read from each owner's content listing, and for items no listing
+          gives, from the item itself up to the scan's size lookup limit. {formatCount(sizes.unknown)} items had neither and count
+          as 0 bytes: raise <b>Items asked for their size</b> or check that the identity can list every owner's content.
+        </Notice>
+      )}
       {scan.message && scan.status !== 'succeeded' && (
         <Notice kind={scan.status === 'running' ? 'info' : 'danger'} title={scan.status === 'running' ? 'Still running' : 'The scan did not finish'}>
           <PlainText text={scan.message} />
