@@ -35,7 +35,7 @@ import type {
   SnapshotListView,
   SnapshotView
 } from './backup-views.types.js';
-import type { SnapshotIndexRepository, SnapshotIndexRow, SnapshotItemRow } from './snapshot-index.repository.js';
+import { SNAPSHOT_INDEX_VERSION, type SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } from './snapshot-index.repository.js';
 
 // The API's JSON shapes live in backup-views.types.ts (the web app imports them); re-exported for existing importers.
 export type { SnapshotItemView, SnapshotView } from './backup-views.types.js';
@@ -150,7 +150,8 @@ export class SnapshotBrowser {
         attachments: c.attachments ?? 0,
         bytes_read: manifest.bytes.read,
         new_bytes: manifest.bytes.newStored,
-        indexed_at: this.deps.clock().toISOString()
+        indexed_at: this.deps.clock().toISOString(),
+        index_version: SNAPSHOT_INDEX_VERSION
       },
       items
     );
@@ -186,18 +187,14 @@ export class SnapshotBrowser {
   /** A snapshot's manifest summary, with its item counts per type and owner from the index. */
   async getSnapshot(identityId: string, snapshotId: string): Promise<SnapshotDetailView> {
     const { row, store, manifest } = await this.snapshot(identityId, snapshotId);
-    let indexed = await this.deps.index.findSnapshot(row.id, manifest.id);
-    if (!indexed) {
-      await this.indexSnapshot(row.id, store, manifest);
-      indexed = (await this.deps.index.findSnapshot(row.id, manifest.id))!;
-    }
+    const indexed = await this.indexedSnapshot(row, store, manifest);
     const facets = await this.deps.index.facets(row.id, manifest.id);
     return { snapshot: { ...snapshotView(indexed), org: manifest.org }, types: facets.types, owners: facets.owners };
   }
 
   async listItems(identityId: string, snapshotId: string, filter: { q?: string; type?: string; owner?: string; status?: string; start: number; num: number }): Promise<SnapshotItemPage> {
     const { row, store, manifest } = await this.snapshot(identityId, snapshotId);
-    if (!(await this.deps.index.findSnapshot(row.id, manifest.id))) await this.indexSnapshot(row.id, store, manifest);
+    await this.indexedSnapshot(row, store, manifest);
     const { total, rows } = await this.deps.index.searchItems(row.id, manifest.id, {
       ...(filter.q ? { q: filter.q } : {}),
       ...(filter.type ? { type: filter.type } : {}),
@@ -209,6 +206,17 @@ export class SnapshotBrowser {
     const next = filter.start + rows.length;
     // Paged like ArcGIS search: 1-based start, nextStart -1 on the last page.
     return { total, start: filter.start, num: filter.num, nextStart: next <= total && rows.length > 0 ? next : -1, items: rows.map(itemView) };
+  }
+
+  /**
+   * The snapshot's index row, indexing the snapshot first when the index lacks it or holds it in an older shape (a
+   * snapshot indexed before items carried who needs them): once per snapshot, so its items are listed rightly.
+   */
+  private async indexedSnapshot(row: IdentityRow, store: Store, manifest: SnapshotManifest): Promise<SnapshotIndexRow> {
+    const indexed = await this.deps.index.findSnapshot(row.id, manifest.id);
+    if (indexed && indexed.index_version >= SNAPSHOT_INDEX_VERSION) return indexed;
+    await this.indexSnapshot(row.id, store, manifest);
+    return (await this.deps.index.findSnapshot(row.id, manifest.id))!;
   }
 
   /** An item as stored in a snapshot: its entry (parts, layers with feature counts, problems) and its item JSON. */
@@ -305,6 +313,8 @@ function snapshotView(row: SnapshotIndexRow): SnapshotView {
 
 function itemRow(identityId: string, snapshotId: string, entry: ItemEntry): SnapshotItemRow {
   const layers = entry.service?.layers ?? [];
+  // The first item that needs it is the one the backup found first (a chosen item, or one taken along for it).
+  const first = entry.neededBy?.[0];
   return {
     identity_id: identityId,
     snapshot_id: snapshotId,
@@ -318,7 +328,11 @@ function itemRow(identityId: string, snapshotId: string, entry: ItemEntry): Snap
     status: entry.status,
     layers: layers.length,
     features: layers.reduce((sum, l) => sum + l.featureCount, 0),
-    carried_from: entry.carriedFrom ?? null
+    carried_from: entry.carriedFrom ?? null,
+    needed_by_id: first?.itemId ?? null,
+    needed_by_title: first?.title ?? null,
+    needed_by_need: first?.need ?? null,
+    needed_by_count: entry.neededBy?.length ?? 0
   };
 }
 
@@ -333,7 +347,11 @@ function itemView(row: SnapshotItemRow): SnapshotItemView {
     status: row.status,
     layers: row.layers,
     features: Number(row.features),
-    carriedFrom: row.carried_from
+    carriedFrom: row.carried_from,
+    takenAlong:
+      row.needed_by_id === null
+        ? null
+        : { itemId: row.needed_by_id, title: row.needed_by_title ?? '', need: row.needed_by_need ?? '', neededBy: Number(row.needed_by_count) }
   };
 }
 
