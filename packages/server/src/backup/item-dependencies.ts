@@ -100,6 +100,6 @@ export function fitsNeed(need: Need, needing: DependencyItem, found: DependencyI
 }
 
 /** "service of survey Storm damage" (the title is ArcGIS's, untrusted text: shown as text only). */
-export function describeNeed(neededBy: NeededBy): string {
+export function describeNeed(neededBy: Pick<NeededBy, 'itemId' | 'title' | 'need'>): string {
   return `${neededBy.need} ${neededBy.title || neededBy.itemId}`;
 }
