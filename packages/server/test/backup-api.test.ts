@@ -395,16 +395,18 @@ describe('backup REST API', () => {
     expect(log.body.items.find((i) => i.itemId === form.json.id)?.details ?? null).toBeNull();
     const formDetail = await viewer.get<{ item: { neededBy: unknown[] } }>(`${base()}/snapshots/${withNeeds.snapshotId}/items/${form.json.id}`);
     expect(formDetail.body.item.neededBy).toEqual([]);
-    // The snapshot's item list marks each item taken along with the first item that needs it; the chosen form is not marked.
+    // The snapshot's item list marks each item taken along with the item that needs it (the chosen form where it is one
+    // of them, else the first) and how many do; the chosen form is not marked.
     type Marked = SnapshotItem & { takenAlong: { itemId: string; title: string; need: string; neededBy: number } | null };
     const listed = async () => (await viewer.get<Page<Marked>>(`${base()}/snapshots/${withNeeds.snapshotId}/items?num=100`)).body.items;
+    const shown = (t: (typeof taken)[number]) => t.neededBy.find((b) => b.itemId === form.json.id) ?? t.neededBy[0]!;
     const expected = Object.fromEntries([
       [form.json.id, null],
-      ...taken.map((t) => [t.id, { itemId: t.neededBy[0]!.itemId, title: orgItems().find((i) => i.json.id === t.neededBy[0]!.itemId)!.json.title, need: t.neededBy[0]!.need, neededBy: t.neededBy.length }])
+      ...taken.map((t) => [t.id, { itemId: shown(t).itemId, title: orgItems().find((i) => i.json.id === shown(t).itemId)!.json.title, need: shown(t).need, neededBy: t.neededBy.length }])
     ]);
     const marks = async () => Object.fromEntries((await listed()).map((i) => [i.id, i.takenAlong]));
     expect(await marks()).toEqual(expected);
-    const forForm = taken.filter((t) => t.neededBy[0]!.itemId === form.json.id).map((t) => expected[t.id]);
+    const forForm = taken.filter((t) => shown(t).itemId === form.json.id).map((t) => expected[t.id]);
     expect(forForm.length).toBeGreaterThan(0);
     for (const mark of forForm) expect(mark).toMatchObject({ need: expect.stringMatching(/^(service|data) of survey$/), title: form.json.title });
     // A snapshot indexed before items carried this (index version 1, no marks) is indexed again when its items are listed.

@@ -25,6 +25,7 @@ import { findItemEntry } from './export/export-support.js';
 import { layerToGeoJSON, type GeoJSONExportResult } from './export/layer-geojson.js';
 import type { BackupIdentity } from './backup.types.js';
 import { backupIdentity } from './backup-identity.js';
+import { chosenItems, takenAlongSummary } from './item-dependencies.js';
 import type {
   ItemDetailView,
   ItemEntryView,
@@ -127,8 +128,10 @@ export class SnapshotBrowser {
 
   /** (Re)writes one snapshot's index rows from its manifest and item list. */
   async indexSnapshot(identityId: string, store: Store, manifest: SnapshotManifest): Promise<number> {
-    const items: SnapshotItemRow[] = [];
-    for await (const entry of store.readList(manifest, 'items')) items.push(itemRow(identityId, manifest.id, entry));
+    const entries: ItemEntry[] = [];
+    for await (const entry of store.readList(manifest, 'items')) entries.push(entry);
+    const chosen = chosenItems(entries);
+    const items = entries.map((entry) => itemRow(identityId, manifest.id, entry, chosen));
     const c = manifest.counts;
     await this.deps.index.replaceSnapshot(
       {
@@ -311,10 +314,9 @@ function snapshotView(row: SnapshotIndexRow): SnapshotView {
   };
 }
 
-function itemRow(identityId: string, snapshotId: string, entry: ItemEntry): SnapshotItemRow {
+function itemRow(identityId: string, snapshotId: string, entry: ItemEntry, chosen: (itemId: string) => boolean): SnapshotItemRow {
   const layers = entry.service?.layers ?? [];
-  // The first item that needs it is the one the backup found first (a chosen item, or one taken along for it).
-  const first = entry.neededBy?.[0];
+  const taken = takenAlongSummary(entry, chosen);
   return {
     identity_id: identityId,
     snapshot_id: snapshotId,
@@ -329,10 +331,10 @@ function itemRow(identityId: string, snapshotId: string, entry: ItemEntry): Snap
     layers: layers.length,
     features: layers.reduce((sum, l) => sum + l.featureCount, 0),
     carried_from: entry.carriedFrom ?? null,
-    needed_by_id: first?.itemId ?? null,
-    needed_by_title: first?.title ?? null,
-    needed_by_need: first?.need ?? null,
-    needed_by_count: entry.neededBy?.length ?? 0
+    needed_by_id: taken?.itemId ?? null,
+    needed_by_title: taken?.title ?? null,
+    needed_by_need: taken?.need ?? null,
+    needed_by_count: taken?.neededBy ?? 0
   };
 }
 

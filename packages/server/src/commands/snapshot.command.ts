@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { exportItemZip, snapshotLogCsv, entryParts } from '../backup/export/index.js';
-import { describeNeed } from '../backup/item-dependencies.js';
+import { chosenItems, describeNeed, takenAlongSummary, type TakenAlongSummary } from '../backup/item-dependencies.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { LiveItemDiff } from '../restore/live-diff.js';
 import type { Services } from '../services.js';
-import { diffSnapshots, isSnapshotId, isStoreError, type SnapshotManifest, type Store } from '../store/index.js';
+import { diffSnapshots, isSnapshotId, isStoreError, type ItemEntry, type SnapshotManifest, type Store } from '../store/index.js';
 import { formatBytes } from './backup.command.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, oneLine, type CliIo } from './cli-io.js';
@@ -67,7 +67,7 @@ function liveDiffText(diff: LiveItemDiff, identity: string): string {
 
 /** A value on one line, at most 80 characters. */
 /** "taken along: service of survey Storm damage (and 2 more)": why a backup of chosen items took an item along. */
-export function takenAlongText(t: { itemId: string; title: string; need: string; neededBy: number }): string {
+export function takenAlongText(t: TakenAlongSummary): string {
   const more = t.neededBy > 1 ? ` (and ${t.neededBy - 1} more)` : '';
   return `taken along: ${oneLine(describeNeed(t))}${more}`;
 }
@@ -129,13 +129,11 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
     if (ids.length !== 1) throw new UsageError('snapshot show takes one snapshot id.', 'snapshot');
     return withServices(io, databaseFlags(values), async (services) => {
       const { row, store, manifest } = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
-      const items = [];
-      for await (const e of store.readList(manifest, 'items')) {
-        // As the API's item list says it: the first item that needs it, and how many do (null for items chosen).
-        const first = e.neededBy?.[0];
-        const takenAlong = first ? { itemId: first.itemId, title: first.title, need: first.need, neededBy: e.neededBy!.length } : null;
-        items.push({ id: e.id, title: e.title, type: e.type, owner: e.owner, status: e.status, layers: e.service?.layers.length ?? 0, takenAlong });
-      }
+      const entries: ItemEntry[] = [];
+      for await (const e of store.readList(manifest, 'items')) entries.push(e);
+      // As the API's item list says it: the (chosen) item that needs it, and how many do; null for items chosen.
+      const chosen = chosenItems(entries);
+      const items = entries.map((e) => ({ id: e.id, title: e.title, type: e.type, owner: e.owner, status: e.status, layers: e.service?.layers.length ?? 0, takenAlong: takenAlongSummary(e, chosen) }));
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ identity: { id: row.id, name: row.name }, snapshot: { ...manifest, lists: undefined }, items }, null, 2)}\n`);
         return EXIT_OK;
