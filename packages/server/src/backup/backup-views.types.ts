@@ -55,8 +55,9 @@ export interface SnapshotItemView {
   features: number;
   carriedFrom: string | null;
   /**
-   * Set when a backup of chosen items took this item along because another needs it: the first item that needs it
-   * (its id, its title as backed up, what this item is to it, e.g. `service of survey`) and how many need it.
+   * Set when a backup of chosen items took this item along because another needs it: the item that needs it (a chosen
+   * one if any, else the first: its id, its title as backed up, what this item is to it, e.g. `service of survey`) and
+   * how many need it.
    */
   takenAlong: SnapshotItemTakenAlong | null;
 }

@@ -6,8 +6,10 @@ type AnyDb = Kysely<any>;
 /**
  * The snapshot browser says which items a backup of chosen items took along, and for which chosen item, without
  * reading every item entry again:
- * - `snapshot_items.needed_by_id`, `needed_by_title`, `needed_by_need`: the first item that needs it (its id, its title
- *   as the backup read it, what this item is to it, e.g. `service of survey`); null for items chosen or backed up whole.
+ * - `snapshot_items.needed_by_id`, `needed_by_title`, `needed_by_need`: the item that needs it which the browser names
+ *   (a chosen one before one taken along itself, see takenAlongSummary in backup/item-dependencies.ts): its id, its
+ *   title as the backup read it, what this item is to it (e.g. `service of survey`); null for items chosen or in a full
+ *   backup.
  *   `needed_by_count`: how many items need it (0 when not taken along).
  * - `snapshot_index.index_version`: the shape of the index rows of a snapshot. Snapshots indexed before this migration
  *   are version 1 (their items have no needed-by columns filled, even when their entries have `neededBy`); the browser

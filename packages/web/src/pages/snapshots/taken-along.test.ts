@@ -6,7 +6,7 @@ describe('takenAlongText', () => {
     expect(takenAlongText({ takenAlong: null })).toBeNull();
   });
 
-  it('names what the item is to the first item that needs it, and how many more need it', () => {
+  it('names what the item is to the item that needs it, and how many more need it', () => {
     expect(takenAlongText({ takenAlong: { itemId: 'f1', title: 'Storm damage', need: 'service of survey', neededBy: 1 } })).toBe('taken along: service of survey Storm damage');
     expect(takenAlongText({ takenAlong: { itemId: 'v1', title: 'Storm damage_results', need: 'source of view', neededBy: 3 } })).toBe(
       'taken along: source of view Storm damage_results and 2 more'
