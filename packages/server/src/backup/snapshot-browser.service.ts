@@ -25,18 +25,17 @@ import { findItemEntry } from './export/export-support.js';
 import { layerToGeoJSON, type GeoJSONExportResult } from './export/layer-geojson.js';
 import type { BackupIdentity } from './backup.types.js';
 import { backupIdentity } from './backup-identity.js';
-import { chosenItems, takenAlongSummary } from './item-dependencies.js';
+import { chosenItems } from './item-dependencies.js';
+import { isoTime, itemRow, itemView, snapshotView } from './snapshot-index-rows.js';
 import type {
   ItemDetailView,
   ItemEntryView,
   SnapshotDetailView,
   SnapshotDiffView,
   SnapshotItemPage,
-  SnapshotItemView,
-  SnapshotListView,
-  SnapshotView
+  SnapshotListView
 } from './backup-views.types.js';
-import { SNAPSHOT_INDEX_VERSION, type SnapshotIndexRepository, type SnapshotIndexRow, type SnapshotItemRow } from './snapshot-index.repository.js';
+import { SNAPSHOT_INDEX_VERSION, type SnapshotIndexRepository, type SnapshotIndexRow } from './snapshot-index.repository.js';
 
 // The API's JSON shapes live in backup-views.types.ts (the web app imports them); re-exported for existing importers.
 export type { SnapshotItemView, SnapshotView } from './backup-views.types.js';
@@ -289,75 +288,6 @@ export function storeFailure(row: IdentityRow, error: unknown): AppError {
   return new AppError('store_error', `The backups of "${row.name}" at ${row.file_location} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
-function snapshotView(row: SnapshotIndexRow): SnapshotView {
-  return {
-    id: row.snapshot_id,
-    name: row.name,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    status: row.status,
-    parent: row.parent,
-    tags: JSON.parse(row.tags) as string[],
-    items: row.items_ok + row.items_skipped + row.items_failed,
-    counts: {
-      ok: row.items_ok,
-      skipped: row.items_skipped,
-      failed: row.items_failed,
-      groups: row.groups,
-      users: row.users,
-      layers: row.layers,
-      features: Number(row.features),
-      attachments: row.attachments
-    },
-    bytesRead: Number(row.bytes_read),
-    newBytes: Number(row.new_bytes)
-  };
-}
-
-function itemRow(identityId: string, snapshotId: string, entry: ItemEntry, chosen: (itemId: string) => boolean): SnapshotItemRow {
-  const layers = entry.service?.layers ?? [];
-  const taken = takenAlongSummary(entry, chosen);
-  return {
-    identity_id: identityId,
-    snapshot_id: snapshotId,
-    item_id: entry.id,
-    title: entry.title,
-    title_key: entry.title.toLowerCase(),
-    type: entry.type,
-    owner: entry.owner,
-    folder_id: entry.folderId ?? null,
-    modified: entry.modified,
-    status: entry.status,
-    layers: layers.length,
-    features: layers.reduce((sum, l) => sum + l.featureCount, 0),
-    carried_from: entry.carriedFrom ?? null,
-    needed_by_id: taken?.itemId ?? null,
-    needed_by_title: taken?.title ?? null,
-    needed_by_need: taken?.need ?? null,
-    needed_by_count: taken?.neededBy ?? 0
-  };
-}
-
-function itemView(row: SnapshotItemRow): SnapshotItemView {
-  return {
-    id: row.item_id,
-    title: row.title,
-    type: row.type,
-    owner: row.owner,
-    folderId: row.folder_id,
-    modified: isoTime(Number(row.modified)),
-    status: row.status,
-    layers: row.layers,
-    features: Number(row.features),
-    carriedFrom: row.carried_from,
-    takenAlong:
-      row.needed_by_id === null
-        ? null
-        : { itemId: row.needed_by_id, title: row.needed_by_title ?? '', need: row.needed_by_need ?? '', neededBy: Number(row.needed_by_count) }
-  };
-}
-
-const isoTime = (ms: number) => (Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : '');
 
 /** The parts an entry holds, by name (what the per-item log's "parts" column lists). */
 export function entryParts(entry: ItemEntry): string[] {
