@@ -395,6 +395,27 @@ describe('backup REST API', () => {
     expect(log.body.items.find((i) => i.itemId === form.json.id)?.details ?? null).toBeNull();
     const formDetail = await viewer.get<{ item: { neededBy: unknown[] } }>(`${base()}/snapshots/${withNeeds.snapshotId}/items/${form.json.id}`);
     expect(formDetail.body.item.neededBy).toEqual([]);
+    // The snapshot's item list marks each item taken along with the item that needs it (the chosen form where it is one
+    // of them, else the first) and how many do; the chosen form is not marked.
+    type Marked = SnapshotItem & { takenAlong: { itemId: string; title: string; need: string; neededBy: number } | null };
+    const listed = async () => (await viewer.get<Page<Marked>>(`${base()}/snapshots/${withNeeds.snapshotId}/items?num=100`)).body.items;
+    const shown = (t: (typeof taken)[number]) => t.neededBy.find((b) => b.itemId === form.json.id) ?? t.neededBy[0]!;
+    const expected = Object.fromEntries([
+      [form.json.id, null],
+      ...taken.map((t) => [t.id, { itemId: shown(t).itemId, title: orgItems().find((i) => i.json.id === shown(t).itemId)!.json.title, need: shown(t).need, neededBy: t.neededBy.length }])
+    ]);
+    const marks = async () => Object.fromEntries((await listed()).map((i) => [i.id, i.takenAlong]));
+    expect(await marks()).toEqual(expected);
+    const forForm = taken.filter((t) => shown(t).itemId === form.json.id).map((t) => expected[t.id]);
+    expect(forForm.length).toBeGreaterThan(0);
+    for (const mark of forForm) expect(mark).toMatchObject({ need: expect.stringMatching(/^(service|data) of survey$/), title: form.json.title });
+    // A snapshot indexed before items carried this (index version 1, no marks) is indexed again when its items are listed.
+    const index = server.server.services.repositories.snapshotIndex;
+    const indexed = (await index.findSnapshot(identityId, withNeeds.snapshotId!))!;
+    const rows = (await index.searchItems(identityId, withNeeds.snapshotId!, { offset: 0, limit: 100 })).rows;
+    await index.replaceSnapshot({ ...indexed, index_version: 1 }, rows.map((r) => ({ ...r, needed_by_id: null, needed_by_title: null, needed_by_need: null, needed_by_count: 0 })));
+    expect(await marks()).toEqual(expected);
+    expect(await index.findSnapshot(identityId, withNeeds.snapshotId!)).toMatchObject({ index_version: 2 });
 
     const alone = await waitForOperation<Operation>(viewer, (await operator.post<{ operationId: string }>(`${base()}/backups`, { items: [form.json.id], withDependencies: false })).body.operationId);
     expect(alone).toMatchObject({ status: 'succeeded', params: { items: [form.json.id], withDependencies: false }, result: { takenAlong: [] } });

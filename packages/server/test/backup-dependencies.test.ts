@@ -8,7 +8,7 @@
 import { DEMO_EXPECTATIONS, demoPassword } from '@orgkeeper/arcgis-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../src/backup/backup.engine.js';
-import { DEPENDENCY_RULES } from '../src/backup/item-dependencies.js';
+import { chosenItems, DEPENDENCY_RULES, takenAlongSummary } from '../src/backup/item-dependencies.js';
 import { RELATIONSHIP_ENDS } from '../src/arcgis/portal/relationship-types.js';
 import { ITEM_TYPES } from '../src/item-types/index.js';
 import type { Db } from '../src/db/database.js';
@@ -30,6 +30,19 @@ describe('the table of what an item needs', () => {
       const own = rule.direction === 'forward' ? ends.origin : ends.destination;
       expect(own === '*' || spec!.types.some((t) => (own as readonly string[]).includes(t)), `${rule.itemType} at the ${rule.direction} end of ${rule.relationshipType}`).toBe(true);
     }
+  });
+});
+
+describe('what the snapshot browser says of an item taken along', () => {
+  const need = (itemId: string, what: string) => ({ itemId, title: `Title ${itemId}`, need: what, relationshipType: 'Service2Data' });
+  it('names a chosen item that needs it before items taken along themselves, else the first, and counts them all', () => {
+    const entries = [{ id: 'form' }, { id: 'view', neededBy: [need('form', 'service of survey')] }, { id: 'svc', neededBy: [need('view', 'source of view'), need('form', 'service of survey')] }];
+    const chosen = chosenItems(entries);
+    expect(takenAlongSummary(entries[2]!, chosen)).toEqual({ itemId: 'form', title: 'Title form', need: 'service of survey', neededBy: 2 });
+    expect(takenAlongSummary(entries[0]!, chosen)).toBeNull();
+    // None of its needers chosen (a chain of needs): the first.
+    expect(takenAlongSummary({ neededBy: [need('view', 'source of view'), need('svc', 'view of service')] }, chosen)).toMatchObject({ itemId: 'view', neededBy: 2 });
+    expect(takenAlongSummary({ neededBy: [] }, chosen)).toBeNull();
   });
 });
 

@@ -4,7 +4,7 @@
  * (numbers come back as numbers, bigint included), ordering, LIKE with escapes, upserts, RETURNING, cascades, and the
  * read-then-write work that SQLite's single writer serialized and PostgreSQL must lock for.
  */
-import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
+import { Migrator, NO_MIGRATIONS, sql, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditRepository } from '../src/audit/audit.repository.js';
 import { ApiTokenRepository } from '../src/auth/api-token.repository.js';
@@ -91,11 +91,11 @@ function item(operationId: string, itemId: string, overrides: Partial<NewOperati
 }
 
 function snapshot(identityId: string, snapshotId: string, overrides: Partial<SnapshotIndexRow> = {}): SnapshotIndexRow {
-  return { identity_id: identityId, snapshot_id: snapshotId, name: `Snapshot ${snapshotId}`, started_at: T0, finished_at: at(5), status: 'complete', parent: null, tags: '[]', items_ok: 1, items_skipped: 0, items_failed: 0, groups: 0, users: 0, layers: 0, features: 0, attachments: 0, bytes_read: 0, new_bytes: 0, indexed_at: at(6), ...overrides };
+  return { identity_id: identityId, snapshot_id: snapshotId, name: `Snapshot ${snapshotId}`, started_at: T0, finished_at: at(5), status: 'complete', parent: null, tags: '[]', items_ok: 1, items_skipped: 0, items_failed: 0, groups: 0, users: 0, layers: 0, features: 0, attachments: 0, bytes_read: 0, new_bytes: 0, indexed_at: at(6), index_version: 2, ...overrides };
 }
 
 function snapshotItem(identityId: string, snapshotId: string, itemId: string, title: string, overrides: Partial<SnapshotItemRow> = {}): SnapshotItemRow {
-  return { identity_id: identityId, snapshot_id: snapshotId, item_id: itemId, title, title_key: title.toLowerCase(), type: 'Web Map', owner: 'alice', folder_id: null, modified: 1_700_000_000_000, status: 'ok', layers: 0, features: 0, carried_from: null, ...overrides };
+  return { identity_id: identityId, snapshot_id: snapshotId, item_id: itemId, title, title_key: title.toLowerCase(), type: 'Web Map', owner: 'alice', folder_id: null, modified: 1_700_000_000_000, status: 'ok', layers: 0, features: 0, carried_from: null, needed_by_id: null, needed_by_title: null, needed_by_need: null, needed_by_count: 0, ...overrides };
 }
 
 function scan(id: string, overrides: Partial<CleanScanRow> = {}): CleanScanRow {
@@ -175,6 +175,31 @@ describeEachDatabase('repositories', (databases) => {
       expect(down.error).toBeUndefined();
       expect((await db.introspection.getTables()).map((t) => t.name).sort()).toEqual(['schema_migrations', 'schema_migrations_lock']);
       expect((await migrateToLatest(db)).map((r) => r.status)).toEqual(Object.keys(migrations).map(() => 'Success'));
+    });
+
+    it('0013 keeps snapshots indexed before it, marked as the old index shape, their items not taken along', async () => {
+      const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) }, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+      expect((await migrator.migrateTo('0012-webhooks-metrics')).error).toBeUndefined();
+      expect((await db.introspection.getTables()).find((t) => t.name === 'snapshot_items')!.columns.map((c) => c.name)).not.toContain('needed_by_id');
+      await new IdentityRepository(db).insert(identity('i1', 'One'));
+      const { index_version: _v, ...oldSnapshot } = snapshot('i1', 'old');
+      const { needed_by_id: _i, needed_by_title: _t, needed_by_need: _n, needed_by_count: _c, ...oldItem } = snapshotItem('i1', 'old', 'a1', 'Form');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tables as 0012 left them
+      const old = db as unknown as Kysely<any>;
+      await old.insertInto('snapshot_index').values(oldSnapshot).execute();
+      await old.insertInto('snapshot_items').values(oldItem).execute();
+
+      expect((await migrateToLatest(db)).map((r) => [r.migrationName, r.status])).toEqual([['0013-snapshot-taken-along', 'Success']]);
+      const index = new SnapshotIndexRepository(db);
+      expect(await index.findSnapshot('i1', 'old')).toMatchObject({ name: 'Snapshot old', index_version: 1 });
+      expect((await index.searchItems('i1', 'old', { offset: 0, limit: 10 })).rows).toEqual([
+        { ...oldItem, needed_by_id: null, needed_by_title: null, needed_by_need: null, needed_by_count: 0 }
+      ]);
+      // Rows written now carry who needs an item, and read back the same on both databases.
+      const taken = snapshotItem('i1', 'new', 'b1', 'Survey service', { needed_by_id: 'a1', needed_by_title: 'Form', needed_by_need: 'service of survey', needed_by_count: 2 });
+      await index.replaceSnapshot(snapshot('i1', 'new'), [taken]);
+      expect((await index.searchItems('i1', 'new', { offset: 0, limit: 10 })).rows).toEqual([taken]);
+      expect(await index.findSnapshot('i1', 'new')).toMatchObject({ index_version: 2 });
     });
 
     it('enforces the CHECK constraints and foreign keys the migrations declare', async () => {

@@ -153,4 +153,25 @@ describe('orgkeeper snapshot show|diff, export and log (CLI)', () => {
     ]);
     expect(ofKind('check')).toEqual([['succeeded', 'cli', { readData: 100 }]]);
   });
+
+  it('says which items a backup of a chosen form took along, and for which item; the form itself is not marked', async () => {
+    const form = [...emu.context.state.items.values()].find((i) => i.json.type === 'Form' && i.json.orgId === emu.orgId)!;
+    const backup = await run(['backup', '--identity', 'Shelbyville', '--items', form.json.id, '--json']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const snapshotId = (JSON.parse(backup.stdout) as { snapshotId: string }).snapshotId;
+    const json = await run(['snapshot', 'show', snapshotId, '--json']);
+    const items = (JSON.parse(json.stdout) as { items: { id: string; type: string; takenAlong: { itemId: string; title: string; need: string; neededBy: number } | null }[] }).items;
+    expect(items.find((i) => i.id === form.json.id)?.takenAlong).toBeNull();
+    const taken = items.filter((i) => i.id !== form.json.id);
+    expect(taken.length).toBeGreaterThanOrEqual(3);
+    for (const i of taken) expect(i.takenAlong, i.id).toMatchObject({ need: expect.stringMatching(/^(service|data) of survey$|^(source|view) of (view|service)$/), neededBy: expect.any(Number) });
+    const forForm = taken.filter((i) => i.takenAlong!.itemId === form.json.id);
+    expect(forForm.length).toBeGreaterThan(0);
+
+    const text = await run(['snapshot', 'show', snapshotId]);
+    const line = (id: string) => text.stdout.split('\n').find((l) => l.startsWith(id))!;
+    expect(line(form.json.id)).not.toContain('taken along');
+    for (const i of forForm) expect(line(i.id)).toContain(`taken along: ${i.takenAlong!.need} ${form.json.title}`);
+    for (const i of taken) expect(line(i.id)).toMatch(i.takenAlong!.neededBy > 1 ? /\(and \d+ more\)\)$/ : /\)$/);
+  });
 });

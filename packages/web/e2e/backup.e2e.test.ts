@@ -1,6 +1,7 @@
 // Backing up from the browser against a real OrgKeeper server and the emulated demo organization: choosing content on
 // the map (mouse and keyboard), renaming and running the backup, following it to the end, its log and CSV; cancelling a
-// backup that is still running; and ArcGIS titles and descriptions full of markup shown as text, with nothing executed.
+// backup that is still running; a chosen form's snapshot tree saying in words which items were taken along for it;
+// and ArcGIS titles and descriptions full of markup shown as text, with nothing executed.
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Page } from 'playwright-core';
@@ -294,6 +295,47 @@ describe('a backup that failed', () => {
     const { snapshots } = await apiGet<{ snapshots: { name: string; items: number }[] }>(app, `/api/identities/${identityId}/snapshots`);
     expect(snapshots).toEqual([expect.objectContaining({ name: 'Second try', items: orgItems().length })]);
     await expect.poll(() => page.locator('.item-log-table tbody tr').count()).toBe(Math.min(100, orgItems().length));
+    expect(app.browserErrors).toEqual([]);
+  });
+});
+
+describe('browsing a backup of chosen items', () => {
+  test.override({ serverOptions: { accounts: [ADMIN] } });
+
+  test('the snapshot tree says in words which items were taken along and for which item; the chosen form is not marked', async ({ app }) => {
+    const { page } = app;
+    const identityId = await signInWithIdentity(app);
+    const form = orgItems().find((i) => i.type === 'Form')!;
+    const session = await page.request.get(`${app.server.url}/api/auth/session`);
+    const { csrfToken } = (await session.json()) as { csrfToken: string };
+    const started = await page.request.post(`${app.server.url}/api/identities/${identityId}/backups`, {
+      headers: { 'x-csrf-token': csrfToken },
+      data: { name: 'The form and what it needs', items: [form.id] }
+    });
+    expect(started.status(), await started.text()).toBe(202);
+    const operationId = ((await started.json()) as { operationId: string }).operationId;
+    await expect.poll(async () => (await apiGet<{ status: string }>(app, `/api/operations/${operationId}`)).status, { timeout: 60_000 }).toBe('succeeded');
+    const { snapshotId } = await apiGet<{ snapshotId: string }>(app, `/api/operations/${operationId}`);
+    const { items } = await apiGet<{ items: { id: string; takenAlong: { itemId: string; need: string } | null }[] }>(
+      app,
+      `/api/identities/${identityId}/snapshots/${snapshotId}/items?num=100`
+    );
+    const taken = items.filter((i) => i.takenAlong !== null);
+    expect(taken.length).toBeGreaterThanOrEqual(3);
+
+    await page.getByRole('menuitem', { name: 'Backups' }).click();
+    await page.getByRole('button', { name: 'Open snapshot The form and what it needs' }).click();
+    await page.locator(`.snapshot-tree [data-item-id="${form.id}"]`).waitFor();
+    for (const item of taken) {
+      const needer = orgItems().find((i) => i.id === item.takenAlong!.itemId)!;
+      const note = page.locator(`.snapshot-tree [data-taken-along="${item.id}"]`);
+      await expect.poll(() => note.innerText()).toMatch(new RegExp(`^\\s*taken along: ${escapeRegExp(`${item.takenAlong!.need} ${needer.title}`)}( and \\d+ more)?$`));
+    }
+    // The note is words on the item's own line, not a colour: the chosen form has none.
+    expect(await page.locator(`.snapshot-tree [data-taken-along="${form.id}"]`).count()).toBe(0);
+    await page.locator('.snapshot-tree').getByText(new RegExp(`^taken along: (service|data) of survey ${escapeRegExp(form.title)}`)).first().waitFor();
+    await app.snapshot('snapshot-taken-along');
+    expect(await unnamedControls(page)).toEqual([]);
     expect(app.browserErrors).toEqual([]);
   });
 });

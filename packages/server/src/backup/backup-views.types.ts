@@ -54,6 +54,21 @@ export interface SnapshotItemView {
   layers: number;
   features: number;
   carriedFrom: string | null;
+  /**
+   * Set when a backup of chosen items took this item along because another needs it: the item that needs it (a chosen
+   * one if any, else the first: its id, its title as backed up, what this item is to it, e.g. `service of survey`) and
+   * how many need it.
+   */
+  takenAlong: SnapshotItemTakenAlong | null;
+}
+
+export interface SnapshotItemTakenAlong {
+  itemId: string;
+  /** ArcGIS's text, untrusted: shown as text only. */
+  title: string;
+  need: string;
+  /** How many items need it (at least 1); the item page lists them all. */
+  neededBy: number;
 }
 
 /** `GET /api/identities/:id/snapshots/:snapshotId/items`: paged like ArcGIS search (1-based start, nextStart -1 on the last page). */

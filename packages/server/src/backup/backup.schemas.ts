@@ -46,7 +46,11 @@ const snapshotItemProperties = {
   status: string,
   layers: integer,
   features: integer,
-  carriedFrom: described('The snapshot this unchanged item was carried over from, if any.', nullable(string))
+  carriedFrom: described('The snapshot this unchanged item was carried over from, if any.', nullable(string)),
+  takenAlong: described(
+    'Set when a backup of chosen items took this item along because another needs it: the item that needs it (a chosen one if any, else the first; title untrusted), what this one is to it (e.g. "service of survey"), and how many items need it. Null for items chosen or backed up whole.',
+    nullable(object({ itemId: string, title: string, need: string, neededBy: integer }))
+  )
 } as const;
 
 export const snapshotItemPageSchema = object({

@@ -100,6 +100,33 @@ export function fitsNeed(need: Need, needing: DependencyItem, found: DependencyI
 }
 
 /** "service of survey Storm damage" (the title is ArcGIS's, untrusted text: shown as text only). */
-export function describeNeed(neededBy: NeededBy): string {
+export function describeNeed(neededBy: Pick<NeededBy, 'itemId' | 'title' | 'need'>): string {
   return `${neededBy.need} ${neededBy.title || neededBy.itemId}`;
+}
+
+/** What the snapshot browser and `orgkeeper snapshot show` say of an item taken along (null: chosen, or a full backup). */
+export interface TakenAlongSummary {
+  itemId: string;
+  title: string;
+  need: string;
+  /** How many items need it. */
+  neededBy: number;
+}
+
+/**
+ * Why an item was taken along, in one line: the first item that needs it that the user chose (an entry of the snapshot
+ * not itself taken along), else the first that needs it. A service needed by a chosen survey form and by the form's
+ * views then reads "service of survey <form>" rather than "source of view <view>". `chosen` says whether an item id is
+ * an entry of the snapshot without neededBy.
+ */
+export function takenAlongSummary(entry: Pick<ItemEntry, 'neededBy'>, chosen: (itemId: string) => boolean): TakenAlongSummary | null {
+  const needers = entry.neededBy ?? [];
+  const shown = needers.find((n) => chosen(n.itemId)) ?? needers[0];
+  return shown ? { itemId: shown.itemId, title: shown.title, need: shown.need, neededBy: needers.length } : null;
+}
+
+/** Says whether an item id is an entry of the snapshot that was not taken along (chosen, or in a full backup). */
+export function chosenItems(entries: readonly Pick<ItemEntry, 'id' | 'neededBy'>[]): (itemId: string) => boolean {
+  const ids = new Set(entries.filter((e) => !e.neededBy).map((e) => e.id));
+  return (itemId) => ids.has(itemId);
 }

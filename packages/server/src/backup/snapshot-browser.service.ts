@@ -25,17 +25,17 @@ import { findItemEntry } from './export/export-support.js';
 import { layerToGeoJSON, type GeoJSONExportResult } from './export/layer-geojson.js';
 import type { BackupIdentity } from './backup.types.js';
 import { backupIdentity } from './backup-identity.js';
+import { chosenItems } from './item-dependencies.js';
+import { isoTime, itemRow, itemView, snapshotView } from './snapshot-index-rows.js';
 import type {
   ItemDetailView,
   ItemEntryView,
   SnapshotDetailView,
   SnapshotDiffView,
   SnapshotItemPage,
-  SnapshotItemView,
-  SnapshotListView,
-  SnapshotView
+  SnapshotListView
 } from './backup-views.types.js';
-import type { SnapshotIndexRepository, SnapshotIndexRow, SnapshotItemRow } from './snapshot-index.repository.js';
+import { SNAPSHOT_INDEX_VERSION, type SnapshotIndexRepository, type SnapshotIndexRow } from './snapshot-index.repository.js';
 
 // The API's JSON shapes live in backup-views.types.ts (the web app imports them); re-exported for existing importers.
 export type { SnapshotItemView, SnapshotView } from './backup-views.types.js';
@@ -127,8 +127,10 @@ export class SnapshotBrowser {
 
   /** (Re)writes one snapshot's index rows from its manifest and item list. */
   async indexSnapshot(identityId: string, store: Store, manifest: SnapshotManifest): Promise<number> {
-    const items: SnapshotItemRow[] = [];
-    for await (const entry of store.readList(manifest, 'items')) items.push(itemRow(identityId, manifest.id, entry));
+    const entries: ItemEntry[] = [];
+    for await (const entry of store.readList(manifest, 'items')) entries.push(entry);
+    const chosen = chosenItems(entries);
+    const items = entries.map((entry) => itemRow(identityId, manifest.id, entry, chosen));
     const c = manifest.counts;
     await this.deps.index.replaceSnapshot(
       {
@@ -150,7 +152,8 @@ export class SnapshotBrowser {
         attachments: c.attachments ?? 0,
         bytes_read: manifest.bytes.read,
         new_bytes: manifest.bytes.newStored,
-        indexed_at: this.deps.clock().toISOString()
+        indexed_at: this.deps.clock().toISOString(),
+        index_version: SNAPSHOT_INDEX_VERSION
       },
       items
     );
@@ -186,18 +189,14 @@ export class SnapshotBrowser {
   /** A snapshot's manifest summary, with its item counts per type and owner from the index. */
   async getSnapshot(identityId: string, snapshotId: string): Promise<SnapshotDetailView> {
     const { row, store, manifest } = await this.snapshot(identityId, snapshotId);
-    let indexed = await this.deps.index.findSnapshot(row.id, manifest.id);
-    if (!indexed) {
-      await this.indexSnapshot(row.id, store, manifest);
-      indexed = (await this.deps.index.findSnapshot(row.id, manifest.id))!;
-    }
+    const indexed = await this.indexedSnapshot(row, store, manifest);
     const facets = await this.deps.index.facets(row.id, manifest.id);
     return { snapshot: { ...snapshotView(indexed), org: manifest.org }, types: facets.types, owners: facets.owners };
   }
 
   async listItems(identityId: string, snapshotId: string, filter: { q?: string; type?: string; owner?: string; status?: string; start: number; num: number }): Promise<SnapshotItemPage> {
     const { row, store, manifest } = await this.snapshot(identityId, snapshotId);
-    if (!(await this.deps.index.findSnapshot(row.id, manifest.id))) await this.indexSnapshot(row.id, store, manifest);
+    await this.indexedSnapshot(row, store, manifest);
     const { total, rows } = await this.deps.index.searchItems(row.id, manifest.id, {
       ...(filter.q ? { q: filter.q } : {}),
       ...(filter.type ? { type: filter.type } : {}),
@@ -209,6 +208,17 @@ export class SnapshotBrowser {
     const next = filter.start + rows.length;
     // Paged like ArcGIS search: 1-based start, nextStart -1 on the last page.
     return { total, start: filter.start, num: filter.num, nextStart: next <= total && rows.length > 0 ? next : -1, items: rows.map(itemView) };
+  }
+
+  /**
+   * The snapshot's index row, indexing the snapshot first when the index lacks it or holds it in an older shape (a
+   * snapshot indexed before items carried who needs them): once per snapshot, so its items are listed rightly.
+   */
+  private async indexedSnapshot(row: IdentityRow, store: Store, manifest: SnapshotManifest): Promise<SnapshotIndexRow> {
+    const indexed = await this.deps.index.findSnapshot(row.id, manifest.id);
+    if (indexed && indexed.index_version >= SNAPSHOT_INDEX_VERSION) return indexed;
+    await this.indexSnapshot(row.id, store, manifest);
+    return (await this.deps.index.findSnapshot(row.id, manifest.id))!;
   }
 
   /** An item as stored in a snapshot: its entry (parts, layers with feature counts, problems) and its item JSON. */
@@ -278,66 +288,6 @@ export function storeFailure(row: IdentityRow, error: unknown): AppError {
   return new AppError('store_error', `The backups of "${row.name}" at ${row.file_location} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
-function snapshotView(row: SnapshotIndexRow): SnapshotView {
-  return {
-    id: row.snapshot_id,
-    name: row.name,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    status: row.status,
-    parent: row.parent,
-    tags: JSON.parse(row.tags) as string[],
-    items: row.items_ok + row.items_skipped + row.items_failed,
-    counts: {
-      ok: row.items_ok,
-      skipped: row.items_skipped,
-      failed: row.items_failed,
-      groups: row.groups,
-      users: row.users,
-      layers: row.layers,
-      features: Number(row.features),
-      attachments: row.attachments
-    },
-    bytesRead: Number(row.bytes_read),
-    newBytes: Number(row.new_bytes)
-  };
-}
-
-function itemRow(identityId: string, snapshotId: string, entry: ItemEntry): SnapshotItemRow {
-  const layers = entry.service?.layers ?? [];
-  return {
-    identity_id: identityId,
-    snapshot_id: snapshotId,
-    item_id: entry.id,
-    title: entry.title,
-    title_key: entry.title.toLowerCase(),
-    type: entry.type,
-    owner: entry.owner,
-    folder_id: entry.folderId ?? null,
-    modified: entry.modified,
-    status: entry.status,
-    layers: layers.length,
-    features: layers.reduce((sum, l) => sum + l.featureCount, 0),
-    carried_from: entry.carriedFrom ?? null
-  };
-}
-
-function itemView(row: SnapshotItemRow): SnapshotItemView {
-  return {
-    id: row.item_id,
-    title: row.title,
-    type: row.type,
-    owner: row.owner,
-    folderId: row.folder_id,
-    modified: isoTime(Number(row.modified)),
-    status: row.status,
-    layers: row.layers,
-    features: Number(row.features),
-    carriedFrom: row.carried_from
-  };
-}
-
-const isoTime = (ms: number) => (Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : '');
 
 /** The parts an entry holds, by name (what the per-item log's "parts" column lists). */
 export function entryParts(entry: ItemEntry): string[] {

@@ -23,6 +23,8 @@ export interface SnapshotIndexTable {
   bytes_read: number;
   new_bytes: number;
   indexed_at: string;
+  /** The shape of the snapshot's index rows (SNAPSHOT_INDEX_VERSION); an older one is indexed again before its items are listed. */
+  index_version: number;
 }
 
 export interface SnapshotItemTable {
@@ -39,6 +41,12 @@ export interface SnapshotItemTable {
   layers: number;
   features: number;
   carried_from: string | null;
+  /** The first item that needs this one when a backup of chosen items took it along (null: chosen, or a full backup). */
+  needed_by_id: string | null;
+  needed_by_title: string | null;
+  needed_by_need: string | null;
+  /** How many items need it (0: not taken along). */
+  needed_by_count: number;
 }
 
 // A type alias (not an interface) so it satisfies Kysely's Record constraint of withTables.
@@ -60,7 +68,13 @@ export interface SnapshotItemFilter {
   limit: number;
 }
 
-/** SQLite limits bound parameters per statement (13 columns a row here); rows are inserted in batches below that. */
+/**
+ * The shape of the index rows this code writes. 2: items carry who needs them (migration 0013). A snapshot indexed with
+ * an older version lacks what the browser shows and is indexed again from the store when its items are listed.
+ */
+export const SNAPSHOT_INDEX_VERSION = 2;
+
+/** SQLite limits bound parameters per statement (17 columns a row here; better-sqlite3's limit is 32766); rows are inserted in batches below that. */
 const INSERT_BATCH = 200;
 
 /** Escapes LIKE wildcards so a user's `%` or `_` matches itself. */

@@ -8,10 +8,11 @@ import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { exportItemZip, snapshotLogCsv, entryParts } from '../backup/export/index.js';
+import { chosenItems, describeNeed, takenAlongSummary, type TakenAlongSummary } from '../backup/item-dependencies.js';
 import type { IdentityRow } from '../identities/identity.types.js';
 import type { LiveItemDiff } from '../restore/live-diff.js';
 import type { Services } from '../services.js';
-import { diffSnapshots, isSnapshotId, isStoreError, type SnapshotManifest, type Store } from '../store/index.js';
+import { diffSnapshots, isSnapshotId, isStoreError, type ItemEntry, type SnapshotManifest, type Store } from '../store/index.js';
 import { formatBytes } from './backup.command.js';
 import { databaseFlags, findIdentity, withServices } from './command-services.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, oneLine, type CliIo } from './cli-io.js';
@@ -20,7 +21,8 @@ export const SNAPSHOT_USAGE = `Usage: orgkeeper snapshot show ID [--identity NAM
        orgkeeper snapshot diff FROM TO [--identity NAME] [--json]
        orgkeeper snapshot diff ID --live --item ITEM_ID [--identity NAME] [--json]
 
-show: a snapshot's summary and its items (id, title, type, owner, status).
+show: a snapshot's summary and its items (id, status, type, owner, title); an item a backup of chosen items took
+      along says so and for which item ("taken along: service of survey Storm damage").
 diff: items, groups and users added, removed and changed between two snapshots, and which parts of an item changed;
       with --live, one item of a snapshot against the live item, part by part (item, data, resources, sharing,
       thumbnail, metadata). Restore the parts you pick with \`orgkeeper restore --mode in-place --items ID --parts P,P\`.
@@ -64,6 +66,12 @@ function liveDiffText(diff: LiveItemDiff, identity: string): string {
 }
 
 /** A value on one line, at most 80 characters. */
+/** "taken along: service of survey Storm damage (and 2 more)": why a backup of chosen items took an item along. */
+export function takenAlongText(t: TakenAlongSummary): string {
+  const more = t.neededBy > 1 ? ` (and ${t.neededBy - 1} more)` : '';
+  return `taken along: ${oneLine(describeNeed(t))}${more}`;
+}
+
 function short(value: unknown): string {
   const text = oneLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'none'));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
@@ -121,8 +129,11 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
     if (ids.length !== 1) throw new UsageError('snapshot show takes one snapshot id.', 'snapshot');
     return withServices(io, databaseFlags(values), async (services) => {
       const { row, store, manifest } = await locateSnapshot(services, ids[0]!, values.identity, 'snapshot');
-      const items = [];
-      for await (const e of store.readList(manifest, 'items')) items.push({ id: e.id, title: e.title, type: e.type, owner: e.owner, status: e.status, layers: e.service?.layers.length ?? 0 });
+      const entries: ItemEntry[] = [];
+      for await (const e of store.readList(manifest, 'items')) entries.push(e);
+      // As the API's item list says it: the (chosen) item that needs it, and how many do; null for items chosen.
+      const chosen = chosenItems(entries);
+      const items = entries.map((e) => ({ id: e.id, title: e.title, type: e.type, owner: e.owner, status: e.status, layers: e.service?.layers.length ?? 0, takenAlong: takenAlongSummary(e, chosen) }));
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ identity: { id: row.id, name: row.name }, snapshot: { ...manifest, lists: undefined }, items }, null, 2)}\n`);
         return EXIT_OK;
@@ -134,7 +145,7 @@ export async function snapshotCommand(args: string[], io: CliIo): Promise<number
           `  items: ${c.items.ok} ok, ${c.items.skipped} skipped, ${c.items.failed} failed; groups ${c.groups}, users ${c.users}\n` +
           `  read ${formatBytes(manifest.bytes.read)}, added ${formatBytes(manifest.bytes.newStored)} to the store\n\n`
       );
-      for (const i of items) io.stdout.write(`${i.id}  ${i.status.padEnd(7)}  ${i.type}  ${i.owner}  ${oneLine(i.title)}\n`);
+      for (const i of items) io.stdout.write(`${i.id}  ${i.status.padEnd(7)}  ${i.type}  ${i.owner}  ${oneLine(i.title)}${i.takenAlong ? `  (${takenAlongText(i.takenAlong)})` : ''}\n`);
       return EXIT_OK;
     });
   }

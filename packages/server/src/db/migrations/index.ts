@@ -11,6 +11,7 @@ import * as m0009 from './0009-store-locations.js';
 import * as m0010 from './0010-api-tokens.js';
 import * as m0011 from './0011-arcgis-sign-in.js';
 import * as m0012 from './0012-webhooks-metrics.js';
+import * as m0013 from './0013-snapshot-taken-along.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; a new table (identities,
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '0009-store-locations': m0009,
   '0010-api-tokens': m0010,
   '0011-arcgis-sign-in': m0011,
-  '0012-webhooks-metrics': m0012
+  '0012-webhooks-metrics': m0012,
+  '0013-snapshot-taken-along': m0013
 };

@@ -1,7 +1,7 @@
 // One snapshot: its summary, its content as a tree (owners, folders, items) with a filter, and the open item's detail.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
-import { backupKeys, type ContentMap, getSnapshot, listAllSnapshotItems } from '../../api/backup.api';
+import { backupKeys, type ContentMap, getSnapshot, listAllSnapshotItems, type SnapshotItem } from '../../api/backup.api';
 import { useApiClient } from '../../app/api-context';
 import { ErrorNotice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
@@ -10,6 +10,7 @@ import { PlainText } from '../../components/untrusted-text';
 import type { Identity } from '../../api/identities.api';
 import { ItemDetailView } from './item-detail';
 import { type TreeFolder, type TreeOwner, snapshotTree } from './snapshot-tree';
+import { takenAlongText } from './taken-along';
 import '@esri/calcite-components/components/calcite-icon';
 
 export interface SnapshotBrowserProps {
@@ -147,6 +148,17 @@ function OwnerBranch({ owner, open, expandAll, folderTitle, itemId, onOpenItem }
   );
 }
 
+/** Says in words that a backup of chosen items took this item along, and for which item (the item page lists all). */
+function TakenAlongNote({ item }: { item: SnapshotItem }) {
+  const text = takenAlongText(item);
+  if (text === null) return null;
+  return (
+    <span className="cell-note taken-along-note" data-taken-along={item.id}>
+      <calcite-icon icon="link" scale="s" aria-hidden="true" /> <PlainText text={text} />
+    </span>
+  );
+}
+
 function ItemList({ folder, itemId, onOpenItem }: { folder: TreeFolder; itemId: string | null; onOpenItem: (itemId: string) => void }) {
   return (
     <ul>
@@ -160,6 +172,7 @@ function ItemList({ folder, itemId, onOpenItem }: { folder: TreeFolder; itemId: 
             {item.status !== 'ok' && ` · ${item.status}`}
             {item.layers > 0 && ` · ${formatCount(item.features)} features`}
           </span>
+          <TakenAlongNote item={item} />
         </li>
       ))}
     </ul>

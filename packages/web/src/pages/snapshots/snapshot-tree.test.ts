@@ -12,7 +12,8 @@ const item = (id: string, title: string, owner: string, folderId: string | null)
   status: 'ok',
   layers: 0,
   features: 0,
-  carriedFrom: null
+  carriedFrom: null,
+  takenAlong: null
 });
 
 describe('snapshotTree', () => {
