@@ -7,7 +7,8 @@ import { createLogger } from '../logging/logger.js';
 import { loadMasterKey } from '../secrets/master-key.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { createServices, type Services } from '../services.js';
-import { UsageError, type CliIo } from './cli-io.js';
+import type { parseArgs, ParseArgsConfig } from 'node:util';
+import { EXIT_OK, isUsageRequest, parseCommandArgs, UsageError, writeUsage, type CliIo } from './cli-io.js';
 
 /**
  * Opens the data directory (database migrated, master key loaded) and the services, runs `work`, and closes the
@@ -74,7 +75,7 @@ export interface SubcommandCall<V> {
   run: <T>(work: (services: Services) => Promise<T>) => Promise<T>;
 }
 
-export function subcommandCall<V extends Parameters<typeof databaseFlags>[0] & { json?: boolean | undefined }>(
+function subcommandCall<V extends Parameters<typeof databaseFlags>[0] & { json?: boolean | undefined }>(
   command: string,
   sub: string,
   parsed: { values: V; positionals: string[] },
@@ -82,6 +83,29 @@ export function subcommandCall<V extends Parameters<typeof databaseFlags>[0] & {
 ): SubcommandCall<V> {
   const { values, positionals } = parsed;
   return { command, sub, values, positionals, io, json: values.json === true, run: (work) => withServices(io, databaseFlags(values), work) };
+}
+
+/** A command's option declarations, as `parseArgs` takes them. */
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** The flags of a `<command> <subcommand>` command, as `parseArgs` gives them for its options. */
+export type SubcommandValues<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'];
+
+/**
+ * The start every `<command> <subcommand>` command shares: no subcommand or `help` prints the usage (an exit code to
+ * return), so does `--help` after the subcommand; otherwise the flags after the subcommand, parsed strictly (a
+ * UsageError for an unknown one), as the subcommand's call.
+ */
+export function startSubcommand<O extends ParseArgsOptionsConfig>(command: string, usage: string, args: string[], io: CliIo, options: O): number | SubcommandCall<SubcommandValues<O>> {
+  const [sub, ...rest] = args;
+  if (isUsageRequest(sub)) return writeUsage(io, usage, sub);
+  const parsed = parseCommandArgs(command, { args: rest, strict: true, allowPositionals: true, options });
+  const values = parsed.values as SubcommandValues<O> & Parameters<typeof databaseFlags>[0] & { json?: boolean | undefined; help?: boolean | undefined };
+  if (values.help) {
+    io.stdout.write(usage);
+    return EXIT_OK;
+  }
+  return subcommandCall(command, sub, { values, positionals: parsed.positionals }, io);
 }
 
 /** The one operand (an id) a subcommand works on; a usage error saying where to find one otherwise. */

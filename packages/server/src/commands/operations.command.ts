@@ -4,13 +4,12 @@
  * `cancel` reaches a runner in another process through the operation's row; `resume` and `start` run the work in this
  * process (in the foreground, with the same progress as `watch`) unless `--queue` leaves it to the running server.
  */
-import { type parseArgs } from 'node:util';
 import { AppError } from '../errors/app-error.js';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, type OperationStatus, type OperationView } from '../operations/operation.types.js';
 import { TERMINAL_STATUSES, type OperationsService } from '../operations/operations.service.js';
 import type { Services } from '../services.js';
-import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, keyValues, parseCommandArgs, textTable, UsageError, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
-import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
+import { CLI_ACTOR, EXIT_FAILURE, EXIT_OK, keyValues, textTable, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, onlyOperand, startSubcommand, type SubcommandCall, type SubcommandValues } from './command-services.js';
 import { onStopSignal } from './foreground-run.js';
 
 export const OPERATIONS_USAGE = `Usage: orgkeeper operations <list|show|watch|cancel|resume|start> [options]
@@ -47,18 +46,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-type Call = SubcommandCall<Values>;
+type Call = SubcommandCall<SubcommandValues<typeof OPTIONS>>;
 
 export async function operationsCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (isUsageRequest(sub)) return writeUsage(io, OPERATIONS_USAGE, sub);
-  const parsed = parseCommandArgs('operations', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
-  if (parsed.values.help) {
-    io.stdout.write(OPERATIONS_USAGE);
-    return EXIT_OK;
-  }
-  const call = subcommandCall('operations', sub, parsed, io);
+  const call = startSubcommand('operations', OPERATIONS_USAGE, args, io, OPTIONS);
+  if (typeof call === 'number') return call;
+  const { sub } = call;
   switch (sub) {
     case 'list':
       return listOperations(call);

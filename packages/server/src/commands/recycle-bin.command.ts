@@ -3,10 +3,9 @@
  * page shows it (every member's bin, who deleted what through OrgKeeper, the earliest purge, the backup holding it),
  * and restoring items from it with their ids.
  */
-import { type parseArgs } from 'node:util';
 import type { RecycleBinView } from '../recycle-bin/recycle-bin.types.js';
-import { cliUserActor, EXIT_FAILURE, EXIT_OK, isUsageRequest, oneLine, parseCommandArgs, textTable, UsageError, writeUsage, type CliIo } from './cli-io.js';
-import { findIdentity, type SubcommandCall, subcommandCall } from './command-services.js';
+import { cliUserActor, EXIT_FAILURE, EXIT_OK, oneLine, textTable, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, startSubcommand, type SubcommandCall, type SubcommandValues } from './command-services.js';
 
 export const RECYCLE_BIN_USAGE = `Usage: orgkeeper recycle-bin <list|restore> --identity NAME [options]
 
@@ -37,18 +36,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-type Call = SubcommandCall<Values>;
+type Call = SubcommandCall<SubcommandValues<typeof OPTIONS>>;
 
 export async function recycleBinCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (isUsageRequest(sub)) return writeUsage(io, RECYCLE_BIN_USAGE, sub);
-  const parsed = parseCommandArgs('recycle-bin', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
-  if (parsed.values.help) {
-    io.stdout.write(RECYCLE_BIN_USAGE);
-    return EXIT_OK;
-  }
-  const call = subcommandCall('recycle-bin', sub, parsed, io);
+  const call = startSubcommand('recycle-bin', RECYCLE_BIN_USAGE, args, io, OPTIONS);
+  if (typeof call === 'number') return call;
+  const { sub } = call;
   if (!call.values.identity) throw new UsageError('Name the identity: --identity NAME.', 'recycle-bin');
   if (sub === 'list') return listBin(call);
   if (sub === 'restore') return restoreFromBin(call);

@@ -2,11 +2,10 @@
  * `orgkeeper schedules list|add|enable|disable|remove|run`: schedules from the command line. The running server fires
  * them; `run` starts one now (here, with progress, or queued for the server with --queue).
  */
-import { type parseArgs } from 'node:util';
 import type { ScheduleInput, ScheduleTiming, ScheduleView } from '../schedules/schedule.types.js';
 import { KEEP_FLAG_OPTIONS, policyFromFlags } from '../store/index.js';
-import { CLI_ACTOR, EXIT_OK, keyValues, parseCommandArgs, UsageError, type CliIo, isUsageRequest, writeUsage } from './cli-io.js';
-import { findIdentity, onlyOperand, type SubcommandCall, subcommandCall } from './command-services.js';
+import { CLI_ACTOR, EXIT_OK, keyValues, UsageError, type CliIo } from './cli-io.js';
+import { findIdentity, onlyOperand, startSubcommand, type SubcommandCall, type SubcommandValues } from './command-services.js';
 import { runOrQueue } from './operations.command.js';
 
 export const SCHEDULES_USAGE = `Usage: orgkeeper schedules <list|add|enable|disable|remove|run> [options]
@@ -56,18 +55,13 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' }
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = SubcommandValues<typeof OPTIONS>;
 type Call = SubcommandCall<Values>;
 
 export async function schedulesCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (isUsageRequest(sub)) return writeUsage(io, SCHEDULES_USAGE, sub);
-  const parsed = parseCommandArgs('schedules', { args: rest, strict: true, allowPositionals: true, options: OPTIONS });
-  if (parsed.values.help) {
-    io.stdout.write(SCHEDULES_USAGE);
-    return EXIT_OK;
-  }
-  const call = subcommandCall('schedules', sub, parsed, io);
+  const call = startSubcommand('schedules', SCHEDULES_USAGE, args, io, OPTIONS);
+  if (typeof call === 'number') return call;
+  const { sub } = call;
   switch (sub) {
     case 'list':
       return listSchedules(call);
