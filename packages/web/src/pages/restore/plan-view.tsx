@@ -2,6 +2,7 @@
 // rewrites, keeps or cannot bring back, and what ties it to other items (plan-step-links.tsx). Nothing from ArcGIS is
 // rendered as HTML. Kept free of Calcite element modules, so unit tests render it in jsdom.
 import type { PlanStep, RestorePlan } from '../../api/restore.api';
+import { DataTable } from '../../components/data-table';
 import { Notice } from '../../components/notice';
 import { formatCount } from '../../components/units';
 import { PlainText } from '../../components/untrusted-text';
@@ -23,53 +24,38 @@ export function PlanView({ plan, stale }: { plan: RestorePlan; stale: boolean })
         {formatCount(plan.counts.skip)} to skip.
         {plan.fromRecycleBin !== undefined && plan.fromRecycleBin > 0 && ` Of those created, ${formatCount(plan.fromRecycleBin)} come back from the recycle bin with their ids; the others are recreated with new ids.`}
       </p>
-      <div className="table-scroll">
-        <table className="data-table plan-table">
-          <caption className="visually-hidden">Restore plan</caption>
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Step
-              </th>
-              <th scope="col">Action</th>
-              <th scope="col">What</th>
-              <th scope="col">Owner and folder</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.steps.map((step, i) => (
-              // tabIndex -1: the links between steps move the focus to the row they point at.
-              <tr key={step.key} id={planStepAnchor(i + 1)} tabIndex={-1} data-step={step.key} data-action={step.action} data-recycle-bin={step.recycleBin ? 'true' : undefined}>
-                <td className="num">{i + 1}</td>
-                <td>{step.recycleBin ? 'From the recycle bin' : ACTION_LABELS[step.action]}</td>
-                <td>
-                  <PlainText text={step.title} fallback="(no title)" /> <span className="cell-note">{step.kind === 'item' ? <PlainText text={step.type} /> : step.kind}</span>
-                </td>
-                <td>
-                  <PlainText text={step.owner} />
-                  {step.folder && (
-                    <>
-                      {' / '}
-                      <PlainText text={step.folder} />
-                    </>
-                  )}
-                </td>
-                <td>
-                  <PlainText text={step.reason} />
-                  {(step.warnings ?? []).map((warning, i) => (
-                    <div key={i} className="cell-error">
-                      <PlainText text={warning} />
-                    </div>
-                  ))}
-                  <StepLinks step={step} plan={plan} index={index} />
-                  <StepReferences step={step} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Restore plan" columns={[{ name: 'Step', numeric: true }, 'Action', 'What', 'Owner and folder', 'Why']} className="plan-table">
+        {plan.steps.map((step, i) => (
+          // tabIndex -1: the links between steps move the focus to the row they point at.
+          <tr key={step.key} id={planStepAnchor(i + 1)} tabIndex={-1} data-step={step.key} data-action={step.action} data-recycle-bin={step.recycleBin ? 'true' : undefined}>
+            <td className="num">{i + 1}</td>
+            <td>{step.recycleBin ? 'From the recycle bin' : ACTION_LABELS[step.action]}</td>
+            <td>
+              <PlainText text={step.title} fallback="(no title)" /> <span className="cell-note">{step.kind === 'item' ? <PlainText text={step.type} /> : step.kind}</span>
+            </td>
+            <td>
+              <PlainText text={step.owner} />
+              {step.folder && (
+                <>
+                  {' / '}
+                  <PlainText text={step.folder} />
+                </>
+              )}
+            </td>
+            <td>
+              <PlainText text={step.reason} />
+              {(step.warnings ?? []).map((warning, i) => (
+                <div key={i} className="cell-error">
+                  <PlainText text={warning} />
+                </div>
+              ))}
+              <StepLinks step={step} plan={plan} index={index} />
+              <StepReferences step={step} />
+            </td>
+          </tr>
+        ))}
+      
+      </DataTable>
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { backupKeys, listSnapshots, type SnapshotSummary } from '../../api/backup.api';
 import { useApiClient } from '../../app/api-context';
+import { DataTable } from '../../components/data-table';
 import { IdentityPage } from '../../components/identity-page';
 import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
@@ -121,56 +122,39 @@ function SnapshotTable({
           </calcite-button>
         )}
       </div>
-      <div className="table-scroll">
-        <table className="data-table snapshots-table">
-          <caption className="visually-hidden">Snapshots, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Time</th>
-              <th scope="col" className="num">Items</th>
-              <th scope="col" className="num">Size read</th>
-              <th scope="col" className="num">New bytes</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Compare</span>
-              </th>
+      <DataTable caption="Snapshots, newest first" columns={['Name', 'Time', { name: 'Items', numeric: true }, { name: 'Size read', numeric: true }, { name: 'New bytes', numeric: true }, 'Status', { name: 'Compare', visuallyHidden: true }]} className="snapshots-table">
+        {snapshots.map((snapshot, i) => {
+          const previous = snapshots[i + 1];
+          return (
+            <tr key={snapshot.id} aria-selected={snapshot.id === open} data-snapshot={snapshot.id}>
+              <td>
+                <button type="button" className="link-button" onClick={() => onOpen(snapshot.id)} aria-label={`Open snapshot ${snapshot.name}`}>
+                  {snapshot.name}
+                </button>
+                <div className="cell-note">{snapshot.id}</div>
+              </td>
+              <td>{formatDateTime(snapshot.startedAt)}</td>
+              <td className="num">
+                {formatCount(snapshot.items)}
+                {snapshot.counts.failed > 0 && <div className="cell-note">{formatCount(snapshot.counts.failed)} failed</div>}
+              </td>
+              <td className="num">{formatBytes(snapshot.bytesRead)}</td>
+              <td className="num">{formatBytes(snapshot.newBytes)}</td>
+              <td>
+                <StatusBadge status={snapshot.status} />
+              </td>
+              <td>
+                {previous && (
+                  <button type="button" className="link-button" onClick={() => onCompare(previous.id, snapshot.id)} aria-label={`Compare ${snapshot.name} with the snapshot before it`}>
+                    Changes
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {snapshots.map((snapshot, i) => {
-              const previous = snapshots[i + 1];
-              return (
-                <tr key={snapshot.id} aria-selected={snapshot.id === open} data-snapshot={snapshot.id}>
-                  <td>
-                    <button type="button" className="link-button" onClick={() => onOpen(snapshot.id)} aria-label={`Open snapshot ${snapshot.name}`}>
-                      {snapshot.name}
-                    </button>
-                    <div className="cell-note">{snapshot.id}</div>
-                  </td>
-                  <td>{formatDateTime(snapshot.startedAt)}</td>
-                  <td className="num">
-                    {formatCount(snapshot.items)}
-                    {snapshot.counts.failed > 0 && <div className="cell-note">{formatCount(snapshot.counts.failed)} failed</div>}
-                  </td>
-                  <td className="num">{formatBytes(snapshot.bytesRead)}</td>
-                  <td className="num">{formatBytes(snapshot.newBytes)}</td>
-                  <td>
-                    <StatusBadge status={snapshot.status} />
-                  </td>
-                  <td>
-                    {previous && (
-                      <button type="button" className="link-button" onClick={() => onCompare(previous.id, snapshot.id)} aria-label={`Compare ${snapshot.name} with the snapshot before it`}>
-                        Changes
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      
+      </DataTable>
     </section>
   );
 }
